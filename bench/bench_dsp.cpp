@@ -1,0 +1,31 @@
+// Analysis of one 65536-sample 48 kHz block: spectrum, harmonics 2..10, THD+N, SINAD, SNR.
+#include <benchmark/benchmark.h>
+
+// With AMPBENCH_BENCH_WAV set, the block is that file's first channel (bench/compare_numpy.sh
+// passes the WAV it also gives to numpy); otherwise a tone with harmonics and noise.
+#include <cstdlib>
+
+#include "audio/wav.hpp"
+#include "dsp/dsp.hpp"
+
+using namespace ampbench::dsp;
+
+static std::vector<double> bench_block() {
+  if (const char* path = std::getenv("AMPBENCH_BENCH_WAV")) {
+    return ampbench::audio::read_wav(path).channels.at(0);
+  }
+  std::vector<Tone> tones = {{997.0, 0.5, 0.0}, {1994.0, 0.0005, 0.0}, {2991.0, 0.00005, 0.0}};
+  auto x = generate_tones(tones, 48000.0, 65536);
+  const auto noise = generate_white_noise(1e-5, 1, x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] += noise[i];
+  return x;
+}
+
+static void BM_AnalyzeTone65536(benchmark::State& state) {
+  const auto x = bench_block();
+  analyze_tone(x, 48000.0);  // plan outside the timed loop
+  for (auto _ : state) benchmark::DoNotOptimize(analyze_tone(x, 48000.0));
+}
+BENCHMARK(BM_AnalyzeTone65536)->Unit(benchmark::kMicrosecond)->Repetitions(10)->ReportAggregatesOnly(true);
+
+BENCHMARK_MAIN();

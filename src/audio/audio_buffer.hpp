@@ -1,0 +1,17 @@
+// Multichannel audio in full-scale units (peak 1.0 = 0 dBFS), one vector per channel.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+namespace ampbench::audio {
+
+struct AudioBuffer {
+  double sample_rate_hz = 48000.0;
+  std::vector<std::vector<double>> channels;
+
+  std::size_t frames() const { return channels.empty() ? 0 : channels.front().size(); }
+  std::size_t channel_count() const { return channels.size(); }
+};
+
+}  // namespace ampbench::audio

@@ -1,0 +1,105 @@
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "audio/wav.hpp"
+#include "cli/command.hpp"
+#include "common/error.hpp"
+#include "dsp/tone_analysis.hpp"
+
+namespace ampbench::cli {
+namespace {
+
+struct AnalyzeOptions {
+  std::string wav;
+  std::optional<int> channel;
+  std::optional<double> fundamental_hz;
+  std::string band = "20:20000";
+  std::string thdn_method = "fft";
+  std::string weighting = "none";
+  bool json = false;
+};
+
+nlohmann::json to_json(int channel, const dsp::ToneAnalysis& a) {
+  nlohmann::json harmonics = nlohmann::json::array();
+  for (const auto& h : a.harmonics) {
+    harmonics.push_back({{"order", h.order}, {"frequency_hz", h.frequency_hz}, {"level_dbc", h.level_dbc}});
+  }
+  return {{"channel", channel},       {"frequency_hz", a.frequency_hz}, {"level_dbfs", a.level_dbfs},
+          {"thd_pct", a.thd_pct()},   {"thd_db", a.thd_db()},           {"thdn_pct", a.thdn_pct()},
+          {"thdn_db", a.thdn_db()},   {"sinad_db", a.sinad_db},         {"snr_db", a.snr_db},
+          {"harmonics", harmonics}};
+}
+
+void print_table(int channel, const dsp::ToneAnalysis& a) {
+  std::printf("channel %d\n", channel);
+  std::printf("  frequency  %12.3f Hz\n", a.frequency_hz);
+  std::printf("  level      %12.3f dBFS\n", a.level_dbfs);
+  std::printf("  THD        %12.6f %%   %9.2f dB\n", a.thd_pct(), a.thd_db());
+  std::printf("  THD+N      %12.6f %%   %9.2f dB\n", a.thdn_pct(), a.thdn_db());
+  std::printf("  SINAD      %12.2f dB\n", a.sinad_db);
+  std::printf("  SNR        %12.2f dB\n", a.snr_db);
+  for (const auto& h : a.harmonics) {
+    std::printf("  H%-2d %12.3f Hz %9.2f dBc\n", h.order, h.frequency_hz, h.level_dbc);
+  }
+}
+
+int run_analyze(const AnalyzeOptions& o) {
+  dsp::ToneAnalysisOptions options;
+  options.band = dsp::parse_band(o.band);
+  options.thdn_method = dsp::parse_thdn_method(o.thdn_method);
+  options.weighting = dsp::parse_weighting(o.weighting);
+  options.fundamental_hz = o.fundamental_hz;
+
+  const audio::AudioBuffer buffer = audio::read_wav(o.wav);
+  const int channels = static_cast<int>(buffer.channel_count());
+  if (o.channel && (*o.channel < 1 || *o.channel > channels)) {
+    throw UsageError("--channel " + std::to_string(*o.channel) + ": " + o.wav + " has " +
+                     std::to_string(channels) + " channel(s)");
+  }
+  if (buffer.frames() < dsp::kMinimumAnalysisFrames) {
+    throw InputError(o.wav, "has " + std::to_string(buffer.frames()) +
+                                " frames; analysis needs at least " +
+                                std::to_string(dsp::kMinimumAnalysisFrames));
+  }
+  const int first = o.channel.value_or(1), last = o.channel.value_or(channels);
+
+  nlohmann::json report = {{"file", o.wav}, {"sample_rate", buffer.sample_rate_hz},
+                           {"band", o.band}, {"weighting", o.weighting},
+                           {"thdn_method", o.thdn_method}, {"channels", nlohmann::json::array()}};
+  if (!o.json) {
+    std::printf("%s: %.0f Hz, %d channel(s), %zu frames\n", o.wav.c_str(), buffer.sample_rate_hz,
+                channels, buffer.frames());
+  }
+  for (int c = first; c <= last; ++c) {
+    const auto analysis =
+        dsp::analyze_tone(buffer.channels[static_cast<std::size_t>(c - 1)], buffer.sample_rate_hz, options);
+    if (o.json) {
+      report["channels"].push_back(to_json(c, analysis));
+    } else {
+      print_table(c, analysis);
+    }
+  }
+  if (o.json) std::cout << report.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+Subcommand add_analyze_command(CLI::App& parent) {
+  auto o = std::make_shared<AnalyzeOptions>();
+  CLI::App* app = parent.add_subcommand("analyze", "Analyse a sine in a WAV file: level, THD, THD+N, SINAD, SNR");
+  app->add_option("wav", o->wav, "WAV file to analyse")->required();
+  app->add_option("--channel", o->channel, "Analyse only this channel (1-based)");
+  app->add_option("--fundamental", o->fundamental_hz, "Fundamental frequency in Hz (default: largest peak)");
+  app->add_option("--band", o->band, "Measurement band LOW:HIGH in Hz, or full (default 20:20000)");
+  app->add_option("--thdn-method", o->thdn_method, "fft (default) or notch");
+  app->add_option("--weighting", o->weighting, "none (default), A or ccir");
+  app->add_flag("--json", o->json, "Print JSON instead of a table");
+  return {app, [o] { return run_analyze(*o); }};
+}
+
+}  // namespace ampbench::cli

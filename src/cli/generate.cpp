@@ -1,0 +1,116 @@
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audio/wav.hpp"
+#include "cli/command.hpp"
+#include "common/error.hpp"
+#include "dsp/signal.hpp"
+#include "dsp/units.hpp"
+
+namespace ampbench::cli {
+namespace {
+
+struct GenerateOptions {
+  std::string kind;
+  std::string output;
+  double sample_rate_hz = 48000.0;
+  double duration_s = 1.0;
+  std::size_t samples = 0;
+  int channels = 1;
+  std::string format = "float";
+  double frequency_hz = 1000.0;
+  double level_dbfs = -1.0;
+  bool coherent = false;
+  std::vector<std::string> harmonics;  // ORDER:DBC
+  std::vector<std::string> tones;      // HZ:DBFS
+  std::uint64_t seed = 1;
+};
+
+std::pair<double, double> parse_pair(const std::string& flag, const std::string& text) {
+  const auto colon = text.find(':');
+  const auto number = [&](std::string_view part) {
+    double v = 0.0;
+    const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    if (part.empty() || ec != std::errc() || ptr != part.data() + part.size() || !std::isfinite(v))
+      throw UsageError(flag + " '" + text + "': '" + std::string(part) + "' is not a number");
+    return v;
+  };
+  if (colon == std::string::npos) throw UsageError(flag + " '" + text + "': expected A:B");
+  const std::string_view view(text);
+  return {number(view.substr(0, colon)), number(view.substr(colon + 1))};
+}
+
+int run_generate(const GenerateOptions& o) {
+  if (o.sample_rate_hz < 1000.0 || o.sample_rate_hz > 768000.0)
+    throw UsageError("--rate must be between 1000 and 768000 Hz");
+  const std::size_t frames =
+      o.samples > 0 ? o.samples : static_cast<std::size_t>(std::llround(o.duration_s * o.sample_rate_hz));
+  if (frames == 0) throw UsageError("--duration or --samples must give at least one sample");
+  if (o.channels < 1 || o.channels > 8) throw UsageError("--channels must be 1 to 8");
+  const auto fit = [&](double f) {
+    return o.coherent ? dsp::coherent_frequency_hz(f, o.sample_rate_hz, frames) : f;
+  };
+
+  std::vector<double> samples;
+  if (o.kind == "sine") {
+    const double f = fit(o.frequency_hz);
+    std::vector<dsp::Tone> tones = {{f, dsp::dbfs_to_peak_fs(o.level_dbfs), 0.0}};
+    for (const auto& text : o.harmonics) {
+      const auto [order, dbc] = parse_pair("--harmonic", text);
+      if (order < 2 || order != std::floor(order)) throw UsageError("--harmonic: order must be an integer ≥ 2");
+      tones.push_back({f * order, tones[0].amplitude_peak_fs * dsp::db_to_amplitude_ratio(dbc), 0.0});
+    }
+    samples = dsp::generate_tones(tones, o.sample_rate_hz, frames);
+  } else if (o.kind == "multitone") {
+    if (o.tones.empty()) throw UsageError("multitone needs --tone HZ:DBFS at least once");
+    std::vector<dsp::Tone> tones;
+    for (const auto& text : o.tones) {
+      const auto [f, dbfs] = parse_pair("--tone", text);
+      tones.push_back({fit(f), dsp::dbfs_to_peak_fs(dbfs), 0.0});
+    }
+    samples = dsp::generate_tones(tones, o.sample_rate_hz, frames);
+  } else {
+    // Noise level follows AES17: the rms reads as the dBFS of a sine of the same rms.
+    samples = dsp::generate_white_noise(dsp::dbfs_to_peak_fs(o.level_dbfs) / std::sqrt(2.0), o.seed, frames);
+  }
+  for (double v : samples) {
+    if (std::abs(v) > 1.0) throw UsageError("the signal's peak exceeds full scale; lower --level");
+  }
+
+  audio::AudioBuffer buffer;
+  buffer.sample_rate_hz = o.sample_rate_hz;
+  buffer.channels.assign(static_cast<std::size_t>(o.channels), samples);
+  audio::write_wav(o.output, buffer, audio::parse_wav_sample_format(o.format), o.seed);
+  std::fprintf(stderr, "wrote %s: %s, %zu frames at %.0f Hz, %d channel(s)\n", o.output.c_str(),
+               o.kind.c_str(), frames, o.sample_rate_hz, o.channels);
+  return 0;
+}
+
+}  // namespace
+
+Subcommand add_generate_command(CLI::App& parent) {
+  auto o = std::make_shared<GenerateOptions>();
+  CLI::App* app = parent.add_subcommand("generate", "Write a test signal to a WAV file");
+  app->add_option("kind", o->kind, "sine | multitone | noise")
+      ->required()
+      ->check(CLI::IsMember({"sine", "multitone", "noise"}));
+  app->add_option("-o,--output", o->output, "WAV file to write")->required();
+  app->add_option("--rate", o->sample_rate_hz, "Sample rate in Hz (default 48000)");
+  app->add_option("--duration", o->duration_s, "Length in seconds (default 1)");
+  app->add_option("--samples", o->samples, "Length in samples (overrides --duration)");
+  app->add_option("--channels", o->channels, "Channels, each the same signal (default 1)");
+  app->add_option("--format", o->format, "pcm16 | pcm24 | pcm32 | float (default) | double");
+  app->add_option("--frequency", o->frequency_hz, "Sine frequency in Hz (default 1000)");
+  app->add_option("--level", o->level_dbfs, "Sine peak or noise rms in dBFS (default -1)");
+  app->add_flag("--coherent", o->coherent, "Move frequencies to whole cycles in the file");
+  app->add_option("--harmonic", o->harmonics, "Add a harmonic ORDER:DBC to the sine (repeatable)");
+  app->add_option("--tone", o->tones, "Multitone component HZ:DBFS (repeatable)");
+  app->add_option("--seed", o->seed, "Noise and dither seed (default 1)");
+  return {app, [o] { return run_generate(*o); }};
+}
+
+}  // namespace ampbench::cli

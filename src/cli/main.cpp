@@ -1,0 +1,37 @@
+#include <exception>
+#include <iostream>
+#include <vector>
+
+#include "cli/command.hpp"
+#include "common/error.hpp"
+
+int main(int argc, char** argv) {
+  using namespace ampbench;
+  CLI::App app{"ampbench: automated amplifier test bench"};
+  app.set_version_flag("--version", AMPBENCH_VERSION);
+  app.require_subcommand(1);
+  const std::vector<cli::Subcommand> subcommands = {
+      cli::add_analyze_command(app),
+      cli::add_generate_command(app),
+  };
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << "ampbench: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::usage);
+  }
+  for (const auto& subcommand : subcommands) {
+    if (!subcommand.app->parsed()) continue;
+    try {
+      return subcommand.run();
+    } catch (const Error& e) {
+      std::cerr << "ampbench: " << e.what() << "\n";
+      return static_cast<int>(e.exit_code());
+    } catch (const std::exception& e) {
+      std::cerr << "ampbench: internal error: " << e.what() << "\n";
+      return static_cast<int>(ExitCode::error);
+    }
+  }
+  return static_cast<int>(ExitCode::usage);
+}

@@ -1,0 +1,63 @@
+// FFTW plans, made once per size and shared. Planning takes FFTW's global planner lock;
+// executing a plan is thread-safe and never allocates (callers pass FFTW-aligned buffers,
+// e.g. from AlignedBuffer).
+#pragma once
+
+#include <complex>
+#include <cstddef>
+#include <memory>
+
+namespace ampbench::dsp {
+
+// An FFTW-aligned array of doubles or complex values (fftw_malloc), move-only.
+template <typename T>
+class AlignedBuffer {
+ public:
+  AlignedBuffer() = default;
+  explicit AlignedBuffer(std::size_t size);
+  AlignedBuffer(AlignedBuffer&& other) noexcept : data_(other.data_), size_(other.size_) {
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  AlignedBuffer& operator=(AlignedBuffer&& other) noexcept;
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+  ~AlignedBuffer();
+
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  T& operator[](std::size_t i) { return data_[i]; }
+  const T& operator[](std::size_t i) const { return data_[i]; }
+  // Grows (never shrinks) to at least `size` elements; contents are not kept.
+  void ensure_size(std::size_t size);
+
+ private:
+  T* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+// Real-to-complex and complex-to-real transforms of one size. Unnormalised like FFTW:
+// inverse(forward(x)) = N·x.
+class RealFft {
+ public:
+  static std::shared_ptr<const RealFft> for_size(std::size_t size);
+  ~RealFft();
+  RealFft(const RealFft&) = delete;
+  RealFft& operator=(const RealFft&) = delete;
+
+  std::size_t size() const { return size_; }
+  std::size_t spectrum_size() const { return size_ / 2 + 1; }
+  // in: size() reals; out: spectrum_size() complex values. Both FFTW-aligned.
+  void forward(const double* in, std::complex<double>* out) const;
+  // in: spectrum_size() complex values (destroyed); out: size() reals.
+  void inverse(std::complex<double>* in, double* out) const;
+
+ private:
+  explicit RealFft(std::size_t size);
+  std::size_t size_;
+  void* forward_plan_;
+  void* inverse_plan_;
+};
+
+}  // namespace ampbench::dsp

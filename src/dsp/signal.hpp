@@ -1,0 +1,28 @@
+// Test-signal generation in full-scale units (peak 1.0 = 0 dBFS sine).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace ampbench::dsp {
+
+struct Tone {
+  double frequency_hz = 1000.0;
+  double amplitude_peak_fs = 1.0;
+  double phase_rad = 0.0;
+};
+
+// The nearest frequency with a whole number of cycles in `block_frames`: f = round(f·N/fs)·fs/N.
+double coherent_frequency_hz(double frequency_hz, double sample_rate_hz, std::size_t block_frames);
+
+// Sum of sines; each sample is computed from the phase directly (no accumulated drift).
+std::vector<double> generate_tones(std::span<const Tone> tones, double sample_rate_hz,
+                                   std::size_t frames);
+std::vector<double> generate_sine(double frequency_hz, double amplitude_peak_fs,
+                                  double sample_rate_hz, std::size_t frames, double phase_rad = 0.0);
+// Gaussian white noise of the given rms, reproducible for a seed.
+std::vector<double> generate_white_noise(double rms_fs, std::uint64_t seed, std::size_t frames);
+
+}  // namespace ampbench::dsp

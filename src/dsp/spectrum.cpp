@@ -1,0 +1,46 @@
+#include "dsp/spectrum.hpp"
+
+#include <complex>
+
+#include "dsp/fft.hpp"
+
+namespace ampbench::dsp {
+
+void compute_power_spectrum(std::span<const double> samples, double sample_rate_hz,
+                            WindowKind window_kind, PowerSpectrum& out) {
+  const std::size_t n = samples.size();
+  const auto fft = RealFft::for_size(n);
+  const auto window = cached_window(window_kind, n);
+
+  thread_local AlignedBuffer<double> windowed;
+  thread_local AlignedBuffer<std::complex<double>> spectrum;
+  windowed.ensure_size(n);
+  spectrum.ensure_size(n / 2 + 1);
+  for (std::size_t i = 0; i < n; ++i) windowed[i] = samples[i] * window->samples[i];
+  fft->forward(windowed.data(), spectrum.data());
+
+  out.sample_rate_hz = sample_rate_hz;
+  out.fft_size = n;
+  out.window = window_kind;
+  out.main_lobe_half_width_bins = window->main_lobe_half_width_bins;
+  const std::size_t bins = n / 2 + 1;
+  out.bin_mean_square.resize(bins);
+  // Parseval with the window's energy: Σ|X_k|² (two-sided) / (N·Σw²) is the mean square.
+  const double one_sided = 2.0 / (static_cast<double>(n) * window->sum_of_squares);
+  // Not std::norm: libstdc++ computes it through hypot() unless built with fast-math.
+  for (std::size_t k = 0; k < bins; ++k) {
+    const double re = spectrum[k].real(), im = spectrum[k].imag();
+    out.bin_mean_square[k] = (re * re + im * im) * one_sided;
+  }
+  out.bin_mean_square[0] *= 0.5;
+  if (n % 2 == 0) out.bin_mean_square[bins - 1] *= 0.5;
+}
+
+PowerSpectrum power_spectrum(std::span<const double> samples, double sample_rate_hz,
+                             WindowKind window) {
+  PowerSpectrum out;
+  compute_power_spectrum(samples, sample_rate_hz, window, out);
+  return out;
+}
+
+}  // namespace ampbench::dsp

@@ -1,0 +1,83 @@
+// Analysis of a captured sine: fundamental, harmonics, THD (re fundamental and re total),
+// THD+N (AES17, by FFT bins or a Q-notch response), SINAD and SNR, all within a frequency
+// band and optionally weighted. Definitions: docs/measurements.md.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "dsp/spectrum.hpp"
+#include "dsp/weighting.hpp"
+#include "dsp/window.hpp"
+
+namespace ampbench::dsp {
+
+// A measurement band; high_hz above fs/2 is clamped to fs/2, so full() means DC to Nyquist.
+struct FrequencyBand {
+  double low_hz = 20.0;
+  double high_hz = 20000.0;
+  static FrequencyBand audio() { return {20.0, 20000.0}; }
+  static FrequencyBand full() { return {0.0, 1e300}; }
+  bool operator==(const FrequencyBand&) const = default;
+};
+// "LOW:HIGH" in Hz, or "full"; throws UsageError naming the problem.
+FrequencyBand parse_band(std::string_view text);
+
+enum class ThdnMethod { fft, notch };
+ThdnMethod parse_thdn_method(std::string_view name);
+
+struct ToneAnalysisOptions {
+  std::optional<double> fundamental_hz;  // search the band's largest peak when empty
+  FrequencyBand band = FrequencyBand::audio();
+  ThdnMethod thdn_method = ThdnMethod::fft;
+  double notch_q = 2.0;
+  Weighting weighting = Weighting::none;  // applied to the residual (noise + distortion)
+  int max_harmonic_order = 10;
+  int snr_excluded_harmonic_order = 6;  // SNR leaves out harmonics 2..this (MATLAB's snr)
+  WindowKind window = WindowKind::blackman_harris_7;
+};
+
+struct HarmonicLevel {
+  int order = 0;
+  double frequency_hz = 0.0;
+  double level_dbc = 0.0;
+  double mean_square_fs = 0.0;
+};
+
+struct ToneAnalysis {
+  double frequency_hz = 0.0;
+  double level_dbfs = 0.0;
+  double fundamental_mean_square_fs = 0.0;
+  double total_mean_square_fs = 0.0;     // fundamental + residual, in band, unweighted
+  double residual_mean_square_fs = 0.0;  // everything but the fundamental, in band, weighted
+  double noise_mean_square_fs = 0.0;     // residual without harmonics 2..6
+  double thd_ratio = 0.0;                // THD_F, re fundamental
+  double thd_r_ratio = 0.0;              // THD_R, re total of fundamental and harmonics
+  double thdn_ratio = 0.0;               // re total (AES17)
+  double sinad_db = 0.0;
+  double snr_db = 0.0;
+  std::vector<HarmonicLevel> harmonics;
+
+  double thd_pct() const { return 100.0 * thd_ratio; }
+  double thd_db() const;
+  double thdn_pct() const { return 100.0 * thdn_ratio; }
+  double thdn_db() const;
+};
+
+// Throws MeasurementError when no tone can be found or the block is too short.
+ToneAnalysis analyze_tone(std::span<const double> samples, double sample_rate_hz,
+                          const ToneAnalysisOptions& options = {});
+ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& spectrum,
+                                   const ToneAnalysisOptions& options = {});
+
+// Response of an analogue notch (s² + ω0²)/(s² + s·ω0/Q + ω0²), as a power gain.
+double notch_power_gain(double frequency_hz, double notch_hz, double q);
+
+// Band-limited, weighted rms of everything in a block (for noise measurements), in FS.
+double band_rms_fs(const PowerSpectrum& spectrum, FrequencyBand band, Weighting weighting);
+
+inline constexpr std::size_t kMinimumAnalysisFrames = 4096;
+
+}  // namespace ampbench::dsp

@@ -1,0 +1,92 @@
+// End to end: `ampbench generate` then `ampbench analyze --json`, and bad input.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "audio/wav.hpp"
+#include "run_binary.hpp"
+
+using ampbench::testing::run_ampbench;
+using ampbench::testing::TempDir;
+
+TEST(CliAnalyze, GenerateThenAnalyzeJson) {
+  TempDir dir;
+  const auto wav = dir / "x.wav";
+  auto gen = run_ampbench({"generate", "sine", "--frequency", "997", "--level", "-6", "--samples", "65536",
+                           "--harmonic", "2:-60", "--harmonic", "3:-70", "--channels", "2", "-o", wav});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  auto r = run_ampbench({"analyze", wav, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["sample_rate"], 48000.0);
+  ASSERT_EQ(j["channels"].size(), 2u);
+  const auto& c = j["channels"][1];
+  EXPECT_EQ(c["channel"], 2);
+  EXPECT_NEAR(c["frequency_hz"].get<double>(), 997.0, 0.01);
+  EXPECT_NEAR(c["level_dbfs"].get<double>(), -6.0, 0.005);
+  EXPECT_NEAR(c["harmonics"][0]["level_dbc"].get<double>(), -60.0, 0.05);
+  EXPECT_NEAR(c["harmonics"][1]["level_dbc"].get<double>(), -70.0, 0.05);
+  EXPECT_NEAR(c["thd_db"].get<double>(), 20 * std::log10(std::sqrt(1e-6 + 1e-7)), 0.02);
+  for (const char* key : {"thd_pct", "thdn_pct", "thdn_db", "sinad_db", "snr_db"}) EXPECT_TRUE(c.contains(key)) << key;
+}
+
+TEST(CliAnalyze, HumanTableAndOneChannel) {
+  TempDir dir;
+  ASSERT_EQ(run_ampbench({"generate", "sine", "--channels", "2", "-o", dir / "x.wav"}).exit_code, 0);
+  auto r = run_ampbench({"analyze", dir / "x.wav", "--channel", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("channel 2"), std::string::npos);
+  EXPECT_EQ(r.out.find("channel 1"), std::string::npos);
+  EXPECT_NE(r.out.find("THD+N"), std::string::npos);
+}
+
+TEST(CliAnalyze, WeightingBandAndNotchOptions) {
+  TempDir dir;
+  ASSERT_EQ(run_ampbench({"generate", "sine", "--harmonic", "2:-50", "--samples", "65536", "-o", dir / "x.wav"}).exit_code, 0);
+  const auto thdn = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"analyze", dir / "x.wav", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = run_ampbench(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out)["channels"][0]["thdn_db"].get<double>();
+  };
+  const double fft = thdn({});
+  EXPECT_NEAR(fft - thdn({"--thdn-method", "notch"}), 0.46, 0.02);
+  EXPECT_NEAR(thdn({"--weighting", "A"}) - fft, 1.2, 0.1);  // A at 2 kHz is +1.20 dB
+  EXPECT_NEAR(thdn({"--band", "full"}), fft, 0.01);
+}
+
+struct BadInput {
+  std::string name;
+  std::vector<std::string> args;
+  int exit_code;
+  std::string message;
+};
+
+TEST(CliAnalyze, BadInputGivesOneClearLine) {
+  TempDir dir;
+  std::ofstream(dir / "text.wav") << "RIFF but not really";
+  std::ofstream(dir / "empty.wav");
+  ampbench::audio::AudioBuffer tiny;
+  tiny.channels = {std::vector<double>(10, 0.1)};
+  ampbench::audio::write_wav(dir / "tiny.wav", tiny, ampbench::audio::WavSampleFormat::float32);
+  ASSERT_EQ(run_ampbench({"generate", "sine", "-o", dir / "ok.wav"}).exit_code, 0);
+  const std::vector<BadInput> cases = {
+      {"missing", {"analyze", dir / "nope.wav"}, 65, "nope.wav: no such file"},
+      {"not a wav", {"analyze", dir / "text.wav"}, 65, "text.wav: not a readable WAV file"},
+      {"empty", {"analyze", dir / "empty.wav"}, 65, "empty.wav"},
+      {"10 samples", {"analyze", dir / "tiny.wav"}, 65, "tiny.wav: has 10 frames"},
+      {"channel", {"analyze", dir / "ok.wav", "--channel", "3"}, 64, "--channel 3"},
+      {"band", {"analyze", dir / "ok.wav", "--band", "5:2"}, 64, "--band '5:2'"},
+      {"method", {"analyze", dir / "ok.wav", "--thdn-method", "magic"}, 64, "magic"},
+      {"no args", {"analyze"}, 64, "wav"},
+  };
+  for (const auto& c : cases) {
+    auto r = run_ampbench(c.args);
+    EXPECT_EQ(r.exit_code, c.exit_code) << c.name << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("ampbench: ", 0), 0u) << c.name << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << c.name << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.name << ": " << r.err;
+  }
+}

@@ -1,0 +1,237 @@
+// dsp: tone analysis, weighting and spectra against analytic truth and the public vectors
+// of docs/measurements.md. Tolerances are stated in dB.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+#include <numbers>
+#include <vector>
+
+#include "common/error.hpp"
+#include "dsp/dsp.hpp"
+
+using namespace ampbench;
+using namespace ampbench::dsp;
+
+namespace {
+
+std::vector<double> tone_with_harmonics(double f, double level_dbfs, const std::vector<double>& dbc,
+                                        double fs, std::size_t n) {
+  std::vector<Tone> tones = {{f, db_to_amplitude_ratio(level_dbfs), 0.3}};
+  for (std::size_t i = 0; i < dbc.size(); ++i) {
+    tones.push_back({f * static_cast<double>(i + 2), tones[0].amplitude_peak_fs * db_to_amplitude_ratio(dbc[i]),
+                     0.7 * static_cast<double>(i)});
+  }
+  return generate_tones(tones, fs, n);
+}
+
+}  // namespace
+
+TEST(Units, Conversions) {
+  EXPECT_NEAR(dbu_to_vrms(0.0), 0.7746, 1e-4);
+  EXPECT_NEAR(vrms_to_dbv(2.0), 6.0206, 1e-4);
+  EXPECT_NEAR(mean_square_to_dbfs(0.5), 0.0, 1e-12);  // full-scale sine
+}
+
+TEST(Window, BlackmanHarrisCoefficientsAndCache) {
+  const auto w = make_window_samples(WindowKind::blackman_harris_7, 1024);
+  EXPECT_NEAR(w[0], 0.27105140069342 - 0.43329793923448 + 0.21812299954311 - 0.06592544638803 +
+                        0.01081174209837 - 0.00077658482522 + 0.00001388721735,
+              1e-15);
+  EXPECT_NEAR(w[512], 1.0, 1e-12);  // all terms add at the centre
+  EXPECT_EQ(cached_window(WindowKind::hann, 4096).get(), cached_window(WindowKind::hann, 4096).get());
+}
+
+TEST(Spectrum, MatchesNaiveDft) {
+  const std::size_t n = 4096;
+  const double fs = 48000.0;
+  auto x = generate_white_noise(0.1, 7, n);
+  const auto fast = power_spectrum(x, fs, WindowKind::hann);
+  const auto w = make_window_samples(WindowKind::hann, n);
+  double sum_w2 = 0.0;
+  for (double v : w) sum_w2 += v * v;
+  for (std::size_t k : {0u, 1u, 17u, 1000u, 2047u, 2048u}) {
+    std::complex<double> acc = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      acc += x[i] * w[i] * std::polar(1.0, -2.0 * std::numbers::pi * double(k) * double(i) / double(n));
+    }
+    const double scale = (k == 0 || k == n / 2) ? 1.0 : 2.0;
+    EXPECT_NEAR(fast.bin_mean_square[k], std::norm(acc) * scale / (double(n) * sum_w2),
+                1e-12 * (1.0 + fast.bin_mean_square[k]))
+        << "bin " << k;
+  }
+}
+
+TEST(Spectrum, SineSumsToHalfSquaredAmplitude) {
+  const auto x = generate_sine(1234.5, 0.5, 48000.0, 16384);
+  const auto s = power_spectrum(x, 48000.0);
+  double sum = 0.0;
+  for (double v : s.bin_mean_square) sum += v;
+  EXPECT_NEAR(power_ratio_to_db(sum / 0.125), 0.0, 1e-6);
+}
+
+// MEASUREMENT.md public vector 1.
+TEST(ToneAnalysis, PublicVector1) {
+  const double fs = 100000.0;
+  const std::vector<Tone> tones = {{1000.0, 1.0, 0.0}, {2000.0, 0.1, 0.0}};
+  const auto x = generate_tones(tones, fs, 100000);
+  ToneAnalysisOptions options;
+  options.band = FrequencyBand::full();
+  const auto a = analyze_tone(x, fs, options);
+  EXPECT_NEAR(a.thd_db(), -20.00, 0.01);
+  EXPECT_NEAR(a.thdn_ratio, 0.0995, 0.0005);
+  EXPECT_NEAR(a.thd_r_ratio, 0.1 / std::sqrt(1.01), 1e-6);
+  EXPECT_NEAR(a.frequency_hz, 1000.0, 1e-6);
+}
+
+TEST(ToneAnalysis, PureFloat64SineIsBelowMinus150Db) {
+  const auto x = generate_sine(997.0, db_to_amplitude_ratio(-1.0), 48000.0, 65536);
+  const auto a = analyze_tone(x, 48000.0);
+  EXPECT_LE(a.thdn_db(), -150.0);
+  EXPECT_NEAR(a.level_dbfs, -1.0, 0.001);
+  EXPECT_NEAR(a.frequency_hz, 997.0, 0.005);
+}
+
+class HarmonicLevels : public ::testing::TestWithParam<double> {};
+
+TEST_P(HarmonicLevels, KnownAmplitudesWithin5Hundredths) {
+  const double f = GetParam();
+  const double fs = 48000.0;
+  const std::vector<double> dbc = {-60.0, -80.0, -100.0, -120.0};
+  const auto x = tone_with_harmonics(f, -3.0, dbc, fs, 65536);
+  const auto a = analyze_tone(x, fs);
+  ASSERT_GE(a.harmonics.size(), 4u);
+  for (std::size_t i = 0; i < dbc.size(); ++i) {
+    EXPECT_EQ(a.harmonics[i].order, int(i) + 2);
+    EXPECT_NEAR(a.harmonics[i].level_dbc, dbc[i], 0.05) << "order " << i + 2;
+    EXPECT_NEAR(a.harmonics[i].frequency_hz, f * double(i + 2), 0.05);
+  }
+  const double thd = std::sqrt(1e-6 + 1e-8 + 1e-10 + 1e-12);
+  EXPECT_NEAR(a.thd_db(), amplitude_ratio_to_db(thd), 0.01);
+  EXPECT_NEAR(a.level_dbfs, -3.0, 0.005);
+}
+
+INSTANTIATE_TEST_SUITE_P(CoherentAndNot, HarmonicLevels,
+                         ::testing::Values(coherent_frequency_hz(1000.0, 48000.0, 65536), 1000.3, 997.0));
+
+class LevelAcrossBand : public ::testing::TestWithParam<double> {};
+
+TEST_P(LevelAcrossBand, MinusTwentyDbfsReadsWithinFiveThousandths) {
+  const auto x = generate_sine(GetParam(), db_to_amplitude_ratio(-20.0), 48000.0, 65536, 1.1);
+  const auto a = analyze_tone(x, 48000.0);
+  EXPECT_NEAR(a.level_dbfs, -20.0, 0.005);
+}
+
+INSTANTIATE_TEST_SUITE_P(Frequencies, LevelAcrossBand, ::testing::Values(20.0, 1000.0, 19000.0, 20.37));
+
+class SampleRates : public ::testing::TestWithParam<double> {};
+
+TEST_P(SampleRates, ThirdHarmonicAndLevel) {
+  const double fs = GetParam();
+  const auto x = tone_with_harmonics(1000.7, -6.0, {-200.0, -80.0}, fs, 16384);
+  ToneAnalysisOptions options;
+  options.band = FrequencyBand::full();
+  const auto a = analyze_tone(x, fs, options);
+  EXPECT_NEAR(a.level_dbfs, -6.0, 0.005);
+  ASSERT_GE(a.harmonics.size(), 2u);
+  EXPECT_NEAR(a.harmonics[1].level_dbc, -80.0, 0.05);
+}
+
+INSTANTIATE_TEST_SUITE_P(From8kTo384k, SampleRates,
+                         ::testing::Values(8000.0, 44100.0, 48000.0, 96000.0, 192000.0, 384000.0));
+
+TEST(ToneAnalysis, SinadIsComputedFromPowersAtHeavyDistortion) {
+  const auto x = tone_with_harmonics(1000.0, -6.0, {amplitude_ratio_to_db(0.4)}, 48000.0, 65536);
+  const auto a = analyze_tone(x, 48000.0);
+  EXPECT_NEAR(a.sinad_db, amplitude_ratio_to_db(1.0 / 0.4), 0.01);  // 7.96 dB
+  EXPECT_NEAR(-a.thdn_db(), amplitude_ratio_to_db(std::sqrt(1.16) / 0.4), 0.01);  // 8.60 dB
+}
+
+TEST(ToneAnalysis, SnrExcludesHarmonicsAndMeasuresNoise) {
+  const double fs = 48000.0;
+  const std::size_t n = 262144;
+  auto x = tone_with_harmonics(1000.0, -1.0, {-40.0}, fs, n);
+  const double sigma = 1e-4;
+  const auto noise = generate_white_noise(sigma, 3, n);
+  for (std::size_t i = 0; i < n; ++i) x[i] += noise[i];
+  const auto a = analyze_tone(x, fs);
+  const double signal_ms = std::pow(db_to_amplitude_ratio(-1.0), 2) / 2.0;
+  const double noise_ms = sigma * sigma * 19980.0 / 24000.0;
+  EXPECT_NEAR(a.snr_db, power_ratio_to_db(signal_ms / noise_ms), 0.1);
+  EXPECT_LT(a.sinad_db, a.snr_db - 10.0);  // the -40 dBc harmonic dominates SINAD
+}
+
+TEST(ToneAnalysis, NotchReadsBelowFftByTheQ2Response) {
+  const auto x = tone_with_harmonics(1000.0, -1.0, {-50.0, -70.0}, 48000.0, 65536);
+  ToneAnalysisOptions fft_options;
+  ToneAnalysisOptions notch_options;
+  notch_options.thdn_method = ThdnMethod::notch;
+  const double by_fft = analyze_tone(x, 48000.0, fft_options).thdn_db();
+  const double by_notch = analyze_tone(x, 48000.0, notch_options).thdn_db();
+  EXPECT_GE(by_fft - by_notch, 0.3);
+  EXPECT_LE(by_fft - by_notch, 0.6);
+  EXPECT_NEAR(power_ratio_to_db(notch_power_gain(2000.0, 1000.0, 2.0)), -0.46, 0.01);
+  EXPECT_NEAR(power_ratio_to_db(notch_power_gain(3000.0, 1000.0, 2.0)), -0.15, 0.01);
+}
+
+TEST(ToneAnalysis, BandLimitExcludesOutOfBandHarmonics) {
+  const auto x = tone_with_harmonics(8000.0, -1.0, {-40.0, -40.0}, 96000.0, 65536);
+  const auto in_band = analyze_tone(x, 96000.0);  // 16 kHz counts, 24 kHz does not
+  ASSERT_EQ(in_band.harmonics.size(), 1u);
+  EXPECT_NEAR(in_band.thd_db(), -40.0, 0.01);
+  ToneAnalysisOptions full;
+  full.band = FrequencyBand::full();
+  EXPECT_NEAR(analyze_tone(x, 96000.0, full).thd_db(), -40.0 + 10.0 * std::log10(2.0), 0.01);
+}
+
+TEST(ToneAnalysis, SilentOrShortBlocksAreMeasurementErrors) {
+  EXPECT_THROW(analyze_tone(std::vector<double>(65536, 0.0), 48000.0), MeasurementError);
+  EXPECT_THROW(analyze_tone(std::vector<double>(100, 0.1), 48000.0), MeasurementError);
+}
+
+TEST(Band, ParsesAndRejects) {
+  EXPECT_EQ(parse_band("20:20000"), (FrequencyBand{20.0, 20000.0}));
+  EXPECT_EQ(parse_band("full"), FrequencyBand::full());
+  EXPECT_THROW(parse_band("5:2"), UsageError);
+  EXPECT_THROW(parse_band("abc"), UsageError);
+  EXPECT_THROW(parse_band("10:x"), UsageError);
+}
+
+// IEC 61672-1 and ITU-R BS.468-4 check values (MEASUREMENT.md).
+TEST(Weighting, CheckValues) {
+  EXPECT_NEAR(a_weighting_db(1000.0), 0.0, 1e-9);
+  EXPECT_NEAR(a_weighting_db(31.62), -39.44, 0.05);
+  EXPECT_NEAR(a_weighting_db(100.0), -19.14, 0.05);
+  EXPECT_NEAR(a_weighting_db(10000.0), -2.49, 0.05);
+  EXPECT_NEAR(a_weighting_db(20000.0), -9.35, 0.05);
+  const std::pair<double, double> bs468[] = {{31.5, -29.9}, {100.0, -19.8}, {1000.0, 0.0},
+                                             {2000.0, 5.6},  {6300.0, 12.2}, {10000.0, 8.1},
+                                             {20000.0, -22.2}, {31500.0, -42.7}};
+  for (const auto& [f, db] : bs468) EXPECT_NEAR(bs468_weighting_db(f), db, 0.05) << f << " Hz";
+  EXPECT_NEAR(ccir_rms_weighting_db(2000.0), 5.6 - 5.63, 0.05);
+}
+
+TEST(Weighting, WhiteNoiseFigures) {
+  const double fs = 48000.0;
+  const auto noise = generate_white_noise(0.01, 42, 480000);  // 10 s
+  const auto s = power_spectrum(noise, fs);
+  const double full = band_rms_fs(s, FrequencyBand::full(), Weighting::none);
+  const auto re_full = [&](FrequencyBand band, Weighting w) {
+    return amplitude_ratio_to_db(band_rms_fs(s, band, w) / full);
+  };
+  EXPECT_NEAR(re_full(FrequencyBand::audio(), Weighting::none), -0.80, 0.05);
+  EXPECT_NEAR(re_full(FrequencyBand::full(), Weighting::ccir_rms), 0.88, 0.05);
+  EXPECT_NEAR(re_full(FrequencyBand::full(), Weighting::a), -2.72, 0.05);
+}
+
+TEST(Signal, CoherentFrequencySitsOnABin) {
+  const double f = coherent_frequency_hz(997.0, 48000.0, 65536);
+  const double bins = f * 65536.0 / 48000.0;
+  EXPECT_NEAR(bins, std::round(bins), 1e-9);
+  EXPECT_NEAR(f, 997.0, 48000.0 / 65536.0);
+}
+
+TEST(Signal, NoiseIsReproducibleForASeed) {
+  EXPECT_EQ(generate_white_noise(1.0, 5, 1000), generate_white_noise(1.0, 5, 1000));
+  EXPECT_NE(generate_white_noise(1.0, 5, 1000), generate_white_noise(1.0, 6, 1000));
+}
