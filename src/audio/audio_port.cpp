@@ -1,0 +1,70 @@
+#include "audio/audio_port.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "dsp/units.hpp"
+
+namespace ampbench::audio {
+namespace {
+
+std::string format_db(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.2f", v);
+  return buffer;
+}
+
+}  // namespace
+
+InputClippedError::InputClippedError(int input, double peak_dbfs, double limit_dbfs)
+    : SafetyError("input " + std::to_string(input) + " reached " + format_db(peak_dbfs) +
+                  " dBFS, above the station's max_input_dbfs of " + format_db(limit_dbfs) +
+                  " dBFS: stimulus stopped (input clipping)"),
+      input_(input),
+      peak_dbfs_(peak_dbfs) {}
+
+double AudioPort::peak_output_vrms(const std::vector<double>& samples) const {
+  double peak = 0.0;
+  for (double v : samples) peak = std::max(peak, std::abs(v));
+  return peak * calibration_.output_vrms_at_0dbfs;
+}
+
+Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
+  if (static_cast<int>(stimulus.channel_count()) != output_count()) {
+    throw MeasurementError("stimulus has " + std::to_string(stimulus.channel_count()) + " channels, the port " +
+                           std::to_string(output_count()) + " outputs");
+  }
+  if (stimulus.sample_rate_hz != sample_rate_hz()) {
+    throw MeasurementError("stimulus at " + std::to_string(stimulus.sample_rate_hz) + " Hz, the port runs at " +
+                           std::to_string(sample_rate_hz()) + " Hz");
+  }
+  for (std::size_t c = 0; c < stimulus.channel_count(); ++c) {
+    const auto& samples = stimulus.channels[c];
+    if (samples.size() != stimulus.frames()) throw MeasurementError("stimulus channels differ in length");
+    for (double v : samples) {
+      if (!std::isfinite(v) || std::abs(v) > 1.0)
+        throw SafetyError("stimulus on output " + std::to_string(c + 1) + " exceeds digital full scale");
+    }
+    const double vrms = peak_output_vrms(samples);
+    if (vrms > safety_.max_output_vrms * (1.0 + 1e-9)) {
+      throw SafetyError("stimulus on output " + std::to_string(c + 1) + " would reach " + format_db(vrms) +
+                        " Vrms, above the station's max_output_vrms of " + format_db(safety_.max_output_vrms) +
+                        " Vrms: refused");
+    }
+  }
+  ++transfers_;
+  frames_played_ += stimulus.frames();
+  Capture capture = transfer(stimulus, dsp::db_to_amplitude_ratio(safety_.max_input_dbfs));
+  if (capture.xruns > 0) {
+    throw MeasurementError("xrun during capture (" + std::to_string(capture.xruns) +
+                           "): audio lost, nothing measured");
+  }
+  if (capture.clipped_input) {
+    const auto i = static_cast<std::size_t>(*capture.clipped_input - 1);
+    throw InputClippedError(*capture.clipped_input, capture.peak_dbfs.at(i), safety_.max_input_dbfs);
+  }
+  return capture;
+}
+
+}  // namespace ampbench::audio

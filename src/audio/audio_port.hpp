@@ -1,0 +1,91 @@
+// audio: the AudioPort — one synchronised duplex transfer per call: play a stimulus on the
+// DUT's input channels and capture its outputs on the same sample clock. Backends (sim,
+// later portaudio) implement transfer(); the safety limits are enforced here, in the
+// base class, so no backend and no step can bypass them.
+//
+// Contract of play_and_capture():
+//  - stimulus has output_count() channels at sample_rate_hz(), in full-scale units;
+//  - a stimulus whose peak would drive an output above max_output_vrms (as the rms of a
+//    sine of that peak) or above full scale is refused with SafetyError; nothing plays;
+//  - the capture has input_count() channels of the stimulus' length, aligned with it
+//    (the interface's latency already removed and reported in latency_samples);
+//  - an input going above max_input_dbfs stops the stimulus at once and throws
+//    InputClippedError naming the input and its level;
+//  - an xrun (lost or repeated samples) throws MeasurementError: never a wrong number.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audio/audio_buffer.hpp"
+#include "common/error.hpp"
+
+namespace ampbench::audio {
+
+struct SafetyLimits {
+  double max_output_vrms = 1.0;
+  double max_input_dbfs = -1.0;
+  double max_burst_duty = 0.25;
+};
+
+struct PortCalibration {
+  double output_vrms_at_0dbfs = 1.0;
+  double input_vrms_at_0dbfs = 1.0;
+};
+
+struct Capture {
+  AudioBuffer audio;
+  int latency_samples = 0;
+  std::vector<double> peak_dbfs;         // per input
+  std::optional<int> clipped_input;      // 1-based, when the transfer stopped on clipping
+  std::uint64_t xruns = 0;
+};
+
+class InputClippedError : public SafetyError {
+ public:
+  InputClippedError(int input, double peak_dbfs, double limit_dbfs);
+  int input() const { return input_; }
+  double peak_dbfs() const { return peak_dbfs_; }
+
+ private:
+  int input_;
+  double peak_dbfs_;
+};
+
+class AudioPort {
+ public:
+  AudioPort(SafetyLimits safety, PortCalibration calibration) : safety_(safety), calibration_(calibration) {}
+  virtual ~AudioPort() = default;
+  AudioPort(const AudioPort&) = delete;
+  AudioPort& operator=(const AudioPort&) = delete;
+
+  virtual double sample_rate_hz() const = 0;
+  virtual int output_count() const = 0;
+  virtual int input_count() const = 0;
+  virtual std::string describe() const = 0;
+
+  Capture play_and_capture(const AudioBuffer& stimulus);
+
+  const SafetyLimits& safety() const { return safety_; }
+  const PortCalibration& calibration() const { return calibration_; }
+  // Transfers so far (bursts, for the max-power search) and frames played in them.
+  std::uint64_t transfer_count() const { return transfers_; }
+  std::uint64_t frames_played() const { return frames_played_; }
+  // The sine-equivalent Vrms a buffer's peak would put on an output.
+  double peak_output_vrms(const std::vector<double>& samples) const;
+
+ protected:
+  // Play and capture; stop as soon as any input's |sample| exceeds clip_threshold_fs and
+  // say which input in Capture::clipped_input.
+  virtual Capture transfer(const AudioBuffer& stimulus, double clip_threshold_fs) = 0;
+
+ private:
+  SafetyLimits safety_;
+  PortCalibration calibration_;
+  std::uint64_t transfers_ = 0;
+  std::uint64_t frames_played_ = 0;
+};
+
+}  // namespace ampbench::audio

@@ -1,0 +1,65 @@
+#include "audio/sim_port.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "dsp/units.hpp"
+
+namespace ampbench::audio {
+
+SimPort::SimPort(SafetyLimits safety, PortCalibration calibration, sim::SimChain chain)
+    : AudioPort(safety, calibration), chain_(std::move(chain)) {}
+
+std::string SimPort::describe() const {
+  return "simulated DUT, " + std::to_string(chain_.channel_count()) + " channels at " +
+         std::to_string(static_cast<int>(chain_.sample_rate_hz())) + " Hz";
+}
+
+Capture SimPort::transfer(const AudioBuffer& stimulus, double clip_threshold_fs) {
+  const std::size_t channels = stimulus.channel_count();
+  const std::size_t frames = stimulus.frames();
+  const auto latency = static_cast<std::size_t>(chain_.latency_samples());
+  const std::size_t total = frames + latency;  // run on until the last sample comes back
+
+  chain_.reset();
+  std::vector<std::vector<double>> raw(channels, std::vector<double>(total, 0.0));
+  std::vector<std::vector<double>> block_in(channels, std::vector<double>(kBlockFrames, 0.0));
+  std::vector<double> peak(channels, 0.0);
+  Capture capture;
+  capture.latency_samples = static_cast<int>(latency);
+
+  std::size_t done = 0;
+  while (done < total) {
+    const std::size_t n = std::min(kBlockFrames, total - done);
+    std::vector<const double*> in(channels);
+    std::vector<double*> out(channels);
+    for (std::size_t c = 0; c < channels; ++c) {
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t at = done + i;
+        block_in[c][i] = at < frames ? stimulus.channels[c][at] : 0.0;
+      }
+      in[c] = block_in[c].data();
+      out[c] = raw[c].data() + done;
+    }
+    chain_.process(in, out, n);
+    done += n;
+    for (std::size_t c = 0; c < channels; ++c) {
+      for (std::size_t i = done - n; i < done; ++i) peak[c] = std::max(peak[c], std::abs(raw[c][i]));
+      if (!capture.clipped_input && peak[c] > clip_threshold_fs) capture.clipped_input = static_cast<int>(c + 1);
+    }
+    if (capture.clipped_input) break;
+  }
+
+  last_transfer_frames_ = done;
+  const std::size_t captured = done > latency ? std::min(done - latency, frames) : 0;
+  capture.audio.sample_rate_hz = chain_.sample_rate_hz();
+  capture.audio.channels.resize(channels);
+  for (std::size_t c = 0; c < channels; ++c) {
+    capture.audio.channels[c].assign(raw[c].begin() + static_cast<long>(std::min(latency, done)),
+                                     raw[c].begin() + static_cast<long>(std::min(latency, done) + captured));
+    capture.peak_dbfs.push_back(dsp::amplitude_ratio_to_db(peak[c]));
+  }
+  return capture;
+}
+
+}  // namespace ampbench::audio

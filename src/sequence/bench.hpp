@@ -1,0 +1,16 @@
+// The station's devices opened for one unit under test: the AudioPort of the station's
+// backend (for "sim", a simulated DUT built for this serial number's faults).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "audio/audio_port.hpp"
+#include "sequence/station.hpp"
+
+namespace ampbench::sequence {
+
+// Throws MeasurementError when the backend cannot be opened (e.g. not built in).
+std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station, const std::string& serial);
+
+}  // namespace ampbench::sequence

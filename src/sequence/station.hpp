@@ -1,0 +1,48 @@
+// Station files (instruments/*.toml, SPEC §4): one bench's audio interface and its
+// calibration, safety maxima, optional instruments, dummy loads, the attenuator in front
+// of the interface input and, for backend "sim", the simulated DUT.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audio/audio_port.hpp"
+#include "sim/models.hpp"
+
+namespace ampbench::sequence {
+
+struct InstrumentRef {
+  std::string resource;  // VISA syntax
+  std::string profile;
+};
+
+struct AudioSettings {
+  std::string backend;  // sim | portaudio | wav
+  std::string device;
+  double sample_rate_hz = 48000.0;
+  std::vector<int> outputs;
+  std::vector<int> inputs;
+  audio::PortCalibration calibration;
+};
+
+struct Station {
+  std::string path;
+  std::string text;
+  std::string name;
+  AudioSettings audio;
+  audio::SafetyLimits safety;
+  std::optional<InstrumentRef> generator;
+  std::vector<double> loads_available_ohm;
+  std::optional<InstrumentRef> load_switch;
+  double attenuator_gain_db = 0.0;
+  std::optional<sim::SimConfig> sim;
+
+  int channel_count() const { return static_cast<int>(audio.outputs.size()); }
+};
+
+// Throws InputError naming file, line and field.
+Station load_station(const std::string& path);
+Station parse_station(const std::string& text, const std::string& path);
+
+}  // namespace ampbench::sequence

@@ -1,0 +1,117 @@
+#include "sim/chain.hpp"
+
+#include <cmath>
+#include <functional>
+#include <numbers>
+
+#include "dsp/units.hpp"
+
+namespace ampbench::sim {
+namespace {
+
+Fault resolve_fault(const SimConfig& config, int channel, const std::string& serial) {
+  Fault fault = Fault::none;
+  if (auto it = config.channel_faults.find(channel); it != config.channel_faults.end()) fault = it->second;
+  if (auto s = config.serial_faults.find(serial); s != config.serial_faults.end()) {
+    if (auto all = s->second.find(0); all != s->second.end()) fault = all->second;
+    if (auto one = s->second.find(channel); one != s->second.end()) fault = one->second;
+  }
+  return fault;
+}
+
+std::uint64_t channel_seed(std::uint64_t seed, const std::string& serial, int channel, int stage) {
+  // splitmix64 finaliser over the inputs: distinct, reproducible streams per channel and stage.
+  std::uint64_t z = seed ^ (std::hash<std::string>{}(serial) * 0x9E3779B97F4A7C15ULL) ^
+                    (static_cast<std::uint64_t>(channel) << 32) ^ static_cast<std::uint64_t>(stage);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibration, double sample_rate_hz,
+                   int channels, const std::string& serial)
+    : sample_rate_hz_(sample_rate_hz),
+      latency_samples_(config.latency_samples),
+      crosstalk_(config.crosstalk_db <= -300.0 ? 0.0 : dsp::db_to_amplitude_ratio(config.crosstalk_db)),
+      load_ohm_(config.load_ohm) {
+  for (int c = 1; c <= channels; ++c) {
+    const Fault fault = resolve_fault(config, c, serial);
+    std::optional<PreampStage> preamp;
+    std::optional<PowerAmpStage> power_amp;
+    if (config.preamp) {
+      PreampModel model = *config.preamp;
+      if (fault == Fault::early_clip && model.clip_vpeak > 0.0) model.clip_vpeak *= kEarlyClipFactor;
+      preamp.emplace(model, sample_rate_hz, channel_seed(config.seed, serial, c, 1));
+    }
+    if (config.power_amp) {
+      PowerAmpModel model = *config.power_amp;
+      if (fault == Fault::early_clip) model.rail_v *= kEarlyClipFactor;
+      power_amp.emplace(model);
+    }
+    channels_.push_back(Channel{
+        fault, fault == Fault::low_gain ? dsp::db_to_amplitude_ratio(kLowGainFaultDb) : 1.0,
+        DacStage(calibration.output_vrms_at_0dbfs, config.latency_samples), std::move(preamp),
+        std::move(power_amp),
+        AdcStage(calibration.input_vrms_at_0dbfs, calibration.attenuator_gain_db, config.adc_noise_dbfs,
+                 channel_seed(config.seed, serial, c, 2)),
+        fault == Fault::hum ? kHumFaultVrms : 0.0, config.preamp ? config.preamp->hum_hz : 50.0});
+  }
+  dut_out_.assign(channels_.size(), {});
+  set_load_ohm(load_ohm_);
+}
+
+void SimChain::set_load_ohm(double load_ohm) {
+  load_ohm_ = load_ohm;
+  for (auto& ch : channels_)
+    if (ch.power_amp) ch.power_amp->set_load_ohm(load_ohm);
+}
+
+void SimChain::reset() {
+  for (auto& ch : channels_) {
+    ch.dac.reset();
+    if (ch.preamp) ch.preamp->reset();
+  }
+}
+
+void SimChain::process(const std::vector<const double*>& in, const std::vector<double*>& out,
+                       std::size_t frames) {
+  const double two_pi = 2.0 * std::numbers::pi;
+  for (std::size_t c = 0; c < channels_.size(); ++c) {
+    Channel& ch = channels_[c];
+    auto& dut = dut_out_[c];
+    dut.resize(frames);
+    for (std::size_t i = 0; i < frames; ++i) {
+      double v = ch.dac.process(in[c][i]) * ch.input_gain;
+      if (ch.hum_vrms > 0.0) {
+        const double t = static_cast<double>(hum_index_ + i) / sample_rate_hz_;
+        v += ch.hum_vrms * std::numbers::sqrt2 * std::sin(two_pi * ch.hum_hz * t);
+      }
+      if (ch.preamp) v = ch.preamp->process(v);
+      if (ch.power_amp) v = ch.power_amp->process(v);
+      dut[i] = ch.fault == Fault::dead_channel ? 0.0 : v;
+    }
+  }
+  hum_index_ += frames;
+  for (std::size_t c = 0; c < channels_.size(); ++c) {
+    for (std::size_t i = 0; i < frames; ++i) {
+      double v = dut_out_[c][i];
+      if (crosstalk_ > 0.0) {
+        for (std::size_t other = 0; other < channels_.size(); ++other)
+          if (other != c) v += crosstalk_ * dut_out_[other][i];
+      }
+      out[c][i] = channels_[c].adc.process(v);
+    }
+  }
+}
+
+const std::optional<PreampStage>& SimChain::preamp(int channel) const {
+  return channels_.at(static_cast<std::size_t>(channel - 1)).preamp;
+}
+
+const std::optional<PowerAmpStage>& SimChain::power_amp(int channel) const {
+  return channels_.at(static_cast<std::size_t>(channel - 1)).power_amp;
+}
+
+}  // namespace ampbench::sim

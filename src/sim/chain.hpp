@@ -1,0 +1,56 @@
+// The whole simulated bench for N channels: per channel DAC → [preamp] → [power amp →
+// load] → attenuator → ADC, with crosstalk between channels at the DUT output and the
+// faults of the station (or of this serial number) applied.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/models.hpp"
+#include "sim/stages.hpp"
+
+namespace ampbench::sim {
+
+class SimChain {
+ public:
+  SimChain(const SimConfig& config, const ConverterCalibration& calibration, double sample_rate_hz,
+           int channels, const std::string& serial);
+
+  int channel_count() const { return static_cast<int>(channels_.size()); }
+  double sample_rate_hz() const { return sample_rate_hz_; }
+  int latency_samples() const { return latency_samples_; }
+  void set_load_ohm(double load_ohm);
+  double load_ohm() const { return load_ohm_; }
+  Fault fault(int channel) const { return channels_.at(static_cast<std::size_t>(channel - 1)).fault; }
+  // Clears filter states and delay lines (the noise sequences continue).
+  void reset();
+  // in[c] and out[c] hold `frames` samples in full-scale units, one per channel.
+  void process(const std::vector<const double*>& in, const std::vector<double*>& out, std::size_t frames);
+
+  // The models as built for this serial (faults applied), for tests and reports.
+  const std::optional<PreampStage>& preamp(int channel) const;
+  const std::optional<PowerAmpStage>& power_amp(int channel) const;
+
+ private:
+  struct Channel {
+    Fault fault = Fault::none;
+    double input_gain = 1.0;
+    DacStage dac;
+    std::optional<PreampStage> preamp;
+    std::optional<PowerAmpStage> power_amp;
+    AdcStage adc;
+    double hum_vrms = 0.0;
+    double hum_hz = 50.0;
+  };
+  double sample_rate_hz_;
+  int latency_samples_;
+  double crosstalk_;
+  double load_ohm_;
+  std::uint64_t hum_index_ = 0;
+  std::vector<Channel> channels_;
+  std::vector<std::vector<double>> dut_out_;
+};
+
+}  // namespace ampbench::sim

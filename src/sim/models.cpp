@@ -1,0 +1,28 @@
+#include "sim/models.hpp"
+
+namespace ampbench::sim {
+namespace {
+struct FaultSpelling {
+  std::string_view name;
+  Fault fault;
+};
+constexpr FaultSpelling kFaults[] = {{"none", Fault::none},
+                                     {"low_gain", Fault::low_gain},
+                                     {"hum", Fault::hum},
+                                     {"early_clip", Fault::early_clip},
+                                     {"dead_channel", Fault::dead_channel}};
+}  // namespace
+
+std::optional<Fault> parse_fault(std::string_view name) {
+  for (const auto& f : kFaults)
+    if (f.name == name) return f.fault;
+  return std::nullopt;
+}
+
+std::string_view fault_name(Fault fault) {
+  for (const auto& f : kFaults)
+    if (f.fault == fault) return f.name;
+  return "none";
+}
+
+}  // namespace ampbench::sim

@@ -1,0 +1,243 @@
+// sim: each stage against truth computed here from its documented model, and the whole
+// default station through the AudioPort and the analyzer.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <complex>
+#include <numbers>
+
+#include "audio/sim_port.hpp"
+#include "dsp/dsp.hpp"
+#include "sequence/bench.hpp"
+#include "sequence/station.hpp"
+#include "sim/sim.hpp"
+
+using namespace ampbench;
+
+namespace {
+
+constexpr double kFs = 96000.0;
+const std::string kStation = std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml";
+
+// Runs a sine of `amplitude` volts peak through `process` and returns the analysis of the
+// settled output, in volts.
+template <typename Process>
+dsp::ToneAnalysis through(Process process, double f, double amplitude, std::size_t n = 65536) {
+  const std::size_t settle = 48000;
+  auto x = dsp::generate_sine(f, amplitude, kFs, n + settle);
+  std::vector<double> y(n);
+  for (std::size_t i = 0; i < settle; ++i) process(x[i]);
+  for (std::size_t i = 0; i < n; ++i) y[i] = process(x[settle + i]);
+  dsp::ToneAnalysisOptions o;
+  o.fundamental_hz = f;
+  o.band = dsp::FrequencyBand::full();
+  return dsp::analyze_tone(y, kFs, o);
+}
+
+double gain_db(const dsp::ToneAnalysis& a, double amplitude) {
+  return a.level_dbfs - dsp::amplitude_ratio_to_db(amplitude);
+}
+
+// Bilinear transform prewarped at the corner: the analogue prototype at Ω = tan(πf/fs)/tan(πfc/fs).
+double warped(double f, double fc) { return std::tan(std::numbers::pi * f / kFs) / std::tan(std::numbers::pi * fc / kFs); }
+
+}  // namespace
+
+TEST(SimNoise, ZigguratIsStandardNormal) {
+  sim::GaussianSource g(99);
+  const int n = 4'000'000;
+  double sum = 0, sum2 = 0, sum4 = 0;
+  int beyond3 = 0, beyond4 = 0;
+  for (int i = 0; i < n; ++i) {
+    const double x = g.next();
+    sum += x;
+    sum2 += x * x;
+    sum4 += x * x * x * x;
+    beyond3 += std::abs(x) > 3.0;
+    beyond4 += std::abs(x) > 4.0;
+  }
+  const double mean = sum / n, var = sum2 / n;
+  EXPECT_NEAR(mean, 0.0, 0.002);
+  EXPECT_NEAR(var, 1.0, 0.003);
+  EXPECT_NEAR(sum4 / n / (var * var), 3.0, 0.02);
+  EXPECT_NEAR(beyond3 / double(n), 2.6998e-3, 1.5e-4);  // 2·Q(3)
+  EXPECT_NEAR(beyond4 / double(n), 6.334e-5, 1.5e-5);   // 2·Q(4): the tail layer works
+}
+
+TEST(SimPreamp, GainWithinOneThousandthDb) {
+  sim::PreampModel m;
+  m.gain_db = 23.7;
+  sim::PreampStage stage(m, kFs, 1);
+  EXPECT_NEAR(gain_db(through([&](double v) { return stage.process(v); }, 1000.0, 0.01), 0.01), 23.7, 0.001);
+}
+
+TEST(SimPreamp, FilterResponseMatchesClosedForm) {
+  sim::PreampModel m;
+  m.highpass_hz = 20.0;
+  m.lowpass_hz = 10000.0;
+  m.lowpass_q = std::numbers::sqrt2 / 2.0;
+  for (double f : {20.0, 50.0, 1000.0, 10000.0, 20000.0}) {
+    sim::PreampStage stage(m, kFs, 1);
+    const double w_hp = warped(f, 20.0), w_lp = warped(f, 10000.0);
+    const std::complex<double> j(0.0, 1.0);
+    const auto hp = j * w_hp / (1.0 + j * w_hp);
+    const auto lp = 1.0 / (1.0 - w_lp * w_lp + j * w_lp / m.lowpass_q);
+    const double truth_db = dsp::amplitude_ratio_to_db(std::abs(hp * lp));
+    EXPECT_NEAR(gain_db(through([&](double v) { return stage.process(v); }, f, 0.5), 0.5), truth_db, 0.01) << f << " Hz";
+    EXPECT_NEAR(dsp::amplitude_ratio_to_db(std::abs(stage.linear_response(f))), truth_db, 1e-9);
+  }
+}
+
+TEST(SimPreamp, PolynomialHarmonicsMatchClosedForm) {
+  sim::PreampModel m;
+  m.gain_db = 6.0;
+  m.a2_per_volt = 0.01;
+  m.a3_per_volt2 = 0.004;
+  sim::PreampStage stage(m, kFs, 1);
+  const double input = 0.5;
+  const double v = input * dsp::db_to_amplitude_ratio(6.0);
+  const auto a = through([&](double x) { return stage.process(x); }, 1000.0, input);
+  const double h1 = v + 3.0 * m.a3_per_volt2 * v * v * v / 4.0;
+  EXPECT_NEAR(a.level_dbfs, dsp::amplitude_ratio_to_db(h1), 0.001);
+  EXPECT_NEAR(a.harmonics[0].level_dbc, dsp::amplitude_ratio_to_db(m.a2_per_volt * v * v / 2.0 / h1), 0.01);
+  EXPECT_NEAR(a.harmonics[1].level_dbc, dsp::amplitude_ratio_to_db(m.a3_per_volt2 * v * v * v / 4.0 / h1), 0.01);
+}
+
+TEST(SimPowerAmp, ClipLevelFollowsRailSagAndCurrentLimit) {
+  sim::PowerAmpModel m;
+  m.gain_db = 26.0;
+  m.rail_v = 45.0;
+  m.rail_source_ohm = 0.25;
+  m.current_limit_a = 9.0;
+  m.output_impedance_ohm = 0.05;
+  for (double load : {16.0, 8.0, 4.0, 2.0}) {
+    const double by_rail = m.rail_v * load / (load + m.output_impedance_ohm + m.rail_source_ohm);
+    const double by_current = m.current_limit_a * load;
+    const double truth = std::min(by_rail, by_current);
+    sim::PowerAmpStage stage(m);
+    stage.set_load_ohm(load);
+    double peak = 0.0;
+    for (int i = 0; i < 1000; ++i) peak = std::max(peak, stage.process(10.0 * std::sin(0.01 * i)));
+    EXPECT_NEAR(peak / truth, 1.0, 0.005) << load << " ohm";
+    EXPECT_NEAR(stage.clip_peak_v(load) / truth, 1.0, 0.005);
+  }
+  // At 4 ohm the current limit, not the rail, sets the swing.
+  EXPECT_LT(sim::PowerAmpStage(m).clip_peak_v(4.0), 45.0 * 4.0 / 4.3 - 1.0);
+}
+
+TEST(SimPowerAmp, OutputImpedanceDivider) {
+  sim::PowerAmpModel m;
+  m.output_impedance_ohm = 0.4;
+  sim::PowerAmpStage open(m), loaded(m);
+  loaded.set_load_ohm(8.0);
+  const double g_open = gain_db(through([&](double v) { return open.process(v); }, 1000.0, 0.1), 0.1);
+  const double g_loaded = gain_db(through([&](double v) { return loaded.process(v); }, 1000.0, 0.1), 0.1);
+  EXPECT_NEAR(g_open, 26.0, 0.001);
+  EXPECT_NEAR(g_loaded - g_open, dsp::amplitude_ratio_to_db(8.0 / 8.4), 0.001);
+}
+
+namespace {
+
+audio::AudioBuffer stereo_sine(double f, double vrms, const audio::AudioPort& port, std::size_t frames) {
+  audio::AudioBuffer b;
+  b.sample_rate_hz = port.sample_rate_hz();
+  const double peak_fs = vrms / port.calibration().output_vrms_at_0dbfs;
+  for (int c = 0; c < port.output_count(); ++c) b.channels.push_back(dsp::generate_sine(f, peak_fs, b.sample_rate_hz, frames));
+  return b;
+}
+
+double measured_gain_db(const sequence::Station& s, const audio::Capture& cap, int channel, double vrms_in) {
+  const auto& x = cap.audio.channels[static_cast<std::size_t>(channel)];
+  dsp::ToneAnalysisOptions o;
+  o.fundamental_hz = 1000.0;
+  const auto a = dsp::analyze_tone(std::span(x).subspan(x.size() - 65536), s.audio.sample_rate_hz, o);
+  const double vrms_at_interface = s.audio.calibration.input_vrms_at_0dbfs * dsp::db_to_amplitude_ratio(a.level_dbfs);
+  return dsp::amplitude_ratio_to_db(vrms_at_interface / dsp::db_to_amplitude_ratio(s.attenuator_gain_db) / vrms_in);
+}
+
+}  // namespace
+
+TEST(SimChain, DefaultStationGainAt1kWithinOneHundredthDb) {
+  const auto station = sequence::load_station(kStation);
+  auto port = sequence::open_audio_port(station, "GOOD-1");
+  const auto cap = port->play_and_capture(stereo_sine(1000.0, 0.1, *port, 96000));
+  const auto& pre = *station.sim->preamp;
+  const auto& pa = *station.sim->power_amp;
+  const double f = 1000.0;
+  const std::complex<double> j(0.0, 1.0);
+  const double w_hp = warped(f, pre.highpass_hz), w_lp = warped(f, pre.lowpass_hz);
+  const double filters = std::abs(j * w_hp / (1.0 + j * w_hp) / (1.0 - w_lp * w_lp + j * w_lp / pre.lowpass_q));
+  const double truth = pre.gain_db + pa.gain_db + dsp::amplitude_ratio_to_db(8.0 / (8.0 + pa.output_impedance_ohm)) +
+                       dsp::amplitude_ratio_to_db(filters);
+  EXPECT_NEAR(measured_gain_db(station, cap, 0, 0.1), truth, 0.01);
+  EXPECT_NEAR(measured_gain_db(station, cap, 1, 0.1), truth, 0.01);
+  EXPECT_EQ(cap.latency_samples, 96);
+}
+
+TEST(SimChain, SameSeedIsBitIdenticalAndFaultsDiffer) {
+  const auto station = sequence::load_station(kStation);
+  auto a = sequence::open_audio_port(station, "GOOD-1");
+  auto b = sequence::open_audio_port(station, "GOOD-1");
+  const auto stimulus = stereo_sine(1000.0, 0.1, *a, 96000);
+  const auto ca = a->play_and_capture(stimulus);
+  EXPECT_EQ(ca.audio.channels, b->play_and_capture(stimulus).audio.channels);
+  const double good = measured_gain_db(station, ca, 0, 0.1);
+
+  auto low = sequence::open_audio_port(station, "SIM-LOW-GAIN");
+  EXPECT_LE(measured_gain_db(station, low->play_and_capture(stimulus), 0, 0.1), good - 3.0);
+
+  auto dead = sequence::open_audio_port(station, "SIM-DEAD-R");
+  const auto cd = dead->play_and_capture(stimulus);
+  EXPECT_NEAR(measured_gain_db(station, cd, 0, 0.1), good, 0.01);  // L unaffected
+  EXPECT_LT(measured_gain_db(station, cd, 1, 0.1), good - 60.0);
+
+  auto hum = sequence::open_audio_port(station, "SIM-HUM");
+  dsp::ToneAnalysisOptions o;
+  o.fundamental_hz = 1000.0;
+  const auto thdn_of = [&](const audio::Capture& c) {
+    return dsp::analyze_tone(std::span(c.audio.channels[0]).subspan(96000 - 65536), station.audio.sample_rate_hz, o).thdn_db();
+  };
+  EXPECT_GT(thdn_of(hum->play_and_capture(stimulus)), thdn_of(ca) + 20.0);
+}
+
+TEST(SimPort, RefusesStimulusAboveMaxOutputVrms) {
+  const auto station = sequence::load_station(kStation);
+  auto port = sequence::open_audio_port(station, "GOOD-1");
+  EXPECT_THROW(port->play_and_capture(stereo_sine(1000.0, 1.81, *port, 9600)), SafetyError);
+  EXPECT_EQ(port->transfer_count(), 0u);
+  EXPECT_NO_THROW(port->play_and_capture(stereo_sine(1000.0, 1.79, *port, 9600)));
+  EXPECT_EQ(port->transfer_count(), 1u);
+}
+
+TEST(SimPort, InputClippingStopsTheStimulusEarly) {
+  auto station = sequence::load_station(kStation);
+  station.attenuator_gain_db = -6.0;  // far too little attenuation for a power amp
+  auto port = sequence::open_audio_port(station, "GOOD-1");
+  try {
+    port->play_and_capture(stereo_sine(1000.0, 1.0, *port, 960000));
+    FAIL() << "no clipping reported";
+  } catch (const audio::InputClippedError& e) {
+    EXPECT_EQ(e.input(), 1);
+    EXPECT_GT(e.peak_dbfs(), -1.0);
+    EXPECT_NE(std::string(e.what()).find("max_input_dbfs"), std::string::npos);
+  }
+  // Stopped in the first block, not after the 10 s stimulus.
+  EXPECT_LE(dynamic_cast<audio::SimPort&>(*port).last_transfer_frames(), audio::SimPort::kBlockFrames);
+}
+
+TEST(SimPort, CaptureIsAlignedWithTheStimulus) {
+  auto station = sequence::load_station(kStation);
+  station.sim->preamp.reset();
+  station.sim->power_amp.reset();
+  station.sim->adc_noise_dbfs = -300.0;
+  station.sim->crosstalk_db = -300.0;
+  station.attenuator_gain_db = 0.0;
+  auto port = sequence::open_audio_port(station, "X");
+  audio::AudioBuffer b;
+  b.sample_rate_hz = kFs;
+  b.channels.assign(2, std::vector<double>(1000, 0.0));
+  b.channels[0][123] = 0.5;
+  const auto cap = port->play_and_capture(b);
+  EXPECT_DOUBLE_EQ(cap.audio.channels[0][123], 0.5);
+  EXPECT_EQ(cap.audio.frames(), 1000u);
+}
