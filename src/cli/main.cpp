@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   const std::vector<cli::Subcommand> subcommands = {
       cli::add_analyze_command(app),
       cli::add_generate_command(app),
+      cli::add_run_command(app),
+      cli::add_validate_command(app),
+      cli::add_results_command(app),
   };
   try {
     app.parse(argc, argv);
@@ -25,6 +28,8 @@ int main(int argc, char** argv) {
     if (!subcommand.app->parsed()) continue;
     try {
       return subcommand.run();
+    } catch (const InputErrorsReported& e) {
+      return static_cast<int>(e.exit_code());
     } catch (const Error& e) {
       std::cerr << "ampbench: " << e.what() << "\n";
       return static_cast<int>(e.exit_code());

@@ -56,6 +56,18 @@ class InputError : public Error {
   std::string field_;
 };
 
+// Several input errors, each already printed on its own line (validate lists them all).
+class InputErrorsReported : public Error {
+ public:
+  explicit InputErrorsReported(std::size_t count)
+      : Error(std::to_string(count) + " error(s) in the input files"), count_(count) {}
+  ExitCode exit_code() const override { return ExitCode::bad_input; }
+  std::size_t count() const { return count_; }
+
+ private:
+  std::size_t count_;
+};
+
 // Reading or writing a file or database failed for reasons outside the file's content.
 class IoError : public Error {
  public:

@@ -161,8 +161,9 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
   if (!(result.fundamental_mean_square_fs > 0.0)) {
     throw MeasurementError("no tone found: the signal is silent");
   }
-  if (result.frequency_hz < options.band.low_hz ||
-      result.frequency_hz > std::min(options.band.high_hz, s.sample_rate_hz / 2.0)) {
+  const double tolerance_hz = 0.5 * bin_hz;
+  if (result.frequency_hz < options.band.low_hz - tolerance_hz ||
+      result.frequency_hz > std::min(options.band.high_hz, s.sample_rate_hz / 2.0) + tolerance_hz) {
     throw MeasurementError("fundamental at " + std::to_string(result.frequency_hz) +
                            " Hz lies outside the measurement band");
   }

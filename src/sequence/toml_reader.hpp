@@ -22,6 +22,7 @@ class TomlReader {
   const std::string& path() const { return path_; }
   const std::string& text() const { return text_; }
   const toml::table& root() const { return root_; }
+  toml::table& mutable_root() { return root_; }
 
   [[noreturn]] void fail(const toml::node* at, std::string_view field, const std::string& what) const;
   int line_of(const toml::node* node) const;

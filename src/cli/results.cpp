@@ -1,0 +1,152 @@
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/command.hpp"
+#include "common/error.hpp"
+#include "report/export.hpp"
+#include "store/result_store.hpp"
+
+namespace ampbench::cli {
+namespace {
+
+struct ResultsOptions {
+  std::string db = "ampbench.db";
+  std::string serial, verdict, since, until, format = "csv", output;
+  std::string run;
+  std::vector<std::string> runs;
+  int limit = 50;
+  bool json = false;
+};
+
+std::unique_ptr<store::ResultStore> open_for_reading(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw IoError(path + ": no such database");
+  return store::ResultStore::open(path, store::ResultStore::Mode::read_only);
+}
+
+store::RunFilter filter_of(const ResultsOptions& o) {
+  store::RunFilter f;
+  if (!o.serial.empty()) f.serial = o.serial;
+  if (!o.verdict.empty()) {
+    f.verdict = store::parse_verdict(o.verdict);
+    if (!f.verdict) throw UsageError("--verdict must be PASS, FAIL, ERROR, ABORTED or RUNNING");
+  }
+  if (!o.since.empty()) f.since = o.since;
+  if (!o.until.empty()) f.until = o.until;
+  f.limit = o.limit;
+  return f;
+}
+
+int list(const ResultsOptions& o) {
+  auto db = open_for_reading(o.db);
+  const auto runs = db->list_runs(filter_of(o));
+  if (o.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& r : runs) j.push_back(report::run_to_json(r, false));
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+  std::printf("%-6s %-8s %-24s %-8s %-24s %s\n", "ID", "UUID", "STARTED", "VERDICT", "SERIAL", "SEQUENCE");
+  for (const auto& r : runs) {
+    std::printf("%-6lld %-8.8s %-24s %-8s %-24s %s\n", static_cast<long long>(r.id), r.uuid.c_str(), r.started_at.c_str(),
+                std::string(store::verdict_name(r.verdict)).c_str(), r.serial.c_str(), r.sequence_name.c_str());
+  }
+  return 0;
+}
+
+int show(const ResultsOptions& o) {
+  auto db = open_for_reading(o.db);
+  const auto run = db->load_run(o.run);
+  if (o.json) {
+    std::cout << report::run_to_json(run).dump(2) << "\n";
+    return 0;
+  }
+  std::printf("run %lld  %s\nserial    %s\nverdict   %s\nsequence  %s (sha256 %.12s)\nstation   %s\noperator  %s\n"
+              "software  %s\nstarted   %s\nfinished  %s\n",
+              static_cast<long long>(run.id), run.uuid.c_str(), run.serial.c_str(),
+              std::string(store::verdict_name(run.verdict)).c_str(), run.sequence_name.c_str(), run.sequence_sha256.c_str(),
+              run.station_name.c_str(), run.operator_name.c_str(), run.software_version.c_str(), run.started_at.c_str(),
+              run.finished_at.c_str());
+  for (const auto& s : run.steps) {
+    std::printf("\n[%d] %s (%s)  %s%s%s\n", s.ordinal, s.step_id.c_str(), s.kind.c_str(),
+                std::string(store::verdict_name(s.verdict)).c_str(), s.message.empty() ? "" : "  ", s.message.c_str());
+    for (const auto& m : s.measurements) {
+      std::string limits;
+      if (m.low || m.high) {
+        char b[80];
+        std::snprintf(b, sizeof b, "[%s … %s]", m.low ? std::to_string(*m.low).c_str() : "", m.high ? std::to_string(*m.high).c_str() : "");
+        limits = b;
+      }
+      std::printf("    %-3s %-18s %14.6g %-4s %-28s %-5s %s\n", m.channel.c_str(), m.name.c_str(), m.value, m.unit.c_str(),
+                  limits.c_str(), std::string(store::verdict_name(m.verdict)).c_str(), m.point.empty() ? "" : m.point.dump().c_str());
+    }
+    for (const auto& c : s.curves)
+      std::printf("    %-3s curve %s: %zu points (%s vs %s)\n", c.channel.c_str(), c.name.c_str(), c.x.size(), c.y_unit.c_str(), c.x_unit.c_str());
+  }
+  return 0;
+}
+
+int export_runs(const ResultsOptions& o) {
+  if (o.format != "csv" && o.format != "json") throw UsageError("--format must be csv or json");
+  auto db = open_for_reading(o.db);
+  std::vector<store::RunRecord> runs;
+  if (o.runs.empty()) {
+    for (const auto& header : db->list_runs(filter_of(o))) runs.push_back(db->load_run(std::to_string(header.id)));
+  } else {
+    for (const auto& key : o.runs) runs.push_back(db->load_run(key));
+  }
+  std::ofstream file;
+  if (!o.output.empty()) {
+    file.open(o.output);
+    if (!file) throw IoError(o.output + ": cannot write");
+  }
+  std::ostream& out = o.output.empty() ? std::cout : file;
+  if (o.format == "csv") {
+    report::write_csv(out, runs);
+  } else {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& r : runs) j.push_back(report::run_to_json(r, true, true));
+    out << j.dump(2) << "\n";
+  }
+  return 0;
+}
+
+void add_filters(CLI::App* app, ResultsOptions& o) {
+  app->add_option("--serial", o.serial, "Only this serial number");
+  app->add_option("--verdict", o.verdict, "Only runs with this verdict");
+  app->add_option("--since", o.since, "Started at or after (ISO 8601, e.g. 2026-11-24)");
+  app->add_option("--until", o.until, "Started before (ISO 8601)");
+  app->add_option("--limit", o.limit, "At most this many runs (default 50)");
+}
+
+}  // namespace
+
+Subcommand add_results_command(CLI::App& parent) {
+  auto o = std::make_shared<ResultsOptions>();
+  CLI::App* app = parent.add_subcommand("results", "Query the results database");
+  app->add_option("--db", o->db, "Results database (default ampbench.db)");
+  app->require_subcommand(1);
+  CLI::App* l = app->add_subcommand("list", "List runs, newest first");
+  add_filters(l, *o);
+  l->add_flag("--json", o->json, "JSON output");
+  l->add_option("--db", o->db, "Results database");
+  CLI::App* s = app->add_subcommand("show", "Show one run with every step and measurement");
+  s->add_option("run", o->run, "Run id or uuid (or a unique uuid prefix)")->required();
+  s->add_flag("--json", o->json, "JSON output");
+  s->add_option("--db", o->db, "Results database");
+  CLI::App* e = app->add_subcommand("export", "Export runs as CSV or JSON");
+  e->add_option("runs", o->runs, "Run ids or uuids (default: the filtered list)");
+  e->add_option("--format", o->format, "csv (default) or json");
+  e->add_option("-o,--output", o->output, "Output file (default stdout)");
+  e->add_option("--db", o->db, "Results database");
+  add_filters(e, *o);
+  return {app, [o, l, s] {
+            if (l->parsed()) return list(*o);
+            if (s->parsed()) return show(*o);
+            return export_runs(*o);
+          }};
+}
+
+}  // namespace ampbench::cli

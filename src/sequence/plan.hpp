@@ -1,0 +1,88 @@
+// sequence: the parsed plan of a sequence file (SPEC §5) — immutable once loaded. The
+// runner executes it; the store and reports never see it, only the run record.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "dsp/tone_analysis.hpp"
+#include "dsp/weighting.hpp"
+#include "sequence/units.hpp"
+
+namespace ampbench::sequence {
+
+enum class StepKind { level, thdn, frequency_response, noise, crosstalk, prompt, set, cleanup };
+std::optional<StepKind> parse_step_kind(std::string_view name);
+std::string_view step_kind_name(StepKind kind);
+
+// A limit on one measurement; from_hz/to_hz restrict it to part of a curve or sweep.
+struct Limit {
+  std::optional<double> min;
+  std::optional<double> max;
+  std::optional<double> from_hz;
+  std::optional<double> to_hz;
+  std::string describe() const;  // "25.5 ≤ x ≤ 26.5"
+};
+
+using SweepValue = std::variant<double, Level>;
+
+struct SweepAxis {
+  std::string parameter;  // dotted path: stimulus.level, stimulus.frequency_hz, load_ohm
+  std::vector<SweepValue> values;
+};
+
+struct Stimulus {
+  std::optional<double> frequency_hz;
+  std::optional<Level> level;
+  std::optional<double> from_hz;
+  std::optional<double> to_hz;
+  int points = 31;
+};
+
+struct StepPlan {
+  std::string id;
+  StepKind kind = StepKind::level;
+  int line = 0;
+  bool cleanup = false;  // runs even after a failure, an error or Ctrl-C
+  Stimulus stimulus;
+  double settle_s = 0.1;
+  double capture_s = 0.5;
+  std::optional<double> load_ohm;
+  std::string method = "stepped";
+  dsp::ThdnMethod thdn_method = dsp::ThdnMethod::fft;
+  dsp::Weighting weighting = dsp::Weighting::none;
+  dsp::FrequencyBand band = dsp::FrequencyBand::audio();
+  std::optional<Level> reference;    // noise: SNR re this output level
+  std::vector<SweepAxis> sweeps;     // outer first
+  std::map<std::string, Limit> limits;
+  std::string message;               // prompt / cleanup text
+  std::string default_answer;        // prompt answer when stdin is not a terminal
+  std::optional<std::string> expect; // prompt: the answer that passes
+  nlohmann::json params;             // the step's table, as stored in steps.params_json
+};
+
+struct SequencePlan {
+  std::string path;
+  std::string text;
+  std::string name;
+  std::vector<std::string> channels;
+  bool stop_on_fail = false;
+  std::vector<StepPlan> steps;
+};
+
+struct Override {
+  std::string key;    // dotted: stimulus.level, STEP.stimulus.level, defaults.capture_s
+  std::string value;  // TOML value text, or a bare string
+};
+Override parse_override(const std::string& text);  // KEY=VALUE; throws UsageError
+
+// Parses the file with the overrides applied. Collects every error it can find (one per
+// field, each with file, line and field) into `errors`; returns the plan when there are none.
+std::optional<SequencePlan> load_sequence(const std::string& path, const std::vector<Override>& overrides,
+                                          std::vector<std::string>& errors);
+
+}  // namespace ampbench::sequence

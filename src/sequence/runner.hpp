@@ -1,0 +1,65 @@
+// The runner: executes a SequencePlan for one unit on a station's devices and fills a
+// RunRecord. Observers see the run as it happens (the store commits each step as it
+// ends, the CLI prints progress). Plan, runner state and record stay apart.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "audio/audio_port.hpp"
+#include "sequence/plan.hpp"
+#include "sequence/station.hpp"
+#include "store/record.hpp"
+
+namespace ampbench::sequence {
+
+// The operator's terminal (or a stand-in when there is none).
+class OperatorIo {
+ public:
+  virtual ~OperatorIo() = default;
+  // Shows `message` and returns the answer; `fallback` when nobody can answer.
+  virtual std::string ask(const std::string& message, const std::string& fallback) = 0;
+};
+
+// Selects a dummy load: a relay instrument, the simulated load, or the operator by hand.
+class LoadSwitch {
+ public:
+  virtual ~LoadSwitch() = default;
+  virtual void select(double load_ohm) = 0;
+};
+
+struct Bench {
+  std::unique_ptr<audio::AudioPort> port;
+  std::unique_ptr<LoadSwitch> loads;
+};
+// The station's devices for one unit; throws MeasurementError when they cannot be opened.
+Bench open_bench(const Station& station, const std::string& serial, OperatorIo& io);
+
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void run_started(store::RunRecord&) {}
+  virtual void step_started(const store::RunRecord&, store::StepRecord&) {}
+  virtual void progress(const store::StepRecord&, int /*point*/, int /*points*/) {}
+  virtual void step_finished(const store::RunRecord&, const store::StepRecord&) {}
+  virtual void run_finished(const store::RunRecord&) {}
+};
+
+// Everything a run checks before it touches hardware (validate runs the same checks):
+// channels, loads, stimulus levels against max_output_vrms, frequencies against the
+// sample rate, capture lengths. Each error names file, line and field.
+std::vector<std::string> check_plan(const SequencePlan& plan, const Station& station);
+
+struct RunOptions {
+  std::string serial;
+  std::string operator_name;
+  const std::atomic<bool>* abort_requested = nullptr;  // Ctrl-C: stop after the current capture
+};
+
+store::RunRecord run_sequence(const SequencePlan& plan, const Station& station, Bench& bench, const RunOptions& options,
+                              OperatorIo& io, RunObserver& observer);
+
+}  // namespace ampbench::sequence

@@ -1,0 +1,76 @@
+// The run record: plain data of what happened in a run — verdicts, measurements with
+// units and limits, curves. The runner fills it; the store and the reports read only this.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ampbench::store {
+
+// Ordered: the worst verdict wins (PASS < FAIL < ERROR < ABORTED). RUNNING only in the
+// database while a run or step is under way.
+enum class Verdict { pass = 0, fail = 1, error = 2, aborted = 3, running = 4 };
+std::string_view verdict_name(Verdict verdict);
+std::optional<Verdict> parse_verdict(std::string_view name);
+inline Verdict worst(Verdict a, Verdict b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
+
+struct MeasurementRecord {
+  std::string channel;
+  std::string name;
+  double value = 0.0;
+  std::string unit;
+  std::optional<double> low;
+  std::optional<double> high;
+  Verdict verdict = Verdict::pass;
+  nlohmann::json point = nlohmann::json::object();  // sweep coordinates
+};
+
+struct CurveRecord {
+  std::string channel;
+  std::string name;
+  std::string x_unit;
+  std::string y_unit;
+  std::vector<double> x;
+  std::vector<double> y;
+};
+
+struct StepRecord {
+  std::int64_t id = 0;  // database row, once stored
+  int ordinal = 0;
+  std::string step_id;
+  std::string kind;
+  nlohmann::json params = nlohmann::json::object();
+  std::string started_at;
+  std::string finished_at;
+  Verdict verdict = Verdict::running;
+  std::string message;
+  std::vector<MeasurementRecord> measurements;
+  std::vector<CurveRecord> curves;
+};
+
+struct RunRecord {
+  std::int64_t id = 0;
+  std::string uuid;
+  std::string sequence_name;
+  std::string sequence_sha256;
+  std::string sequence_text;
+  std::string station_name;
+  std::string station_text;
+  std::string serial;
+  std::string operator_name;
+  std::string software_version;
+  std::string started_at;
+  std::string finished_at;
+  Verdict verdict = Verdict::running;
+  std::vector<StepRecord> steps;
+};
+
+std::string utc_now_iso8601();  // 2026-11-24T13:07:16.123Z
+std::string new_uuid_v4();
+std::string sha256_hex(std::string_view data);
+
+}  // namespace ampbench::store

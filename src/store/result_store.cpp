@@ -1,0 +1,386 @@
+#include "store/result_store.hpp"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/error.hpp"
+
+namespace ampbench::store {
+namespace {
+
+// One prepared statement, finalised on scope exit; bind by 1-based index.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      throw IoError(std::string("database: cannot prepare statement: ") + sqlite3_errmsg(db));
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  Statement& bind(int i, double v) {
+    sqlite3_bind_double(stmt_, i, v);
+    return *this;
+  }
+  Statement& bind(int i, const std::optional<double>& v) {
+    if (v) sqlite3_bind_double(stmt_, i, *v);
+    else sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+  Statement& bind_blob(int i, const std::vector<double>& v) {
+    // float64 little-endian, as SPEC §7 says; this host is little-endian (checked at open).
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size() * sizeof(double)), SQLITE_TRANSIENT);
+    return *this;
+  }
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    throw IoError(std::string("database: ") + sqlite3_errmsg(db_));
+  }
+  void run() {
+    step();
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  std::string text(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : "";
+  }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+  std::optional<double> real(int col) const {
+    if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
+    return sqlite3_column_double(stmt_, col);
+  }
+  std::vector<double> blob(int col) const {
+    const auto* p = static_cast<const double*>(sqlite3_column_blob(stmt_, col));
+    const auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)) / sizeof(double);
+    return p ? std::vector<double>(p, p + n) : std::vector<double>{};
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+void exec(sqlite3* db, const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string what = message ? message : sqlite3_errmsg(db);
+    sqlite3_free(message);
+    throw IoError("database: " + what);
+  }
+}
+
+// A transaction that rolls back unless committed.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) { exec(db, "BEGIN IMMEDIATE"); }
+  ~Transaction() {
+    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  void commit() {
+    exec(db_, "COMMIT");
+    done_ = true;
+  }
+
+ private:
+  sqlite3* db_;
+  bool done_ = false;
+};
+
+const char* kSchemaV1 = R"sql(
+CREATE TABLE runs(
+  id INTEGER PRIMARY KEY,
+  uuid TEXT UNIQUE NOT NULL,
+  sequence_name TEXT NOT NULL,
+  sequence_sha256 TEXT NOT NULL,
+  sequence_text TEXT NOT NULL,
+  station_name TEXT NOT NULL,
+  station_text TEXT NOT NULL,
+  serial TEXT NOT NULL,
+  operator TEXT NOT NULL,
+  software_version TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  verdict TEXT NOT NULL,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL);
+CREATE TABLE steps(
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  ordinal INTEGER NOT NULL,
+  step_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  params_json TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  verdict TEXT NOT NULL,
+  message TEXT NOT NULL DEFAULT '');
+CREATE TABLE measurements(
+  id INTEGER PRIMARY KEY,
+  step_id INTEGER NOT NULL REFERENCES steps(id) ON DELETE CASCADE,
+  channel TEXT NOT NULL,
+  name TEXT NOT NULL,
+  value REAL,
+  unit TEXT NOT NULL,
+  low REAL,
+  high REAL,
+  verdict TEXT NOT NULL,
+  point_json TEXT NOT NULL);
+CREATE TABLE curves(
+  id INTEGER PRIMARY KEY,
+  step_id INTEGER NOT NULL REFERENCES steps(id) ON DELETE CASCADE,
+  channel TEXT NOT NULL,
+  name TEXT NOT NULL,
+  x_unit TEXT NOT NULL,
+  y_unit TEXT NOT NULL,
+  x BLOB NOT NULL,
+  y BLOB NOT NULL);
+CREATE INDEX runs_serial ON runs(serial);
+CREATE INDEX runs_started ON runs(started_at);
+CREATE INDEX steps_run ON steps(run_id);
+CREATE INDEX measurements_step ON measurements(step_id);
+CREATE INDEX curves_step ON curves(step_id);
+)sql";
+
+std::string host_name() {
+  char buffer[256] = {};
+  gethostname(buffer, sizeof buffer - 1);
+  return buffer;
+}
+
+}  // namespace
+
+std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mode) {
+  sqlite3* db = nullptr;
+  const int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    const std::string what = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw IoError(path + ": cannot open database: " + what);
+  }
+  std::unique_ptr<ResultStore> store(new ResultStore(db, path));
+  sqlite3_busy_timeout(db, 30000);
+  try {
+    exec(db, "PRAGMA foreign_keys = ON");
+    if (mode == Mode::read_write) {
+      exec(db, "PRAGMA journal_mode = WAL");
+      exec(db, "PRAGMA synchronous = NORMAL");
+      store->migrate();
+      store->recover_abandoned_runs();
+    } else {
+      Statement version(db, "PRAGMA user_version");
+      version.step();
+      if (version.integer(0) > kSchemaVersion)
+        throw IoError(path + ": database schema " + std::to_string(version.integer(0)) + " is newer than this ampbench");
+    }
+  } catch (const IoError& e) {
+    const std::string what = e.what();
+    throw IoError(what.rfind(path, 0) == 0 ? what : path + ": " + what);
+  }
+  return store;
+}
+
+ResultStore::~ResultStore() { sqlite3_close(db_); }
+
+void ResultStore::migrate() {
+  Transaction t(db_);
+  Statement version(db_, "PRAGMA user_version");
+  version.step();
+  const auto current = version.integer(0);
+  if (current > kSchemaVersion)
+    throw IoError("database schema " + std::to_string(current) + " is newer than this ampbench (" +
+                  std::to_string(kSchemaVersion) + ")");
+  if (current < 1) {
+    exec(db_, kSchemaV1);
+    exec(db_, "PRAGMA user_version = 1");
+  }
+  t.commit();
+}
+
+void ResultStore::recover_abandoned_runs() {
+  const std::string host = host_name();
+  std::vector<std::int64_t> dead;
+  {
+    Statement q(db_, "SELECT id, host, pid FROM runs WHERE verdict = 'RUNNING'");
+    while (q.step()) {
+      const auto pid = static_cast<pid_t>(q.integer(2));
+      // Only this machine's processes can be checked; a live pid keeps its run.
+      const bool alive = q.text(1) == host && (::kill(pid, 0) == 0 || errno == EPERM);
+      if (!alive && q.text(1) == host) dead.push_back(q.integer(0));
+    }
+  }
+  if (dead.empty()) return;
+  Transaction t(db_);
+  const std::string now = utc_now_iso8601();
+  Statement run(db_, "UPDATE runs SET verdict = 'ABORTED', finished_at = ?1 WHERE id = ?2 AND verdict = 'RUNNING'");
+  Statement step(db_,
+                 "UPDATE steps SET verdict = 'ABORTED', finished_at = ?1, message = 'process ended during the step' "
+                 "WHERE run_id = ?2 AND verdict = 'RUNNING'");
+  for (auto id : dead) {
+    run.bind(1, now).bind(2, id).run();
+    step.bind(1, now).bind(2, id).run();
+  }
+  t.commit();
+  recovered_runs_ = static_cast<int>(dead.size());
+}
+
+std::int64_t ResultStore::begin_run(RunRecord& r) {
+  if (r.uuid.empty()) r.uuid = new_uuid_v4();
+  Statement s(db_,
+              "INSERT INTO runs(uuid, sequence_name, sequence_sha256, sequence_text, station_name, station_text, serial, "
+              "operator, software_version, started_at, verdict, host, pid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+              "?10, 'RUNNING', ?11, ?12)");
+  s.bind(1, r.uuid).bind(2, r.sequence_name).bind(3, r.sequence_sha256).bind(4, r.sequence_text)
+      .bind(5, r.station_name).bind(6, r.station_text).bind(7, r.serial).bind(8, r.operator_name)
+      .bind(9, r.software_version).bind(10, r.started_at).bind(11, host_name())
+      .bind(12, static_cast<std::int64_t>(::getpid()));
+  s.run();
+  r.id = sqlite3_last_insert_rowid(db_);
+  return r.id;
+}
+
+std::int64_t ResultStore::begin_step(std::int64_t run_id, StepRecord& step) {
+  Statement s(db_,
+              "INSERT INTO steps(run_id, ordinal, step_id, kind, params_json, started_at, verdict) VALUES(?1, ?2, ?3, "
+              "?4, ?5, ?6, 'RUNNING')");
+  s.bind(1, run_id).bind(2, static_cast<std::int64_t>(step.ordinal)).bind(3, step.step_id).bind(4, step.kind)
+      .bind(5, step.params.dump()).bind(6, step.started_at);
+  s.run();
+  step.id = sqlite3_last_insert_rowid(db_);
+  return step.id;
+}
+
+void ResultStore::finish_step(const StepRecord& step) {
+  Transaction t(db_);
+  Statement m(db_,
+              "INSERT INTO measurements(step_id, channel, name, value, unit, low, high, verdict, point_json) "
+              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  for (const auto& x : step.measurements) {
+    m.bind(1, step.id).bind(2, x.channel).bind(3, x.name).bind(4, x.value).bind(5, x.unit).bind(6, x.low)
+        .bind(7, x.high).bind(8, std::string(verdict_name(x.verdict))).bind(9, x.point.dump());
+    m.run();
+  }
+  Statement c(db_,
+              "INSERT INTO curves(step_id, channel, name, x_unit, y_unit, x, y) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  for (const auto& curve : step.curves) {
+    c.bind(1, step.id).bind(2, curve.channel).bind(3, curve.name).bind(4, curve.x_unit).bind(5, curve.y_unit)
+        .bind_blob(6, curve.x).bind_blob(7, curve.y);
+    c.run();
+  }
+  Statement s(db_, "UPDATE steps SET finished_at = ?1, verdict = ?2, message = ?3 WHERE id = ?4");
+  s.bind(1, step.finished_at).bind(2, std::string(verdict_name(step.verdict))).bind(3, step.message).bind(4, step.id);
+  s.run();
+  t.commit();
+}
+
+void ResultStore::finish_run(const RunRecord& run) {
+  Statement s(db_, "UPDATE runs SET finished_at = ?1, verdict = ?2 WHERE id = ?3");
+  s.bind(1, run.finished_at).bind(2, std::string(verdict_name(run.verdict))).bind(3, run.id);
+  s.run();
+}
+
+namespace {
+constexpr const char* kRunColumns =
+    "id, uuid, sequence_name, sequence_sha256, sequence_text, station_name, station_text, serial, operator, "
+    "software_version, started_at, COALESCE(finished_at, ''), verdict";
+
+RunRecord run_from(const Statement& q) {
+  RunRecord r;
+  r.id = q.integer(0);
+  r.uuid = q.text(1);
+  r.sequence_name = q.text(2);
+  r.sequence_sha256 = q.text(3);
+  r.sequence_text = q.text(4);
+  r.station_name = q.text(5);
+  r.station_text = q.text(6);
+  r.serial = q.text(7);
+  r.operator_name = q.text(8);
+  r.software_version = q.text(9);
+  r.started_at = q.text(10);
+  r.finished_at = q.text(11);
+  r.verdict = parse_verdict(q.text(12)).value_or(Verdict::error);
+  return r;
+}
+}  // namespace
+
+std::vector<RunRecord> ResultStore::list_runs(const RunFilter& f) const {
+  const std::string sql = std::string("SELECT ") + kRunColumns +
+                          " FROM runs WHERE (?1 IS NULL OR serial = ?1) AND (?2 IS NULL OR verdict = ?2) AND "
+                          "(?3 IS NULL OR started_at >= ?3) AND (?4 IS NULL OR started_at < ?4) "
+                          "ORDER BY id DESC LIMIT ?5";
+  Statement q(db_, sql.c_str());
+  if (f.serial) q.bind(1, *f.serial);
+  if (f.verdict) q.bind(2, std::string(verdict_name(*f.verdict)));
+  if (f.since) q.bind(3, *f.since);
+  if (f.until) q.bind(4, *f.until);
+  q.bind(5, static_cast<std::int64_t>(f.limit));
+  std::vector<RunRecord> out;
+  while (q.step()) out.push_back(run_from(q));
+  return out;
+}
+
+RunRecord ResultStore::load_run(const std::string& key) const {
+  const std::string sql = std::string("SELECT ") + kRunColumns +
+                          " FROM runs WHERE CAST(id AS TEXT) = ?1 OR uuid = ?1 OR (length(?1) >= 8 AND "
+                          "substr(uuid, 1, length(?1)) = ?1) ORDER BY (CAST(id AS TEXT) = ?1) DESC";
+  Statement q(db_, sql.c_str());
+  q.bind(1, key);
+  if (!q.step()) throw InputError(path_, "no run '" + key + "' in this database");
+  RunRecord run = run_from(q);
+  Statement steps(db_,
+                  "SELECT id, ordinal, step_id, kind, params_json, started_at, COALESCE(finished_at, ''), verdict, "
+                  "message FROM steps WHERE run_id = ?1 ORDER BY ordinal, id");
+  steps.bind(1, run.id);
+  while (steps.step()) {
+    StepRecord s;
+    s.id = steps.integer(0);
+    s.ordinal = static_cast<int>(steps.integer(1));
+    s.step_id = steps.text(2);
+    s.kind = steps.text(3);
+    s.params = nlohmann::json::parse(steps.text(4), nullptr, false);
+    s.started_at = steps.text(5);
+    s.finished_at = steps.text(6);
+    s.verdict = parse_verdict(steps.text(7)).value_or(Verdict::error);
+    s.message = steps.text(8);
+    run.steps.push_back(std::move(s));
+  }
+  for (auto& s : run.steps) {
+    Statement m(db_,
+                "SELECT channel, name, value, unit, low, high, verdict, point_json FROM measurements WHERE step_id = "
+                "?1 ORDER BY id");
+    m.bind(1, s.id);
+    while (m.step()) {
+      MeasurementRecord x;
+      x.channel = m.text(0);
+      x.name = m.text(1);
+      x.value = m.real(2).value_or(0.0);
+      x.unit = m.text(3);
+      x.low = m.real(4);
+      x.high = m.real(5);
+      x.verdict = parse_verdict(m.text(6)).value_or(Verdict::error);
+      x.point = nlohmann::json::parse(m.text(7), nullptr, false);
+      s.measurements.push_back(std::move(x));
+    }
+    Statement c(db_, "SELECT channel, name, x_unit, y_unit, x, y FROM curves WHERE step_id = ?1 ORDER BY id");
+    c.bind(1, s.id);
+    while (c.step()) s.curves.push_back({c.text(0), c.text(1), c.text(2), c.text(3), c.blob(4), c.blob(5)});
+  }
+  return run;
+}
+
+}  // namespace ampbench::store

@@ -1,0 +1,62 @@
+// store: the SQLite results database (SPEC §7). WAL, foreign keys, schema version in
+// user_version with forward migrations, prepared statements only, a busy timeout so
+// several ampbench processes can share one file. Each step commits when it ends, so a
+// crash keeps every finished step; runs left RUNNING by a dead process are marked
+// ABORTED the next time the database is opened for writing.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/record.hpp"
+
+struct sqlite3;
+
+namespace ampbench::store {
+
+struct RunFilter {
+  std::optional<std::string> serial;
+  std::optional<Verdict> verdict;
+  std::optional<std::string> since;  // ISO 8601 prefix compare: started_at >= since
+  std::optional<std::string> until;
+  int limit = 100;
+};
+
+class ResultStore {
+ public:
+  enum class Mode { read_write, read_only };
+  // Throws IoError naming the file when it cannot be opened or migrated.
+  static std::unique_ptr<ResultStore> open(const std::string& path, Mode mode = Mode::read_write);
+  ~ResultStore();
+  ResultStore(const ResultStore&) = delete;
+  ResultStore& operator=(const ResultStore&) = delete;
+
+  static constexpr int kSchemaVersion = 1;
+  const std::string& path() const { return path_; }
+  // Runs found RUNNING from a dead process and marked ABORTED while opening.
+  int recovered_runs() const { return recovered_runs_; }
+
+  // Writing a run as it happens.
+  std::int64_t begin_run(RunRecord& run);
+  std::int64_t begin_step(std::int64_t run_id, StepRecord& step);
+  void finish_step(const StepRecord& step);  // measurements, curves, verdict: one transaction
+  void finish_run(const RunRecord& run);
+
+  // Reading.
+  std::vector<RunRecord> list_runs(const RunFilter& filter) const;  // headers only
+  // By row id or uuid (or a unique uuid prefix); throws InputError when not found.
+  RunRecord load_run(const std::string& id_or_uuid) const;
+
+ private:
+  ResultStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  void migrate();
+  void recover_abandoned_runs();
+  sqlite3* db_;
+  std::string path_;
+  int recovered_runs_ = 0;
+};
+
+}  // namespace ampbench::store
