@@ -1,7 +1,10 @@
 // Runs the ampbench binary for end-to-end tests and collects exit code, stdout and stderr.
 #pragma once
 
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -63,6 +66,31 @@ inline RunResult run_ampbench(const std::vector<std::string>& args, const std::s
   r.err = slurp(base.string() + ".err");
   for (const char* ext : {".in", ".out", ".err"}) std::filesystem::remove(base.string() + ext);
   return r;
+}
+
+// Starts ampbench without waiting; stdout and stderr go to `log_path`, stdin is /dev/null.
+inline pid_t spawn_ampbench(const std::vector<std::string>& args, const std::string& log_path) {
+  std::vector<std::string> argv_storage = {AMPBENCH_BINARY};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  posix_spawn(&pid, AMPBENCH_BINARY, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+// Exit code of a spawned process (128 + signal when killed).
+inline int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 }  // namespace ampbench::testing

@@ -1,0 +1,330 @@
+// End to end: `ampbench run` / `validate` / `results` on the simulated station, with the
+// database checked by SQL, crash and interrupt safety, and concurrent writers.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cmath>
+#include <complex>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "run_binary.hpp"
+
+using ampbench::testing::run_ampbench;
+using ampbench::testing::spawn_ampbench;
+using ampbench::testing::TempDir;
+using ampbench::testing::wait_exit;
+
+namespace {
+
+const std::string kSource = AMPBENCH_SOURCE_DIR;
+const std::string kStation = kSource + "/instruments/sim-bench.toml";
+const std::string kPowerAmp = kSource + "/sequences/poweramp-production.toml";
+
+// Read-only SQL on a results database: each row's columns as text.
+std::vector<std::vector<std::string>> query(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_busy_timeout(db, 10000);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  std::vector<std::vector<std::string>> rows;
+  while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
+    std::vector<std::string> row;
+    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+      const auto* t = sqlite3_column_text(stmt, i);
+      row.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+    }
+    rows.push_back(row);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
+std::string scalar(const std::string& db, const std::string& sql) {
+  const auto rows = query(db, sql);
+  return rows.empty() || rows[0].empty() ? "" : rows[0][0];
+}
+
+// Truth for the default station's gain at 1 kHz into 8 ohm (docs/simulation.md).
+double sim_bench_gain_db() {
+  const double fs = 96000.0, f = 1000.0;
+  const auto warp = [&](double fc) { return std::tan(M_PI * f / fs) / std::tan(M_PI * fc / fs); };
+  const std::complex<double> j(0.0, 1.0);
+  const double hp = std::abs(j * warp(2.0) / (1.0 + j * warp(2.0)));
+  const double lp = std::abs(1.0 / (1.0 - warp(40000.0) * warp(40000.0) + j * warp(40000.0) * std::sqrt(2.0)));
+  return 26.0 + 20.0 * std::log10(8.0 / 8.05 * hp * lp);
+}
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+}  // namespace
+
+TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  auto r = run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "GOOD-1", "--db", db, "--json", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["verdict"], "PASS");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), "1");
+  EXPECT_EQ(scalar(db, "SELECT verdict || serial FROM runs"), "PASSGOOD-1");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "7");
+  // 2 channels × (4 level + 9 thdn + 9 points × 9 thdn + 3 response + 2 noise + 1 crosstalk)
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "200");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "4");
+  for (const auto& row : query(db, "SELECT value FROM measurements m JOIN steps s ON s.id = m.step_id "
+                                   "WHERE s.step_id = 'gain_1k' AND m.name = 'gain_db'")) {
+    EXPECT_NEAR(std::stod(row[0]), sim_bench_gain_db(), 0.01);
+  }
+  EXPECT_EQ(scalar(db, "SELECT unit FROM measurements WHERE name = 'thdn_pct' LIMIT 1"), "%");
+  EXPECT_EQ(scalar(db, "SELECT low || ':' || high FROM measurements WHERE name = 'gain_db' LIMIT 1"), "25.5:26.5");
+  EXPECT_EQ(scalar(db, "SELECT point_json FROM measurements m JOIN steps s ON s.id = m.step_id WHERE s.step_id = "
+                       "'thdn_vs_level' AND name = 'thdn_pct' LIMIT 1"),
+            R"({"stimulus.level":"-40 dBV"})");
+  EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"), "11");
+  EXPECT_EQ(scalar(db, "PRAGMA user_version"), "1");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE length(sequence_sha256) = 64 AND sequence_text LIKE '%gain_1k%' "
+                       "AND station_text LIKE '%sim-bench%' AND finished_at > started_at"),
+            "1");
+}
+
+TEST(CliRun, EachSimulatedFaultFailsOnTheRightStep) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"SIM-LOW-GAIN", "gain_1k"},
+      {"SIM-HUM", "thdn_1w,thdn_vs_level,snr_a"},
+      {"SIM-EARLY-CLIP", "thdn_vs_level"},
+      {"SIM-DEAD-R", "gain_1k,thdn_1w,thdn_vs_level,crosstalk"},
+  };
+  for (const auto& [serial, failing] : cases) {
+    TempDir dir;
+    const auto db = dir / "r.db";
+    auto r = run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", serial, "--db", db, "--quiet"});
+    EXPECT_EQ(r.exit_code, 1) << serial << ": " << r.err;
+    EXPECT_EQ(scalar(db, "SELECT group_concat(step_id) FROM (SELECT step_id FROM steps WHERE verdict = 'FAIL' ORDER BY ordinal)"),
+              failing)
+        << serial;
+    EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "FAIL");
+  }
+}
+
+TEST(CliRun, LowGainReadsSixDbLow) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "SIM-LOW-GAIN", "--db", db, "--quiet"});
+  EXPECT_NEAR(std::stod(scalar(db, "SELECT value FROM measurements WHERE name = 'gain_db' LIMIT 1")), sim_bench_gain_db() - 6.0, 0.01);
+}
+
+TEST(CliRun, SeveralSerialsAndHostileText) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  const std::string hostile = "x'); DROP TABLE runs;--";
+  auto r = run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "GOOD-1", "--serial", hostile, "--serial",
+                         "SIM-LOW-GAIN", "--db", db, "--quiet", "--operator", "Zoë \"QA\""});
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // the worst unit decides
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), "3");
+  EXPECT_EQ(scalar(db, "SELECT serial FROM runs WHERE id = 2"), hostile);
+  EXPECT_EQ(scalar(db, "SELECT operator FROM runs WHERE id = 2"), "Zoë \"QA\"");
+  auto list = run_ampbench({"results", "list", "--db", db, "--serial", hostile, "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(nlohmann::json::parse(list.out).at(0)["serial"], hostile);
+}
+
+TEST(CliRun, ResultsShowAndExport) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  ASSERT_EQ(run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "SN,1", "--db", db, "--quiet"}).exit_code, 0);
+  auto show = run_ampbench({"results", "show", "1", "--db", db});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("gain_db"), std::string::npos);
+  EXPECT_NE(show.out.find("[25.5"), std::string::npos);
+  auto csv = run_ampbench({"results", "export", "--format", "csv", "--db", db});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 201);  // header + 200 measurements
+  EXPECT_NE(csv.out.find("\"SN,1\""), std::string::npos);
+  EXPECT_NE(csv.out.find("stimulus.level=-40 dBV"), std::string::npos);
+  auto json = run_ampbench({"results", "export", "--format", "json", "--db", db});
+  ASSERT_EQ(json.exit_code, 0);
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j[0]["steps"].size(), 7u);
+  EXPECT_EQ(run_ampbench({"results", "show", "99", "--db", db}).exit_code, 65);
+  EXPECT_EQ(run_ampbench({"results", "list", "--db", dir / "none.db"}).exit_code, 74);
+}
+
+namespace {
+
+// A run long enough to interrupt: a quick step, a long sweep, and a cleanup step.
+std::string long_sequence(const TempDir& dir) {
+  const auto path = dir / "long.toml";
+  write(path, R"([sequence]
+name = "long"
+channels = ["L", "R"]
+[defaults]
+capture_s = 0.5
+settle_s = 0.05
+load_ohm = 8
+[[step]]
+id = "quick"
+kind = "level"
+stimulus = { frequency_hz = 1000, level = "-20 dBV" }
+[[step]]
+id = "long_sweep"
+kind = "thdn"
+stimulus = { frequency_hz = 1000 }
+sweep = { parameter = "stimulus.level", from = "-40 dBV", to = "-10 dBV", points = 3000 }
+[[step]]
+id = "tidy"
+kind = "cleanup"
+)");
+  return path;
+}
+
+void wait_for_finished_step(const std::string& db) {
+  for (int i = 0; i < 400; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (std::filesystem::exists(db) && scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'") == "1") return;
+  }
+  FAIL() << "no step finished in time";
+}
+
+}  // namespace
+
+TEST(CliRun, KillNineKeepsFinishedStepsAndNextRunMarksAborted) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  const pid_t pid = spawn_ampbench({"run", long_sequence(dir), "--station", kStation, "--serial", "K1", "--db", db}, dir / "log");
+  wait_for_finished_step(db);
+  ::kill(pid, SIGKILL);
+  EXPECT_EQ(wait_exit(pid), 128 + SIGKILL);
+  EXPECT_EQ(scalar(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "RUNNING");
+  EXPECT_EQ(scalar(db, "SELECT step_id || verdict FROM steps WHERE ordinal = 1"), "quickPASS");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "8");
+  ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station", kStation, "--db", db, "--quiet"}).exit_code, 0);
+  EXPECT_EQ(scalar(db, "SELECT verdict FROM runs WHERE serial = 'K1'"), "ABORTED");
+  EXPECT_EQ(scalar(db, "SELECT verdict FROM steps WHERE step_id = 'long_sweep'"), "ABORTED");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id WHERE s.step_id = 'quick'"), "8");
+}
+
+TEST(CliRun, InterruptRunsCleanupAndExitsThree) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  const pid_t pid = spawn_ampbench({"run", long_sequence(dir), "--station", kStation, "--serial", "C1", "--db", db}, dir / "log");
+  wait_for_finished_step(db);
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_exit(pid), 3) << ampbench::testing::slurp(dir / "log");
+  EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "ABORTED");
+  EXPECT_EQ(scalar(db, "SELECT group_concat(step_id || ':' || verdict) FROM steps"), "quick:PASS,long_sweep:ABORTED,tidy:PASS");
+}
+
+TEST(CliRun, TwoWritersShareOneDatabase) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  const pid_t a = spawn_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "A", "--serial", "A2", "--db", db}, dir / "a.log");
+  const pid_t b = spawn_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "B", "--serial", "B2", "--db", db}, dir / "b.log");
+  EXPECT_EQ(wait_exit(a), 0) << ampbench::testing::slurp(dir / "a.log");
+  EXPECT_EQ(wait_exit(b), 0) << ampbench::testing::slurp(dir / "b.log");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'"), "4");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "800");
+}
+
+TEST(CliRun, PromptUsesTheDefaultWithoutATerminal) {
+  TempDir dir;
+  const auto seq = dir / "p.toml";
+  write(seq, R"([sequence]
+name = "prompt"
+channels = ["L"]
+[[step]]
+id = "ask"
+kind = "prompt"
+message = "Is the power LED on?"
+default = "yes"
+expect = "yes"
+[[step]]
+id = "ask_again"
+kind = "prompt"
+message = "Is the fan silent?"
+default = "no"
+expect = "yes"
+)");
+  const auto db = dir / "r.db";
+  auto r = run_ampbench({"run", seq, "--station", kStation, "--db", db, "--quiet"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(scalar(db, "SELECT group_concat(verdict || ':' || message, '|') FROM steps"),
+            "PASS:answer: yes|FAIL:answer: no (expected 'yes')");
+  auto o = run_ampbench({"run", seq, "--station", kStation, "--db", db, "--quiet", "--set", "ask_again.default=yes"});
+  EXPECT_EQ(o.exit_code, 0) << o.err;
+}
+
+struct BrokenSequence {
+  std::string name;
+  std::string text;
+  std::string expected;  // file:line: field '…'
+};
+
+TEST(CliValidate, BrokenSequencesNameFileLineAndField) {
+  TempDir dir;
+  const std::string head = "[sequence]\nname = \"t\"\nchannels = [\"L\", \"R\"]\n";
+  const std::vector<BrokenSequence> cases = {
+      {"no steps", head, ": field 'step': a sequence needs at least one [[step]]"},
+      {"bad unit", head + "[[step]]\nid = \"a\"\nkind = \"level\"\nstimulus = { frequency_hz = 1000, level = \"-20 dBA\" }\n",
+       ":7: field 'step.a.stimulus.level': unknown unit 'dBA'"},
+      {"duplicate id", head + "[[step]]\nid = \"a\"\nkind = \"noise\"\n[[step]]\nid = \"a\"\nkind = \"noise\"\n",
+       ":8: field 'step.id': 'a' is used by an earlier step"},
+      {"unknown kind", head + "[[step]]\nid = \"a\"\nkind = \"magic\"\n", ":6: field 'step.a.kind': unknown step kind 'magic'"},
+      {"unknown limit", head + "[[step]]\nid = \"a\"\nkind = \"noise\"\nlimits.gain_dbx = { max = 1 }\n",
+       ":7: field 'step.a.limits.gain_dbx': 'gain_dbx' is not a measurement"},
+      {"min above max", head + "[[step]]\nid = \"a\"\nkind = \"noise\"\nlimits.snr_db = { min = 3, max = 1 }\n",
+       ":7: field 'step.a.limits.snr_db': min is above max"},
+      {"too loud", head + "[[step]]\nid = \"a\"\nkind = \"level\"\nstimulus = { frequency_hz = 1000, level = \"2 V\" }\n",
+       ":4: field 'step.a.stimulus.level': 2 V is 2 Vrms, above the station's max_output_vrms of 1.8 Vrms"},
+      {"swept too loud", head + "[[step]]\nid = \"a\"\nkind = \"thdn\"\nstimulus = { frequency_hz = 1000 }\nsweep = { parameter = \"stimulus.level\", from = \"-10 dBV\", to = \"+6 dBV\", points = 3 }\n",
+       ":4: field 'step.a.stimulus.level': 6 dBV is 2 Vrms, above the station's max_output_vrms"},
+      {"missing load", head + "[[step]]\nid = \"a\"\nkind = \"level\"\nload_ohm = 2\nstimulus = { frequency_hz = 1000, level = \"-20 dBV\" }\n",
+       ":4: field 'step.a.load_ohm': 2 ohm is not a load of station 'sim-bench'"},
+      {"bad sweep", head + "[[step]]\nid = \"a\"\nkind = \"thdn\"\nstimulus = { frequency_hz = 1000, level = \"-20 dBV\" }\nsweep = { parameter = \"dut.volume\", values = [1] }\n",
+       ":8: field 'step.a.sweep.parameter': cannot sweep 'dut.volume'"},
+      {"no frequency", head + "[[step]]\nid = \"a\"\nkind = \"thdn\"\nstimulus = { level = \"-20 dBV\" }\n",
+       ":4: field 'step.a.stimulus.frequency_hz': required for a thdn step"},
+      {"above nyquist", head + "[[step]]\nid = \"a\"\nkind = \"level\"\nstimulus = { frequency_hz = 50000, level = \"-20 dBV\" }\n",
+       ":4: field 'step.a.stimulus.frequency_hz': 50000 Hz is at or above half the sample rate"},
+      {"too many channels", "[sequence]\nname = \"t\"\nchannels = [\"A\", \"B\", \"C\"]\n[[step]]\nid = \"a\"\nkind = \"noise\"\n",
+       ": field 'sequence.channels': 3 channels, but station 'sim-bench' has 2"},
+      {"syntax", head + "[[step]\n", ":4: TOML syntax"},
+      {"short capture", head + "[[step]]\nid = \"a\"\nkind = \"noise\"\ncapture_s = 0.01\n",
+       ":4: field 'step.a.capture_s': 0.01 s is too short"},
+  };
+  for (const auto& c : cases) {
+    const auto path = dir / "broken.toml";
+    write(path, c.text);
+    auto r = run_ampbench({"validate", path, "--station", kStation});
+    EXPECT_EQ(r.exit_code, 65) << c.name << ": " << r.err;
+    EXPECT_NE(r.err.find("ampbench: " + path + c.expected), std::string::npos) << c.name << ": " << r.err;
+    auto run = run_ampbench({"run", path, "--station", kStation, "--db", dir / "never.db"});
+    EXPECT_EQ(run.exit_code, 65) << c.name;
+    EXPECT_FALSE(std::filesystem::exists(dir / "never.db")) << c.name << ": run touched the database";
+  }
+}
+
+TEST(CliValidate, ReportsEveryErrorAtOnce) {
+  TempDir dir;
+  const auto path = dir / "two.toml";
+  write(path, "[sequence]\nname = \"t\"\n[[step]]\nid = \"a\"\nkind = \"magic\"\n[[step]]\nid = \"b\"\nkind = \"level\"\n");
+  auto r = run_ampbench({"validate", path, "--station", kStation});
+  EXPECT_EQ(r.exit_code, 65);
+  // The first problem of every step, each on its own line.
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;
+  EXPECT_NE(r.err.find(":5: field 'step.a.kind'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(":6: field 'step.b.stimulus.frequency_hz'"), std::string::npos) << r.err;
+}
+
+TEST(CliValidate, ShippedSequencesAreValid) {
+  for (const char* name : {"poweramp-production.toml", "ci-loopback.toml"}) {
+    auto r = run_ampbench({"validate", kSource + "/sequences/" + name, "--station", kStation});
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
+  }
+}
