@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
+#include "dsp/sweep.hpp"
 
 using namespace ampbench;
 using namespace ampbench::dsp;
@@ -234,4 +235,136 @@ TEST(Signal, CoherentFrequencySitsOnABin) {
 TEST(Signal, NoiseIsReproducibleForASeed) {
   EXPECT_EQ(generate_white_noise(1.0, 5, 1000), generate_white_noise(1.0, 5, 1000));
   EXPECT_NE(generate_white_noise(1.0, 5, 1000), generate_white_noise(1.0, 6, 1000));
+}
+
+// ---- Synchronised swept sine -------------------------------------------------------
+
+namespace {
+
+// A biquad built here from its analogue prototype, independent of src/sim.
+struct TestBiquad {
+  double b0, b1, b2, a1, a2;
+  double z1 = 0, z2 = 0;
+  double run(double x) {
+    const double y = b0 * x + z1;
+    z1 = b1 * x - a1 * y + z2;
+    z2 = b2 * x - a2 * y;
+    return y;
+  }
+  std::complex<double> at(double f, double fs) const {
+    const auto z = std::polar(1.0, -2.0 * std::numbers::pi * f / fs);
+    return (b0 + b1 * z + b2 * z * z) / (1.0 + a1 * z + a2 * z * z);
+  }
+};
+
+TestBiquad butterworth_lowpass(double fc, double fs) {
+  const double k = std::tan(std::numbers::pi * fc / fs), q = std::sqrt(0.5);
+  const double norm = 1.0 / (1.0 + k / q + k * k);
+  return {k * k * norm, 2 * k * k * norm, k * k * norm, 2 * (k * k - 1) * norm, (1 - k / q + k * k) * norm};
+}
+
+TestBiquad first_order_highpass(double fc, double fs) {
+  const double k = std::tan(std::numbers::pi * fc / fs);
+  return {1 / (1 + k), -1 / (1 + k), 0.0, (k - 1) / (k + 1), 0.0};
+}
+
+std::vector<double> log_grid(double f1, double f2, int n) {
+  std::vector<double> f;
+  for (int i = 0; i < n; ++i) f.push_back(f1 * std::pow(f2 / f1, double(i) / (n - 1)));
+  return f;
+}
+
+}  // namespace
+
+TEST(SyncSweep, ReproducesTheMeasurementExample) {
+  const auto s = SyncSweep::design(20.0, 20000.0, 10.0, 48000.0);
+  EXPECT_EQ(s.k, 29);
+  EXPECT_NEAR(s.rate_s, 1.45, 1e-12);
+  EXPECT_NEAR(s.duration_s, 10.016, 0.0005);
+  EXPECT_NEAR(s.harmonic_advance_s(2), 1.005, 0.0005);
+  EXPECT_NEAR(s.harmonic_advance_s(3), 1.593, 0.0005);
+  const auto x = generate_sync_sweep(s, 1.0);
+  EXPECT_NEAR(x.front(), 0.0, 1e-9);  // whole k: starts on a zero crossing, phase 2π·k
+  EXPECT_EQ(x.size(), s.frames());
+  EXPECT_THROW(SyncSweep::design(20.0, 30000.0, 10.0, 48000.0), UsageError);
+}
+
+TEST(SyncSweep, H1MatchesAFilterWithLatency) {
+  const double fs = 48000.0;
+  const auto s = SyncSweep::design(10.0, 22000.0, 6.0, fs);
+  const auto x = generate_sync_sweep(s, 0.5, static_cast<std::size_t>(0.5 * fs));
+  auto hp = first_order_highpass(20.0, fs);
+  auto lp = butterworth_lowpass(10000.0, fs);
+  const std::size_t latency = 1234;
+  std::vector<double> y(x.size() + latency, 0.0);
+  for (std::size_t i = 0; i < x.size(); ++i) y[i + latency] = lp.run(hp.run(x[i]));
+  SweepAnalysisOptions o;
+  o.frequencies_hz = log_grid(20.0, 20000.0, 61);
+  o.latency_samples = latency;
+  const auto r = analyze_sync_sweep(y, x, s, o);
+  for (std::size_t i = 0; i < o.frequencies_hz.size(); ++i) {
+    const double f = o.frequencies_hz[i];
+    const auto truth = hp.at(f, fs) * lp.at(f, fs);
+    EXPECT_NEAR(r.h1_db(i), amplitude_ratio_to_db(std::abs(truth)), 0.01) << f << " Hz";
+    EXPECT_NEAR(r.h1_phase_deg(i), std::arg(truth) * 180.0 / std::numbers::pi, 0.5) << f << " Hz";
+  }
+  o.latency_samples.reset();
+  const auto estimated = analyze_sync_sweep(y, x, s, o);
+  EXPECT_NEAR(estimated.latency_samples, double(latency), 3.0);
+  for (std::size_t i = 0; i < o.frequencies_hz.size(); ++i)
+    EXPECT_NEAR(estimated.h1_db(i), r.h1_db(i), 0.01) << o.frequencies_hz[i] << " Hz";
+}
+
+class PolynomialHarmonics : public ::testing::TestWithParam<std::pair<double, double>> {};
+
+TEST_P(PolynomialHarmonics, H2H3AndH1MatchClosedForm) {
+  const auto [a2, a3] = GetParam();
+  // At 96 kHz the cubic's aliased 3rd harmonic (96k - 3f) stays above the 20 kHz band; at
+  // 48 kHz it would fold into the band unsynchronised, as no analogue DUT does.
+  const double fs = 96000.0;
+  const auto s = SyncSweep::design(20.0, 20000.0, 5.0, fs);
+  const auto x = generate_sync_sweep(s, 1.0, 4800);
+  std::vector<double> y(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] + a2 * x[i] * x[i] + a3 * x[i] * x[i] * x[i];
+  SweepAnalysisOptions o;
+  o.frequencies_hz = log_grid(100.0, 5000.0, 12);
+  const auto r = analyze_sync_sweep(y, x, s, o);
+  for (std::size_t i = 0; i < o.frequencies_hz.size(); ++i) {
+    EXPECT_NEAR(r.h1_db(i), amplitude_ratio_to_db(1.0 + 0.75 * a3), 0.05) << o.frequencies_hz[i];
+    EXPECT_NEAR(r.harmonic_db(2, i), amplitude_ratio_to_db(a2 / 2.0), 0.05) << o.frequencies_hz[i];
+    EXPECT_NEAR(r.harmonic_db(3, i), amplitude_ratio_to_db(a3 / 4.0), 0.05) << o.frequencies_hz[i];
+  }
+  EXPECT_TRUE(std::isnan(r.harmonic[0][0] * 0.0 + analyze_sync_sweep(y, x, s, {}).harmonic[0].back()));
+}
+
+INSTANTIATE_TEST_SUITE_P(CoefficientSets, PolynomialHarmonics,
+                         ::testing::Values(std::pair{0.01, 0.001}, std::pair{0.1, 0.05}, std::pair{0.002, 0.02}));
+
+TEST(SyncSweep, SteppedAndSweptAgree) {
+  const double fs = 48000.0;
+  const auto s = SyncSweep::design(10.0, 22000.0, 4.0, fs);
+  const auto x = generate_sync_sweep(s, 0.5, 24000);
+  auto hp = first_order_highpass(50.0, fs);
+  auto lp = butterworth_lowpass(8000.0, fs);
+  std::vector<double> y(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = lp.run(hp.run(x[i]));
+  SweepAnalysisOptions o;
+  o.frequencies_hz = {31.5, 100.0, 1000.0, 5000.0, 8000.0, 16000.0};
+  const auto swept = analyze_sync_sweep(y, x, s, o);
+  for (std::size_t i = 0; i < o.frequencies_hz.size(); ++i) {
+    const double f = o.frequencies_hz[i];
+    auto hp2 = first_order_highpass(50.0, fs);
+    auto lp2 = butterworth_lowpass(8000.0, fs);
+    const auto tone = generate_sine(f, 0.5, fs, 48000 + 65536);
+    std::vector<double> out;
+    for (std::size_t j = 0; j < tone.size(); ++j) {
+      const double v = lp2.run(hp2.run(tone[j]));
+      if (j >= 48000) out.push_back(v);
+    }
+    ToneAnalysisOptions t;
+    t.fundamental_hz = f;
+    t.band = FrequencyBand::full();
+    const double stepped = analyze_tone(out, fs, t).level_dbfs - amplitude_ratio_to_db(0.5);
+    EXPECT_NEAR(swept.h1_db(i), stepped, 0.02) << f << " Hz";
+  }
 }

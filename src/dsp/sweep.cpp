@@ -1,0 +1,245 @@
+#include "dsp/sweep.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <string>
+
+#include "common/error.hpp"
+#include "dsp/fft.hpp"
+#include "dsp/units.hpp"
+
+namespace ampbench::dsp {
+namespace {
+
+constexpr double kPi = std::numbers::pi;
+
+std::size_t next_power_of_two(std::size_t n) {
+  std::size_t p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+// Spectrum of `x` zero-padded to n points.
+void spectrum_of(std::span<const double> x, std::size_t n, AlignedBuffer<std::complex<double>>& out) {
+  AlignedBuffer<double> padded(n);
+  std::fill(padded.data(), padded.data() + n, 0.0);
+  std::copy(x.begin(), x.begin() + static_cast<long>(std::min(x.size(), n)), padded.data());
+  out.ensure_size(n / 2 + 1);
+  RealFft::for_size(n)->forward(padded.data(), out.data());
+}
+
+// Tukey-like weight: 1 inside, raised-cosine tapers over `taper` samples at both ends.
+double taper_weight(long i, long first, long last, long taper) {
+  if (i < first || i > last) return 0.0;
+  const long from_start = i - first, from_end = last - i;
+  const long d = std::min(from_start, from_end);
+  if (d >= taper || taper <= 0) return 1.0;
+  return 0.5 - 0.5 * std::cos(kPi * static_cast<double>(d) / static_cast<double>(taper));
+}
+
+// FFT of the window [centre - before, centre + after] of the circular impulse response h,
+// with `centre` moved to index 0, zero-padded to m points.
+void windowed_spectrum(const double* h, std::size_t n, double centre, long before, long after,
+                       std::size_t m, AlignedBuffer<std::complex<double>>& out) {
+  AlignedBuffer<double> segment(m);
+  std::fill(segment.data(), segment.data() + m, 0.0);
+  const long c = std::lround(centre);
+  const long taper = std::max(1L, (before + after) / 20);
+  for (long i = -before; i <= after; ++i) {
+    const long source = ((c + i) % static_cast<long>(n) + static_cast<long>(n)) % static_cast<long>(n);
+    const long target = ((i % static_cast<long>(m)) + static_cast<long>(m)) % static_cast<long>(m);
+    segment[static_cast<std::size_t>(target)] = h[source] * taper_weight(i, -before, after, taper);
+  }
+  out.ensure_size(m / 2 + 1);
+  RealFft::for_size(m)->forward(segment.data(), out.data());
+  // The window was centred on the nominal position; a fractional part is a pure delay.
+  const double fraction = centre - static_cast<double>(c);
+  if (fraction != 0.0) {
+    for (std::size_t k = 0; k <= m / 2; ++k)
+      out[k] *= std::polar(1.0, -2.0 * kPi * static_cast<double>(k) * fraction / static_cast<double>(m));
+  }
+}
+
+// Linear interpolation of a spectrum of m points at frequency f.
+std::complex<double> at_frequency(const AlignedBuffer<std::complex<double>>& s, std::size_t m, double f, double fs) {
+  const double bin = f * static_cast<double>(m) / fs;
+  const auto k = static_cast<std::size_t>(std::floor(bin));
+  if (k + 1 > m / 2) return s[m / 2];
+  const double u = bin - static_cast<double>(k);
+  return s[k] * (1.0 - u) + s[k + 1] * u;
+}
+
+struct ImpulseResponse {
+  AlignedBuffer<double> h;
+  std::size_t n = 0;
+};
+
+// Weight of the deconvolution band: raised-cosine tapers over the sweep's lowest
+// octave and highest 1/12 octave. A brick wall would ring for seconds on both sides of the
+// impulse response, and its windows would then cut off part of the response.
+double band_weight(double f, const SyncSweep& s) {
+  const double low_end = s.start_hz * 2.0, high_start = s.end_hz * std::pow(2.0, -1.0 / 12.0);
+  if (f <= s.start_hz || f >= s.end_hz) return 0.0;
+  if (f < low_end) return 0.5 - 0.5 * std::cos(kPi * std::log(f / s.start_hz) / std::log(low_end / s.start_hz));
+  if (f > high_start) return 0.5 + 0.5 * std::cos(kPi * std::log(f / high_start) / std::log(s.end_hz / high_start));
+  return 1.0;
+}
+
+// h = IFFT(W·Y / X) over the sweep's band.
+ImpulseResponse deconvolve(std::span<const double> response, std::span<const double> stimulus, const SyncSweep& sweep) {
+  ImpulseResponse ir;
+  ir.n = next_power_of_two(std::max(response.size(), stimulus.size()) * 2);
+  AlignedBuffer<std::complex<double>> y, x;
+  spectrum_of(response, ir.n, y);
+  spectrum_of(stimulus, ir.n, x);
+  const double bin_hz = sweep.sample_rate_hz / static_cast<double>(ir.n);
+  for (std::size_t k = 0; k <= ir.n / 2; ++k) {
+    const double f = static_cast<double>(k) * bin_hz;
+    const double w = band_weight(f, sweep);
+    y[k] = (w > 0.0 && std::abs(x[k]) > 0.0) ? w * y[k] / x[k] : 0.0;
+  }
+  ir.h.ensure_size(ir.n);
+  RealFft::for_size(ir.n)->inverse(y.data(), ir.h.data());
+  const double scale = 1.0 / static_cast<double>(ir.n);
+  for (std::size_t i = 0; i < ir.n; ++i) ir.h[i] *= scale;
+  return ir;
+}
+
+}  // namespace
+
+SyncSweep SyncSweep::design(double start_hz, double end_hz, double approx_duration_s, double sample_rate_hz) {
+  if (!(start_hz > 0.0)) throw UsageError("sweep start frequency must be positive");
+  if (!(end_hz > start_hz)) throw UsageError("sweep end frequency must be above its start");
+  if (end_hz >= sample_rate_hz / 2.0) throw UsageError("sweep end frequency must be below half the sample rate");
+  SyncSweep s;
+  s.start_hz = start_hz;
+  s.end_hz = end_hz;
+  s.sample_rate_hz = sample_rate_hz;
+  s.k = static_cast<int>(std::lround(start_hz * approx_duration_s / std::log(end_hz / start_hz)));
+  if (s.k < 1) throw UsageError("sweep too short for its start frequency: lengthen the duration");
+  s.rate_s = s.k / start_hz;
+  s.duration_s = s.rate_s * std::log(end_hz / start_hz);
+  return s;
+}
+
+std::size_t SyncSweep::frames() const { return static_cast<std::size_t>(std::ceil(duration_s * sample_rate_hz)); }
+
+double SyncSweep::harmonic_advance_s(int order) const { return rate_s * std::log(static_cast<double>(order)); }
+
+std::vector<double> generate_sync_sweep(const SyncSweep& s, double amplitude_peak_fs, std::size_t tail_frames, double fade_s) {
+  const std::size_t n = s.frames();
+  std::vector<double> x(n + tail_frames, 0.0);
+  const double cycles_scale = s.start_hz * s.rate_s;  // = k, a whole number
+  for (std::size_t i = 0; i < n; ++i) {
+    const double t = static_cast<double>(i) / s.sample_rate_hz;
+    // Whole cycles removed before sin(): the phase reaches 2π·k·f2/f1.
+    const double cycles = cycles_scale * std::exp(t / s.rate_s);
+    x[i] = amplitude_peak_fs * std::sin(2.0 * kPi * (cycles - std::floor(cycles)));
+  }
+  // The sampled sweep cannot stop exactly on its last zero crossing; an abrupt stop spreads
+  // the DUT's distortion across the band (-98 dB re a -46 dB H3), so the end always fades
+  // out, over at least 5 ms, which lies within the top band taper where nothing is reported.
+  const auto fade_in = std::min(static_cast<std::size_t>(fade_s * s.sample_rate_hz), n / 2);
+  const auto fade_out = std::min(static_cast<std::size_t>(std::max(fade_s, 0.005) * s.sample_rate_hz), n / 2);
+  const auto half_hann = [](std::size_t i, std::size_t length) {
+    return 0.5 - 0.5 * std::cos(kPi * static_cast<double>(i) / static_cast<double>(length));
+  };
+  for (std::size_t i = 0; i < fade_in; ++i) x[i] *= half_hann(i, fade_in);
+  for (std::size_t i = 0; i < fade_out; ++i) x[n - 1 - i] *= half_hann(i, fade_out);
+  return x;
+}
+
+double SweepResponse::h1_db(std::size_t i) const { return amplitude_ratio_to_db(std::abs(h1[i])); }
+double SweepResponse::h1_phase_deg(std::size_t i) const { return std::arg(h1[i]) * 180.0 / kPi; }
+double SweepResponse::harmonic_db(int order, std::size_t i) const {
+  const double v = harmonic.at(static_cast<std::size_t>(order - 2))[i];
+  return std::isnan(v) ? v : amplitude_ratio_to_db(v);
+}
+double SweepResponse::thd_ratio(std::size_t i) const {
+  double sum = 0.0;
+  bool any = false;
+  for (const auto& h : harmonic) {
+    if (std::isnan(h[i])) continue;
+    sum += h[i] * h[i];
+    any = true;
+  }
+  return any ? std::sqrt(sum) / std::abs(h1[i]) : std::numeric_limits<double>::quiet_NaN();
+}
+
+SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<const double> stimulus,
+                                 const SyncSweep& sweep, const SweepAnalysisOptions& options) {
+  if (response.size() < sweep.frames())
+    throw MeasurementError("response of " + std::to_string(response.size()) + " samples is shorter than the sweep (" +
+                           std::to_string(sweep.frames()) + ")");
+  const double fs = sweep.sample_rate_hz;
+  const ImpulseResponse ir = deconvolve(response, stimulus, sweep);
+  const std::size_t n = ir.n;
+
+  SweepResponse out;
+  // Latency: the linear response's peak, searched over positive times only (the harmonic
+  // responses sit at negative times, at the end of the circular buffer).
+  if (options.latency_samples) {
+    out.latency_samples = *options.latency_samples;
+  } else {
+    std::size_t peak = 0;
+    for (std::size_t i = 0; i < n / 2; ++i)
+      if (std::abs(ir.h[i]) > std::abs(ir.h[peak])) peak = i;
+    if (!(std::abs(ir.h[peak]) > 0.0)) throw MeasurementError("the sweep response is silent");
+    out.latency_samples = static_cast<double>(peak);
+  }
+
+  out.frequency_hz = options.frequencies_hz;
+  if (out.frequency_hz.empty()) {
+    for (double f = sweep.start_hz; f <= sweep.end_hz * (1 + 1e-12); f *= std::pow(2.0, 1.0 / 24.0)) out.frequency_hz.push_back(f);
+  }
+
+  const auto advance = [&](int order) { return sweep.harmonic_advance_s(order) * fs; };
+  const long gap2 = static_cast<long>(advance(2));
+  const long before = std::min(gap2 / 2, static_cast<long>(0.25 * fs));
+  const long after = std::min(static_cast<long>(n / 2) - gap2, std::max(static_cast<long>(0.5 * fs), gap2 / 2));
+  const std::size_t m = next_power_of_two(static_cast<std::size_t>(4 * (before + after + 1)));
+
+  AlignedBuffer<std::complex<double>> spectrum;
+  windowed_spectrum(ir.h.data(), n, out.latency_samples, before, after, m, spectrum);
+  std::optional<AlignedBuffer<std::complex<double>>> reference_spectrum;
+  if (!options.reference.empty()) {
+    const ImpulseResponse ref = deconvolve(options.reference, stimulus, sweep);
+    std::size_t peak = 0;
+    for (std::size_t i = 0; i < ref.n / 2; ++i)
+      if (std::abs(ref.h[i]) > std::abs(ref.h[peak])) peak = i;
+    reference_spectrum.emplace();
+    windowed_spectrum(ref.h.data(), ref.n, static_cast<double>(peak), before, after, m, *reference_spectrum);
+    // The reference carries the interface's latency: the DUT's phase is re the reference.
+    windowed_spectrum(ir.h.data(), n, static_cast<double>(peak), before, after, m, spectrum);
+  }
+  for (double f : out.frequency_hz) {
+    std::complex<double> h = at_frequency(spectrum, m, f, fs);
+    if (reference_spectrum) h /= at_frequency(*reference_spectrum, m, f, fs);
+    out.h1.push_back(h);
+  }
+
+  for (int order = 2; order <= options.max_order; ++order) {
+    const double centre = out.latency_samples - advance(order);
+    const double previous = order == 2 ? 0.0 : advance(order - 1);
+    const double next = advance(order + 1);
+    const long reach_before = static_cast<long>((next - advance(order)) / 2.0);
+    const long reach_after = static_cast<long>((advance(order) - previous) / 2.0);
+    windowed_spectrum(ir.h.data(), n, centre, reach_before, reach_after, m, spectrum);
+    std::vector<double> amplitudes;
+    for (double f : out.frequency_hz) {
+      const double harmonic_hz = f * order;
+      // Valid where the harmonic lies inside the swept band (its excitation lasted there).
+      if (f < sweep.start_hz || harmonic_hz > sweep.end_hz) {
+        amplitudes.push_back(std::numeric_limits<double>::quiet_NaN());
+      } else {
+        amplitudes.push_back(std::abs(at_frequency(spectrum, m, harmonic_hz, fs)));
+      }
+    }
+    out.harmonic.push_back(std::move(amplitudes));
+  }
+  return out;
+}
+
+}  // namespace ampbench::dsp
