@@ -368,3 +368,64 @@ TEST(SyncSweep, SteppedAndSweptAgree) {
     EXPECT_NEAR(swept.h1_db(i), stepped, 0.02) << f << " Hz";
   }
 }
+
+// ---- IMD ------------------------------------------------------------------------
+
+namespace {
+
+std::vector<double> through_polynomial(const std::vector<double>& x, double a2, double a3) {
+  std::vector<double> y(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] + a2 * x[i] * x[i] + a3 * x[i] * x[i] * x[i];
+  return y;
+}
+
+}  // namespace
+
+class ImdPolynomial : public ::testing::TestWithParam<std::pair<double, double>> {};
+
+TEST_P(ImdPolynomial, SmpteMatchesClosedForm) {
+  const auto [a2, a3] = GetParam();
+  const double fs = 96000.0;
+  const auto signal = ImdSignal::smpte();
+  const auto tones = imd_tones(signal, 0.5);
+  const double A1 = tones[0].amplitude_peak_fs, A2 = tones[1].amplitude_peak_fs;
+  const auto y = through_polynomial(generate_tones(tones, fs, 262144), a2, a3);
+  const auto r = analyze_imd(y, fs, signal);
+  const double upper = A2 + a3 * (0.75 * A2 * A2 * A2 + 1.5 * A1 * A1 * A2);
+  const double d2 = 2.0 * a2 * A1 * A2 / upper, d3 = 2.0 * 0.75 * a3 * A1 * A1 * A2 / upper;
+  EXPECT_NEAR(amplitude_ratio_to_db(r.order_ratio[0]), amplitude_ratio_to_db(d2), 0.1);
+  EXPECT_NEAR(amplitude_ratio_to_db(r.order_ratio[1]), amplitude_ratio_to_db(d3), 0.1);
+  EXPECT_NEAR(r.imd_db(), amplitude_ratio_to_db(std::hypot(d2, d3)), 0.1);
+}
+
+TEST_P(ImdPolynomial, CcifMatchesClosedForm) {
+  const auto [a2, a3] = GetParam();
+  const double fs = 96000.0;
+  const auto signal = ImdSignal::ccif();
+  const auto tones = imd_tones(signal, 0.5);
+  const double A = tones[0].amplitude_peak_fs;
+  const auto y = through_polynomial(generate_tones(tones, fs, 262144), a2, a3);
+  const auto r = analyze_imd(y, fs, signal);
+  const double each = A + a3 * 2.25 * A * A * A;  // compression by the cubic term
+  const double d2 = a2 * A * A / (2.0 * each), d3 = 2.0 * 0.75 * a3 * A * A * A / (2.0 * each);
+  EXPECT_NEAR(amplitude_ratio_to_db(r.order_ratio[0]), amplitude_ratio_to_db(d2), 0.1);
+  EXPECT_NEAR(amplitude_ratio_to_db(r.order_ratio[1]), amplitude_ratio_to_db(d3), 0.1);
+}
+
+INSTANTIATE_TEST_SUITE_P(CoefficientSets, ImdPolynomial,
+                         ::testing::Values(std::pair{0.01, 0.001}, std::pair{0.001, 0.01}, std::pair{0.05, 0.02}));
+
+TEST(Imd, LinearSystemReadsBelowMinus140Db) {
+  for (const auto& signal : {ImdSignal::smpte(), ImdSignal::smpte(250, 8000), ImdSignal::ccif(), ImdSignal::ccif(11000, 12000)}) {
+    const auto x = generate_tones(imd_tones(signal, 0.9), 48000.0, 65536);
+    EXPECT_LT(analyze_imd(x, 48000.0, signal).imd_db(), -140.0) << signal.f1_hz;
+  }
+}
+
+TEST(Imd, ParsesSignals) {
+  EXPECT_EQ(parse_imd_signal("smpte").f2_hz, 7000.0);
+  EXPECT_EQ(parse_imd_signal("smpte:250:8000").f1_hz, 250.0);
+  EXPECT_EQ(parse_imd_signal("ccif:14000:15000").amplitude_ratio, 1.0);
+  EXPECT_THROW(parse_imd_signal("ccif:15000:14000"), UsageError);
+  EXPECT_THROW(parse_imd_signal("tim"), UsageError);
+}

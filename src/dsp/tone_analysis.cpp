@@ -115,6 +115,10 @@ double notch_power_gain(double frequency_hz, double notch_hz, double q) {
   return denominator > 0.0 ? d * d / denominator : 0.0;
 }
 
+double tone_mean_square_at(const PowerSpectrum& s, double frequency_hz) {
+  return sum_bins(s, lobe_bins(s, frequency_hz / s.bin_width_hz()));
+}
+
 double band_rms_fs(const PowerSpectrum& s, FrequencyBand band, Weighting weighting) {
   const BinRange r = band_bins(s, band);
   double sum = 0.0;

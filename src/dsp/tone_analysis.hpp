@@ -75,6 +75,9 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& spectrum,
 // Response of an analogue notch (s² + ω0²)/(s² + s·ω0/Q + ω0²), as a power gain.
 double notch_power_gain(double frequency_hz, double notch_hz, double q);
 
+// Mean square of a tone at `frequency_hz`: the sum of its main-lobe bins (in FS²).
+double tone_mean_square_at(const PowerSpectrum& spectrum, double frequency_hz);
+
 // Band-limited, weighted rms of everything in a block (for noise measurements), in FS.
 double band_rms_fs(const PowerSpectrum& spectrum, FrequencyBand band, Weighting weighting);
 
