@@ -69,6 +69,7 @@ AudioBuffer read_wav(const std::string& path) {
 
   AudioBuffer buffer;
   buffer.sample_rate_hz = info.samplerate;
+  if (const char* comment = sf_get_string(file.get(), SF_STR_COMMENT)) buffer.comment = comment;
   buffer.channels.assign(channels, std::vector<double>(static_cast<std::size_t>(read)));
   for (std::size_t i = 0; i < static_cast<std::size_t>(read); ++i)
     for (std::size_t c = 0; c < channels; ++c) buffer.channels[c][i] = interleaved[i * channels + c];
@@ -94,6 +95,7 @@ void write_wav(const std::string& path, const AudioBuffer& buffer, WavSampleForm
   info.format = SF_FORMAT_WAV | subformat(format);
   SndfileHandle file(sf_open(path.c_str(), SFM_WRITE, &info));
   if (!file) throw IoError(path + ": cannot write: " + sf_strerror(nullptr));
+  if (!buffer.comment.empty()) sf_set_string(file.get(), SF_STR_COMMENT, buffer.comment.c_str());
 
   sf_count_t written = 0;
   if (bits > 0) {

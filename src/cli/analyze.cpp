@@ -1,3 +1,4 @@
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -8,6 +9,8 @@
 #include "audio/wav.hpp"
 #include "cli/command.hpp"
 #include "common/error.hpp"
+#include "dsp/imd.hpp"
+#include "dsp/sweep.hpp"
 #include "dsp/tone_analysis.hpp"
 
 namespace ampbench::cli {
@@ -21,7 +24,40 @@ struct AnalyzeOptions {
   std::string thdn_method = "fft";
   std::string weighting = "none";
   bool json = false;
+  std::string sweep_ref;
+  std::string imd;
 };
+
+nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+
+nlohmann::json sweep_json(const dsp::SweepResponse& r) {
+  nlohmann::json j = {{"frequency_hz", r.frequency_hz}, {"latency_samples", r.latency_samples}};
+  std::vector<nlohmann::json> db, phase, thd;
+  for (std::size_t i = 0; i < r.frequency_hz.size(); ++i) {
+    db.push_back(number_or_null(r.h1_db(i)));
+    phase.push_back(number_or_null(r.h1_phase_deg(i)));
+    thd.push_back(number_or_null(100.0 * r.thd_ratio(i)));
+  }
+  j["h1_db"] = db;
+  j["h1_phase_deg"] = phase;
+  for (std::size_t n = 0; n < r.harmonic.size(); ++n) {
+    std::vector<nlohmann::json> h;
+    for (std::size_t i = 0; i < r.frequency_hz.size(); ++i) h.push_back(number_or_null(r.harmonic_db(static_cast<int>(n + 2), i)));
+    j["h" + std::to_string(n + 2) + "_db"] = h;
+  }
+  j["thd_pct"] = thd;
+  return j;
+}
+
+nlohmann::json imd_json(const dsp::ImdSignal& s, const dsp::ImdResult& r) {
+  nlohmann::json products = nlohmann::json::array();
+  for (const auto& p : r.products) products.push_back({{"order", p.order}, {"frequency_hz", p.frequency_hz}, {"level_db", p.level_db}});
+  nlohmann::json orders = nlohmann::json::array();
+  for (double d : r.order_ratio) orders.push_back(100.0 * d);
+  return {{"standard", s.standard == dsp::ImdStandard::smpte ? "smpte" : "ccif"},
+          {"f1_hz", s.f1_hz}, {"f2_hz", s.f2_hz}, {"imd_pct", r.imd_pct()}, {"imd_db", r.imd_db()},
+          {"order_pct", orders}, {"products", products}};
+}
 
 nlohmann::json to_json(int channel, const dsp::ToneAnalysis& a) {
   nlohmann::json harmonics = nlohmann::json::array();
@@ -74,7 +110,40 @@ int run_analyze(const AnalyzeOptions& o) {
     std::printf("%s: %.0f Hz, %d channel(s), %zu frames\n", o.wav.c_str(), buffer.sample_rate_hz,
                 channels, buffer.frames());
   }
+  std::optional<audio::AudioBuffer> sweep_wav;
+  std::optional<dsp::SyncSweep> sweep;
+  if (!o.sweep_ref.empty()) {
+    sweep_wav = audio::read_wav(o.sweep_ref);
+    sweep = dsp::SyncSweep::from_description(sweep_wav->comment);
+    if (!sweep) throw InputError(o.sweep_ref, "not an ampbench sweep: its WAV comment holds no sweep parameters");
+    if (sweep_wav->sample_rate_hz != buffer.sample_rate_hz)
+      throw InputError(o.wav, "sample rate differs from the sweep's (" + std::to_string(sweep_wav->sample_rate_hz) + " Hz)");
+  }
   for (int c = first; c <= last; ++c) {
+    const auto& samples = buffer.channels[static_cast<std::size_t>(c - 1)];
+    if (sweep) {
+      const auto r = dsp::analyze_sync_sweep(samples, sweep_wav->channels[0], *sweep);
+      if (o.json) {
+        report["channels"].push_back({{"channel", c}, {"sweep", sweep_json(r)}});
+      } else {
+        std::printf("channel %d: swept response, latency %.0f samples\n  %10s %9s %9s %9s %9s\n", c, r.latency_samples,
+                    "Hz", "H1 dB", "phase", "H2 dB", "H3 dB");
+        for (std::size_t i = 0; i < r.frequency_hz.size(); i += 4)
+          std::printf("  %10.1f %9.3f %9.2f %9.2f %9.2f\n", r.frequency_hz[i], r.h1_db(i), r.h1_phase_deg(i), r.harmonic_db(2, i),
+                      r.harmonic_db(3, i));
+      }
+      continue;
+    }
+    if (!o.imd.empty()) {
+      const auto signal = dsp::parse_imd_signal(o.imd);
+      const auto r = dsp::analyze_imd(samples, buffer.sample_rate_hz, signal);
+      if (o.json) {
+        report["channels"].push_back({{"channel", c}, {"imd", imd_json(signal, r)}});
+      } else {
+        std::printf("channel %d: IMD %s  %.5f %%  (%.2f dB)\n", c, o.imd.c_str(), r.imd_pct(), r.imd_db());
+      }
+      continue;
+    }
     const auto analysis =
         dsp::analyze_tone(buffer.channels[static_cast<std::size_t>(c - 1)], buffer.sample_rate_hz, options);
     if (o.json) {
@@ -99,6 +168,8 @@ Subcommand add_analyze_command(CLI::App& parent) {
   app->add_option("--thdn-method", o->thdn_method, "fft (default) or notch");
   app->add_option("--weighting", o->weighting, "none (default), A or ccir");
   app->add_flag("--json", o->json, "Print JSON instead of a table");
+  app->add_option("--sweep-ref", o->sweep_ref, "The sweep WAV (from generate sweep) this file is the response to");
+  app->add_option("--imd", o->imd, "Analyse IMD of a two-tone signal: smpte, ccif or NAME:F1:F2");
   return {app, [o] { return run_analyze(*o); }};
 }
 

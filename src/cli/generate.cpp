@@ -8,7 +8,9 @@
 #include "audio/wav.hpp"
 #include "cli/command.hpp"
 #include "common/error.hpp"
+#include "dsp/imd.hpp"
 #include "dsp/signal.hpp"
+#include "dsp/sweep.hpp"
 #include "dsp/units.hpp"
 
 namespace ampbench::cli {
@@ -28,6 +30,11 @@ struct GenerateOptions {
   std::vector<std::string> harmonics;  // ORDER:DBC
   std::vector<std::string> tones;      // HZ:DBFS
   std::uint64_t seed = 1;
+  double from_hz = 20.0;
+  double to_hz = 20000.0;
+  double tail_s = 0.5;
+  double fade_s = 0.0;
+  std::string imd = "smpte";
 };
 
 std::pair<double, double> parse_pair(const std::string& flag, const std::string& text) {
@@ -56,7 +63,16 @@ int run_generate(const GenerateOptions& o) {
   };
 
   std::vector<double> samples;
-  if (o.kind == "sine") {
+  std::string comment;
+  if (o.kind == "sweep") {
+    const auto sweep = dsp::SyncSweep::design(o.from_hz, o.to_hz, o.duration_s, o.sample_rate_hz);
+    samples = dsp::generate_sync_sweep(sweep, dsp::dbfs_to_peak_fs(o.level_dbfs),
+                                       static_cast<std::size_t>(std::llround(o.tail_s * o.sample_rate_hz)), o.fade_s);
+    comment = sweep.describe();
+  } else if (o.kind == "imd") {
+    samples = dsp::generate_tones(dsp::imd_tones(dsp::parse_imd_signal(o.imd), dsp::dbfs_to_peak_fs(o.level_dbfs)),
+                                  o.sample_rate_hz, frames);
+  } else if (o.kind == "sine") {
     const double f = fit(o.frequency_hz);
     std::vector<dsp::Tone> tones = {{f, dsp::dbfs_to_peak_fs(o.level_dbfs), 0.0}};
     for (const auto& text : o.harmonics) {
@@ -84,9 +100,10 @@ int run_generate(const GenerateOptions& o) {
   audio::AudioBuffer buffer;
   buffer.sample_rate_hz = o.sample_rate_hz;
   buffer.channels.assign(static_cast<std::size_t>(o.channels), samples);
+  buffer.comment = comment;
   audio::write_wav(o.output, buffer, audio::parse_wav_sample_format(o.format), o.seed);
   std::fprintf(stderr, "wrote %s: %s, %zu frames at %.0f Hz, %d channel(s)\n", o.output.c_str(),
-               o.kind.c_str(), frames, o.sample_rate_hz, o.channels);
+               o.kind.c_str(), samples.size(), o.sample_rate_hz, o.channels);
   return 0;
 }
 
@@ -95,12 +112,12 @@ int run_generate(const GenerateOptions& o) {
 Subcommand add_generate_command(CLI::App& parent) {
   auto o = std::make_shared<GenerateOptions>();
   CLI::App* app = parent.add_subcommand("generate", "Write a test signal to a WAV file");
-  app->add_option("kind", o->kind, "sine | multitone | noise")
+  app->add_option("kind", o->kind, "sine | multitone | sweep | imd | noise")
       ->required()
-      ->check(CLI::IsMember({"sine", "multitone", "noise"}));
+      ->check(CLI::IsMember({"sine", "multitone", "sweep", "imd", "noise"}));
   app->add_option("-o,--output", o->output, "WAV file to write")->required();
   app->add_option("--rate", o->sample_rate_hz, "Sample rate in Hz (default 48000)");
-  app->add_option("--duration", o->duration_s, "Length in seconds (default 1)");
+  app->add_option("--duration", o->duration_s, "Length in seconds (default 1; a sweep's is rounded to whole k)");
   app->add_option("--samples", o->samples, "Length in samples (overrides --duration)");
   app->add_option("--channels", o->channels, "Channels, each the same signal (default 1)");
   app->add_option("--format", o->format, "pcm16 | pcm24 | pcm32 | float (default) | double");
@@ -110,6 +127,11 @@ Subcommand add_generate_command(CLI::App& parent) {
   app->add_option("--harmonic", o->harmonics, "Add a harmonic ORDER:DBC to the sine (repeatable)");
   app->add_option("--tone", o->tones, "Multitone component HZ:DBFS (repeatable)");
   app->add_option("--seed", o->seed, "Noise and dither seed (default 1)");
+  app->add_option("--from", o->from_hz, "Sweep start in Hz (default 20)");
+  app->add_option("--to", o->to_hz, "Sweep end in Hz (default 20000)");
+  app->add_option("--tail", o->tail_s, "Silence after the sweep, in s (default 0.5)");
+  app->add_option("--fade", o->fade_s, "Sweep fade-in in s (default 0; the end always fades over 5 ms)");
+  app->add_option("--imd", o->imd, "IMD signal: smpte (60 Hz + 7 kHz, 4:1), ccif (19 + 20 kHz), or NAME:F1:F2");
   return {app, [o] { return run_generate(*o); }};
 }
 

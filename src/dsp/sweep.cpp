@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <numbers>
 #include <string>
@@ -30,27 +31,36 @@ void spectrum_of(std::span<const double> x, std::size_t n, AlignedBuffer<std::co
   RealFft::for_size(n)->forward(padded.data(), out.data());
 }
 
-// Tukey-like weight: 1 inside, raised-cosine tapers over `taper` samples at both ends.
-double taper_weight(long i, long first, long last, long taper) {
-  if (i < first || i > last) return 0.0;
-  const long from_start = i - first, from_end = last - i;
-  const long d = std::min(from_start, from_end);
-  if (d >= taper || taper <= 0) return 1.0;
+// Window weight at offset i from the centre: raised-cosine tapers over the outer quarter
+// of each side, so the response's peak at the centre is never attenuated.
+double taper_weight(long i, long before, long after) {
+  if (i < -before || i > after) return 0.0;
+  const long side = i < 0 ? before : after;
+  const long taper = std::max(1L, side / 4);
+  const long d = side - std::abs(i);
+  if (d >= taper) return 1.0;
   return 0.5 - 0.5 * std::cos(kPi * static_cast<double>(d) / static_cast<double>(taper));
 }
 
+struct WindowSpectrum {
+  AlignedBuffer<std::complex<double>> bins;
+  std::size_t m = 0;
+};
+
 // FFT of the window [centre - before, centre + after] of the circular impulse response h,
-// with `centre` moved to index 0, zero-padded to m points.
-void windowed_spectrum(const double* h, std::size_t n, double centre, long before, long after,
-                       std::size_t m, AlignedBuffer<std::complex<double>>& out) {
+// with `centre` moved to index 0, zero-padded to twice the window (bins fine enough for
+// linear interpolation of a response this short).
+void windowed_spectrum(const double* h, std::size_t n, double centre, long before, long after, WindowSpectrum& w) {
+  const std::size_t m = std::max<std::size_t>(4096, next_power_of_two(static_cast<std::size_t>(2 * (before + after + 1))));
+  w.m = m;
+  auto& out = w.bins;
   AlignedBuffer<double> segment(m);
   std::fill(segment.data(), segment.data() + m, 0.0);
   const long c = std::lround(centre);
-  const long taper = std::max(1L, (before + after) / 20);
   for (long i = -before; i <= after; ++i) {
     const long source = ((c + i) % static_cast<long>(n) + static_cast<long>(n)) % static_cast<long>(n);
     const long target = ((i % static_cast<long>(m)) + static_cast<long>(m)) % static_cast<long>(m);
-    segment[static_cast<std::size_t>(target)] = h[source] * taper_weight(i, -before, after, taper);
+    segment[static_cast<std::size_t>(target)] = h[source] * taper_weight(i, before, after);
   }
   out.ensure_size(m / 2 + 1);
   RealFft::for_size(m)->forward(segment.data(), out.data());
@@ -62,8 +72,10 @@ void windowed_spectrum(const double* h, std::size_t n, double centre, long befor
   }
 }
 
-// Linear interpolation of a spectrum of m points at frequency f.
-std::complex<double> at_frequency(const AlignedBuffer<std::complex<double>>& s, std::size_t m, double f, double fs) {
+// Linear interpolation of a window's spectrum at frequency f.
+std::complex<double> at_frequency(const WindowSpectrum& w, double f, double fs) {
+  const auto& s = w.bins;
+  const std::size_t m = w.m;
   const double bin = f * static_cast<double>(m) / fs;
   const auto k = static_cast<std::size_t>(std::floor(bin));
   if (k + 1 > m / 2) return s[m / 2];
@@ -76,13 +88,20 @@ struct ImpulseResponse {
   std::size_t n = 0;
 };
 
-// Weight of the deconvolution band: raised-cosine tapers over the sweep's lowest
-// octave and highest 1/12 octave. A brick wall would ring for seconds on both sides of the
-// impulse response, and its windows would then cut off part of the response.
-double band_weight(double f, const SyncSweep& s) {
-  const double low_end = s.start_hz * 2.0, high_start = s.end_hz * std::pow(2.0, -1.0 / 12.0);
-  if (f <= s.start_hz || f >= s.end_hz) return 0.0;
-  if (f < low_end) return 0.5 - 0.5 * std::cos(kPi * std::log(f / s.start_hz) / std::log(low_end / s.start_hz));
+// Weight of the deconvolution band. At the top, a raised-cosine taper over the highest 1/12
+// octave (it rings for about a millisecond). At the bottom, a 4th-order Butterworth
+// high-pass at f1: minimum phase, so its long low-frequency ringing lies after the
+// response's peak, inside the linear window, instead of before it where the second
+// harmonic's response sits; its known response is divided out again afterwards.
+std::complex<double> low_edge(double f, const SyncSweep& s) {
+  const std::complex<double> u(0.0, f / s.start_hz);  // s/ωc
+  const std::complex<double> u2 = u * u;
+  return u2 * u2 / (u2 * u2 + 2.6131259297527530 * u2 * u + 3.4142135623730950 * u2 + 2.6131259297527530 * u + 1.0);
+}
+
+double high_edge(double f, const SyncSweep& s) {
+  const double high_start = s.end_hz * std::pow(2.0, -1.0 / 12.0);
+  if (f >= s.end_hz) return 0.0;
   if (f > high_start) return 0.5 + 0.5 * std::cos(kPi * std::log(f / high_start) / std::log(s.end_hz / high_start));
   return 1.0;
 }
@@ -97,8 +116,8 @@ ImpulseResponse deconvolve(std::span<const double> response, std::span<const dou
   const double bin_hz = sweep.sample_rate_hz / static_cast<double>(ir.n);
   for (std::size_t k = 0; k <= ir.n / 2; ++k) {
     const double f = static_cast<double>(k) * bin_hz;
-    const double w = band_weight(f, sweep);
-    y[k] = (w > 0.0 && std::abs(x[k]) > 0.0) ? w * y[k] / x[k] : 0.0;
+    const double w = high_edge(f, sweep);
+    y[k] = (k > 0 && w > 0.0 && std::abs(x[k]) > 0.0) ? low_edge(f, sweep) * w * y[k] / x[k] : 0.0;
   }
   ir.h.ensure_size(ir.n);
   RealFft::for_size(ir.n)->inverse(y.data(), ir.h.data());
@@ -121,6 +140,23 @@ SyncSweep SyncSweep::design(double start_hz, double end_hz, double approx_durati
   if (s.k < 1) throw UsageError("sweep too short for its start frequency: lengthen the duration");
   s.rate_s = s.k / start_hz;
   s.duration_s = s.rate_s * std::log(end_hz / start_hz);
+  return s;
+}
+
+std::string SyncSweep::describe() const {
+  char b[160];
+  std::snprintf(b, sizeof b, "ampbench-sync-sweep f1=%.17g f2=%.17g k=%d fs=%.17g", start_hz, end_hz, k, sample_rate_hz);
+  return b;
+}
+
+std::optional<SyncSweep> SyncSweep::from_description(const std::string& text) {
+  SyncSweep s;
+  if (std::sscanf(text.c_str(), "ampbench-sync-sweep f1=%lf f2=%lf k=%d fs=%lf", &s.start_hz, &s.end_hz, &s.k,
+                  &s.sample_rate_hz) != 4 ||
+      !(s.start_hz > 0.0) || !(s.end_hz > s.start_hz) || s.k < 1 || !(s.sample_rate_hz > 0.0))
+    return std::nullopt;
+  s.rate_s = s.k / s.start_hz;
+  s.duration_s = s.rate_s * std::log(s.end_hz / s.start_hz);
   return s;
 }
 
@@ -192,31 +228,33 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
 
   out.frequency_hz = options.frequencies_hz;
   if (out.frequency_hz.empty()) {
-    for (double f = sweep.start_hz; f <= sweep.end_hz * (1 + 1e-12); f *= std::pow(2.0, 1.0 / 24.0)) out.frequency_hz.push_back(f);
+    const double top = sweep.end_hz * std::pow(2.0, -1.0 / 12.0);
+    for (double f = 2.0 * sweep.start_hz; f <= top * (1 + 1e-12); f *= std::pow(2.0, 1.0 / 24.0)) out.frequency_hz.push_back(f);
   }
 
   const auto advance = [&](int order) { return sweep.harmonic_advance_s(order) * fs; };
   const long gap2 = static_cast<long>(advance(2));
   const long before = std::min(gap2 / 2, static_cast<long>(0.25 * fs));
-  const long after = std::min(static_cast<long>(n / 2) - gap2, std::max(static_cast<long>(0.5 * fs), gap2 / 2));
-  const std::size_t m = next_power_of_two(static_cast<std::size_t>(4 * (before + after + 1)));
+  // Positive times hold nothing but the linear response until the harmonics' wrapped
+  // responses at the end of the buffer: 2 s keeps the tail of a 2 Hz high-pass (τ = 80 ms).
+  const long after = std::min(static_cast<long>(n / 2) - gap2, std::max(static_cast<long>(2.0 * fs), gap2 / 2));
 
-  AlignedBuffer<std::complex<double>> spectrum;
-  windowed_spectrum(ir.h.data(), n, out.latency_samples, before, after, m, spectrum);
-  std::optional<AlignedBuffer<std::complex<double>>> reference_spectrum;
+  WindowSpectrum spectrum;
+  windowed_spectrum(ir.h.data(), n, out.latency_samples, before, after, spectrum);
+  std::optional<WindowSpectrum> reference_spectrum;
   if (!options.reference.empty()) {
     const ImpulseResponse ref = deconvolve(options.reference, stimulus, sweep);
     std::size_t peak = 0;
     for (std::size_t i = 0; i < ref.n / 2; ++i)
       if (std::abs(ref.h[i]) > std::abs(ref.h[peak])) peak = i;
     reference_spectrum.emplace();
-    windowed_spectrum(ref.h.data(), ref.n, static_cast<double>(peak), before, after, m, *reference_spectrum);
+    windowed_spectrum(ref.h.data(), ref.n, static_cast<double>(peak), before, after, *reference_spectrum);
     // The reference carries the interface's latency: the DUT's phase is re the reference.
-    windowed_spectrum(ir.h.data(), n, static_cast<double>(peak), before, after, m, spectrum);
+    windowed_spectrum(ir.h.data(), n, static_cast<double>(peak), before, after, spectrum);
   }
   for (double f : out.frequency_hz) {
-    std::complex<double> h = at_frequency(spectrum, m, f, fs);
-    if (reference_spectrum) h /= at_frequency(*reference_spectrum, m, f, fs);
+    std::complex<double> h = at_frequency(spectrum, f, fs) / low_edge(f, sweep);
+    if (reference_spectrum) h /= at_frequency(*reference_spectrum, f, fs) / low_edge(f, sweep);
     out.h1.push_back(h);
   }
 
@@ -226,7 +264,7 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
     const double next = advance(order + 1);
     const long reach_before = static_cast<long>((next - advance(order)) / 2.0);
     const long reach_after = static_cast<long>((advance(order) - previous) / 2.0);
-    windowed_spectrum(ir.h.data(), n, centre, reach_before, reach_after, m, spectrum);
+    windowed_spectrum(ir.h.data(), n, centre, reach_before, reach_after, spectrum);
     std::vector<double> amplitudes;
     for (double f : out.frequency_hz) {
       const double harmonic_hz = f * order;
@@ -234,7 +272,7 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
       if (f < sweep.start_hz || harmonic_hz > sweep.end_hz) {
         amplitudes.push_back(std::numeric_limits<double>::quiet_NaN());
       } else {
-        amplitudes.push_back(std::abs(at_frequency(spectrum, m, harmonic_hz, fs)));
+        amplitudes.push_back(std::abs(at_frequency(spectrum, harmonic_hz, fs) / low_edge(harmonic_hz, sweep)));
       }
     }
     out.harmonic.push_back(std::move(amplitudes));

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace ampbench::dsp {
@@ -22,6 +23,9 @@ struct SyncSweep {
 
   // Throws UsageError for f1 ≤ 0, f2 ≤ f1, f2 ≥ fs/2 or a sweep too short for k ≥ 1.
   static SyncSweep design(double start_hz, double end_hz, double approx_duration_s, double sample_rate_hz);
+  // "ampbench-sync-sweep f1=20 f2=20000 k=29 fs=48000", and back (nullopt if not one).
+  std::string describe() const;
+  static std::optional<SyncSweep> from_description(const std::string& text);
   std::size_t frames() const;
   double harmonic_advance_s(int order) const;  // L·ln(n)
 };
@@ -37,8 +41,8 @@ struct SweepAnalysisOptions {
   // Interface latency between stimulus and response; estimated from the impulse-response
   // peak when empty.
   std::optional<double> latency_samples;
-  // Where to evaluate; default: 1/24-octave steps over the sweep's range. Figures are
-  // exact from 2·f1 to f2·2^(-1/12): sweep wider than the band you report.
+  // Where to evaluate; default: 1/24-octave steps from 2·f1 to f2·2^(-1/12), where the
+  // figures are exact (the band's tapers lie outside): sweep wider than what you report.
   std::vector<double> frequencies_hz;
   // A loopback capture of the same sweep: H1 is divided by its response, removing the
   // interface's own response and latency.

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "dsp/imd.hpp"
 #include "sequence/toml_reader.hpp"
 
 namespace ampbench::sequence {
@@ -30,6 +31,7 @@ const std::vector<KindInfo>& kinds() {
        "frequency_response",
        {"deviation_db", "deviation_min_db", "deviation_max_db", "f_low_3db_hz", "f_high_3db_hz", "gain_db"}},
       {StepKind::noise, "noise", {"noise_dbv", "snr_db"}},
+      {StepKind::imd, "imd", {"imd_pct", "imd_db"}},
       {StepKind::crosstalk, "crosstalk", {"crosstalk_db"}},
       {StepKind::prompt, "prompt", {}},
       {StepKind::set, "set", {}},
@@ -131,7 +133,7 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
   const std::string p = "step." + (s.id.empty() ? std::string("?") : s.id);
   r.reject_unknown_keys(t, p, {"id", "kind", "name", "cleanup", "stimulus", "settle_s", "capture_s", "load_ohm", "method",
                                "thdn_method", "weighting", "band", "reference", "sweep", "limits", "message",
-                               "default", "expect"});
+                               "default", "expect", "standard"});
   const auto kind_text = r.string(t, "kind", p);
   if (!kind_text) r.fail(&t, p + ".kind", "required field is missing");
   const auto kind = parse_step_kind(*kind_text);
@@ -164,6 +166,10 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
     if (const toml::node* level = st->get("level")) s.stimulus.level = level_field(r, level, q + ".level");
     s.stimulus.from_hz = r.number(*st, "from_hz", q);
     s.stimulus.to_hz = r.number(*st, "to_hz", q);
+    if (auto duration = r.number(*st, "duration_s", q)) {
+      if (*duration < 0.1 || *duration > 600.0) r.fail(st->get("duration_s"), q + ".duration_s", "must be 0.1 to 600 s");
+      s.stimulus.duration_s = *duration;
+    }
     if (auto points = r.integer(*st, "points", q)) {
       if (*points < 2 || *points > 1000) r.fail(st->get("points"), q + ".points", "must be 2 to 1000");
       s.stimulus.points = static_cast<int>(*points);
@@ -176,12 +182,13 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
   }
   if (auto m = r.string(t, "method", p)) {
     if (*m != "stepped" && *m != "sweep") r.fail(t.get("method"), p + ".method", "must be \"stepped\" or \"sweep\"");
-    if (*m == "sweep")
-      r.fail(t.get("method"), p + ".method",
-             "the synchronised swept-sine response is not in this build yet; use method = \"stepped\"");
     s.method = *m;
   }
   try {
+    if (auto standard = r.string(t, "standard", p)) {
+      dsp::parse_imd_signal(*standard);
+      s.imd_signal = *standard;
+    }
     if (auto m = r.string(t, "thdn_method", p)) s.thdn_method = dsp::parse_thdn_method(*m);
     if (auto w = r.string(t, "weighting", p)) s.weighting = dsp::parse_weighting(*w);
     if (auto b = r.string(t, "band", p)) s.band = dsp::parse_band(*b);
@@ -218,6 +225,9 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
     if (!ok) r.fail(&t, p + "." + field, what);
   };
   switch (s.kind) {
+    case StepKind::imd:
+      need(s.stimulus.level.has_value() || swept("stimulus.level"), "stimulus.level", "required for an imd step");
+      break;
     case StepKind::level:
     case StepKind::thdn:
     case StepKind::crosstalk:

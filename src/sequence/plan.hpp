@@ -15,7 +15,7 @@
 
 namespace ampbench::sequence {
 
-enum class StepKind { level, thdn, frequency_response, noise, crosstalk, prompt, set, cleanup };
+enum class StepKind { level, thdn, frequency_response, noise, imd, crosstalk, prompt, set, cleanup };
 std::optional<StepKind> parse_step_kind(std::string_view name);
 std::string_view step_kind_name(StepKind kind);
 
@@ -41,6 +41,7 @@ struct Stimulus {
   std::optional<double> from_hz;
   std::optional<double> to_hz;
   int points = 31;
+  double duration_s = 2.0;  // swept-sine length
 };
 
 struct StepPlan {
@@ -57,6 +58,7 @@ struct StepPlan {
   dsp::Weighting weighting = dsp::Weighting::none;
   dsp::FrequencyBand band = dsp::FrequencyBand::audio();
   std::optional<Level> reference;    // noise: SNR re this output level
+  std::string imd_signal = "smpte";  // imd: smpte | ccif | NAME:F1:F2
   std::vector<SweepAxis> sweeps;     // outer first
   std::map<std::string, Limit> limits;
   std::string message;               // prompt / cleanup text

@@ -8,6 +8,8 @@
 #include "audio/sim_port.hpp"
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
+#include "dsp/imd.hpp"
+#include "dsp/sweep.hpp"
 #include "sequence/bench.hpp"
 
 namespace ampbench::sequence {
@@ -87,6 +89,21 @@ struct ChannelTone {
   double vrms_out = 0.0;  // at the DUT output
 };
 
+// A frequency response per channel, however it was measured.
+struct ResponseData {
+  std::vector<double> frequency_hz;
+  std::vector<double> gain_db;
+  std::vector<double> phase_deg;   // swept only
+  std::vector<double> thd_pct;     // swept only; NaN where no harmonic was in band
+  double reference_gain_db = 0.0;  // at 1 kHz (or the band's nearest edge)
+};
+
+std::vector<double> log_grid(double f1, double f2, int points) {
+  std::vector<double> f;
+  for (int i = 0; i < points; ++i) f.push_back(f1 * std::pow(f2 / f1, double(i) / (points - 1)));
+  return f;
+}
+
 class StepRunner {
  public:
   StepRunner(const SequencePlan& plan, const Station& station, Bench& bench, const RunOptions& options, OperatorIo& io,
@@ -97,30 +114,24 @@ class StepRunner {
     step_ = &step;
     record_ = &record;
     const auto points = expand_points(step);
-    switch (step.kind) {
-      case StepKind::level:
-      case StepKind::thdn:
-        for (std::size_t i = 0; i < points.size(); ++i) {
-          progress(static_cast<int>(i), static_cast<int>(points.size()));
-          tone_point(points[i]);
-        }
-        if (step.kind == StepKind::thdn && points.size() > 1) thdn_curve();
-        break;
-      case StepKind::frequency_response:
-        for (const auto& p : points) frequency_response(p);
-        break;
-      case StepKind::noise:
-        for (const auto& p : points) noise(p);
-        break;
-      case StepKind::crosstalk:
-        for (const auto& p : points) crosstalk(p);
-        break;
-      case StepKind::prompt: prompt(); break;
-      case StepKind::set: select_load(*step.load_ohm); break;
-      case StepKind::cleanup:
-        if (!step.message.empty()) io_.ask(step.message, "");
-        break;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      if (points.size() > 1) progress(static_cast<int>(i), static_cast<int>(points.size()));
+      const Point& p = points[i];
+      switch (step.kind) {
+        case StepKind::level:
+        case StepKind::thdn: tone_point(p); break;
+        case StepKind::frequency_response: frequency_response(p); break;
+        case StepKind::noise: noise(p); break;
+        case StepKind::imd: imd(p); break;
+        case StepKind::crosstalk: crosstalk(p); break;
+        case StepKind::prompt: prompt(); break;
+        case StepKind::set: select_load(*step.load_ohm); break;
+        case StepKind::cleanup:
+          if (!step.message.empty()) io_.ask(step.message, "");
+          break;
+      }
     }
+    if (step.kind == StepKind::thdn && points.size() > 1) thdn_curve();
   }
 
  private:
@@ -143,27 +154,46 @@ class StepRunner {
       throw AbortedError("stopped by the operator (interrupt)");
   }
 
-  // Plays a sine of vrms_in[c] on each DUT channel (0 = silent) and analyses each output.
-  std::vector<ChannelTone> capture_tones(double frequency_hz, const std::vector<double>& vrms_in,
-                                         std::optional<double> load) {
+  double fs() const { return bench_.port->sample_rate_hz(); }
+  std::size_t settle_frames() const { return static_cast<std::size_t>(std::llround(step_->settle_s * fs())); }
+  std::size_t analysed_frames() const { return static_cast<std::size_t>(std::llround(step_->capture_s * fs())); }
+
+  // Plays one signal per DUT channel (empty = silent; shorter ones are padded with silence).
+  audio::Capture play(const std::vector<std::vector<double>>& signals, std::size_t frames, std::optional<double> load) {
     check_abort();
     if (load) select_load(*load);
     auto& port = *bench_.port;
-    const double fs = port.sample_rate_hz();
-    const auto settle = static_cast<std::size_t>(std::llround(step_->settle_s * fs));
-    const auto analysed = static_cast<std::size_t>(std::llround(step_->capture_s * fs));
     audio::AudioBuffer stimulus;
-    stimulus.sample_rate_hz = fs;
-    stimulus.channels.assign(static_cast<std::size_t>(port.output_count()), std::vector<double>(settle + analysed, 0.0));
-    // A 5 ms raised-cosine fade-in (inside the settle time) spares tweeters the click.
-    const std::size_t fade = std::min(settle, static_cast<std::size_t>(0.005 * fs));
-    for (std::size_t c = 0; c < vrms_in.size(); ++c) {
-      if (vrms_in[c] <= 0.0) continue;
-      auto& x = stimulus.channels[c];
-      x = dsp::generate_sine(frequency_hz, vrms_in[c] / port.calibration().output_vrms_at_0dbfs, fs, x.size());
-      for (std::size_t i = 0; i < fade; ++i) x[i] *= 0.5 - 0.5 * std::cos(std::numbers::pi * double(i) / double(fade));
-    }
-    const audio::Capture capture = port.play_and_capture(stimulus);
+    stimulus.sample_rate_hz = fs();
+    stimulus.channels.assign(static_cast<std::size_t>(port.output_count()), std::vector<double>(frames, 0.0));
+    for (std::size_t c = 0; c < signals.size(); ++c)
+      std::copy_n(signals[c].begin(), std::min(signals[c].size(), frames), stimulus.channels[c].begin());
+    return port.play_and_capture(stimulus);
+  }
+
+  // A steady signal (sine or two-tone) with a 5 ms raised-cosine fade-in inside the settle
+  // time, which spares tweeters the click of a switched-on sine.
+  std::vector<double> steady(const std::vector<dsp::Tone>& tones) const {
+    auto x = dsp::generate_tones(tones, fs(), settle_frames() + analysed_frames());
+    const std::size_t fade = std::min(settle_frames(), static_cast<std::size_t>(0.005 * fs()));
+    for (std::size_t i = 0; i < fade; ++i) x[i] *= 0.5 - 0.5 * std::cos(std::numbers::pi * double(i) / double(fade));
+    return x;
+  }
+
+  // Peak, in full scale, of a sine of this many Vrms at the DUT input.
+  double peak_fs_of_vrms(double vrms) const { return vrms / station_.audio.calibration.output_vrms_at_0dbfs; }
+
+  std::span<const double> analysed(const audio::Capture& capture, std::size_t c) const {
+    return std::span(capture.audio.channels[c]).subspan(settle_frames(), analysed_frames());
+  }
+
+  // Sine of vrms_in[c] on each DUT channel (0 = silent); each output analysed.
+  std::vector<ChannelTone> capture_tones(double frequency_hz, const std::vector<double>& vrms_in,
+                                         std::optional<double> load) {
+    std::vector<std::vector<double>> signals(vrms_in.size());
+    for (std::size_t c = 0; c < vrms_in.size(); ++c)
+      if (vrms_in[c] > 0.0) signals[c] = steady({{frequency_hz, peak_fs_of_vrms(vrms_in[c]), 0.0}});
+    const audio::Capture capture = play(signals, settle_frames() + analysed_frames(), load);
     dsp::ToneAnalysisOptions options;
     options.fundamental_hz = frequency_hz;
     // A response point needs only the tone's level, wherever the band edges are.
@@ -172,9 +202,8 @@ class StepRunner {
     options.weighting = step_->weighting;
     std::vector<ChannelTone> out;
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
-      const auto& y = capture.audio.channels[c];
       ChannelTone t;
-      t.analysis = dsp::analyze_tone(std::span(y).subspan(settle, analysed), fs, options);
+      t.analysis = dsp::analyze_tone(analysed(capture, c), fs(), options);
       t.vrms_out = volts_at_dut_output(t.analysis.level_dbfs);
       out.push_back(t);
     }
@@ -186,20 +215,31 @@ class StepRunner {
            dsp::db_to_amplitude_ratio(station_.attenuator_gain_db);
   }
 
-  void add(const std::string& channel, const std::string& name, double value, const std::string& unit,
-           const nlohmann::json& point, std::optional<double> frequency_hz = std::nullopt) {
-    MeasurementRecord m{channel, name, value, unit, std::nullopt, std::nullopt, Verdict::pass, point};
-    if (auto it = step_->limits.find(name); it != step_->limits.end()) {
+  // Volts out per volt in, for a ratio of full-scale values at the input and output.
+  double volts_gain_of_fs_ratio() const {
+    return station_.audio.calibration.input_vrms_at_0dbfs / station_.audio.calibration.output_vrms_at_0dbfs /
+           dsp::db_to_amplitude_ratio(station_.attenuator_gain_db);
+  }
+
+  MeasurementRecord judged(MeasurementRecord m, std::optional<double> frequency_hz) const {
+    if (auto it = step_->limits.find(m.name); it != step_->limits.end()) {
       const Limit& l = it->second;
       const bool applies = !frequency_hz || ((!l.from_hz || *frequency_hz >= *l.from_hz) && (!l.to_hz || *frequency_hz <= *l.to_hz));
       if (applies) {
         m.low = l.min;
         m.high = l.max;
-        const bool ok = std::isfinite(value) && (!l.min || value >= *l.min) && (!l.max || value <= *l.max);
-        m.verdict = ok ? Verdict::pass : Verdict::fail;
       }
     }
-    record_->measurements.push_back(std::move(m));
+    const bool ok = std::isfinite(m.value) && (!m.low || m.value >= *m.low) && (!m.high || m.value <= *m.high);
+    m.verdict = ok ? Verdict::pass : Verdict::fail;
+    if (!std::isfinite(m.value) && !m.low && !m.high) m.verdict = Verdict::error;
+    return m;
+  }
+
+  void add(const std::string& channel, const std::string& name, double value, const std::string& unit,
+           const nlohmann::json& point, std::optional<double> frequency_hz = std::nullopt) {
+    record_->measurements.push_back(
+        judged({channel, name, value, unit, std::nullopt, std::nullopt, Verdict::pass, point}, frequency_hz));
   }
 
   void tone_point(const Point& p) {
@@ -208,8 +248,7 @@ class StepRunner {
     for (std::size_t c = 0; c < tones.size(); ++c) {
       const auto& t = tones[c];
       const auto& ch = plan_.channels[c];
-      const double gain = dsp::amplitude_ratio_to_db(t.vrms_out / vin);
-      add(ch, "gain_db", gain, "dB", p.coordinates, p.frequency_hz);
+      add(ch, "gain_db", dsp::amplitude_ratio_to_db(t.vrms_out / vin), "dB", p.coordinates, p.frequency_hz);
       add(ch, "level_dbv", dsp::vrms_to_dbv(t.vrms_out), "dBV", p.coordinates, p.frequency_hz);
       add(ch, "level_vrms", t.vrms_out, "V", p.coordinates, p.frequency_hz);
       if (step_->kind == StepKind::level) {
@@ -242,82 +281,113 @@ class StepRunner {
     }
   }
 
+  double reference_hz() const { return std::clamp(1000.0, *step_->stimulus.from_hz, *step_->stimulus.to_hz); }
+
+  std::vector<ResponseData> stepped_response(const Point& p, double vin) {
+    const std::vector<double> drive(plan_.channels.size(), vin);
+    const auto reference = capture_tones(reference_hz(), drive, p.load_ohm);
+    const auto freqs = log_grid(*step_->stimulus.from_hz, *step_->stimulus.to_hz, step_->stimulus.points);
+    std::vector<ResponseData> data(plan_.channels.size());
+    for (std::size_t c = 0; c < data.size(); ++c) {
+      data[c].frequency_hz = freqs;
+      data[c].reference_gain_db = dsp::amplitude_ratio_to_db(reference[c].vrms_out / vin);
+    }
+    for (std::size_t i = 0; i < freqs.size(); ++i) {
+      progress(static_cast<int>(i), static_cast<int>(freqs.size()));
+      const auto tones = capture_tones(freqs[i], drive, p.load_ohm);
+      for (std::size_t c = 0; c < data.size(); ++c) data[c].gain_db.push_back(dsp::amplitude_ratio_to_db(tones[c].vrms_out / vin));
+    }
+    return data;
+  }
+
+  // The synchronised sweep runs two octaves below and a little above the reported band,
+  // where its band tapers lie (dsp/sweep.hpp).
+  std::vector<ResponseData> swept_response(const Point& p, double vin) {
+    const double from = *step_->stimulus.from_hz, to = *step_->stimulus.to_hz;
+    const auto sweep = dsp::SyncSweep::design(from / 4.0, std::min(to * std::pow(2.0, 1.0 / 8.0), 0.48 * fs()),
+                                              step_->stimulus.duration_s, fs());
+    // A sweep's (and a two-tone's) level is that of the sine with the same peak.
+    const auto x = dsp::generate_sync_sweep(sweep, peak_fs_of_vrms(vin));
+    const std::size_t frames = x.size() + static_cast<std::size_t>(std::llround(std::max(0.25, step_->settle_s) * fs()));
+    const audio::Capture capture = play(std::vector<std::vector<double>>(plan_.channels.size(), x), frames, p.load_ohm);
+    dsp::SweepAnalysisOptions options;
+    options.latency_samples = 0.0;  // the port already aligned the capture
+    options.frequencies_hz = log_grid(from, to, step_->stimulus.points);
+    options.frequencies_hz.push_back(reference_hz());
+    std::vector<double> stimulus(frames, 0.0);
+    std::copy(x.begin(), x.end(), stimulus.begin());
+    std::vector<ResponseData> data(plan_.channels.size());
+    for (std::size_t c = 0; c < data.size(); ++c) {
+      const auto r = dsp::analyze_sync_sweep(capture.audio.channels[c], stimulus, sweep, options);
+      const double to_volts_db = dsp::amplitude_ratio_to_db(volts_gain_of_fs_ratio());
+      const std::size_t n = options.frequencies_hz.size() - 1;
+      for (std::size_t i = 0; i < n; ++i) {
+        data[c].frequency_hz.push_back(r.frequency_hz[i]);
+        data[c].gain_db.push_back(r.h1_db(i) + to_volts_db);
+        data[c].phase_deg.push_back(r.h1_phase_deg(i));
+        data[c].thd_pct.push_back(100.0 * r.thd_ratio(i));
+      }
+      data[c].reference_gain_db = r.h1_db(n) + to_volts_db;
+    }
+    return data;
+  }
+
   void frequency_response(const Point& p) {
     const double vin = vrms_of(*p.level, p.load_ohm);
-    const int n = step_->stimulus.points;
-    const double f1 = *step_->stimulus.from_hz, f2 = *step_->stimulus.to_hz;
-    const std::vector<double> drive(plan_.channels.size(), vin);
-    const double reference_hz = std::clamp(1000.0, f1, f2);
-    const auto reference = capture_tones(reference_hz, drive, p.load_ohm);
-    std::vector<double> freqs;
-    for (int i = 0; i < n; ++i) freqs.push_back(f1 * std::pow(f2 / f1, double(i) / (n - 1)));
-    std::vector<std::vector<double>> gains(plan_.channels.size());
-    for (int i = 0; i < n; ++i) {
-      progress(i, n);
-      const auto tones = capture_tones(freqs[static_cast<std::size_t>(i)], drive, p.load_ohm);
-      for (std::size_t c = 0; c < tones.size(); ++c) gains[c].push_back(dsp::amplitude_ratio_to_db(tones[c].vrms_out / vin));
-    }
+    const auto data = step_->method == "sweep" ? swept_response(p, vin) : stepped_response(p, vin);
     const Limit* mask = step_->limits.count("deviation_db") ? &step_->limits.at("deviation_db") : nullptr;
-    for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
+    for (std::size_t c = 0; c < data.size(); ++c) {
+      const auto& d = data[c];
       const auto& ch = plan_.channels[c];
-      const double ref_gain = dsp::amplitude_ratio_to_db(reference[c].vrms_out / vin);
-      add(ch, "gain_db", ref_gain, "dB", p.coordinates);
+      add(ch, "gain_db", d.reference_gain_db, "dB", p.coordinates);
       double dmin = INFINITY, dmax = -INFINITY;
-      for (std::size_t i = 0; i < freqs.size(); ++i) {
-        const bool in_mask = !mask || ((!mask->from_hz || freqs[i] >= *mask->from_hz * (1 - 1e-9)) &&
-                                       (!mask->to_hz || freqs[i] <= *mask->to_hz * (1 + 1e-9)));
-        if (!in_mask) continue;
-        dmin = std::min(dmin, gains[c][i] - ref_gain);
-        dmax = std::max(dmax, gains[c][i] - ref_gain);
+      for (std::size_t i = 0; i < d.frequency_hz.size(); ++i) {
+        const double f = d.frequency_hz[i];
+        if (mask && ((mask->from_hz && f < *mask->from_hz * (1 - 1e-9)) || (mask->to_hz && f > *mask->to_hz * (1 + 1e-9)))) continue;
+        dmin = std::min(dmin, d.gain_db[i] - d.reference_gain_db);
+        dmax = std::max(dmax, d.gain_db[i] - d.reference_gain_db);
       }
       // The deviation_db mask bounds both figures; their own limits, if given, take over.
-      const auto deviation = [&](const char* name, double value, std::optional<double> low, std::optional<double> high) {
-        MeasurementRecord m{ch, name, value, "dB", low, high, Verdict::pass, p.coordinates};
-        if (auto it = step_->limits.find(name); it != step_->limits.end()) {
-          m.low = it->second.min;
-          m.high = it->second.max;
-        }
-        const bool ok = std::isfinite(value) && (!m.low || value >= *m.low) && (!m.high || value <= *m.high);
-        m.verdict = ok ? Verdict::pass : Verdict::fail;
-        record_->measurements.push_back(std::move(m));
-      };
-      deviation("deviation_min_db", dmin, mask ? mask->min : std::nullopt, std::nullopt);
-      deviation("deviation_max_db", dmax, std::nullopt, mask ? mask->max : std::nullopt);
-      // -3 dB corners: first crossing of ref − 3 dB away from the reference, log-interpolated.
-      const auto corner = [&](int direction) -> std::optional<double> {
-        std::size_t start = 0;
-        while (start + 1 < freqs.size() && freqs[start + 1] <= reference_hz) ++start;
-        for (std::size_t i = start; i < freqs.size() && (direction > 0 || i > 0);) {
-          const std::size_t j = direction > 0 ? i + 1 : i - 1;
-          if (j >= freqs.size()) break;
-          const double a = gains[c][i] - ref_gain + 3.0, b = gains[c][j] - ref_gain + 3.0;
-          if (a >= 0.0 && b < 0.0) {
-            const double u = a / (a - b);
-            return std::exp(std::log(freqs[i]) + u * (std::log(freqs[j]) - std::log(freqs[i])));
-          }
-          i = j;
-        }
-        return std::nullopt;
-      };
-      if (auto f = corner(-1)) add(ch, "f_low_3db_hz", *f, "Hz", p.coordinates);
-      if (auto f = corner(+1)) add(ch, "f_high_3db_hz", *f, "Hz", p.coordinates);
-      record_->curves.push_back({ch, "response_db", "Hz", "dB", freqs, gains[c]});
+      record_->measurements.push_back(judged({ch, "deviation_min_db", dmin, "dB", mask ? mask->min : std::nullopt,
+                                              std::nullopt, Verdict::pass, p.coordinates}, std::nullopt));
+      record_->measurements.push_back(judged({ch, "deviation_max_db", dmax, "dB", std::nullopt,
+                                              mask ? mask->max : std::nullopt, Verdict::pass, p.coordinates}, std::nullopt));
+      if (auto f = corner(d, -1)) add(ch, "f_low_3db_hz", *f, "Hz", p.coordinates);
+      if (auto f = corner(d, +1)) add(ch, "f_high_3db_hz", *f, "Hz", p.coordinates);
+      record_->curves.push_back({ch, "response_db", "Hz", "dB", d.frequency_hz, d.gain_db});
+      if (!d.phase_deg.empty()) record_->curves.push_back({ch, "phase_deg", "Hz", "deg", d.frequency_hz, d.phase_deg});
+      store::CurveRecord thd{ch, "thd_vs_freq_pct", "Hz", "%", {}, {}};
+      for (std::size_t i = 0; i < d.thd_pct.size(); ++i) {
+        if (!std::isfinite(d.thd_pct[i])) continue;
+        thd.x.push_back(d.frequency_hz[i]);
+        thd.y.push_back(d.thd_pct[i]);
+      }
+      if (!thd.x.empty()) record_->curves.push_back(std::move(thd));
+    }
+  }
+
+  // -3 dB corner below (direction -1) or above (+1) the reference frequency: the first
+  // crossing of reference − 3 dB, interpolated in log-frequency.
+  std::optional<double> corner(const ResponseData& d, int direction) const {
+    const auto& f = d.frequency_hz;
+    std::size_t i = 0;
+    while (i + 1 < f.size() && f[i + 1] <= reference_hz()) ++i;
+    while (true) {
+      if ((direction < 0 && i == 0) || (direction > 0 && i + 1 >= f.size())) return std::nullopt;
+      const std::size_t j = direction > 0 ? i + 1 : i - 1;
+      const double a = d.gain_db[i] - d.reference_gain_db + 3.0, b = d.gain_db[j] - d.reference_gain_db + 3.0;
+      if (a >= 0.0 && b < 0.0) {
+        const double u = a / (a - b);
+        return std::exp(std::log(f[i]) + u * (std::log(f[j]) - std::log(f[i])));
+      }
+      i = j;
     }
   }
 
   void noise(const Point& p) {
-    check_abort();
-    if (p.load_ohm) select_load(*p.load_ohm);
-    auto& port = *bench_.port;
-    const double fs = port.sample_rate_hz();
-    const auto settle = static_cast<std::size_t>(std::llround(step_->settle_s * fs));
-    const auto analysed = static_cast<std::size_t>(std::llround(step_->capture_s * fs));
-    audio::AudioBuffer silence;
-    silence.sample_rate_hz = fs;
-    silence.channels.assign(static_cast<std::size_t>(port.output_count()), std::vector<double>(settle + analysed, 0.0));
-    const auto capture = port.play_and_capture(silence);
+    const audio::Capture capture = play({}, settle_frames() + analysed_frames(), p.load_ohm);
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
-      const auto spectrum = dsp::power_spectrum(std::span(capture.audio.channels[c]).subspan(settle, analysed), fs);
+      const auto spectrum = dsp::power_spectrum(analysed(capture, c), fs());
       const double rms_fs = dsp::band_rms_fs(spectrum, step_->band, step_->weighting);
       const double vrms = volts_at_dut_output(dsp::mean_square_to_dbfs(rms_fs * rms_fs));
       add(plan_.channels[c], "noise_dbv", dsp::vrms_to_dbv(vrms), "dBV", p.coordinates);
@@ -325,6 +395,18 @@ class StepRunner {
         const double ref = vrms_of(*step_->reference, p.load_ohm ? p.load_ohm : step_->load_ohm);
         add(plan_.channels[c], "snr_db", dsp::amplitude_ratio_to_db(ref / vrms), "dB", p.coordinates);
       }
+    }
+  }
+
+  void imd(const Point& p) {
+    const auto signal = dsp::parse_imd_signal(step_->imd_signal);
+    const double vin = vrms_of(*p.level, p.load_ohm);
+    const auto x = steady(dsp::imd_tones(signal, peak_fs_of_vrms(vin)));
+    const audio::Capture capture = play(std::vector<std::vector<double>>(plan_.channels.size(), x), x.size(), p.load_ohm);
+    for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
+      const auto r = dsp::analyze_imd(analysed(capture, c), fs(), signal);
+      add(plan_.channels[c], "imd_pct", r.imd_pct(), "%", p.coordinates);
+      add(plan_.channels[c], "imd_db", r.imd_db(), "dB", p.coordinates);
     }
   }
 
@@ -417,6 +499,17 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
     }
     if (s.stimulus.to_hz && *s.stimulus.to_hz >= fs / 2.0)
       error(s, "stimulus.to_hz", fmt("%g Hz", *s.stimulus.to_hz) + " is at or above half the sample rate");
+    else if (s.kind == StepKind::frequency_response && s.method == "sweep" && s.stimulus.to_hz) {
+      // The sweep must reach past to_hz by its top taper (1/12 octave), below 0.48·fs.
+      if (*s.stimulus.to_hz * std::pow(2.0, 1.0 / 12.0) > 0.48 * fs)
+        error(s, "stimulus.to_hz", fmt("%g Hz", *s.stimulus.to_hz) + " is too close to half the sample rate for a sweep (at most " +
+                                       fmt("%.0f Hz", 0.48 * fs / std::pow(2.0, 1.0 / 12.0)) + ")");
+      try {
+        dsp::SyncSweep::design(*s.stimulus.from_hz / 4.0, *s.stimulus.to_hz * std::pow(2.0, 1.0 / 8.0), s.stimulus.duration_s, fs);
+      } catch (const UsageError& e) {
+        error(s, "stimulus.duration_s", e.what());
+      }
+    }
   }
   return errors;
 }
