@@ -109,7 +109,9 @@ double high_edge(double f, const SyncSweep& s) {
 // h = IFFT(W·Y / X) over the sweep's band.
 ImpulseResponse deconvolve(std::span<const double> response, std::span<const double> stimulus, const SyncSweep& sweep) {
   ImpulseResponse ir;
-  ir.n = next_power_of_two(std::max(response.size(), stimulus.size()) * 2);
+  // One power of two above the response holds the circular response: the windows below
+  // span at most half of it on either side of t = 0.
+  ir.n = next_power_of_two(std::max(response.size(), stimulus.size()) + 1);
   AlignedBuffer<std::complex<double>> y, x;
   spectrum_of(response, ir.n, y);
   spectrum_of(stimulus, ir.n, x);
