@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <complex>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -73,10 +74,11 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   EXPECT_EQ(summary["verdict"], "PASS");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), "1");
   EXPECT_EQ(scalar(db, "SELECT verdict || serial FROM runs"), "PASSGOOD-1");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "7");
-  // 2 channels × (4 level + 9 thdn + 9 points × 9 thdn + 3 response + 2 noise + 1 crosstalk)
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "200");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "4");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "8");
+  // 2 channels × (4 level + 9 thdn + 9 points × 9 thdn + 3 response + 2 imd + 2 noise + 1 crosstalk)
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "204");
+  // 2 channels × (THD+N vs level; response, phase, THD vs frequency)
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "8");
   for (const auto& row : query(db, "SELECT value FROM measurements m JOIN steps s ON s.id = m.step_id "
                                    "WHERE s.step_id = 'gain_1k' AND m.name = 'gain_db'")) {
     EXPECT_NEAR(std::stod(row[0]), sim_bench_gain_db(), 0.01);
@@ -86,7 +88,7 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   EXPECT_EQ(scalar(db, "SELECT point_json FROM measurements m JOIN steps s ON s.id = m.step_id WHERE s.step_id = "
                        "'thdn_vs_level' AND name = 'thdn_pct' LIMIT 1"),
             R"({"stimulus.level":"-40 dBV"})");
-  EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"), "11");
+  EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"), "31");
   EXPECT_EQ(scalar(db, "PRAGMA user_version"), "1");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE length(sequence_sha256) = 64 AND sequence_text LIKE '%gain_1k%' "
                        "AND station_text LIKE '%sim-bench%' AND finished_at > started_at"),
@@ -96,9 +98,9 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
 TEST(CliRun, EachSimulatedFaultFailsOnTheRightStep) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"SIM-LOW-GAIN", "gain_1k"},
-      {"SIM-HUM", "thdn_1w,thdn_vs_level,snr_a"},
+      {"SIM-HUM", "thdn_1w,thdn_vs_level,response,snr_a"},
       {"SIM-EARLY-CLIP", "thdn_vs_level"},
-      {"SIM-DEAD-R", "gain_1k,thdn_1w,thdn_vs_level,crosstalk"},
+      {"SIM-DEAD-R", "gain_1k,thdn_1w,thdn_vs_level,response,imd_smpte,crosstalk"},
   };
   for (const auto& [serial, failing] : cases) {
     TempDir dir;
@@ -110,6 +112,52 @@ TEST(CliRun, EachSimulatedFaultFailsOnTheRightStep) {
         << serial;
     EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "FAIL");
   }
+}
+
+TEST(CliRun, SweptAndSteppedResponsesAgree) {
+  TempDir dir;
+  const auto seq = dir / "r.toml";
+  write(seq, R"([sequence]
+name = "response"
+channels = ["L", "R"]
+[defaults]
+load_ohm = 8
+[[step]]
+id = "swept"
+kind = "frequency_response"
+method = "sweep"
+stimulus = { from_hz = 20, to_hz = 20000, level = "-20 dBV", points = 13, duration_s = 2 }
+[[step]]
+id = "stepped"
+kind = "frequency_response"
+stimulus = { from_hz = 20, to_hz = 20000, level = "-20 dBV", points = 13 }
+)");
+  const auto db = dir / "r.db";
+  ASSERT_EQ(run_ampbench({"run", seq, "--station", kStation, "--db", db, "--quiet"}).exit_code, 0);
+  const auto curve = [&](const std::string& step, const std::string& channel) {
+    const auto rows = query(db, "SELECT hex(y) FROM curves c JOIN steps s ON s.id = c.step_id WHERE s.step_id = '" + step +
+                                    "' AND c.name = 'response_db' AND c.channel = '" + channel + "'");
+    std::vector<double> y;
+    const std::string hex = rows.at(0).at(0);
+    for (std::size_t i = 0; i + 16 <= hex.size(); i += 16) {
+      std::uint64_t bits = 0;
+      for (int b = 7; b >= 0; --b) bits = (bits << 8) | std::stoul(hex.substr(i + 2 * b, 2), nullptr, 16);
+      double v;
+      std::memcpy(&v, &bits, sizeof v);
+      y.push_back(v);
+    }
+    return y;
+  };
+  for (const char* ch : {"L", "R"}) {
+    const auto swept = curve("swept", ch), stepped = curve("stepped", ch);
+    ASSERT_EQ(swept.size(), 13u);
+    ASSERT_EQ(stepped.size(), 13u);
+    for (std::size_t i = 0; i < swept.size(); ++i) EXPECT_NEAR(swept[i], stepped[i], 0.02) << ch << " point " << i;
+  }
+  // The 2 Hz high-pass and 40 kHz low-pass of the input stage: -0.043 dB at 20 Hz.
+  EXPECT_NEAR(std::stod(scalar(db, "SELECT value FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
+                                   "s.step_id = 'swept' AND name = 'deviation_min_db' AND channel = 'L'")),
+              20 * std::log10(1 / std::sqrt(1 + std::pow(std::tan(M_PI * 2 / 96000) / std::tan(M_PI * 20 / 96000), 2))), 0.005);
 }
 
 TEST(CliRun, LowGainReadsSixDbLow) {
@@ -144,13 +192,13 @@ TEST(CliRun, ResultsShowAndExport) {
   EXPECT_NE(show.out.find("[25.5"), std::string::npos);
   auto csv = run_ampbench({"results", "export", "--format", "csv", "--db", db});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 201);  // header + 200 measurements
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 205);  // header + 204 measurements
   EXPECT_NE(csv.out.find("\"SN,1\""), std::string::npos);
   EXPECT_NE(csv.out.find("stimulus.level=-40 dBV"), std::string::npos);
   auto json = run_ampbench({"results", "export", "--format", "json", "--db", db});
   ASSERT_EQ(json.exit_code, 0);
   const auto j = nlohmann::json::parse(json.out);
-  EXPECT_EQ(j[0]["steps"].size(), 7u);
+  EXPECT_EQ(j[0]["steps"].size(), 8u);
   EXPECT_EQ(run_ampbench({"results", "show", "99", "--db", db}).exit_code, 65);
   EXPECT_EQ(run_ampbench({"results", "list", "--db", dir / "none.db"}).exit_code, 74);
 }
@@ -229,7 +277,7 @@ TEST(CliRun, TwoWritersShareOneDatabase) {
   EXPECT_EQ(wait_exit(a), 0) << ampbench::testing::slurp(dir / "a.log");
   EXPECT_EQ(wait_exit(b), 0) << ampbench::testing::slurp(dir / "b.log");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'"), "4");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "800");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "816");
 }
 
 TEST(CliRun, PromptUsesTheDefaultWithoutATerminal) {
