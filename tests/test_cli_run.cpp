@@ -371,8 +371,53 @@ TEST(CliValidate, ReportsEveryErrorAtOnce) {
 }
 
 TEST(CliValidate, ShippedSequencesAreValid) {
-  for (const char* name : {"poweramp-production.toml", "ci-loopback.toml"}) {
-    auto r = run_ampbench({"validate", kSource + "/sequences/" + name, "--station", kStation});
-    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"poweramp-production.toml", "sim-bench.toml"},
+      {"ci-loopback.toml", "sim-bench.toml"},
+      {"lab-characterisation.toml", "sim-bench.toml"},
+      {"preamp-production.toml", "sim-preamp.toml"},
+  };
+  for (const auto& [sequence, station] : pairs) {
+    auto r = run_ampbench({"validate", kSource + "/sequences/" + sequence, "--station", kSource + "/instruments/" + station});
+    EXPECT_EQ(r.exit_code, 0) << sequence << ": " << r.err;
   }
+}
+
+TEST(CliRun, PreampProductionPassesAndEachFaultFails) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"GOOD", ""},
+      {"SIM-LOW-GAIN", "gain_1k"},
+      {"SIM-HUM", "thdn_1v,thdn_high,response,snr_a"},
+      {"SIM-EARLY-CLIP", "thdn_high"},
+      {"SIM-DEAD-R", "gain_1k,thdn_1v,thdn_high,response,imd_ccif,crosstalk"},
+  };
+  for (const auto& [serial, failing] : cases) {
+    TempDir dir;
+    const auto db = dir / "r.db";
+    auto r = run_ampbench({"run", kSource + "/sequences/preamp-production.toml", "--station",
+                           kSource + "/instruments/sim-preamp.toml", "--serial", serial, "--db", db, "--quiet"});
+    EXPECT_EQ(r.exit_code, failing.empty() ? 0 : 1) << serial << ": " << r.err;
+    EXPECT_EQ(scalar(db, "SELECT COALESCE(group_concat(step_id), '') FROM (SELECT step_id FROM steps WHERE verdict != 'PASS' ORDER BY ordinal)"),
+              failing)
+        << serial;
+  }
+}
+
+TEST(CliRun, LabCharacterisationRecordsItsCurves) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  auto r = run_ampbench({"run", kSource + "/sequences/lab-characterisation.toml", "--station", kStation, "--db", db, "--quiet", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "10");
+  EXPECT_EQ(scalar(db, "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM curves ORDER BY id)"),
+            "thdn_vs_level_pct,response_db,phase_deg,thd_vs_freq_pct");
+  EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"), "121");
+  // The 4-ohm sweep reaches the current limit: its last THD+N is far above the 8-ohm one.
+  const auto last_thdn = [&](const std::string& step) {
+    return std::stod(scalar(db, "SELECT value FROM measurements m JOIN steps s ON s.id = m.step_id WHERE s.step_id = '" +
+                                    step + "' AND name = 'thdn_pct' AND channel = 'L' ORDER BY m.id DESC LIMIT 1"));
+  };
+  EXPECT_GT(last_thdn("thdn_vs_level_4ohm"), 1.0);
+  const auto summary = nlohmann::json::parse(r.out);
+  EXPECT_GT(summary["runs"][0]["stimulus_s"].get<double>(), 60.0);
 }

@@ -163,9 +163,14 @@ int run_run(const RunOptionsCli& o) {
     if (g_abort.load()) break;
     sequence::Bench bench = sequence::open_bench(station, serial, io);
     const sequence::RunOptions options{serial, operator_name, &g_abort};
+    const auto started = std::chrono::steady_clock::now();
     const auto run = sequence::run_sequence(plan, station, bench, options, io, observers);
     worst = store::worst(worst, run.verdict);
-    summary["runs"].push_back(report::run_to_json(run, false));
+    auto unit = report::run_to_json(run, false);
+    // How long the stimuli would take on real hardware, against the time this run took.
+    unit["stimulus_s"] = static_cast<double>(bench.port->frames_played()) / bench.port->sample_rate_hz();
+    unit["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    summary["runs"].push_back(unit);
   }
   summary["verdict"] = store::verdict_name(worst);
   summary["database"] = o.db;

@@ -1,6 +1,8 @@
 #include "dsp/signal.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <complex>
 #include <numbers>
 #include <random>
 
@@ -13,14 +15,28 @@ double coherent_frequency_hz(double frequency_hz, double sample_rate_hz, std::si
 
 std::vector<double> generate_tones(std::span<const Tone> tones, double sample_rate_hz,
                                    std::size_t frames) {
+  // A rotating phasor, re-seeded from exact sin/cos every block: per-sample sin() cost most
+  // of a simulated run, and 1024 rotations drift by about 1e-13 (-260 dB).
+  constexpr std::size_t kBlock = 1024;
   std::vector<double> out(frames, 0.0);
   for (const Tone& tone : tones) {
     const double cycles_per_sample = tone.frequency_hz / sample_rate_hz;
-    for (std::size_t i = 0; i < frames; ++i) {
-      // Reducing to the fractional cycle keeps sin()'s argument small and exact.
-      const double cycles = cycles_per_sample * static_cast<double>(i);
-      const double frac = cycles - std::floor(cycles);
-      out[i] += tone.amplitude_peak_fs * std::sin(2.0 * std::numbers::pi * frac + tone.phase_rad);
+    const std::complex<double> step = std::polar(1.0, 2.0 * std::numbers::pi * cycles_per_sample);
+    for (std::size_t start = 0; start < frames; start += kBlock) {
+      // Reducing to the fractional cycle keeps the argument small and exact.
+      const double cycles = cycles_per_sample * static_cast<double>(start);
+      std::complex<double> z = std::polar(tone.amplitude_peak_fs,
+                                          2.0 * std::numbers::pi * (cycles - std::floor(cycles)) + tone.phase_rad);
+      const std::size_t end = std::min(frames, start + kBlock);
+      double re = z.real(), im = z.imag();
+      const double c = step.real(), d = step.imag();
+      for (std::size_t i = start; i < end; ++i) {
+        out[i] += im;
+        // By hand: std::complex's operator* checks for NaN/inf through __muldc3.
+        const double next_re = re * c - im * d;
+        im = re * d + im * c;
+        re = next_re;
+      }
     }
   }
   return out;

@@ -45,6 +45,7 @@ double taper_weight(long i, long before, long after) {
 struct WindowSpectrum {
   AlignedBuffer<std::complex<double>> bins;
   std::size_t m = 0;
+  double fraction = 0.0;  // of a sample, by which the true centre follows the window's
 };
 
 // FFT of the window [centre - before, centre + after] of the circular impulse response h,
@@ -64,12 +65,7 @@ void windowed_spectrum(const double* h, std::size_t n, double centre, long befor
   }
   out.ensure_size(m / 2 + 1);
   RealFft::for_size(m)->forward(segment.data(), out.data());
-  // The window was centred on the nominal position; a fractional part is a pure delay.
-  const double fraction = centre - static_cast<double>(c);
-  if (fraction != 0.0) {
-    for (std::size_t k = 0; k <= m / 2; ++k)
-      out[k] *= std::polar(1.0, -2.0 * kPi * static_cast<double>(k) * fraction / static_cast<double>(m));
-  }
+  w.fraction = centre - static_cast<double>(c);
 }
 
 // Linear interpolation of a window's spectrum at frequency f.
@@ -80,7 +76,8 @@ std::complex<double> at_frequency(const WindowSpectrum& w, double f, double fs) 
   const auto k = static_cast<std::size_t>(std::floor(bin));
   if (k + 1 > m / 2) return s[m / 2];
   const double u = bin - static_cast<double>(k);
-  return s[k] * (1.0 - u) + s[k + 1] * u;
+  // The window sat on a whole sample; the fractional rest of its centre is a pure delay.
+  return (s[k] * (1.0 - u) + s[k + 1] * u) * std::polar(1.0, 2.0 * kPi * f * w.fraction / fs);
 }
 
 struct ImpulseResponse {
