@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ampbench builds and tests with (needs root or sudo).
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libsndfile1-dev libfftw3-dev libcli11-dev libsqlite3-dev libgtest-dev libgmock-dev
+  nlohmann-json3-dev libtomlplusplus-dev libbenchmark-dev sqlite3
+  python3-numpy python3-scipy
+)
+sudo_if_needed=()
+[ "$(id -u)" = 0 ] || sudo_if_needed=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_if_needed[@]}" apt-get update -q
+"${sudo_if_needed[@]}" apt-get install -y -q --no-install-recommends "${packages[@]}"
