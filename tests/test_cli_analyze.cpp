@@ -1,6 +1,7 @@
 // End to end: `ampbench generate` then `ampbench analyze --json`, and bad input.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -89,4 +90,44 @@ TEST(CliAnalyze, BadInputGivesOneClearLine) {
     EXPECT_NE(r.err.find(c.message), std::string::npos) << c.name << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.name << ": " << r.err;
   }
+}
+
+TEST(CliAnalyze, SweepResponseThroughWavFiles) {
+  TempDir dir;
+  // 96 kHz, so the digital x² below does not fold its 2nd harmonic back into the band.
+  ASSERT_EQ(run_ampbench({"generate", "sweep", "--from", "10", "--to", "22000", "--duration", "4", "--level", "-6",
+                          "--rate", "96000", "--format", "double", "-o", dir / "sweep.wav"}).exit_code, 0);
+  // The DUT: 0.5× with a 2nd harmonic, written as the response file.
+  auto sweep = ampbench::audio::read_wav(dir / "sweep.wav");
+  ampbench::audio::AudioBuffer response = sweep;
+  response.comment.clear();
+  for (double& v : response.channels[0]) v = 0.5 * v + 0.1 * v * v;
+  ampbench::audio::write_wav(dir / "response.wav", response, ampbench::audio::WavSampleFormat::float64);
+  auto r = run_ampbench({"analyze", dir / "response.wav", "--sweep-ref", dir / "sweep.wav", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto s = nlohmann::json::parse(r.out)["channels"][0]["sweep"];
+  ASSERT_EQ(s["frequency_hz"].size(), s["h1_db"].size());
+  const double amplitude = std::pow(10.0, -6.0 / 20.0);
+  for (std::size_t i = 0; i < s["frequency_hz"].size(); ++i) {
+    EXPECT_NEAR(s["h1_db"][i].get<double>(), 20 * std::log10(0.5), 0.01) << s["frequency_hz"][i];
+    if (!s["h2_db"][i].is_null() && s["frequency_hz"][i].get<double>() > 100 && s["frequency_hz"][i].get<double>() < 8000) {
+      EXPECT_NEAR(s["h2_db"][i].get<double>(), 20 * std::log10(0.1 * amplitude / 2.0), 0.05) << s["frequency_hz"][i];
+    }
+  }
+  EXPECT_TRUE(s["h2_db"].back().is_null());  // 2·f beyond the sweep
+  auto plain = run_ampbench({"analyze", dir / "response.wav", "--sweep-ref", dir / "response.wav"});
+  EXPECT_EQ(plain.exit_code, 65);
+  EXPECT_NE(plain.err.find("not an ampbench sweep"), std::string::npos) << plain.err;
+}
+
+TEST(CliAnalyze, ImdOfAGeneratedTwoTone) {
+  TempDir dir;
+  ASSERT_EQ(run_ampbench({"generate", "imd", "--imd", "smpte:250:8000", "--level", "-3", "--samples", "131072", "--format",
+                          "double", "-o", dir / "imd.wav"}).exit_code, 0);
+  auto r = run_ampbench({"analyze", dir / "imd.wav", "--imd", "smpte:250:8000", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto imd = nlohmann::json::parse(r.out)["channels"][0]["imd"];
+  EXPECT_LT(imd["imd_db"].get<double>(), -140.0);
+  EXPECT_EQ(imd["f1_hz"], 250.0);
+  EXPECT_EQ(run_ampbench({"generate", "sweep", "--from", "100", "--to", "30000", "-o", dir / "x.wav"}).exit_code, 64);
 }
