@@ -55,6 +55,7 @@ Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
   }
   ++transfers_;
   frames_played_ += stimulus.frames();
+  clock_s_ += static_cast<double>(stimulus.frames()) / sample_rate_hz();
   Capture capture = transfer(stimulus, dsp::db_to_amplitude_ratio(safety_.max_input_dbfs));
   if (capture.xruns > 0) {
     throw MeasurementError("xrun during capture (" + std::to_string(capture.xruns) +
@@ -65,6 +66,22 @@ Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
     throw InputClippedError(*capture.clipped_input, capture.peak_dbfs.at(i), safety_.max_input_dbfs);
   }
   return capture;
+}
+
+Capture AudioPort::play_burst(const AudioBuffer& stimulus, double duty) {
+  const double limit = std::min(duty > 0.0 ? duty : safety_.max_burst_duty, safety_.max_burst_duty);
+  const double duration = static_cast<double>(stimulus.frames()) / sample_rate_hz();
+  if (!bursts_.empty()) {
+    // The previous burst's period must be at least its on-time / duty before this one starts.
+    const BurstRecord& last = bursts_.back();
+    const double earliest = last.start_s + last.duration_s / limit;
+    if (clock_s_ < earliest) {
+      idle(earliest - clock_s_);
+      clock_s_ = earliest;
+    }
+  }
+  bursts_.push_back({clock_s_, duration});
+  return play_and_capture(stimulus);
 }
 
 }  // namespace ampbench::audio

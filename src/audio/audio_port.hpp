@@ -11,7 +11,9 @@
 //    (the interface's latency already removed and reported in latency_samples);
 //  - an input going above max_input_dbfs stops the stimulus at once and throws
 //    InputClippedError naming the input and its level;
-//  - an xrun (lost or repeated samples) throws MeasurementError: never a wrong number.
+//  - an xrun (lost or repeated samples) throws MeasurementError: never a wrong number;
+//  - a burst (play_burst) first waits until its on-time, over the time since the
+//    previous burst began, stays within max_burst_duty (or a lower duty asked for).
 #pragma once
 
 #include <cstdint>
@@ -33,6 +35,12 @@ struct SafetyLimits {
 struct PortCalibration {
   double output_vrms_at_0dbfs = 1.0;
   double input_vrms_at_0dbfs = 1.0;
+};
+
+// One burst as the port played it, on the port's clock.
+struct BurstRecord {
+  double start_s = 0.0;
+  double duration_s = 0.0;
 };
 
 struct Capture {
@@ -67,6 +75,9 @@ class AudioPort {
   virtual std::string describe() const = 0;
 
   Capture play_and_capture(const AudioBuffer& stimulus);
+  // A short high-level stimulus for power measurements, duty-cycle limited; `duty` above
+  // the station's max_burst_duty is lowered to it.
+  Capture play_burst(const AudioBuffer& stimulus, double duty);
 
   const SafetyLimits& safety() const { return safety_; }
   const PortCalibration& calibration() const { return calibration_; }
@@ -75,17 +86,25 @@ class AudioPort {
   std::uint64_t frames_played() const { return frames_played_; }
   // The sine-equivalent Vrms a buffer's peak would put on an output.
   double peak_output_vrms(const std::vector<double>& samples) const;
+  // Seconds of audio the port has played or idled through: its own clock, which never
+  // runs ahead of real time on hardware (it ignores time spent between transfers).
+  double clock_s() const { return clock_s_; }
+  const std::vector<BurstRecord>& bursts() const { return bursts_; }
 
  protected:
   // Play and capture; stop as soon as any input's |sample| exceeds clip_threshold_fs and
   // say which input in Capture::clipped_input.
   virtual Capture transfer(const AudioBuffer& stimulus, double clip_threshold_fs) = 0;
+  // Output silence for this long (hardware: sleep; simulation: advance its clock).
+  virtual void idle(double seconds) = 0;
 
  private:
   SafetyLimits safety_;
   PortCalibration calibration_;
   std::uint64_t transfers_ = 0;
   std::uint64_t frames_played_ = 0;
+  double clock_s_ = 0.0;
+  std::vector<BurstRecord> bursts_;
 };
 
 }  // namespace ampbench::audio

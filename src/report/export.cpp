@@ -41,7 +41,8 @@ nlohmann::json run_to_json(const store::RunRecord& run, bool with_curves, bool w
     if (with_curves) {
       nlohmann::json curves = nlohmann::json::array();
       for (const auto& c : s.curves)
-        curves.push_back({{"channel", c.channel}, {"name", c.name}, {"x_unit", c.x_unit}, {"y_unit", c.y_unit}, {"x", c.x}, {"y", c.y}});
+        curves.push_back({{"channel", c.channel}, {"name", c.name}, {"x_unit", c.x_unit}, {"y_unit", c.y_unit},
+                          {"point", c.point}, {"x", c.x}, {"y", c.y}});
       step["curves"] = curves;
     }
     steps.push_back(step);

@@ -33,6 +33,8 @@ const std::vector<KindInfo>& kinds() {
       {StepKind::noise, "noise", {"noise_dbv", "snr_db"}},
       {StepKind::imd, "imd", {"imd_pct", "imd_db"}},
       {StepKind::crosstalk, "crosstalk", {"crosstalk_db"}},
+      {StepKind::max_power, "max_power", {"power_w", "clip_vrms", "thdn_pct", "thd_pct"}},
+      {StepKind::output_impedance, "output_impedance", {"output_impedance_ohm", "damping_factor"}},
       {StepKind::prompt, "prompt", {}},
       {StepKind::set, "set", {}},
       {StepKind::cleanup, "cleanup", {}},
@@ -133,7 +135,8 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
   const std::string p = "step." + (s.id.empty() ? std::string("?") : s.id);
   r.reject_unknown_keys(t, p, {"id", "kind", "name", "cleanup", "stimulus", "settle_s", "capture_s", "load_ohm", "method",
                                "thdn_method", "weighting", "band", "reference", "sweep", "limits", "message",
-                               "default", "expect", "standard"});
+                               "default", "expect", "standard", "criterion", "burst", "max_power_w",
+                               "open_load_ohm"});
   const auto kind_text = r.string(t, "kind", p);
   if (!kind_text) r.fail(&t, p + ".kind", "required field is missing");
   const auto kind = parse_step_kind(*kind_text);
@@ -154,9 +157,23 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
   s.settle_s = timing("settle_s", 0.1);
   s.capture_s = timing("capture_s", 0.5);
   if (s.capture_s <= 0.0) r.fail(&t, p + ".capture_s", "must be positive");
-  std::optional<double> load = r.number(t, "load_ohm", p);
-  if (!load && defaults) load = r.number(*defaults, "load_ohm", "defaults");
-  if (load && !(*load > 0.0)) r.fail(t.get("load_ohm"), p + ".load_ohm", "must be positive");
+  // load_ohm = [8, 4] sweeps the loads (outermost), like a sweep over load_ohm.
+  std::optional<double> load;
+  if (const toml::node* loads = t.get("load_ohm"); loads && loads->is_array()) {
+    SweepAxis axis{"load_ohm", {}};
+    const std::vector<double> ohms = *r.number_array(t, "load_ohm", p);
+    for (double ohm : ohms) {
+      if (!(ohm > 0.0)) r.fail(loads, p + ".load_ohm", "every load must be positive");
+      axis.values.emplace_back(ohm);
+    }
+    if (axis.values.empty()) r.fail(loads, p + ".load_ohm", "must not be empty");
+    load = std::get<double>(axis.values.front());
+    s.sweeps.push_back(std::move(axis));
+  } else {
+    load = r.number(t, "load_ohm", p);
+    if (!load && defaults) load = r.number(*defaults, "load_ohm", "defaults");
+    if (load && !(*load > 0.0)) r.fail(t.get("load_ohm"), p + ".load_ohm", "must be positive");
+  }
   s.load_ohm = load;
 
   if (const toml::table* st = r.table(t, "stimulus", p, false)) {
@@ -212,6 +229,26 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
       s.limits[std::string(name.str())] = *limit_field(r, &node, field);
     }
   }
+  if (const toml::table* c = r.table(t, "criterion", p, false)) {
+    const std::string q = p + ".criterion";
+    r.reject_unknown_keys(*c, q, {"thdn_pct", "thd_pct"});
+    const auto thdn = r.number(*c, "thdn_pct", q), thd = r.number(*c, "thd_pct", q);
+    if (thdn.has_value() == thd.has_value()) r.fail(c, q, "give exactly one of thdn_pct or thd_pct");
+    s.criterion = {thd.has_value(), thd ? *thd : *thdn};
+    if (!(s.criterion.pct > 0.0 && s.criterion.pct <= 30.0)) r.fail(c, q, "the criterion must be above 0 and at most 30 %");
+  }
+  if (const toml::table* b = r.table(t, "burst", p, false)) {
+    const std::string q = p + ".burst";
+    r.reject_unknown_keys(*b, q, {"on_s", "duty"});
+    s.burst.on_s = r.number(*b, "on_s", q).value_or(s.burst.on_s);
+    s.burst.duty = r.number(*b, "duty", q).value_or(0.0);
+    if (s.burst.on_s < 0.02 || s.burst.on_s > 10.0) r.fail(b->get("on_s"), q + ".on_s", "must be 0.02 to 10 s");
+    if (s.burst.duty < 0.0 || s.burst.duty > 1.0) r.fail(b->get("duty"), q + ".duty", "must be between 0 and 1");
+  }
+  s.max_power_w = r.number(t, "max_power_w", p);
+  if (s.max_power_w && !(*s.max_power_w > 0.0)) r.fail(t.get("max_power_w"), p + ".max_power_w", "must be positive");
+  s.open_load_ohm = r.number(t, "open_load_ohm", p);
+  if (s.open_load_ohm && !(*s.open_load_ohm > 0.0)) r.fail(t.get("open_load_ohm"), p + ".open_load_ohm", "must be positive");
   s.message = r.string(t, "message", p).value_or("");
   s.default_answer = r.string(t, "default", p).value_or("");
   s.expect = r.string(t, "expect", p);
@@ -237,6 +274,15 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
     case StepKind::frequency_response:
       need(s.stimulus.from_hz && s.stimulus.to_hz, "stimulus.from_hz", "from_hz and to_hz are required");
       need(s.stimulus.level.has_value() || swept("stimulus.level"), "stimulus.level", "required for a frequency_response step");
+      break;
+    case StepKind::max_power:
+      need(s.stimulus.frequency_hz || swept("stimulus.frequency_hz"), "stimulus.frequency_hz", "required for a max_power step");
+      need(s.load_ohm.has_value(), "load_ohm", "a max_power step needs the load it measures into");
+      break;
+    case StepKind::output_impedance:
+      need(s.stimulus.frequency_hz || swept("stimulus.frequency_hz"), "stimulus.frequency_hz", "required for an output_impedance step");
+      need(s.stimulus.level.has_value() || swept("stimulus.level"), "stimulus.level", "required for an output_impedance step");
+      need(s.load_ohm.has_value(), "load_ohm", "an output_impedance step needs its nominal load");
       break;
     case StepKind::prompt: need(!s.message.empty(), "message", "required for a prompt step"); break;
     case StepKind::set: need(s.load_ohm.has_value() && t.get("load_ohm"), "load_ohm", "a set step needs the setting (load_ohm)"); break;

@@ -15,7 +15,19 @@
 
 namespace ampbench::sequence {
 
-enum class StepKind { level, thdn, frequency_response, noise, imd, crosstalk, prompt, set, cleanup };
+enum class StepKind {
+  level,
+  thdn,
+  frequency_response,
+  noise,
+  imd,
+  crosstalk,
+  max_power,
+  output_impedance,
+  prompt,
+  set,
+  cleanup
+};
 std::optional<StepKind> parse_step_kind(std::string_view name);
 std::string_view step_kind_name(StepKind kind);
 
@@ -44,6 +56,17 @@ struct Stimulus {
   double duration_s = 2.0;  // swept-sine length
 };
 
+// max_power: the level search stops where this distortion reaches this value.
+struct PowerCriterion {
+  bool thd_only = false;  // THD (harmonics only) instead of THD+N
+  double pct = 1.0;
+};
+
+struct BurstSpec {
+  double on_s = 0.2;
+  double duty = 0.0;  // 0: the station's max_burst_duty
+};
+
 struct StepPlan {
   std::string id;
   StepKind kind = StepKind::level;
@@ -59,6 +82,10 @@ struct StepPlan {
   dsp::FrequencyBand band = dsp::FrequencyBand::audio();
   std::optional<Level> reference;    // noise: SNR re this output level
   std::string imd_signal = "smpte";  // imd: smpte | ccif | NAME:F1:F2
+  PowerCriterion criterion;           // max_power
+  BurstSpec burst;                    // max_power
+  std::optional<double> max_power_w;  // max_power: the search never drives beyond this
+  std::optional<double> open_load_ohm;  // output_impedance: the 'open' load (default none)
   std::vector<SweepAxis> sweeps;     // outer first
   std::map<std::string, Limit> limits;
   std::string message;               // prompt / cleanup text

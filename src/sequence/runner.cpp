@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <numbers>
 
 #include "audio/sim_port.hpp"
@@ -35,7 +36,8 @@ class ManualLoadSwitch : public LoadSwitch {
   void select(double load_ohm) override {
     if (current_ && *current_ == load_ohm) return;
     char text[96];
-    std::snprintf(text, sizeof text, "Connect the %g ohm load, then press Enter", load_ohm);
+    if (std::isinf(load_ohm)) std::snprintf(text, sizeof text, "Disconnect the load (open circuit), then press Enter");
+    else std::snprintf(text, sizeof text, "Connect the %g ohm load, then press Enter", load_ohm);
     io_.ask(text, "");
     current_ = load_ohm;
   }
@@ -98,6 +100,28 @@ struct ResponseData {
   double reference_gain_db = 0.0;  // at 1 kHz (or the band's nearest edge)
 };
 
+// Distortion (re total, all harmonics) of a sine of amplitude r·Vc hard-clipped at ±Vc:
+// with α = arcsin(1/r), b1 = (2A/π)(α + sin α cos α) and the mean square
+// (2A²/π)(α/2 − sin 2α/4 + sin²α·(π/2 − α)).
+double hard_clip_distortion(double r) {
+  if (r <= 1.0) return 0.0;
+  const double a = std::asin(1.0 / r);
+  const double b1 = 2.0 / std::numbers::pi * (a + std::sin(a) * std::cos(a));
+  const double ms = 2.0 / std::numbers::pi *
+                    (a / 2.0 - std::sin(2.0 * a) / 4.0 + std::sin(a) * std::sin(a) * (std::numbers::pi / 2.0 - a));
+  return std::sqrt(std::max(ms - b1 * b1 / 2.0, 0.0) / ms);
+}
+
+// The overdrive r at which a hard clipper reaches `distortion` (bisection on r in 1..100).
+double hard_clip_overdrive(double distortion) {
+  double lo = 1.0, hi = 100.0;
+  for (int i = 0; i < 60; ++i) {
+    const double mid = std::sqrt(lo * hi);
+    (hard_clip_distortion(mid) < distortion ? lo : hi) = mid;
+  }
+  return std::sqrt(lo * hi);
+}
+
 std::vector<double> log_grid(double f1, double f2, int points) {
   std::vector<double> f;
   for (int i = 0; i < points; ++i) f.push_back(f1 * std::pow(f2 / f1, double(i) / (points - 1)));
@@ -124,6 +148,8 @@ class StepRunner {
         case StepKind::noise: noise(p); break;
         case StepKind::imd: imd(p); break;
         case StepKind::crosstalk: crosstalk(p); break;
+        case StepKind::max_power: max_power(p); break;
+        case StepKind::output_impedance: output_impedance(p); break;
         case StepKind::prompt: prompt(); break;
         case StepKind::set: select_load(*step.load_ohm); break;
         case StepKind::cleanup:
@@ -174,8 +200,11 @@ class StepRunner {
   // A steady signal (sine or two-tone) with a 5 ms raised-cosine fade-in inside the settle
   // time, which spares tweeters the click of a switched-on sine.
   std::vector<double> steady(const std::vector<dsp::Tone>& tones) const {
-    auto x = dsp::generate_tones(tones, fs(), settle_frames() + analysed_frames());
-    const std::size_t fade = std::min(settle_frames(), static_cast<std::size_t>(0.005 * fs()));
+    return steady(tones, settle_frames(), analysed_frames());
+  }
+  std::vector<double> steady(const std::vector<dsp::Tone>& tones, std::size_t settle, std::size_t analysed) const {
+    auto x = dsp::generate_tones(tones, fs(), settle + analysed);
+    const std::size_t fade = std::min(settle, static_cast<std::size_t>(0.005 * fs()));
     for (std::size_t i = 0; i < fade; ++i) x[i] *= 0.5 - 0.5 * std::cos(std::numbers::pi * double(i) / double(fade));
     return x;
   }
@@ -425,6 +454,150 @@ class StepRunner {
     }
   }
 
+  struct Burst {
+    double vin = 0.0;
+    double vout = 0.0;
+    double thdn_pct = 0.0;
+    double thd_pct = 0.0;
+  };
+
+  // One duty-limited burst of a sine on every channel; the analysis covers the burst after
+  // its settle time (at most half the burst). Returns the worst channel (highest distortion).
+  Burst burst(double frequency_hz, double vin, double load_ohm) {
+    check_abort();
+    select_load(load_ohm);
+    const auto total = static_cast<std::size_t>(std::llround(step_->burst.on_s * fs()));
+    const std::size_t settle = std::min(settle_frames(), total / 2);
+    const auto x = steady({{frequency_hz, peak_fs_of_vrms(vin), 0.0}}, settle, total - settle);
+    audio::AudioBuffer stimulus;
+    stimulus.sample_rate_hz = fs();
+    stimulus.channels.assign(static_cast<std::size_t>(bench_.port->output_count()), std::vector<double>(total, 0.0));
+    for (std::size_t c = 0; c < plan_.channels.size(); ++c) stimulus.channels[c] = x;
+    const audio::Capture capture = bench_.port->play_burst(stimulus, step_->burst.duty);
+    dsp::ToneAnalysisOptions options;
+    options.fundamental_hz = frequency_hz;
+    options.band = step_->band;
+    Burst worst;
+    for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
+      const auto a = dsp::analyze_tone(std::span(capture.audio.channels[c]).subspan(settle, total - settle), fs(), options);
+      const Burst b{vin, volts_at_dut_output(a.level_dbfs), a.thdn_pct(), a.thd_pct()};
+      if (c == 0 || b.thdn_pct > worst.thdn_pct) worst = b;
+    }
+    return worst;
+  }
+
+  // Maximum output power: the input level at which THD+N (or THD) reaches the criterion.
+  // Bracket it with +10 dB bursts, never beyond max_output_vrms or max_power_w, then close
+  // in (a jump along the hard-clipping curve while the low end is only noise, then regula
+  // falsi, Illinois, on ln(distortion) against level in dB) until the bracket is 0.1 dB
+  // wide; the figures are interpolated to the criterion inside it.
+  void max_power(const Point& p) {
+    const double load = *p.load_ohm, f = *p.frequency_hz;
+    const double criterion = step_->criterion.pct;
+    const auto metric = [&](const Burst& b) { return step_->criterion.thd_only ? b.thd_pct : b.thdn_pct; };
+    const auto above = [&](const Burst& b) { return metric(b) >= criterion; };
+    const auto db = [](double v) { return 20.0 * std::log10(v); };
+    std::vector<Burst> visited;
+    const auto measure = [&](double vin) {
+      visited.push_back(burst(f, vin, load));
+      progress(static_cast<int>(visited.size()), 0);
+      return visited.back();
+    };
+    const double max_in = station_.safety.max_output_vrms;
+    Burst lo = measure(std::min(p.level ? vrms_of(*p.level, load) : dsp::dbv_to_vrms(-20.0), max_in));
+    std::optional<Burst> hi;
+    while (above(lo)) {  // started too high: step down
+      hi = lo;
+      if (visited.size() >= 6) throw MeasurementError("distortion above the criterion even 50 dB down: not a clipping amplifier?");
+      lo = measure(lo.vin / dsp::db_to_amplitude_ratio(10.0));
+    }
+    std::string why_stopped;
+    while (!hi) {
+      const double gain = lo.vout / lo.vin;
+      double next = lo.vin * dsp::db_to_amplitude_ratio(10.0);
+      why_stopped = "the station's max_output_vrms";
+      if (next > max_in) next = max_in;
+      if (step_->max_power_w && next * gain > std::sqrt(*step_->max_power_w * load)) {
+        next = std::sqrt(*step_->max_power_w * load) / gain;
+        why_stopped = fmt("max_power_w (%g W)", *step_->max_power_w);
+      }
+      if (next <= lo.vin * 1.0001) {
+        throw MeasurementError(std::string(step_->criterion.thd_only ? "THD" : "THD+N") + " stayed below " +
+                               fmt("%g %%", criterion) + " up to " + why_stopped + ": " +
+                               fmt("%.4g %% at ", metric(lo)) + fmt("%.4g W", lo.vout * lo.vout / load));
+      }
+      const Burst b = measure(next);
+      if (above(b)) hi = b;
+      else lo = b;
+    }
+    int same_side = 0;  // Illinois: halve the stale end's weight after two moves on one side
+    double weight_lo = 1.0, weight_hi = 1.0;
+    while (db(hi->vin / lo.vin) > 0.1 && visited.size() < 24) {
+      const double xl = db(lo.vin), xh = db(hi->vin);
+      const double yl = std::log(metric(lo) / criterion) * weight_lo, yh = std::log(metric(*hi) / criterion) * weight_hi;
+      const double margin = std::min(0.02, (xh - xl) / 4.0);
+      // While the low end shows only the noise floor, a secant through it lands far off.
+      // Instead, read the high end's overdrive off the hard-clipping curve and jump to
+      // where that curve meets the criterion; a soft clipper lands near it too.
+      const bool floor_only = metric(lo) < criterion / 5.0;
+      const double jump = xh - dsp::amplitude_ratio_to_db(hard_clip_overdrive(metric(*hi) / 100.0) /
+                                                          hard_clip_overdrive(criterion / 100.0));
+      const double x = std::clamp(floor_only ? jump : xl - yl * (xh - xl) / (yh - yl), xl + margin, xh - margin);
+      const Burst b = measure(dsp::db_to_amplitude_ratio(x));
+      if (above(b)) {
+        hi = b;
+        weight_hi = 1.0;
+        if (++same_side >= 2) weight_lo *= 0.5;
+        if (same_side < 0) same_side = 1;
+      } else {
+        lo = b;
+        weight_lo = 1.0;
+        if (--same_side <= -2) weight_hi *= 0.5;
+        if (same_side > 0) same_side = -1;
+      }
+      if (std::abs(std::log(metric(b) / criterion)) < 0.002) break;  // within 0.2 % of the criterion
+    }
+    const double yl = std::log(metric(lo) / criterion), yh = std::log(metric(*hi) / criterion);
+    const double u = yh > yl ? std::clamp(-yl / (yh - yl), 0.0, 1.0) : 0.5;
+    const double vout = dsp::db_to_amplitude_ratio(db(lo.vout) + u * (db(hi->vout) - db(lo.vout)));
+    const Burst& nearest = std::abs(yl) < std::abs(yh) ? lo : *hi;
+    for (const auto& ch : plan_.channels) {
+      add(ch, "power_w", vout * vout / load, "W", p.coordinates, f);
+      add(ch, "clip_vrms", vout, "V", p.coordinates, f);
+      add(ch, "thdn_pct", nearest.thdn_pct, "%", p.coordinates, f);
+      add(ch, "thd_pct", nearest.thd_pct, "%", p.coordinates, f);
+    }
+    std::sort(visited.begin(), visited.end(), [](const Burst& a, const Burst& b) { return a.vin < b.vin; });
+    store::CurveRecord curve{"", "thdn_vs_power_pct", "W", "%", {}, {}, p.coordinates};
+    for (const auto& b : visited) {
+      curve.x.push_back(b.vout * b.vout / load);
+      curve.y.push_back(b.thdn_pct);
+    }
+    for (const auto& ch : plan_.channels) {
+      curve.channel = ch;
+      record_->curves.push_back(curve);
+    }
+  }
+
+  // Output impedance by load switching: Z = R_L·(U_open − U_L)/U_L, damping factor R_L/Z.
+  void output_impedance(const Point& p) {
+    const double nominal = *p.load_ohm;
+    const double open = step_->open_load_ohm.value_or(std::numeric_limits<double>::infinity());
+    const double vin = vrms_of(*p.level, nominal);
+    const std::vector<double> drive(plan_.channels.size(), vin);
+    const auto loaded = capture_tones(*p.frequency_hz, drive, nominal);
+    const auto unloaded = capture_tones(*p.frequency_hz, drive, open);
+    for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
+      const double u_load = loaded[c].vrms_out, u_open = unloaded[c].vrms_out;
+      // With a finite 'open' load R_o, solve both dividers: Z = (U_o − U_L)/(U_L/R_L − U_o/R_o).
+      const double z = std::isinf(open) ? nominal * (u_open - u_load) / u_load
+                                        : (u_open - u_load) / (u_load / nominal - u_open / open);
+      add(plan_.channels[c], "output_impedance_ohm", z, "ohm", p.coordinates, p.frequency_hz);
+      add(plan_.channels[c], "damping_factor", nominal / z, "", p.coordinates, p.frequency_hz);
+    }
+    select_load(nominal);
+  }
+
   void prompt() {
     const std::string answer = io_.ask(step_->message, step_->default_answer);
     record_->message = "answer: " + answer;
@@ -497,6 +670,15 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
         }
       }
     }
+    if (s.kind == StepKind::max_power) {
+      if (s.burst.duty > station.safety.max_burst_duty)
+        error(s, "burst.duty", fmt("%g", s.burst.duty) + " exceeds the station's max_burst_duty of " +
+                                   fmt("%g", station.safety.max_burst_duty));
+      const double analysed_s = s.burst.on_s - std::min(s.settle_s, s.burst.on_s / 2.0);
+      if (analysed_s * fs < static_cast<double>(dsp::kMinimumAnalysisFrames))
+        error(s, "burst.on_s", fmt("%g s", s.burst.on_s) + " leaves too little to analyse after settling");
+    }
+    if (s.open_load_ohm) check_load(*s.open_load_ohm, "open_load_ohm");
     if (s.stimulus.to_hz && *s.stimulus.to_hz >= fs / 2.0)
       error(s, "stimulus.to_hz", fmt("%g Hz", *s.stimulus.to_hz) + " is at or above half the sample rate");
     else if (s.kind == StepKind::frequency_response && s.method == "sweep" && s.stimulus.to_hz) {

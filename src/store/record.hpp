@@ -36,6 +36,7 @@ struct CurveRecord {
   std::string y_unit;
   std::vector<double> x;
   std::vector<double> y;
+  nlohmann::json point = nlohmann::json::object();  // sweep coordinates (schema 2)
 };
 
 struct StepRecord {

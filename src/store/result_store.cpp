@@ -209,6 +209,11 @@ void ResultStore::migrate() {
     exec(db_, kSchemaV1);
     exec(db_, "PRAGMA user_version = 1");
   }
+  if (current < 2) {
+    // Version 2: a step sweeping loads or frequencies stores one curve per point.
+    exec(db_, "ALTER TABLE curves ADD COLUMN point_json TEXT NOT NULL DEFAULT '{}'");
+    exec(db_, "PRAGMA user_version = 2");
+  }
   t.commit();
 }
 
@@ -276,10 +281,11 @@ void ResultStore::finish_step(const StepRecord& step) {
     m.run();
   }
   Statement c(db_,
-              "INSERT INTO curves(step_id, channel, name, x_unit, y_unit, x, y) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+              "INSERT INTO curves(step_id, channel, name, x_unit, y_unit, x, y, point_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+              "?7, ?8)");
   for (const auto& curve : step.curves) {
     c.bind(1, step.id).bind(2, curve.channel).bind(3, curve.name).bind(4, curve.x_unit).bind(5, curve.y_unit)
-        .bind_blob(6, curve.x).bind_blob(7, curve.y);
+        .bind_blob(6, curve.x).bind_blob(7, curve.y).bind(8, curve.point.dump());
     c.run();
   }
   Statement s(db_, "UPDATE steps SET finished_at = ?1, verdict = ?2, message = ?3 WHERE id = ?4");
@@ -376,9 +382,12 @@ RunRecord ResultStore::load_run(const std::string& key) const {
       x.point = nlohmann::json::parse(m.text(7), nullptr, false);
       s.measurements.push_back(std::move(x));
     }
-    Statement c(db_, "SELECT channel, name, x_unit, y_unit, x, y FROM curves WHERE step_id = ?1 ORDER BY id");
+    Statement c(db_, "SELECT channel, name, x_unit, y_unit, x, y, point_json FROM curves WHERE step_id = ?1 ORDER BY id");
     c.bind(1, s.id);
-    while (c.step()) s.curves.push_back({c.text(0), c.text(1), c.text(2), c.text(3), c.blob(4), c.blob(5)});
+    while (c.step()) {
+      s.curves.push_back({c.text(0), c.text(1), c.text(2), c.text(3), c.blob(4), c.blob(5),
+                          nlohmann::json::parse(c.text(6), nullptr, false)});
+    }
   }
   return run;
 }

@@ -34,7 +34,7 @@ class ResultStore {
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   const std::string& path() const { return path_; }
   // Runs found RUNNING from a dead process and marked ABORTED while opening.
   int recovered_runs() const { return recovered_runs_; }
