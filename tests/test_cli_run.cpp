@@ -74,11 +74,12 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   EXPECT_EQ(summary["verdict"], "PASS");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), "1");
   EXPECT_EQ(scalar(db, "SELECT verdict || serial FROM runs"), "PASSGOOD-1");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "8");
-  // 2 channels × (4 level + 9 thdn + 9 points × 9 thdn + 3 response + 2 imd + 2 noise + 1 crosstalk)
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "204");
-  // 2 channels × (THD+N vs level; response, phase, THD vs frequency)
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "8");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "10");
+  // 2 channels × (4 level + 9 thdn + 9 points × 9 thdn + 3 response + 2 imd + 2 noise
+  // + 1 crosstalk + 2 loads × 4 max power + 2 output impedance)
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "224");
+  // 2 channels × (THD+N vs level; response, phase, THD vs frequency; THD+N vs power × 2 loads)
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "12");
   for (const auto& row : query(db, "SELECT value FROM measurements m JOIN steps s ON s.id = m.step_id "
                                    "WHERE s.step_id = 'gain_1k' AND m.name = 'gain_db'")) {
     EXPECT_NEAR(std::stod(row[0]), sim_bench_gain_db(), 0.01);
@@ -97,10 +98,10 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
 
 TEST(CliRun, EachSimulatedFaultFailsOnTheRightStep) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"SIM-LOW-GAIN", "gain_1k"},
+      {"SIM-LOW-GAIN", "gain_1k,max_power"},
       {"SIM-HUM", "thdn_1w,thdn_vs_level,response,snr_a"},
-      {"SIM-EARLY-CLIP", "thdn_vs_level"},
-      {"SIM-DEAD-R", "gain_1k,thdn_1w,thdn_vs_level,response,imd_smpte,crosstalk"},
+      {"SIM-EARLY-CLIP", "thdn_vs_level,max_power"},
+      {"SIM-DEAD-R", "gain_1k,thdn_1w,thdn_vs_level,response,imd_smpte,crosstalk,max_power,output_impedance"},
   };
   for (const auto& [serial, failing] : cases) {
     TempDir dir;
@@ -192,13 +193,13 @@ TEST(CliRun, ResultsShowAndExport) {
   EXPECT_NE(show.out.find("[25.5"), std::string::npos);
   auto csv = run_ampbench({"results", "export", "--format", "csv", "--db", db});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 205);  // header + 204 measurements
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 225);  // header + 224 measurements
   EXPECT_NE(csv.out.find("\"SN,1\""), std::string::npos);
   EXPECT_NE(csv.out.find("stimulus.level=-40 dBV"), std::string::npos);
   auto json = run_ampbench({"results", "export", "--format", "json", "--db", db});
   ASSERT_EQ(json.exit_code, 0);
   const auto j = nlohmann::json::parse(json.out);
-  EXPECT_EQ(j[0]["steps"].size(), 8u);
+  EXPECT_EQ(j[0]["steps"].size(), 10u);
   EXPECT_EQ(run_ampbench({"results", "show", "99", "--db", db}).exit_code, 65);
   EXPECT_EQ(run_ampbench({"results", "list", "--db", dir / "none.db"}).exit_code, 74);
 }
@@ -277,7 +278,7 @@ TEST(CliRun, TwoWritersShareOneDatabase) {
   EXPECT_EQ(wait_exit(a), 0) << ampbench::testing::slurp(dir / "a.log");
   EXPECT_EQ(wait_exit(b), 0) << ampbench::testing::slurp(dir / "b.log");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'"), "4");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "816");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "896");
 }
 
 TEST(CliRun, PromptUsesTheDefaultWithoutATerminal) {
@@ -408,9 +409,9 @@ TEST(CliRun, LabCharacterisationRecordsItsCurves) {
   const auto db = dir / "r.db";
   auto r = run_ampbench({"run", kSource + "/sequences/lab-characterisation.toml", "--station", kStation, "--db", db, "--quiet", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "10");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "13");
   EXPECT_EQ(scalar(db, "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM curves ORDER BY id)"),
-            "thdn_vs_level_pct,response_db,phase_deg,thd_vs_freq_pct");
+            "thdn_vs_level_pct,response_db,phase_deg,thd_vs_freq_pct,thdn_vs_power_pct");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"), "121");
   // The 4-ohm sweep reaches the current limit: its last THD+N is far above the 8-ohm one.
   const auto last_thdn = [&](const std::string& step) {

@@ -6,7 +6,11 @@
 #include <fstream>
 #include <regex>
 
+#include "audio/sim_port.hpp"
 #include "common/error.hpp"
+#include "run_binary.hpp"
+#include "sequence/plan.hpp"
+#include "sequence/runner.hpp"
 #include "sequence/station.hpp"
 #include "sequence/units.hpp"
 
@@ -131,4 +135,191 @@ TEST(Station, BadFilesNameFileLineAndField) {
       }
     }
   }
+}
+
+// ---- The runner on the simulated station: power amplifiers ------------------------
+
+namespace {
+
+class SilentIo : public OperatorIo {
+ public:
+  std::string ask(const std::string&, const std::string& fallback) override { return fallback; }
+};
+
+struct RunResult {
+  store::RunRecord record;
+  std::vector<audio::BurstRecord> bursts;
+  std::uint64_t transfers = 0;
+};
+
+RunResult run_text(const std::string& sequence_text, Station station, const std::string& serial = "GOOD") {
+  ampbench::testing::TempDir dir;
+  const auto path = dir / "s.toml";
+  std::ofstream(path) << sequence_text;
+  std::vector<std::string> errors;
+  auto plan = load_sequence(path, {}, errors);
+  EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors[0]);
+  if (!plan) return {};
+  const auto problems = check_plan(*plan, station);
+  EXPECT_TRUE(problems.empty()) << (problems.empty() ? "" : problems[0]);
+  SilentIo io;
+  RunObserver observer;
+  Bench bench = open_bench(station, serial, io);
+  RunResult r;
+  r.record = run_sequence(*plan, station, bench, {serial, "test", nullptr}, io, observer);
+  r.bursts = bench.port->bursts();
+  r.transfers = bench.port->transfer_count();
+  return r;
+}
+
+Station sim_bench() { return load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml"); }
+
+const store::MeasurementRecord& find(const store::RunRecord& run, const std::string& name, const std::string& channel,
+                                     double load_ohm) {
+  for (const auto& s : run.steps)
+    for (const auto& m : s.measurements)
+      if (m.name == name && m.channel == channel && m.point.value("load_ohm", 0.0) == load_ohm) return m;
+  throw std::runtime_error("no measurement " + name);
+}
+
+// Truth from the model alone: the output is a sine of amplitude A clipped at ±Vc, with
+// Vc = min(rail·R/(R+Z+Rs), I·R). THD+N (re total, harmonics within 20 kHz of a 1 kHz
+// tone) by a 20000-point DFT of one period; A found by bisection; P = (b1/√2)²/R.
+double power_at_thdn_truth(double load, double thdn_pct) {
+  const sim::PowerAmpModel pa = *sim_bench().sim->power_amp;
+  const double vc = std::min(pa.rail_v * load / (load + pa.output_impedance_ohm + pa.rail_source_ohm),
+                             pa.current_limit_a * load);
+  const auto harmonics = [&](double amplitude) {
+    const int n = 20000;
+    std::vector<double> b(21, 0.0);
+    for (int i = 0; i < n; ++i) {
+      const double th = 2.0 * M_PI * i / n;
+      const double y = std::clamp(amplitude * std::sin(th), -vc, vc);
+      for (int k = 1; k <= 20; ++k) b[static_cast<std::size_t>(k)] += 2.0 / n * y * std::sin(k * th);
+    }
+    return b;
+  };
+  const auto thdn = [&](double amplitude) {
+    const auto b = harmonics(amplitude);
+    double total = 0.0, rest = 0.0;
+    for (int k = 1; k <= 20; ++k) total += b[static_cast<std::size_t>(k)] * b[static_cast<std::size_t>(k)];
+    rest = total - b[1] * b[1];
+    return 100.0 * std::sqrt(rest / total);
+  };
+  double lo = vc, hi = 3.0 * vc;
+  for (int i = 0; i < 60; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (thdn(mid) < thdn_pct ? lo : hi) = mid;
+  }
+  const double b1 = harmonics(lo)[1];
+  return b1 * b1 / 2.0 / load;
+}
+
+const char* kMaxPower = R"([sequence]
+name = "max power"
+channels = ["L", "R"]
+[[step]]
+id = "max_power"
+kind = "max_power"
+load_ohm = [8, 4]
+settle_s = 0.05
+stimulus = { frequency_hz = 1000 }
+criterion = { thdn_pct = 1.0 }
+burst = { on_s = 0.2 }
+)";
+
+}  // namespace
+
+TEST(MaxPower, MatchesTheClippedSineTruthAt8And4Ohm) {
+  const auto r = run_text(kMaxPower, sim_bench());
+  ASSERT_EQ(r.record.verdict, store::Verdict::pass) << r.record.steps[0].message;
+  for (double load : {8.0, 4.0}) {
+    const double truth = power_at_thdn_truth(load, 1.0);
+    const double measured = find(r.record, "power_w", "L", load).value;
+    EXPECT_NEAR(measured / truth, 1.0, 0.01) << load << " ohm: truth " << truth << " W";
+    // Within ±0.05 dB of the criterion level.
+    EXPECT_LE(std::abs(10.0 * std::log10(measured / truth)), 0.05);
+  }
+  // 4 ohm: the 9 A current limit, not the sagging rail, sets the swing (36 V < 41.9 V).
+  EXPECT_LT(find(r.record, "power_w", "L", 4.0).value, 2.0 * find(r.record, "power_w", "L", 8.0).value * 0.75);
+}
+
+TEST(MaxPower, ConvergesInTenBurstsPerLoad) {
+  const auto r = run_text(kMaxPower, sim_bench());
+  const auto& curves = r.record.steps.at(0).curves;
+  ASSERT_EQ(curves.size(), 4u);  // THD+N versus power, per load and channel
+  for (const auto& c : curves) EXPECT_LE(c.x.size(), 10u) << c.point.dump();
+  EXPECT_EQ(r.bursts.size(), curves[0].x.size() + curves[2].x.size());
+  EXPECT_EQ(r.transfers, r.bursts.size());
+}
+
+TEST(MaxPower, BurstDutyNeverExceedsTheLimit) {
+  for (const char* duty : {"", ", duty = 0.1"}) {
+    std::string text = kMaxPower;
+    text.replace(text.find("burst = { on_s = 0.2 }"), 22, std::string("burst = { on_s = 0.2") + duty + " }");
+    const auto r = run_text(text, sim_bench());
+    const double limit = std::string(duty).empty() ? 0.25 : 0.1;
+    ASSERT_GE(r.bursts.size(), 2u);
+    for (std::size_t i = 0; i + 1 < r.bursts.size(); ++i) {
+      const double period = r.bursts[i + 1].start_s - r.bursts[i].start_s;
+      EXPECT_LE(r.bursts[i].duration_s / period, limit + 1e-9) << "burst " << i;
+    }
+  }
+}
+
+TEST(MaxPower, InputClippingStopsTheSearchAtTheFirstClippedBurst) {
+  Station station = sim_bench();
+  station.attenuator_gain_db = -6.0;
+  const auto r = run_text(kMaxPower, station);
+  ASSERT_EQ(r.record.steps.size(), 1u);
+  EXPECT_EQ(r.record.steps[0].verdict, store::Verdict::error);
+  EXPECT_NE(r.record.steps[0].message.find("max_input_dbfs"), std::string::npos) << r.record.steps[0].message;
+  EXPECT_EQ(r.bursts.size(), 2u);  // -20 dBV fine, -10 dBV clips the input: nothing after it
+}
+
+TEST(MaxPower, CeilingStopsTheSearchAtALowerBound) {
+  std::string text = kMaxPower;
+  text += "max_power_w = 50\nlimits.power_w = { min = 40 }\n";
+  const auto r = run_text(text, sim_bench());
+  EXPECT_EQ(r.record.steps[0].verdict, store::Verdict::pass);
+  EXPECT_NE(r.record.steps[0].message.find("up to max_power_w (50 W)"), std::string::npos) << r.record.steps[0].message;
+  EXPECT_NE(r.record.steps[0].message.find("lower bound"), std::string::npos);
+  for (double load : {8.0, 4.0}) {
+    EXPECT_NEAR(find(r.record, "power_w", "L", load).value, 50.0, 1.0);  // never driven past the ceiling
+    for (const auto& c : r.record.steps[0].curves)
+      for (double w : c.x) EXPECT_LE(w, 50.5);
+  }
+}
+
+TEST(MaxPower, EarlyClipFaultMeasuresLowPower) {
+  std::string text = kMaxPower;
+  text += "limits.power_w = { min = 90 }\n";
+  const auto r = run_text(text, sim_bench(), "SIM-EARLY-CLIP");
+  EXPECT_EQ(r.record.verdict, store::Verdict::fail);
+  EXPECT_LT(find(r.record, "power_w", "L", 8.0).value, 25.0);
+}
+
+TEST(OutputImpedance, MatchesTheModelWithinTwoPercent) {
+  const auto r = run_text(R"([sequence]
+name = "z"
+channels = ["L", "R"]
+[[step]]
+id = "zout"
+kind = "output_impedance"
+load_ohm = 8
+stimulus = { level = "-20 dBV" }
+sweep = { parameter = "stimulus.frequency_hz", values = [50, 1000, 10000] }
+)", sim_bench());
+  ASSERT_EQ(r.record.verdict, store::Verdict::pass);
+  int found = 0;
+  for (const auto& m : r.record.steps[0].measurements) {
+    if (m.name == "output_impedance_ohm") {
+      EXPECT_NEAR(m.value, 0.05, 0.05 * 0.02) << m.point.dump();
+      ++found;
+    }
+    if (m.name == "damping_factor") {
+      EXPECT_NEAR(m.value, 160.0, 160.0 * 0.02);
+    }
+  }
+  EXPECT_EQ(found, 6);
 }

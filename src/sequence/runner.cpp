@@ -48,7 +48,7 @@ class ManualLoadSwitch : public LoadSwitch {
 };
 
 std::string fmt(const char* f, double v) {
-  char b[64];
+  char b[160];
   std::snprintf(b, sizeof b, f, v);
   return b;
 }
@@ -454,15 +454,18 @@ class StepRunner {
     }
   }
 
-  struct Burst {
-    double vin = 0.0;
+  struct ChannelBurst {
     double vout = 0.0;
     double thdn_pct = 0.0;
     double thd_pct = 0.0;
   };
+  struct Burst {
+    double vin = 0.0;
+    std::vector<ChannelBurst> channels;
+  };
 
   // One duty-limited burst of a sine on every channel; the analysis covers the burst after
-  // its settle time (at most half the burst). Returns the worst channel (highest distortion).
+  // its settle time (at most half the burst).
   Burst burst(double frequency_hz, double vin, double load_ohm) {
     check_abort();
     select_load(load_ohm);
@@ -477,26 +480,32 @@ class StepRunner {
     dsp::ToneAnalysisOptions options;
     options.fundamental_hz = frequency_hz;
     options.band = step_->band;
-    Burst worst;
+    Burst b{vin, {}};
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
       const auto a = dsp::analyze_tone(std::span(capture.audio.channels[c]).subspan(settle, total - settle), fs(), options);
-      const Burst b{vin, volts_at_dut_output(a.level_dbfs), a.thdn_pct(), a.thd_pct()};
-      if (c == 0 || b.thdn_pct > worst.thdn_pct) worst = b;
+      b.channels.push_back({volts_at_dut_output(a.level_dbfs), a.thdn_pct(), a.thd_pct()});
     }
-    return worst;
+    return b;
   }
 
-  // Maximum output power: the input level at which THD+N (or THD) reaches the criterion.
-  // Bracket it with +10 dB bursts, never beyond max_output_vrms or max_power_w, then close
-  // in (a jump along the hard-clipping curve while the low end is only noise, then regula
-  // falsi, Illinois, on ln(distortion) against level in dB) until the bracket is 0.1 dB
-  // wide; the figures are interpolated to the criterion inside it.
+  // Maximum output power, all channels driven: the input level at which the worse
+  // channel's THD+N (or THD) reaches the criterion. Bracket it with +10 dB bursts, never
+  // beyond max_output_vrms or max_power_w, then close in (a jump along the hard-clipping
+  // curve while the low end is only noise, then regula falsi, Illinois, on ln(distortion)
+  // against level in dB) until the bracket is 0.1 dB wide; each channel's figures are
+  // interpolated to the criterion inside it.
   void max_power(const Point& p) {
     const double load = *p.load_ohm, f = *p.frequency_hz;
     const double criterion = step_->criterion.pct;
-    const auto metric = [&](const Burst& b) { return step_->criterion.thd_only ? b.thd_pct : b.thdn_pct; };
+    const auto metric_of = [&](const ChannelBurst& c) { return step_->criterion.thd_only ? c.thd_pct : c.thdn_pct; };
+    const auto metric = [&](const Burst& b) {
+      double worst = 0.0;
+      for (const auto& c : b.channels) worst = std::max(worst, metric_of(c));
+      return worst;
+    };
     const auto above = [&](const Burst& b) { return metric(b) >= criterion; };
     const auto db = [](double v) { return 20.0 * std::log10(v); };
+    const std::string name = step_->criterion.thd_only ? "THD" : "THD+N";
     std::vector<Burst> visited;
     const auto measure = [&](double vin) {
       visited.push_back(burst(f, vin, load));
@@ -504,42 +513,79 @@ class StepRunner {
       return visited.back();
     };
     const double max_in = station_.safety.max_output_vrms;
-    Burst lo = measure(std::min(p.level ? vrms_of(*p.level, load) : dsp::dbv_to_vrms(-20.0), max_in));
-    std::optional<Burst> hi;
-    while (above(lo)) {  // started too high: step down
-      hi = lo;
-      if (visited.size() >= 6) throw MeasurementError("distortion above the criterion even 50 dB down: not a clipping amplifier?");
-      lo = measure(lo.vin / dsp::db_to_amplitude_ratio(10.0));
-    }
     std::string why_stopped;
-    while (!hi) {
-      const double gain = lo.vout / lo.vin;
-      double next = lo.vin * dsp::db_to_amplitude_ratio(10.0);
+    // The next level up (+10 dB), held below max_output_vrms and max_power_w.
+    const auto level_above = [&](const Burst& b) {
+      double gain = 0.0;
+      for (const auto& c : b.channels) gain = std::max(gain, c.vout / b.vin);
+      double next = b.vin * dsp::db_to_amplitude_ratio(10.0);
       why_stopped = "the station's max_output_vrms";
       if (next > max_in) next = max_in;
       if (step_->max_power_w && next * gain > std::sqrt(*step_->max_power_w * load)) {
         next = std::sqrt(*step_->max_power_w * load) / gain;
         why_stopped = fmt("max_power_w (%g W)", *step_->max_power_w);
       }
-      if (next <= lo.vin * 1.0001) {
-        throw MeasurementError(std::string(step_->criterion.thd_only ? "THD" : "THD+N") + " stayed below " +
-                               fmt("%g %%", criterion) + " up to " + why_stopped + ": " +
-                               fmt("%.4g %% at ", metric(lo)) + fmt("%.4g W", lo.vout * lo.vout / load));
+      return next;
+    };
+    // Climb until a clean burst is followed by one at the criterion. Distortion that falls
+    // as the level rises (noise, hum) is passed through; distortion that rises with no
+    // clean burst yet means clipping from the start: then search below.
+    std::optional<Burst> lo, hi, previous;
+    Burst current = measure(std::min(p.level ? vrms_of(*p.level, load) : dsp::dbv_to_vrms(-20.0), max_in));
+    bool below_start = false;
+    for (;;) {
+      if (!above(current)) {
+        lo = current;
+      } else if (lo) {
+        hi = current;
+        break;
+      } else if (previous && metric(current) >= metric(*previous)) {
+        below_start = true;
+        break;
       }
-      const Burst b = measure(next);
-      if (above(b)) hi = b;
-      else lo = b;
+      const double next = level_above(current);
+      if (next <= current.vin * 1.0001) {
+        if (lo) {
+          // Below the criterion as far as it may be driven: what the amplifier delivered
+          // there is a lower bound, and limits judge it as such.
+          record_->message = name + " stayed below " + fmt("%g %%", criterion) + " up to " + why_stopped +
+                             fmt(" (%.4g %%): power_w is a lower bound", metric(*lo));
+          report_power(p, visited, *lo, *lo, 0.0, load);
+          return;
+        }
+        below_start = true;
+        break;
+      }
+      previous = current;
+      current = measure(next);
+    }
+    if (below_start) {
+      Burst lowest = *std::min_element(visited.begin(), visited.end(), [](const Burst& a, const Burst& b) { return a.vin < b.vin; });
+      hi = lowest;
+      while (above(lowest)) {
+        if (visited.size() >= 8) {
+          // Distorted at every level tried (a dead or broken channel): what it gives at
+          // the lowest is an upper bound, and limits judge it as such.
+          record_->message = name + fmt(" above %g %% at every level down to ", criterion) +
+                             fmt("%.3g Vrms in: power_w is an upper bound", lowest.vin);
+          report_power(p, visited, lowest, lowest, 0.0, load);
+          return;
+        }
+        hi = lowest;
+        lowest = measure(lowest.vin / dsp::db_to_amplitude_ratio(10.0));
+      }
+      lo = lowest;
     }
     int same_side = 0;  // Illinois: halve the stale end's weight after two moves on one side
     double weight_lo = 1.0, weight_hi = 1.0;
-    while (db(hi->vin / lo.vin) > 0.1 && visited.size() < 24) {
-      const double xl = db(lo.vin), xh = db(hi->vin);
-      const double yl = std::log(metric(lo) / criterion) * weight_lo, yh = std::log(metric(*hi) / criterion) * weight_hi;
+    while (db(hi->vin / lo->vin) > 0.1 && visited.size() < 24) {
+      const double xl = db(lo->vin), xh = db(hi->vin);
+      const double yl = std::log(metric(*lo) / criterion) * weight_lo, yh = std::log(metric(*hi) / criterion) * weight_hi;
       const double margin = std::min(0.02, (xh - xl) / 4.0);
       // While the low end shows only the noise floor, a secant through it lands far off.
       // Instead, read the high end's overdrive off the hard-clipping curve and jump to
       // where that curve meets the criterion; a soft clipper lands near it too.
-      const bool floor_only = metric(lo) < criterion / 5.0;
+      const bool floor_only = metric(*lo) < criterion / 5.0;
       const double jump = xh - dsp::amplitude_ratio_to_db(hard_clip_overdrive(metric(*hi) / 100.0) /
                                                           hard_clip_overdrive(criterion / 100.0));
       const double x = std::clamp(floor_only ? jump : xl - yl * (xh - xl) / (yh - yl), xl + margin, xh - margin);
@@ -557,25 +603,35 @@ class StepRunner {
       }
       if (std::abs(std::log(metric(b) / criterion)) < 0.002) break;  // within 0.2 % of the criterion
     }
-    const double yl = std::log(metric(lo) / criterion), yh = std::log(metric(*hi) / criterion);
-    const double u = yh > yl ? std::clamp(-yl / (yh - yl), 0.0, 1.0) : 0.5;
-    const double vout = dsp::db_to_amplitude_ratio(db(lo.vout) + u * (db(hi->vout) - db(lo.vout)));
-    const Burst& nearest = std::abs(yl) < std::abs(yh) ? lo : *hi;
-    for (const auto& ch : plan_.channels) {
+    const double yl = std::log(metric(*lo) / criterion), yh = std::log(metric(*hi) / criterion);
+    report_power(p, visited, *lo, *hi, yh > yl ? std::clamp(-yl / (yh - yl), 0.0, 1.0) : 0.5, load);
+  }
+
+  // Each channel's figures at fraction u (in dB) of the way from burst a to burst b.
+  void report_power(const Point& p, std::vector<Burst> visited, const Burst& a, const Burst& b, double u, double load) {
+    const double f = *p.frequency_hz;
+    for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
+      const auto& ca = a.channels[c];
+      const auto& cb = b.channels[c];
+      const double va = dsp::amplitude_ratio_to_db(ca.vout), vb = dsp::amplitude_ratio_to_db(cb.vout);
+      const double vout = dsp::db_to_amplitude_ratio(va + u * (vb - va));
+      const auto& ch = plan_.channels[c];
       add(ch, "power_w", vout * vout / load, "W", p.coordinates, f);
       add(ch, "clip_vrms", vout, "V", p.coordinates, f);
-      add(ch, "thdn_pct", nearest.thdn_pct, "%", p.coordinates, f);
-      add(ch, "thd_pct", nearest.thd_pct, "%", p.coordinates, f);
+      add(ch, "thdn_pct", std::exp(std::log(ca.thdn_pct) + u * (std::log(cb.thdn_pct) - std::log(ca.thdn_pct))), "%",
+          p.coordinates, f);
+      add(ch, "thd_pct", std::exp(std::log(std::max(ca.thd_pct, 1e-12)) +
+                                  u * (std::log(std::max(cb.thd_pct, 1e-12)) - std::log(std::max(ca.thd_pct, 1e-12)))),
+          "%", p.coordinates, f);
     }
-    std::sort(visited.begin(), visited.end(), [](const Burst& a, const Burst& b) { return a.vin < b.vin; });
-    store::CurveRecord curve{"", "thdn_vs_power_pct", "W", "%", {}, {}, p.coordinates};
-    for (const auto& b : visited) {
-      curve.x.push_back(b.vout * b.vout / load);
-      curve.y.push_back(b.thdn_pct);
-    }
-    for (const auto& ch : plan_.channels) {
-      curve.channel = ch;
-      record_->curves.push_back(curve);
+    std::sort(visited.begin(), visited.end(), [](const Burst& x, const Burst& y) { return x.vin < y.vin; });
+    for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
+      store::CurveRecord curve{plan_.channels[c], "thdn_vs_power_pct", "W", "%", {}, {}, p.coordinates};
+      for (const auto& v : visited) {
+        curve.x.push_back(v.channels[c].vout * v.channels[c].vout / load);
+        curve.y.push_back(v.channels[c].thdn_pct);
+      }
+      record_->curves.push_back(std::move(curve));
     }
   }
 
