@@ -6,6 +6,7 @@ packages=(
   libsndfile1-dev libfftw3-dev libcli11-dev libsqlite3-dev libgtest-dev libgmock-dev
   nlohmann-json3-dev libtomlplusplus-dev libbenchmark-dev sqlite3
   python3-numpy python3-scipy
+  libxml2-utils chromium
 )
 sudo_if_needed=()
 [ "$(id -u)" = 0 ] || sudo_if_needed=(sudo)

@@ -18,6 +18,7 @@ Subcommand add_generate_command(CLI::App& parent);
 Subcommand add_run_command(CLI::App& parent);
 Subcommand add_validate_command(CLI::App& parent);
 Subcommand add_results_command(CLI::App& parent);
+Subcommand add_report_command(CLI::App& parent);
 
 // The station file when --station is not given: ./instruments/sim-bench.toml, or the one
 // in the source tree this binary was built from.

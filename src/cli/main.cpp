@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
       cli::add_run_command(app),
       cli::add_validate_command(app),
       cli::add_results_command(app),
+      cli::add_report_command(app),
   };
   try {
     app.parse(argc, argv);

@@ -13,6 +13,9 @@
 #include "cli/command.hpp"
 #include "common/error.hpp"
 #include "report/export.hpp"
+#include "report/files.hpp"
+#include "report/html.hpp"
+#include "report/junit.hpp"
 #include "sequence/runner.hpp"
 #include "store/result_store.hpp"
 
@@ -31,6 +34,8 @@ struct RunOptionsCli {
   std::string operator_name;
   bool json = false;
   bool quiet = false;
+  std::string report_dir;
+  std::string junit;
 };
 
 class TerminalIo : public sequence::OperatorIo {
@@ -156,6 +161,8 @@ int run_run(const RunOptionsCli& o) {
   const char* user = std::getenv("USER");
   const std::string operator_name = !o.operator_name.empty() ? o.operator_name : (user ? user : "");
 
+  if (!o.report_dir.empty()) std::filesystem::create_directories(o.report_dir);
+  std::vector<store::RunRecord> runs;
   store::Verdict worst = store::Verdict::pass;
   nlohmann::json summary = {{"runs", nlohmann::json::array()}};
   const std::vector<std::string> serials = o.serials.empty() ? std::vector<std::string>{"unnamed"} : o.serials;
@@ -170,8 +177,16 @@ int run_run(const RunOptionsCli& o) {
     // How long the stimuli would take on real hardware, against the time this run took.
     unit["stimulus_s"] = static_cast<double>(bench.port->frames_played()) / bench.port->sample_rate_hz();
     unit["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!o.report_dir.empty()) {
+      const auto path = report::unique_report_path(o.report_dir, run, ".html");
+      report::write_text_file(path, report::render_html(run));
+      unit["report"] = path.string();
+      if (!o.quiet) std::fprintf(stderr, "%s: report %s\n", serial.c_str(), path.string().c_str());
+    }
     summary["runs"].push_back(unit);
+    runs.push_back(run);
   }
+  if (!o.junit.empty()) report::write_text_file(o.junit, report::render_junit(runs));
   summary["verdict"] = store::verdict_name(worst);
   summary["database"] = o.db;
   if (o.json) std::cout << summary.dump(2) << "\n";
@@ -198,6 +213,8 @@ Subcommand add_run_command(CLI::App& parent) {
   app->add_option("--operator", o->operator_name, "Operator name (default $USER)");
   app->add_flag("--json", o->json, "Print the run summary as JSON");
   app->add_flag("--quiet", o->quiet, "No progress output");
+  app->add_option("--report-dir", o->report_dir, "Write an HTML report per unit into this directory");
+  app->add_option("--junit", o->junit, "Write JUnit XML for all units to this file");
   return {app, [o] { return run_run(*o); }};
 }
 

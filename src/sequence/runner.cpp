@@ -89,6 +89,7 @@ std::vector<Point> expand_points(const StepPlan& step) {
 struct ChannelTone {
   dsp::ToneAnalysis analysis;
   double vrms_out = 0.0;  // at the DUT output
+  store::CurveRecord spectrum;  // when asked for
 };
 
 // A frequency response per channel, however it was measured.
@@ -143,7 +144,7 @@ class StepRunner {
       const Point& p = points[i];
       switch (step.kind) {
         case StepKind::level:
-        case StepKind::thdn: tone_point(p); break;
+        case StepKind::thdn: tone_point(p, step.kind == StepKind::thdn && i + 1 == points.size()); break;
         case StepKind::frequency_response: frequency_response(p); break;
         case StepKind::noise: noise(p); break;
         case StepKind::imd: imd(p); break;
@@ -218,7 +219,7 @@ class StepRunner {
 
   // Sine of vrms_in[c] on each DUT channel (0 = silent); each output analysed.
   std::vector<ChannelTone> capture_tones(double frequency_hz, const std::vector<double>& vrms_in,
-                                         std::optional<double> load) {
+                                         std::optional<double> load, bool with_spectrum = false) {
     std::vector<std::vector<double>> signals(vrms_in.size());
     for (std::size_t c = 0; c < vrms_in.size(); ++c)
       if (vrms_in[c] > 0.0) signals[c] = steady({{frequency_hz, peak_fs_of_vrms(vrms_in[c]), 0.0}});
@@ -234,9 +235,33 @@ class StepRunner {
       ChannelTone t;
       t.analysis = dsp::analyze_tone(analysed(capture, c), fs(), options);
       t.vrms_out = volts_at_dut_output(t.analysis.level_dbfs);
+      if (with_spectrum) t.spectrum = spectrum_curve(analysed(capture, c), frequency_hz);
       out.push_back(t);
     }
     return out;
+  }
+
+  // The analysed block's spectrum at the DUT output in dBV (each bin as a sine's level),
+  // reduced to a 1/48-octave maximum from 10 Hz to fs/2 so reports can draw it.
+  store::CurveRecord spectrum_curve(std::span<const double> block, double fundamental_hz) const {
+    const auto s = dsp::power_spectrum(block, fs());
+    store::CurveRecord curve{"", "spectrum_dbv", "Hz", "dBV", {}, {}, {{"fundamental_hz", fundamental_hz}}};
+    const double step = std::pow(2.0, 1.0 / 48.0);
+    std::size_t k = static_cast<std::size_t>(std::ceil(10.0 / s.bin_width_hz()));
+    for (double edge = 10.0 * step; k < s.bin_mean_square.size(); edge *= step) {
+      double peak = 0.0, at = 0.0;
+      for (; k < s.bin_mean_square.size() && s.bin_frequency_hz(k) < edge; ++k) {
+        if (s.bin_mean_square[k] > peak) {
+          peak = s.bin_mean_square[k];
+          at = s.bin_frequency_hz(k);
+        }
+      }
+      if (peak > 0.0) {
+        curve.x.push_back(at);
+        curve.y.push_back(dsp::vrms_to_dbv(volts_at_dut_output(dsp::mean_square_to_dbfs(peak))));
+      }
+    }
+    return curve;
   }
 
   double volts_at_dut_output(double level_dbfs) const {
@@ -271,12 +296,18 @@ class StepRunner {
         judged({channel, name, value, unit, std::nullopt, std::nullopt, Verdict::pass, point}, frequency_hz));
   }
 
-  void tone_point(const Point& p) {
+  // with_spectrum: keep the spectrum of this point (the last of a THD+N step) as a curve.
+  void tone_point(const Point& p, bool with_spectrum) {
     const double vin = vrms_of(*p.level, p.load_ohm);
-    const auto tones = capture_tones(*p.frequency_hz, std::vector<double>(plan_.channels.size(), vin), p.load_ohm);
+    auto tones = capture_tones(*p.frequency_hz, std::vector<double>(plan_.channels.size(), vin), p.load_ohm, with_spectrum);
     for (std::size_t c = 0; c < tones.size(); ++c) {
-      const auto& t = tones[c];
+      auto& t = tones[c];
       const auto& ch = plan_.channels[c];
+      if (with_spectrum) {
+        t.spectrum.channel = ch;
+        for (const auto& [key, value] : p.coordinates.items()) t.spectrum.point[key] = value;
+        record_->curves.push_back(std::move(t.spectrum));
+      }
       add(ch, "gain_db", dsp::amplitude_ratio_to_db(t.vrms_out / vin), "dB", p.coordinates, p.frequency_hz);
       add(ch, "level_dbv", dsp::vrms_to_dbv(t.vrms_out), "dBV", p.coordinates, p.frequency_hz);
       add(ch, "level_vrms", t.vrms_out, "V", p.coordinates, p.frequency_hz);

@@ -1,0 +1,220 @@
+#include "report/html.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "report/svg_plot.hpp"
+
+namespace ampbench::report {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string format_value(double v) {
+  if (!std::isfinite(v)) return "—";
+  char b[32];
+  const double a = std::abs(v);
+  if (a != 0.0 && (a < 1e-3 || a >= 1e6)) std::snprintf(b, sizeof b, "%.4g", v);
+  else if (a >= 100.0) std::snprintf(b, sizeof b, "%.2f", v);
+  else std::snprintf(b, sizeof b, "%.4f", v);
+  return b;
+}
+
+std::string limits_text(const store::MeasurementRecord& m) {
+  if (m.low && m.high) return format_value(*m.low) + " … " + format_value(*m.high);
+  if (m.low) return "≥ " + format_value(*m.low);
+  if (m.high) return "≤ " + format_value(*m.high);
+  return "";
+}
+
+std::string point_text(const nlohmann::json& point) {
+  std::string out;
+  if (!point.is_object()) return out;
+  for (const auto& [key, value] : point.items()) {
+    if (!out.empty()) out += ", ";
+    out += key + " " + (value.is_string() ? value.get<std::string>() : format_value(value.get<double>()));
+  }
+  return out;
+}
+
+std::string cell_class(store::Verdict v) { return std::string(" class=\"") + lower(store::verdict_name(v)) + "\""; }
+
+// One row per measurement; for a sweep, a pivot instead: a row per channel and point, a
+// column per measurement (limits in the header), failing cells marked.
+std::string measurement_table(const store::StepRecord& s) {
+  if (s.measurements.empty()) return "";
+  std::vector<std::string> names;
+  std::vector<std::pair<std::string, std::string>> rows;  // channel, point
+  for (const auto& m : s.measurements) {
+    if (std::find(names.begin(), names.end(), m.name) == names.end()) names.push_back(m.name);
+    const std::pair<std::string, std::string> row{m.channel, m.point.dump()};
+    if (std::find(rows.begin(), rows.end(), row) == rows.end()) rows.push_back(row);
+  }
+  std::ostringstream o;
+  const bool pivot = rows.size() > 2 && rows.size() < s.measurements.size();
+  if (!pivot) {
+    o << "<table class=\"measurements\"><thead><tr><th>Channel</th><th>Measurement</th><th>Value</th><th>Unit</th>"
+         "<th>Limits</th><th>Verdict</th><th>Point</th></tr></thead><tbody>\n";
+    for (const auto& m : s.measurements) {
+      const std::string mv(store::verdict_name(m.verdict));
+      o << "<tr" << cell_class(m.verdict) << " data-name=\"" << xml_escape(m.name) << "\"><td>" << xml_escape(m.channel)
+        << "</td><td>" << xml_escape(m.name) << "</td><td class=\"value\">" << format_value(m.value) << "</td><td>"
+        << xml_escape(m.unit) << "</td><td>" << limits_text(m) << "</td><td>" << mv << "</td><td>"
+        << xml_escape(point_text(m.point)) << "</td></tr>\n";
+    }
+    return o.str() + "</tbody></table>\n";
+  }
+  o << "<table class=\"measurements pivot\"><thead><tr><th>Channel</th><th>Point</th>";
+  for (const auto& name : names) {
+    const store::MeasurementRecord* first = nullptr;
+    for (const auto& m : s.measurements)
+      if (m.name == name) {
+        first = &m;
+        break;
+      }
+    o << "<th>" << xml_escape(name) << (first->unit.empty() ? "" : " (" + xml_escape(first->unit) + ")");
+    if (first->low || first->high) o << "<br/>" << limits_text(*first);
+    o << "</th>";
+  }
+  o << "</tr></thead><tbody>\n";
+  for (const auto& [channel, point] : rows) {
+    o << "<tr><td>" << xml_escape(channel) << "</td><td>" << xml_escape(point_text(nlohmann::json::parse(point))) << "</td>";
+    for (const auto& name : names) {
+      const store::MeasurementRecord* cell = nullptr;
+      for (const auto& m : s.measurements)
+        if (m.name == name && m.channel == channel && m.point.dump() == point) cell = &m;
+      if (!cell) {
+        o << "<td></td>";
+        continue;
+      }
+      o << "<td" << cell_class(cell->verdict) << " data-name=\"" << xml_escape(name) << "\"><span class=\"value\">"
+        << format_value(cell->value) << "</span></td>";
+    }
+    o << "</tr>\n";
+  }
+  return o.str() + "</tbody></table>\n";
+}
+
+struct CurveStyle {
+  std::string title, x_label, y_label;
+  bool log_x, log_y;
+};
+
+CurveStyle style_of(const store::CurveRecord& c) {
+  if (c.name == "response_db") return {"Frequency response", "Frequency (Hz)", "Gain (dB)", true, false};
+  if (c.name == "phase_deg") return {"Phase", "Frequency (Hz)", "Phase (°)", true, false};
+  if (c.name == "thd_vs_freq_pct") return {"THD versus frequency", "Frequency (Hz)", "THD (%)", true, true};
+  if (c.name == "thdn_vs_level_pct") return {"THD+N versus output level", "Output level (dBV)", "THD+N (%)", false, true};
+  if (c.name == "thdn_vs_power_pct") return {"THD+N versus output power", "Output power (W)", "THD+N (%)", true, true};
+  if (c.name == "spectrum_dbv") return {"Spectrum", "Frequency (Hz)", "Level (dBV)", true, false};
+  return {c.name, c.x_unit, c.y_unit, false, false};
+}
+
+// A deviation_db mask from the step's own limits, around the first channel's 1 kHz gain.
+std::optional<PlotBand> response_mask(const store::StepRecord& step) {
+  const auto& limits = step.params.contains("limits") ? step.params["limits"] : nlohmann::json();
+  if (!limits.is_object() || !limits.contains("deviation_db")) return std::nullopt;
+  const auto& d = limits["deviation_db"];
+  double reference = 0.0;
+  for (const auto& m : step.measurements)
+    if (m.name == "gain_db") {
+      reference = m.value;
+      break;
+    }
+  PlotBand band;
+  band.x_from = d.value("from_hz", 0.0);
+  band.x_to = d.value("to_hz", 1e9);
+  band.low = reference + d.value("min", -1e3);
+  band.high = reference + d.value("max", 1e3);
+  band.label = "limit mask";
+  return band;
+}
+
+std::string plots_of(const store::StepRecord& step) {
+  // One plot per curve name and sweep point, a series per channel.
+  std::map<std::string, std::vector<const store::CurveRecord*>> groups;
+  std::vector<std::string> order;
+  for (const auto& c : step.curves) {
+    const std::string key = c.name + " " + c.point.dump();
+    if (!groups.count(key)) order.push_back(key);
+    groups[key].push_back(&c);
+  }
+  std::string out;
+  for (const auto& key : order) {
+    const auto& curves = groups[key];
+    const auto style = style_of(*curves.front());
+    Plot plot{style.title, style.x_label, style.y_label, style.log_x, style.log_y, {}, std::nullopt, {}};
+    const std::string where = point_text(curves.front()->point);
+    if (!where.empty()) plot.title += " (" + where + ")";
+    for (const auto* c : curves) plot.series.push_back({c->channel, c->x, c->y});
+    if (curves.front()->name == "response_db") plot.band = response_mask(step);
+    if (curves.front()->name == "spectrum_dbv" && curves.front()->point.contains("fundamental_hz")) {
+      const double f0 = curves.front()->point["fundamental_hz"].get<double>();
+      for (int n = 2; n <= 10; ++n) plot.markers.push_back({f0 * n, "H" + std::to_string(n)});
+    }
+    out += render_svg(plot);
+  }
+  return out.empty() ? "" : "<div class=\"plots\">" + out + "</div>";
+}
+
+// Fills {{key}} slots of the template in one pass, so text from a run (a serial holding
+// "{{steps}}", say) is never expanded itself.
+std::string fill(const std::string& tmpl, const std::map<std::string, std::string>& values) {
+  std::string out;
+  std::size_t at = 0;
+  while (true) {
+    const std::size_t open = tmpl.find("{{", at);
+    if (open == std::string::npos) break;
+    const std::size_t close = tmpl.find("}}", open);
+    if (close == std::string::npos) break;
+    out.append(tmpl, at, open - at);
+    const auto it = values.find(tmpl.substr(open + 2, close - open - 2));
+    out += it != values.end() ? it->second : tmpl.substr(open, close + 2 - open);
+    at = close + 2;
+  }
+  return out + tmpl.substr(at);
+}
+
+}  // namespace
+
+std::string render_html(const store::RunRecord& run) {
+  const std::string verdict(store::verdict_name(run.verdict));
+  std::ostringstream meta, summary, steps;
+  const std::pair<const char*, std::string> rows[] = {
+      {"Sequence", run.sequence_name},    {"Station", run.station_name}, {"Operator", run.operator_name},
+      {"Started", run.started_at},        {"Finished", run.finished_at}, {"Software", "ampbench " + run.software_version},
+      {"Sequence SHA-256", run.sequence_sha256.substr(0, 16)},
+  };
+  for (const auto& [name, value] : rows) meta << "<tr><th>" << name << "</th><td>" << xml_escape(value) << "</td></tr>\n";
+  for (const auto& s : run.steps) {
+    const std::string v(store::verdict_name(s.verdict));
+    const std::string anchor = "step-" + std::to_string(s.ordinal);
+    summary << "<a class=\"" << lower(v) << "\" href=\"#" << anchor << "\">" << xml_escape(s.step_id) << "</a>";
+    steps << "<section class=\"step\" id=\"" << anchor << "\" data-verdict=\"" << v << "\">\n<h2><span class=\"badge "
+          << lower(v) << "\">" << v << "</span>" << xml_escape(s.step_id) << " <span class=\"kind\">" << xml_escape(s.kind)
+          << "</span></h2>\n";
+    if (!s.message.empty()) steps << "<p class=\"message\">" << xml_escape(s.message) << "</p>\n";
+    steps << measurement_table(s);
+    steps << plots_of(s) << "</section>\n";
+  }
+  return fill(kRunTemplate, {{"style", kRunStylesheet},
+                             {"title", xml_escape(run.serial + " — " + run.sequence_name + " — " + verdict)},
+                             {"verdict_class", lower(verdict)},
+                             {"verdict", verdict},
+                             {"serial", xml_escape(run.serial)},
+                             {"sequence", xml_escape(run.sequence_name)},
+                             {"meta", meta.str()},
+                             {"summary", summary.str()},
+                             {"version", xml_escape(run.software_version)},
+                             {"uuid", xml_escape(run.uuid)},
+                             {"steps", steps.str()}});
+}
+
+}  // namespace ampbench::report

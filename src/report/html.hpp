@@ -1,0 +1,17 @@
+// The HTML report of one run: one self-contained page (CSS inline, plots as inline SVG,
+// no network fetches), well-formed XHTML, with the verdict up front, a table per step and
+// a plot per curve (limit masks shaded, harmonics marked on spectra).
+#pragma once
+
+#include <string>
+
+#include "store/record.hpp"
+
+namespace ampbench::report {
+
+extern const char* const kRunTemplate;    // reports/run.html
+extern const char* const kRunStylesheet;  // reports/style.css
+
+std::string render_html(const store::RunRecord& run);
+
+}  // namespace ampbench::report
