@@ -78,8 +78,10 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   // 2 channels × (4 level + 9 thdn + 9 points × 9 thdn + 3 response + 2 imd + 2 noise
   // + 1 crosstalk + 2 loads × 4 max power + 2 output impedance)
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "224");
-  // 2 channels × (THD+N vs level; response, phase, THD vs frequency; THD+N vs power × 2 loads)
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "12");
+  // 2 channels × (2 THD+N spectra; THD+N vs level; response, phase, THD vs frequency;
+  // THD+N vs power × 2 loads)
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "16");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves WHERE name = 'spectrum_dbv' AND point_json LIKE '%fundamental_hz%'"), "4");
   for (const auto& row : query(db, "SELECT value FROM measurements m JOIN steps s ON s.id = m.step_id "
                                    "WHERE s.step_id = 'gain_1k' AND m.name = 'gain_db'")) {
     EXPECT_NEAR(std::stod(row[0]), sim_bench_gain_db(), 0.01);
@@ -411,7 +413,7 @@ TEST(CliRun, LabCharacterisationRecordsItsCurves) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "13");
   EXPECT_EQ(scalar(db, "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM curves ORDER BY id)"),
-            "thdn_vs_level_pct,response_db,phase_deg,thd_vs_freq_pct,thdn_vs_power_pct");
+            "spectrum_dbv,thdn_vs_level_pct,response_db,phase_deg,thd_vs_freq_pct,thdn_vs_power_pct");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"), "121");
   // The 4-ohm sweep reaches the current limit: its last THD+N is far above the 8-ohm one.
   const auto last_thdn = [&](const std::string& step) {
