@@ -411,9 +411,10 @@ TEST(CliRun, LabCharacterisationRecordsItsCurves) {
   const auto db = dir / "r.db";
   auto r = run_ampbench({"run", kSource + "/sequences/lab-characterisation.toml", "--station", kStation, "--db", db, "--quiet", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "13");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "14");
   EXPECT_EQ(scalar(db, "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM curves ORDER BY id)"),
-            "spectrum_dbv,thdn_vs_level_pct,response_db,phase_deg,thd_vs_freq_pct,thdn_vs_power_pct");
+            "spectrum_dbv,thdn_vs_level_pct,response_db,phase_deg,thd_vs_freq_pct,thdn_vs_power_pct,"
+            "thdn_vs_burst_power_pct");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"), "121");
   // The 4-ohm sweep reaches the current limit: its last THD+N is far above the 8-ohm one.
   const auto last_thdn = [&](const std::string& step) {

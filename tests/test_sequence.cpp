@@ -323,3 +323,26 @@ sweep = { parameter = "stimulus.frequency_hz", values = [50, 1000, 10000] }
   }
   EXPECT_EQ(found, 6);
 }
+
+TEST(MaxPower, DynamicHeadroomOfAStaticSupplyIsItsSteadyClipPower) {
+  // The simulated supply sags instantly (no reservoir), so a 20 ms burst clips where a
+  // steady tone does: headroom = 10·lg(P_clip / P_rated), with P_clip from the model.
+  const auto r = run_text(R"([sequence]
+name = "headroom"
+channels = ["L", "R"]
+[[step]]
+id = "headroom"
+kind = "max_power"
+load_ohm = [8, 4]
+stimulus = { frequency_hz = 1000 }
+headroom = { rated_power_w = 100 }
+)", sim_bench());
+  ASSERT_EQ(r.record.verdict, store::Verdict::pass) << r.record.steps[0].message;
+  for (double load : {8.0, 4.0}) {
+    const double truth_db = 10.0 * std::log10(power_at_thdn_truth(load, 1.0) / 100.0);
+    EXPECT_NEAR(find(r.record, "dynamic_headroom_db", "R", load).value, truth_db, 0.05) << load << " ohm";
+  }
+  // Each signal is 1.5 s long: the duty limit spaces them 6 s apart.
+  for (std::size_t i = 0; i + 1 < r.bursts.size(); ++i)
+    EXPECT_LE(r.bursts[i].duration_s / (r.bursts[i + 1].start_s - r.bursts[i].start_s), 0.25 + 1e-9);
+}

@@ -113,6 +113,8 @@ CurveStyle style_of(const store::CurveRecord& c) {
   if (c.name == "thd_vs_freq_pct") return {"THD versus frequency", "Frequency (Hz)", "THD (%)", true, true};
   if (c.name == "thdn_vs_level_pct") return {"THD+N versus output level", "Output level (dBV)", "THD+N (%)", false, true};
   if (c.name == "thdn_vs_power_pct") return {"THD+N versus output power", "Output power (W)", "THD+N (%)", true, true};
+  if (c.name == "thdn_vs_burst_power_pct")
+    return {"THD+N of 20 ms bursts versus burst power", "Burst power (W)", "THD+N (%)", true, true};
   if (c.name == "spectrum_dbv") return {"Spectrum", "Frequency (Hz)", "Level (dBV)", true, false};
   return {c.name, c.x_unit, c.y_unit, false, false};
 }

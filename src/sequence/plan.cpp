@@ -33,7 +33,9 @@ const std::vector<KindInfo>& kinds() {
       {StepKind::noise, "noise", {"noise_dbv", "snr_db"}},
       {StepKind::imd, "imd", {"imd_pct", "imd_db"}},
       {StepKind::crosstalk, "crosstalk", {"crosstalk_db"}},
-      {StepKind::max_power, "max_power", {"power_w", "clip_vrms", "thdn_pct", "thd_pct"}},
+      {StepKind::max_power,
+       "max_power",
+       {"power_w", "clip_vrms", "thdn_pct", "thd_pct", "dynamic_headroom_db", "burst_power_w"}},
       {StepKind::output_impedance, "output_impedance", {"output_impedance_ohm", "damping_factor"}},
       {StepKind::prompt, "prompt", {}},
       {StepKind::set, "set", {}},
@@ -136,7 +138,7 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
   r.reject_unknown_keys(t, p, {"id", "kind", "name", "cleanup", "stimulus", "settle_s", "capture_s", "load_ohm", "method",
                                "thdn_method", "weighting", "band", "reference", "sweep", "limits", "message",
                                "default", "expect", "standard", "criterion", "burst", "max_power_w",
-                               "open_load_ohm"});
+                               "open_load_ohm", "headroom"});
   const auto kind_text = r.string(t, "kind", p);
   if (!kind_text) r.fail(&t, p + ".kind", "required field is missing");
   const auto kind = parse_step_kind(*kind_text);
@@ -244,6 +246,12 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
     s.burst.duty = r.number(*b, "duty", q).value_or(0.0);
     if (s.burst.on_s < 0.02 || s.burst.on_s > 10.0) r.fail(b->get("on_s"), q + ".on_s", "must be 0.02 to 10 s");
     if (s.burst.duty < 0.0 || s.burst.duty > 1.0) r.fail(b->get("duty"), q + ".duty", "must be between 0 and 1");
+  }
+  if (const toml::table* h = r.table(t, "headroom", p, false)) {
+    const std::string q = p + ".headroom";
+    r.reject_unknown_keys(*h, q, {"rated_power_w"});
+    s.headroom_rated_w = r.number(*h, "rated_power_w", q);
+    if (!s.headroom_rated_w || !(*s.headroom_rated_w > 0.0)) r.fail(h, q + ".rated_power_w", "a positive rated power is required");
   }
   s.max_power_w = r.number(t, "max_power_w", p);
   if (s.max_power_w && !(*s.max_power_w > 0.0)) r.fail(t.get("max_power_w"), p + ".max_power_w", "must be positive");

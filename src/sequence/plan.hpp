@@ -86,6 +86,7 @@ struct StepPlan {
   BurstSpec burst;                    // max_power
   std::optional<double> max_power_w;  // max_power: the search never drives beyond this
   std::optional<double> open_load_ohm;  // output_impedance: the 'open' load (default none)
+  std::optional<double> headroom_rated_w;  // max_power: CEA-490 dynamic headroom re this rating
   std::vector<SweepAxis> sweeps;     // outer first
   std::map<std::string, Limit> limits;
   std::string message;               // prompt / cleanup text

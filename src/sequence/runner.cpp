@@ -495,9 +495,13 @@ class StepRunner {
     std::vector<ChannelBurst> channels;
   };
 
+  Burst burst(double frequency_hz, double vin, double load_ohm) {
+    return step_->headroom_rated_w ? headroom_burst(frequency_hz, vin, load_ohm) : steady_burst(frequency_hz, vin, load_ohm);
+  }
+
   // One duty-limited burst of a sine on every channel; the analysis covers the burst after
   // its settle time (at most half the burst).
-  Burst burst(double frequency_hz, double vin, double load_ohm) {
+  Burst steady_burst(double frequency_hz, double vin, double load_ohm) {
     check_abort();
     select_load(load_ohm);
     const auto total = static_cast<std::size_t>(std::llround(step_->burst.on_s * fs()));
@@ -514,6 +518,41 @@ class StepRunner {
     Burst b{vin, {}};
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
       const auto a = dsp::analyze_tone(std::span(capture.audio.channels[c]).subspan(settle, total - settle), fs(), options);
+      b.channels.push_back({volts_at_dut_output(a.level_dbfs), a.thdn_pct(), a.thd_pct()});
+    }
+    return b;
+  }
+
+  // CEA-490 dynamic headroom signal: three periods of 480 ms at 20 dB below `vin`, then a
+  // 20 ms burst at `vin` (a whole number of cycles, so a rectangular window needs no
+  // leakage allowance). The last burst is analysed; the whole signal counts against the
+  // duty limit.
+  Burst headroom_burst(double frequency_hz, double vin, double load_ohm) {
+    check_abort();
+    select_load(load_ohm);
+    const double cycles = std::max(1.0, std::round(0.020 * frequency_hz));
+    const auto burst_frames = static_cast<std::size_t>(std::llround(cycles / frequency_hz * fs()));
+    const auto quiet_frames = static_cast<std::size_t>(std::llround(0.480 * fs()));
+    const double peak = peak_fs_of_vrms(vin);
+    std::vector<double> x;
+    for (int period = 0; period < 3; ++period) {
+      // Both parts start at phase 0 and hold whole cycles of the rounded length: no steps.
+      for (std::size_t i = 0; i < quiet_frames; ++i) x.push_back(0.1 * peak * std::sin(2.0 * std::numbers::pi * frequency_hz * double(i) / fs()));
+      for (std::size_t i = 0; i < burst_frames; ++i) x.push_back(peak * std::sin(2.0 * std::numbers::pi * cycles * double(i) / double(burst_frames)));
+    }
+    audio::AudioBuffer stimulus;
+    stimulus.sample_rate_hz = fs();
+    stimulus.channels.assign(static_cast<std::size_t>(bench_.port->output_count()), std::vector<double>(x.size(), 0.0));
+    for (std::size_t c = 0; c < plan_.channels.size(); ++c) stimulus.channels[c] = x;
+    const audio::Capture capture = bench_.port->play_burst(stimulus, step_->burst.duty);
+    dsp::ToneAnalysisOptions options;
+    options.fundamental_hz = cycles * fs() / double(burst_frames);
+    options.band = step_->band;
+    options.window = dsp::WindowKind::rectangular;
+    Burst b{vin, {}};
+    for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
+      const auto block = std::span(capture.audio.channels[c]).subspan(x.size() - burst_frames, burst_frames);
+      const auto a = dsp::analyze_tone_spectrum(dsp::power_spectrum(block, fs(), dsp::WindowKind::rectangular), options);
       b.channels.push_back({volts_at_dut_output(a.level_dbfs), a.thdn_pct(), a.thd_pct()});
     }
     return b;
@@ -647,6 +686,11 @@ class StepRunner {
       const double va = dsp::amplitude_ratio_to_db(ca.vout), vb = dsp::amplitude_ratio_to_db(cb.vout);
       const double vout = dsp::db_to_amplitude_ratio(va + u * (vb - va));
       const auto& ch = plan_.channels[c];
+      if (step_->headroom_rated_w) {
+        add(ch, "burst_power_w", vout * vout / load, "W", p.coordinates, f);
+        add(ch, "dynamic_headroom_db", 10.0 * std::log10(vout * vout / load / *step_->headroom_rated_w), "dB", p.coordinates, f);
+        continue;
+      }
       add(ch, "power_w", vout * vout / load, "W", p.coordinates, f);
       add(ch, "clip_vrms", vout, "V", p.coordinates, f);
       add(ch, "thdn_pct", std::exp(std::log(ca.thdn_pct) + u * (std::log(cb.thdn_pct) - std::log(ca.thdn_pct))), "%",
@@ -657,7 +701,8 @@ class StepRunner {
     }
     std::sort(visited.begin(), visited.end(), [](const Burst& x, const Burst& y) { return x.vin < y.vin; });
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
-      store::CurveRecord curve{plan_.channels[c], "thdn_vs_power_pct", "W", "%", {}, {}, p.coordinates};
+      store::CurveRecord curve{plan_.channels[c], step_->headroom_rated_w ? "thdn_vs_burst_power_pct" : "thdn_vs_power_pct",
+                               "W", "%", {}, {}, p.coordinates};
       for (const auto& v : visited) {
         curve.x.push_back(v.channels[c].vout * v.channels[c].vout / load);
         curve.y.push_back(v.channels[c].thdn_pct);
