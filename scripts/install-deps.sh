@@ -7,9 +7,12 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev libbenchmark-dev sqlite3
   python3-numpy python3-scipy
   libxml2-utils chromium
+  jackd2 libjack-jackd2-dev portaudio19-dev
 )
 sudo_if_needed=()
 [ "$(id -u)" = 0 ] || sudo_if_needed=(sudo)
 export DEBIAN_FRONTEND=noninteractive
+# jackd2 asks whether to enable real-time priorities; CI runs jackd without them.
+echo "jackd2 jackd/tweak_rt_limits boolean false" | "${sudo_if_needed[@]}" debconf-set-selections
 "${sudo_if_needed[@]}" apt-get update -q
 "${sudo_if_needed[@]}" apt-get install -y -q --no-install-recommends "${packages[@]}"

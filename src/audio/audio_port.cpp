@@ -58,8 +58,8 @@ Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
   clock_s_ += static_cast<double>(stimulus.frames()) / sample_rate_hz();
   Capture capture = transfer(stimulus, dsp::db_to_amplitude_ratio(safety_.max_input_dbfs));
   if (capture.xruns > 0) {
-    throw MeasurementError("xrun during capture (" + std::to_string(capture.xruns) +
-                           "): audio lost, nothing measured");
+    const std::string at = capture.first_xrun_s ? " at " + format_db(*capture.first_xrun_s) + " s into the capture" : "";
+    throw MeasurementError("xrun" + at + " (" + std::to_string(capture.xruns) + " in all): audio lost, nothing measured");
   }
   if (capture.clipped_input) {
     const auto i = static_cast<std::size_t>(*capture.clipped_input - 1);

@@ -49,6 +49,7 @@ struct Capture {
   std::vector<double> peak_dbfs;         // per input
   std::optional<int> clipped_input;      // 1-based, when the transfer stopped on clipping
   std::uint64_t xruns = 0;
+  std::optional<double> first_xrun_s;  // how far into the capture the first one came
 };
 
 class InputClippedError : public SafetyError {

@@ -19,6 +19,8 @@ Subcommand add_run_command(CLI::App& parent);
 Subcommand add_validate_command(CLI::App& parent);
 Subcommand add_results_command(CLI::App& parent);
 Subcommand add_report_command(CLI::App& parent);
+Subcommand add_sim_dut_command(CLI::App& parent);
+Subcommand add_devices_command(CLI::App& parent);
 
 // The station file when --station is not given: ./instruments/sim-bench.toml, or the one
 // in the source tree this binary was built from.

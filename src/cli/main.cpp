@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
       cli::add_validate_command(app),
       cli::add_results_command(app),
       cli::add_report_command(app),
+      cli::add_sim_dut_command(app),
+      cli::add_devices_command(app),
   };
   try {
     app.parse(argc, argv);

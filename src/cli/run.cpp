@@ -36,6 +36,7 @@ struct RunOptionsCli {
   bool quiet = false;
   std::string report_dir;
   std::string junit;
+  bool freewheel = false;
 };
 
 class TerminalIo : public sequence::OperatorIo {
@@ -148,6 +149,10 @@ std::pair<sequence::SequencePlan, sequence::Station> load_checked(const std::str
 
 int run_run(const RunOptionsCli& o) {
   auto [plan, station] = load_checked(o.sequence, o.station.empty() ? default_station_path() : o.station, o.sets);
+  if (o.freewheel) {
+    if (!station.jack) throw UsageError("--freewheel needs a JACK station (a [jack] table)");
+    station.jack->freewheel = true;
+  }
   auto db = store::ResultStore::open(o.db);
   if (db->recovered_runs() > 0 && !o.quiet)
     std::fprintf(stderr, "%s: marked %d run(s) left RUNNING by a dead process as ABORTED\n", o.db.c_str(), db->recovered_runs());
@@ -215,6 +220,7 @@ Subcommand add_run_command(CLI::App& parent) {
   app->add_flag("--quiet", o->quiet, "No progress output");
   app->add_option("--report-dir", o->report_dir, "Write an HTML report per unit into this directory");
   app->add_option("--junit", o->junit, "Write JUnit XML for all units to this file");
+  app->add_flag("--freewheel", o->freewheel, "JACK stations: run the graph faster than real time (CI)");
   return {app, [o] { return run_run(*o); }};
 }
 

@@ -1,6 +1,9 @@
 #include "sequence/bench.hpp"
 
 #include "audio/sim_port.hpp"
+#ifdef AMPBENCH_WITH_PORTAUDIO
+#include "audio/portaudio_port.hpp"
+#endif
 #include "common/error.hpp"
 
 namespace ampbench::sequence {
@@ -13,6 +16,25 @@ std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station, const 
     sim::SimChain chain(*station.sim, calibration, station.audio.sample_rate_hz, station.channel_count(), serial);
     return std::make_unique<audio::SimPort>(station.safety, station.audio.calibration, std::move(chain));
   }
+#ifdef AMPBENCH_WITH_PORTAUDIO
+  if (station.audio.backend == "portaudio") {
+    audio::PortAudioSettings settings;
+    settings.device = station.audio.device;
+    settings.host_api = station.audio.host_api;
+    settings.sample_rate_hz = station.audio.sample_rate_hz;
+    settings.outputs = station.audio.outputs;
+    settings.inputs = station.audio.inputs;
+    settings.max_latency_s = station.audio.max_latency_s;
+    if (station.jack) {
+      settings.jack_client_name = station.jack->client_name;
+      settings.jack_connect_outputs = station.jack->connect_outputs;
+      settings.jack_connect_inputs = station.jack->connect_inputs;
+      settings.jack_dut_client = station.jack->dut_client;
+      settings.jack_freewheel = station.jack->freewheel;
+    }
+    return std::make_unique<audio::PortAudioPort>(station.safety, station.audio.calibration, settings);
+  }
+#endif
   throw MeasurementError(station.path + ": audio backend '" + station.audio.backend +
                          "' is not available in this build of ampbench");
 }

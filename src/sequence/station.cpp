@@ -97,7 +97,7 @@ std::map<int, sim::Fault> fault_map(const R& r, const toml::node* node, const st
   return out;
 }
 
-sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels) {
+sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double sample_rate_hz) {
   const std::string p = "sim";
   r.reject_unknown_keys(t, p, {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm", "fault",
                                "preamp", "power_amp", "faults"});
@@ -133,6 +133,10 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels) {
     m.highpass_hz = non_negative(r, *pre, "highpass_hz", q, 0.0);
     m.lowpass_hz = non_negative(r, *pre, "lowpass_hz", q, 0.0);
     m.lowpass_q = positive(r, *pre, "lowpass_q", q, m.lowpass_q);
+    if (m.lowpass_hz >= sample_rate_hz / 2.0)
+      r.fail(pre->get("lowpass_hz"), "sim.preamp.lowpass_hz", "must be below half the sample rate");
+    if (m.highpass_hz >= sample_rate_hz / 2.0)
+      r.fail(pre->get("highpass_hz"), "sim.preamp.highpass_hz", "must be below half the sample rate");
     m.a2_per_volt = r.number(*pre, "a2_per_volt", q).value_or(0.0);
     m.a3_per_volt2 = r.number(*pre, "a3_per_volt2", q).value_or(0.0);
     m.noise_nv_per_rthz = non_negative(r, *pre, "noise_nv_per_rthz", q, 0.0);
@@ -171,7 +175,7 @@ Station load_station(const std::string& path) {
 Station parse_station(const std::string& text, const std::string& path) {
   const auto r = TomlReader::from_text(text, path);
   const toml::table& root = r.root();
-  r.reject_unknown_keys(root, "", {"station", "audio", "safety", "generator", "loads", "attenuator", "sim"});
+  r.reject_unknown_keys(root, "", {"station", "audio", "safety", "generator", "loads", "attenuator", "sim", "jack"});
   Station s;
   s.path = path;
   s.text = text;
@@ -184,13 +188,16 @@ Station parse_station(const std::string& text, const std::string& path) {
 
   const toml::table& a = *r.table(root, "audio", "", true);
   r.reject_unknown_keys(a, "audio", {"backend", "device", "sample_rate", "outputs", "inputs", "output_vrms_at_0dbfs",
-                                     "input_vrms_at_0dbfs"});
+                                     "input_vrms_at_0dbfs", "host_api", "max_latency_s"});
   auto backend = r.string(a, "backend", "audio");
   if (!backend) r.fail(&a, "audio.backend", "required field is missing");
   if (*backend != "sim" && *backend != "portaudio" && *backend != "wav")
     r.fail(a.get("backend"), "audio.backend", "unknown backend '" + *backend + "' (expected sim, portaudio or wav)");
   s.audio.backend = *backend;
   s.audio.device = r.string(a, "device", "audio").value_or("");
+  s.audio.host_api = r.string(a, "host_api", "audio").value_or("");
+  s.audio.max_latency_s = positive(r, a, "max_latency_s", "audio", 0.5);
+  if (s.audio.max_latency_s > 5.0) r.fail(a.get("max_latency_s"), "audio.max_latency_s", "must be at most 5 s");
   const toml::node* rate = a.get("sample_rate");
   if (!rate) r.fail(&a, "audio.sample_rate", "required field is missing");
   if (!rate->is_integer() || rate->as_integer()->get() < 8000 || rate->as_integer()->get() > 384000)
@@ -224,8 +231,21 @@ Station parse_station(const std::string& text, const std::string& path) {
     s.attenuator_gain_db = r.number(*att, "gain_db", "attenuator").value_or(0.0);
     if (s.attenuator_gain_db > 40.0) r.fail(att->get("gain_db"), "attenuator.gain_db", "must be at most +40 dB");
   }
+  if (const toml::table* j = r.table(root, "jack", "", false)) {
+    r.reject_unknown_keys(*j, "jack", {"client_name", "connect_outputs", "connect_inputs", "dut_client"});
+    JackSettings jack;
+    jack.client_name = r.string(*j, "client_name", "jack").value_or(jack.client_name);
+    jack.connect_outputs = r.string_array(*j, "connect_outputs", "jack").value_or(std::vector<std::string>{});
+    jack.connect_inputs = r.string_array(*j, "connect_inputs", "jack").value_or(std::vector<std::string>{});
+    jack.dut_client = r.string(*j, "dut_client", "jack").value_or("");
+    if (jack.connect_outputs.size() > s.audio.outputs.size())
+      r.fail(j->get("connect_outputs"), "jack.connect_outputs", "lists more ports than audio.outputs has channels");
+    if (jack.connect_inputs.size() > s.audio.inputs.size())
+      r.fail(j->get("connect_inputs"), "jack.connect_inputs", "lists more ports than audio.inputs has channels");
+    s.jack = jack;
+  }
   const toml::table* sim_table = r.table(root, "sim", "", s.audio.backend == "sim");
-  if (sim_table) s.sim = parse_sim(r, *sim_table, s.channel_count());
+  if (sim_table) s.sim = parse_sim(r, *sim_table, s.channel_count(), s.audio.sample_rate_hz);
   if (s.sim && s.sim->load_ohm > 0.0 && !s.loads_available_ohm.empty()) {
     bool found = false;
     for (double ohm : s.loads_available_ohm) found = found || std::abs(ohm - s.sim->load_ohm) < 1e-9;

@@ -17,9 +17,19 @@ struct InstrumentRef {
   std::string profile;
 };
 
+struct JackSettings {
+  std::string client_name = "ampbench";
+  std::vector<std::string> connect_outputs;  // DUT input ports our outputs feed, in order
+  std::vector<std::string> connect_inputs;   // DUT output ports our inputs read, in order
+  std::string dut_client;                    // watched: its leaving ends the capture ERROR
+  bool freewheel = false;                    // `run --freewheel`: faster than real time (CI)
+};
+
 struct AudioSettings {
   std::string backend;  // sim | portaudio | wav
   std::string device;
+  std::string host_api;  // portaudio: JACK, ALSA … ("" = any)
+  double max_latency_s = 0.5;
   double sample_rate_hz = 48000.0;
   std::vector<int> outputs;
   std::vector<int> inputs;
@@ -37,6 +47,7 @@ struct Station {
   std::optional<InstrumentRef> load_switch;
   double attenuator_gain_db = 0.0;
   std::optional<sim::SimConfig> sim;
+  std::optional<JackSettings> jack;
 
   int channel_count() const { return static_cast<int>(audio.outputs.size()); }
 };

@@ -1,0 +1,27 @@
+// The simulated DUT as a JACK client (`ampbench sim-dut --jack`): ports in_1..N → the
+// same SimChain models as the offline backend → out_1..N, processed in the JACK process
+// callback, so CI exercises the real audio path (PortAudio → JACK → DUT → JACK).
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "sim/models.hpp"
+
+namespace ampbench::sim {
+
+struct JackDutOptions {
+  std::string client_name = "dut";
+  std::string serial;
+  // Test hook: after this many seconds of audio, sleep once in the process callback for
+  // stall_ms, forcing an xrun (0 = never).
+  double stall_after_s = 0.0;
+  int stall_ms = 0;
+};
+
+// Runs until `stop` is set or the server shuts down. Throws MeasurementError when the
+// server cannot be reached or runs at another rate than `sample_rate_hz`.
+void run_jack_dut(const SimConfig& config, const ConverterCalibration& calibration, double sample_rate_hz, int channels,
+                  const JackDutOptions& options, const std::atomic<bool>& stop);
+
+}  // namespace ampbench::sim

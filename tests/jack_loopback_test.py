@@ -1,0 +1,172 @@
+"""End to end through a real audio stack: jackd (dummy backend) + `ampbench sim-dut --jack`
++ `ampbench run` on instruments/jack-loopback.toml (PortAudio, JACK host API).
+Checks: the CI loopback sequence agrees with the same models on the offline sim backend
+(gain and response ±0.05 dB, THD+N ±1 dB); killing sim-dut mid-run ends the step ERROR,
+keeps the finished steps and exits 2 without hanging; a forced xrun is an error.
+Usage: jack_loopback_test.py AMPBENCH SOURCE_DIR"""
+import os
+import sqlite3
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ampbench, source = sys.argv[1:3]
+work = tempfile.mkdtemp(prefix="ampbench-jack-")
+server = f"ampbench-test-{os.getpid()}"
+env = dict(os.environ, JACK_DEFAULT_SERVER=server, JACK_NO_START_SERVER="1")
+station = os.path.join(source, "instruments/jack-loopback.toml")
+sequence = os.path.join(source, "sequences/ci-loopback.toml")
+processes = []
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what)
+    if not ok:
+        failures.append(what)
+
+
+def wait_for(predicate, seconds, what):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise RuntimeError("timed out waiting for " + what)
+
+
+def ports():
+    r = subprocess.run(["jack_lsp"], env=env, capture_output=True, text=True, timeout=10)
+    return r.stdout.split() if r.returncode == 0 else []
+
+
+def start_dut(*extra):
+    dut = subprocess.Popen([ampbench, "sim-dut", "--jack", "--station", station, *extra], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    processes.append(dut)
+    wait_for(lambda: "dut:in_1" in ports(), 10, "sim-dut's ports")
+    return dut
+
+
+def run(db, *extra, station_file=station, seq=sequence, timeout=120):
+    return subprocess.run([ampbench, "run", seq, "--station", station_file, "--db", db, "--quiet", *extra], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def measurements(db, name):
+    with sqlite3.connect(db) as c:
+        return c.execute("SELECT s.step_id, m.channel, m.value FROM measurements m JOIN steps s ON s.id = m.step_id "
+                         "WHERE m.name = ? ORDER BY m.id", (name,)).fetchall()
+
+
+def curves(db, name):
+    with sqlite3.connect(db) as c:
+        rows = c.execute("SELECT channel, y FROM curves WHERE name = ? ORDER BY id", (name,)).fetchall()
+    return [(ch, struct.unpack(f"<{len(y) // 8}d", y)) for ch, y in rows]
+
+
+def compare(db, twin, label):
+    for name, tolerance, floor in (("gain_db", 0.05, None), ("thdn_db", 1.0, -100.0),
+                                   ("deviation_min_db", 0.05, None), ("deviation_max_db", 0.05, None)):
+        a, b = measurements(db, name), measurements(twin, name)
+        check(len(a) == len(b) and len(a) > 0, f"{label}: {name} measured on both paths")
+        for (step, ch, x), (_, _, y) in zip(a, b):
+            if floor is not None and y < floor:
+                continue
+            check(abs(x - y) <= tolerance, f"{label}: {step} {ch} {name} {x:.4f} vs offline {y:.4f} (±{tolerance})")
+    for (ch, a), (_, b) in zip(curves(db, "response_db"), curves(twin, "response_db")):
+        worst = max(abs(x - y) for x, y in zip(a, b))
+        check(worst <= 0.05, f"{label}: response curve {ch} within {worst:.4f} dB of offline (±0.05)")
+
+
+try:
+    jackd = subprocess.Popen(["jackd", "--no-realtime", "-n", server, "-p", "64", "-d", "dummy", "-r", "48000",
+                              "-p", "1024", "-C", "2", "-P", "2"], env=env, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    processes.append(jackd)
+    wait_for(lambda: "system:playback_1" in ports(), 10, "jackd")
+
+    # The offline twin: the same station with the sim backend.
+    twin_station = os.path.join(work, "twin.toml")
+    with open(station) as src, open(twin_station, "w") as dst:
+        dst.write(src.read().replace('backend = "portaudio"', 'backend = "sim"'))
+    twin = os.path.join(work, "twin.db")
+    check(run(twin, station_file=twin_station).returncode == 0, "offline twin passes")
+
+    dut = start_dut()
+    realtime = os.path.join(work, "realtime.db")
+    started = time.time()
+    r = run(realtime, "--json")
+    check(r.returncode == 0, "real-time JACK run passes: " + r.stderr[-300:])
+    print(f"real time: {time.time() - started:.2f} s wall")
+    compare(realtime, twin, "real time")
+
+    freewheel = os.path.join(work, "freewheel.db")
+    started = time.time()
+    r = run(freewheel, "--freewheel")
+    check(r.returncode == 0, "freewheeling JACK run passes: " + r.stderr[-300:])
+    print(f"freewheel: {time.time() - started:.2f} s wall")
+    compare(freewheel, twin, "freewheel")
+
+    # Kill the DUT in the middle of a run.
+    long_sequence = os.path.join(work, "long.toml")
+    with open(long_sequence, "w") as f:
+        f.write('[sequence]\nname = "long"\nchannels = ["L", "R"]\n'
+                '[[step]]\nid = "first"\nkind = "level"\nstimulus = { frequency_hz = 1000, level = "-20 dBV" }\n'
+                '[[step]]\nid = "sweep"\nkind = "thdn"\nstimulus = { frequency_hz = 1000 }\n'
+                'sweep = { parameter = "stimulus.level", from = "-40 dBV", to = "-10 dBV", points = 40 }\n')
+    killed = os.path.join(work, "killed.db")
+    runner = subprocess.Popen([ampbench, "run", long_sequence, "--station", station, "--db", killed, "--quiet"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def first_done():
+        if not os.path.exists(killed):
+            return False
+        try:
+            with sqlite3.connect(killed, timeout=5) as c:
+                return c.execute("SELECT count(*) FROM steps WHERE verdict = 'PASS'").fetchone()[0] == 1
+        except sqlite3.Error:
+            return False
+
+    wait_for(first_done, 30, "the first step")
+    time.sleep(1.0)
+    dut.kill()
+    dut.wait()
+    try:
+        err = runner.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        runner.kill()
+        err = "HUNG"
+    check(runner.returncode == 2, f"killed DUT: exit {runner.returncode} (expected 2)")
+    with sqlite3.connect(killed) as c:
+        steps = c.execute("SELECT step_id, verdict, message FROM steps ORDER BY ordinal").fetchall()
+        verdict = c.execute("SELECT verdict FROM runs").fetchone()[0]
+    check(steps[0][:2] == ("first", "PASS"), f"killed DUT: finished step kept {steps[0][:2]}")
+    check(steps[1][1] == "ERROR" and "dut" in steps[1][2], f"killed DUT: step ERROR with a clear message: {steps[1][2]}")
+    check(verdict == "ERROR", f"killed DUT: run verdict {verdict}")
+
+    # A forced xrun: sim-dut stalls its process callback once, mid-capture.
+    start_dut("--stall-after", "2.0", "--stall-ms", "400")
+    xrun = os.path.join(work, "xrun.db")
+    with open(long_sequence, "w") as f:
+        f.write('[sequence]\nname = "xrun"\nchannels = ["L", "R"]\n'
+                '[[step]]\nid = "tone"\nkind = "thdn"\ncapture_s = 2.5\nstimulus = { frequency_hz = 1000, level = "-20 dBV" }\n')
+    r = run(xrun, seq=long_sequence)
+    with sqlite3.connect(xrun) as c:
+        step = c.execute("SELECT verdict, message FROM steps").fetchone()
+        count = c.execute("SELECT count(*) FROM measurements").fetchone()[0]
+    check(r.returncode == 2 and step[0] == "ERROR" and step[1].startswith("xrun at "), f"forced xrun: {step}")
+    check(count == 0, "forced xrun: nothing measured")
+finally:
+    for p in reversed(processes):
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+print(f"{0 if failures else 1} passed, {1 if failures else 0} failed")
+sys.exit(1 if failures else 0)
