@@ -57,13 +57,15 @@ class TerminalIo : public sequence::OperatorIo {
 class StoreRecorder : public sequence::RunObserver {
  public:
   explicit StoreRecorder(store::ResultStore& store) : store_(store) {}
-  void run_started(store::RunRecord& run) override { store_.begin_run(run); }
+  void run_started(store::RunRecord& run) override { run_id_ = store_.begin_run(run); }
+  std::int64_t run_id() const { return run_id_; }
   void step_started(const store::RunRecord& run, store::StepRecord& step) override { store_.begin_step(run.id, step); }
   void step_finished(const store::RunRecord&, const store::StepRecord& step) override { store_.finish_step(step); }
   void run_finished(const store::RunRecord& run) override { store_.finish_run(run); }
 
  private:
   store::ResultStore& store_;
+  std::int64_t run_id_ = 0;
 };
 
 // Step, point and ETA on a terminal; one plain line per step otherwise.
@@ -176,7 +178,17 @@ int run_run(const RunOptionsCli& o) {
     sequence::Bench bench = sequence::open_bench(station, serial, io);
     const sequence::RunOptions options{serial, operator_name, &g_abort};
     const auto started = std::chrono::steady_clock::now();
-    const auto run = sequence::run_sequence(plan, station, bench, options, io, observers);
+    store::RunRecord run;
+    try {
+      run = sequence::run_sequence(plan, station, bench, options, io, observers);
+    } catch (const IoError& e) {
+      // The database failed while recording: every step committed before stays; the run
+      // is marked ERROR if anything can still be written (else ABORTED on the next open).
+      const bool marked = recorder.run_id() > 0 && db->mark_run_failed(recorder.run_id());
+      throw IoError(std::string(e.what()) + (marked ? "; run marked ERROR, finished steps kept"
+                                                     : "; finished steps kept, the run is marked ABORTED when the "
+                                                       "database is next opened"));
+    }
     worst = store::worst(worst, run.verdict);
     auto unit = report::run_to_json(run, false);
     // How long the stimuli would take on real hardware, against the time this run took.

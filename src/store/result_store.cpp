@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "common/error.hpp"
@@ -174,12 +175,17 @@ std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mod
     throw IoError(path + ": cannot open database: " + what);
   }
   std::unique_ptr<ResultStore> store(new ResultStore(db, path));
-  sqlite3_busy_timeout(db, 30000);
+  const char* busy = std::getenv("AMPBENCH_DB_BUSY_TIMEOUT_MS");
+  sqlite3_busy_timeout(db, busy ? std::atoi(busy) : 30000);
   try {
     exec(db, "PRAGMA foreign_keys = ON");
     if (mode == Mode::read_write) {
       exec(db, "PRAGMA journal_mode = WAL");
       exec(db, "PRAGMA synchronous = NORMAL");
+      if (const char* pages = std::getenv("AMPBENCH_DB_MAX_PAGES")) {
+        Statement cap(db, ("PRAGMA max_page_count = " + std::to_string(std::atoll(pages))).c_str());
+        cap.step();
+      }
       store->migrate();
       store->recover_abandoned_runs();
     } else {
@@ -298,6 +304,19 @@ void ResultStore::finish_run(const RunRecord& run) {
   Statement s(db_, "UPDATE runs SET finished_at = ?1, verdict = ?2 WHERE id = ?3");
   s.bind(1, run.finished_at).bind(2, std::string(verdict_name(run.verdict))).bind(3, run.id);
   s.run();
+}
+
+bool ResultStore::mark_run_failed(std::int64_t run_id) noexcept {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, "UPDATE runs SET verdict = 'ERROR', finished_at = ?1 WHERE id = ?2 AND verdict = 'RUNNING'",
+                         -1, &stmt, nullptr) != SQLITE_OK)
+    return false;
+  const std::string now = utc_now_iso8601();
+  sqlite3_bind_text(stmt, 1, now.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(stmt, 2, run_id);
+  const bool ok = sqlite3_step(stmt) == SQLITE_DONE;
+  sqlite3_finalize(stmt);
+  return ok;
 }
 
 namespace {

@@ -3,6 +3,10 @@
 // several ampbench processes can share one file. Each step commits when it ends, so a
 // crash keeps every finished step; runs left RUNNING by a dead process are marked
 // ABORTED the next time the database is opened for writing.
+//
+// Environment: AMPBENCH_DB_BUSY_TIMEOUT_MS (default 30000) is how long a writer waits for
+// another; AMPBENCH_DB_MAX_PAGES caps the file's size in pages (a station with a small disk
+// can keep room for the rest of the system; tests use it to fill the "disk").
 #pragma once
 
 #include <cstdint>
@@ -44,6 +48,9 @@ class ResultStore {
   std::int64_t begin_step(std::int64_t run_id, StepRecord& step);
   void finish_step(const StepRecord& step);  // measurements, curves, verdict: one transaction
   void finish_run(const RunRecord& run);
+  // After a failure while recording (disk full, lock timeout): mark the run ERROR with
+  // whatever can still be written. Returns false when even that fails.
+  bool mark_run_failed(std::int64_t run_id) noexcept;
 
   // Reading.
   std::vector<RunRecord> list_runs(const RunFilter& filter) const;  // headers only
