@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <random>
@@ -50,30 +51,72 @@ WavSampleFormat parse_wav_sample_format(std::string_view name) {
                    "' (expected pcm16, pcm24, pcm32, float or double)");
 }
 
-AudioBuffer read_wav(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw InputError(path, "no such file");
-  if (std::filesystem::is_directory(path, ec)) throw InputError(path, "is a directory, not a WAV file");
-  SF_INFO info{};
-  SndfileHandle file(sf_open(path.c_str(), SFM_READ, &info));
+namespace {
+
+AudioBuffer read_open_file(SNDFILE* raw, const SF_INFO& info, const std::string& path) {
+  SndfileHandle file(raw);
   if (!file) throw InputError(path, std::string("not a readable WAV file: ") + sf_strerror(nullptr));
   if (info.channels < 1 || info.channels > 64) throw InputError(path, "unsupported channel count");
   if (info.frames <= 0) throw InputError(path, "contains no samples");
   if (info.samplerate <= 0) throw InputError(path, "has no valid sample rate");
 
-  const auto frames = static_cast<std::size_t>(info.frames);
+  // Read in chunks: a header may claim far more frames than the file holds, and memory
+  // must follow the data actually there, not the claim.
   const auto channels = static_cast<std::size_t>(info.channels);
-  std::vector<double> interleaved(frames * channels);
-  const sf_count_t read = sf_readf_double(file.get(), interleaved.data(), info.frames);
-  if (read <= 0) throw InputError(path, std::string("cannot read samples: ") + sf_strerror(file.get()));
-
+  constexpr sf_count_t kChunkFrames = 65536;
+  std::vector<double> chunk(static_cast<std::size_t>(kChunkFrames) * channels);
   AudioBuffer buffer;
   buffer.sample_rate_hz = info.samplerate;
   if (const char* comment = sf_get_string(file.get(), SF_STR_COMMENT)) buffer.comment = comment;
-  buffer.channels.assign(channels, std::vector<double>(static_cast<std::size_t>(read)));
-  for (std::size_t i = 0; i < static_cast<std::size_t>(read); ++i)
-    for (std::size_t c = 0; c < channels; ++c) buffer.channels[c][i] = interleaved[i * channels + c];
+  buffer.channels.assign(channels, {});
+  for (sf_count_t read; (read = sf_readf_double(file.get(), chunk.data(), kChunkFrames)) > 0;) {
+    for (sf_count_t i = 0; i < read; ++i)
+      for (std::size_t c = 0; c < channels; ++c)
+        buffer.channels[c].push_back(chunk[static_cast<std::size_t>(i) * channels + c]);
+  }
+  if (buffer.channels[0].empty()) throw InputError(path, std::string("cannot read samples: ") + sf_strerror(file.get()));
   return buffer;
+}
+
+struct MemoryFile {
+  std::string_view bytes;
+  sf_count_t position = 0;
+};
+
+}  // namespace
+
+AudioBuffer read_wav(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw InputError(path, "no such file");
+  if (std::filesystem::is_directory(path, ec)) throw InputError(path, "is a directory, not a WAV file");
+  SF_INFO info{};
+  SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
+  return read_open_file(file, info, path);
+}
+
+AudioBuffer read_wav_bytes(std::string_view bytes, const std::string& name) {
+  SF_VIRTUAL_IO io{};
+  io.get_filelen = [](void* user) { return static_cast<sf_count_t>(static_cast<MemoryFile*>(user)->bytes.size()); };
+  io.seek = [](sf_count_t offset, int whence, void* user) {
+    auto* m = static_cast<MemoryFile*>(user);
+    const sf_count_t size = static_cast<sf_count_t>(m->bytes.size());
+    const sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? m->position : size;
+    m->position = std::clamp<sf_count_t>(base + offset, 0, size);
+    return m->position;
+  };
+  io.read = [](void* ptr, sf_count_t count, void* user) {
+    auto* m = static_cast<MemoryFile*>(user);
+    const sf_count_t n = std::min<sf_count_t>(count, static_cast<sf_count_t>(m->bytes.size()) - m->position);
+    std::memcpy(ptr, m->bytes.data() + m->position, static_cast<std::size_t>(n));
+    m->position += n;
+    return n;
+  };
+  io.write = [](const void*, sf_count_t, void*) -> sf_count_t { return 0; };
+  io.tell = [](void* user) { return static_cast<MemoryFile*>(user)->position; };
+  MemoryFile memory{bytes, 0};
+  SF_INFO info{};
+  SNDFILE* file = sf_open_virtual(&io, SFM_READ, &info, &memory);
+  return read_open_file(file, info, name);
 }
 
 void write_wav(const std::string& path, const AudioBuffer& buffer, WavSampleFormat format,

@@ -15,6 +15,8 @@ WavSampleFormat parse_wav_sample_format(std::string_view name);  // throws Usage
 
 // Throws InputError (not a WAV, empty) or IoError (unreadable) naming the file.
 AudioBuffer read_wav(const std::string& path);
+// The same from bytes in memory (libsndfile's virtual I/O); `name` labels errors.
+AudioBuffer read_wav_bytes(std::string_view bytes, const std::string& name);
 // Throws IoError. Samples beyond full scale are refused, never clipped silently.
 void write_wav(const std::string& path, const AudioBuffer& buffer, WavSampleFormat format,
                std::uint64_t dither_seed = 1);

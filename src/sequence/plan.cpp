@@ -376,10 +376,21 @@ Override parse_override(const std::string& text) {
 
 std::optional<SequencePlan> load_sequence(const std::string& path, const std::vector<Override>& overrides,
                                           std::vector<std::string>& errors) {
+  try {
+    const R reader = R::from_file(path);
+    return parse_sequence(reader.text(), path, overrides, errors);
+  } catch (const InputError& e) {
+    errors.push_back(e.what());
+    return std::nullopt;
+  }
+}
+
+std::optional<SequencePlan> parse_sequence(const std::string& text, const std::string& path,
+                                           const std::vector<Override>& overrides, std::vector<std::string>& errors) {
   const std::size_t errors_before = errors.size();
   std::optional<R> reader;
   try {
-    reader.emplace(R::from_file(path));
+    reader.emplace(R::from_text(text, path));
   } catch (const InputError& e) {
     errors.push_back(e.what());
     return std::nullopt;

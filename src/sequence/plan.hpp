@@ -114,5 +114,8 @@ Override parse_override(const std::string& text);  // KEY=VALUE; throws UsageErr
 // field, each with file, line and field) into `errors`; returns the plan when there are none.
 std::optional<SequencePlan> load_sequence(const std::string& path, const std::vector<Override>& overrides,
                                           std::vector<std::string>& errors);
+// The same from text already read; `path` names it in errors.
+std::optional<SequencePlan> parse_sequence(const std::string& text, const std::string& path,
+                                           const std::vector<Override>& overrides, std::vector<std::string>& errors);
 
 }  // namespace ampbench::sequence
