@@ -8,6 +8,7 @@ packages=(
   python3-numpy python3-scipy
   libxml2-utils chromium
   jackd2 libjack-jackd2-dev portaudio19-dev
+  clang libclang-rt-14-dev
 )
 sudo_if_needed=()
 [ "$(id -u)" = 0 ] || sudo_if_needed=(sudo)

@@ -91,3 +91,17 @@ TEST(Wav, RefusesSamplesBeyondFullScale) {
   b.channels = {{0.0, 1.5, 0.0}};
   EXPECT_THROW(audio::write_wav(dir / "x.wav", b, audio::WavSampleFormat::float32), IoError);
 }
+
+TEST(Wav, NonFiniteSamplesAreBadInput) {
+  // The fuzzer's first find: a float WAV holding NaN reached the analysis as a NaN bin.
+  const std::string path = std::string(AMPBENCH_TEST_DATA_DIR) + "/fuzz/corpus/wav/regression-nan-sample.wav";
+  try {
+    audio::read_wav(path);
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("NaN or infinite"), std::string::npos) << e.what();
+  }
+  std::vector<double> nan_block(8192, 0.5);
+  nan_block[100] = std::nan("");
+  EXPECT_THROW(dsp::analyze_tone(nan_block, 48000.0), MeasurementError);
+}

@@ -70,9 +70,13 @@ AudioBuffer read_open_file(SNDFILE* raw, const SF_INFO& info, const std::string&
   if (const char* comment = sf_get_string(file.get(), SF_STR_COMMENT)) buffer.comment = comment;
   buffer.channels.assign(channels, {});
   for (sf_count_t read; (read = sf_readf_double(file.get(), chunk.data(), kChunkFrames)) > 0;) {
-    for (sf_count_t i = 0; i < read; ++i)
-      for (std::size_t c = 0; c < channels; ++c)
-        buffer.channels[c].push_back(chunk[static_cast<std::size_t>(i) * channels + c]);
+    for (sf_count_t i = 0; i < read; ++i) {
+      for (std::size_t c = 0; c < channels; ++c) {
+        const double v = chunk[static_cast<std::size_t>(i) * channels + c];
+        if (!std::isfinite(v)) throw InputError(path, "holds a NaN or infinite sample (channel " + std::to_string(c + 1) + ")");
+        buffer.channels[c].push_back(v);
+      }
+    }
   }
   if (buffer.channels[0].empty()) throw InputError(path, std::string("cannot read samples: ") + sf_strerror(file.get()));
   return buffer;

@@ -142,6 +142,9 @@ ToneAnalysis analyze_tone(std::span<const double> samples, double sample_rate_hz
 }
 
 ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOptions& options) {
+  // NaN or infinity anywhere in the block spreads over every bin; nothing can be measured.
+  if (!std::isfinite(sum_bins(s, {0, static_cast<long>(s.bin_mean_square.size()) - 1})))
+    throw MeasurementError("the signal holds non-finite samples (NaN or infinity)");
   const BinRange band = band_bins(s, options.band);
   const double bin_hz = s.bin_width_hz();
   const long dc_lobe_end = s.main_lobe_half_width_bins + 1;
