@@ -12,9 +12,12 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "db_query.hpp"
 #include "run_binary.hpp"
 
+using ampbench::testing::query;
 using ampbench::testing::run_ampbench;
+using ampbench::testing::scalar;
 using ampbench::testing::spawn_ampbench;
 using ampbench::testing::TempDir;
 using ampbench::testing::wait_exit;
@@ -24,32 +27,6 @@ namespace {
 const std::string kSource = AMPBENCH_SOURCE_DIR;
 const std::string kStation = kSource + "/instruments/sim-bench.toml";
 const std::string kPowerAmp = kSource + "/sequences/poweramp-production.toml";
-
-// Read-only SQL on a results database: each row's columns as text.
-std::vector<std::vector<std::string>> query(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_busy_timeout(db, 10000);
-  sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  std::vector<std::vector<std::string>> rows;
-  while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
-    std::vector<std::string> row;
-    for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-      const auto* t = sqlite3_column_text(stmt, i);
-      row.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
-    }
-    rows.push_back(row);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return rows;
-}
-
-std::string scalar(const std::string& db, const std::string& sql) {
-  const auto rows = query(db, sql);
-  return rows.empty() || rows[0].empty() ? "" : rows[0][0];
-}
 
 // Truth for the default station's gain at 1 kHz into 8 ohm (docs/simulation.md).
 double sim_bench_gain_db() {
@@ -237,7 +214,7 @@ kind = "cleanup"
 void wait_for_finished_step(const std::string& db) {
   for (int i = 0; i < 400; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    if (std::filesystem::exists(db) && scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'") == "1") return;
+    if (ampbench::testing::scalar_if_ready(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'") == "1") return;
   }
   FAIL() << "no step finished in time";
 }

@@ -54,6 +54,9 @@ class Statement {
   }
   void run() {
     step();
+    reset();
+  }
+  void reset() {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
   }
@@ -384,10 +387,11 @@ RunRecord ResultStore::load_run(const std::string& key) const {
     s.message = steps.text(8);
     run.steps.push_back(std::move(s));
   }
+  Statement m(db_,
+              "SELECT channel, name, value, unit, low, high, verdict, point_json FROM measurements WHERE step_id = ?1 "
+              "ORDER BY id");
+  Statement c(db_, "SELECT channel, name, x_unit, y_unit, x, y, point_json FROM curves WHERE step_id = ?1 ORDER BY id");
   for (auto& s : run.steps) {
-    Statement m(db_,
-                "SELECT channel, name, value, unit, low, high, verdict, point_json FROM measurements WHERE step_id = "
-                "?1 ORDER BY id");
     m.bind(1, s.id);
     while (m.step()) {
       MeasurementRecord x;
@@ -401,12 +405,13 @@ RunRecord ResultStore::load_run(const std::string& key) const {
       x.point = nlohmann::json::parse(m.text(7), nullptr, false);
       s.measurements.push_back(std::move(x));
     }
-    Statement c(db_, "SELECT channel, name, x_unit, y_unit, x, y, point_json FROM curves WHERE step_id = ?1 ORDER BY id");
+    m.reset();
     c.bind(1, s.id);
     while (c.step()) {
       s.curves.push_back({c.text(0), c.text(1), c.text(2), c.text(3), c.blob(4), c.blob(5),
                           nlohmann::json::parse(c.text(6), nullptr, false)});
     }
+    c.reset();
   }
   return run;
 }
