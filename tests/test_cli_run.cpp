@@ -388,7 +388,8 @@ TEST(CliRun, LabCharacterisationRecordsItsCurves) {
   const auto db = dir / "r.db";
   auto r = run_ampbench({"run", kSource + "/sequences/lab-characterisation.toml", "--station", kStation, "--db", db, "--quiet", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "14");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "15");
+  EXPECT_GT(std::stod(scalar(db, "SELECT value FROM measurements WHERE name = 'dynamic_range_db' LIMIT 1")), 110.0);
   EXPECT_EQ(scalar(db, "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM curves ORDER BY id)"),
             "spectrum_dbv,thdn_vs_level_pct,response_db,phase_deg,thd_vs_freq_pct,thdn_vs_power_pct,"
             "thdn_vs_burst_power_pct");

@@ -429,3 +429,23 @@ TEST(Imd, ParsesSignals) {
   EXPECT_THROW(parse_imd_signal("ccif:15000:14000"), UsageError);
   EXPECT_THROW(parse_imd_signal("tim"), UsageError);
 }
+
+TEST(DynamicRange, Aes17FromAMinus60DbfsTone) {
+  // A -60 dBFS 997 Hz tone with white noise of known rms: DR = 60 dB + the tone-to-noise
+  // ratio in the band, with the A-weighted noise figure of MEASUREMENT.md for full band.
+  const double fs = 48000.0;
+  const std::size_t n = 262144;
+  auto x = generate_sine(997.0, db_to_amplitude_ratio(-60.0), fs, n);
+  const double noise_rms = 1e-6;
+  const auto noise = generate_white_noise(noise_rms, 11, n);
+  for (std::size_t i = 0; i < n; ++i) x[i] += noise[i];
+  ToneAnalysisOptions o;
+  o.band = FrequencyBand::full();
+  o.weighting = Weighting::a;
+  const auto a = analyze_tone(x, fs, o);
+  const double tone_ms = std::pow(db_to_amplitude_ratio(-60.0), 2) / 2.0;
+  const double noise_ms = noise_rms * noise_rms * db_to_power_ratio(-2.72);
+  const double expected = 60.0 + power_ratio_to_db((tone_ms + noise_rms * noise_rms) / noise_ms);
+  EXPECT_NEAR(dynamic_range_db(a, 60.0), expected, 0.1);
+  EXPECT_NEAR(dynamic_range_db(a, -a.level_dbfs), expected, 0.1);
+}

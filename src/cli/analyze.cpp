@@ -67,6 +67,7 @@ nlohmann::json to_json(int channel, const dsp::ToneAnalysis& a) {
   return {{"channel", channel},       {"frequency_hz", a.frequency_hz}, {"level_dbfs", a.level_dbfs},
           {"thd_pct", a.thd_pct()},   {"thd_db", a.thd_db()},           {"thdn_pct", a.thdn_pct()},
           {"thdn_db", a.thdn_db()},   {"sinad_db", a.sinad_db},         {"snr_db", a.snr_db},
+          {"dynamic_range_db", dsp::dynamic_range_db(a, -a.level_dbfs)},
           {"harmonics", harmonics}};
 }
 
@@ -78,6 +79,7 @@ void print_table(int channel, const dsp::ToneAnalysis& a) {
   std::printf("  THD+N      %12.6f %%   %9.2f dB\n", a.thdn_pct(), a.thdn_db());
   std::printf("  SINAD      %12.2f dB\n", a.sinad_db);
   std::printf("  SNR        %12.2f dB\n", a.snr_db);
+  std::printf("  DR         %12.2f dB (AES17, re full scale)\n", dsp::dynamic_range_db(a, -a.level_dbfs));
   for (const auto& h : a.harmonics) {
     std::printf("  H%-2d %12.3f Hz %9.2f dBc\n", h.order, h.frequency_hz, h.level_dbc);
   }

@@ -115,6 +115,10 @@ double notch_power_gain(double frequency_hz, double notch_hz, double q) {
   return denominator > 0.0 ? d * d / denominator : 0.0;
 }
 
+double dynamic_range_db(const ToneAnalysis& analysis, double max_re_level_db) {
+  return max_re_level_db - analysis.thdn_db();
+}
+
 double tone_mean_square_at(const PowerSpectrum& s, double frequency_hz) {
   return sum_bins(s, lobe_bins(s, frequency_hz / s.bin_width_hz()));
 }

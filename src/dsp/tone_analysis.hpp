@@ -75,6 +75,11 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& spectrum,
 // Response of an analogue notch (s² + ω0²)/(s² + s·ω0/Q + ω0²), as a power gain.
 double notch_power_gain(double frequency_hz, double notch_hz, double q);
 
+// AES17 dynamic range: full scale (or any maximum) re the weighted noise and distortion
+// measured with a tone about 60 dB below it: 20·lg(max/level) − THD+N(dB). `max_re_level_db`
+// is how far the maximum lies above the analysed tone (60 for the AES17 signal).
+double dynamic_range_db(const ToneAnalysis& analysis, double max_re_level_db);
+
 // Mean square of a tone at `frequency_hz`: the sum of its main-lobe bins (in FS²).
 double tone_mean_square_at(const PowerSpectrum& spectrum, double frequency_hz);
 

@@ -30,7 +30,7 @@ const std::vector<KindInfo>& kinds() {
       {StepKind::frequency_response,
        "frequency_response",
        {"deviation_db", "deviation_min_db", "deviation_max_db", "f_low_3db_hz", "f_high_3db_hz", "gain_db"}},
-      {StepKind::noise, "noise", {"noise_dbv", "snr_db"}},
+      {StepKind::noise, "noise", {"noise_dbv", "snr_db", "dynamic_range_db"}},
       {StepKind::imd, "imd", {"imd_pct", "imd_db"}},
       {StepKind::crosstalk, "crosstalk", {"crosstalk_db"}},
       {StepKind::max_power,
@@ -295,6 +295,9 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
     case StepKind::prompt: need(!s.message.empty(), "message", "required for a prompt step"); break;
     case StepKind::set: need(s.load_ohm.has_value() && t.get("load_ohm"), "load_ohm", "a set step needs the setting (load_ohm)"); break;
     case StepKind::noise:
+      need(!(s.stimulus.frequency_hz && s.stimulus.level) || s.reference.has_value(), "reference",
+           "a noise step with a tone (AES17 dynamic range) needs the maximum output level as reference");
+      break;
     case StepKind::cleanup: break;
   }
 }

@@ -445,6 +445,7 @@ class StepRunner {
   }
 
   void noise(const Point& p) {
+    if (p.frequency_hz && p.level) return dynamic_range(p);
     const audio::Capture capture = play({}, settle_frames() + analysed_frames(), p.load_ohm);
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
       const auto spectrum = dsp::power_spectrum(analysed(capture, c), fs());
@@ -455,6 +456,18 @@ class StepRunner {
         const double ref = vrms_of(*step_->reference, p.load_ohm ? p.load_ohm : step_->load_ohm);
         add(plan_.channels[c], "snr_db", dsp::amplitude_ratio_to_db(ref / vrms), "dB", p.coordinates);
       }
+    }
+  }
+
+  // AES17 dynamic range: a tone about 60 dB below the maximum (the step's `reference`, an
+  // output level), weighted THD+N; DR = 20·lg(max/output) − THD+N(dB).
+  void dynamic_range(const Point& p) {
+    const double vin = vrms_of(*p.level, p.load_ohm);
+    const auto tones = capture_tones(*p.frequency_hz, std::vector<double>(plan_.channels.size(), vin), p.load_ohm);
+    const double max_vrms = vrms_of(*step_->reference, p.load_ohm ? p.load_ohm : step_->load_ohm);
+    for (std::size_t c = 0; c < tones.size(); ++c) {
+      const double max_re_level_db = dsp::amplitude_ratio_to_db(max_vrms / tones[c].vrms_out);
+      add(plan_.channels[c], "dynamic_range_db", dsp::dynamic_range_db(tones[c].analysis, max_re_level_db), "dB", p.coordinates);
     }
   }
 
