@@ -346,3 +346,43 @@ headroom = { rated_power_w = 100 }
   for (std::size_t i = 0; i + 1 < r.bursts.size(); ++i)
     EXPECT_LE(r.bursts[i].duration_s / (r.bursts[i + 1].start_s - r.bursts[i].start_s), 0.25 + 1e-9);
 }
+
+TEST(LoopbackReference, DividesOutTheInterfacesOwnResponse) {
+  // The interface rolls off at 22 kHz (2nd order): -1.6 dB at 20 kHz. Divided by a
+  // loopback channel, the swept response is the DUT's own again.
+  const char* sequence = R"([sequence]
+name = "response"
+channels = ["L", "R"]
+[[step]]
+id = "response"
+kind = "frequency_response"
+method = "sweep"
+load_ohm = 8
+stimulus = { from_hz = 20, to_hz = 20000, level = "-20 dBV", points = 13, duration_s = 2 }
+)";
+  const auto response = [&](const Station& station) {
+    const auto r = run_text(sequence, station);
+    EXPECT_EQ(r.record.verdict, store::Verdict::pass) << (r.record.steps.empty() ? "" : r.record.steps[0].message);
+    return r.record.steps.at(0).curves.at(0).y;
+  };
+  const Station plain = sim_bench();
+  Station rolled_off = sim_bench();
+  rolled_off.sim->converter_lowpass_hz = 22000.0;
+  Station with_loopback = rolled_off;
+  with_loopback.audio.loopback = std::pair{3, 3};
+  const auto truth = response(plain), off = response(rolled_off), divided = response(with_loopback);
+  ASSERT_EQ(truth.size(), 13u);
+  EXPECT_LT(off.back() - truth.back(), -1.0);  // the interface's roll-off shows without the reference
+  for (std::size_t i = 0; i < truth.size(); ++i) EXPECT_NEAR(divided[i], truth[i], 0.01) << "point " << i;
+}
+
+TEST(Station, LoopbackMustNotShareTheDutsChannels) {
+  const std::string text = std::string(kGoodStation).replace(std::string(kGoodStation).find("input_vrms_at_0dbfs"), 0,
+                                                              "loopback = { output = 2, input = 3 }\n");
+  try {
+    parse_station(text, "x.toml");
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "audio.loopback");
+  }
+}

@@ -13,7 +13,8 @@ std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station, const 
     const sim::ConverterCalibration calibration{station.audio.calibration.output_vrms_at_0dbfs,
                                                 station.audio.calibration.input_vrms_at_0dbfs,
                                                 station.attenuator_gain_db};
-    sim::SimChain chain(*station.sim, calibration, station.audio.sample_rate_hz, station.channel_count(), serial);
+    sim::SimChain chain(*station.sim, calibration, station.audio.sample_rate_hz, station.channel_count(), serial,
+                        station.audio.loopback.has_value());
     return std::make_unique<audio::SimPort>(station.safety, station.audio.calibration, std::move(chain));
   }
 #ifdef AMPBENCH_WITH_PORTAUDIO
@@ -24,6 +25,10 @@ std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station, const 
     settings.sample_rate_hz = station.audio.sample_rate_hz;
     settings.outputs = station.audio.outputs;
     settings.inputs = station.audio.inputs;
+    if (station.audio.loopback) {  // the reference comes last, after the DUT's channels
+      settings.outputs.push_back(station.audio.loopback->first);
+      settings.inputs.push_back(station.audio.loopback->second);
+    }
     settings.max_latency_s = station.audio.max_latency_s;
     if (station.jack) {
       settings.jack_client_name = station.jack->client_name;

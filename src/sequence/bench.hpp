@@ -1,5 +1,6 @@
 // The station's devices opened for one unit under test: the AudioPort of the station's
-// backend (for "sim", a simulated DUT built for this serial number's faults).
+// backend (for "sim", a simulated DUT built for this serial number's faults). With a
+// loopback reference, the port has one more output and input than the DUT: the last.
 #pragma once
 
 #include <memory>

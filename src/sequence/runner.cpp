@@ -195,6 +195,13 @@ class StepRunner {
     stimulus.channels.assign(static_cast<std::size_t>(port.output_count()), std::vector<double>(frames, 0.0));
     for (std::size_t c = 0; c < signals.size(); ++c)
       std::copy_n(signals[c].begin(), std::min(signals[c].size(), frames), stimulus.channels[c].begin());
+    if (station_.audio.loopback) {  // the loopback reference plays the first driven channel's signal
+      for (const auto& signal : signals) {
+        if (signal.empty()) continue;
+        std::copy_n(signal.begin(), std::min(signal.size(), frames), stimulus.channels.back().begin());
+        break;
+      }
+    }
     return port.play_and_capture(stimulus);
   }
 
@@ -376,10 +383,16 @@ class StepRunner {
     options.frequencies_hz.push_back(reference_hz());
     std::vector<double> stimulus(frames, 0.0);
     std::copy(x.begin(), x.end(), stimulus.begin());
+    // Divided by the loopback reference, H1 is DUT output over interface output, both read
+    // by the same input: only the attenuator is left between it and volts over volts.
+    double to_volts_db = dsp::amplitude_ratio_to_db(volts_gain_of_fs_ratio());
+    if (station_.audio.loopback) {
+      options.reference = capture.audio.channels.back();
+      to_volts_db = -station_.attenuator_gain_db;
+    }
     std::vector<ResponseData> data(plan_.channels.size());
     for (std::size_t c = 0; c < data.size(); ++c) {
       const auto r = dsp::analyze_sync_sweep(capture.audio.channels[c], stimulus, sweep, options);
-      const double to_volts_db = dsp::amplitude_ratio_to_db(volts_gain_of_fs_ratio());
       const std::size_t n = options.frequencies_hz.size() - 1;
       for (std::size_t i = 0; i < n; ++i) {
         data[c].frequency_hz.push_back(r.frequency_hz[i]);

@@ -1,5 +1,6 @@
 #include "sequence/station.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -100,7 +101,7 @@ std::map<int, sim::Fault> fault_map(const R& r, const toml::node* node, const st
 sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double sample_rate_hz) {
   const std::string p = "sim";
   r.reject_unknown_keys(t, p, {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm", "fault",
-                               "preamp", "power_amp", "faults"});
+                               "preamp", "power_amp", "faults", "converter_lowpass_hz"});
   sim::SimConfig c;
   if (auto seed = r.integer(t, "seed", p)) {
     if (*seed < 0) r.fail(t.get("seed"), "sim.seed", "must not be negative");
@@ -115,6 +116,9 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   c.crosstalk_db = r.number(t, "crosstalk_db", p).value_or(c.crosstalk_db);
   if (c.crosstalk_db > 0.0) r.fail(t.get("crosstalk_db"), "sim.crosstalk_db", "must be at most 0 dB");
   c.load_ohm = positive(r, t, "load_ohm", p, c.load_ohm);
+  c.converter_lowpass_hz = non_negative(r, t, "converter_lowpass_hz", p, 0.0);
+  if (c.converter_lowpass_hz >= sample_rate_hz / 2.0)
+    r.fail(t.get("converter_lowpass_hz"), "sim.converter_lowpass_hz", "must be below half the sample rate");
   if (const toml::node* fault = t.get("fault")) {
     for (const auto& [channel, f] : fault_map(r, fault, "sim.fault", channels)) {
       if (channel == 0) {
@@ -188,7 +192,7 @@ Station parse_station(const std::string& text, const std::string& path) {
 
   const toml::table& a = *r.table(root, "audio", "", true);
   r.reject_unknown_keys(a, "audio", {"backend", "device", "sample_rate", "outputs", "inputs", "output_vrms_at_0dbfs",
-                                     "input_vrms_at_0dbfs", "host_api", "max_latency_s"});
+                                     "input_vrms_at_0dbfs", "host_api", "max_latency_s", "loopback"});
   auto backend = r.string(a, "backend", "audio");
   if (!backend) r.fail(&a, "audio.backend", "required field is missing");
   if (*backend != "sim" && *backend != "portaudio" && *backend != "wav")
@@ -207,6 +211,18 @@ Station parse_station(const std::string& text, const std::string& path) {
   s.audio.inputs = channel_list(r, a, "inputs", "audio");
   if (s.audio.outputs.size() != s.audio.inputs.size())
     r.fail(a.get("inputs"), "audio.inputs", "must list as many channels as audio.outputs");
+  if (const toml::table* loop = r.table(a, "loopback", "audio", false)) {
+    r.reject_unknown_keys(*loop, "audio.loopback", {"output", "input"});
+    const auto out = r.integer(*loop, "output", "audio.loopback"), in = r.integer(*loop, "input", "audio.loopback");
+    if (!out || !in || *out < 1 || *in < 1 || *out > 256 || *in > 256)
+      r.fail(loop, "audio.loopback", "needs output and input channel numbers from 1 to 256");
+    const auto used = [](const std::vector<int>& list, std::int64_t c) {
+      return std::find(list.begin(), list.end(), static_cast<int>(c)) != list.end();
+    };
+    if (used(s.audio.outputs, *out) || used(s.audio.inputs, *in))
+      r.fail(loop, "audio.loopback", "its channels must not also drive or capture the DUT");
+    s.audio.loopback = std::pair{static_cast<int>(*out), static_cast<int>(*in)};
+  }
   s.audio.calibration.output_vrms_at_0dbfs = positive(r, a, "output_vrms_at_0dbfs", "audio", std::nullopt);
   s.audio.calibration.input_vrms_at_0dbfs = positive(r, a, "input_vrms_at_0dbfs", "audio", std::nullopt);
 

@@ -30,6 +30,9 @@ struct AudioSettings {
   std::string device;
   std::string host_api;  // portaudio: JACK, ALSA … ("" = any)
   double max_latency_s = 0.5;
+  // An interface output wired straight to an input (1-based channels): its capture divides
+  // swept responses, removing the interface's own response, latency and calibration.
+  std::optional<std::pair<int, int>> loopback;
   double sample_rate_hz = 48000.0;
   std::vector<int> outputs;
   std::vector<int> inputs;

@@ -31,7 +31,7 @@ std::uint64_t channel_seed(std::uint64_t seed, const std::string& serial, int ch
 }  // namespace
 
 SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibration, double sample_rate_hz,
-                   int channels, const std::string& serial)
+                   int channels, const std::string& serial, bool loopback_reference)
     : sample_rate_hz_(sample_rate_hz),
       latency_samples_(config.latency_samples),
       crosstalk_(config.crosstalk_db <= -300.0 ? 0.0 : dsp::db_to_amplitude_ratio(config.crosstalk_db)),
@@ -52,11 +52,21 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
     }
     channels_.push_back(Channel{
         fault, fault == Fault::low_gain ? dsp::db_to_amplitude_ratio(kLowGainFaultDb) : 1.0,
-        DacStage(calibration.output_vrms_at_0dbfs, config.latency_samples), std::move(preamp),
+        DacStage(calibration.output_vrms_at_0dbfs, config.latency_samples, config.converter_lowpass_hz, sample_rate_hz),
+        std::move(preamp),
         std::move(power_amp),
         AdcStage(calibration.input_vrms_at_0dbfs, calibration.attenuator_gain_db, config.adc_noise_dbfs,
                  channel_seed(config.seed, serial, c, 2)),
-        fault == Fault::hum ? kHumFaultVrms : 0.0, config.preamp ? config.preamp->hum_hz : 50.0});
+        fault == Fault::hum ? kHumFaultVrms : 0.0, config.preamp ? config.preamp->hum_hz : 50.0, false});
+  }
+  if (loopback_reference) {
+    channels_.push_back(Channel{
+        Fault::none, 1.0,
+        DacStage(calibration.output_vrms_at_0dbfs, config.latency_samples, config.converter_lowpass_hz, sample_rate_hz),
+        std::nullopt, std::nullopt,
+        AdcStage(calibration.input_vrms_at_0dbfs, 0.0, config.adc_noise_dbfs,
+                 channel_seed(config.seed, serial, channels + 1, 2)),
+        0.0, 50.0, true});
   }
   dut_out_.assign(channels_.size(), {});
   set_load_ohm(load_ohm_);
@@ -97,9 +107,9 @@ void SimChain::process(const std::vector<const double*>& in, const std::vector<d
   for (std::size_t c = 0; c < channels_.size(); ++c) {
     for (std::size_t i = 0; i < frames; ++i) {
       double v = dut_out_[c][i];
-      if (crosstalk_ > 0.0) {
+      if (crosstalk_ > 0.0 && !channels_[c].reference) {
         for (std::size_t other = 0; other < channels_.size(); ++other)
-          if (other != c) v += crosstalk_ * dut_out_[other][i];
+          if (other != c && !channels_[other].reference) v += crosstalk_ * dut_out_[other][i];
       }
       out[c][i] = channels_[c].adc.process(v);
     }

@@ -15,8 +15,10 @@ namespace ampbench::sim {
 
 class SimChain {
  public:
+  // loopback_reference: one more channel after the DUT's, wired from the interface's
+  // output straight to its input (DAC → ADC, no DUT, no attenuator).
   SimChain(const SimConfig& config, const ConverterCalibration& calibration, double sample_rate_hz,
-           int channels, const std::string& serial);
+           int channels, const std::string& serial, bool loopback_reference = false);
 
   int channel_count() const { return static_cast<int>(channels_.size()); }
   double sample_rate_hz() const { return sample_rate_hz_; }
@@ -43,6 +45,7 @@ class SimChain {
     AdcStage adc;
     double hum_vrms = 0.0;
     double hum_hz = 50.0;
+    bool reference = false;  // the loopback: no DUT, no crosstalk
   };
   double sample_rate_hz_;
   int latency_samples_;

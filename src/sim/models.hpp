@@ -53,6 +53,7 @@ struct SimConfig {
   double adc_noise_dbfs = -300.0;  // rms of the ADC's own white noise, AES17 dBFS
   double crosstalk_db = -300.0;    // each channel's output leaks into the others
   double load_ohm = 8.0;           // initial dummy load; +inf = open
+  double converter_lowpass_hz = 0.0;  // the interface's own 2nd-order roll-off (DAC); 0 = none
   std::optional<PreampModel> preamp;
   std::optional<PowerAmpModel> power_amp;
   std::map<int, Fault> channel_faults;                       // 1-based channel → fault

@@ -9,12 +9,14 @@
 
 namespace ampbench::sim {
 
-DacStage::DacStage(double vrms_at_0dbfs, int latency_samples)
+DacStage::DacStage(double vrms_at_0dbfs, int latency_samples, double lowpass_hz, double sample_rate_hz)
     : volts_per_fs_(vrms_at_0dbfs * std::numbers::sqrt2),
-      delay_(static_cast<std::size_t>(std::max(latency_samples, 0)), 0.0) {}
+      delay_(static_cast<std::size_t>(std::max(latency_samples, 0)), 0.0) {
+  if (lowpass_hz > 0.0) lowpass_ = Biquad(second_order_lowpass(lowpass_hz, std::numbers::sqrt2 / 2.0, sample_rate_hz));
+}
 
 double DacStage::process(double sample_fs) {
-  const double v = sample_fs * volts_per_fs_;
+  const double v = lowpass_.process(sample_fs * volts_per_fs_);
   if (delay_.empty()) return v;
   const double out = delay_[position_];
   delay_[position_] = v;
@@ -23,6 +25,7 @@ double DacStage::process(double sample_fs) {
 }
 
 void DacStage::reset() {
+  lowpass_.reset();
   std::fill(delay_.begin(), delay_.end(), 0.0);
   position_ = 0;
 }

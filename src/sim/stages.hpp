@@ -26,12 +26,14 @@ class NoiseSource {
 // Carries the whole converter round-trip latency as a delay line.
 class DacStage {
  public:
-  DacStage(double vrms_at_0dbfs, int latency_samples);
+  // lowpass_hz > 0: the interface's own roll-off, a 2nd-order Butterworth (bilinear).
+  DacStage(double vrms_at_0dbfs, int latency_samples, double lowpass_hz = 0.0, double sample_rate_hz = 48000.0);
   double process(double sample_fs);
   void reset();
 
  private:
   double volts_per_fs_;
+  Biquad lowpass_;
   std::vector<double> delay_;
   std::size_t position_ = 0;
 };
