@@ -28,6 +28,14 @@ static void BM_AnalyzeTone65536(benchmark::State& state) {
 }
 BENCHMARK(BM_AnalyzeTone65536)->Unit(benchmark::kMicrosecond)->Repetitions(10)->ReportAggregatesOnly(true);
 
+// The same after `ampbench tune-fft` (measured plans from wisdom); the tuning runs once,
+// outside the timing, as it does once per station PC.
+static void BM_AnalyzeTone65536Tuned(benchmark::State& state) {
+  ampbench::dsp::tune_fft(65536);
+  BM_AnalyzeTone65536(state);
+}
+BENCHMARK(BM_AnalyzeTone65536Tuned)->Unit(benchmark::kMicrosecond)->Repetitions(10)->ReportAggregatesOnly(true);
+
 // Deconvolution of a 10 s, 48 kHz synchronised sweep response into H1..H5 (issue 6).
 static void BM_AnalyzeSweep10s48k(benchmark::State& state) {
   const auto sweep = SyncSweep::design(10.0, 22000.0, 10.0, 48000.0);

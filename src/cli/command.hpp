@@ -21,6 +21,10 @@ Subcommand add_results_command(CLI::App& parent);
 Subcommand add_report_command(CLI::App& parent);
 Subcommand add_sim_dut_command(CLI::App& parent);
 Subcommand add_devices_command(CLI::App& parent);
+Subcommand add_tune_fft_command(CLI::App& parent);
+
+// FFTW wisdom from `tune-fft`, loaded before any plan is made.
+void load_fft_wisdom();
 
 // The station file when --station is not given: ./instruments/sim-bench.toml, or the one
 // in the source tree this binary was built from.

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
       cli::add_report_command(app),
       cli::add_sim_dut_command(app),
       cli::add_devices_command(app),
+      cli::add_tune_fft_command(app),
   };
   try {
     app.parse(argc, argv);
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
     std::cerr << "ampbench: " << e.what() << "\n";
     return static_cast<int>(ExitCode::usage);
   }
+  cli::load_fft_wisdom();
   for (const auto& subcommand : subcommands) {
     if (!subcommand.app->parsed()) continue;
     try {

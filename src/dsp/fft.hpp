@@ -6,6 +6,7 @@
 #include <complex>
 #include <cstddef>
 #include <memory>
+#include <string>
 
 namespace ampbench::dsp {
 
@@ -36,6 +37,13 @@ class AlignedBuffer {
   T* data_ = nullptr;
   std::size_t size_ = 0;
 };
+
+// FFTW wisdom: plans measured once per machine (`ampbench tune-fft`), kept as text. With
+// wisdom for a size, plans are the measured ones; without, FFTW_ESTIMATE.
+bool import_fft_wisdom(const std::string& text);
+std::string export_fft_wisdom();
+// Measures the best plans for this size (about a second) and adds them to the wisdom.
+void tune_fft(std::size_t size);
 
 // Real-to-complex and complex-to-real transforms of one size. Unnormalised like FFTW:
 // inverse(forward(x)) = N·x.
