@@ -131,3 +131,19 @@ TEST(CliAnalyze, ImdOfAGeneratedTwoTone) {
   EXPECT_EQ(imd["f1_hz"], 250.0);
   EXPECT_EQ(run_ampbench({"generate", "sweep", "--from", "100", "--to", "30000", "-o", dir / "x.wav"}).exit_code, 64);
 }
+
+TEST(CliTuneFft, WritesWisdomThatLaterRunsLoad) {
+  TempDir dir;
+  const std::string env = "AMPBENCH_FFTW_WISDOM=" + ampbench::testing::shell_quote(dir / "wisdom");
+  auto r = run_ampbench({"tune-fft", "--size", "4096"}, "", env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(ampbench::testing::slurp(dir / "wisdom").find("fftw"), std::string::npos);
+  ASSERT_EQ(run_ampbench({"generate", "sine", "--samples", "4096", "-o", dir / "x.wav"}).exit_code, 0);
+  auto a = run_ampbench({"analyze", dir / "x.wav", "--json"}, "", env);
+  EXPECT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_TRUE(a.err.empty()) << a.err;
+  std::ofstream(dir / "wisdom") << "garbage";
+  auto g = run_ampbench({"analyze", dir / "x.wav", "--json"}, "", env);
+  EXPECT_EQ(g.exit_code, 0);
+  EXPECT_NE(g.err.find("not FFTW wisdom, ignored"), std::string::npos) << g.err;
+}

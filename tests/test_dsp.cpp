@@ -449,3 +449,17 @@ TEST(DynamicRange, Aes17FromAMinus60DbfsTone) {
   EXPECT_NEAR(dynamic_range_db(a, 60.0), expected, 0.1);
   EXPECT_NEAR(dynamic_range_db(a, -a.level_dbfs), expected, 0.1);
 }
+
+TEST(Fft, TunedPlansFromWisdomComputeTheSameTransform) {
+  const std::size_t n = 8192;
+  const auto x = generate_white_noise(0.3, 5, n);
+  const auto before = power_spectrum(x, 48000.0, WindowKind::hann);
+  tune_fft(n);  // replaces the cached plan by a measured one
+  const std::string wisdom = export_fft_wisdom();
+  EXPECT_NE(wisdom.find("fftw"), std::string::npos);
+  EXPECT_TRUE(import_fft_wisdom(wisdom));
+  EXPECT_FALSE(import_fft_wisdom("not wisdom"));
+  const auto after = power_spectrum(x, 48000.0, WindowKind::hann);
+  for (std::size_t k = 0; k < before.bin_mean_square.size(); k += 97)
+    EXPECT_NEAR(after.bin_mean_square[k], before.bin_mean_square[k], 1e-12 * (1.0 + before.bin_mean_square[k])) << k;
+}
