@@ -26,7 +26,10 @@ static void BM_AnalyzeTone65536(benchmark::State& state) {
   analyze_tone(x, 48000.0);  // plan outside the timed loop
   for (auto _ : state) benchmark::DoNotOptimize(analyze_tone(x, 48000.0));
 }
-BENCHMARK(BM_AnalyzeTone65536)->Unit(benchmark::kMicrosecond)->Repetitions(10)->ReportAggregatesOnly(true);
+BENCHMARK(BM_AnalyzeTone65536)
+    ->Unit(benchmark::kMicrosecond)
+    ->Repetitions(10)
+    ->ReportAggregatesOnly(true);
 
 // The same after `ampbench tune-fft` (measured plans from wisdom); the tuning runs once,
 // outside the timing, as it does once per station PC.
@@ -34,19 +37,26 @@ static void BM_AnalyzeTone65536Tuned(benchmark::State& state) {
   ampbench::dsp::tune_fft(65536);
   BM_AnalyzeTone65536(state);
 }
-BENCHMARK(BM_AnalyzeTone65536Tuned)->Unit(benchmark::kMicrosecond)->Repetitions(10)->ReportAggregatesOnly(true);
+BENCHMARK(BM_AnalyzeTone65536Tuned)
+    ->Unit(benchmark::kMicrosecond)
+    ->Repetitions(10)
+    ->ReportAggregatesOnly(true);
 
 // Deconvolution of a 10 s, 48 kHz synchronised sweep response into H1..H5 (issue 6).
 static void BM_AnalyzeSweep10s48k(benchmark::State& state) {
   const auto sweep = SyncSweep::design(10.0, 22000.0, 10.0, 48000.0);
   const auto x = generate_sync_sweep(sweep, 0.5, 24000);
   std::vector<double> y(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) y[i] = 0.9 * x[i] + 0.01 * x[i] * x[i] + 0.003 * x[i] * x[i] * x[i];
+  for (std::size_t i = 0; i < x.size(); ++i)
+    y[i] = 0.9 * x[i] + 0.01 * x[i] * x[i] + 0.003 * x[i] * x[i] * x[i];
   SweepAnalysisOptions options;
   options.latency_samples = 0.0;
   analyze_sync_sweep(y, x, sweep, options);  // plans outside the timed loop
   for (auto _ : state) benchmark::DoNotOptimize(analyze_sync_sweep(y, x, sweep, options));
 }
-BENCHMARK(BM_AnalyzeSweep10s48k)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_AnalyzeSweep10s48k)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 
 BENCHMARK_MAIN();

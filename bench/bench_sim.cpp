@@ -11,7 +11,8 @@
 using namespace ampbench;
 
 static void BM_SimChainStereo48k(benchmark::State& state) {
-  auto station = sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
+  auto station =
+      sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
   station.audio.sample_rate_hz = 48000.0;
   station.sim->preamp->lowpass_hz = 20000.0;
   auto port = sequence::open_audio_port(station, "BENCH");
@@ -20,8 +21,12 @@ static void BM_SimChainStereo48k(benchmark::State& state) {
   const std::size_t frames = 48000;
   stimulus.channels.assign(2, dsp::generate_sine(1000.0, 0.05, 48000.0, frames));
   for (auto _ : state) benchmark::DoNotOptimize(port->play_and_capture(stimulus));
-  state.counters["real_time_x"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["real_time_x"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_SimChainStereo48k)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_SimChainStereo48k)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 
 BENCHMARK_MAIN();

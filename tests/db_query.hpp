@@ -9,12 +9,14 @@
 
 namespace ampbench::testing {
 
-inline std::vector<std::vector<std::string>> query(const std::string& db_path, const std::string& sql) {
+inline std::vector<std::vector<std::string>> query(const std::string& db_path,
+                                                   const std::string& sql) {
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_busy_timeout(db, 10000);
   sqlite3_stmt* stmt = nullptr;
-  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
   std::vector<std::vector<std::string>> rows;
   while (stmt && sqlite3_step(stmt) == SQLITE_ROW) {
     std::vector<std::string> row;
@@ -42,7 +44,8 @@ inline std::string scalar_if_ready(const std::string& path, const std::string& s
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_busy_timeout(db, 1000);
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
       const auto* t = sqlite3_column_text(stmt, 0);
       out = t ? reinterpret_cast<const char*>(t) : "";
     }

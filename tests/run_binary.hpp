@@ -48,16 +48,15 @@ struct TempDir {
   std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
 
-inline RunResult run_ampbench(const std::vector<std::string>& args, const std::string& stdin_text = "",
-                              const std::string& env = "") {
+inline RunResult run_ampbench(const std::vector<std::string>& args,
+                              const std::string& stdin_text = "", const std::string& env = "") {
   static int counter = 0;
-  const auto base = std::filesystem::temp_directory_path() /
-                    ("ampbench-run-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  const auto base =
+      std::filesystem::temp_directory_path() /
+      ("ampbench-run-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   std::string cmd = env + " " + shell_quote(AMPBENCH_BINARY);
   for (const auto& a : args) cmd += " " + shell_quote(a);
-  {
-    std::ofstream(base.string() + ".in") << stdin_text;
-  }
+  { std::ofstream(base.string() + ".in") << stdin_text; }
   cmd += " <" + base.string() + ".in >" + base.string() + ".out 2>" + base.string() + ".err";
   const int status = std::system(cmd.c_str());
   RunResult r;
@@ -78,7 +77,8 @@ inline pid_t spawn_ampbench(const std::vector<std::string>& args, const std::str
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   pid_t pid = -1;
   posix_spawn(&pid, AMPBENCH_BINARY, &actions, nullptr, argv.data(), environ);

@@ -18,8 +18,8 @@ audio::AudioBuffer tone_buffer(std::size_t channels) {
   audio::AudioBuffer b;
   b.sample_rate_hz = 48000.0;
   for (std::size_t c = 0; c < channels; ++c) {
-    b.channels.push_back(dsp::generate_sine(997.0 + 100.0 * double(c), dsp::db_to_amplitude_ratio(-1.0),
-                                            48000.0, 65536));
+    b.channels.push_back(dsp::generate_sine(997.0 + 100.0 * double(c),
+                                            dsp::db_to_amplitude_ratio(-1.0), 48000.0, 65536));
   }
   return b;
 }
@@ -94,7 +94,8 @@ TEST(Wav, RefusesSamplesBeyondFullScale) {
 
 TEST(Wav, NonFiniteSamplesAreBadInput) {
   // The fuzzer's first find: a float WAV holding NaN reached the analysis as a NaN bin.
-  const std::string path = std::string(AMPBENCH_TEST_DATA_DIR) + "/fuzz/corpus/wav/regression-nan-sample.wav";
+  const std::string path =
+      std::string(AMPBENCH_TEST_DATA_DIR) + "/fuzz/corpus/wav/regression-nan-sample.wav";
   try {
     audio::read_wav(path);
     FAIL() << "accepted";

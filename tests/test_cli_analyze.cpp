@@ -14,8 +14,9 @@ using ampbench::testing::TempDir;
 TEST(CliAnalyze, GenerateThenAnalyzeJson) {
   TempDir dir;
   const auto wav = dir / "x.wav";
-  auto gen = run_ampbench({"generate", "sine", "--frequency", "997", "--level", "-6", "--samples", "65536",
-                           "--harmonic", "2:-60", "--harmonic", "3:-70", "--channels", "2", "-o", wav});
+  auto gen =
+      run_ampbench({"generate", "sine", "--frequency", "997", "--level", "-6", "--samples", "65536",
+                    "--harmonic", "2:-60", "--harmonic", "3:-70", "--channels", "2", "-o", wav});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   auto r = run_ampbench({"analyze", wav, "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -29,12 +30,14 @@ TEST(CliAnalyze, GenerateThenAnalyzeJson) {
   EXPECT_NEAR(c["harmonics"][0]["level_dbc"].get<double>(), -60.0, 0.05);
   EXPECT_NEAR(c["harmonics"][1]["level_dbc"].get<double>(), -70.0, 0.05);
   EXPECT_NEAR(c["thd_db"].get<double>(), 20 * std::log10(std::sqrt(1e-6 + 1e-7)), 0.02);
-  for (const char* key : {"thd_pct", "thdn_pct", "thdn_db", "sinad_db", "snr_db"}) EXPECT_TRUE(c.contains(key)) << key;
+  for (const char* key : {"thd_pct", "thdn_pct", "thdn_db", "sinad_db", "snr_db"})
+    EXPECT_TRUE(c.contains(key)) << key;
 }
 
 TEST(CliAnalyze, HumanTableAndOneChannel) {
   TempDir dir;
-  ASSERT_EQ(run_ampbench({"generate", "sine", "--channels", "2", "-o", dir / "x.wav"}).exit_code, 0);
+  ASSERT_EQ(run_ampbench({"generate", "sine", "--channels", "2", "-o", dir / "x.wav"}).exit_code,
+            0);
   auto r = run_ampbench({"analyze", dir / "x.wav", "--channel", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("channel 2"), std::string::npos);
@@ -44,7 +47,10 @@ TEST(CliAnalyze, HumanTableAndOneChannel) {
 
 TEST(CliAnalyze, WeightingBandAndNotchOptions) {
   TempDir dir;
-  ASSERT_EQ(run_ampbench({"generate", "sine", "--harmonic", "2:-50", "--samples", "65536", "-o", dir / "x.wav"}).exit_code, 0);
+  ASSERT_EQ(run_ampbench({"generate", "sine", "--harmonic", "2:-50", "--samples", "65536", "-o",
+                          dir / "x.wav"})
+                .exit_code,
+            0);
   const auto thdn = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = {"analyze", dir / "x.wav", "--json"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -95,23 +101,30 @@ TEST(CliAnalyze, BadInputGivesOneClearLine) {
 TEST(CliAnalyze, SweepResponseThroughWavFiles) {
   TempDir dir;
   // 96 kHz, so the digital x² below does not fold its 2nd harmonic back into the band.
-  ASSERT_EQ(run_ampbench({"generate", "sweep", "--from", "10", "--to", "22000", "--duration", "4", "--level", "-6",
-                          "--rate", "96000", "--format", "double", "-o", dir / "sweep.wav"}).exit_code, 0);
+  ASSERT_EQ(run_ampbench({"generate", "sweep", "--from", "10", "--to", "22000", "--duration", "4",
+                          "--level", "-6", "--rate", "96000", "--format", "double", "-o",
+                          dir / "sweep.wav"})
+                .exit_code,
+            0);
   // The DUT: 0.5× with a 2nd harmonic, written as the response file.
   auto sweep = ampbench::audio::read_wav(dir / "sweep.wav");
   ampbench::audio::AudioBuffer response = sweep;
   response.comment.clear();
   for (double& v : response.channels[0]) v = 0.5 * v + 0.1 * v * v;
-  ampbench::audio::write_wav(dir / "response.wav", response, ampbench::audio::WavSampleFormat::float64);
-  auto r = run_ampbench({"analyze", dir / "response.wav", "--sweep-ref", dir / "sweep.wav", "--json"});
+  ampbench::audio::write_wav(dir / "response.wav", response,
+                             ampbench::audio::WavSampleFormat::float64);
+  auto r =
+      run_ampbench({"analyze", dir / "response.wav", "--sweep-ref", dir / "sweep.wav", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto s = nlohmann::json::parse(r.out)["channels"][0]["sweep"];
   ASSERT_EQ(s["frequency_hz"].size(), s["h1_db"].size());
   const double amplitude = std::pow(10.0, -6.0 / 20.0);
   for (std::size_t i = 0; i < s["frequency_hz"].size(); ++i) {
     EXPECT_NEAR(s["h1_db"][i].get<double>(), 20 * std::log10(0.5), 0.01) << s["frequency_hz"][i];
-    if (!s["h2_db"][i].is_null() && s["frequency_hz"][i].get<double>() > 100 && s["frequency_hz"][i].get<double>() < 8000) {
-      EXPECT_NEAR(s["h2_db"][i].get<double>(), 20 * std::log10(0.1 * amplitude / 2.0), 0.05) << s["frequency_hz"][i];
+    if (!s["h2_db"][i].is_null() && s["frequency_hz"][i].get<double>() > 100 &&
+        s["frequency_hz"][i].get<double>() < 8000) {
+      EXPECT_NEAR(s["h2_db"][i].get<double>(), 20 * std::log10(0.1 * amplitude / 2.0), 0.05)
+          << s["frequency_hz"][i];
     }
   }
   EXPECT_TRUE(s["h2_db"].back().is_null());  // 2·f beyond the sweep
@@ -122,14 +135,19 @@ TEST(CliAnalyze, SweepResponseThroughWavFiles) {
 
 TEST(CliAnalyze, ImdOfAGeneratedTwoTone) {
   TempDir dir;
-  ASSERT_EQ(run_ampbench({"generate", "imd", "--imd", "smpte:250:8000", "--level", "-3", "--samples", "131072", "--format",
-                          "double", "-o", dir / "imd.wav"}).exit_code, 0);
+  ASSERT_EQ(run_ampbench({"generate", "imd", "--imd", "smpte:250:8000", "--level", "-3",
+                          "--samples", "131072", "--format", "double", "-o", dir / "imd.wav"})
+                .exit_code,
+            0);
   auto r = run_ampbench({"analyze", dir / "imd.wav", "--imd", "smpte:250:8000", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto imd = nlohmann::json::parse(r.out)["channels"][0]["imd"];
   EXPECT_LT(imd["imd_db"].get<double>(), -140.0);
   EXPECT_EQ(imd["f1_hz"], 250.0);
-  EXPECT_EQ(run_ampbench({"generate", "sweep", "--from", "100", "--to", "30000", "-o", dir / "x.wav"}).exit_code, 64);
+  EXPECT_EQ(
+      run_ampbench({"generate", "sweep", "--from", "100", "--to", "30000", "-o", dir / "x.wav"})
+          .exit_code,
+      64);
 }
 
 TEST(CliTuneFft, WritesWisdomThatLaterRunsLoad) {
@@ -138,7 +156,8 @@ TEST(CliTuneFft, WritesWisdomThatLaterRunsLoad) {
   auto r = run_ampbench({"tune-fft", "--size", "4096"}, "", env);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(ampbench::testing::slurp(dir / "wisdom").find("fftw"), std::string::npos);
-  ASSERT_EQ(run_ampbench({"generate", "sine", "--samples", "4096", "-o", dir / "x.wav"}).exit_code, 0);
+  ASSERT_EQ(run_ampbench({"generate", "sine", "--samples", "4096", "-o", dir / "x.wav"}).exit_code,
+            0);
   auto a = run_ampbench({"analyze", dir / "x.wav", "--json"}, "", env);
   EXPECT_EQ(a.exit_code, 0) << a.err;
   EXPECT_TRUE(a.err.empty()) << a.err;

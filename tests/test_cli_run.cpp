@@ -34,18 +34,22 @@ double sim_bench_gain_db() {
   const auto warp = [&](double fc) { return std::tan(M_PI * f / fs) / std::tan(M_PI * fc / fs); };
   const std::complex<double> j(0.0, 1.0);
   const double hp = std::abs(j * warp(2.0) / (1.0 + j * warp(2.0)));
-  const double lp = std::abs(1.0 / (1.0 - warp(40000.0) * warp(40000.0) + j * warp(40000.0) * std::sqrt(2.0)));
+  const double lp =
+      std::abs(1.0 / (1.0 - warp(40000.0) * warp(40000.0) + j * warp(40000.0) * std::sqrt(2.0)));
   return 26.0 + 20.0 * std::log10(8.0 / 8.05 * hp * lp);
 }
 
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+void write(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
 
 }  // namespace
 
 TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   TempDir dir;
   const auto db = dir / "r.db";
-  auto r = run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "GOOD-1", "--db", db, "--json", "--quiet"});
+  auto r = run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "GOOD-1", "--db", db,
+                         "--json", "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto summary = nlohmann::json::parse(r.out);
   EXPECT_EQ(summary["verdict"], "PASS");
@@ -58,20 +62,31 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   // 2 channels × (2 THD+N spectra; THD+N vs level; response, phase, THD vs frequency;
   // THD+N vs power × 2 loads)
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "16");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves WHERE name = 'spectrum_dbv' AND point_json LIKE '%fundamental_hz%'"), "4");
-  for (const auto& row : query(db, "SELECT value FROM measurements m JOIN steps s ON s.id = m.step_id "
-                                   "WHERE s.step_id = 'gain_1k' AND m.name = 'gain_db'")) {
+  EXPECT_EQ(scalar(db,
+                   "SELECT count(*) FROM curves WHERE name = 'spectrum_dbv' AND point_json LIKE "
+                   "'%fundamental_hz%'"),
+            "4");
+  for (const auto& row : query(db,
+                               "SELECT value FROM measurements m JOIN steps s ON s.id = m.step_id "
+                               "WHERE s.step_id = 'gain_1k' AND m.name = 'gain_db'")) {
     EXPECT_NEAR(std::stod(row[0]), sim_bench_gain_db(), 0.01);
   }
   EXPECT_EQ(scalar(db, "SELECT unit FROM measurements WHERE name = 'thdn_pct' LIMIT 1"), "%");
-  EXPECT_EQ(scalar(db, "SELECT low || ':' || high FROM measurements WHERE name = 'gain_db' LIMIT 1"), "25.5:26.5");
-  EXPECT_EQ(scalar(db, "SELECT point_json FROM measurements m JOIN steps s ON s.id = m.step_id WHERE s.step_id = "
-                       "'thdn_vs_level' AND name = 'thdn_pct' LIMIT 1"),
+  EXPECT_EQ(
+      scalar(db, "SELECT low || ':' || high FROM measurements WHERE name = 'gain_db' LIMIT 1"),
+      "25.5:26.5");
+  EXPECT_EQ(scalar(db,
+                   "SELECT point_json FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
+                   "s.step_id = "
+                   "'thdn_vs_level' AND name = 'thdn_pct' LIMIT 1"),
             R"({"stimulus.level":"-40 dBV"})");
-  EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"), "31");
+  EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"),
+            "31");
   EXPECT_EQ(scalar(db, "PRAGMA user_version"), "2");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE length(sequence_sha256) = 64 AND sequence_text LIKE '%gain_1k%' "
-                       "AND station_text LIKE '%sim-bench%' AND finished_at > started_at"),
+  EXPECT_EQ(scalar(db,
+                   "SELECT count(*) FROM runs WHERE length(sequence_sha256) = 64 AND sequence_text "
+                   "LIKE '%gain_1k%' "
+                   "AND station_text LIKE '%sim-bench%' AND finished_at > started_at"),
             "1");
 }
 
@@ -80,14 +95,18 @@ TEST(CliRun, EachSimulatedFaultFailsOnTheRightStep) {
       {"SIM-LOW-GAIN", "gain_1k,max_power"},
       {"SIM-HUM", "thdn_1w,thdn_vs_level,response,snr_a"},
       {"SIM-EARLY-CLIP", "thdn_vs_level,max_power"},
-      {"SIM-DEAD-R", "gain_1k,thdn_1w,thdn_vs_level,response,imd_smpte,crosstalk,max_power,output_impedance"},
+      {"SIM-DEAD-R",
+       "gain_1k,thdn_1w,thdn_vs_level,response,imd_smpte,crosstalk,max_power,output_impedance"},
   };
   for (const auto& [serial, failing] : cases) {
     TempDir dir;
     const auto db = dir / "r.db";
-    auto r = run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", serial, "--db", db, "--quiet"});
+    auto r = run_ampbench(
+        {"run", kPowerAmp, "--station", kStation, "--serial", serial, "--db", db, "--quiet"});
     EXPECT_EQ(r.exit_code, 1) << serial << ": " << r.err;
-    EXPECT_EQ(scalar(db, "SELECT group_concat(step_id) FROM (SELECT step_id FROM steps WHERE verdict = 'FAIL' ORDER BY ordinal)"),
+    EXPECT_EQ(scalar(db,
+                     "SELECT group_concat(step_id) FROM (SELECT step_id FROM steps WHERE verdict = "
+                     "'FAIL' ORDER BY ordinal)"),
               failing)
         << serial;
     EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "FAIL");
@@ -115,13 +134,15 @@ stimulus = { from_hz = 20, to_hz = 20000, level = "-20 dBV", points = 13 }
   const auto db = dir / "r.db";
   ASSERT_EQ(run_ampbench({"run", seq, "--station", kStation, "--db", db, "--quiet"}).exit_code, 0);
   const auto curve = [&](const std::string& step, const std::string& channel) {
-    const auto rows = query(db, "SELECT hex(y) FROM curves c JOIN steps s ON s.id = c.step_id WHERE s.step_id = '" + step +
-                                    "' AND c.name = 'response_db' AND c.channel = '" + channel + "'");
+    const auto rows = query(
+        db, "SELECT hex(y) FROM curves c JOIN steps s ON s.id = c.step_id WHERE s.step_id = '" +
+                step + "' AND c.name = 'response_db' AND c.channel = '" + channel + "'");
     std::vector<double> y;
     const std::string hex = rows.at(0).at(0);
     for (std::size_t i = 0; i + 16 <= hex.size(); i += 16) {
       std::uint64_t bits = 0;
-      for (int b = 7; b >= 0; --b) bits = (bits << 8) | std::stoul(hex.substr(i + 2 * b, 2), nullptr, 16);
+      for (int b = 7; b >= 0; --b)
+        bits = (bits << 8) | std::stoul(hex.substr(i + 2 * b, 2), nullptr, 16);
       double v;
       std::memcpy(&v, &bits, sizeof v);
       y.push_back(v);
@@ -132,27 +153,37 @@ stimulus = { from_hz = 20, to_hz = 20000, level = "-20 dBV", points = 13 }
     const auto swept = curve("swept", ch), stepped = curve("stepped", ch);
     ASSERT_EQ(swept.size(), 13u);
     ASSERT_EQ(stepped.size(), 13u);
-    for (std::size_t i = 0; i < swept.size(); ++i) EXPECT_NEAR(swept[i], stepped[i], 0.02) << ch << " point " << i;
+    for (std::size_t i = 0; i < swept.size(); ++i)
+      EXPECT_NEAR(swept[i], stepped[i], 0.02) << ch << " point " << i;
   }
   // The 2 Hz high-pass and 40 kHz low-pass of the input stage: -0.043 dB at 20 Hz.
-  EXPECT_NEAR(std::stod(scalar(db, "SELECT value FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
-                                   "s.step_id = 'swept' AND name = 'deviation_min_db' AND channel = 'L'")),
-              20 * std::log10(1 / std::sqrt(1 + std::pow(std::tan(M_PI * 2 / 96000) / std::tan(M_PI * 20 / 96000), 2))), 0.005);
+  EXPECT_NEAR(
+      std::stod(scalar(db,
+                       "SELECT value FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
+                       "s.step_id = 'swept' AND name = 'deviation_min_db' AND channel = 'L'")),
+      20 * std::log10(
+               1 / std::sqrt(
+                       1 + std::pow(std::tan(M_PI * 2 / 96000) / std::tan(M_PI * 20 / 96000), 2))),
+      0.005);
 }
 
 TEST(CliRun, LowGainReadsSixDbLow) {
   TempDir dir;
   const auto db = dir / "r.db";
-  run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "SIM-LOW-GAIN", "--db", db, "--quiet"});
-  EXPECT_NEAR(std::stod(scalar(db, "SELECT value FROM measurements WHERE name = 'gain_db' LIMIT 1")), sim_bench_gain_db() - 6.0, 0.01);
+  run_ampbench(
+      {"run", kPowerAmp, "--station", kStation, "--serial", "SIM-LOW-GAIN", "--db", db, "--quiet"});
+  EXPECT_NEAR(
+      std::stod(scalar(db, "SELECT value FROM measurements WHERE name = 'gain_db' LIMIT 1")),
+      sim_bench_gain_db() - 6.0, 0.01);
 }
 
 TEST(CliRun, SeveralSerialsAndHostileText) {
   TempDir dir;
   const auto db = dir / "r.db";
   const std::string hostile = "x'); DROP TABLE runs;--";
-  auto r = run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "GOOD-1", "--serial", hostile, "--serial",
-                         "SIM-LOW-GAIN", "--db", db, "--quiet", "--operator", "Zoë \"QA\""});
+  auto r = run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "GOOD-1", "--serial",
+                         hostile, "--serial", "SIM-LOW-GAIN", "--db", db, "--quiet", "--operator",
+                         "Zoë \"QA\""});
   EXPECT_EQ(r.exit_code, 1) << r.err;  // the worst unit decides
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), "3");
   EXPECT_EQ(scalar(db, "SELECT serial FROM runs WHERE id = 2"), hostile);
@@ -165,7 +196,10 @@ TEST(CliRun, SeveralSerialsAndHostileText) {
 TEST(CliRun, ResultsShowAndExport) {
   TempDir dir;
   const auto db = dir / "r.db";
-  ASSERT_EQ(run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "SN,1", "--db", db, "--quiet"}).exit_code, 0);
+  ASSERT_EQ(run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "SN,1", "--db", db,
+                          "--quiet"})
+                .exit_code,
+            0);
   auto show = run_ampbench({"results", "show", "1", "--db", db});
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_NE(show.out.find("gain_db"), std::string::npos);
@@ -214,7 +248,9 @@ kind = "cleanup"
 void wait_for_finished_step(const std::string& db) {
   for (int i = 0; i < 400; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    if (ampbench::testing::scalar_if_ready(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'") == "1") return;
+    if (ampbench::testing::scalar_if_ready(
+            db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'") == "1")
+      return;
   }
   FAIL() << "no step finished in time";
 }
@@ -224,7 +260,9 @@ void wait_for_finished_step(const std::string& db) {
 TEST(CliRun, KillNineKeepsFinishedStepsAndNextRunMarksAborted) {
   TempDir dir;
   const auto db = dir / "r.db";
-  const pid_t pid = spawn_ampbench({"run", long_sequence(dir), "--station", kStation, "--serial", "K1", "--db", db}, dir / "log");
+  const pid_t pid = spawn_ampbench(
+      {"run", long_sequence(dir), "--station", kStation, "--serial", "K1", "--db", db},
+      dir / "log");
   wait_for_finished_step(db);
   ::kill(pid, SIGKILL);
   EXPECT_EQ(wait_exit(pid), 128 + SIGKILL);
@@ -232,28 +270,41 @@ TEST(CliRun, KillNineKeepsFinishedStepsAndNextRunMarksAborted) {
   EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "RUNNING");
   EXPECT_EQ(scalar(db, "SELECT step_id || verdict FROM steps WHERE ordinal = 1"), "quickPASS");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "8");
-  ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station", kStation, "--db", db, "--quiet"}).exit_code, 0);
+  ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station", kStation,
+                          "--db", db, "--quiet"})
+                .exit_code,
+            0);
   EXPECT_EQ(scalar(db, "SELECT verdict FROM runs WHERE serial = 'K1'"), "ABORTED");
   EXPECT_EQ(scalar(db, "SELECT verdict FROM steps WHERE step_id = 'long_sweep'"), "ABORTED");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id WHERE s.step_id = 'quick'"), "8");
+  EXPECT_EQ(scalar(db,
+                   "SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
+                   "s.step_id = 'quick'"),
+            "8");
 }
 
 TEST(CliRun, InterruptRunsCleanupAndExitsThree) {
   TempDir dir;
   const auto db = dir / "r.db";
-  const pid_t pid = spawn_ampbench({"run", long_sequence(dir), "--station", kStation, "--serial", "C1", "--db", db}, dir / "log");
+  const pid_t pid = spawn_ampbench(
+      {"run", long_sequence(dir), "--station", kStation, "--serial", "C1", "--db", db},
+      dir / "log");
   wait_for_finished_step(db);
   ::kill(pid, SIGINT);
   EXPECT_EQ(wait_exit(pid), 3) << ampbench::testing::slurp(dir / "log");
   EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "ABORTED");
-  EXPECT_EQ(scalar(db, "SELECT group_concat(step_id || ':' || verdict) FROM steps"), "quick:PASS,long_sweep:ABORTED,tidy:PASS");
+  EXPECT_EQ(scalar(db, "SELECT group_concat(step_id || ':' || verdict) FROM steps"),
+            "quick:PASS,long_sweep:ABORTED,tidy:PASS");
 }
 
 TEST(CliRun, TwoWritersShareOneDatabase) {
   TempDir dir;
   const auto db = dir / "r.db";
-  const pid_t a = spawn_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "A", "--serial", "A2", "--db", db}, dir / "a.log");
-  const pid_t b = spawn_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "B", "--serial", "B2", "--db", db}, dir / "b.log");
+  const pid_t a = spawn_ampbench(
+      {"run", kPowerAmp, "--station", kStation, "--serial", "A", "--serial", "A2", "--db", db},
+      dir / "a.log");
+  const pid_t b = spawn_ampbench(
+      {"run", kPowerAmp, "--station", kStation, "--serial", "B", "--serial", "B2", "--db", db},
+      dir / "b.log");
   EXPECT_EQ(wait_exit(a), 0) << ampbench::testing::slurp(dir / "a.log");
   EXPECT_EQ(wait_exit(b), 0) << ampbench::testing::slurp(dir / "b.log");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'"), "4");
@@ -284,7 +335,8 @@ expect = "yes"
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(scalar(db, "SELECT group_concat(verdict || ':' || message, '|') FROM steps"),
             "PASS:answer: yes|FAIL:answer: no (expected 'yes')");
-  auto o = run_ampbench({"run", seq, "--station", kStation, "--db", db, "--quiet", "--set", "ask_again.default=yes"});
+  auto o = run_ampbench(
+      {"run", seq, "--station", kStation, "--db", db, "--quiet", "--set", "ask_again.default=yes"});
   EXPECT_EQ(o.exit_code, 0) << o.err;
 }
 
@@ -299,28 +351,49 @@ TEST(CliValidate, BrokenSequencesNameFileLineAndField) {
   const std::string head = "[sequence]\nname = \"t\"\nchannels = [\"L\", \"R\"]\n";
   const std::vector<BrokenSequence> cases = {
       {"no steps", head, ": field 'step': a sequence needs at least one [[step]]"},
-      {"bad unit", head + "[[step]]\nid = \"a\"\nkind = \"level\"\nstimulus = { frequency_hz = 1000, level = \"-20 dBA\" }\n",
+      {"bad unit",
+       head + "[[step]]\nid = \"a\"\nkind = \"level\"\nstimulus = { frequency_hz = 1000, level = "
+              "\"-20 dBA\" }\n",
        ":7: field 'step.a.stimulus.level': unknown unit 'dBA'"},
-      {"duplicate id", head + "[[step]]\nid = \"a\"\nkind = \"noise\"\n[[step]]\nid = \"a\"\nkind = \"noise\"\n",
+      {"duplicate id",
+       head + "[[step]]\nid = \"a\"\nkind = \"noise\"\n[[step]]\nid = \"a\"\nkind = \"noise\"\n",
        ":8: field 'step.id': 'a' is used by an earlier step"},
-      {"unknown kind", head + "[[step]]\nid = \"a\"\nkind = \"magic\"\n", ":6: field 'step.a.kind': unknown step kind 'magic'"},
-      {"unknown limit", head + "[[step]]\nid = \"a\"\nkind = \"noise\"\nlimits.gain_dbx = { max = 1 }\n",
+      {"unknown kind", head + "[[step]]\nid = \"a\"\nkind = \"magic\"\n",
+       ":6: field 'step.a.kind': unknown step kind 'magic'"},
+      {"unknown limit",
+       head + "[[step]]\nid = \"a\"\nkind = \"noise\"\nlimits.gain_dbx = { max = 1 }\n",
        ":7: field 'step.a.limits.gain_dbx': 'gain_dbx' is not a measurement"},
-      {"min above max", head + "[[step]]\nid = \"a\"\nkind = \"noise\"\nlimits.snr_db = { min = 3, max = 1 }\n",
+      {"min above max",
+       head + "[[step]]\nid = \"a\"\nkind = \"noise\"\nlimits.snr_db = { min = 3, max = 1 }\n",
        ":7: field 'step.a.limits.snr_db': min is above max"},
-      {"too loud", head + "[[step]]\nid = \"a\"\nkind = \"level\"\nstimulus = { frequency_hz = 1000, level = \"2 V\" }\n",
-       ":4: field 'step.a.stimulus.level': 2 V is 2 Vrms, above the station's max_output_vrms of 1.8 Vrms"},
-      {"swept too loud", head + "[[step]]\nid = \"a\"\nkind = \"thdn\"\nstimulus = { frequency_hz = 1000 }\nsweep = { parameter = \"stimulus.level\", from = \"-10 dBV\", to = \"+6 dBV\", points = 3 }\n",
+      {"too loud",
+       head + "[[step]]\nid = \"a\"\nkind = \"level\"\nstimulus = { frequency_hz = 1000, level = "
+              "\"2 V\" }\n",
+       ":4: field 'step.a.stimulus.level': 2 V is 2 Vrms, above the station's max_output_vrms of "
+       "1.8 Vrms"},
+      {"swept too loud",
+       head +
+           "[[step]]\nid = \"a\"\nkind = \"thdn\"\nstimulus = { frequency_hz = 1000 }\nsweep = { "
+           "parameter = \"stimulus.level\", from = \"-10 dBV\", to = \"+6 dBV\", points = 3 }\n",
        ":4: field 'step.a.stimulus.level': 6 dBV is 2 Vrms, above the station's max_output_vrms"},
-      {"missing load", head + "[[step]]\nid = \"a\"\nkind = \"level\"\nload_ohm = 2\nstimulus = { frequency_hz = 1000, level = \"-20 dBV\" }\n",
+      {"missing load",
+       head + "[[step]]\nid = \"a\"\nkind = \"level\"\nload_ohm = 2\nstimulus = { frequency_hz = "
+              "1000, level = \"-20 dBV\" }\n",
        ":4: field 'step.a.load_ohm': 2 ohm is not a load of station 'sim-bench'"},
-      {"bad sweep", head + "[[step]]\nid = \"a\"\nkind = \"thdn\"\nstimulus = { frequency_hz = 1000, level = \"-20 dBV\" }\nsweep = { parameter = \"dut.volume\", values = [1] }\n",
+      {"bad sweep",
+       head + "[[step]]\nid = \"a\"\nkind = \"thdn\"\nstimulus = { frequency_hz = 1000, level = "
+              "\"-20 dBV\" }\nsweep = { parameter = \"dut.volume\", values = [1] }\n",
        ":8: field 'step.a.sweep.parameter': cannot sweep 'dut.volume'"},
-      {"no frequency", head + "[[step]]\nid = \"a\"\nkind = \"thdn\"\nstimulus = { level = \"-20 dBV\" }\n",
+      {"no frequency",
+       head + "[[step]]\nid = \"a\"\nkind = \"thdn\"\nstimulus = { level = \"-20 dBV\" }\n",
        ":4: field 'step.a.stimulus.frequency_hz': required for a thdn step"},
-      {"above nyquist", head + "[[step]]\nid = \"a\"\nkind = \"level\"\nstimulus = { frequency_hz = 50000, level = \"-20 dBV\" }\n",
+      {"above nyquist",
+       head + "[[step]]\nid = \"a\"\nkind = \"level\"\nstimulus = { frequency_hz = 50000, level = "
+              "\"-20 dBV\" }\n",
        ":4: field 'step.a.stimulus.frequency_hz': 50000 Hz is at or above half the sample rate"},
-      {"too many channels", "[sequence]\nname = \"t\"\nchannels = [\"A\", \"B\", \"C\"]\n[[step]]\nid = \"a\"\nkind = \"noise\"\n",
+      {"too many channels",
+       "[sequence]\nname = \"t\"\nchannels = [\"A\", \"B\", \"C\"]\n[[step]]\nid = \"a\"\nkind = "
+       "\"noise\"\n",
        ": field 'sequence.channels': 3 channels, but station 'sim-bench' has 2"},
       {"syntax", head + "[[step]\n", ":4: TOML syntax"},
       {"short capture", head + "[[step]]\nid = \"a\"\nkind = \"noise\"\ncapture_s = 0.01\n",
@@ -331,17 +404,21 @@ TEST(CliValidate, BrokenSequencesNameFileLineAndField) {
     write(path, c.text);
     auto r = run_ampbench({"validate", path, "--station", kStation});
     EXPECT_EQ(r.exit_code, 65) << c.name << ": " << r.err;
-    EXPECT_NE(r.err.find("ampbench: " + path + c.expected), std::string::npos) << c.name << ": " << r.err;
+    EXPECT_NE(r.err.find("ampbench: " + path + c.expected), std::string::npos)
+        << c.name << ": " << r.err;
     auto run = run_ampbench({"run", path, "--station", kStation, "--db", dir / "never.db"});
     EXPECT_EQ(run.exit_code, 65) << c.name;
-    EXPECT_FALSE(std::filesystem::exists(dir / "never.db")) << c.name << ": run touched the database";
+    EXPECT_FALSE(std::filesystem::exists(dir / "never.db"))
+        << c.name << ": run touched the database";
   }
 }
 
 TEST(CliValidate, ReportsEveryErrorAtOnce) {
   TempDir dir;
   const auto path = dir / "two.toml";
-  write(path, "[sequence]\nname = \"t\"\n[[step]]\nid = \"a\"\nkind = \"magic\"\n[[step]]\nid = \"b\"\nkind = \"level\"\n");
+  write(path,
+        "[sequence]\nname = \"t\"\n[[step]]\nid = \"a\"\nkind = \"magic\"\n[[step]]\nid = "
+        "\"b\"\nkind = \"level\"\n");
   auto r = run_ampbench({"validate", path, "--station", kStation});
   EXPECT_EQ(r.exit_code, 65);
   // The first problem of every step, each on its own line.
@@ -358,7 +435,8 @@ TEST(CliValidate, ShippedSequencesAreValid) {
       {"preamp-production.toml", "sim-preamp.toml"},
   };
   for (const auto& [sequence, station] : pairs) {
-    auto r = run_ampbench({"validate", kSource + "/sequences/" + sequence, "--station", kSource + "/instruments/" + station});
+    auto r = run_ampbench({"validate", kSource + "/sequences/" + sequence, "--station",
+                           kSource + "/instruments/" + station});
     EXPECT_EQ(r.exit_code, 0) << sequence << ": " << r.err;
   }
 }
@@ -375,9 +453,12 @@ TEST(CliRun, PreampProductionPassesAndEachFaultFails) {
     TempDir dir;
     const auto db = dir / "r.db";
     auto r = run_ampbench({"run", kSource + "/sequences/preamp-production.toml", "--station",
-                           kSource + "/instruments/sim-preamp.toml", "--serial", serial, "--db", db, "--quiet"});
+                           kSource + "/instruments/sim-preamp.toml", "--serial", serial, "--db", db,
+                           "--quiet"});
     EXPECT_EQ(r.exit_code, failing.empty() ? 0 : 1) << serial << ": " << r.err;
-    EXPECT_EQ(scalar(db, "SELECT COALESCE(group_concat(step_id), '') FROM (SELECT step_id FROM steps WHERE verdict != 'PASS' ORDER BY ordinal)"),
+    EXPECT_EQ(scalar(db,
+                     "SELECT COALESCE(group_concat(step_id), '') FROM (SELECT step_id FROM steps "
+                     "WHERE verdict != 'PASS' ORDER BY ordinal)"),
               failing)
         << serial;
   }
@@ -386,18 +467,25 @@ TEST(CliRun, PreampProductionPassesAndEachFaultFails) {
 TEST(CliRun, LabCharacterisationRecordsItsCurves) {
   TempDir dir;
   const auto db = dir / "r.db";
-  auto r = run_ampbench({"run", kSource + "/sequences/lab-characterisation.toml", "--station", kStation, "--db", db, "--quiet", "--json"});
+  auto r = run_ampbench({"run", kSource + "/sequences/lab-characterisation.toml", "--station",
+                         kStation, "--db", db, "--quiet", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "15");
-  EXPECT_GT(std::stod(scalar(db, "SELECT value FROM measurements WHERE name = 'dynamic_range_db' LIMIT 1")), 110.0);
-  EXPECT_EQ(scalar(db, "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM curves ORDER BY id)"),
-            "spectrum_dbv,thdn_vs_level_pct,response_db,phase_deg,thd_vs_freq_pct,thdn_vs_power_pct,"
-            "thdn_vs_burst_power_pct");
-  EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"), "121");
+  EXPECT_GT(std::stod(scalar(
+                db, "SELECT value FROM measurements WHERE name = 'dynamic_range_db' LIMIT 1")),
+            110.0);
+  EXPECT_EQ(
+      scalar(db, "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM curves ORDER BY id)"),
+      "spectrum_dbv,thdn_vs_level_pct,response_db,phase_deg,thd_vs_freq_pct,thdn_vs_power_pct,"
+      "thdn_vs_burst_power_pct");
+  EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"),
+            "121");
   // The 4-ohm sweep reaches the current limit: its last THD+N is far above the 8-ohm one.
   const auto last_thdn = [&](const std::string& step) {
-    return std::stod(scalar(db, "SELECT value FROM measurements m JOIN steps s ON s.id = m.step_id WHERE s.step_id = '" +
-                                    step + "' AND name = 'thdn_pct' AND channel = 'L' ORDER BY m.id DESC LIMIT 1"));
+    return std::stod(scalar(
+        db,
+        "SELECT value FROM measurements m JOIN steps s ON s.id = m.step_id WHERE s.step_id = '" +
+            step + "' AND name = 'thdn_pct' AND channel = 'L' ORDER BY m.id DESC LIMIT 1"));
   };
   EXPECT_GT(last_thdn("thdn_vs_level_4ohm"), 1.0);
   const auto summary = nlohmann::json::parse(r.out);

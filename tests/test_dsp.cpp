@@ -20,7 +20,8 @@ std::vector<double> tone_with_harmonics(double f, double level_dbfs, const std::
                                         double fs, std::size_t n) {
   std::vector<Tone> tones = {{f, db_to_amplitude_ratio(level_dbfs), 0.3}};
   for (std::size_t i = 0; i < dbc.size(); ++i) {
-    tones.push_back({f * static_cast<double>(i + 2), tones[0].amplitude_peak_fs * db_to_amplitude_ratio(dbc[i]),
+    tones.push_back({f * static_cast<double>(i + 2),
+                     tones[0].amplitude_peak_fs * db_to_amplitude_ratio(dbc[i]),
                      0.7 * static_cast<double>(i)});
   }
   return generate_tones(tones, fs, n);
@@ -36,11 +37,13 @@ TEST(Units, Conversions) {
 
 TEST(Window, BlackmanHarrisCoefficientsAndCache) {
   const auto w = make_window_samples(WindowKind::blackman_harris_7, 1024);
-  EXPECT_NEAR(w[0], 0.27105140069342 - 0.43329793923448 + 0.21812299954311 - 0.06592544638803 +
-                        0.01081174209837 - 0.00077658482522 + 0.00001388721735,
+  EXPECT_NEAR(w[0],
+              0.27105140069342 - 0.43329793923448 + 0.21812299954311 - 0.06592544638803 +
+                  0.01081174209837 - 0.00077658482522 + 0.00001388721735,
               1e-15);
   EXPECT_NEAR(w[512], 1.0, 1e-12);  // all terms add at the centre
-  EXPECT_EQ(cached_window(WindowKind::hann, 4096).get(), cached_window(WindowKind::hann, 4096).get());
+  EXPECT_EQ(cached_window(WindowKind::hann, 4096).get(),
+            cached_window(WindowKind::hann, 4096).get());
 }
 
 TEST(Spectrum, MatchesNaiveDft) {
@@ -54,7 +57,8 @@ TEST(Spectrum, MatchesNaiveDft) {
   for (std::size_t k : {0u, 1u, 17u, 1000u, 2047u, 2048u}) {
     std::complex<double> acc = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
-      acc += x[i] * w[i] * std::polar(1.0, -2.0 * std::numbers::pi * double(k) * double(i) / double(n));
+      acc += x[i] * w[i] *
+             std::polar(1.0, -2.0 * std::numbers::pi * double(k) * double(i) / double(n));
     }
     const double scale = (k == 0 || k == n / 2) ? 1.0 : 2.0;
     EXPECT_NEAR(fast.bin_mean_square[k], std::norm(acc) * scale / (double(n) * sum_w2),
@@ -113,7 +117,8 @@ TEST_P(HarmonicLevels, KnownAmplitudesWithin5Hundredths) {
 }
 
 INSTANTIATE_TEST_SUITE_P(CoherentAndNot, HarmonicLevels,
-                         ::testing::Values(coherent_frequency_hz(1000.0, 48000.0, 65536), 1000.3, 997.0));
+                         ::testing::Values(coherent_frequency_hz(1000.0, 48000.0, 65536), 1000.3,
+                                           997.0));
 
 class LevelAcrossBand : public ::testing::TestWithParam<double> {};
 
@@ -123,7 +128,8 @@ TEST_P(LevelAcrossBand, MinusTwentyDbfsReadsWithinFiveThousandths) {
   EXPECT_NEAR(a.level_dbfs, -20.0, 0.005);
 }
 
-INSTANTIATE_TEST_SUITE_P(Frequencies, LevelAcrossBand, ::testing::Values(20.0, 1000.0, 19000.0, 20.37));
+INSTANTIATE_TEST_SUITE_P(Frequencies, LevelAcrossBand,
+                         ::testing::Values(20.0, 1000.0, 19000.0, 20.37));
 
 class SampleRates : public ::testing::TestWithParam<double> {};
 
@@ -144,7 +150,7 @@ INSTANTIATE_TEST_SUITE_P(From8kTo384k, SampleRates,
 TEST(ToneAnalysis, SinadIsComputedFromPowersAtHeavyDistortion) {
   const auto x = tone_with_harmonics(1000.0, -6.0, {amplitude_ratio_to_db(0.4)}, 48000.0, 65536);
   const auto a = analyze_tone(x, 48000.0);
-  EXPECT_NEAR(a.sinad_db, amplitude_ratio_to_db(1.0 / 0.4), 0.01);  // 7.96 dB
+  EXPECT_NEAR(a.sinad_db, amplitude_ratio_to_db(1.0 / 0.4), 0.01);                // 7.96 dB
   EXPECT_NEAR(-a.thdn_db(), amplitude_ratio_to_db(std::sqrt(1.16) / 0.4), 0.01);  // 8.60 dB
 }
 
@@ -205,8 +211,8 @@ TEST(Weighting, CheckValues) {
   EXPECT_NEAR(a_weighting_db(100.0), -19.14, 0.05);
   EXPECT_NEAR(a_weighting_db(10000.0), -2.49, 0.05);
   EXPECT_NEAR(a_weighting_db(20000.0), -9.35, 0.05);
-  const std::pair<double, double> bs468[] = {{31.5, -29.9}, {100.0, -19.8}, {1000.0, 0.0},
-                                             {2000.0, 5.6},  {6300.0, 12.2}, {10000.0, 8.1},
+  const std::pair<double, double> bs468[] = {{31.5, -29.9},    {100.0, -19.8},  {1000.0, 0.0},
+                                             {2000.0, 5.6},    {6300.0, 12.2},  {10000.0, 8.1},
                                              {20000.0, -22.2}, {31500.0, -42.7}};
   for (const auto& [f, db] : bs468) EXPECT_NEAR(bs468_weighting_db(f), db, 0.05) << f << " Hz";
   EXPECT_NEAR(ccir_rms_weighting_db(2000.0), 5.6 - 5.63, 0.05);
@@ -260,7 +266,8 @@ struct TestBiquad {
 TestBiquad butterworth_lowpass(double fc, double fs) {
   const double k = std::tan(std::numbers::pi * fc / fs), q = std::sqrt(0.5);
   const double norm = 1.0 / (1.0 + k / q + k * k);
-  return {k * k * norm, 2 * k * k * norm, k * k * norm, 2 * (k * k - 1) * norm, (1 - k / q + k * k) * norm};
+  return {k * k * norm, 2 * k * k * norm, k * k * norm, 2 * (k * k - 1) * norm,
+          (1 - k / q + k * k) * norm};
 }
 
 TestBiquad first_order_highpass(double fc, double fs) {
@@ -325,7 +332,8 @@ TEST_P(PolynomialHarmonics, H2H3AndH1MatchClosedForm) {
   const auto s = SyncSweep::design(20.0, 20000.0, 5.0, fs);
   const auto x = generate_sync_sweep(s, 1.0, 4800);
   std::vector<double> y(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] + a2 * x[i] * x[i] + a3 * x[i] * x[i] * x[i];
+  for (std::size_t i = 0; i < x.size(); ++i)
+    y[i] = x[i] + a2 * x[i] * x[i] + a3 * x[i] * x[i] * x[i];
   SweepAnalysisOptions o;
   o.frequencies_hz = log_grid(100.0, 5000.0, 12);
   const auto r = analyze_sync_sweep(y, x, s, o);
@@ -334,11 +342,13 @@ TEST_P(PolynomialHarmonics, H2H3AndH1MatchClosedForm) {
     EXPECT_NEAR(r.harmonic_db(2, i), amplitude_ratio_to_db(a2 / 2.0), 0.05) << o.frequencies_hz[i];
     EXPECT_NEAR(r.harmonic_db(3, i), amplitude_ratio_to_db(a3 / 4.0), 0.05) << o.frequencies_hz[i];
   }
-  EXPECT_TRUE(std::isnan(r.harmonic[0][0] * 0.0 + analyze_sync_sweep(y, x, s, {}).harmonic[0].back()));
+  EXPECT_TRUE(
+      std::isnan(r.harmonic[0][0] * 0.0 + analyze_sync_sweep(y, x, s, {}).harmonic[0].back()));
 }
 
 INSTANTIATE_TEST_SUITE_P(CoefficientSets, PolynomialHarmonics,
-                         ::testing::Values(std::pair{0.01, 0.001}, std::pair{0.1, 0.05}, std::pair{0.002, 0.02}));
+                         ::testing::Values(std::pair{0.01, 0.001}, std::pair{0.1, 0.05},
+                                           std::pair{0.002, 0.02}));
 
 TEST(SyncSweep, SteppedAndSweptAgree) {
   const double fs = 48000.0;
@@ -375,7 +385,8 @@ namespace {
 
 std::vector<double> through_polynomial(const std::vector<double>& x, double a2, double a3) {
   std::vector<double> y(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) y[i] = x[i] + a2 * x[i] * x[i] + a3 * x[i] * x[i] * x[i];
+  for (std::size_t i = 0; i < x.size(); ++i)
+    y[i] = x[i] + a2 * x[i] * x[i] + a3 * x[i] * x[i] * x[i];
   return y;
 }
 
@@ -413,10 +424,12 @@ TEST_P(ImdPolynomial, CcifMatchesClosedForm) {
 }
 
 INSTANTIATE_TEST_SUITE_P(CoefficientSets, ImdPolynomial,
-                         ::testing::Values(std::pair{0.01, 0.001}, std::pair{0.001, 0.01}, std::pair{0.05, 0.02}));
+                         ::testing::Values(std::pair{0.01, 0.001}, std::pair{0.001, 0.01},
+                                           std::pair{0.05, 0.02}));
 
 TEST(Imd, LinearSystemReadsBelowMinus140Db) {
-  for (const auto& signal : {ImdSignal::smpte(), ImdSignal::smpte(250, 8000), ImdSignal::ccif(), ImdSignal::ccif(11000, 12000)}) {
+  for (const auto& signal : {ImdSignal::smpte(), ImdSignal::smpte(250, 8000), ImdSignal::ccif(),
+                             ImdSignal::ccif(11000, 12000)}) {
     const auto x = generate_tones(imd_tones(signal, 0.9), 48000.0, 65536);
     EXPECT_LT(analyze_imd(x, 48000.0, signal).imd_db(), -140.0) << signal.f1_hz;
   }
@@ -461,5 +474,7 @@ TEST(Fft, TunedPlansFromWisdomComputeTheSameTransform) {
   EXPECT_FALSE(import_fft_wisdom("not wisdom"));
   const auto after = power_spectrum(x, 48000.0, WindowKind::hann);
   for (std::size_t k = 0; k < before.bin_mean_square.size(); k += 97)
-    EXPECT_NEAR(after.bin_mean_square[k], before.bin_mean_square[k], 1e-12 * (1.0 + before.bin_mean_square[k])) << k;
+    EXPECT_NEAR(after.bin_mean_square[k], before.bin_mean_square[k],
+                1e-12 * (1.0 + before.bin_mean_square[k]))
+        << k;
 }

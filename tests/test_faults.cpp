@@ -28,9 +28,12 @@ const std::string kSource = AMPBENCH_SOURCE_DIR;
 void expect_finished_steps_complete(const std::string& db) {
   EXPECT_EQ(scalar(db, "PRAGMA integrity_check"), "ok");
   const std::string incomplete = ampbench::testing::scalar_if_ready(
-      db, "SELECT count(*) FROM steps s WHERE s.verdict IN ('PASS', 'FAIL') AND s.kind NOT IN "
-          "('cleanup', 'prompt', 'set') AND NOT EXISTS (SELECT 1 FROM measurements m WHERE m.step_id = s.id)");
-  EXPECT_TRUE(incomplete == "0" || incomplete.empty()) << incomplete << " finished steps lost their measurements";
+      db,
+      "SELECT count(*) FROM steps s WHERE s.verdict IN ('PASS', 'FAIL') AND s.kind NOT IN "
+      "('cleanup', 'prompt', 'set') AND NOT EXISTS (SELECT 1 FROM measurements m WHERE m.step_id = "
+      "s.id)");
+  EXPECT_TRUE(incomplete == "0" || incomplete.empty())
+      << incomplete << " finished steps lost their measurements";
 }
 
 }  // namespace
@@ -42,7 +45,8 @@ TEST(Faults, DiskFullKeepsFinishedStepsAndMarksTheRunError) {
   const long pages = std::stol(scalar(dir / "full.db", "PRAGMA page_count"));
   ASSERT_GT(pages, 20);
   const auto db = dir / "small.db";
-  auto r = run_ampbench({"run", sequence, "--db", db, "--quiet"}, "", "AMPBENCH_DB_MAX_PAGES=" + std::to_string(pages / 2));
+  auto r = run_ampbench({"run", sequence, "--db", db, "--quiet"}, "",
+                        "AMPBENCH_DB_MAX_PAGES=" + std::to_string(pages / 2));
   EXPECT_EQ(r.exit_code, 74) << r.err;
   EXPECT_NE(r.err.find("full"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("run marked ERROR, finished steps kept"), std::string::npos) << r.err;
@@ -79,14 +83,19 @@ TEST(Faults, ALockedDatabaseIsWaitedForOrFailsClearly) {
     TempDir d2;
     const auto seq = d2 / "long.toml";
     std::ofstream(seq) << "[sequence]\nname = \"long\"\nchannels = [\"L\", \"R\"]\n"
-                          "[[step]]\nid = \"first\"\nkind = \"level\"\nstimulus = { frequency_hz = 1000, level = \"-20 dBV\" }\n"
-                          "[[step]]\nid = \"sweep\"\nkind = \"thdn\"\ncapture_s = 1.0\nstimulus = { frequency_hz = 1000 }\n"
-                          "sweep = { parameter = \"stimulus.level\", from = \"-40 dBV\", to = \"-10 dBV\", points = 600 }\n";
+                          "[[step]]\nid = \"first\"\nkind = \"level\"\nstimulus = { frequency_hz = "
+                          "1000, level = \"-20 dBV\" }\n"
+                          "[[step]]\nid = \"sweep\"\nkind = \"thdn\"\ncapture_s = 1.0\nstimulus = "
+                          "{ frequency_hz = 1000 }\n"
+                          "sweep = { parameter = \"stimulus.level\", from = \"-40 dBV\", to = "
+                          "\"-10 dBV\", points = 600 }\n";
     setenv("AMPBENCH_DB_BUSY_TIMEOUT_MS", "300", 1);
     const pid_t pid = spawn_ampbench({"run", seq, "--db", db, "--quiet"}, d2 / "log");
     unsetenv("AMPBENCH_DB_BUSY_TIMEOUT_MS");
-    for (int i = 0; i < 400 && ampbench::testing::scalar_if_ready(
-                                   db, "SELECT count(*) FROM steps WHERE step_id = 'first' AND verdict = 'PASS'") != "1";
+    for (int i = 0;
+         i < 400 &&
+         ampbench::testing::scalar_if_ready(
+             db, "SELECT count(*) FROM steps WHERE step_id = 'first' AND verdict = 'PASS'") != "1";
          ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     auto locker = hold_lock(std::chrono::milliseconds(60000));
@@ -94,7 +103,9 @@ TEST(Faults, ALockedDatabaseIsWaitedForOrFailsClearly) {
     EXPECT_EQ(code, 74) << ampbench::testing::slurp(d2 / "log");
     EXPECT_NE(ampbench::testing::slurp(d2 / "log").find("locked"), std::string::npos);
     locker.detach();  // the thread holds the lock for a minute; the process exits before
-    EXPECT_EQ(scalar(db, "SELECT verdict FROM steps WHERE step_id = 'first' ORDER BY id DESC LIMIT 1"), "PASS");
+    EXPECT_EQ(
+        scalar(db, "SELECT verdict FROM steps WHERE step_id = 'first' ORDER BY id DESC LIMIT 1"),
+        "PASS");
   }
 }
 
@@ -106,25 +117,34 @@ TEST(Faults, SigkillAtTwentyRandomPoints) {
   std::uniform_int_distribution<int> delay_ms(20, 2200);
   int mid_run = 0, finished = 0, steps_kept = 0;
   for (int trial = 0; trial < 20; ++trial) {
-    const pid_t pid = spawn_ampbench({"run", sequence, "--db", db, "--serial", "K" + std::to_string(trial), "--quiet"},
-                                     dir / "log");
+    const pid_t pid = spawn_ampbench(
+        {"run", sequence, "--db", db, "--serial", "K" + std::to_string(trial), "--quiet"},
+        dir / "log");
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
     ::kill(pid, SIGKILL);
     const int code = wait_exit(pid);
     // A kill during the very first schema migration leaves an empty, valid database.
-    const std::string verdict =
-        ampbench::testing::scalar_if_ready(db, "SELECT verdict FROM runs WHERE serial = 'K" + std::to_string(trial) + "'");
-    if (code == 128 + SIGKILL && verdict != "PASS") ++mid_run;
-    else ++finished;
+    const std::string verdict = ampbench::testing::scalar_if_ready(
+        db, "SELECT verdict FROM runs WHERE serial = 'K" + std::to_string(trial) + "'");
+    if (code == 128 + SIGKILL && verdict != "PASS")
+      ++mid_run;
+    else
+      ++finished;
     expect_finished_steps_complete(db);
   }
-  steps_kept = std::stoi(scalar(db, "SELECT count(*) FROM steps WHERE verdict IN ('PASS', 'FAIL')"));
+  steps_kept =
+      std::stoi(scalar(db, "SELECT count(*) FROM steps WHERE verdict IN ('PASS', 'FAIL')"));
   // The next writer marks every run a killed process left RUNNING as ABORTED.
-  ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--db", db, "--quiet"}).exit_code, 0);
+  ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--db", db, "--quiet"})
+                .exit_code,
+            0);
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'RUNNING'"), "0");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'RUNNING'"), "0");
   expect_finished_steps_complete(db);
-  std::printf("20 SIGKILL trials: %d killed mid-run, %d had finished or not begun; %d finished steps kept, %s runs ABORTED\n",
-              mid_run, finished, steps_kept, scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'ABORTED'").c_str());
+  std::printf(
+      "20 SIGKILL trials: %d killed mid-run, %d had finished or not begun; %d finished steps kept, "
+      "%s runs ABORTED\n",
+      mid_run, finished, steps_kept,
+      scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'ABORTED'").c_str());
   EXPECT_GE(mid_run, 10);
 }

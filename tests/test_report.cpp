@@ -43,8 +43,8 @@ struct Runs {
   TempDir dir;
   std::string db = dir / "r.db";
   Runs() {
-    run_ampbench({"run", kSource + "/sequences/poweramp-production.toml", "--db", db, "--serial", "GOOD-1", "--serial",
-                  "SIM-HUM", "--quiet"});
+    run_ampbench({"run", kSource + "/sequences/poweramp-production.toml", "--db", db, "--serial",
+                  "GOOD-1", "--serial", "SIM-HUM", "--quiet"});
   }
 };
 
@@ -53,7 +53,8 @@ struct Runs {
 TEST(Svg, TicksAreNiceNumbers) {
   EXPECT_EQ(report::axis_ticks(0.0, 10.0, false), (std::vector<double>{0, 2, 4, 6, 8, 10}));
   EXPECT_EQ(report::axis_ticks(20.0, 20000.0, true), (std::vector<double>{100, 1000, 10000}));
-  EXPECT_EQ(report::axis_ticks(20.0, 2000.0, true), (std::vector<double>{20, 50, 100, 200, 500, 1000, 2000}));
+  EXPECT_EQ(report::axis_ticks(20.0, 2000.0, true),
+            (std::vector<double>{20, 50, 100, 200, 500, 1000, 2000}));
   EXPECT_EQ(report::xml_escape("a<b & \"c\"\n\x01"), "a&lt;b &amp; &quot;c&quot;\n\xEF\xBF\xBD");
 }
 
@@ -61,7 +62,9 @@ TEST(Html, WellFormedWithEveryMeasurementAndOneSeriesPerCurve) {
   Runs runs;
   for (const std::string id : {"1", "2"}) {
     const auto html_path = runs.dir / ("run" + id + ".html");
-    ASSERT_EQ(run_ampbench({"report", id, "--format", "html", "-o", html_path, "--db", runs.db}).exit_code, 0);
+    ASSERT_EQ(run_ampbench({"report", id, "--format", "html", "-o", html_path, "--db", runs.db})
+                  .exit_code,
+              0);
     EXPECT_EQ(xmllint({html_path}), 0) << "not well-formed XML";
     const std::string html = slurp(html_path);
     const auto store = store::ResultStore::open(runs.db, store::ResultStore::Mode::read_only);
@@ -69,22 +72,28 @@ TEST(Html, WellFormedWithEveryMeasurementAndOneSeriesPerCurve) {
     std::size_t measurements = 0, curves = 0;
     for (const auto& s : run.steps) {
       measurements += s.measurements.size();
-      EXPECT_NE(html.find("data-verdict=\"" + std::string(store::verdict_name(s.verdict)) + "\""), std::string::npos);
+      EXPECT_NE(html.find("data-verdict=\"" + std::string(store::verdict_name(s.verdict)) + "\""),
+                std::string::npos);
       for (const auto& m : s.measurements) {
         // Every value as the report formats it, and a failing one marked.
         if (m.verdict == store::Verdict::fail) {
-          EXPECT_NE(html.find("class=\"fail\" data-name=\"" + m.name + "\""), std::string::npos) << m.name;
+          EXPECT_NE(html.find("class=\"fail\" data-name=\"" + m.name + "\""), std::string::npos)
+              << m.name;
         }
       }
       for (const auto& c : s.curves) {
         ++curves;
-        EXPECT_NE(html.find("data-name=\"" + c.channel + "\" data-points=\"" + std::to_string(c.x.size()) + "\""), std::string::npos)
+        EXPECT_NE(html.find("data-name=\"" + c.channel + "\" data-points=\"" +
+                            std::to_string(c.x.size()) + "\""),
+                  std::string::npos)
             << c.name << " " << c.channel;
       }
     }
-    EXPECT_EQ(count(html, " data-name=\""), measurements + curves);  // table rows or cells, and series
+    EXPECT_EQ(count(html, " data-name=\""),
+              measurements + curves);  // table rows or cells, and series
     EXPECT_EQ(count(html, "<polyline"), curves);
-    EXPECT_NE(html.find("id=\"verdict\">" + std::string(store::verdict_name(run.verdict)) + "<"), std::string::npos);
+    EXPECT_NE(html.find("id=\"verdict\">" + std::string(store::verdict_name(run.verdict)) + "<"),
+              std::string::npos);
     EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org"));  // no network fetches
   }
 }
@@ -115,7 +124,8 @@ stimulus = { frequency_hz = 1000 }
   std::string station = slurp(kSource + "/instruments/sim-bench.toml");
   station.replace(station.find("gain_db = -26.0"), 15, "gain_db = -6.0");
   std::ofstream(dir / "station.toml") << station;
-  auto r = run_ampbench({"run", seq, "--station", dir / "station.toml", "--db", dir / "r.db", "--junit", xml, "--quiet"});
+  auto r = run_ampbench({"run", seq, "--station", dir / "station.toml", "--db", dir / "r.db",
+                         "--junit", xml, "--quiet"});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(xmllint({"--schema", kSource + "/tests/junit.xsd", xml}), 0);
   const std::string text = slurp(xml);
@@ -132,14 +142,17 @@ TEST(Reports, FileNamesFromSerialsStayInTheDirectory) {
   EXPECT_EQ(report::safe_file_stem("..."), "unit");
   TempDir dir;
   const auto reports = dir / "reports";
-  auto r = run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--db", dir / "r.db", "--serial", "../../etc/x",
-                         "--serial", "bad\nname", "--serial", "../../etc/x", "--report-dir", reports, "--quiet"});
+  auto r = run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--db", dir / "r.db",
+                         "--serial", "../../etc/x", "--serial", "bad\nname", "--serial",
+                         "../../etc/x", "--report-dir", reports, "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(reports)) names.push_back(e.path().filename().string());
+  for (const auto& e : std::filesystem::directory_iterator(reports))
+    names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   ASSERT_EQ(names.size(), 3u);  // the same serial twice: two reports, none overwritten
-  for (const auto& n : names) EXPECT_TRUE(std::regex_match(n, std::regex("[A-Za-z0-9_-]+\\.html"))) << n;
+  for (const auto& n : names)
+    EXPECT_TRUE(std::regex_match(n, std::regex("[A-Za-z0-9_-]+\\.html"))) << n;
   EXPECT_EQ(names[0].rfind("bad_name-run2-", 0), 0u);
   EXPECT_EQ(names[1].rfind("etc_x-run1-", 0), 0u);
   EXPECT_EQ(names[2].rfind("etc_x-run3-", 0), 0u);
@@ -149,7 +162,8 @@ TEST(Reports, FileNamesFromSerialsStayInTheDirectory) {
 TEST(Reports, RewAndCsvFromTheDatabase) {
   Runs runs;
   const auto rew = runs.dir / "rew";
-  ASSERT_EQ(run_ampbench({"report", "1", "--format", "rew", "-o", rew, "--db", runs.db}).exit_code, 0);
+  ASSERT_EQ(run_ampbench({"report", "1", "--format", "rew", "-o", rew, "--db", runs.db}).exit_code,
+            0);
   const auto file = rew + "/GOOD-1-run1-response-L.txt";
   ASSERT_TRUE(std::filesystem::exists(file));
   const std::string text = slurp(file);
@@ -164,7 +178,9 @@ TEST(Reports, RewAndCsvFromTheDatabase) {
   }
   EXPECT_EQ(data, 31);
   const auto csv = runs.dir / "r.csv";
-  ASSERT_EQ(run_ampbench({"report", "2", "--format", "csv", "-o", csv, "--db", runs.db}).exit_code, 0);
+  ASSERT_EQ(run_ampbench({"report", "2", "--format", "csv", "-o", csv, "--db", runs.db}).exit_code,
+            0);
   EXPECT_EQ(count(slurp(csv), "\n"), 225u);
-  EXPECT_EQ(run_ampbench({"report", "1", "--format", "pdf", "-o", csv, "--db", runs.db}).exit_code, 64);
+  EXPECT_EQ(run_ampbench({"report", "1", "--format", "pdf", "-o", csv, "--db", runs.db}).exit_code,
+            64);
 }

@@ -27,7 +27,8 @@ TEST(Units, ParsesEveryUnit) {
 }
 
 TEST(Units, RejectsBadLevels) {
-  for (const char* bad : {"", "  ", "dBV", "-20", "-20 dbv", "-20 dBA", "nan dBV", "inf V", "-1 V", "1e999 dBV", "-20 dBV x"}) {
+  for (const char* bad : {"", "  ", "dBV", "-20", "-20 dbv", "-20 dBA", "nan dBV", "inf V", "-1 V",
+                          "1e999 dBV", "-20 dBV x"}) {
     EXPECT_THROW(parse_level(bad), std::invalid_argument) << "'" << bad << "'";
   }
 }
@@ -39,7 +40,8 @@ TEST(Units, ConvertsThroughCalibrationAndLoad) {
   EXPECT_NEAR(level_to_vrms(parse_level("-6.0206 dBFS"), context), 1.0, 1e-5);
   EXPECT_NEAR(level_to_vrms(parse_level("500 mV"), context), 0.5, 1e-12);
   EXPECT_NEAR(level_to_vrms(parse_level("100 W"), context), std::sqrt(800.0), 1e-12);
-  EXPECT_THROW(level_to_vrms(parse_level("1 W"), LevelContext{1.0, std::nullopt}), std::invalid_argument);
+  EXPECT_THROW(level_to_vrms(parse_level("1 W"), LevelContext{1.0, std::nullopt}),
+               std::invalid_argument);
   EXPECT_NEAR(vrms_to_level(std::sqrt(800.0), LevelUnit::watt, context).value, 100.0, 1e-9);
   EXPECT_NEAR(vrms_to_level(0.1, LevelUnit::dbv, context).value, -20.0, 1e-12);
 }
@@ -54,7 +56,8 @@ TEST(Station, ShippedStationsParse) {
   ASSERT_TRUE(s.sim && s.sim->power_amp && s.sim->preamp);
   EXPECT_EQ(s.sim->serial_faults.at("SIM-DEAD-R").at(2), sim::Fault::dead_channel);
   EXPECT_EQ(s.sim->serial_faults.at("SIM-HUM").at(0), sim::Fault::hum);
-  const auto real = load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/example-interface.toml");
+  const auto real =
+      load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/example-interface.toml");
   EXPECT_EQ(real.audio.backend, "portaudio");
   ASSERT_TRUE(real.generator && real.load_switch);
   EXPECT_FALSE(real.sim);
@@ -98,24 +101,38 @@ struct BadStation {
 
 }  // namespace
 
-TEST(Station, GoodTextParses) { EXPECT_NO_THROW(parse_station(kGoodStation, "t.toml")); }
+TEST(Station, GoodTextParses) {
+  EXPECT_NO_THROW(parse_station(kGoodStation, "t.toml"));
+}
 
 TEST(Station, BadFilesNameFileLineAndField) {
   const std::string g = kGoodStation;
   const std::vector<BadStation> cases = {
-      {"missing table", replace(g, "[safety]\nmax_output_vrms = 1.0\nmax_input_dbfs = -1.0\n", ""), 0, "safety", "missing"},
-      {"wrong type", replace(g, "sample_rate = 48000", "sample_rate = \"48k\""), 5, "audio.sample_rate", "positive integer"},
-      {"zero rate", replace(g, "sample_rate = 48000", "sample_rate = 0"), 5, "audio.sample_rate", "positive integer"},
-      {"unknown backend", replace(g, "backend = \"sim\"", "backend = \"asio\""), 4, "audio.backend", "unknown backend 'asio'"},
-      {"negative ohms", replace(g, "available_ohm = [8, 4]", "available_ohm = [8, -4]"), 14, "loads.available_ohm", "positive"},
-      {"unknown fault", replace(g, "load_ohm = 8", "load_ohm = 8\nfault = \"smoke\""), 17, "sim.fault", "unknown fault 'smoke'"},
-      {"unknown field", replace(g, "rail_v = 40", "rail_volts = 40"), 18, "sim.power_amp.rail_volts", "unknown field"},
-      {"negative rail", replace(g, "rail_v = 40", "rail_v = -40"), 18, "sim.power_amp.rail_v", "positive"},
-      {"channel count", replace(g, "inputs = [1, 2]", "inputs = [1]"), 7, "audio.inputs", "as many channels"},
-      {"positive input limit", replace(g, "max_input_dbfs = -1.0", "max_input_dbfs = 3"), 12, "safety.max_input_dbfs", "at most 0"},
-      {"load not available", replace(g, "load_ohm = 8", "load_ohm = 2"), 16, "sim.load_ohm", "one of loads.available_ohm"},
+      {"missing table", replace(g, "[safety]\nmax_output_vrms = 1.0\nmax_input_dbfs = -1.0\n", ""),
+       0, "safety", "missing"},
+      {"wrong type", replace(g, "sample_rate = 48000", "sample_rate = \"48k\""), 5,
+       "audio.sample_rate", "positive integer"},
+      {"zero rate", replace(g, "sample_rate = 48000", "sample_rate = 0"), 5, "audio.sample_rate",
+       "positive integer"},
+      {"unknown backend", replace(g, "backend = \"sim\"", "backend = \"asio\""), 4, "audio.backend",
+       "unknown backend 'asio'"},
+      {"negative ohms", replace(g, "available_ohm = [8, 4]", "available_ohm = [8, -4]"), 14,
+       "loads.available_ohm", "positive"},
+      {"unknown fault", replace(g, "load_ohm = 8", "load_ohm = 8\nfault = \"smoke\""), 17,
+       "sim.fault", "unknown fault 'smoke'"},
+      {"unknown field", replace(g, "rail_v = 40", "rail_volts = 40"), 18,
+       "sim.power_amp.rail_volts", "unknown field"},
+      {"negative rail", replace(g, "rail_v = 40", "rail_v = -40"), 18, "sim.power_amp.rail_v",
+       "positive"},
+      {"channel count", replace(g, "inputs = [1, 2]", "inputs = [1]"), 7, "audio.inputs",
+       "as many channels"},
+      {"positive input limit", replace(g, "max_input_dbfs = -1.0", "max_input_dbfs = 3"), 12,
+       "safety.max_input_dbfs", "at most 0"},
+      {"load not available", replace(g, "load_ohm = 8", "load_ohm = 2"), 16, "sim.load_ohm",
+       "one of loads.available_ohm"},
       {"syntax", replace(g, "rail_v = 40", "rail_v = = 40"), 18, "", "TOML syntax"},
-      {"fault channel", replace(g, "load_ohm = 8", "load_ohm = 8\nfault = { X = \"hum\" }"), 17, "sim.fault.X", "not a channel"},
+      {"fault channel", replace(g, "load_ohm = 8", "load_ohm = 8\nfault = { X = \"hum\" }"), 17,
+       "sim.fault.X", "not a channel"},
   };
   for (const auto& c : cases) {
     try {
@@ -128,10 +145,12 @@ TEST(Station, BadFilesNameFileLineAndField) {
         EXPECT_EQ(e.line(), c.line) << c.name << ": " << e.what();
       }
       EXPECT_EQ(e.field(), c.field) << c.name << ": " << e.what();
-      EXPECT_NE(std::string(e.what()).find(c.what), std::string::npos) << c.name << ": " << e.what();
+      EXPECT_NE(std::string(e.what()).find(c.what), std::string::npos)
+          << c.name << ": " << e.what();
       const std::string prefix = "instruments/x.toml:";
       if (c.line > 0) {
-        EXPECT_EQ(std::string(e.what()).rfind(prefix + std::to_string(c.line) + ": ", 0), 0u) << e.what();
+        EXPECT_EQ(std::string(e.what()).rfind(prefix + std::to_string(c.line) + ": ", 0), 0u)
+            << e.what();
       }
     }
   }
@@ -152,7 +171,8 @@ struct RunResult {
   std::uint64_t transfers = 0;
 };
 
-RunResult run_text(const std::string& sequence_text, Station station, const std::string& serial = "GOOD") {
+RunResult run_text(const std::string& sequence_text, Station station,
+                   const std::string& serial = "GOOD") {
   ampbench::testing::TempDir dir;
   const auto path = dir / "s.toml";
   std::ofstream(path) << sequence_text;
@@ -172,13 +192,16 @@ RunResult run_text(const std::string& sequence_text, Station station, const std:
   return r;
 }
 
-Station sim_bench() { return load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml"); }
+Station sim_bench() {
+  return load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
+}
 
-const store::MeasurementRecord& find(const store::RunRecord& run, const std::string& name, const std::string& channel,
-                                     double load_ohm) {
+const store::MeasurementRecord& find(const store::RunRecord& run, const std::string& name,
+                                     const std::string& channel, double load_ohm) {
   for (const auto& s : run.steps)
     for (const auto& m : s.measurements)
-      if (m.name == name && m.channel == channel && m.point.value("load_ohm", 0.0) == load_ohm) return m;
+      if (m.name == name && m.channel == channel && m.point.value("load_ohm", 0.0) == load_ohm)
+        return m;
   throw std::runtime_error("no measurement " + name);
 }
 
@@ -187,22 +210,25 @@ const store::MeasurementRecord& find(const store::RunRecord& run, const std::str
 // tone) by a 20000-point DFT of one period; A found by bisection; P = (b1/√2)²/R.
 double power_at_thdn_truth(double load, double thdn_pct) {
   const sim::PowerAmpModel pa = *sim_bench().sim->power_amp;
-  const double vc = std::min(pa.rail_v * load / (load + pa.output_impedance_ohm + pa.rail_source_ohm),
-                             pa.current_limit_a * load);
+  const double vc =
+      std::min(pa.rail_v * load / (load + pa.output_impedance_ohm + pa.rail_source_ohm),
+               pa.current_limit_a * load);
   const auto harmonics = [&](double amplitude) {
     const int n = 20000;
     std::vector<double> b(21, 0.0);
     for (int i = 0; i < n; ++i) {
       const double th = 2.0 * M_PI * i / n;
       const double y = std::clamp(amplitude * std::sin(th), -vc, vc);
-      for (int k = 1; k <= 20; ++k) b[static_cast<std::size_t>(k)] += 2.0 / n * y * std::sin(k * th);
+      for (int k = 1; k <= 20; ++k)
+        b[static_cast<std::size_t>(k)] += 2.0 / n * y * std::sin(k * th);
     }
     return b;
   };
   const auto thdn = [&](double amplitude) {
     const auto b = harmonics(amplitude);
     double total = 0.0, rest = 0.0;
-    for (int k = 1; k <= 20; ++k) total += b[static_cast<std::size_t>(k)] * b[static_cast<std::size_t>(k)];
+    for (int k = 1; k <= 20; ++k)
+      total += b[static_cast<std::size_t>(k)] * b[static_cast<std::size_t>(k)];
     rest = total - b[1] * b[1];
     return 100.0 * std::sqrt(rest / total);
   };
@@ -241,7 +267,8 @@ TEST(MaxPower, MatchesTheClippedSineTruthAt8And4Ohm) {
     EXPECT_LE(std::abs(10.0 * std::log10(measured / truth)), 0.05);
   }
   // 4 ohm: the 9 A current limit, not the sagging rail, sets the swing (36 V < 41.9 V).
-  EXPECT_LT(find(r.record, "power_w", "L", 4.0).value, 2.0 * find(r.record, "power_w", "L", 8.0).value * 0.75);
+  EXPECT_LT(find(r.record, "power_w", "L", 4.0).value,
+            2.0 * find(r.record, "power_w", "L", 8.0).value * 0.75);
 }
 
 TEST(MaxPower, ConvergesInTenBurstsPerLoad) {
@@ -256,7 +283,8 @@ TEST(MaxPower, ConvergesInTenBurstsPerLoad) {
 TEST(MaxPower, BurstDutyNeverExceedsTheLimit) {
   for (const char* duty : {"", ", duty = 0.1"}) {
     std::string text = kMaxPower;
-    text.replace(text.find("burst = { on_s = 0.2 }"), 22, std::string("burst = { on_s = 0.2") + duty + " }");
+    text.replace(text.find("burst = { on_s = 0.2 }"), 22,
+                 std::string("burst = { on_s = 0.2") + duty + " }");
     const auto r = run_text(text, sim_bench());
     const double limit = std::string(duty).empty() ? 0.25 : 0.1;
     ASSERT_GE(r.bursts.size(), 2u);
@@ -273,7 +301,8 @@ TEST(MaxPower, InputClippingStopsTheSearchAtTheFirstClippedBurst) {
   const auto r = run_text(kMaxPower, station);
   ASSERT_EQ(r.record.steps.size(), 1u);
   EXPECT_EQ(r.record.steps[0].verdict, store::Verdict::error);
-  EXPECT_NE(r.record.steps[0].message.find("max_input_dbfs"), std::string::npos) << r.record.steps[0].message;
+  EXPECT_NE(r.record.steps[0].message.find("max_input_dbfs"), std::string::npos)
+      << r.record.steps[0].message;
   EXPECT_EQ(r.bursts.size(), 2u);  // -20 dBV fine, -10 dBV clips the input: nothing after it
 }
 
@@ -282,10 +311,12 @@ TEST(MaxPower, CeilingStopsTheSearchAtALowerBound) {
   text += "max_power_w = 50\nlimits.power_w = { min = 40 }\n";
   const auto r = run_text(text, sim_bench());
   EXPECT_EQ(r.record.steps[0].verdict, store::Verdict::pass);
-  EXPECT_NE(r.record.steps[0].message.find("up to max_power_w (50 W)"), std::string::npos) << r.record.steps[0].message;
+  EXPECT_NE(r.record.steps[0].message.find("up to max_power_w (50 W)"), std::string::npos)
+      << r.record.steps[0].message;
   EXPECT_NE(r.record.steps[0].message.find("lower bound"), std::string::npos);
   for (double load : {8.0, 4.0}) {
-    EXPECT_NEAR(find(r.record, "power_w", "L", load).value, 50.0, 1.0);  // never driven past the ceiling
+    EXPECT_NEAR(find(r.record, "power_w", "L", load).value, 50.0,
+                1.0);  // never driven past the ceiling
     for (const auto& c : r.record.steps[0].curves)
       for (double w : c.x) EXPECT_LE(w, 50.5);
   }
@@ -309,7 +340,8 @@ kind = "output_impedance"
 load_ohm = 8
 stimulus = { level = "-20 dBV" }
 sweep = { parameter = "stimulus.frequency_hz", values = [50, 1000, 10000] }
-)", sim_bench());
+)",
+                          sim_bench());
   ASSERT_EQ(r.record.verdict, store::Verdict::pass);
   int found = 0;
   for (const auto& m : r.record.steps[0].measurements) {
@@ -336,15 +368,18 @@ kind = "max_power"
 load_ohm = [8, 4]
 stimulus = { frequency_hz = 1000 }
 headroom = { rated_power_w = 100 }
-)", sim_bench());
+)",
+                          sim_bench());
   ASSERT_EQ(r.record.verdict, store::Verdict::pass) << r.record.steps[0].message;
   for (double load : {8.0, 4.0}) {
     const double truth_db = 10.0 * std::log10(power_at_thdn_truth(load, 1.0) / 100.0);
-    EXPECT_NEAR(find(r.record, "dynamic_headroom_db", "R", load).value, truth_db, 0.05) << load << " ohm";
+    EXPECT_NEAR(find(r.record, "dynamic_headroom_db", "R", load).value, truth_db, 0.05)
+        << load << " ohm";
   }
   // Each signal is 1.5 s long: the duty limit spaces them 6 s apart.
   for (std::size_t i = 0; i + 1 < r.bursts.size(); ++i)
-    EXPECT_LE(r.bursts[i].duration_s / (r.bursts[i + 1].start_s - r.bursts[i].start_s), 0.25 + 1e-9);
+    EXPECT_LE(r.bursts[i].duration_s / (r.bursts[i + 1].start_s - r.bursts[i].start_s),
+              0.25 + 1e-9);
 }
 
 TEST(LoopbackReference, DividesOutTheInterfacesOwnResponse) {
@@ -362,7 +397,8 @@ stimulus = { from_hz = 20, to_hz = 20000, level = "-20 dBV", points = 13, durati
 )";
   const auto response = [&](const Station& station) {
     const auto r = run_text(sequence, station);
-    EXPECT_EQ(r.record.verdict, store::Verdict::pass) << (r.record.steps.empty() ? "" : r.record.steps[0].message);
+    EXPECT_EQ(r.record.verdict, store::Verdict::pass)
+        << (r.record.steps.empty() ? "" : r.record.steps[0].message);
     return r.record.steps.at(0).curves.at(0).y;
   };
   const Station plain = sim_bench();
@@ -372,13 +408,16 @@ stimulus = { from_hz = 20, to_hz = 20000, level = "-20 dBV", points = 13, durati
   with_loopback.audio.loopback = std::pair{3, 3};
   const auto truth = response(plain), off = response(rolled_off), divided = response(with_loopback);
   ASSERT_EQ(truth.size(), 13u);
-  EXPECT_LT(off.back() - truth.back(), -1.0);  // the interface's roll-off shows without the reference
-  for (std::size_t i = 0; i < truth.size(); ++i) EXPECT_NEAR(divided[i], truth[i], 0.01) << "point " << i;
+  EXPECT_LT(off.back() - truth.back(),
+            -1.0);  // the interface's roll-off shows without the reference
+  for (std::size_t i = 0; i < truth.size(); ++i)
+    EXPECT_NEAR(divided[i], truth[i], 0.01) << "point " << i;
 }
 
 TEST(Station, LoopbackMustNotShareTheDutsChannels) {
-  const std::string text = std::string(kGoodStation).replace(std::string(kGoodStation).find("input_vrms_at_0dbfs"), 0,
-                                                              "loopback = { output = 2, input = 3 }\n");
+  const std::string text = std::string(kGoodStation)
+                               .replace(std::string(kGoodStation).find("input_vrms_at_0dbfs"), 0,
+                                        "loopback = { output = 2, input = 3 }\n");
   try {
     parse_station(text, "x.toml");
     FAIL() << "accepted";

@@ -39,7 +39,9 @@ double gain_db(const dsp::ToneAnalysis& a, double amplitude) {
 }
 
 // Bilinear transform prewarped at the corner: the analogue prototype at Ω = tan(πf/fs)/tan(πfc/fs).
-double warped(double f, double fc) { return std::tan(std::numbers::pi * f / kFs) / std::tan(std::numbers::pi * fc / kFs); }
+double warped(double f, double fc) {
+  return std::tan(std::numbers::pi * f / kFs) / std::tan(std::numbers::pi * fc / kFs);
+}
 
 }  // namespace
 
@@ -68,7 +70,8 @@ TEST(SimPreamp, GainWithinOneThousandthDb) {
   sim::PreampModel m;
   m.gain_db = 23.7;
   sim::PreampStage stage(m, kFs, 1);
-  EXPECT_NEAR(gain_db(through([&](double v) { return stage.process(v); }, 1000.0, 0.01), 0.01), 23.7, 0.001);
+  EXPECT_NEAR(gain_db(through([&](double v) { return stage.process(v); }, 1000.0, 0.01), 0.01),
+              23.7, 0.001);
 }
 
 TEST(SimPreamp, FilterResponseMatchesClosedForm) {
@@ -83,7 +86,9 @@ TEST(SimPreamp, FilterResponseMatchesClosedForm) {
     const auto hp = j * w_hp / (1.0 + j * w_hp);
     const auto lp = 1.0 / (1.0 - w_lp * w_lp + j * w_lp / m.lowpass_q);
     const double truth_db = dsp::amplitude_ratio_to_db(std::abs(hp * lp));
-    EXPECT_NEAR(gain_db(through([&](double v) { return stage.process(v); }, f, 0.5), 0.5), truth_db, 0.01) << f << " Hz";
+    EXPECT_NEAR(gain_db(through([&](double v) { return stage.process(v); }, f, 0.5), 0.5), truth_db,
+                0.01)
+        << f << " Hz";
     EXPECT_NEAR(dsp::amplitude_ratio_to_db(std::abs(stage.linear_response(f))), truth_db, 1e-9);
   }
 }
@@ -99,8 +104,10 @@ TEST(SimPreamp, PolynomialHarmonicsMatchClosedForm) {
   const auto a = through([&](double x) { return stage.process(x); }, 1000.0, input);
   const double h1 = v + 3.0 * m.a3_per_volt2 * v * v * v / 4.0;
   EXPECT_NEAR(a.level_dbfs, dsp::amplitude_ratio_to_db(h1), 0.001);
-  EXPECT_NEAR(a.harmonics[0].level_dbc, dsp::amplitude_ratio_to_db(m.a2_per_volt * v * v / 2.0 / h1), 0.01);
-  EXPECT_NEAR(a.harmonics[1].level_dbc, dsp::amplitude_ratio_to_db(m.a3_per_volt2 * v * v * v / 4.0 / h1), 0.01);
+  EXPECT_NEAR(a.harmonics[0].level_dbc,
+              dsp::amplitude_ratio_to_db(m.a2_per_volt * v * v / 2.0 / h1), 0.01);
+  EXPECT_NEAR(a.harmonics[1].level_dbc,
+              dsp::amplitude_ratio_to_db(m.a3_per_volt2 * v * v * v / 4.0 / h1), 0.01);
 }
 
 TEST(SimPowerAmp, ClipLevelFollowsRailSagAndCurrentLimit) {
@@ -130,29 +137,37 @@ TEST(SimPowerAmp, OutputImpedanceDivider) {
   m.output_impedance_ohm = 0.4;
   sim::PowerAmpStage open(m), loaded(m);
   loaded.set_load_ohm(8.0);
-  const double g_open = gain_db(through([&](double v) { return open.process(v); }, 1000.0, 0.1), 0.1);
-  const double g_loaded = gain_db(through([&](double v) { return loaded.process(v); }, 1000.0, 0.1), 0.1);
+  const double g_open =
+      gain_db(through([&](double v) { return open.process(v); }, 1000.0, 0.1), 0.1);
+  const double g_loaded =
+      gain_db(through([&](double v) { return loaded.process(v); }, 1000.0, 0.1), 0.1);
   EXPECT_NEAR(g_open, 26.0, 0.001);
   EXPECT_NEAR(g_loaded - g_open, dsp::amplitude_ratio_to_db(8.0 / 8.4), 0.001);
 }
 
 namespace {
 
-audio::AudioBuffer stereo_sine(double f, double vrms, const audio::AudioPort& port, std::size_t frames) {
+audio::AudioBuffer stereo_sine(double f, double vrms, const audio::AudioPort& port,
+                               std::size_t frames) {
   audio::AudioBuffer b;
   b.sample_rate_hz = port.sample_rate_hz();
   const double peak_fs = vrms / port.calibration().output_vrms_at_0dbfs;
-  for (int c = 0; c < port.output_count(); ++c) b.channels.push_back(dsp::generate_sine(f, peak_fs, b.sample_rate_hz, frames));
+  for (int c = 0; c < port.output_count(); ++c)
+    b.channels.push_back(dsp::generate_sine(f, peak_fs, b.sample_rate_hz, frames));
   return b;
 }
 
-double measured_gain_db(const sequence::Station& s, const audio::Capture& cap, int channel, double vrms_in) {
+double measured_gain_db(const sequence::Station& s, const audio::Capture& cap, int channel,
+                        double vrms_in) {
   const auto& x = cap.audio.channels[static_cast<std::size_t>(channel)];
   dsp::ToneAnalysisOptions o;
   o.fundamental_hz = 1000.0;
-  const auto a = dsp::analyze_tone(std::span(x).subspan(x.size() - 65536), s.audio.sample_rate_hz, o);
-  const double vrms_at_interface = s.audio.calibration.input_vrms_at_0dbfs * dsp::db_to_amplitude_ratio(a.level_dbfs);
-  return dsp::amplitude_ratio_to_db(vrms_at_interface / dsp::db_to_amplitude_ratio(s.attenuator_gain_db) / vrms_in);
+  const auto a =
+      dsp::analyze_tone(std::span(x).subspan(x.size() - 65536), s.audio.sample_rate_hz, o);
+  const double vrms_at_interface =
+      s.audio.calibration.input_vrms_at_0dbfs * dsp::db_to_amplitude_ratio(a.level_dbfs);
+  return dsp::amplitude_ratio_to_db(vrms_at_interface /
+                                    dsp::db_to_amplitude_ratio(s.attenuator_gain_db) / vrms_in);
 }
 
 }  // namespace
@@ -166,8 +181,10 @@ TEST(SimChain, DefaultStationGainAt1kWithinOneHundredthDb) {
   const double f = 1000.0;
   const std::complex<double> j(0.0, 1.0);
   const double w_hp = warped(f, pre.highpass_hz), w_lp = warped(f, pre.lowpass_hz);
-  const double filters = std::abs(j * w_hp / (1.0 + j * w_hp) / (1.0 - w_lp * w_lp + j * w_lp / pre.lowpass_q));
-  const double truth = pre.gain_db + pa.gain_db + dsp::amplitude_ratio_to_db(8.0 / (8.0 + pa.output_impedance_ohm)) +
+  const double filters =
+      std::abs(j * w_hp / (1.0 + j * w_hp) / (1.0 - w_lp * w_lp + j * w_lp / pre.lowpass_q));
+  const double truth = pre.gain_db + pa.gain_db +
+                       dsp::amplitude_ratio_to_db(8.0 / (8.0 + pa.output_impedance_ohm)) +
                        dsp::amplitude_ratio_to_db(filters);
   EXPECT_NEAR(measured_gain_db(station, cap, 0, 0.1), truth, 0.01);
   EXPECT_NEAR(measured_gain_db(station, cap, 1, 0.1), truth, 0.01);
@@ -195,7 +212,9 @@ TEST(SimChain, SameSeedIsBitIdenticalAndFaultsDiffer) {
   dsp::ToneAnalysisOptions o;
   o.fundamental_hz = 1000.0;
   const auto thdn_of = [&](const audio::Capture& c) {
-    return dsp::analyze_tone(std::span(c.audio.channels[0]).subspan(96000 - 65536), station.audio.sample_rate_hz, o).thdn_db();
+    return dsp::analyze_tone(std::span(c.audio.channels[0]).subspan(96000 - 65536),
+                             station.audio.sample_rate_hz, o)
+        .thdn_db();
   };
   EXPECT_GT(thdn_of(hum->play_and_capture(stimulus)), thdn_of(ca) + 20.0);
 }
@@ -222,7 +241,8 @@ TEST(SimPort, InputClippingStopsTheStimulusEarly) {
     EXPECT_NE(std::string(e.what()).find("max_input_dbfs"), std::string::npos);
   }
   // Stopped in the first block, not after the 10 s stimulus.
-  EXPECT_LE(dynamic_cast<audio::SimPort&>(*port).last_transfer_frames(), audio::SimPort::kBlockFrames);
+  EXPECT_LE(dynamic_cast<audio::SimPort&>(*port).last_transfer_frames(),
+            audio::SimPort::kBlockFrames);
 }
 
 TEST(SimPort, CaptureIsAlignedWithTheStimulus) {

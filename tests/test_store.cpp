@@ -18,7 +18,8 @@ TEST(Record, Sha256KnownVectors) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 TEST(Record, WorstVerdictWins) {
@@ -68,9 +69,12 @@ TEST(ResultStore, RoundTripsARun) {
   step.params = {{"id", "gain"}};
   step.started_at = utc_now_iso8601();
   store->begin_step(run.id, step);
-  step.measurements.push_back({"L", "gain_db", 25.97, "dB", 25.5, 26.5, Verdict::pass, {{"stimulus.level", "-20 dBV"}}});
-  step.measurements.push_back({"R", "gain_db", 19.9, "dB", 25.5, std::nullopt, Verdict::fail, nlohmann::json::object()});
-  step.curves.push_back({"L", "response_db", "Hz", "dB", {20.0, 1000.0, 20000.0}, {-0.1, 0.0, -0.2}});
+  step.measurements.push_back(
+      {"L", "gain_db", 25.97, "dB", 25.5, 26.5, Verdict::pass, {{"stimulus.level", "-20 dBV"}}});
+  step.measurements.push_back(
+      {"R", "gain_db", 19.9, "dB", 25.5, std::nullopt, Verdict::fail, nlohmann::json::object()});
+  step.curves.push_back(
+      {"L", "response_db", "Hz", "dB", {20.0, 1000.0, 20000.0}, {-0.1, 0.0, -0.2}});
   step.verdict = Verdict::fail;
   step.finished_at = utc_now_iso8601();
   store->finish_step(step);

@@ -32,25 +32,27 @@ double AudioPort::peak_output_vrms(const std::vector<double>& samples) const {
 
 Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
   if (static_cast<int>(stimulus.channel_count()) != output_count()) {
-    throw MeasurementError("stimulus has " + std::to_string(stimulus.channel_count()) + " channels, the port " +
-                           std::to_string(output_count()) + " outputs");
+    throw MeasurementError("stimulus has " + std::to_string(stimulus.channel_count()) +
+                           " channels, the port " + std::to_string(output_count()) + " outputs");
   }
   if (stimulus.sample_rate_hz != sample_rate_hz()) {
-    throw MeasurementError("stimulus at " + std::to_string(stimulus.sample_rate_hz) + " Hz, the port runs at " +
-                           std::to_string(sample_rate_hz()) + " Hz");
+    throw MeasurementError("stimulus at " + std::to_string(stimulus.sample_rate_hz) +
+                           " Hz, the port runs at " + std::to_string(sample_rate_hz()) + " Hz");
   }
   for (std::size_t c = 0; c < stimulus.channel_count(); ++c) {
     const auto& samples = stimulus.channels[c];
-    if (samples.size() != stimulus.frames()) throw MeasurementError("stimulus channels differ in length");
+    if (samples.size() != stimulus.frames())
+      throw MeasurementError("stimulus channels differ in length");
     for (double v : samples) {
       if (!std::isfinite(v) || std::abs(v) > 1.0)
-        throw SafetyError("stimulus on output " + std::to_string(c + 1) + " exceeds digital full scale");
+        throw SafetyError("stimulus on output " + std::to_string(c + 1) +
+                          " exceeds digital full scale");
     }
     const double vrms = peak_output_vrms(samples);
     if (vrms > safety_.max_output_vrms * (1.0 + 1e-9)) {
-      throw SafetyError("stimulus on output " + std::to_string(c + 1) + " would reach " + format_db(vrms) +
-                        " Vrms, above the station's max_output_vrms of " + format_db(safety_.max_output_vrms) +
-                        " Vrms: refused");
+      throw SafetyError("stimulus on output " + std::to_string(c + 1) + " would reach " +
+                        format_db(vrms) + " Vrms, above the station's max_output_vrms of " +
+                        format_db(safety_.max_output_vrms) + " Vrms: refused");
     }
   }
   ++transfers_;
@@ -58,12 +60,16 @@ Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
   clock_s_ += static_cast<double>(stimulus.frames()) / sample_rate_hz();
   Capture capture = transfer(stimulus, dsp::db_to_amplitude_ratio(safety_.max_input_dbfs));
   if (capture.xruns > 0) {
-    const std::string at = capture.first_xrun_s ? " at " + format_db(*capture.first_xrun_s) + " s into the capture" : "";
-    throw MeasurementError("xrun" + at + " (" + std::to_string(capture.xruns) + " in all): audio lost, nothing measured");
+    const std::string at = capture.first_xrun_s
+                               ? " at " + format_db(*capture.first_xrun_s) + " s into the capture"
+                               : "";
+    throw MeasurementError("xrun" + at + " (" + std::to_string(capture.xruns) +
+                           " in all): audio lost, nothing measured");
   }
   if (capture.clipped_input) {
     const auto i = static_cast<std::size_t>(*capture.clipped_input - 1);
-    throw InputClippedError(*capture.clipped_input, capture.peak_dbfs.at(i), safety_.max_input_dbfs);
+    throw InputClippedError(*capture.clipped_input, capture.peak_dbfs.at(i),
+                            safety_.max_input_dbfs);
   }
   return capture;
 }

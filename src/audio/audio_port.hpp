@@ -46,8 +46,8 @@ struct BurstRecord {
 struct Capture {
   AudioBuffer audio;
   int latency_samples = 0;
-  std::vector<double> peak_dbfs;         // per input
-  std::optional<int> clipped_input;      // 1-based, when the transfer stopped on clipping
+  std::vector<double> peak_dbfs;     // per input
+  std::optional<int> clipped_input;  // 1-based, when the transfer stopped on clipping
   std::uint64_t xruns = 0;
   std::optional<double> first_xrun_s;  // how far into the capture the first one came
 };
@@ -65,7 +65,8 @@ class InputClippedError : public SafetyError {
 
 class AudioPort {
  public:
-  AudioPort(SafetyLimits safety, PortCalibration calibration) : safety_(safety), calibration_(calibration) {}
+  AudioPort(SafetyLimits safety, PortCalibration calibration)
+      : safety_(safety), calibration_(calibration) {}
   virtual ~AudioPort() = default;
   AudioPort(const AudioPort&) = delete;
   AudioPort& operator=(const AudioPort&) = delete;

@@ -21,7 +21,8 @@ class JackGraph {
 
   // Drops every connection of `client`'s ports, then makes the given (source, destination)
   // connections. Throws MeasurementError naming a port that does not exist.
-  void rewire(const std::string& client, const std::vector<std::pair<std::string, std::string>>& connections);
+  void rewire(const std::string& client,
+              const std::vector<std::pair<std::string, std::string>>& connections);
   bool client_present(const std::string& client) const;
   std::uint64_t xruns() const { return xruns_.load(); }
   bool server_gone() const { return server_gone_.load(); }

@@ -17,8 +17,8 @@
 namespace ampbench::audio {
 
 struct PortAudioSettings {
-  std::string device;        // substring of the device name ("" = the host API's default)
-  std::string host_api;      // substring of the host API name: "JACK", "ALSA" ("" = any)
+  std::string device;    // substring of the device name ("" = the host API's default)
+  std::string host_api;  // substring of the host API name: "JACK", "ALSA" ("" = any)
   double sample_rate_hz = 48000.0;
   std::vector<int> outputs;  // 1-based device channels, one per DUT input
   std::vector<int> inputs;   // 1-based device channels, one per DUT output

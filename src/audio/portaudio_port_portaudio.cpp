@@ -1,7 +1,6 @@
+#include <fcntl.h>
 #include <pa_jack.h>
 #include <portaudio.h>
-
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,8 +24,8 @@ namespace ampbench::audio {
 struct PortAudioPort::Shared {
   enum State : int { idle = 0, armed = 1, done = 2 };
   std::atomic<int> state{idle};
-  std::vector<std::vector<float>> play;    // per DUT input (device output)
-  std::vector<std::vector<float>> record;  // per DUT output (device input)
+  std::vector<std::vector<float>> play;      // per DUT input (device output)
+  std::vector<std::vector<float>> record;    // per DUT output (device input)
   std::vector<int> out_channel, in_channel;  // 0-based device channels
   int device_outputs = 0, device_inputs = 0;
   std::atomic<std::size_t> position{0};
@@ -59,8 +58,10 @@ void check(PaError e, const std::string& what) {
 
 bool contains_nocase(const std::string& haystack, const std::string& needle) {
   return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                     [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) ==
-                                                 std::tolower(static_cast<unsigned char>(b)); }) != haystack.end();
+                     [](char a, char b) {
+                       return std::tolower(static_cast<unsigned char>(a)) ==
+                              std::tolower(static_cast<unsigned char>(b));
+                     }) != haystack.end();
 }
 
 int callback(const void* input, void* output, unsigned long frames, const PaStreamCallbackTimeInfo*,
@@ -73,17 +74,22 @@ int callback(const void* input, void* output, unsigned long frames, const PaStre
   if (s.state.load(std::memory_order_acquire) != PortAudioPort::Shared::armed) return paContinue;
   std::size_t position = s.position.load(std::memory_order_relaxed);
   if (flags & (paInputUnderflow | paInputOverflow | paOutputUnderflow | paOutputOverflow)) {
-    if (s.status_flags.fetch_add(1) == 0) s.first_flag_position.store(position + 1, std::memory_order_relaxed);
+    if (s.status_flags.fetch_add(1) == 0)
+      s.first_flag_position.store(position + 1, std::memory_order_relaxed);
   }
   const std::size_t total = s.record.empty() ? 0 : s.record[0].size();
   const bool silenced = s.clipped_input.load(std::memory_order_relaxed) != 0;
   for (unsigned long i = 0; i < frames && position < total; ++i, ++position) {
     if (!silenced) {
       for (std::size_t c = 0; c < s.play.size(); ++c)
-        if (position < s.play[c].size()) out[i * static_cast<unsigned long>(s.device_outputs) + static_cast<unsigned long>(s.out_channel[c])] = s.play[c][position];
+        if (position < s.play[c].size())
+          out[i * static_cast<unsigned long>(s.device_outputs) +
+              static_cast<unsigned long>(s.out_channel[c])] = s.play[c][position];
     }
     for (std::size_t c = 0; c < s.record.size(); ++c) {
-      const float v = in ? in[i * static_cast<unsigned long>(s.device_inputs) + static_cast<unsigned long>(s.in_channel[c])] : 0.0f;
+      const float v = in ? in[i * static_cast<unsigned long>(s.device_inputs) +
+                              static_cast<unsigned long>(s.in_channel[c])]
+                         : 0.0f;
       s.record[c][position] = v;
       // Input clipping: the stimulus stops within this period.
       if (std::abs(v) > s.clip_threshold && s.clipped_input.load(std::memory_order_relaxed) == 0)
@@ -91,7 +97,8 @@ int callback(const void* input, void* output, unsigned long frames, const PaStre
     }
   }
   s.position.store(position, std::memory_order_relaxed);
-  if (position >= total || s.clipped_input.load(std::memory_order_relaxed) != 0) s.state.store(PortAudioPort::Shared::done, std::memory_order_release);
+  if (position >= total || s.clipped_input.load(std::memory_order_relaxed) != 0)
+    s.state.store(PortAudioPort::Shared::done, std::memory_order_release);
   return paContinue;
 }
 
@@ -125,16 +132,19 @@ std::vector<std::string> list_portaudio_devices() {
     const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
     const PaHostApiInfo* h = Pa_GetHostApiInfo(d->hostApi);
     char line[512];
-    std::snprintf(line, sizeof line, "%s: %s (%d in, %d out, %.0f Hz)", h ? h->name : "?", d->name, d->maxInputChannels,
-                  d->maxOutputChannels, d->defaultSampleRate);
+    std::snprintf(line, sizeof line, "%s: %s (%d in, %d out, %.0f Hz)", h ? h->name : "?", d->name,
+                  d->maxInputChannels, d->maxOutputChannels, d->defaultSampleRate);
     out.push_back(line);
   }
   Pa_Terminate();
   return out;
 }
 
-PortAudioPort::PortAudioPort(SafetyLimits safety, PortCalibration calibration, PortAudioSettings settings)
-    : AudioPort(safety, calibration), settings_(std::move(settings)), shared_(std::make_unique<Shared>()) {
+PortAudioPort::PortAudioPort(SafetyLimits safety, PortCalibration calibration,
+                             PortAudioSettings settings)
+    : AudioPort(safety, calibration),
+      settings_(std::move(settings)),
+      shared_(std::make_unique<Shared>()) {
   const bool jack = contains_nocase(settings_.host_api, "jack");
   if (jack) PaJack_SetClientName(settings_.jack_client_name.c_str());
   check(initialize_quietly(), "PortAudio");
@@ -147,21 +157,25 @@ PortAudioPort::PortAudioPort(SafetyLimits safety, PortCalibration calibration, P
       const PaDeviceInfo* d = Pa_GetDeviceInfo(i);
       const PaHostApiInfo* h = Pa_GetHostApiInfo(d->hostApi);
       seen += std::string(seen.empty() ? "" : "; ") + (h ? h->name : "?") + ": " + d->name;
-      if (!settings_.host_api.empty() && !(h && contains_nocase(h->name, settings_.host_api))) continue;
+      if (!settings_.host_api.empty() && !(h && contains_nocase(h->name, settings_.host_api)))
+        continue;
       if (!settings_.device.empty() && !contains_nocase(d->name, settings_.device)) continue;
       if (d->maxOutputChannels < need_out || d->maxInputChannels < need_in) continue;
       chosen = i;
       break;
     }
     if (chosen == paNoDevice) {
-      throw MeasurementError("no PortAudio device matches device '" + settings_.device + "' on host API '" +
-                             settings_.host_api + "' with " + std::to_string(need_in) + " inputs and " +
-                             std::to_string(need_out) + " outputs (devices: " + (seen.empty() ? "none" : seen) + ")");
+      throw MeasurementError("no PortAudio device matches device '" + settings_.device +
+                             "' on host API '" + settings_.host_api + "' with " +
+                             std::to_string(need_in) + " inputs and " + std::to_string(need_out) +
+                             " outputs (devices: " + (seen.empty() ? "none" : seen) + ")");
     }
     const PaDeviceInfo* d = Pa_GetDeviceInfo(chosen);
     device_name_ = d->name;
-    PaStreamParameters in{chosen, d->maxInputChannels, paFloat32, d->defaultHighInputLatency, nullptr};
-    PaStreamParameters out{chosen, d->maxOutputChannels, paFloat32, d->defaultHighOutputLatency, nullptr};
+    PaStreamParameters in{chosen, d->maxInputChannels, paFloat32, d->defaultHighInputLatency,
+                          nullptr};
+    PaStreamParameters out{chosen, d->maxOutputChannels, paFloat32, d->defaultHighOutputLatency,
+                           nullptr};
     shared_->device_inputs = in.channelCount;
     shared_->device_outputs = out.channelCount;
     for (int c : settings_.outputs) shared_->out_channel.push_back(c - 1);
@@ -169,24 +183,28 @@ PortAudioPort::PortAudioPort(SafetyLimits safety, PortCalibration calibration, P
     if (Pa_IsFormatSupported(&in, &out, settings_.sample_rate_hz) != paFormatIsSupported) {
       std::string rates;
       for (double r : {44100.0, 48000.0, 88200.0, 96000.0, 176400.0, 192000.0})
-        if (Pa_IsFormatSupported(&in, &out, r) == paFormatIsSupported) rates += (rates.empty() ? "" : ", ") + std::to_string(static_cast<int>(r));
-      throw MeasurementError("device '" + device_name_ + "' does not run at " +
-                             std::to_string(static_cast<int>(settings_.sample_rate_hz)) + " Hz (it supports: " +
-                             (rates.empty() ? "none of the standard rates" : rates) + ")");
+        if (Pa_IsFormatSupported(&in, &out, r) == paFormatIsSupported)
+          rates += (rates.empty() ? "" : ", ") + std::to_string(static_cast<int>(r));
+      throw MeasurementError(
+          "device '" + device_name_ + "' does not run at " +
+          std::to_string(static_cast<int>(settings_.sample_rate_hz)) +
+          " Hz (it supports: " + (rates.empty() ? "none of the standard rates" : rates) + ")");
     }
-    check(Pa_OpenStream(&stream_, &in, &out, settings_.sample_rate_hz, paFramesPerBufferUnspecified, paClipOff, callback,
-                        shared_.get()),
+    check(Pa_OpenStream(&stream_, &in, &out, settings_.sample_rate_hz, paFramesPerBufferUnspecified,
+                        paClipOff, callback, shared_.get()),
           "opening '" + device_name_ + "'");
     if (jack) graph_ = std::make_unique<JackGraph>(settings_.jack_client_name + "-control");
     check(Pa_StartStream(stream_), "starting '" + device_name_ + "'");
     if (graph_) {
       std::vector<std::pair<std::string, std::string>> wires;
       for (std::size_t c = 0; c < settings_.jack_connect_outputs.size(); ++c)
-        wires.emplace_back(settings_.jack_client_name + ":out_" + std::to_string(shared_->out_channel[c]),
-                           settings_.jack_connect_outputs[c]);
+        wires.emplace_back(
+            settings_.jack_client_name + ":out_" + std::to_string(shared_->out_channel[c]),
+            settings_.jack_connect_outputs[c]);
       for (std::size_t c = 0; c < settings_.jack_connect_inputs.size(); ++c)
-        wires.emplace_back(settings_.jack_connect_inputs[c],
-                           settings_.jack_client_name + ":in_" + std::to_string(shared_->in_channel[c]));
+        wires.emplace_back(
+            settings_.jack_connect_inputs[c],
+            settings_.jack_client_name + ":in_" + std::to_string(shared_->in_channel[c]));
       graph_->rewire(settings_.jack_client_name, wires);
       // Only once the stream runs: freewheeling before that wedges jackd.
       if (settings_.jack_freewheel) graph_->set_freewheel(true);
@@ -207,7 +225,8 @@ PortAudioPort::~PortAudioPort() {
 }
 
 std::string PortAudioPort::describe() const {
-  return "PortAudio '" + device_name_ + "' at " + std::to_string(static_cast<int>(settings_.sample_rate_hz)) + " Hz";
+  return "PortAudio '" + device_name_ + "' at " +
+         std::to_string(static_cast<int>(settings_.sample_rate_hz)) + " Hz";
 }
 
 void PortAudioPort::idle(double seconds) {
@@ -223,10 +242,12 @@ Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_thresho
   const double rate = settings_.sample_rate_hz;
   const auto longest = static_cast<std::size_t>(settings_.max_latency_s * rate);
   const PaStreamInfo* info = Pa_GetStreamInfo(stream_);
-  const double reported_s = info ? info->inputLatency + info->outputLatency : settings_.max_latency_s;
-  const std::size_t margin =
-      std::min(longest, latency_known_ ? static_cast<std::size_t>(last_latency_) + static_cast<std::size_t>(0.005 * rate)
-                                       : static_cast<std::size_t>((1.5 * reported_s + 0.01) * rate));
+  const double reported_s =
+      info ? info->inputLatency + info->outputLatency : settings_.max_latency_s;
+  const std::size_t margin = std::min(
+      longest, latency_known_ ? static_cast<std::size_t>(last_latency_) +
+                                    static_cast<std::size_t>(0.005 * rate)
+                              : static_cast<std::size_t>((1.5 * reported_s + 0.01) * rate));
   s.play.assign(stimulus.channels.size(), {});
   for (std::size_t c = 0; c < stimulus.channels.size(); ++c)
     s.play[c].assign(stimulus.channels[c].begin(), stimulus.channels[c].end());
@@ -241,7 +262,8 @@ Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_thresho
 
   // Every wait has a limit: the transfer's own length, plus time for the stream to start.
   const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::duration<double>(static_cast<double>(frames + margin) / settings_.sample_rate_hz + 5.0);
+                        std::chrono::duration<double>(
+                            static_cast<double>(frames + margin) / settings_.sample_rate_hz + 5.0);
   std::uint64_t callbacks = s.callbacks.load();
   auto last_progress = std::chrono::steady_clock::now();
   std::optional<double> first_xrun_s;
@@ -254,22 +276,30 @@ Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_thresho
       callbacks = s.callbacks.load();
       last_progress = now;
     }
-    const bool dut_gone = graph_ && !settings_.jack_dut_client.empty() && !graph_->client_present(settings_.jack_dut_client);
-    if (now > deadline || now - last_progress > std::chrono::seconds(2) || (graph_ && graph_->server_gone()) || dut_gone) {
+    const bool dut_gone = graph_ && !settings_.jack_dut_client.empty() &&
+                          !graph_->client_present(settings_.jack_dut_client);
+    if (now > deadline || now - last_progress > std::chrono::seconds(2) ||
+        (graph_ && graph_->server_gone()) || dut_gone) {
       s.state.store(Shared::idle);
       std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let a running callback see it
-      if (graph_ && graph_->server_gone()) throw MeasurementError("the JACK server went away during the capture");
-      if (dut_gone) throw MeasurementError("the DUT's JACK client '" + settings_.jack_dut_client + "' left during the capture");
-      throw MeasurementError("audio stream stalled: no audio callback for 2 s on '" + device_name_ + "'");
+      if (graph_ && graph_->server_gone())
+        throw MeasurementError("the JACK server went away during the capture");
+      if (dut_gone)
+        throw MeasurementError("the DUT's JACK client '" + settings_.jack_dut_client +
+                               "' left during the capture");
+      throw MeasurementError("audio stream stalled: no audio callback for 2 s on '" + device_name_ +
+                             "'");
     }
   }
   s.state.store(Shared::idle, std::memory_order_release);
-  if (!settings_.jack_dut_client.empty() && graph_ && !graph_->client_present(settings_.jack_dut_client))
+  if (!settings_.jack_dut_client.empty() && graph_ &&
+      !graph_->client_present(settings_.jack_dut_client))
     throw MeasurementError("the DUT's JACK client '" + settings_.jack_dut_client + "' is gone");
 
   Capture capture;
   capture.xruns = s.status_flags.load() + (graph_ ? graph_->xruns() - xruns_before : 0);
-  if (const std::size_t flagged = s.first_flag_position.load()) first_xrun_s = static_cast<double>(flagged - 1) / settings_.sample_rate_hz;
+  if (const std::size_t flagged = s.first_flag_position.load())
+    first_xrun_s = static_cast<double>(flagged - 1) / settings_.sample_rate_hz;
   capture.first_xrun_s = first_xrun_s;
   // The latency from the stimulus itself: the channel with the most energy, correlated.
   std::size_t loudest = 0;
@@ -283,7 +313,8 @@ Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_thresho
     }
   }
   if (energy > 0.0 && loudest < s.record.size()) {
-    last_latency_ = correlation_lag(stimulus.channels[loudest], s.record[loudest], static_cast<int>(margin));
+    last_latency_ =
+        correlation_lag(stimulus.channels[loudest], s.record[loudest], static_cast<int>(margin));
     latency_known_ = true;
   }
   capture.latency_samples = last_latency_;

@@ -44,8 +44,10 @@ Capture SimPort::transfer(const AudioBuffer& stimulus, double clip_threshold_fs)
     chain_.process(in, out, n);
     done += n;
     for (std::size_t c = 0; c < channels; ++c) {
-      for (std::size_t i = done - n; i < done; ++i) peak[c] = std::max(peak[c], std::abs(raw[c][i]));
-      if (!capture.clipped_input && peak[c] > clip_threshold_fs) capture.clipped_input = static_cast<int>(c + 1);
+      for (std::size_t i = done - n; i < done; ++i)
+        peak[c] = std::max(peak[c], std::abs(raw[c][i]));
+      if (!capture.clipped_input && peak[c] > clip_threshold_fs)
+        capture.clipped_input = static_cast<int>(c + 1);
     }
     if (capture.clipped_input) break;
   }
@@ -55,8 +57,9 @@ Capture SimPort::transfer(const AudioBuffer& stimulus, double clip_threshold_fs)
   capture.audio.sample_rate_hz = chain_.sample_rate_hz();
   capture.audio.channels.resize(channels);
   for (std::size_t c = 0; c < channels; ++c) {
-    capture.audio.channels[c].assign(raw[c].begin() + static_cast<long>(std::min(latency, done)),
-                                     raw[c].begin() + static_cast<long>(std::min(latency, done) + captured));
+    capture.audio.channels[c].assign(
+        raw[c].begin() + static_cast<long>(std::min(latency, done)),
+        raw[c].begin() + static_cast<long>(std::min(latency, done) + captured));
     capture.peak_dbfs.push_back(dsp::amplitude_ratio_to_db(peak[c]));
   }
   return capture;

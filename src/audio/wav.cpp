@@ -22,20 +22,28 @@ using SndfileHandle = std::unique_ptr<SNDFILE, SndfileCloser>;
 
 int subformat(WavSampleFormat format) {
   switch (format) {
-    case WavSampleFormat::pcm16: return SF_FORMAT_PCM_16;
-    case WavSampleFormat::pcm24: return SF_FORMAT_PCM_24;
-    case WavSampleFormat::pcm32: return SF_FORMAT_PCM_32;
-    case WavSampleFormat::float32: return SF_FORMAT_FLOAT;
-    case WavSampleFormat::float64: return SF_FORMAT_DOUBLE;
+    case WavSampleFormat::pcm16:
+      return SF_FORMAT_PCM_16;
+    case WavSampleFormat::pcm24:
+      return SF_FORMAT_PCM_24;
+    case WavSampleFormat::pcm32:
+      return SF_FORMAT_PCM_32;
+    case WavSampleFormat::float32:
+      return SF_FORMAT_FLOAT;
+    case WavSampleFormat::float64:
+      return SF_FORMAT_DOUBLE;
   }
   return SF_FORMAT_FLOAT;
 }
 
 int integer_bits(WavSampleFormat format) {
   switch (format) {
-    case WavSampleFormat::pcm16: return 16;
-    case WavSampleFormat::pcm24: return 24;
-    default: return 0;
+    case WavSampleFormat::pcm16:
+      return 16;
+    case WavSampleFormat::pcm24:
+      return 24;
+    default:
+      return 0;
   }
 }
 
@@ -55,7 +63,8 @@ namespace {
 
 AudioBuffer read_open_file(SNDFILE* raw, const SF_INFO& info, const std::string& path) {
   SndfileHandle file(raw);
-  if (!file) throw InputError(path, std::string("not a readable WAV file: ") + sf_strerror(nullptr));
+  if (!file)
+    throw InputError(path, std::string("not a readable WAV file: ") + sf_strerror(nullptr));
   if (info.channels < 1 || info.channels > 64) throw InputError(path, "unsupported channel count");
   if (info.frames <= 0) throw InputError(path, "contains no samples");
   if (info.samplerate <= 0) throw InputError(path, "has no valid sample rate");
@@ -73,12 +82,15 @@ AudioBuffer read_open_file(SNDFILE* raw, const SF_INFO& info, const std::string&
     for (sf_count_t i = 0; i < read; ++i) {
       for (std::size_t c = 0; c < channels; ++c) {
         const double v = chunk[static_cast<std::size_t>(i) * channels + c];
-        if (!std::isfinite(v)) throw InputError(path, "holds a NaN or infinite sample (channel " + std::to_string(c + 1) + ")");
+        if (!std::isfinite(v))
+          throw InputError(
+              path, "holds a NaN or infinite sample (channel " + std::to_string(c + 1) + ")");
         buffer.channels[c].push_back(v);
       }
     }
   }
-  if (buffer.channels[0].empty()) throw InputError(path, std::string("cannot read samples: ") + sf_strerror(file.get()));
+  if (buffer.channels[0].empty())
+    throw InputError(path, std::string("cannot read samples: ") + sf_strerror(file.get()));
   return buffer;
 }
 
@@ -92,7 +104,8 @@ struct MemoryFile {
 AudioBuffer read_wav(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw InputError(path, "no such file");
-  if (std::filesystem::is_directory(path, ec)) throw InputError(path, "is a directory, not a WAV file");
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path, "is a directory, not a WAV file");
   SF_INFO info{};
   SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
   return read_open_file(file, info, path);
@@ -100,7 +113,9 @@ AudioBuffer read_wav(const std::string& path) {
 
 AudioBuffer read_wav_bytes(std::string_view bytes, const std::string& name) {
   SF_VIRTUAL_IO io{};
-  io.get_filelen = [](void* user) { return static_cast<sf_count_t>(static_cast<MemoryFile*>(user)->bytes.size()); };
+  io.get_filelen = [](void* user) {
+    return static_cast<sf_count_t>(static_cast<MemoryFile*>(user)->bytes.size());
+  };
   io.seek = [](sf_count_t offset, int whence, void* user) {
     auto* m = static_cast<MemoryFile*>(user);
     const sf_count_t size = static_cast<sf_count_t>(m->bytes.size());
@@ -110,7 +125,8 @@ AudioBuffer read_wav_bytes(std::string_view bytes, const std::string& name) {
   };
   io.read = [](void* ptr, sf_count_t count, void* user) {
     auto* m = static_cast<MemoryFile*>(user);
-    const sf_count_t n = std::min<sf_count_t>(count, static_cast<sf_count_t>(m->bytes.size()) - m->position);
+    const sf_count_t n =
+        std::min<sf_count_t>(count, static_cast<sf_count_t>(m->bytes.size()) - m->position);
     std::memcpy(ptr, m->bytes.data() + m->position, static_cast<std::size_t>(n));
     m->position += n;
     return n;
@@ -157,7 +173,8 @@ void write_wav(const std::string& path, const AudioBuffer& buffer, WavSampleForm
     for (std::size_t i = 0; i < frames; ++i) {
       for (std::size_t c = 0; c < channels; ++c) {
         const double dither = uniform(engine) + uniform(engine);
-        const double code = std::clamp(std::round(buffer.channels[c][i] * scale + dither), -scale, max_code);
+        const double code =
+            std::clamp(std::round(buffer.channels[c][i] * scale + dither), -scale, max_code);
         interleaved[i * channels + c] = static_cast<int>(code) * (1 << shift);
       }
     }
@@ -165,8 +182,10 @@ void write_wav(const std::string& path, const AudioBuffer& buffer, WavSampleForm
   } else {
     std::vector<double> interleaved(frames * channels);
     for (std::size_t i = 0; i < frames; ++i)
-      for (std::size_t c = 0; c < channels; ++c) interleaved[i * channels + c] = buffer.channels[c][i];
-    if (format == WavSampleFormat::pcm32) sf_command(file.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
+      for (std::size_t c = 0; c < channels; ++c)
+        interleaved[i * channels + c] = buffer.channels[c][i];
+    if (format == WavSampleFormat::pcm32)
+      sf_command(file.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
     written = sf_writef_double(file.get(), interleaved.data(), static_cast<sf_count_t>(frames));
   }
   if (written != static_cast<sf_count_t>(frames))

@@ -28,7 +28,9 @@ struct AnalyzeOptions {
   std::string imd;
 };
 
-nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+nlohmann::json number_or_null(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+}
 
 nlohmann::json sweep_json(const dsp::SweepResponse& r) {
   nlohmann::json j = {{"frequency_hz", r.frequency_hz}, {"latency_samples", r.latency_samples}};
@@ -42,7 +44,8 @@ nlohmann::json sweep_json(const dsp::SweepResponse& r) {
   j["h1_phase_deg"] = phase;
   for (std::size_t n = 0; n < r.harmonic.size(); ++n) {
     std::vector<nlohmann::json> h;
-    for (std::size_t i = 0; i < r.frequency_hz.size(); ++i) h.push_back(number_or_null(r.harmonic_db(static_cast<int>(n + 2), i)));
+    for (std::size_t i = 0; i < r.frequency_hz.size(); ++i)
+      h.push_back(number_or_null(r.harmonic_db(static_cast<int>(n + 2), i)));
     j["h" + std::to_string(n + 2) + "_db"] = h;
   }
   j["thd_pct"] = thd;
@@ -51,24 +54,33 @@ nlohmann::json sweep_json(const dsp::SweepResponse& r) {
 
 nlohmann::json imd_json(const dsp::ImdSignal& s, const dsp::ImdResult& r) {
   nlohmann::json products = nlohmann::json::array();
-  for (const auto& p : r.products) products.push_back({{"order", p.order}, {"frequency_hz", p.frequency_hz}, {"level_db", p.level_db}});
+  for (const auto& p : r.products)
+    products.push_back(
+        {{"order", p.order}, {"frequency_hz", p.frequency_hz}, {"level_db", p.level_db}});
   nlohmann::json orders = nlohmann::json::array();
   for (double d : r.order_ratio) orders.push_back(100.0 * d);
   return {{"standard", s.standard == dsp::ImdStandard::smpte ? "smpte" : "ccif"},
-          {"f1_hz", s.f1_hz}, {"f2_hz", s.f2_hz}, {"imd_pct", r.imd_pct()}, {"imd_db", r.imd_db()},
-          {"order_pct", orders}, {"products", products}};
+          {"f1_hz", s.f1_hz},
+          {"f2_hz", s.f2_hz},
+          {"imd_pct", r.imd_pct()},
+          {"imd_db", r.imd_db()},
+          {"order_pct", orders},
+          {"products", products}};
 }
 
 nlohmann::json to_json(int channel, const dsp::ToneAnalysis& a) {
   nlohmann::json harmonics = nlohmann::json::array();
   for (const auto& h : a.harmonics) {
-    harmonics.push_back({{"order", h.order}, {"frequency_hz", h.frequency_hz}, {"level_dbc", h.level_dbc}});
+    harmonics.push_back(
+        {{"order", h.order}, {"frequency_hz", h.frequency_hz}, {"level_dbc", h.level_dbc}});
   }
-  return {{"channel", channel},       {"frequency_hz", a.frequency_hz}, {"level_dbfs", a.level_dbfs},
-          {"thd_pct", a.thd_pct()},   {"thd_db", a.thd_db()},           {"thdn_pct", a.thdn_pct()},
-          {"thdn_db", a.thdn_db()},   {"sinad_db", a.sinad_db},         {"snr_db", a.snr_db},
-          {"dynamic_range_db", dsp::dynamic_range_db(a, -a.level_dbfs)},
-          {"harmonics", harmonics}};
+  return {
+      {"channel", channel},         {"frequency_hz", a.frequency_hz},
+      {"level_dbfs", a.level_dbfs}, {"thd_pct", a.thd_pct()},
+      {"thd_db", a.thd_db()},       {"thdn_pct", a.thdn_pct()},
+      {"thdn_db", a.thdn_db()},     {"sinad_db", a.sinad_db},
+      {"snr_db", a.snr_db},         {"dynamic_range_db", dsp::dynamic_range_db(a, -a.level_dbfs)},
+      {"harmonics", harmonics}};
 }
 
 void print_table(int channel, const dsp::ToneAnalysis& a) {
@@ -79,7 +91,8 @@ void print_table(int channel, const dsp::ToneAnalysis& a) {
   std::printf("  THD+N      %12.6f %%   %9.2f dB\n", a.thdn_pct(), a.thdn_db());
   std::printf("  SINAD      %12.2f dB\n", a.sinad_db);
   std::printf("  SNR        %12.2f dB\n", a.snr_db);
-  std::printf("  DR         %12.2f dB (AES17, re full scale)\n", dsp::dynamic_range_db(a, -a.level_dbfs));
+  std::printf("  DR         %12.2f dB (AES17, re full scale)\n",
+              dsp::dynamic_range_db(a, -a.level_dbfs));
   for (const auto& h : a.harmonics) {
     std::printf("  H%-2d %12.3f Hz %9.2f dBc\n", h.order, h.frequency_hz, h.level_dbc);
   }
@@ -105,9 +118,12 @@ int run_analyze(const AnalyzeOptions& o) {
   }
   const int first = o.channel.value_or(1), last = o.channel.value_or(channels);
 
-  nlohmann::json report = {{"file", o.wav}, {"sample_rate", buffer.sample_rate_hz},
-                           {"band", o.band}, {"weighting", o.weighting},
-                           {"thdn_method", o.thdn_method}, {"channels", nlohmann::json::array()}};
+  nlohmann::json report = {{"file", o.wav},
+                           {"sample_rate", buffer.sample_rate_hz},
+                           {"band", o.band},
+                           {"weighting", o.weighting},
+                           {"thdn_method", o.thdn_method},
+                           {"channels", nlohmann::json::array()}};
   if (!o.json) {
     std::printf("%s: %.0f Hz, %d channel(s), %zu frames\n", o.wav.c_str(), buffer.sample_rate_hz,
                 channels, buffer.frames());
@@ -117,9 +133,12 @@ int run_analyze(const AnalyzeOptions& o) {
   if (!o.sweep_ref.empty()) {
     sweep_wav = audio::read_wav(o.sweep_ref);
     sweep = dsp::SyncSweep::from_description(sweep_wav->comment);
-    if (!sweep) throw InputError(o.sweep_ref, "not an ampbench sweep: its WAV comment holds no sweep parameters");
+    if (!sweep)
+      throw InputError(o.sweep_ref,
+                       "not an ampbench sweep: its WAV comment holds no sweep parameters");
     if (sweep_wav->sample_rate_hz != buffer.sample_rate_hz)
-      throw InputError(o.wav, "sample rate differs from the sweep's (" + std::to_string(sweep_wav->sample_rate_hz) + " Hz)");
+      throw InputError(o.wav, "sample rate differs from the sweep's (" +
+                                  std::to_string(sweep_wav->sample_rate_hz) + " Hz)");
   }
   for (int c = first; c <= last; ++c) {
     const auto& samples = buffer.channels[static_cast<std::size_t>(c - 1)];
@@ -128,11 +147,11 @@ int run_analyze(const AnalyzeOptions& o) {
       if (o.json) {
         report["channels"].push_back({{"channel", c}, {"sweep", sweep_json(r)}});
       } else {
-        std::printf("channel %d: swept response, latency %.0f samples\n  %10s %9s %9s %9s %9s\n", c, r.latency_samples,
-                    "Hz", "H1 dB", "phase", "H2 dB", "H3 dB");
+        std::printf("channel %d: swept response, latency %.0f samples\n  %10s %9s %9s %9s %9s\n", c,
+                    r.latency_samples, "Hz", "H1 dB", "phase", "H2 dB", "H3 dB");
         for (std::size_t i = 0; i < r.frequency_hz.size(); i += 4)
-          std::printf("  %10.1f %9.3f %9.2f %9.2f %9.2f\n", r.frequency_hz[i], r.h1_db(i), r.h1_phase_deg(i), r.harmonic_db(2, i),
-                      r.harmonic_db(3, i));
+          std::printf("  %10.1f %9.3f %9.2f %9.2f %9.2f\n", r.frequency_hz[i], r.h1_db(i),
+                      r.h1_phase_deg(i), r.harmonic_db(2, i), r.harmonic_db(3, i));
       }
       continue;
     }
@@ -142,12 +161,13 @@ int run_analyze(const AnalyzeOptions& o) {
       if (o.json) {
         report["channels"].push_back({{"channel", c}, {"imd", imd_json(signal, r)}});
       } else {
-        std::printf("channel %d: IMD %s  %.5f %%  (%.2f dB)\n", c, o.imd.c_str(), r.imd_pct(), r.imd_db());
+        std::printf("channel %d: IMD %s  %.5f %%  (%.2f dB)\n", c, o.imd.c_str(), r.imd_pct(),
+                    r.imd_db());
       }
       continue;
     }
-    const auto analysis =
-        dsp::analyze_tone(buffer.channels[static_cast<std::size_t>(c - 1)], buffer.sample_rate_hz, options);
+    const auto analysis = dsp::analyze_tone(buffer.channels[static_cast<std::size_t>(c - 1)],
+                                            buffer.sample_rate_hz, options);
     if (o.json) {
       report["channels"].push_back(to_json(c, analysis));
     } else {
@@ -162,15 +182,18 @@ int run_analyze(const AnalyzeOptions& o) {
 
 Subcommand add_analyze_command(CLI::App& parent) {
   auto o = std::make_shared<AnalyzeOptions>();
-  CLI::App* app = parent.add_subcommand("analyze", "Analyse a sine in a WAV file: level, THD, THD+N, SINAD, SNR");
+  CLI::App* app = parent.add_subcommand(
+      "analyze", "Analyse a sine in a WAV file: level, THD, THD+N, SINAD, SNR");
   app->add_option("wav", o->wav, "WAV file to analyse")->required();
   app->add_option("--channel", o->channel, "Analyse only this channel (1-based)");
-  app->add_option("--fundamental", o->fundamental_hz, "Fundamental frequency in Hz (default: largest peak)");
+  app->add_option("--fundamental", o->fundamental_hz,
+                  "Fundamental frequency in Hz (default: largest peak)");
   app->add_option("--band", o->band, "Measurement band LOW:HIGH in Hz, or full (default 20:20000)");
   app->add_option("--thdn-method", o->thdn_method, "fft (default) or notch");
   app->add_option("--weighting", o->weighting, "none (default), A or ccir");
   app->add_flag("--json", o->json, "Print JSON instead of a table");
-  app->add_option("--sweep-ref", o->sweep_ref, "The sweep WAV (from generate sweep) this file is the response to");
+  app->add_option("--sweep-ref", o->sweep_ref,
+                  "The sweep WAV (from generate sweep) this file is the response to");
   app->add_option("--imd", o->imd, "Analyse IMD of a two-tone signal: smpte, ccif or NAME:F1:F2");
   return {app, [o] { return run_analyze(*o); }};
 }

@@ -8,7 +8,8 @@
 namespace ampbench::cli {
 
 Subcommand add_devices_command(CLI::App& parent) {
-  CLI::App* app = parent.add_subcommand("devices", "List audio devices (host API, channels, default rate)");
+  CLI::App* app =
+      parent.add_subcommand("devices", "List audio devices (host API, channels, default rate)");
   return {app, [] {
 #ifdef AMPBENCH_WITH_PORTAUDIO
             const auto devices = audio::list_portaudio_devices();

@@ -55,7 +55,8 @@ int run_generate(const GenerateOptions& o) {
   if (o.sample_rate_hz < 1000.0 || o.sample_rate_hz > 768000.0)
     throw UsageError("--rate must be between 1000 and 768000 Hz");
   const std::size_t frames =
-      o.samples > 0 ? o.samples : static_cast<std::size_t>(std::llround(o.duration_s * o.sample_rate_hz));
+      o.samples > 0 ? o.samples
+                    : static_cast<std::size_t>(std::llround(o.duration_s * o.sample_rate_hz));
   if (frames == 0) throw UsageError("--duration or --samples must give at least one sample");
   if (o.channels < 1 || o.channels > 8) throw UsageError("--channels must be 1 to 8");
   const auto fit = [&](double f) {
@@ -66,19 +67,23 @@ int run_generate(const GenerateOptions& o) {
   std::string comment;
   if (o.kind == "sweep") {
     const auto sweep = dsp::SyncSweep::design(o.from_hz, o.to_hz, o.duration_s, o.sample_rate_hz);
-    samples = dsp::generate_sync_sweep(sweep, dsp::dbfs_to_peak_fs(o.level_dbfs),
-                                       static_cast<std::size_t>(std::llround(o.tail_s * o.sample_rate_hz)), o.fade_s);
+    samples = dsp::generate_sync_sweep(
+        sweep, dsp::dbfs_to_peak_fs(o.level_dbfs),
+        static_cast<std::size_t>(std::llround(o.tail_s * o.sample_rate_hz)), o.fade_s);
     comment = sweep.describe();
   } else if (o.kind == "imd") {
-    samples = dsp::generate_tones(dsp::imd_tones(dsp::parse_imd_signal(o.imd), dsp::dbfs_to_peak_fs(o.level_dbfs)),
-                                  o.sample_rate_hz, frames);
+    samples = dsp::generate_tones(
+        dsp::imd_tones(dsp::parse_imd_signal(o.imd), dsp::dbfs_to_peak_fs(o.level_dbfs)),
+        o.sample_rate_hz, frames);
   } else if (o.kind == "sine") {
     const double f = fit(o.frequency_hz);
     std::vector<dsp::Tone> tones = {{f, dsp::dbfs_to_peak_fs(o.level_dbfs), 0.0}};
     for (const auto& text : o.harmonics) {
       const auto [order, dbc] = parse_pair("--harmonic", text);
-      if (order < 2 || order != std::floor(order)) throw UsageError("--harmonic: order must be an integer ≥ 2");
-      tones.push_back({f * order, tones[0].amplitude_peak_fs * dsp::db_to_amplitude_ratio(dbc), 0.0});
+      if (order < 2 || order != std::floor(order))
+        throw UsageError("--harmonic: order must be an integer ≥ 2");
+      tones.push_back(
+          {f * order, tones[0].amplitude_peak_fs * dsp::db_to_amplitude_ratio(dbc), 0.0});
     }
     samples = dsp::generate_tones(tones, o.sample_rate_hz, frames);
   } else if (o.kind == "multitone") {
@@ -91,7 +96,8 @@ int run_generate(const GenerateOptions& o) {
     samples = dsp::generate_tones(tones, o.sample_rate_hz, frames);
   } else {
     // Noise level follows AES17: the rms reads as the dBFS of a sine of the same rms.
-    samples = dsp::generate_white_noise(dsp::dbfs_to_peak_fs(o.level_dbfs) / std::sqrt(2.0), o.seed, frames);
+    samples = dsp::generate_white_noise(dsp::dbfs_to_peak_fs(o.level_dbfs) / std::sqrt(2.0), o.seed,
+                                        frames);
   }
   for (double v : samples) {
     if (std::abs(v) > 1.0) throw UsageError("the signal's peak exceeds full scale; lower --level");
@@ -117,7 +123,8 @@ Subcommand add_generate_command(CLI::App& parent) {
       ->check(CLI::IsMember({"sine", "multitone", "sweep", "imd", "noise"}));
   app->add_option("-o,--output", o->output, "WAV file to write")->required();
   app->add_option("--rate", o->sample_rate_hz, "Sample rate in Hz (default 48000)");
-  app->add_option("--duration", o->duration_s, "Length in seconds (default 1; a sweep's is rounded to whole k)");
+  app->add_option("--duration", o->duration_s,
+                  "Length in seconds (default 1; a sweep's is rounded to whole k)");
   app->add_option("--samples", o->samples, "Length in samples (overrides --duration)");
   app->add_option("--channels", o->channels, "Channels, each the same signal (default 1)");
   app->add_option("--format", o->format, "pcm16 | pcm24 | pcm32 | float (default) | double");
@@ -130,8 +137,10 @@ Subcommand add_generate_command(CLI::App& parent) {
   app->add_option("--from", o->from_hz, "Sweep start in Hz (default 20)");
   app->add_option("--to", o->to_hz, "Sweep end in Hz (default 20000)");
   app->add_option("--tail", o->tail_s, "Silence after the sweep, in s (default 0.5)");
-  app->add_option("--fade", o->fade_s, "Sweep fade-in in s (default 0; the end always fades over 5 ms)");
-  app->add_option("--imd", o->imd, "IMD signal: smpte (60 Hz + 7 kHz, 4:1), ccif (19 + 20 kHz), or NAME:F1:F2");
+  app->add_option("--fade", o->fade_s,
+                  "Sweep fade-in in s (default 0; the end always fades over 5 ms)");
+  app->add_option("--imd", o->imd,
+                  "IMD signal: smpte (60 Hz + 7 kHz, 4:1), ccif (19 + 20 kHz), or NAME:F1:F2");
   return {app, [o] { return run_generate(*o); }};
 }
 

@@ -11,14 +11,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", AMPBENCH_VERSION);
   app.require_subcommand(1);
   const std::vector<cli::Subcommand> subcommands = {
-      cli::add_analyze_command(app),
-      cli::add_generate_command(app),
-      cli::add_run_command(app),
-      cli::add_validate_command(app),
-      cli::add_results_command(app),
-      cli::add_report_command(app),
-      cli::add_sim_dut_command(app),
-      cli::add_devices_command(app),
+      cli::add_analyze_command(app),  cli::add_generate_command(app),
+      cli::add_run_command(app),      cli::add_validate_command(app),
+      cli::add_results_command(app),  cli::add_report_command(app),
+      cli::add_sim_dut_command(app),  cli::add_devices_command(app),
       cli::add_tune_fft_command(app),
   };
   try {

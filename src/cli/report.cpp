@@ -33,14 +33,16 @@ void write_rew(const store::RunRecord& run, const std::filesystem::path& dir) {
       const store::CurveRecord* phase = nullptr;
       for (const auto& p : step.curves)
         if (p.name == "phase_deg" && p.channel == c.channel && p.point == c.point) phase = &p;
-      const auto path = dir / (report::safe_file_stem(run.serial) + "-run" + std::to_string(run.id) + "-" +
-                               report::safe_file_stem(step.step_id) + "-" + report::safe_file_stem(c.channel) + ".txt");
+      const auto path = dir / (report::safe_file_stem(run.serial) + "-run" +
+                               std::to_string(run.id) + "-" + report::safe_file_stem(step.step_id) +
+                               "-" + report::safe_file_stem(c.channel) + ".txt");
       report::write_text_file(path, report::render_rew(run, step, c, phase));
       std::fprintf(stderr, "wrote %s\n", path.string().c_str());
       ++written;
     }
   }
-  if (written == 0) throw InputError(run.uuid, "this run has no frequency-response curve to export for REW");
+  if (written == 0)
+    throw InputError(run.uuid, "this run has no frequency-response curve to export for REW");
 }
 
 int run_report(const ReportOptions& o) {
@@ -50,7 +52,8 @@ int run_report(const ReportOptions& o) {
   const auto run = db->load_run(o.run);
   std::filesystem::path out = o.output;
   const auto into_dir = [&](const std::string& extension) {
-    return std::filesystem::is_directory(out, ec) ? report::unique_report_path(out, run, extension) : out;
+    return std::filesystem::is_directory(out, ec) ? report::unique_report_path(out, run, extension)
+                                                  : out;
   };
   if (o.format == "html") {
     out = into_dir(".html");
@@ -77,10 +80,12 @@ int run_report(const ReportOptions& o) {
 
 Subcommand add_report_command(CLI::App& parent) {
   auto o = std::make_shared<ReportOptions>();
-  CLI::App* app = parent.add_subcommand("report", "Write a run's report: HTML, JUnit XML, CSV or REW text");
+  CLI::App* app =
+      parent.add_subcommand("report", "Write a run's report: HTML, JUnit XML, CSV or REW text");
   app->add_option("run", o->run, "Run id or uuid (or a unique uuid prefix)")->required();
   app->add_option("--format", o->format, "html (default) | junit | csv | rew");
-  app->add_option("-o,--output", o->output, "Output file, or a directory (REW: always a directory)")->required();
+  app->add_option("-o,--output", o->output, "Output file, or a directory (REW: always a directory)")
+      ->required();
   app->add_option("--db", o->db, "Results database (default ampbench.db)");
   return {app, [o] { return run_report(*o); }};
 }

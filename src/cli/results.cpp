@@ -48,10 +48,12 @@ int list(const ResultsOptions& o) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  std::printf("%-6s %-8s %-24s %-8s %-24s %s\n", "ID", "UUID", "STARTED", "VERDICT", "SERIAL", "SEQUENCE");
+  std::printf("%-6s %-8s %-24s %-8s %-24s %s\n", "ID", "UUID", "STARTED", "VERDICT", "SERIAL",
+              "SEQUENCE");
   for (const auto& r : runs) {
-    std::printf("%-6lld %-8.8s %-24s %-8s %-24s %s\n", static_cast<long long>(r.id), r.uuid.c_str(), r.started_at.c_str(),
-                std::string(store::verdict_name(r.verdict)).c_str(), r.serial.c_str(), r.sequence_name.c_str());
+    std::printf("%-6lld %-8.8s %-24s %-8s %-24s %s\n", static_cast<long long>(r.id), r.uuid.c_str(),
+                r.started_at.c_str(), std::string(store::verdict_name(r.verdict)).c_str(),
+                r.serial.c_str(), r.sequence_name.c_str());
   }
   return 0;
 }
@@ -63,27 +65,34 @@ int show(const ResultsOptions& o) {
     std::cout << report::run_to_json(run).dump(2) << "\n";
     return 0;
   }
-  std::printf("run %lld  %s\nserial    %s\nverdict   %s\nsequence  %s (sha256 %.12s)\nstation   %s\noperator  %s\n"
-              "software  %s\nstarted   %s\nfinished  %s\n",
-              static_cast<long long>(run.id), run.uuid.c_str(), run.serial.c_str(),
-              std::string(store::verdict_name(run.verdict)).c_str(), run.sequence_name.c_str(), run.sequence_sha256.c_str(),
-              run.station_name.c_str(), run.operator_name.c_str(), run.software_version.c_str(), run.started_at.c_str(),
-              run.finished_at.c_str());
+  std::printf(
+      "run %lld  %s\nserial    %s\nverdict   %s\nsequence  %s (sha256 %.12s)\nstation   "
+      "%s\noperator  %s\n"
+      "software  %s\nstarted   %s\nfinished  %s\n",
+      static_cast<long long>(run.id), run.uuid.c_str(), run.serial.c_str(),
+      std::string(store::verdict_name(run.verdict)).c_str(), run.sequence_name.c_str(),
+      run.sequence_sha256.c_str(), run.station_name.c_str(), run.operator_name.c_str(),
+      run.software_version.c_str(), run.started_at.c_str(), run.finished_at.c_str());
   for (const auto& s : run.steps) {
     std::printf("\n[%d] %s (%s)  %s%s%s\n", s.ordinal, s.step_id.c_str(), s.kind.c_str(),
-                std::string(store::verdict_name(s.verdict)).c_str(), s.message.empty() ? "" : "  ", s.message.c_str());
+                std::string(store::verdict_name(s.verdict)).c_str(), s.message.empty() ? "" : "  ",
+                s.message.c_str());
     for (const auto& m : s.measurements) {
       std::string limits;
       if (m.low || m.high) {
         char b[80];
-        std::snprintf(b, sizeof b, "[%s … %s]", m.low ? std::to_string(*m.low).c_str() : "", m.high ? std::to_string(*m.high).c_str() : "");
+        std::snprintf(b, sizeof b, "[%s … %s]", m.low ? std::to_string(*m.low).c_str() : "",
+                      m.high ? std::to_string(*m.high).c_str() : "");
         limits = b;
       }
-      std::printf("    %-3s %-18s %14.6g %-4s %-28s %-5s %s\n", m.channel.c_str(), m.name.c_str(), m.value, m.unit.c_str(),
-                  limits.c_str(), std::string(store::verdict_name(m.verdict)).c_str(), m.point.empty() ? "" : m.point.dump().c_str());
+      std::printf("    %-3s %-18s %14.6g %-4s %-28s %-5s %s\n", m.channel.c_str(), m.name.c_str(),
+                  m.value, m.unit.c_str(), limits.c_str(),
+                  std::string(store::verdict_name(m.verdict)).c_str(),
+                  m.point.empty() ? "" : m.point.dump().c_str());
     }
     for (const auto& c : s.curves)
-      std::printf("    %-3s curve %s: %zu points (%s vs %s)\n", c.channel.c_str(), c.name.c_str(), c.x.size(), c.y_unit.c_str(), c.x_unit.c_str());
+      std::printf("    %-3s curve %s: %zu points (%s vs %s)\n", c.channel.c_str(), c.name.c_str(),
+                  c.x.size(), c.y_unit.c_str(), c.x_unit.c_str());
   }
   return 0;
 }
@@ -93,7 +102,8 @@ int export_runs(const ResultsOptions& o) {
   auto db = open_for_reading(o.db);
   std::vector<store::RunRecord> runs;
   if (o.runs.empty()) {
-    for (const auto& header : db->list_runs(filter_of(o))) runs.push_back(db->load_run(std::to_string(header.id)));
+    for (const auto& header : db->list_runs(filter_of(o)))
+      runs.push_back(db->load_run(std::to_string(header.id)));
   } else {
     for (const auto& key : o.runs) runs.push_back(db->load_run(key));
   }

@@ -23,7 +23,9 @@ namespace ampbench::cli {
 namespace {
 
 std::atomic<bool> g_abort{false};
-extern "C" void on_interrupt(int) { g_abort.store(true); }
+extern "C" void on_interrupt(int) {
+  g_abort.store(true);
+}
 
 struct RunOptionsCli {
   std::string sequence;
@@ -43,10 +45,12 @@ class TerminalIo : public sequence::OperatorIo {
  public:
   std::string ask(const std::string& message, const std::string& fallback) override {
     if (!::isatty(STDIN_FILENO)) {
-      std::fprintf(stderr, "  prompt: %s -> '%s' (no terminal)\n", message.c_str(), fallback.c_str());
+      std::fprintf(stderr, "  prompt: %s -> '%s' (no terminal)\n", message.c_str(),
+                   fallback.c_str());
       return fallback;
     }
-    std::fprintf(stderr, "\n  %s%s ", message.c_str(), fallback.empty() ? "" : (" [" + fallback + "]").c_str());
+    std::fprintf(stderr, "\n  %s%s ", message.c_str(),
+                 fallback.empty() ? "" : (" [" + fallback + "]").c_str());
     std::string line;
     if (!std::getline(std::cin, line)) return fallback;
     return line.empty() ? fallback : line;
@@ -59,8 +63,12 @@ class StoreRecorder : public sequence::RunObserver {
   explicit StoreRecorder(store::ResultStore& store) : store_(store) {}
   void run_started(store::RunRecord& run) override { run_id_ = store_.begin_run(run); }
   std::int64_t run_id() const { return run_id_; }
-  void step_started(const store::RunRecord& run, store::StepRecord& step) override { store_.begin_step(run.id, step); }
-  void step_finished(const store::RunRecord&, const store::StepRecord& step) override { store_.finish_step(step); }
+  void step_started(const store::RunRecord& run, store::StepRecord& step) override {
+    store_.begin_step(run.id, step);
+  }
+  void step_finished(const store::RunRecord&, const store::StepRecord& step) override {
+    store_.finish_step(step);
+  }
   void run_finished(const store::RunRecord& run) override { store_.finish_run(run); }
 
  private:
@@ -71,36 +79,47 @@ class StoreRecorder : public sequence::RunObserver {
 // Step, point and ETA on a terminal; one plain line per step otherwise.
 class ProgressPrinter : public sequence::RunObserver {
  public:
-  ProgressPrinter(bool quiet, std::size_t steps) : quiet_(quiet), steps_(steps), tty_(::isatty(STDERR_FILENO)) {}
+  ProgressPrinter(bool quiet, std::size_t steps)
+      : quiet_(quiet), steps_(steps), tty_(::isatty(STDERR_FILENO)) {}
   void run_started(store::RunRecord& run) override {
-    if (!quiet_) std::fprintf(stderr, "%s: %s on %s\n", run.serial.c_str(), run.sequence_name.c_str(), run.station_name.c_str());
+    if (!quiet_)
+      std::fprintf(stderr, "%s: %s on %s\n", run.serial.c_str(), run.sequence_name.c_str(),
+                   run.station_name.c_str());
   }
   void step_started(const store::RunRecord&, store::StepRecord& step) override {
     step_start_ = std::chrono::steady_clock::now();
-    if (!quiet_ && tty_) std::fprintf(stderr, "\r  [%d/%zu] %-28s", step.ordinal, steps_, step.step_id.c_str());
+    if (!quiet_ && tty_)
+      std::fprintf(stderr, "\r  [%d/%zu] %-28s", step.ordinal, steps_, step.step_id.c_str());
   }
   void progress(const store::StepRecord& step, int point, int points) override {
     if (quiet_ || !tty_ || points <= 1) return;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
     const double eta = point > 0 ? elapsed / point * (points - point) : 0.0;
-    std::fprintf(stderr, "\r  [%d/%zu] %-28s point %d/%d  ETA %.0f s   ", step.ordinal, steps_, step.step_id.c_str(),
-                 point + 1, points, eta);
+    std::fprintf(stderr, "\r  [%d/%zu] %-28s point %d/%d  ETA %.0f s   ", step.ordinal, steps_,
+                 step.step_id.c_str(), point + 1, points, eta);
   }
   void step_finished(const store::RunRecord&, const store::StepRecord& step) override {
     if (quiet_) return;
-    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
-    std::fprintf(stderr, "%s  [%d/%zu] %-28s %-7s %6.2f s%s%s\n", tty_ ? "\r" : "", step.ordinal, steps_,
-                 step.step_id.c_str(), std::string(store::verdict_name(step.verdict)).c_str(), elapsed,
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
+    std::fprintf(stderr, "%s  [%d/%zu] %-28s %-7s %6.2f s%s%s\n", tty_ ? "\r" : "", step.ordinal,
+                 steps_, step.step_id.c_str(),
+                 std::string(store::verdict_name(step.verdict)).c_str(), elapsed,
                  step.message.empty() ? "" : "  ", step.message.c_str());
     for (const auto& m : step.measurements) {
       if (m.verdict == store::Verdict::fail) {
-        std::fprintf(stderr, "        FAIL %s %s = %.4g %s (limits %s … %s)\n", m.channel.c_str(), m.name.c_str(), m.value,
-                     m.unit.c_str(), m.low ? std::to_string(*m.low).c_str() : "-", m.high ? std::to_string(*m.high).c_str() : "-");
+        std::fprintf(stderr, "        FAIL %s %s = %.4g %s (limits %s … %s)\n", m.channel.c_str(),
+                     m.name.c_str(), m.value, m.unit.c_str(),
+                     m.low ? std::to_string(*m.low).c_str() : "-",
+                     m.high ? std::to_string(*m.high).c_str() : "-");
       }
     }
   }
   void run_finished(const store::RunRecord& run) override {
-    if (!quiet_) std::fprintf(stderr, "%s: %s\n", run.serial.c_str(), std::string(store::verdict_name(run.verdict)).c_str());
+    if (!quiet_)
+      std::fprintf(stderr, "%s: %s\n", run.serial.c_str(),
+                   std::string(store::verdict_name(run.verdict)).c_str());
   }
 
  private:
@@ -113,11 +132,21 @@ class ProgressPrinter : public sequence::RunObserver {
 class Observers : public sequence::RunObserver {
  public:
   Observers(std::vector<sequence::RunObserver*> all) : all_(std::move(all)) {}
-  void run_started(store::RunRecord& r) override { for (auto* o : all_) o->run_started(r); }
-  void step_started(const store::RunRecord& r, store::StepRecord& s) override { for (auto* o : all_) o->step_started(r, s); }
-  void progress(const store::StepRecord& s, int p, int n) override { for (auto* o : all_) o->progress(s, p, n); }
-  void step_finished(const store::RunRecord& r, const store::StepRecord& s) override { for (auto* o : all_) o->step_finished(r, s); }
-  void run_finished(const store::RunRecord& r) override { for (auto* o : all_) o->run_finished(r); }
+  void run_started(store::RunRecord& r) override {
+    for (auto* o : all_) o->run_started(r);
+  }
+  void step_started(const store::RunRecord& r, store::StepRecord& s) override {
+    for (auto* o : all_) o->step_started(r, s);
+  }
+  void progress(const store::StepRecord& s, int p, int n) override {
+    for (auto* o : all_) o->progress(s, p, n);
+  }
+  void step_finished(const store::RunRecord& r, const store::StepRecord& s) override {
+    for (auto* o : all_) o->step_finished(r, s);
+  }
+  void run_finished(const store::RunRecord& r) override {
+    for (auto* o : all_) o->run_finished(r);
+  }
 
  private:
   std::vector<sequence::RunObserver*> all_;
@@ -125,17 +154,21 @@ class Observers : public sequence::RunObserver {
 
 int exit_code_for(store::Verdict v) {
   switch (v) {
-    case store::Verdict::pass: return 0;
-    case store::Verdict::fail: return 1;
-    case store::Verdict::aborted: return 3;
-    default: return 2;
+    case store::Verdict::pass:
+      return 0;
+    case store::Verdict::fail:
+      return 1;
+    case store::Verdict::aborted:
+      return 3;
+    default:
+      return 2;
   }
 }
 
 // Loads and checks sequence and station; prints every problem and throws on any.
-std::pair<sequence::SequencePlan, sequence::Station> load_checked(const std::string& sequence_path,
-                                                                  const std::string& station_path,
-                                                                  const std::vector<std::string>& sets) {
+std::pair<sequence::SequencePlan, sequence::Station> load_checked(
+    const std::string& sequence_path, const std::string& station_path,
+    const std::vector<std::string>& sets) {
   std::vector<sequence::Override> overrides;
   for (const auto& s : sets) overrides.push_back(sequence::parse_override(s));
   sequence::Station station = sequence::load_station(station_path);
@@ -150,14 +183,16 @@ std::pair<sequence::SequencePlan, sequence::Station> load_checked(const std::str
 }
 
 int run_run(const RunOptionsCli& o) {
-  auto [plan, station] = load_checked(o.sequence, o.station.empty() ? default_station_path() : o.station, o.sets);
+  auto [plan, station] =
+      load_checked(o.sequence, o.station.empty() ? default_station_path() : o.station, o.sets);
   if (o.freewheel) {
     if (!station.jack) throw UsageError("--freewheel needs a JACK station (a [jack] table)");
     station.jack->freewheel = true;
   }
   auto db = store::ResultStore::open(o.db);
   if (db->recovered_runs() > 0 && !o.quiet)
-    std::fprintf(stderr, "%s: marked %d run(s) left RUNNING by a dead process as ABORTED\n", o.db.c_str(), db->recovered_runs());
+    std::fprintf(stderr, "%s: marked %d run(s) left RUNNING by a dead process as ABORTED\n",
+                 o.db.c_str(), db->recovered_runs());
 
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
@@ -172,7 +207,8 @@ int run_run(const RunOptionsCli& o) {
   std::vector<store::RunRecord> runs;
   store::Verdict worst = store::Verdict::pass;
   nlohmann::json summary = {{"runs", nlohmann::json::array()}};
-  const std::vector<std::string> serials = o.serials.empty() ? std::vector<std::string>{"unnamed"} : o.serials;
+  const std::vector<std::string> serials =
+      o.serials.empty() ? std::vector<std::string>{"unnamed"} : o.serials;
   for (const auto& serial : serials) {
     if (g_abort.load()) break;
     sequence::Bench bench = sequence::open_bench(station, serial, io);
@@ -185,15 +221,18 @@ int run_run(const RunOptionsCli& o) {
       // The database failed while recording: every step committed before stays; the run
       // is marked ERROR if anything can still be written (else ABORTED on the next open).
       const bool marked = recorder.run_id() > 0 && db->mark_run_failed(recorder.run_id());
-      throw IoError(std::string(e.what()) + (marked ? "; run marked ERROR, finished steps kept"
-                                                     : "; finished steps kept, the run is marked ABORTED when the "
-                                                       "database is next opened"));
+      throw IoError(std::string(e.what()) +
+                    (marked ? "; run marked ERROR, finished steps kept"
+                            : "; finished steps kept, the run is marked ABORTED when the "
+                              "database is next opened"));
     }
     worst = store::worst(worst, run.verdict);
     auto unit = report::run_to_json(run, false);
     // How long the stimuli would take on real hardware, against the time this run took.
-    unit["stimulus_s"] = static_cast<double>(bench.port->frames_played()) / bench.port->sample_rate_hz();
-    unit["wall_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    unit["stimulus_s"] =
+        static_cast<double>(bench.port->frames_played()) / bench.port->sample_rate_hz();
+    unit["wall_s"] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!o.report_dir.empty()) {
       const auto path = report::unique_report_path(o.report_dir, run, ".html");
       report::write_text_file(path, report::render_html(run));
@@ -221,18 +260,23 @@ std::string default_station_path() {
 
 Subcommand add_run_command(CLI::App& parent) {
   auto o = std::make_shared<RunOptionsCli>();
-  CLI::App* app = parent.add_subcommand("run", "Run a sequence on a station, once per serial number");
+  CLI::App* app =
+      parent.add_subcommand("run", "Run a sequence on a station, once per serial number");
   app->add_option("sequence", o->sequence, "Sequence file (TOML)")->required();
   app->add_option("--station", o->station, "Station file (default instruments/sim-bench.toml)");
-  app->add_option("--serial", o->serials, "Serial number of the unit under test (repeat for several units)");
+  app->add_option("--serial", o->serials,
+                  "Serial number of the unit under test (repeat for several units)");
   app->add_option("--db", o->db, "Results database (default ampbench.db)");
-  app->add_option("--set", o->sets, "Override a sequence field: KEY=VALUE (e.g. stimulus.level=\"-10 dBV\")");
+  app->add_option("--set", o->sets,
+                  "Override a sequence field: KEY=VALUE (e.g. stimulus.level=\"-10 dBV\")");
   app->add_option("--operator", o->operator_name, "Operator name (default $USER)");
   app->add_flag("--json", o->json, "Print the run summary as JSON");
   app->add_flag("--quiet", o->quiet, "No progress output");
-  app->add_option("--report-dir", o->report_dir, "Write an HTML report per unit into this directory");
+  app->add_option("--report-dir", o->report_dir,
+                  "Write an HTML report per unit into this directory");
   app->add_option("--junit", o->junit, "Write JUnit XML for all units to this file");
-  app->add_flag("--freewheel", o->freewheel, "JACK stations: run the graph faster than real time (CI)");
+  app->add_flag("--freewheel", o->freewheel,
+                "JACK stations: run the graph faster than real time (CI)");
   return {app, [o] { return run_run(*o); }};
 }
 
@@ -242,14 +286,16 @@ Subcommand add_validate_command(CLI::App& parent) {
     std::vector<std::string> sets;
   };
   auto o = std::make_shared<Options>();
-  CLI::App* app = parent.add_subcommand("validate", "Parse and check a sequence against a station; run nothing");
+  CLI::App* app = parent.add_subcommand(
+      "validate", "Parse and check a sequence against a station; run nothing");
   app->add_option("sequence", o->sequence, "Sequence file (TOML)")->required();
   app->add_option("--station", o->station, "Station file (default instruments/sim-bench.toml)");
   app->add_option("--set", o->sets, "Override a sequence field: KEY=VALUE");
   return {app, [o] {
-            const auto [plan, station] = load_checked(o->sequence, o->station.empty() ? default_station_path() : o->station, o->sets);
-            std::printf("%s: OK, %zu steps, %zu channels, station %s\n", o->sequence.c_str(), plan.steps.size(),
-                        plan.channels.size(), station.name.c_str());
+            const auto [plan, station] = load_checked(
+                o->sequence, o->station.empty() ? default_station_path() : o->station, o->sets);
+            std::printf("%s: OK, %zu steps, %zu channels, station %s\n", o->sequence.c_str(),
+                        plan.steps.size(), plan.channels.size(), station.name.c_str());
             return 0;
           }};
 }

@@ -13,7 +13,9 @@ namespace ampbench::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_stop(int) { g_stop.store(true); }
+extern "C" void on_stop(int) {
+  g_stop.store(true);
+}
 
 struct SimDutOptions {
   bool jack = false;
@@ -26,19 +28,22 @@ struct SimDutOptions {
 
 int run_sim_dut(const SimDutOptions& o) {
   if (!o.jack) throw UsageError("sim-dut: only --jack is available (the DUT as a JACK client)");
-  const auto station = sequence::load_station(o.station.empty() ? default_station_path() : o.station);
-  if (!station.sim) throw InputError(station.path, 0, "sim", "sim-dut needs the station's [sim] table");
+  const auto station =
+      sequence::load_station(o.station.empty() ? default_station_path() : o.station);
+  if (!station.sim)
+    throw InputError(station.path, 0, "sim", "sim-dut needs the station's [sim] table");
 #ifdef AMPBENCH_WITH_PORTAUDIO
   std::signal(SIGINT, on_stop);
   std::signal(SIGTERM, on_stop);
   sim::JackDutOptions options{o.name, o.serial, o.stall_after_s, o.stall_ms};
   sim::run_jack_dut(*station.sim,
-                    {station.audio.calibration.output_vrms_at_0dbfs, station.audio.calibration.input_vrms_at_0dbfs,
-                     station.attenuator_gain_db},
+                    {station.audio.calibration.output_vrms_at_0dbfs,
+                     station.audio.calibration.input_vrms_at_0dbfs, station.attenuator_gain_db},
                     station.audio.sample_rate_hz, station.channel_count(), options, g_stop);
   return 0;
 #else
-  throw MeasurementError("this ampbench was built without JACK: configure with -DAMPBENCH_WITH_PORTAUDIO=ON");
+  throw MeasurementError(
+      "this ampbench was built without JACK: configure with -DAMPBENCH_WITH_PORTAUDIO=ON");
 #endif
 }
 
@@ -46,13 +51,16 @@ int run_sim_dut(const SimDutOptions& o) {
 
 Subcommand add_sim_dut_command(CLI::App& parent) {
   auto o = std::make_shared<SimDutOptions>();
-  CLI::App* app = parent.add_subcommand("sim-dut", "Run the simulated DUT of a station's [sim] table as a JACK client");
+  CLI::App* app = parent.add_subcommand(
+      "sim-dut", "Run the simulated DUT of a station's [sim] table as a JACK client");
   app->add_flag("--jack", o->jack, "As a JACK client (ports NAME:in_N, NAME:out_N)");
   app->add_option("--station", o->station, "Station file whose [sim] table models the DUT");
   app->add_option("--serial", o->serial, "Serial number (selects its [sim.faults])");
   app->add_option("--name", o->name, "JACK client name (default dut)");
-  app->add_option("--stall-after", o->stall_after_s, "Test hook: stall the process callback once after S seconds");
-  app->add_option("--stall-ms", o->stall_ms, "Test hook: how long that stall lasts (forces an xrun)");
+  app->add_option("--stall-after", o->stall_after_s,
+                  "Test hook: stall the process callback once after S seconds");
+  app->add_option("--stall-ms", o->stall_ms,
+                  "Test hook: how long that stall lasts (forces an xrun)");
   return {app, [o] { return run_sim_dut(*o); }};
 }
 

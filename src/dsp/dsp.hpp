@@ -1,7 +1,8 @@
 // dsp: pure signal-processing functions for ampbench — signal generation, windows, FFT
 // spectra (FFTW plans cached per size), tone analysis (THD, THD+N, SINAD, SNR), noise
-// weighting, synchronised swept-sine responses, IMD. No I/O here; every function takes samples in full-scale units (a 0 dBFS
-// sine has peak 1.0) and a sample rate in Hz. Definitions follow docs/measurements.md.
+// weighting, synchronised swept-sine responses, IMD. No I/O here; every function takes samples in
+// full-scale units (a 0 dBFS sine has peak 1.0) and a sample rate in Hz. Definitions follow
+// docs/measurements.md.
 #pragma once
 
 #include "dsp/fft.hpp"

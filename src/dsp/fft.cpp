@@ -20,8 +20,9 @@ std::mutex& planner_mutex() {
 // tune-fft` when there is some for the size, else FFTW_ESTIMATE (planned in microseconds).
 fftw_plan make_plan(std::size_t size, double* real, fftw_complex* complex, bool forward) {
   const int n = static_cast<int>(size);
-  fftw_plan plan = forward ? fftw_plan_dft_r2c_1d(n, real, complex, FFTW_MEASURE | FFTW_WISDOM_ONLY)
-                           : fftw_plan_dft_c2r_1d(n, complex, real, FFTW_MEASURE | FFTW_WISDOM_ONLY);
+  fftw_plan plan = forward
+                       ? fftw_plan_dft_r2c_1d(n, real, complex, FFTW_MEASURE | FFTW_WISDOM_ONLY)
+                       : fftw_plan_dft_c2r_1d(n, complex, real, FFTW_MEASURE | FFTW_WISDOM_ONLY);
   if (plan) return plan;
   return forward ? fftw_plan_dft_r2c_1d(n, real, complex, FFTW_ESTIMATE)
                  : fftw_plan_dft_c2r_1d(n, complex, real, FFTW_ESTIMATE);

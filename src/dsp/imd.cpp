@@ -15,9 +15,13 @@ ImdSignal parse_imd_signal(std::string_view text) {
   const auto colon = text.find(':');
   const std::string_view name = text.substr(0, colon);
   ImdSignal s;
-  if (name == "smpte" || name == "din") s = ImdSignal::smpte();
-  else if (name == "ccif") s = ImdSignal::ccif();
-  else throw UsageError("unknown IMD signal '" + std::string(text) + "' (expected smpte, ccif, or NAME:F1:F2)");
+  if (name == "smpte" || name == "din")
+    s = ImdSignal::smpte();
+  else if (name == "ccif")
+    s = ImdSignal::ccif();
+  else
+    throw UsageError("unknown IMD signal '" + std::string(text) +
+                     "' (expected smpte, ccif, or NAME:F1:F2)");
   if (colon == std::string_view::npos) return s;
   const std::string_view rest = text.substr(colon + 1);
   const auto second = rest.find(':');
@@ -25,13 +29,16 @@ ImdSignal parse_imd_signal(std::string_view text) {
     double v = 0.0;
     const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
     if (ec != std::errc() || ptr != part.data() + part.size() || !(v > 0.0))
-      throw UsageError("IMD signal '" + std::string(text) + "': '" + std::string(part) + "' is not a frequency in Hz");
+      throw UsageError("IMD signal '" + std::string(text) + "': '" + std::string(part) +
+                       "' is not a frequency in Hz");
     return v;
   };
-  if (second == std::string_view::npos) throw UsageError("IMD signal '" + std::string(text) + "': expected NAME:F1:F2");
+  if (second == std::string_view::npos)
+    throw UsageError("IMD signal '" + std::string(text) + "': expected NAME:F1:F2");
   s.f1_hz = number(rest.substr(0, second));
   s.f2_hz = number(rest.substr(second + 1));
-  if (s.f2_hz <= s.f1_hz) throw UsageError("IMD signal '" + std::string(text) + "': F2 must be above F1");
+  if (s.f2_hz <= s.f1_hz)
+    throw UsageError("IMD signal '" + std::string(text) + "': F2 must be above F1");
   return s;
 }
 
@@ -40,11 +47,15 @@ std::vector<Tone> imd_tones(const ImdSignal& s, double peak_fs) {
   return {{s.f1_hz, high * s.amplitude_ratio, 0.0}, {s.f2_hz, high, 0.0}};
 }
 
-double ImdResult::imd_db() const { return amplitude_ratio_to_db(imd_ratio); }
+double ImdResult::imd_db() const {
+  return amplitude_ratio_to_db(imd_ratio);
+}
 
-ImdResult analyze_imd(std::span<const double> samples, double sample_rate_hz, const ImdSignal& s, int max_order) {
+ImdResult analyze_imd(std::span<const double> samples, double sample_rate_hz, const ImdSignal& s,
+                      int max_order) {
   if (samples.size() < kMinimumAnalysisFrames)
-    throw MeasurementError("block too short for IMD analysis: needs " + std::to_string(kMinimumAnalysisFrames) + " samples");
+    throw MeasurementError("block too short for IMD analysis: needs " +
+                           std::to_string(kMinimumAnalysisFrames) + " samples");
   const PowerSpectrum spectrum = power_spectrum(samples, sample_rate_hz);
   const double nyquist = sample_rate_hz / 2.0;
   const auto amplitude = [&](double f) {
@@ -54,7 +65,8 @@ ImdResult analyze_imd(std::span<const double> samples, double sample_rate_hz, co
   if (!(a2 > 0.0)) throw MeasurementError("no signal at the IMD test tones");
   ImdResult r;
   double sum = 0.0;
-  const auto add_order = [&](int order, double reference, std::initializer_list<double> frequencies) {
+  const auto add_order = [&](int order, double reference,
+                             std::initializer_list<double> frequencies) {
     double d = 0.0;
     for (double f : frequencies) {
       const double a = amplitude(f);

@@ -20,8 +20,12 @@ struct ImdSignal {
   double f1_hz = 60.0;
   double f2_hz = 7000.0;
   double amplitude_ratio = 4.0;  // low tone re high tone (SMPTE 4, CCIF 1)
-  static ImdSignal smpte(double f1_hz = 60.0, double f2_hz = 7000.0) { return {ImdStandard::smpte, f1_hz, f2_hz, 4.0}; }
-  static ImdSignal ccif(double f1_hz = 19000.0, double f2_hz = 20000.0) { return {ImdStandard::ccif, f1_hz, f2_hz, 1.0}; }
+  static ImdSignal smpte(double f1_hz = 60.0, double f2_hz = 7000.0) {
+    return {ImdStandard::smpte, f1_hz, f2_hz, 4.0};
+  }
+  static ImdSignal ccif(double f1_hz = 19000.0, double f2_hz = 20000.0) {
+    return {ImdStandard::ccif, f1_hz, f2_hz, 1.0};
+  }
 };
 // "smpte", "smpte:250:8000", "ccif", "ccif:11000:12000"; throws UsageError.
 ImdSignal parse_imd_signal(std::string_view text);
@@ -44,7 +48,7 @@ struct ImdResult {
 };
 
 // max_order: SMPTE products up to this order (f2 ± (order-1)·f1); CCIF uses 2 and 3.
-ImdResult analyze_imd(std::span<const double> samples, double sample_rate_hz, const ImdSignal& signal,
-                      int max_order = 5);
+ImdResult analyze_imd(std::span<const double> samples, double sample_rate_hz,
+                      const ImdSignal& signal, int max_order = 5);
 
 }  // namespace ampbench::dsp

@@ -25,8 +25,9 @@ std::vector<double> generate_tones(std::span<const Tone> tones, double sample_ra
     for (std::size_t start = 0; start < frames; start += kBlock) {
       // Reducing to the fractional cycle keeps the argument small and exact.
       const double cycles = cycles_per_sample * static_cast<double>(start);
-      std::complex<double> z = std::polar(tone.amplitude_peak_fs,
-                                          2.0 * std::numbers::pi * (cycles - std::floor(cycles)) + tone.phase_rad);
+      std::complex<double> z =
+          std::polar(tone.amplitude_peak_fs,
+                     2.0 * std::numbers::pi * (cycles - std::floor(cycles)) + tone.phase_rad);
       const std::size_t end = std::min(frames, start + kBlock);
       double re = z.real(), im = z.imag();
       const double c = step.real(), d = step.imag();

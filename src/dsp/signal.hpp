@@ -21,7 +21,8 @@ double coherent_frequency_hz(double frequency_hz, double sample_rate_hz, std::si
 std::vector<double> generate_tones(std::span<const Tone> tones, double sample_rate_hz,
                                    std::size_t frames);
 std::vector<double> generate_sine(double frequency_hz, double amplitude_peak_fs,
-                                  double sample_rate_hz, std::size_t frames, double phase_rad = 0.0);
+                                  double sample_rate_hz, std::size_t frames,
+                                  double phase_rad = 0.0);
 // Gaussian white noise of the given rms, reproducible for a seed.
 std::vector<double> generate_white_noise(double rms_fs, std::uint64_t seed, std::size_t frames);
 

@@ -23,7 +23,8 @@ std::size_t next_power_of_two(std::size_t n) {
 }
 
 // Spectrum of `x` zero-padded to n points.
-void spectrum_of(std::span<const double> x, std::size_t n, AlignedBuffer<std::complex<double>>& out) {
+void spectrum_of(std::span<const double> x, std::size_t n,
+                 AlignedBuffer<std::complex<double>>& out) {
   AlignedBuffer<double> padded(n);
   std::fill(padded.data(), padded.data() + n, 0.0);
   std::copy(x.begin(), x.begin() + static_cast<long>(std::min(x.size(), n)), padded.data());
@@ -51,15 +52,18 @@ struct WindowSpectrum {
 // FFT of the window [centre - before, centre + after] of the circular impulse response h,
 // with `centre` moved to index 0, zero-padded to twice the window (bins fine enough for
 // linear interpolation of a response this short).
-void windowed_spectrum(const double* h, std::size_t n, double centre, long before, long after, WindowSpectrum& w) {
-  const std::size_t m = std::max<std::size_t>(4096, next_power_of_two(static_cast<std::size_t>(2 * (before + after + 1))));
+void windowed_spectrum(const double* h, std::size_t n, double centre, long before, long after,
+                       WindowSpectrum& w) {
+  const std::size_t m = std::max<std::size_t>(
+      4096, next_power_of_two(static_cast<std::size_t>(2 * (before + after + 1))));
   w.m = m;
   auto& out = w.bins;
   AlignedBuffer<double> segment(m);
   std::fill(segment.data(), segment.data() + m, 0.0);
   const long c = std::lround(centre);
   for (long i = -before; i <= after; ++i) {
-    const long source = ((c + i) % static_cast<long>(n) + static_cast<long>(n)) % static_cast<long>(n);
+    const long source =
+        ((c + i) % static_cast<long>(n) + static_cast<long>(n)) % static_cast<long>(n);
     const long target = ((i % static_cast<long>(m)) + static_cast<long>(m)) % static_cast<long>(m);
     segment[static_cast<std::size_t>(target)] = h[source] * taper_weight(i, before, after);
   }
@@ -93,18 +97,22 @@ struct ImpulseResponse {
 std::complex<double> low_edge(double f, const SyncSweep& s) {
   const std::complex<double> u(0.0, f / s.start_hz);  // s/ωc
   const std::complex<double> u2 = u * u;
-  return u2 * u2 / (u2 * u2 + 2.6131259297527530 * u2 * u + 3.4142135623730950 * u2 + 2.6131259297527530 * u + 1.0);
+  return u2 * u2 /
+         (u2 * u2 + 2.6131259297527530 * u2 * u + 3.4142135623730950 * u2 + 2.6131259297527530 * u +
+          1.0);
 }
 
 double high_edge(double f, const SyncSweep& s) {
   const double high_start = s.end_hz * std::pow(2.0, -1.0 / 12.0);
   if (f >= s.end_hz) return 0.0;
-  if (f > high_start) return 0.5 + 0.5 * std::cos(kPi * std::log(f / high_start) / std::log(s.end_hz / high_start));
+  if (f > high_start)
+    return 0.5 + 0.5 * std::cos(kPi * std::log(f / high_start) / std::log(s.end_hz / high_start));
   return 1.0;
 }
 
 // h = IFFT(W·Y / X) over the sweep's band.
-ImpulseResponse deconvolve(std::span<const double> response, std::span<const double> stimulus, const SyncSweep& sweep) {
+ImpulseResponse deconvolve(std::span<const double> response, std::span<const double> stimulus,
+                           const SyncSweep& sweep) {
   ImpulseResponse ir;
   // One power of two above the response holds the circular response: the windows below
   // span at most half of it on either side of t = 0.
@@ -127,10 +135,12 @@ ImpulseResponse deconvolve(std::span<const double> response, std::span<const dou
 
 }  // namespace
 
-SyncSweep SyncSweep::design(double start_hz, double end_hz, double approx_duration_s, double sample_rate_hz) {
+SyncSweep SyncSweep::design(double start_hz, double end_hz, double approx_duration_s,
+                            double sample_rate_hz) {
   if (!(start_hz > 0.0)) throw UsageError("sweep start frequency must be positive");
   if (!(end_hz > start_hz)) throw UsageError("sweep end frequency must be above its start");
-  if (end_hz >= sample_rate_hz / 2.0) throw UsageError("sweep end frequency must be below half the sample rate");
+  if (end_hz >= sample_rate_hz / 2.0)
+    throw UsageError("sweep end frequency must be below half the sample rate");
   SyncSweep s;
   s.start_hz = start_hz;
   s.end_hz = end_hz;
@@ -144,14 +154,15 @@ SyncSweep SyncSweep::design(double start_hz, double end_hz, double approx_durati
 
 std::string SyncSweep::describe() const {
   char b[160];
-  std::snprintf(b, sizeof b, "ampbench-sync-sweep f1=%.17g f2=%.17g k=%d fs=%.17g", start_hz, end_hz, k, sample_rate_hz);
+  std::snprintf(b, sizeof b, "ampbench-sync-sweep f1=%.17g f2=%.17g k=%d fs=%.17g", start_hz,
+                end_hz, k, sample_rate_hz);
   return b;
 }
 
 std::optional<SyncSweep> SyncSweep::from_description(const std::string& text) {
   SyncSweep s;
-  if (std::sscanf(text.c_str(), "ampbench-sync-sweep f1=%lf f2=%lf k=%d fs=%lf", &s.start_hz, &s.end_hz, &s.k,
-                  &s.sample_rate_hz) != 4 ||
+  if (std::sscanf(text.c_str(), "ampbench-sync-sweep f1=%lf f2=%lf k=%d fs=%lf", &s.start_hz,
+                  &s.end_hz, &s.k, &s.sample_rate_hz) != 4 ||
       !(s.start_hz > 0.0) || !(s.end_hz > s.start_hz) || s.k < 1 || !(s.sample_rate_hz > 0.0))
     return std::nullopt;
   s.rate_s = s.k / s.start_hz;
@@ -159,11 +170,16 @@ std::optional<SyncSweep> SyncSweep::from_description(const std::string& text) {
   return s;
 }
 
-std::size_t SyncSweep::frames() const { return static_cast<std::size_t>(std::ceil(duration_s * sample_rate_hz)); }
+std::size_t SyncSweep::frames() const {
+  return static_cast<std::size_t>(std::ceil(duration_s * sample_rate_hz));
+}
 
-double SyncSweep::harmonic_advance_s(int order) const { return rate_s * std::log(static_cast<double>(order)); }
+double SyncSweep::harmonic_advance_s(int order) const {
+  return rate_s * std::log(static_cast<double>(order));
+}
 
-std::vector<double> generate_sync_sweep(const SyncSweep& s, double amplitude_peak_fs, std::size_t tail_frames, double fade_s) {
+std::vector<double> generate_sync_sweep(const SyncSweep& s, double amplitude_peak_fs,
+                                        std::size_t tail_frames, double fade_s) {
   const std::size_t n = s.frames();
   std::vector<double> x(n + tail_frames, 0.0);
   const double cycles_scale = s.start_hz * s.rate_s;  // = k, a whole number
@@ -177,7 +193,8 @@ std::vector<double> generate_sync_sweep(const SyncSweep& s, double amplitude_pea
   // the DUT's distortion across the band (-98 dB re a -46 dB H3), so the end always fades
   // out, over at least 5 ms, which lies within the top band taper where nothing is reported.
   const auto fade_in = std::min(static_cast<std::size_t>(fade_s * s.sample_rate_hz), n / 2);
-  const auto fade_out = std::min(static_cast<std::size_t>(std::max(fade_s, 0.005) * s.sample_rate_hz), n / 2);
+  const auto fade_out =
+      std::min(static_cast<std::size_t>(std::max(fade_s, 0.005) * s.sample_rate_hz), n / 2);
   const auto half_hann = [](std::size_t i, std::size_t length) {
     return 0.5 - 0.5 * std::cos(kPi * static_cast<double>(i) / static_cast<double>(length));
   };
@@ -186,8 +203,12 @@ std::vector<double> generate_sync_sweep(const SyncSweep& s, double amplitude_pea
   return x;
 }
 
-double SweepResponse::h1_db(std::size_t i) const { return amplitude_ratio_to_db(std::abs(h1[i])); }
-double SweepResponse::h1_phase_deg(std::size_t i) const { return std::arg(h1[i]) * 180.0 / kPi; }
+double SweepResponse::h1_db(std::size_t i) const {
+  return amplitude_ratio_to_db(std::abs(h1[i]));
+}
+double SweepResponse::h1_phase_deg(std::size_t i) const {
+  return std::arg(h1[i]) * 180.0 / kPi;
+}
 double SweepResponse::harmonic_db(int order, std::size_t i) const {
   const double v = harmonic.at(static_cast<std::size_t>(order - 2))[i];
   return std::isnan(v) ? v : amplitude_ratio_to_db(v);
@@ -206,8 +227,9 @@ double SweepResponse::thd_ratio(std::size_t i) const {
 SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<const double> stimulus,
                                  const SyncSweep& sweep, const SweepAnalysisOptions& options) {
   if (response.size() < sweep.frames())
-    throw MeasurementError("response of " + std::to_string(response.size()) + " samples is shorter than the sweep (" +
-                           std::to_string(sweep.frames()) + ")");
+    throw MeasurementError("response of " + std::to_string(response.size()) +
+                           " samples is shorter than the sweep (" + std::to_string(sweep.frames()) +
+                           ")");
   const double fs = sweep.sample_rate_hz;
   const ImpulseResponse ir = deconvolve(response, stimulus, sweep);
   const std::size_t n = ir.n;
@@ -228,7 +250,8 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
   out.frequency_hz = options.frequencies_hz;
   if (out.frequency_hz.empty()) {
     const double top = sweep.end_hz * std::pow(2.0, -1.0 / 12.0);
-    for (double f = 2.0 * sweep.start_hz; f <= top * (1 + 1e-12); f *= std::pow(2.0, 1.0 / 24.0)) out.frequency_hz.push_back(f);
+    for (double f = 2.0 * sweep.start_hz; f <= top * (1 + 1e-12); f *= std::pow(2.0, 1.0 / 24.0))
+      out.frequency_hz.push_back(f);
   }
 
   const auto advance = [&](int order) { return sweep.harmonic_advance_s(order) * fs; };
@@ -236,7 +259,8 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
   const long before = std::min(gap2 / 2, static_cast<long>(0.25 * fs));
   // Positive times hold nothing but the linear response until the harmonics' wrapped
   // responses at the end of the buffer: 2 s keeps the tail of a 2 Hz high-pass (τ = 80 ms).
-  const long after = std::min(static_cast<long>(n / 2) - gap2, std::max(static_cast<long>(2.0 * fs), gap2 / 2));
+  const long after =
+      std::min(static_cast<long>(n / 2) - gap2, std::max(static_cast<long>(2.0 * fs), gap2 / 2));
 
   WindowSpectrum spectrum;
   windowed_spectrum(ir.h.data(), n, out.latency_samples, before, after, spectrum);
@@ -247,7 +271,8 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
     for (std::size_t i = 0; i < ref.n / 2; ++i)
       if (std::abs(ref.h[i]) > std::abs(ref.h[peak])) peak = i;
     reference_spectrum.emplace();
-    windowed_spectrum(ref.h.data(), ref.n, static_cast<double>(peak), before, after, *reference_spectrum);
+    windowed_spectrum(ref.h.data(), ref.n, static_cast<double>(peak), before, after,
+                      *reference_spectrum);
     // The reference carries the interface's latency: the DUT's phase is re the reference.
     windowed_spectrum(ir.h.data(), n, static_cast<double>(peak), before, after, spectrum);
   }
@@ -271,7 +296,8 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
       if (f < sweep.start_hz || harmonic_hz > sweep.end_hz) {
         amplitudes.push_back(std::numeric_limits<double>::quiet_NaN());
       } else {
-        amplitudes.push_back(std::abs(at_frequency(spectrum, harmonic_hz, fs) / low_edge(harmonic_hz, sweep)));
+        amplitudes.push_back(
+            std::abs(at_frequency(spectrum, harmonic_hz, fs) / low_edge(harmonic_hz, sweep)));
       }
     }
     out.harmonic.push_back(std::move(amplitudes));

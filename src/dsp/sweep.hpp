@@ -17,12 +17,13 @@ struct SyncSweep {
   double start_hz = 20.0;
   double end_hz = 20000.0;
   double sample_rate_hz = 48000.0;
-  int k = 0;              // round(f1·T̃ / ln(f2/f1))
-  double rate_s = 0.0;    // L = k / f1
+  int k = 0;                // round(f1·T̃ / ln(f2/f1))
+  double rate_s = 0.0;      // L = k / f1
   double duration_s = 0.0;  // T = L·ln(f2/f1)
 
   // Throws UsageError for f1 ≤ 0, f2 ≤ f1, f2 ≥ fs/2 or a sweep too short for k ≥ 1.
-  static SyncSweep design(double start_hz, double end_hz, double approx_duration_s, double sample_rate_hz);
+  static SyncSweep design(double start_hz, double end_hz, double approx_duration_s,
+                          double sample_rate_hz);
   // "ampbench-sync-sweep f1=20 f2=20000 k=29 fs=48000", and back (nullopt if not one).
   std::string describe() const;
   static std::optional<SyncSweep> from_description(const std::string& text);

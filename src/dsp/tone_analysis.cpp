@@ -105,8 +105,12 @@ ThdnMethod parse_thdn_method(std::string_view name) {
   throw UsageError("unknown THD+N method '" + std::string(name) + "' (expected fft or notch)");
 }
 
-double ToneAnalysis::thd_db() const { return amplitude_ratio_to_db(thd_ratio); }
-double ToneAnalysis::thdn_db() const { return amplitude_ratio_to_db(thdn_ratio); }
+double ToneAnalysis::thd_db() const {
+  return amplitude_ratio_to_db(thd_ratio);
+}
+double ToneAnalysis::thdn_db() const {
+  return amplitude_ratio_to_db(thdn_ratio);
+}
 
 double notch_power_gain(double frequency_hz, double notch_hz, double q) {
   const double d = notch_hz * notch_hz - frequency_hz * frequency_hz;
@@ -218,9 +222,8 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
     const BinRange lobe = lobe_bins(s, harmonic_bin);
     if (lobe.first <= fundamental.last) continue;
     const double power = sum_bins(s, lobe);
-    result.harmonics.push_back({order, harmonic_hz,
-                                power_ratio_to_db(power / result.fundamental_mean_square_fs),
-                                power});
+    result.harmonics.push_back(
+        {order, harmonic_hz, power_ratio_to_db(power / result.fundamental_mean_square_fs), power});
     harmonic_sum += power;
     if (order <= options.snr_excluded_harmonic_order) {
       double ignored = 0.0;
@@ -231,9 +234,8 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
   result.thd_ratio = std::sqrt(harmonic_sum / result.fundamental_mean_square_fs);
   result.thd_r_ratio = std::sqrt(harmonic_sum / (harmonic_sum + result.fundamental_mean_square_fs));
   result.thdn_ratio = std::sqrt(result.residual_mean_square_fs / result.total_mean_square_fs);
-  result.sinad_db =
-      power_ratio_to_db(result.fundamental_mean_square_fs /
-                        std::max(result.residual_mean_square_fs, 1e-300));
+  result.sinad_db = power_ratio_to_db(result.fundamental_mean_square_fs /
+                                      std::max(result.residual_mean_square_fs, 1e-300));
   result.noise_mean_square_fs = std::max(result.residual_mean_square_fs - snr_excluded, 0.0);
   result.snr_db = power_ratio_to_db(result.fundamental_mean_square_fs /
                                     std::max(result.noise_mean_square_fs, 1e-300));

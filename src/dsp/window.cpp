@@ -21,10 +21,14 @@ std::span<const double> cosine_terms(WindowKind kind) {
                                    0.06592544638803, 0.01081174209837, 0.00077658482522,
                                    0.00001388721735};
   switch (kind) {
-    case WindowKind::rectangular: return rectangular;
-    case WindowKind::hann: return hann;
-    case WindowKind::flat_top: return flat_top;
-    case WindowKind::blackman_harris_7: return bh7;
+    case WindowKind::rectangular:
+      return rectangular;
+    case WindowKind::hann:
+      return hann;
+    case WindowKind::flat_top:
+      return flat_top;
+    case WindowKind::blackman_harris_7:
+      return bh7;
   }
   return rectangular;
 }
@@ -35,7 +39,8 @@ std::vector<double> make_window_samples(WindowKind kind, std::size_t size) {
   const auto terms = cosine_terms(kind);
   std::vector<double> w(size);
   for (std::size_t n = 0; n < size; ++n) {
-    const double phase = 2.0 * std::numbers::pi * static_cast<double>(n) / static_cast<double>(size);
+    const double phase =
+        2.0 * std::numbers::pi * static_cast<double>(n) / static_cast<double>(size);
     double value = 0.0;
     double sign = 1.0;
     for (std::size_t k = 0; k < terms.size(); ++k) {

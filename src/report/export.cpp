@@ -5,7 +5,9 @@
 namespace ampbench::report {
 namespace {
 
-nlohmann::json optional_number(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+nlohmann::json optional_number(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
 
 std::string flatten_point(const nlohmann::json& point) {
   std::string out;
@@ -31,18 +33,34 @@ nlohmann::json run_to_json(const store::RunRecord& run, bool with_curves, bool w
   for (const auto& s : run.steps) {
     nlohmann::json measurements = nlohmann::json::array();
     for (const auto& m : s.measurements) {
-      measurements.push_back({{"channel", m.channel}, {"name", m.name}, {"value", std::isfinite(m.value) ? nlohmann::json(m.value) : nlohmann::json()},
-                              {"unit", m.unit}, {"low", optional_number(m.low)}, {"high", optional_number(m.high)},
-                              {"verdict", store::verdict_name(m.verdict)}, {"point", m.point}});
+      measurements.push_back(
+          {{"channel", m.channel},
+           {"name", m.name},
+           {"value", std::isfinite(m.value) ? nlohmann::json(m.value) : nlohmann::json()},
+           {"unit", m.unit},
+           {"low", optional_number(m.low)},
+           {"high", optional_number(m.high)},
+           {"verdict", store::verdict_name(m.verdict)},
+           {"point", m.point}});
     }
-    nlohmann::json step = {{"ordinal", s.ordinal}, {"id", s.step_id}, {"kind", s.kind}, {"verdict", store::verdict_name(s.verdict)},
-                           {"message", s.message}, {"started_at", s.started_at}, {"finished_at", s.finished_at},
+    nlohmann::json step = {{"ordinal", s.ordinal},
+                           {"id", s.step_id},
+                           {"kind", s.kind},
+                           {"verdict", store::verdict_name(s.verdict)},
+                           {"message", s.message},
+                           {"started_at", s.started_at},
+                           {"finished_at", s.finished_at},
                            {"measurements", measurements}};
     if (with_curves) {
       nlohmann::json curves = nlohmann::json::array();
       for (const auto& c : s.curves)
-        curves.push_back({{"channel", c.channel}, {"name", c.name}, {"x_unit", c.x_unit}, {"y_unit", c.y_unit},
-                          {"point", c.point}, {"x", c.x}, {"y", c.y}});
+        curves.push_back({{"channel", c.channel},
+                          {"name", c.name},
+                          {"x_unit", c.x_unit},
+                          {"y_unit", c.y_unit},
+                          {"point", c.point},
+                          {"x", c.x},
+                          {"y", c.y}});
       step["curves"] = curves;
     }
     steps.push_back(step);
@@ -74,15 +92,17 @@ std::string csv_field(const std::string& text) {
 }
 
 void write_csv(std::ostream& out, const std::vector<store::RunRecord>& runs) {
-  out << "run_uuid,serial,run_verdict,started_at,step,kind,step_verdict,channel,name,value,unit,low,high,verdict,point\n";
+  out << "run_uuid,serial,run_verdict,started_at,step,kind,step_verdict,channel,name,value,unit,"
+         "low,high,verdict,point\n";
   for (const auto& r : runs) {
     for (const auto& s : r.steps) {
       for (const auto& m : s.measurements) {
-        out << r.uuid << ',' << csv_field(r.serial) << ',' << store::verdict_name(r.verdict) << ',' << r.started_at << ','
-            << csv_field(s.step_id) << ',' << s.kind << ',' << store::verdict_name(s.verdict) << ','
-            << csv_field(m.channel) << ',' << m.name << ',' << number(m.value) << ',' << m.unit << ','
-            << (m.low ? number(*m.low) : "") << ',' << (m.high ? number(*m.high) : "") << ','
-            << store::verdict_name(m.verdict) << ',' << csv_field(flatten_point(m.point)) << '\n';
+        out << r.uuid << ',' << csv_field(r.serial) << ',' << store::verdict_name(r.verdict) << ','
+            << r.started_at << ',' << csv_field(s.step_id) << ',' << s.kind << ','
+            << store::verdict_name(s.verdict) << ',' << csv_field(m.channel) << ',' << m.name << ','
+            << number(m.value) << ',' << m.unit << ',' << (m.low ? number(*m.low) : "") << ','
+            << (m.high ? number(*m.high) : "") << ',' << store::verdict_name(m.verdict) << ','
+            << csv_field(flatten_point(m.point)) << '\n';
       }
     }
   }

@@ -11,7 +11,8 @@
 namespace ampbench::report {
 
 // with_curves: include curve arrays; with_texts: include the sequence and station files.
-nlohmann::json run_to_json(const store::RunRecord& run, bool with_curves = true, bool with_texts = false);
+nlohmann::json run_to_json(const store::RunRecord& run, bool with_curves = true,
+                           bool with_texts = false);
 void write_csv(std::ostream& out, const std::vector<store::RunRecord>& runs);
 // RFC 4180 quoting when needed.
 std::string csv_field(const std::string& text);

@@ -1,8 +1,8 @@
 #include "report/html.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -21,9 +21,12 @@ std::string format_value(double v) {
   if (!std::isfinite(v)) return "—";
   char b[32];
   const double a = std::abs(v);
-  if (a != 0.0 && (a < 1e-3 || a >= 1e6)) std::snprintf(b, sizeof b, "%.4g", v);
-  else if (a >= 100.0) std::snprintf(b, sizeof b, "%.2f", v);
-  else std::snprintf(b, sizeof b, "%.4f", v);
+  if (a != 0.0 && (a < 1e-3 || a >= 1e6))
+    std::snprintf(b, sizeof b, "%.4g", v);
+  else if (a >= 100.0)
+    std::snprintf(b, sizeof b, "%.2f", v);
+  else
+    std::snprintf(b, sizeof b, "%.4f", v);
   return b;
 }
 
@@ -39,12 +42,15 @@ std::string point_text(const nlohmann::json& point) {
   if (!point.is_object()) return out;
   for (const auto& [key, value] : point.items()) {
     if (!out.empty()) out += ", ";
-    out += key + " " + (value.is_string() ? value.get<std::string>() : format_value(value.get<double>()));
+    out += key + " " +
+           (value.is_string() ? value.get<std::string>() : format_value(value.get<double>()));
   }
   return out;
 }
 
-std::string cell_class(store::Verdict v) { return std::string(" class=\"") + lower(store::verdict_name(v)) + "\""; }
+std::string cell_class(store::Verdict v) {
+  return std::string(" class=\"") + lower(store::verdict_name(v)) + "\"";
+}
 
 // One row per measurement; for a sweep, a pivot instead: a row per channel and point, a
 // column per measurement (limits in the header), failing cells marked.
@@ -60,14 +66,17 @@ std::string measurement_table(const store::StepRecord& s) {
   std::ostringstream o;
   const bool pivot = rows.size() > 2 && rows.size() < s.measurements.size();
   if (!pivot) {
-    o << "<table class=\"measurements\"><thead><tr><th>Channel</th><th>Measurement</th><th>Value</th><th>Unit</th>"
+    o << "<table "
+         "class=\"measurements\"><thead><tr><th>Channel</th><th>Measurement</th><th>Value</"
+         "th><th>Unit</th>"
          "<th>Limits</th><th>Verdict</th><th>Point</th></tr></thead><tbody>\n";
     for (const auto& m : s.measurements) {
       const std::string mv(store::verdict_name(m.verdict));
-      o << "<tr" << cell_class(m.verdict) << " data-name=\"" << xml_escape(m.name) << "\"><td>" << xml_escape(m.channel)
-        << "</td><td>" << xml_escape(m.name) << "</td><td class=\"value\">" << format_value(m.value) << "</td><td>"
-        << xml_escape(m.unit) << "</td><td>" << limits_text(m) << "</td><td>" << mv << "</td><td>"
-        << xml_escape(point_text(m.point)) << "</td></tr>\n";
+      o << "<tr" << cell_class(m.verdict) << " data-name=\"" << xml_escape(m.name) << "\"><td>"
+        << xml_escape(m.channel) << "</td><td>" << xml_escape(m.name) << "</td><td class=\"value\">"
+        << format_value(m.value) << "</td><td>" << xml_escape(m.unit) << "</td><td>"
+        << limits_text(m) << "</td><td>" << mv << "</td><td>" << xml_escape(point_text(m.point))
+        << "</td></tr>\n";
     }
     return o.str() + "</tbody></table>\n";
   }
@@ -79,13 +88,15 @@ std::string measurement_table(const store::StepRecord& s) {
         first = &m;
         break;
       }
-    o << "<th>" << xml_escape(name) << (first->unit.empty() ? "" : " (" + xml_escape(first->unit) + ")");
+    o << "<th>" << xml_escape(name)
+      << (first->unit.empty() ? "" : " (" + xml_escape(first->unit) + ")");
     if (first->low || first->high) o << "<br/>" << limits_text(*first);
     o << "</th>";
   }
   o << "</tr></thead><tbody>\n";
   for (const auto& [channel, point] : rows) {
-    o << "<tr><td>" << xml_escape(channel) << "</td><td>" << xml_escape(point_text(nlohmann::json::parse(point))) << "</td>";
+    o << "<tr><td>" << xml_escape(channel) << "</td><td>"
+      << xml_escape(point_text(nlohmann::json::parse(point))) << "</td>";
     for (const auto& name : names) {
       const store::MeasurementRecord* cell = nullptr;
       for (const auto& m : s.measurements)
@@ -94,8 +105,8 @@ std::string measurement_table(const store::StepRecord& s) {
         o << "<td></td>";
         continue;
       }
-      o << "<td" << cell_class(cell->verdict) << " data-name=\"" << xml_escape(name) << "\"><span class=\"value\">"
-        << format_value(cell->value) << "</span></td>";
+      o << "<td" << cell_class(cell->verdict) << " data-name=\"" << xml_escape(name)
+        << "\"><span class=\"value\">" << format_value(cell->value) << "</span></td>";
     }
     o << "</tr>\n";
   }
@@ -108,11 +119,15 @@ struct CurveStyle {
 };
 
 CurveStyle style_of(const store::CurveRecord& c) {
-  if (c.name == "response_db") return {"Frequency response", "Frequency (Hz)", "Gain (dB)", true, false};
+  if (c.name == "response_db")
+    return {"Frequency response", "Frequency (Hz)", "Gain (dB)", true, false};
   if (c.name == "phase_deg") return {"Phase", "Frequency (Hz)", "Phase (°)", true, false};
-  if (c.name == "thd_vs_freq_pct") return {"THD versus frequency", "Frequency (Hz)", "THD (%)", true, true};
-  if (c.name == "thdn_vs_level_pct") return {"THD+N versus output level", "Output level (dBV)", "THD+N (%)", false, true};
-  if (c.name == "thdn_vs_power_pct") return {"THD+N versus output power", "Output power (W)", "THD+N (%)", true, true};
+  if (c.name == "thd_vs_freq_pct")
+    return {"THD versus frequency", "Frequency (Hz)", "THD (%)", true, true};
+  if (c.name == "thdn_vs_level_pct")
+    return {"THD+N versus output level", "Output level (dBV)", "THD+N (%)", false, true};
+  if (c.name == "thdn_vs_power_pct")
+    return {"THD+N versus output power", "Output power (W)", "THD+N (%)", true, true};
   if (c.name == "thdn_vs_burst_power_pct")
     return {"THD+N of 20 ms bursts versus burst power", "Burst power (W)", "THD+N (%)", true, true};
   if (c.name == "spectrum_dbv") return {"Spectrum", "Frequency (Hz)", "Level (dBV)", true, false};
@@ -152,12 +167,14 @@ std::string plots_of(const store::StepRecord& step) {
   for (const auto& key : order) {
     const auto& curves = groups[key];
     const auto style = style_of(*curves.front());
-    Plot plot{style.title, style.x_label, style.y_label, style.log_x, style.log_y, {}, std::nullopt, {}};
+    Plot plot{style.title, style.x_label, style.y_label, style.log_x, style.log_y, {}, std::nullopt,
+              {}};
     const std::string where = point_text(curves.front()->point);
     if (!where.empty()) plot.title += " (" + where + ")";
     for (const auto* c : curves) plot.series.push_back({c->channel, c->x, c->y});
     if (curves.front()->name == "response_db") plot.band = response_mask(step);
-    if (curves.front()->name == "spectrum_dbv" && curves.front()->point.contains("fundamental_hz")) {
+    if (curves.front()->name == "spectrum_dbv" &&
+        curves.front()->point.contains("fundamental_hz")) {
       const double f0 = curves.front()->point["fundamental_hz"].get<double>();
       for (int n = 2; n <= 10; ++n) plot.markers.push_back({f0 * n, "H" + std::to_string(n)});
     }
@@ -190,33 +207,41 @@ std::string render_html(const store::RunRecord& run) {
   const std::string verdict(store::verdict_name(run.verdict));
   std::ostringstream meta, summary, steps;
   const std::pair<const char*, std::string> rows[] = {
-      {"Sequence", run.sequence_name},    {"Station", run.station_name}, {"Operator", run.operator_name},
-      {"Started", run.started_at},        {"Finished", run.finished_at}, {"Software", "ampbench " + run.software_version},
+      {"Sequence", run.sequence_name},
+      {"Station", run.station_name},
+      {"Operator", run.operator_name},
+      {"Started", run.started_at},
+      {"Finished", run.finished_at},
+      {"Software", "ampbench " + run.software_version},
       {"Sequence SHA-256", run.sequence_sha256.substr(0, 16)},
   };
-  for (const auto& [name, value] : rows) meta << "<tr><th>" << name << "</th><td>" << xml_escape(value) << "</td></tr>\n";
+  for (const auto& [name, value] : rows)
+    meta << "<tr><th>" << name << "</th><td>" << xml_escape(value) << "</td></tr>\n";
   for (const auto& s : run.steps) {
     const std::string v(store::verdict_name(s.verdict));
     const std::string anchor = "step-" + std::to_string(s.ordinal);
-    summary << "<a class=\"" << lower(v) << "\" href=\"#" << anchor << "\">" << xml_escape(s.step_id) << "</a>";
-    steps << "<section class=\"step\" id=\"" << anchor << "\" data-verdict=\"" << v << "\">\n<h2><span class=\"badge "
-          << lower(v) << "\">" << v << "</span>" << xml_escape(s.step_id) << " <span class=\"kind\">" << xml_escape(s.kind)
+    summary << "<a class=\"" << lower(v) << "\" href=\"#" << anchor << "\">"
+            << xml_escape(s.step_id) << "</a>";
+    steps << "<section class=\"step\" id=\"" << anchor << "\" data-verdict=\"" << v
+          << "\">\n<h2><span class=\"badge " << lower(v) << "\">" << v << "</span>"
+          << xml_escape(s.step_id) << " <span class=\"kind\">" << xml_escape(s.kind)
           << "</span></h2>\n";
     if (!s.message.empty()) steps << "<p class=\"message\">" << xml_escape(s.message) << "</p>\n";
     steps << measurement_table(s);
     steps << plots_of(s) << "</section>\n";
   }
-  return fill(kRunTemplate, {{"style", kRunStylesheet},
-                             {"title", xml_escape(run.serial + " — " + run.sequence_name + " — " + verdict)},
-                             {"verdict_class", lower(verdict)},
-                             {"verdict", verdict},
-                             {"serial", xml_escape(run.serial)},
-                             {"sequence", xml_escape(run.sequence_name)},
-                             {"meta", meta.str()},
-                             {"summary", summary.str()},
-                             {"version", xml_escape(run.software_version)},
-                             {"uuid", xml_escape(run.uuid)},
-                             {"steps", steps.str()}});
+  return fill(kRunTemplate,
+              {{"style", kRunStylesheet},
+               {"title", xml_escape(run.serial + " — " + run.sequence_name + " — " + verdict)},
+               {"verdict_class", lower(verdict)},
+               {"verdict", verdict},
+               {"serial", xml_escape(run.serial)},
+               {"sequence", xml_escape(run.sequence_name)},
+               {"meta", meta.str()},
+               {"summary", summary.str()},
+               {"version", xml_escape(run.software_version)},
+               {"uuid", xml_escape(run.uuid)},
+               {"steps", steps.str()}});
 }
 
 }  // namespace ampbench::report

@@ -14,8 +14,8 @@ double seconds_between(const std::string& from, const std::string& to) {
   const auto parse = [](const std::string& s) -> double {
     std::tm tm{};
     int ms = 0;
-    if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-                    &tm.tm_sec, &ms) < 6)
+    if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
       return -1.0;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -34,10 +34,12 @@ std::string seconds(double s) {
 std::string measurement_line(const store::MeasurementRecord& m) {
   char b[96];
   std::snprintf(b, sizeof b, "%.6g", m.value);
-  std::string line = std::string(store::verdict_name(m.verdict)) + " " + m.channel + " " + m.name + " = " + b + " " + m.unit;
+  std::string line = std::string(store::verdict_name(m.verdict)) + " " + m.channel + " " + m.name +
+                     " = " + b + " " + m.unit;
   if (m.low || m.high) {
     char l[96];
-    std::snprintf(l, sizeof l, " [%s, %s]", m.low ? std::to_string(*m.low).c_str() : "", m.high ? std::to_string(*m.high).c_str() : "");
+    std::snprintf(l, sizeof l, " [%s, %s]", m.low ? std::to_string(*m.low).c_str() : "",
+                  m.high ? std::to_string(*m.high).c_str() : "");
     line += l;
   }
   if (m.point.is_object() && !m.point.empty()) line += " at " + m.point.dump();
@@ -56,19 +58,22 @@ std::string render_junit(const std::vector<store::RunRecord>& runs) {
     std::ostringstream cases;
     for (const auto& s : run.steps) {
       const double t = seconds_between(s.started_at, s.finished_at);
-      cases << "    <testcase name=\"" << xml_escape(s.step_id) << "\" classname=\"" << xml_escape(run.sequence_name + "." + s.kind)
-            << "\" time=\"" << seconds(t) << "\">\n";
+      cases << "    <testcase name=\"" << xml_escape(s.step_id) << "\" classname=\""
+            << xml_escape(run.sequence_name + "." + s.kind) << "\" time=\"" << seconds(t)
+            << "\">\n";
       std::string failing;
       for (const auto& m : s.measurements)
         if (m.verdict != store::Verdict::pass) failing += measurement_line(m) + "\n";
       if (s.verdict == store::Verdict::fail) {
         ++f;
-        cases << "      <failure type=\"FAIL\" message=\"" << xml_escape(s.message.empty() ? "measurement outside its limits" : s.message)
+        cases << "      <failure type=\"FAIL\" message=\""
+              << xml_escape(s.message.empty() ? "measurement outside its limits" : s.message)
               << "\">" << xml_escape(failing) << "</failure>\n";
-      } else if (s.verdict == store::Verdict::error || s.verdict == store::Verdict::aborted || s.verdict == store::Verdict::running) {
+      } else if (s.verdict == store::Verdict::error || s.verdict == store::Verdict::aborted ||
+                 s.verdict == store::Verdict::running) {
         ++e;
-        cases << "      <error type=\"" << store::verdict_name(s.verdict) << "\" message=\"" << xml_escape(s.message) << "\">"
-              << xml_escape(failing) << "</error>\n";
+        cases << "      <error type=\"" << store::verdict_name(s.verdict) << "\" message=\""
+              << xml_escape(s.message) << "\">" << xml_escape(failing) << "</error>\n";
       }
       std::string out;
       for (const auto& m : s.measurements) out += measurement_line(m) + "\n";
@@ -80,21 +85,28 @@ std::string render_junit(const std::vector<store::RunRecord>& runs) {
     failures += f;
     errors += e;
     total += t;
-    suites << "  <testsuite name=\"" << xml_escape(run.sequence_name + " — " + run.serial) << "\" tests=\"" << run.steps.size()
-           << "\" failures=\"" << f << "\" errors=\"" << e << "\" skipped=\"0\" time=\"" << seconds(t) << "\" timestamp=\""
-           << xml_escape(run.started_at.substr(0, 19)) << "\" hostname=\"" << xml_escape(run.station_name) << "\" id=\"" << i
+    suites << "  <testsuite name=\"" << xml_escape(run.sequence_name + " — " + run.serial)
+           << "\" tests=\"" << run.steps.size() << "\" failures=\"" << f << "\" errors=\"" << e
+           << "\" skipped=\"0\" time=\"" << seconds(t) << "\" timestamp=\""
+           << xml_escape(run.started_at.substr(0, 19)) << "\" hostname=\""
+           << xml_escape(run.station_name) << "\" id=\"" << i
            << "\" package=\"ampbench\">\n    <properties>\n";
     const std::pair<const char*, std::string> properties[] = {
-        {"serial", run.serial},         {"verdict", std::string(store::verdict_name(run.verdict))}, {"run_uuid", run.uuid},
-        {"station", run.station_name},  {"operator", run.operator_name}, {"software_version", run.software_version},
+        {"serial", run.serial},
+        {"verdict", std::string(store::verdict_name(run.verdict))},
+        {"run_uuid", run.uuid},
+        {"station", run.station_name},
+        {"operator", run.operator_name},
+        {"software_version", run.software_version},
         {"sequence_sha256", run.sequence_sha256}};
     for (const auto& [name, value] : properties)
       suites << "      <property name=\"" << name << "\" value=\"" << xml_escape(value) << "\"/>\n";
     suites << "    </properties>\n" << cases.str() << "  </testsuite>\n";
   }
   std::ostringstream o;
-  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ampbench\" tests=\"" << tests << "\" failures=\""
-    << failures << "\" errors=\"" << errors << "\" time=\"" << seconds(total) << "\">\n"
+  o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ampbench\" tests=\"" << tests
+    << "\" failures=\"" << failures << "\" errors=\"" << errors << "\" time=\"" << seconds(total)
+    << "\">\n"
     << suites.str() << "</testsuites>\n";
   return o.str();
 }

@@ -5,12 +5,13 @@
 
 namespace ampbench::report {
 
-std::string render_rew(const store::RunRecord& run, const store::StepRecord& step, const store::CurveRecord& response,
-                       const store::CurveRecord* phase) {
+std::string render_rew(const store::RunRecord& run, const store::StepRecord& step,
+                       const store::CurveRecord& response, const store::CurveRecord* phase) {
   std::ostringstream o;
   o << "* ampbench " << run.software_version << " frequency response\n"
-    << "* Serial: " << run.serial << "\n* Sequence: " << run.sequence_name << "\n* Step: " << step.step_id
-    << "\n* Channel: " << response.channel << "\n* Run: " << run.uuid << " " << run.started_at
+    << "* Serial: " << run.serial << "\n* Sequence: " << run.sequence_name
+    << "\n* Step: " << step.step_id << "\n* Channel: " << response.channel
+    << "\n* Run: " << run.uuid << " " << run.started_at
     << "\n* Freq(Hz) Magnitude(dB) Phase(degrees)\n";
   for (std::size_t i = 0; i < response.x.size(); ++i) {
     const double p = phase && i < phase->y.size() ? phase->y[i] : 0.0;

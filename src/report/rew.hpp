@@ -9,7 +9,7 @@
 namespace ampbench::report {
 
 // `phase` may be null (a stepped response has none: REW then reads 0°).
-std::string render_rew(const store::RunRecord& run, const store::StepRecord& step, const store::CurveRecord& response,
-                       const store::CurveRecord* phase);
+std::string render_rew(const store::RunRecord& run, const store::StepRecord& step,
+                       const store::CurveRecord& response, const store::CurveRecord* phase);
 
 }  // namespace ampbench::report

@@ -10,7 +10,8 @@ namespace ampbench::report {
 namespace {
 
 // Colours distinguishable by most colour-blind viewers (Okabe-Ito).
-constexpr const char* kColours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"};
+constexpr const char* kColours[] = {"#0072B2", "#D55E00", "#009E73",
+                                    "#CC79A7", "#E69F00", "#56B4E9"};
 
 std::string number(double v) {
   char b[32];
@@ -21,9 +22,12 @@ std::string number(double v) {
 std::string tick_label(double v, bool log) {
   char b[32];
   const double a = std::abs(v);
-  if (log && a >= 1000.0) std::snprintf(b, sizeof b, "%gk", v / 1000.0);
-  else if (a != 0.0 && (a < 0.001 || a >= 1e6)) std::snprintf(b, sizeof b, "%.0e", v);
-  else std::snprintf(b, sizeof b, "%g", v);
+  if (log && a >= 1000.0)
+    std::snprintf(b, sizeof b, "%gk", v / 1000.0);
+  else if (a != 0.0 && (a < 0.001 || a >= 1e6))
+    std::snprintf(b, sizeof b, "%.0e", v);
+  else
+    std::snprintf(b, sizeof b, "%g", v);
   return b;
 }
 
@@ -40,7 +44,8 @@ struct Axis {
 };
 
 // Data range padded to whole ticks; a flat or empty range gets a sensible span.
-std::pair<double, double> span(const std::vector<const std::vector<double>*>& data, bool log, std::optional<std::pair<double, double>> extra) {
+std::pair<double, double> span(const std::vector<const std::vector<double>*>& data, bool log,
+                               std::optional<std::pair<double, double>> extra) {
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (const auto* d : data)
     for (double v : *d)
@@ -74,15 +79,27 @@ std::string xml_escape(const std::string& text) {
   out.reserve(text.size());
   for (unsigned char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       default:
         // Control characters are not allowed in XML 1.0; show them as U+FFFD.
-        if (c < 0x20 && c != '\n' && c != '\t') out += "\xEF\xBF\xBD";
-        else out += static_cast<char>(c);
+        if (c < 0x20 && c != '\n' && c != '\t')
+          out += "\xEF\xBF\xBD";
+        else
+          out += static_cast<char>(c);
     }
   }
   return out;
@@ -94,7 +111,8 @@ std::vector<double> axis_ticks(double low, double high, bool log) {
   if (log) {
     // Decades, with 2 and 5 between them while the axis spans fewer than three decades.
     const bool fine = high / low < 1000.0;
-    for (double d = std::pow(10.0, std::floor(std::log10(low) + 1e-9)); d <= high * (1 + 1e-9); d *= 10.0) {
+    for (double d = std::pow(10.0, std::floor(std::log10(low) + 1e-9)); d <= high * (1 + 1e-9);
+         d *= 10.0) {
       for (double m : {1.0, 2.0, 5.0}) {
         if (m != 1.0 && !fine) continue;
         const double t = d * m;
@@ -130,38 +148,42 @@ std::string render_svg(const Plot& plot, int width, int height) {
   const Axis ax{x0, x1, plot.log_x, left, right}, ay{y0, y1, plot.log_y, bottom, top};
 
   std::ostringstream o;
-  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"" << width << "\" height=\"" << height
-    << "\" viewBox=\"0 0 " << width << ' ' << height << "\" role=\"img\"><title>" << xml_escape(plot.title) << "</title>";
-  o << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << right - left << "\" height=\"" << bottom - top
-    << "\" class=\"frame\"/>";
+  o << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"" << width
+    << "\" height=\"" << height << "\" viewBox=\"0 0 " << width << ' ' << height
+    << "\" role=\"img\"><title>" << xml_escape(plot.title) << "</title>";
+  o << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << right - left << "\" height=\""
+    << bottom - top << "\" class=\"frame\"/>";
   if (plot.band) {
     const auto& b = *plot.band;
     const double bx0 = ax.map(std::max(b.x_from, x0)), bx1 = ax.map(std::min(b.x_to, x1));
-    o << "<rect class=\"mask\" x=\"" << number(bx0) << "\" y=\"" << number(ay.map(b.high)) << "\" width=\""
-      << number(bx1 - bx0) << "\" height=\"" << number(ay.map(b.low) - ay.map(b.high)) << "\"><title>"
-      << xml_escape(b.label) << "</title></rect>";
+    o << "<rect class=\"mask\" x=\"" << number(bx0) << "\" y=\"" << number(ay.map(b.high))
+      << "\" width=\"" << number(bx1 - bx0) << "\" height=\""
+      << number(ay.map(b.low) - ay.map(b.high)) << "\"><title>" << xml_escape(b.label)
+      << "</title></rect>";
   }
   for (double t : axis_ticks(x0, x1, plot.log_x)) {
     const double px = ax.map(t);
-    o << "<line class=\"grid\" x1=\"" << number(px) << "\" y1=\"" << top << "\" x2=\"" << number(px) << "\" y2=\"" << bottom
-      << "\"/><text class=\"tick\" x=\"" << number(px) << "\" y=\"" << bottom + 14 << "\" text-anchor=\"middle\">"
-      << tick_label(t, plot.log_x) << "</text>";
+    o << "<line class=\"grid\" x1=\"" << number(px) << "\" y1=\"" << top << "\" x2=\"" << number(px)
+      << "\" y2=\"" << bottom << "\"/><text class=\"tick\" x=\"" << number(px) << "\" y=\""
+      << bottom + 14 << "\" text-anchor=\"middle\">" << tick_label(t, plot.log_x) << "</text>";
   }
   for (double t : axis_ticks(y0, y1, plot.log_y)) {
     const double py = ay.map(t);
-    o << "<line class=\"grid\" x1=\"" << left << "\" y1=\"" << number(py) << "\" x2=\"" << right << "\" y2=\"" << number(py)
-      << "\"/><text class=\"tick\" x=\"" << left - 6 << "\" y=\"" << number(py + 4) << "\" text-anchor=\"end\">"
-      << tick_label(t, plot.log_y) << "</text>";
+    o << "<line class=\"grid\" x1=\"" << left << "\" y1=\"" << number(py) << "\" x2=\"" << right
+      << "\" y2=\"" << number(py) << "\"/><text class=\"tick\" x=\"" << left - 6 << "\" y=\""
+      << number(py + 4) << "\" text-anchor=\"end\">" << tick_label(t, plot.log_y) << "</text>";
   }
   double last_label_px = -1e9;
   for (const auto& m : plot.markers) {
     if (!ax.drawable(m.x) || m.x < x0 || m.x > x1) continue;
     const double px = ax.map(m.x);
-    o << "<line class=\"marker\" x1=\"" << number(px) << "\" y1=\"" << top << "\" x2=\"" << number(px) << "\" y2=\""
-      << bottom << "\"><title>" << xml_escape(m.label) << "</title></line>";
-    if (!m.label.empty() && px - last_label_px > 24.0) {  // labels that would overlap are left to the tooltip
-      o << "<text class=\"marker-label\" x=\"" << number(px + 2) << "\" y=\"" << top + 10 << "\">" << xml_escape(m.label)
-        << "</text>";
+    o << "<line class=\"marker\" x1=\"" << number(px) << "\" y1=\"" << top << "\" x2=\""
+      << number(px) << "\" y2=\"" << bottom << "\"><title>" << xml_escape(m.label)
+      << "</title></line>";
+    if (!m.label.empty() &&
+        px - last_label_px > 24.0) {  // labels that would overlap are left to the tooltip
+      o << "<text class=\"marker-label\" x=\"" << number(px + 2) << "\" y=\"" << top + 10 << "\">"
+        << xml_escape(m.label) << "</text>";
       last_label_px = px;
     }
   }
@@ -173,19 +195,22 @@ std::string render_svg(const Plot& plot, int width, int height) {
     std::size_t count = 0;
     for (std::size_t k = 0; k < std::min(s.x.size(), s.y.size()); ++k) {
       if (!ax.drawable(s.x[k]) || !ay.drawable(s.y[k])) continue;
-      points << number(ax.map(s.x[k])) << ',' << number(ay.map(std::clamp(s.y[k], std::min(y0, y1), std::max(y0, y1)))) << ' ';
+      points << number(ax.map(s.x[k])) << ','
+             << number(ay.map(std::clamp(s.y[k], std::min(y0, y1), std::max(y0, y1)))) << ' ';
       ++count;
     }
     o << count << "\" stroke=\"" << colour << "\" points=\"" << points.str() << "\"/>";
-    o << "<rect x=\"" << right - 130 << "\" y=\"" << top + 8 + 16 * static_cast<double>(i) << "\" width=\"12\" height=\"3\" fill=\""
-      << colour << "\"/><text class=\"legend\" x=\"" << right - 114 << "\" y=\"" << top + 13 + 16 * static_cast<double>(i)
-      << "\">" << xml_escape(s.name) << "</text>";
+    o << "<rect x=\"" << right - 130 << "\" y=\"" << top + 8 + 16 * static_cast<double>(i)
+      << "\" width=\"12\" height=\"3\" fill=\"" << colour << "\"/><text class=\"legend\" x=\""
+      << right - 114 << "\" y=\"" << top + 13 + 16 * static_cast<double>(i) << "\">"
+      << xml_escape(s.name) << "</text>";
   }
-  o << "<text class=\"axis-label\" x=\"" << (left + right) / 2 << "\" y=\"" << height - 8 << "\" text-anchor=\"middle\">"
-    << xml_escape(plot.x_label) << "</text>";
-  o << "<text class=\"axis-label\" transform=\"translate(14," << (top + bottom) / 2 << ") rotate(-90)\" text-anchor=\"middle\">"
-    << xml_escape(plot.y_label) << "</text>";
-  o << "<text class=\"plot-title\" x=\"" << left << "\" y=\"18\">" << xml_escape(plot.title) << "</text></svg>";
+  o << "<text class=\"axis-label\" x=\"" << (left + right) / 2 << "\" y=\"" << height - 8
+    << "\" text-anchor=\"middle\">" << xml_escape(plot.x_label) << "</text>";
+  o << "<text class=\"axis-label\" transform=\"translate(14," << (top + bottom) / 2
+    << ") rotate(-90)\" text-anchor=\"middle\">" << xml_escape(plot.y_label) << "</text>";
+  o << "<text class=\"plot-title\" x=\"" << left << "\" y=\"18\">" << xml_escape(plot.title)
+    << "</text></svg>";
   return o.str();
 }
 

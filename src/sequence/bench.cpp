@@ -8,14 +8,16 @@
 
 namespace ampbench::sequence {
 
-std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station, const std::string& serial) {
+std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
+                                                  const std::string& serial) {
   if (station.audio.backend == "sim") {
     const sim::ConverterCalibration calibration{station.audio.calibration.output_vrms_at_0dbfs,
                                                 station.audio.calibration.input_vrms_at_0dbfs,
                                                 station.attenuator_gain_db};
-    sim::SimChain chain(*station.sim, calibration, station.audio.sample_rate_hz, station.channel_count(), serial,
-                        station.audio.loopback.has_value());
-    return std::make_unique<audio::SimPort>(station.safety, station.audio.calibration, std::move(chain));
+    sim::SimChain chain(*station.sim, calibration, station.audio.sample_rate_hz,
+                        station.channel_count(), serial, station.audio.loopback.has_value());
+    return std::make_unique<audio::SimPort>(station.safety, station.audio.calibration,
+                                            std::move(chain));
   }
 #ifdef AMPBENCH_WITH_PORTAUDIO
   if (station.audio.backend == "portaudio") {
@@ -37,7 +39,8 @@ std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station, const 
       settings.jack_dut_client = station.jack->dut_client;
       settings.jack_freewheel = station.jack->freewheel;
     }
-    return std::make_unique<audio::PortAudioPort>(station.safety, station.audio.calibration, settings);
+    return std::make_unique<audio::PortAudioPort>(station.safety, station.audio.calibration,
+                                                  settings);
   }
 #endif
   throw MeasurementError(station.path + ": audio backend '" + station.audio.backend +

@@ -12,6 +12,7 @@
 namespace ampbench::sequence {
 
 // Throws MeasurementError when the backend cannot be opened (e.g. not built in).
-std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station, const std::string& serial);
+std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
+                                                  const std::string& serial);
 
 }  // namespace ampbench::sequence

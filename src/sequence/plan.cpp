@@ -26,10 +26,12 @@ const std::vector<KindInfo>& kinds() {
       {StepKind::level, "level", {"gain_db", "level_dbv", "level_vrms", "frequency_hz"}},
       {StepKind::thdn,
        "thdn",
-       {"thdn_pct", "thdn_db", "thd_pct", "thd_db", "sinad_db", "snr_db", "gain_db", "level_dbv", "level_vrms"}},
+       {"thdn_pct", "thdn_db", "thd_pct", "thd_db", "sinad_db", "snr_db", "gain_db", "level_dbv",
+        "level_vrms"}},
       {StepKind::frequency_response,
        "frequency_response",
-       {"deviation_db", "deviation_min_db", "deviation_max_db", "f_low_3db_hz", "f_high_3db_hz", "gain_db"}},
+       {"deviation_db", "deviation_min_db", "deviation_max_db", "f_low_3db_hz", "f_high_3db_hz",
+        "gain_db"}},
       {StepKind::noise, "noise", {"noise_dbv", "snr_db", "dynamic_range_db"}},
       {StepKind::imd, "imd", {"imd_pct", "imd_db"}},
       {StepKind::crosstalk, "crosstalk", {"crosstalk_db"}},
@@ -67,14 +69,17 @@ std::optional<Limit> limit_field(const R& r, const toml::node* node, const std::
           r.number(t, "to_hz", field)};
   if (!l.min && !l.max) r.fail(node, field, "needs min, max or both");
   if (l.min && l.max && *l.min > *l.max) r.fail(node, field, "min is above max");
-  if (l.from_hz && l.to_hz && *l.from_hz >= *l.to_hz) r.fail(node, field, "from_hz must be below to_hz");
+  if (l.from_hz && l.to_hz && *l.from_hz >= *l.to_hz)
+    r.fail(node, field, "from_hz must be below to_hz");
   return l;
 }
 
-std::vector<SweepValue> sweep_values(const R& r, const toml::table& t, const std::string& field, bool is_level) {
+std::vector<SweepValue> sweep_values(const R& r, const toml::table& t, const std::string& field,
+                                     bool is_level) {
   std::vector<SweepValue> values;
   if (const toml::node* v = t.get("values")) {
-    if (!v->is_array() || v->as_array()->empty()) r.fail(v, field + ".values", "must be a non-empty array");
+    if (!v->is_array() || v->as_array()->empty())
+      r.fail(v, field + ".values", "must be a non-empty array");
     for (const auto& e : *v->as_array()) {
       if (is_level) {
         values.emplace_back(level_field(r, &e, field + ".values"));
@@ -83,31 +88,39 @@ std::vector<SweepValue> sweep_values(const R& r, const toml::table& t, const std
         values.emplace_back(e.value<double>().value_or(0.0));
       }
     }
-    if (t.get("from") || t.get("to")) r.fail(&t, field, "give either values or from/to/points, not both");
+    if (t.get("from") || t.get("to"))
+      r.fail(&t, field, "give either values or from/to/points, not both");
     return values;
   }
   const toml::node* from = t.get("from");
   const toml::node* to = t.get("to");
   if (!from || !to) r.fail(&t, field, "needs values, or from, to and points");
   const auto points = r.integer(t, "points", field);
-  if (!points || *points < 2 || *points > 10000) r.fail(t.get("points") ? t.get("points") : &t, field + ".points", "must be an integer from 2 to 10000");
+  if (!points || *points < 2 || *points > 10000)
+    r.fail(t.get("points") ? t.get("points") : &t, field + ".points",
+           "must be an integer from 2 to 10000");
   const std::string spacing = r.string(t, "spacing", field).value_or(is_level ? "linear" : "log");
-  if (spacing != "linear" && spacing != "log") r.fail(t.get("spacing"), field + ".spacing", "must be \"linear\" or \"log\"");
+  if (spacing != "linear" && spacing != "log")
+    r.fail(t.get("spacing"), field + ".spacing", "must be \"linear\" or \"log\"");
   const auto n = static_cast<int>(*points);
   if (is_level) {
     const Level a = level_field(r, from, field + ".from"), b = level_field(r, to, field + ".to");
     if (a.unit != b.unit) r.fail(to, field + ".to", "must be in the same unit as from");
-    const bool db = a.unit == LevelUnit::dbfs || a.unit == LevelUnit::dbv || a.unit == LevelUnit::dbu;
-    if (spacing == "log" && !db && (a.value <= 0.0 || b.value <= 0.0)) r.fail(from, field, "log spacing needs levels above zero");
+    const bool db =
+        a.unit == LevelUnit::dbfs || a.unit == LevelUnit::dbv || a.unit == LevelUnit::dbu;
+    if (spacing == "log" && !db && (a.value <= 0.0 || b.value <= 0.0))
+      r.fail(from, field, "log spacing needs levels above zero");
     for (int i = 0; i < n; ++i) {
       const double u = static_cast<double>(i) / (n - 1);
-      const double v = (spacing == "log" && !db) ? a.value * std::pow(b.value / a.value, u) : a.value + (b.value - a.value) * u;
+      const double v = (spacing == "log" && !db) ? a.value * std::pow(b.value / a.value, u)
+                                                 : a.value + (b.value - a.value) * u;
       values.emplace_back(Level{v, a.unit});
     }
   } else {
     if (!from->is_number() || !to->is_number()) r.fail(from, field, "from and to must be numbers");
     const double a = from->value<double>().value_or(0.0), b = to->value<double>().value_or(0.0);
-    if (spacing == "log" && (a <= 0.0 || b <= 0.0)) r.fail(from, field, "log spacing needs values above zero");
+    if (spacing == "log" && (a <= 0.0 || b <= 0.0))
+      r.fail(from, field, "log spacing needs values above zero");
     for (int i = 0; i < n; ++i) {
       const double u = static_cast<double>(i) / (n - 1);
       values.emplace_back(spacing == "log" ? a * std::pow(b / a, u) : a + (b - a) * u);
@@ -122,9 +135,11 @@ SweepAxis sweep_axis(const R& r, const toml::node* node, const std::string& fiel
   r.reject_unknown_keys(t, field, {"parameter", "from", "to", "points", "spacing", "values"});
   const auto parameter = r.string(t, "parameter", field);
   if (!parameter) r.fail(node, field + ".parameter", "required field is missing");
-  if (*parameter != "stimulus.level" && *parameter != "stimulus.frequency_hz" && *parameter != "load_ohm")
+  if (*parameter != "stimulus.level" && *parameter != "stimulus.frequency_hz" &&
+      *parameter != "load_ohm")
     r.fail(t.get("parameter"), field + ".parameter",
-           "cannot sweep '" + *parameter + "' (expected stimulus.level, stimulus.frequency_hz or load_ohm)");
+           "cannot sweep '" + *parameter +
+               "' (expected stimulus.level, stimulus.frequency_hz or load_ohm)");
   SweepAxis axis{*parameter, sweep_values(r, t, field, *parameter == "stimulus.level")};
   for (const auto& v : axis.values) {
     if (const double* d = std::get_if<double>(&v); d && !(*d > 0.0))
@@ -135,10 +150,11 @@ SweepAxis sweep_axis(const R& r, const toml::node* node, const std::string& fiel
 
 void parse_step(const R& r, const toml::table& t, const toml::table* defaults, StepPlan& s) {
   const std::string p = "step." + (s.id.empty() ? std::string("?") : s.id);
-  r.reject_unknown_keys(t, p, {"id", "kind", "name", "cleanup", "stimulus", "settle_s", "capture_s", "load_ohm", "method",
-                               "thdn_method", "weighting", "band", "reference", "sweep", "limits", "message",
-                               "default", "expect", "standard", "criterion", "burst", "max_power_w",
-                               "open_load_ohm", "headroom"});
+  r.reject_unknown_keys(
+      t, p, {"id",        "kind",      "name",   "cleanup",     "stimulus",      "settle_s",
+             "capture_s", "load_ohm",  "method", "thdn_method", "weighting",     "band",
+             "reference", "sweep",     "limits", "message",     "default",       "expect",
+             "standard",  "criterion", "burst",  "max_power_w", "open_load_ohm", "headroom"});
   const auto kind_text = r.string(t, "kind", p);
   if (!kind_text) r.fail(&t, p + ".kind", "required field is missing");
   const auto kind = parse_step_kind(*kind_text);
@@ -153,7 +169,9 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
       v = r.number(*defaults, key, "defaults");
       at = defaults->get(key);
     }
-    if (v && (*v < 0.0 || *v > 3600.0)) r.fail(at, std::string(at == t.get(key) ? p : "defaults") + "." + std::string(key), "must be 0 to 3600 s");
+    if (v && (*v < 0.0 || *v > 3600.0))
+      r.fail(at, std::string(at == t.get(key) ? p : "defaults") + "." + std::string(key),
+             "must be 0 to 3600 s");
     return v.value_or(fallback);
   };
   s.settle_s = timing("settle_s", 0.1);
@@ -180,27 +198,33 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
 
   if (const toml::table* st = r.table(t, "stimulus", p, false)) {
     const std::string q = p + ".stimulus";
-    r.reject_unknown_keys(*st, q, {"frequency_hz", "level", "from_hz", "to_hz", "points", "duration_s"});
+    r.reject_unknown_keys(*st, q,
+                          {"frequency_hz", "level", "from_hz", "to_hz", "points", "duration_s"});
     s.stimulus.frequency_hz = r.number(*st, "frequency_hz", q);
-    if (const toml::node* level = st->get("level")) s.stimulus.level = level_field(r, level, q + ".level");
+    if (const toml::node* level = st->get("level"))
+      s.stimulus.level = level_field(r, level, q + ".level");
     s.stimulus.from_hz = r.number(*st, "from_hz", q);
     s.stimulus.to_hz = r.number(*st, "to_hz", q);
     if (auto duration = r.number(*st, "duration_s", q)) {
-      if (*duration < 0.1 || *duration > 600.0) r.fail(st->get("duration_s"), q + ".duration_s", "must be 0.1 to 600 s");
+      if (*duration < 0.1 || *duration > 600.0)
+        r.fail(st->get("duration_s"), q + ".duration_s", "must be 0.1 to 600 s");
       s.stimulus.duration_s = *duration;
     }
     if (auto points = r.integer(*st, "points", q)) {
-      if (*points < 2 || *points > 1000) r.fail(st->get("points"), q + ".points", "must be 2 to 1000");
+      if (*points < 2 || *points > 1000)
+        r.fail(st->get("points"), q + ".points", "must be 2 to 1000");
       s.stimulus.points = static_cast<int>(*points);
     }
     for (const char* key : {"frequency_hz", "from_hz", "to_hz"}) {
-      if (auto v = r.number(*st, key, q); v && !(*v > 0.0)) r.fail(st->get(key), q + "." + key, "must be positive");
+      if (auto v = r.number(*st, key, q); v && !(*v > 0.0))
+        r.fail(st->get(key), q + "." + key, "must be positive");
     }
     if (s.stimulus.from_hz && s.stimulus.to_hz && *s.stimulus.from_hz >= *s.stimulus.to_hz)
       r.fail(st->get("to_hz"), q + ".to_hz", "must be above from_hz");
   }
   if (auto m = r.string(t, "method", p)) {
-    if (*m != "stepped" && *m != "sweep") r.fail(t.get("method"), p + ".method", "must be \"stepped\" or \"sweep\"");
+    if (*m != "stepped" && *m != "sweep")
+      r.fail(t.get("method"), p + ".method", "must be \"stepped\" or \"sweep\"");
     s.method = *m;
   }
   try {
@@ -214,10 +238,12 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
   } catch (const UsageError& e) {
     r.fail(&t, p, e.what());
   }
-  if (const toml::node* ref = t.get("reference")) s.reference = level_field(r, ref, p + ".reference");
+  if (const toml::node* ref = t.get("reference"))
+    s.reference = level_field(r, ref, p + ".reference");
   if (const toml::node* sweep = t.get("sweep")) {
     if (sweep->is_array()) {
-      for (const auto& axis : *sweep->as_array()) s.sweeps.push_back(sweep_axis(r, &axis, p + ".sweep"));
+      for (const auto& axis : *sweep->as_array())
+        s.sweeps.push_back(sweep_axis(r, &axis, p + ".sweep"));
     } else {
       s.sweeps.push_back(sweep_axis(r, sweep, p + ".sweep"));
     }
@@ -227,7 +253,9 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
     for (const auto& [name, node] : *limits) {
       const std::string field = p + ".limits." + std::string(name.str());
       if (std::find(known.begin(), known.end(), name.str()) == known.end())
-        r.fail(&node, field, "'" + std::string(name.str()) + "' is not a measurement of a " + *kind_text + " step");
+        r.fail(
+            &node, field,
+            "'" + std::string(name.str()) + "' is not a measurement of a " + *kind_text + " step");
       s.limits[std::string(name.str())] = *limit_field(r, &node, field);
     }
   }
@@ -235,28 +263,35 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
     const std::string q = p + ".criterion";
     r.reject_unknown_keys(*c, q, {"thdn_pct", "thd_pct"});
     const auto thdn = r.number(*c, "thdn_pct", q), thd = r.number(*c, "thd_pct", q);
-    if (thdn.has_value() == thd.has_value()) r.fail(c, q, "give exactly one of thdn_pct or thd_pct");
+    if (thdn.has_value() == thd.has_value())
+      r.fail(c, q, "give exactly one of thdn_pct or thd_pct");
     s.criterion = {thd.has_value(), thd ? *thd : *thdn};
-    if (!(s.criterion.pct > 0.0 && s.criterion.pct <= 30.0)) r.fail(c, q, "the criterion must be above 0 and at most 30 %");
+    if (!(s.criterion.pct > 0.0 && s.criterion.pct <= 30.0))
+      r.fail(c, q, "the criterion must be above 0 and at most 30 %");
   }
   if (const toml::table* b = r.table(t, "burst", p, false)) {
     const std::string q = p + ".burst";
     r.reject_unknown_keys(*b, q, {"on_s", "duty"});
     s.burst.on_s = r.number(*b, "on_s", q).value_or(s.burst.on_s);
     s.burst.duty = r.number(*b, "duty", q).value_or(0.0);
-    if (s.burst.on_s < 0.02 || s.burst.on_s > 10.0) r.fail(b->get("on_s"), q + ".on_s", "must be 0.02 to 10 s");
-    if (s.burst.duty < 0.0 || s.burst.duty > 1.0) r.fail(b->get("duty"), q + ".duty", "must be between 0 and 1");
+    if (s.burst.on_s < 0.02 || s.burst.on_s > 10.0)
+      r.fail(b->get("on_s"), q + ".on_s", "must be 0.02 to 10 s");
+    if (s.burst.duty < 0.0 || s.burst.duty > 1.0)
+      r.fail(b->get("duty"), q + ".duty", "must be between 0 and 1");
   }
   if (const toml::table* h = r.table(t, "headroom", p, false)) {
     const std::string q = p + ".headroom";
     r.reject_unknown_keys(*h, q, {"rated_power_w"});
     s.headroom_rated_w = r.number(*h, "rated_power_w", q);
-    if (!s.headroom_rated_w || !(*s.headroom_rated_w > 0.0)) r.fail(h, q + ".rated_power_w", "a positive rated power is required");
+    if (!s.headroom_rated_w || !(*s.headroom_rated_w > 0.0))
+      r.fail(h, q + ".rated_power_w", "a positive rated power is required");
   }
   s.max_power_w = r.number(t, "max_power_w", p);
-  if (s.max_power_w && !(*s.max_power_w > 0.0)) r.fail(t.get("max_power_w"), p + ".max_power_w", "must be positive");
+  if (s.max_power_w && !(*s.max_power_w > 0.0))
+    r.fail(t.get("max_power_w"), p + ".max_power_w", "must be positive");
   s.open_load_ohm = r.number(t, "open_load_ohm", p);
-  if (s.open_load_ohm && !(*s.open_load_ohm > 0.0)) r.fail(t.get("open_load_ohm"), p + ".open_load_ohm", "must be positive");
+  if (s.open_load_ohm && !(*s.open_load_ohm > 0.0))
+    r.fail(t.get("open_load_ohm"), p + ".open_load_ohm", "must be positive");
   s.message = r.string(t, "message", p).value_or("");
   s.default_answer = r.string(t, "default", p).value_or("");
   s.expect = r.string(t, "expect", p);
@@ -271,38 +306,54 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
   };
   switch (s.kind) {
     case StepKind::imd:
-      need(s.stimulus.level.has_value() || swept("stimulus.level"), "stimulus.level", "required for an imd step");
+      need(s.stimulus.level.has_value() || swept("stimulus.level"), "stimulus.level",
+           "required for an imd step");
       break;
     case StepKind::level:
     case StepKind::thdn:
     case StepKind::crosstalk:
-      need(s.stimulus.frequency_hz || swept("stimulus.frequency_hz"), "stimulus.frequency_hz", "required for a " + *kind_text + " step");
-      need(s.stimulus.level || swept("stimulus.level"), "stimulus.level", "required for a " + *kind_text + " step");
+      need(s.stimulus.frequency_hz || swept("stimulus.frequency_hz"), "stimulus.frequency_hz",
+           "required for a " + *kind_text + " step");
+      need(s.stimulus.level || swept("stimulus.level"), "stimulus.level",
+           "required for a " + *kind_text + " step");
       break;
     case StepKind::frequency_response:
-      need(s.stimulus.from_hz && s.stimulus.to_hz, "stimulus.from_hz", "from_hz and to_hz are required");
-      need(s.stimulus.level.has_value() || swept("stimulus.level"), "stimulus.level", "required for a frequency_response step");
+      need(s.stimulus.from_hz && s.stimulus.to_hz, "stimulus.from_hz",
+           "from_hz and to_hz are required");
+      need(s.stimulus.level.has_value() || swept("stimulus.level"), "stimulus.level",
+           "required for a frequency_response step");
       break;
     case StepKind::max_power:
-      need(s.stimulus.frequency_hz || swept("stimulus.frequency_hz"), "stimulus.frequency_hz", "required for a max_power step");
+      need(s.stimulus.frequency_hz || swept("stimulus.frequency_hz"), "stimulus.frequency_hz",
+           "required for a max_power step");
       need(s.load_ohm.has_value(), "load_ohm", "a max_power step needs the load it measures into");
       break;
     case StepKind::output_impedance:
-      need(s.stimulus.frequency_hz || swept("stimulus.frequency_hz"), "stimulus.frequency_hz", "required for an output_impedance step");
-      need(s.stimulus.level.has_value() || swept("stimulus.level"), "stimulus.level", "required for an output_impedance step");
+      need(s.stimulus.frequency_hz || swept("stimulus.frequency_hz"), "stimulus.frequency_hz",
+           "required for an output_impedance step");
+      need(s.stimulus.level.has_value() || swept("stimulus.level"), "stimulus.level",
+           "required for an output_impedance step");
       need(s.load_ohm.has_value(), "load_ohm", "an output_impedance step needs its nominal load");
       break;
-    case StepKind::prompt: need(!s.message.empty(), "message", "required for a prompt step"); break;
-    case StepKind::set: need(s.load_ohm.has_value() && t.get("load_ohm"), "load_ohm", "a set step needs the setting (load_ohm)"); break;
+    case StepKind::prompt:
+      need(!s.message.empty(), "message", "required for a prompt step");
+      break;
+    case StepKind::set:
+      need(s.load_ohm.has_value() && t.get("load_ohm"), "load_ohm",
+           "a set step needs the setting (load_ohm)");
+      break;
     case StepKind::noise:
       need(!(s.stimulus.frequency_hz && s.stimulus.level) || s.reference.has_value(), "reference",
-           "a noise step with a tone (AES17 dynamic range) needs the maximum output level as reference");
+           "a noise step with a tone (AES17 dynamic range) needs the maximum output level as "
+           "reference");
       break;
-    case StepKind::cleanup: break;
+    case StepKind::cleanup:
+      break;
   }
 }
 
-void apply_override(toml::table& root, const Override& o, std::vector<std::string>& errors, const std::string& path) {
+void apply_override(toml::table& root, const Override& o, std::vector<std::string>& errors,
+                    const std::string& path) {
   toml::table parsed;
   try {
     parsed = toml::parse("v = " + o.value);
@@ -342,8 +393,10 @@ void apply_override(toml::table& root, const Override& o, std::vector<std::strin
     if (id && parts.size() > 1 && *id == parts[0]) {
       applied = set_in(*step, 1) || applied;
     } else if (parts.size() == 1 || step->get(parts[0])) {
-      if (parts.size() > 1 && id && std::any_of(steps->begin(), steps->end(), [&](const toml::node& n) {
-            return n.as_table() && n.as_table()->get("id") && n.as_table()->get("id")->value<std::string>() == parts[0];
+      if (parts.size() > 1 && id &&
+          std::any_of(steps->begin(), steps->end(), [&](const toml::node& n) {
+            return n.as_table() && n.as_table()->get("id") &&
+                   n.as_table()->get("id")->value<std::string>() == parts[0];
           }))
         continue;
       applied = set_in(*step, 0) || applied;
@@ -360,24 +413,32 @@ std::optional<StepKind> parse_step_kind(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view step_kind_name(StepKind kind) { return info(kind).name; }
+std::string_view step_kind_name(StepKind kind) {
+  return info(kind).name;
+}
 
 std::string Limit::describe() const {
   char buffer[96];
-  if (min && max) std::snprintf(buffer, sizeof buffer, "%g … %g", *min, *max);
-  else if (min) std::snprintf(buffer, sizeof buffer, "≥ %g", *min);
-  else if (max) std::snprintf(buffer, sizeof buffer, "≤ %g", *max);
-  else return "";
+  if (min && max)
+    std::snprintf(buffer, sizeof buffer, "%g … %g", *min, *max);
+  else if (min)
+    std::snprintf(buffer, sizeof buffer, "≥ %g", *min);
+  else if (max)
+    std::snprintf(buffer, sizeof buffer, "≤ %g", *max);
+  else
+    return "";
   return buffer;
 }
 
 Override parse_override(const std::string& text) {
   const auto eq = text.find('=');
-  if (eq == std::string::npos || eq == 0) throw UsageError("--set '" + text + "': expected KEY=VALUE");
+  if (eq == std::string::npos || eq == 0)
+    throw UsageError("--set '" + text + "': expected KEY=VALUE");
   return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
-std::optional<SequencePlan> load_sequence(const std::string& path, const std::vector<Override>& overrides,
+std::optional<SequencePlan> load_sequence(const std::string& path,
+                                          const std::vector<Override>& overrides,
                                           std::vector<std::string>& errors) {
   try {
     const R reader = R::from_file(path);
@@ -389,7 +450,8 @@ std::optional<SequencePlan> load_sequence(const std::string& path, const std::ve
 }
 
 std::optional<SequencePlan> parse_sequence(const std::string& text, const std::string& path,
-                                           const std::vector<Override>& overrides, std::vector<std::string>& errors) {
+                                           const std::vector<Override>& overrides,
+                                           std::vector<std::string>& errors) {
   const std::size_t errors_before = errors.size();
   std::optional<R> reader;
   try {
@@ -412,10 +474,12 @@ std::optional<SequencePlan> parse_sequence(const std::string& text, const std::s
     const auto name = r.string(seq, "name", "sequence");
     if (!name || name->empty()) r.fail(&seq, "sequence.name", "required field is missing");
     plan.name = *name;
-    plan.channels = r.string_array(seq, "channels", "sequence").value_or(std::vector<std::string>{"L", "R"});
+    plan.channels =
+        r.string_array(seq, "channels", "sequence").value_or(std::vector<std::string>{"L", "R"});
     std::set<std::string> unique(plan.channels.begin(), plan.channels.end());
     if (plan.channels.empty() || unique.size() != plan.channels.size())
-      r.fail(seq.get("channels"), "sequence.channels", "must be a non-empty list of distinct names");
+      r.fail(seq.get("channels"), "sequence.channels",
+             "must be a non-empty list of distinct names");
     plan.stop_on_fail = r.boolean(seq, "stop_on_fail", "sequence").value_or(false);
   } catch (const InputError& e) {
     errors.push_back(e.what());
@@ -423,13 +487,16 @@ std::optional<SequencePlan> parse_sequence(const std::string& text, const std::s
   const toml::table* defaults = nullptr;
   try {
     defaults = r.table(root, "defaults", "", false);
-    if (defaults) r.reject_unknown_keys(*defaults, "defaults", {"settle_s", "capture_s", "load_ohm"});
+    if (defaults)
+      r.reject_unknown_keys(*defaults, "defaults", {"settle_s", "capture_s", "load_ohm"});
   } catch (const InputError& e) {
     errors.push_back(e.what());
   }
   const toml::node* steps = root.get("step");
   if (!steps || !steps->is_array() || steps->as_array()->empty()) {
-    errors.push_back(InputError(path, r.line_of(steps), "step", "a sequence needs at least one [[step]]").what());
+    errors.push_back(
+        InputError(path, r.line_of(steps), "step", "a sequence needs at least one [[step]]")
+            .what());
     return std::nullopt;
   }
   std::set<std::string> ids;
@@ -442,9 +509,12 @@ std::optional<SequencePlan> parse_sequence(const std::string& text, const std::s
       const auto id = r.string(t, "id", "step");
       if (!id || id->empty()) r.fail(&t, "step.id", "required field is missing");
       s.id = *id;
-      if (id->find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+      if (id->find_first_not_of(
+              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+          std::string::npos)
         r.fail(t.get("id"), "step.id", "'" + *id + "' may hold only letters, digits, '_' and '-'");
-      if (!ids.insert(*id).second) r.fail(t.get("id"), "step.id", "'" + *id + "' is used by an earlier step");
+      if (!ids.insert(*id).second)
+        r.fail(t.get("id"), "step.id", "'" + *id + "' is used by an earlier step");
       parse_step(r, t, defaults, s);
       std::stringstream json_text;
       json_text << toml::json_formatter{t};

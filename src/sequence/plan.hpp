@@ -80,19 +80,19 @@ struct StepPlan {
   dsp::ThdnMethod thdn_method = dsp::ThdnMethod::fft;
   dsp::Weighting weighting = dsp::Weighting::none;
   dsp::FrequencyBand band = dsp::FrequencyBand::audio();
-  std::optional<Level> reference;    // noise: SNR re this output level
-  std::string imd_signal = "smpte";  // imd: smpte | ccif | NAME:F1:F2
-  PowerCriterion criterion;           // max_power
-  BurstSpec burst;                    // max_power
-  std::optional<double> max_power_w;  // max_power: the search never drives beyond this
-  std::optional<double> open_load_ohm;  // output_impedance: the 'open' load (default none)
+  std::optional<Level> reference;          // noise: SNR re this output level
+  std::string imd_signal = "smpte";        // imd: smpte | ccif | NAME:F1:F2
+  PowerCriterion criterion;                // max_power
+  BurstSpec burst;                         // max_power
+  std::optional<double> max_power_w;       // max_power: the search never drives beyond this
+  std::optional<double> open_load_ohm;     // output_impedance: the 'open' load (default none)
   std::optional<double> headroom_rated_w;  // max_power: CEA-490 dynamic headroom re this rating
-  std::vector<SweepAxis> sweeps;     // outer first
+  std::vector<SweepAxis> sweeps;           // outer first
   std::map<std::string, Limit> limits;
-  std::string message;               // prompt / cleanup text
-  std::string default_answer;        // prompt answer when stdin is not a terminal
-  std::optional<std::string> expect; // prompt: the answer that passes
-  nlohmann::json params;             // the step's table, as stored in steps.params_json
+  std::string message;                // prompt / cleanup text
+  std::string default_answer;         // prompt answer when stdin is not a terminal
+  std::optional<std::string> expect;  // prompt: the answer that passes
+  nlohmann::json params;              // the step's table, as stored in steps.params_json
 };
 
 struct SequencePlan {
@@ -112,10 +112,12 @@ Override parse_override(const std::string& text);  // KEY=VALUE; throws UsageErr
 
 // Parses the file with the overrides applied. Collects every error it can find (one per
 // field, each with file, line and field) into `errors`; returns the plan when there are none.
-std::optional<SequencePlan> load_sequence(const std::string& path, const std::vector<Override>& overrides,
+std::optional<SequencePlan> load_sequence(const std::string& path,
+                                          const std::vector<Override>& overrides,
                                           std::vector<std::string>& errors);
 // The same from text already read; `path` names it in errors.
 std::optional<SequencePlan> parse_sequence(const std::string& text, const std::string& path,
-                                           const std::vector<Override>& overrides, std::vector<std::string>& errors);
+                                           const std::vector<Override>& overrides,
+                                           std::vector<std::string>& errors);
 
 }  // namespace ampbench::sequence

@@ -36,8 +36,10 @@ class ManualLoadSwitch : public LoadSwitch {
   void select(double load_ohm) override {
     if (current_ && *current_ == load_ohm) return;
     char text[96];
-    if (std::isinf(load_ohm)) std::snprintf(text, sizeof text, "Disconnect the load (open circuit), then press Enter");
-    else std::snprintf(text, sizeof text, "Connect the %g ohm load, then press Enter", load_ohm);
+    if (std::isinf(load_ohm))
+      std::snprintf(text, sizeof text, "Disconnect the load (open circuit), then press Enter");
+    else
+      std::snprintf(text, sizeof text, "Connect the %g ohm load, then press Enter", load_ohm);
     io_.ask(text, "");
     current_ = load_ohm;
   }
@@ -62,7 +64,8 @@ struct Point {
 };
 
 std::vector<Point> expand_points(const StepPlan& step) {
-  std::vector<Point> points = {{step.stimulus.frequency_hz, step.stimulus.level, step.load_ohm, nlohmann::json::object()}};
+  std::vector<Point> points = {
+      {step.stimulus.frequency_hz, step.stimulus.level, step.load_ohm, nlohmann::json::object()}};
   for (const auto& axis : step.sweeps) {
     std::vector<Point> next;
     for (const auto& p : points) {
@@ -88,7 +91,7 @@ std::vector<Point> expand_points(const StepPlan& step) {
 
 struct ChannelTone {
   dsp::ToneAnalysis analysis;
-  double vrms_out = 0.0;  // at the DUT output
+  double vrms_out = 0.0;        // at the DUT output
   store::CurveRecord spectrum;  // when asked for
 };
 
@@ -109,7 +112,8 @@ double hard_clip_distortion(double r) {
   const double a = std::asin(1.0 / r);
   const double b1 = 2.0 / std::numbers::pi * (a + std::sin(a) * std::cos(a));
   const double ms = 2.0 / std::numbers::pi *
-                    (a / 2.0 - std::sin(2.0 * a) / 4.0 + std::sin(a) * std::sin(a) * (std::numbers::pi / 2.0 - a));
+                    (a / 2.0 - std::sin(2.0 * a) / 4.0 +
+                     std::sin(a) * std::sin(a) * (std::numbers::pi / 2.0 - a));
   return std::sqrt(std::max(ms - b1 * b1 / 2.0, 0.0) / ms);
 }
 
@@ -131,9 +135,14 @@ std::vector<double> log_grid(double f1, double f2, int points) {
 
 class StepRunner {
  public:
-  StepRunner(const SequencePlan& plan, const Station& station, Bench& bench, const RunOptions& options, OperatorIo& io,
-             RunObserver& observer)
-      : plan_(plan), station_(station), bench_(bench), options_(options), io_(io), observer_(observer) {}
+  StepRunner(const SequencePlan& plan, const Station& station, Bench& bench,
+             const RunOptions& options, OperatorIo& io, RunObserver& observer)
+      : plan_(plan),
+        station_(station),
+        bench_(bench),
+        options_(options),
+        io_(io),
+        observer_(observer) {}
 
   void run(const StepPlan& step, StepRecord& record) {
     step_ = &step;
@@ -144,15 +153,33 @@ class StepRunner {
       const Point& p = points[i];
       switch (step.kind) {
         case StepKind::level:
-        case StepKind::thdn: tone_point(p, step.kind == StepKind::thdn && i + 1 == points.size()); break;
-        case StepKind::frequency_response: frequency_response(p); break;
-        case StepKind::noise: noise(p); break;
-        case StepKind::imd: imd(p); break;
-        case StepKind::crosstalk: crosstalk(p); break;
-        case StepKind::max_power: max_power(p); break;
-        case StepKind::output_impedance: output_impedance(p); break;
-        case StepKind::prompt: prompt(); break;
-        case StepKind::set: select_load(*step.load_ohm); break;
+        case StepKind::thdn:
+          tone_point(p, step.kind == StepKind::thdn && i + 1 == points.size());
+          break;
+        case StepKind::frequency_response:
+          frequency_response(p);
+          break;
+        case StepKind::noise:
+          noise(p);
+          break;
+        case StepKind::imd:
+          imd(p);
+          break;
+        case StepKind::crosstalk:
+          crosstalk(p);
+          break;
+        case StepKind::max_power:
+          max_power(p);
+          break;
+        case StepKind::output_impedance:
+          output_impedance(p);
+          break;
+        case StepKind::prompt:
+          prompt();
+          break;
+        case StepKind::set:
+          select_load(*step.load_ohm);
+          break;
         case StepKind::cleanup:
           if (!step.message.empty()) io_.ask(step.message, "");
           break;
@@ -182,23 +209,32 @@ class StepRunner {
   }
 
   double fs() const { return bench_.port->sample_rate_hz(); }
-  std::size_t settle_frames() const { return static_cast<std::size_t>(std::llround(step_->settle_s * fs())); }
-  std::size_t analysed_frames() const { return static_cast<std::size_t>(std::llround(step_->capture_s * fs())); }
+  std::size_t settle_frames() const {
+    return static_cast<std::size_t>(std::llround(step_->settle_s * fs()));
+  }
+  std::size_t analysed_frames() const {
+    return static_cast<std::size_t>(std::llround(step_->capture_s * fs()));
+  }
 
   // Plays one signal per DUT channel (empty = silent; shorter ones are padded with silence).
-  audio::Capture play(const std::vector<std::vector<double>>& signals, std::size_t frames, std::optional<double> load) {
+  audio::Capture play(const std::vector<std::vector<double>>& signals, std::size_t frames,
+                      std::optional<double> load) {
     check_abort();
     if (load) select_load(*load);
     auto& port = *bench_.port;
     audio::AudioBuffer stimulus;
     stimulus.sample_rate_hz = fs();
-    stimulus.channels.assign(static_cast<std::size_t>(port.output_count()), std::vector<double>(frames, 0.0));
+    stimulus.channels.assign(static_cast<std::size_t>(port.output_count()),
+                             std::vector<double>(frames, 0.0));
     for (std::size_t c = 0; c < signals.size(); ++c)
-      std::copy_n(signals[c].begin(), std::min(signals[c].size(), frames), stimulus.channels[c].begin());
-    if (station_.audio.loopback) {  // the loopback reference plays the first driven channel's signal
+      std::copy_n(signals[c].begin(), std::min(signals[c].size(), frames),
+                  stimulus.channels[c].begin());
+    if (station_.audio
+            .loopback) {  // the loopback reference plays the first driven channel's signal
       for (const auto& signal : signals) {
         if (signal.empty()) continue;
-        std::copy_n(signal.begin(), std::min(signal.size(), frames), stimulus.channels.back().begin());
+        std::copy_n(signal.begin(), std::min(signal.size(), frames),
+                    stimulus.channels.back().begin());
         break;
       }
     }
@@ -210,15 +246,19 @@ class StepRunner {
   std::vector<double> steady(const std::vector<dsp::Tone>& tones) const {
     return steady(tones, settle_frames(), analysed_frames());
   }
-  std::vector<double> steady(const std::vector<dsp::Tone>& tones, std::size_t settle, std::size_t analysed) const {
+  std::vector<double> steady(const std::vector<dsp::Tone>& tones, std::size_t settle,
+                             std::size_t analysed) const {
     auto x = dsp::generate_tones(tones, fs(), settle + analysed);
     const std::size_t fade = std::min(settle, static_cast<std::size_t>(0.005 * fs()));
-    for (std::size_t i = 0; i < fade; ++i) x[i] *= 0.5 - 0.5 * std::cos(std::numbers::pi * double(i) / double(fade));
+    for (std::size_t i = 0; i < fade; ++i)
+      x[i] *= 0.5 - 0.5 * std::cos(std::numbers::pi * double(i) / double(fade));
     return x;
   }
 
   // Peak, in full scale, of a sine of this many Vrms at the DUT input.
-  double peak_fs_of_vrms(double vrms) const { return vrms / station_.audio.calibration.output_vrms_at_0dbfs; }
+  double peak_fs_of_vrms(double vrms) const {
+    return vrms / station_.audio.calibration.output_vrms_at_0dbfs;
+  }
 
   std::span<const double> analysed(const audio::Capture& capture, std::size_t c) const {
     return std::span(capture.audio.channels[c]).subspan(settle_frames(), analysed_frames());
@@ -234,7 +274,8 @@ class StepRunner {
     dsp::ToneAnalysisOptions options;
     options.fundamental_hz = frequency_hz;
     // A response point needs only the tone's level, wherever the band edges are.
-    options.band = step_->kind == StepKind::frequency_response ? dsp::FrequencyBand::full() : step_->band;
+    options.band =
+        step_->kind == StepKind::frequency_response ? dsp::FrequencyBand::full() : step_->band;
     options.thdn_method = step_->thdn_method;
     options.weighting = step_->weighting;
     std::vector<ChannelTone> out;
@@ -252,7 +293,8 @@ class StepRunner {
   // reduced to a 1/48-octave maximum from 10 Hz to fs/2 so reports can draw it.
   store::CurveRecord spectrum_curve(std::span<const double> block, double fundamental_hz) const {
     const auto s = dsp::power_spectrum(block, fs());
-    store::CurveRecord curve{"", "spectrum_dbv", "Hz", "dBV", {}, {}, {{"fundamental_hz", fundamental_hz}}};
+    store::CurveRecord curve{
+        "", "spectrum_dbv", "Hz", "dBV", {}, {}, {{"fundamental_hz", fundamental_hz}}};
     const double step = std::pow(2.0, 1.0 / 48.0);
     std::size_t k = static_cast<std::size_t>(std::ceil(10.0 / s.bin_width_hz()));
     for (double edge = 10.0 * step; k < s.bin_mean_square.size(); edge *= step) {
@@ -278,35 +320,41 @@ class StepRunner {
 
   // Volts out per volt in, for a ratio of full-scale values at the input and output.
   double volts_gain_of_fs_ratio() const {
-    return station_.audio.calibration.input_vrms_at_0dbfs / station_.audio.calibration.output_vrms_at_0dbfs /
+    return station_.audio.calibration.input_vrms_at_0dbfs /
+           station_.audio.calibration.output_vrms_at_0dbfs /
            dsp::db_to_amplitude_ratio(station_.attenuator_gain_db);
   }
 
   MeasurementRecord judged(MeasurementRecord m, std::optional<double> frequency_hz) const {
     if (auto it = step_->limits.find(m.name); it != step_->limits.end()) {
       const Limit& l = it->second;
-      const bool applies = !frequency_hz || ((!l.from_hz || *frequency_hz >= *l.from_hz) && (!l.to_hz || *frequency_hz <= *l.to_hz));
+      const bool applies = !frequency_hz || ((!l.from_hz || *frequency_hz >= *l.from_hz) &&
+                                             (!l.to_hz || *frequency_hz <= *l.to_hz));
       if (applies) {
         m.low = l.min;
         m.high = l.max;
       }
     }
-    const bool ok = std::isfinite(m.value) && (!m.low || m.value >= *m.low) && (!m.high || m.value <= *m.high);
+    const bool ok =
+        std::isfinite(m.value) && (!m.low || m.value >= *m.low) && (!m.high || m.value <= *m.high);
     m.verdict = ok ? Verdict::pass : Verdict::fail;
     if (!std::isfinite(m.value) && !m.low && !m.high) m.verdict = Verdict::error;
     return m;
   }
 
-  void add(const std::string& channel, const std::string& name, double value, const std::string& unit,
-           const nlohmann::json& point, std::optional<double> frequency_hz = std::nullopt) {
+  void add(const std::string& channel, const std::string& name, double value,
+           const std::string& unit, const nlohmann::json& point,
+           std::optional<double> frequency_hz = std::nullopt) {
     record_->measurements.push_back(
-        judged({channel, name, value, unit, std::nullopt, std::nullopt, Verdict::pass, point}, frequency_hz));
+        judged({channel, name, value, unit, std::nullopt, std::nullopt, Verdict::pass, point},
+               frequency_hz));
   }
 
   // with_spectrum: keep the spectrum of this point (the last of a THD+N step) as a curve.
   void tone_point(const Point& p, bool with_spectrum) {
     const double vin = vrms_of(*p.level, p.load_ohm);
-    auto tones = capture_tones(*p.frequency_hz, std::vector<double>(plan_.channels.size(), vin), p.load_ohm, with_spectrum);
+    auto tones = capture_tones(*p.frequency_hz, std::vector<double>(plan_.channels.size(), vin),
+                               p.load_ohm, with_spectrum);
     for (std::size_t c = 0; c < tones.size(); ++c) {
       auto& t = tones[c];
       const auto& ch = plan_.channels[c];
@@ -315,7 +363,8 @@ class StepRunner {
         for (const auto& [key, value] : p.coordinates.items()) t.spectrum.point[key] = value;
         record_->curves.push_back(std::move(t.spectrum));
       }
-      add(ch, "gain_db", dsp::amplitude_ratio_to_db(t.vrms_out / vin), "dB", p.coordinates, p.frequency_hz);
+      add(ch, "gain_db", dsp::amplitude_ratio_to_db(t.vrms_out / vin), "dB", p.coordinates,
+          p.frequency_hz);
       add(ch, "level_dbv", dsp::vrms_to_dbv(t.vrms_out), "dBV", p.coordinates, p.frequency_hz);
       add(ch, "level_vrms", t.vrms_out, "V", p.coordinates, p.frequency_hz);
       if (step_->kind == StepKind::level) {
@@ -348,12 +397,15 @@ class StepRunner {
     }
   }
 
-  double reference_hz() const { return std::clamp(1000.0, *step_->stimulus.from_hz, *step_->stimulus.to_hz); }
+  double reference_hz() const {
+    return std::clamp(1000.0, *step_->stimulus.from_hz, *step_->stimulus.to_hz);
+  }
 
   std::vector<ResponseData> stepped_response(const Point& p, double vin) {
     const std::vector<double> drive(plan_.channels.size(), vin);
     const auto reference = capture_tones(reference_hz(), drive, p.load_ohm);
-    const auto freqs = log_grid(*step_->stimulus.from_hz, *step_->stimulus.to_hz, step_->stimulus.points);
+    const auto freqs =
+        log_grid(*step_->stimulus.from_hz, *step_->stimulus.to_hz, step_->stimulus.points);
     std::vector<ResponseData> data(plan_.channels.size());
     for (std::size_t c = 0; c < data.size(); ++c) {
       data[c].frequency_hz = freqs;
@@ -362,7 +414,8 @@ class StepRunner {
     for (std::size_t i = 0; i < freqs.size(); ++i) {
       progress(static_cast<int>(i), static_cast<int>(freqs.size()));
       const auto tones = capture_tones(freqs[i], drive, p.load_ohm);
-      for (std::size_t c = 0; c < data.size(); ++c) data[c].gain_db.push_back(dsp::amplitude_ratio_to_db(tones[c].vrms_out / vin));
+      for (std::size_t c = 0; c < data.size(); ++c)
+        data[c].gain_db.push_back(dsp::amplitude_ratio_to_db(tones[c].vrms_out / vin));
     }
     return data;
   }
@@ -371,12 +424,15 @@ class StepRunner {
   // where its band tapers lie (dsp/sweep.hpp).
   std::vector<ResponseData> swept_response(const Point& p, double vin) {
     const double from = *step_->stimulus.from_hz, to = *step_->stimulus.to_hz;
-    const auto sweep = dsp::SyncSweep::design(from / 4.0, std::min(to * std::pow(2.0, 1.0 / 8.0), 0.48 * fs()),
-                                              step_->stimulus.duration_s, fs());
+    const auto sweep =
+        dsp::SyncSweep::design(from / 4.0, std::min(to * std::pow(2.0, 1.0 / 8.0), 0.48 * fs()),
+                               step_->stimulus.duration_s, fs());
     // A sweep's (and a two-tone's) level is that of the sine with the same peak.
     const auto x = dsp::generate_sync_sweep(sweep, peak_fs_of_vrms(vin));
-    const std::size_t frames = x.size() + static_cast<std::size_t>(std::llround(std::max(0.25, step_->settle_s) * fs()));
-    const audio::Capture capture = play(std::vector<std::vector<double>>(plan_.channels.size(), x), frames, p.load_ohm);
+    const std::size_t frames =
+        x.size() + static_cast<std::size_t>(std::llround(std::max(0.25, step_->settle_s) * fs()));
+    const audio::Capture capture =
+        play(std::vector<std::vector<double>>(plan_.channels.size(), x), frames, p.load_ohm);
     dsp::SweepAnalysisOptions options;
     options.latency_samples = 0.0;  // the port already aligned the capture
     options.frequencies_hz = log_grid(from, to, step_->stimulus.points);
@@ -408,7 +464,8 @@ class StepRunner {
   void frequency_response(const Point& p) {
     const double vin = vrms_of(*p.level, p.load_ohm);
     const auto data = step_->method == "sweep" ? swept_response(p, vin) : stepped_response(p, vin);
-    const Limit* mask = step_->limits.count("deviation_db") ? &step_->limits.at("deviation_db") : nullptr;
+    const Limit* mask =
+        step_->limits.count("deviation_db") ? &step_->limits.at("deviation_db") : nullptr;
     for (std::size_t c = 0; c < data.size(); ++c) {
       const auto& d = data[c];
       const auto& ch = plan_.channels[c];
@@ -416,19 +473,26 @@ class StepRunner {
       double dmin = INFINITY, dmax = -INFINITY;
       for (std::size_t i = 0; i < d.frequency_hz.size(); ++i) {
         const double f = d.frequency_hz[i];
-        if (mask && ((mask->from_hz && f < *mask->from_hz * (1 - 1e-9)) || (mask->to_hz && f > *mask->to_hz * (1 + 1e-9)))) continue;
+        if (mask && ((mask->from_hz && f < *mask->from_hz * (1 - 1e-9)) ||
+                     (mask->to_hz && f > *mask->to_hz * (1 + 1e-9))))
+          continue;
         dmin = std::min(dmin, d.gain_db[i] - d.reference_gain_db);
         dmax = std::max(dmax, d.gain_db[i] - d.reference_gain_db);
       }
       // The deviation_db mask bounds both figures; their own limits, if given, take over.
-      record_->measurements.push_back(judged({ch, "deviation_min_db", dmin, "dB", mask ? mask->min : std::nullopt,
-                                              std::nullopt, Verdict::pass, p.coordinates}, std::nullopt));
-      record_->measurements.push_back(judged({ch, "deviation_max_db", dmax, "dB", std::nullopt,
-                                              mask ? mask->max : std::nullopt, Verdict::pass, p.coordinates}, std::nullopt));
+      record_->measurements.push_back(
+          judged({ch, "deviation_min_db", dmin, "dB", mask ? mask->min : std::nullopt, std::nullopt,
+                  Verdict::pass, p.coordinates},
+                 std::nullopt));
+      record_->measurements.push_back(
+          judged({ch, "deviation_max_db", dmax, "dB", std::nullopt, mask ? mask->max : std::nullopt,
+                  Verdict::pass, p.coordinates},
+                 std::nullopt));
       if (auto f = corner(d, -1)) add(ch, "f_low_3db_hz", *f, "Hz", p.coordinates);
       if (auto f = corner(d, +1)) add(ch, "f_high_3db_hz", *f, "Hz", p.coordinates);
       record_->curves.push_back({ch, "response_db", "Hz", "dB", d.frequency_hz, d.gain_db});
-      if (!d.phase_deg.empty()) record_->curves.push_back({ch, "phase_deg", "Hz", "deg", d.frequency_hz, d.phase_deg});
+      if (!d.phase_deg.empty())
+        record_->curves.push_back({ch, "phase_deg", "Hz", "deg", d.frequency_hz, d.phase_deg});
       store::CurveRecord thd{ch, "thd_vs_freq_pct", "Hz", "%", {}, {}};
       for (std::size_t i = 0; i < d.thd_pct.size(); ++i) {
         if (!std::isfinite(d.thd_pct[i])) continue;
@@ -448,7 +512,8 @@ class StepRunner {
     while (true) {
       if ((direction < 0 && i == 0) || (direction > 0 && i + 1 >= f.size())) return std::nullopt;
       const std::size_t j = direction > 0 ? i + 1 : i - 1;
-      const double a = d.gain_db[i] - d.reference_gain_db + 3.0, b = d.gain_db[j] - d.reference_gain_db + 3.0;
+      const double a = d.gain_db[i] - d.reference_gain_db + 3.0,
+                   b = d.gain_db[j] - d.reference_gain_db + 3.0;
       if (a >= 0.0 && b < 0.0) {
         const double u = a / (a - b);
         return std::exp(std::log(f[i]) + u * (std::log(f[j]) - std::log(f[i])));
@@ -467,7 +532,8 @@ class StepRunner {
       add(plan_.channels[c], "noise_dbv", dsp::vrms_to_dbv(vrms), "dBV", p.coordinates);
       if (step_->reference) {
         const double ref = vrms_of(*step_->reference, p.load_ohm ? p.load_ohm : step_->load_ohm);
-        add(plan_.channels[c], "snr_db", dsp::amplitude_ratio_to_db(ref / vrms), "dB", p.coordinates);
+        add(plan_.channels[c], "snr_db", dsp::amplitude_ratio_to_db(ref / vrms), "dB",
+            p.coordinates);
       }
     }
   }
@@ -476,11 +542,13 @@ class StepRunner {
   // output level), weighted THD+N; DR = 20·lg(max/output) − THD+N(dB).
   void dynamic_range(const Point& p) {
     const double vin = vrms_of(*p.level, p.load_ohm);
-    const auto tones = capture_tones(*p.frequency_hz, std::vector<double>(plan_.channels.size(), vin), p.load_ohm);
+    const auto tones =
+        capture_tones(*p.frequency_hz, std::vector<double>(plan_.channels.size(), vin), p.load_ohm);
     const double max_vrms = vrms_of(*step_->reference, p.load_ohm ? p.load_ohm : step_->load_ohm);
     for (std::size_t c = 0; c < tones.size(); ++c) {
       const double max_re_level_db = dsp::amplitude_ratio_to_db(max_vrms / tones[c].vrms_out);
-      add(plan_.channels[c], "dynamic_range_db", dsp::dynamic_range_db(tones[c].analysis, max_re_level_db), "dB", p.coordinates);
+      add(plan_.channels[c], "dynamic_range_db",
+          dsp::dynamic_range_db(tones[c].analysis, max_re_level_db), "dB", p.coordinates);
     }
   }
 
@@ -488,7 +556,8 @@ class StepRunner {
     const auto signal = dsp::parse_imd_signal(step_->imd_signal);
     const double vin = vrms_of(*p.level, p.load_ohm);
     const auto x = steady(dsp::imd_tones(signal, peak_fs_of_vrms(vin)));
-    const audio::Capture capture = play(std::vector<std::vector<double>>(plan_.channels.size(), x), x.size(), p.load_ohm);
+    const audio::Capture capture =
+        play(std::vector<std::vector<double>>(plan_.channels.size(), x), x.size(), p.load_ohm);
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
       const auto r = dsp::analyze_imd(analysed(capture, c), fs(), signal);
       add(plan_.channels[c], "imd_pct", r.imd_pct(), "%", p.coordinates);
@@ -506,7 +575,8 @@ class StepRunner {
         if (c == d) continue;
         nlohmann::json point = p.coordinates;
         point["driven"] = plan_.channels[d];
-        add(plan_.channels[c], "crosstalk_db", tones[c].analysis.level_dbfs - tones[d].analysis.level_dbfs, "dB", point);
+        add(plan_.channels[c], "crosstalk_db",
+            tones[c].analysis.level_dbfs - tones[d].analysis.level_dbfs, "dB", point);
       }
     }
   }
@@ -522,7 +592,8 @@ class StepRunner {
   };
 
   Burst burst(double frequency_hz, double vin, double load_ohm) {
-    return step_->headroom_rated_w ? headroom_burst(frequency_hz, vin, load_ohm) : steady_burst(frequency_hz, vin, load_ohm);
+    return step_->headroom_rated_w ? headroom_burst(frequency_hz, vin, load_ohm)
+                                   : steady_burst(frequency_hz, vin, load_ohm);
   }
 
   // One duty-limited burst of a sine on every channel; the analysis covers the burst after
@@ -535,7 +606,8 @@ class StepRunner {
     const auto x = steady({{frequency_hz, peak_fs_of_vrms(vin), 0.0}}, settle, total - settle);
     audio::AudioBuffer stimulus;
     stimulus.sample_rate_hz = fs();
-    stimulus.channels.assign(static_cast<std::size_t>(bench_.port->output_count()), std::vector<double>(total, 0.0));
+    stimulus.channels.assign(static_cast<std::size_t>(bench_.port->output_count()),
+                             std::vector<double>(total, 0.0));
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) stimulus.channels[c] = x;
     const audio::Capture capture = bench_.port->play_burst(stimulus, step_->burst.duty);
     dsp::ToneAnalysisOptions options;
@@ -543,7 +615,8 @@ class StepRunner {
     options.band = step_->band;
     Burst b{vin, {}};
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
-      const auto a = dsp::analyze_tone(std::span(capture.audio.channels[c]).subspan(settle, total - settle), fs(), options);
+      const auto a = dsp::analyze_tone(
+          std::span(capture.audio.channels[c]).subspan(settle, total - settle), fs(), options);
       b.channels.push_back({volts_at_dut_output(a.level_dbfs), a.thdn_pct(), a.thd_pct()});
     }
     return b;
@@ -563,12 +636,17 @@ class StepRunner {
     std::vector<double> x;
     for (int period = 0; period < 3; ++period) {
       // Both parts start at phase 0 and hold whole cycles of the rounded length: no steps.
-      for (std::size_t i = 0; i < quiet_frames; ++i) x.push_back(0.1 * peak * std::sin(2.0 * std::numbers::pi * frequency_hz * double(i) / fs()));
-      for (std::size_t i = 0; i < burst_frames; ++i) x.push_back(peak * std::sin(2.0 * std::numbers::pi * cycles * double(i) / double(burst_frames)));
+      for (std::size_t i = 0; i < quiet_frames; ++i)
+        x.push_back(0.1 * peak *
+                    std::sin(2.0 * std::numbers::pi * frequency_hz * double(i) / fs()));
+      for (std::size_t i = 0; i < burst_frames; ++i)
+        x.push_back(peak *
+                    std::sin(2.0 * std::numbers::pi * cycles * double(i) / double(burst_frames)));
     }
     audio::AudioBuffer stimulus;
     stimulus.sample_rate_hz = fs();
-    stimulus.channels.assign(static_cast<std::size_t>(bench_.port->output_count()), std::vector<double>(x.size(), 0.0));
+    stimulus.channels.assign(static_cast<std::size_t>(bench_.port->output_count()),
+                             std::vector<double>(x.size(), 0.0));
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) stimulus.channels[c] = x;
     const audio::Capture capture = bench_.port->play_burst(stimulus, step_->burst.duty);
     dsp::ToneAnalysisOptions options;
@@ -577,8 +655,10 @@ class StepRunner {
     options.window = dsp::WindowKind::rectangular;
     Burst b{vin, {}};
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
-      const auto block = std::span(capture.audio.channels[c]).subspan(x.size() - burst_frames, burst_frames);
-      const auto a = dsp::analyze_tone_spectrum(dsp::power_spectrum(block, fs(), dsp::WindowKind::rectangular), options);
+      const auto block =
+          std::span(capture.audio.channels[c]).subspan(x.size() - burst_frames, burst_frames);
+      const auto a = dsp::analyze_tone_spectrum(
+          dsp::power_spectrum(block, fs(), dsp::WindowKind::rectangular), options);
       b.channels.push_back({volts_at_dut_output(a.level_dbfs), a.thdn_pct(), a.thd_pct()});
     }
     return b;
@@ -593,7 +673,9 @@ class StepRunner {
   void max_power(const Point& p) {
     const double load = *p.load_ohm, f = *p.frequency_hz;
     const double criterion = step_->criterion.pct;
-    const auto metric_of = [&](const ChannelBurst& c) { return step_->criterion.thd_only ? c.thd_pct : c.thdn_pct; };
+    const auto metric_of = [&](const ChannelBurst& c) {
+      return step_->criterion.thd_only ? c.thd_pct : c.thdn_pct;
+    };
     const auto metric = [&](const Burst& b) {
       double worst = 0.0;
       for (const auto& c : b.channels) worst = std::max(worst, metric_of(c));
@@ -627,7 +709,8 @@ class StepRunner {
     // as the level rises (noise, hum) is passed through; distortion that rises with no
     // clean burst yet means clipping from the start: then search below.
     std::optional<Burst> lo, hi, previous;
-    Burst current = measure(std::min(p.level ? vrms_of(*p.level, load) : dsp::dbv_to_vrms(-20.0), max_in));
+    Burst current =
+        measure(std::min(p.level ? vrms_of(*p.level, load) : dsp::dbv_to_vrms(-20.0), max_in));
     bool below_start = false;
     for (;;) {
       if (!above(current)) {
@@ -644,8 +727,8 @@ class StepRunner {
         if (lo) {
           // Below the criterion as far as it may be driven: what the amplifier delivered
           // there is a lower bound, and limits judge it as such.
-          record_->message = name + " stayed below " + fmt("%g %%", criterion) + " up to " + why_stopped +
-                             fmt(" (%.4g %%): power_w is a lower bound", metric(*lo));
+          record_->message = name + " stayed below " + fmt("%g %%", criterion) + " up to " +
+                             why_stopped + fmt(" (%.4g %%): power_w is a lower bound", metric(*lo));
           report_power(p, visited, *lo, *lo, 0.0, load);
           return;
         }
@@ -656,7 +739,9 @@ class StepRunner {
       current = measure(next);
     }
     if (below_start) {
-      Burst lowest = *std::min_element(visited.begin(), visited.end(), [](const Burst& a, const Burst& b) { return a.vin < b.vin; });
+      Burst lowest =
+          *std::min_element(visited.begin(), visited.end(),
+                            [](const Burst& a, const Burst& b) { return a.vin < b.vin; });
       hi = lowest;
       while (above(lowest)) {
         if (visited.size() >= 8) {
@@ -676,7 +761,8 @@ class StepRunner {
     double weight_lo = 1.0, weight_hi = 1.0;
     while (db(hi->vin / lo->vin) > 0.1 && visited.size() < 24) {
       const double xl = db(lo->vin), xh = db(hi->vin);
-      const double yl = std::log(metric(*lo) / criterion) * weight_lo, yh = std::log(metric(*hi) / criterion) * weight_hi;
+      const double yl = std::log(metric(*lo) / criterion) * weight_lo,
+                   yh = std::log(metric(*hi) / criterion) * weight_hi;
       const double margin = std::min(0.02, (xh - xl) / 4.0);
       // While the low end shows only the noise floor, a secant through it lands far off.
       // Instead, read the high end's overdrive off the hard-clipping curve and jump to
@@ -684,7 +770,8 @@ class StepRunner {
       const bool floor_only = metric(*lo) < criterion / 5.0;
       const double jump = xh - dsp::amplitude_ratio_to_db(hard_clip_overdrive(metric(*hi) / 100.0) /
                                                           hard_clip_overdrive(criterion / 100.0));
-      const double x = std::clamp(floor_only ? jump : xl - yl * (xh - xl) / (yh - yl), xl + margin, xh - margin);
+      const double x =
+          std::clamp(floor_only ? jump : xl - yl * (xh - xl) / (yh - yl), xl + margin, xh - margin);
       const Burst b = measure(dsp::db_to_amplitude_ratio(x));
       if (above(b)) {
         hi = b;
@@ -697,38 +784,53 @@ class StepRunner {
         if (--same_side <= -2) weight_hi *= 0.5;
         if (same_side > 0) same_side = -1;
       }
-      if (std::abs(std::log(metric(b) / criterion)) < 0.002) break;  // within 0.2 % of the criterion
+      if (std::abs(std::log(metric(b) / criterion)) < 0.002)
+        break;  // within 0.2 % of the criterion
     }
     const double yl = std::log(metric(*lo) / criterion), yh = std::log(metric(*hi) / criterion);
     report_power(p, visited, *lo, *hi, yh > yl ? std::clamp(-yl / (yh - yl), 0.0, 1.0) : 0.5, load);
   }
 
   // Each channel's figures at fraction u (in dB) of the way from burst a to burst b.
-  void report_power(const Point& p, std::vector<Burst> visited, const Burst& a, const Burst& b, double u, double load) {
+  void report_power(const Point& p, std::vector<Burst> visited, const Burst& a, const Burst& b,
+                    double u, double load) {
     const double f = *p.frequency_hz;
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
       const auto& ca = a.channels[c];
       const auto& cb = b.channels[c];
-      const double va = dsp::amplitude_ratio_to_db(ca.vout), vb = dsp::amplitude_ratio_to_db(cb.vout);
+      const double va = dsp::amplitude_ratio_to_db(ca.vout),
+                   vb = dsp::amplitude_ratio_to_db(cb.vout);
       const double vout = dsp::db_to_amplitude_ratio(va + u * (vb - va));
       const auto& ch = plan_.channels[c];
       if (step_->headroom_rated_w) {
         add(ch, "burst_power_w", vout * vout / load, "W", p.coordinates, f);
-        add(ch, "dynamic_headroom_db", 10.0 * std::log10(vout * vout / load / *step_->headroom_rated_w), "dB", p.coordinates, f);
+        add(ch, "dynamic_headroom_db",
+            10.0 * std::log10(vout * vout / load / *step_->headroom_rated_w), "dB", p.coordinates,
+            f);
         continue;
       }
       add(ch, "power_w", vout * vout / load, "W", p.coordinates, f);
       add(ch, "clip_vrms", vout, "V", p.coordinates, f);
-      add(ch, "thdn_pct", std::exp(std::log(ca.thdn_pct) + u * (std::log(cb.thdn_pct) - std::log(ca.thdn_pct))), "%",
-          p.coordinates, f);
-      add(ch, "thd_pct", std::exp(std::log(std::max(ca.thd_pct, 1e-12)) +
-                                  u * (std::log(std::max(cb.thd_pct, 1e-12)) - std::log(std::max(ca.thd_pct, 1e-12)))),
+      add(ch, "thdn_pct",
+          std::exp(std::log(ca.thdn_pct) + u * (std::log(cb.thdn_pct) - std::log(ca.thdn_pct))),
+          "%", p.coordinates, f);
+      add(ch, "thd_pct",
+          std::exp(
+              std::log(std::max(ca.thd_pct, 1e-12)) +
+              u * (std::log(std::max(cb.thd_pct, 1e-12)) - std::log(std::max(ca.thd_pct, 1e-12)))),
           "%", p.coordinates, f);
     }
-    std::sort(visited.begin(), visited.end(), [](const Burst& x, const Burst& y) { return x.vin < y.vin; });
+    std::sort(visited.begin(), visited.end(),
+              [](const Burst& x, const Burst& y) { return x.vin < y.vin; });
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
-      store::CurveRecord curve{plan_.channels[c], step_->headroom_rated_w ? "thdn_vs_burst_power_pct" : "thdn_vs_power_pct",
-                               "W", "%", {}, {}, p.coordinates};
+      store::CurveRecord curve{
+          plan_.channels[c],
+          step_->headroom_rated_w ? "thdn_vs_burst_power_pct" : "thdn_vs_power_pct",
+          "W",
+          "%",
+          {},
+          {},
+          p.coordinates};
       for (const auto& v : visited) {
         curve.x.push_back(v.channels[c].vout * v.channels[c].vout / load);
         curve.y.push_back(v.channels[c].thdn_pct);
@@ -795,16 +897,18 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
   };
   if (static_cast<int>(plan.channels.size()) > station.channel_count()) {
     errors.push_back(InputError(plan.path, 0, "sequence.channels",
-                                std::to_string(plan.channels.size()) + " channels, but station '" + station.name +
-                                    "' has " + std::to_string(station.channel_count()))
+                                std::to_string(plan.channels.size()) + " channels, but station '" +
+                                    station.name + "' has " +
+                                    std::to_string(station.channel_count()))
                          .what());
   }
   const double fs = station.audio.sample_rate_hz;
   for (const auto& s : plan.steps) {
     if (s.kind != StepKind::prompt && s.kind != StepKind::set && s.kind != StepKind::cleanup &&
         s.capture_s * fs < static_cast<double>(dsp::kMinimumAnalysisFrames)) {
-      error(s, "capture_s", fmt("%g s", s.capture_s) + " is too short: analysis needs " +
-                                std::to_string(dsp::kMinimumAnalysisFrames) + " samples at " + fmt("%g Hz", fs));
+      error(s, "capture_s",
+            fmt("%g s", s.capture_s) + " is too short: analysis needs " +
+                std::to_string(dsp::kMinimumAnalysisFrames) + " samples at " + fmt("%g Hz", fs));
     }
     const auto check_load = [&](double ohm, const std::string& field) {
       if (station.loads_available_ohm.empty()) return;
@@ -815,14 +919,17 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
     for (const auto& p : expand_points(s)) {
       if (p.load_ohm) check_load(*p.load_ohm, "load_ohm");
       if (p.frequency_hz && *p.frequency_hz >= fs / 2.0)
-        error(s, "stimulus.frequency_hz", fmt("%g Hz", *p.frequency_hz) + " is at or above half the sample rate");
+        error(s, "stimulus.frequency_hz",
+              fmt("%g Hz", *p.frequency_hz) + " is at or above half the sample rate");
       if (p.level && s.kind != StepKind::noise) {
         try {
-          const double v = level_to_vrms(*p.level, {station.audio.calibration.output_vrms_at_0dbfs, p.load_ohm});
+          const double v =
+              level_to_vrms(*p.level, {station.audio.calibration.output_vrms_at_0dbfs, p.load_ohm});
           if (v > station.safety.max_output_vrms * (1 + 1e-9))
-            error(s, "stimulus.level", format_level(*p.level) + " is " + fmt("%.3g Vrms", v) +
-                                           ", above the station's max_output_vrms of " +
-                                           fmt("%g Vrms", station.safety.max_output_vrms));
+            error(s, "stimulus.level",
+                  format_level(*p.level) + " is " + fmt("%.3g Vrms", v) +
+                      ", above the station's max_output_vrms of " +
+                      fmt("%g Vrms", station.safety.max_output_vrms));
         } catch (const std::invalid_argument& e) {
           error(s, "stimulus.level", e.what());
         }
@@ -830,22 +937,29 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
     }
     if (s.kind == StepKind::max_power) {
       if (s.burst.duty > station.safety.max_burst_duty)
-        error(s, "burst.duty", fmt("%g", s.burst.duty) + " exceeds the station's max_burst_duty of " +
-                                   fmt("%g", station.safety.max_burst_duty));
+        error(s, "burst.duty",
+              fmt("%g", s.burst.duty) + " exceeds the station's max_burst_duty of " +
+                  fmt("%g", station.safety.max_burst_duty));
       const double analysed_s = s.burst.on_s - std::min(s.settle_s, s.burst.on_s / 2.0);
       if (analysed_s * fs < static_cast<double>(dsp::kMinimumAnalysisFrames))
-        error(s, "burst.on_s", fmt("%g s", s.burst.on_s) + " leaves too little to analyse after settling");
+        error(s, "burst.on_s",
+              fmt("%g s", s.burst.on_s) + " leaves too little to analyse after settling");
     }
     if (s.open_load_ohm) check_load(*s.open_load_ohm, "open_load_ohm");
     if (s.stimulus.to_hz && *s.stimulus.to_hz >= fs / 2.0)
-      error(s, "stimulus.to_hz", fmt("%g Hz", *s.stimulus.to_hz) + " is at or above half the sample rate");
+      error(s, "stimulus.to_hz",
+            fmt("%g Hz", *s.stimulus.to_hz) + " is at or above half the sample rate");
     else if (s.kind == StepKind::frequency_response && s.method == "sweep" && s.stimulus.to_hz) {
       // The sweep must reach past to_hz by its top taper (1/12 octave), below 0.48·fs.
       if (*s.stimulus.to_hz * std::pow(2.0, 1.0 / 12.0) > 0.48 * fs)
-        error(s, "stimulus.to_hz", fmt("%g Hz", *s.stimulus.to_hz) + " is too close to half the sample rate for a sweep (at most " +
-                                       fmt("%.0f Hz", 0.48 * fs / std::pow(2.0, 1.0 / 12.0)) + ")");
+        error(s, "stimulus.to_hz",
+              fmt("%g Hz", *s.stimulus.to_hz) +
+                  " is too close to half the sample rate for a sweep (at most " +
+                  fmt("%.0f Hz", 0.48 * fs / std::pow(2.0, 1.0 / 12.0)) + ")");
       try {
-        dsp::SyncSweep::design(*s.stimulus.from_hz / 4.0, *s.stimulus.to_hz * std::pow(2.0, 1.0 / 8.0), s.stimulus.duration_s, fs);
+        dsp::SyncSweep::design(*s.stimulus.from_hz / 4.0,
+                               *s.stimulus.to_hz * std::pow(2.0, 1.0 / 8.0), s.stimulus.duration_s,
+                               fs);
       } catch (const UsageError& e) {
         error(s, "stimulus.duration_s", e.what());
       }
@@ -854,8 +968,8 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
   return errors;
 }
 
-store::RunRecord run_sequence(const SequencePlan& plan, const Station& station, Bench& bench, const RunOptions& options,
-                              OperatorIo& io, RunObserver& observer) {
+store::RunRecord run_sequence(const SequencePlan& plan, const Station& station, Bench& bench,
+                              const RunOptions& options, OperatorIo& io, RunObserver& observer) {
   store::RunRecord run;
   run.sequence_name = plan.name;
   run.sequence_sha256 = store::sha256_hex(plan.text);
@@ -886,7 +1000,8 @@ store::RunRecord run_sequence(const SequencePlan& plan, const Station& station, 
     observer.step_started(run, record);
     try {
       runner.run(step, record);
-      for (const auto& m : record.measurements) record.verdict = store::worst(record.verdict, m.verdict);
+      for (const auto& m : record.measurements)
+        record.verdict = store::worst(record.verdict, m.verdict);
     } catch (const AbortedError& e) {
       record.verdict = Verdict::aborted;
       record.message = e.what();

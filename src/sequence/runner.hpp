@@ -59,7 +59,7 @@ struct RunOptions {
   const std::atomic<bool>* abort_requested = nullptr;  // Ctrl-C: stop after the current capture
 };
 
-store::RunRecord run_sequence(const SequencePlan& plan, const Station& station, Bench& bench, const RunOptions& options,
-                              OperatorIo& io, RunObserver& observer);
+store::RunRecord run_sequence(const SequencePlan& plan, const Station& station, Bench& bench,
+                              const RunOptions& options, OperatorIo& io, RunObserver& observer);
 
 }  // namespace ampbench::sequence

@@ -12,7 +12,8 @@ namespace {
 
 using R = TomlReader;
 
-double required_number(const R& r, const toml::table& t, std::string_view key, std::string_view prefix) {
+double required_number(const R& r, const toml::table& t, std::string_view key,
+                       std::string_view prefix) {
   auto v = r.number(t, key, prefix);
   if (!v) r.fail(&t, R::join(prefix, key), "required field is missing");
   return *v;
@@ -37,11 +38,13 @@ double non_negative(const R& r, const toml::table& t, std::string_view key, std:
   return *v;
 }
 
-std::vector<int> channel_list(const R& r, const toml::table& t, std::string_view key, std::string_view prefix) {
+std::vector<int> channel_list(const R& r, const toml::table& t, std::string_view key,
+                              std::string_view prefix) {
   const toml::node* node = t.get(key);
   const std::string field = R::join(prefix, key);
   if (!node) r.fail(&t, field, "required field is missing");
-  if (!node->is_array() || node->as_array()->empty()) r.fail(node, field, "must be a non-empty array of channel numbers");
+  if (!node->is_array() || node->as_array()->empty())
+    r.fail(node, field, "must be a non-empty array of channel numbers");
   std::vector<int> out;
   for (const auto& e : *node->as_array()) {
     if (!e.is_integer() || e.as_integer()->get() < 1 || e.as_integer()->get() > 256)
@@ -51,14 +54,16 @@ std::vector<int> channel_list(const R& r, const toml::table& t, std::string_view
   return out;
 }
 
-std::optional<InstrumentRef> instrument(const R& r, const toml::table& t, std::string_view key, std::string_view prefix) {
+std::optional<InstrumentRef> instrument(const R& r, const toml::table& t, std::string_view key,
+                                        std::string_view prefix) {
   const toml::table* inst = r.table(t, key, prefix, false);
   if (!inst) return std::nullopt;
   const std::string p = R::join(prefix, key);
   r.reject_unknown_keys(*inst, p, {"resource", "profile"});
   InstrumentRef ref;
   auto resource = r.string(*inst, "resource", p);
-  if (!resource || resource->empty()) r.fail(inst, R::join(p, "resource"), "required field is missing");
+  if (!resource || resource->empty())
+    r.fail(inst, R::join(p, "resource"), "required field is missing");
   ref.resource = *resource;
   ref.profile = r.string(*inst, "profile", p).value_or("");
   return ref;
@@ -69,23 +74,31 @@ sim::Fault fault_value(const R& r, const toml::node* node, const std::string& fi
   const auto fault = sim::parse_fault(node->as_string()->get());
   if (!fault)
     r.fail(node, field,
-           "unknown fault '" + node->as_string()->get() + "' (expected low_gain, hum, early_clip or dead_channel)");
+           "unknown fault '" + node->as_string()->get() +
+               "' (expected low_gain, hum, early_clip or dead_channel)");
   return *fault;
 }
 
-int channel_key(const R& r, const toml::node* node, const std::string& key, const std::string& field, int channels) {
+int channel_key(const R& r, const toml::node* node, const std::string& key,
+                const std::string& field, int channels) {
   int channel = 0;
-  if (key == "L") channel = 1;
-  else if (key == "R") channel = 2;
-  else if (!key.empty() && key.find_first_not_of("0123456789") == std::string::npos && key.size() < 4)
+  if (key == "L")
+    channel = 1;
+  else if (key == "R")
+    channel = 2;
+  else if (!key.empty() && key.find_first_not_of("0123456789") == std::string::npos &&
+           key.size() < 4)
     channel = std::stoi(key);
   if (channel < 1 || channel > channels)
-    r.fail(node, field, "'" + key + "' is not a channel of this station (1.." + std::to_string(channels) + ", L or R)");
+    r.fail(node, field,
+           "'" + key + "' is not a channel of this station (1.." + std::to_string(channels) +
+               ", L or R)");
   return channel;
 }
 
 // A fault for every channel ("hum") or per channel ({ R = "hum" }); channel 0 means all.
-std::map<int, sim::Fault> fault_map(const R& r, const toml::node* node, const std::string& field, int channels) {
+std::map<int, sim::Fault> fault_map(const R& r, const toml::node* node, const std::string& field,
+                                    int channels) {
   std::map<int, sim::Fault> out;
   if (node->is_table()) {
     for (const auto& [k, v] : *node->as_table()) {
@@ -100,25 +113,30 @@ std::map<int, sim::Fault> fault_map(const R& r, const toml::node* node, const st
 
 sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double sample_rate_hz) {
   const std::string p = "sim";
-  r.reject_unknown_keys(t, p, {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm", "fault",
-                               "preamp", "power_amp", "faults", "converter_lowpass_hz"});
+  r.reject_unknown_keys(t, p,
+                        {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm",
+                         "fault", "preamp", "power_amp", "faults", "converter_lowpass_hz"});
   sim::SimConfig c;
   if (auto seed = r.integer(t, "seed", p)) {
     if (*seed < 0) r.fail(t.get("seed"), "sim.seed", "must not be negative");
     c.seed = static_cast<std::uint64_t>(*seed);
   }
   if (auto latency = r.integer(t, "latency_samples", p)) {
-    if (*latency < 0 || *latency > 1'000'000) r.fail(t.get("latency_samples"), "sim.latency_samples", "must be 0 to 1000000");
+    if (*latency < 0 || *latency > 1'000'000)
+      r.fail(t.get("latency_samples"), "sim.latency_samples", "must be 0 to 1000000");
     c.latency_samples = static_cast<int>(*latency);
   }
   c.adc_noise_dbfs = r.number(t, "adc_noise_dbfs", p).value_or(c.adc_noise_dbfs);
-  if (c.adc_noise_dbfs > 0.0) r.fail(t.get("adc_noise_dbfs"), "sim.adc_noise_dbfs", "must be at most 0 dBFS");
+  if (c.adc_noise_dbfs > 0.0)
+    r.fail(t.get("adc_noise_dbfs"), "sim.adc_noise_dbfs", "must be at most 0 dBFS");
   c.crosstalk_db = r.number(t, "crosstalk_db", p).value_or(c.crosstalk_db);
-  if (c.crosstalk_db > 0.0) r.fail(t.get("crosstalk_db"), "sim.crosstalk_db", "must be at most 0 dB");
+  if (c.crosstalk_db > 0.0)
+    r.fail(t.get("crosstalk_db"), "sim.crosstalk_db", "must be at most 0 dB");
   c.load_ohm = positive(r, t, "load_ohm", p, c.load_ohm);
   c.converter_lowpass_hz = non_negative(r, t, "converter_lowpass_hz", p, 0.0);
   if (c.converter_lowpass_hz >= sample_rate_hz / 2.0)
-    r.fail(t.get("converter_lowpass_hz"), "sim.converter_lowpass_hz", "must be below half the sample rate");
+    r.fail(t.get("converter_lowpass_hz"), "sim.converter_lowpass_hz",
+           "must be below half the sample rate");
   if (const toml::node* fault = t.get("fault")) {
     for (const auto& [channel, f] : fault_map(r, fault, "sim.fault", channels)) {
       if (channel == 0) {
@@ -130,8 +148,10 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   }
   if (const toml::table* pre = r.table(t, "preamp", p, false)) {
     const std::string q = "sim.preamp";
-    r.reject_unknown_keys(*pre, q, {"gain_db", "highpass_hz", "lowpass_hz", "lowpass_q", "a2_per_volt", "a3_per_volt2",
-                                    "noise_nv_per_rthz", "hum_vrms", "hum_hz", "clip_vpeak"});
+    r.reject_unknown_keys(
+        *pre, q,
+        {"gain_db", "highpass_hz", "lowpass_hz", "lowpass_q", "a2_per_volt", "a3_per_volt2",
+         "noise_nv_per_rthz", "hum_vrms", "hum_hz", "clip_vpeak"});
     sim::PreampModel m;
     m.gain_db = r.number(*pre, "gain_db", q).value_or(m.gain_db);
     m.highpass_hz = non_negative(r, *pre, "highpass_hz", q, 0.0);
@@ -140,7 +160,8 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
     if (m.lowpass_hz >= sample_rate_hz / 2.0)
       r.fail(pre->get("lowpass_hz"), "sim.preamp.lowpass_hz", "must be below half the sample rate");
     if (m.highpass_hz >= sample_rate_hz / 2.0)
-      r.fail(pre->get("highpass_hz"), "sim.preamp.highpass_hz", "must be below half the sample rate");
+      r.fail(pre->get("highpass_hz"), "sim.preamp.highpass_hz",
+             "must be below half the sample rate");
     m.a2_per_volt = r.number(*pre, "a2_per_volt", q).value_or(0.0);
     m.a3_per_volt2 = r.number(*pre, "a3_per_volt2", q).value_or(0.0);
     m.noise_nv_per_rthz = non_negative(r, *pre, "noise_nv_per_rthz", q, 0.0);
@@ -151,13 +172,16 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   }
   if (const toml::table* pa = r.table(t, "power_amp", p, false)) {
     const std::string q = "sim.power_amp";
-    r.reject_unknown_keys(*pa, q, {"gain_db", "rail_v", "rail_source_ohm", "current_limit_a", "output_impedance_ohm"});
+    r.reject_unknown_keys(
+        *pa, q,
+        {"gain_db", "rail_v", "rail_source_ohm", "current_limit_a", "output_impedance_ohm"});
     sim::PowerAmpModel m;
     m.gain_db = r.number(*pa, "gain_db", q).value_or(m.gain_db);
     m.rail_v = positive(r, *pa, "rail_v", q, m.rail_v);
     m.rail_source_ohm = non_negative(r, *pa, "rail_source_ohm", q, m.rail_source_ohm);
     m.current_limit_a = positive(r, *pa, "current_limit_a", q, m.current_limit_a);
-    m.output_impedance_ohm = non_negative(r, *pa, "output_impedance_ohm", q, m.output_impedance_ohm);
+    m.output_impedance_ohm =
+        non_negative(r, *pa, "output_impedance_ohm", q, m.output_impedance_ohm);
     c.power_amp = m;
   }
   if (const toml::table* faults = r.table(t, "faults", p, false)) {
@@ -179,7 +203,8 @@ Station load_station(const std::string& path) {
 Station parse_station(const std::string& text, const std::string& path) {
   const auto r = TomlReader::from_text(text, path);
   const toml::table& root = r.root();
-  r.reject_unknown_keys(root, "", {"station", "audio", "safety", "generator", "loads", "attenuator", "sim", "jack"});
+  r.reject_unknown_keys(
+      root, "", {"station", "audio", "safety", "generator", "loads", "attenuator", "sim", "jack"});
   Station s;
   s.path = path;
   s.text = text;
@@ -191,17 +216,21 @@ Station parse_station(const std::string& text, const std::string& path) {
   s.name = *name;
 
   const toml::table& a = *r.table(root, "audio", "", true);
-  r.reject_unknown_keys(a, "audio", {"backend", "device", "sample_rate", "outputs", "inputs", "output_vrms_at_0dbfs",
-                                     "input_vrms_at_0dbfs", "host_api", "max_latency_s", "loopback"});
+  r.reject_unknown_keys(
+      a, "audio",
+      {"backend", "device", "sample_rate", "outputs", "inputs", "output_vrms_at_0dbfs",
+       "input_vrms_at_0dbfs", "host_api", "max_latency_s", "loopback"});
   auto backend = r.string(a, "backend", "audio");
   if (!backend) r.fail(&a, "audio.backend", "required field is missing");
   if (*backend != "sim" && *backend != "portaudio" && *backend != "wav")
-    r.fail(a.get("backend"), "audio.backend", "unknown backend '" + *backend + "' (expected sim, portaudio or wav)");
+    r.fail(a.get("backend"), "audio.backend",
+           "unknown backend '" + *backend + "' (expected sim, portaudio or wav)");
   s.audio.backend = *backend;
   s.audio.device = r.string(a, "device", "audio").value_or("");
   s.audio.host_api = r.string(a, "host_api", "audio").value_or("");
   s.audio.max_latency_s = positive(r, a, "max_latency_s", "audio", 0.5);
-  if (s.audio.max_latency_s > 5.0) r.fail(a.get("max_latency_s"), "audio.max_latency_s", "must be at most 5 s");
+  if (s.audio.max_latency_s > 5.0)
+    r.fail(a.get("max_latency_s"), "audio.max_latency_s", "must be at most 5 s");
   const toml::node* rate = a.get("sample_rate");
   if (!rate) r.fail(&a, "audio.sample_rate", "required field is missing");
   if (!rate->is_integer() || rate->as_integer()->get() < 8000 || rate->as_integer()->get() > 384000)
@@ -213,7 +242,8 @@ Station parse_station(const std::string& text, const std::string& path) {
     r.fail(a.get("inputs"), "audio.inputs", "must list as many channels as audio.outputs");
   if (const toml::table* loop = r.table(a, "loopback", "audio", false)) {
     r.reject_unknown_keys(*loop, "audio.loopback", {"output", "input"});
-    const auto out = r.integer(*loop, "output", "audio.loopback"), in = r.integer(*loop, "input", "audio.loopback");
+    const auto out = r.integer(*loop, "output", "audio.loopback"),
+               in = r.integer(*loop, "input", "audio.loopback");
     if (!out || !in || *out < 1 || *in < 1 || *out > 256 || *in > 256)
       r.fail(loop, "audio.loopback", "needs output and input channel numbers from 1 to 256");
     const auto used = [](const std::vector<int>& list, std::int64_t c) {
@@ -223,49 +253,63 @@ Station parse_station(const std::string& text, const std::string& path) {
       r.fail(loop, "audio.loopback", "its channels must not also drive or capture the DUT");
     s.audio.loopback = std::pair{static_cast<int>(*out), static_cast<int>(*in)};
   }
-  s.audio.calibration.output_vrms_at_0dbfs = positive(r, a, "output_vrms_at_0dbfs", "audio", std::nullopt);
-  s.audio.calibration.input_vrms_at_0dbfs = positive(r, a, "input_vrms_at_0dbfs", "audio", std::nullopt);
+  s.audio.calibration.output_vrms_at_0dbfs =
+      positive(r, a, "output_vrms_at_0dbfs", "audio", std::nullopt);
+  s.audio.calibration.input_vrms_at_0dbfs =
+      positive(r, a, "input_vrms_at_0dbfs", "audio", std::nullopt);
 
   const toml::table& safety = *r.table(root, "safety", "", true);
   r.reject_unknown_keys(safety, "safety", {"max_output_vrms", "max_input_dbfs", "max_burst_duty"});
   s.safety.max_output_vrms = positive(r, safety, "max_output_vrms", "safety", std::nullopt);
   s.safety.max_input_dbfs = required_number(r, safety, "max_input_dbfs", "safety");
-  if (s.safety.max_input_dbfs > 0.0) r.fail(safety.get("max_input_dbfs"), "safety.max_input_dbfs", "must be at most 0 dBFS");
+  if (s.safety.max_input_dbfs > 0.0)
+    r.fail(safety.get("max_input_dbfs"), "safety.max_input_dbfs", "must be at most 0 dBFS");
   s.safety.max_burst_duty = positive(r, safety, "max_burst_duty", "safety", 0.25);
-  if (s.safety.max_burst_duty > 1.0) r.fail(safety.get("max_burst_duty"), "safety.max_burst_duty", "must be at most 1");
+  if (s.safety.max_burst_duty > 1.0)
+    r.fail(safety.get("max_burst_duty"), "safety.max_burst_duty", "must be at most 1");
 
   s.generator = instrument(r, root, "generator", "");
   if (const toml::table* loads = r.table(root, "loads", "", false)) {
     r.reject_unknown_keys(*loads, "loads", {"available_ohm", "switch"});
-    s.loads_available_ohm = r.number_array(*loads, "available_ohm", "loads").value_or(std::vector<double>{});
+    s.loads_available_ohm =
+        r.number_array(*loads, "available_ohm", "loads").value_or(std::vector<double>{});
     for (double ohm : s.loads_available_ohm)
-      if (!(ohm > 0.0)) r.fail(loads->get("available_ohm"), "loads.available_ohm", "every load must be positive");
+      if (!(ohm > 0.0))
+        r.fail(loads->get("available_ohm"), "loads.available_ohm", "every load must be positive");
     s.load_switch = instrument(r, *loads, "switch", "loads");
   }
   if (const toml::table* att = r.table(root, "attenuator", "", false)) {
     r.reject_unknown_keys(*att, "attenuator", {"gain_db"});
     s.attenuator_gain_db = r.number(*att, "gain_db", "attenuator").value_or(0.0);
-    if (s.attenuator_gain_db > 40.0) r.fail(att->get("gain_db"), "attenuator.gain_db", "must be at most +40 dB");
+    if (s.attenuator_gain_db > 40.0)
+      r.fail(att->get("gain_db"), "attenuator.gain_db", "must be at most +40 dB");
   }
   if (const toml::table* j = r.table(root, "jack", "", false)) {
-    r.reject_unknown_keys(*j, "jack", {"client_name", "connect_outputs", "connect_inputs", "dut_client"});
+    r.reject_unknown_keys(*j, "jack",
+                          {"client_name", "connect_outputs", "connect_inputs", "dut_client"});
     JackSettings jack;
     jack.client_name = r.string(*j, "client_name", "jack").value_or(jack.client_name);
-    jack.connect_outputs = r.string_array(*j, "connect_outputs", "jack").value_or(std::vector<std::string>{});
-    jack.connect_inputs = r.string_array(*j, "connect_inputs", "jack").value_or(std::vector<std::string>{});
+    jack.connect_outputs =
+        r.string_array(*j, "connect_outputs", "jack").value_or(std::vector<std::string>{});
+    jack.connect_inputs =
+        r.string_array(*j, "connect_inputs", "jack").value_or(std::vector<std::string>{});
     jack.dut_client = r.string(*j, "dut_client", "jack").value_or("");
     if (jack.connect_outputs.size() > s.audio.outputs.size())
-      r.fail(j->get("connect_outputs"), "jack.connect_outputs", "lists more ports than audio.outputs has channels");
+      r.fail(j->get("connect_outputs"), "jack.connect_outputs",
+             "lists more ports than audio.outputs has channels");
     if (jack.connect_inputs.size() > s.audio.inputs.size())
-      r.fail(j->get("connect_inputs"), "jack.connect_inputs", "lists more ports than audio.inputs has channels");
+      r.fail(j->get("connect_inputs"), "jack.connect_inputs",
+             "lists more ports than audio.inputs has channels");
     s.jack = jack;
   }
   const toml::table* sim_table = r.table(root, "sim", "", s.audio.backend == "sim");
   if (sim_table) s.sim = parse_sim(r, *sim_table, s.channel_count(), s.audio.sample_rate_hz);
   if (s.sim && s.sim->load_ohm > 0.0 && !s.loads_available_ohm.empty()) {
     bool found = false;
-    for (double ohm : s.loads_available_ohm) found = found || std::abs(ohm - s.sim->load_ohm) < 1e-9;
-    if (!found) r.fail(sim_table->get("load_ohm"), "sim.load_ohm", "must be one of loads.available_ohm");
+    for (double ohm : s.loads_available_ohm)
+      found = found || std::abs(ohm - s.sim->load_ohm) < 1e-9;
+    if (!found)
+      r.fail(sim_table->get("load_ohm"), "sim.load_ohm", "must be one of loads.available_ohm");
   }
   return s;
 }

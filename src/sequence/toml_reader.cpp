@@ -40,8 +40,8 @@ void TomlReader::fail(const toml::node* at, std::string_view field, const std::s
   throw InputError(path_, line_of(at), std::string(field), what);
 }
 
-const toml::table* TomlReader::table(const toml::table& parent, std::string_view key, std::string_view prefix,
-                                     bool required) const {
+const toml::table* TomlReader::table(const toml::table& parent, std::string_view key,
+                                     std::string_view prefix, bool required) const {
   const toml::node* node = parent.get(key);
   if (!node) {
     if (required) fail(&parent, join(prefix, key), "required table is missing");
@@ -85,7 +85,8 @@ std::optional<bool> TomlReader::boolean(const toml::table& t, std::string_view k
   return node->as_boolean()->get();
 }
 
-std::optional<std::vector<double>> TomlReader::number_array(const toml::table& t, std::string_view key,
+std::optional<std::vector<double>> TomlReader::number_array(const toml::table& t,
+                                                            std::string_view key,
                                                             std::string_view prefix) const {
   const toml::node* node = t.get(key);
   if (!node) return std::nullopt;
@@ -102,7 +103,8 @@ std::optional<std::vector<double>> TomlReader::number_array(const toml::table& t
   return out;
 }
 
-std::optional<std::vector<std::string>> TomlReader::string_array(const toml::table& t, std::string_view key,
+std::optional<std::vector<std::string>> TomlReader::string_array(const toml::table& t,
+                                                                 std::string_view key,
                                                                  std::string_view prefix) const {
   const toml::node* node = t.get(key);
   if (!node) return std::nullopt;

@@ -24,16 +24,21 @@ class TomlReader {
   const toml::table& root() const { return root_; }
   toml::table& mutable_root() { return root_; }
 
-  [[noreturn]] void fail(const toml::node* at, std::string_view field, const std::string& what) const;
+  [[noreturn]] void fail(const toml::node* at, std::string_view field,
+                         const std::string& what) const;
   int line_of(const toml::node* node) const;
 
   // A sub-table; missing → InputError when required, nullptr otherwise.
   const toml::table* table(const toml::table& parent, std::string_view key, std::string_view prefix,
                            bool required) const;
-  std::optional<std::string> string(const toml::table& t, std::string_view key, std::string_view prefix) const;
-  std::optional<double> number(const toml::table& t, std::string_view key, std::string_view prefix) const;
-  std::optional<std::int64_t> integer(const toml::table& t, std::string_view key, std::string_view prefix) const;
-  std::optional<bool> boolean(const toml::table& t, std::string_view key, std::string_view prefix) const;
+  std::optional<std::string> string(const toml::table& t, std::string_view key,
+                                    std::string_view prefix) const;
+  std::optional<double> number(const toml::table& t, std::string_view key,
+                               std::string_view prefix) const;
+  std::optional<std::int64_t> integer(const toml::table& t, std::string_view key,
+                                      std::string_view prefix) const;
+  std::optional<bool> boolean(const toml::table& t, std::string_view key,
+                              std::string_view prefix) const;
   std::optional<std::vector<double>> number_array(const toml::table& t, std::string_view key,
                                                   std::string_view prefix) const;
   std::optional<std::vector<std::string>> string_array(const toml::table& t, std::string_view key,

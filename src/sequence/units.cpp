@@ -15,8 +15,8 @@ struct UnitSpelling {
   LevelUnit unit;
 };
 constexpr UnitSpelling kUnits[] = {
-    {"dBFS", LevelUnit::dbfs}, {"dBV", LevelUnit::dbv}, {"dBu", LevelUnit::dbu},
-    {"mV", LevelUnit::millivolt}, {"V", LevelUnit::volt}, {"W", LevelUnit::watt},
+    {"dBFS", LevelUnit::dbfs},    {"dBV", LevelUnit::dbv}, {"dBu", LevelUnit::dbu},
+    {"mV", LevelUnit::millivolt}, {"V", LevelUnit::volt},  {"W", LevelUnit::watt},
 };
 
 std::string_view trim(std::string_view s) {
@@ -39,41 +39,52 @@ std::string_view unit_name(LevelUnit unit) {
 
 Level parse_level(std::string_view text) {
   const std::string_view s = trim(text);
-  if (s.empty()) throw std::invalid_argument("empty level; expected a number and a unit, e.g. \"-20 dBV\"");
+  if (s.empty())
+    throw std::invalid_argument("empty level; expected a number and a unit, e.g. \"-20 dBV\"");
   double value = 0.0;
   // from_chars does not take a leading '+'.
   const std::size_t start = s.front() == '+' ? 1 : 0;
   const auto [ptr, ec] = std::from_chars(s.data() + start, s.data() + s.size(), value);
   if (ec != std::errc() || ptr == s.data() + start)
     throw std::invalid_argument("'" + std::string(text) + "' does not start with a number");
-  if (!std::isfinite(value)) throw std::invalid_argument("'" + std::string(text) + "' is not a finite number");
-  const std::string_view unit_text = trim(std::string_view(ptr, static_cast<std::size_t>(s.data() + s.size() - ptr)));
+  if (!std::isfinite(value))
+    throw std::invalid_argument("'" + std::string(text) + "' is not a finite number");
+  const std::string_view unit_text =
+      trim(std::string_view(ptr, static_cast<std::size_t>(s.data() + s.size() - ptr)));
   if (unit_text.empty())
-    throw std::invalid_argument("'" + std::string(text) + "' has no unit (dBFS, dBV, dBu, V, mV or W)");
+    throw std::invalid_argument("'" + std::string(text) +
+                                "' has no unit (dBFS, dBV, dBu, V, mV or W)");
   for (const auto& u : kUnits) {
     if (unit_text == u.text) {
       if (is_linear(u.unit) && value < 0.0)
-        throw std::invalid_argument("'" + std::string(text) + "': a level in " + std::string(u.text) + " cannot be negative");
+        throw std::invalid_argument("'" + std::string(text) + "': a level in " +
+                                    std::string(u.text) + " cannot be negative");
       return {value, u.unit};
     }
   }
-  throw std::invalid_argument("unknown unit '" + std::string(unit_text) + "' in '" + std::string(text) +
-                              "' (expected dBFS, dBV, dBu, V, mV or W)");
+  throw std::invalid_argument("unknown unit '" + std::string(unit_text) + "' in '" +
+                              std::string(text) + "' (expected dBFS, dBV, dBu, V, mV or W)");
 }
 
 std::string format_level(const Level& level) {
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%g %s", level.value, std::string(unit_name(level.unit)).c_str());
+  std::snprintf(buffer, sizeof buffer, "%g %s", level.value,
+                std::string(unit_name(level.unit)).c_str());
   return buffer;
 }
 
 double level_to_vrms(const Level& level, const LevelContext& context) {
   switch (level.unit) {
-    case LevelUnit::dbfs: return context.vrms_at_0dbfs * dsp::db_to_amplitude_ratio(level.value);
-    case LevelUnit::dbv: return dsp::dbv_to_vrms(level.value);
-    case LevelUnit::dbu: return dsp::dbu_to_vrms(level.value);
-    case LevelUnit::volt: return level.value;
-    case LevelUnit::millivolt: return level.value * 1e-3;
+    case LevelUnit::dbfs:
+      return context.vrms_at_0dbfs * dsp::db_to_amplitude_ratio(level.value);
+    case LevelUnit::dbv:
+      return dsp::dbv_to_vrms(level.value);
+    case LevelUnit::dbu:
+      return dsp::dbu_to_vrms(level.value);
+    case LevelUnit::volt:
+      return level.value;
+    case LevelUnit::millivolt:
+      return level.value * 1e-3;
     case LevelUnit::watt:
       if (!context.load_ohm || !(*context.load_ohm > 0.0) || std::isinf(*context.load_ohm))
         throw std::invalid_argument("a level in W needs a finite load_ohm to refer to");
@@ -84,11 +95,16 @@ double level_to_vrms(const Level& level, const LevelContext& context) {
 
 Level vrms_to_level(double vrms, LevelUnit unit, const LevelContext& context) {
   switch (unit) {
-    case LevelUnit::dbfs: return {dsp::amplitude_ratio_to_db(vrms / context.vrms_at_0dbfs), unit};
-    case LevelUnit::dbv: return {dsp::vrms_to_dbv(vrms), unit};
-    case LevelUnit::dbu: return {dsp::vrms_to_dbu(vrms), unit};
-    case LevelUnit::volt: return {vrms, unit};
-    case LevelUnit::millivolt: return {vrms * 1e3, unit};
+    case LevelUnit::dbfs:
+      return {dsp::amplitude_ratio_to_db(vrms / context.vrms_at_0dbfs), unit};
+    case LevelUnit::dbv:
+      return {dsp::vrms_to_dbv(vrms), unit};
+    case LevelUnit::dbu:
+      return {dsp::vrms_to_dbu(vrms), unit};
+    case LevelUnit::volt:
+      return {vrms, unit};
+    case LevelUnit::millivolt:
+      return {vrms * 1e3, unit};
     case LevelUnit::watt:
       if (!context.load_ohm || !(*context.load_ohm > 0.0))
         throw std::invalid_argument("a level in W needs a load_ohm to refer to");

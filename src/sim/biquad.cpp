@@ -5,8 +5,10 @@
 
 namespace ampbench::sim {
 
-std::complex<double> BiquadCoefficients::response(double frequency_hz, double sample_rate_hz) const {
-  const std::complex<double> z1 = std::polar(1.0, -2.0 * std::numbers::pi * frequency_hz / sample_rate_hz);
+std::complex<double> BiquadCoefficients::response(double frequency_hz,
+                                                  double sample_rate_hz) const {
+  const std::complex<double> z1 =
+      std::polar(1.0, -2.0 * std::numbers::pi * frequency_hz / sample_rate_hz);
   const std::complex<double> z2 = z1 * z1;
   return (b0 + b1 * z1 + b2 * z2) / (1.0 + a1 * z1 + a2 * z2);
 }

@@ -11,7 +11,8 @@ namespace {
 
 Fault resolve_fault(const SimConfig& config, int channel, const std::string& serial) {
   Fault fault = Fault::none;
-  if (auto it = config.channel_faults.find(channel); it != config.channel_faults.end()) fault = it->second;
+  if (auto it = config.channel_faults.find(channel); it != config.channel_faults.end())
+    fault = it->second;
   if (auto s = config.serial_faults.find(serial); s != config.serial_faults.end()) {
     if (auto all = s->second.find(0); all != s->second.end()) fault = all->second;
     if (auto one = s->second.find(channel); one != s->second.end()) fault = one->second;
@@ -21,7 +22,7 @@ Fault resolve_fault(const SimConfig& config, int channel, const std::string& ser
 
 std::uint64_t channel_seed(std::uint64_t seed, const std::string& serial, int channel, int stage) {
   // splitmix64 finaliser over the inputs: distinct, reproducible streams per channel and stage.
-  std::uint64_t z = seed ^ (std::hash<std::string>{}(serial) * 0x9E3779B97F4A7C15ULL) ^
+  std::uint64_t z = seed ^ (std::hash<std::string>{}(serial)*0x9E3779B97F4A7C15ULL) ^
                     (static_cast<std::uint64_t>(channel) << 32) ^ static_cast<std::uint64_t>(stage);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
@@ -30,11 +31,13 @@ std::uint64_t channel_seed(std::uint64_t seed, const std::string& serial, int ch
 
 }  // namespace
 
-SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibration, double sample_rate_hz,
-                   int channels, const std::string& serial, bool loopback_reference)
+SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibration,
+                   double sample_rate_hz, int channels, const std::string& serial,
+                   bool loopback_reference)
     : sample_rate_hz_(sample_rate_hz),
       latency_samples_(config.latency_samples),
-      crosstalk_(config.crosstalk_db <= -300.0 ? 0.0 : dsp::db_to_amplitude_ratio(config.crosstalk_db)),
+      crosstalk_(config.crosstalk_db <= -300.0 ? 0.0
+                                               : dsp::db_to_amplitude_ratio(config.crosstalk_db)),
       load_ohm_(config.load_ohm) {
   for (int c = 1; c <= channels; ++c) {
     const Fault fault = resolve_fault(config, c, serial);
@@ -42,7 +45,8 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
     std::optional<PowerAmpStage> power_amp;
     if (config.preamp) {
       PreampModel model = *config.preamp;
-      if (fault == Fault::early_clip && model.clip_vpeak > 0.0) model.clip_vpeak *= kEarlyClipFactor;
+      if (fault == Fault::early_clip && model.clip_vpeak > 0.0)
+        model.clip_vpeak *= kEarlyClipFactor;
       preamp.emplace(model, sample_rate_hz, channel_seed(config.seed, serial, c, 1));
     }
     if (config.power_amp) {
@@ -50,23 +54,25 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
       if (fault == Fault::early_clip) model.rail_v *= kEarlyClipFactor;
       power_amp.emplace(model);
     }
-    channels_.push_back(Channel{
-        fault, fault == Fault::low_gain ? dsp::db_to_amplitude_ratio(kLowGainFaultDb) : 1.0,
-        DacStage(calibration.output_vrms_at_0dbfs, config.latency_samples, config.converter_lowpass_hz, sample_rate_hz),
-        std::move(preamp),
-        std::move(power_amp),
-        AdcStage(calibration.input_vrms_at_0dbfs, calibration.attenuator_gain_db, config.adc_noise_dbfs,
-                 channel_seed(config.seed, serial, c, 2)),
-        fault == Fault::hum ? kHumFaultVrms : 0.0, config.preamp ? config.preamp->hum_hz : 50.0, false});
+    channels_.push_back(
+        Channel{fault, fault == Fault::low_gain ? dsp::db_to_amplitude_ratio(kLowGainFaultDb) : 1.0,
+                DacStage(calibration.output_vrms_at_0dbfs, config.latency_samples,
+                         config.converter_lowpass_hz, sample_rate_hz),
+                std::move(preamp), std::move(power_amp),
+                AdcStage(calibration.input_vrms_at_0dbfs, calibration.attenuator_gain_db,
+                         config.adc_noise_dbfs, channel_seed(config.seed, serial, c, 2)),
+                fault == Fault::hum ? kHumFaultVrms : 0.0,
+                config.preamp ? config.preamp->hum_hz : 50.0, false});
   }
   if (loopback_reference) {
-    channels_.push_back(Channel{
-        Fault::none, 1.0,
-        DacStage(calibration.output_vrms_at_0dbfs, config.latency_samples, config.converter_lowpass_hz, sample_rate_hz),
-        std::nullopt, std::nullopt,
-        AdcStage(calibration.input_vrms_at_0dbfs, 0.0, config.adc_noise_dbfs,
-                 channel_seed(config.seed, serial, channels + 1, 2)),
-        0.0, 50.0, true});
+    channels_.push_back(
+        Channel{Fault::none, 1.0,
+                DacStage(calibration.output_vrms_at_0dbfs, config.latency_samples,
+                         config.converter_lowpass_hz, sample_rate_hz),
+                std::nullopt, std::nullopt,
+                AdcStage(calibration.input_vrms_at_0dbfs, 0.0, config.adc_noise_dbfs,
+                         channel_seed(config.seed, serial, channels + 1, 2)),
+                0.0, 50.0, true});
   }
   dut_out_.assign(channels_.size(), {});
   set_load_ohm(load_ohm_);

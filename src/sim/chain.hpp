@@ -25,11 +25,14 @@ class SimChain {
   int latency_samples() const { return latency_samples_; }
   void set_load_ohm(double load_ohm);
   double load_ohm() const { return load_ohm_; }
-  Fault fault(int channel) const { return channels_.at(static_cast<std::size_t>(channel - 1)).fault; }
+  Fault fault(int channel) const {
+    return channels_.at(static_cast<std::size_t>(channel - 1)).fault;
+  }
   // Clears filter states and delay lines (the noise sequences continue).
   void reset();
   // in[c] and out[c] hold `frames` samples in full-scale units, one per channel.
-  void process(const std::vector<const double*>& in, const std::vector<double*>& out, std::size_t frames);
+  void process(const std::vector<const double*>& in, const std::vector<double*>& out,
+               std::size_t frames);
 
   // The models as built for this serial (faults applied), for tests and reports.
   const std::optional<PreampStage>& preamp(int channel) const;

@@ -5,9 +5,9 @@
 
 namespace ampbench::sim {
 namespace {
-constexpr double kR = 3.442619855899;  // start of the tail
+constexpr double kR = 3.442619855899;       // start of the tail
 constexpr double kV = 9.91256303526217e-3;  // area of each layer
-constexpr double kM1 = 2147483648.0;  // 2^31
+constexpr double kM1 = 2147483648.0;        // 2^31
 }  // namespace
 
 GaussianSource::Tables::Tables() {
@@ -59,7 +59,8 @@ double GaussianSource::tail(std::int32_t hz, std::uint32_t iz) {
     const std::uint64_t bits = next_u64();
     hz = static_cast<std::int32_t>(bits >> 32);
     iz = static_cast<std::uint32_t>(bits) & 127u;
-    if (static_cast<std::uint32_t>(std::abs(static_cast<std::int64_t>(hz))) < t.k[iz]) return hz * t.w[iz];
+    if (static_cast<std::uint32_t>(std::abs(static_cast<std::int64_t>(hz))) < t.k[iz])
+      return hz * t.w[iz];
   }
 }
 

@@ -21,7 +21,8 @@ struct JackDutOptions {
 
 // Runs until `stop` is set or the server shuts down. Throws MeasurementError when the
 // server cannot be reached or runs at another rate than `sample_rate_hz`.
-void run_jack_dut(const SimConfig& config, const ConverterCalibration& calibration, double sample_rate_hz, int channels,
-                  const JackDutOptions& options, const std::atomic<bool>& stop);
+void run_jack_dut(const SimConfig& config, const ConverterCalibration& calibration,
+                  double sample_rate_hz, int channels, const JackDutOptions& options,
+                  const std::atomic<bool>& stop);
 
 }  // namespace ampbench::sim

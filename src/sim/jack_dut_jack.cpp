@@ -46,23 +46,39 @@ int process(jack_nframes_t frames, void* arg) {
 
 }  // namespace
 
-void run_jack_dut(const SimConfig& config, const ConverterCalibration& calibration, double sample_rate_hz, int channels,
-                  const JackDutOptions& options, const std::atomic<bool>& stop) {
+void run_jack_dut(const SimConfig& config, const ConverterCalibration& calibration,
+                  double sample_rate_hz, int channels, const JackDutOptions& options,
+                  const std::atomic<bool>& stop) {
   jack_status_t status{};
   jack_client_t* client = jack_client_open(options.client_name.c_str(), JackNoStartServer, &status);
-  if (!client) throw MeasurementError("sim-dut: no JACK server is running (status " + std::to_string(status) + ")");
+  if (!client)
+    throw MeasurementError("sim-dut: no JACK server is running (status " + std::to_string(status) +
+                           ")");
   const double rate = jack_get_sample_rate(client);
   if (rate != sample_rate_hz) {
     jack_client_close(client);
-    throw MeasurementError("sim-dut: the JACK server runs at " + std::to_string(static_cast<int>(rate)) +
-                           " Hz, the station at " + std::to_string(static_cast<int>(sample_rate_hz)) + " Hz");
+    throw MeasurementError("sim-dut: the JACK server runs at " +
+                           std::to_string(static_cast<int>(rate)) + " Hz, the station at " +
+                           std::to_string(static_cast<int>(sample_rate_hz)) + " Hz");
   }
-  Dut dut{SimChain(config, calibration, sample_rate_hz, channels, options.serial), {}, {}, {}, {}, {}, {}, 0, 0, 0, {}};
+  Dut dut{SimChain(config, calibration, sample_rate_hz, channels, options.serial),
+          {},
+          {},
+          {},
+          {},
+          {},
+          {},
+          0,
+          0,
+          0,
+          {}};
   // Room for any period JACK may choose, prepared here because the callback must not allocate.
   const std::size_t most = std::max<std::size_t>(jack_get_buffer_size(client), 8192);
   for (int c = 1; c <= channels; ++c) {
-    dut.inputs.push_back(jack_port_register(client, ("in_" + std::to_string(c)).c_str(), JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0));
-    dut.outputs.push_back(jack_port_register(client, ("out_" + std::to_string(c)).c_str(), JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0));
+    dut.inputs.push_back(jack_port_register(client, ("in_" + std::to_string(c)).c_str(),
+                                            JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0));
+    dut.outputs.push_back(jack_port_register(client, ("out_" + std::to_string(c)).c_str(),
+                                             JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0));
     dut.in_buffer.emplace_back(most, 0.0);
     dut.out_buffer.emplace_back(most, 0.0);
   }
@@ -78,14 +94,17 @@ void run_jack_dut(const SimConfig& config, const ConverterCalibration& calibrati
   }
   jack_set_process_callback(client, process, &dut);
   // Without this the client outlives a server that quits.
-  jack_on_shutdown(client, [](void* arg) { static_cast<Dut*>(arg)->server_gone.store(true); }, &dut);
+  jack_on_shutdown(
+      client, [](void* arg) { static_cast<Dut*>(arg)->server_gone.store(true); }, &dut);
   if (jack_activate(client) != 0) {
     jack_client_close(client);
     throw MeasurementError("sim-dut: cannot activate the JACK client");
   }
-  std::fprintf(stderr, "sim-dut: '%s' running, %d channel(s) at %.0f Hz%s\n", options.client_name.c_str(), channels, rate,
+  std::fprintf(stderr, "sim-dut: '%s' running, %d channel(s) at %.0f Hz%s\n",
+               options.client_name.c_str(), channels, rate,
                options.serial.empty() ? "" : (", serial " + options.serial).c_str());
-  while (!stop.load() && !dut.server_gone.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (!stop.load() && !dut.server_gone.load())
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (!dut.server_gone.load()) jack_deactivate(client);
   jack_client_close(client);
 }

@@ -29,9 +29,9 @@ struct PreampModel {
 
 struct PowerAmpModel {
   double gain_db = 26.0;
-  double rail_v = 45.0;             // peak output swing with no load current
-  double rail_source_ohm = 0.2;     // supply sag: rail drops by I·R under load
-  double current_limit_a = 20.0;    // peak output current
+  double rail_v = 45.0;           // peak output swing with no load current
+  double rail_source_ohm = 0.2;   // supply sag: rail drops by I·R under load
+  double current_limit_a = 20.0;  // peak output current
   double output_impedance_ohm = 0.05;
 };
 
@@ -50,13 +50,13 @@ inline constexpr double kEarlyClipFactor = 0.4;
 struct SimConfig {
   std::uint64_t seed = 1;
   int latency_samples = 0;
-  double adc_noise_dbfs = -300.0;  // rms of the ADC's own white noise, AES17 dBFS
-  double crosstalk_db = -300.0;    // each channel's output leaks into the others
-  double load_ohm = 8.0;           // initial dummy load; +inf = open
+  double adc_noise_dbfs = -300.0;     // rms of the ADC's own white noise, AES17 dBFS
+  double crosstalk_db = -300.0;       // each channel's output leaks into the others
+  double load_ohm = 8.0;              // initial dummy load; +inf = open
   double converter_lowpass_hz = 0.0;  // the interface's own 2nd-order roll-off (DAC); 0 = none
   std::optional<PreampModel> preamp;
   std::optional<PowerAmpModel> power_amp;
-  std::map<int, Fault> channel_faults;                       // 1-based channel → fault
+  std::map<int, Fault> channel_faults;                        // 1-based channel → fault
   std::map<std::string, std::map<int, Fault>> serial_faults;  // channel 0 = every channel
 };
 

@@ -9,10 +9,12 @@
 
 namespace ampbench::sim {
 
-DacStage::DacStage(double vrms_at_0dbfs, int latency_samples, double lowpass_hz, double sample_rate_hz)
+DacStage::DacStage(double vrms_at_0dbfs, int latency_samples, double lowpass_hz,
+                   double sample_rate_hz)
     : volts_per_fs_(vrms_at_0dbfs * std::numbers::sqrt2),
       delay_(static_cast<std::size_t>(std::max(latency_samples, 0)), 0.0) {
-  if (lowpass_hz > 0.0) lowpass_ = Biquad(second_order_lowpass(lowpass_hz, std::numbers::sqrt2 / 2.0, sample_rate_hz));
+  if (lowpass_hz > 0.0)
+    lowpass_ = Biquad(second_order_lowpass(lowpass_hz, std::numbers::sqrt2 / 2.0, sample_rate_hz));
 }
 
 double DacStage::process(double sample_fs) {
@@ -36,7 +38,8 @@ PreampStage::PreampStage(const PreampModel& model, double sample_rate_hz, std::u
       gain_(dsp::db_to_amplitude_ratio(model.gain_db)),
       // White noise of density e_n over 0..fs/2 has rms e_n·√(fs/2).
       noise_(model.noise_nv_per_rthz * 1e-9 * std::sqrt(sample_rate_hz / 2.0), seed) {
-  if (model.highpass_hz > 0.0) highpass_ = Biquad(first_order_highpass(model.highpass_hz, sample_rate_hz));
+  if (model.highpass_hz > 0.0)
+    highpass_ = Biquad(first_order_highpass(model.highpass_hz, sample_rate_hz));
   if (model.lowpass_hz > 0.0)
     lowpass_ = Biquad(second_order_lowpass(model.lowpass_hz, model.lowpass_q, sample_rate_hz));
 }
@@ -45,7 +48,8 @@ double PreampStage::process(double v_in) {
   double v = v_in + noise_.next();
   if (model_.hum_vrms > 0.0) {
     const double t = static_cast<double>(sample_index_) / sample_rate_hz_;
-    v += model_.hum_vrms * std::numbers::sqrt2 * std::sin(2.0 * std::numbers::pi * model_.hum_hz * t);
+    v += model_.hum_vrms * std::numbers::sqrt2 *
+         std::sin(2.0 * std::numbers::pi * model_.hum_hz * t);
   }
   ++sample_index_;
   v *= gain_;
@@ -77,7 +81,8 @@ void PowerAmpStage::set_load_ohm(double load_ohm) {
     return;
   }
   const double loop = load_ohm + z;
-  e_max_ = std::min(model_.rail_v * loop / (loop + model_.rail_source_ohm), model_.current_limit_a * loop);
+  e_max_ = std::min(model_.rail_v * loop / (loop + model_.rail_source_ohm),
+                    model_.current_limit_a * loop);
   divider_ = load_ohm / loop;
 }
 
@@ -91,9 +96,13 @@ double PowerAmpStage::clip_peak_v(double load_ohm) const {
   return probe.e_max_ * probe.divider_;
 }
 
-AdcStage::AdcStage(double vrms_at_0dbfs, double attenuator_gain_db, double noise_dbfs, std::uint64_t seed)
-    : fs_per_volt_(dsp::db_to_amplitude_ratio(attenuator_gain_db) / (vrms_at_0dbfs * std::numbers::sqrt2)),
-      noise_(noise_dbfs <= -300.0 ? 0.0 : dsp::db_to_amplitude_ratio(noise_dbfs) / std::numbers::sqrt2, seed) {}
+AdcStage::AdcStage(double vrms_at_0dbfs, double attenuator_gain_db, double noise_dbfs,
+                   std::uint64_t seed)
+    : fs_per_volt_(dsp::db_to_amplitude_ratio(attenuator_gain_db) /
+                   (vrms_at_0dbfs * std::numbers::sqrt2)),
+      noise_(
+          noise_dbfs <= -300.0 ? 0.0 : dsp::db_to_amplitude_ratio(noise_dbfs) / std::numbers::sqrt2,
+          seed) {}
 
 double AdcStage::process(double v_dut_out) {
   return std::clamp(v_dut_out * fs_per_volt_ + noise_.next(), -1.0, 1.0);

@@ -27,7 +27,8 @@ class NoiseSource {
 class DacStage {
  public:
   // lowpass_hz > 0: the interface's own roll-off, a 2nd-order Butterworth (bilinear).
-  DacStage(double vrms_at_0dbfs, int latency_samples, double lowpass_hz = 0.0, double sample_rate_hz = 48000.0);
+  DacStage(double vrms_at_0dbfs, int latency_samples, double lowpass_hz = 0.0,
+           double sample_rate_hz = 48000.0);
   double process(double sample_fs);
   void reset();
 

@@ -16,7 +16,9 @@ namespace ampbench::store {
 enum class Verdict { pass = 0, fail = 1, error = 2, aborted = 3, running = 4 };
 std::string_view verdict_name(Verdict verdict);
 std::optional<Verdict> parse_verdict(std::string_view name);
-inline Verdict worst(Verdict a, Verdict b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
+inline Verdict worst(Verdict a, Verdict b) {
+  return static_cast<int>(a) >= static_cast<int>(b) ? a : b;
+}
 
 struct MeasurementRecord {
   std::string channel;

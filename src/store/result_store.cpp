@@ -37,13 +37,16 @@ class Statement {
     return *this;
   }
   Statement& bind(int i, const std::optional<double>& v) {
-    if (v) sqlite3_bind_double(stmt_, i, *v);
-    else sqlite3_bind_null(stmt_, i);
+    if (v)
+      sqlite3_bind_double(stmt_, i, *v);
+    else
+      sqlite3_bind_null(stmt_, i);
     return *this;
   }
   Statement& bind_blob(int i, const std::vector<double>& v) {
     // float64 little-endian, as SPEC §7 says; this host is little-endian (checked at open).
-    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size() * sizeof(double)), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size() * sizeof(double)),
+                      SQLITE_TRANSIENT);
     return *this;
   }
   bool step() {
@@ -62,7 +65,9 @@ class Statement {
   }
   std::string text(int col) const {
     const auto* p = sqlite3_column_text(stmt_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : "";
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : "";
   }
   std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::optional<double> real(int col) const {
@@ -171,7 +176,8 @@ std::string host_name() {
 
 std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mode) {
   sqlite3* db = nullptr;
-  const int flags = mode == Mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  const int flags =
+      mode == Mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     const std::string what = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -195,7 +201,8 @@ std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mod
       Statement version(db, "PRAGMA user_version");
       version.step();
       if (version.integer(0) > kSchemaVersion)
-        throw IoError(path + ": database schema " + std::to_string(version.integer(0)) + " is newer than this ampbench");
+        throw IoError(path + ": database schema " + std::to_string(version.integer(0)) +
+                      " is newer than this ampbench");
     }
   } catch (const IoError& e) {
     const std::string what = e.what();
@@ -204,7 +211,9 @@ std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mod
   return store;
 }
 
-ResultStore::~ResultStore() { sqlite3_close(db_); }
+ResultStore::~ResultStore() {
+  sqlite3_close(db_);
+}
 
 void ResultStore::migrate() {
   Transaction t(db_);
@@ -241,9 +250,12 @@ void ResultStore::recover_abandoned_runs() {
   if (dead.empty()) return;
   Transaction t(db_);
   const std::string now = utc_now_iso8601();
-  Statement run(db_, "UPDATE runs SET verdict = 'ABORTED', finished_at = ?1 WHERE id = ?2 AND verdict = 'RUNNING'");
+  Statement run(db_,
+                "UPDATE runs SET verdict = 'ABORTED', finished_at = ?1 WHERE id = ?2 AND verdict = "
+                "'RUNNING'");
   Statement step(db_,
-                 "UPDATE steps SET verdict = 'ABORTED', finished_at = ?1, message = 'process ended during the step' "
+                 "UPDATE steps SET verdict = 'ABORTED', finished_at = ?1, message = 'process ended "
+                 "during the step' "
                  "WHERE run_id = ?2 AND verdict = 'RUNNING'");
   for (auto id : dead) {
     run.bind(1, now).bind(2, id).run();
@@ -256,12 +268,22 @@ void ResultStore::recover_abandoned_runs() {
 std::int64_t ResultStore::begin_run(RunRecord& r) {
   if (r.uuid.empty()) r.uuid = new_uuid_v4();
   Statement s(db_,
-              "INSERT INTO runs(uuid, sequence_name, sequence_sha256, sequence_text, station_name, station_text, serial, "
-              "operator, software_version, started_at, verdict, host, pid) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+              "INSERT INTO runs(uuid, sequence_name, sequence_sha256, sequence_text, station_name, "
+              "station_text, serial, "
+              "operator, software_version, started_at, verdict, host, pid) VALUES(?1, ?2, ?3, ?4, "
+              "?5, ?6, ?7, ?8, ?9, "
               "?10, 'RUNNING', ?11, ?12)");
-  s.bind(1, r.uuid).bind(2, r.sequence_name).bind(3, r.sequence_sha256).bind(4, r.sequence_text)
-      .bind(5, r.station_name).bind(6, r.station_text).bind(7, r.serial).bind(8, r.operator_name)
-      .bind(9, r.software_version).bind(10, r.started_at).bind(11, host_name())
+  s.bind(1, r.uuid)
+      .bind(2, r.sequence_name)
+      .bind(3, r.sequence_sha256)
+      .bind(4, r.sequence_text)
+      .bind(5, r.station_name)
+      .bind(6, r.station_text)
+      .bind(7, r.serial)
+      .bind(8, r.operator_name)
+      .bind(9, r.software_version)
+      .bind(10, r.started_at)
+      .bind(11, host_name())
       .bind(12, static_cast<std::int64_t>(::getpid()));
   s.run();
   r.id = sqlite3_last_insert_rowid(db_);
@@ -270,10 +292,15 @@ std::int64_t ResultStore::begin_run(RunRecord& r) {
 
 std::int64_t ResultStore::begin_step(std::int64_t run_id, StepRecord& step) {
   Statement s(db_,
-              "INSERT INTO steps(run_id, ordinal, step_id, kind, params_json, started_at, verdict) VALUES(?1, ?2, ?3, "
+              "INSERT INTO steps(run_id, ordinal, step_id, kind, params_json, started_at, verdict) "
+              "VALUES(?1, ?2, ?3, "
               "?4, ?5, ?6, 'RUNNING')");
-  s.bind(1, run_id).bind(2, static_cast<std::int64_t>(step.ordinal)).bind(3, step.step_id).bind(4, step.kind)
-      .bind(5, step.params.dump()).bind(6, step.started_at);
+  s.bind(1, run_id)
+      .bind(2, static_cast<std::int64_t>(step.ordinal))
+      .bind(3, step.step_id)
+      .bind(4, step.kind)
+      .bind(5, step.params.dump())
+      .bind(6, step.started_at);
   s.run();
   step.id = sqlite3_last_insert_rowid(db_);
   return step.id;
@@ -282,23 +309,41 @@ std::int64_t ResultStore::begin_step(std::int64_t run_id, StepRecord& step) {
 void ResultStore::finish_step(const StepRecord& step) {
   Transaction t(db_);
   Statement m(db_,
-              "INSERT INTO measurements(step_id, channel, name, value, unit, low, high, verdict, point_json) "
+              "INSERT INTO measurements(step_id, channel, name, value, unit, low, high, verdict, "
+              "point_json) "
               "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   for (const auto& x : step.measurements) {
-    m.bind(1, step.id).bind(2, x.channel).bind(3, x.name).bind(4, x.value).bind(5, x.unit).bind(6, x.low)
-        .bind(7, x.high).bind(8, std::string(verdict_name(x.verdict))).bind(9, x.point.dump());
+    m.bind(1, step.id)
+        .bind(2, x.channel)
+        .bind(3, x.name)
+        .bind(4, x.value)
+        .bind(5, x.unit)
+        .bind(6, x.low)
+        .bind(7, x.high)
+        .bind(8, std::string(verdict_name(x.verdict)))
+        .bind(9, x.point.dump());
     m.run();
   }
   Statement c(db_,
-              "INSERT INTO curves(step_id, channel, name, x_unit, y_unit, x, y, point_json) VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
+              "INSERT INTO curves(step_id, channel, name, x_unit, y_unit, x, y, point_json) "
+              "VALUES(?1, ?2, ?3, ?4, ?5, ?6, "
               "?7, ?8)");
   for (const auto& curve : step.curves) {
-    c.bind(1, step.id).bind(2, curve.channel).bind(3, curve.name).bind(4, curve.x_unit).bind(5, curve.y_unit)
-        .bind_blob(6, curve.x).bind_blob(7, curve.y).bind(8, curve.point.dump());
+    c.bind(1, step.id)
+        .bind(2, curve.channel)
+        .bind(3, curve.name)
+        .bind(4, curve.x_unit)
+        .bind(5, curve.y_unit)
+        .bind_blob(6, curve.x)
+        .bind_blob(7, curve.y)
+        .bind(8, curve.point.dump());
     c.run();
   }
   Statement s(db_, "UPDATE steps SET finished_at = ?1, verdict = ?2, message = ?3 WHERE id = ?4");
-  s.bind(1, step.finished_at).bind(2, std::string(verdict_name(step.verdict))).bind(3, step.message).bind(4, step.id);
+  s.bind(1, step.finished_at)
+      .bind(2, std::string(verdict_name(step.verdict)))
+      .bind(3, step.message)
+      .bind(4, step.id);
   s.run();
   t.commit();
 }
@@ -311,7 +356,9 @@ void ResultStore::finish_run(const RunRecord& run) {
 
 bool ResultStore::mark_run_failed(std::int64_t run_id) noexcept {
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_, "UPDATE runs SET verdict = 'ERROR', finished_at = ?1 WHERE id = ?2 AND verdict = 'RUNNING'",
+  if (sqlite3_prepare_v2(db_,
+                         "UPDATE runs SET verdict = 'ERROR', finished_at = ?1 WHERE id = ?2 AND "
+                         "verdict = 'RUNNING'",
                          -1, &stmt, nullptr) != SQLITE_OK)
     return false;
   const std::string now = utc_now_iso8601();
@@ -324,7 +371,8 @@ bool ResultStore::mark_run_failed(std::int64_t run_id) noexcept {
 
 namespace {
 constexpr const char* kRunColumns =
-    "id, uuid, sequence_name, sequence_sha256, sequence_text, station_name, station_text, serial, operator, "
+    "id, uuid, sequence_name, sequence_sha256, sequence_text, station_name, station_text, serial, "
+    "operator, "
     "software_version, started_at, COALESCE(finished_at, ''), verdict";
 
 RunRecord run_from(const Statement& q) {
@@ -347,10 +395,11 @@ RunRecord run_from(const Statement& q) {
 }  // namespace
 
 std::vector<RunRecord> ResultStore::list_runs(const RunFilter& f) const {
-  const std::string sql = std::string("SELECT ") + kRunColumns +
-                          " FROM runs WHERE (?1 IS NULL OR serial = ?1) AND (?2 IS NULL OR verdict = ?2) AND "
-                          "(?3 IS NULL OR started_at >= ?3) AND (?4 IS NULL OR started_at < ?4) "
-                          "ORDER BY id DESC LIMIT ?5";
+  const std::string sql =
+      std::string("SELECT ") + kRunColumns +
+      " FROM runs WHERE (?1 IS NULL OR serial = ?1) AND (?2 IS NULL OR verdict = ?2) AND "
+      "(?3 IS NULL OR started_at >= ?3) AND (?4 IS NULL OR started_at < ?4) "
+      "ORDER BY id DESC LIMIT ?5";
   Statement q(db_, sql.c_str());
   if (f.serial) q.bind(1, *f.serial);
   if (f.verdict) q.bind(2, std::string(verdict_name(*f.verdict)));
@@ -363,15 +412,17 @@ std::vector<RunRecord> ResultStore::list_runs(const RunFilter& f) const {
 }
 
 RunRecord ResultStore::load_run(const std::string& key) const {
-  const std::string sql = std::string("SELECT ") + kRunColumns +
-                          " FROM runs WHERE CAST(id AS TEXT) = ?1 OR uuid = ?1 OR (length(?1) >= 8 AND "
-                          "substr(uuid, 1, length(?1)) = ?1) ORDER BY (CAST(id AS TEXT) = ?1) DESC";
+  const std::string sql =
+      std::string("SELECT ") + kRunColumns +
+      " FROM runs WHERE CAST(id AS TEXT) = ?1 OR uuid = ?1 OR (length(?1) >= 8 AND "
+      "substr(uuid, 1, length(?1)) = ?1) ORDER BY (CAST(id AS TEXT) = ?1) DESC";
   Statement q(db_, sql.c_str());
   q.bind(1, key);
   if (!q.step()) throw InputError(path_, "no run '" + key + "' in this database");
   RunRecord run = run_from(q);
   Statement steps(db_,
-                  "SELECT id, ordinal, step_id, kind, params_json, started_at, COALESCE(finished_at, ''), verdict, "
+                  "SELECT id, ordinal, step_id, kind, params_json, started_at, "
+                  "COALESCE(finished_at, ''), verdict, "
                   "message FROM steps WHERE run_id = ?1 ORDER BY ordinal, id");
   steps.bind(1, run.id);
   while (steps.step()) {
@@ -388,9 +439,12 @@ RunRecord ResultStore::load_run(const std::string& key) const {
     run.steps.push_back(std::move(s));
   }
   Statement m(db_,
-              "SELECT channel, name, value, unit, low, high, verdict, point_json FROM measurements WHERE step_id = ?1 "
+              "SELECT channel, name, value, unit, low, high, verdict, point_json FROM measurements "
+              "WHERE step_id = ?1 "
               "ORDER BY id");
-  Statement c(db_, "SELECT channel, name, x_unit, y_unit, x, y, point_json FROM curves WHERE step_id = ?1 ORDER BY id");
+  Statement c(db_,
+              "SELECT channel, name, x_unit, y_unit, x, y, point_json FROM curves WHERE step_id = "
+              "?1 ORDER BY id");
   for (auto& s : run.steps) {
     m.bind(1, s.id);
     while (m.step()) {

@@ -7,7 +7,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    ampbench::sequence::parse_station(std::string(reinterpret_cast<const char*>(data), size), "fuzz.toml");
+    ampbench::sequence::parse_station(std::string(reinterpret_cast<const char*>(data), size),
+                                      "fuzz.toml");
   } catch (const ampbench::InputError&) {
   }
   return 0;
