@@ -28,11 +28,11 @@ Capture SimPort::transfer(const AudioBuffer& stimulus, double clip_threshold_fs)
   Capture capture;
   capture.latency_samples = static_cast<int>(latency);
 
+  std::vector<const double*> in(channels);
+  std::vector<double*> out(channels);
   std::size_t done = 0;
   while (done < total) {
     const std::size_t n = std::min(kBlockFrames, total - done);
-    std::vector<const double*> in(channels);
-    std::vector<double*> out(channels);
     for (std::size_t c = 0; c < channels; ++c) {
       for (std::size_t i = 0; i < n; ++i) {
         const std::size_t at = done + i;

@@ -262,9 +262,8 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
   const long after =
       std::min(static_cast<long>(n / 2) - gap2, std::max(static_cast<long>(2.0 * fs), gap2 / 2));
 
-  WindowSpectrum spectrum;
-  windowed_spectrum(ir.h.data(), n, out.latency_samples, before, after, spectrum);
   std::optional<WindowSpectrum> reference_spectrum;
+  double centre = out.latency_samples;
   if (!options.reference.empty()) {
     const ImpulseResponse ref = deconvolve(options.reference, stimulus, sweep);
     std::size_t peak = 0;
@@ -274,8 +273,10 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
     windowed_spectrum(ref.h.data(), ref.n, static_cast<double>(peak), before, after,
                       *reference_spectrum);
     // The reference carries the interface's latency: the DUT's phase is re the reference.
-    windowed_spectrum(ir.h.data(), n, static_cast<double>(peak), before, after, spectrum);
+    centre = static_cast<double>(peak);
   }
+  WindowSpectrum spectrum;
+  windowed_spectrum(ir.h.data(), n, centre, before, after, spectrum);
   for (double f : out.frequency_hz) {
     std::complex<double> h = at_frequency(spectrum, f, fs) / low_edge(f, sweep);
     if (reference_spectrum) h /= at_frequency(*reference_spectrum, f, fs) / low_edge(f, sweep);

@@ -268,8 +268,15 @@ class StepRunner {
   std::vector<ChannelTone> capture_tones(double frequency_hz, const std::vector<double>& vrms_in,
                                          std::optional<double> load, bool with_spectrum = false) {
     std::vector<std::vector<double>> signals(vrms_in.size());
-    for (std::size_t c = 0; c < vrms_in.size(); ++c)
-      if (vrms_in[c] > 0.0) signals[c] = steady({{frequency_hz, peak_fs_of_vrms(vrms_in[c]), 0.0}});
+    for (std::size_t c = 0; c < vrms_in.size(); ++c) {
+      if (vrms_in[c] <= 0.0) continue;
+      // Channels driven alike share one generated signal.
+      const auto same =
+          std::find(vrms_in.begin(), vrms_in.begin() + static_cast<long>(c), vrms_in[c]);
+      signals[c] = same != vrms_in.begin() + static_cast<long>(c)
+                       ? signals[static_cast<std::size_t>(same - vrms_in.begin())]
+                       : steady({{frequency_hz, peak_fs_of_vrms(vrms_in[c]), 0.0}});
+    }
     const audio::Capture capture = play(signals, settle_frames() + analysed_frames(), load);
     dsp::ToneAnalysisOptions options;
     options.fundamental_hz = frequency_hz;
