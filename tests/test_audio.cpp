@@ -106,3 +106,37 @@ TEST(Wav, NonFiniteSamplesAreBadInput) {
   nan_block[100] = std::nan("");
   EXPECT_THROW(dsp::analyze_tone(nan_block, 48000.0), MeasurementError);
 }
+
+TEST(Wav, ChunkOverrunIsBadInputNotAHang) {
+  // The fuzzer's second find: a LIST chunk claiming 4 GiB in a 167-byte file sends
+  // libsndfile 1.2's sf_open into an endless loop. It must be refused, from disk and memory.
+  const std::string path =
+      std::string(AMPBENCH_TEST_DATA_DIR) + "/fuzz/corpus/wav/regression-list-overrun-hang.wav";
+  try {
+    audio::read_wav(path);
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("chunk 'LIST' at byte 36 claims 4294967295 bytes"),
+              std::string::npos)
+        << e.what();
+  }
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_THROW(audio::read_wav_bytes(bytes, "memory.wav"), InputError);
+}
+
+TEST(Wav, LaterChunksAndATruncatedDataChunkStillRead) {
+  // What real recorders leave: a LIST after the data, or a data chunk cut short by a crash.
+  TempDir dir;
+  audio::write_wav(dir / "x.wav", tone_buffer(1), audio::WavSampleFormat::pcm16);
+  std::ifstream in(dir / "x.wav", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::size_t frames = audio::read_wav_bytes(bytes, "x").frames();
+  const std::string info("LIST\x0e\0\0\0INFOICMT\x02\0\0\0ok", 22);
+  EXPECT_EQ(audio::read_wav_bytes(bytes + info, "list-after-data").frames(), frames);
+  const std::string truncated = bytes.substr(0, bytes.size() - 200);
+  EXPECT_EQ(audio::read_wav_bytes(truncated, "truncated").frames(), frames - 100);
+  std::string bad_sub = bytes + info;
+  bad_sub[bytes.size() + 16] = '\x7f';
+  EXPECT_THROW(audio::read_wav_bytes(bad_sub, "bad-subchunk"), InputError);
+}

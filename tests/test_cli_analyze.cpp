@@ -81,7 +81,7 @@ TEST(CliAnalyze, BadInputGivesOneClearLine) {
   ASSERT_EQ(run_ampbench({"generate", "sine", "-o", dir / "ok.wav"}).exit_code, 0);
   const std::vector<BadInput> cases = {
       {"missing", {"analyze", dir / "nope.wav"}, 65, "nope.wav: no such file"},
-      {"not a wav", {"analyze", dir / "text.wav"}, 65, "text.wav: not a readable WAV file"},
+      {"not a wav", {"analyze", dir / "text.wav"}, 65, "text.wav: not a WAV file"},
       {"empty", {"analyze", dir / "empty.wav"}, 65, "empty.wav"},
       {"10 samples", {"analyze", dir / "tiny.wav"}, 65, "tiny.wav: has 10 frames"},
       {"channel", {"analyze", dir / "ok.wav", "--channel", "3"}, 64, "--channel 3"},

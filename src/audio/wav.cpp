@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <memory>
 #include <random>
 #include <vector>
@@ -94,6 +96,62 @@ AudioBuffer read_open_file(SNDFILE* raw, const SF_INFO& info, const std::string&
   return buffer;
 }
 
+
+// libsndfile 1.2 can loop forever in sf_open on a LIST chunk whose declared size runs past
+// the file (libsndfile issue #1118, open upstream). Walking the chunk headers first turns
+// such a file into a clear error instead of a hung production station. Only the data chunk
+// may claim more than the file holds: recorders killed mid-take leave exactly that, and
+// libsndfile reads what is there.
+using ReadAt = std::function<std::string(std::uint64_t offset, std::size_t count)>;
+
+std::uint32_t chunk_u32(std::string_view b, bool big_endian) {
+  const auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(b[i])); };
+  return big_endian ? (byte(0) << 24) | (byte(1) << 16) | (byte(2) << 8) | byte(3)
+                    : byte(0) | (byte(1) << 8) | (byte(2) << 16) | (byte(3) << 24);
+}
+
+std::string printable_id(std::string_view id) {
+  std::string out;
+  for (char c : id) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return out;
+}
+
+void check_riff_structure(const ReadAt& read_at, std::uint64_t file_size, const std::string& name) {
+  const std::string header = read_at(0, 12);
+  if (header.size() < 12 || header.compare(8, 4, "WAVE") != 0 ||
+      (header.compare(0, 4, "RIFF") != 0 && header.compare(0, 4, "RIFX") != 0 &&
+       header.compare(0, 4, "RF64") != 0))
+    throw InputError(name, "not a WAV file (no RIFF/WAVE header)");
+  const bool big_endian = header.compare(0, 4, "RIFX") == 0;
+  const auto overrun = [&](std::string_view id, std::uint64_t at, std::uint64_t size,
+                           std::string_view within) {
+    throw InputError(name, "damaged WAV: chunk '" + printable_id(id) + "' at byte " +
+                               std::to_string(at) + " claims " + std::to_string(size) +
+                               " bytes, more than " + std::string(within) + " holds");
+  };
+  for (std::uint64_t at = 12; at + 8 <= file_size;) {
+    const std::string head = read_at(at, 8);
+    if (head.size() < 8) break;
+    const std::string_view id(head.data(), 4);
+    const std::uint64_t size = chunk_u32(std::string_view(head).substr(4), big_endian);
+    const std::uint64_t end = at + 8 + size;
+    if (id == "data") {
+      if (end > file_size) break;
+    } else if (end > file_size) {
+      overrun(id, at, size, "the file");
+    } else if (id == "LIST" && size >= 4) {
+      for (std::uint64_t sub = at + 12; sub + 8 <= end;) {
+        const std::string sub_head = read_at(sub, 8);
+        const std::uint64_t sub_size = chunk_u32(std::string_view(sub_head).substr(4), big_endian);
+        if (sub + 8 + sub_size > end)
+          overrun(std::string_view(sub_head.data(), 4), sub, sub_size, "its LIST chunk");
+        sub += 8 + sub_size + (sub_size & 1);
+      }
+    }
+    at = end + (size & 1);
+  }
+}
+
 struct MemoryFile {
   std::string_view bytes;
   sf_count_t position = 0;
@@ -106,12 +164,32 @@ AudioBuffer read_wav(const std::string& path) {
   if (!std::filesystem::exists(path, ec)) throw InputError(path, "no such file");
   if (std::filesystem::is_directory(path, ec))
     throw InputError(path, "is a directory, not a WAV file");
+  const std::uint64_t file_size = std::filesystem::file_size(path, ec);
+  if (ec) throw IoError(path + ": cannot read: " + ec.message());
+  std::ifstream stream(path, std::ios::binary);
+  if (!stream) throw IoError(path + ": cannot open for reading");
+  check_riff_structure(
+      [&stream](std::uint64_t offset, std::size_t count) {
+        std::string out(count, '\0');
+        stream.clear();
+        stream.seekg(static_cast<std::streamoff>(offset));
+        stream.read(out.data(), static_cast<std::streamsize>(count));
+        out.resize(static_cast<std::size_t>(stream.gcount()));
+        return out;
+      },
+      file_size, path);
   SF_INFO info{};
   SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
   return read_open_file(file, info, path);
 }
 
 AudioBuffer read_wav_bytes(std::string_view bytes, const std::string& name) {
+  check_riff_structure(
+      [bytes](std::uint64_t offset, std::size_t count) {
+        if (offset >= bytes.size()) return std::string();
+        return std::string(bytes.substr(static_cast<std::size_t>(offset), count));
+      },
+      bytes.size(), name);
   SF_VIRTUAL_IO io{};
   io.get_filelen = [](void* user) {
     return static_cast<sf_count_t>(static_cast<MemoryFile*>(user)->bytes.size());
