@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DAMPBENCH_WITH_PORTAUDIO=ON
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DAMPBENCH_WITH_PORTAUDIO=ON -DAMPBENCH_WITH_USB=ON
 cmake --build build -j"$(nproc)"
 set +e
 build/ampbench run sequences/poweramp-production.toml --serial DEMO-001 --serial SIM-HUM --db ampbench.db \

@@ -7,7 +7,7 @@ packages=(
   nlohmann-json3-dev libtomlplusplus-dev libbenchmark-dev sqlite3
   python3-numpy python3-scipy
   libxml2-utils chromium
-  jackd2 libjack-jackd2-dev portaudio19-dev
+  jackd2 libjack-jackd2-dev portaudio19-dev libusb-1.0-0-dev
   clang libclang-rt-14-dev
 )
 sudo_if_needed=()

@@ -8,7 +8,7 @@
 
 #include "common/error.hpp"
 #include "dsp/imd.hpp"
-#include "sequence/toml_reader.hpp"
+#include "common/toml_reader.hpp"
 
 namespace ampbench::sequence {
 namespace {

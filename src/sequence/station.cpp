@@ -5,7 +5,7 @@
 #include <limits>
 
 #include "common/error.hpp"
-#include "sequence/toml_reader.hpp"
+#include "common/toml_reader.hpp"
 
 namespace ampbench::sequence {
 namespace {

@@ -1,4 +1,4 @@
-#include "sequence/toml_reader.hpp"
+#include "common/toml_reader.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "common/error.hpp"
 
-namespace ampbench::sequence {
+namespace ampbench {
 
 TomlReader TomlReader::from_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -127,4 +127,4 @@ void TomlReader::reject_unknown_keys(const toml::table& t, std::string_view pref
   }
 }
 
-}  // namespace ampbench::sequence
+}  // namespace ampbench

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ampbench::sequence {
+namespace ampbench {
 
 class TomlReader {
  public:
@@ -56,4 +56,4 @@ class TomlReader {
   toml::table root_;
 };
 
-}  // namespace ampbench::sequence
+}  // namespace ampbench

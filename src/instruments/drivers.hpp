@@ -1,0 +1,72 @@
+// instruments: one driver per kind of instrument, each reading its model's profile — a
+// function generator (sine, Vrms into the high impedance of a DUT input), a DMM (AC
+// volts) and a relay switch (dummy loads). Connecting opens the resource's transport,
+// checks *IDN? against the profile and sends the profile's init commands.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "instruments/profile.hpp"
+#include "instruments/scpi_session.hpp"
+#include "instruments/visa.hpp"
+
+namespace ampbench::instruments {
+
+// The resource's transport (USBTMC with the profile's quirks, TCP, or SIM::NAME).
+std::unique_ptr<ScpiTransport> open_transport(const VisaResource& resource,
+                                              const InstrumentProfile& profile);
+// A session on it, named "ROLE PROFILE at RESOURCE" in every error; *CLS, then *IDN?
+// checked against the profile (InstrumentError when another model answers).
+std::unique_ptr<ScpiSession> connect_instrument(const VisaResource& resource,
+                                                const InstrumentProfile& profile,
+                                                const std::string& role);
+
+class FunctionGenerator {
+ public:
+  // Output off, then the profile's init. Never sets more than max_output_vrms.
+  FunctionGenerator(std::unique_ptr<ScpiSession> session, InstrumentProfile profile,
+                    double max_output_vrms);
+  ~FunctionGenerator();  // switches the output off (best effort)
+  FunctionGenerator(const FunctionGenerator&) = delete;
+  FunctionGenerator& operator=(const FunctionGenerator&) = delete;
+
+  // Throws SafetyError above max_output_vrms: nothing is sent.
+  void set_sine(double frequency_hz, double vrms);
+  void output(bool on);
+  bool output_on() const { return on_; }
+  double settle_s() const { return profile_.settle_s; }
+  ScpiSession& session() { return *session_; }
+
+ private:
+  std::unique_ptr<ScpiSession> session_;
+  InstrumentProfile profile_;
+  double max_output_vrms_;
+  bool on_ = false;
+};
+
+class Dmm {
+ public:
+  Dmm(std::unique_ptr<ScpiSession> session, InstrumentProfile profile);
+  double read_ac_vrms();
+  ScpiSession& session() { return *session_; }
+
+ private:
+  std::unique_ptr<ScpiSession> session_;
+  InstrumentProfile profile_;
+};
+
+class RelaySwitch {
+ public:
+  RelaySwitch(std::unique_ptr<ScpiSession> session, InstrumentProfile profile);
+  // Opens every relay first, so two loads are never in parallel.
+  void select(int relay);
+  void open_all();
+  double settle_s() const { return profile_.settle_s; }
+
+ private:
+  std::unique_ptr<ScpiSession> session_;
+  InstrumentProfile profile_;
+};
+
+}  // namespace ampbench::instruments
