@@ -2,13 +2,42 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "dsp/units.hpp"
 
 namespace ampbench::audio {
 
-SimPort::SimPort(SafetyLimits safety, PortCalibration calibration, sim::SimChain chain)
-    : AudioPort(safety, calibration), chain_(std::move(chain)) {}
+SimPort::SimPort(SafetyLimits safety, PortCalibration calibration, sim::SimChain chain,
+                 std::shared_ptr<sim::SimWiring> wiring, double true_output_vrms_at_0dbfs)
+    : AudioPort(safety, calibration),
+      chain_(std::move(chain)),
+      wiring_(std::move(wiring)),
+      true_output_vrms_at_0dbfs_(true_output_vrms_at_0dbfs > 0.0
+                                     ? true_output_vrms_at_0dbfs
+                                     : calibration.output_vrms_at_0dbfs) {}
+
+void SimPort::follow_wiring(const AudioBuffer& stimulus) {
+  if (!wiring_) return;
+  if (const auto loads = wiring_->loads_ohm()) {
+    // Loads in parallel; none connected is an open output.
+    double conductance = 0.0;
+    for (double ohm : *loads) conductance += 1.0 / ohm;
+    chain_.set_load_ohm(conductance > 0.0 ? 1.0 / conductance
+                                          : std::numeric_limits<double>::infinity());
+  }
+  chain_.set_generator(wiring_->generator());
+  // What a DMM on an output reads: the rms of the steady second half, in volts.
+  std::vector<double> vrms;
+  for (const auto& channel : stimulus.channels) {
+    double sum = 0.0;
+    const std::size_t from = channel.size() / 2;
+    for (std::size_t i = from; i < channel.size(); ++i) sum += channel[i] * channel[i];
+    const double n = static_cast<double>(channel.size() - from);
+    vrms.push_back(n > 0 ? std::sqrt(sum / n) * true_output_vrms_at_0dbfs_ : 0.0);
+  }
+  wiring_->outputs_carry(vrms);
+}
 
 std::string SimPort::describe() const {
   return "simulated DUT, " + std::to_string(chain_.channel_count()) + " channels at " +
@@ -22,6 +51,7 @@ Capture SimPort::transfer(const AudioBuffer& stimulus, double clip_threshold_fs)
   const std::size_t total = frames + latency;  // run on until the last sample comes back
 
   chain_.reset();
+  follow_wiring(stimulus);
   std::vector<std::vector<double>> raw(channels, std::vector<double>(total, 0.0));
   std::vector<std::vector<double>> block_in(channels, std::vector<double>(kBlockFrames, 0.0));
   std::vector<double> peak(channels, 0.0);

@@ -3,14 +3,19 @@
 // card, so input clipping stops the stimulus at the block where it happens.
 #pragma once
 
+#include <memory>
+
 #include "audio/audio_port.hpp"
 #include "sim/chain.hpp"
+#include "sim/wiring.hpp"
 
 namespace ampbench::audio {
 
 class SimPort : public AudioPort {
  public:
-  SimPort(SafetyLimits safety, PortCalibration calibration, sim::SimChain chain);
+  // `wiring`: external instruments on the simulated bench (generator, relay box, DMM).
+  SimPort(SafetyLimits safety, PortCalibration calibration, sim::SimChain chain,
+          std::shared_ptr<sim::SimWiring> wiring = nullptr, double true_output_vrms_at_0dbfs = 0.0);
 
   double sample_rate_hz() const override { return chain_.sample_rate_hz(); }
   int output_count() const override { return chain_.channel_count(); }
@@ -21,16 +26,20 @@ class SimPort : public AudioPort {
   // Frames the last transfer ran through the chain before it finished or stopped.
   std::size_t last_transfer_frames() const { return last_transfer_frames_; }
   const sim::SimChain& chain() const { return chain_; }
+  const std::shared_ptr<sim::SimWiring>& wiring() const { return wiring_; }
 
   static constexpr std::size_t kBlockFrames = 4096;
 
  protected:
   Capture transfer(const AudioBuffer& stimulus, double clip_threshold_fs) override;
+  void follow_wiring(const AudioBuffer& stimulus);
   // Offline, silence takes no time: the port's clock alone advances.
   void idle(double) override {}
 
  private:
   sim::SimChain chain_;
+  std::shared_ptr<sim::SimWiring> wiring_;
+  double true_output_vrms_at_0dbfs_;
   std::size_t last_transfer_frames_ = 0;
 };
 

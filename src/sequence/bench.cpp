@@ -5,19 +5,35 @@
 #include "audio/portaudio_port.hpp"
 #endif
 #include "common/error.hpp"
+#include "instruments/sim_wiring.hpp"
 
 namespace ampbench::sequence {
 
 std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
                                                   const std::string& serial) {
   if (station.audio.backend == "sim") {
-    const sim::ConverterCalibration calibration{station.audio.calibration.output_vrms_at_0dbfs,
-                                                station.audio.calibration.input_vrms_at_0dbfs,
-                                                station.attenuator_gain_db};
+    // The interface's true calibration may differ from the station's claim (see [sim]).
+    const sim::ConverterCalibration calibration{
+        station.sim->output_vrms_at_0dbfs.value_or(station.audio.calibration.output_vrms_at_0dbfs),
+        station.sim->input_vrms_at_0dbfs.value_or(station.audio.calibration.input_vrms_at_0dbfs),
+        station.attenuator_gain_db};
     sim::SimChain chain(*station.sim, calibration, station.audio.sample_rate_hz,
                         station.channel_count(), serial, station.audio.loopback.has_value());
+    const auto wired = [](const std::optional<InstrumentRef>& ref)
+        -> std::optional<instruments::WiredInstrument> {
+      if (!ref) return std::nullopt;
+      return instruments::WiredInstrument{ref->visa, ref->loaded};
+    };
+    std::shared_ptr<sim::SimWiring> wiring;
+    if (station.generator || station.load_switch || station.dmm) {
+      std::map<int, double> relay_loads;
+      for (std::size_t i = 0; i < station.load_relays.size(); ++i)
+        relay_loads[station.load_relays[i]] = station.loads_available_ohm[i];
+      wiring = std::make_shared<instruments::InstrumentSimWiring>(
+          wired(station.generator), wired(station.load_switch), relay_loads, wired(station.dmm));
+    }
     return std::make_unique<audio::SimPort>(station.safety, station.audio.calibration,
-                                            std::move(chain));
+                                            std::move(chain), wiring, calibration.output_vrms_at_0dbfs);
   }
 #ifdef AMPBENCH_WITH_PORTAUDIO
   if (station.audio.backend == "portaudio") {

@@ -199,7 +199,15 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
   if (const toml::table* st = r.table(t, "stimulus", p, false)) {
     const std::string q = p + ".stimulus";
     r.reject_unknown_keys(*st, q,
-                          {"frequency_hz", "level", "from_hz", "to_hz", "points", "duration_s"});
+                          {"frequency_hz", "level", "from_hz", "to_hz", "points", "duration_s",
+                           "source"});
+    if (const auto source = r.string(*st, "source", q)) {
+      if (*source == "generator")
+        s.stimulus.source = StimulusSource::generator;
+      else if (*source != "interface")
+        r.fail(st->get("source"), q + ".source",
+               "unknown source '" + *source + "' (expected interface or generator)");
+    }
     s.stimulus.frequency_hz = r.number(*st, "frequency_hz", q);
     if (const toml::node* level = st->get("level"))
       s.stimulus.level = level_field(r, level, q + ".level");

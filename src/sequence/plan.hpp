@@ -47,7 +47,12 @@ struct SweepAxis {
   std::vector<SweepValue> values;
 };
 
+// Where a step's stimulus comes from: the audio interface's own output, or the station's
+// external function generator (a sine; the interface only captures).
+enum class StimulusSource { interface, generator };
+
 struct Stimulus {
+  StimulusSource source = StimulusSource::interface;
   std::optional<double> frequency_hz;
   std::optional<Level> level;
   std::optional<double> from_hz;

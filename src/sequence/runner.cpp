@@ -1,10 +1,12 @@
 #include "sequence/runner.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <numbers>
+#include <thread>
 
 #include "audio/sim_port.hpp"
 #include "common/error.hpp"
@@ -15,6 +17,13 @@
 
 namespace ampbench::sequence {
 namespace {
+
+std::string fmt(const char* f, double v) {
+  char b[160];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
 
 using store::MeasurementRecord;
 using store::StepRecord;
@@ -30,6 +39,46 @@ class SimLoadSwitch : public LoadSwitch {
 };
 
 // No switch on the bench: the operator moves the load by hand, once per change.
+// Loads on a relay box: the relay of each load from the station; every relay opens before
+// the next closes, and the contacts settle before anything plays.
+class RelayLoadSwitch : public LoadSwitch {
+ public:
+  RelayLoadSwitch(std::unique_ptr<instruments::RelaySwitch> relays, const Station& station)
+      : relays_(std::move(relays)), station_(station) {}
+  void select(double load_ohm) override {
+    for (std::size_t i = 0; i < station_.loads_available_ohm.size(); ++i) {
+      if (std::abs(station_.loads_available_ohm[i] - load_ohm) > 1e-9) continue;
+      relays_->select(station_.load_relays[i]);
+      std::this_thread::sleep_for(std::chrono::duration<double>(relays_->settle_s()));
+      return;
+    }
+    throw MeasurementError(fmt("%g ohm", load_ohm) + " is not a load of station '" +
+                           station_.name + "'");
+  }
+
+ private:
+  std::unique_ptr<instruments::RelaySwitch> relays_;
+  const Station& station_;
+};
+
+// Switches the generator off however the capture ends.
+class GeneratorOutputGuard {
+ public:
+  explicit GeneratorOutputGuard(instruments::FunctionGenerator& generator) : generator_(generator) {}
+  ~GeneratorOutputGuard() {
+    try {
+      if (generator_.output_on()) generator_.output(false);
+    } catch (const std::exception&) {
+      // The instrument is failing; that error is already on its way to the step.
+    }
+  }
+  GeneratorOutputGuard(const GeneratorOutputGuard&) = delete;
+  GeneratorOutputGuard& operator=(const GeneratorOutputGuard&) = delete;
+
+ private:
+  instruments::FunctionGenerator& generator_;
+};
+
 class ManualLoadSwitch : public LoadSwitch {
  public:
   explicit ManualLoadSwitch(OperatorIo& io) : io_(io) {}
@@ -48,12 +97,6 @@ class ManualLoadSwitch : public LoadSwitch {
   OperatorIo& io_;
   std::optional<double> current_;
 };
-
-std::string fmt(const char* f, double v) {
-  char b[160];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
 
 // One point of a step: the effective stimulus after the sweep coordinates are applied.
 struct Point {
@@ -264,9 +307,31 @@ class StepRunner {
     return std::span(capture.audio.channels[c]).subspan(settle_frames(), analysed_frames());
   }
 
+  // The external generator's sine on every DUT input (one output, split to each), captured
+  // through the interface while it plays; output off again however the capture ends.
+  audio::Capture capture_from_generator(double frequency_hz, const std::vector<double>& vrms_in,
+                                        std::optional<double> load) {
+    if (!bench_.generator) throw MeasurementError("the station has no [generator]");
+    const double vrms = *std::max_element(vrms_in.begin(), vrms_in.end());
+    if (std::any_of(vrms_in.begin(), vrms_in.end(), [&](double v) { return v != vrms; }))
+      throw MeasurementError("the generator drives every DUT input alike; this step needs "
+                             "different levels per channel");
+    check_abort();
+    if (load) select_load(*load);  // loads switch before the signal comes, never under it
+    auto& generator = *bench_.generator;
+    GeneratorOutputGuard off(generator);
+    generator.set_sine(frequency_hz, vrms);
+    generator.output(true);
+    std::this_thread::sleep_for(std::chrono::duration<double>(generator.settle_s()));
+    return play({}, settle_frames() + analysed_frames(), std::nullopt);
+  }
+
   // Sine of vrms_in[c] on each DUT channel (0 = silent); each output analysed.
   std::vector<ChannelTone> capture_tones(double frequency_hz, const std::vector<double>& vrms_in,
                                          std::optional<double> load, bool with_spectrum = false) {
+    if (step_->stimulus.source == StimulusSource::generator)
+      return analyse_tones(capture_from_generator(frequency_hz, vrms_in, load), frequency_hz,
+                           with_spectrum);
     std::vector<std::vector<double>> signals(vrms_in.size());
     for (std::size_t c = 0; c < vrms_in.size(); ++c) {
       if (vrms_in[c] <= 0.0) continue;
@@ -277,7 +342,12 @@ class StepRunner {
                        ? signals[static_cast<std::size_t>(same - vrms_in.begin())]
                        : steady({{frequency_hz, peak_fs_of_vrms(vrms_in[c]), 0.0}});
     }
-    const audio::Capture capture = play(signals, settle_frames() + analysed_frames(), load);
+    return analyse_tones(play(signals, settle_frames() + analysed_frames(), load), frequency_hz,
+                         with_spectrum);
+  }
+
+  std::vector<ChannelTone> analyse_tones(const audio::Capture& capture, double frequency_hz,
+                                         bool with_spectrum) const {
     dsp::ToneAnalysisOptions options;
     options.fundamental_hz = frequency_hz;
     // A response point needs only the tone's level, wherever the band edges are.
@@ -889,7 +959,20 @@ class StepRunner {
 Bench open_bench(const Station& station, const std::string& serial, OperatorIo& io) {
   Bench bench;
   bench.port = open_audio_port(station, serial);
-  if (auto* sim_port = dynamic_cast<audio::SimPort*>(bench.port.get())) {
+  if (station.generator) {
+    bench.generator = std::make_unique<instruments::FunctionGenerator>(
+        instruments::connect_instrument(station.generator->visa, station.generator->loaded,
+                                        "generator"),
+        station.generator->loaded, station.safety.max_output_vrms);
+  }
+  if (station.load_switch) {
+    bench.loads = std::make_unique<RelayLoadSwitch>(
+        std::make_unique<instruments::RelaySwitch>(
+            instruments::connect_instrument(station.load_switch->visa, station.load_switch->loaded,
+                                            "relay switch"),
+            station.load_switch->loaded),
+        station);
+  } else if (auto* sim_port = dynamic_cast<audio::SimPort*>(bench.port.get())) {
     bench.loads = std::make_unique<SimLoadSwitch>(*sim_port);
   } else if (!station.loads_available_ohm.empty()) {
     bench.loads = std::make_unique<ManualLoadSwitch>(io);
@@ -953,6 +1036,29 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
               fmt("%g s", s.burst.on_s) + " leaves too little to analyse after settling");
     }
     if (s.open_load_ohm) check_load(*s.open_load_ohm, "open_load_ohm");
+    if (s.stimulus.source == StimulusSource::generator) {
+      const bool stepped_tone = s.kind == StepKind::level || s.kind == StepKind::thdn ||
+                                (s.kind == StepKind::frequency_response && s.method == "stepped");
+      if (!station.generator)
+        error(s, "stimulus.source", "station '" + station.name + "' has no [generator]");
+      else if (!stepped_tone)
+        error(s, "stimulus.source",
+              "the generator makes steady sines: level, thdn and stepped frequency_response "
+              "steps only (" + std::string(step_kind_name(s.kind)) +
+                  (s.kind == StepKind::frequency_response ? " by sweep" : "") +
+                  " needs the interface's output)");
+      for (const auto& p : expand_points(s))
+        if (p.level && p.level->unit == LevelUnit::dbfs)
+          error(s, "stimulus.level",
+                format_level(*p.level) + " is a level of the interface's output; give the "
+                "generator's in dBV, dBu, V or mV");
+      if (station.generator && station.generator->loaded.max_frequency_hz)
+        for (const auto& p : expand_points(s))
+          if (p.frequency_hz && *p.frequency_hz > *station.generator->loaded.max_frequency_hz)
+            error(s, "stimulus.frequency_hz",
+                  fmt("%g Hz", *p.frequency_hz) + " is beyond the generator's " +
+                      fmt("%g Hz", *station.generator->loaded.max_frequency_hz));
+    }
     if (s.stimulus.to_hz && *s.stimulus.to_hz >= fs / 2.0)
       error(s, "stimulus.to_hz",
             fmt("%g Hz", *s.stimulus.to_hz) + " is at or above half the sample rate");

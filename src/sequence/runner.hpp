@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "audio/audio_port.hpp"
+#include "instruments/drivers.hpp"
 #include "sequence/plan.hpp"
 #include "sequence/station.hpp"
 #include "store/record.hpp"
@@ -34,6 +35,7 @@ class LoadSwitch {
 struct Bench {
   std::unique_ptr<audio::AudioPort> port;
   std::unique_ptr<LoadSwitch> loads;
+  std::unique_ptr<instruments::FunctionGenerator> generator;  // the station's [generator]
 };
 // The station's devices for one unit; throws MeasurementError when they cannot be opened.
 Bench open_bench(const Station& station, const std::string& serial, OperatorIo& io);

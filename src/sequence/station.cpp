@@ -55,7 +55,7 @@ std::vector<int> channel_list(const R& r, const toml::table& t, std::string_view
 }
 
 std::optional<InstrumentRef> instrument(const R& r, const toml::table& t, std::string_view key,
-                                        std::string_view prefix) {
+                                        std::string_view prefix, instruments::InstrumentKind kind) {
   const toml::table* inst = r.table(t, key, prefix, false);
   if (!inst) return std::nullopt;
   const std::string p = R::join(prefix, key);
@@ -65,7 +65,23 @@ std::optional<InstrumentRef> instrument(const R& r, const toml::table& t, std::s
   if (!resource || resource->empty())
     r.fail(inst, R::join(p, "resource"), "required field is missing");
   ref.resource = *resource;
-  ref.profile = r.string(*inst, "profile", p).value_or("");
+  try {
+    ref.visa = instruments::parse_visa_resource(ref.resource);
+  } catch (const UsageError& e) {
+    r.fail(inst->get("resource"), R::join(p, "resource"), e.what());
+  }
+  const auto profile = r.string(*inst, "profile", p);
+  if (!profile || profile->empty()) r.fail(inst, R::join(p, "profile"), "required field is missing");
+  ref.profile = *profile;
+  try {
+    ref.loaded = instruments::load_profile(ref.profile, instruments::profile_dirs_for(r.path()));
+  } catch (const UsageError& e) {
+    r.fail(inst->get("profile"), R::join(p, "profile"), e.what());
+  }
+  if (ref.loaded.kind != kind)
+    r.fail(inst->get("profile"), R::join(p, "profile"),
+           "'" + ref.profile + "' is a " + std::string(instruments::instrument_kind_name(ref.loaded.kind)) +
+               " profile; this needs a " + std::string(instruments::instrument_kind_name(kind)));
   return ref;
 }
 
@@ -115,7 +131,8 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   const std::string p = "sim";
   r.reject_unknown_keys(t, p,
                         {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm",
-                         "fault", "preamp", "power_amp", "faults", "converter_lowpass_hz"});
+                         "fault", "preamp", "power_amp", "faults", "converter_lowpass_hz",
+                         "output_vrms_at_0dbfs", "input_vrms_at_0dbfs"});
   sim::SimConfig c;
   if (auto seed = r.integer(t, "seed", p)) {
     if (*seed < 0) r.fail(t.get("seed"), "sim.seed", "must not be negative");
@@ -134,6 +151,12 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
     r.fail(t.get("crosstalk_db"), "sim.crosstalk_db", "must be at most 0 dB");
   c.load_ohm = positive(r, t, "load_ohm", p, c.load_ohm);
   c.converter_lowpass_hz = non_negative(r, t, "converter_lowpass_hz", p, 0.0);
+  for (const char* key : {"output_vrms_at_0dbfs", "input_vrms_at_0dbfs"}) {
+    if (!t.get(key)) continue;
+    const double v = positive(r, t, key, p, std::nullopt);
+    (std::string_view(key) == "output_vrms_at_0dbfs" ? c.output_vrms_at_0dbfs
+                                                     : c.input_vrms_at_0dbfs) = v;
+  }
   if (c.converter_lowpass_hz >= sample_rate_hz / 2.0)
     r.fail(t.get("converter_lowpass_hz"), "sim.converter_lowpass_hz",
            "must be below half the sample rate");
@@ -204,7 +227,8 @@ Station parse_station(const std::string& text, const std::string& path) {
   const auto r = TomlReader::from_text(text, path);
   const toml::table& root = r.root();
   r.reject_unknown_keys(
-      root, "", {"station", "audio", "safety", "generator", "loads", "attenuator", "sim", "jack"});
+      root, "",
+      {"station", "audio", "safety", "generator", "dmm", "loads", "attenuator", "sim", "jack"});
   Station s;
   s.path = path;
   s.text = text;
@@ -268,15 +292,28 @@ Station parse_station(const std::string& text, const std::string& path) {
   if (s.safety.max_burst_duty > 1.0)
     r.fail(safety.get("max_burst_duty"), "safety.max_burst_duty", "must be at most 1");
 
-  s.generator = instrument(r, root, "generator", "");
+  s.generator = instrument(r, root, "generator", "", instruments::InstrumentKind::fgen);
+  s.dmm = instrument(r, root, "dmm", "", instruments::InstrumentKind::dmm);
   if (const toml::table* loads = r.table(root, "loads", "", false)) {
-    r.reject_unknown_keys(*loads, "loads", {"available_ohm", "switch"});
+    r.reject_unknown_keys(*loads, "loads", {"available_ohm", "switch", "relays"});
     s.loads_available_ohm =
         r.number_array(*loads, "available_ohm", "loads").value_or(std::vector<double>{});
     for (double ohm : s.loads_available_ohm)
       if (!(ohm > 0.0))
         r.fail(loads->get("available_ohm"), "loads.available_ohm", "every load must be positive");
-    s.load_switch = instrument(r, *loads, "switch", "loads");
+    s.load_switch = instrument(r, *loads, "switch", "loads", instruments::InstrumentKind::relay);
+    if (const auto relays = r.number_array(*loads, "relays", "loads")) {
+      if (relays->size() != s.loads_available_ohm.size())
+        r.fail(loads->get("relays"), "loads.relays", "must name one relay per load in available_ohm");
+      for (double relay : *relays) {
+        if (relay < 1 || relay > 9999 || relay != std::floor(relay))
+          r.fail(loads->get("relays"), "loads.relays", "relays are integers from 1 to 9999");
+        s.load_relays.push_back(static_cast<int>(relay));
+      }
+    } else {
+      for (std::size_t i = 0; i < s.loads_available_ohm.size(); ++i)
+        s.load_relays.push_back(static_cast<int>(i + 1));
+    }
   }
   if (const toml::table* att = r.table(root, "attenuator", "", false)) {
     r.reject_unknown_keys(*att, "attenuator", {"gain_db"});

@@ -8,13 +8,19 @@
 #include <vector>
 
 #include "audio/audio_port.hpp"
+#include "instruments/profile.hpp"
+#include "instruments/visa.hpp"
 #include "sim/models.hpp"
 
 namespace ampbench::sequence {
 
+// An external instrument: where it is and which profile speaks its dialect, both checked
+// when the station loads.
 struct InstrumentRef {
   std::string resource;  // VISA syntax
   std::string profile;
+  instruments::VisaResource visa;
+  instruments::InstrumentProfile loaded;
 };
 
 struct JackSettings {
@@ -46,7 +52,9 @@ struct Station {
   AudioSettings audio;
   audio::SafetyLimits safety;
   std::optional<InstrumentRef> generator;
+  std::optional<InstrumentRef> dmm;
   std::vector<double> loads_available_ohm;
+  std::vector<int> load_relays;  // the relay that connects each of loads_available_ohm
   std::optional<InstrumentRef> load_switch;
   double attenuator_gain_db = 0.0;
   std::optional<sim::SimConfig> sim;

@@ -84,6 +84,11 @@ void SimChain::set_load_ohm(double load_ohm) {
     if (ch.power_amp) ch.power_amp->set_load_ohm(load_ohm);
 }
 
+void SimChain::set_generator(const std::optional<GeneratorOutput>& output) {
+  generator_ = output && output->on ? *output : GeneratorOutput{};
+  generator_phase_ = 0.0;
+}
+
 void SimChain::reset() {
   for (auto& ch : channels_) {
     ch.dac.reset();
@@ -94,12 +99,17 @@ void SimChain::reset() {
 void SimChain::process(const std::vector<const double*>& in, const std::vector<double*>& out,
                        std::size_t frames) {
   const double two_pi = 2.0 * std::numbers::pi;
+  const double generator_step = two_pi * generator_.frequency_hz / sample_rate_hz_;
+  const double generator_peak = generator_.vrms * std::numbers::sqrt2;
   for (std::size_t c = 0; c < channels_.size(); ++c) {
     Channel& ch = channels_[c];
     auto& dut = dut_out_[c];
     dut.resize(frames);
     for (std::size_t i = 0; i < frames; ++i) {
-      double v = ch.dac.process(in[c][i]) * ch.input_gain;
+      double v = ch.dac.process(in[c][i]);
+      if (generator_peak > 0.0 && !ch.reference)
+        v += generator_peak * std::sin(generator_phase_ + generator_step * static_cast<double>(i));
+      v *= ch.input_gain;
       if (ch.hum_vrms > 0.0) {
         const double t = static_cast<double>(hum_index_ + i) / sample_rate_hz_;
         v += ch.hum_vrms * std::numbers::sqrt2 * std::sin(two_pi * ch.hum_hz * t);
@@ -110,6 +120,7 @@ void SimChain::process(const std::vector<const double*>& in, const std::vector<d
     }
   }
   hum_index_ += frames;
+  generator_phase_ = std::fmod(generator_phase_ + generator_step * static_cast<double>(frames), two_pi);
   for (std::size_t c = 0; c < channels_.size(); ++c) {
     for (std::size_t i = 0; i < frames; ++i) {
       double v = dut_out_[c][i];

@@ -10,6 +10,7 @@
 
 #include "sim/models.hpp"
 #include "sim/stages.hpp"
+#include "sim/wiring.hpp"
 
 namespace ampbench::sim {
 
@@ -24,6 +25,9 @@ class SimChain {
   double sample_rate_hz() const { return sample_rate_hz_; }
   int latency_samples() const { return latency_samples_; }
   void set_load_ohm(double load_ohm);
+  // An external generator's sine on every DUT input (beside the DAC's output), from the
+  // start of the next process() call; nullopt or off: none.
+  void set_generator(const std::optional<GeneratorOutput>& output);
   double load_ohm() const { return load_ohm_; }
   Fault fault(int channel) const {
     return channels_.at(static_cast<std::size_t>(channel - 1)).fault;
@@ -55,6 +59,8 @@ class SimChain {
   double crosstalk_;
   double load_ohm_;
   std::uint64_t hum_index_ = 0;
+  GeneratorOutput generator_;
+  double generator_phase_ = 0.0;  // radians, carried across blocks
   std::vector<Channel> channels_;
   std::vector<std::vector<double>> dut_out_;
 };

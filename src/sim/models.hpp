@@ -54,6 +54,10 @@ struct SimConfig {
   double crosstalk_db = -300.0;       // each channel's output leaks into the others
   double load_ohm = 8.0;              // initial dummy load; +inf = open
   double converter_lowpass_hz = 0.0;  // the interface's own 2nd-order roll-off (DAC); 0 = none
+  // The simulated interface's true calibration, when it differs from what [audio] claims
+  // (as an uncalibrated station's does): what `ampbench calibrate` has to find.
+  std::optional<double> output_vrms_at_0dbfs;
+  std::optional<double> input_vrms_at_0dbfs;
   std::optional<PreampModel> preamp;
   std::optional<PowerAmpModel> power_amp;
   std::map<int, Fault> channel_faults;                        // 1-based channel → fault

@@ -1,0 +1,75 @@
+#include "instruments/sim_wiring.hpp"
+
+#include <cstdio>
+
+#include "instruments/drivers.hpp"
+
+namespace ampbench::instruments {
+
+InstrumentSimWiring::InstrumentSimWiring(std::optional<WiredInstrument> generator,
+                                         std::optional<WiredInstrument> relay,
+                                         std::map<int, double> relay_loads_ohm,
+                                         std::optional<WiredInstrument> dmm, int dmm_output)
+    : relay_loads_ohm_(std::move(relay_loads_ohm)), dmm_output_(dmm_output) {
+  if (generator) generator_ = Wire{*generator, nullptr};
+  if (relay) relay_ = Wire{*relay, nullptr};
+  if (dmm) dmm_ = Wire{*dmm, nullptr};
+}
+
+// A message on the simulated cable; its reply when `message` asks. An instrument that is
+// not a simulator says so through its error queue or its silence.
+std::string InstrumentSimWiring::Wire::ask(const std::string& what, const std::string& message) {
+  const std::string name = what + " " + instrument.profile.name + " at " + instrument.resource.text;
+  if (!session)
+    session = std::make_unique<ScpiSession>(open_transport(instrument.resource, instrument.profile),
+                                            name, instrument.profile.timeout);
+  try {
+    session->write_raw(message);
+    return message.ends_with("?") ? session->read_raw() : "";
+  } catch (const InstrumentTimeout&) {
+    throw InstrumentError(name + ": no answer to " + message +
+                          " — the sim audio backend needs simulated instruments (SIM::NAME or "
+                          "`ampbench sim-instrument`)");
+  } catch (const InstrumentError& e) {
+    session.reset();  // reconnect next time, as after a restarted server
+    throw InstrumentError(std::string(e.what()).rfind(name, 0) == 0 ? e.what()
+                                                                    : name + ": " + e.what());
+  }
+}
+
+std::optional<sim::GeneratorOutput> InstrumentSimWiring::generator() {
+  if (!generator_) return std::nullopt;
+  const std::string reply = generator_->ask("generator", "SIM:WIRE?");
+  sim::GeneratorOutput out;
+  int on = 0;
+  if (std::sscanf(reply.c_str(), "%d,%lf,%lf", &on, &out.frequency_hz, &out.vrms) != 3)
+    throw InstrumentError("generator at " + generator_->instrument.resource.text +
+                          ": unexpected SIM:WIRE? reply '" + reply + "'");
+  out.on = on != 0;
+  return out;
+}
+
+std::optional<std::vector<double>> InstrumentSimWiring::loads_ohm() {
+  if (!relay_) return std::nullopt;
+  const std::string reply = relay_->ask("relay", "SIM:WIRE?");
+  std::vector<double> loads;
+  std::size_t at = 0;
+  while (at < reply.size()) {
+    const std::size_t comma = reply.find(',', at);
+    const int relay = std::atoi(reply.substr(at, comma - at).c_str());
+    if (const auto it = relay_loads_ohm_.find(relay); it != relay_loads_ohm_.end())
+      loads.push_back(it->second);
+    if (comma == std::string::npos) break;
+    at = comma + 1;
+  }
+  return loads;
+}
+
+void InstrumentSimWiring::outputs_carry(const std::vector<double>& vrms) {
+  if (!dmm_ || dmm_output_ < 1 || static_cast<std::size_t>(dmm_output_) > vrms.size()) return;
+  char message[64];
+  std::snprintf(message, sizeof message, "SIM:WIRE %.9E", vrms[static_cast<std::size_t>(dmm_output_ - 1)]);
+  dmm_->ask("dmm", message);
+}
+
+}  // namespace ampbench::instruments

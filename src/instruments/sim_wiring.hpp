@@ -1,0 +1,48 @@
+// instruments: the simulated bench's cabling (sim::SimWiring) over SIM:WIRE — its own
+// sessions to the simulated generator, relay box and DMM, whether they are SIM::NAME in
+// this process or `ampbench sim-instrument` servers behind a socket.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "instruments/profile.hpp"
+#include "instruments/scpi_session.hpp"
+#include "instruments/visa.hpp"
+#include "sim/wiring.hpp"
+
+namespace ampbench::instruments {
+
+struct WiredInstrument {
+  VisaResource resource;
+  InstrumentProfile profile;
+};
+
+class InstrumentSimWiring : public sim::SimWiring {
+ public:
+  // relay_loads_ohm: the load each relay connects. dmm_output: the interface output (1-based)
+  // the DMM's probes are on.
+  InstrumentSimWiring(std::optional<WiredInstrument> generator, std::optional<WiredInstrument> relay,
+                      std::map<int, double> relay_loads_ohm, std::optional<WiredInstrument> dmm,
+                      int dmm_output = 1);
+
+  std::optional<sim::GeneratorOutput> generator() override;
+  std::optional<std::vector<double>> loads_ohm() override;
+  void outputs_carry(const std::vector<double>& vrms) override;
+  void move_dmm_probes(int output) { dmm_output_ = output; }
+
+ private:
+  struct Wire {
+    WiredInstrument instrument;
+    std::unique_ptr<ScpiSession> session;  // opened on first use
+    std::string ask(const std::string& what, const std::string& message);
+  };
+  std::optional<Wire> generator_;
+  std::optional<Wire> relay_;
+  std::map<int, double> relay_loads_ohm_;
+  std::optional<Wire> dmm_;
+  int dmm_output_;
+};
+
+}  // namespace ampbench::instruments

@@ -1,0 +1,30 @@
+// sim: the simulated bench's cables to external instruments. The sim audio backend asks,
+// at each transfer, what a generator wired to the DUT inputs is putting out and which
+// dummy loads a relay box has connected, and tells a DMM on an interface output what its
+// probes see — so instrument drivers are checked by what the DUT gets, not by what they
+// meant to send. Implemented over SIM:WIRE in instruments/sim_wiring.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+namespace ampbench::sim {
+
+struct GeneratorOutput {
+  bool on = false;
+  double frequency_hz = 0.0;
+  double vrms = 0.0;
+};
+
+class SimWiring {
+ public:
+  virtual ~SimWiring() = default;
+  // nullopt: no generator on this bench.
+  virtual std::optional<GeneratorOutput> generator() = 0;
+  // The loads connected now, in ohm (in parallel); nullopt: no relay box; empty: open.
+  virtual std::optional<std::vector<double>> loads_ohm() = 0;
+  // The Vrms on each interface output during the transfer (the DMM reads its channel's).
+  virtual void outputs_carry(const std::vector<double>& vrms) = 0;
+};
+
+}  // namespace ampbench::sim
