@@ -21,6 +21,9 @@ Subcommand add_report_command(CLI::App& parent);
 Subcommand add_sim_dut_command(CLI::App& parent);
 Subcommand add_devices_command(CLI::App& parent);
 Subcommand add_tune_fft_command(CLI::App& parent);
+Subcommand add_sim_instrument_command(CLI::App& parent);
+Subcommand add_scpi_command(CLI::App& parent);
+Subcommand add_calibrate_command(CLI::App& parent);
 
 // FFTW wisdom from `tune-fft`, loaded before any plan is made.
 void load_fft_wisdom();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/terminal_io.hpp"
 #include "common/error.hpp"
 #include "report/export.hpp"
 #include "report/files.hpp"
@@ -39,22 +40,6 @@ struct RunOptionsCli {
   std::string report_dir;
   std::string junit;
   bool freewheel = false;
-};
-
-class TerminalIo : public sequence::OperatorIo {
- public:
-  std::string ask(const std::string& message, const std::string& fallback) override {
-    if (!::isatty(STDIN_FILENO)) {
-      std::fprintf(stderr, "  prompt: %s -> '%s' (no terminal)\n", message.c_str(),
-                   fallback.c_str());
-      return fallback;
-    }
-    std::fprintf(stderr, "\n  %s%s ", message.c_str(),
-                 fallback.empty() ? "" : (" [" + fallback + "]").c_str());
-    std::string line;
-    if (!std::getline(std::cin, line)) return fallback;
-    return line.empty() ? fallback : line;
-  }
 };
 
 // Commits every step to the database as it ends.

@@ -63,4 +63,16 @@ std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
                          "' is not available in this build of ampbench");
 }
 
+std::unique_ptr<audio::AudioPort> open_calibration_port(const Station& station) {
+  if (station.audio.backend != "sim") return open_audio_port(station, "");
+  Station cable = station;
+  cable.sim->preamp.reset();
+  cable.sim->power_amp.reset();
+  cable.sim->channel_faults.clear();
+  cable.sim->serial_faults.clear();
+  cable.sim->crosstalk_db = -300.0;
+  cable.attenuator_gain_db = 0.0;
+  return open_audio_port(cable, "");
+}
+
 }  // namespace ampbench::sequence

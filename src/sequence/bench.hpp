@@ -15,4 +15,8 @@ namespace ampbench::sequence {
 std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
                                                   const std::string& serial);
 
+// The interface with a cable from each output to its input and nothing else, for
+// calibration: for "sim", the chain without DUT and attenuator; on hardware, the same port.
+std::unique_ptr<audio::AudioPort> open_calibration_port(const Station& station);
+
 }  // namespace ampbench::sequence
