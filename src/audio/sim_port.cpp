@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numbers>
 
 #include "dsp/units.hpp"
 
@@ -34,7 +35,8 @@ void SimPort::follow_wiring(const AudioBuffer& stimulus) {
     const std::size_t from = channel.size() / 2;
     for (std::size_t i = from; i < channel.size(); ++i) sum += channel[i] * channel[i];
     const double n = static_cast<double>(channel.size() - from);
-    vrms.push_back(n > 0 ? std::sqrt(sum / n) * true_output_vrms_at_0dbfs_ : 0.0);
+    // A full-scale sine (peak 1) is output_vrms_at_0dbfs: volts per unit of peak are √2 times it.
+    vrms.push_back(n > 0 ? std::sqrt(sum / n) * std::numbers::sqrt2 * true_output_vrms_at_0dbfs_ : 0.0);
   }
   wiring_->outputs_carry(vrms);
 }

@@ -26,9 +26,11 @@ std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
     };
     std::shared_ptr<sim::SimWiring> wiring;
     if (station.generator || station.load_switch || station.dmm) {
+      const auto& relays =
+          station.sim->load_relays.empty() ? station.load_relays : station.sim->load_relays;
       std::map<int, double> relay_loads;
-      for (std::size_t i = 0; i < station.load_relays.size(); ++i)
-        relay_loads[station.load_relays[i]] = station.loads_available_ohm[i];
+      for (std::size_t i = 0; i < relays.size(); ++i)
+        relay_loads[relays[i]] = station.loads_available_ohm[i];
       wiring = std::make_shared<instruments::InstrumentSimWiring>(
           wired(station.generator), wired(station.load_switch), relay_loads, wired(station.dmm));
     }

@@ -132,7 +132,7 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   r.reject_unknown_keys(t, p,
                         {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm",
                          "fault", "preamp", "power_amp", "faults", "converter_lowpass_hz",
-                         "output_vrms_at_0dbfs", "input_vrms_at_0dbfs"});
+                         "output_vrms_at_0dbfs", "input_vrms_at_0dbfs", "load_relays"});
   sim::SimConfig c;
   if (auto seed = r.integer(t, "seed", p)) {
     if (*seed < 0) r.fail(t.get("seed"), "sim.seed", "must not be negative");
@@ -151,6 +151,11 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
     r.fail(t.get("crosstalk_db"), "sim.crosstalk_db", "must be at most 0 dB");
   c.load_ohm = positive(r, t, "load_ohm", p, c.load_ohm);
   c.converter_lowpass_hz = non_negative(r, t, "converter_lowpass_hz", p, 0.0);
+  for (double relay : r.number_array(t, "load_relays", p).value_or(std::vector<double>{})) {
+    if (relay < 1 || relay > 9999 || relay != std::floor(relay))
+      r.fail(t.get("load_relays"), "sim.load_relays", "relays are integers from 1 to 9999");
+    c.load_relays.push_back(static_cast<int>(relay));
+  }
   for (const char* key : {"output_vrms_at_0dbfs", "input_vrms_at_0dbfs"}) {
     if (!t.get(key)) continue;
     const double v = positive(r, t, key, p, std::nullopt);
@@ -348,6 +353,10 @@ Station parse_station(const std::string& text, const std::string& path) {
     if (!found)
       r.fail(sim_table->get("load_ohm"), "sim.load_ohm", "must be one of loads.available_ohm");
   }
+  if (s.sim && !s.sim->load_relays.empty() &&
+      s.sim->load_relays.size() != s.loads_available_ohm.size())
+    r.fail(sim_table->get("load_relays"), "sim.load_relays",
+           "must name one relay per load in loads.available_ohm");
   return s;
 }
 

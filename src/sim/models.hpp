@@ -6,6 +6,7 @@
 #include <numbers>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace ampbench::sim {
@@ -58,6 +59,9 @@ struct SimConfig {
   // (as an uncalibrated station's does): what `ampbench calibrate` has to find.
   std::optional<double> output_vrms_at_0dbfs;
   std::optional<double> input_vrms_at_0dbfs;
+  // How the simulated relay box is really wired: the relay of each station load, when it
+  // differs from what [loads] relays claims (empty: as claimed).
+  std::vector<int> load_relays;
   std::optional<PreampModel> preamp;
   std::optional<PowerAmpModel> power_amp;
   std::map<int, Fault> channel_faults;                        // 1-based channel → fault

@@ -5,8 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "common/error.hpp"
 
@@ -91,6 +93,19 @@ void exec(sqlite3* db, const char* sql) {
     std::string what = message ? message : sqlite3_errmsg(db);
     sqlite3_free(message);
     throw IoError("database: " + what);
+  }
+}
+
+// Switching a new database to WAL needs it to itself for a moment, and SQLite answers
+// SQLITE_BUSY at once, without the busy handler, while another process is creating it:
+// two stations starting together. Retry for as long as the busy timeout.
+void enable_wal(sqlite3* db, int timeout_ms) {
+  for (int waited_ms = 0;; waited_ms += 10) {
+    const int rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return;
+    if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited_ms >= timeout_ms)
+      throw IoError(std::string("database: ") + sqlite3_errmsg(db));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
 
@@ -185,11 +200,12 @@ std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mod
   }
   std::unique_ptr<ResultStore> store(new ResultStore(db, path));
   const char* busy = std::getenv("AMPBENCH_DB_BUSY_TIMEOUT_MS");
-  sqlite3_busy_timeout(db, busy ? std::atoi(busy) : 30000);
+  const int busy_timeout_ms = busy ? std::atoi(busy) : 30000;
+  sqlite3_busy_timeout(db, busy_timeout_ms);
   try {
     exec(db, "PRAGMA foreign_keys = ON");
     if (mode == Mode::read_write) {
-      exec(db, "PRAGMA journal_mode = WAL");
+      enable_wal(db, busy_timeout_ms);
       exec(db, "PRAGMA synchronous = NORMAL");
       if (const char* pages = std::getenv("AMPBENCH_DB_MAX_PAGES")) {
         Statement cap(db, ("PRAGMA max_page_count = " + std::to_string(std::atoll(pages))).c_str());

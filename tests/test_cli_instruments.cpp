@@ -1,0 +1,280 @@
+// End to end: the ampbench binary with external instruments — `sim-instrument` servers
+// over real loopback sockets as generator, relay box and DMM; SIM:: instruments in the
+// process; the error queue, a server killed mid-run, calibration written back.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <regex>
+#include <thread>
+
+#include "db_query.hpp"
+#include "run_binary.hpp"
+#include "sequence/station.hpp"
+
+using namespace ampbench::testing;
+
+namespace {
+
+const std::string kSource = std::string(AMPBENCH_TEST_DATA_DIR) + "/..";
+
+// A sim-instrument server on a free port; stopped (SIGTERM) when it goes out of scope.
+class InstrumentServer {
+ public:
+  InstrumentServer(const TempDir& dir, const std::string& kind) : log_(dir / (kind + ".log")) {
+    out_ = dir / (kind + ".out");
+    pid_ = spawn_ampbench({"sim-instrument", "--kind", kind, "--listen", "127.0.0.1:0", "--log", log_},
+                          out_);
+    const std::regex listening("listening on 127\\.0\\.0\\.1:([0-9]+)");
+    for (int i = 0; i < 200 && port_ == 0; ++i) {
+      std::smatch m;
+      const std::string text = slurp(out_);
+      if (std::regex_search(text, m, listening)) port_ = std::stoi(m[1]);
+      else std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_NE(port_, 0) << slurp(out_);
+  }
+  ~InstrumentServer() { stop(); }
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    wait_exit(pid_);
+    pid_ = -1;
+  }
+  void kill_now() {
+    ::kill(pid_, SIGKILL);
+    wait_exit(pid_);
+    pid_ = -1;
+  }
+  std::string resource() const {
+    return "TCPIP0::127.0.0.1::" + std::to_string(port_) + "::SOCKET";
+  }
+  std::string received() const { return slurp(log_); }
+
+ private:
+  std::string log_;
+  std::string out_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
+
+// instruments/sim-instruments.toml with its resources moved to these servers' ports.
+std::string station_for(const TempDir& dir, const InstrumentServer& fgen, const InstrumentServer& relay,
+                        const std::vector<std::pair<std::string, std::string>>& edits = {}) {
+  std::string text = slurp(kSource + "/instruments/sim-instruments.toml");
+  text = replace_all(text, "TCPIP0::127.0.0.1::5025::SOCKET", fgen.resource());
+  text = replace_all(text, "TCPIP0::127.0.0.1::5026::SOCKET", relay.resource());
+  text = replace_all(text, "resource = \"TCPIP0::127.0.0.1::5027::SOCKET\"", "resource = \"SIM::dmm\"");
+  for (const auto& [from, to] : edits) text = replace_all(text, from, to);
+  // Profiles are found beside the station: the temporary one points at the shipped folder.
+  std::filesystem::create_directory_symlink(kSource + "/instruments/profiles", dir / "profiles");
+  const std::string path = dir / "station.toml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::string measurement(const std::string& db, const std::string& step, const std::string& name) {
+  return scalar(db, "SELECT m.value FROM measurements m JOIN steps s ON s.id = m.step_id WHERE s.step_id = '" +
+                        step + "' AND m.name = '" + name + "' AND m.channel = 'L'");
+}
+
+}  // namespace
+
+TEST(CliInstruments, GeneratorAndRelayOverSocketsPass) {
+  TempDir dir;
+  InstrumentServer fgen(dir, "fgen"), relay(dir, "relay");
+  const std::string station = station_for(dir, fgen, relay);
+  const std::string hostile = "SN-7;*RST;OUTP ON";
+  const auto r = run_ampbench({"run", kSource + "/sequences/generator-production.toml", "--station",
+                               station, "--db", dir / "r.db", "--serial", hostile, "--quiet"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // The generator's Vrms reached the DUT: gain is the model's 26 dB less the 0.05-ohm
+  // output impedance into 8 ohm (-0.054 dB) — 25.946 dB.
+  EXPECT_NEAR(std::stod(measurement(dir / "r.db", "gain_1k", "gain_db")), 25.9459, 0.005);
+  // … and into 4 ohm, through relay 2: -0.108 dB.
+  EXPECT_NEAR(std::stod(measurement(dir / "r.db", "thdn_100w_4ohm", "gain_db")), 25.892, 0.005);
+  const std::string sent = fgen.received() + relay.received();
+  EXPECT_NE(fgen.received().find("VOLT 0.1\n"), std::string::npos) << fgen.received();
+  EXPECT_NE(fgen.received().find("OUTP OFF\n"), std::string::npos);
+  EXPECT_NE(relay.received().find("ROUT:CLOS (@2)"), std::string::npos) << relay.received();
+  // Serial numbers never become SCPI.
+  EXPECT_EQ(sent.find("SN-7"), std::string::npos) << sent;
+  EXPECT_EQ(fgen.received().rfind("OUTP OFF"), fgen.received().rfind("OUTP"))
+      << "the generator was left on";
+}
+
+TEST(CliInstruments, SwappedRelaysDriveTheWrongLoadAndFail) {
+  // The station's relay map is what switches: when it claims the opposite of how the
+  // (simulated) box is wired, the "8-ohm" 100 W step meets the 4-ohm load, where the 9 A
+  // current limit clips it.
+  TempDir dir;
+  InstrumentServer fgen(dir, "fgen"), relay(dir, "relay");
+  const std::string station = station_for(
+      dir, fgen, relay, {{"relays = [1, 2]", "relays = [2, 1]"}, {"[sim]\n", "[sim]\nload_relays = [1, 2]\n"}});
+  const auto r = run_ampbench({"run", kSource + "/sequences/generator-production.toml", "--station",
+                               station, "--db", dir / "r.db", "--quiet"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_GT(std::stod(measurement(dir / "r.db", "thdn_100w_8ohm", "thdn_pct")), 1.0);
+}
+
+TEST(CliInstruments, InstrumentKilledMidRunIsAStepErrorAndKeepsTheRun) {
+  TempDir dir;
+  InstrumentServer fgen(dir, "fgen"), relay(dir, "relay");
+  const std::string station = station_for(dir, fgen, relay);
+  // A long middle step (interface stimulus, 240 s of simulated audio) gives time to kill.
+  std::ofstream(dir / "seq.toml") << R"([sequence]
+name = "kill test"
+channels = ["L", "R"]
+[[step]]
+id = "first"
+kind = "level"
+stimulus = { source = "generator", frequency_hz = 1000, level = "100 mV" }
+[[step]]
+id = "long"
+kind = "level"
+capture_s = 240
+stimulus = { frequency_hz = 1000, level = "100 mV" }
+[[step]]
+id = "after"
+kind = "level"
+stimulus = { source = "generator", frequency_hz = 1000, level = "100 mV" }
+)";
+  const std::string db = dir / "r.db";
+  const pid_t run = spawn_ampbench({"run", dir / "seq.toml", "--station", station, "--db", db,
+                                    "--serial", "K1"},
+                                   dir / "run.log");
+  for (int i = 0; i < 500; ++i) {
+    if (scalar_if_ready(db, "SELECT count(*) FROM steps WHERE finished_at IS NOT NULL") == "1") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  fgen.kill_now();
+  EXPECT_EQ(wait_exit(run), 2) << slurp(dir / "run.log");
+  EXPECT_EQ(scalar(db, "SELECT verdict FROM steps WHERE step_id = 'first'"), "PASS");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps"), "3");
+  EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "ERROR");
+  const std::string message = scalar(db, "SELECT message FROM steps WHERE verdict = 'ERROR' LIMIT 1");
+  EXPECT_NE(message.find("generator sim-fgen at " + fgen.resource()), std::string::npos) << message;
+  EXPECT_TRUE(message.find("not reachable") != std::string::npos ||
+              message.find("connection lost") != std::string::npos)
+      << message;
+}
+
+TEST(CliInstruments, ErrorQueueEntryIsAStepErrorNamingTheCommand) {
+  // In-process simulated instruments (SIM::), a station allowing 3 V, a generator that
+  // makes at most 2 V: the instrument's own -222 stops the step.
+  TempDir dir;
+  std::string text = slurp(kSource + "/instruments/sim-instruments.toml");
+  text = replace_all(text, "TCPIP0::127.0.0.1::5025::SOCKET", "SIM::fgen");
+  text = replace_all(text, "TCPIP0::127.0.0.1::5026::SOCKET", "SIM::relay");
+  text = replace_all(text, "TCPIP0::127.0.0.1::5027::SOCKET", "SIM::dmm");
+  text = replace_all(text, "max_output_vrms = 1.8", "max_output_vrms = 3.0");
+  text = replace_all(text, "gain_db = 26.0", "gain_db = 6.0");
+  std::filesystem::create_directory_symlink(kSource + "/instruments/profiles", dir / "profiles");
+  std::ofstream(dir / "station.toml") << text;
+  std::ofstream(dir / "seq.toml") << R"([sequence]
+name = "range"
+channels = ["L", "R"]
+[[step]]
+id = "ok"
+kind = "level"
+stimulus = { source = "generator", frequency_hz = 1000, level = "1 V" }
+[[step]]
+id = "too_much"
+kind = "level"
+stimulus = { source = "generator", frequency_hz = 1000, level = "2.5 V" }
+)";
+  const std::string db = dir / "r.db";
+  const auto r = run_ampbench({"run", dir / "seq.toml", "--station", dir / "station.toml", "--db",
+                               db, "--quiet"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(scalar(db, "SELECT verdict FROM steps WHERE step_id = 'ok'"), "PASS");
+  EXPECT_EQ(scalar(db, "SELECT message FROM steps WHERE step_id = 'too_much'"),
+            "generator sim-fgen at SIM::fgen: 'VOLT 2.5' → -222,\"Data out of range\"");
+}
+
+TEST(CliInstruments, GeneratorLevelsAreCheckedBeforeAnythingRuns) {
+  TempDir dir;
+  std::ofstream(dir / "seq.toml") << R"([sequence]
+name = "bad"
+channels = ["L", "R"]
+[[step]]
+id = "dbfs"
+kind = "level"
+stimulus = { source = "generator", frequency_hz = 1000, level = "-20 dBFS" }
+[[step]]
+id = "hot"
+kind = "level"
+stimulus = { source = "generator", frequency_hz = 1000, level = "5 V" }
+[[step]]
+id = "sweep"
+kind = "frequency_response"
+method = "sweep"
+stimulus = { source = "generator", from_hz = 20, to_hz = 20000, level = "100 mV" }
+)";
+  const auto r = run_ampbench({"validate", dir / "seq.toml", "--station",
+                               kSource + "/instruments/sim-instruments.toml"});
+  EXPECT_EQ(r.exit_code, 65) << r.err;
+  EXPECT_NE(r.err.find("step.dbfs.stimulus.level': -20 dBFS is a level of the interface's output"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("step.hot.stimulus.level': 5 V is 5 Vrms, above the station's max_output_vrms"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("step.sweep.stimulus.source'"), std::string::npos) << r.err;
+  const auto no_gen = run_ampbench({"validate", dir / "seq.toml"});  // sim-bench: no [generator]
+  EXPECT_NE(no_gen.err.find("has no [generator]"), std::string::npos) << no_gen.err;
+}
+
+TEST(CliInstruments, ScpiCommandQueriesAndReportsErrors) {
+  TempDir dir;
+  InstrumentServer fgen(dir, "fgen");
+  const auto idn = run_ampbench({"scpi", fgen.resource(), "*IDN?"});
+  EXPECT_EQ(idn.exit_code, 0) << idn.err;
+  EXPECT_EQ(idn.out, "ampbench,SIM-FGEN,0,1\n");
+  const auto bad = run_ampbench({"scpi", fgen.resource(), "VOLT 9"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("'VOLT 9' → -222,\"Data out of range\""), std::string::npos) << bad.err;
+  const auto nothing = run_ampbench({"scpi", "TCPIP0::127.0.0.1::1::SOCKET", "*IDN?"});
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_NE(nothing.err.find("127.0.0.1:1 is not reachable"), std::string::npos) << nothing.err;
+  const auto syntax = run_ampbench({"scpi", "TCPIP0::host::INSTR", "*IDN?"});
+  EXPECT_EQ(syntax.exit_code, 64);
+  const auto devices = run_ampbench({"devices"});
+  EXPECT_EQ(devices.exit_code, 0) << devices.err;
+  EXPECT_NE(devices.out.find("USBTMC instruments:"), std::string::npos) << devices.out;
+}
+
+TEST(CliInstruments, CalibrateFindsTheInterfacesTrueVoltsAndWritesThem) {
+  // The station claims 2.0 V per full scale both ways; the simulated interface really gives
+  // 2.1 V out and reads 1.9 V in. The DMM (SIM::dmm) and a cable find it.
+  TempDir dir;
+  std::string text = slurp(kSource + "/instruments/sim-instruments.toml");
+  text = replace_all(text, "TCPIP0::127.0.0.1::5027::SOCKET", "SIM::dmm");
+  text = replace_all(text, "[generator]\nresource = \"TCPIP0::127.0.0.1::5025::SOCKET\"\nprofile = \"sim-fgen\"\n", "");
+  text = replace_all(text, "switch = { resource = \"TCPIP0::127.0.0.1::5026::SOCKET\", profile = \"sim-relay\" }\n", "");
+  text = replace_all(text, "[sim]\n", "[sim]\noutput_vrms_at_0dbfs = 2.1\ninput_vrms_at_0dbfs = 1.9\n");
+  std::filesystem::create_directory_symlink(kSource + "/instruments/profiles", dir / "profiles");
+  const std::string path = dir / "station.toml";
+  std::ofstream(path) << text;
+  const auto r = run_ampbench({"calibrate", "--station", path, "--settle", "0.05", "--duration", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto station = ampbench::sequence::load_station(path);
+  // Within 0.01 dB of the truth.
+  EXPECT_NEAR(station.audio.calibration.output_vrms_at_0dbfs, 2.1, 2.1 * 0.00115);
+  EXPECT_NEAR(station.audio.calibration.input_vrms_at_0dbfs, 1.9, 1.9 * 0.00115);
+  const std::string written = slurp(path);
+  EXPECT_NE(written.find("# a 0 dBFS sine leaves the interface at"), std::string::npos)
+      << "comments kept";
+  // A reading typed by hand: 0.21 V at -20 dBFS is 2.1 V per full scale.
+  const auto by_hand = run_ampbench({"calibrate", "--station", path, "--settle", "0.05",
+                                     "--duration", "1", "--reading", "0.2", "--dry-run"});
+  EXPECT_EQ(by_hand.exit_code, 0) << by_hand.err;
+  EXPECT_NE(by_hand.out.find("→ 2,"), std::string::npos) << by_hand.out;
+  EXPECT_NE(by_hand.out.find("dry run"), std::string::npos);
+}
