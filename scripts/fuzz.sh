@@ -12,8 +12,8 @@ mode=explore
 seconds=60
 if [ "${1:-}" = "--ci" ]; then mode=ci; elif [ -n "${1:-}" ]; then seconds=$1; fi
 build=${BUILD_DIR:-build-fuzz}
-targets=(sequence station level wav)
-declare -A ci_runs=([sequence]=200000 [station]=400000 [level]=2000000 [wav]=30000)
+targets=(sequence station level wav scpi usbtmc visa)
+declare -A ci_runs=([sequence]=200000 [station]=400000 [level]=2000000 [wav]=30000 [scpi]=300000 [usbtmc]=500000 [visa]=1000000)
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMPBENCH_BUILD_FUZZERS=ON \
   -DAMPBENCH_BUILD_TESTS=OFF -DAMPBENCH_BUILD_BENCH=OFF -DAMPBENCH_WITH_PORTAUDIO=OFF \

@@ -21,10 +21,14 @@ const std::string kSource = std::string(AMPBENCH_TEST_DATA_DIR) + "/..";
 // A sim-instrument server on a free port; stopped (SIGTERM) when it goes out of scope.
 class InstrumentServer {
  public:
-  InstrumentServer(const TempDir& dir, const std::string& kind) : log_(dir / (kind + ".log")) {
+  InstrumentServer(const TempDir& dir, const std::string& kind,
+                   const std::vector<std::string>& extra = {})
+      : log_(dir / (kind + ".log")) {
     out_ = dir / (kind + ".out");
-    pid_ = spawn_ampbench({"sim-instrument", "--kind", kind, "--listen", "127.0.0.1:0", "--log", log_},
-                          out_);
+    std::vector<std::string> args = {"sim-instrument", "--kind", kind, "--listen", "127.0.0.1:0",
+                                     "--log", log_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid_ = spawn_ampbench(args, out_);
     const std::regex listening("listening on 127\\.0\\.0\\.1:([0-9]+)");
     for (int i = 0; i < 200 && port_ == 0; ++i) {
       std::smatch m;
@@ -163,6 +167,26 @@ stimulus = { source = "generator", frequency_hz = 1000, level = "100 mV" }
   EXPECT_TRUE(message.find("not reachable") != std::string::npos ||
               message.find("connection lost") != std::string::npos)
       << message;
+}
+
+TEST(CliInstruments, AHungInstrumentTimesOutAsAStepError) {
+  // The generator stops answering after 40 lines: a step waits its profile's 1 s, no more,
+  // ends ERROR, and the run goes on to the end.
+  TempDir dir;
+  InstrumentServer fgen(dir, "fgen", {"--stall-after", "40"}), relay(dir, "relay");
+  const std::string station = station_for(dir, fgen, relay);
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = run_ampbench({"run", kSource + "/sequences/generator-production.toml", "--station",
+                               station, "--db", dir / "r.db", "--quiet"});
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_LT(seconds, 20.0);
+  EXPECT_EQ(scalar(dir / "r.db", "SELECT verdict FROM steps WHERE step_id = 'gain_1k'"), "PASS");
+  EXPECT_EQ(scalar(dir / "r.db", "SELECT count(*) FROM steps"), "5");
+  const std::string message =
+      scalar(dir / "r.db", "SELECT message FROM steps WHERE verdict = 'ERROR' LIMIT 1");
+  EXPECT_NE(message.find("no reply within 1000 ms"), std::string::npos) << message;
 }
 
 TEST(CliInstruments, ErrorQueueEntryIsAStepErrorNamingTheCommand) {

@@ -19,6 +19,7 @@ struct SimInstrumentOptions {
   std::string kind;
   std::string profile;
   std::string log;
+  long stall_after = 0;
 };
 
 int run_sim_instrument(const SimInstrumentOptions& o) {
@@ -49,7 +50,7 @@ int run_sim_instrument(const SimInstrumentOptions& o) {
   std::printf("ampbench sim-instrument: %s '%s' listening on %s:%u\n", o.kind.c_str(),
               profile.name.c_str(), host.c_str(), server.port());
   std::fflush(stdout);
-  server.serve(g_stop);
+  server.serve(g_stop, o.stall_after);
   return 0;
 }
 
@@ -66,6 +67,8 @@ Subcommand add_sim_instrument_command(CLI::App& parent) {
   app->add_option("--profile", o->profile,
                   "Speak this profile's dialect (default sim-KIND), e.g. rigol-dg1000z");
   app->add_option("--log", o->log, "Append every line received to this file");
+  app->add_option("--stall-after", o->stall_after,
+                  "Fault injection: answer nothing after this many lines (a hung instrument)");
   return {app, [o] { return run_sim_instrument(*o); }};
 }
 

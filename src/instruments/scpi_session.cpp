@@ -64,6 +64,13 @@ void ScpiSession::write_raw(const std::string& message) {
 std::string ScpiSession::read_raw() {
   try {
     return std::string(trim(transport_->read(timeout_)));
+  } catch (const InstrumentTimeout& e) {
+    // A reply that comes late must not answer the next query: start clean.
+    try {
+      transport_->clear();
+    } catch (const InstrumentError&) {
+    }
+    throw InstrumentTimeout(name_ + ": " + e.what());
   } catch (const InstrumentError& e) {
     throw InstrumentError(name_ + ": " + e.what());
   }

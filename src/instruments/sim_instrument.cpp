@@ -79,6 +79,10 @@ void SimInstrument::push_error(int code, const std::string& message) {
 std::optional<std::string> SimInstrument::handle(std::string_view line) {
   std::lock_guard lock(mutex_);
   received_.emplace_back(line);
+  if (line.size() > 1024) {  // an input buffer, like a real instrument's, has an end
+    push_error(-223, "Too much data");
+    return std::nullopt;
+  }
   std::optional<std::string> reply;
   std::size_t start = 0;
   const std::string text(line);

@@ -54,7 +54,8 @@ SimInstrumentServer::~SimInstrumentServer() {
   if (listen_fd_ >= 0) ::close(listen_fd_);
 }
 
-void SimInstrumentServer::serve(const std::atomic<bool>& stop) {
+void SimInstrumentServer::serve(const std::atomic<bool>& stop, long stall_after_lines) {
+  long lines = 0;
   std::ofstream log;
   if (!log_path_.empty()) log.open(log_path_, std::ios::app);
   std::map<int, std::string> clients;  // fd → bytes of an unfinished line
@@ -83,6 +84,7 @@ void SimInstrumentServer::serve(const std::atomic<bool>& stop) {
         pending.erase(0, nl + 1);
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (log.is_open()) log << line << '\n' << std::flush;
+        if (stall_after_lines > 0 && ++lines > stall_after_lines) continue;
         if (const auto reply = instrument_->handle(line)) {
           const std::string out = *reply + "\n";
           ::send(fd, out.data(), out.size(), MSG_NOSIGNAL);

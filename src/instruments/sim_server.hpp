@@ -23,8 +23,9 @@ class SimInstrumentServer {
   SimInstrumentServer& operator=(const SimInstrumentServer&) = delete;
 
   std::uint16_t port() const { return port_; }
-  // Serves until `stop` becomes true (checked every 100 ms).
-  void serve(const std::atomic<bool>& stop);
+  // Serves until `stop` becomes true (checked every 100 ms). After `stall_after_lines`
+  // lines (0: never) it goes on reading but answers nothing: a hung instrument.
+  void serve(const std::atomic<bool>& stop, long stall_after_lines = 0);
 
  private:
   int listen_fd_ = -1;
