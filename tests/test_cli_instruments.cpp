@@ -25,16 +25,18 @@ class InstrumentServer {
                    const std::vector<std::string>& extra = {})
       : log_(dir / (kind + ".log")) {
     out_ = dir / (kind + ".out");
-    std::vector<std::string> args = {"sim-instrument", "--kind", kind, "--listen", "127.0.0.1:0",
-                                     "--log", log_};
+    std::vector<std::string> args = {"sim-instrument", "--kind", kind, "--listen",
+                                     "127.0.0.1:0",    "--log",  log_};
     args.insert(args.end(), extra.begin(), extra.end());
     pid_ = spawn_ampbench(args, out_);
     const std::regex listening("listening on 127\\.0\\.0\\.1:([0-9]+)");
     for (int i = 0; i < 200 && port_ == 0; ++i) {
       std::smatch m;
       const std::string text = slurp(out_);
-      if (std::regex_search(text, m, listening)) port_ = std::stoi(m[1]);
-      else std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (std::regex_search(text, m, listening))
+        port_ = std::stoi(m[1]);
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     EXPECT_NE(port_, 0) << slurp(out_);
   }
@@ -69,12 +71,14 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 }
 
 // instruments/sim-instruments.toml with its resources moved to these servers' ports.
-std::string station_for(const TempDir& dir, const InstrumentServer& fgen, const InstrumentServer& relay,
+std::string station_for(const TempDir& dir, const InstrumentServer& fgen,
+                        const InstrumentServer& relay,
                         const std::vector<std::pair<std::string, std::string>>& edits = {}) {
   std::string text = slurp(kSource + "/instruments/sim-instruments.toml");
   text = replace_all(text, "TCPIP0::127.0.0.1::5025::SOCKET", fgen.resource());
   text = replace_all(text, "TCPIP0::127.0.0.1::5026::SOCKET", relay.resource());
-  text = replace_all(text, "resource = \"TCPIP0::127.0.0.1::5027::SOCKET\"", "resource = \"SIM::dmm\"");
+  text = replace_all(text, "resource = \"TCPIP0::127.0.0.1::5027::SOCKET\"",
+                     "resource = \"SIM::dmm\"");
   for (const auto& [from, to] : edits) text = replace_all(text, from, to);
   // Profiles are found beside the station: the temporary one points at the shipped folder.
   std::filesystem::create_directory_symlink(kSource + "/instruments/profiles", dir / "profiles");
@@ -84,8 +88,10 @@ std::string station_for(const TempDir& dir, const InstrumentServer& fgen, const 
 }
 
 std::string measurement(const std::string& db, const std::string& step, const std::string& name) {
-  return scalar(db, "SELECT m.value FROM measurements m JOIN steps s ON s.id = m.step_id WHERE s.step_id = '" +
-                        step + "' AND m.name = '" + name + "' AND m.channel = 'L'");
+  return scalar(
+      db,
+      "SELECT m.value FROM measurements m JOIN steps s ON s.id = m.step_id WHERE s.step_id = '" +
+          step + "' AND m.name = '" + name + "' AND m.channel = 'L'");
 }
 
 }  // namespace
@@ -113,6 +119,20 @@ TEST(CliInstruments, GeneratorAndRelayOverSocketsPass) {
       << "the generator was left on";
 }
 
+TEST(CliInstruments, ARigolDialectOverASocketSetsTheRightVolts) {
+  // The simulator speaking the DG1000Z's dialect: VRMS unit, high-Z load, :SOUR1:… commands.
+  TempDir dir;
+  InstrumentServer fgen(dir, "fgen", {"--profile", "rigol-dg1000z"}), relay(dir, "relay");
+  const std::string station =
+      station_for(dir, fgen, relay, {{"profile = \"sim-fgen\"", "profile = \"rigol-dg1000z\""}});
+  const auto r = run_ampbench({"run", kSource + "/sequences/generator-production.toml", "--station",
+                               station, "--db", dir / "r.db", "--quiet"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NEAR(std::stod(measurement(dir / "r.db", "gain_1k", "gain_db")), 25.9459, 0.005);
+  EXPECT_NE(fgen.received().find(":SOUR1:VOLT 0.1\n"), std::string::npos) << fgen.received();
+  EXPECT_NE(fgen.received().find(":OUTP1:LOAD INF\n"), std::string::npos);
+}
+
 TEST(CliInstruments, SwappedRelaysDriveTheWrongLoadAndFail) {
   // The station's relay map is what switches: when it claims the opposite of how the
   // (simulated) box is wired, the "8-ohm" 100 W step meets the 4-ohm load, where the 9 A
@@ -120,7 +140,8 @@ TEST(CliInstruments, SwappedRelaysDriveTheWrongLoadAndFail) {
   TempDir dir;
   InstrumentServer fgen(dir, "fgen"), relay(dir, "relay");
   const std::string station = station_for(
-      dir, fgen, relay, {{"relays = [1, 2]", "relays = [2, 1]"}, {"[sim]\n", "[sim]\nload_relays = [1, 2]\n"}});
+      dir, fgen, relay,
+      {{"relays = [1, 2]", "relays = [2, 1]"}, {"[sim]\n", "[sim]\nload_relays = [1, 2]\n"}});
   const auto r = run_ampbench({"run", kSource + "/sequences/generator-production.toml", "--station",
                                station, "--db", dir / "r.db", "--quiet"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
@@ -150,11 +171,12 @@ kind = "level"
 stimulus = { source = "generator", frequency_hz = 1000, level = "100 mV" }
 )";
   const std::string db = dir / "r.db";
-  const pid_t run = spawn_ampbench({"run", dir / "seq.toml", "--station", station, "--db", db,
-                                    "--serial", "K1"},
-                                   dir / "run.log");
+  const pid_t run =
+      spawn_ampbench({"run", dir / "seq.toml", "--station", station, "--db", db, "--serial", "K1"},
+                     dir / "run.log");
   for (int i = 0; i < 500; ++i) {
-    if (scalar_if_ready(db, "SELECT count(*) FROM steps WHERE finished_at IS NOT NULL") == "1") break;
+    if (scalar_if_ready(db, "SELECT count(*) FROM steps WHERE finished_at IS NOT NULL") == "1")
+      break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   fgen.kill_now();
@@ -162,7 +184,8 @@ stimulus = { source = "generator", frequency_hz = 1000, level = "100 mV" }
   EXPECT_EQ(scalar(db, "SELECT verdict FROM steps WHERE step_id = 'first'"), "PASS");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps"), "3");
   EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "ERROR");
-  const std::string message = scalar(db, "SELECT message FROM steps WHERE verdict = 'ERROR' LIMIT 1");
+  const std::string message =
+      scalar(db, "SELECT message FROM steps WHERE verdict = 'ERROR' LIMIT 1");
   EXPECT_NE(message.find("generator sim-fgen at " + fgen.resource()), std::string::npos) << message;
   EXPECT_TRUE(message.find("not reachable") != std::string::npos ||
               message.find("connection lost") != std::string::npos)
@@ -214,8 +237,8 @@ kind = "level"
 stimulus = { source = "generator", frequency_hz = 1000, level = "2.5 V" }
 )";
   const std::string db = dir / "r.db";
-  const auto r = run_ampbench({"run", dir / "seq.toml", "--station", dir / "station.toml", "--db",
-                               db, "--quiet"});
+  const auto r = run_ampbench(
+      {"run", dir / "seq.toml", "--station", dir / "station.toml", "--db", db, "--quiet"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_EQ(scalar(db, "SELECT verdict FROM steps WHERE step_id = 'ok'"), "PASS");
   EXPECT_EQ(scalar(db, "SELECT message FROM steps WHERE step_id = 'too_much'"),
@@ -241,14 +264,15 @@ kind = "frequency_response"
 method = "sweep"
 stimulus = { source = "generator", from_hz = 20, to_hz = 20000, level = "100 mV" }
 )";
-  const auto r = run_ampbench({"validate", dir / "seq.toml", "--station",
-                               kSource + "/instruments/sim-instruments.toml"});
+  const auto r = run_ampbench(
+      {"validate", dir / "seq.toml", "--station", kSource + "/instruments/sim-instruments.toml"});
   EXPECT_EQ(r.exit_code, 65) << r.err;
   EXPECT_NE(r.err.find("step.dbfs.stimulus.level': -20 dBFS is a level of the interface's output"),
             std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("step.hot.stimulus.level': 5 V is 5 Vrms, above the station's max_output_vrms"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find("step.hot.stimulus.level': 5 V is 5 Vrms, above the station's max_output_vrms"),
+      std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("step.sweep.stimulus.source'"), std::string::npos) << r.err;
   const auto no_gen = run_ampbench({"validate", dir / "seq.toml"});  // sim-bench: no [generator]
@@ -280,13 +304,19 @@ TEST(CliInstruments, CalibrateFindsTheInterfacesTrueVoltsAndWritesThem) {
   TempDir dir;
   std::string text = slurp(kSource + "/instruments/sim-instruments.toml");
   text = replace_all(text, "TCPIP0::127.0.0.1::5027::SOCKET", "SIM::dmm");
-  text = replace_all(text, "[generator]\nresource = \"TCPIP0::127.0.0.1::5025::SOCKET\"\nprofile = \"sim-fgen\"\n", "");
-  text = replace_all(text, "switch = { resource = \"TCPIP0::127.0.0.1::5026::SOCKET\", profile = \"sim-relay\" }\n", "");
-  text = replace_all(text, "[sim]\n", "[sim]\noutput_vrms_at_0dbfs = 2.1\ninput_vrms_at_0dbfs = 1.9\n");
+  text = replace_all(
+      text, "[generator]\nresource = \"TCPIP0::127.0.0.1::5025::SOCKET\"\nprofile = \"sim-fgen\"\n",
+      "");
+  text = replace_all(
+      text,
+      "switch = { resource = \"TCPIP0::127.0.0.1::5026::SOCKET\", profile = \"sim-relay\" }\n", "");
+  text = replace_all(text, "[sim]\n",
+                     "[sim]\noutput_vrms_at_0dbfs = 2.1\ninput_vrms_at_0dbfs = 1.9\n");
   std::filesystem::create_directory_symlink(kSource + "/instruments/profiles", dir / "profiles");
   const std::string path = dir / "station.toml";
   std::ofstream(path) << text;
-  const auto r = run_ampbench({"calibrate", "--station", path, "--settle", "0.05", "--duration", "1"});
+  const auto r =
+      run_ampbench({"calibrate", "--station", path, "--settle", "0.05", "--duration", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const auto station = ampbench::sequence::load_station(path);
   // Within 0.01 dB of the truth.

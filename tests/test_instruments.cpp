@@ -23,7 +23,9 @@ using Bytes = std::vector<std::uint8_t>;
 
 namespace {
 
-Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
+Bytes bytes_of(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
 
 std::string hex(const Bytes& b) {
   std::string out;
@@ -37,7 +39,8 @@ std::string hex(const Bytes& b) {
 }
 
 // A DEV_DEP_MSG_IN transfer: header, data, padding to 4 bytes.
-Bytes reply_transfer(std::uint8_t tag, std::string_view data, bool eom, std::uint8_t tag_in_header = 0) {
+Bytes reply_transfer(std::uint8_t tag, std::string_view data, bool eom,
+                     std::uint8_t tag_in_header = 0) {
   const std::uint8_t t = tag_in_header ? tag_in_header : tag;
   Bytes out = {2, t, static_cast<std::uint8_t>(~t), 0};
   const auto n = static_cast<std::uint32_t>(data.size());
@@ -102,8 +105,12 @@ Usb make_usb(UsbtmcQuirks quirks = {}) {
   return {raw, std::make_unique<UsbtmcTransport>(std::move(link), quirks)};
 }
 
-std::string profiles_dir() { return std::string(AMPBENCH_TEST_DATA_DIR) + "/../instruments/profiles"; }
-InstrumentProfile profile(const std::string& name) { return load_profile(name, {profiles_dir()}); }
+std::string profiles_dir() {
+  return std::string(AMPBENCH_TEST_DATA_DIR) + "/../instruments/profiles";
+}
+InstrumentProfile profile(const std::string& name) {
+  return load_profile(name, {profiles_dir()});
+}
 
 }  // namespace
 
@@ -274,8 +281,8 @@ TEST(Usbtmc, TimeoutRunsTheAbortSequence) {
   ASSERT_EQ(usb.link->controls.size(), 3u);
   EXPECT_EQ(usb.link->controls[0].type, usbtmc::kRequestTypeEndpoint);
   EXPECT_EQ(usb.link->controls[0].request, usbtmc::kInitiateAbortBulkIn);
-  EXPECT_EQ(usb.link->controls[0].value, 1);      // the bTag being aborted
-  EXPECT_EQ(usb.link->controls[0].index, 0x82);   // the bulk-IN endpoint
+  EXPECT_EQ(usb.link->controls[0].value, 1);     // the bTag being aborted
+  EXPECT_EQ(usb.link->controls[0].index, 0x82);  // the bulk-IN endpoint
   EXPECT_EQ(usb.link->controls[1].request, usbtmc::kCheckAbortBulkInStatus);
   EXPECT_EQ(usb.link->controls[2].request, usbtmc::kCheckAbortBulkInStatus);
   EXPECT_TRUE(usb.link->in.empty());  // the short packet was drained
@@ -340,8 +347,9 @@ TEST(Scpi, ErrorQueueEntryNamesTheCommand) {
 }
 
 TEST(Profiles, ShippedProfilesLoadAndRender) {
-  for (const char* name : {"rigol-dg1000z", "siglent-sdg", "keysight-33500b", "keysight-34461a",
-                           "rigol-dm3058", "keysight-daq970a", "sim-fgen", "sim-dmm", "sim-relay"}) {
+  for (const char* name :
+       {"rigol-dg1000z", "siglent-sdg", "keysight-33500b", "keysight-34461a", "rigol-dm3058",
+        "keysight-daq970a", "sim-fgen", "sim-dmm", "sim-relay"}) {
     SCOPED_TRACE(name);
     const auto p = profile(name);
     EXPECT_EQ(p.name, name);
@@ -364,7 +372,8 @@ TEST(Profiles, BadProfilesNameFileLineAndField) {
        ":4: field 'commands.read_ac_volts': {serial} is not a value"},
       {"[profile]\nkind = \"relay\"\n[usbtmc]\nquirks = [\"x\"]\n[commands]\n",
        ":4: field 'usbtmc.quirks': unknown USBTMC quirk 'x'"},
-      {"[profile]\nkind = \"relay\"\n[commands]\nclose = \"C {relay}\"\nopen_all = \"O\"\nfly = \"F\"\n",
+      {"[profile]\nkind = \"relay\"\n[commands]\nclose = \"C {relay}\"\nopen_all = \"O\"\nfly = "
+       "\"F\"\n",
        ":6: field 'commands.fly': unknown operation"},
   };
   for (const auto& [text, message] : bad) {
@@ -496,4 +505,21 @@ TEST(Tcp, NobodyListeningIsAClearError) {
               std::string::npos)
         << e.what();
   }
+}
+
+TEST(Connect, TheWrongInstrumentAtAResourceIsRefused) {
+  auto p = profile("rigol-dg1000z");
+  const auto resource = parse_visa_resource("SIM::wrong-model");
+  p.sim_idn = "Keysight Technologies,33522B,MY1,1";  // what answers is not what the profile expects
+  try {
+    connect_instrument(resource, p, "generator");
+    FAIL() << "accepted";
+  } catch (const InstrumentError& e) {
+    EXPECT_NE(std::string(e.what()).find("*IDN? answers 'Keysight Technologies,33522B,MY1,1', "
+                                         "not a 'RIGOL TECHNOLOGIES,DG'"),
+              std::string::npos)
+        << e.what();
+  }
+  p.sim_idn = "RIGOL TECHNOLOGIES,DG1062Z,DG1ZA000001,00.01.14";
+  EXPECT_NE(connect_instrument(parse_visa_resource("SIM::right-model"), p, "generator"), nullptr);
 }

@@ -36,7 +36,8 @@ void SimPort::follow_wiring(const AudioBuffer& stimulus) {
     for (std::size_t i = from; i < channel.size(); ++i) sum += channel[i] * channel[i];
     const double n = static_cast<double>(channel.size() - from);
     // A full-scale sine (peak 1) is output_vrms_at_0dbfs: volts per unit of peak are √2 times it.
-    vrms.push_back(n > 0 ? std::sqrt(sum / n) * std::numbers::sqrt2 * true_output_vrms_at_0dbfs_ : 0.0);
+    vrms.push_back(n > 0 ? std::sqrt(sum / n) * std::numbers::sqrt2 * true_output_vrms_at_0dbfs_
+                         : 0.0);
   }
   wiring_->outputs_carry(vrms);
 }

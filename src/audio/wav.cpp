@@ -96,7 +96,6 @@ AudioBuffer read_open_file(SNDFILE* raw, const SF_INFO& info, const std::string&
   return buffer;
 }
 
-
 // libsndfile 1.2 can loop forever in sf_open on a LIST chunk whose declared size runs past
 // the file (libsndfile issue #1118, open upstream). Walking the chunk headers first turns
 // such a file into a clear error instead of a hung production station. Only the data chunk
@@ -105,7 +104,9 @@ AudioBuffer read_open_file(SNDFILE* raw, const SF_INFO& info, const std::string&
 using ReadAt = std::function<std::string(std::uint64_t offset, std::size_t count)>;
 
 std::uint32_t chunk_u32(std::string_view b, bool big_endian) {
-  const auto byte = [&](std::size_t i) { return static_cast<std::uint32_t>(static_cast<unsigned char>(b[i])); };
+  const auto byte = [&](std::size_t i) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(b[i]));
+  };
   return big_endian ? (byte(0) << 24) | (byte(1) << 16) | (byte(2) << 8) | byte(3)
                     : byte(0) | (byte(1) << 8) | (byte(2) << 16) | (byte(3) << 24);
 }

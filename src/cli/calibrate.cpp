@@ -37,7 +37,8 @@ void write_atomically(const std::string& path, const std::string& text) {
 }
 
 int run_calibrate(const CalibrateOptions& o) {
-  const auto station = sequence::load_station(o.station.empty() ? default_station_path() : o.station);
+  const auto station =
+      sequence::load_station(o.station.empty() ? default_station_path() : o.station);
   TerminalIo io;
   std::unique_ptr<instruments::Dmm> dmm;
   if (o.reading_vrms <= 0.0 && station.dmm)
@@ -60,7 +61,8 @@ int run_calibrate(const CalibrateOptions& o) {
     const auto read = [&]() -> double {
       if (o.reading_vrms > 0.0) return o.reading_vrms;
       if (dmm) return dmm->read_ac_vrms();
-      const std::string typed = io.ask("DMM reading across output " + std::to_string(out) + " in Vrms:", "");
+      const std::string typed =
+          io.ask("DMM reading across output " + std::to_string(out) + " in Vrms:", "");
       if (typed.empty())
         throw UsageError("no DMM in the station and nobody to type a reading: give --reading VRMS");
       try {
@@ -70,17 +72,20 @@ int run_calibrate(const CalibrateOptions& o) {
       }
     };
     const auto r = sequence::calibrate_channel(*port, c, o.settings, read);
-    std::printf("channel %d: %.4f Vrms at %.2f dBFS out, captured %.3f dBFS → output %.5g Vrms/FS, "
-                "input %.5g Vrms/FS\n",
-                c, r.dmm_vrms, o.settings.level_dbfs, r.captured_dbfs,
-                r.calibration.output_vrms_at_0dbfs, r.calibration.input_vrms_at_0dbfs);
+    std::printf(
+        "channel %d: %.4f Vrms at %.2f dBFS out, captured %.3f dBFS → output %.5g Vrms/FS, "
+        "input %.5g Vrms/FS\n",
+        c, r.dmm_vrms, o.settings.level_dbfs, r.captured_dbfs, r.calibration.output_vrms_at_0dbfs,
+        r.calibration.input_vrms_at_0dbfs);
     results.push_back(r);
   }
   audio::PortCalibration mean{0.0, 0.0};
   double out_min = 1e300, out_max = 0.0;
   for (const auto& r : results) {
-    mean.output_vrms_at_0dbfs += r.calibration.output_vrms_at_0dbfs / static_cast<double>(results.size());
-    mean.input_vrms_at_0dbfs += r.calibration.input_vrms_at_0dbfs / static_cast<double>(results.size());
+    mean.output_vrms_at_0dbfs +=
+        r.calibration.output_vrms_at_0dbfs / static_cast<double>(results.size());
+    mean.input_vrms_at_0dbfs +=
+        r.calibration.input_vrms_at_0dbfs / static_cast<double>(results.size());
     out_min = std::min(out_min, r.calibration.output_vrms_at_0dbfs);
     out_max = std::max(out_max, r.calibration.output_vrms_at_0dbfs);
   }
@@ -114,7 +119,8 @@ Subcommand add_calibrate_command(CLI::App& parent) {
       ->check(CLI::Range(20.0, 20000.0));
   app->add_option("--duration", o->settings.duration_s, "Tone length in s (default 3)")
       ->check(CLI::Range(0.5, 600.0));
-  app->add_option("--settle", o->settings.settle_s, "Seconds into the tone before the reading (default 1)")
+  app->add_option("--settle", o->settings.settle_s,
+                  "Seconds into the tone before the reading (default 1)")
       ->check(CLI::Range(0.0, 60.0));
   app->add_option("--reading", o->reading_vrms, "The DMM's reading in Vrms, measured by hand")
       ->check(CLI::PositiveNumber);

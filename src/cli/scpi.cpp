@@ -70,7 +70,8 @@ Subcommand add_scpi_command(CLI::App& parent) {
   app->add_option("resource", o->resource, "VISA resource, e.g. TCPIP0::192.0.2.5::5025::SOCKET")
       ->required();
   app->add_option("command", o->command, "SCPI command or query, e.g. '*IDN?'")->required();
-  app->add_option("--profile", o->profile, "Instrument profile (USB quirks, a simulator's dialect)");
+  app->add_option("--profile", o->profile,
+                  "Instrument profile (USB quirks, a simulator's dialect)");
   app->add_option("--timeout-ms", o->timeout_ms, "Reply timeout (default: the profile's, 2000)");
   app->add_flag("--no-error-check", o->no_error_check, "Do not read SYST:ERR? afterwards");
   return {app, [o] { return run_scpi(*o); }};

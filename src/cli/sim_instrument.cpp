@@ -12,7 +12,9 @@ namespace ampbench::cli {
 namespace {
 
 std::atomic<bool> g_stop{false};
-extern "C" void on_sim_instrument_stop(int) { g_stop.store(true); }
+extern "C" void on_sim_instrument_stop(int) {
+  g_stop.store(true);
+}
 
 struct SimInstrumentOptions {
   std::string listen = "127.0.0.1:5025";
@@ -42,9 +44,9 @@ int run_sim_instrument(const SimInstrumentOptions& o) {
     throw UsageError("--profile " + profile_name + " is a " +
                      std::string(instruments::instrument_kind_name(profile.kind)) +
                      " profile, not " + o.kind);
-  instruments::SimInstrumentServer server(
-      host, static_cast<std::uint16_t>(port),
-      std::make_shared<instruments::SimInstrument>(profile), o.log);
+  instruments::SimInstrumentServer server(host, static_cast<std::uint16_t>(port),
+                                          std::make_shared<instruments::SimInstrument>(profile),
+                                          o.log);
   std::signal(SIGINT, on_sim_instrument_stop);
   std::signal(SIGTERM, on_sim_instrument_stop);
   std::printf("ampbench sim-instrument: %s '%s' listening on %s:%u\n", o.kind.c_str(),

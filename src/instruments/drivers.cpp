@@ -48,7 +48,9 @@ std::unique_ptr<ScpiSession> connect_instrument(const VisaResource& resource,
 
 FunctionGenerator::FunctionGenerator(std::unique_ptr<ScpiSession> session,
                                      InstrumentProfile profile, double max_output_vrms)
-    : session_(std::move(session)), profile_(std::move(profile)), max_output_vrms_(max_output_vrms) {
+    : session_(std::move(session)),
+      profile_(std::move(profile)),
+      max_output_vrms_(max_output_vrms) {
   session_->command(profile_.command("output_off"));
   for (const auto& line : profile_.init) session_->command(line);
 }
@@ -65,17 +67,21 @@ FunctionGenerator::~FunctionGenerator() {
 void FunctionGenerator::set_sine(double frequency_hz, double vrms) {
   if (!(vrms >= 0.0) || vrms > max_output_vrms_ * (1 + 1e-9)) {
     char text[160];
-    std::snprintf(text, sizeof text, "%s: %.4g Vrms asked, above the station's max_output_vrms of %g Vrms; nothing sent",
-                  session_->name().c_str(), vrms, max_output_vrms_);
+    std::snprintf(
+        text, sizeof text,
+        "%s: %.4g Vrms asked, above the station's max_output_vrms of %g Vrms; nothing sent",
+        session_->name().c_str(), vrms, max_output_vrms_);
     throw SafetyError(text);
   }
   if (profile_.max_frequency_hz && frequency_hz > *profile_.max_frequency_hz)
     throw MeasurementError(session_->name() + ": " + std::to_string(frequency_hz) +
                            " Hz is beyond what this generator makes");
-  session_->command(render_command(profile_.command("set_frequency"), {{"frequency_hz", frequency_hz}}));
-  session_->command(render_command(
-      profile_.command("set_amplitude"),
-      {{"vrms", vrms}, {"vpp", vrms * 2.0 * std::numbers::sqrt2}, {"vpeak", vrms * std::numbers::sqrt2}}));
+  session_->command(
+      render_command(profile_.command("set_frequency"), {{"frequency_hz", frequency_hz}}));
+  session_->command(
+      render_command(profile_.command("set_amplitude"), {{"vrms", vrms},
+                                                         {"vpp", vrms * 2.0 * std::numbers::sqrt2},
+                                                         {"vpeak", vrms * std::numbers::sqrt2}}));
 }
 
 void FunctionGenerator::output(bool on) {
@@ -103,11 +109,14 @@ RelaySwitch::RelaySwitch(std::unique_ptr<ScpiSession> session, InstrumentProfile
   open_all();
 }
 
-void RelaySwitch::open_all() { session_->command(profile_.command("open_all")); }
+void RelaySwitch::open_all() {
+  session_->command(profile_.command("open_all"));
+}
 
 void RelaySwitch::select(int relay) {
   open_all();
-  session_->command(render_command(profile_.command("close"), {{"relay", static_cast<double>(relay)}}));
+  session_->command(
+      render_command(profile_.command("close"), {{"relay", static_cast<double>(relay)}}));
 }
 
 }  // namespace ampbench::instruments

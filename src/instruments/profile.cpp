@@ -70,7 +70,8 @@ std::string render_command(const std::string& templ, const std::map<std::string,
     out += templ.substr(at, open - at);
     const std::string name = templ.substr(open + 1, close - open - 1);
     const auto v = values.find(name);
-    if (v == values.end()) throw UsageError("command '" + templ + "' needs a value for {" + name + "}");
+    if (v == values.end())
+      throw UsageError("command '" + templ + "' needs a value for {" + name + "}");
     char number[32];
     std::snprintf(number, sizeof number, "%.9g", v->second);
     out += number;
@@ -84,8 +85,9 @@ InstrumentProfile parse_profile(const std::string& text, const std::string& path
   const toml::table& root = r.root();
   r.reject_unknown_keys(root, "", {"profile", "usbtmc", "limits", "commands"});
   const toml::table* head = r.table(root, "profile", "", true);
-  r.reject_unknown_keys(*head, "profile",
-                        {"name", "kind", "description", "idn", "sim_idn", "timeout_ms", "settle_s"});
+  r.reject_unknown_keys(
+      *head, "profile",
+      {"name", "kind", "description", "idn", "sim_idn", "timeout_ms", "settle_s"});
   InstrumentProfile p;
   p.path = path;
   p.name = r.string(*head, "name", "profile").value_or(std::filesystem::path(path).stem().string());
@@ -103,20 +105,24 @@ InstrumentProfile parse_profile(const std::string& text, const std::string& path
   p.idn_contains = r.string(*head, "idn", "profile").value_or("");
   p.sim_idn = r.string(*head, "sim_idn", "profile").value_or("ampbench,SIM-" + kind + ",0,1");
   if (const auto ms = r.integer(*head, "timeout_ms", "profile")) {
-    if (*ms < 1 || *ms > 600000) r.fail(head->get("timeout_ms"), "profile.timeout_ms", "must be 1 to 600000");
+    if (*ms < 1 || *ms > 600000)
+      r.fail(head->get("timeout_ms"), "profile.timeout_ms", "must be 1 to 600000");
     p.timeout = Milliseconds(*ms);
   }
   if (const auto s = r.number(*head, "settle_s", "profile")) {
-    if (*s < 0.0 || *s > 60.0) r.fail(head->get("settle_s"), "profile.settle_s", "must be 0 to 60 s");
+    if (*s < 0.0 || *s > 60.0)
+      r.fail(head->get("settle_s"), "profile.settle_s", "must be 0 to 60 s");
     p.settle_s = *s;
   }
   if (const toml::table* usb = r.table(root, "usbtmc", "", false)) {
     r.reject_unknown_keys(*usb, "usbtmc", {"vendor_id", "product_ids", "quirks"});
     if (const auto vid = r.integer(*usb, "vendor_id", "usbtmc")) {
-      if (*vid < 0 || *vid > 0xffff) r.fail(usb->get("vendor_id"), "usbtmc.vendor_id", "must be 0 to 0xFFFF");
+      if (*vid < 0 || *vid > 0xffff)
+        r.fail(usb->get("vendor_id"), "usbtmc.vendor_id", "must be 0 to 0xFFFF");
       p.usb_vendor_id = static_cast<std::uint16_t>(*vid);
     }
-    for (double pid : r.number_array(*usb, "product_ids", "usbtmc").value_or(std::vector<double>{})) {
+    for (double pid :
+         r.number_array(*usb, "product_ids", "usbtmc").value_or(std::vector<double>{})) {
       if (pid < 0 || pid > 0xffff || pid != static_cast<int>(pid))
         r.fail(usb->get("product_ids"), "usbtmc.product_ids", "each must be 0 to 0xFFFF");
       p.usb_product_ids.push_back(static_cast<std::uint16_t>(pid));
@@ -146,8 +152,9 @@ InstrumentProfile parse_profile(const std::string& text, const std::string& path
     }
     const auto allowed = operation_placeholders().find(op);
     if (allowed == operation_placeholders().end())
-      r.fail(&node, field, "unknown operation (known: init, set_frequency, set_amplitude, "
-                           "output_on, output_off, read_ac_volts, close, open_all)");
+      r.fail(&node, field,
+             "unknown operation (known: init, set_frequency, set_amplitude, "
+             "output_on, output_off, read_ac_volts, close, open_all)");
     const std::string templ = *r.string(*commands, op, "commands");
     if (templ.empty() || templ.find_first_of("\r\n") != std::string::npos)
       r.fail(&node, field, "must be one non-empty line of SCPI");
@@ -159,11 +166,11 @@ InstrumentProfile parse_profile(const std::string& text, const std::string& path
   }
   for (const auto& line : p.init)
     if (line.empty() || line.find_first_of("{\r\n") != std::string::npos)
-      r.fail(commands->get("init"), "commands.init", "each must be one line of SCPI without {values}");
+      r.fail(commands->get("init"), "commands.init",
+             "each must be one line of SCPI without {values}");
   for (const auto& op : required_operations(p.kind))
     if (!p.commands.count(op))
-      r.fail(commands, "commands." + op,
-             "a " + kind + " profile must define this operation");
+      r.fail(commands, "commands." + op, "a " + kind + " profile must define this operation");
   if (p.kind == InstrumentKind::fgen && placeholders_in(p.commands["set_amplitude"]).size() != 1)
     r.fail(commands->get("set_amplitude"), "commands.set_amplitude",
            "must hold exactly one of {vrms}, {vpp}, {vpeak}");

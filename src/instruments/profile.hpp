@@ -30,9 +30,9 @@ struct InstrumentProfile {
   std::vector<std::string> quirk_names;
   std::optional<std::uint16_t> usb_vendor_id;
   std::vector<std::uint16_t> usb_product_ids;
-  std::optional<double> max_frequency_hz;  // fgen
-  std::optional<double> max_vrms;          // fgen: the model's own ceiling into high-Z
-  std::vector<std::string> init;           // after connecting, in order
+  std::optional<double> max_frequency_hz;       // fgen
+  std::optional<double> max_vrms;               // fgen: the model's own ceiling into high-Z
+  std::vector<std::string> init;                // after connecting, in order
   std::map<std::string, std::string> commands;  // operation → template
 
   const std::string& command(const std::string& operation) const;  // throws UsageError

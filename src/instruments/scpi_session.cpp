@@ -8,14 +8,16 @@ namespace ampbench::instruments {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+    s.remove_suffix(1);
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   return s;
 }
 
 std::string printable(std::string_view s) {
   std::string out;
-  for (char c : s.substr(0, 80)) out += (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) ? c : '?';
+  for (char c : s.substr(0, 80))
+    out += (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) ? c : '?';
   return s.size() > 80 ? out + "…" : out;
 }
 
@@ -47,7 +49,8 @@ double parse_scpi_number(std::string_view reply) {
   const double v = std::strtod(s.c_str(), &end);
   if (s.empty() || *end != '\0' || !std::isfinite(v))
     throw InstrumentError("expected a number, got '" + printable(s) + "'");
-  if (std::abs(v) >= 9.9e37) throw InstrumentError("the instrument reports an overload (" + s + ")");
+  if (std::abs(v) >= 9.9e37)
+    throw InstrumentError("the instrument reports an overload (" + s + ")");
   return v;
 }
 
@@ -125,6 +128,8 @@ void ScpiSession::reset() {
   read_raw();
 }
 
-void ScpiSession::clear_status() { write_raw("*CLS"); }
+void ScpiSession::clear_status() {
+  write_raw("*CLS");
+}
 
 }  // namespace ampbench::instruments

@@ -88,7 +88,8 @@ std::optional<std::string> SimInstrument::handle(std::string_view line) {
   const std::string text(line);
   for (;;) {
     const std::size_t semi = text.find(';', start);
-    const std::string one = trim(text.substr(start, semi == std::string::npos ? semi : semi - start));
+    const std::string one =
+        trim(text.substr(start, semi == std::string::npos ? semi : semi - start));
     if (!one.empty()) {
       if (auto r = handle_one(one)) reply = reply ? *reply + ";" + *r : *r;
     }
@@ -197,7 +198,8 @@ std::shared_ptr<SimInstrument> sim_instrument_named(const std::string& name,
   static std::map<std::string, std::shared_ptr<SimInstrument>> instruments;
   std::lock_guard lock(mutex);
   auto& slot = instruments[name];
-  if (!slot || slot->profile().name != profile.name) slot = std::make_shared<SimInstrument>(profile);
+  if (!slot || slot->profile().name != profile.name)
+    slot = std::make_shared<SimInstrument>(profile);
   return slot;
 }
 

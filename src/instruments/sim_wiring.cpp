@@ -68,7 +68,8 @@ std::optional<std::vector<double>> InstrumentSimWiring::loads_ohm() {
 void InstrumentSimWiring::outputs_carry(const std::vector<double>& vrms) {
   if (!dmm_ || dmm_output_ < 1 || static_cast<std::size_t>(dmm_output_) > vrms.size()) return;
   char message[64];
-  std::snprintf(message, sizeof message, "SIM:WIRE %.9E", vrms[static_cast<std::size_t>(dmm_output_ - 1)]);
+  std::snprintf(message, sizeof message, "SIM:WIRE %.9E",
+                vrms[static_cast<std::size_t>(dmm_output_ - 1)]);
   dmm_->ask("dmm", message);
 }
 

@@ -23,9 +23,9 @@ class InstrumentSimWiring : public sim::SimWiring {
  public:
   // relay_loads_ohm: the load each relay connects. dmm_output: the interface output (1-based)
   // the DMM's probes are on.
-  InstrumentSimWiring(std::optional<WiredInstrument> generator, std::optional<WiredInstrument> relay,
-                      std::map<int, double> relay_loads_ohm, std::optional<WiredInstrument> dmm,
-                      int dmm_output = 1);
+  InstrumentSimWiring(std::optional<WiredInstrument> generator,
+                      std::optional<WiredInstrument> relay, std::map<int, double> relay_loads_ohm,
+                      std::optional<WiredInstrument> dmm, int dmm_output = 1);
 
   std::optional<sim::GeneratorOutput> generator() override;
   std::optional<std::vector<double>> loads_ohm() override;

@@ -1,5 +1,6 @@
 #include "instruments/tcp_transport.hpp"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -9,7 +10,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 
 namespace ampbench::instruments {
 namespace {
@@ -28,9 +28,13 @@ TcpTransport::TcpTransport(std::string host, std::uint16_t port, Milliseconds co
   connect();
 }
 
-TcpTransport::~TcpTransport() { close_socket(); }
+TcpTransport::~TcpTransport() {
+  close_socket();
+}
 
-std::string TcpTransport::describe() const { return host_ + ":" + std::to_string(port_); }
+std::string TcpTransport::describe() const {
+  return host_ + ":" + std::to_string(port_);
+}
 
 void TcpTransport::close_socket() {
   if (fd_ >= 0) ::close(fd_);
@@ -129,7 +133,8 @@ std::string TcpTransport::read(Milliseconds timeout) {
     const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (n <= 0) {
-      const std::string why = n == 0 ? "the instrument closed the connection" : std::strerror(errno);
+      const std::string why =
+          n == 0 ? "the instrument closed the connection" : std::strerror(errno);
       close_socket();
       throw InstrumentError("instrument at " + describe() + ": connection lost (" + why + ")");
     }
@@ -137,6 +142,8 @@ std::string TcpTransport::read(Milliseconds timeout) {
   }
 }
 
-void TcpTransport::clear() { connect(); }
+void TcpTransport::clear() {
+  connect();
+}
 
 }  // namespace ampbench::instruments

@@ -8,7 +8,8 @@ namespace usbtmc {
 namespace {
 
 void put_u32_le(std::vector<std::uint8_t>& out, std::size_t at, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) out[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
+  for (int i = 0; i < 4; ++i)
+    out[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
 }
 
 std::vector<std::uint8_t> header(std::uint8_t msg_id, std::uint8_t tag, std::uint32_t size,
@@ -24,11 +25,14 @@ std::vector<std::uint8_t> header(std::uint8_t msg_id, std::uint8_t tag, std::uin
 
 }  // namespace
 
-std::uint8_t next_tag(std::uint8_t tag) { return tag == 255 ? 1 : static_cast<std::uint8_t>(tag + 1); }
+std::uint8_t next_tag(std::uint8_t tag) {
+  return tag == 255 ? 1 : static_cast<std::uint8_t>(tag + 1);
+}
 
 std::vector<std::uint8_t> encode_dev_dep_msg_out(std::uint8_t tag,
                                                  std::span<const std::uint8_t> payload, bool eom) {
-  const auto head = header(kDevDepMsgOut, tag, static_cast<std::uint32_t>(payload.size()), eom ? 1 : 0);
+  const auto head =
+      header(kDevDepMsgOut, tag, static_cast<std::uint32_t>(payload.size()), eom ? 1 : 0);
   std::vector<std::uint8_t> out((kHeaderBytes + payload.size() + 3) / 4 * 4, 0);
   std::copy(head.begin(), head.end(), out.begin());
   std::copy(payload.begin(), payload.end(), out.begin() + kHeaderBytes);
@@ -51,9 +55,9 @@ InHeader parse_dev_dep_msg_in_header(std::span<const std::uint8_t> bytes) {
                           " and its inverse " + std::to_string(bytes[2]) + " disagree");
   InHeader h;
   h.tag = bytes[1];
-  h.transfer_size = static_cast<std::uint32_t>(bytes[4]) | static_cast<std::uint32_t>(bytes[5]) << 8 |
-                    static_cast<std::uint32_t>(bytes[6]) << 16 |
-                    static_cast<std::uint32_t>(bytes[7]) << 24;
+  h.transfer_size =
+      static_cast<std::uint32_t>(bytes[4]) | static_cast<std::uint32_t>(bytes[5]) << 8 |
+      static_cast<std::uint32_t>(bytes[6]) << 16 | static_cast<std::uint32_t>(bytes[7]) << 24;
   h.eom = (bytes[8] & 1) != 0;
   return h;
 }
@@ -88,7 +92,8 @@ std::uint8_t UsbtmcTransport::take_tag() {
 std::uint8_t UsbtmcTransport::control_status(std::uint8_t request_type, std::uint8_t request,
                                              std::uint16_t value, std::uint16_t index,
                                              std::uint16_t length) {
-  const auto reply = link_->control_in(request_type, request, value, index, length, Milliseconds(1000));
+  const auto reply =
+      link_->control_in(request_type, request, value, index, length, Milliseconds(1000));
   if (reply.empty())
     throw InstrumentError(describe() + ": USBTMC control request " + std::to_string(request) +
                           " returned nothing");
@@ -168,7 +173,8 @@ std::string UsbtmcTransport::read(Milliseconds timeout) {
   for (;;) {
     const std::uint8_t tag = take_tag();
     try {
-      link_->bulk_out(usbtmc::encode_request_dev_dep_msg_in(tag, kMaxTransferBytes), write_timeout_);
+      link_->bulk_out(usbtmc::encode_request_dev_dep_msg_in(tag, kMaxTransferBytes),
+                      write_timeout_);
     } catch (const UsbTimeout&) {
       abort_bulk_out(tag);
       throw InstrumentTimeout(describe() + ": the instrument took no read request within " +
@@ -184,9 +190,10 @@ std::string UsbtmcTransport::read(Milliseconds timeout) {
     const auto header = usbtmc::parse_dev_dep_msg_in_header(packet);
     if (header.tag != tag && !quirks_.tolerate_tag_mismatch) {
       clear();
-      throw InstrumentError(describe() + ": reply carries bTag " + std::to_string(header.tag) +
-                            " but answers request bTag " + std::to_string(tag) +
-                            " (the device was cleared; a Rigol DHO needs the mismatched-btag quirk)");
+      throw InstrumentError(
+          describe() + ": reply carries bTag " + std::to_string(header.tag) +
+          " but answers request bTag " + std::to_string(tag) +
+          " (the device was cleared; a Rigol DHO needs the mismatched-btag quirk)");
     }
     if (header.transfer_size > kMaxTransferBytes && !quirks_.header_in_first_transfer_only) {
       clear();
@@ -218,8 +225,9 @@ void UsbtmcTransport::clear() {
   if (control_status(usbtmc::kRequestTypeInterface, usbtmc::kInitiateClear, 0, iface, 1) ==
       usbtmc::kStatusSuccess) {
     for (int i = 0; i < 100; ++i) {
-      const auto status = link_->control_in(usbtmc::kRequestTypeInterface,
-                                            usbtmc::kCheckClearStatus, 0, iface, 2, Milliseconds(1000));
+      const auto status =
+          link_->control_in(usbtmc::kRequestTypeInterface, usbtmc::kCheckClearStatus, 0, iface, 2,
+                            Milliseconds(1000));
       if (status.empty() || status[0] != usbtmc::kStatusPending) break;
       if (status.size() > 1 && (status[1] & 1)) {  // bmClear.D0: drain the bulk-IN FIFO
         try {

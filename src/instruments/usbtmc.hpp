@@ -115,8 +115,8 @@ class UsbtmcTransport : public ScpiTransport {
                                              Milliseconds timeout);
   void abort_bulk_in(std::uint8_t tag);
   void abort_bulk_out(std::uint8_t tag);
-  std::uint8_t control_status(std::uint8_t request_type, std::uint8_t request,
-                              std::uint16_t value, std::uint16_t index, std::uint16_t length);
+  std::uint8_t control_status(std::uint8_t request_type, std::uint8_t request, std::uint16_t value,
+                              std::uint16_t index, std::uint16_t length);
 
   std::unique_ptr<UsbBulkLink> link_;
   UsbtmcQuirks quirks_;

@@ -78,7 +78,9 @@ class LibusbBulkLink : public UsbBulkLink {
  public:
   LibusbBulkLink(Context context, libusb_device_handle* handle, UsbtmcInterface iface,
                  std::string description)
-      : context_(std::move(context)), handle_(handle), iface_(iface),
+      : context_(std::move(context)),
+        handle_(handle),
+        iface_(iface),
         description_(std::move(description)) {}
   ~LibusbBulkLink() override {
     libusb_release_interface(handle_, iface_.number);
@@ -89,10 +91,9 @@ class LibusbBulkLink : public UsbBulkLink {
     std::size_t sent = 0;
     while (sent < data.size()) {
       int n = 0;
-      const int rc = libusb_bulk_transfer(handle_, iface_.bulk_out,
-                                          const_cast<unsigned char*>(data.data() + sent),
-                                          static_cast<int>(data.size() - sent), &n,
-                                          static_cast<unsigned>(timeout.count()));
+      const int rc = libusb_bulk_transfer(
+          handle_, iface_.bulk_out, const_cast<unsigned char*>(data.data() + sent),
+          static_cast<int>(data.size() - sent), &n, static_cast<unsigned>(timeout.count()));
       check(rc, "bulk-OUT");
       sent += static_cast<std::size_t>(n);
     }
@@ -103,9 +104,9 @@ class LibusbBulkLink : public UsbBulkLink {
     std::vector<std::uint8_t> data((max_bytes + iface_.max_packet - 1) / iface_.max_packet *
                                    iface_.max_packet);
     int n = 0;
-    const int rc = libusb_bulk_transfer(handle_, iface_.bulk_in, data.data(),
-                                        static_cast<int>(data.size()), &n,
-                                        static_cast<unsigned>(timeout.count()));
+    const int rc =
+        libusb_bulk_transfer(handle_, iface_.bulk_in, data.data(), static_cast<int>(data.size()),
+                             &n, static_cast<unsigned>(timeout.count()));
     check(rc, "bulk-IN");
     data.resize(static_cast<std::size_t>(n));
     return data;
@@ -115,8 +116,9 @@ class LibusbBulkLink : public UsbBulkLink {
                                        std::uint16_t value, std::uint16_t index,
                                        std::uint16_t length, Milliseconds timeout) override {
     std::vector<std::uint8_t> data(length);
-    const int rc = libusb_control_transfer(handle_, request_type, request, value, index, data.data(),
-                                           length, static_cast<unsigned>(timeout.count()));
+    const int rc =
+        libusb_control_transfer(handle_, request_type, request, value, index, data.data(), length,
+                                static_cast<unsigned>(timeout.count()));
     check(rc < 0 ? rc : 0, "control request");
     data.resize(static_cast<std::size_t>(rc));
     return data;

@@ -9,7 +9,9 @@ const char* kNoUsb =
     "(needs libusb-1.0-0-dev)";
 }
 
-std::vector<UsbtmcDeviceInfo> list_usbtmc_devices() { throw InstrumentError(kNoUsb); }
+std::vector<UsbtmcDeviceInfo> list_usbtmc_devices() {
+  throw InstrumentError(kNoUsb);
+}
 
 std::unique_ptr<UsbBulkLink> open_usbtmc_link(std::uint16_t, std::uint16_t, const std::string&,
                                               int) {

@@ -56,7 +56,10 @@ VisaResource parse_visa_resource(std::string_view text) {
   const auto bad = [&](const std::string& what) -> UsageError {
     return UsageError("resource '" + resource + "': " + what);
   };
-  if (text.empty()) throw bad("is empty (expected USB0::VID::PID::SERIAL::INSTR, " "TCPIP0::HOST::PORT::SOCKET or SIM::NAME)");
+  if (text.empty())
+    throw bad(
+        "is empty (expected USB0::VID::PID::SERIAL::INSTR, "
+        "TCPIP0::HOST::PORT::SOCKET or SIM::NAME)");
   for (char c : text)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == ' ')
       throw bad("holds a space or control character");
@@ -66,9 +69,8 @@ VisaResource parse_visa_resource(std::string_view text) {
   if (upper(fields[0]) == "SIM") {
     if (fields.size() != 2 || fields[1].empty())
       throw bad("a simulated instrument is SIM::NAME, e.g. SIM::fgen");
-    if (!std::all_of(fields[1].begin(), fields[1].end(), [](unsigned char c) {
-          return std::isalnum(c) || c == '-' || c == '_';
-        }))
+    if (!std::all_of(fields[1].begin(), fields[1].end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_'; }))
       throw bad("NAME may hold letters, digits, '-' and '_' only");
     r.kind = VisaResource::Kind::sim;
     r.sim_name = fields[1];
@@ -77,10 +79,12 @@ VisaResource parse_visa_resource(std::string_view text) {
   if (is_interface(fields[0], "USB")) {
     if (upper(fields.back()) == "INSTR") fields.pop_back();
     if (fields.size() < 3 || fields.size() > 5)
-      throw bad("a USBTMC instrument is USB0::VID::PID::SERIAL::INSTR, e.g. "
-                "USB0::0x1AB1::0x0642::DG1ZA000001::INSTR");
+      throw bad(
+          "a USBTMC instrument is USB0::VID::PID::SERIAL::INSTR, e.g. "
+          "USB0::0x1AB1::0x0642::DG1ZA000001::INSTR");
     r.kind = VisaResource::Kind::usb;
-    r.vendor_id = static_cast<std::uint16_t>(parse_unsigned(fields[1], 0xffff, "vendor ID", resource));
+    r.vendor_id =
+        static_cast<std::uint16_t>(parse_unsigned(fields[1], 0xffff, "vendor ID", resource));
     r.product_id =
         static_cast<std::uint16_t>(parse_unsigned(fields[2], 0xffff, "product ID", resource));
     if (fields.size() >= 4) r.serial = fields[3];
@@ -91,8 +95,9 @@ VisaResource parse_visa_resource(std::string_view text) {
   if (is_interface(fields[0], "TCPIP")) {
     const std::string last = upper(fields.back());
     if (last != "SOCKET")
-      throw bad("only raw SCPI sockets are supported over LAN (VXI-11 and HiSLIP are not): "
-                "write TCPIP0::HOST::5025::SOCKET (Keysight, Siglent) or ::5555::SOCKET (Rigol)");
+      throw bad(
+          "only raw SCPI sockets are supported over LAN (VXI-11 and HiSLIP are not): "
+          "write TCPIP0::HOST::5025::SOCKET (Keysight, Siglent) or ::5555::SOCKET (Rigol)");
     if (fields.size() != 4 || fields[1].empty())
       throw bad("a socket instrument is TCPIP0::HOST::PORT::SOCKET");
     r.kind = VisaResource::Kind::tcp_socket;

@@ -19,8 +19,8 @@ std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
         station.attenuator_gain_db};
     sim::SimChain chain(*station.sim, calibration, station.audio.sample_rate_hz,
                         station.channel_count(), serial, station.audio.loopback.has_value());
-    const auto wired = [](const std::optional<InstrumentRef>& ref)
-        -> std::optional<instruments::WiredInstrument> {
+    const auto wired =
+        [](const std::optional<InstrumentRef>& ref) -> std::optional<instruments::WiredInstrument> {
       if (!ref) return std::nullopt;
       return instruments::WiredInstrument{ref->visa, ref->loaded};
     };
@@ -35,7 +35,8 @@ std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
           wired(station.generator), wired(station.load_switch), relay_loads, wired(station.dmm));
     }
     return std::make_unique<audio::SimPort>(station.safety, station.audio.calibration,
-                                            std::move(chain), wiring, calibration.output_vrms_at_0dbfs);
+                                            std::move(chain), wiring,
+                                            calibration.output_vrms_at_0dbfs);
   }
 #ifdef AMPBENCH_WITH_PORTAUDIO
   if (station.audio.backend == "portaudio") {

@@ -23,7 +23,8 @@ ChannelCalibration calibrate_channel(audio::AudioPort& port, int channel,
                            std::vector<double>(frames, 0.0));
   const std::vector<dsp::Tone> tone = {
       {settings.frequency_hz, dsp::db_to_amplitude_ratio(settings.level_dbfs), 0.0}};
-  stimulus.channels.at(static_cast<std::size_t>(channel - 1)) = dsp::generate_tones(tone, fs, frames);
+  stimulus.channels.at(static_cast<std::size_t>(channel - 1)) =
+      dsp::generate_tones(tone, fs, frames);
 
   auto playing = std::async(std::launch::async, [&] { return port.play_and_capture(stimulus); });
   std::this_thread::sleep_for(std::chrono::duration<double>(settings.settle_s));
@@ -64,8 +65,9 @@ std::string with_calibration(const std::string& station_text, const std::string&
   std::vector<std::string> lines;
   std::istringstream in(station_text);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
-  for (const auto& [key, value] : {std::pair{"output_vrms_at_0dbfs", calibration.output_vrms_at_0dbfs},
-                                   std::pair{"input_vrms_at_0dbfs", calibration.input_vrms_at_0dbfs}}) {
+  for (const auto& [key, value] :
+       {std::pair{"output_vrms_at_0dbfs", calibration.output_vrms_at_0dbfs},
+        std::pair{"input_vrms_at_0dbfs", calibration.input_vrms_at_0dbfs}}) {
     const toml::node* node = audio->get(key);
     if (!node) r.fail(audio, std::string("audio.") + key, "required field is missing");
     std::string& line = lines.at(static_cast<std::size_t>(r.line_of(node) - 1));

@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "common/error.hpp"
-#include "dsp/imd.hpp"
 #include "common/toml_reader.hpp"
+#include "dsp/imd.hpp"
 
 namespace ampbench::sequence {
 namespace {
@@ -198,9 +198,8 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
 
   if (const toml::table* st = r.table(t, "stimulus", p, false)) {
     const std::string q = p + ".stimulus";
-    r.reject_unknown_keys(*st, q,
-                          {"frequency_hz", "level", "from_hz", "to_hz", "points", "duration_s",
-                           "source"});
+    r.reject_unknown_keys(
+        *st, q, {"frequency_hz", "level", "from_hz", "to_hz", "points", "duration_s", "source"});
     if (const auto source = r.string(*st, "source", q)) {
       if (*source == "generator")
         s.stimulus.source = StimulusSource::generator;

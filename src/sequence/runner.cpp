@@ -24,7 +24,6 @@ std::string fmt(const char* f, double v) {
   return b;
 }
 
-
 using store::MeasurementRecord;
 using store::StepRecord;
 using store::Verdict;
@@ -52,8 +51,8 @@ class RelayLoadSwitch : public LoadSwitch {
       std::this_thread::sleep_for(std::chrono::duration<double>(relays_->settle_s()));
       return;
     }
-    throw MeasurementError(fmt("%g ohm", load_ohm) + " is not a load of station '" +
-                           station_.name + "'");
+    throw MeasurementError(fmt("%g ohm", load_ohm) + " is not a load of station '" + station_.name +
+                           "'");
   }
 
  private:
@@ -64,7 +63,8 @@ class RelayLoadSwitch : public LoadSwitch {
 // Switches the generator off however the capture ends.
 class GeneratorOutputGuard {
  public:
-  explicit GeneratorOutputGuard(instruments::FunctionGenerator& generator) : generator_(generator) {}
+  explicit GeneratorOutputGuard(instruments::FunctionGenerator& generator)
+      : generator_(generator) {}
   ~GeneratorOutputGuard() {
     try {
       if (generator_.output_on()) generator_.output(false);
@@ -314,8 +314,9 @@ class StepRunner {
     if (!bench_.generator) throw MeasurementError("the station has no [generator]");
     const double vrms = *std::max_element(vrms_in.begin(), vrms_in.end());
     if (std::any_of(vrms_in.begin(), vrms_in.end(), [&](double v) { return v != vrms; }))
-      throw MeasurementError("the generator drives every DUT input alike; this step needs "
-                             "different levels per channel");
+      throw MeasurementError(
+          "the generator drives every DUT input alike; this step needs "
+          "different levels per channel");
     check_abort();
     if (load) select_load(*load);  // loads switch before the signal comes, never under it
     auto& generator = *bench_.generator;
@@ -1044,14 +1045,16 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
       else if (!stepped_tone)
         error(s, "stimulus.source",
               "the generator makes steady sines: level, thdn and stepped frequency_response "
-              "steps only (" + std::string(step_kind_name(s.kind)) +
+              "steps only (" +
+                  std::string(step_kind_name(s.kind)) +
                   (s.kind == StepKind::frequency_response ? " by sweep" : "") +
                   " needs the interface's output)");
       for (const auto& p : expand_points(s))
         if (p.level && p.level->unit == LevelUnit::dbfs)
           error(s, "stimulus.level",
-                format_level(*p.level) + " is a level of the interface's output; give the "
-                "generator's in dBV, dBu, V or mV");
+                format_level(*p.level) +
+                    " is a level of the interface's output; give the "
+                    "generator's in dBV, dBu, V or mV");
       if (station.generator && station.generator->loaded.max_frequency_hz)
         for (const auto& p : expand_points(s))
           if (p.frequency_hz && *p.frequency_hz > *station.generator->loaded.max_frequency_hz)

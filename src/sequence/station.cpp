@@ -71,7 +71,8 @@ std::optional<InstrumentRef> instrument(const R& r, const toml::table& t, std::s
     r.fail(inst->get("resource"), R::join(p, "resource"), e.what());
   }
   const auto profile = r.string(*inst, "profile", p);
-  if (!profile || profile->empty()) r.fail(inst, R::join(p, "profile"), "required field is missing");
+  if (!profile || profile->empty())
+    r.fail(inst, R::join(p, "profile"), "required field is missing");
   ref.profile = *profile;
   try {
     ref.loaded = instruments::load_profile(ref.profile, instruments::profile_dirs_for(r.path()));
@@ -80,7 +81,8 @@ std::optional<InstrumentRef> instrument(const R& r, const toml::table& t, std::s
   }
   if (ref.loaded.kind != kind)
     r.fail(inst->get("profile"), R::join(p, "profile"),
-           "'" + ref.profile + "' is a " + std::string(instruments::instrument_kind_name(ref.loaded.kind)) +
+           "'" + ref.profile + "' is a " +
+               std::string(instruments::instrument_kind_name(ref.loaded.kind)) +
                " profile; this needs a " + std::string(instruments::instrument_kind_name(kind)));
   return ref;
 }
@@ -309,7 +311,8 @@ Station parse_station(const std::string& text, const std::string& path) {
     s.load_switch = instrument(r, *loads, "switch", "loads", instruments::InstrumentKind::relay);
     if (const auto relays = r.number_array(*loads, "relays", "loads")) {
       if (relays->size() != s.loads_available_ohm.size())
-        r.fail(loads->get("relays"), "loads.relays", "must name one relay per load in available_ohm");
+        r.fail(loads->get("relays"), "loads.relays",
+               "must name one relay per load in available_ohm");
       for (double relay : *relays) {
         if (relay < 1 || relay > 9999 || relay != std::floor(relay))
           r.fail(loads->get("relays"), "loads.relays", "relays are integers from 1 to 9999");

@@ -120,7 +120,8 @@ void SimChain::process(const std::vector<const double*>& in, const std::vector<d
     }
   }
   hum_index_ += frames;
-  generator_phase_ = std::fmod(generator_phase_ + generator_step * static_cast<double>(frames), two_pi);
+  generator_phase_ =
+      std::fmod(generator_phase_ + generator_step * static_cast<double>(frames), two_pi);
   for (std::size_t c = 0; c < channels_.size(); ++c) {
     for (std::size_t i = 0; i < frames; ++i) {
       double v = dut_out_[c][i];

@@ -6,8 +6,8 @@
 #include <numbers>
 #include <optional>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 namespace ampbench::sim {
 
