@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <functional>
 
 namespace ampbench::cli {
@@ -24,6 +25,10 @@ Subcommand add_tune_fft_command(CLI::App& parent);
 Subcommand add_sim_instrument_command(CLI::App& parent);
 Subcommand add_scpi_command(CLI::App& parent);
 Subcommand add_calibrate_command(CLI::App& parent);
+
+// From now on SIGINT and SIGTERM set the returned flag instead of ending the process:
+// long work stops where it can stop cleanly.
+const std::atomic<bool>& stop_on_signals();
 
 // FFTW wisdom from `tune-fft`, loaded before any plan is made.
 void load_fft_wisdom();

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -22,11 +21,6 @@
 
 namespace ampbench::cli {
 namespace {
-
-std::atomic<bool> g_abort{false};
-extern "C" void on_interrupt(int) {
-  g_abort.store(true);
-}
 
 struct RunOptionsCli {
   std::string sequence;
@@ -179,8 +173,7 @@ int run_run(const RunOptionsCli& o) {
     std::fprintf(stderr, "%s: marked %d run(s) left RUNNING by a dead process as ABORTED\n",
                  o.db.c_str(), db->recovered_runs());
 
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
+  const std::atomic<bool>& abort_requested = stop_on_signals();
   TerminalIo io;
   StoreRecorder recorder(*db);
   ProgressPrinter printer(o.quiet, plan.steps.size());
@@ -195,9 +188,9 @@ int run_run(const RunOptionsCli& o) {
   const std::vector<std::string> serials =
       o.serials.empty() ? std::vector<std::string>{"unnamed"} : o.serials;
   for (const auto& serial : serials) {
-    if (g_abort.load()) break;
+    if (abort_requested.load()) break;
     sequence::Bench bench = sequence::open_bench(station, serial, io);
-    const sequence::RunOptions options{serial, operator_name, &g_abort};
+    const sequence::RunOptions options{serial, operator_name, &abort_requested};
     const auto started = std::chrono::steady_clock::now();
     store::RunRecord run;
     try {

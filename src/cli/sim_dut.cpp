@@ -1,5 +1,4 @@
 #include <atomic>
-#include <csignal>
 #include <memory>
 
 #include "cli/command.hpp"
@@ -11,11 +10,6 @@
 
 namespace ampbench::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_stop(int) {
-  g_stop.store(true);
-}
 
 struct SimDutOptions {
   bool jack = false;
@@ -33,13 +27,12 @@ int run_sim_dut(const SimDutOptions& o) {
   if (!station.sim)
     throw InputError(station.path, 0, "sim", "sim-dut needs the station's [sim] table");
 #ifdef AMPBENCH_WITH_PORTAUDIO
-  std::signal(SIGINT, on_stop);
-  std::signal(SIGTERM, on_stop);
+  const std::atomic<bool>& stop = stop_on_signals();
   sim::JackDutOptions options{o.name, o.serial, o.stall_after_s, o.stall_ms};
   sim::run_jack_dut(*station.sim,
                     {station.audio.calibration.output_vrms_at_0dbfs,
                      station.audio.calibration.input_vrms_at_0dbfs, station.attenuator_gain_db},
-                    station.audio.sample_rate_hz, station.channel_count(), options, g_stop);
+                    station.audio.sample_rate_hz, station.channel_count(), options, stop);
   return 0;
 #else
   throw MeasurementError(

@@ -1,5 +1,4 @@
 #include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 
@@ -10,11 +9,6 @@
 
 namespace ampbench::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_sim_instrument_stop(int) {
-  g_stop.store(true);
-}
 
 struct SimInstrumentOptions {
   std::string listen = "127.0.0.1:5025";
@@ -47,12 +41,11 @@ int run_sim_instrument(const SimInstrumentOptions& o) {
   instruments::SimInstrumentServer server(host, static_cast<std::uint16_t>(port),
                                           std::make_shared<instruments::SimInstrument>(profile),
                                           o.log);
-  std::signal(SIGINT, on_sim_instrument_stop);
-  std::signal(SIGTERM, on_sim_instrument_stop);
+  const std::atomic<bool>& stop = stop_on_signals();
   std::printf("ampbench sim-instrument: %s '%s' listening on %s:%u\n", o.kind.c_str(),
               profile.name.c_str(), host.c_str(), server.port());
   std::fflush(stdout);
-  server.serve(g_stop, o.stall_after);
+  server.serve(stop, o.stall_after);
   return 0;
 }
 
