@@ -34,4 +34,32 @@ BiquadCoefficients second_order_lowpass(double corner_hz, double q, double sampl
   return c;
 }
 
+namespace {
+
+BiquadCoefficients shelf(double midpoint_hz, double gain_db, double sample_rate_hz, bool high) {
+  const double a = std::pow(10.0, gain_db / 40.0);
+  const double w0 = 2.0 * std::numbers::pi * midpoint_hz / sample_rate_hz;
+  const double cw = std::cos(w0);
+  const double alpha = std::sin(w0) / 2.0 * std::numbers::sqrt2;  // S = 1
+  const double k = 2.0 * std::sqrt(a) * alpha;
+  const double sign = high ? -1.0 : 1.0;  // the high shelf mirrors the low one
+  const double b0 = a * ((a + 1) - sign * (a - 1) * cw + k);
+  const double b1 = 2.0 * sign * a * ((a - 1) - sign * (a + 1) * cw);
+  const double b2 = a * ((a + 1) - sign * (a - 1) * cw - k);
+  const double a0 = (a + 1) + sign * (a - 1) * cw + k;
+  const double a1 = -2.0 * sign * ((a - 1) + sign * (a + 1) * cw);
+  const double a2 = (a + 1) + sign * (a - 1) * cw - k;
+  return {b0 / a0, b1 / a0, b2 / a0, a1 / a0, a2 / a0};
+}
+
+}  // namespace
+
+BiquadCoefficients low_shelf(double midpoint_hz, double gain_db, double sample_rate_hz) {
+  return shelf(midpoint_hz, gain_db, sample_rate_hz, false);
+}
+
+BiquadCoefficients high_shelf(double midpoint_hz, double gain_db, double sample_rate_hz) {
+  return shelf(midpoint_hz, gain_db, sample_rate_hz, true);
+}
+
 }  // namespace ampbench::sim

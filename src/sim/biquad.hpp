@@ -14,6 +14,10 @@ struct BiquadCoefficients {
 // Bilinear transforms prewarped so the corner lands exactly at `corner_hz`.
 BiquadCoefficients first_order_highpass(double corner_hz, double sample_rate_hz);
 BiquadCoefficients second_order_lowpass(double corner_hz, double q, double sample_rate_hz);
+// Shelves of the RBJ audio-EQ cookbook with slope S = 1: gain_db below (low) or above
+// (high) the midpoint frequency, where the gain is half as many dB.
+BiquadCoefficients low_shelf(double midpoint_hz, double gain_db, double sample_rate_hz);
+BiquadCoefficients high_shelf(double midpoint_hz, double gain_db, double sample_rate_hz);
 
 class Biquad {
  public:

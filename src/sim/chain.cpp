@@ -3,6 +3,7 @@
 #include <cmath>
 #include <functional>
 #include <numbers>
+#include <stdexcept>
 
 #include "dsp/units.hpp"
 
@@ -38,7 +39,8 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
       latency_samples_(config.latency_samples),
       crosstalk_(config.crosstalk_db <= -300.0 ? 0.0
                                                : dsp::db_to_amplitude_ratio(config.crosstalk_db)),
-      load_ohm_(config.load_ohm) {
+      load_ohm_(config.load_ohm),
+      source_ohm_(config.source_ohm) {
   for (int c = 1; c <= channels; ++c) {
     const Fault fault = resolve_fault(config, c, serial);
     std::optional<PreampStage> preamp;
@@ -47,7 +49,7 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
       PreampModel model = *config.preamp;
       if (fault == Fault::early_clip && model.clip_vpeak > 0.0)
         model.clip_vpeak *= kEarlyClipFactor;
-      preamp.emplace(model, sample_rate_hz, channel_seed(config.seed, serial, c, 1));
+      preamp.emplace(model, sample_rate_hz, channel_seed(config.seed, serial, c, 1), fault);
     }
     if (config.power_amp) {
       PowerAmpModel model = *config.power_amp;
@@ -84,6 +86,27 @@ void SimChain::set_load_ohm(double load_ohm) {
     if (ch.power_amp) ch.power_amp->set_load_ohm(load_ohm);
 }
 
+void SimChain::set_dut(const DutSettings& settings) {
+  bool any = false;
+  for (auto& ch : channels_) {
+    if (!ch.preamp) continue;
+    ch.preamp->apply(settings);
+    any = true;
+  }
+  if (!any) throw std::invalid_argument("the simulated DUT has no preamp to set");
+}
+
+DutSettings SimChain::dut_settings() const {
+  for (const auto& ch : channels_)
+    if (ch.preamp) return ch.preamp->settings();
+  return {};
+}
+
+double SimChain::phantom_v(int channel) const {
+  const auto& ch = channels_.at(static_cast<std::size_t>(channel - 1));
+  return ch.preamp ? ch.preamp->phantom_v() : 0.0;
+}
+
 void SimChain::set_generator(const std::optional<GeneratorOutput>& output) {
   generator_ = output && output->on ? *output : GeneratorOutput{};
   generator_phase_ = 0.0;
@@ -114,7 +137,11 @@ void SimChain::process(const std::vector<const double*>& in, const std::vector<d
         const double t = static_cast<double>(hum_index_ + i) / sample_rate_hz_;
         v += ch.hum_vrms * std::numbers::sqrt2 * std::sin(two_pi * ch.hum_hz * t);
       }
-      if (ch.preamp) v = ch.preamp->process(v);
+      dut[i] = v;
+    }
+    if (ch.preamp) ch.preamp->process_block(std::span(dut.data(), frames), source_ohm());
+    for (std::size_t i = 0; i < frames; ++i) {
+      double v = dut[i];
       if (ch.power_amp) v = ch.power_amp->process(v);
       dut[i] = ch.fault == Fault::dead_channel ? 0.0 : v;
     }

@@ -25,6 +25,14 @@ class SimChain {
   double sample_rate_hz() const { return sample_rate_hz_; }
   int latency_samples() const { return latency_samples_; }
   void set_load_ohm(double load_ohm);
+  // The preamp's front panel on every channel; throws std::invalid_argument (no preamp, an
+  // input it lacks, a setting out of range).
+  void set_dut(const DutSettings& settings);
+  DutSettings dut_settings() const;
+  // A resistor in series with the source (input impedance measurement, EIN termination).
+  void set_series_ohm(double ohm) { series_ohm_ = ohm; }
+  double source_ohm() const { return source_ohm_ + series_ohm_; }
+  double phantom_v(int channel) const;
   // An external generator's sine on every DUT input (beside the DAC's output), from the
   // start of the next process() call; nullopt or off: none.
   void set_generator(const std::optional<GeneratorOutput>& output);
@@ -58,6 +66,8 @@ class SimChain {
   int latency_samples_;
   double crosstalk_;
   double load_ohm_;
+  double source_ohm_;
+  double series_ohm_ = 0.0;
   std::uint64_t hum_index_ = 0;
   GeneratorOutput generator_;
   double generator_phase_ = 0.0;  // radians, carried across blocks

@@ -10,7 +10,9 @@ constexpr FaultSpelling kFaults[] = {{"none", Fault::none},
                                      {"low_gain", Fault::low_gain},
                                      {"hum", Fault::hum},
                                      {"early_clip", Fault::early_clip},
-                                     {"dead_channel", Fault::dead_channel}};
+                                     {"dead_channel", Fault::dead_channel},
+                                     {"riaa_error", Fault::riaa_error},
+                                     {"dead_mic", Fault::dead_mic}};
 }  // namespace
 
 std::optional<Fault> parse_fault(std::string_view name) {

@@ -11,9 +11,46 @@
 
 namespace ampbench::sim {
 
-enum class Fault { none, low_gain, hum, early_clip, dead_channel };
+enum class Fault { none, low_gain, hum, early_clip, dead_channel, riaa_error, dead_mic };
 std::optional<Fault> parse_fault(std::string_view name);
 std::string_view fault_name(Fault fault);
+
+// One of a preamp's inputs: the source sees impedance_ohm to ground; the input stage adds
+// its own gain and input-referred noise; a phono input equalises to the RIAA playback
+// curve (0 dB at 1 kHz); a mic input carries phantom power when switched on.
+struct PreampInputModel {
+  double gain_db = 0.0;
+  double impedance_ohm = 47e3;
+  double noise_nv_per_rthz = 0.0;
+  bool riaa = false;
+  double riaa_t2_us = 318.0;  // a fault: a wrong middle time constant
+  double phantom_v = 0.0;     // DC on the pins with phantom on (48 V nominal)
+  bool dead = false;          // a fault: the input passes nothing
+};
+
+// Bass and treble shelves (RBJ cookbook, slope S = 1): the boost or cut reaches half its
+// dB at bass_hz / treble_hz, the turnover frequency.
+struct ToneControlModel {
+  double bass_hz = 100.0;
+  double treble_hz = 10000.0;
+  double range_db = 12.0;  // each control goes from -range to +range
+};
+
+// The gain control after the input stage; step_db = 0: continuous.
+struct GainControlModel {
+  double min_db = 0.0;
+  double max_db = 0.0;
+  double step_db = 0.0;
+};
+
+// The front-panel settings of a simulated preamp (`set` steps, `dut.*` sweeps).
+struct DutSettings {
+  std::string input;  // "" = the model's default input
+  double gain_db = 0.0;
+  double bass_db = 0.0;
+  double treble_db = 0.0;
+  bool phantom = false;
+};
 
 struct PreampModel {
   double gain_db = 0.0;
@@ -26,6 +63,11 @@ struct PreampModel {
   double hum_vrms = 0.0;           // at the input
   double hum_hz = 50.0;
   double clip_vpeak = 0.0;  // output swing limit; 0 = none
+  // Inputs by name (none: one line input with gain_db and noise above, infinite impedance).
+  std::map<std::string, PreampInputModel> inputs;
+  std::string default_input;
+  std::optional<GainControlModel> gain_control;
+  std::optional<ToneControlModel> tone;
 };
 
 struct PowerAmpModel {
@@ -47,6 +89,12 @@ struct ConverterCalibration {
 inline constexpr double kLowGainFaultDb = -6.0;
 inline constexpr double kHumFaultVrms = 3e-3;
 inline constexpr double kEarlyClipFactor = 0.4;
+// riaa_error: every phono input's 318 µs constant is 350 µs; dead_mic: the input named
+// "mic" passes nothing.
+inline constexpr double kRiaaErrorT2Us = 350.0;
+// Thermal noise of the source resistance is taken at IEC's reference temperature.
+inline constexpr double kNoiseTemperatureK = 290.0;
+inline constexpr double kBoltzmann = 1.380649e-23;
 
 struct SimConfig {
   std::uint64_t seed = 1;
@@ -54,6 +102,7 @@ struct SimConfig {
   double adc_noise_dbfs = -300.0;     // rms of the ADC's own white noise, AES17 dBFS
   double crosstalk_db = -300.0;       // each channel's output leaks into the others
   double load_ohm = 8.0;              // initial dummy load; +inf = open
+  double source_ohm = 0.0;            // the interface output's impedance, driving the DUT
   double converter_lowpass_hz = 0.0;  // the interface's own 2nd-order roll-off (DAC); 0 = none
   // The simulated interface's true calibration, when it differs from what [audio] claims
   // (as an uncalibrated station's does): what `ampbench calibrate` has to find.

@@ -4,7 +4,12 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <optional>
+#include <stdexcept>
 
+#include "sim/fir.hpp"
+
+#include "dsp/target_curve.hpp"
 #include "dsp/units.hpp"
 
 namespace ampbench::sim {
@@ -32,40 +37,154 @@ void DacStage::reset() {
   position_ = 0;
 }
 
-PreampStage::PreampStage(const PreampModel& model, double sample_rate_hz, std::uint64_t seed)
-    : model_(model),
-      sample_rate_hz_(sample_rate_hz),
-      gain_(dsp::db_to_amplitude_ratio(model.gain_db)),
-      // White noise of density e_n over 0..fs/2 has rms e_n·√(fs/2).
-      noise_(model.noise_nv_per_rthz * 1e-9 * std::sqrt(sample_rate_hz / 2.0), seed) {
-  if (model.highpass_hz > 0.0)
-    highpass_ = Biquad(first_order_highpass(model.highpass_hz, sample_rate_hz));
-  if (model.lowpass_hz > 0.0)
-    lowpass_ = Biquad(second_order_lowpass(model.lowpass_hz, model.lowpass_q, sample_rate_hz));
+struct PreampStage::Filters {
+  double input_gain = 1.0;  // input stage × gain control × gain_db
+  double divider_ohm = std::numeric_limits<double>::infinity();
+  double noise_density = 0.0;  // V/√Hz, input-referred
+  bool dead = false;
+  std::optional<MinimumPhaseFir> riaa;
+  Biquad bass, treble, highpass, lowpass;
+};
+
+PreampStage::PreampStage(const PreampModel& model, double sample_rate_hz, std::uint64_t seed,
+                         Fault fault)
+    : model_(model), sample_rate_hz_(sample_rate_hz), fault_(fault), noise_(seed),
+      filters_(std::make_unique<Filters>()) {
+  settings_.input = model_.default_input;
+  if (model_.gain_control)
+    settings_.gain_db = std::clamp(0.0, model_.gain_control->min_db, model_.gain_control->max_db);
+  configure();
 }
 
-double PreampStage::process(double v_in) {
-  double v = v_in + noise_.next();
-  if (model_.hum_vrms > 0.0) {
-    const double t = static_cast<double>(sample_index_) / sample_rate_hz_;
-    v += model_.hum_vrms * std::numbers::sqrt2 *
-         std::sin(2.0 * std::numbers::pi * model_.hum_hz * t);
+PreampStage::PreampStage(PreampStage&&) noexcept = default;
+PreampStage& PreampStage::operator=(PreampStage&&) noexcept = default;
+PreampStage::~PreampStage() = default;
+
+const PreampInputModel& PreampStage::input() const {
+  static const PreampInputModel kLine{0.0, std::numeric_limits<double>::infinity()};
+  const auto it = model_.inputs.find(settings_.input);
+  return it == model_.inputs.end() ? kLine : it->second;
+}
+
+double PreampStage::input_impedance_ohm() const { return input().impedance_ohm; }
+
+double PreampStage::phantom_v() const { return settings_.phantom ? input().phantom_v : 0.0; }
+
+void PreampStage::apply(const DutSettings& settings) {
+  if (!model_.inputs.empty() && !model_.inputs.count(settings.input)) {
+    std::string names;
+    for (const auto& [name, in] : model_.inputs) names += (names.empty() ? "" : ", ") + name;
+    throw std::invalid_argument("input '" + settings.input + "' is not one of this preamp's (" +
+                                names + ")");
   }
-  ++sample_index_;
-  v *= gain_;
-  v += model_.a2_per_volt * v * v + model_.a3_per_volt2 * v * v * v;
-  if (model_.clip_vpeak > 0.0) v = std::clamp(v, -model_.clip_vpeak, model_.clip_vpeak);
-  return lowpass_.process(highpass_.process(v));
+  if (model_.inputs.empty() && !settings.input.empty())
+    throw std::invalid_argument("this preamp has no input selector");
+  if (model_.gain_control) {
+    const auto& g = *model_.gain_control;
+    if (settings.gain_db < g.min_db - 1e-9 || settings.gain_db > g.max_db + 1e-9)
+      throw std::invalid_argument("gain " + std::to_string(settings.gain_db) +
+                                  " dB is outside the control's range");
+  } else if (settings.gain_db != 0.0) {
+    throw std::invalid_argument("this preamp has no gain control");
+  }
+  const double range = model_.tone ? model_.tone->range_db : 0.0;
+  if (std::abs(settings.bass_db) > range + 1e-9 || std::abs(settings.treble_db) > range + 1e-9)
+    throw std::invalid_argument(model_.tone ? "tone controls go from -" + std::to_string(range) +
+                                                  " to +" + std::to_string(range) + " dB"
+                                            : "this preamp has no tone controls");
+  const auto chosen = model_.inputs.find(settings.input);
+  if (settings.phantom && (chosen == model_.inputs.end() || chosen->second.phantom_v <= 0.0))
+    throw std::invalid_argument("input '" + settings.input + "' has no phantom power");
+  settings_ = settings;
+  configure();
+}
+
+void PreampStage::configure() {
+  const PreampInputModel& in = input();
+  Filters& f = *filters_;
+  double control_db = settings_.gain_db;
+  if (model_.gain_control && model_.gain_control->step_db > 0.0)
+    control_db = model_.gain_control->min_db +
+                 std::round((control_db - model_.gain_control->min_db) / model_.gain_control->step_db) *
+                     model_.gain_control->step_db;
+  f.input_gain = dsp::db_to_amplitude_ratio(model_.gain_db + in.gain_db + control_db);
+  f.divider_ohm = in.impedance_ohm;
+  f.noise_density = (model_.inputs.empty() ? model_.noise_nv_per_rthz : in.noise_nv_per_rthz) * 1e-9;
+  f.dead = in.dead || (fault_ == Fault::dead_mic && settings_.input == "mic");
+  f.riaa.reset();
+  if (in.riaa) {
+    dsp::RiaaOptions riaa;
+    riaa.t2_us = fault_ == Fault::riaa_error ? kRiaaErrorT2Us : in.riaa_t2_us;
+    const double at_1k = std::abs(dsp::riaa_playback_response(1000.0, riaa));
+    // Taps for 40 ms: the 3180 µs pole has decayed by e^-12 by then.
+    std::size_t taps = 4096;
+    while (static_cast<double>(taps) < 0.04 * sample_rate_hz_) taps *= 2;
+    f.riaa.emplace(
+        [&](double hz) { return std::abs(dsp::riaa_playback_response(hz, riaa)) / at_1k; },
+        sample_rate_hz_, taps);
+  }
+  f.bass = model_.tone ? Biquad(low_shelf(model_.tone->bass_hz, settings_.bass_db, sample_rate_hz_))
+                       : Biquad();
+  f.treble = model_.tone
+                 ? Biquad(high_shelf(model_.tone->treble_hz, settings_.treble_db, sample_rate_hz_))
+                 : Biquad();
+  if (model_.highpass_hz > 0.0)
+    f.highpass = Biquad(first_order_highpass(model_.highpass_hz, sample_rate_hz_));
+  if (model_.lowpass_hz > 0.0)
+    f.lowpass = Biquad(second_order_lowpass(model_.lowpass_hz, model_.lowpass_q, sample_rate_hz_));
+}
+
+void PreampStage::process_block(std::span<double> block, double source_ohm) {
+  Filters& f = *filters_;
+  const double divider = std::isinf(f.divider_ohm) ? 1.0 : f.divider_ohm / (f.divider_ohm + source_ohm);
+  // White noise of density e over 0..fs/2 has rms e·√(fs/2); the source's thermal noise
+  // reaches the input through the same divider as its signal.
+  const double thermal = std::sqrt(4.0 * kBoltzmann * kNoiseTemperatureK * source_ohm);
+  const double noise_rms = std::hypot(f.noise_density, thermal * divider) * std::sqrt(sample_rate_hz_ / 2.0);
+  for (double& v : block) {
+    v *= divider;
+    if (noise_rms > 0.0) v += noise_rms * noise_.next();
+    if (model_.hum_vrms > 0.0) {
+      const double t = static_cast<double>(sample_index_) / sample_rate_hz_;
+      v += model_.hum_vrms * std::numbers::sqrt2 * std::sin(2.0 * std::numbers::pi * model_.hum_hz * t);
+    }
+    ++sample_index_;
+    if (f.dead) v = 0.0;
+  }
+  if (f.riaa) f.riaa->process(block);
+  for (double& v : block) {
+    v = f.treble.process(f.bass.process(v * f.input_gain));
+    v += model_.a2_per_volt * v * v + model_.a3_per_volt2 * v * v * v;
+    if (model_.clip_vpeak > 0.0) v = std::clamp(v, -model_.clip_vpeak, model_.clip_vpeak);
+    v = f.lowpass.process(f.highpass.process(v));
+  }
+}
+
+double PreampStage::process(double v_in, double source_ohm) {
+  process_block(std::span(&v_in, 1), source_ohm);
+  return v_in;
 }
 
 void PreampStage::reset() {
-  highpass_.reset();
-  lowpass_.reset();
+  Filters& f = *filters_;
+  f.bass.reset();
+  f.treble.reset();
+  f.highpass.reset();
+  f.lowpass.reset();
+  if (f.riaa) f.riaa->reset();
 }
 
-std::complex<double> PreampStage::linear_response(double frequency_hz) const {
-  return gain_ * highpass_.coefficients().response(frequency_hz, sample_rate_hz_) *
-         lowpass_.coefficients().response(frequency_hz, sample_rate_hz_);
+std::complex<double> PreampStage::linear_response(double frequency_hz, double source_ohm) const {
+  const Filters& f = *filters_;
+  if (f.dead) return 0.0;
+  const double divider = std::isinf(f.divider_ohm) ? 1.0 : f.divider_ohm / (f.divider_ohm + source_ohm);
+  std::complex<double> h = divider * f.input_gain *
+                           f.bass.coefficients().response(frequency_hz, sample_rate_hz_) *
+                           f.treble.coefficients().response(frequency_hz, sample_rate_hz_) *
+                           f.highpass.coefficients().response(frequency_hz, sample_rate_hz_) *
+                           f.lowpass.coefficients().response(frequency_hz, sample_rate_hz_);
+  if (f.riaa) h *= f.riaa->response(frequency_hz);
+  return h;
 }
 
 PowerAmpStage::PowerAmpStage(const PowerAmpModel& model)

@@ -2,7 +2,10 @@
 // state, and documents its model so tests can compute the truth independently.
 #pragma once
 
+#include <complex>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <vector>
 
 #include "sim/biquad.hpp"
@@ -39,23 +42,43 @@ class DacStage {
   std::size_t position_ = 0;
 };
 
-// v = G·(input + noise + hum); y = v + a2·v² + a3·v³; clipped to ±clip_vpeak; then a
-// 1st-order high-pass and a 2nd-order low-pass (bilinear, prewarped to the corners).
+// The source (open-circuit voltage, resistance R_s) meets the selected input's impedance
+// Z_in: v = v_s·Z_in/(Z_in + R_s), plus the input's noise e_n and the source's thermal noise
+// √(4kTR_s) (divided alike), plus hum. Then the input's gain G_in (and the RIAA curve on a
+// phono input, a minimum-phase FIR), the gain control G_c, the tone shelves, G = gain_db;
+// y = v + a2·v² + a3·v³; clipped to ±clip_vpeak; then a 1st-order high-pass and a
+// 2nd-order low-pass (bilinear, prewarped to the corners).
 class PreampStage {
  public:
-  PreampStage(const PreampModel& model, double sample_rate_hz, std::uint64_t seed);
-  double process(double v_in);
+  PreampStage(const PreampModel& model, double sample_rate_hz, std::uint64_t seed,
+              Fault fault = Fault::none);
+  PreampStage(PreampStage&&) noexcept;
+  PreampStage& operator=(PreampStage&&) noexcept;
+  ~PreampStage();
+
+  // In place: source volts in, output volts out.
+  void process_block(std::span<double> v, double source_ohm);
+  double process(double v_in, double source_ohm = 0.0);
   void reset();
+  // Throws std::invalid_argument naming the setting and what it may be.
+  void apply(const DutSettings& settings);
+  const DutSettings& settings() const { return settings_; }
   const PreampModel& model() const { return model_; }
-  // The linear part's response: G·H_hp·H_lp at this frequency.
-  std::complex<double> linear_response(double frequency_hz) const;
+  const PreampInputModel& input() const;  // the selected one
+  double input_impedance_ohm() const;     // +inf without inputs
+  double phantom_v() const;               // on the selected input's pins
+  // The linear part's response at this frequency, from the source's open-circuit voltage.
+  std::complex<double> linear_response(double frequency_hz, double source_ohm = 0.0) const;
 
  private:
+  struct Filters;
+  void configure();
   PreampModel model_;
   double sample_rate_hz_;
-  double gain_;
-  NoiseSource noise_;
-  Biquad highpass_, lowpass_;
+  Fault fault_;
+  DutSettings settings_;
+  GaussianSource noise_;
+  std::unique_ptr<Filters> filters_;
   std::uint64_t sample_index_ = 0;
 };
 

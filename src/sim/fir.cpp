@@ -1,0 +1,75 @@
+#include "sim/fir.hpp"
+
+#include <cmath>
+#include <numbers>
+
+#include "dsp/fft.hpp"
+
+namespace ampbench::sim {
+
+MinimumPhaseFir::MinimumPhaseFir(const std::function<double(double)>& magnitude,
+                                 double sample_rate_hz, std::size_t taps)
+    : sample_rate_hz_(sample_rate_hz), tail_(taps - 1, 0.0) {
+  const std::size_t n = 4 * taps;
+  const auto fft = dsp::RealFft::for_size(n);
+  dsp::AlignedBuffer<std::complex<double>> spectrum(fft->spectrum_size());
+  dsp::AlignedBuffer<double> cepstrum(n);
+  for (std::size_t k = 0; k < fft->spectrum_size(); ++k)
+    spectrum[k] = std::log(magnitude(sample_rate_hz * static_cast<double>(k) / static_cast<double>(n)));
+  fft->inverse(spectrum.data(), cepstrum.data());
+  // Fold the real cepstrum onto positive quefrencies: the minimum-phase one.
+  for (std::size_t i = 0; i < n; ++i) {
+    const double w = (i == 0 || i == n / 2) ? 1.0 : i < n / 2 ? 2.0 : 0.0;
+    cepstrum[i] *= w / static_cast<double>(n);
+  }
+  fft->forward(cepstrum.data(), spectrum.data());
+  for (std::size_t k = 0; k < fft->spectrum_size(); ++k) spectrum[k] = std::exp(spectrum[k]);
+  dsp::AlignedBuffer<double> impulse(n);
+  fft->inverse(spectrum.data(), impulse.data());
+  taps_.resize(taps);
+  for (std::size_t i = 0; i < taps; ++i) taps_[i] = impulse[i] / static_cast<double>(n);
+}
+
+std::complex<double> MinimumPhaseFir::response(double frequency_hz) const {
+  std::complex<double> h = 0.0;
+  const double w = 2.0 * std::numbers::pi * frequency_hz / sample_rate_hz_;
+  for (std::size_t i = 0; i < taps_.size(); ++i)
+    h += taps_[i] * std::polar(1.0, -w * static_cast<double>(i));
+  return h;
+}
+
+const std::vector<std::complex<double>>& MinimumPhaseFir::spectrum(std::size_t fft_size) {
+  auto& s = spectra_[fft_size];
+  if (!s.empty()) return s;
+  const auto fft = dsp::RealFft::for_size(fft_size);
+  dsp::AlignedBuffer<double> padded(fft_size);
+  dsp::AlignedBuffer<std::complex<double>> out(fft->spectrum_size());
+  for (std::size_t i = 0; i < fft_size; ++i) padded[i] = i < taps_.size() ? taps_[i] : 0.0;
+  fft->forward(padded.data(), out.data());
+  s.assign(out.data(), out.data() + fft->spectrum_size());
+  return s;
+}
+
+void MinimumPhaseFir::process(std::span<double> block) {
+  const std::size_t n = block.size();
+  if (n == 0) return;
+  std::size_t size = 1;
+  while (size < n + taps_.size() - 1) size *= 2;
+  const auto fft = dsp::RealFft::for_size(size);
+  const auto& h = spectrum(size);
+  dsp::AlignedBuffer<double> x(size);
+  dsp::AlignedBuffer<std::complex<double>> X(fft->spectrum_size());
+  for (std::size_t i = 0; i < size; ++i) x[i] = i < n ? block[i] : 0.0;
+  fft->forward(x.data(), X.data());
+  for (std::size_t k = 0; k < fft->spectrum_size(); ++k) X[k] *= h[k];
+  fft->inverse(X.data(), x.data());
+  const std::size_t produced = n + taps_.size() - 1;
+  std::vector<double> acc(std::max(produced, tail_.size()), 0.0);
+  for (std::size_t i = 0; i < produced; ++i) acc[i] = x[i] / static_cast<double>(size);
+  for (std::size_t i = 0; i < tail_.size(); ++i) acc[i] += tail_[i];
+  std::copy_n(acc.begin(), n, block.begin());
+  tail_.assign(acc.begin() + static_cast<long>(n), acc.end());
+  tail_.resize(taps_.size() - 1);
+}
+
+}  // namespace ampbench::sim
