@@ -56,9 +56,9 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), "1");
   EXPECT_EQ(scalar(db, "SELECT verdict || serial FROM runs"), "PASSGOOD-1");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "10");
-  // 2 channels × (4 level + 9 thdn + 9 points × 9 thdn + 3 response + 2 imd + 2 noise
-  // + 1 crosstalk + 2 loads × 4 max power + 2 output impedance)
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "224");
+  // 2 channels × (4 level + 9 thdn + 9 points × 9 thdn + 5 response + 2 imd + 2 noise
+  // + 1 crosstalk + 2 loads × 4 max power + 2 output impedance) + 1 balance L−R
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "229");
   // 2 channels × (2 THD+N spectra; THD+N vs level; response, phase, THD vs frequency;
   // THD+N vs power × 2 loads)
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "16");
@@ -206,7 +206,7 @@ TEST(CliRun, ResultsShowAndExport) {
   EXPECT_NE(show.out.find("[25.5"), std::string::npos);
   auto csv = run_ampbench({"results", "export", "--format", "csv", "--db", db});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 225);  // header + 224 measurements
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 230);  // header + 224 measurements
   EXPECT_NE(csv.out.find("\"SN,1\""), std::string::npos);
   EXPECT_NE(csv.out.find("stimulus.level=-40 dBV"), std::string::npos);
   auto json = run_ampbench({"results", "export", "--format", "json", "--db", db});
@@ -269,7 +269,7 @@ TEST(CliRun, KillNineKeepsFinishedStepsAndNextRunMarksAborted) {
   EXPECT_EQ(scalar(db, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "RUNNING");
   EXPECT_EQ(scalar(db, "SELECT step_id || verdict FROM steps WHERE ordinal = 1"), "quickPASS");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "8");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "9");
   ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station", kStation,
                           "--db", db, "--quiet"})
                 .exit_code,
@@ -279,7 +279,7 @@ TEST(CliRun, KillNineKeepsFinishedStepsAndNextRunMarksAborted) {
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
                    "s.step_id = 'quick'"),
-            "8");
+            "9");
 }
 
 TEST(CliRun, InterruptRunsCleanupAndExitsThree) {
@@ -308,7 +308,7 @@ TEST(CliRun, TwoWritersShareOneDatabase) {
   EXPECT_EQ(wait_exit(a), 0) << ampbench::testing::slurp(dir / "a.log");
   EXPECT_EQ(wait_exit(b), 0) << ampbench::testing::slurp(dir / "b.log");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'"), "4");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "896");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "916");
 }
 
 TEST(CliRun, PromptUsesTheDefaultWithoutATerminal) {

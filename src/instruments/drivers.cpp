@@ -103,6 +103,17 @@ double Dmm::read_ac_vrms() {
   }
 }
 
+double Dmm::read_dc_v() {
+  if (!profile_.commands.count("read_dc_volts"))
+    throw InstrumentError(session_->name() + ": its profile has no read_dc_volts");
+  const std::string reply = session_->query(profile_.command("read_dc_volts"));
+  try {
+    return parse_scpi_number(reply);
+  } catch (const InstrumentError& e) {
+    throw InstrumentError(session_->name() + ": " + e.what());
+  }
+}
+
 RelaySwitch::RelaySwitch(std::unique_ptr<ScpiSession> session, InstrumentProfile profile)
     : session_(std::move(session)), profile_(std::move(profile)) {
   for (const auto& line : profile_.init) session_->command(line);

@@ -49,6 +49,8 @@ class Dmm {
  public:
   Dmm(std::unique_ptr<ScpiSession> session, InstrumentProfile profile);
   double read_ac_vrms();
+  // Throws InstrumentError when the profile has no read_dc_volts.
+  double read_dc_v();
   ScpiSession& session() { return *session_; }
 
  private:

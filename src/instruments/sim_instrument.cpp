@@ -104,9 +104,10 @@ std::optional<std::string> SimInstrument::handle_one(const std::string& command)
   if (!head.empty() && head[0] == ':') head.erase(0, 1);
   if (head == "*IDN?") return profile_.sim_idn;
   if (head == "*RST") {
-    const double probe = state_.probe_vrms;  // a reset does not move the DMM's probes
+    const double ac = state_.probe_vrms, dc = state_.probe_vdc;  // probes stay where they are
     state_ = SimInstrumentState{};
-    state_.probe_vrms = probe;
+    state_.probe_vrms = ac;
+    state_.probe_vdc = dc;
     return std::nullopt;
   }
   if (head == "*CLS") {
@@ -134,6 +135,14 @@ std::optional<std::string> SimInstrument::handle_one(const std::string& command)
       case InstrumentKind::dmm:
         return number_reply(state_.probe_vrms);
     }
+  }
+  if (head.rfind("SIM:WIRE:DC ", 0) == 0 && profile_.kind == InstrumentKind::dmm) {
+    try {
+      state_.probe_vdc = parse_scpi_number(head.substr(12));
+    } catch (const InstrumentError&) {
+      push_error(-224, "Illegal parameter value");
+    }
+    return std::nullopt;
   }
   if (head.rfind("SIM:WIRE ", 0) == 0 && profile_.kind == InstrumentKind::dmm) {
     try {
@@ -166,6 +175,8 @@ std::optional<std::string> SimInstrument::handle_one(const std::string& command)
       state_.output_on = false;
     } else if (p.operation == "read_ac_volts") {
       return number_reply(state_.probe_vrms);
+    } else if (p.operation == "read_dc_volts") {
+      return number_reply(state_.probe_vdc);
     } else if (p.operation == "close") {
       if (value < 1 || value > 64 || value != std::floor(value))
         push_error(-222, "Data out of range");

@@ -6,7 +6,7 @@
 //
 // SIM:WIRE is the simulated bench's cabling, not SCPI of any real instrument: the sim
 // audio backend asks a generator what it outputs and a relay box which loads it connects,
-// and tells a DMM what its probes see.
+// and tells a DMM what its probes see (SIM:WIRE for AC volts, SIM:WIRE:DC for DC volts).
 #pragma once
 
 #include <deque>
@@ -28,7 +28,8 @@ struct SimInstrumentState {
   double frequency_hz = 1000.0;
   double vrms = 0.0;
   std::set<int> closed_relays;  // relay
-  double probe_vrms = 0.0;      // dmm
+  double probe_vrms = 0.0;      // dmm: AC
+  double probe_vdc = 0.0;       // dmm: DC
 };
 
 class SimInstrument {

@@ -73,4 +73,11 @@ void InstrumentSimWiring::outputs_carry(const std::vector<double>& vrms) {
   dmm_->ask("dmm", message);
 }
 
+void InstrumentSimWiring::input_pins_carry(double volts) {
+  if (!dmm_) return;
+  char message[64];
+  std::snprintf(message, sizeof message, "SIM:WIRE:DC %.9E", volts);
+  dmm_->ask("dmm", message);
+}
+
 }  // namespace ampbench::instruments

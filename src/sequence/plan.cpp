@@ -23,7 +23,7 @@ struct KindInfo {
 
 const std::vector<KindInfo>& kinds() {
   static const std::vector<KindInfo> k = {
-      {StepKind::level, "level", {"gain_db", "level_dbv", "level_vrms", "frequency_hz"}},
+      {StepKind::level, "level", {"gain_db", "level_dbv", "level_vrms", "frequency_hz", "balance_db"}},
       {StepKind::thdn,
        "thdn",
        {"thdn_pct", "thdn_db", "thd_pct", "thd_db", "sinad_db", "snr_db", "gain_db", "level_dbv",
@@ -31,8 +31,8 @@ const std::vector<KindInfo>& kinds() {
       {StepKind::frequency_response,
        "frequency_response",
        {"deviation_db", "deviation_min_db", "deviation_max_db", "f_low_3db_hz", "f_high_3db_hz",
-        "gain_db"}},
-      {StepKind::noise, "noise", {"noise_dbv", "snr_db", "dynamic_range_db"}},
+        "gain_db", "gain_100hz_db", "gain_10khz_db", "bass_turnover_hz", "treble_turnover_hz"}},
+      {StepKind::noise, "noise", {"noise_dbv", "snr_db", "dynamic_range_db", "ein_dbu", "ein_a_dbu"}},
       {StepKind::imd, "imd", {"imd_pct", "imd_db"}},
       {StepKind::crosstalk, "crosstalk", {"crosstalk_db"}},
       {StepKind::max_power,
@@ -42,6 +42,8 @@ const std::vector<KindInfo>& kinds() {
       {StepKind::prompt, "prompt", {}},
       {StepKind::set, "set", {}},
       {StepKind::cleanup, "cleanup", {}},
+      {StepKind::input_impedance, "input_impedance", {"input_impedance_ohm"}},
+      {StepKind::phantom, "phantom", {"phantom_v"}},
   };
   return k;
 }
@@ -75,7 +77,7 @@ std::optional<Limit> limit_field(const R& r, const toml::node* node, const std::
 }
 
 std::vector<SweepValue> sweep_values(const R& r, const toml::table& t, const std::string& field,
-                                     bool is_level) {
+                                     bool is_level, bool linear_by_default = false) {
   std::vector<SweepValue> values;
   if (const toml::node* v = t.get("values")) {
     if (!v->is_array() || v->as_array()->empty())
@@ -99,7 +101,8 @@ std::vector<SweepValue> sweep_values(const R& r, const toml::table& t, const std
   if (!points || *points < 2 || *points > 10000)
     r.fail(t.get("points") ? t.get("points") : &t, field + ".points",
            "must be an integer from 2 to 10000");
-  const std::string spacing = r.string(t, "spacing", field).value_or(is_level ? "linear" : "log");
+  const std::string spacing =
+      r.string(t, "spacing", field).value_or(is_level || linear_by_default ? "linear" : "log");
   if (spacing != "linear" && spacing != "log")
     r.fail(t.get("spacing"), field + ".spacing", "must be \"linear\" or \"log\"");
   const auto n = static_cast<int>(*points);
@@ -135,14 +138,26 @@ SweepAxis sweep_axis(const R& r, const toml::node* node, const std::string& fiel
   r.reject_unknown_keys(t, field, {"parameter", "from", "to", "points", "spacing", "values"});
   const auto parameter = r.string(t, "parameter", field);
   if (!parameter) r.fail(node, field + ".parameter", "required field is missing");
+  const bool dut_number =
+      *parameter == "dut.gain_db" || *parameter == "dut.bass_db" || *parameter == "dut.treble_db";
   if (*parameter != "stimulus.level" && *parameter != "stimulus.frequency_hz" &&
-      *parameter != "load_ohm")
+      *parameter != "load_ohm" && *parameter != "dut.input" && !dut_number)
     r.fail(t.get("parameter"), field + ".parameter",
            "cannot sweep '" + *parameter +
-               "' (expected stimulus.level, stimulus.frequency_hz or load_ohm)");
-  SweepAxis axis{*parameter, sweep_values(r, t, field, *parameter == "stimulus.level")};
+               "' (expected stimulus.level, stimulus.frequency_hz, load_ohm, dut.gain_db, "
+               "dut.bass_db, dut.treble_db or dut.input)");
+  if (*parameter == "dut.input") {
+    const auto names = r.string_array(t, "values", field);
+    if (!names || names->empty() || t.get("from"))
+      r.fail(node, field + ".values", "dut.input sweeps a list of input names");
+    SweepAxis axis{*parameter, {}};
+    for (const auto& n : *names) axis.values.emplace_back(n);
+    return axis;
+  }
+  // Control settings in dB step linearly unless told otherwise.
+  SweepAxis axis{*parameter, sweep_values(r, t, field, *parameter == "stimulus.level", dut_number)};
   for (const auto& v : axis.values) {
-    if (const double* d = std::get_if<double>(&v); d && !(*d > 0.0))
+    if (const double* d = std::get_if<double>(&v); d && !dut_number && !(*d > 0.0))
       r.fail(node, field, "every value of " + *parameter + " must be positive");
   }
   return axis;
@@ -154,7 +169,8 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
       t, p, {"id",        "kind",      "name",   "cleanup",     "stimulus",      "settle_s",
              "capture_s", "load_ohm",  "method", "thdn_method", "weighting",     "band",
              "reference", "sweep",     "limits", "message",     "default",       "expect",
-             "standard",  "criterion", "burst",  "max_power_w", "open_load_ohm", "headroom"});
+             "standard",  "criterion", "burst",  "max_power_w", "open_load_ohm", "headroom",
+             "dut",       "ein",       "target"});
   const auto kind_text = r.string(t, "kind", p);
   if (!kind_text) r.fail(&t, p + ".kind", "required field is missing");
   const auto kind = parse_step_kind(*kind_text);
@@ -299,6 +315,56 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
   s.open_load_ohm = r.number(t, "open_load_ohm", p);
   if (s.open_load_ohm && !(*s.open_load_ohm > 0.0))
     r.fail(t.get("open_load_ohm"), p + ".open_load_ohm", "must be positive");
+  if (const toml::table* d = r.table(t, "dut", p, false)) {
+    const std::string q = p + ".dut";
+    r.reject_unknown_keys(*d, q, {"input", "gain_db", "bass_db", "treble_db", "phantom"});
+    s.dut.input = r.string(*d, "input", q);
+    s.dut.gain_db = r.number(*d, "gain_db", q);
+    s.dut.bass_db = r.number(*d, "bass_db", q);
+    s.dut.treble_db = r.number(*d, "treble_db", q);
+    s.dut.phantom = r.boolean(*d, "phantom", q);
+  }
+  if (const toml::table* e = r.table(t, "ein", p, false)) {
+    const std::string q = p + ".ein";
+    r.reject_unknown_keys(*e, q, {"source_ohm", "level"});
+    EinSpec ein;
+    if (const auto ohm = r.number(*e, "source_ohm", q)) {
+      if (*ohm < 0.0 || *ohm > 1e6) r.fail(e->get("source_ohm"), q + ".source_ohm", "must be 0 to 1 Mohm");
+      ein.source_ohm = *ohm;
+    }
+    if (const toml::node* level = e->get("level")) ein.level = level_field(r, level, q + ".level");
+    s.ein = ein;
+  }
+  if (const toml::node* target = t.get("target")) {
+    const std::string q = p + ".target";
+    TargetCurve curve;
+    if (target->is_string()) {
+      const std::string name = target->as_string()->get();
+      if (name != "riaa" && name != "riaa-iec" && name != "riaa-50khz" && name != "riaa-iec-50khz")
+        r.fail(target, q, "unknown target '" + name +
+                              "' (expected riaa, riaa-iec, riaa-50khz, riaa-iec-50khz or a table "
+                              "of [Hz, dB] pairs)");
+      curve.name = name;
+      curve.riaa.iec_subsonic = name.find("iec") != std::string::npos;
+      curve.riaa.pole_50khz = name.find("50khz") != std::string::npos;
+    } else if (target->is_array()) {
+      curve.name = "table";
+      double previous = 0.0;
+      for (const auto& row : *target->as_array()) {
+        const toml::array* pair = row.as_array();
+        if (!pair || pair->size() != 2 || !(*pair)[0].is_number() || !(*pair)[1].is_number())
+          r.fail(&row, q, "each row is [frequency_hz, dB]");
+        const double f = (*pair)[0].value<double>().value_or(0.0);
+        if (!(f > previous)) r.fail(&row, q, "frequencies must be positive and rising");
+        previous = f;
+        curve.table.emplace_back(f, (*pair)[1].value<double>().value_or(0.0));
+      }
+      if (curve.table.empty()) r.fail(target, q, "must not be empty");
+    } else {
+      r.fail(target, q, "must be \"riaa\" (or a variant) or a table of [Hz, dB] pairs");
+    }
+    s.target = curve;
+  }
   s.message = r.string(t, "message", p).value_or("");
   s.default_answer = r.string(t, "default", p).value_or("");
   s.expect = r.string(t, "expect", p);
@@ -346,13 +412,23 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
       need(!s.message.empty(), "message", "required for a prompt step");
       break;
     case StepKind::set:
-      need(s.load_ohm.has_value() && t.get("load_ohm"), "load_ohm",
-           "a set step needs the setting (load_ohm)");
+      need((s.load_ohm.has_value() && t.get("load_ohm")) || !s.dut.empty() || !s.sweeps.empty(),
+           "dut", "a set step needs a setting (load_ohm or dut)");
+      break;
+    case StepKind::input_impedance:
+      need(s.stimulus.frequency_hz || swept("stimulus.frequency_hz"), "stimulus.frequency_hz",
+           "required for an input_impedance step");
+      need(s.stimulus.level.has_value() || swept("stimulus.level"), "stimulus.level",
+           "required for an input_impedance step");
+      break;
+    case StepKind::phantom:
       break;
     case StepKind::noise:
       need(!(s.stimulus.frequency_hz && s.stimulus.level) || s.reference.has_value(), "reference",
            "a noise step with a tone (AES17 dynamic range) needs the maximum output level as "
            "reference");
+      need(!s.ein || !(s.stimulus.frequency_hz && s.stimulus.level), "ein",
+           "EIN and dynamic range are separate noise steps");
       break;
     case StepKind::cleanup:
       break;
@@ -422,6 +498,27 @@ std::optional<StepKind> parse_step_kind(std::string_view name) {
 
 std::string_view step_kind_name(StepKind kind) {
   return info(kind).name;
+}
+
+std::string DutChange::describe() const {
+  std::string out;
+  const auto add = [&](const std::string& part) { out += (out.empty() ? "" : ", ") + part; };
+  char number[32];
+  const auto db = [&](double v) {
+    std::snprintf(number, sizeof number, "%+g dB", v);
+    return std::string(number);
+  };
+  if (input) add("input " + *input);
+  if (gain_db) add("gain " + db(*gain_db));
+  if (bass_db) add("bass " + db(*bass_db));
+  if (treble_db) add("treble " + db(*treble_db));
+  if (phantom) add(std::string("phantom ") + (*phantom ? "on" : "off"));
+  return out;
+}
+
+double TargetCurve::db(double frequency_hz) const {
+  return name == "table" ? dsp::target_table_db(table, frequency_hz)
+                         : dsp::riaa_playback_db(frequency_hz, riaa);
 }
 
 std::string Limit::describe() const {

@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "dsp/target_curve.hpp"
 #include "dsp/tone_analysis.hpp"
 #include "dsp/weighting.hpp"
 #include "sequence/units.hpp"
@@ -26,7 +27,9 @@ enum class StepKind {
   output_impedance,
   prompt,
   set,
-  cleanup
+  cleanup,
+  input_impedance,
+  phantom
 };
 std::optional<StepKind> parse_step_kind(std::string_view name);
 std::string_view step_kind_name(StepKind kind);
@@ -40,10 +43,12 @@ struct Limit {
   std::string describe() const;  // "25.5 ≤ x ≤ 26.5"
 };
 
-using SweepValue = std::variant<double, Level>;
+using SweepValue = std::variant<double, Level, std::string>;
 
 struct SweepAxis {
-  std::string parameter;  // dotted path: stimulus.level, stimulus.frequency_hz, load_ohm
+  // dotted path: stimulus.level, stimulus.frequency_hz, load_ohm, dut.gain_db, dut.bass_db,
+  // dut.treble_db, dut.input
+  std::string parameter;
   std::vector<SweepValue> values;
 };
 
@@ -59,6 +64,32 @@ struct Stimulus {
   std::optional<double> to_hz;
   int points = 31;
   double duration_s = 2.0;  // swept-sine length
+};
+
+// Changes to the DUT's own controls (a preamp's front panel); unset fields stay as they are.
+struct DutChange {
+  std::optional<std::string> input;
+  std::optional<double> gain_db;
+  std::optional<double> bass_db;
+  std::optional<double> treble_db;
+  std::optional<bool> phantom;
+  bool empty() const { return !input && !gain_db && !bass_db && !treble_db && !phantom; }
+  std::string describe() const;  // "input mic, gain 20 dB, phantom on"
+};
+
+// noise: equivalent input noise of a mic preamp — the input terminated in source_ohm; the
+// gain measured with a sine at `level` (1 kHz) refers the output noise to the input.
+struct EinSpec {
+  double source_ohm = 150.0;
+  Level level{-60.0, LevelUnit::dbu};
+};
+
+// frequency_response: the curve the response should follow (deviation is measured from it).
+struct TargetCurve {
+  std::string name;  // "riaa" or "table"
+  dsp::RiaaOptions riaa;
+  dsp::TargetTable table;
+  double db(double frequency_hz) const;
 };
 
 // max_power: the level search stops where this distortion reaches this value.
@@ -93,6 +124,9 @@ struct StepPlan {
   std::optional<double> open_load_ohm;     // output_impedance: the 'open' load (default none)
   std::optional<double> headroom_rated_w;  // max_power: CEA-490 dynamic headroom re this rating
   std::vector<SweepAxis> sweeps;           // outer first
+  DutChange dut;                           // set before the step measures
+  std::optional<EinSpec> ein;              // noise
+  std::optional<TargetCurve> target;       // frequency_response
   std::map<std::string, Limit> limits;
   std::string message;                // prompt / cleanup text
   std::string default_answer;         // prompt answer when stdin is not a terminal

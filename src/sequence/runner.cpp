@@ -38,6 +38,57 @@ class SimLoadSwitch : public LoadSwitch {
 };
 
 // No switch on the bench: the operator moves the load by hand, once per change.
+// The simulated preamp's front panel and source resistor, set directly; a DMM on the
+// simulated bench sees the phantom voltage on the pins its probes are on.
+class SimDutControl : public DutControl {
+ public:
+  explicit SimDutControl(audio::SimPort& port) : port_(port) {}
+  void apply(const DutChange& change) override {
+    sim::DutSettings s = port_.chain().dut_settings();
+    if (change.input) s.input = *change.input;
+    if (change.gain_db) s.gain_db = *change.gain_db;
+    if (change.bass_db) s.bass_db = *change.bass_db;
+    if (change.treble_db) s.treble_db = *change.treble_db;
+    if (change.phantom) s.phantom = *change.phantom;
+    try {
+      port_.chain().set_dut(s);
+    } catch (const std::invalid_argument& e) {
+      throw MeasurementError(std::string("cannot set the DUT (") + change.describe() + "): " + e.what());
+    }
+    probe_input_pins(probed_);
+  }
+  void set_series_ohm(double ohm) override { port_.chain().set_series_ohm(ohm); }
+  void probe_input_pins(int channel) override {
+    probed_ = channel;
+    if (port_.wiring()) port_.wiring()->input_pins_carry(port_.chain().phantom_v(channel));
+  }
+
+ private:
+  audio::SimPort& port_;
+  int probed_ = 1;
+};
+
+// A bench without automation: the operator sets the DUT and the resistor when asked.
+class ManualDutControl : public DutControl {
+ public:
+  explicit ManualDutControl(OperatorIo& io) : io_(io) {}
+  void apply(const DutChange& change) override {
+    io_.ask("Set the DUT: " + change.describe() + "; press Enter when done", "");
+  }
+  void set_series_ohm(double ohm) override {
+    io_.ask(ohm > 0.0 ? "Put " + fmt("%g ohm", ohm) + " in series with the DUT input (or as its "
+                        "termination); press Enter when done"
+                      : "Short the series resistor (source straight to the DUT); press Enter",
+            "");
+  }
+  void probe_input_pins(int channel) override {
+    io_.ask("Put the DMM on input " + std::to_string(channel) + "'s pins; press Enter", "");
+  }
+
+ private:
+  OperatorIo& io_;
+};
+
 // Loads on a relay box: the relay of each load from the station; every relay opens before
 // the next closes, and the contacts settle before anything plays.
 class RelayLoadSwitch : public LoadSwitch {
@@ -104,11 +155,12 @@ struct Point {
   std::optional<Level> level;
   std::optional<double> load_ohm;
   nlohmann::json coordinates = nlohmann::json::object();
+  DutChange dut;
 };
 
 std::vector<Point> expand_points(const StepPlan& step) {
-  std::vector<Point> points = {
-      {step.stimulus.frequency_hz, step.stimulus.level, step.load_ohm, nlohmann::json::object()}};
+  std::vector<Point> points = {{step.stimulus.frequency_hz, step.stimulus.level, step.load_ohm,
+                                nlohmann::json::object(), step.dut}};
   for (const auto& axis : step.sweeps) {
     std::vector<Point> next;
     for (const auto& p : points) {
@@ -120,6 +172,15 @@ std::vector<Point> expand_points(const StepPlan& step) {
         } else if (axis.parameter == "stimulus.frequency_hz") {
           q.frequency_hz = std::get<double>(v);
           q.coordinates[axis.parameter] = *q.frequency_hz;
+        } else if (axis.parameter == "dut.input") {
+          q.dut.input = std::get<std::string>(v);
+          q.coordinates[axis.parameter] = *q.dut.input;
+        } else if (axis.parameter.rfind("dut.", 0) == 0) {
+          const double value = std::get<double>(v);
+          (axis.parameter == "dut.gain_db"   ? q.dut.gain_db
+           : axis.parameter == "dut.bass_db" ? q.dut.bass_db
+                                             : q.dut.treble_db) = value;
+          q.coordinates[axis.parameter] = value;
         } else {
           q.load_ohm = std::get<double>(v);
           q.coordinates[axis.parameter] = *q.load_ohm;
@@ -194,10 +255,15 @@ class StepRunner {
     for (std::size_t i = 0; i < points.size(); ++i) {
       if (points.size() > 1) progress(static_cast<int>(i), static_cast<int>(points.size()));
       const Point& p = points[i];
+      if (!p.dut.empty()) {
+        if (!bench_.dut) throw MeasurementError("this bench cannot set the DUT's controls");
+        bench_.dut->apply(p.dut);
+      }
       switch (step.kind) {
         case StepKind::level:
         case StepKind::thdn:
           tone_point(p, step.kind == StepKind::thdn && i + 1 == points.size());
+          balance(p);
           break;
         case StepKind::frequency_response:
           frequency_response(p);
@@ -221,7 +287,13 @@ class StepRunner {
           prompt();
           break;
         case StepKind::set:
-          select_load(*step.load_ohm);
+          if (p.load_ohm && step.params.contains("load_ohm")) select_load(*p.load_ohm);
+          break;
+        case StepKind::input_impedance:
+          input_impedance(p);
+          break;
+        case StepKind::phantom:
+          phantom();
           break;
         case StepKind::cleanup:
           if (!step.message.empty()) io_.ask(step.message, "");
@@ -458,6 +530,20 @@ class StepRunner {
     }
   }
 
+  // Level steps on two channels: the balance L − R of their gains.
+  void balance(const Point& p) {
+    if (step_->kind != StepKind::level || plan_.channels.size() < 2) return;
+    std::optional<double> first, second;
+    for (const auto& m : record_->measurements) {
+      if (m.name != "gain_db" || m.point != p.coordinates) continue;
+      if (m.channel == plan_.channels[0]) first = m.value;
+      if (m.channel == plan_.channels[1]) second = m.value;
+    }
+    if (first && second)
+      add(plan_.channels[0] + "-" + plan_.channels[1], "balance_db", *first - *second, "dB",
+          p.coordinates, p.frequency_hz);
+  }
+
   // THD+N versus the measured output level, one curve per channel.
   void thdn_curve() {
     for (const auto& ch : plan_.channels) {
@@ -548,15 +634,24 @@ class StepRunner {
       const auto& d = data[c];
       const auto& ch = plan_.channels[c];
       add(ch, "gain_db", d.reference_gain_db, "dB", p.coordinates);
+      // Deviation re the reference gain, and from the target curve when there is one.
+      std::vector<double> deviation(d.frequency_hz.size());
+      for (std::size_t i = 0; i < d.frequency_hz.size(); ++i)
+        deviation[i] = d.gain_db[i] - d.reference_gain_db -
+                       (step_->target ? step_->target->db(d.frequency_hz[i]) : 0.0);
       double dmin = INFINITY, dmax = -INFINITY;
       for (std::size_t i = 0; i < d.frequency_hz.size(); ++i) {
         const double f = d.frequency_hz[i];
         if (mask && ((mask->from_hz && f < *mask->from_hz * (1 - 1e-9)) ||
                      (mask->to_hz && f > *mask->to_hz * (1 + 1e-9))))
           continue;
-        dmin = std::min(dmin, d.gain_db[i] - d.reference_gain_db);
-        dmax = std::max(dmax, d.gain_db[i] - d.reference_gain_db);
+        dmin = std::min(dmin, deviation[i]);
+        dmax = std::max(dmax, deviation[i]);
       }
+      if (step_->target)
+        record_->curves.push_back({ch, "deviation_db", "Hz", "dB", d.frequency_hz, deviation,
+                                   {{"target", step_->target->name}}});
+      shelf_figures(d, ch, p);
       // The deviation_db mask bounds both figures; their own limits, if given, take over.
       record_->measurements.push_back(
           judged({ch, "deviation_min_db", dmin, "dB", mask ? mask->min : std::nullopt, std::nullopt,
@@ -581,6 +676,95 @@ class StepRunner {
     }
   }
 
+  // Gain re 1 kHz at 100 Hz and 10 kHz (tone controls), read off the curve in log
+  // frequency, and each shelf's turnover: where the response is half its deviation at the
+  // band edge, in dB.
+  void shelf_figures(const ResponseData& d, const std::string& ch, const Point& p) {
+    const auto& f = d.frequency_hz;
+    if (f.size() < 3) return;
+    const auto at = [&](double hz) -> std::optional<double> {
+      if (hz < f.front() * (1 - 1e-9) || hz > f.back() * (1 + 1e-9)) return std::nullopt;
+      std::size_t i = 1;
+      while (i + 1 < f.size() && f[i] < hz) ++i;
+      const double u = std::log(hz / f[i - 1]) / std::log(f[i] / f[i - 1]);
+      return d.gain_db[i - 1] + u * (d.gain_db[i] - d.gain_db[i - 1]) - d.reference_gain_db;
+    };
+    if (const auto g = at(100.0)) add(ch, "gain_100hz_db", *g, "dB", p.coordinates);
+    if (const auto g = at(10000.0)) add(ch, "gain_10khz_db", *g, "dB", p.coordinates);
+    const auto turnover = [&](bool low) -> std::optional<double> {
+      const double edge = (low ? d.gain_db.front() : d.gain_db.back()) - d.reference_gain_db;
+      if (std::abs(edge) < 1.0) return std::nullopt;  // no shelf to speak of
+      const double half = edge / 2.0;
+      for (std::size_t k = 1; k < f.size(); ++k) {
+        const std::size_t i = low ? k - 1 : f.size() - k, j = low ? k : f.size() - k - 1;
+        const double a = d.gain_db[i] - d.reference_gain_db - half,
+                     b = d.gain_db[j] - d.reference_gain_db - half;
+        if ((a >= 0.0) != (b >= 0.0)) {
+          const double u = a / (a - b);
+          return std::exp(std::log(f[i]) + u * (std::log(f[j]) - std::log(f[i])));
+        }
+      }
+      return std::nullopt;
+    };
+    if (const auto t = turnover(true)) add(ch, "bass_turnover_hz", *t, "Hz", p.coordinates);
+    if (const auto t = turnover(false)) add(ch, "treble_turnover_hz", *t, "Hz", p.coordinates);
+  }
+
+  // Series-resistor method: the DUT's output level with the resistor shorted (U1) and in
+  // series with the source (U2) gives Z_in = R_s·U2/(U1 − U2).
+  void input_impedance(const Point& p) {
+    if (!station_.series_resistor_ohm)
+      throw MeasurementError("the station declares no series resistor ([source] series_ohm)");
+    if (!bench_.dut) throw MeasurementError("this bench cannot switch the series resistor");
+    const double rs = *station_.series_resistor_ohm;
+    const double vin = vrms_of(*p.level, p.load_ohm);
+    const std::vector<double> drive(plan_.channels.size(), vin);
+    struct Restore {
+      DutControl& dut;
+      ~Restore() {
+        try {
+          dut.set_series_ohm(0.0);
+        } catch (const std::exception&) {
+          // The step is already failing for the reason that got us here.
+        }
+      }
+    } restore{*bench_.dut};
+    bench_.dut->set_series_ohm(0.0);
+    const auto direct = capture_tones(*p.frequency_hz, drive, p.load_ohm);
+    bench_.dut->set_series_ohm(rs);
+    const auto through = capture_tones(*p.frequency_hz, drive, p.load_ohm);
+    for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
+      const double u1 = direct[c].vrms_out, u2 = through[c].vrms_out;
+      if (!(u2 > 0.0) || u1 - u2 <= u1 * 1e-4)
+        throw MeasurementError(plan_.channels[c] + ": the series resistor of " + fmt("%g ohm", rs) +
+                               " changes the level by less than 0.001 dB: the input impedance is "
+                               "beyond what it can measure (or no signal came through)");
+      add(plan_.channels[c], "input_impedance_ohm", rs * u2 / (u1 - u2), "ohm", p.coordinates,
+          p.frequency_hz);
+    }
+  }
+
+  // DC on each channel's input pins (phantom power), read by the station's DMM or typed.
+  void phantom() {
+    for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
+      if (bench_.dut) bench_.dut->probe_input_pins(static_cast<int>(c + 1));
+      double volts = 0.0;
+      if (bench_.dmm) {
+        volts = bench_.dmm->read_dc_v();
+      } else {
+        const std::string typed =
+            io_.ask("DC volts between pin 2 and ground of " + plan_.channels[c] + "'s input:", "");
+        try {
+          volts = std::stod(typed);
+        } catch (const std::exception&) {
+          throw MeasurementError("no DMM in the station and no reading typed for " +
+                                 plan_.channels[c]);
+        }
+      }
+      add(plan_.channels[c], "phantom_v", volts, "V", nlohmann::json::object());
+    }
+  }
+
   // -3 dB corner below (direction -1) or above (+1) the reference frequency: the first
   // crossing of reference − 3 dB, interpolated in log-frequency.
   std::optional<double> corner(const ResponseData& d, int direction) const {
@@ -600,7 +784,43 @@ class StepRunner {
     }
   }
 
+  // EIN: the input terminated in R_s; the gain from a 1 kHz sine at the EIN level (from
+  // the source's open-circuit volts, so the termination's divider counts as the DUT's);
+  // then the output noise 20 Hz–20 kHz, unweighted and A-weighted, over that gain, in dBu.
+  void equivalent_input_noise(const Point& p) {
+    if (!bench_.dut) throw MeasurementError("this bench cannot terminate the DUT's input");
+    const EinSpec& ein = *step_->ein;
+    struct Restore {
+      DutControl& dut;
+      ~Restore() {
+        try {
+          dut.set_series_ohm(0.0);
+        } catch (const std::exception&) {
+          // The step is already failing for the reason that got us here.
+        }
+      }
+    } restore{*bench_.dut};
+    bench_.dut->set_series_ohm(ein.source_ohm);
+    const double vin = vrms_of(ein.level, p.load_ohm);
+    const auto tones =
+        capture_tones(1000.0, std::vector<double>(plan_.channels.size(), vin), p.load_ohm);
+    const audio::Capture capture = play({}, settle_frames() + analysed_frames(), p.load_ohm);
+    for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
+      const double gain = tones[c].vrms_out / vin;
+      if (!(gain > 0.0)) throw MeasurementError(plan_.channels[c] + ": no gain to refer the noise to");
+      const auto spectrum = dsp::power_spectrum(analysed(capture, c), fs());
+      for (const auto weighting : {dsp::Weighting::none, dsp::Weighting::a}) {
+        const double rms_fs = dsp::band_rms_fs(spectrum, dsp::FrequencyBand::audio(), weighting);
+        const double out_vrms = volts_at_dut_output(dsp::mean_square_to_dbfs(rms_fs * rms_fs));
+        add(plan_.channels[c], weighting == dsp::Weighting::none ? "ein_dbu" : "ein_a_dbu",
+            dsp::vrms_to_dbu(out_vrms / gain), "dBu",
+            {{"source_ohm", ein.source_ohm}});
+      }
+    }
+  }
+
   void noise(const Point& p) {
+    if (step_->ein) return equivalent_input_noise(p);
     if (p.frequency_hz && p.level) return dynamic_range(p);
     const audio::Capture capture = play({}, settle_frames() + analysed_frames(), p.load_ohm);
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
@@ -966,6 +1186,15 @@ Bench open_bench(const Station& station, const std::string& serial, OperatorIo& 
                                         "generator"),
         station.generator->loaded, station.safety.max_output_vrms);
   }
+  if (station.dmm) {
+    bench.dmm = std::make_unique<instruments::Dmm>(
+        instruments::connect_instrument(station.dmm->visa, station.dmm->loaded, "dmm"),
+        station.dmm->loaded);
+  }
+  if (auto* sim_port = dynamic_cast<audio::SimPort*>(bench.port.get()))
+    bench.dut = std::make_unique<SimDutControl>(*sim_port);
+  else
+    bench.dut = std::make_unique<ManualDutControl>(io);
   if (station.load_switch) {
     bench.loads = std::make_unique<RelayLoadSwitch>(
         std::make_unique<instruments::RelaySwitch>(
@@ -996,6 +1225,7 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
   const double fs = station.audio.sample_rate_hz;
   for (const auto& s : plan.steps) {
     if (s.kind != StepKind::prompt && s.kind != StepKind::set && s.kind != StepKind::cleanup &&
+        s.kind != StepKind::phantom &&
         s.capture_s * fs < static_cast<double>(dsp::kMinimumAnalysisFrames)) {
       error(s, "capture_s",
             fmt("%g s", s.capture_s) + " is too short: analysis needs " +
@@ -1037,6 +1267,31 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
               fmt("%g s", s.burst.on_s) + " leaves too little to analyse after settling");
     }
     if (s.open_load_ohm) check_load(*s.open_load_ohm, "open_load_ohm");
+    if (s.kind == StepKind::input_impedance && !station.series_resistor_ohm)
+      error(s, "kind", "station '" + station.name + "' declares no series resistor ([source] series_ohm)");
+    if (s.ein) {
+      try {
+        const double v = level_to_vrms(s.ein->level, {station.audio.calibration.output_vrms_at_0dbfs, std::nullopt});
+        if (v > station.safety.max_output_vrms * (1 + 1e-9))
+          error(s, "ein.level", format_level(s.ein->level) + " is above the station's max_output_vrms");
+      } catch (const std::invalid_argument& e) {
+        error(s, "ein.level", e.what());
+      }
+    }
+    // A simulated preamp knows its own controls: settings it lacks are found before the run.
+    if (station.sim && station.sim->preamp) {
+      const auto& pre = *station.sim->preamp;
+      for (const auto& p : expand_points(s)) {
+        if (p.dut.input && !pre.inputs.count(*p.dut.input))
+          error(s, "dut.input", "'" + *p.dut.input + "' is not an input of the simulated preamp");
+        if (p.dut.gain_db && (!pre.gain_control || *p.dut.gain_db < pre.gain_control->min_db - 1e-9 ||
+                              *p.dut.gain_db > pre.gain_control->max_db + 1e-9))
+          error(s, "dut.gain_db", fmt("%g dB", *p.dut.gain_db) + " is outside the simulated preamp's gain control");
+        for (const auto& tone : {p.dut.bass_db, p.dut.treble_db})
+          if (tone && (!pre.tone || std::abs(*tone) > pre.tone->range_db + 1e-9))
+            error(s, "dut", fmt("tone %+g dB", *tone) + " is beyond the simulated preamp's tone controls");
+      }
+    }
     if (s.stimulus.source == StimulusSource::generator) {
       const bool stepped_tone = s.kind == StepKind::level || s.kind == StepKind::thdn ||
                                 (s.kind == StepKind::frequency_response && s.method == "stepped");

@@ -32,9 +32,24 @@ class LoadSwitch {
   virtual void select(double load_ohm) = 0;
 };
 
+// The DUT's own controls (a preamp's input, gain, tone, phantom power), the resistance in
+// series with the source, and probing the DUT's input pins: the simulated DUT does these
+// itself; on a bench without automation the operator does, when asked.
+class DutControl {
+ public:
+  virtual ~DutControl() = default;
+  virtual void apply(const DutChange& change) = 0;
+  // 0: the source drives the input directly.
+  virtual void set_series_ohm(double ohm) = 0;
+  // Puts the DMM's probes on this channel's input pins (1-based).
+  virtual void probe_input_pins(int channel) = 0;
+};
+
 struct Bench {
   std::unique_ptr<audio::AudioPort> port;
   std::unique_ptr<LoadSwitch> loads;
+  std::unique_ptr<DutControl> dut;
+  std::unique_ptr<instruments::Dmm> dmm;  // the station's [dmm]
   std::unique_ptr<instruments::FunctionGenerator> generator;  // the station's [generator]
 };
 // The station's devices for one unit; throws MeasurementError when they cannot be opened.

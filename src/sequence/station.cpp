@@ -134,7 +134,8 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   r.reject_unknown_keys(t, p,
                         {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm",
                          "fault", "preamp", "power_amp", "faults", "converter_lowpass_hz",
-                         "output_vrms_at_0dbfs", "input_vrms_at_0dbfs", "load_relays"});
+                         "output_vrms_at_0dbfs", "input_vrms_at_0dbfs", "load_relays",
+                         "source_ohm"});
   sim::SimConfig c;
   if (auto seed = r.integer(t, "seed", p)) {
     if (*seed < 0) r.fail(t.get("seed"), "sim.seed", "must not be negative");
@@ -152,6 +153,7 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   if (c.crosstalk_db > 0.0)
     r.fail(t.get("crosstalk_db"), "sim.crosstalk_db", "must be at most 0 dB");
   c.load_ohm = positive(r, t, "load_ohm", p, c.load_ohm);
+  c.source_ohm = non_negative(r, t, "source_ohm", p, 0.0);
   c.converter_lowpass_hz = non_negative(r, t, "converter_lowpass_hz", p, 0.0);
   for (double relay : r.number_array(t, "load_relays", p).value_or(std::vector<double>{})) {
     if (relay < 1 || relay > 9999 || relay != std::floor(relay))
@@ -181,7 +183,8 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
     r.reject_unknown_keys(
         *pre, q,
         {"gain_db", "highpass_hz", "lowpass_hz", "lowpass_q", "a2_per_volt", "a3_per_volt2",
-         "noise_nv_per_rthz", "hum_vrms", "hum_hz", "clip_vpeak"});
+         "noise_nv_per_rthz", "hum_vrms", "hum_hz", "clip_vpeak", "inputs", "default_input",
+         "gain_control", "tone"});
     sim::PreampModel m;
     m.gain_db = r.number(*pre, "gain_db", q).value_or(m.gain_db);
     m.highpass_hz = non_negative(r, *pre, "highpass_hz", q, 0.0);
@@ -198,6 +201,51 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
     m.hum_vrms = non_negative(r, *pre, "hum_vrms", q, 0.0);
     m.hum_hz = positive(r, *pre, "hum_hz", q, 50.0);
     m.clip_vpeak = non_negative(r, *pre, "clip_vpeak", q, 0.0);
+    if (const toml::table* inputs = r.table(*pre, "inputs", q, false)) {
+      for (const auto& [key, node] : *inputs) {
+        const std::string name(key.str());
+        const std::string f = q + ".inputs." + name;
+        if (!node.is_table()) r.fail(&node, f, "must be a table");
+        const toml::table& in = *node.as_table();
+        r.reject_unknown_keys(in, f,
+                              {"gain_db", "impedance_ohm", "noise_nv_per_rthz", "riaa",
+                               "riaa_t2_us", "phantom_v"});
+        sim::PreampInputModel im;
+        im.gain_db = r.number(in, "gain_db", f).value_or(0.0);
+        im.impedance_ohm = positive(r, in, "impedance_ohm", f, im.impedance_ohm);
+        im.noise_nv_per_rthz = non_negative(r, in, "noise_nv_per_rthz", f, 0.0);
+        im.riaa = r.boolean(in, "riaa", f).value_or(false);
+        im.riaa_t2_us = positive(r, in, "riaa_t2_us", f, im.riaa_t2_us);
+        im.phantom_v = non_negative(r, in, "phantom_v", f, 0.0);
+        m.inputs[name] = im;
+      }
+      if (m.inputs.empty()) r.fail(inputs, q + ".inputs", "must name at least one input");
+      m.default_input = r.string(*pre, "default_input", q).value_or(m.inputs.begin()->first);
+      if (!m.inputs.count(m.default_input))
+        r.fail(pre->get("default_input"), q + ".default_input", "must be one of the inputs");
+    }
+    if (const toml::table* g = r.table(*pre, "gain_control", q, false)) {
+      const std::string f = q + ".gain_control";
+      r.reject_unknown_keys(*g, f, {"min_db", "max_db", "step_db"});
+      sim::GainControlModel gc;
+      gc.min_db = required_number(r, *g, "min_db", f);
+      gc.max_db = required_number(r, *g, "max_db", f);
+      gc.step_db = non_negative(r, *g, "step_db", f, 0.0);
+      if (gc.min_db > 0.0 || gc.max_db < 0.0)
+        r.fail(g, f, "the range must include 0 dB (the setting at power-on)");
+      m.gain_control = gc;
+    }
+    if (const toml::table* tone = r.table(*pre, "tone", q, false)) {
+      const std::string f = q + ".tone";
+      r.reject_unknown_keys(*tone, f, {"bass_hz", "treble_hz", "range_db"});
+      sim::ToneControlModel tm;
+      tm.bass_hz = positive(r, *tone, "bass_hz", f, tm.bass_hz);
+      tm.treble_hz = positive(r, *tone, "treble_hz", f, tm.treble_hz);
+      tm.range_db = positive(r, *tone, "range_db", f, tm.range_db);
+      if (tm.treble_hz >= sample_rate_hz / 2.0)
+        r.fail(tone->get("treble_hz"), f + ".treble_hz", "must be below half the sample rate");
+      m.tone = tm;
+    }
     c.preamp = m;
   }
   if (const toml::table* pa = r.table(t, "power_amp", p, false)) {
@@ -235,7 +283,8 @@ Station parse_station(const std::string& text, const std::string& path) {
   const toml::table& root = r.root();
   r.reject_unknown_keys(
       root, "",
-      {"station", "audio", "safety", "generator", "dmm", "loads", "attenuator", "sim", "jack"});
+      {"station", "audio", "safety", "generator", "dmm", "loads", "attenuator", "source", "sim",
+       "jack"});
   Station s;
   s.path = path;
   s.text = text;
@@ -322,6 +371,10 @@ Station parse_station(const std::string& text, const std::string& path) {
       for (std::size_t i = 0; i < s.loads_available_ohm.size(); ++i)
         s.load_relays.push_back(static_cast<int>(i + 1));
     }
+  }
+  if (const toml::table* source = r.table(root, "source", "", false)) {
+    r.reject_unknown_keys(*source, "source", {"series_ohm"});
+    s.series_resistor_ohm = positive(r, *source, "series_ohm", "source", std::nullopt);
   }
   if (const toml::table* att = r.table(root, "attenuator", "", false)) {
     r.reject_unknown_keys(*att, "attenuator", {"gain_db"});

@@ -57,6 +57,9 @@ struct Station {
   std::vector<int> load_relays;  // the relay that connects each of loads_available_ohm
   std::optional<InstrumentRef> load_switch;
   double attenuator_gain_db = 0.0;
+  // [source] series_ohm: the resistor switched in series with the DUT input (input
+  // impedance by the series-resistor method).
+  std::optional<double> series_resistor_ohm;
   std::optional<sim::SimConfig> sim;
   std::optional<JackSettings> jack;
 

@@ -25,6 +25,8 @@ class SimWiring {
   virtual std::optional<std::vector<double>> loads_ohm() = 0;
   // The Vrms on each interface output during the transfer (the DMM reads its channel's).
   virtual void outputs_carry(const std::vector<double>& vrms) = 0;
+  // The DC on the DUT input pins the DMM's probes are on (phantom power).
+  virtual void input_pins_carry(double volts) = 0;
 };
 
 }  // namespace ampbench::sim
