@@ -442,26 +442,78 @@ TEST(CliValidate, ShippedSequencesAreValid) {
 }
 
 TEST(CliRun, PreampProductionPassesAndEachFaultFails) {
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {"GOOD", ""},
-      {"SIM-LOW-GAIN", "gain_1k"},
-      {"SIM-HUM", "thdn_1v,thdn_high,response,snr_a"},
-      {"SIM-EARLY-CLIP", "thdn_high"},
-      {"SIM-DEAD-R", "gain_1k,thdn_1v,thdn_high,response,imd_ccif,crosstalk"},
+  struct Case {
+    std::string serial, failing;
+    int exit_code;
   };
-  for (const auto& [serial, failing] : cases) {
+  const std::vector<Case> cases = {
+      {"GOOD", "", 0},
+      // A 6 dB loss ahead of the input stage: every gain, and the mic's EIN (noise referred
+      // to a 6 dB weaker signal).
+      {"SIM-LOW-GAIN", "gain_1k,tone_flat,mic_gain,mic_ein,phono_gain", 1},
+      {"SIM-HUM", "thdn_1v,thdn_high,response,snr_a,mic_ein,riaa", 1},
+      {"SIM-EARLY-CLIP", "thdn_high", 1},
+      {"SIM-DEAD-R",
+       "gain_1k,thdn_1v,thdn_high,response,imd_ccif,crosstalk,gain_control,tone_flat,mic_gain,"
+       "mic_ein,phono_gain",
+       1},
+      // The phono stage's 318 µs constant at 350 µs: the RIAA deviation fails, its 1 kHz
+      // gain does not.
+      {"SIM-RIAA", "riaa", 1},
+      // A dead mic input: only the mic's steps (no signal to measure impedance or refer
+      // noise to is an ERROR).
+      {"SIM-DEAD-MIC", "zin_mic,mic_gain,mic_ein", 2},
+  };
+  for (const auto& [serial, failing, exit_code] : cases) {
     TempDir dir;
     const auto db = dir / "r.db";
     auto r = run_ampbench({"run", kSource + "/sequences/preamp-production.toml", "--station",
                            kSource + "/instruments/sim-preamp.toml", "--serial", serial, "--db", db,
                            "--quiet"});
-    EXPECT_EQ(r.exit_code, failing.empty() ? 0 : 1) << serial << ": " << r.err;
+    EXPECT_EQ(r.exit_code, exit_code) << serial << ": " << r.err;
     EXPECT_EQ(scalar(db,
                      "SELECT COALESCE(group_concat(step_id), '') FROM (SELECT step_id FROM steps "
                      "WHERE verdict != 'PASS' ORDER BY ordinal)"),
               failing)
         << serial;
   }
+}
+
+TEST(CliRun, PreampInputsMeasureTheirModel) {
+  // sim-preamp.toml: line and phono 47 kohm, mic 2 kohm with 1.2 nV/√Hz; the EIN source is
+  // 150 ohm at 290 K. Input impedance within ±2 %, EIN within ±0.5 dB of the model's
+  // density integrated over 20 Hz–20 kHz, unweighted and A-weighted.
+  TempDir dir;
+  const auto db = dir / "r.db";
+  ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/preamp-production.toml", "--station",
+                          kSource + "/instruments/sim-preamp.toml", "--db", db, "--quiet"})
+                .exit_code,
+            0);
+  const auto value = [&](const std::string& step, const std::string& name) {
+    return std::stod(scalar(db, "SELECT m.value FROM measurements m JOIN steps s ON s.id = "
+                                "m.step_id WHERE s.step_id = '" +
+                                    step + "' AND m.name = '" + name + "' AND m.channel = 'L'"));
+  };
+  EXPECT_NEAR(value("zin_line", "input_impedance_ohm"), 47000.0, 940.0);
+  EXPECT_NEAR(value("zin_phono", "input_impedance_ohm"), 47000.0, 940.0);
+  EXPECT_NEAR(value("zin_mic", "input_impedance_ohm"), 2000.0, 40.0);
+  const double rs = 150.0, zin = 2000.0, divider = zin / (zin + rs);
+  const double density = std::sqrt(std::pow(1.2e-9 / divider, 2) + 4.0 * 1.380649e-23 * 290.0 * rs);
+  const auto a_weight_squared = [](double f) {  // IEC 61672 A, 0 dB at 1 kHz
+    const double f2 = f * f;
+    const double ra = 12194.0 * 12194.0 * f2 * f2 /
+                      ((f2 + 20.6 * 20.6) * std::sqrt((f2 + 107.7 * 107.7) * (f2 + 737.9 * 737.9)) *
+                       (f2 + 12194.0 * 12194.0));
+    return std::pow(ra * std::pow(10.0, 2.0 / 20.0), 2);
+  };
+  double a_band = 0.0;
+  for (double f = 20.0; f < 20000.0; f += 1.0) a_band += a_weight_squared(f + 0.5);
+  const auto dbu = [](double v) { return 20.0 * std::log10(v / 0.7745966692); };
+  EXPECT_NEAR(value("mic_ein", "ein_dbu"), dbu(density * std::sqrt(19980.0)), 0.5);
+  EXPECT_NEAR(value("mic_ein", "ein_a_dbu"), dbu(density * std::sqrt(a_band)), 0.5);
+  EXPECT_NEAR(value("phantom", "phantom_v"), 48.0, 1e-6);
+  EXPECT_NEAR(value("riaa", "deviation_min_db"), 0.0, 0.15);  // the line stage's 3 Hz / 45 kHz
+  EXPECT_NEAR(value("bass_max", "bass_turnover_hz"), 100.0, 2.0);
 }
 
 TEST(CliRun, LabCharacterisationRecordsItsCurves) {

@@ -261,3 +261,120 @@ TEST(SimPort, CaptureIsAlignedWithTheStimulus) {
   EXPECT_DOUBLE_EQ(cap.audio.channels[0][123], 0.5);
   EXPECT_EQ(cap.audio.frames(), 1000u);
 }
+
+namespace {
+
+// A block-processed sine through a preamp: gain in dB at f (source resistance source_ohm).
+double block_gain_db(sim::PreampStage& stage, double f, double source_ohm = 0.0) {
+  const std::size_t settle = 48000, n = 65536;
+  auto x = dsp::generate_sine(f, 0.01, kFs, settle + n);
+  for (std::size_t at = 0; at < x.size(); at += 4096)
+    stage.process_block(std::span(x).subspan(at, std::min<std::size_t>(4096, x.size() - at)),
+                        source_ohm);
+  dsp::ToneAnalysisOptions o;
+  o.fundamental_hz = f;
+  o.band = dsp::FrequencyBand::full();
+  return dsp::analyze_tone(std::span(x).subspan(settle), kFs, o).level_dbfs -
+         dsp::amplitude_ratio_to_db(0.01);
+}
+
+sim::PreampModel preamp_with(const std::string& input, const sim::PreampInputModel& model) {
+  sim::PreampModel m;
+  m.inputs[input] = model;
+  m.default_input = input;
+  return m;
+}
+
+}  // namespace
+
+TEST(SimPreamp, PhonoStageFollowsTheRiaaClosedFormWithinOneHundredthDb) {
+  // IEC 60098: (1 + sT2)/((1 + sT1)(1 + sT3)), T = 3180, 318, 75 µs, re 1 kHz — written out
+  // here, not taken from the code under test.
+  const auto riaa_db = [](double f) {
+    const auto h = [](double hz) {
+      const std::complex<double> s(0.0, 2.0 * std::numbers::pi * hz);
+      return std::abs((1.0 + s * 318e-6) / ((1.0 + s * 3180e-6) * (1.0 + s * 75e-6)));
+    };
+    return 20.0 * std::log10(h(f) / h(1000.0));
+  };
+  EXPECT_NEAR(riaa_db(20.0), 19.27, 0.005);  // the published table's ends
+  EXPECT_NEAR(riaa_db(20000.0), -19.62, 0.005);
+  sim::PreampInputModel phono;
+  phono.riaa = true;
+  phono.gain_db = 40.0;
+  sim::PreampStage stage(preamp_with("phono", phono), kFs, 1);
+  for (double f = 20.0; f <= 20000.0 * 1.0001; f *= std::pow(2.0, 1.0 / 3.0)) {
+    EXPECT_NEAR(dsp::amplitude_ratio_to_db(std::abs(stage.linear_response(f))) - 40.0, riaa_db(f),
+                0.01)
+        << f << " Hz";
+  }
+  for (double f : {20.0, 100.0, 1000.0, 6000.0, 20000.0}) {
+    stage.reset();
+    EXPECT_NEAR(block_gain_db(stage, f) - 40.0, riaa_db(f), 0.01) << f << " Hz, processed";
+  }
+  // The riaa_error fault moves T2 to 350 µs: 0.7 dB off at 20 Hz, still 40 dB at 1 kHz.
+  sim::PreampStage faulty(preamp_with("phono", phono), kFs, 1, sim::Fault::riaa_error);
+  EXPECT_GT(std::abs(dsp::amplitude_ratio_to_db(std::abs(faulty.linear_response(20.0))) - 40.0 -
+                     riaa_db(20.0)),
+            0.5);
+  EXPECT_NEAR(block_gain_db(faulty, 1000.0), 40.0, 0.01);
+}
+
+TEST(SimPreamp, ToneShelvesFollowTheirCookbookCoefficients) {
+  // RBJ audio-EQ cookbook, S = 1, computed here from the formulas.
+  const auto shelf_db = [](double f, double f0, double gain_db, bool high) {
+    const double a = std::pow(10.0, gain_db / 40.0), w0 = 2.0 * std::numbers::pi * f0 / kFs;
+    const double alpha = std::sin(w0) / 2.0 * std::sqrt(2.0), c = std::cos(w0), k = 2.0 * std::sqrt(a) * alpha;
+    double b0, b1, b2, a0, a1, a2;
+    if (!high) {
+      b0 = a * ((a + 1) - (a - 1) * c + k), b1 = 2 * a * ((a - 1) - (a + 1) * c),
+      b2 = a * ((a + 1) - (a - 1) * c - k), a0 = (a + 1) + (a - 1) * c + k,
+      a1 = -2 * ((a - 1) + (a + 1) * c), a2 = (a + 1) + (a - 1) * c - k;
+    } else {
+      b0 = a * ((a + 1) + (a - 1) * c + k), b1 = -2 * a * ((a - 1) + (a + 1) * c),
+      b2 = a * ((a + 1) + (a - 1) * c - k), a0 = (a + 1) - (a - 1) * c + k,
+      a1 = 2 * ((a - 1) - (a + 1) * c), a2 = (a + 1) - (a - 1) * c - k;
+    }
+    const std::complex<double> z = std::polar(1.0, -2.0 * std::numbers::pi * f / kFs);
+    return 20.0 * std::log10(std::abs((b0 + b1 * z + b2 * z * z) / (a0 + a1 * z + a2 * z * z)));
+  };
+  sim::PreampModel m;
+  m.tone = sim::ToneControlModel{100.0, 10000.0, 12.0};
+  sim::PreampStage stage(m, kFs, 1);
+  stage.apply({"", 0.0, 12.0, -8.0, false});
+  for (double f : {20.0, 100.0, 1000.0, 10000.0, 20000.0}) {
+    const double truth = shelf_db(f, 100.0, 12.0, false) + shelf_db(f, 10000.0, -8.0, true);
+    EXPECT_NEAR(dsp::amplitude_ratio_to_db(std::abs(stage.linear_response(f))), truth, 1e-9) << f;
+    stage.reset();
+    EXPECT_NEAR(block_gain_db(stage, f), truth, 0.01) << f << " Hz, processed";
+  }
+  EXPECT_NEAR(shelf_db(100.0, 100.0, 12.0, false), 6.0, 0.05);  // half the dB at the midpoint
+  EXPECT_THROW(stage.apply({"", 0.0, 13.0, 0.0, false}), std::invalid_argument);
+}
+
+TEST(SimPreamp, InputDividerGainControlAndPhantom) {
+  sim::PreampModel m;
+  sim::PreampInputModel mic;
+  mic.impedance_ohm = 2000.0;
+  mic.phantom_v = 48.0;
+  m.inputs["mic"] = mic;
+  m.inputs["line"] = sim::PreampInputModel{};
+  m.default_input = "line";
+  m.gain_control = sim::GainControlModel{-20.0, 20.0, 0.5};
+  sim::PreampStage stage(m, kFs, 1);
+  // 47 k line input from a 10 k source: 47/57.
+  EXPECT_NEAR(block_gain_db(stage, 1000.0, 10000.0), 20.0 * std::log10(47.0 / 57.0), 0.001);
+  stage.apply({"mic", 7.3, 0.0, 0.0, true});  // steps of 0.5 dB: 7.5 dB
+  stage.reset();
+  EXPECT_NEAR(block_gain_db(stage, 1000.0, 150.0), 7.5 + 20.0 * std::log10(2000.0 / 2150.0), 0.001);
+  EXPECT_DOUBLE_EQ(stage.phantom_v(), 48.0);
+  EXPECT_DOUBLE_EQ(stage.input_impedance_ohm(), 2000.0);
+  EXPECT_THROW(stage.apply({"line", 0.0, 0.0, 0.0, true}), std::invalid_argument);  // no phantom
+  EXPECT_THROW(stage.apply({"aux", 0.0, 0.0, 0.0, false}), std::invalid_argument);
+  EXPECT_THROW(stage.apply({"mic", 25.0, 0.0, 0.0, false}), std::invalid_argument);
+  stage.apply({"mic", 0.0, 0.0, 0.0, false});
+  EXPECT_DOUBLE_EQ(stage.phantom_v(), 0.0);
+  sim::PreampStage dead(m, kFs, 1, sim::Fault::dead_mic);
+  dead.apply({"mic", 0.0, 0.0, 0.0, false});
+  EXPECT_EQ(std::abs(dead.linear_response(1000.0)), 0.0);
+}
