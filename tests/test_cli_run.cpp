@@ -413,6 +413,53 @@ TEST(CliValidate, BrokenSequencesNameFileLineAndField) {
   }
 }
 
+TEST(CliValidate, BrokenPreampStepsNameFileLineAndField) {
+  // Against sim-preamp.toml, whose simulated preamp knows its own inputs and controls.
+  TempDir dir;
+  const std::string head = "[sequence]\nname = \"t\"\nchannels = [\"L\", \"R\"]\n";
+  const std::string response = "kind = \"frequency_response\"\nstimulus = { from_hz = 20, to_hz = "
+                               "20000, level = \"-30 dBV\" }\n";
+  const std::vector<BrokenSequence> cases = {
+      {"unknown target", head + "[[step]]\nid = \"a\"\n" + response + "target = \"rias\"\n",
+       ":8: field 'step.a.target': unknown target 'rias'"},
+      {"falling table",
+       head + "[[step]]\nid = \"a\"\n" + response + "target = [[1000, 0], [100, 3]]\n",
+       ":8: field 'step.a.target': frequencies must be positive and rising"},
+      {"unknown dut key", head + "[[step]]\nid = \"a\"\nkind = \"set\"\ndut = { volume = 3 }\n",
+       ":7: field 'step.a.dut.volume': unknown field"},
+      {"empty set", head + "[[step]]\nid = \"a\"\nkind = \"set\"\n",
+       ":4: field 'step.a.dut': a set step needs a setting"},
+      {"no such input", head + "[[step]]\nid = \"a\"\nkind = \"set\"\ndut = { input = \"aux\" }\n",
+       ":4: field 'step.a.dut.input': 'aux' is not an input of the simulated preamp"},
+      {"gain beyond control",
+       head + "[[step]]\nid = \"a\"\nkind = \"set\"\ndut = { gain_db = 30 }\n",
+       ":4: field 'step.a.dut.gain_db': 30 dB is outside the simulated preamp's gain control"},
+      {"input sweep of numbers",
+       head + "[[step]]\nid = \"a\"\nkind = \"set\"\nsweep = { parameter = \"dut.input\", values = "
+              "[1, 2] }\n",
+       ":7: field 'step.a.sweep.values': every element must be a string"},
+      {"ein too loud",
+       head + "[[step]]\nid = \"a\"\nkind = \"noise\"\nein = { level = \"+10 dBu\" }\n",
+       ":4: field 'step.a.ein.level': 10 dBu is above the station's max_output_vrms"},
+  };
+  const std::string station = kSource + "/instruments/sim-preamp.toml";
+  for (const auto& c : cases) {
+    const auto path = dir / "broken.toml";
+    write(path, c.text);
+    auto r = run_ampbench({"validate", path, "--station", station});
+    EXPECT_EQ(r.exit_code, 65) << c.name << ": " << r.err;
+    EXPECT_NE(r.err.find("ampbench: " + path + c.expected), std::string::npos)
+        << c.name << ": " << r.err;
+  }
+  // sim-bench (a power amp) has no series resistor for an input_impedance step.
+  write(dir / "zin.toml", head + "[[step]]\nid = \"z\"\nkind = \"input_impedance\"\nstimulus = { "
+                                 "frequency_hz = 1000, level = \"-20 dBV\" }\n");
+  auto r = run_ampbench({"validate", dir / "zin.toml", "--station", kStation});
+  EXPECT_NE(r.err.find("field 'step.z.kind': station 'sim-bench' declares no series resistor"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST(CliValidate, ReportsEveryErrorAtOnce) {
   TempDir dir;
   const auto path = dir / "two.toml";
@@ -433,6 +480,8 @@ TEST(CliValidate, ShippedSequencesAreValid) {
       {"ci-loopback.toml", "sim-bench.toml"},
       {"lab-characterisation.toml", "sim-bench.toml"},
       {"preamp-production.toml", "sim-preamp.toml"},
+      {"preamp-lab.toml", "sim-preamp.toml"},
+      {"generator-production.toml", "sim-instruments.toml"},
   };
   for (const auto& [sequence, station] : pairs) {
     auto r = run_ampbench({"validate", kSource + "/sequences/" + sequence, "--station",
@@ -514,6 +563,33 @@ TEST(CliRun, PreampInputsMeasureTheirModel) {
   EXPECT_NEAR(value("phantom", "phantom_v"), 48.0, 1e-6);
   EXPECT_NEAR(value("riaa", "deviation_min_db"), 0.0, 0.15);  // the line stage's 3 Hz / 45 kHz
   EXPECT_NEAR(value("bass_max", "bass_turnover_hz"), 100.0, 2.0);
+}
+
+TEST(CliRun, PreampLabSweepsTheFrontPanel) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  auto r = run_ampbench({"run", kSource + "/sequences/preamp-lab.toml", "--station",
+                         kSource + "/instruments/sim-preamp.toml", "--db", db, "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Gain tracks the control: 20 dB + setting, within 0.01 dB over ±20 dB.
+  for (const auto& row : query(db, "SELECT m.value, json_extract(m.point_json, '$.\"dut.gain_db\"') "
+                                   "FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
+                                   "s.step_id = 'gain_control' AND m.name = 'gain_db'"))
+    EXPECT_NEAR(std::stod(row[0]), 20.0 + std::stod(row[1]), 0.01) << row[1];
+  // A response curve per bass setting, each named by its point.
+  EXPECT_EQ(scalar(db, "SELECT count(DISTINCT point_json) FROM curves c JOIN steps s ON s.id = "
+                       "c.step_id WHERE s.step_id = 'bass_family' AND c.name = 'response_db'"),
+            "5");
+  // Input impedance is resistive in the model: flat from 20 Hz to 20 kHz within 2 %.
+  for (const auto& row : query(db, "SELECT m.value, json_extract(m.point_json, '$.\"dut.input\"') "
+                                   "FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
+                                   "s.step_id = 'input_impedance'"))
+    EXPECT_NEAR(std::stod(row[0]), row[1] == "mic" ? 2000.0 : 47000.0,
+                row[1] == "mic" ? 40.0 : 940.0)
+        << row[1];
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id "
+                       "WHERE s.step_id = 'mic_ein' AND m.name = 'ein_dbu'"),
+            "6");
 }
 
 TEST(CliRun, LabCharacterisationRecordsItsCurves) {

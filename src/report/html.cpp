@@ -122,6 +122,8 @@ CurveStyle style_of(const store::CurveRecord& c) {
   if (c.name == "response_db")
     return {"Frequency response", "Frequency (Hz)", "Gain (dB)", true, false};
   if (c.name == "phase_deg") return {"Phase", "Frequency (Hz)", "Phase (°)", true, false};
+  if (c.name == "deviation_db")
+    return {"Deviation from the target curve", "Frequency (Hz)", "Deviation (dB)", true, false};
   if (c.name == "thd_vs_freq_pct")
     return {"THD versus frequency", "Frequency (Hz)", "THD (%)", true, true};
   if (c.name == "thdn_vs_level_pct")
@@ -154,6 +156,15 @@ std::optional<PlotBand> response_mask(const store::StepRecord& step) {
   return band;
 }
 
+// The deviation_db limits as a band around 0 dB, for the deviation from a target curve.
+std::optional<PlotBand> deviation_mask(const store::StepRecord& step) {
+  const auto& limits = step.params.contains("limits") ? step.params["limits"] : nlohmann::json();
+  if (!limits.is_object() || !limits.contains("deviation_db")) return std::nullopt;
+  const auto& d = limits["deviation_db"];
+  return PlotBand{d.value("from_hz", 0.0), d.value("to_hz", 1e9), d.value("min", -1e3),
+                  d.value("max", 1e3), "limit mask"};
+}
+
 std::string plots_of(const store::StepRecord& step) {
   // One plot per curve name and sweep point, a series per channel.
   std::map<std::string, std::vector<const store::CurveRecord*>> groups;
@@ -172,7 +183,9 @@ std::string plots_of(const store::StepRecord& step) {
     const std::string where = point_text(curves.front()->point);
     if (!where.empty()) plot.title += " (" + where + ")";
     for (const auto* c : curves) plot.series.push_back({c->channel, c->x, c->y});
-    if (curves.front()->name == "response_db") plot.band = response_mask(step);
+    if (curves.front()->name == "response_db" && !step.params.contains("target"))
+      plot.band = response_mask(step);
+    if (curves.front()->name == "deviation_db") plot.band = deviation_mask(step);
     if (curves.front()->name == "spectrum_dbv" &&
         curves.front()->point.contains("fundamental_hz")) {
       const double f0 = curves.front()->point["fundamental_hz"].get<double>();

@@ -649,8 +649,11 @@ class StepRunner {
         dmax = std::max(dmax, deviation[i]);
       }
       if (step_->target)
-        record_->curves.push_back({ch, "deviation_db", "Hz", "dB", d.frequency_hz, deviation,
-                                   {{"target", step_->target->name}}});
+        record_->curves.push_back({ch, "deviation_db", "Hz", "dB", d.frequency_hz, deviation, [&] {
+                                     auto point = p.coordinates;
+                                     point["target"] = step_->target->name;
+                                     return point;
+                                   }()});
       shelf_figures(d, ch, p);
       // The deviation_db mask bounds both figures; their own limits, if given, take over.
       record_->measurements.push_back(
@@ -663,10 +666,12 @@ class StepRunner {
                  std::nullopt));
       if (auto f = corner(d, -1)) add(ch, "f_low_3db_hz", *f, "Hz", p.coordinates);
       if (auto f = corner(d, +1)) add(ch, "f_high_3db_hz", *f, "Hz", p.coordinates);
-      record_->curves.push_back({ch, "response_db", "Hz", "dB", d.frequency_hz, d.gain_db});
+      record_->curves.push_back(
+          {ch, "response_db", "Hz", "dB", d.frequency_hz, d.gain_db, p.coordinates});
       if (!d.phase_deg.empty())
-        record_->curves.push_back({ch, "phase_deg", "Hz", "deg", d.frequency_hz, d.phase_deg});
-      store::CurveRecord thd{ch, "thd_vs_freq_pct", "Hz", "%", {}, {}};
+        record_->curves.push_back(
+            {ch, "phase_deg", "Hz", "deg", d.frequency_hz, d.phase_deg, p.coordinates});
+      store::CurveRecord thd{ch, "thd_vs_freq_pct", "Hz", "%", {}, {}, p.coordinates};
       for (std::size_t i = 0; i < d.thd_pct.size(); ++i) {
         if (!std::isfinite(d.thd_pct[i])) continue;
         thd.x.push_back(d.frequency_hz[i]);
@@ -812,9 +817,10 @@ class StepRunner {
       for (const auto weighting : {dsp::Weighting::none, dsp::Weighting::a}) {
         const double rms_fs = dsp::band_rms_fs(spectrum, dsp::FrequencyBand::audio(), weighting);
         const double out_vrms = volts_at_dut_output(dsp::mean_square_to_dbfs(rms_fs * rms_fs));
+        auto point = p.coordinates;
+        point["source_ohm"] = ein.source_ohm;
         add(plan_.channels[c], weighting == dsp::Weighting::none ? "ein_dbu" : "ein_a_dbu",
-            dsp::vrms_to_dbu(out_vrms / gain), "dBu",
-            {{"source_ohm", ein.source_ohm}});
+            dsp::vrms_to_dbu(out_vrms / gain), "dBu", point);
       }
     }
   }
