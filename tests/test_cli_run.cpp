@@ -417,8 +417,9 @@ TEST(CliValidate, BrokenPreampStepsNameFileLineAndField) {
   // Against sim-preamp.toml, whose simulated preamp knows its own inputs and controls.
   TempDir dir;
   const std::string head = "[sequence]\nname = \"t\"\nchannels = [\"L\", \"R\"]\n";
-  const std::string response = "kind = \"frequency_response\"\nstimulus = { from_hz = 20, to_hz = "
-                               "20000, level = \"-30 dBV\" }\n";
+  const std::string response =
+      "kind = \"frequency_response\"\nstimulus = { from_hz = 20, to_hz = "
+      "20000, level = \"-30 dBV\" }\n";
   const std::vector<BrokenSequence> cases = {
       {"unknown target", head + "[[step]]\nid = \"a\"\n" + response + "target = \"rias\"\n",
        ":8: field 'step.a.target': unknown target 'rias'"},
@@ -452,8 +453,9 @@ TEST(CliValidate, BrokenPreampStepsNameFileLineAndField) {
         << c.name << ": " << r.err;
   }
   // sim-bench (a power amp) has no series resistor for an input_impedance step.
-  write(dir / "zin.toml", head + "[[step]]\nid = \"z\"\nkind = \"input_impedance\"\nstimulus = { "
-                                 "frequency_hz = 1000, level = \"-20 dBV\" }\n");
+  write(dir / "zin.toml", head +
+                              "[[step]]\nid = \"z\"\nkind = \"input_impedance\"\nstimulus = { "
+                              "frequency_hz = 1000, level = \"-20 dBV\" }\n");
   auto r = run_ampbench({"validate", dir / "zin.toml", "--station", kStation});
   EXPECT_NE(r.err.find("field 'step.z.kind': station 'sim-bench' declares no series resistor"),
             std::string::npos)
@@ -539,9 +541,10 @@ TEST(CliRun, PreampInputsMeasureTheirModel) {
                 .exit_code,
             0);
   const auto value = [&](const std::string& step, const std::string& name) {
-    return std::stod(scalar(db, "SELECT m.value FROM measurements m JOIN steps s ON s.id = "
-                                "m.step_id WHERE s.step_id = '" +
-                                    step + "' AND m.name = '" + name + "' AND m.channel = 'L'"));
+    return std::stod(scalar(db,
+                            "SELECT m.value FROM measurements m JOIN steps s ON s.id = "
+                            "m.step_id WHERE s.step_id = '" +
+                                step + "' AND m.name = '" + name + "' AND m.channel = 'L'"));
   };
   EXPECT_NEAR(value("zin_line", "input_impedance_ohm"), 47000.0, 940.0);
   EXPECT_NEAR(value("zin_phono", "input_impedance_ohm"), 47000.0, 940.0);
@@ -572,23 +575,27 @@ TEST(CliRun, PreampLabSweepsTheFrontPanel) {
                          kSource + "/instruments/sim-preamp.toml", "--db", db, "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // Gain tracks the control: 20 dB + setting, within 0.01 dB over ±20 dB.
-  for (const auto& row : query(db, "SELECT m.value, json_extract(m.point_json, '$.\"dut.gain_db\"') "
-                                   "FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
-                                   "s.step_id = 'gain_control' AND m.name = 'gain_db'"))
+  for (const auto& row : query(db,
+                               "SELECT m.value, json_extract(m.point_json, '$.\"dut.gain_db\"') "
+                               "FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
+                               "s.step_id = 'gain_control' AND m.name = 'gain_db'"))
     EXPECT_NEAR(std::stod(row[0]), 20.0 + std::stod(row[1]), 0.01) << row[1];
   // A response curve per bass setting, each named by its point.
-  EXPECT_EQ(scalar(db, "SELECT count(DISTINCT point_json) FROM curves c JOIN steps s ON s.id = "
-                       "c.step_id WHERE s.step_id = 'bass_family' AND c.name = 'response_db'"),
+  EXPECT_EQ(scalar(db,
+                   "SELECT count(DISTINCT point_json) FROM curves c JOIN steps s ON s.id = "
+                   "c.step_id WHERE s.step_id = 'bass_family' AND c.name = 'response_db'"),
             "5");
   // Input impedance is resistive in the model: flat from 20 Hz to 20 kHz within 2 %.
-  for (const auto& row : query(db, "SELECT m.value, json_extract(m.point_json, '$.\"dut.input\"') "
-                                   "FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
-                                   "s.step_id = 'input_impedance'"))
+  for (const auto& row : query(db,
+                               "SELECT m.value, json_extract(m.point_json, '$.\"dut.input\"') "
+                               "FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
+                               "s.step_id = 'input_impedance'"))
     EXPECT_NEAR(std::stod(row[0]), row[1] == "mic" ? 2000.0 : 47000.0,
                 row[1] == "mic" ? 40.0 : 940.0)
         << row[1];
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id "
-                       "WHERE s.step_id = 'mic_ein' AND m.name = 'ein_dbu'"),
+  EXPECT_EQ(scalar(db,
+                   "SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id "
+                   "WHERE s.step_id = 'mic_ein' AND m.name = 'ein_dbu'"),
             "6");
 }
 

@@ -324,7 +324,8 @@ TEST(SimPreamp, ToneShelvesFollowTheirCookbookCoefficients) {
   // RBJ audio-EQ cookbook, S = 1, computed here from the formulas.
   const auto shelf_db = [](double f, double f0, double gain_db, bool high) {
     const double a = std::pow(10.0, gain_db / 40.0), w0 = 2.0 * std::numbers::pi * f0 / kFs;
-    const double alpha = std::sin(w0) / 2.0 * std::sqrt(2.0), c = std::cos(w0), k = 2.0 * std::sqrt(a) * alpha;
+    const double alpha = std::sin(w0) / 2.0 * std::sqrt(2.0), c = std::cos(w0),
+                 k = 2.0 * std::sqrt(a) * alpha;
     double b0, b1, b2, a0, a1, a2;
     if (!high) {
       b0 = a * ((a + 1) - (a - 1) * c + k), b1 = 2 * a * ((a - 1) - (a + 1) * c),

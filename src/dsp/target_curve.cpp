@@ -7,8 +7,8 @@ namespace ampbench::dsp {
 
 std::complex<double> riaa_playback_response(double frequency_hz, const RiaaOptions& o) {
   const std::complex<double> s(0.0, 2.0 * std::numbers::pi * frequency_hz);
-  std::complex<double> h = (1.0 + s * o.t2_us * 1e-6) /
-                           ((1.0 + s * o.t1_us * 1e-6) * (1.0 + s * o.t3_us * 1e-6));
+  std::complex<double> h =
+      (1.0 + s * o.t2_us * 1e-6) / ((1.0 + s * o.t1_us * 1e-6) * (1.0 + s * o.t3_us * 1e-6));
   if (o.iec_subsonic) h *= s * 7950e-6 / (1.0 + s * 7950e-6);
   if (o.pole_50khz) h /= 1.0 + s * 3.18e-6;
   return h;

@@ -23,7 +23,9 @@ struct KindInfo {
 
 const std::vector<KindInfo>& kinds() {
   static const std::vector<KindInfo> k = {
-      {StepKind::level, "level", {"gain_db", "level_dbv", "level_vrms", "frequency_hz", "balance_db"}},
+      {StepKind::level,
+       "level",
+       {"gain_db", "level_dbv", "level_vrms", "frequency_hz", "balance_db"}},
       {StepKind::thdn,
        "thdn",
        {"thdn_pct", "thdn_db", "thd_pct", "thd_db", "sinad_db", "snr_db", "gain_db", "level_dbv",
@@ -32,7 +34,9 @@ const std::vector<KindInfo>& kinds() {
        "frequency_response",
        {"deviation_db", "deviation_min_db", "deviation_max_db", "f_low_3db_hz", "f_high_3db_hz",
         "gain_db", "gain_100hz_db", "gain_10khz_db", "bass_turnover_hz", "treble_turnover_hz"}},
-      {StepKind::noise, "noise", {"noise_dbv", "snr_db", "dynamic_range_db", "ein_dbu", "ein_a_dbu"}},
+      {StepKind::noise,
+       "noise",
+       {"noise_dbv", "snr_db", "dynamic_range_db", "ein_dbu", "ein_a_dbu"}},
       {StepKind::imd, "imd", {"imd_pct", "imd_db"}},
       {StepKind::crosstalk, "crosstalk", {"crosstalk_db"}},
       {StepKind::max_power,
@@ -329,7 +333,8 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
     r.reject_unknown_keys(*e, q, {"source_ohm", "level"});
     EinSpec ein;
     if (const auto ohm = r.number(*e, "source_ohm", q)) {
-      if (*ohm < 0.0 || *ohm > 1e6) r.fail(e->get("source_ohm"), q + ".source_ohm", "must be 0 to 1 Mohm");
+      if (*ohm < 0.0 || *ohm > 1e6)
+        r.fail(e->get("source_ohm"), q + ".source_ohm", "must be 0 to 1 Mohm");
       ein.source_ohm = *ohm;
     }
     if (const toml::node* level = e->get("level")) ein.level = level_field(r, level, q + ".level");
@@ -341,9 +346,10 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
     if (target->is_string()) {
       const std::string name = target->as_string()->get();
       if (name != "riaa" && name != "riaa-iec" && name != "riaa-50khz" && name != "riaa-iec-50khz")
-        r.fail(target, q, "unknown target '" + name +
-                              "' (expected riaa, riaa-iec, riaa-50khz, riaa-iec-50khz or a table "
-                              "of [Hz, dB] pairs)");
+        r.fail(target, q,
+               "unknown target '" + name +
+                   "' (expected riaa, riaa-iec, riaa-50khz, riaa-iec-50khz or a table "
+                   "of [Hz, dB] pairs)");
       curve.name = name;
       curve.riaa.iec_subsonic = name.find("iec") != std::string::npos;
       curve.riaa.pole_50khz = name.find("50khz") != std::string::npos;

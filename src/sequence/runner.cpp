@@ -53,7 +53,8 @@ class SimDutControl : public DutControl {
     try {
       port_.chain().set_dut(s);
     } catch (const std::invalid_argument& e) {
-      throw MeasurementError(std::string("cannot set the DUT (") + change.describe() + "): " + e.what());
+      throw MeasurementError(std::string("cannot set the DUT (") + change.describe() +
+                             "): " + e.what());
     }
     probe_input_pins(probed_);
   }
@@ -76,8 +77,9 @@ class ManualDutControl : public DutControl {
     io_.ask("Set the DUT: " + change.describe() + "; press Enter when done", "");
   }
   void set_series_ohm(double ohm) override {
-    io_.ask(ohm > 0.0 ? "Put " + fmt("%g ohm", ohm) + " in series with the DUT input (or as its "
-                        "termination); press Enter when done"
+    io_.ask(ohm > 0.0 ? "Put " + fmt("%g ohm", ohm) +
+                            " in series with the DUT input (or as its "
+                            "termination); press Enter when done"
                       : "Short the series resistor (source straight to the DUT); press Enter",
             "");
   }
@@ -812,7 +814,8 @@ class StepRunner {
     const audio::Capture capture = play({}, settle_frames() + analysed_frames(), p.load_ohm);
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
       const double gain = tones[c].vrms_out / vin;
-      if (!(gain > 0.0)) throw MeasurementError(plan_.channels[c] + ": no gain to refer the noise to");
+      if (!(gain > 0.0))
+        throw MeasurementError(plan_.channels[c] + ": no gain to refer the noise to");
       const auto spectrum = dsp::power_spectrum(analysed(capture, c), fs());
       for (const auto weighting : {dsp::Weighting::none, dsp::Weighting::a}) {
         const double rms_fs = dsp::band_rms_fs(spectrum, dsp::FrequencyBand::audio(), weighting);
@@ -1274,12 +1277,15 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
     }
     if (s.open_load_ohm) check_load(*s.open_load_ohm, "open_load_ohm");
     if (s.kind == StepKind::input_impedance && !station.series_resistor_ohm)
-      error(s, "kind", "station '" + station.name + "' declares no series resistor ([source] series_ohm)");
+      error(s, "kind",
+            "station '" + station.name + "' declares no series resistor ([source] series_ohm)");
     if (s.ein) {
       try {
-        const double v = level_to_vrms(s.ein->level, {station.audio.calibration.output_vrms_at_0dbfs, std::nullopt});
+        const double v = level_to_vrms(
+            s.ein->level, {station.audio.calibration.output_vrms_at_0dbfs, std::nullopt});
         if (v > station.safety.max_output_vrms * (1 + 1e-9))
-          error(s, "ein.level", format_level(s.ein->level) + " is above the station's max_output_vrms");
+          error(s, "ein.level",
+                format_level(s.ein->level) + " is above the station's max_output_vrms");
       } catch (const std::invalid_argument& e) {
         error(s, "ein.level", e.what());
       }
@@ -1290,12 +1296,15 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
       for (const auto& p : expand_points(s)) {
         if (p.dut.input && !pre.inputs.count(*p.dut.input))
           error(s, "dut.input", "'" + *p.dut.input + "' is not an input of the simulated preamp");
-        if (p.dut.gain_db && (!pre.gain_control || *p.dut.gain_db < pre.gain_control->min_db - 1e-9 ||
-                              *p.dut.gain_db > pre.gain_control->max_db + 1e-9))
-          error(s, "dut.gain_db", fmt("%g dB", *p.dut.gain_db) + " is outside the simulated preamp's gain control");
+        if (p.dut.gain_db &&
+            (!pre.gain_control || *p.dut.gain_db < pre.gain_control->min_db - 1e-9 ||
+             *p.dut.gain_db > pre.gain_control->max_db + 1e-9))
+          error(s, "dut.gain_db",
+                fmt("%g dB", *p.dut.gain_db) + " is outside the simulated preamp's gain control");
         for (const auto& tone : {p.dut.bass_db, p.dut.treble_db})
           if (tone && (!pre.tone || std::abs(*tone) > pre.tone->range_db + 1e-9))
-            error(s, "dut", fmt("tone %+g dB", *tone) + " is beyond the simulated preamp's tone controls");
+            error(s, "dut",
+                  fmt("tone %+g dB", *tone) + " is beyond the simulated preamp's tone controls");
       }
     }
     if (s.stimulus.source == StimulusSource::generator) {

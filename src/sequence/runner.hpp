@@ -49,7 +49,7 @@ struct Bench {
   std::unique_ptr<audio::AudioPort> port;
   std::unique_ptr<LoadSwitch> loads;
   std::unique_ptr<DutControl> dut;
-  std::unique_ptr<instruments::Dmm> dmm;  // the station's [dmm]
+  std::unique_ptr<instruments::Dmm> dmm;                      // the station's [dmm]
   std::unique_ptr<instruments::FunctionGenerator> generator;  // the station's [generator]
 };
 // The station's devices for one unit; throws MeasurementError when they cannot be opened.

@@ -131,11 +131,11 @@ std::map<int, sim::Fault> fault_map(const R& r, const toml::node* node, const st
 
 sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double sample_rate_hz) {
   const std::string p = "sim";
-  r.reject_unknown_keys(t, p,
-                        {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm",
-                         "fault", "preamp", "power_amp", "faults", "converter_lowpass_hz",
-                         "output_vrms_at_0dbfs", "input_vrms_at_0dbfs", "load_relays",
-                         "source_ohm"});
+  r.reject_unknown_keys(
+      t, p,
+      {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm", "fault", "preamp",
+       "power_amp", "faults", "converter_lowpass_hz", "output_vrms_at_0dbfs", "input_vrms_at_0dbfs",
+       "load_relays", "source_ohm"});
   sim::SimConfig c;
   if (auto seed = r.integer(t, "seed", p)) {
     if (*seed < 0) r.fail(t.get("seed"), "sim.seed", "must not be negative");
@@ -180,11 +180,10 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   }
   if (const toml::table* pre = r.table(t, "preamp", p, false)) {
     const std::string q = "sim.preamp";
-    r.reject_unknown_keys(
-        *pre, q,
-        {"gain_db", "highpass_hz", "lowpass_hz", "lowpass_q", "a2_per_volt", "a3_per_volt2",
-         "noise_nv_per_rthz", "hum_vrms", "hum_hz", "clip_vpeak", "inputs", "default_input",
-         "gain_control", "tone"});
+    r.reject_unknown_keys(*pre, q,
+                          {"gain_db", "highpass_hz", "lowpass_hz", "lowpass_q", "a2_per_volt",
+                           "a3_per_volt2", "noise_nv_per_rthz", "hum_vrms", "hum_hz", "clip_vpeak",
+                           "inputs", "default_input", "gain_control", "tone"});
     sim::PreampModel m;
     m.gain_db = r.number(*pre, "gain_db", q).value_or(m.gain_db);
     m.highpass_hz = non_negative(r, *pre, "highpass_hz", q, 0.0);
@@ -207,9 +206,9 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
         const std::string f = q + ".inputs." + name;
         if (!node.is_table()) r.fail(&node, f, "must be a table");
         const toml::table& in = *node.as_table();
-        r.reject_unknown_keys(in, f,
-                              {"gain_db", "impedance_ohm", "noise_nv_per_rthz", "riaa",
-                               "riaa_t2_us", "phantom_v"});
+        r.reject_unknown_keys(
+            in, f,
+            {"gain_db", "impedance_ohm", "noise_nv_per_rthz", "riaa", "riaa_t2_us", "phantom_v"});
         sim::PreampInputModel im;
         im.gain_db = r.number(in, "gain_db", f).value_or(0.0);
         im.impedance_ohm = positive(r, in, "impedance_ohm", f, im.impedance_ohm);
@@ -281,10 +280,9 @@ Station load_station(const std::string& path) {
 Station parse_station(const std::string& text, const std::string& path) {
   const auto r = TomlReader::from_text(text, path);
   const toml::table& root = r.root();
-  r.reject_unknown_keys(
-      root, "",
-      {"station", "audio", "safety", "generator", "dmm", "loads", "attenuator", "source", "sim",
-       "jack"});
+  r.reject_unknown_keys(root, "",
+                        {"station", "audio", "safety", "generator", "dmm", "loads", "attenuator",
+                         "source", "sim", "jack"});
   Station s;
   s.path = path;
   s.text = text;

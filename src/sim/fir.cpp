@@ -15,7 +15,8 @@ MinimumPhaseFir::MinimumPhaseFir(const std::function<double(double)>& magnitude,
   dsp::AlignedBuffer<std::complex<double>> spectrum(fft->spectrum_size());
   dsp::AlignedBuffer<double> cepstrum(n);
   for (std::size_t k = 0; k < fft->spectrum_size(); ++k)
-    spectrum[k] = std::log(magnitude(sample_rate_hz * static_cast<double>(k) / static_cast<double>(n)));
+    spectrum[k] =
+        std::log(magnitude(sample_rate_hz * static_cast<double>(k) / static_cast<double>(n)));
   fft->inverse(spectrum.data(), cepstrum.data());
   // Fold the real cepstrum onto positive quefrencies: the minimum-phase one.
   for (std::size_t i = 0; i < n; ++i) {

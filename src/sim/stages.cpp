@@ -7,10 +7,9 @@
 #include <optional>
 #include <stdexcept>
 
-#include "sim/fir.hpp"
-
 #include "dsp/target_curve.hpp"
 #include "dsp/units.hpp"
+#include "sim/fir.hpp"
 
 namespace ampbench::sim {
 
@@ -48,7 +47,10 @@ struct PreampStage::Filters {
 
 PreampStage::PreampStage(const PreampModel& model, double sample_rate_hz, std::uint64_t seed,
                          Fault fault)
-    : model_(model), sample_rate_hz_(sample_rate_hz), fault_(fault), noise_(seed),
+    : model_(model),
+      sample_rate_hz_(sample_rate_hz),
+      fault_(fault),
+      noise_(seed),
       filters_(std::make_unique<Filters>()) {
   settings_.input = model_.default_input;
   if (model_.gain_control)
@@ -66,9 +68,13 @@ const PreampInputModel& PreampStage::input() const {
   return it == model_.inputs.end() ? kLine : it->second;
 }
 
-double PreampStage::input_impedance_ohm() const { return input().impedance_ohm; }
+double PreampStage::input_impedance_ohm() const {
+  return input().impedance_ohm;
+}
 
-double PreampStage::phantom_v() const { return settings_.phantom ? input().phantom_v : 0.0; }
+double PreampStage::phantom_v() const {
+  return settings_.phantom ? input().phantom_v : 0.0;
+}
 
 void PreampStage::apply(const DutSettings& settings) {
   if (!model_.inputs.empty() && !model_.inputs.count(settings.input)) {
@@ -104,12 +110,14 @@ void PreampStage::configure() {
   Filters& f = *filters_;
   double control_db = settings_.gain_db;
   if (model_.gain_control && model_.gain_control->step_db > 0.0)
-    control_db = model_.gain_control->min_db +
-                 std::round((control_db - model_.gain_control->min_db) / model_.gain_control->step_db) *
-                     model_.gain_control->step_db;
+    control_db =
+        model_.gain_control->min_db +
+        std::round((control_db - model_.gain_control->min_db) / model_.gain_control->step_db) *
+            model_.gain_control->step_db;
   f.input_gain = dsp::db_to_amplitude_ratio(model_.gain_db + in.gain_db + control_db);
   f.divider_ohm = in.impedance_ohm;
-  f.noise_density = (model_.inputs.empty() ? model_.noise_nv_per_rthz : in.noise_nv_per_rthz) * 1e-9;
+  f.noise_density =
+      (model_.inputs.empty() ? model_.noise_nv_per_rthz : in.noise_nv_per_rthz) * 1e-9;
   f.dead = in.dead || (fault_ == Fault::dead_mic && settings_.input == "mic");
   f.riaa.reset();
   if (in.riaa) {
@@ -136,17 +144,20 @@ void PreampStage::configure() {
 
 void PreampStage::process_block(std::span<double> block, double source_ohm) {
   Filters& f = *filters_;
-  const double divider = std::isinf(f.divider_ohm) ? 1.0 : f.divider_ohm / (f.divider_ohm + source_ohm);
+  const double divider =
+      std::isinf(f.divider_ohm) ? 1.0 : f.divider_ohm / (f.divider_ohm + source_ohm);
   // White noise of density e over 0..fs/2 has rms e·√(fs/2); the source's thermal noise
   // reaches the input through the same divider as its signal.
   const double thermal = std::sqrt(4.0 * kBoltzmann * kNoiseTemperatureK * source_ohm);
-  const double noise_rms = std::hypot(f.noise_density, thermal * divider) * std::sqrt(sample_rate_hz_ / 2.0);
+  const double noise_rms =
+      std::hypot(f.noise_density, thermal * divider) * std::sqrt(sample_rate_hz_ / 2.0);
   for (double& v : block) {
     v *= divider;
     if (noise_rms > 0.0) v += noise_rms * noise_.next();
     if (model_.hum_vrms > 0.0) {
       const double t = static_cast<double>(sample_index_) / sample_rate_hz_;
-      v += model_.hum_vrms * std::numbers::sqrt2 * std::sin(2.0 * std::numbers::pi * model_.hum_hz * t);
+      v += model_.hum_vrms * std::numbers::sqrt2 *
+           std::sin(2.0 * std::numbers::pi * model_.hum_hz * t);
     }
     ++sample_index_;
     if (f.dead) v = 0.0;
@@ -177,7 +188,8 @@ void PreampStage::reset() {
 std::complex<double> PreampStage::linear_response(double frequency_hz, double source_ohm) const {
   const Filters& f = *filters_;
   if (f.dead) return 0.0;
-  const double divider = std::isinf(f.divider_ohm) ? 1.0 : f.divider_ohm / (f.divider_ohm + source_ohm);
+  const double divider =
+      std::isinf(f.divider_ohm) ? 1.0 : f.divider_ohm / (f.divider_ohm + source_ohm);
   std::complex<double> h = divider * f.input_gain *
                            f.bass.coefficients().response(frequency_hz, sample_rate_hz_) *
                            f.treble.coefficients().response(frequency_hz, sample_rate_hz_) *
