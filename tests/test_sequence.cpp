@@ -5,9 +5,11 @@
 #include <cmath>
 #include <fstream>
 #include <regex>
+#include <set>
 
 #include "audio/sim_port.hpp"
 #include "common/error.hpp"
+#include "instruments/sim_instrument.hpp"
 #include "run_binary.hpp"
 #include "sequence/plan.hpp"
 #include "sequence/runner.hpp"
@@ -424,4 +426,57 @@ TEST(Station, LoopbackMustNotShareTheDutsChannels) {
   } catch (const InputError& e) {
     EXPECT_EQ(e.field(), "audio.loopback");
   }
+}
+
+TEST(DutControl, RelaysSetInputAndPhantomAndTheOperatorTheRest) {
+  // A real (portaudio) bench whose [dut_switch] is a relay box — here the simulated one,
+  // in process — selecting inputs and phantom power and switching the series resistor.
+  const std::string text = R"([station]
+name = "relay-bench"
+[audio]
+backend = "portaudio"
+sample_rate = 48000
+outputs = [1, 2]
+inputs = [1, 2]
+output_vrms_at_0dbfs = 1.0
+input_vrms_at_0dbfs = 2.0
+[safety]
+max_output_vrms = 1.0
+max_input_dbfs = -1.0
+[source]
+series_ohm = 10000
+[dut_switch]
+resource = "SIM::dut-switch"
+profile = "sim-relay"
+input_relays = { line = 11, mic = 12, phono = 13 }
+phantom_relay = 14
+series_relay = 15
+)";
+  const auto station =
+      parse_station(text, std::string(AMPBENCH_TEST_DATA_DIR) + "/../instruments/relay-bench.toml");
+  struct Recorder : OperatorIo {
+    std::vector<std::string> asked;
+    std::string ask(const std::string& message, const std::string& fallback) override {
+      asked.push_back(message);
+      return fallback;
+    }
+  } io;
+  const auto control = make_dut_control(station, nullptr, io);
+  const auto box =
+      instruments::sim_instrument_named("dut-switch", station.dut_switch->relays.loaded);
+  control->apply({"mic", 10.0, std::nullopt, std::nullopt, true});
+  EXPECT_EQ(box->state().closed_relays, (std::set<int>{12, 14}));
+  ASSERT_EQ(io.asked.size(), 1u);  // the gain has no relay: the operator sets it
+  EXPECT_NE(io.asked[0].find("gain +10 dB"), std::string::npos) << io.asked[0];
+  EXPECT_EQ(io.asked[0].find("input"), std::string::npos) << io.asked[0];
+  control->apply({"phono", std::nullopt, std::nullopt, std::nullopt, false});
+  EXPECT_EQ(box->state().closed_relays, (std::set<int>{13}));
+  control->set_series_ohm(10000.0);
+  EXPECT_TRUE(box->state().closed_relays.count(15));
+  control->set_series_ohm(0.0);
+  EXPECT_FALSE(box->state().closed_relays.count(15));
+  control->set_series_ohm(150.0);  // no relay for this termination: asked
+  EXPECT_EQ(io.asked.size(), 2u);
+  EXPECT_THROW(control->apply({"aux", std::nullopt, std::nullopt, std::nullopt, std::nullopt}),
+               MeasurementError);
 }

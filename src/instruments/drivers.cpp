@@ -126,8 +126,17 @@ void RelaySwitch::open_all() {
 
 void RelaySwitch::select(int relay) {
   open_all();
+  close(relay);
+}
+
+void RelaySwitch::close(int relay) {
   session_->command(
       render_command(profile_.command("close"), {{"relay", static_cast<double>(relay)}}));
+}
+
+void RelaySwitch::open(int relay) {
+  session_->command(
+      render_command(profile_.command("open"), {{"relay", static_cast<double>(relay)}}));
 }
 
 }  // namespace ampbench::instruments

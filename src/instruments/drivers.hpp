@@ -64,6 +64,10 @@ class RelaySwitch {
   // Opens every relay first, so two loads are never in parallel.
   void select(int relay);
   void open_all();
+  // One relay, leaving the others as they are (DUT controls). open() needs the profile's
+  // `open` operation.
+  void close(int relay);
+  void open(int relay);
   double settle_s() const { return profile_.settle_s; }
 
  private:

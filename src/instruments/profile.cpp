@@ -18,6 +18,7 @@ const std::map<std::string, std::vector<std::string>>& operation_placeholders() 
       {"read_ac_volts", {}},
       {"read_dc_volts", {}},
       {"close", {"relay"}},
+      {"open", {"relay"}},
       {"open_all", {}},
   };
   return placeholders;
@@ -155,7 +156,7 @@ InstrumentProfile parse_profile(const std::string& text, const std::string& path
     if (allowed == operation_placeholders().end())
       r.fail(&node, field,
              "unknown operation (known: init, set_frequency, set_amplitude, "
-             "output_on, output_off, read_ac_volts, read_dc_volts, close, open_all)");
+             "output_on, output_off, read_ac_volts, read_dc_volts, close, open, open_all)");
     const std::string templ = *r.string(*commands, op, "commands");
     if (templ.empty() || templ.find_first_of("\r\n") != std::string::npos)
       r.fail(&node, field, "must be one non-empty line of SCPI");

@@ -182,6 +182,8 @@ std::optional<std::string> SimInstrument::handle_one(const std::string& command)
         push_error(-222, "Data out of range");
       else
         state_.closed_relays.insert(static_cast<int>(value));
+    } else if (p.operation == "open") {
+      state_.closed_relays.erase(static_cast<int>(value));
     } else if (p.operation == "open_all") {
       state_.closed_relays.clear();
     }

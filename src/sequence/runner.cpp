@@ -91,6 +91,49 @@ class ManualDutControl : public DutControl {
   OperatorIo& io_;
 };
 
+// A bench whose relays set the DUT's input and phantom power and switch the series
+// resistor; whatever has no relay (gain, tone, other terminations) the operator sets.
+class RelayDutControl : public DutControl {
+ public:
+  RelayDutControl(std::unique_ptr<instruments::RelaySwitch> relays, const Station& station,
+                  OperatorIo& io)
+      : relays_(std::move(relays)), switch_(*station.dut_switch), station_(station), manual_(io) {}
+  void apply(const DutChange& change) override {
+    DutChange rest = change;
+    if (change.input && !switch_.input_relays.empty()) {
+      const auto chosen = switch_.input_relays.find(*change.input);
+      if (chosen == switch_.input_relays.end())
+        throw MeasurementError("the DUT switch has no relay for input '" + *change.input + "'");
+      for (const auto& [name, relay] : switch_.input_relays)
+        if (relay != chosen->second) relays_->open(relay);  // break before make
+      relays_->close(chosen->second);
+      rest.input.reset();
+    }
+    if (change.phantom && switch_.phantom_relay) {
+      *change.phantom ? relays_->close(*switch_.phantom_relay)
+                      : relays_->open(*switch_.phantom_relay);
+      rest.phantom.reset();
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(relays_->settle_s()));
+    if (!rest.empty()) manual_.apply(rest);
+  }
+  void set_series_ohm(double ohm) override {
+    if (switch_.series_relay && (ohm == 0.0 || ohm == *station_.series_resistor_ohm)) {
+      ohm == 0.0 ? relays_->open(*switch_.series_relay) : relays_->close(*switch_.series_relay);
+      std::this_thread::sleep_for(std::chrono::duration<double>(relays_->settle_s()));
+      return;
+    }
+    manual_.set_series_ohm(ohm);
+  }
+  void probe_input_pins(int channel) override { manual_.probe_input_pins(channel); }
+
+ private:
+  std::unique_ptr<instruments::RelaySwitch> relays_;
+  const Station::DutSwitch& switch_;
+  const Station& station_;
+  ManualDutControl manual_;
+};
+
 // Loads on a relay box: the relay of each load from the station; every relay opens before
 // the next closes, and the contacts settle before anything plays.
 class RelayLoadSwitch : public LoadSwitch {
@@ -1186,6 +1229,20 @@ class StepRunner {
 
 }  // namespace
 
+std::unique_ptr<DutControl> make_dut_control(const Station& station, audio::AudioPort* port,
+                                             OperatorIo& io) {
+  if (auto* sim_port = dynamic_cast<audio::SimPort*>(port))
+    return std::make_unique<SimDutControl>(*sim_port);
+  if (station.dut_switch)
+    return std::make_unique<RelayDutControl>(
+        std::make_unique<instruments::RelaySwitch>(
+            instruments::connect_instrument(station.dut_switch->relays.visa,
+                                            station.dut_switch->relays.loaded, "DUT switch"),
+            station.dut_switch->relays.loaded),
+        station, io);
+  return std::make_unique<ManualDutControl>(io);
+}
+
 Bench open_bench(const Station& station, const std::string& serial, OperatorIo& io) {
   Bench bench;
   bench.port = open_audio_port(station, serial);
@@ -1200,10 +1257,7 @@ Bench open_bench(const Station& station, const std::string& serial, OperatorIo& 
         instruments::connect_instrument(station.dmm->visa, station.dmm->loaded, "dmm"),
         station.dmm->loaded);
   }
-  if (auto* sim_port = dynamic_cast<audio::SimPort*>(bench.port.get()))
-    bench.dut = std::make_unique<SimDutControl>(*sim_port);
-  else
-    bench.dut = std::make_unique<ManualDutControl>(io);
+  bench.dut = make_dut_control(station, bench.port.get(), io);
   if (station.load_switch) {
     bench.loads = std::make_unique<RelayLoadSwitch>(
         std::make_unique<instruments::RelaySwitch>(

@@ -45,6 +45,11 @@ class DutControl {
   virtual void probe_input_pins(int channel) = 0;
 };
 
+// The simulated DUT's own control for a sim port; else the station's [dut_switch] relays
+// (and the operator for the rest); else the operator.
+std::unique_ptr<DutControl> make_dut_control(const Station& station, audio::AudioPort* port,
+                                             OperatorIo& io);
+
 struct Bench {
   std::unique_ptr<audio::AudioPort> port;
   std::unique_ptr<LoadSwitch> loads;

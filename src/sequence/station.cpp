@@ -54,12 +54,14 @@ std::vector<int> channel_list(const R& r, const toml::table& t, std::string_view
   return out;
 }
 
+// extra_keys: the table holds more than the instrument (its caller checks them).
 std::optional<InstrumentRef> instrument(const R& r, const toml::table& t, std::string_view key,
-                                        std::string_view prefix, instruments::InstrumentKind kind) {
+                                        std::string_view prefix, instruments::InstrumentKind kind,
+                                        bool extra_keys = false) {
   const toml::table* inst = r.table(t, key, prefix, false);
   if (!inst) return std::nullopt;
   const std::string p = R::join(prefix, key);
-  r.reject_unknown_keys(*inst, p, {"resource", "profile"});
+  if (!extra_keys) r.reject_unknown_keys(*inst, p, {"resource", "profile"});
   InstrumentRef ref;
   auto resource = r.string(*inst, "resource", p);
   if (!resource || resource->empty())
@@ -282,7 +284,7 @@ Station parse_station(const std::string& text, const std::string& path) {
   const toml::table& root = r.root();
   r.reject_unknown_keys(root, "",
                         {"station", "audio", "safety", "generator", "dmm", "loads", "attenuator",
-                         "source", "sim", "jack"});
+                         "source", "dut_switch", "sim", "jack"});
   Station s;
   s.path = path;
   s.text = text;
@@ -373,6 +375,28 @@ Station parse_station(const std::string& text, const std::string& path) {
   if (const toml::table* source = r.table(root, "source", "", false)) {
     r.reject_unknown_keys(*source, "source", {"series_ohm"});
     s.series_resistor_ohm = positive(r, *source, "series_ohm", "source", std::nullopt);
+  }
+  if (const toml::table* d = r.table(root, "dut_switch", "", false)) {
+    r.reject_unknown_keys(*d, "dut_switch",
+                          {"resource", "profile", "input_relays", "phantom_relay", "series_relay"});
+    Station::DutSwitch sw;
+    sw.relays = *instrument(r, root, "dut_switch", "", instruments::InstrumentKind::relay, true);
+    const auto relay_number = [&](const toml::node* node, const std::string& field) {
+      if (!node->is_integer() || node->as_integer()->get() < 1 || node->as_integer()->get() > 9999)
+        r.fail(node, field, "relays are integers from 1 to 9999");
+      return static_cast<int>(node->as_integer()->get());
+    };
+    if (const toml::table* inputs = r.table(*d, "input_relays", "dut_switch", false))
+      for (const auto& [name, node] : *inputs)
+        sw.input_relays[std::string(name.str())] =
+            relay_number(&node, "dut_switch.input_relays." + std::string(name.str()));
+    if (const toml::node* n = d->get("phantom_relay"))
+      sw.phantom_relay = relay_number(n, "dut_switch.phantom_relay");
+    if (const toml::node* n = d->get("series_relay"))
+      sw.series_relay = relay_number(n, "dut_switch.series_relay");
+    if (sw.series_relay && !s.series_resistor_ohm)
+      r.fail(d->get("series_relay"), "dut_switch.series_relay", "needs [source] series_ohm");
+    s.dut_switch = sw;
   }
   if (const toml::table* att = r.table(root, "attenuator", "", false)) {
     r.reject_unknown_keys(*att, "attenuator", {"gain_db"});

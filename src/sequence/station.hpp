@@ -3,6 +3,7 @@
 // of the interface input and, for backend "sim", the simulated DUT.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +61,15 @@ struct Station {
   // [source] series_ohm: the resistor switched in series with the DUT input (input
   // impedance by the series-resistor method).
   std::optional<double> series_resistor_ohm;
+  // [dut_switch]: relays that set the DUT's input and phantom power and put the series
+  // resistor in circuit, on a bench whose DUT is not simulated.
+  struct DutSwitch {
+    InstrumentRef relays;
+    std::map<std::string, int> input_relays;
+    std::optional<int> phantom_relay;
+    std::optional<int> series_relay;  // closed: the series resistor is in circuit
+  };
+  std::optional<DutSwitch> dut_switch;
   std::optional<sim::SimConfig> sim;
   std::optional<JackSettings> jack;
 
