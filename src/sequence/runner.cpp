@@ -156,6 +156,24 @@ class RelayLoadSwitch : public LoadSwitch {
   const Station& station_;
 };
 
+// Takes the series resistor (or termination) out again however the step ends.
+class SourceDirectAgain {
+ public:
+  explicit SourceDirectAgain(DutControl& dut) : dut_(dut) {}
+  ~SourceDirectAgain() {
+    try {
+      dut_.set_series_ohm(0.0);
+    } catch (const std::exception&) {
+      // The step is already failing for the reason that got us here.
+    }
+  }
+  SourceDirectAgain(const SourceDirectAgain&) = delete;
+  SourceDirectAgain& operator=(const SourceDirectAgain&) = delete;
+
+ private:
+  DutControl& dut_;
+};
+
 // Switches the generator off however the capture ends.
 class GeneratorOutputGuard {
  public:
@@ -769,16 +787,7 @@ class StepRunner {
     const double rs = *station_.series_resistor_ohm;
     const double vin = vrms_of(*p.level, p.load_ohm);
     const std::vector<double> drive(plan_.channels.size(), vin);
-    struct Restore {
-      DutControl& dut;
-      ~Restore() {
-        try {
-          dut.set_series_ohm(0.0);
-        } catch (const std::exception&) {
-          // The step is already failing for the reason that got us here.
-        }
-      }
-    } restore{*bench_.dut};
+    const SourceDirectAgain restore(*bench_.dut);
     bench_.dut->set_series_ohm(0.0);
     const auto direct = capture_tones(*p.frequency_hz, drive, p.load_ohm);
     bench_.dut->set_series_ohm(rs);
@@ -840,16 +849,7 @@ class StepRunner {
   void equivalent_input_noise(const Point& p) {
     if (!bench_.dut) throw MeasurementError("this bench cannot terminate the DUT's input");
     const EinSpec& ein = *step_->ein;
-    struct Restore {
-      DutControl& dut;
-      ~Restore() {
-        try {
-          dut.set_series_ohm(0.0);
-        } catch (const std::exception&) {
-          // The step is already failing for the reason that got us here.
-        }
-      }
-    } restore{*bench_.dut};
+    const SourceDirectAgain restore(*bench_.dut);
     bench_.dut->set_series_ohm(ein.source_ohm);
     const double vin = vrms_of(ein.level, p.load_ohm);
     const auto tones =
