@@ -322,10 +322,28 @@ void parse_step(const R& r, const toml::table& t, const toml::table* defaults, S
   if (const toml::table* d = r.table(t, "dut", p, false)) {
     const std::string q = p + ".dut";
     r.reject_unknown_keys(*d, q, {"input", "gain_db", "bass_db", "treble_db", "phantom"});
-    s.dut.input = r.string(*d, "input", q);
-    s.dut.gain_db = r.number(*d, "gain_db", q);
-    s.dut.bass_db = r.number(*d, "bass_db", q);
-    s.dut.treble_db = r.number(*d, "treble_db", q);
+    // A list sweeps that control (outermost, like load_ohm = [8, 4]): input = ["line", "mic"].
+    std::vector<SweepAxis> listed;
+    for (const char* key : {"input", "gain_db", "bass_db", "treble_db"}) {
+      const toml::node* node = d->get(key);
+      if (!node || !node->is_array()) continue;
+      SweepAxis axis{std::string("dut.") + key, {}};
+      if (std::string_view(key) == "input") {
+        const auto names = r.string_array(*d, key, q);
+        for (const auto& name : *names) axis.values.emplace_back(name);
+      } else {
+        const auto values = r.number_array(*d, key, q);
+        for (double v : *values) axis.values.emplace_back(v);
+      }
+      if (axis.values.empty()) r.fail(node, q + "." + key, "must not be empty");
+      listed.push_back(std::move(axis));
+    }
+    s.sweeps.insert(s.sweeps.begin(), listed.begin(), listed.end());
+    const auto scalar = [&](const char* key) { return d->get(key) && !d->get(key)->is_array(); };
+    if (scalar("input")) s.dut.input = r.string(*d, "input", q);
+    if (scalar("gain_db")) s.dut.gain_db = r.number(*d, "gain_db", q);
+    if (scalar("bass_db")) s.dut.bass_db = r.number(*d, "bass_db", q);
+    if (scalar("treble_db")) s.dut.treble_db = r.number(*d, "treble_db", q);
     s.dut.phantom = r.boolean(*d, "phantom", q);
   }
   if (const toml::table* e = r.table(t, "ein", p, false)) {
