@@ -1,6 +1,5 @@
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "audio/sim_port.hpp"
@@ -10,6 +9,7 @@
 #include "dsp/units.hpp"
 #include "instruments/drivers.hpp"
 #include "instruments/sim_wiring.hpp"
+#include "report/files.hpp"
 #include "sequence/bench.hpp"
 #include "sequence/calibration.hpp"
 #include "sequence/station.hpp"
@@ -25,12 +25,9 @@ struct CalibrateOptions {
 };
 
 void write_atomically(const std::string& path, const std::string& text) {
+  // A half-written station file would stop the bench: write beside it, then replace.
   const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) throw IoError(temp + ": cannot write");
-  }
+  report::write_text_file(temp, text);
   std::error_code ec;
   std::filesystem::rename(temp, path, ec);
   if (ec) throw IoError(path + ": cannot replace: " + ec.message());

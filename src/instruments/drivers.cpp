@@ -95,18 +95,17 @@ Dmm::Dmm(std::unique_ptr<ScpiSession> session, InstrumentProfile profile)
 }
 
 double Dmm::read_ac_vrms() {
-  const std::string reply = session_->query(profile_.command("read_ac_volts"));
-  try {
-    return parse_scpi_number(reply);
-  } catch (const InstrumentError& e) {
-    throw InstrumentError(session_->name() + ": " + e.what());
-  }
+  return read_number("read_ac_volts");
 }
 
 double Dmm::read_dc_v() {
   if (!profile_.commands.count("read_dc_volts"))
     throw InstrumentError(session_->name() + ": its profile has no read_dc_volts");
-  const std::string reply = session_->query(profile_.command("read_dc_volts"));
+  return read_number("read_dc_volts");
+}
+
+double Dmm::read_number(const std::string& operation) {
+  const std::string reply = session_->query(profile_.command(operation));
   try {
     return parse_scpi_number(reply);
   } catch (const InstrumentError& e) {

@@ -54,6 +54,7 @@ class Dmm {
   ScpiSession& session() { return *session_; }
 
  private:
+  double read_number(const std::string& operation);
   std::unique_ptr<ScpiSession> session_;
   InstrumentProfile profile_;
 };

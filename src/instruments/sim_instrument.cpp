@@ -136,17 +136,12 @@ std::optional<std::string> SimInstrument::handle_one(const std::string& command)
         return number_reply(state_.probe_vrms);
     }
   }
-  if (head.rfind("SIM:WIRE:DC ", 0) == 0 && profile_.kind == InstrumentKind::dmm) {
+  for (const auto& [prefix, probe] :
+       {std::pair{std::string_view("SIM:WIRE:DC "), &state_.probe_vdc},
+        std::pair{std::string_view("SIM:WIRE "), &state_.probe_vrms}}) {
+    if (profile_.kind != InstrumentKind::dmm || head.rfind(prefix, 0) != 0) continue;
     try {
-      state_.probe_vdc = parse_scpi_number(head.substr(12));
-    } catch (const InstrumentError&) {
-      push_error(-224, "Illegal parameter value");
-    }
-    return std::nullopt;
-  }
-  if (head.rfind("SIM:WIRE ", 0) == 0 && profile_.kind == InstrumentKind::dmm) {
-    try {
-      state_.probe_vrms = parse_scpi_number(head.substr(9));
+      *probe = parse_scpi_number(head.substr(prefix.size()));
     } catch (const InstrumentError&) {
       push_error(-224, "Illegal parameter value");
     }

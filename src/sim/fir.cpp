@@ -1,9 +1,8 @@
 #include "sim/fir.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
-
-#include "dsp/fft.hpp"
 
 namespace ampbench::sim {
 
@@ -58,19 +57,19 @@ void MinimumPhaseFir::process(std::span<double> block) {
   while (size < n + taps_.size() - 1) size *= 2;
   const auto fft = dsp::RealFft::for_size(size);
   const auto& h = spectrum(size);
-  dsp::AlignedBuffer<double> x(size);
-  dsp::AlignedBuffer<std::complex<double>> X(fft->spectrum_size());
-  for (std::size_t i = 0; i < size; ++i) x[i] = i < n ? block[i] : 0.0;
-  fft->forward(x.data(), X.data());
-  for (std::size_t k = 0; k < fft->spectrum_size(); ++k) X[k] *= h[k];
-  fft->inverse(X.data(), x.data());
+  block_.ensure_size(size);
+  block_spectrum_.ensure_size(fft->spectrum_size());
+  for (std::size_t i = 0; i < size; ++i) block_[i] = i < n ? block[i] : 0.0;
+  fft->forward(block_.data(), block_spectrum_.data());
+  for (std::size_t k = 0; k < fft->spectrum_size(); ++k) block_spectrum_[k] *= h[k];
+  fft->inverse(block_spectrum_.data(), block_.data());
+  // Overlap-add: this block's n + taps − 1 outputs plus the tail the last blocks left.
   const std::size_t produced = n + taps_.size() - 1;
-  std::vector<double> acc(std::max(produced, tail_.size()), 0.0);
-  for (std::size_t i = 0; i < produced; ++i) acc[i] = x[i] / static_cast<double>(size);
-  for (std::size_t i = 0; i < tail_.size(); ++i) acc[i] += tail_[i];
-  std::copy_n(acc.begin(), n, block.begin());
-  tail_.assign(acc.begin() + static_cast<long>(n), acc.end());
-  tail_.resize(taps_.size() - 1);
+  sum_.assign(produced, 0.0);
+  for (std::size_t i = 0; i < produced; ++i) sum_[i] = block_[i] / static_cast<double>(size);
+  for (std::size_t i = 0; i < tail_.size(); ++i) sum_[i] += tail_[i];
+  std::copy_n(sum_.begin(), n, block.begin());
+  std::copy(sum_.begin() + static_cast<long>(n), sum_.end(), tail_.begin());
 }
 
 }  // namespace ampbench::sim

@@ -12,6 +12,8 @@
 #include <span>
 #include <vector>
 
+#include "dsp/fft.hpp"
+
 namespace ampbench::sim {
 
 class MinimumPhaseFir {
@@ -31,6 +33,10 @@ class MinimumPhaseFir {
   std::vector<double> taps_;
   std::vector<double> tail_;
   std::map<std::size_t, std::vector<std::complex<double>>> spectra_;
+  // Scratch for process(), grown to the largest block seen: no allocation per block.
+  dsp::AlignedBuffer<double> block_;
+  dsp::AlignedBuffer<std::complex<double>> block_spectrum_;
+  std::vector<double> sum_;
 };
 
 }  // namespace ampbench::sim

@@ -42,6 +42,7 @@ struct PreampStage::Filters {
   double noise_density = 0.0;  // V/√Hz, input-referred
   bool dead = false;
   std::optional<MinimumPhaseFir> riaa;
+  double riaa_t2_us = 0.0;  // the curve riaa was designed for
   Biquad bass, treble, highpass, lowpass;
 };
 
@@ -119,10 +120,15 @@ void PreampStage::configure() {
   f.noise_density =
       (model_.inputs.empty() ? model_.noise_nv_per_rthz : in.noise_nv_per_rthz) * 1e-9;
   f.dead = in.dead || (fault_ == Fault::dead_mic && settings_.input == "mic");
-  f.riaa.reset();
-  if (in.riaa) {
+  const double t2_us = fault_ == Fault::riaa_error ? kRiaaErrorT2Us : in.riaa_t2_us;
+  // Designing the FIR takes FFTs of four times its length: keep it while its curve holds
+  // (a gain or tone change on the phono input).
+  if (!in.riaa) {
+    f.riaa.reset();
+  } else if (!f.riaa || f.riaa_t2_us != t2_us) {
     dsp::RiaaOptions riaa;
-    riaa.t2_us = fault_ == Fault::riaa_error ? kRiaaErrorT2Us : in.riaa_t2_us;
+    riaa.t2_us = t2_us;
+    f.riaa_t2_us = t2_us;
     const double at_1k = std::abs(dsp::riaa_playback_response(1000.0, riaa));
     // Taps for 40 ms: the 3180 µs pole has decayed by e^-12 by then.
     std::size_t taps = 4096;
