@@ -1415,6 +1415,7 @@ store::RunRecord run_sequence(const SequencePlan& plan, const Station& station, 
   run.sequence_sha256 = store::sha256_hex(plan.text);
   run.sequence_text = plan.text;
   run.station_name = station.name;
+  run.line = station.line;
   run.station_text = station.text;
   run.serial = options.serial;
   run.operator_name = options.operator_name;

@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "common/toml_reader.hpp"
+#include "store/postgres_store.hpp"
 
 namespace ampbench::sequence {
 namespace {
@@ -284,16 +285,26 @@ Station parse_station(const std::string& text, const std::string& path) {
   const toml::table& root = r.root();
   r.reject_unknown_keys(root, "",
                         {"station", "audio", "safety", "generator", "dmm", "loads", "attenuator",
-                         "source", "dut_switch", "sim", "jack"});
+                         "source", "dut_switch", "sim", "jack", "results"});
   Station s;
   s.path = path;
   s.text = text;
 
   const toml::table& station = *r.table(root, "station", "", true);
-  r.reject_unknown_keys(station, "station", {"name"});
+  r.reject_unknown_keys(station, "station", {"name", "line"});
   auto name = r.string(station, "name", "station");
   if (!name || name->empty()) r.fail(&station, "station.name", "required field is missing");
   s.name = *name;
+  s.line = r.string(station, "line", "station").value_or("");
+
+  if (const toml::table* results = r.table(root, "results", "", false)) {
+    r.reject_unknown_keys(*results, "results", {"forward"});
+    if (auto uri = r.string(*results, "forward", "results")) {
+      if (auto problem = store::forward_target_problem(*uri))
+        r.fail(results->get("forward"), "results.forward", *problem);
+      s.forward_uri = *uri;
+    }
+  }
 
   const toml::table& a = *r.table(root, "audio", "", true);
   r.reject_unknown_keys(

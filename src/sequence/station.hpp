@@ -50,6 +50,10 @@ struct Station {
   std::string path;
   std::string text;
   std::string name;
+  std::string line;  // [station] line: the production line the station belongs to
+  // [results] forward: the central PostgreSQL store finished runs are forwarded to (a
+  // postgresql:// URI without a password; credentials come from libpq's environment).
+  std::optional<std::string> forward_uri;
   AudioSettings audio;
   audio::SafetyLimits safety;
   std::optional<InstrumentRef> generator;

@@ -32,7 +32,11 @@ std::optional<Verdict> parse_verdict(std::string_view name) {
 }
 
 std::string utc_now_iso8601() {
-  const auto now = std::chrono::system_clock::now();
+  return utc_iso8601_in(std::chrono::milliseconds(0));
+}
+
+std::string utc_iso8601_in(std::chrono::milliseconds from_now) {
+  const auto now = std::chrono::system_clock::now() + from_now;
   const std::time_t t = std::chrono::system_clock::to_time_t(now);
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;

@@ -2,6 +2,7 @@
 // units and limits, curves. The runner fills it; the store and the reports read only this.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -62,6 +63,7 @@ struct RunRecord {
   std::string sequence_sha256;
   std::string sequence_text;
   std::string station_name;
+  std::string line;  // the production line of the station (schema 3)
   std::string station_text;
   std::string serial;
   std::string operator_name;
@@ -73,6 +75,7 @@ struct RunRecord {
 };
 
 std::string utc_now_iso8601();  // 2026-11-24T13:07:16.123Z
+std::string utc_iso8601_in(std::chrono::milliseconds from_now);
 std::string new_uuid_v4();
 std::string sha256_hex(std::string_view data);
 

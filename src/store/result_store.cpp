@@ -204,6 +204,8 @@ std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mod
   sqlite3_busy_timeout(db, busy_timeout_ms);
   try {
     exec(db, "PRAGMA foreign_keys = ON");
+    // Serial patterns match case-sensitively, as in PostgreSQL's LIKE.
+    exec(db, "PRAGMA case_sensitive_like = ON");
     if (mode == Mode::read_write) {
       enable_wal(db, busy_timeout_ms);
       exec(db, "PRAGMA synchronous = NORMAL");
@@ -248,6 +250,23 @@ void ResultStore::migrate() {
     exec(db_, "ALTER TABLE curves ADD COLUMN point_json TEXT NOT NULL DEFAULT '{}'");
     exec(db_, "PRAGMA user_version = 2");
   }
+  if (current < 3) {
+    // Version 3: the station's production line, and the queue of runs forwarded to the
+    // line's central store: one row per run and target once sending was tried.
+    exec(db_, R"sql(
+ALTER TABLE runs ADD COLUMN line TEXT NOT NULL DEFAULT '';
+CREATE TABLE forwards(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  target TEXT NOT NULL,
+  sent_at TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT,
+  last_error TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(run_id, target));
+CREATE INDEX runs_station ON runs(station_name, started_at);
+PRAGMA user_version = 3;
+)sql");
+  }
   t.commit();
 }
 
@@ -285,10 +304,8 @@ std::int64_t ResultStore::begin_run(RunRecord& r) {
   if (r.uuid.empty()) r.uuid = new_uuid_v4();
   Statement s(db_,
               "INSERT INTO runs(uuid, sequence_name, sequence_sha256, sequence_text, station_name, "
-              "station_text, serial, "
-              "operator, software_version, started_at, verdict, host, pid) VALUES(?1, ?2, ?3, ?4, "
-              "?5, ?6, ?7, ?8, ?9, "
-              "?10, 'RUNNING', ?11, ?12)");
+              "station_text, serial, operator, software_version, started_at, verdict, host, pid, "
+              "line) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'RUNNING', ?11, ?12, ?13)");
   s.bind(1, r.uuid)
       .bind(2, r.sequence_name)
       .bind(3, r.sequence_sha256)
@@ -300,7 +317,8 @@ std::int64_t ResultStore::begin_run(RunRecord& r) {
       .bind(9, r.software_version)
       .bind(10, r.started_at)
       .bind(11, host_name())
-      .bind(12, static_cast<std::int64_t>(::getpid()));
+      .bind(12, static_cast<std::int64_t>(::getpid()))
+      .bind(13, r.line);
   s.run();
   r.id = sqlite3_last_insert_rowid(db_);
   return r.id;
@@ -389,7 +407,24 @@ namespace {
 constexpr const char* kRunColumns =
     "id, uuid, sequence_name, sequence_sha256, sequence_text, station_name, station_text, serial, "
     "operator, "
-    "software_version, started_at, COALESCE(finished_at, ''), verdict";
+    "software_version, started_at, COALESCE(finished_at, ''), verdict, line";
+
+// The filter's conditions on runs, parameters ?1…?7 (bind_filter).
+constexpr const char* kRunFilter =
+    "(?1 IS NULL OR serial LIKE ?1 ESCAPE '\\') AND (?2 IS NULL OR verdict = ?2) AND "
+    "(?3 IS NULL OR started_at >= ?3) AND (?4 IS NULL OR started_at < ?4) AND "
+    "(?5 IS NULL OR station_name = ?5) AND (?6 IS NULL OR line = ?6) AND "
+    "(?7 IS NULL OR sequence_name = ?7)";
+
+void bind_filter(Statement& q, const RunFilter& f) {
+  if (f.serial) q.bind(1, glob_to_like(*f.serial));
+  if (f.verdict) q.bind(2, std::string(verdict_name(*f.verdict)));
+  if (f.since) q.bind(3, *f.since);
+  if (f.until) q.bind(4, *f.until);
+  if (f.station) q.bind(5, *f.station);
+  if (f.line) q.bind(6, *f.line);
+  if (f.sequence) q.bind(7, *f.sequence);
+}
 
 RunRecord run_from(const Statement& q) {
   RunRecord r;
@@ -406,25 +441,99 @@ RunRecord run_from(const Statement& q) {
   r.started_at = q.text(10);
   r.finished_at = q.text(11);
   r.verdict = parse_verdict(q.text(12)).value_or(Verdict::error);
+  r.line = q.text(13);
   return r;
 }
 }  // namespace
 
 std::vector<RunRecord> ResultStore::list_runs(const RunFilter& f) const {
-  const std::string sql =
-      std::string("SELECT ") + kRunColumns +
-      " FROM runs WHERE (?1 IS NULL OR serial = ?1) AND (?2 IS NULL OR verdict = ?2) AND "
-      "(?3 IS NULL OR started_at >= ?3) AND (?4 IS NULL OR started_at < ?4) "
-      "ORDER BY id DESC LIMIT ?5";
+  const std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE " + kRunFilter +
+                          " ORDER BY started_at DESC, id DESC LIMIT ?8";
   Statement q(db_, sql.c_str());
-  if (f.serial) q.bind(1, *f.serial);
-  if (f.verdict) q.bind(2, std::string(verdict_name(*f.verdict)));
-  if (f.since) q.bind(3, *f.since);
-  if (f.until) q.bind(4, *f.until);
-  q.bind(5, static_cast<std::int64_t>(f.limit));
+  bind_filter(q, f);
+  q.bind(8, static_cast<std::int64_t>(f.limit > 0 ? f.limit : -1));
   std::vector<RunRecord> out;
   while (q.step()) out.push_back(run_from(q));
   return out;
+}
+
+std::vector<MeasurementRow> ResultStore::measurement_rows(const RunFilter& f) const {
+  const std::string sql =
+      std::string(
+          "SELECT r.uuid, r.station_name, r.line, r.serial, r.sequence_name, r.started_at, "
+          "r.verdict, s.step_id, m.channel, m.name, m.value, m.unit, m.low, m.high, m.verdict, "
+          "m.point_json FROM runs r JOIN steps s ON s.run_id = r.id JOIN measurements m ON "
+          "m.step_id = s.id WHERE r.verdict <> 'RUNNING' AND r.id IN (SELECT id FROM runs WHERE ") +
+      kRunFilter + ") ORDER BY r.started_at, r.id, s.ordinal, m.id";
+  Statement q(db_, sql.c_str());
+  bind_filter(q, f);
+  std::vector<MeasurementRow> out;
+  while (q.step()) {
+    MeasurementRow row;
+    row.run_uuid = q.text(0);
+    row.station_name = q.text(1);
+    row.line = q.text(2);
+    row.serial = q.text(3);
+    row.sequence_name = q.text(4);
+    row.started_at = q.text(5);
+    row.run_verdict = parse_verdict(q.text(6)).value_or(Verdict::error);
+    row.step_id = q.text(7);
+    auto& m = row.measurement;
+    m.channel = q.text(8);
+    m.name = q.text(9);
+    m.value = q.real(10).value_or(0.0);
+    m.unit = q.text(11);
+    m.low = q.real(12);
+    m.high = q.real(13);
+    m.verdict = parse_verdict(q.text(14)).value_or(Verdict::error);
+    m.point = nlohmann::json::parse(q.text(15), nullptr, false);
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+std::vector<PendingForward> ResultStore::pending_forwards(const std::string& target,
+                                                          bool due_only) const {
+  Statement q(db_,
+              "SELECT r.id, r.uuid, COALESCE(f.attempts, 0) FROM runs r LEFT JOIN forwards f ON "
+              "f.run_id = r.id AND f.target = ?1 WHERE r.verdict <> 'RUNNING' AND f.sent_at IS "
+              "NULL AND (?2 = 0 OR f.next_attempt_at IS NULL OR f.next_attempt_at <= ?3) ORDER "
+              "BY r.id");
+  q.bind(1, target).bind(2, static_cast<std::int64_t>(due_only)).bind(3, utc_now_iso8601());
+  std::vector<PendingForward> out;
+  while (q.step())
+    out.push_back({q.integer(0), q.text(1), static_cast<int>(q.integer(2))});
+  return out;
+}
+
+void ResultStore::mark_forwarded(std::int64_t run_id, const std::string& target) {
+  Statement s(db_,
+              "INSERT INTO forwards(run_id, target, sent_at, attempts) VALUES(?1, ?2, ?3, 1) "
+              "ON CONFLICT(run_id, target) DO UPDATE SET sent_at = excluded.sent_at, attempts = "
+              "attempts + 1, next_attempt_at = NULL, last_error = ''");
+  s.bind(1, run_id).bind(2, target).bind(3, utc_now_iso8601());
+  s.run();
+}
+
+void ResultStore::mark_forward_failed(std::int64_t run_id, const std::string& target,
+                                      const std::string& error) {
+  Statement attempts(db_, "SELECT attempts FROM forwards WHERE run_id = ?1 AND target = ?2");
+  attempts.bind(1, run_id).bind(2, target);
+  const std::int64_t failed = (attempts.step() ? attempts.integer(0) : 0) + 1;
+  const auto backoff =
+      std::chrono::seconds(std::min<std::int64_t>(30LL << std::min<std::int64_t>(failed - 1, 7),
+                                                  3600));
+  Statement s(db_,
+              "INSERT INTO forwards(run_id, target, attempts, next_attempt_at, last_error) "
+              "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(run_id, target) DO UPDATE SET attempts = "
+              "excluded.attempts, next_attempt_at = excluded.next_attempt_at, last_error = "
+              "excluded.last_error");
+  s.bind(1, run_id)
+      .bind(2, target)
+      .bind(3, failed)
+      .bind(4, utc_iso8601_in(std::chrono::duration_cast<std::chrono::milliseconds>(backoff)))
+      .bind(5, error);
+  s.run();
 }
 
 RunRecord ResultStore::load_run(const std::string& key) const {

@@ -16,29 +16,29 @@
 #include <vector>
 
 #include "store/record.hpp"
+#include "store/results_reader.hpp"
 
 struct sqlite3;
 
 namespace ampbench::store {
 
-struct RunFilter {
-  std::optional<std::string> serial;
-  std::optional<Verdict> verdict;
-  std::optional<std::string> since;  // ISO 8601 prefix compare: started_at >= since
-  std::optional<std::string> until;
-  int limit = 100;
+// A finished run not yet in a forward target, with how often sending it has failed.
+struct PendingForward {
+  std::int64_t run_id = 0;
+  std::string uuid;
+  int attempts = 0;
 };
 
-class ResultStore {
+class ResultStore : public ResultsReader {
  public:
   enum class Mode { read_write, read_only };
   // Throws IoError naming the file when it cannot be opened or migrated.
   static std::unique_ptr<ResultStore> open(const std::string& path, Mode mode = Mode::read_write);
-  ~ResultStore();
+  ~ResultStore() override;
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   const std::string& path() const { return path_; }
   // Runs found RUNNING from a dead process and marked ABORTED while opening.
   int recovered_runs() const { return recovered_runs_; }
@@ -53,9 +53,18 @@ class ResultStore {
   bool mark_run_failed(std::int64_t run_id) noexcept;
 
   // Reading.
-  std::vector<RunRecord> list_runs(const RunFilter& filter) const;  // headers only
-  // By row id or uuid (or a unique uuid prefix); throws InputError when not found.
-  RunRecord load_run(const std::string& id_or_uuid) const;
+  std::string name() const override { return path_; }
+  std::vector<RunRecord> list_runs(const RunFilter& filter) const override;  // headers only
+  RunRecord load_run(const std::string& id_or_uuid) const override;
+  std::vector<MeasurementRow> measurement_rows(const RunFilter& filter) const override;
+
+  // The forward queue: finished runs not yet sent to `target` (a URI without password),
+  // all of them or only those whose retry time has come.
+  std::vector<PendingForward> pending_forwards(const std::string& target, bool due_only) const;
+  void mark_forwarded(std::int64_t run_id, const std::string& target);
+  // Retry after 30 s, doubling with each failure up to an hour.
+  void mark_forward_failed(std::int64_t run_id, const std::string& target,
+                           const std::string& error);
 
  private:
   ResultStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}

@@ -1,0 +1,457 @@
+#include "store/postgres_store.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <pqxx/pqxx>
+
+#include "common/error.hpp"
+
+namespace ampbench::store {
+namespace {
+
+struct UriParts {
+  std::string scheme_and_user;  // "postgresql://user"
+  bool has_password = false;
+  std::string rest;  // "@host:5432/db?…" or "host/db" when no user
+};
+
+std::string authority_of(const std::string& uri, std::size_t& start) {
+  start = uri.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  const auto end = uri.find_first_of("/?", start);
+  return uri.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+bool query_has_password(const std::string& uri) {
+  const auto q = uri.find('?');
+  if (q == std::string::npos) return false;
+  const std::string query = "&" + uri.substr(q + 1);
+  return query.find("&password=") != std::string::npos;
+}
+
+std::string with_parameter(const std::string& uri, const std::string& key,
+                           const std::string& value) {
+  if (uri.find(key + "=") != std::string::npos) return uri;
+  return uri + (uri.find('?') == std::string::npos ? "?" : "&") + key + "=" + value;
+}
+
+// Numbers travel as text: %.17g round-trips every double; a NaN is stored as NULL.
+std::string number_text(double v) {
+  char b[40];
+  std::snprintf(b, sizeof b, "%.17g", v);
+  return b;
+}
+
+const char* nullable(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
+
+std::optional<std::string> optional_number(const std::optional<double>& v) {
+  if (!v || std::isnan(*v)) return std::nullopt;
+  return number_text(*v);
+}
+
+pqxx::binarystring float64_bytes(const std::vector<double>& v) {
+  return pqxx::binarystring(v.data(), v.size() * sizeof(double));
+}
+
+std::vector<double> float64_array(const pqxx::field& f) {
+  const pqxx::binarystring bytes(f);
+  std::vector<double> out(bytes.size() / sizeof(double));
+  if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * sizeof(double));
+  return out;
+}
+
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE runs(
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  uuid uuid UNIQUE NOT NULL,
+  sequence_name text NOT NULL,
+  sequence_sha256 text NOT NULL,
+  sequence_text text NOT NULL,
+  station_name text NOT NULL,
+  line text NOT NULL,
+  station_text text NOT NULL,
+  serial text NOT NULL,
+  operator text NOT NULL,
+  software_version text NOT NULL,
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz,
+  verdict text NOT NULL,
+  station_run_id bigint NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now());
+CREATE TABLE steps(
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  run_id bigint NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  ordinal integer NOT NULL,
+  step_id text NOT NULL,
+  kind text NOT NULL,
+  params_json jsonb NOT NULL,
+  started_at timestamptz NOT NULL,
+  finished_at timestamptz,
+  verdict text NOT NULL,
+  message text NOT NULL DEFAULT '');
+CREATE TABLE measurements(
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  step_id bigint NOT NULL REFERENCES steps(id) ON DELETE CASCADE,
+  channel text NOT NULL,
+  name text NOT NULL,
+  value double precision,
+  unit text NOT NULL,
+  low double precision,
+  high double precision,
+  verdict text NOT NULL,
+  point_json jsonb NOT NULL);
+CREATE TABLE curves(
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  step_id bigint NOT NULL REFERENCES steps(id) ON DELETE CASCADE,
+  channel text NOT NULL,
+  name text NOT NULL,
+  x_unit text NOT NULL,
+  y_unit text NOT NULL,
+  x bytea NOT NULL,
+  y bytea NOT NULL,
+  point_json jsonb NOT NULL);
+CREATE INDEX runs_serial ON runs(serial);
+CREATE INDEX runs_started ON runs(started_at);
+CREATE INDEX runs_station ON runs(station_name, started_at);
+CREATE INDEX steps_run ON steps(run_id);
+CREATE INDEX measurements_step ON measurements(step_id);
+CREATE INDEX curves_step ON curves(step_id);
+)sql";
+
+// Times read back in the format the SQLite store writes.
+std::string iso(const char* column) {
+  return std::string("to_char(") + column +
+         " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+}
+
+const std::string kRunColumns =
+    "id, uuid::text, sequence_name, sequence_sha256, sequence_text, station_name, station_text, "
+    "serial, operator, software_version, " +
+    iso("started_at") + ", COALESCE(" + iso("finished_at") + ", ''), verdict, line";
+
+// The filter's conditions on runs r, parameters $1…$7.
+constexpr const char* kRunFilter =
+    "($1::text IS NULL OR r.serial LIKE $1) AND ($2::text IS NULL OR r.verdict = $2) AND "
+    "($3::timestamptz IS NULL OR r.started_at >= $3::timestamptz) AND "
+    "($4::timestamptz IS NULL OR r.started_at < $4::timestamptz) AND "
+    "($5::text IS NULL OR r.station_name = $5) AND ($6::text IS NULL OR r.line = $6) AND "
+    "($7::text IS NULL OR r.sequence_name = $7)";
+
+struct FilterParams {
+  std::optional<std::string> serial, verdict, since, until, station, line, sequence;
+  explicit FilterParams(const RunFilter& f)
+      : serial(f.serial ? std::optional(glob_to_like(*f.serial)) : std::nullopt),
+        verdict(f.verdict ? std::optional(std::string(verdict_name(*f.verdict))) : std::nullopt),
+        since(f.since),
+        until(f.until),
+        station(f.station),
+        line(f.line),
+        sequence(f.sequence) {}
+};
+
+RunRecord run_from(const pqxx::row& r) {
+  RunRecord run;
+  run.id = r[0].as<std::int64_t>();
+  run.uuid = r[1].as<std::string>();
+  run.sequence_name = r[2].as<std::string>();
+  run.sequence_sha256 = r[3].as<std::string>();
+  run.sequence_text = r[4].as<std::string>();
+  run.station_name = r[5].as<std::string>();
+  run.station_text = r[6].as<std::string>();
+  run.serial = r[7].as<std::string>();
+  run.operator_name = r[8].as<std::string>();
+  run.software_version = r[9].as<std::string>();
+  run.started_at = r[10].as<std::string>();
+  run.finished_at = r[11].as<std::string>();
+  run.verdict = parse_verdict(r[12].as<std::string>()).value_or(Verdict::error);
+  run.line = r[13].as<std::string>();
+  return run;
+}
+
+std::optional<double> optional_real(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return f.as<double>();
+}
+
+// libpq's messages end in newlines and may span lines; ampbench's errors are one line.
+std::string one_line(const std::exception& e) {
+  std::string what = e.what();
+  while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
+  for (auto& c : what)
+    if (c == '\n') c = ' ';
+  return what;
+}
+
+// Runs a database call, its failures as IoError naming the store.
+template <typename F>
+auto guarded(const std::string& name, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const pqxx::failure& e) {
+    throw IoError(name + ": " + one_line(e));
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> forward_target_problem(const std::string& uri) {
+  if (!is_postgres_uri(uri))
+    return "must be a postgresql:// URI (e.g. postgresql://ampbench@results.line/ampbench)";
+  std::size_t start = 0;
+  const std::string authority = authority_of(uri, start);
+  const auto at = authority.rfind('@');
+  if ((at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos) ||
+      query_has_password(uri))
+    return "holds a password: a station file is no place for one; give it to libpq in "
+           "PGPASSWORD, ~/.pgpass or a service file (postgresql:///?service=NAME)";
+  return std::nullopt;
+}
+
+std::string redacted_uri(const std::string& uri) {
+  std::size_t start = 0;
+  const std::string authority = authority_of(uri, start);
+  std::string out = uri;
+  const auto at = authority.rfind('@');
+  if (at != std::string::npos) {
+    const auto colon = authority.substr(0, at).find(':');
+    if (colon != std::string::npos) out.replace(start + colon + 1, at - colon - 1, "***");
+  }
+  const auto key = out.find("password=");
+  if (key != std::string::npos && out.find('?') < key) {
+    const auto value = key + 9;
+    const auto end = out.find('&', value);
+    out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
+  }
+  return out;
+}
+
+struct PostgresStore::Connection {
+  explicit Connection(const std::string& options) : db(options) {}
+  pqxx::connection db;
+};
+
+PostgresStore::PostgresStore(std::unique_ptr<Connection> connection, std::string name)
+    : connection_(std::move(connection)), name_(std::move(name)) {}
+
+PostgresStore::~PostgresStore() = default;
+
+std::unique_ptr<PostgresStore> PostgresStore::open(const std::string& uri, Mode mode,
+                                                   std::chrono::seconds connect_timeout) {
+  const std::string name = redacted_uri(uri);
+  std::string options = with_parameter(uri, "connect_timeout",
+                                       std::to_string(std::max<long>(1, connect_timeout.count())));
+  options = with_parameter(options, "application_name", "ampbench");
+  try {
+    auto connection = std::make_unique<Connection>(options);
+    std::unique_ptr<PostgresStore> store(new PostgresStore(std::move(connection), name));
+    pqxx::nontransaction setup(store->connection_->db);
+    setup.exec0("SET TIME ZONE 'UTC'");
+    setup.commit();
+    if (mode == Mode::read_write) {
+      store->migrate();
+    } else {
+      pqxx::read_transaction t(store->connection_->db);
+      const auto exists = t.exec1("SELECT to_regclass('ampbench_schema') IS NOT NULL");
+      if (!exists[0].as<bool>())
+        throw IoError(name + ": no ampbench results in this database (no ampbench_schema table)");
+      const auto version = t.exec1("SELECT max(version) FROM ampbench_schema")[0].as<int>();
+      if (version > kSchemaVersion)
+        throw IoError(name + ": database schema " + std::to_string(version) +
+                      " is newer than this ampbench");
+    }
+    return store;
+  } catch (const pqxx::failure& e) {
+    throw IoError(name + ": " + one_line(e));
+  }
+}
+
+void PostgresStore::migrate() {
+  pqxx::work t(connection_->db);
+  // Stations starting together: one creates the schema, the others wait and find it.
+  t.exec0("SELECT pg_advisory_xact_lock(7236110351)");
+  t.exec0("CREATE TABLE IF NOT EXISTS ampbench_schema(version integer NOT NULL)");
+  const int current = t.exec1("SELECT COALESCE(max(version), 0) FROM ampbench_schema")[0].as<int>();
+  if (current > kSchemaVersion)
+    throw IoError(name_ + ": database schema " + std::to_string(current) +
+                  " is newer than this ampbench (" + std::to_string(kSchemaVersion) + ")");
+  if (current < 1) {
+    t.exec0(kSchemaV1);
+    t.exec0("INSERT INTO ampbench_schema(version) VALUES(1)");
+  }
+  t.commit();
+}
+
+bool PostgresStore::insert_run(const RunRecord& run) {
+  try {
+    pqxx::work t(connection_->db);
+    const auto inserted = t.exec_params(
+        "INSERT INTO runs(uuid, sequence_name, sequence_sha256, sequence_text, station_name, "
+        "line, station_text, serial, operator, software_version, started_at, finished_at, "
+        "verdict, station_run_id) VALUES($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+        "$11::timestamptz, $12::timestamptz, $13, $14) ON CONFLICT (uuid) DO NOTHING RETURNING id",
+        run.uuid, run.sequence_name, run.sequence_sha256, run.sequence_text, run.station_name,
+        run.line, run.station_text, run.serial, run.operator_name, run.software_version,
+        run.started_at, run.finished_at.empty() ? nullptr : run.finished_at.c_str(),
+        std::string(verdict_name(run.verdict)), run.id);
+    if (inserted.empty()) return false;
+    const auto run_id = inserted[0][0].as<std::int64_t>();
+    for (const auto& step : run.steps) {
+      const auto step_id =
+          t.exec_params1(
+               "INSERT INTO steps(run_id, ordinal, step_id, kind, params_json, started_at, "
+               "finished_at, verdict, message) VALUES($1, $2, $3, $4, $5::jsonb, "
+               "$6::timestamptz, $7::timestamptz, $8, $9) RETURNING id",
+               run_id, step.ordinal, step.step_id, step.kind, step.params.dump(), step.started_at,
+               step.finished_at.empty() ? nullptr : step.finished_at.c_str(),
+               std::string(verdict_name(step.verdict)), step.message)[0]
+              .as<std::int64_t>();
+      for (const auto& m : step.measurements) {
+        const auto value = optional_number(m.value);
+        const auto low = optional_number(m.low);
+        const auto high = optional_number(m.high);
+        t.exec_params0(
+            "INSERT INTO measurements(step_id, channel, name, value, unit, low, high, verdict, "
+            "point_json) VALUES($1, $2, $3, $4::float8, $5, $6::float8, $7::float8, $8, "
+            "$9::jsonb)",
+            step_id, m.channel, m.name, nullable(value), m.unit, nullable(low), nullable(high),
+            std::string(verdict_name(m.verdict)), m.point.dump());
+      }
+      for (const auto& c : step.curves) {
+        t.exec_params0(
+            "INSERT INTO curves(step_id, channel, name, x_unit, y_unit, x, y, point_json) "
+            "VALUES($1, $2, $3, $4, $5, $6, $7, $8::jsonb)",
+            step_id, c.channel, c.name, c.x_unit, c.y_unit, float64_bytes(c.x), float64_bytes(c.y),
+            c.point.dump());
+      }
+    }
+    t.commit();
+    return true;
+  } catch (const pqxx::failure& e) {
+    throw IoError(name_ + ": run " + run.uuid + " not stored: " + one_line(e));
+  }
+}
+
+std::vector<RunRecord> PostgresStore::list_runs(const RunFilter& f) const {
+  return guarded(name_, [&] {
+  const FilterParams p(f);
+  const auto limit = f.limit > 0 ? std::optional(std::to_string(f.limit)) : std::nullopt;
+  pqxx::read_transaction t(connection_->db);
+  const auto rows = t.exec_params(
+      "SELECT " + kRunColumns + " FROM runs r WHERE " + kRunFilter +
+          " ORDER BY started_at DESC, id DESC LIMIT $8::bigint",
+      nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
+      nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(limit));
+  std::vector<RunRecord> out;
+  for (const auto& r : rows) out.push_back(run_from(r));
+  return out;
+  });
+}
+
+RunRecord PostgresStore::load_run(const std::string& key) const {
+  return guarded(name_, [&] {
+  pqxx::read_transaction t(connection_->db);
+  const auto runs = t.exec_params(
+      "SELECT " + kRunColumns +
+          " FROM runs WHERE id::text = $1 OR uuid::text = $1 OR (length($1) >= 8 AND "
+          "left(uuid::text, length($1)) = $1) ORDER BY (id::text = $1) DESC LIMIT 1",
+      key);
+  if (runs.empty()) throw InputError(name_, "no run '" + key + "' in this database");
+  RunRecord run = run_from(runs[0]);
+  const auto steps = t.exec_params(
+      "SELECT id, ordinal, step_id, kind, params_json::text, " + iso("started_at") +
+          ", COALESCE(" + iso("finished_at") +
+          ", ''), verdict, message FROM steps WHERE run_id = $1 ORDER BY ordinal, id",
+      run.id);
+  std::vector<std::int64_t> step_rows;
+  for (const auto& r : steps) {
+    StepRecord s;
+    step_rows.push_back(r[0].as<std::int64_t>());
+    s.id = step_rows.back();
+    s.ordinal = r[1].as<int>();
+    s.step_id = r[2].as<std::string>();
+    s.kind = r[3].as<std::string>();
+    s.params = nlohmann::json::parse(r[4].as<std::string>(), nullptr, false);
+    s.started_at = r[5].as<std::string>();
+    s.finished_at = r[6].as<std::string>();
+    s.verdict = parse_verdict(r[7].as<std::string>()).value_or(Verdict::error);
+    s.message = r[8].as<std::string>();
+    run.steps.push_back(std::move(s));
+  }
+  const auto measurements = t.exec_params(
+      "SELECT m.step_id, channel, name, value, unit, low, high, verdict, point_json::text FROM "
+      "measurements m JOIN steps s ON s.id = m.step_id WHERE s.run_id = $1 ORDER BY m.id",
+      run.id);
+  const auto curves = t.exec_params(
+      "SELECT c.step_id, channel, name, x_unit, y_unit, x, y, point_json::text FROM curves c "
+      "JOIN steps s ON s.id = c.step_id WHERE s.run_id = $1 ORDER BY c.id",
+      run.id);
+  const auto step_of = [&](std::int64_t id) -> StepRecord& {
+    for (auto& s : run.steps)
+      if (s.id == id) return s;
+    throw IoError(name_ + ": measurement of a missing step");
+  };
+  for (const auto& r : measurements) {
+    MeasurementRecord m;
+    m.channel = r[1].as<std::string>();
+    m.name = r[2].as<std::string>();
+    m.value = optional_real(r[3]).value_or(0.0);
+    m.unit = r[4].as<std::string>();
+    m.low = optional_real(r[5]);
+    m.high = optional_real(r[6]);
+    m.verdict = parse_verdict(r[7].as<std::string>()).value_or(Verdict::error);
+    m.point = nlohmann::json::parse(r[8].as<std::string>(), nullptr, false);
+    step_of(r[0].as<std::int64_t>()).measurements.push_back(std::move(m));
+  }
+  for (const auto& r : curves) {
+    step_of(r[0].as<std::int64_t>())
+        .curves.push_back({r[1].as<std::string>(), r[2].as<std::string>(),
+                           r[3].as<std::string>(), r[4].as<std::string>(), float64_array(r[5]),
+                           float64_array(r[6]),
+                           nlohmann::json::parse(r[7].as<std::string>(), nullptr, false)});
+  }
+  return run;
+  });
+}
+
+std::vector<MeasurementRow> PostgresStore::measurement_rows(const RunFilter& f) const {
+  return guarded(name_, [&] {
+  const FilterParams p(f);
+  pqxx::read_transaction t(connection_->db);
+  const auto rows = t.exec_params(
+      "SELECT r.uuid::text, r.station_name, r.line, r.serial, r.sequence_name, " +
+          iso("r.started_at") +
+          ", r.verdict, s.step_id, m.channel, m.name, m.value, m.unit, m.low, m.high, "
+          "m.verdict, m.point_json::text FROM runs r JOIN steps s ON s.run_id = r.id JOIN "
+          "measurements m ON m.step_id = s.id WHERE r.verdict <> 'RUNNING' AND " +
+          kRunFilter + " ORDER BY r.started_at, r.id, s.ordinal, m.id",
+      nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
+      nullable(p.station), nullable(p.line), nullable(p.sequence));
+  std::vector<MeasurementRow> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) {
+    MeasurementRow row;
+    row.run_uuid = r[0].as<std::string>();
+    row.station_name = r[1].as<std::string>();
+    row.line = r[2].as<std::string>();
+    row.serial = r[3].as<std::string>();
+    row.sequence_name = r[4].as<std::string>();
+    row.started_at = r[5].as<std::string>();
+    row.run_verdict = parse_verdict(r[6].as<std::string>()).value_or(Verdict::error);
+    row.step_id = r[7].as<std::string>();
+    auto& m = row.measurement;
+    m.channel = r[8].as<std::string>();
+    m.name = r[9].as<std::string>();
+    m.value = optional_real(r[10]).value_or(0.0);
+    m.unit = r[11].as<std::string>();
+    m.low = optional_real(r[12]);
+    m.high = optional_real(r[13]);
+    m.verdict = parse_verdict(r[14].as<std::string>()).value_or(Verdict::error);
+    m.point = nlohmann::json::parse(r[15].as<std::string>(), nullptr, false);
+    out.push_back(std::move(row));
+  }
+  return out;
+  });
+}
+
+}  // namespace ampbench::store

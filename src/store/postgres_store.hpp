@@ -1,0 +1,56 @@
+// store: the production line's central results database, PostgreSQL through libpqxx.
+// The same tables as a station's SQLite file (SPEC §7; BLOB → bytea, JSON text → jsonb,
+// times → timestamptz), created and migrated by ampbench under an advisory lock so that
+// stations starting together agree. Stations write only whole runs, one transaction each,
+// keyed by the run's uuid: sending a run twice leaves it there once. Credentials come
+// from libpq (PGPASSWORD, ~/.pgpass, a service file), never from a station file.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "store/results_reader.hpp"
+
+namespace ampbench::store {
+
+// Why a station file's forward URI is refused (not postgresql://, or a password in it),
+// or nothing when it is acceptable.
+std::optional<std::string> forward_target_problem(const std::string& uri);
+// The URI with any password replaced by "***": what messages and the forward queue show.
+std::string redacted_uri(const std::string& uri);
+
+class PostgresStore : public ResultsReader {
+ public:
+  enum class Mode { read_write, read_only };
+  // Connects (waiting at most connect_timeout unless the URI sets its own) and, for
+  // writing, creates or migrates the schema. Throws IoError naming the redacted URI.
+  static std::unique_ptr<PostgresStore> open(
+      const std::string& uri, Mode mode,
+      std::chrono::seconds connect_timeout = std::chrono::seconds(10));
+  ~PostgresStore() override;
+  PostgresStore(const PostgresStore&) = delete;
+  PostgresStore& operator=(const PostgresStore&) = delete;
+
+  static constexpr int kSchemaVersion = 1;
+
+  // The whole run in one transaction: true when inserted, false when a run with its uuid
+  // is already there (then nothing is written). Throws IoError; nothing of the run is
+  // visible unless all of it is.
+  bool insert_run(const RunRecord& run);
+
+  std::string name() const override { return name_; }
+  std::vector<RunRecord> list_runs(const RunFilter& filter) const override;
+  RunRecord load_run(const std::string& id_or_uuid) const override;
+  std::vector<MeasurementRow> measurement_rows(const RunFilter& filter) const override;
+
+ private:
+  struct Connection;
+  PostgresStore(std::unique_ptr<Connection> connection, std::string name);
+  void migrate();
+  std::unique_ptr<Connection> connection_;
+  std::string name_;
+};
+
+}  // namespace ampbench::store

@@ -1,0 +1,59 @@
+// What the results, report and stats commands read, from either store: a station's SQLite
+// file or the line's central PostgreSQL database. open_results picks by the name given:
+// a postgresql:// (or postgres://) URI, else a SQLite path.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/record.hpp"
+
+namespace ampbench::store {
+
+struct RunFilter {
+  // Serial number: exact, or a glob pattern with * and ? ("AMP-24*").
+  std::optional<std::string> serial;
+  std::optional<Verdict> verdict;
+  std::optional<std::string> since;  // ISO 8601: started_at >= since
+  std::optional<std::string> until;  // started_at < until
+  std::optional<std::string> station;
+  std::optional<std::string> line;
+  std::optional<std::string> sequence;
+  int limit = 100;  // runs; 0 = no limit
+};
+
+// One stored measurement with the run and step it belongs to: what line statistics read.
+struct MeasurementRow {
+  std::string run_uuid;
+  std::string station_name;
+  std::string line;
+  std::string serial;
+  std::string sequence_name;
+  std::string started_at;
+  Verdict run_verdict = Verdict::pass;
+  std::string step_id;
+  MeasurementRecord measurement;
+};
+
+class ResultsReader {
+ public:
+  virtual ~ResultsReader() = default;
+  virtual std::string name() const = 0;                              // for messages
+  virtual std::vector<RunRecord> list_runs(const RunFilter& filter) const = 0;  // newest first
+  // By row id or uuid (or a unique uuid prefix); throws InputError when not found.
+  virtual RunRecord load_run(const std::string& id_or_uuid) const = 0;
+  // Every measurement of the finished runs the filter selects (its limit ignored), oldest
+  // run first, in step and measurement order.
+  virtual std::vector<MeasurementRow> measurement_rows(const RunFilter& filter) const = 0;
+};
+
+bool is_postgres_uri(const std::string& name);
+// Opens for reading; a SQLite path must exist. Throws IoError naming the store.
+std::unique_ptr<ResultsReader> open_results(const std::string& name);
+
+// "AMP-1*" → "AMP-1%" for SQL LIKE with '\' as escape: the one pattern both stores share.
+std::string glob_to_like(const std::string& glob);
+
+}  // namespace ampbench::store
