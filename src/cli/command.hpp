@@ -25,6 +25,8 @@ Subcommand add_tune_fft_command(CLI::App& parent);
 Subcommand add_sim_instrument_command(CLI::App& parent);
 Subcommand add_scpi_command(CLI::App& parent);
 Subcommand add_calibrate_command(CLI::App& parent);
+Subcommand add_sync_command(CLI::App& parent);
+Subcommand add_stats_command(CLI::App& parent);
 
 // From now on SIGINT and SIGTERM set the returned flag instead of ending the process:
 // long work stops where it can stop cleanly.

@@ -11,7 +11,7 @@
 #include "report/html.hpp"
 #include "report/junit.hpp"
 #include "report/rew.hpp"
-#include "store/result_store.hpp"
+#include "store/results_reader.hpp"
 
 namespace ampbench::cli {
 namespace {
@@ -46,11 +46,10 @@ void write_rew(const store::RunRecord& run, const std::filesystem::path& dir) {
 }
 
 int run_report(const ReportOptions& o) {
-  std::error_code ec;
-  if (!std::filesystem::exists(o.db, ec)) throw IoError(o.db + ": no such database");
-  const auto db = store::ResultStore::open(o.db, store::ResultStore::Mode::read_only);
+  const auto db = store::open_results(o.db);
   const auto run = db->load_run(o.run);
   std::filesystem::path out = o.output;
+  std::error_code ec;
   const auto into_dir = [&](const std::string& extension) {
     return std::filesystem::is_directory(out, ec) ? report::unique_report_path(out, run, extension)
                                                   : out;
@@ -86,7 +85,7 @@ Subcommand add_report_command(CLI::App& parent) {
   app->add_option("--format", o->format, "html (default) | junit | csv | rew");
   app->add_option("-o,--output", o->output, "Output file, or a directory (REW: always a directory)")
       ->required();
-  app->add_option("--db", o->db, "Results database (default ampbench.db)");
+  app->add_option("--db", o->db, "Results database: a SQLite file (default ampbench.db) or postgresql://…");
   return {app, [o] { return run_report(*o); }};
 }
 

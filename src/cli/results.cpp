@@ -6,24 +6,22 @@
 #include "cli/command.hpp"
 #include "common/error.hpp"
 #include "report/export.hpp"
-#include "store/result_store.hpp"
+#include "store/results_reader.hpp"
 
 namespace ampbench::cli {
 namespace {
 
 struct ResultsOptions {
   std::string db = "ampbench.db";
-  std::string serial, verdict, since, until, format = "csv", output;
+  std::string serial, verdict, since, until, station, line, sequence, format = "csv", output;
   std::string run;
   std::vector<std::string> runs;
   int limit = 50;
   bool json = false;
 };
 
-std::unique_ptr<store::ResultStore> open_for_reading(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw IoError(path + ": no such database");
-  return store::ResultStore::open(path, store::ResultStore::Mode::read_only);
+std::unique_ptr<store::ResultsReader> open_for_reading(const std::string& db) {
+  return store::open_results(db);
 }
 
 store::RunFilter filter_of(const ResultsOptions& o) {
@@ -35,6 +33,9 @@ store::RunFilter filter_of(const ResultsOptions& o) {
   }
   if (!o.since.empty()) f.since = o.since;
   if (!o.until.empty()) f.until = o.until;
+  if (!o.station.empty()) f.station = o.station;
+  if (!o.line.empty()) f.line = o.line;
+  if (!o.sequence.empty()) f.sequence = o.sequence;
   f.limit = o.limit;
   return f;
 }
@@ -124,7 +125,10 @@ int export_runs(const ResultsOptions& o) {
 }
 
 void add_filters(CLI::App* app, ResultsOptions& o) {
-  app->add_option("--serial", o.serial, "Only this serial number");
+  app->add_option("--serial", o.serial, "Only this serial number, or a pattern (AMP-24*)");
+  app->add_option("--station", o.station, "Only runs of this station");
+  app->add_option("--line", o.line, "Only runs of this production line");
+  app->add_option("--sequence", o.sequence, "Only runs of this sequence (its name)");
   app->add_option("--verdict", o.verdict, "Only runs with this verdict");
   app->add_option("--since", o.since, "Started at or after (ISO 8601, e.g. 2026-11-24)");
   app->add_option("--until", o.until, "Started before (ISO 8601)");
@@ -136,7 +140,7 @@ void add_filters(CLI::App* app, ResultsOptions& o) {
 Subcommand add_results_command(CLI::App& parent) {
   auto o = std::make_shared<ResultsOptions>();
   CLI::App* app = parent.add_subcommand("results", "Query the results database");
-  app->add_option("--db", o->db, "Results database (default ampbench.db)");
+  app->add_option("--db", o->db, "Results database: a SQLite file (default ampbench.db) or postgresql://…");
   app->require_subcommand(1);
   CLI::App* l = app->add_subcommand("list", "List runs, newest first");
   add_filters(l, *o);

@@ -17,6 +17,8 @@
 #include "report/html.hpp"
 #include "report/junit.hpp"
 #include "sequence/runner.hpp"
+#include "store/forwarder.hpp"
+#include "store/postgres_store.hpp"
 #include "store/result_store.hpp"
 
 namespace ampbench::cli {
@@ -181,6 +183,12 @@ int run_run(const RunOptionsCli& o) {
   const char* user = std::getenv("USER");
   const std::string operator_name = !o.operator_name.empty() ? o.operator_name : (user ? user : "");
 
+  // Finished runs go to the line's central store in the background while the next unit is
+  // tested; the run's verdict never waits on, or depends on, the network.
+  std::optional<store::ForwardWorker> forwarder;
+  if (station.forward_uri)
+    forwarder.emplace(o.db, *station.forward_uri, std::chrono::seconds(5));
+
   if (!o.report_dir.empty()) std::filesystem::create_directories(o.report_dir);
   std::vector<store::RunRecord> runs;
   store::Verdict worst = store::Verdict::pass;
@@ -219,10 +227,25 @@ int run_run(const RunOptionsCli& o) {
     }
     summary["runs"].push_back(unit);
     runs.push_back(run);
+    if (forwarder) forwarder->notify();
   }
   if (!o.junit.empty()) report::write_text_file(o.junit, report::render_junit(runs));
   summary["verdict"] = store::verdict_name(worst);
   summary["database"] = o.db;
+  if (forwarder) {
+    const auto sent = forwarder->finish();
+    const std::string target = store::redacted_uri(*station.forward_uri);
+    summary["forward"] = {{"target", target},
+                          {"sent", sent.sent + sent.already},
+                          {"queued", sent.queued},
+                          {"error", sent.error}};
+    if (!sent.error.empty())
+      std::fprintf(stderr,
+                   "ampbench: warning: results not forwarded: %s; %d run(s) queued in %s, sent "
+                   "by the next run or `ampbench sync --db %s --station %s`\n",
+                   sent.error.c_str(), sent.queued, o.db.c_str(), o.db.c_str(),
+                   station.path.c_str());
+  }
   if (o.json) std::cout << summary.dump(2) << "\n";
   return exit_code_for(worst);
 }

@@ -174,12 +174,12 @@ std::optional<double> optional_real(const pqxx::field& f) {
   return f.as<double>();
 }
 
-// libpq's messages end in newlines and may span lines; ampbench's errors are one line.
+// libpq's messages may span lines (the statement, a caret under the error); ampbench's
+// errors are one line: the first.
 std::string one_line(const std::exception& e) {
   std::string what = e.what();
-  while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
-  for (auto& c : what)
-    if (c == '\n') c = ' ';
+  what = what.substr(0, what.find('\n'));
+  while (!what.empty() && what.back() == ' ') what.pop_back();
   return what;
 }
 
@@ -269,7 +269,7 @@ std::unique_ptr<PostgresStore> PostgresStore::open(const std::string& uri, Mode 
 void PostgresStore::migrate() {
   pqxx::work t(connection_->db);
   // Stations starting together: one creates the schema, the others wait and find it.
-  t.exec0("SELECT pg_advisory_xact_lock(7236110351)");
+  t.exec("SELECT pg_advisory_xact_lock(7236110351)");
   t.exec0("CREATE TABLE IF NOT EXISTS ampbench_schema(version integer NOT NULL)");
   const int current = t.exec1("SELECT COALESCE(max(version), 0) FROM ampbench_schema")[0].as<int>();
   if (current > kSchemaVersion)
@@ -379,11 +379,13 @@ RunRecord PostgresStore::load_run(const std::string& key) const {
     run.steps.push_back(std::move(s));
   }
   const auto measurements = t.exec_params(
-      "SELECT m.step_id, channel, name, value, unit, low, high, verdict, point_json::text FROM "
+      "SELECT m.step_id, m.channel, m.name, m.value, m.unit, m.low, m.high, m.verdict, "
+      "m.point_json::text FROM "
       "measurements m JOIN steps s ON s.id = m.step_id WHERE s.run_id = $1 ORDER BY m.id",
       run.id);
   const auto curves = t.exec_params(
-      "SELECT c.step_id, channel, name, x_unit, y_unit, x, y, point_json::text FROM curves c "
+      "SELECT c.step_id, c.channel, c.name, c.x_unit, c.y_unit, c.x, c.y, c.point_json::text "
+      "FROM curves c "
       "JOIN steps s ON s.id = c.step_id WHERE s.run_id = $1 ORDER BY c.id",
       run.id);
   const auto step_of = [&](std::int64_t id) -> StepRecord& {

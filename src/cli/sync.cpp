@@ -1,0 +1,85 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.hpp"
+#include "common/error.hpp"
+#include "sequence/station.hpp"
+#include "store/forwarder.hpp"
+#include "store/postgres_store.hpp"
+
+namespace ampbench::cli {
+namespace {
+
+struct SyncOptions {
+  std::string db = "ampbench.db";
+  std::string station;
+  std::string to;
+  int connect_timeout_s = 10;
+  bool json = false;
+  bool quiet = false;
+};
+
+int run_sync(const SyncOptions& o) {
+  std::string target = o.to;
+  if (target.empty()) {
+    if (o.station.empty()) throw UsageError("sync needs --station FILE (its [results] forward) or --to URI");
+    const auto station = sequence::load_station(o.station);
+    if (!station.forward_uri)
+      throw InputError(o.station, "no [results] forward in this station; give --to URI");
+    target = *station.forward_uri;
+  } else if (!store::is_postgres_uri(target)) {
+    throw UsageError("--to must be a postgresql:// URI");
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(o.db, ec)) throw IoError(o.db + ": no such database");
+  auto local = store::ResultStore::open(o.db);
+  const bool tty = ::isatty(STDERR_FILENO);
+  store::ForwardOptions options;
+  options.connect_timeout = std::chrono::seconds(o.connect_timeout_s);
+  if (!o.quiet) {
+    options.progress = [tty](int done, int total) {
+      if (tty)
+        std::fprintf(stderr, "\rsync: %d/%d runs", done, total);
+      else if (done == total || done % 100 == 0)
+        std::fprintf(stderr, "sync: %d/%d runs\n", done, total);
+    };
+  }
+  const auto report = store::forward_runs(*local, target, options);
+  if (tty && !o.quiet && report.sent + report.already > 0) std::fputc('\n', stderr);
+  const std::string name = store::redacted_uri(target);
+  if (o.json) {
+    std::printf("%s\n", nlohmann::json{{"target", name},
+                                       {"sent", report.sent},
+                                       {"already_there", report.already},
+                                       {"queued", report.queued},
+                                       {"error", report.error}}
+                            .dump(2)
+                            .c_str());
+  } else if (!o.quiet) {
+    std::fprintf(stderr, "%s → %s: %d run(s) sent, %d already there, %d queued\n", o.db.c_str(),
+                 name.c_str(), report.sent, report.already, report.queued);
+  }
+  if (!report.error.empty()) throw IoError(report.error + " (" + std::to_string(report.queued) + " run(s) still queued)");
+  return 0;
+}
+
+}  // namespace
+
+Subcommand add_sync_command(CLI::App& parent) {
+  auto o = std::make_shared<SyncOptions>();
+  CLI::App* app = parent.add_subcommand(
+      "sync", "Send a station's finished runs to the line's central PostgreSQL store");
+  app->add_option("--db", o->db, "The station's results database (default ampbench.db)");
+  app->add_option("--station", o->station, "Station file whose [results] forward is the target");
+  app->add_option("--to", o->to, "Target instead: postgresql://USER@HOST[:PORT]/DATABASE");
+  app->add_option("--connect-timeout", o->connect_timeout_s, "Seconds to wait for the server (default 10)");
+  app->add_flag("--json", o->json, "Print what was sent as JSON");
+  app->add_flag("--quiet", o->quiet, "No progress output");
+  return {app, [o] { return run_sync(*o); }};
+}
+
+}  // namespace ampbench::cli
