@@ -1,12 +1,23 @@
 // store: record helpers and the SQLite store — round trip, migrations, recovery of runs
-// left RUNNING by dead processes only.
+// left RUNNING by dead processes only; the PostgreSQL store and forwarding against a real
+// server.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
 #include "common/error.hpp"
+#include "db_query.hpp"
+#include "pg_server.hpp"
 #include "run_binary.hpp"
+#include "store/postgres_store.hpp"
 #include "store/result_store.hpp"
 
 using namespace ampbench;
@@ -135,4 +146,315 @@ TEST(ResultStore, RefusesANewerSchemaAndUnwritablePaths) {
   sqlite3_close(db);
   EXPECT_THROW(ResultStore::open(path), IoError);
   EXPECT_THROW(ResultStore::open(dir / "no/such/dir/r.db"), IoError);
+}
+
+// ---- The line's central store: a real PostgreSQL server per test (pg_server.hpp). ----
+
+namespace {
+
+using ampbench::testing::PgServer;
+
+// A finished run of `steps` steps, each with `per_step` measurements and one curve.
+RunRecord stored_run(ResultStore& store, const std::string& station, const std::string& serial,
+                     int steps, int per_step, std::size_t curve_points) {
+  RunRecord run = sample_run();
+  run.station_name = station;
+  run.line = "L1";
+  run.serial = serial;
+  store.begin_run(run);
+  for (int i = 1; i <= steps; ++i) {
+    StepRecord step;
+    step.ordinal = i;
+    step.step_id = "step" + std::to_string(i);
+    step.kind = "level";
+    step.params = {{"id", step.step_id}};
+    step.started_at = utc_now_iso8601();
+    store.begin_step(run.id, step);
+    for (int k = 0; k < per_step; ++k)
+      step.measurements.push_back({k % 2 ? "R" : "L", "gain_db", 26.0 + 1e-3 * k + 1.0 / 3.0, "dB",
+                                   25.5, std::nullopt, Verdict::pass,
+                                   {{"stimulus.frequency_hz", 1000 + k}}});
+    std::vector<double> x(curve_points), y(curve_points);
+    for (std::size_t n = 0; n < curve_points; ++n) {
+      x[n] = 20.0 * std::pow(1000.0, static_cast<double>(n) / static_cast<double>(curve_points));
+      y[n] = -0.01 * static_cast<double>(n) / 3.0;
+    }
+    step.curves.push_back({"L", "response_db", "Hz", "dB", x, y, {{"load_ohm", 8}}});
+    step.verdict = Verdict::pass;
+    step.finished_at = utc_now_iso8601();
+    store.finish_step(step);
+    run.steps.push_back(step);
+  }
+  run.verdict = Verdict::pass;
+  run.finished_at = utc_now_iso8601();
+  store.finish_run(run);
+  return run;
+}
+
+std::string station_file(const TempDir& dir, const std::string& name, const std::string& forward) {
+  std::ifstream in(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string s = text.str();
+  const std::string key = "name = \"sim-bench\"";
+  s.replace(s.find(key), key.size(), "name = \"" + name + "\"\nline = \"L1\"");
+  s += "\n[results]\nforward = \"" + forward + "\"\n";
+  const auto path = dir / (name + ".toml");
+  std::ofstream(path) << s;
+  return path;
+}
+
+const std::string kCiSequence = std::string(AMPBENCH_SOURCE_DIR) + "/sequences/ci-loopback.toml";
+
+}  // namespace
+
+TEST(ForwardTarget, RefusesPasswordsAndOtherSchemes) {
+  EXPECT_FALSE(forward_target_problem("postgresql://ampbench@db.line/results"));
+  EXPECT_FALSE(forward_target_problem("postgresql:///results?service=line"));
+  EXPECT_TRUE(forward_target_problem("postgresql://ampbench:hunter2@db.line/results"));
+  EXPECT_TRUE(forward_target_problem("postgresql://db.line/results?sslmode=require&password=x"));
+  EXPECT_TRUE(forward_target_problem("mysql://db.line/results"));
+  EXPECT_EQ(redacted_uri("postgresql://u:hunter2@h:5432/d?password=x&a=b"),
+            "postgresql://u:***@h:5432/d?password=***&a=b");
+  EXPECT_EQ(glob_to_like("AMP-1*_?%"), "AMP-1%\\__\\%");
+}
+
+TEST(PostgresStore, RoundTripsRunsExactlyAndOnlyOnce) {
+  PgServer pg;
+  TempDir dir;
+  auto local = ResultStore::open(dir / "r.db");
+  const RunRecord a = stored_run(*local, "bench-1", "AMP-100", 3, 4, 50);
+  const RunRecord b = stored_run(*local, "bench-2", "XYZ-7", 1, 1, 3);
+  auto central = PostgresStore::open(pg.uri_with_password(), PostgresStore::Mode::read_write);
+  EXPECT_TRUE(central->insert_run(local->load_run(a.uuid)));
+  EXPECT_TRUE(central->insert_run(local->load_run(b.uuid)));
+  EXPECT_FALSE(central->insert_run(local->load_run(a.uuid)));  // already there: untouched
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM runs"), "2");
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM steps"), "4");
+
+  const auto mine = local->load_run(a.uuid);
+  const auto back = central->load_run(a.uuid.substr(0, 8));
+  EXPECT_EQ(back.uuid, mine.uuid);
+  EXPECT_EQ(back.started_at, mine.started_at);
+  EXPECT_EQ(back.finished_at, mine.finished_at);
+  EXPECT_EQ(back.line, "L1");
+  ASSERT_EQ(back.steps.size(), mine.steps.size());
+  for (std::size_t i = 0; i < back.steps.size(); ++i) {
+    EXPECT_EQ(back.steps[i].started_at, mine.steps[i].started_at);
+    ASSERT_EQ(back.steps[i].measurements.size(), mine.steps[i].measurements.size());
+    for (std::size_t k = 0; k < back.steps[i].measurements.size(); ++k) {
+      const auto& m = back.steps[i].measurements[k];
+      const auto& t = mine.steps[i].measurements[k];
+      EXPECT_EQ(m.value, t.value);  // bit-exact, not merely close
+      EXPECT_EQ(m.low, t.low);
+      EXPECT_EQ(m.high, t.high);
+      EXPECT_EQ(m.point, t.point);
+      EXPECT_EQ(m.channel, t.channel);
+    }
+    EXPECT_EQ(back.steps[i].curves[0].x, mine.steps[i].curves[0].x);
+    EXPECT_EQ(back.steps[i].curves[0].y, mine.steps[i].curves[0].y);
+    EXPECT_EQ(back.steps[i].curves[0].point, mine.steps[i].curves[0].point);
+  }
+
+  RunFilter f;
+  f.serial = "AMP-1*";
+  EXPECT_EQ(central->list_runs(f).size(), 1u);
+  EXPECT_EQ(local->list_runs(f).size(), 1u);
+  f.serial = "amp-1*";  // case counts in both stores
+  EXPECT_EQ(central->list_runs(f).size(), 0u);
+  EXPECT_EQ(local->list_runs(f).size(), 0u);
+  RunFilter by_station;
+  by_station.station = "bench-2";
+  EXPECT_EQ(central->list_runs(by_station).size(), 1u);
+  EXPECT_EQ(central->measurement_rows(by_station).size(), 1u);
+  EXPECT_EQ(central->measurement_rows({}).size(), local->measurement_rows({}).size());
+  EXPECT_THROW(central->load_run("nope"), InputError);
+}
+
+TEST(PostgresStore, StationsStartingTogetherCreateTheSchemaOnce) {
+  PgServer pg;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&] {
+      try {
+        PostgresStore::open(pg.uri_with_password(), PostgresStore::Mode::read_write);
+      } catch (const std::exception&) {
+        ++failures;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM ampbench_schema"), "1");
+  EXPECT_THROW(PostgresStore::open(pg.uri("postgres") + "?password=" + PgServer::kPassword,
+                                   PostgresStore::Mode::read_only),
+               IoError);  // no ampbench tables there
+}
+
+// Three stations (three processes, three SQLite files) test units at the same time and
+// forward to one database: every run arrives exactly once, complete.
+TEST(Forwarding, ThreeStationsConcurrentlyEveryRunExactlyOnce) {
+  PgServer pg;
+  TempDir dir;
+  ::setenv("PGPASSWORD", PgServer::kPassword, 1);
+  std::vector<pid_t> stations;
+  for (int s = 1; s <= 3; ++s) {
+    const std::string name = "bench-" + std::to_string(s);
+    std::vector<std::string> args = {"run", kCiSequence, "--station",
+                                     station_file(dir, name, pg.uri()), "--db",
+                                     dir / (name + ".db"), "--quiet"};
+    for (int u = 1; u <= 4; ++u) {
+      args.push_back("--serial");
+      args.push_back("S" + std::to_string(s) + "-" + std::to_string(u));
+    }
+    stations.push_back(ampbench::testing::spawn_ampbench(args, dir / (name + ".log")));
+  }
+  for (std::size_t s = 0; s < stations.size(); ++s)
+    EXPECT_EQ(ampbench::testing::wait_exit(stations[s]), 0)
+        << ampbench::testing::slurp(dir / ("bench-" + std::to_string(s + 1) + ".log"));
+  ::unsetenv("PGPASSWORD");
+
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM runs"), "12");
+  EXPECT_EQ(pg.scalar("SELECT count(DISTINCT uuid) FROM runs"), "12");
+  EXPECT_EQ(pg.scalar("SELECT count(DISTINCT station_name) FROM runs WHERE line = 'L1'"), "3");
+  for (int s = 1; s <= 3; ++s) {
+    const auto db = dir / ("bench-" + std::to_string(s) + ".db");
+    for (const auto& row : ampbench::testing::query(
+             db,
+             "SELECT r.uuid, (SELECT count(*) FROM steps WHERE run_id = r.id), (SELECT count(*) "
+             "FROM measurements m JOIN steps s ON m.step_id = s.id WHERE s.run_id = r.id), "
+             "(SELECT count(*) FROM forwards f WHERE f.run_id = r.id AND f.sent_at IS NOT NULL) "
+             "FROM runs r")) {
+      EXPECT_EQ(pg.scalar("SELECT count(*) FROM runs WHERE uuid = '" + row[0] + "'"), "1");
+      EXPECT_EQ(pg.scalar("SELECT count(*) FROM steps s JOIN runs r ON s.run_id = r.id WHERE "
+                          "r.uuid = '" + row[0] + "'"),
+                row[1]);
+      EXPECT_EQ(pg.scalar("SELECT count(*) FROM measurements m JOIN steps s ON m.step_id = s.id "
+                          "JOIN runs r ON s.run_id = r.id WHERE r.uuid = '" + row[0] + "'"),
+                row[2]);
+      EXPECT_EQ(row[3], "1") << "run " << row[0] << " not marked sent";
+    }
+  }
+}
+
+// The server stops (as in a crash) while a station catches up: the interrupted sync says
+// so and keeps the rest queued; no half-written run is visible; once the server is back
+// the next sync completes, nothing lost, nothing twice.
+TEST(Forwarding, ServerStoppedMidSyncLosesAndDuplicatesNothing) {
+  PgServer pg;
+  TempDir dir;
+  const auto db = dir / "station.db";
+  constexpr int kRuns = 150, kSteps = 12, kPerStep = 8;
+  {
+    auto local = ResultStore::open(db);
+    for (int i = 0; i < kRuns; ++i)
+      stored_run(*local, "bench-1", "U" + std::to_string(i), kSteps, kPerStep, 400);
+  }
+  ::setenv("PGPASSWORD", PgServer::kPassword, 1);
+  const pid_t sync =
+      ampbench::testing::spawn_ampbench({"sync", "--db", db, "--to", pg.uri()}, dir / "sync.log");
+  // Stop the server once part of the runs are in.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  int arrived = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      arrived = std::stoi(pg.scalar("SELECT count(*) FROM runs"));
+    } catch (const std::exception&) {
+      arrived = 0;  // schema not there yet
+    }
+    if (arrived >= 10) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_GE(arrived, 10);
+  pg.stop("immediate");
+  const int first_exit = ampbench::testing::wait_exit(sync);
+  const std::string first_log = ampbench::testing::slurp(dir / "sync.log");
+  pg.start();
+
+  const auto in_central = std::stoi(pg.scalar("SELECT count(*) FROM runs"));
+  ASSERT_LT(in_central, kRuns) << "the server stopped too late to interrupt anything";
+  EXPECT_EQ(first_exit, 74) << first_log;
+  EXPECT_NE(first_log.find("still queued"), std::string::npos) << first_log;
+  // Every run that is there is whole: all its steps, measurements and curves.
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM runs r WHERE (SELECT count(*) FROM steps WHERE "
+                      "run_id = r.id) <> " + std::to_string(kSteps)),
+            "0");
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM measurements"),
+            std::to_string(in_central * kSteps * kPerStep));
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM curves"), std::to_string(in_central * kSteps));
+
+  const auto again = ampbench::testing::run_ampbench({"sync", "--db", db, "--to", pg.uri()}, "",
+                                                     "PGPASSWORD=" + std::string(PgServer::kPassword));
+  ::unsetenv("PGPASSWORD");
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM runs"), std::to_string(kRuns));
+  EXPECT_EQ(pg.scalar("SELECT count(DISTINCT serial) FROM runs"), std::to_string(kRuns));
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM measurements"),
+            std::to_string(kRuns * kSteps * kPerStep));
+  EXPECT_EQ(ampbench::testing::query(db, "SELECT count(*) FROM forwards WHERE sent_at IS NULL")[0][0],
+            "0");
+  // A third sync finds nothing to send.
+  const auto idle = ampbench::testing::run_ampbench({"sync", "--db", db, "--to", pg.uri(), "--json"},
+                                                    "", "PGPASSWORD=x");
+  EXPECT_EQ(idle.exit_code, 0) << idle.err;
+  EXPECT_EQ(nlohmann::json::parse(idle.out)["sent"], 0);
+}
+
+// A wrong password or a server that is not there: the station still tests, exits with the
+// unit's verdict, queues the run and says so once; a later sync sends it.
+TEST(Forwarding, BadCredentialsOrNoServerStillRunAndQueue) {
+  PgServer pg;
+  TempDir dir;
+  const auto station = station_file(dir, "bench-1", pg.uri());
+  const auto db = dir / "station.db";
+  const auto wrong = ampbench::testing::run_ampbench(
+      {"run", kCiSequence, "--station", station, "--db", db, "--serial", "GOOD-1", "--serial",
+       "SIM-LOW-GAIN", "--quiet"},
+      "", "PGPASSWORD=wrong");
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.err;  // the low-gain unit fails: the DUT's verdict
+  std::size_t warnings = 0;
+  for (std::size_t at = 0; (at = wrong.err.find("warning:", at)) != std::string::npos; ++at)
+    ++warnings;
+  EXPECT_EQ(warnings, 1u) << wrong.err;
+  EXPECT_NE(wrong.err.find("password authentication failed"), std::string::npos) << wrong.err;
+  EXPECT_NE(wrong.err.find("2 run(s) queued"), std::string::npos) << wrong.err;
+
+  int unused_port = 0;
+  {
+    PgServer other;  // a port that was a server's a moment ago and now has nothing on it
+    unused_port = other.port();
+  }
+  const auto nowhere = station_file(
+      dir, "bench-2", "postgresql://ampbench@127.0.0.1:" + std::to_string(unused_port) + "/line");
+  const auto unreachable = ampbench::testing::run_ampbench(
+      {"run", kCiSequence, "--station", nowhere, "--db", dir / "other.db", "--serial", "GOOD-2",
+       "--quiet"},
+      "", "PGPASSWORD=" + std::string(PgServer::kPassword));
+  EXPECT_EQ(unreachable.exit_code, 0) << unreachable.err;
+  EXPECT_NE(unreachable.err.find("warning:"), std::string::npos);
+  EXPECT_NE(unreachable.err.find("1 run(s) queued"), std::string::npos) << unreachable.err;
+
+  // Queued with a retry time after the run, not sent.
+  EXPECT_EQ(ampbench::testing::query(db, "SELECT count(*) FROM forwards f JOIN runs r ON r.id = "
+                                         "f.run_id WHERE f.sent_at IS NULL AND f.attempts = 1 "
+                                         "AND f.next_attempt_at > r.finished_at")[0][0],
+            "2");
+  const auto later = ampbench::testing::run_ampbench(
+      {"sync", "--db", db, "--station", station}, "",
+      "PGPASSWORD=" + std::string(PgServer::kPassword));
+  EXPECT_EQ(later.exit_code, 0) << later.err;
+  EXPECT_EQ(pg.scalar("SELECT string_agg(serial || ':' || verdict, ',' ORDER BY serial) FROM runs"),
+            "GOOD-1:PASS,SIM-LOW-GAIN:FAIL");
+}
+
+TEST(Forwarding, APasswordInTheStationFileIsRefusedWithItsLine) {
+  TempDir dir;
+  const auto station =
+      station_file(dir, "bench-1", "postgresql://ampbench:hunter2@127.0.0.1:5432/line");
+  const auto r = ampbench::testing::run_ampbench(
+      {"validate", kCiSequence, "--station", station});
+  EXPECT_EQ(r.exit_code, 65);
+  EXPECT_NE(r.err.find("results.forward"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("PGPASSWORD"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << r.err;
 }
