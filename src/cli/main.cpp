@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
       cli::add_sim_dut_command(app),  cli::add_devices_command(app),
       cli::add_tune_fft_command(app), cli::add_sim_instrument_command(app),
       cli::add_scpi_command(app),     cli::add_calibrate_command(app),
-      cli::add_sync_command(app),
+      cli::add_sync_command(app),     cli::add_stats_command(app),
   };
   try {
     app.parse(argc, argv);

@@ -17,19 +17,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string format_value(double v) {
-  if (!std::isfinite(v)) return "—";
-  char b[32];
-  const double a = std::abs(v);
-  if (a != 0.0 && (a < 1e-3 || a >= 1e6))
-    std::snprintf(b, sizeof b, "%.4g", v);
-  else if (a >= 100.0)
-    std::snprintf(b, sizeof b, "%.2f", v);
-  else
-    std::snprintf(b, sizeof b, "%.4f", v);
-  return b;
-}
-
 std::string limits_text(const store::MeasurementRecord& m) {
   if (m.low && m.high) return format_value(*m.low) + " … " + format_value(*m.high);
   if (m.low) return "≥ " + format_value(*m.low);
@@ -215,6 +202,19 @@ std::string fill(const std::string& tmpl, const std::map<std::string, std::strin
 }
 
 }  // namespace
+
+std::string format_value(double v) {
+  if (!std::isfinite(v)) return "—";
+  char b[32];
+  const double a = std::abs(v);
+  if (a != 0.0 && (a < 1e-3 || a >= 1e6))
+    std::snprintf(b, sizeof b, "%.4g", v);
+  else if (a >= 100.0)
+    std::snprintf(b, sizeof b, "%.2f", v);
+  else
+    std::snprintf(b, sizeof b, "%.4f", v);
+  return b;
+}
 
 std::string render_html(const store::RunRecord& run) {
   const std::string verdict(store::verdict_name(run.verdict));

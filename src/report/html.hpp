@@ -14,4 +14,8 @@ extern const char* const kRunStylesheet;  // reports/style.css
 
 std::string render_html(const store::RunRecord& run);
 
+// A value as the reports print it: 4 decimals, 2 from 100 up, 4 significant digits for the
+// very small and very large.
+std::string format_value(double v);
+
 }  // namespace ampbench::report

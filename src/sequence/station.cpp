@@ -138,7 +138,7 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
       t, p,
       {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm", "fault", "preamp",
        "power_amp", "faults", "converter_lowpass_hz", "output_vrms_at_0dbfs", "input_vrms_at_0dbfs",
-       "load_relays", "source_ohm"});
+       "load_relays", "source_ohm", "unit_gain_sigma_db"});
   sim::SimConfig c;
   if (auto seed = r.integer(t, "seed", p)) {
     if (*seed < 0) r.fail(t.get("seed"), "sim.seed", "must not be negative");
@@ -158,6 +158,7 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   c.load_ohm = positive(r, t, "load_ohm", p, c.load_ohm);
   c.source_ohm = non_negative(r, t, "source_ohm", p, 0.0);
   c.converter_lowpass_hz = non_negative(r, t, "converter_lowpass_hz", p, 0.0);
+  c.unit_gain_sigma_db = non_negative(r, t, "unit_gain_sigma_db", p, 0.0);
   for (double relay : r.number_array(t, "load_relays", p).value_or(std::vector<double>{})) {
     if (relay < 1 || relay > 9999 || relay != std::floor(relay))
       r.fail(t.get("load_relays"), "sim.load_relays", "relays are integers from 1 to 9999");

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "dsp/units.hpp"
+#include "sim/gaussian.hpp"
 
 namespace ampbench::sim {
 namespace {
@@ -56,8 +57,12 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
       if (fault == Fault::early_clip) model.rail_v *= kEarlyClipFactor;
       power_amp.emplace(model);
     }
+    double input_gain_db = fault == Fault::low_gain ? kLowGainFaultDb : 0.0;
+    if (config.unit_gain_sigma_db > 0.0)
+      input_gain_db +=
+          config.unit_gain_sigma_db * GaussianSource(channel_seed(config.seed, serial, c, 3)).next();
     channels_.push_back(
-        Channel{fault, fault == Fault::low_gain ? dsp::db_to_amplitude_ratio(kLowGainFaultDb) : 1.0,
+        Channel{fault, dsp::db_to_amplitude_ratio(input_gain_db),
                 DacStage(calibration.output_vrms_at_0dbfs, config.latency_samples,
                          config.converter_lowpass_hz, sample_rate_hz),
                 std::move(preamp), std::move(power_amp),

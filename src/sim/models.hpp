@@ -104,6 +104,9 @@ struct SimConfig {
   double load_ohm = 8.0;              // initial dummy load; +inf = open
   double source_ohm = 0.0;            // the interface output's impedance, driving the DUT
   double converter_lowpass_hz = 0.0;  // the interface's own 2nd-order roll-off (DAC); 0 = none
+  // Unit-to-unit spread, as a production line sees it: each serial number's channels have
+  // their gain offset by a draw from N(0, σ) (dB), reproducible from seed and serial.
+  double unit_gain_sigma_db = 0.0;
   // The simulated interface's true calibration, when it differs from what [audio] claims
   // (as an uncalibrated station's does): what `ampbench calibrate` has to find.
   std::optional<double> output_vrms_at_0dbfs;

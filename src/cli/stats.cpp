@@ -1,0 +1,168 @@
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.hpp"
+#include "common/error.hpp"
+#include "report/files.hpp"
+#include "report/line_html.hpp"
+#include "stats/line_stats.hpp"
+#include "store/postgres_store.hpp"
+#include "store/results_reader.hpp"
+
+namespace ampbench::cli {
+namespace {
+
+struct StatsOptions {
+  std::string db = "ampbench.db";
+  std::string sequence, station, line, serial, since, until, html;
+  int drift_window = 50;
+  bool json = false;
+};
+
+nlohmann::json optional_json(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json to_json(const stats::LineStats& line) {
+  nlohmann::json j = {{"stations", nlohmann::json::array()},
+                      {"days", nlohmann::json::array()},
+                      {"measurements", nlohmann::json::array()}};
+  for (const auto& s : line.stations)
+    j["stations"].push_back({{"station", s.station.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.station)},
+                             {"runs", s.runs},
+                             {"passed_runs", s.passed_runs},
+                             {"run_yield", s.run_yield},
+                             {"units", s.units},
+                             {"first_pass_yield", s.first_pass_yield},
+                             {"final_yield", s.final_yield}});
+  for (const auto& d : line.days)
+    j["days"].push_back({{"day", d.day},
+                         {"station", d.station},
+                         {"runs", d.runs},
+                         {"passed_runs", d.passed_runs},
+                         {"yield", d.yield}});
+  for (const auto& m : line.measurements) {
+    const auto& c = m.capability;
+    nlohmann::json drift = {{"evaluated", m.drift.evaluated}, {"drifting", m.drift.drifting}};
+    if (m.drift.drifting) {
+      drift["first_unit"] = m.drift.first_out + 1;
+      drift["first_serial"] = m.series[static_cast<std::size_t>(m.drift.first_out)].serial;
+    }
+    if (m.drift.evaluated) {
+      drift["baseline_mean"] = m.drift.baseline_mean;
+      drift["ewma_last"] = m.drift.ewma.back();
+    }
+    j["measurements"].push_back(
+        {{"step_id", m.key.step_id},
+         {"channel", m.key.channel},
+         {"name", m.key.name},
+         {"unit", m.key.unit},
+         {"point", m.key.point.empty() ? nlohmann::json::object()
+                                       : nlohmann::json::parse(m.key.point)},
+         {"station", m.station.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.station)},
+         {"count", c.count},
+         {"passed", c.passed},
+         {"yield", c.yield},
+         {"mean", c.mean},
+         {"sigma", c.sigma},
+         {"mean_linear", c.mean_linear},
+         {"sigma_linear", c.sigma_linear},
+         {"min", c.min},
+         {"max", c.max},
+         {"low", optional_json(c.low)},
+         {"high", optional_json(c.high)},
+         {"cp", optional_json(c.cp)},
+         {"cpk", optional_json(c.cpk)},
+         {"drift", drift}});
+  }
+  return j;
+}
+
+std::string number_or_dash(const std::optional<double>& v) {
+  if (!v) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f", *v);
+  return b;
+}
+
+void print_table(const stats::LineStats& line) {
+  std::printf("%-24s %6s %6s %9s %6s %9s %9s\n", "STATION", "RUNS", "PASS", "YIELD", "UNITS",
+              "FPY", "FINAL");
+  for (const auto& s : line.stations)
+    std::printf("%-24s %6d %6d %8.1f%% %6d %8.1f%% %8.1f%%\n",
+                s.station.empty() ? "(line)" : s.station.c_str(), s.runs, s.passed_runs,
+                100.0 * s.run_yield, s.units, 100.0 * s.first_pass_yield, 100.0 * s.final_yield);
+  std::printf("\n%-44s %-12s %5s %7s %12s %10s %-5s %6s %6s  %s\n", "MEASUREMENT", "STATION", "N",
+              "YIELD", "MEAN", "SIGMA", "UNIT", "CP", "CPK", "DRIFT");
+  for (const auto& m : line.measurements) {
+    const auto& c = m.capability;
+    std::string drift = !m.drift.evaluated ? "-" : m.drift.drifting ? "DRIFT" : "ok";
+    if (m.drift.drifting)
+      drift += " from unit " + std::to_string(m.drift.first_out + 1) + " (" +
+               m.series[static_cast<std::size_t>(m.drift.first_out)].serial + ")";
+    std::printf("%-44s %-12s %5d %6.1f%% %12.6g %10.4g %-5s %6s %6s  %s\n",
+                m.key.label().c_str(), m.station.empty() ? "(line)" : m.station.c_str(), c.count,
+                100.0 * c.yield, c.mean, c.sigma, m.key.unit.c_str(),
+                number_or_dash(c.cp).c_str(), number_or_dash(c.cpk).c_str(), drift.c_str());
+  }
+}
+
+int run_stats(const StatsOptions& o) {
+  if (o.drift_window < 2) throw UsageError("--drift-window must be at least 2 units");
+  store::RunFilter filter;
+  if (!o.sequence.empty()) filter.sequence = o.sequence;
+  if (!o.station.empty()) filter.station = o.station;
+  if (!o.line.empty()) filter.line = o.line;
+  if (!o.serial.empty()) filter.serial = o.serial;
+  if (!o.since.empty()) filter.since = o.since;
+  if (!o.until.empty()) filter.until = o.until;
+  filter.limit = 0;
+  const auto db = store::open_results(o.db);
+  const auto runs = db->list_runs(filter);
+  const auto rows = db->measurement_rows(filter);
+  stats::DriftOptions drift;
+  drift.window = o.drift_window;
+  const auto line = stats::line_stats(runs, rows, drift);
+  if (line.stations.empty())
+    std::fprintf(stderr, "ampbench: no finished runs in %s match\n", db->name().c_str());
+  if (!o.html.empty()) {
+    std::string scope = db->name();
+    for (const auto& [what, value] :
+         {std::pair{"sequence", o.sequence}, {"station", o.station}, {"line", o.line},
+          {"serial", o.serial}, {"since", o.since}, {"until", o.until}})
+      if (!value.empty()) scope += std::string(", ") + what + " " + value;
+    report::write_text_file(o.html, report::render_line_html(line, scope));
+    std::fprintf(stderr, "wrote %s\n", o.html.c_str());
+  }
+  if (o.json)
+    std::cout << to_json(line).dump(2) << "\n";
+  else
+    print_table(line);
+  return 0;
+}
+
+}  // namespace
+
+Subcommand add_stats_command(CLI::App& parent) {
+  auto o = std::make_shared<StatsOptions>();
+  CLI::App* app = parent.add_subcommand(
+      "stats", "Line statistics: yield, mean, σ, Cp/Cpk and drift per measurement and station");
+  app->add_option("--db", o->db,
+                  "Results: a SQLite file (default ampbench.db) or postgresql://… (the line's)");
+  app->add_option("--sequence", o->sequence, "Only runs of this sequence (its name)");
+  app->add_option("--station", o->station, "Only runs of this station");
+  app->add_option("--line", o->line, "Only runs of this production line");
+  app->add_option("--serial", o->serial, "Only these serial numbers: exact or a pattern (AMP-24*)");
+  app->add_option("--since", o->since, "Started at or after (ISO 8601, e.g. 2026-11-24)");
+  app->add_option("--until", o->until, "Started before (ISO 8601)");
+  app->add_option("--drift-window", o->drift_window,
+                  "Units the drift check watches, against those before them (default 50)");
+  app->add_option("--html", o->html, "Also write the line summary page (HTML) here");
+  app->add_flag("--json", o->json, "JSON instead of the table");
+  return {app, [o] { return run_stats(*o); }};
+}
+
+}  // namespace ampbench::cli

@@ -1,0 +1,162 @@
+#include "report/line_html.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "report/html.hpp"
+#include "report/svg_plot.hpp"
+
+namespace ampbench::report {
+namespace {
+
+std::string percent(double fraction) {
+  char b[16];
+  std::snprintf(b, sizeof b, "%.1f %%", 100.0 * fraction);
+  return b;
+}
+
+std::string optional_value(const std::optional<double>& v) { return v ? format_value(*v) : "—"; }
+
+std::string station_name(const std::string& station) {
+  return station.empty() ? "line (all stations)" : station;
+}
+
+std::string limits_of(const stats::Capability& c) {
+  if (c.low && c.high) return format_value(*c.low) + " … " + format_value(*c.high);
+  if (c.low) return "≥ " + format_value(*c.low);
+  if (c.high) return "≤ " + format_value(*c.high);
+  return "";
+}
+
+// Counts per bin as an outline (a polyline up and down each bar), limits and mean marked.
+std::string histogram(const stats::MeasurementStats& m) {
+  const auto& c = m.capability;
+  double low = c.min, high = c.max;
+  if (c.low) low = std::min(low, *c.low);
+  if (c.high) high = std::max(high, *c.high);
+  if (!(high > low)) {
+    low -= 0.5;
+    high += 0.5;
+  }
+  const int bins =
+      std::clamp(static_cast<int>(std::ceil(std::sqrt(static_cast<double>(c.count)))), 5, 40);
+  const double width = (c.max > c.min ? c.max - c.min : high - low) / bins;
+  const double start = c.max > c.min ? c.min : low;
+  std::vector<int> counts(static_cast<std::size_t>(bins), 0);
+  for (const auto& u : m.series) {
+    const int b = std::clamp(static_cast<int>((u.value - start) / width), 0, bins - 1);
+    ++counts[static_cast<std::size_t>(b)];
+  }
+  PlotSeries outline{"units", {}, {}};
+  for (int b = 0; b < bins; ++b) {
+    const double x0 = start + b * width, x1 = x0 + width, n = counts[static_cast<std::size_t>(b)];
+    for (const auto& [x, y] : {std::pair{x0, 0.0}, {x0, n}, {x1, n}, {x1, 0.0}}) {
+      outline.x.push_back(x);
+      outline.y.push_back(y);
+    }
+  }
+  Plot plot{"Distribution", m.key.name + " (" + m.key.unit + ")", "Units", false, false,
+            {outline}, std::nullopt, {{c.mean, "mean"}}};
+  if (c.low) plot.markers.push_back({*c.low, "LSL"});
+  if (c.high) plot.markers.push_back({*c.high, "USL"});
+  return render_svg(plot, 460, 240);
+}
+
+std::string control_chart(const stats::MeasurementStats& m) {
+  const auto& c = m.capability;
+  const auto n = static_cast<double>(m.series.size());
+  PlotSeries values{"value", {}, {}};
+  for (std::size_t i = 0; i < m.series.size(); ++i) {
+    values.x.push_back(static_cast<double>(i + 1));
+    values.y.push_back(m.series[i].value);
+  }
+  Plot plot{"Control chart", "Unit (run order)", m.key.name + " (" + m.key.unit + ")", false,
+            false, {values}, std::nullopt, {}};
+  const auto horizontal = [&](const std::string& name, double y, double from = 1.0) {
+    plot.series.push_back({name, {from, n}, {y, y}});
+  };
+  if (c.high) horizontal("USL", *c.high);
+  if (c.low) horizontal("LSL", *c.low);
+  if (m.drift.evaluated) {
+    PlotSeries ewma{"EWMA", {}, {}};
+    const double first = n - static_cast<double>(m.drift.ewma.size()) + 1.0;
+    for (std::size_t i = 0; i < m.drift.ewma.size(); ++i) {
+      ewma.x.push_back(first + static_cast<double>(i));
+      ewma.y.push_back(m.drift.ewma[i]);
+    }
+    plot.series.push_back(ewma);
+    horizontal("EWMA UCL", m.drift.upper, first);
+    if (std::isfinite(m.drift.lower)) horizontal("EWMA LCL", m.drift.lower, first);
+    if (m.drift.drifting)
+      plot.markers.push_back({static_cast<double>(m.drift.first_out + 1), "drift"});
+  }
+  return render_svg(plot, 460, 240);
+}
+
+std::string drift_text(const stats::MeasurementStats& m) {
+  if (!m.drift.evaluated) return "too few units";
+  if (!m.drift.drifting) return "stable";
+  const auto& u = m.series[static_cast<std::size_t>(m.drift.first_out)];
+  return "DRIFT from unit " + std::to_string(m.drift.first_out + 1) + " (" + u.serial + ")";
+}
+
+}  // namespace
+
+std::string render_line_html(const stats::LineStats& line, const std::string& scope) {
+  std::ostringstream o;
+  o << "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
+       "<meta charset=\"utf-8\"/>\n<title>Line summary</title>\n<style>"
+    << kRunStylesheet << "</style>\n</head>\n<body>\n<header class=\"run\"><div class=\"unit\">"
+    << "<h1>Line summary</h1><p class=\"sequence\">" << xml_escape(scope) << "</p></div></header>\n"
+    << "<main>\n<section class=\"step\" id=\"yield\"><h2>Yield per station</h2>\n"
+    << "<table class=\"measurements\"><thead><tr><th>Station</th><th>Runs</th><th>Passed</th>"
+       "<th>Run yield</th><th>Units</th><th>First-pass yield</th><th>Final yield</th></tr>"
+       "</thead><tbody>\n";
+  for (const auto& s : line.stations)
+    o << "<tr><td>" << xml_escape(station_name(s.station)) << "</td><td>" << s.runs << "</td><td>"
+      << s.passed_runs << "</td><td>" << percent(s.run_yield) << "</td><td>" << s.units
+      << "</td><td>" << percent(s.first_pass_yield) << "</td><td>" << percent(s.final_yield)
+      << "</td></tr>\n";
+  o << "</tbody></table>\n<h2>Yield per day (UTC)</h2>\n<table class=\"measurements\"><thead>"
+       "<tr><th>Day</th><th>Station</th><th>Runs</th><th>Passed</th><th>Yield</th></tr></thead>"
+       "<tbody>\n";
+  for (const auto& d : line.days)
+    o << "<tr><td>" << d.day << "</td><td>" << xml_escape(d.station) << "</td><td>" << d.runs
+      << "</td><td>" << d.passed_runs << "</td><td>" << percent(d.yield) << "</td></tr>\n";
+  o << "</tbody></table></section>\n";
+
+  o << "<section class=\"step\" id=\"measurements\"><h2>Measurements</h2>\n"
+       "<p>Mean and σ of dB quantities are taken of the linear ratio and shown in dB; Cp and "
+       "Cpk use the linear values and limits. Drift: EWMA (λ 0.2, 3.5 σ) over the last units "
+       "against the units before them.</p>\n<table class=\"measurements\"><thead><tr>"
+       "<th>Measurement</th><th>Station</th><th>N</th><th>Yield</th><th>Mean</th><th>σ</th>"
+       "<th>Unit</th><th>Limits</th><th>Cp</th><th>Cpk</th><th>Drift</th></tr></thead><tbody>\n";
+  for (const auto& m : line.measurements) {
+    const auto& c = m.capability;
+    const bool poor = (c.cpk && *c.cpk < 1.33) || m.drift.drifting || c.passed < c.count;
+    o << "<tr" << (poor ? " class=\"fail\"" : "") << "><td>" << xml_escape(m.key.label())
+      << "</td><td>" << xml_escape(station_name(m.station)) << "</td><td>" << c.count
+      << "</td><td>" << percent(c.yield) << "</td><td class=\"value\">" << format_value(c.mean)
+      << "</td><td>" << format_value(c.sigma) << "</td><td>" << xml_escape(m.key.unit)
+      << "</td><td>" << limits_of(c) << "</td><td>" << optional_value(c.cp) << "</td><td>"
+      << optional_value(c.cpk) << "</td><td>" << xml_escape(drift_text(m)) << "</td></tr>\n";
+  }
+  o << "</tbody></table></section>\n";
+  // Charts where people look: every measurement with limits that is not one point of a
+  // sweep, and any measurement that drifts, fails units or is not capable (Cpk < 1.33).
+  for (const auto& m : line.measurements) {
+    const auto& c = m.capability;
+    const bool notable = (c.cpk && *c.cpk < 1.33) || m.drift.drifting || c.passed < c.count;
+    const bool limited = c.low || c.high;
+    if (!notable && (!limited || !m.key.point.empty())) continue;
+    o << "<section class=\"step\"><h2>" << xml_escape(m.key.label()) << " <span class=\"kind\">"
+      << xml_escape(station_name(m.station)) << "</span></h2>\n<div class=\"plots\">"
+      << histogram(m) << control_chart(m) << "</div></section>\n";
+  }
+  o << "</main>\n<footer>Generated by ampbench " << AMPBENCH_VERSION << ".</footer>\n"
+    << "</body>\n</html>\n";
+  return o.str();
+}
+
+}  // namespace ampbench::report

@@ -1,0 +1,217 @@
+#include "stats/line_stats.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace ampbench::stats {
+
+bool is_level_unit(std::string_view unit) { return unit.substr(0, 2) == "dB"; }
+
+double to_linear(double value, std::string_view unit) {
+  return is_level_unit(unit) ? std::pow(10.0, value / 20.0) : value;
+}
+
+double from_linear(double value, std::string_view unit) {
+  return is_level_unit(unit) ? 20.0 * std::log10(value) : value;
+}
+
+namespace {
+
+struct MeanSigma {
+  double mean = 0.0, sigma = 0.0;
+};
+
+MeanSigma mean_sigma(const std::vector<double>& x, std::size_t from, std::size_t to) {
+  MeanSigma m;
+  const auto n = static_cast<double>(to - from);
+  if (n < 1) return m;
+  for (std::size_t i = from; i < to; ++i) m.mean += x[i];
+  m.mean /= n;
+  if (n < 2) return m;
+  double ss = 0.0;
+  for (std::size_t i = from; i < to; ++i) ss += (x[i] - m.mean) * (x[i] - m.mean);
+  m.sigma = std::sqrt(ss / (n - 1.0));
+  return m;
+}
+
+}  // namespace
+
+DriftCheck ewma_drift(const std::vector<double>& linear, std::string_view unit,
+                      const DriftOptions& o) {
+  DriftCheck d;
+  const auto n = linear.size();
+  const auto window = static_cast<std::size_t>(std::max(1, o.window));
+  if (n < window + static_cast<std::size_t>(o.min_baseline)) return d;
+  const std::size_t start = n - window;
+  const MeanSigma base = mean_sigma(linear, 0, start);
+  d.evaluated = true;
+  d.baseline_mean = from_linear(base.mean, unit);
+  const double asymptote = o.limit_sigmas * base.sigma * std::sqrt(o.lambda / (2.0 - o.lambda));
+  d.upper = from_linear(base.mean + asymptote, unit);
+  d.lower = base.mean - asymptote > 0.0 || !is_level_unit(unit)
+                ? from_linear(base.mean - asymptote, unit)
+                : -INFINITY;
+  double z = base.mean;
+  for (std::size_t i = start; i < n; ++i) {
+    z = o.lambda * linear[i] + (1.0 - o.lambda) * z;
+    d.ewma.push_back(from_linear(z, unit));
+    const double k = static_cast<double>(i - start + 1);
+    const double limit = o.limit_sigmas * base.sigma *
+                         std::sqrt(o.lambda / (2.0 - o.lambda) *
+                                   (1.0 - std::pow(1.0 - o.lambda, 2.0 * k)));
+    if (std::abs(z - base.mean) > limit && !d.drifting) {
+      d.drifting = true;
+      d.first_out = static_cast<int>(i);
+    }
+  }
+  return d;
+}
+
+Capability capability(const std::vector<double>& values, const std::vector<bool>& passed,
+                      std::string_view unit, std::optional<double> low,
+                      std::optional<double> high) {
+  Capability c;
+  c.count = static_cast<int>(values.size());
+  c.passed = static_cast<int>(std::count(passed.begin(), passed.end(), true));
+  c.low = low;
+  c.high = high;
+  if (values.empty()) return c;
+  c.yield = static_cast<double>(c.passed) / static_cast<double>(c.count);
+  c.min = *std::min_element(values.begin(), values.end());
+  c.max = *std::max_element(values.begin(), values.end());
+  std::vector<double> linear(values.size());
+  std::transform(values.begin(), values.end(), linear.begin(),
+                 [&](double v) { return to_linear(v, unit); });
+  const MeanSigma m = mean_sigma(linear, 0, linear.size());
+  c.mean_linear = m.mean;
+  c.sigma_linear = m.sigma;
+  c.mean = from_linear(m.mean, unit);
+  c.sigma = is_level_unit(unit) ? 20.0 * std::log10((m.mean + m.sigma) / m.mean) : m.sigma;
+  if (values.size() < 2 || m.sigma <= 0.0) return c;
+  const auto usl = high ? std::optional(to_linear(*high, unit)) : std::nullopt;
+  const auto lsl = low ? std::optional(to_linear(*low, unit)) : std::nullopt;
+  if (usl && lsl) c.cp = (*usl - *lsl) / (6.0 * m.sigma);
+  if (usl) c.cpk = (*usl - m.mean) / (3.0 * m.sigma);
+  if (lsl) c.cpk = std::min(c.cpk.value_or(INFINITY), (m.mean - *lsl) / (3.0 * m.sigma));
+  return c;
+}
+
+std::string MeasurementKey::label() const {
+  std::string s = step_id + " " + channel + " " + name;
+  if (!point.empty()) s += " @ " + point;
+  return s;
+}
+
+namespace {
+
+MeasurementStats summarise(const MeasurementKey& key, const std::string& station,
+                           std::vector<UnitValue> series,
+                           const std::vector<store::MeasurementRecord>& limits_from,
+                           const DriftOptions& options) {
+  MeasurementStats s;
+  s.key = key;
+  s.station = station;
+  std::vector<double> values, within_limits;
+  std::vector<int> unit_of;  // index in the series of each unit within limits
+  std::vector<bool> passed;
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    values.push_back(series[i].value);
+    passed.push_back(series[i].passed);
+    if (series[i].passed) {
+      within_limits.push_back(to_linear(series[i].value, key.unit));
+      unit_of.push_back(static_cast<int>(i));
+    }
+  }
+  // The limits in force now: those of the latest unit.
+  const auto& latest = limits_from.back();
+  s.capability = capability(values, passed, key.unit, latest.low, latest.high);
+  // Drift is watched on the units within limits: a failing unit is already counted as a
+  // failure, and one dead unit (−6 dB, say) must not read as a shift of the process.
+  s.drift = ewma_drift(within_limits, key.unit, options);
+  if (s.drift.drifting) s.drift.first_out = unit_of[static_cast<std::size_t>(s.drift.first_out)];
+  s.series = std::move(series);
+  return s;
+}
+
+StationYield station_yield(const std::string& station,
+                           const std::vector<const store::RunRecord*>& runs) {
+  StationYield y;
+  y.station = station;
+  std::map<std::string, std::pair<bool, bool>> units;  // serial → first, last passed
+  for (const auto* r : runs) {
+    const bool pass = r->verdict == store::Verdict::pass;
+    ++y.runs;
+    y.passed_runs += pass;
+    auto [it, fresh] = units.try_emplace(r->serial, pass, pass);
+    if (!fresh) it->second.second = pass;
+  }
+  y.units = static_cast<int>(units.size());
+  if (y.runs > 0) y.run_yield = static_cast<double>(y.passed_runs) / y.runs;
+  int first = 0, last = 0;
+  for (const auto& [serial, verdicts] : units) {
+    first += verdicts.first;
+    last += verdicts.second;
+  }
+  if (y.units > 0) {
+    y.first_pass_yield = static_cast<double>(first) / y.units;
+    y.final_yield = static_cast<double>(last) / y.units;
+  }
+  return y;
+}
+
+}  // namespace
+
+LineStats line_stats(const std::vector<store::RunRecord>& runs_in,
+                     const std::vector<store::MeasurementRow>& rows, const DriftOptions& options) {
+  LineStats out;
+  std::vector<const store::RunRecord*> runs;
+  for (const auto& r : runs_in)
+    if (r.verdict != store::Verdict::running) runs.push_back(&r);
+  std::stable_sort(runs.begin(), runs.end(), [](const auto* a, const auto* b) {
+    return a->started_at != b->started_at ? a->started_at < b->started_at : a->id < b->id;
+  });
+  std::map<std::string, std::vector<const store::RunRecord*>> by_station;
+  std::map<std::pair<std::string, std::string>, DayYield> by_day;
+  for (const auto* r : runs) {
+    by_station[r->station_name].push_back(r);
+    auto& day = by_day[{r->started_at.substr(0, 10), r->station_name}];
+    day.day = r->started_at.substr(0, 10);
+    day.station = r->station_name;
+    ++day.runs;
+    day.passed_runs += r->verdict == store::Verdict::pass;
+  }
+  for (const auto& [station, list] : by_station) out.stations.push_back(station_yield(station, list));
+  if (by_station.size() > 1) out.stations.push_back(station_yield("", runs));
+  for (auto& [key, day] : by_day) {
+    day.yield = static_cast<double>(day.passed_runs) / day.runs;
+    out.days.push_back(day);
+  }
+
+  struct Group {
+    std::map<std::string, std::vector<UnitValue>> per_station;
+    std::vector<UnitValue> line;
+    std::vector<store::MeasurementRecord> records;  // for the limits
+  };
+  std::map<MeasurementKey, Group> groups;
+  for (const auto& row : rows) {
+    const auto& m = row.measurement;
+    if (!std::isfinite(m.value)) continue;
+    MeasurementKey key{row.step_id, m.channel, m.name, m.unit,
+                       m.point.is_object() && !m.point.empty() ? m.point.dump() : ""};
+    auto& g = groups[key];
+    const UnitValue u{m.value, m.verdict == store::Verdict::pass, row.serial, row.started_at};
+    g.per_station[row.station_name].push_back(u);
+    g.line.push_back(u);
+    g.records.push_back(m);
+  }
+  for (auto& [key, g] : groups) {
+    for (auto& [station, series] : g.per_station)
+      out.measurements.push_back(summarise(key, station, std::move(series), g.records, options));
+    if (g.per_station.size() > 1)
+      out.measurements.push_back(summarise(key, "", std::move(g.line), g.records, options));
+  }
+  return out;
+}
+
+}  // namespace ampbench::stats

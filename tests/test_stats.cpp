@@ -1,0 +1,264 @@
+// stats: line statistics — linear averaging of dB quantities, Cp/Cpk, the EWMA drift
+// check — on analytic data, then on a synthetic line of simulated units (unit-to-unit
+// gain spread, faulty serials, an injected step) checked against figures this test
+// computes itself from the raw database rows, over SQLite and over PostgreSQL.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "db_query.hpp"
+#include "pg_server.hpp"
+#include "run_binary.hpp"
+#include "stats/line_stats.hpp"
+
+using namespace ampbench;
+using ampbench::testing::query;
+using ampbench::testing::run_ampbench;
+using ampbench::testing::TempDir;
+
+TEST(LineStats, DecibelQuantitiesAreAveragedAsRatios) {
+  // 0 dB and 20 dB are ratios 1 and 10: their mean is 5.5 (14.81 dB), not 10 dB.
+  const auto c = stats::capability({0.0, 20.0}, {true, true}, "dB", std::nullopt, std::nullopt);
+  EXPECT_NEAR(c.mean, 20.0 * std::log10(5.5), 1e-12);
+  EXPECT_NEAR(c.mean_linear, 5.5, 1e-12);
+  EXPECT_NEAR(c.sigma_linear, std::sqrt(40.5), 1e-12);
+  EXPECT_NEAR(c.sigma, 20.0 * std::log10((5.5 + std::sqrt(40.5)) / 5.5), 1e-12);
+  // Percent and volts are already linear.
+  const auto v = stats::capability({1.0, 2.0, 3.0, 4.0, 5.0}, {true, true, true, true, false}, "V",
+                                   0.0, 6.0);
+  EXPECT_DOUBLE_EQ(v.mean, 3.0);
+  EXPECT_NEAR(v.sigma, std::sqrt(2.5), 1e-12);
+  EXPECT_NEAR(*v.cp, 6.0 / (6.0 * std::sqrt(2.5)), 1e-12);
+  EXPECT_NEAR(*v.cpk, 3.0 / (3.0 * std::sqrt(2.5)), 1e-12);
+  EXPECT_DOUBLE_EQ(v.yield, 0.8);
+  // One-sided limit: Cpk only.
+  const auto upper = stats::capability({1.0, 2.0, 3.0}, {true, true, true}, "%", std::nullopt, 4.0);
+  EXPECT_FALSE(upper.cp);
+  EXPECT_NEAR(*upper.cpk, (4.0 - 2.0) / 3.0, 1e-12);
+  // dB limits are converted to ratios for Cpk: gain 26 ± 0.1 dB around a 26 dB mean.
+  const auto gain = stats::capability({25.9, 26.1}, {true, true}, "dB", 25.8, 26.2);
+  const double mu = (std::pow(10.0, 25.9 / 20) + std::pow(10.0, 26.1 / 20)) / 2.0;
+  const double sd = std::abs(std::pow(10.0, 26.1 / 20) - std::pow(10.0, 25.9 / 20)) / std::sqrt(2.0);
+  EXPECT_NEAR(*gain.cpk,
+              std::min(std::pow(10.0, 26.2 / 20) - mu, mu - std::pow(10.0, 25.8 / 20)) / (3 * sd),
+              1e-12);
+}
+
+TEST(LineStats, EwmaFlagsAStepAndNotAStableSeries) {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> noise(0.0, 0.01);
+  int false_alarms = 0, detected = 0;
+  const stats::DriftOptions options;
+  for (int trial = 0; trial < 100; ++trial) {
+    std::vector<double> stable(200), stepped(200);
+    for (int i = 0; i < 200; ++i) {
+      stable[static_cast<std::size_t>(i)] = 20.0 + noise(rng);
+      stepped[static_cast<std::size_t>(i)] = 20.0 + noise(rng) + (i >= 170 ? 0.02 : 0.0);
+    }
+    false_alarms += stats::ewma_drift(stable, "V", options).drifting;
+    const auto d = stats::ewma_drift(stepped, "V", options);
+    detected += d.drifting;
+  }
+  EXPECT_LE(false_alarms, 8);  // about 3 % expected over 200-unit series
+  EXPECT_GE(detected, 99);     // a 2σ step 30 units back
+  EXPECT_FALSE(stats::ewma_drift(std::vector<double>(60, 1.0), "V", options).evaluated);
+}
+
+namespace {
+
+const std::string kSource = AMPBENCH_SOURCE_DIR;
+
+const char* kLineSequence = R"toml([sequence]
+name = "Line check"
+channels = ["L", "R"]
+
+[defaults]
+settle_s = 0.02
+capture_s = 0.1
+load_ohm = 8
+
+[[step]]
+id = "gain_1k"
+kind = "level"
+stimulus = { frequency_hz = 1000, level = "-20 dBV" }
+limits.gain_db = { min = 25.85, max = 26.05 }
+
+[[step]]
+id = "thdn_1k"
+kind = "thdn"
+stimulus = { frequency_hz = 1000, level = "-10 dBV" }
+limits.thdn_pct = { max = 0.05 }
+)toml";
+
+// The default simulated amplifier with a unit-to-unit gain spread of σ = 0.05 dB, and
+// `shift_db` more gain in every unit (a changed part lot).
+std::string line_station(const TempDir& dir, const std::string& file, double shift_db,
+                         const std::string& forward = "") {
+  std::ifstream in(kSource + "/instruments/sim-bench.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string s = text.str();
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    s.replace(s.find(from), from.size(), to);
+  };
+  replace("name = \"sim-bench\"", "name = \"bench-1\"\nline = \"L1\"");
+  replace("seed = 1", "seed = 1\nunit_gain_sigma_db = 0.05");
+  replace("[sim.preamp]                    # the amplifier's input buffer\ngain_db = 0.0",
+          "[sim.preamp]\ngain_db = " + std::to_string(shift_db));
+  if (!forward.empty()) s += "\n[results]\nforward = \"" + forward + "\"\n";
+  std::ofstream(dir / file) << s;
+  return dir / file;
+}
+
+std::vector<std::string> units(const std::string& prefix, int from, int to) {
+  std::vector<std::string> args;
+  for (int i = from; i <= to; ++i) {
+    args.push_back("--serial");
+    args.push_back(prefix + std::to_string(i));
+  }
+  return args;
+}
+
+int run_units(const std::string& sequence, const std::string& station, const std::string& db,
+              std::vector<std::string> serials, const std::string& env = "") {
+  std::vector<std::string> args = {"run", sequence, "--station", station, "--db", db, "--quiet"};
+  args.insert(args.end(), serials.begin(), serials.end());
+  return run_ampbench(args, "", env).exit_code;
+}
+
+const nlohmann::json& find(const nlohmann::json& stats, const std::string& step,
+                           const std::string& channel, const std::string& name) {
+  for (const auto& m : stats["measurements"])
+    if (m["step_id"] == step && m["channel"] == channel && m["name"] == name) return m;
+  throw std::runtime_error("no " + step + " " + channel + " " + name + " in stats");
+}
+
+// Yield, mean, σ (linear) and Cpk of one measurement, from the raw rows.
+struct Independent {
+  int n = 0, passed = 0;
+  double mean_db = 0, cpk = 0, sigma_db = 0;
+};
+
+Independent independent(const std::string& db, const std::string& step, const std::string& ch) {
+  const auto rows = query(db,
+                          "SELECT m.value, m.verdict, m.low, m.high FROM measurements m JOIN steps "
+                          "s ON m.step_id = s.id JOIN runs r ON s.run_id = r.id WHERE s.step_id = "
+                          "'" + step + "' AND m.channel = '" + ch +
+                              "' AND m.name = 'gain_db' ORDER BY r.started_at");
+  Independent r;
+  std::vector<double> ratio;
+  double lo = 0, hi = 0;
+  for (const auto& row : rows) {
+    ratio.push_back(std::pow(10.0, std::stod(row[0]) / 20.0));
+    r.passed += row[1] == "PASS";
+    lo = std::pow(10.0, std::stod(row[2]) / 20.0);
+    hi = std::pow(10.0, std::stod(row[3]) / 20.0);
+  }
+  r.n = static_cast<int>(ratio.size());
+  double sum = 0, ss = 0;
+  for (double x : ratio) sum += x;
+  const double mu = sum / r.n;
+  for (double x : ratio) ss += (x - mu) * (x - mu);
+  const double sd = std::sqrt(ss / (r.n - 1));
+  r.mean_db = 20.0 * std::log10(mu);
+  r.sigma_db = 20.0 * std::log10((mu + sd) / mu);
+  r.cpk = std::min(hi - mu, mu - lo) / (3.0 * sd);
+  return r;
+}
+
+}  // namespace
+
+// Hundreds of simulated units: 200 good ones with a 0.05 dB gain spread and three runs of
+// a faulty serial (−6 dB); `stats` agrees with the raw rows; the drift flag stays down;
+// 40 more units with +0.1 dB (2σ) raise it on the gain of both channels, after unit 200.
+TEST(LineStats, SyntheticLineYieldCpkAndDrift) {
+  TempDir dir;
+  const auto sequence = dir / "line.toml";
+  std::ofstream(sequence) << kLineSequence;
+  const auto db = dir / "line.db";
+  const auto stable = line_station(dir, "stable.toml", 0.0);
+  auto serials = units("U", 1, 100);
+  for (int retest = 0; retest < 3; ++retest)
+    serials.insert(serials.end(), {"--serial", "SIM-LOW-GAIN"});
+  const auto more = units("U", 101, 200);
+  serials.insert(serials.end(), more.begin(), more.end());
+  EXPECT_EQ(run_units(sequence, stable, db, serials), 1);  // some units fail
+
+  const auto r = run_ampbench({"stats", "--db", db, "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto stats = nlohmann::json::parse(r.out);
+  ASSERT_EQ(stats["stations"].size(), 1u);
+  const auto& station = stats["stations"][0];
+  EXPECT_EQ(station["runs"], 203);
+  EXPECT_EQ(station["units"], 201);  // the faulty serial ran three times
+  EXPECT_EQ(station["passed_runs"],
+            std::stoi(query(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'")[0][0]));
+
+  for (const std::string ch : {"L", "R"}) {
+    const auto truth = independent(db, "gain_1k", ch);
+    const auto& m = find(stats, "gain_1k", ch, "gain_db");
+    EXPECT_EQ(m["count"], truth.n);
+    EXPECT_EQ(m["passed"], truth.passed);
+    EXPECT_LT(truth.passed, truth.n - 3);  // the spread fails units too, not only the faults
+    EXPECT_NEAR(m["mean"].get<double>(), truth.mean_db, 1e-9);
+    EXPECT_NEAR(m["sigma"].get<double>(), truth.sigma_db, 1e-9);
+    EXPECT_NEAR(m["cpk"].get<double>(), truth.cpk, 1e-9);
+    EXPECT_FALSE(m["drift"]["drifting"].get<bool>()) << ch;
+    EXPECT_TRUE(m["drift"]["evaluated"].get<bool>()) << ch;
+  }
+  // The known spread, from the good units alone: σ 0.05 dB within its sampling error.
+  const auto good = nlohmann::json::parse(
+      run_ampbench({"stats", "--db", db, "--json", "--serial", "U*"}).out);
+  EXPECT_NEAR(find(good, "gain_1k", "L", "gain_db")["sigma"].get<double>(), 0.05, 0.01);
+  EXPECT_EQ(find(good, "gain_1k", "L", "gain_db")["count"], 200);
+
+  const auto shifted = line_station(dir, "shifted.toml", 0.1);
+  EXPECT_EQ(run_units(sequence, shifted, db, units("V", 1, 40)) <= 1, true);
+  const auto after = nlohmann::json::parse(run_ampbench({"stats", "--db", db, "--json"}).out);
+  for (const std::string ch : {"L", "R"}) {
+    const auto& drift = find(after, "gain_1k", ch, "gain_db")["drift"];
+    EXPECT_TRUE(drift["drifting"].get<bool>()) << ch;
+    EXPECT_GT(drift["first_unit"].get<int>(), 203) << ch;
+    EXPECT_EQ(drift["first_serial"].get<std::string>().front(), 'V') << ch;
+  }
+  // The summary page: well-formed, a chart per limited measurement.
+  const auto page = dir / "line.html";
+  ASSERT_EQ(run_ampbench({"stats", "--db", db, "--html", page}).exit_code, 0);
+  const std::string html = ampbench::testing::slurp(page);
+  EXPECT_NE(html.find("Control chart"), std::string::npos);
+  EXPECT_NE(html.find("DRIFT from unit"), std::string::npos);
+}
+
+// The same line forwarded to PostgreSQL gives the same statistics read from there.
+TEST(LineStats, SameFiguresFromTheCentralStore) {
+  ampbench::testing::PgServer pg;
+  TempDir dir;
+  const auto sequence = dir / "line.toml";
+  std::ofstream(sequence) << kLineSequence;
+  const auto db = dir / "line.db";
+  const auto station = line_station(dir, "st.toml", 0.0, pg.uri());
+  const std::string env = "PGPASSWORD=" + std::string(ampbench::testing::PgServer::kPassword);
+  run_units(sequence, station, db, units("U", 1, 80), env);
+  const auto local = nlohmann::json::parse(run_ampbench({"stats", "--db", db, "--json"}).out);
+  const auto central =
+      run_ampbench({"stats", "--db", pg.uri(), "--json", "--line", "L1"}, "", env);
+  ASSERT_EQ(central.exit_code, 0) << central.err;
+  const auto remote = nlohmann::json::parse(central.out);
+  ASSERT_EQ(remote["measurements"].size(), local["measurements"].size());
+  for (std::size_t i = 0; i < local["measurements"].size(); ++i) {
+    const auto& a = local["measurements"][i];
+    const auto& b = remote["measurements"][i];
+    EXPECT_EQ(a["name"], b["name"]);
+    EXPECT_EQ(a["count"], b["count"]);
+    EXPECT_EQ(a["passed"], b["passed"]);
+    EXPECT_DOUBLE_EQ(a["mean"].get<double>(), b["mean"].get<double>());
+    EXPECT_DOUBLE_EQ(a["sigma"].get<double>(), b["sigma"].get<double>());
+  }
+  EXPECT_EQ(local["stations"], remote["stations"]);
+  EXPECT_EQ(local["days"], remote["days"]);
+}
