@@ -29,8 +29,8 @@ TEST(LineStats, DecibelQuantitiesAreAveragedAsRatios) {
   EXPECT_NEAR(c.sigma_linear, std::sqrt(40.5), 1e-12);
   EXPECT_NEAR(c.sigma, 20.0 * std::log10((5.5 + std::sqrt(40.5)) / 5.5), 1e-12);
   // Percent and volts are already linear.
-  const auto v = stats::capability({1.0, 2.0, 3.0, 4.0, 5.0}, {true, true, true, true, false}, "V",
-                                   0.0, 6.0);
+  const auto v =
+      stats::capability({1.0, 2.0, 3.0, 4.0, 5.0}, {true, true, true, true, false}, "V", 0.0, 6.0);
   EXPECT_DOUBLE_EQ(v.mean, 3.0);
   EXPECT_NEAR(v.sigma, std::sqrt(2.5), 1e-12);
   EXPECT_NEAR(*v.cp, 6.0 / (6.0 * std::sqrt(2.5)), 1e-12);
@@ -43,7 +43,8 @@ TEST(LineStats, DecibelQuantitiesAreAveragedAsRatios) {
   // dB limits are converted to ratios for Cpk: gain 26 ± 0.1 dB around a 26 dB mean.
   const auto gain = stats::capability({25.9, 26.1}, {true, true}, "dB", 25.8, 26.2);
   const double mu = (std::pow(10.0, 25.9 / 20) + std::pow(10.0, 26.1 / 20)) / 2.0;
-  const double sd = std::abs(std::pow(10.0, 26.1 / 20) - std::pow(10.0, 25.9 / 20)) / std::sqrt(2.0);
+  const double sd =
+      std::abs(std::pow(10.0, 26.1 / 20) - std::pow(10.0, 25.9 / 20)) / std::sqrt(2.0);
   EXPECT_NEAR(*gain.cpk,
               std::min(std::pow(10.0, 26.2 / 20) - mu, mu - std::pow(10.0, 25.8 / 20)) / (3 * sd),
               1e-12);
@@ -148,7 +149,8 @@ Independent independent(const std::string& db, const std::string& step, const st
   const auto rows = query(db,
                           "SELECT m.value, m.verdict, m.low, m.high FROM measurements m JOIN steps "
                           "s ON m.step_id = s.id JOIN runs r ON s.run_id = r.id WHERE s.step_id = "
-                          "'" + step + "' AND m.channel = '" + ch +
+                          "'" +
+                              step + "' AND m.channel = '" + ch +
                               "' AND m.name = 'gain_db' ORDER BY r.started_at");
   Independent r;
   std::vector<double> ratio;
@@ -212,8 +214,8 @@ TEST(LineStats, SyntheticLineYieldCpkAndDrift) {
     EXPECT_TRUE(m["drift"]["evaluated"].get<bool>()) << ch;
   }
   // The known spread, from the good units alone: σ 0.05 dB within its sampling error.
-  const auto good = nlohmann::json::parse(
-      run_ampbench({"stats", "--db", db, "--json", "--serial", "U*"}).out);
+  const auto good =
+      nlohmann::json::parse(run_ampbench({"stats", "--db", db, "--json", "--serial", "U*"}).out);
   EXPECT_NEAR(find(good, "gain_1k", "L", "gain_db")["sigma"].get<double>(), 0.05, 0.01);
   EXPECT_EQ(find(good, "gain_1k", "L", "gain_db")["count"], 200);
 
@@ -245,8 +247,7 @@ TEST(LineStats, SameFiguresFromTheCentralStore) {
   const std::string env = "PGPASSWORD=" + std::string(ampbench::testing::PgServer::kPassword);
   run_units(sequence, station, db, units("U", 1, 80), env);
   const auto local = nlohmann::json::parse(run_ampbench({"stats", "--db", db, "--json"}).out);
-  const auto central =
-      run_ampbench({"stats", "--db", pg.uri(), "--json", "--line", "L1"}, "", env);
+  const auto central = run_ampbench({"stats", "--db", pg.uri(), "--json", "--line", "L1"}, "", env);
   ASSERT_EQ(central.exit_code, 0) << central.err;
   const auto remote = nlohmann::json::parse(central.out);
   ASSERT_EQ(remote["measurements"].size(), local["measurements"].size());

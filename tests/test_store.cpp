@@ -171,8 +171,13 @@ RunRecord stored_run(ResultStore& store, const std::string& station, const std::
     step.started_at = utc_now_iso8601();
     store.begin_step(run.id, step);
     for (int k = 0; k < per_step; ++k)
-      step.measurements.push_back({k % 2 ? "R" : "L", "gain_db", 26.0 + 1e-3 * k + 1.0 / 3.0, "dB",
-                                   25.5, std::nullopt, Verdict::pass,
+      step.measurements.push_back({k % 2 ? "R" : "L",
+                                   "gain_db",
+                                   26.0 + 1e-3 * k + 1.0 / 3.0,
+                                   "dB",
+                                   25.5,
+                                   std::nullopt,
+                                   Verdict::pass,
                                    {{"stimulus.frequency_hz", 1000 + k}}});
     std::vector<double> x(curve_points), y(curve_points);
     for (std::size_t n = 0; n < curve_points; ++n) {
@@ -300,9 +305,9 @@ TEST(Forwarding, ThreeStationsConcurrentlyEveryRunExactlyOnce) {
   std::vector<pid_t> stations;
   for (int s = 1; s <= 3; ++s) {
     const std::string name = "bench-" + std::to_string(s);
-    std::vector<std::string> args = {"run", kCiSequence, "--station",
-                                     station_file(dir, name, pg.uri()), "--db",
-                                     dir / (name + ".db"), "--quiet"};
+    std::vector<std::string> args = {
+        "run",  kCiSequence,          "--station", station_file(dir, name, pg.uri()),
+        "--db", dir / (name + ".db"), "--quiet"};
     for (int u = 1; u <= 4; ++u) {
       args.push_back("--serial");
       args.push_back("S" + std::to_string(s) + "-" + std::to_string(u));
@@ -327,10 +332,12 @@ TEST(Forwarding, ThreeStationsConcurrentlyEveryRunExactlyOnce) {
              "FROM runs r")) {
       EXPECT_EQ(pg.scalar("SELECT count(*) FROM runs WHERE uuid = '" + row[0] + "'"), "1");
       EXPECT_EQ(pg.scalar("SELECT count(*) FROM steps s JOIN runs r ON s.run_id = r.id WHERE "
-                          "r.uuid = '" + row[0] + "'"),
+                          "r.uuid = '" +
+                          row[0] + "'"),
                 row[1]);
       EXPECT_EQ(pg.scalar("SELECT count(*) FROM measurements m JOIN steps s ON m.step_id = s.id "
-                          "JOIN runs r ON s.run_id = r.id WHERE r.uuid = '" + row[0] + "'"),
+                          "JOIN runs r ON s.run_id = r.id WHERE r.uuid = '" +
+                          row[0] + "'"),
                 row[2]);
       EXPECT_EQ(row[3], "1") << "run " << row[0] << " not marked sent";
     }
@@ -377,25 +384,27 @@ TEST(Forwarding, ServerStoppedMidSyncLosesAndDuplicatesNothing) {
   EXPECT_NE(first_log.find("still queued"), std::string::npos) << first_log;
   // Every run that is there is whole: all its steps, measurements and curves.
   EXPECT_EQ(pg.scalar("SELECT count(*) FROM runs r WHERE (SELECT count(*) FROM steps WHERE "
-                      "run_id = r.id) <> " + std::to_string(kSteps)),
+                      "run_id = r.id) <> " +
+                      std::to_string(kSteps)),
             "0");
   EXPECT_EQ(pg.scalar("SELECT count(*) FROM measurements"),
             std::to_string(in_central * kSteps * kPerStep));
   EXPECT_EQ(pg.scalar("SELECT count(*) FROM curves"), std::to_string(in_central * kSteps));
 
-  const auto again = ampbench::testing::run_ampbench({"sync", "--db", db, "--to", pg.uri()}, "",
-                                                     "PGPASSWORD=" + std::string(PgServer::kPassword));
+  const auto again = ampbench::testing::run_ampbench(
+      {"sync", "--db", db, "--to", pg.uri()}, "", "PGPASSWORD=" + std::string(PgServer::kPassword));
   ::unsetenv("PGPASSWORD");
   EXPECT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(pg.scalar("SELECT count(*) FROM runs"), std::to_string(kRuns));
   EXPECT_EQ(pg.scalar("SELECT count(DISTINCT serial) FROM runs"), std::to_string(kRuns));
   EXPECT_EQ(pg.scalar("SELECT count(*) FROM measurements"),
             std::to_string(kRuns * kSteps * kPerStep));
-  EXPECT_EQ(ampbench::testing::query(db, "SELECT count(*) FROM forwards WHERE sent_at IS NULL")[0][0],
-            "0");
+  EXPECT_EQ(
+      ampbench::testing::query(db, "SELECT count(*) FROM forwards WHERE sent_at IS NULL")[0][0],
+      "0");
   // A third sync finds nothing to send.
-  const auto idle = ampbench::testing::run_ampbench({"sync", "--db", db, "--to", pg.uri(), "--json"},
-                                                    "", "PGPASSWORD=x");
+  const auto idle = ampbench::testing::run_ampbench(
+      {"sync", "--db", db, "--to", pg.uri(), "--json"}, "", "PGPASSWORD=x");
   EXPECT_EQ(idle.exit_code, 0) << idle.err;
   EXPECT_EQ(nlohmann::json::parse(idle.out)["sent"], 0);
 }
@@ -407,10 +416,10 @@ TEST(Forwarding, BadCredentialsOrNoServerStillRunAndQueue) {
   TempDir dir;
   const auto station = station_file(dir, "bench-1", pg.uri());
   const auto db = dir / "station.db";
-  const auto wrong = ampbench::testing::run_ampbench(
-      {"run", kCiSequence, "--station", station, "--db", db, "--serial", "GOOD-1", "--serial",
-       "SIM-LOW-GAIN", "--quiet"},
-      "", "PGPASSWORD=wrong");
+  const auto wrong =
+      ampbench::testing::run_ampbench({"run", kCiSequence, "--station", station, "--db", db,
+                                       "--serial", "GOOD-1", "--serial", "SIM-LOW-GAIN", "--quiet"},
+                                      "", "PGPASSWORD=wrong");
   EXPECT_EQ(wrong.exit_code, 1) << wrong.err;  // the low-gain unit fails: the DUT's verdict
   std::size_t warnings = 0;
   for (std::size_t at = 0; (at = wrong.err.find("warning:", at)) != std::string::npos; ++at)
@@ -426,22 +435,23 @@ TEST(Forwarding, BadCredentialsOrNoServerStillRunAndQueue) {
   }
   const auto nowhere = station_file(
       dir, "bench-2", "postgresql://ampbench@127.0.0.1:" + std::to_string(unused_port) + "/line");
-  const auto unreachable = ampbench::testing::run_ampbench(
-      {"run", kCiSequence, "--station", nowhere, "--db", dir / "other.db", "--serial", "GOOD-2",
-       "--quiet"},
-      "", "PGPASSWORD=" + std::string(PgServer::kPassword));
+  const auto unreachable =
+      ampbench::testing::run_ampbench({"run", kCiSequence, "--station", nowhere, "--db",
+                                       dir / "other.db", "--serial", "GOOD-2", "--quiet"},
+                                      "", "PGPASSWORD=" + std::string(PgServer::kPassword));
   EXPECT_EQ(unreachable.exit_code, 0) << unreachable.err;
   EXPECT_NE(unreachable.err.find("warning:"), std::string::npos);
   EXPECT_NE(unreachable.err.find("1 run(s) queued"), std::string::npos) << unreachable.err;
 
   // Queued with a retry time after the run, not sent.
-  EXPECT_EQ(ampbench::testing::query(db, "SELECT count(*) FROM forwards f JOIN runs r ON r.id = "
-                                         "f.run_id WHERE f.sent_at IS NULL AND f.attempts = 1 "
-                                         "AND f.next_attempt_at > r.finished_at")[0][0],
+  EXPECT_EQ(ampbench::testing::query(db,
+                                     "SELECT count(*) FROM forwards f JOIN runs r ON r.id = "
+                                     "f.run_id WHERE f.sent_at IS NULL AND f.attempts = 1 "
+                                     "AND f.next_attempt_at > r.finished_at")[0][0],
             "2");
-  const auto later = ampbench::testing::run_ampbench(
-      {"sync", "--db", db, "--station", station}, "",
-      "PGPASSWORD=" + std::string(PgServer::kPassword));
+  const auto later =
+      ampbench::testing::run_ampbench({"sync", "--db", db, "--station", station}, "",
+                                      "PGPASSWORD=" + std::string(PgServer::kPassword));
   EXPECT_EQ(later.exit_code, 0) << later.err;
   EXPECT_EQ(pg.scalar("SELECT string_agg(serial || ':' || verdict, ',' ORDER BY serial) FROM runs"),
             "GOOD-1:PASS,SIM-LOW-GAIN:FAIL");
@@ -451,8 +461,7 @@ TEST(Forwarding, APasswordInTheStationFileIsRefusedWithItsLine) {
   TempDir dir;
   const auto station =
       station_file(dir, "bench-1", "postgresql://ampbench:hunter2@127.0.0.1:5432/line");
-  const auto r = ampbench::testing::run_ampbench(
-      {"validate", kCiSequence, "--station", station});
+  const auto r = ampbench::testing::run_ampbench({"validate", kCiSequence, "--station", station});
   EXPECT_EQ(r.exit_code, 65);
   EXPECT_NE(r.err.find("results.forward"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("PGPASSWORD"), std::string::npos) << r.err;

@@ -85,7 +85,8 @@ Subcommand add_report_command(CLI::App& parent) {
   app->add_option("--format", o->format, "html (default) | junit | csv | rew");
   app->add_option("-o,--output", o->output, "Output file, or a directory (REW: always a directory)")
       ->required();
-  app->add_option("--db", o->db, "Results database: a SQLite file (default ampbench.db) or postgresql://…");
+  app->add_option("--db", o->db,
+                  "Results database: a SQLite file (default ampbench.db) or postgresql://…");
   return {app, [o] { return run_report(*o); }};
 }
 

@@ -140,7 +140,8 @@ void add_filters(CLI::App* app, ResultsOptions& o) {
 Subcommand add_results_command(CLI::App& parent) {
   auto o = std::make_shared<ResultsOptions>();
   CLI::App* app = parent.add_subcommand("results", "Query the results database");
-  app->add_option("--db", o->db, "Results database: a SQLite file (default ampbench.db) or postgresql://…");
+  app->add_option("--db", o->db,
+                  "Results database: a SQLite file (default ampbench.db) or postgresql://…");
   app->require_subcommand(1);
   CLI::App* l = app->add_subcommand("list", "List runs, newest first");
   add_filters(l, *o);

@@ -186,8 +186,7 @@ int run_run(const RunOptionsCli& o) {
   // Finished runs go to the line's central store in the background while the next unit is
   // tested; the run's verdict never waits on, or depends on, the network.
   std::optional<store::ForwardWorker> forwarder;
-  if (station.forward_uri)
-    forwarder.emplace(o.db, *station.forward_uri, std::chrono::seconds(5));
+  if (station.forward_uri) forwarder.emplace(o.db, *station.forward_uri, std::chrono::seconds(5));
 
   if (!o.report_dir.empty()) std::filesystem::create_directories(o.report_dir);
   std::vector<store::RunRecord> runs;

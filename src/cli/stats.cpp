@@ -31,13 +31,14 @@ nlohmann::json to_json(const stats::LineStats& line) {
                       {"days", nlohmann::json::array()},
                       {"measurements", nlohmann::json::array()}};
   for (const auto& s : line.stations)
-    j["stations"].push_back({{"station", s.station.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.station)},
-                             {"runs", s.runs},
-                             {"passed_runs", s.passed_runs},
-                             {"run_yield", s.run_yield},
-                             {"units", s.units},
-                             {"first_pass_yield", s.first_pass_yield},
-                             {"final_yield", s.final_yield}});
+    j["stations"].push_back(
+        {{"station", s.station.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.station)},
+         {"runs", s.runs},
+         {"passed_runs", s.passed_runs},
+         {"run_yield", s.run_yield},
+         {"units", s.units},
+         {"first_pass_yield", s.first_pass_yield},
+         {"final_yield", s.final_yield}});
   for (const auto& d : line.days)
     j["days"].push_back({{"day", d.day},
                          {"station", d.station},
@@ -60,8 +61,8 @@ nlohmann::json to_json(const stats::LineStats& line) {
          {"channel", m.key.channel},
          {"name", m.key.name},
          {"unit", m.key.unit},
-         {"point", m.key.point.empty() ? nlohmann::json::object()
-                                       : nlohmann::json::parse(m.key.point)},
+         {"point",
+          m.key.point.empty() ? nlohmann::json::object() : nlohmann::json::parse(m.key.point)},
          {"station", m.station.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.station)},
          {"count", c.count},
          {"passed", c.passed},
@@ -89,8 +90,8 @@ std::string number_or_dash(const std::optional<double>& v) {
 }
 
 void print_table(const stats::LineStats& line) {
-  std::printf("%-24s %6s %6s %9s %6s %9s %9s\n", "STATION", "RUNS", "PASS", "YIELD", "UNITS",
-              "FPY", "FINAL");
+  std::printf("%-24s %6s %6s %9s %6s %9s %9s\n", "STATION", "RUNS", "PASS", "YIELD", "UNITS", "FPY",
+              "FINAL");
   for (const auto& s : line.stations)
     std::printf("%-24s %6d %6d %8.1f%% %6d %8.1f%% %8.1f%%\n",
                 s.station.empty() ? "(line)" : s.station.c_str(), s.runs, s.passed_runs,
@@ -103,10 +104,10 @@ void print_table(const stats::LineStats& line) {
     if (m.drift.drifting)
       drift += " from unit " + std::to_string(m.drift.first_out + 1) + " (" +
                m.series[static_cast<std::size_t>(m.drift.first_out)].serial + ")";
-    std::printf("%-44s %-12s %5d %6.1f%% %12.6g %10.4g %-5s %6s %6s  %s\n",
-                m.key.label().c_str(), m.station.empty() ? "(line)" : m.station.c_str(), c.count,
-                100.0 * c.yield, c.mean, c.sigma, m.key.unit.c_str(),
-                number_or_dash(c.cp).c_str(), number_or_dash(c.cpk).c_str(), drift.c_str());
+    std::printf("%-44s %-12s %5d %6.1f%% %12.6g %10.4g %-5s %6s %6s  %s\n", m.key.label().c_str(),
+                m.station.empty() ? "(line)" : m.station.c_str(), c.count, 100.0 * c.yield, c.mean,
+                c.sigma, m.key.unit.c_str(), number_or_dash(c.cp).c_str(),
+                number_or_dash(c.cpk).c_str(), drift.c_str());
   }
 }
 
@@ -130,9 +131,12 @@ int run_stats(const StatsOptions& o) {
     std::fprintf(stderr, "ampbench: no finished runs in %s match\n", db->name().c_str());
   if (!o.html.empty()) {
     std::string scope = db->name();
-    for (const auto& [what, value] :
-         {std::pair{"sequence", o.sequence}, {"station", o.station}, {"line", o.line},
-          {"serial", o.serial}, {"since", o.since}, {"until", o.until}})
+    for (const auto& [what, value] : {std::pair{"sequence", o.sequence},
+                                      {"station", o.station},
+                                      {"line", o.line},
+                                      {"serial", o.serial},
+                                      {"since", o.since},
+                                      {"until", o.until}})
       if (!value.empty()) scope += std::string(", ") + what + " " + value;
     report::write_text_file(o.html, report::render_line_html(line, scope));
     std::fprintf(stderr, "wrote %s\n", o.html.c_str());

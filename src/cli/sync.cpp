@@ -26,7 +26,8 @@ struct SyncOptions {
 int run_sync(const SyncOptions& o) {
   std::string target = o.to;
   if (target.empty()) {
-    if (o.station.empty()) throw UsageError("sync needs --station FILE (its [results] forward) or --to URI");
+    if (o.station.empty())
+      throw UsageError("sync needs --station FILE (its [results] forward) or --to URI");
     const auto station = sequence::load_station(o.station);
     if (!station.forward_uri)
       throw InputError(o.station, "no [results] forward in this station; give --to URI");
@@ -63,7 +64,8 @@ int run_sync(const SyncOptions& o) {
     std::fprintf(stderr, "%s → %s: %d run(s) sent, %d already there, %d queued\n", o.db.c_str(),
                  name.c_str(), report.sent, report.already, report.queued);
   }
-  if (!report.error.empty()) throw IoError(report.error + " (" + std::to_string(report.queued) + " run(s) still queued)");
+  if (!report.error.empty())
+    throw IoError(report.error + " (" + std::to_string(report.queued) + " run(s) still queued)");
   return 0;
 }
 
@@ -76,7 +78,8 @@ Subcommand add_sync_command(CLI::App& parent) {
   app->add_option("--db", o->db, "The station's results database (default ampbench.db)");
   app->add_option("--station", o->station, "Station file whose [results] forward is the target");
   app->add_option("--to", o->to, "Target instead: postgresql://USER@HOST[:PORT]/DATABASE");
-  app->add_option("--connect-timeout", o->connect_timeout_s, "Seconds to wait for the server (default 10)");
+  app->add_option("--connect-timeout", o->connect_timeout_s,
+                  "Seconds to wait for the server (default 10)");
   app->add_flag("--json", o->json, "Print what was sent as JSON");
   app->add_flag("--quiet", o->quiet, "No progress output");
   return {app, [o] { return run_sync(*o); }};

@@ -16,7 +16,9 @@ std::string percent(double fraction) {
   return b;
 }
 
-std::string optional_value(const std::optional<double>& v) { return v ? format_value(*v) : "—"; }
+std::string optional_value(const std::optional<double>& v) {
+  return v ? format_value(*v) : "—";
+}
 
 std::string station_name(const std::string& station) {
   return station.empty() ? "line (all stations)" : station;
@@ -56,8 +58,10 @@ std::string histogram(const stats::MeasurementStats& m) {
       outline.y.push_back(y);
     }
   }
-  Plot plot{"Distribution", m.key.name + " (" + m.key.unit + ")", "Units", false, false,
-            {outline}, std::nullopt, {{c.mean, "mean"}}};
+  Plot plot{"Distribution", m.key.name + " (" + m.key.unit + ")",
+            "Units",        false,
+            false,          {outline},
+            std::nullopt,   {{c.mean, "mean"}}};
   if (c.low) plot.markers.push_back({*c.low, "LSL"});
   if (c.high) plot.markers.push_back({*c.high, "USL"});
   return render_svg(plot, 460, 240);
@@ -71,8 +75,14 @@ std::string control_chart(const stats::MeasurementStats& m) {
     values.x.push_back(static_cast<double>(i + 1));
     values.y.push_back(m.series[i].value);
   }
-  Plot plot{"Control chart", "Unit (run order)", m.key.name + " (" + m.key.unit + ")", false,
-            false, {values}, std::nullopt, {}};
+  Plot plot{"Control chart",
+            "Unit (run order)",
+            m.key.name + " (" + m.key.unit + ")",
+            false,
+            false,
+            {values},
+            std::nullopt,
+            {}};
   const auto horizontal = [&](const std::string& name, double y, double from = 1.0) {
     plot.series.push_back({name, {from, n}, {y, y}});
   };
@@ -136,11 +146,11 @@ std::string render_line_html(const stats::LineStats& line, const std::string& sc
     const auto& c = m.capability;
     const bool poor = (c.cpk && *c.cpk < 1.33) || m.drift.drifting || c.passed < c.count;
     o << "<tr" << (poor ? " class=\"fail\"" : "") << "><td>" << xml_escape(m.key.label())
-      << "</td><td>" << xml_escape(station_name(m.station)) << "</td><td>" << c.count
-      << "</td><td>" << percent(c.yield) << "</td><td class=\"value\">" << format_value(c.mean)
-      << "</td><td>" << format_value(c.sigma) << "</td><td>" << xml_escape(m.key.unit)
-      << "</td><td>" << limits_of(c) << "</td><td>" << optional_value(c.cp) << "</td><td>"
-      << optional_value(c.cpk) << "</td><td>" << xml_escape(drift_text(m)) << "</td></tr>\n";
+      << "</td><td>" << xml_escape(station_name(m.station)) << "</td><td>" << c.count << "</td><td>"
+      << percent(c.yield) << "</td><td class=\"value\">" << format_value(c.mean) << "</td><td>"
+      << format_value(c.sigma) << "</td><td>" << xml_escape(m.key.unit) << "</td><td>"
+      << limits_of(c) << "</td><td>" << optional_value(c.cp) << "</td><td>" << optional_value(c.cpk)
+      << "</td><td>" << xml_escape(drift_text(m)) << "</td></tr>\n";
   }
   o << "</tbody></table></section>\n";
   // Charts where people look: every measurement with limits that is not one point of a

@@ -59,8 +59,8 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
     }
     double input_gain_db = fault == Fault::low_gain ? kLowGainFaultDb : 0.0;
     if (config.unit_gain_sigma_db > 0.0)
-      input_gain_db +=
-          config.unit_gain_sigma_db * GaussianSource(channel_seed(config.seed, serial, c, 3)).next();
+      input_gain_db += config.unit_gain_sigma_db *
+                       GaussianSource(channel_seed(config.seed, serial, c, 3)).next();
     channels_.push_back(
         Channel{fault, dsp::db_to_amplitude_ratio(input_gain_db),
                 DacStage(calibration.output_vrms_at_0dbfs, config.latency_samples,

@@ -6,7 +6,9 @@
 
 namespace ampbench::stats {
 
-bool is_level_unit(std::string_view unit) { return unit.substr(0, 2) == "dB"; }
+bool is_level_unit(std::string_view unit) {
+  return unit.substr(0, 2) == "dB";
+}
 
 double to_linear(double value, std::string_view unit) {
   return is_level_unit(unit) ? std::pow(10.0, value / 20.0) : value;
@@ -57,9 +59,9 @@ DriftCheck ewma_drift(const std::vector<double>& linear, std::string_view unit,
     z = o.lambda * linear[i] + (1.0 - o.lambda) * z;
     d.ewma.push_back(from_linear(z, unit));
     const double k = static_cast<double>(i - start + 1);
-    const double limit = o.limit_sigmas * base.sigma *
-                         std::sqrt(o.lambda / (2.0 - o.lambda) *
-                                   (1.0 - std::pow(1.0 - o.lambda, 2.0 * k)));
+    const double limit =
+        o.limit_sigmas * base.sigma *
+        std::sqrt(o.lambda / (2.0 - o.lambda) * (1.0 - std::pow(1.0 - o.lambda, 2.0 * k)));
     if (std::abs(z - base.mean) > limit && !d.drifting) {
       d.drifting = true;
       d.first_out = static_cast<int>(i);
@@ -181,7 +183,8 @@ LineStats line_stats(const std::vector<store::RunRecord>& runs_in,
     ++day.runs;
     day.passed_runs += r->verdict == store::Verdict::pass;
   }
-  for (const auto& [station, list] : by_station) out.stations.push_back(station_yield(station, list));
+  for (const auto& [station, list] : by_station)
+    out.stations.push_back(station_yield(station, list));
   if (by_station.size() > 1) out.stations.push_back(station_yield("", runs));
   for (auto& [key, day] : by_day) {
     day.yield = static_cast<double>(day.passed_runs) / day.runs;

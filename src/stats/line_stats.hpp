@@ -34,9 +34,9 @@ struct DriftOptions {
 struct DriftCheck {
   bool evaluated = false;  // false: too few units for a baseline and a window
   bool drifting = false;
-  int first_out = -1;      // index in the series of the first unit out of control
-  std::vector<double> ewma;  // one per unit of the window (display units)
-  double baseline_mean = 0.0;  // μ0 (display units)
+  int first_out = -1;               // index in the series of the first unit out of control
+  std::vector<double> ewma;         // one per unit of the window (display units)
+  double baseline_mean = 0.0;       // μ0 (display units)
   double upper = 0.0, lower = 0.0;  // asymptotic control limits (display units)
 };
 
@@ -59,8 +59,7 @@ struct Capability {
 };
 
 Capability capability(const std::vector<double>& values, const std::vector<bool>& passed,
-                      std::string_view unit, std::optional<double> low,
-                      std::optional<double> high);
+                      std::string_view unit, std::optional<double> low, std::optional<double> high);
 
 struct MeasurementKey {
   std::string step_id, channel, name, unit;
@@ -80,7 +79,7 @@ struct MeasurementStats {
   MeasurementKey key;
   std::string station;  // "" for the whole line
   Capability capability;
-  DriftCheck drift;  // over the units within limits; first_out indexes `series`
+  DriftCheck drift;               // over the units within limits; first_out indexes `series`
   std::vector<UnitValue> series;  // in run order
 };
 
@@ -88,7 +87,7 @@ struct StationYield {
   std::string station;  // "" for the whole line
   int runs = 0;
   int passed_runs = 0;
-  int units = 0;             // distinct serial numbers
+  int units = 0;  // distinct serial numbers
   double run_yield = 0.0;
   double first_pass_yield = 0.0;  // units whose first run passed
   double final_yield = 0.0;       // units whose last run passed

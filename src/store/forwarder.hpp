@@ -17,10 +17,10 @@
 namespace ampbench::store {
 
 struct ForwardReport {
-  int sent = 0;         // runs stored in the central database by this pass
-  int already = 0;      // runs it already had (sent before, the local mark lost)
-  int queued = 0;       // runs still waiting afterwards
-  std::string error;    // why the pass stopped early, if it did
+  int sent = 0;       // runs stored in the central database by this pass
+  int already = 0;    // runs it already had (sent before, the local mark lost)
+  int queued = 0;     // runs still waiting afterwards
+  std::string error;  // why the pass stopped early, if it did
 };
 
 struct ForwardOptions {

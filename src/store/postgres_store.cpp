@@ -43,7 +43,9 @@ std::string number_text(double v) {
   return b;
 }
 
-const char* nullable(const std::optional<std::string>& s) { return s ? s->c_str() : nullptr; }
+const char* nullable(const std::optional<std::string>& s) {
+  return s ? s->c_str() : nullptr;
+}
 
 std::optional<std::string> optional_number(const std::optional<double>& v) {
   if (!v || std::isnan(*v)) return std::nullopt;
@@ -172,6 +174,20 @@ RunRecord run_from(const pqxx::row& r) {
 std::optional<double> optional_real(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
   return f.as<double>();
+}
+
+// channel, name, value, unit, low, high, verdict, point_json from column `c` on.
+MeasurementRecord measurement_from(const pqxx::row& r, int c) {
+  MeasurementRecord m;
+  m.channel = r[c].as<std::string>();
+  m.name = r[c + 1].as<std::string>();
+  m.value = optional_real(r[c + 2]).value_or(0.0);
+  m.unit = r[c + 3].as<std::string>();
+  m.low = optional_real(r[c + 4]);
+  m.high = optional_real(r[c + 5]);
+  m.verdict = parse_verdict(r[c + 6].as<std::string>()).value_or(Verdict::error);
+  m.point = nlohmann::json::parse(r[c + 7].as<std::string>(), nullptr, false);
+  return m;
 }
 
 // libpq's messages may span lines (the statement, a caret under the error); ampbench's
@@ -334,125 +350,107 @@ bool PostgresStore::insert_run(const RunRecord& run) {
 
 std::vector<RunRecord> PostgresStore::list_runs(const RunFilter& f) const {
   return guarded(name_, [&] {
-  const FilterParams p(f);
-  const auto limit = f.limit > 0 ? std::optional(std::to_string(f.limit)) : std::nullopt;
-  pqxx::read_transaction t(connection_->db);
-  const auto rows = t.exec_params(
-      "SELECT " + kRunColumns + " FROM runs r WHERE " + kRunFilter +
-          " ORDER BY started_at DESC, id DESC LIMIT $8::bigint",
-      nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
-      nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(limit));
-  std::vector<RunRecord> out;
-  for (const auto& r : rows) out.push_back(run_from(r));
-  return out;
+    const FilterParams p(f);
+    const auto limit = f.limit > 0 ? std::optional(std::to_string(f.limit)) : std::nullopt;
+    pqxx::read_transaction t(connection_->db);
+    const auto rows =
+        t.exec_params("SELECT " + kRunColumns + " FROM runs r WHERE " + kRunFilter +
+                          " ORDER BY started_at DESC, id DESC LIMIT $8::bigint",
+                      nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
+                      nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(limit));
+    std::vector<RunRecord> out;
+    for (const auto& r : rows) out.push_back(run_from(r));
+    return out;
   });
 }
 
 RunRecord PostgresStore::load_run(const std::string& key) const {
   return guarded(name_, [&] {
-  pqxx::read_transaction t(connection_->db);
-  const auto runs = t.exec_params(
-      "SELECT " + kRunColumns +
-          " FROM runs WHERE id::text = $1 OR uuid::text = $1 OR (length($1) >= 8 AND "
-          "left(uuid::text, length($1)) = $1) ORDER BY (id::text = $1) DESC LIMIT 1",
-      key);
-  if (runs.empty()) throw InputError(name_, "no run '" + key + "' in this database");
-  RunRecord run = run_from(runs[0]);
-  const auto steps = t.exec_params(
-      "SELECT id, ordinal, step_id, kind, params_json::text, " + iso("started_at") +
-          ", COALESCE(" + iso("finished_at") +
-          ", ''), verdict, message FROM steps WHERE run_id = $1 ORDER BY ordinal, id",
-      run.id);
-  std::vector<std::int64_t> step_rows;
-  for (const auto& r : steps) {
-    StepRecord s;
-    step_rows.push_back(r[0].as<std::int64_t>());
-    s.id = step_rows.back();
-    s.ordinal = r[1].as<int>();
-    s.step_id = r[2].as<std::string>();
-    s.kind = r[3].as<std::string>();
-    s.params = nlohmann::json::parse(r[4].as<std::string>(), nullptr, false);
-    s.started_at = r[5].as<std::string>();
-    s.finished_at = r[6].as<std::string>();
-    s.verdict = parse_verdict(r[7].as<std::string>()).value_or(Verdict::error);
-    s.message = r[8].as<std::string>();
-    run.steps.push_back(std::move(s));
-  }
-  const auto measurements = t.exec_params(
-      "SELECT m.step_id, m.channel, m.name, m.value, m.unit, m.low, m.high, m.verdict, "
-      "m.point_json::text FROM "
-      "measurements m JOIN steps s ON s.id = m.step_id WHERE s.run_id = $1 ORDER BY m.id",
-      run.id);
-  const auto curves = t.exec_params(
-      "SELECT c.step_id, c.channel, c.name, c.x_unit, c.y_unit, c.x, c.y, c.point_json::text "
-      "FROM curves c "
-      "JOIN steps s ON s.id = c.step_id WHERE s.run_id = $1 ORDER BY c.id",
-      run.id);
-  const auto step_of = [&](std::int64_t id) -> StepRecord& {
-    for (auto& s : run.steps)
-      if (s.id == id) return s;
-    throw IoError(name_ + ": measurement of a missing step");
-  };
-  for (const auto& r : measurements) {
-    MeasurementRecord m;
-    m.channel = r[1].as<std::string>();
-    m.name = r[2].as<std::string>();
-    m.value = optional_real(r[3]).value_or(0.0);
-    m.unit = r[4].as<std::string>();
-    m.low = optional_real(r[5]);
-    m.high = optional_real(r[6]);
-    m.verdict = parse_verdict(r[7].as<std::string>()).value_or(Verdict::error);
-    m.point = nlohmann::json::parse(r[8].as<std::string>(), nullptr, false);
-    step_of(r[0].as<std::int64_t>()).measurements.push_back(std::move(m));
-  }
-  for (const auto& r : curves) {
-    step_of(r[0].as<std::int64_t>())
-        .curves.push_back({r[1].as<std::string>(), r[2].as<std::string>(),
-                           r[3].as<std::string>(), r[4].as<std::string>(), float64_array(r[5]),
-                           float64_array(r[6]),
-                           nlohmann::json::parse(r[7].as<std::string>(), nullptr, false)});
-  }
-  return run;
+    pqxx::read_transaction t(connection_->db);
+    const auto runs = t.exec_params(
+        "SELECT " + kRunColumns +
+            " FROM runs WHERE id::text = $1 OR uuid::text = $1 OR (length($1) >= 8 AND "
+            "left(uuid::text, length($1)) = $1) ORDER BY (id::text = $1) DESC LIMIT 1",
+        key);
+    if (runs.empty()) throw InputError(name_, "no run '" + key + "' in this database");
+    RunRecord run = run_from(runs[0]);
+    const auto steps = t.exec_params(
+        "SELECT id, ordinal, step_id, kind, params_json::text, " + iso("started_at") +
+            ", COALESCE(" + iso("finished_at") +
+            ", ''), verdict, message FROM steps WHERE run_id = $1 ORDER BY ordinal, id",
+        run.id);
+    std::vector<std::int64_t> step_rows;
+    for (const auto& r : steps) {
+      StepRecord s;
+      step_rows.push_back(r[0].as<std::int64_t>());
+      s.id = step_rows.back();
+      s.ordinal = r[1].as<int>();
+      s.step_id = r[2].as<std::string>();
+      s.kind = r[3].as<std::string>();
+      s.params = nlohmann::json::parse(r[4].as<std::string>(), nullptr, false);
+      s.started_at = r[5].as<std::string>();
+      s.finished_at = r[6].as<std::string>();
+      s.verdict = parse_verdict(r[7].as<std::string>()).value_or(Verdict::error);
+      s.message = r[8].as<std::string>();
+      run.steps.push_back(std::move(s));
+    }
+    const auto measurements = t.exec_params(
+        "SELECT m.step_id, m.channel, m.name, m.value, m.unit, m.low, m.high, m.verdict, "
+        "m.point_json::text FROM "
+        "measurements m JOIN steps s ON s.id = m.step_id WHERE s.run_id = $1 ORDER BY m.id",
+        run.id);
+    const auto curves = t.exec_params(
+        "SELECT c.step_id, c.channel, c.name, c.x_unit, c.y_unit, c.x, c.y, c.point_json::text "
+        "FROM curves c "
+        "JOIN steps s ON s.id = c.step_id WHERE s.run_id = $1 ORDER BY c.id",
+        run.id);
+    const auto step_of = [&](std::int64_t id) -> StepRecord& {
+      for (auto& s : run.steps)
+        if (s.id == id) return s;
+      throw IoError(name_ + ": measurement of a missing step");
+    };
+    for (const auto& r : measurements) {
+      step_of(r[0].as<std::int64_t>()).measurements.push_back(measurement_from(r, 1));
+    }
+    for (const auto& r : curves) {
+      step_of(r[0].as<std::int64_t>())
+          .curves.push_back({r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
+                             r[4].as<std::string>(), float64_array(r[5]), float64_array(r[6]),
+                             nlohmann::json::parse(r[7].as<std::string>(), nullptr, false)});
+    }
+    return run;
   });
 }
 
 std::vector<MeasurementRow> PostgresStore::measurement_rows(const RunFilter& f) const {
   return guarded(name_, [&] {
-  const FilterParams p(f);
-  pqxx::read_transaction t(connection_->db);
-  const auto rows = t.exec_params(
-      "SELECT r.uuid::text, r.station_name, r.line, r.serial, r.sequence_name, " +
-          iso("r.started_at") +
-          ", r.verdict, s.step_id, m.channel, m.name, m.value, m.unit, m.low, m.high, "
-          "m.verdict, m.point_json::text FROM runs r JOIN steps s ON s.run_id = r.id JOIN "
-          "measurements m ON m.step_id = s.id WHERE r.verdict <> 'RUNNING' AND " +
-          kRunFilter + " ORDER BY r.started_at, r.id, s.ordinal, m.id",
-      nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
-      nullable(p.station), nullable(p.line), nullable(p.sequence));
-  std::vector<MeasurementRow> out;
-  out.reserve(rows.size());
-  for (const auto& r : rows) {
-    MeasurementRow row;
-    row.run_uuid = r[0].as<std::string>();
-    row.station_name = r[1].as<std::string>();
-    row.line = r[2].as<std::string>();
-    row.serial = r[3].as<std::string>();
-    row.sequence_name = r[4].as<std::string>();
-    row.started_at = r[5].as<std::string>();
-    row.run_verdict = parse_verdict(r[6].as<std::string>()).value_or(Verdict::error);
-    row.step_id = r[7].as<std::string>();
-    auto& m = row.measurement;
-    m.channel = r[8].as<std::string>();
-    m.name = r[9].as<std::string>();
-    m.value = optional_real(r[10]).value_or(0.0);
-    m.unit = r[11].as<std::string>();
-    m.low = optional_real(r[12]);
-    m.high = optional_real(r[13]);
-    m.verdict = parse_verdict(r[14].as<std::string>()).value_or(Verdict::error);
-    m.point = nlohmann::json::parse(r[15].as<std::string>(), nullptr, false);
-    out.push_back(std::move(row));
-  }
-  return out;
+    const FilterParams p(f);
+    pqxx::read_transaction t(connection_->db);
+    const auto rows = t.exec_params(
+        "SELECT r.uuid::text, r.station_name, r.line, r.serial, r.sequence_name, " +
+            iso("r.started_at") +
+            ", r.verdict, s.step_id, m.channel, m.name, m.value, m.unit, m.low, m.high, "
+            "m.verdict, m.point_json::text FROM runs r JOIN steps s ON s.run_id = r.id JOIN "
+            "measurements m ON m.step_id = s.id WHERE r.verdict <> 'RUNNING' AND " +
+            kRunFilter + " ORDER BY r.started_at, r.id, s.ordinal, m.id",
+        nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
+        nullable(p.station), nullable(p.line), nullable(p.sequence));
+    std::vector<MeasurementRow> out;
+    out.reserve(rows.size());
+    for (const auto& r : rows) {
+      MeasurementRow row;
+      row.run_uuid = r[0].as<std::string>();
+      row.station_name = r[1].as<std::string>();
+      row.line = r[2].as<std::string>();
+      row.serial = r[3].as<std::string>();
+      row.sequence_name = r[4].as<std::string>();
+      row.started_at = r[5].as<std::string>();
+      row.run_verdict = parse_verdict(r[6].as<std::string>()).value_or(Verdict::error);
+      row.step_id = r[7].as<std::string>();
+      row.measurement = measurement_from(r, 8);
+      out.push_back(std::move(row));
+    }
+    return out;
   });
 }
 

@@ -426,6 +426,20 @@ void bind_filter(Statement& q, const RunFilter& f) {
   if (f.sequence) q.bind(7, *f.sequence);
 }
 
+// channel, name, value, unit, low, high, verdict, point_json from column `c` on.
+MeasurementRecord measurement_from(const Statement& q, int c) {
+  MeasurementRecord m;
+  m.channel = q.text(c);
+  m.name = q.text(c + 1);
+  m.value = q.real(c + 2).value_or(0.0);
+  m.unit = q.text(c + 3);
+  m.low = q.real(c + 4);
+  m.high = q.real(c + 5);
+  m.verdict = parse_verdict(q.text(c + 6)).value_or(Verdict::error);
+  m.point = nlohmann::json::parse(q.text(c + 7), nullptr, false);
+  return m;
+}
+
 RunRecord run_from(const Statement& q) {
   RunRecord r;
   r.id = q.integer(0);
@@ -478,15 +492,7 @@ std::vector<MeasurementRow> ResultStore::measurement_rows(const RunFilter& f) co
     row.started_at = q.text(5);
     row.run_verdict = parse_verdict(q.text(6)).value_or(Verdict::error);
     row.step_id = q.text(7);
-    auto& m = row.measurement;
-    m.channel = q.text(8);
-    m.name = q.text(9);
-    m.value = q.real(10).value_or(0.0);
-    m.unit = q.text(11);
-    m.low = q.real(12);
-    m.high = q.real(13);
-    m.verdict = parse_verdict(q.text(14)).value_or(Verdict::error);
-    m.point = nlohmann::json::parse(q.text(15), nullptr, false);
+    row.measurement = measurement_from(q, 8);
     out.push_back(std::move(row));
   }
   return out;
@@ -501,8 +507,7 @@ std::vector<PendingForward> ResultStore::pending_forwards(const std::string& tar
               "BY r.id");
   q.bind(1, target).bind(2, static_cast<std::int64_t>(due_only)).bind(3, utc_now_iso8601());
   std::vector<PendingForward> out;
-  while (q.step())
-    out.push_back({q.integer(0), q.text(1), static_cast<int>(q.integer(2))});
+  while (q.step()) out.push_back({q.integer(0), q.text(1), static_cast<int>(q.integer(2))});
   return out;
 }
 
@@ -520,9 +525,8 @@ void ResultStore::mark_forward_failed(std::int64_t run_id, const std::string& ta
   Statement attempts(db_, "SELECT attempts FROM forwards WHERE run_id = ?1 AND target = ?2");
   attempts.bind(1, run_id).bind(2, target);
   const std::int64_t failed = (attempts.step() ? attempts.integer(0) : 0) + 1;
-  const auto backoff =
-      std::chrono::seconds(std::min<std::int64_t>(30LL << std::min<std::int64_t>(failed - 1, 7),
-                                                  3600));
+  const auto backoff = std::chrono::seconds(
+      std::min<std::int64_t>(30LL << std::min<std::int64_t>(failed - 1, 7), 3600));
   Statement s(db_,
               "INSERT INTO forwards(run_id, target, attempts, next_attempt_at, last_error) "
               "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(run_id, target) DO UPDATE SET attempts = "
@@ -572,18 +576,7 @@ RunRecord ResultStore::load_run(const std::string& key) const {
               "?1 ORDER BY id");
   for (auto& s : run.steps) {
     m.bind(1, s.id);
-    while (m.step()) {
-      MeasurementRecord x;
-      x.channel = m.text(0);
-      x.name = m.text(1);
-      x.value = m.real(2).value_or(0.0);
-      x.unit = m.text(3);
-      x.low = m.real(4);
-      x.high = m.real(5);
-      x.verdict = parse_verdict(m.text(6)).value_or(Verdict::error);
-      x.point = nlohmann::json::parse(m.text(7), nullptr, false);
-      s.measurements.push_back(std::move(x));
-    }
+    while (m.step()) s.measurements.push_back(measurement_from(m, 0));
     m.reset();
     c.bind(1, s.id);
     while (c.step()) {

@@ -13,8 +13,7 @@ bool is_postgres_uri(const std::string& name) {
 }
 
 std::unique_ptr<ResultsReader> open_results(const std::string& name) {
-  if (is_postgres_uri(name))
-    return PostgresStore::open(name, PostgresStore::Mode::read_only);
+  if (is_postgres_uri(name)) return PostgresStore::open(name, PostgresStore::Mode::read_only);
   std::error_code ec;
   if (!std::filesystem::exists(name, ec)) throw IoError(name + ": no such database");
   return ResultStore::open(name, ResultStore::Mode::read_only);

@@ -40,7 +40,7 @@ struct MeasurementRow {
 class ResultsReader {
  public:
   virtual ~ResultsReader() = default;
-  virtual std::string name() const = 0;                              // for messages
+  virtual std::string name() const = 0;                                         // for messages
   virtual std::vector<RunRecord> list_runs(const RunFilter& filter) const = 0;  // newest first
   // By row id or uuid (or a unique uuid prefix); throws InputError when not found.
   virtual RunRecord load_run(const std::string& id_or_uuid) const = 0;
