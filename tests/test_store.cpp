@@ -148,6 +148,36 @@ TEST(ResultStore, RefusesANewerSchemaAndUnwritablePaths) {
   EXPECT_THROW(ResultStore::open(dir / "no/such/dir/r.db"), IoError);
 }
 
+// A station's schema-2 file (before line and the forward queue) opens as schema 3 with its
+// runs intact and queued for forwarding.
+TEST(ResultStore, MigratesASchema2File) {
+  TempDir dir;
+  const auto path = dir / "old.db";
+  {
+    auto store = ResultStore::open(path);
+    RunRecord run = sample_run();
+    store->begin_run(run);
+    run.verdict = Verdict::pass;
+    run.finished_at = utc_now_iso8601();
+    store->finish_run(run);
+  }
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE forwards; DROP INDEX runs_station; ALTER TABLE runs DROP "
+                         "COLUMN line; PRAGMA user_version = 2",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto store = ResultStore::open(path);
+  const auto runs = store->list_runs({});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].line, "");
+  EXPECT_EQ(runs[0].serial, "SN-1");
+  EXPECT_EQ(store->pending_forwards("postgresql://h/d", true).size(), 1u);
+}
+
 // ---- The line's central store: a real PostgreSQL server per test (pg_server.hpp). ----
 
 namespace {
