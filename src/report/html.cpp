@@ -17,13 +17,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string limits_text(const store::MeasurementRecord& m) {
-  if (m.low && m.high) return format_value(*m.low) + " … " + format_value(*m.high);
-  if (m.low) return "≥ " + format_value(*m.low);
-  if (m.high) return "≤ " + format_value(*m.high);
-  return "";
-}
-
 std::string point_text(const nlohmann::json& point) {
   std::string out;
   if (!point.is_object()) return out;
@@ -62,8 +55,8 @@ std::string measurement_table(const store::StepRecord& s) {
       o << "<tr" << cell_class(m.verdict) << " data-name=\"" << xml_escape(m.name) << "\"><td>"
         << xml_escape(m.channel) << "</td><td>" << xml_escape(m.name) << "</td><td class=\"value\">"
         << format_value(m.value) << "</td><td>" << xml_escape(m.unit) << "</td><td>"
-        << limits_text(m) << "</td><td>" << mv << "</td><td>" << xml_escape(point_text(m.point))
-        << "</td></tr>\n";
+        << limits_text(m.low, m.high) << "</td><td>" << mv << "</td><td>"
+        << xml_escape(point_text(m.point)) << "</td></tr>\n";
     }
     return o.str() + "</tbody></table>\n";
   }
@@ -77,7 +70,7 @@ std::string measurement_table(const store::StepRecord& s) {
       }
     o << "<th>" << xml_escape(name)
       << (first->unit.empty() ? "" : " (" + xml_escape(first->unit) + ")");
-    if (first->low || first->high) o << "<br/>" << limits_text(*first);
+    if (first->low || first->high) o << "<br/>" << limits_text(first->low, first->high);
     o << "</th>";
   }
   o << "</tr></thead><tbody>\n";
@@ -214,6 +207,13 @@ std::string format_value(double v) {
   else
     std::snprintf(b, sizeof b, "%.4f", v);
   return b;
+}
+
+std::string limits_text(std::optional<double> low, std::optional<double> high) {
+  if (low && high) return format_value(*low) + " … " + format_value(*high);
+  if (low) return "≥ " + format_value(*low);
+  if (high) return "≤ " + format_value(*high);
+  return "";
 }
 
 std::string render_html(const store::RunRecord& run) {

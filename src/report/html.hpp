@@ -3,6 +3,7 @@
 // a plot per curve (limit masks shaded, harmonics marked on spectra).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "store/record.hpp"
@@ -17,5 +18,7 @@ std::string render_html(const store::RunRecord& run);
 // A value as the reports print it: 4 decimals, 2 from 100 up, 4 significant digits for the
 // very small and very large.
 std::string format_value(double v);
+// "low … high", "≥ low", "≤ high" or "".
+std::string limits_text(std::optional<double> low, std::optional<double> high);
 
 }  // namespace ampbench::report

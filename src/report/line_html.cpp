@@ -24,11 +24,10 @@ std::string station_name(const std::string& station) {
   return station.empty() ? "line (all stations)" : station;
 }
 
-std::string limits_of(const stats::Capability& c) {
-  if (c.low && c.high) return format_value(*c.low) + " … " + format_value(*c.high);
-  if (c.low) return "≥ " + format_value(*c.low);
-  if (c.high) return "≤ " + format_value(*c.high);
-  return "";
+// Fails units, drifts or is not capable (Cpk < 1.33): marked in the table, always charted.
+bool needs_attention(const stats::MeasurementStats& m) {
+  const auto& c = m.capability;
+  return (c.cpk && *c.cpk < 1.33) || m.drift.drifting || c.passed < c.count;
 }
 
 // Counts per bin as an outline (a polyline up and down each bar), limits and mean marked.
@@ -144,22 +143,20 @@ std::string render_line_html(const stats::LineStats& line, const std::string& sc
        "<th>Unit</th><th>Limits</th><th>Cp</th><th>Cpk</th><th>Drift</th></tr></thead><tbody>\n";
   for (const auto& m : line.measurements) {
     const auto& c = m.capability;
-    const bool poor = (c.cpk && *c.cpk < 1.33) || m.drift.drifting || c.passed < c.count;
-    o << "<tr" << (poor ? " class=\"fail\"" : "") << "><td>" << xml_escape(m.key.label())
-      << "</td><td>" << xml_escape(station_name(m.station)) << "</td><td>" << c.count << "</td><td>"
-      << percent(c.yield) << "</td><td class=\"value\">" << format_value(c.mean) << "</td><td>"
-      << format_value(c.sigma) << "</td><td>" << xml_escape(m.key.unit) << "</td><td>"
-      << limits_of(c) << "</td><td>" << optional_value(c.cp) << "</td><td>" << optional_value(c.cpk)
-      << "</td><td>" << xml_escape(drift_text(m)) << "</td></tr>\n";
+    o << "<tr" << (needs_attention(m) ? " class=\"fail\"" : "") << "><td>"
+      << xml_escape(m.key.label()) << "</td><td>" << xml_escape(station_name(m.station))
+      << "</td><td>" << c.count << "</td><td>" << percent(c.yield) << "</td><td class=\"value\">"
+      << format_value(c.mean) << "</td><td>" << format_value(c.sigma) << "</td><td>"
+      << xml_escape(m.key.unit) << "</td><td>" << limits_text(c.low, c.high) << "</td><td>"
+      << optional_value(c.cp) << "</td><td>" << optional_value(c.cpk) << "</td><td>"
+      << xml_escape(drift_text(m)) << "</td></tr>\n";
   }
   o << "</tbody></table></section>\n";
   // Charts where people look: every measurement with limits that is not one point of a
   // sweep, and any measurement that drifts, fails units or is not capable (Cpk < 1.33).
   for (const auto& m : line.measurements) {
-    const auto& c = m.capability;
-    const bool notable = (c.cpk && *c.cpk < 1.33) || m.drift.drifting || c.passed < c.count;
-    const bool limited = c.low || c.high;
-    if (!notable && (!limited || !m.key.point.empty())) continue;
+    const bool limited = m.capability.low || m.capability.high;
+    if (!needs_attention(m) && (!limited || !m.key.point.empty())) continue;
     o << "<section class=\"step\"><h2>" << xml_escape(m.key.label()) << " <span class=\"kind\">"
       << xml_escape(station_name(m.station)) << "</span></h2>\n<div class=\"plots\">"
       << histogram(m) << control_chart(m) << "</div></section>\n";

@@ -108,9 +108,8 @@ std::string MeasurementKey::label() const {
 namespace {
 
 MeasurementStats summarise(const MeasurementKey& key, const std::string& station,
-                           std::vector<UnitValue> series,
-                           const std::vector<store::MeasurementRecord>& limits_from,
-                           const DriftOptions& options) {
+                           std::vector<UnitValue> series, std::optional<double> low,
+                           std::optional<double> high, const DriftOptions& options) {
   MeasurementStats s;
   s.key = key;
   s.station = station;
@@ -125,9 +124,7 @@ MeasurementStats summarise(const MeasurementKey& key, const std::string& station
       unit_of.push_back(static_cast<int>(i));
     }
   }
-  // The limits in force now: those of the latest unit.
-  const auto& latest = limits_from.back();
-  s.capability = capability(values, passed, key.unit, latest.low, latest.high);
+  s.capability = capability(values, passed, key.unit, low, high);
   // Drift is watched on the units within limits: a failing unit is already counted as a
   // failure, and one dead unit (−6 dB, say) must not read as a shift of the process.
   s.drift = ewma_drift(within_limits, key.unit, options);
@@ -194,7 +191,7 @@ LineStats line_stats(const std::vector<store::RunRecord>& runs_in,
   struct Group {
     std::map<std::string, std::vector<UnitValue>> per_station;
     std::vector<UnitValue> line;
-    std::vector<store::MeasurementRecord> records;  // for the limits
+    std::optional<double> low, high;  // the limits in force now: the latest unit's
   };
   std::map<MeasurementKey, Group> groups;
   for (const auto& row : rows) {
@@ -206,13 +203,15 @@ LineStats line_stats(const std::vector<store::RunRecord>& runs_in,
     const UnitValue u{m.value, m.verdict == store::Verdict::pass, row.serial, row.started_at};
     g.per_station[row.station_name].push_back(u);
     g.line.push_back(u);
-    g.records.push_back(m);
+    g.low = m.low;
+    g.high = m.high;
   }
   for (auto& [key, g] : groups) {
     for (auto& [station, series] : g.per_station)
-      out.measurements.push_back(summarise(key, station, std::move(series), g.records, options));
+      out.measurements.push_back(
+          summarise(key, station, std::move(series), g.low, g.high, options));
     if (g.per_station.size() > 1)
-      out.measurements.push_back(summarise(key, "", std::move(g.line), g.records, options));
+      out.measurements.push_back(summarise(key, "", std::move(g.line), g.low, g.high, options));
   }
   return out;
 }

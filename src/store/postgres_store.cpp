@@ -10,12 +10,6 @@
 namespace ampbench::store {
 namespace {
 
-struct UriParts {
-  std::string scheme_and_user;  // "postgresql://user"
-  bool has_password = false;
-  std::string rest;  // "@host:5432/db?…" or "host/db" when no user
-};
-
 std::string authority_of(const std::string& uri, std::size_t& start) {
   start = uri.find("://");
   start = start == std::string::npos ? 0 : start + 3;
@@ -36,20 +30,16 @@ std::string with_parameter(const std::string& uri, const std::string& key,
   return uri + (uri.find('?') == std::string::npos ? "?" : "&") + key + "=" + value;
 }
 
-// Numbers travel as text: %.17g round-trips every double; a NaN is stored as NULL.
-std::string number_text(double v) {
-  char b[40];
-  std::snprintf(b, sizeof b, "%.17g", v);
-  return b;
-}
-
 const char* nullable(const std::optional<std::string>& s) {
   return s ? s->c_str() : nullptr;
 }
 
+// Numbers travel as text: %.17g round-trips every double; a NaN is stored as NULL.
 std::optional<std::string> optional_number(const std::optional<double>& v) {
   if (!v || std::isnan(*v)) return std::nullopt;
-  return number_text(*v);
+  char b[40];
+  std::snprintf(b, sizeof b, "%.17g", *v);
+  return b;
 }
 
 pqxx::binarystring float64_bytes(const std::vector<double>& v) {
@@ -266,6 +256,7 @@ std::unique_ptr<PostgresStore> PostgresStore::open(const std::string& uri, Mode 
     setup.commit();
     if (mode == Mode::read_write) {
       store->migrate();
+      store->prepare_inserts();
     } else {
       pqxx::read_transaction t(store->connection_->db);
       const auto exists = t.exec1("SELECT to_regclass('ampbench_schema') IS NOT NULL");
@@ -298,47 +289,57 @@ void PostgresStore::migrate() {
   t.commit();
 }
 
+// Parsed and planned once per connection, not once per row.
+void PostgresStore::prepare_inserts() {
+  auto& db = connection_->db;
+  db.prepare("insert_run",
+             "INSERT INTO runs(uuid, sequence_name, sequence_sha256, sequence_text, station_name, "
+             "line, station_text, serial, operator, software_version, started_at, finished_at, "
+             "verdict, station_run_id) VALUES($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+             "$11::timestamptz, $12::timestamptz, $13, $14) ON CONFLICT (uuid) DO NOTHING "
+             "RETURNING id");
+  db.prepare("insert_step",
+             "INSERT INTO steps(run_id, ordinal, step_id, kind, params_json, started_at, "
+             "finished_at, verdict, message) VALUES($1, $2, $3, $4, $5::jsonb, $6::timestamptz, "
+             "$7::timestamptz, $8, $9) RETURNING id");
+  db.prepare("insert_measurement",
+             "INSERT INTO measurements(step_id, channel, name, value, unit, low, high, verdict, "
+             "point_json) VALUES($1, $2, $3, $4::float8, $5, $6::float8, $7::float8, $8, "
+             "$9::jsonb)");
+  db.prepare("insert_curve",
+             "INSERT INTO curves(step_id, channel, name, x_unit, y_unit, x, y, point_json) "
+             "VALUES($1, $2, $3, $4, $5, $6, $7, $8::jsonb)");
+}
+
 bool PostgresStore::insert_run(const RunRecord& run) {
   try {
     pqxx::work t(connection_->db);
-    const auto inserted = t.exec_params(
-        "INSERT INTO runs(uuid, sequence_name, sequence_sha256, sequence_text, station_name, "
-        "line, station_text, serial, operator, software_version, started_at, finished_at, "
-        "verdict, station_run_id) VALUES($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-        "$11::timestamptz, $12::timestamptz, $13, $14) ON CONFLICT (uuid) DO NOTHING RETURNING id",
-        run.uuid, run.sequence_name, run.sequence_sha256, run.sequence_text, run.station_name,
-        run.line, run.station_text, run.serial, run.operator_name, run.software_version,
-        run.started_at, run.finished_at.empty() ? nullptr : run.finished_at.c_str(),
-        std::string(verdict_name(run.verdict)), run.id);
+    const auto inserted =
+        t.exec_prepared("insert_run", run.uuid, run.sequence_name, run.sequence_sha256,
+                        run.sequence_text, run.station_name, run.line, run.station_text, run.serial,
+                        run.operator_name, run.software_version, run.started_at,
+                        run.finished_at.empty() ? nullptr : run.finished_at.c_str(),
+                        std::string(verdict_name(run.verdict)), run.id);
     if (inserted.empty()) return false;
     const auto run_id = inserted[0][0].as<std::int64_t>();
     for (const auto& step : run.steps) {
       const auto step_id =
-          t.exec_params1(
-               "INSERT INTO steps(run_id, ordinal, step_id, kind, params_json, started_at, "
-               "finished_at, verdict, message) VALUES($1, $2, $3, $4, $5::jsonb, "
-               "$6::timestamptz, $7::timestamptz, $8, $9) RETURNING id",
-               run_id, step.ordinal, step.step_id, step.kind, step.params.dump(), step.started_at,
-               step.finished_at.empty() ? nullptr : step.finished_at.c_str(),
-               std::string(verdict_name(step.verdict)), step.message)[0]
+          t.exec_prepared1("insert_step", run_id, step.ordinal, step.step_id, step.kind,
+                           step.params.dump(), step.started_at,
+                           step.finished_at.empty() ? nullptr : step.finished_at.c_str(),
+                           std::string(verdict_name(step.verdict)), step.message)[0]
               .as<std::int64_t>();
       for (const auto& m : step.measurements) {
         const auto value = optional_number(m.value);
         const auto low = optional_number(m.low);
         const auto high = optional_number(m.high);
-        t.exec_params0(
-            "INSERT INTO measurements(step_id, channel, name, value, unit, low, high, verdict, "
-            "point_json) VALUES($1, $2, $3, $4::float8, $5, $6::float8, $7::float8, $8, "
-            "$9::jsonb)",
-            step_id, m.channel, m.name, nullable(value), m.unit, nullable(low), nullable(high),
-            std::string(verdict_name(m.verdict)), m.point.dump());
+        t.exec_prepared0("insert_measurement", step_id, m.channel, m.name, nullable(value), m.unit,
+                         nullable(low), nullable(high), std::string(verdict_name(m.verdict)),
+                         m.point.dump());
       }
       for (const auto& c : step.curves) {
-        t.exec_params0(
-            "INSERT INTO curves(step_id, channel, name, x_unit, y_unit, x, y, point_json) "
-            "VALUES($1, $2, $3, $4, $5, $6, $7, $8::jsonb)",
-            step_id, c.channel, c.name, c.x_unit, c.y_unit, float64_bytes(c.x), float64_bytes(c.y),
-            c.point.dump());
+        t.exec_prepared0("insert_curve", step_id, c.channel, c.name, c.x_unit, c.y_unit,
+                         float64_bytes(c.x), float64_bytes(c.y), c.point.dump());
       }
     }
     t.commit();

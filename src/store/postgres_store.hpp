@@ -49,6 +49,7 @@ class PostgresStore : public ResultsReader {
   struct Connection;
   PostgresStore(std::unique_ptr<Connection> connection, std::string name);
   void migrate();
+  void prepare_inserts();
   std::unique_ptr<Connection> connection_;
   std::string name_;
 };
