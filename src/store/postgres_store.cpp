@@ -345,7 +345,10 @@ bool PostgresStore::insert_run(const RunRecord& run) {
     t.commit();
     return true;
   } catch (const pqxx::failure& e) {
-    throw IoError(name_ + ": run " + run.uuid + " not stored: " + one_line(e));
+    // libpqxx words a server that went away mid-run as a failure to read the encoding.
+    const std::string why =
+        connection_->db.is_open() ? one_line(e) : "the connection to the server was lost";
+    throw IoError(name_ + ": run " + run.uuid + " not stored: " + why);
   }
 }
 
