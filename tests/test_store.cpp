@@ -291,6 +291,65 @@ TEST(PostgresStore, RoundTripsRunsExactlyAndOnlyOnce) {
     EXPECT_EQ(back.steps[i].curves[0].point, mine.steps[i].curves[0].point);
   }
 
+  // Text that means something to SQL or to COPY, a step with nothing measured, extremes.
+  RunRecord odd = sample_run();
+  odd.station_name = "bench-3";
+  odd.serial = "O'Brien\\N";
+  local->begin_run(odd);
+  StepRecord quoted;
+  quoted.ordinal = 1;
+  quoted.step_id = "it's \"odd\"";
+  quoted.kind = "level";
+  quoted.params = {{"note", "tab\there, back\\slash, 'quote', \u00e9"}};
+  quoted.started_at = utc_now_iso8601();
+  local->begin_step(odd.id, quoted);
+  quoted.measurements.push_back({"L'",
+                                 "x\\n",
+                                 1e-300,
+                                 "dB\tV",
+                                 -1.7976931348623157e308,
+                                 std::nullopt,
+                                 Verdict::fail,
+                                 {{"a\nb", "'); DROP TABLE runs; --"}}});
+  quoted.verdict = Verdict::fail;
+  quoted.message = "line one\nline two; DROP TABLE runs; -- '\\x00'";
+  quoted.finished_at = utc_now_iso8601();
+  local->finish_step(quoted);
+  StepRecord nothing;
+  nothing.ordinal = 2;
+  nothing.step_id = "empty";
+  nothing.kind = "prompt";
+  nothing.started_at = utc_now_iso8601();
+  local->begin_step(odd.id, nothing);
+  nothing.verdict = Verdict::error;
+  nothing.finished_at = utc_now_iso8601();
+  local->finish_step(nothing);
+  odd.verdict = Verdict::fail;
+  odd.finished_at = utc_now_iso8601();
+  local->finish_run(odd);
+  EXPECT_TRUE(central->insert_run(local->load_run(odd.uuid)));
+  const auto odd_here = local->load_run(odd.uuid);
+  const auto odd_there = central->load_run(odd.uuid);
+  EXPECT_EQ(odd_there.serial, odd.serial);
+  ASSERT_EQ(odd_there.steps.size(), 2u);
+  EXPECT_EQ(odd_there.steps[0].step_id, quoted.step_id);
+  EXPECT_EQ(odd_there.steps[0].message, quoted.message);
+  EXPECT_EQ(odd_there.steps[0].params, odd_here.steps[0].params);
+  ASSERT_EQ(odd_there.steps[0].measurements.size(), 1u);
+  const auto& m_there = odd_there.steps[0].measurements[0];
+  const auto& m_here = odd_here.steps[0].measurements[0];
+  EXPECT_EQ(m_there.channel, "L'");
+  EXPECT_EQ(m_there.name, m_here.name);
+  EXPECT_EQ(m_there.unit, "dB\tV");
+  EXPECT_EQ(m_there.value, 1e-300);
+  EXPECT_EQ(m_there.low, m_here.low);
+  EXPECT_EQ(m_there.high, std::nullopt);
+  EXPECT_EQ(m_there.point, m_here.point);
+  EXPECT_TRUE(odd_there.steps[1].measurements.empty());
+  EXPECT_TRUE(odd_there.steps[1].curves.empty());
+  EXPECT_EQ(odd_there.steps[1].verdict, Verdict::error);
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM runs"), "3");
+
   RunFilter f;
   f.serial = "AMP-1*";
   EXPECT_EQ(central->list_runs(f).size(), 1u);

@@ -42,10 +42,6 @@ std::optional<std::string> optional_number(const std::optional<double>& v) {
   return b;
 }
 
-pqxx::binarystring float64_bytes(const std::vector<double>& v) {
-  return pqxx::binarystring(v.data(), v.size() * sizeof(double));
-}
-
 std::vector<double> float64_array(const pqxx::field& f) {
   const pqxx::binarystring bytes(f);
   std::vector<double> out(bytes.size() / sizeof(double));
@@ -289,7 +285,7 @@ void PostgresStore::migrate() {
   t.commit();
 }
 
-// Parsed and planned once per connection, not once per row.
+// Parsed and planned once per connection.
 void PostgresStore::prepare_inserts() {
   auto& db = connection_->db;
   db.prepare("insert_run",
@@ -298,18 +294,68 @@ void PostgresStore::prepare_inserts() {
              "verdict, station_run_id) VALUES($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
              "$11::timestamptz, $12::timestamptz, $13, $14) ON CONFLICT (uuid) DO NOTHING "
              "RETURNING id");
-  db.prepare("insert_step",
-             "INSERT INTO steps(run_id, ordinal, step_id, kind, params_json, started_at, "
-             "finished_at, verdict, message) VALUES($1, $2, $3, $4, $5::jsonb, $6::timestamptz, "
-             "$7::timestamptz, $8, $9) RETURNING id");
-  db.prepare("insert_measurement",
-             "INSERT INTO measurements(step_id, channel, name, value, unit, low, high, verdict, "
-             "point_json) VALUES($1, $2, $3, $4::float8, $5, $6::float8, $7::float8, $8, "
-             "$9::jsonb)");
-  db.prepare("insert_curve",
-             "INSERT INTO curves(step_id, channel, name, x_unit, y_unit, x, y, point_json) "
-             "VALUES($1, $2, $3, $4, $5, $6, $7, $8::jsonb)");
+  pqxx::nontransaction t(db);
+  steps_sequence_ = t.exec1("SELECT pg_get_serial_sequence('steps', 'id')")[0].as<std::string>();
 }
+
+namespace {
+
+// A value as an SQL literal: text escaped by libpq for this connection, NULL for none.
+// VALUES in an INSERT take their columns' types, so no casts are needed.
+class Literals {
+ public:
+  explicit Literals(const pqxx::transaction_base& t) : t_(t) {}
+  std::string text(const std::string& s) const { return t_.quote(s); }
+  std::string text_or_null(const std::string& s) const { return s.empty() ? "NULL" : text(s); }
+  std::string number(const std::optional<double>& v) const {
+    const auto n = optional_number(v);
+    return n ? "'" + *n + "'" : "NULL";
+  }
+  std::string bytes(const std::vector<double>& v) const {
+    return t_.quote_raw(reinterpret_cast<const unsigned char*>(v.data()),
+                        v.size() * sizeof(double));
+  }
+
+ private:
+  const pqxx::transaction_base& t_;
+};
+
+// A step's row and all its measurements and curves as statements sent together: the run
+// costs a few round trips, not one per row. The step's id comes from its own sequence,
+// which only this session advances between the statements.
+void append_step_sql(std::string& sql, const Literals& q, std::int64_t run_id,
+                     const StepRecord& step, const std::string& step_id_sql) {
+  sql +=
+      "INSERT INTO steps(run_id, ordinal, step_id, kind, params_json, started_at, finished_at, "
+      "verdict, message) VALUES(" +
+      std::to_string(run_id) + "," + std::to_string(step.ordinal) + "," + q.text(step.step_id) +
+      "," + q.text(step.kind) + "," + q.text(step.params.dump()) + "," + q.text(step.started_at) +
+      "," + q.text_or_null(step.finished_at) + "," +
+      q.text(std::string(verdict_name(step.verdict))) + "," + q.text(step.message) + ");\n";
+  const char* separator =
+      "INSERT INTO measurements(step_id, channel, name, value, unit, low, high, "
+      "verdict, point_json) VALUES";
+  for (const auto& m : step.measurements) {
+    sql += separator;
+    sql += "(" + step_id_sql + "," + q.text(m.channel) + "," + q.text(m.name) + "," +
+           q.number(m.value) + "," + q.text(m.unit) + "," + q.number(m.low) + "," +
+           q.number(m.high) + "," + q.text(std::string(verdict_name(m.verdict))) + "," +
+           q.text(m.point.dump()) + ")";
+    separator = ",";
+  }
+  if (!step.measurements.empty()) sql += ";\n";
+  separator = "INSERT INTO curves(step_id, channel, name, x_unit, y_unit, x, y, point_json) VALUES";
+  for (const auto& c : step.curves) {
+    sql += separator;
+    sql += "(" + step_id_sql + "," + q.text(c.channel) + "," + q.text(c.name) + "," +
+           q.text(c.x_unit) + "," + q.text(c.y_unit) + "," + q.bytes(c.x) + "," + q.bytes(c.y) +
+           "," + q.text(c.point.dump()) + ")";
+    separator = ",";
+  }
+  if (!step.curves.empty()) sql += ";\n";
+}
+
+}  // namespace
 
 bool PostgresStore::insert_run(const RunRecord& run) {
   try {
@@ -322,26 +368,11 @@ bool PostgresStore::insert_run(const RunRecord& run) {
                         std::string(verdict_name(run.verdict)), run.id);
     if (inserted.empty()) return false;
     const auto run_id = inserted[0][0].as<std::int64_t>();
-    for (const auto& step : run.steps) {
-      const auto step_id =
-          t.exec_prepared1("insert_step", run_id, step.ordinal, step.step_id, step.kind,
-                           step.params.dump(), step.started_at,
-                           step.finished_at.empty() ? nullptr : step.finished_at.c_str(),
-                           std::string(verdict_name(step.verdict)), step.message)[0]
-              .as<std::int64_t>();
-      for (const auto& m : step.measurements) {
-        const auto value = optional_number(m.value);
-        const auto low = optional_number(m.low);
-        const auto high = optional_number(m.high);
-        t.exec_prepared0("insert_measurement", step_id, m.channel, m.name, nullable(value), m.unit,
-                         nullable(low), nullable(high), std::string(verdict_name(m.verdict)),
-                         m.point.dump());
-      }
-      for (const auto& c : step.curves) {
-        t.exec_prepared0("insert_curve", step_id, c.channel, c.name, c.x_unit, c.y_unit,
-                         float64_bytes(c.x), float64_bytes(c.y), c.point.dump());
-      }
-    }
+    const Literals q(t);
+    const std::string step_id_sql = "currval(" + q.text(steps_sequence_) + ")";
+    std::string sql;
+    for (const auto& step : run.steps) append_step_sql(sql, q, run_id, step, step_id_sql);
+    if (!sql.empty()) t.exec0(sql);
     t.commit();
     return true;
   } catch (const pqxx::failure& e) {

@@ -52,6 +52,7 @@ class PostgresStore : public ResultsReader {
   void prepare_inserts();
   std::unique_ptr<Connection> connection_;
   std::string name_;
+  std::string steps_sequence_;  // the identity sequence behind steps.id
 };
 
 }  // namespace ampbench::store
