@@ -556,3 +556,61 @@ TEST(Forwarding, APasswordInTheStationFileIsRefusedWithItsLine) {
   EXPECT_NE(r.err.find("PGPASSWORD"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << r.err;
 }
+
+// A station upgraded after a crash: its file was written by the schema-2 binary (878fbef),
+// one run left RUNNING by a killed process. Opening it migrates it with every value intact,
+// ends the dead run as ABORTED, and `sync` sends all three runs whole.
+TEST(Forwarding, AFileFromTheSchema2BinaryMigratesAndForwardsWhole) {
+  TempDir dir;
+  const auto db = dir / "station.db";
+  {
+    std::ifstream in(std::string(AMPBENCH_SOURCE_DIR) + "/tests/data/schema2-878fbef.sql");
+    std::stringstream dump;
+    dump << in.rdbuf();
+    char host[256] = {};
+    ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+    // As if the crashed station were this machine; no process has pid 2^31 − 1.
+    const std::string sql = dump.str() + "UPDATE runs SET host = '" + host +
+                            "', pid = 2147483647 WHERE verdict = 'RUNNING';";
+    ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(raw);
+    sqlite3_close(raw);
+  }
+  const std::string kValues =
+      "SELECT group_concat(quote(value) || quote(low) || quote(high) || verdict, ',') FROM "
+      "(SELECT * FROM measurements ORDER BY id)";
+  const std::string kCurves =
+      "SELECT group_concat(hex(x) || hex(y), ',') FROM (SELECT * FROM curves ORDER BY id)";
+  const auto values_before = ampbench::testing::scalar(db, kValues);
+  const auto curves_before = ampbench::testing::scalar(db, kCurves);
+  ASSERT_EQ(ampbench::testing::scalar(db, "PRAGMA user_version"), "2");
+
+  PgServer pg;
+  const auto sync =
+      ampbench::testing::run_ampbench({"sync", "--db", db, "--to", pg.uri(), "--json"}, "",
+                                      "PGPASSWORD=" + std::string(PgServer::kPassword));
+  EXPECT_EQ(sync.exit_code, 0) << sync.err;
+  EXPECT_EQ(nlohmann::json::parse(sync.out)["sent"], 3) << sync.out;
+
+  EXPECT_EQ(ampbench::testing::scalar(db, "PRAGMA user_version"), "3");
+  EXPECT_EQ(ampbench::testing::scalar(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(ampbench::testing::scalar(db, kValues), values_before);
+  EXPECT_EQ(ampbench::testing::scalar(db, kCurves), curves_before);
+  EXPECT_EQ(ampbench::testing::scalar(db,
+                                      "SELECT group_concat(serial || ':' || verdict, ',') FROM "
+                                      "(SELECT * FROM runs ORDER BY id)"),
+            "AMP-0001:PASS,SIM-LOW-GAIN:FAIL,AMP-0002:ABORTED");
+  EXPECT_EQ(pg.scalar("SELECT string_agg(serial || ':' || verdict || ':' || line, ',' ORDER BY "
+                      "station_run_id) FROM runs"),
+            "AMP-0001:PASS:,SIM-LOW-GAIN:FAIL:,AMP-0002:ABORTED:");
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM measurements"),
+            ampbench::testing::scalar(db, "SELECT count(*) FROM measurements"));
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM curves"),
+            ampbench::testing::scalar(db, "SELECT count(*) FROM curves"));
+  // The killed run keeps the step it finished; the one it was in is ABORTED.
+  EXPECT_EQ(pg.scalar("SELECT string_agg(s.step_id || ':' || s.verdict, ',' ORDER BY s.ordinal) "
+                      "FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.serial = 'AMP-0002'"),
+            "gain_1k:PASS,response:ABORTED");
+}
