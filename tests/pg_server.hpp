@@ -1,6 +1,8 @@
 // A real PostgreSQL server for one test: initdb into a temporary directory, started on a
 // free loopback port, password (SCRAM) authentication for TCP, stopped and removed at the
 // end. As root (CI), the server runs as the `postgres` user, which PostgreSQL insists on.
+// With Tls::required it accepts TCP clients over TLS only, with a self-signed certificate
+// for 127.0.0.1 (ca_file()) that clients can verify.
 #pragma once
 
 #include <netinet/in.h>
@@ -23,8 +25,9 @@ namespace ampbench::testing {
 class PgServer {
  public:
   static constexpr const char* kPassword = "line-secret";
+  enum class Tls { off, required };
 
-  PgServer() {
+  explicit PgServer(Tls tls = Tls::off) : tls_(tls) {
     bin_ = find_bindir();
     std::string tmpl = "/tmp/ampbench-pg-XXXXXX";
     dir_ = ::mkdtemp(tmpl.data());
@@ -35,6 +38,7 @@ class PgServer {
        " -U ampbench --pwfile=" + shell_quote((dir_ / "pw").string()) +
        " --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --no-sync >" +
        shell_quote((dir_ / "initdb.log").string()) + " 2>&1");
+    if (tls_ == Tls::required) require_tls(as_user);
     port_ = free_port();
     start();
     pqxx::connection admin(uri("postgres") + "?password=" + kPassword);
@@ -55,11 +59,17 @@ class PgServer {
     running_ = false;
   }
   void start() {
+    std::string options = "-p " + std::to_string(port_) + " -k " + dir_.string() +
+                          " -c listen_addresses=127.0.0.1 -c fsync=off";
+    if (tls_ == Tls::required)
+      options += " -c ssl=on -c ssl_cert_file=" + (dir_ / "data/server.crt").string() +
+                 " -c ssl_key_file=" + (dir_ / "data/server.key").string();
     pg_ctl("start -w -t 30 -l " + shell_quote((dir_ / "server.log").string()) + " -o " +
-           shell_quote("-p " + std::to_string(port_) + " -k " + dir_.string() +
-                       " -c listen_addresses=127.0.0.1 -c fsync=off"));
+           shell_quote(options));
     running_ = true;
   }
+  // The server's certificate, to verify it by (sslrootcert).
+  std::filesystem::path ca_file() const { return dir_ / "data/server.crt"; }
 
   int port() const { return port_; }
   // Without a password: the stations get it from PGPASSWORD, as on a real line.
@@ -77,6 +87,18 @@ class PgServer {
   }
 
  private:
+  // A certificate for 127.0.0.1 and a pg_hba.conf whose only TCP entry is hostssl.
+  void require_tls(const std::string& as_user) const {
+    const auto data = dir_ / "data";
+    sh(as_user + "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 " +
+       "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+       shell_quote((data / "server.key").string()) + " -out " +
+       shell_quote((data / "server.crt").string()) + " >/dev/null 2>&1");
+    sh(as_user + "chmod 600 " + shell_quote((data / "server.key").string()));
+    std::ofstream(data / "pg_hba.conf")
+        << "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n";
+    if (::geteuid() == 0) sh("chown postgres " + shell_quote((data / "pg_hba.conf").string()));
+  }
   static void sh(const std::string& cmd) {
     if (std::system(cmd.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
   }
@@ -111,6 +133,7 @@ class PgServer {
 
   std::string bin_;
   std::filesystem::path dir_;
+  Tls tls_;
   int port_ = 0;
   bool running_ = false;
 };

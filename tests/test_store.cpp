@@ -546,6 +546,43 @@ TEST(Forwarding, BadCredentialsOrNoServerStillRunAndQueue) {
             "GOOD-1:PASS,SIM-LOW-GAIN:FAIL");
 }
 
+// TLS settings are libpq's URI parameters, passed through: against a server that takes TCP
+// clients over TLS only, no TLS is refused, a certificate from the wrong CA is refused, and
+// verify-full against the server's own certificate sends the runs.
+TEST(Forwarding, TlsOnlyServerWithAVerifiedCertificate) {
+  PgServer pg(PgServer::Tls::required);
+  TempDir dir;
+  const auto db = dir / "station.db";
+  {
+    auto local = ResultStore::open(db);
+    for (int i = 0; i < 3; ++i) stored_run(*local, "bench-1", "T" + std::to_string(i), 2, 4, 10);
+  }
+  const auto other_ca = dir / "other-ca.crt";
+  ASSERT_EQ(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+                         "-keyout " +
+                         ampbench::testing::shell_quote(dir / "other.key") + " -out " +
+                         ampbench::testing::shell_quote(other_ca) + " >/dev/null 2>&1")
+                            .c_str()),
+            0);
+  const std::string password = "PGPASSWORD=" + std::string(PgServer::kPassword);
+  const auto sync = [&](const std::string& parameters) {
+    return ampbench::testing::run_ampbench(
+        {"sync", "--db", db, "--to", pg.uri() + "?" + parameters, "--json"}, "", password);
+  };
+  const auto plain = sync("sslmode=disable");
+  EXPECT_EQ(plain.exit_code, 74) << plain.err;
+  EXPECT_NE(plain.err.find("no encryption"), std::string::npos) << plain.err;
+  const auto wrong_ca = sync("sslmode=verify-full&sslrootcert=" + other_ca);
+  EXPECT_EQ(wrong_ca.exit_code, 74) << wrong_ca.err;
+  EXPECT_NE(wrong_ca.err.find("certificate verify failed"), std::string::npos) << wrong_ca.err;
+  EXPECT_EQ(pg.scalar("SELECT to_regclass('runs') IS NULL"), "t");  // nothing got in
+
+  const auto verified = sync("sslmode=verify-full&sslrootcert=" + pg.ca_file().string());
+  EXPECT_EQ(verified.exit_code, 0) << verified.err;
+  EXPECT_EQ(nlohmann::json::parse(verified.out)["sent"], 3) << verified.out;
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM runs"), "3");
+}
+
 TEST(Forwarding, APasswordInTheStationFileIsRefusedWithItsLine) {
   TempDir dir;
   const auto station =
