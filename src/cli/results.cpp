@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/command.hpp"
+#include "cli/run_filter.hpp"
 #include "common/error.hpp"
 #include "report/export.hpp"
 #include "store/results_reader.hpp"
@@ -13,35 +14,26 @@ namespace {
 
 struct ResultsOptions {
   std::string db = "ampbench.db";
-  std::string serial, verdict, since, until, station, line, sequence, format = "csv", output;
+  RunFilterOptions runs_matching;
+  std::string verdict, format = "csv", output;
   std::string run;
   std::vector<std::string> runs;
   int limit = 50;
   bool json = false;
 };
 
-std::unique_ptr<store::ResultsReader> open_for_reading(const std::string& db) {
-  return store::open_results(db);
-}
-
 store::RunFilter filter_of(const ResultsOptions& o) {
-  store::RunFilter f;
-  if (!o.serial.empty()) f.serial = o.serial;
+  store::RunFilter f = o.runs_matching.filter();
   if (!o.verdict.empty()) {
     f.verdict = store::parse_verdict(o.verdict);
     if (!f.verdict) throw UsageError("--verdict must be PASS, FAIL, ERROR, ABORTED or RUNNING");
   }
-  if (!o.since.empty()) f.since = o.since;
-  if (!o.until.empty()) f.until = o.until;
-  if (!o.station.empty()) f.station = o.station;
-  if (!o.line.empty()) f.line = o.line;
-  if (!o.sequence.empty()) f.sequence = o.sequence;
   f.limit = o.limit;
   return f;
 }
 
 int list(const ResultsOptions& o) {
-  auto db = open_for_reading(o.db);
+  auto db = store::open_results(o.db);
   const auto runs = db->list_runs(filter_of(o));
   if (o.json) {
     nlohmann::json j = nlohmann::json::array();
@@ -60,7 +52,7 @@ int list(const ResultsOptions& o) {
 }
 
 int show(const ResultsOptions& o) {
-  auto db = open_for_reading(o.db);
+  auto db = store::open_results(o.db);
   const auto run = db->load_run(o.run);
   if (o.json) {
     std::cout << report::run_to_json(run).dump(2) << "\n";
@@ -100,7 +92,7 @@ int show(const ResultsOptions& o) {
 
 int export_runs(const ResultsOptions& o) {
   if (o.format != "csv" && o.format != "json") throw UsageError("--format must be csv or json");
-  auto db = open_for_reading(o.db);
+  auto db = store::open_results(o.db);
   std::vector<store::RunRecord> runs;
   if (o.runs.empty()) {
     for (const auto& header : db->list_runs(filter_of(o)))
@@ -125,13 +117,8 @@ int export_runs(const ResultsOptions& o) {
 }
 
 void add_filters(CLI::App* app, ResultsOptions& o) {
-  app->add_option("--serial", o.serial, "Only this serial number, or a pattern (AMP-24*)");
-  app->add_option("--station", o.station, "Only runs of this station");
-  app->add_option("--line", o.line, "Only runs of this production line");
-  app->add_option("--sequence", o.sequence, "Only runs of this sequence (its name)");
+  o.runs_matching.add_to(app);
   app->add_option("--verdict", o.verdict, "Only runs with this verdict");
-  app->add_option("--since", o.since, "Started at or after (ISO 8601, e.g. 2026-11-24)");
-  app->add_option("--until", o.until, "Started before (ISO 8601)");
   app->add_option("--limit", o.limit, "At most this many runs (default 50)");
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "cli/run_filter.hpp"
 #include "common/error.hpp"
 #include "report/files.hpp"
 #include "report/line_html.hpp"
@@ -17,7 +18,8 @@ namespace {
 
 struct StatsOptions {
   std::string db = "ampbench.db";
-  std::string sequence, station, line, serial, since, until, html;
+  RunFilterOptions runs_matching;
+  std::string html;
   int drift_window = 50;
   bool json = false;
 };
@@ -113,13 +115,7 @@ void print_table(const stats::LineStats& line) {
 
 int run_stats(const StatsOptions& o) {
   if (o.drift_window < 2) throw UsageError("--drift-window must be at least 2 units");
-  store::RunFilter filter;
-  if (!o.sequence.empty()) filter.sequence = o.sequence;
-  if (!o.station.empty()) filter.station = o.station;
-  if (!o.line.empty()) filter.line = o.line;
-  if (!o.serial.empty()) filter.serial = o.serial;
-  if (!o.since.empty()) filter.since = o.since;
-  if (!o.until.empty()) filter.until = o.until;
+  store::RunFilter filter = o.runs_matching.filter();
   filter.limit = 0;
   const auto db = store::open_results(o.db);
   const auto runs = db->list_runs(filter);
@@ -131,12 +127,13 @@ int run_stats(const StatsOptions& o) {
     std::fprintf(stderr, "ampbench: no finished runs in %s match\n", db->name().c_str());
   if (!o.html.empty()) {
     std::string scope = db->name();
-    for (const auto& [what, value] : {std::pair{"sequence", o.sequence},
-                                      {"station", o.station},
-                                      {"line", o.line},
-                                      {"serial", o.serial},
-                                      {"since", o.since},
-                                      {"until", o.until}})
+    const auto& m = o.runs_matching;
+    for (const auto& [what, value] : {std::pair{"sequence", m.sequence},
+                                      {"station", m.station},
+                                      {"line", m.line},
+                                      {"serial", m.serial},
+                                      {"since", m.since},
+                                      {"until", m.until}})
       if (!value.empty()) scope += std::string(", ") + what + " " + value;
     report::write_text_file(o.html, report::render_line_html(line, scope));
     std::fprintf(stderr, "wrote %s\n", o.html.c_str());
@@ -156,12 +153,7 @@ Subcommand add_stats_command(CLI::App& parent) {
       "stats", "Line statistics: yield, mean, σ, Cp/Cpk and drift per measurement and station");
   app->add_option("--db", o->db,
                   "Results: a SQLite file (default ampbench.db) or postgresql://… (the line's)");
-  app->add_option("--sequence", o->sequence, "Only runs of this sequence (its name)");
-  app->add_option("--station", o->station, "Only runs of this station");
-  app->add_option("--line", o->line, "Only runs of this production line");
-  app->add_option("--serial", o->serial, "Only these serial numbers: exact or a pattern (AMP-24*)");
-  app->add_option("--since", o->since, "Started at or after (ISO 8601, e.g. 2026-11-24)");
-  app->add_option("--until", o->until, "Started before (ISO 8601)");
+  o->runs_matching.add_to(app);
   app->add_option("--drift-window", o->drift_window,
                   "Units the drift check watches, against those before them (default 50)");
   app->add_option("--html", o->html, "Also write the line summary page (HTML) here");
