@@ -29,8 +29,8 @@ ForwardReport forward_runs(ResultStore& local, const std::string& target,
       report.error = e.what();
       // The server or the network is down: every run left waits its backoff, not only the
       // one that failed, so the next runs do not each wait on a dead server.
-      for (std::size_t i = done; i < pending.size(); ++i)
-        local.mark_forward_failed(pending[i].run_id, key, report.error);
+      local.mark_forward_failed(
+          {pending.begin() + static_cast<std::ptrdiff_t>(done), pending.end()}, key, report.error);
     }
   }
   report.queued = static_cast<int>(local.pending_forwards(key, false).size());

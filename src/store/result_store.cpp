@@ -520,24 +520,26 @@ void ResultStore::mark_forwarded(std::int64_t run_id, const std::string& target)
   s.run();
 }
 
-void ResultStore::mark_forward_failed(std::int64_t run_id, const std::string& target,
-                                      const std::string& error) {
-  Statement attempts(db_, "SELECT attempts FROM forwards WHERE run_id = ?1 AND target = ?2");
-  attempts.bind(1, run_id).bind(2, target);
-  const std::int64_t failed = (attempts.step() ? attempts.integer(0) : 0) + 1;
-  const auto backoff = std::chrono::seconds(
-      std::min<std::int64_t>(30LL << std::min<std::int64_t>(failed - 1, 7), 3600));
+void ResultStore::mark_forward_failed(const std::vector<PendingForward>& runs,
+                                      const std::string& target, const std::string& error) {
+  Transaction t(db_);
   Statement s(db_,
               "INSERT INTO forwards(run_id, target, attempts, next_attempt_at, last_error) "
               "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(run_id, target) DO UPDATE SET attempts = "
               "excluded.attempts, next_attempt_at = excluded.next_attempt_at, last_error = "
               "excluded.last_error");
-  s.bind(1, run_id)
-      .bind(2, target)
-      .bind(3, failed)
-      .bind(4, utc_iso8601_in(std::chrono::duration_cast<std::chrono::milliseconds>(backoff)))
-      .bind(5, error);
-  s.run();
+  for (const auto& run : runs) {
+    const std::int64_t failed = run.attempts + 1;
+    const auto backoff = std::chrono::seconds(
+        std::min<std::int64_t>(30LL << std::min<std::int64_t>(failed - 1, 7), 3600));
+    s.bind(1, run.run_id)
+        .bind(2, target)
+        .bind(3, failed)
+        .bind(4, utc_iso8601_in(std::chrono::duration_cast<std::chrono::milliseconds>(backoff)))
+        .bind(5, error);
+    s.run();
+  }
+  t.commit();
 }
 
 RunRecord ResultStore::load_run(const std::string& key) const {

@@ -62,8 +62,9 @@ class ResultStore : public ResultsReader {
   // all of them or only those whose retry time has come.
   std::vector<PendingForward> pending_forwards(const std::string& target, bool due_only) const;
   void mark_forwarded(std::int64_t run_id, const std::string& target);
-  // Retry after 30 s, doubling with each failure up to an hour.
-  void mark_forward_failed(std::int64_t run_id, const std::string& target,
+  // Each run's next try after 30 s, doubling with each failure up to an hour; all in one
+  // transaction, so a long queue meeting a dead server costs one commit.
+  void mark_forward_failed(const std::vector<PendingForward>& runs, const std::string& target,
                            const std::string& error);
 
  private:
