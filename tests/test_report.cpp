@@ -72,11 +72,11 @@ TEST(Html, WellFormedWithEveryMeasurementAndOneSeriesPerCurve) {
     std::size_t measurements = 0, curves = 0;
     for (const auto& s : run.steps) {
       measurements += s.measurements.size();
-      EXPECT_NE(html.find("data-verdict=\"" + std::string(store::verdict_name(s.verdict)) + "\""),
+      EXPECT_NE(html.find("data-verdict=\"" + std::string(record::verdict_name(s.verdict)) + "\""),
                 std::string::npos);
       for (const auto& m : s.measurements) {
         // Every value as the report formats it, and a failing one marked.
-        if (m.verdict == store::Verdict::fail) {
+        if (m.verdict == record::Verdict::fail) {
           EXPECT_NE(html.find("class=\"fail\" data-name=\"" + m.name + "\""), std::string::npos)
               << m.name;
         }
@@ -92,7 +92,7 @@ TEST(Html, WellFormedWithEveryMeasurementAndOneSeriesPerCurve) {
     EXPECT_EQ(count(html, " data-name=\""),
               measurements + curves);  // table rows or cells, and series
     EXPECT_EQ(count(html, "<polyline"), curves);
-    EXPECT_NE(html.find("id=\"verdict\">" + std::string(store::verdict_name(run.verdict)) + "<"),
+    EXPECT_NE(html.find("id=\"verdict\">" + std::string(record::verdict_name(run.verdict)) + "<"),
               std::string::npos);
     EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org"));  // no network fetches
   }

@@ -168,7 +168,7 @@ class SilentIo : public OperatorIo {
 };
 
 struct RunResult {
-  store::RunRecord record;
+  record::RunRecord record;
   std::vector<audio::BurstRecord> bursts;
   std::uint64_t transfers = 0;
 };
@@ -198,7 +198,7 @@ Station sim_bench() {
   return load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
 }
 
-const store::MeasurementRecord& find(const store::RunRecord& run, const std::string& name,
+const record::MeasurementRecord& find(const record::RunRecord& run, const std::string& name,
                                      const std::string& channel, double load_ohm) {
   for (const auto& s : run.steps)
     for (const auto& m : s.measurements)
@@ -260,7 +260,7 @@ burst = { on_s = 0.2 }
 
 TEST(MaxPower, MatchesTheClippedSineTruthAt8And4Ohm) {
   const auto r = run_text(kMaxPower, sim_bench());
-  ASSERT_EQ(r.record.verdict, store::Verdict::pass) << r.record.steps[0].message;
+  ASSERT_EQ(r.record.verdict, record::Verdict::pass) << r.record.steps[0].message;
   for (double load : {8.0, 4.0}) {
     const double truth = power_at_thdn_truth(load, 1.0);
     const double measured = find(r.record, "power_w", "L", load).value;
@@ -302,7 +302,7 @@ TEST(MaxPower, InputClippingStopsTheSearchAtTheFirstClippedBurst) {
   station.attenuator_gain_db = -6.0;
   const auto r = run_text(kMaxPower, station);
   ASSERT_EQ(r.record.steps.size(), 1u);
-  EXPECT_EQ(r.record.steps[0].verdict, store::Verdict::error);
+  EXPECT_EQ(r.record.steps[0].verdict, record::Verdict::error);
   EXPECT_NE(r.record.steps[0].message.find("max_input_dbfs"), std::string::npos)
       << r.record.steps[0].message;
   EXPECT_EQ(r.bursts.size(), 2u);  // -20 dBV fine, -10 dBV clips the input: nothing after it
@@ -312,7 +312,7 @@ TEST(MaxPower, CeilingStopsTheSearchAtALowerBound) {
   std::string text = kMaxPower;
   text += "max_power_w = 50\nlimits.power_w = { min = 40 }\n";
   const auto r = run_text(text, sim_bench());
-  EXPECT_EQ(r.record.steps[0].verdict, store::Verdict::pass);
+  EXPECT_EQ(r.record.steps[0].verdict, record::Verdict::pass);
   EXPECT_NE(r.record.steps[0].message.find("up to max_power_w (50 W)"), std::string::npos)
       << r.record.steps[0].message;
   EXPECT_NE(r.record.steps[0].message.find("lower bound"), std::string::npos);
@@ -328,7 +328,7 @@ TEST(MaxPower, EarlyClipFaultMeasuresLowPower) {
   std::string text = kMaxPower;
   text += "limits.power_w = { min = 90 }\n";
   const auto r = run_text(text, sim_bench(), "SIM-EARLY-CLIP");
-  EXPECT_EQ(r.record.verdict, store::Verdict::fail);
+  EXPECT_EQ(r.record.verdict, record::Verdict::fail);
   EXPECT_LT(find(r.record, "power_w", "L", 8.0).value, 25.0);
 }
 
@@ -344,7 +344,7 @@ stimulus = { level = "-20 dBV" }
 sweep = { parameter = "stimulus.frequency_hz", values = [50, 1000, 10000] }
 )",
                           sim_bench());
-  ASSERT_EQ(r.record.verdict, store::Verdict::pass);
+  ASSERT_EQ(r.record.verdict, record::Verdict::pass);
   int found = 0;
   for (const auto& m : r.record.steps[0].measurements) {
     if (m.name == "output_impedance_ohm") {
@@ -372,7 +372,7 @@ stimulus = { frequency_hz = 1000 }
 headroom = { rated_power_w = 100 }
 )",
                           sim_bench());
-  ASSERT_EQ(r.record.verdict, store::Verdict::pass) << r.record.steps[0].message;
+  ASSERT_EQ(r.record.verdict, record::Verdict::pass) << r.record.steps[0].message;
   for (double load : {8.0, 4.0}) {
     const double truth_db = 10.0 * std::log10(power_at_thdn_truth(load, 1.0) / 100.0);
     EXPECT_NEAR(find(r.record, "dynamic_headroom_db", "R", load).value, truth_db, 0.05)
@@ -399,7 +399,7 @@ stimulus = { from_hz = 20, to_hz = 20000, level = "-20 dBV", points = 13, durati
 )";
   const auto response = [&](const Station& station) {
     const auto r = run_text(sequence, station);
-    EXPECT_EQ(r.record.verdict, store::Verdict::pass)
+    EXPECT_EQ(r.record.verdict, record::Verdict::pass)
         << (r.record.steps.empty() ? "" : r.record.steps[0].message);
     return r.record.steps.at(0).curves.at(0).y;
   };

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/error.hpp"
+#include "common/postgres_uri.hpp"
 #include "db_query.hpp"
 #include "pg_server.hpp"
 #include "run_binary.hpp"
@@ -21,6 +22,7 @@
 #include "store/result_store.hpp"
 
 using namespace ampbench;
+using namespace ampbench::record;
 using namespace ampbench::store;
 using ampbench::testing::TempDir;
 

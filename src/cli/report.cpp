@@ -24,13 +24,13 @@ struct ReportOptions {
 };
 
 // REW reads one curve per file: one file per response curve, in the output directory.
-void write_rew(const store::RunRecord& run, const std::filesystem::path& dir) {
+void write_rew(const record::RunRecord& run, const std::filesystem::path& dir) {
   std::filesystem::create_directories(dir);
   int written = 0;
   for (const auto& step : run.steps) {
     for (const auto& c : step.curves) {
       if (c.name != "response_db") continue;
-      const store::CurveRecord* phase = nullptr;
+      const record::CurveRecord* phase = nullptr;
       for (const auto& p : step.curves)
         if (p.name == "phase_deg" && p.channel == c.channel && p.point == c.point) phase = &p;
       const auto path = dir / (report::safe_file_stem(run.serial) + "-run" +

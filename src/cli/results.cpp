@@ -25,7 +25,7 @@ struct ResultsOptions {
 store::RunFilter filter_of(const ResultsOptions& o) {
   store::RunFilter f = o.runs_matching.filter();
   if (!o.verdict.empty()) {
-    f.verdict = store::parse_verdict(o.verdict);
+    f.verdict = record::parse_verdict(o.verdict);
     if (!f.verdict) throw UsageError("--verdict must be PASS, FAIL, ERROR, ABORTED or RUNNING");
   }
   f.limit = o.limit;
@@ -45,7 +45,7 @@ int list(const ResultsOptions& o) {
               "SEQUENCE");
   for (const auto& r : runs) {
     std::printf("%-6lld %-8.8s %-24s %-8s %-24s %s\n", static_cast<long long>(r.id), r.uuid.c_str(),
-                r.started_at.c_str(), std::string(store::verdict_name(r.verdict)).c_str(),
+                r.started_at.c_str(), std::string(record::verdict_name(r.verdict)).c_str(),
                 r.serial.c_str(), r.sequence_name.c_str());
   }
   return 0;
@@ -63,12 +63,12 @@ int show(const ResultsOptions& o) {
       "%s\noperator  %s\n"
       "software  %s\nstarted   %s\nfinished  %s\n",
       static_cast<long long>(run.id), run.uuid.c_str(), run.serial.c_str(),
-      std::string(store::verdict_name(run.verdict)).c_str(), run.sequence_name.c_str(),
+      std::string(record::verdict_name(run.verdict)).c_str(), run.sequence_name.c_str(),
       run.sequence_sha256.c_str(), run.station_name.c_str(), run.operator_name.c_str(),
       run.software_version.c_str(), run.started_at.c_str(), run.finished_at.c_str());
   for (const auto& s : run.steps) {
     std::printf("\n[%d] %s (%s)  %s%s%s\n", s.ordinal, s.step_id.c_str(), s.kind.c_str(),
-                std::string(store::verdict_name(s.verdict)).c_str(), s.message.empty() ? "" : "  ",
+                std::string(record::verdict_name(s.verdict)).c_str(), s.message.empty() ? "" : "  ",
                 s.message.c_str());
     for (const auto& m : s.measurements) {
       std::string limits;
@@ -80,7 +80,7 @@ int show(const ResultsOptions& o) {
       }
       std::printf("    %-3s %-18s %14.6g %-4s %-28s %-5s %s\n", m.channel.c_str(), m.name.c_str(),
                   m.value, m.unit.c_str(), limits.c_str(),
-                  std::string(store::verdict_name(m.verdict)).c_str(),
+                  std::string(record::verdict_name(m.verdict)).c_str(),
                   m.point.empty() ? "" : m.point.dump().c_str());
     }
     for (const auto& c : s.curves)
@@ -93,7 +93,7 @@ int show(const ResultsOptions& o) {
 int export_runs(const ResultsOptions& o) {
   if (o.format != "csv" && o.format != "json") throw UsageError("--format must be csv or json");
   auto db = store::open_results(o.db);
-  std::vector<store::RunRecord> runs;
+  std::vector<record::RunRecord> runs;
   if (o.runs.empty()) {
     for (const auto& header : db->list_runs(filter_of(o)))
       runs.push_back(db->load_run(std::to_string(header.id)));

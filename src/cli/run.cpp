@@ -12,6 +12,7 @@
 #include "cli/command.hpp"
 #include "cli/terminal_io.hpp"
 #include "common/error.hpp"
+#include "common/postgres_uri.hpp"
 #include "report/export.hpp"
 #include "report/files.hpp"
 #include "report/html.hpp"
@@ -42,15 +43,15 @@ struct RunOptionsCli {
 class StoreRecorder : public sequence::RunObserver {
  public:
   explicit StoreRecorder(store::ResultStore& store) : store_(store) {}
-  void run_started(store::RunRecord& run) override { run_id_ = store_.begin_run(run); }
+  void run_started(record::RunRecord& run) override { run_id_ = store_.begin_run(run); }
   std::int64_t run_id() const { return run_id_; }
-  void step_started(const store::RunRecord& run, store::StepRecord& step) override {
+  void step_started(const record::RunRecord& run, record::StepRecord& step) override {
     store_.begin_step(run.id, step);
   }
-  void step_finished(const store::RunRecord&, const store::StepRecord& step) override {
+  void step_finished(const record::RunRecord&, const record::StepRecord& step) override {
     store_.finish_step(step);
   }
-  void run_finished(const store::RunRecord& run) override { store_.finish_run(run); }
+  void run_finished(const record::RunRecord& run) override { store_.finish_run(run); }
 
  private:
   store::ResultStore& store_;
@@ -62,17 +63,17 @@ class ProgressPrinter : public sequence::RunObserver {
  public:
   ProgressPrinter(bool quiet, std::size_t steps)
       : quiet_(quiet), steps_(steps), tty_(::isatty(STDERR_FILENO)) {}
-  void run_started(store::RunRecord& run) override {
+  void run_started(record::RunRecord& run) override {
     if (!quiet_)
       std::fprintf(stderr, "%s: %s on %s\n", run.serial.c_str(), run.sequence_name.c_str(),
                    run.station_name.c_str());
   }
-  void step_started(const store::RunRecord&, store::StepRecord& step) override {
+  void step_started(const record::RunRecord&, record::StepRecord& step) override {
     step_start_ = std::chrono::steady_clock::now();
     if (!quiet_ && tty_)
       std::fprintf(stderr, "\r  [%d/%zu] %-28s", step.ordinal, steps_, step.step_id.c_str());
   }
-  void progress(const store::StepRecord& step, int point, int points) override {
+  void progress(const record::StepRecord& step, int point, int points) override {
     if (quiet_ || !tty_ || points <= 1) return;
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
@@ -80,16 +81,16 @@ class ProgressPrinter : public sequence::RunObserver {
     std::fprintf(stderr, "\r  [%d/%zu] %-28s point %d/%d  ETA %.0f s   ", step.ordinal, steps_,
                  step.step_id.c_str(), point + 1, points, eta);
   }
-  void step_finished(const store::RunRecord&, const store::StepRecord& step) override {
+  void step_finished(const record::RunRecord&, const record::StepRecord& step) override {
     if (quiet_) return;
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
     std::fprintf(stderr, "%s  [%d/%zu] %-28s %-7s %6.2f s%s%s\n", tty_ ? "\r" : "", step.ordinal,
                  steps_, step.step_id.c_str(),
-                 std::string(store::verdict_name(step.verdict)).c_str(), elapsed,
+                 std::string(record::verdict_name(step.verdict)).c_str(), elapsed,
                  step.message.empty() ? "" : "  ", step.message.c_str());
     for (const auto& m : step.measurements) {
-      if (m.verdict == store::Verdict::fail) {
+      if (m.verdict == record::Verdict::fail) {
         std::fprintf(stderr, "        FAIL %s %s = %.4g %s (limits %s … %s)\n", m.channel.c_str(),
                      m.name.c_str(), m.value, m.unit.c_str(),
                      m.low ? std::to_string(*m.low).c_str() : "-",
@@ -97,10 +98,10 @@ class ProgressPrinter : public sequence::RunObserver {
       }
     }
   }
-  void run_finished(const store::RunRecord& run) override {
+  void run_finished(const record::RunRecord& run) override {
     if (!quiet_)
       std::fprintf(stderr, "%s: %s\n", run.serial.c_str(),
-                   std::string(store::verdict_name(run.verdict)).c_str());
+                   std::string(record::verdict_name(run.verdict)).c_str());
   }
 
  private:
@@ -113,19 +114,19 @@ class ProgressPrinter : public sequence::RunObserver {
 class Observers : public sequence::RunObserver {
  public:
   Observers(std::vector<sequence::RunObserver*> all) : all_(std::move(all)) {}
-  void run_started(store::RunRecord& r) override {
+  void run_started(record::RunRecord& r) override {
     for (auto* o : all_) o->run_started(r);
   }
-  void step_started(const store::RunRecord& r, store::StepRecord& s) override {
+  void step_started(const record::RunRecord& r, record::StepRecord& s) override {
     for (auto* o : all_) o->step_started(r, s);
   }
-  void progress(const store::StepRecord& s, int p, int n) override {
+  void progress(const record::StepRecord& s, int p, int n) override {
     for (auto* o : all_) o->progress(s, p, n);
   }
-  void step_finished(const store::RunRecord& r, const store::StepRecord& s) override {
+  void step_finished(const record::RunRecord& r, const record::StepRecord& s) override {
     for (auto* o : all_) o->step_finished(r, s);
   }
-  void run_finished(const store::RunRecord& r) override {
+  void run_finished(const record::RunRecord& r) override {
     for (auto* o : all_) o->run_finished(r);
   }
 
@@ -133,13 +134,13 @@ class Observers : public sequence::RunObserver {
   std::vector<sequence::RunObserver*> all_;
 };
 
-int exit_code_for(store::Verdict v) {
+int exit_code_for(record::Verdict v) {
   switch (v) {
-    case store::Verdict::pass:
+    case record::Verdict::pass:
       return 0;
-    case store::Verdict::fail:
+    case record::Verdict::fail:
       return 1;
-    case store::Verdict::aborted:
+    case record::Verdict::aborted:
       return 3;
     default:
       return 2;
@@ -189,8 +190,8 @@ int run_run(const RunOptionsCli& o) {
   if (station.forward_uri) forwarder.emplace(o.db, *station.forward_uri, std::chrono::seconds(5));
 
   if (!o.report_dir.empty()) std::filesystem::create_directories(o.report_dir);
-  std::vector<store::RunRecord> runs;
-  store::Verdict worst = store::Verdict::pass;
+  std::vector<record::RunRecord> runs;
+  record::Verdict worst = record::Verdict::pass;
   nlohmann::json summary = {{"runs", nlohmann::json::array()}};
   const std::vector<std::string> serials =
       o.serials.empty() ? std::vector<std::string>{"unnamed"} : o.serials;
@@ -199,7 +200,7 @@ int run_run(const RunOptionsCli& o) {
     sequence::Bench bench = sequence::open_bench(station, serial, io);
     const sequence::RunOptions options{serial, operator_name, &abort_requested};
     const auto started = std::chrono::steady_clock::now();
-    store::RunRecord run;
+    record::RunRecord run;
     try {
       run = sequence::run_sequence(plan, station, bench, options, io, observers);
     } catch (const IoError& e) {
@@ -211,7 +212,7 @@ int run_run(const RunOptionsCli& o) {
                             : "; finished steps kept, the run is marked ABORTED when the "
                               "database is next opened"));
     }
-    worst = store::worst(worst, run.verdict);
+    worst = record::worst(worst, run.verdict);
     auto unit = report::run_to_json(run, false);
     // How long the stimuli would take on real hardware, against the time this run took.
     unit["stimulus_s"] =
@@ -229,11 +230,11 @@ int run_run(const RunOptionsCli& o) {
     if (forwarder) forwarder->notify();
   }
   if (!o.junit.empty()) report::write_text_file(o.junit, report::render_junit(runs));
-  summary["verdict"] = store::verdict_name(worst);
+  summary["verdict"] = record::verdict_name(worst);
   summary["database"] = o.db;
   if (forwarder) {
     const auto sent = forwarder->finish();
-    const std::string target = store::redacted_uri(*station.forward_uri);
+    const std::string target = redacted_uri(*station.forward_uri);
     summary["forward"] = {{"target", target},
                           {"sent", sent.sent + sent.already},
                           {"queued", sent.queued},

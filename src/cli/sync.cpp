@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "common/error.hpp"
+#include "common/postgres_uri.hpp"
 #include "sequence/station.hpp"
 #include "store/forwarder.hpp"
 #include "store/postgres_store.hpp"
@@ -32,7 +33,7 @@ int run_sync(const SyncOptions& o) {
     if (!station.forward_uri)
       throw InputError(o.station, "no [results] forward in this station; give --to URI");
     target = *station.forward_uri;
-  } else if (!store::is_postgres_uri(target)) {
+  } else if (!is_postgres_uri(target)) {
     throw UsageError("--to must be a postgresql:// URI");
   }
   std::error_code ec;
@@ -51,7 +52,7 @@ int run_sync(const SyncOptions& o) {
   }
   const auto report = store::forward_runs(*local, target, options);
   if (tty && !o.quiet && report.sent + report.already > 0) std::fputc('\n', stderr);
-  const std::string name = store::redacted_uri(target);
+  const std::string name = redacted_uri(target);
   if (o.json) {
     std::printf("%s\n", nlohmann::json{{"target", name},
                                        {"sent", report.sent},

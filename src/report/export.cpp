@@ -28,7 +28,7 @@ std::string number(double v) {
 
 }  // namespace
 
-nlohmann::json run_to_json(const store::RunRecord& run, bool with_curves, bool with_texts) {
+nlohmann::json run_to_json(const record::RunRecord& run, bool with_curves, bool with_texts) {
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& s : run.steps) {
     nlohmann::json measurements = nlohmann::json::array();
@@ -40,13 +40,13 @@ nlohmann::json run_to_json(const store::RunRecord& run, bool with_curves, bool w
            {"unit", m.unit},
            {"low", optional_number(m.low)},
            {"high", optional_number(m.high)},
-           {"verdict", store::verdict_name(m.verdict)},
+           {"verdict", record::verdict_name(m.verdict)},
            {"point", m.point}});
     }
     nlohmann::json step = {{"ordinal", s.ordinal},
                            {"id", s.step_id},
                            {"kind", s.kind},
-                           {"verdict", store::verdict_name(s.verdict)},
+                           {"verdict", record::verdict_name(s.verdict)},
                            {"message", s.message},
                            {"started_at", s.started_at},
                            {"finished_at", s.finished_at},
@@ -68,7 +68,7 @@ nlohmann::json run_to_json(const store::RunRecord& run, bool with_curves, bool w
   nlohmann::json j = {{"id", run.id},
                       {"uuid", run.uuid},
                       {"serial", run.serial},
-                      {"verdict", store::verdict_name(run.verdict)},
+                      {"verdict", record::verdict_name(run.verdict)},
                       {"sequence_name", run.sequence_name},
                       {"sequence_sha256", run.sequence_sha256},
                       {"station_name", run.station_name},
@@ -91,18 +91,18 @@ std::string csv_field(const std::string& text) {
   return out + "\"";
 }
 
-void write_csv(std::ostream& out, const std::vector<store::RunRecord>& runs) {
+void write_csv(std::ostream& out, const std::vector<record::RunRecord>& runs) {
   out << "run_uuid,serial,run_verdict,started_at,step,kind,step_verdict,channel,name,value,unit,"
          "low,high,verdict,point\n";
   for (const auto& r : runs) {
     for (const auto& s : r.steps) {
       for (const auto& m : s.measurements) {
-        out << r.uuid << ',' << csv_field(r.serial) << ',' << store::verdict_name(r.verdict) << ','
+        out << r.uuid << ',' << csv_field(r.serial) << ',' << record::verdict_name(r.verdict) << ','
             << r.started_at << ',' << csv_field(s.step_id) << ',' << s.kind << ','
-            << store::verdict_name(s.verdict) << ',' << csv_field(m.channel) << ',' << m.name << ','
-            << number(m.value) << ',' << m.unit << ',' << (m.low ? number(*m.low) : "") << ','
-            << (m.high ? number(*m.high) : "") << ',' << store::verdict_name(m.verdict) << ','
-            << csv_field(flatten_point(m.point)) << '\n';
+            << record::verdict_name(s.verdict) << ',' << csv_field(m.channel) << ',' << m.name
+            << ',' << number(m.value) << ',' << m.unit << ',' << (m.low ? number(*m.low) : "")
+            << ',' << (m.high ? number(*m.high) : "") << ',' << record::verdict_name(m.verdict)
+            << ',' << csv_field(flatten_point(m.point)) << '\n';
       }
     }
   }

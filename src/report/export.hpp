@@ -6,14 +6,14 @@
 #include <ostream>
 #include <vector>
 
-#include "store/record.hpp"
+#include "record/record.hpp"
 
 namespace ampbench::report {
 
 // with_curves: include curve arrays; with_texts: include the sequence and station files.
-nlohmann::json run_to_json(const store::RunRecord& run, bool with_curves = true,
+nlohmann::json run_to_json(const record::RunRecord& run, bool with_curves = true,
                            bool with_texts = false);
-void write_csv(std::ostream& out, const std::vector<store::RunRecord>& runs);
+void write_csv(std::ostream& out, const std::vector<record::RunRecord>& runs);
 // RFC 4180 quoting when needed.
 std::string csv_field(const std::string& text);
 

@@ -22,7 +22,7 @@ std::string safe_file_stem(const std::string& text) {
 }
 
 std::filesystem::path unique_report_path(const std::filesystem::path& dir,
-                                         const store::RunRecord& run,
+                                         const record::RunRecord& run,
                                          const std::string& extension) {
   const std::string base =
       safe_file_stem(run.serial) + "-run" + std::to_string(run.id) + "-" + run.uuid.substr(0, 8);

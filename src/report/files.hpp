@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include "store/record.hpp"
+#include "record/record.hpp"
 
 namespace ampbench::report {
 
@@ -15,7 +15,8 @@ std::string safe_file_stem(const std::string& text);
 
 // DIR/STEM-runID-UUID8.EXT, or with -2, -3 … when that name exists already.
 std::filesystem::path unique_report_path(const std::filesystem::path& dir,
-                                         const store::RunRecord& run, const std::string& extension);
+                                         const record::RunRecord& run,
+                                         const std::string& extension);
 
 // Writes text to path; throws IoError naming it.
 void write_text_file(const std::filesystem::path& path, const std::string& text);

@@ -28,13 +28,13 @@ std::string point_text(const nlohmann::json& point) {
   return out;
 }
 
-std::string cell_class(store::Verdict v) {
-  return std::string(" class=\"") + lower(store::verdict_name(v)) + "\"";
+std::string cell_class(record::Verdict v) {
+  return std::string(" class=\"") + lower(record::verdict_name(v)) + "\"";
 }
 
 // One row per measurement; for a sweep, a pivot instead: a row per channel and point, a
 // column per measurement (limits in the header), failing cells marked.
-std::string measurement_table(const store::StepRecord& s) {
+std::string measurement_table(const record::StepRecord& s) {
   if (s.measurements.empty()) return "";
   std::vector<std::string> names;
   std::vector<std::pair<std::string, std::string>> rows;  // channel, point
@@ -51,7 +51,7 @@ std::string measurement_table(const store::StepRecord& s) {
          "th><th>Unit</th>"
          "<th>Limits</th><th>Verdict</th><th>Point</th></tr></thead><tbody>\n";
     for (const auto& m : s.measurements) {
-      const std::string mv(store::verdict_name(m.verdict));
+      const std::string mv(record::verdict_name(m.verdict));
       o << "<tr" << cell_class(m.verdict) << " data-name=\"" << xml_escape(m.name) << "\"><td>"
         << xml_escape(m.channel) << "</td><td>" << xml_escape(m.name) << "</td><td class=\"value\">"
         << format_value(m.value) << "</td><td>" << xml_escape(m.unit) << "</td><td>"
@@ -62,7 +62,7 @@ std::string measurement_table(const store::StepRecord& s) {
   }
   o << "<table class=\"measurements pivot\"><thead><tr><th>Channel</th><th>Point</th>";
   for (const auto& name : names) {
-    const store::MeasurementRecord* first = nullptr;
+    const record::MeasurementRecord* first = nullptr;
     for (const auto& m : s.measurements)
       if (m.name == name) {
         first = &m;
@@ -78,7 +78,7 @@ std::string measurement_table(const store::StepRecord& s) {
     o << "<tr><td>" << xml_escape(channel) << "</td><td>"
       << xml_escape(point_text(nlohmann::json::parse(point))) << "</td>";
     for (const auto& name : names) {
-      const store::MeasurementRecord* cell = nullptr;
+      const record::MeasurementRecord* cell = nullptr;
       for (const auto& m : s.measurements)
         if (m.name == name && m.channel == channel && m.point.dump() == point) cell = &m;
       if (!cell) {
@@ -98,7 +98,7 @@ struct CurveStyle {
   bool log_x, log_y;
 };
 
-CurveStyle style_of(const store::CurveRecord& c) {
+CurveStyle style_of(const record::CurveRecord& c) {
   if (c.name == "response_db")
     return {"Frequency response", "Frequency (Hz)", "Gain (dB)", true, false};
   if (c.name == "phase_deg") return {"Phase", "Frequency (Hz)", "Phase (°)", true, false};
@@ -117,7 +117,7 @@ CurveStyle style_of(const store::CurveRecord& c) {
 }
 
 // A deviation_db mask from the step's own limits, around the first channel's 1 kHz gain.
-std::optional<PlotBand> response_mask(const store::StepRecord& step) {
+std::optional<PlotBand> response_mask(const record::StepRecord& step) {
   const auto& limits = step.params.contains("limits") ? step.params["limits"] : nlohmann::json();
   if (!limits.is_object() || !limits.contains("deviation_db")) return std::nullopt;
   const auto& d = limits["deviation_db"];
@@ -137,7 +137,7 @@ std::optional<PlotBand> response_mask(const store::StepRecord& step) {
 }
 
 // The deviation_db limits as a band around 0 dB, for the deviation from a target curve.
-std::optional<PlotBand> deviation_mask(const store::StepRecord& step) {
+std::optional<PlotBand> deviation_mask(const record::StepRecord& step) {
   const auto& limits = step.params.contains("limits") ? step.params["limits"] : nlohmann::json();
   if (!limits.is_object() || !limits.contains("deviation_db")) return std::nullopt;
   const auto& d = limits["deviation_db"];
@@ -145,9 +145,9 @@ std::optional<PlotBand> deviation_mask(const store::StepRecord& step) {
                   d.value("max", 1e3), "limit mask"};
 }
 
-std::string plots_of(const store::StepRecord& step) {
+std::string plots_of(const record::StepRecord& step) {
   // One plot per curve name and sweep point, a series per channel.
-  std::map<std::string, std::vector<const store::CurveRecord*>> groups;
+  std::map<std::string, std::vector<const record::CurveRecord*>> groups;
   std::vector<std::string> order;
   for (const auto& c : step.curves) {
     const std::string key = c.name + " " + c.point.dump();
@@ -216,8 +216,8 @@ std::string limits_text(std::optional<double> low, std::optional<double> high) {
   return "";
 }
 
-std::string render_html(const store::RunRecord& run) {
-  const std::string verdict(store::verdict_name(run.verdict));
+std::string render_html(const record::RunRecord& run) {
+  const std::string verdict(record::verdict_name(run.verdict));
   std::ostringstream meta, summary, steps;
   const std::pair<const char*, std::string> rows[] = {
       {"Sequence", run.sequence_name},
@@ -231,7 +231,7 @@ std::string render_html(const store::RunRecord& run) {
   for (const auto& [name, value] : rows)
     meta << "<tr><th>" << name << "</th><td>" << xml_escape(value) << "</td></tr>\n";
   for (const auto& s : run.steps) {
-    const std::string v(store::verdict_name(s.verdict));
+    const std::string v(record::verdict_name(s.verdict));
     const std::string anchor = "step-" + std::to_string(s.ordinal);
     summary << "<a class=\"" << lower(v) << "\" href=\"#" << anchor << "\">"
             << xml_escape(s.step_id) << "</a>";

@@ -6,14 +6,14 @@
 #include <optional>
 #include <string>
 
-#include "store/record.hpp"
+#include "record/record.hpp"
 
 namespace ampbench::report {
 
 extern const char* const kRunTemplate;    // reports/run.html
 extern const char* const kRunStylesheet;  // reports/style.css
 
-std::string render_html(const store::RunRecord& run);
+std::string render_html(const record::RunRecord& run);
 
 // A value as the reports print it: 4 decimals, 2 from 100 up, 4 significant digits for the
 // very small and very large.

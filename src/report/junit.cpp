@@ -31,10 +31,10 @@ std::string seconds(double s) {
   return b;
 }
 
-std::string measurement_line(const store::MeasurementRecord& m) {
+std::string measurement_line(const record::MeasurementRecord& m) {
   char b[96];
   std::snprintf(b, sizeof b, "%.6g", m.value);
-  std::string line = std::string(store::verdict_name(m.verdict)) + " " + m.channel + " " + m.name +
+  std::string line = std::string(record::verdict_name(m.verdict)) + " " + m.channel + " " + m.name +
                      " = " + b + " " + m.unit;
   if (m.low || m.high) {
     char l[96];
@@ -48,7 +48,7 @@ std::string measurement_line(const store::MeasurementRecord& m) {
 
 }  // namespace
 
-std::string render_junit(const std::vector<store::RunRecord>& runs) {
+std::string render_junit(const std::vector<record::RunRecord>& runs) {
   int tests = 0, failures = 0, errors = 0;
   double total = 0.0;
   std::ostringstream suites;
@@ -63,16 +63,16 @@ std::string render_junit(const std::vector<store::RunRecord>& runs) {
             << "\">\n";
       std::string failing;
       for (const auto& m : s.measurements)
-        if (m.verdict != store::Verdict::pass) failing += measurement_line(m) + "\n";
-      if (s.verdict == store::Verdict::fail) {
+        if (m.verdict != record::Verdict::pass) failing += measurement_line(m) + "\n";
+      if (s.verdict == record::Verdict::fail) {
         ++f;
         cases << "      <failure type=\"FAIL\" message=\""
               << xml_escape(s.message.empty() ? "measurement outside its limits" : s.message)
               << "\">" << xml_escape(failing) << "</failure>\n";
-      } else if (s.verdict == store::Verdict::error || s.verdict == store::Verdict::aborted ||
-                 s.verdict == store::Verdict::running) {
+      } else if (s.verdict == record::Verdict::error || s.verdict == record::Verdict::aborted ||
+                 s.verdict == record::Verdict::running) {
         ++e;
-        cases << "      <error type=\"" << store::verdict_name(s.verdict) << "\" message=\""
+        cases << "      <error type=\"" << record::verdict_name(s.verdict) << "\" message=\""
               << xml_escape(s.message) << "\">" << xml_escape(failing) << "</error>\n";
       }
       std::string out;
@@ -93,7 +93,7 @@ std::string render_junit(const std::vector<store::RunRecord>& runs) {
            << "\" package=\"ampbench\">\n    <properties>\n";
     const std::pair<const char*, std::string> properties[] = {
         {"serial", run.serial},
-        {"verdict", std::string(store::verdict_name(run.verdict))},
+        {"verdict", std::string(record::verdict_name(run.verdict))},
         {"run_uuid", run.uuid},
         {"station", run.station_name},
         {"operator", run.operator_name},

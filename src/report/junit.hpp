@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
-#include "store/record.hpp"
+#include "record/record.hpp"
 
 namespace ampbench::report {
 
-std::string render_junit(const std::vector<store::RunRecord>& runs);
+std::string render_junit(const std::vector<record::RunRecord>& runs);
 
 }  // namespace ampbench::report

@@ -5,8 +5,8 @@
 
 namespace ampbench::report {
 
-std::string render_rew(const store::RunRecord& run, const store::StepRecord& step,
-                       const store::CurveRecord& response, const store::CurveRecord* phase) {
+std::string render_rew(const record::RunRecord& run, const record::StepRecord& step,
+                       const record::CurveRecord& response, const record::CurveRecord* phase) {
   std::ostringstream o;
   o << "* ampbench " << run.software_version << " frequency response\n"
     << "* Serial: " << run.serial << "\n* Sequence: " << run.sequence_name

@@ -4,12 +4,12 @@
 
 #include <string>
 
-#include "store/record.hpp"
+#include "record/record.hpp"
 
 namespace ampbench::report {
 
 // `phase` may be null (a stepped response has none: REW then reads 0°).
-std::string render_rew(const store::RunRecord& run, const store::StepRecord& step,
-                       const store::CurveRecord& response, const store::CurveRecord* phase);
+std::string render_rew(const record::RunRecord& run, const record::StepRecord& step,
+                       const record::CurveRecord& response, const record::CurveRecord* phase);
 
 }  // namespace ampbench::report

@@ -24,9 +24,9 @@ std::string fmt(const char* f, double v) {
   return b;
 }
 
-using store::MeasurementRecord;
-using store::StepRecord;
-using store::Verdict;
+using record::MeasurementRecord;
+using record::StepRecord;
+using record::Verdict;
 
 class SimLoadSwitch : public LoadSwitch {
  public:
@@ -258,8 +258,8 @@ std::vector<Point> expand_points(const StepPlan& step) {
 
 struct ChannelTone {
   dsp::ToneAnalysis analysis;
-  double vrms_out = 0.0;        // at the DUT output
-  store::CurveRecord spectrum;  // when asked for
+  double vrms_out = 0.0;         // at the DUT output
+  record::CurveRecord spectrum;  // when asked for
 };
 
 // A frequency response per channel, however it was measured.
@@ -504,9 +504,9 @@ class StepRunner {
 
   // The analysed block's spectrum at the DUT output in dBV (each bin as a sine's level),
   // reduced to a 1/48-octave maximum from 10 Hz to fs/2 so reports can draw it.
-  store::CurveRecord spectrum_curve(std::span<const double> block, double fundamental_hz) const {
+  record::CurveRecord spectrum_curve(std::span<const double> block, double fundamental_hz) const {
     const auto s = dsp::power_spectrum(block, fs());
-    store::CurveRecord curve{
+    record::CurveRecord curve{
         "", "spectrum_dbv", "Hz", "dBV", {}, {}, {{"fundamental_hz", fundamental_hz}}};
     const double step = std::pow(2.0, 1.0 / 48.0);
     std::size_t k = static_cast<std::size_t>(std::ceil(10.0 / s.bin_width_hz()));
@@ -610,7 +610,7 @@ class StepRunner {
   // THD+N versus the measured output level, one curve per channel.
   void thdn_curve() {
     for (const auto& ch : plan_.channels) {
-      store::CurveRecord curve{ch, "thdn_vs_level_pct", "dBV", "%", {}, {}};
+      record::CurveRecord curve{ch, "thdn_vs_level_pct", "dBV", "%", {}, {}};
       const MeasurementRecord* level = nullptr;
       for (const auto& m : record_->measurements) {
         if (m.channel != ch) continue;
@@ -734,7 +734,7 @@ class StepRunner {
       if (!d.phase_deg.empty())
         record_->curves.push_back(
             {ch, "phase_deg", "Hz", "deg", d.frequency_hz, d.phase_deg, p.coordinates});
-      store::CurveRecord thd{ch, "thd_vs_freq_pct", "Hz", "%", {}, {}, p.coordinates};
+      record::CurveRecord thd{ch, "thd_vs_freq_pct", "Hz", "%", {}, {}, p.coordinates};
       for (std::size_t i = 0; i < d.thd_pct.size(); ++i) {
         if (!std::isfinite(d.thd_pct[i])) continue;
         thd.x.push_back(d.frequency_hz[i]);
@@ -1173,7 +1173,7 @@ class StepRunner {
     std::sort(visited.begin(), visited.end(),
               [](const Burst& x, const Burst& y) { return x.vin < y.vin; });
     for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
-      store::CurveRecord curve{
+      record::CurveRecord curve{
           plan_.channels[c],
           step_->headroom_rated_w ? "thdn_vs_burst_power_pct" : "thdn_vs_power_pct",
           "W",
@@ -1408,11 +1408,11 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
   return errors;
 }
 
-store::RunRecord run_sequence(const SequencePlan& plan, const Station& station, Bench& bench,
-                              const RunOptions& options, OperatorIo& io, RunObserver& observer) {
-  store::RunRecord run;
+record::RunRecord run_sequence(const SequencePlan& plan, const Station& station, Bench& bench,
+                               const RunOptions& options, OperatorIo& io, RunObserver& observer) {
+  record::RunRecord run;
   run.sequence_name = plan.name;
-  run.sequence_sha256 = store::sha256_hex(plan.text);
+  run.sequence_sha256 = record::sha256_hex(plan.text);
   run.sequence_text = plan.text;
   run.station_name = station.name;
   run.line = station.line;
@@ -1420,7 +1420,7 @@ store::RunRecord run_sequence(const SequencePlan& plan, const Station& station, 
   run.serial = options.serial;
   run.operator_name = options.operator_name;
   run.software_version = AMPBENCH_VERSION;
-  run.started_at = store::utc_now_iso8601();
+  run.started_at = record::utc_now_iso8601();
   observer.run_started(run);
 
   StepRunner runner(plan, station, bench, options, io, observer);
@@ -1436,13 +1436,13 @@ store::RunRecord run_sequence(const SequencePlan& plan, const Station& station, 
     record.step_id = step.id;
     record.kind = std::string(step_kind_name(step.kind));
     record.params = step.params;
-    record.started_at = store::utc_now_iso8601();
+    record.started_at = record::utc_now_iso8601();
     record.verdict = Verdict::pass;
     observer.step_started(run, record);
     try {
       runner.run(step, record);
       for (const auto& m : record.measurements)
-        record.verdict = store::worst(record.verdict, m.verdict);
+        record.verdict = record::worst(record.verdict, m.verdict);
     } catch (const AbortedError& e) {
       record.verdict = Verdict::aborted;
       record.message = e.what();
@@ -1454,14 +1454,14 @@ store::RunRecord run_sequence(const SequencePlan& plan, const Station& station, 
       record.verdict = Verdict::error;
       record.message = std::string("internal error: ") + e.what();
     }
-    record.finished_at = store::utc_now_iso8601();
-    verdict = store::worst(verdict, record.verdict);
+    record.finished_at = record::utc_now_iso8601();
+    verdict = record::worst(verdict, record.verdict);
     if (plan.stop_on_fail && record.verdict != Verdict::pass) skipping = true;
     observer.step_finished(run, record);
     run.steps.push_back(std::move(record));
   }
   run.verdict = aborted ? Verdict::aborted : verdict;
-  run.finished_at = store::utc_now_iso8601();
+  run.finished_at = record::utc_now_iso8601();
   observer.run_finished(run);
   return run;
 }

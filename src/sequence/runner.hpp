@@ -11,9 +11,9 @@
 
 #include "audio/audio_port.hpp"
 #include "instruments/drivers.hpp"
+#include "record/record.hpp"
 #include "sequence/plan.hpp"
 #include "sequence/station.hpp"
-#include "store/record.hpp"
 
 namespace ampbench::sequence {
 
@@ -63,11 +63,11 @@ Bench open_bench(const Station& station, const std::string& serial, OperatorIo& 
 class RunObserver {
  public:
   virtual ~RunObserver() = default;
-  virtual void run_started(store::RunRecord&) {}
-  virtual void step_started(const store::RunRecord&, store::StepRecord&) {}
-  virtual void progress(const store::StepRecord&, int /*point*/, int /*points*/) {}
-  virtual void step_finished(const store::RunRecord&, const store::StepRecord&) {}
-  virtual void run_finished(const store::RunRecord&) {}
+  virtual void run_started(record::RunRecord&) {}
+  virtual void step_started(const record::RunRecord&, record::StepRecord&) {}
+  virtual void progress(const record::StepRecord&, int /*point*/, int /*points*/) {}
+  virtual void step_finished(const record::RunRecord&, const record::StepRecord&) {}
+  virtual void run_finished(const record::RunRecord&) {}
 };
 
 // Everything a run checks before it touches hardware (validate runs the same checks):
@@ -81,7 +81,7 @@ struct RunOptions {
   const std::atomic<bool>* abort_requested = nullptr;  // Ctrl-C: stop after the current capture
 };
 
-store::RunRecord run_sequence(const SequencePlan& plan, const Station& station, Bench& bench,
-                              const RunOptions& options, OperatorIo& io, RunObserver& observer);
+record::RunRecord run_sequence(const SequencePlan& plan, const Station& station, Bench& bench,
+                               const RunOptions& options, OperatorIo& io, RunObserver& observer);
 
 }  // namespace ampbench::sequence

@@ -5,8 +5,8 @@
 #include <limits>
 
 #include "common/error.hpp"
+#include "common/postgres_uri.hpp"
 #include "common/toml_reader.hpp"
-#include "store/postgres_store.hpp"
 
 namespace ampbench::sequence {
 namespace {
@@ -301,7 +301,7 @@ Station parse_station(const std::string& text, const std::string& path) {
   if (const toml::table* results = r.table(root, "results", "", false)) {
     r.reject_unknown_keys(*results, "results", {"forward"});
     if (auto uri = r.string(*results, "forward", "results")) {
-      if (auto problem = store::forward_target_problem(*uri))
+      if (auto problem = forward_target_problem(*uri))
         r.fail(results->get("forward"), "results.forward", *problem);
       s.forward_uri = *uri;
     }

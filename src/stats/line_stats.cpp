@@ -134,12 +134,12 @@ MeasurementStats summarise(const MeasurementKey& key, const std::string& station
 }
 
 StationYield station_yield(const std::string& station,
-                           const std::vector<const store::RunRecord*>& runs) {
+                           const std::vector<const record::RunRecord*>& runs) {
   StationYield y;
   y.station = station;
   std::map<std::string, std::pair<bool, bool>> units;  // serial → first, last passed
   for (const auto* r : runs) {
-    const bool pass = r->verdict == store::Verdict::pass;
+    const bool pass = r->verdict == record::Verdict::pass;
     ++y.runs;
     y.passed_runs += pass;
     auto [it, fresh] = units.try_emplace(r->serial, pass, pass);
@@ -161,16 +161,16 @@ StationYield station_yield(const std::string& station,
 
 }  // namespace
 
-LineStats line_stats(const std::vector<store::RunRecord>& runs_in,
+LineStats line_stats(const std::vector<record::RunRecord>& runs_in,
                      const std::vector<store::MeasurementRow>& rows, const DriftOptions& options) {
   LineStats out;
-  std::vector<const store::RunRecord*> runs;
+  std::vector<const record::RunRecord*> runs;
   for (const auto& r : runs_in)
-    if (r.verdict != store::Verdict::running) runs.push_back(&r);
+    if (r.verdict != record::Verdict::running) runs.push_back(&r);
   std::stable_sort(runs.begin(), runs.end(), [](const auto* a, const auto* b) {
     return a->started_at != b->started_at ? a->started_at < b->started_at : a->id < b->id;
   });
-  std::map<std::string, std::vector<const store::RunRecord*>> by_station;
+  std::map<std::string, std::vector<const record::RunRecord*>> by_station;
   std::map<std::pair<std::string, std::string>, DayYield> by_day;
   for (const auto* r : runs) {
     by_station[r->station_name].push_back(r);
@@ -178,7 +178,7 @@ LineStats line_stats(const std::vector<store::RunRecord>& runs_in,
     day.day = r->started_at.substr(0, 10);
     day.station = r->station_name;
     ++day.runs;
-    day.passed_runs += r->verdict == store::Verdict::pass;
+    day.passed_runs += r->verdict == record::Verdict::pass;
   }
   for (const auto& [station, list] : by_station)
     out.stations.push_back(station_yield(station, list));
@@ -200,7 +200,7 @@ LineStats line_stats(const std::vector<store::RunRecord>& runs_in,
     MeasurementKey key{row.step_id, m.channel, m.name, m.unit,
                        m.point.is_object() && !m.point.empty() ? m.point.dump() : ""};
     auto& g = groups[key];
-    const UnitValue u{m.value, m.verdict == store::Verdict::pass, row.serial, row.started_at};
+    const UnitValue u{m.value, m.verdict == record::Verdict::pass, row.serial, row.started_at};
     g.per_station[row.station_name].push_back(u);
     g.line.push_back(u);
     g.low = m.low;

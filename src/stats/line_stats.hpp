@@ -108,7 +108,7 @@ struct LineStats {
 };
 
 // `runs`: the finished runs (any order); `rows`: their measurements in run order.
-LineStats line_stats(const std::vector<store::RunRecord>& runs,
+LineStats line_stats(const std::vector<record::RunRecord>& runs,
                      const std::vector<store::MeasurementRow>& rows, const DriftOptions& options);
 
 }  // namespace ampbench::stats

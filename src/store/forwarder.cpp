@@ -1,6 +1,7 @@
 #include "store/forwarder.hpp"
 
 #include "common/error.hpp"
+#include "common/postgres_uri.hpp"
 #include "store/postgres_store.hpp"
 
 namespace ampbench::store {
@@ -16,7 +17,7 @@ ForwardReport forward_runs(ResultStore& local, const std::string& target,
       auto central =
           PostgresStore::open(target, PostgresStore::Mode::read_write, options.connect_timeout);
       for (; done < pending.size(); ++done) {
-        const RunRecord run = local.load_run(pending[done].uuid);
+        const record::RunRecord run = local.load_run(pending[done].uuid);
         if (central->insert_run(run))
           ++report.sent;
         else

@@ -6,23 +6,10 @@
 #include <pqxx/pqxx>
 
 #include "common/error.hpp"
+#include "common/postgres_uri.hpp"
 
 namespace ampbench::store {
 namespace {
-
-std::string authority_of(const std::string& uri, std::size_t& start) {
-  start = uri.find("://");
-  start = start == std::string::npos ? 0 : start + 3;
-  const auto end = uri.find_first_of("/?", start);
-  return uri.substr(start, end == std::string::npos ? std::string::npos : end - start);
-}
-
-bool query_has_password(const std::string& uri) {
-  const auto q = uri.find('?');
-  if (q == std::string::npos) return false;
-  const std::string query = "&" + uri.substr(q + 1);
-  return query.find("&password=") != std::string::npos;
-}
 
 std::string with_parameter(const std::string& uri, const std::string& key,
                            const std::string& value) {
@@ -130,7 +117,8 @@ struct FilterParams {
   std::optional<std::string> serial, verdict, since, until, station, line, sequence;
   explicit FilterParams(const RunFilter& f)
       : serial(f.serial ? std::optional(glob_to_like(*f.serial)) : std::nullopt),
-        verdict(f.verdict ? std::optional(std::string(verdict_name(*f.verdict))) : std::nullopt),
+        verdict(f.verdict ? std::optional(std::string(record::verdict_name(*f.verdict)))
+                          : std::nullopt),
         since(f.since),
         until(f.until),
         station(f.station),
@@ -138,8 +126,8 @@ struct FilterParams {
         sequence(f.sequence) {}
 };
 
-RunRecord run_from(const pqxx::row& r) {
-  RunRecord run;
+record::RunRecord run_from(const pqxx::row& r) {
+  record::RunRecord run;
   run.id = r[0].as<std::int64_t>();
   run.uuid = r[1].as<std::string>();
   run.sequence_name = r[2].as<std::string>();
@@ -152,7 +140,7 @@ RunRecord run_from(const pqxx::row& r) {
   run.software_version = r[9].as<std::string>();
   run.started_at = r[10].as<std::string>();
   run.finished_at = r[11].as<std::string>();
-  run.verdict = parse_verdict(r[12].as<std::string>()).value_or(Verdict::error);
+  run.verdict = record::parse_verdict(r[12].as<std::string>()).value_or(record::Verdict::error);
   run.line = r[13].as<std::string>();
   return run;
 }
@@ -163,15 +151,15 @@ std::optional<double> optional_real(const pqxx::field& f) {
 }
 
 // channel, name, value, unit, low, high, verdict, point_json from column `c` on.
-MeasurementRecord measurement_from(const pqxx::row& r, int c) {
-  MeasurementRecord m;
+record::MeasurementRecord measurement_from(const pqxx::row& r, int c) {
+  record::MeasurementRecord m;
   m.channel = r[c].as<std::string>();
   m.name = r[c + 1].as<std::string>();
   m.value = optional_real(r[c + 2]).value_or(0.0);
   m.unit = r[c + 3].as<std::string>();
   m.low = optional_real(r[c + 4]);
   m.high = optional_real(r[c + 5]);
-  m.verdict = parse_verdict(r[c + 6].as<std::string>()).value_or(Verdict::error);
+  m.verdict = record::parse_verdict(r[c + 6].as<std::string>()).value_or(record::Verdict::error);
   m.point = nlohmann::json::parse(r[c + 7].as<std::string>(), nullptr, false);
   return m;
 }
@@ -196,37 +184,6 @@ auto guarded(const std::string& name, F&& f) -> decltype(f()) {
 }
 
 }  // namespace
-
-std::optional<std::string> forward_target_problem(const std::string& uri) {
-  if (!is_postgres_uri(uri))
-    return "must be a postgresql:// URI (e.g. postgresql://ampbench@results.line/ampbench)";
-  std::size_t start = 0;
-  const std::string authority = authority_of(uri, start);
-  const auto at = authority.rfind('@');
-  if ((at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos) ||
-      query_has_password(uri))
-    return "holds a password: a station file is no place for one; give it to libpq in "
-           "PGPASSWORD, ~/.pgpass or a service file (postgresql:///?service=NAME)";
-  return std::nullopt;
-}
-
-std::string redacted_uri(const std::string& uri) {
-  std::size_t start = 0;
-  const std::string authority = authority_of(uri, start);
-  std::string out = uri;
-  const auto at = authority.rfind('@');
-  if (at != std::string::npos) {
-    const auto colon = authority.substr(0, at).find(':');
-    if (colon != std::string::npos) out.replace(start + colon + 1, at - colon - 1, "***");
-  }
-  const auto key = out.find("password=");
-  if (key != std::string::npos && out.find('?') < key) {
-    const auto value = key + 9;
-    const auto end = out.find('&', value);
-    out.replace(value, (end == std::string::npos ? out.size() : end) - value, "***");
-  }
-  return out;
-}
 
 struct PostgresStore::Connection {
   explicit Connection(const std::string& options) : db(options) {}
@@ -324,14 +281,14 @@ class Literals {
 // costs a few round trips, not one per row. The step's id comes from its own sequence,
 // which only this session advances between the statements.
 void append_step_sql(std::string& sql, const Literals& q, std::int64_t run_id,
-                     const StepRecord& step, const std::string& step_id_sql) {
+                     const record::StepRecord& step, const std::string& step_id_sql) {
   sql +=
       "INSERT INTO steps(run_id, ordinal, step_id, kind, params_json, started_at, finished_at, "
       "verdict, message) VALUES(" +
       std::to_string(run_id) + "," + std::to_string(step.ordinal) + "," + q.text(step.step_id) +
       "," + q.text(step.kind) + "," + q.text(step.params.dump()) + "," + q.text(step.started_at) +
       "," + q.text_or_null(step.finished_at) + "," +
-      q.text(std::string(verdict_name(step.verdict))) + "," + q.text(step.message) + ");\n";
+      q.text(std::string(record::verdict_name(step.verdict))) + "," + q.text(step.message) + ");\n";
   const char* separator =
       "INSERT INTO measurements(step_id, channel, name, value, unit, low, high, "
       "verdict, point_json) VALUES";
@@ -339,7 +296,7 @@ void append_step_sql(std::string& sql, const Literals& q, std::int64_t run_id,
     sql += separator;
     sql += "(" + step_id_sql + "," + q.text(m.channel) + "," + q.text(m.name) + "," +
            q.number(m.value) + "," + q.text(m.unit) + "," + q.number(m.low) + "," +
-           q.number(m.high) + "," + q.text(std::string(verdict_name(m.verdict))) + "," +
+           q.number(m.high) + "," + q.text(std::string(record::verdict_name(m.verdict))) + "," +
            q.text(m.point.dump()) + ")";
     separator = ",";
   }
@@ -357,7 +314,7 @@ void append_step_sql(std::string& sql, const Literals& q, std::int64_t run_id,
 
 }  // namespace
 
-bool PostgresStore::insert_run(const RunRecord& run) {
+bool PostgresStore::insert_run(const record::RunRecord& run) {
   try {
     pqxx::work t(connection_->db);
     const auto inserted =
@@ -365,7 +322,7 @@ bool PostgresStore::insert_run(const RunRecord& run) {
                         run.sequence_text, run.station_name, run.line, run.station_text, run.serial,
                         run.operator_name, run.software_version, run.started_at,
                         run.finished_at.empty() ? nullptr : run.finished_at.c_str(),
-                        std::string(verdict_name(run.verdict)), run.id);
+                        std::string(record::verdict_name(run.verdict)), run.id);
     if (inserted.empty()) return false;
     const auto run_id = inserted[0][0].as<std::int64_t>();
     const Literals q(t);
@@ -383,7 +340,7 @@ bool PostgresStore::insert_run(const RunRecord& run) {
   }
 }
 
-std::vector<RunRecord> PostgresStore::list_runs(const RunFilter& f) const {
+std::vector<record::RunRecord> PostgresStore::list_runs(const RunFilter& f) const {
   return guarded(name_, [&] {
     const FilterParams p(f);
     const auto limit = f.limit > 0 ? std::optional(std::to_string(f.limit)) : std::nullopt;
@@ -393,13 +350,13 @@ std::vector<RunRecord> PostgresStore::list_runs(const RunFilter& f) const {
                           " ORDER BY started_at DESC, id DESC LIMIT $8::bigint",
                       nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
                       nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(limit));
-    std::vector<RunRecord> out;
+    std::vector<record::RunRecord> out;
     for (const auto& r : rows) out.push_back(run_from(r));
     return out;
   });
 }
 
-RunRecord PostgresStore::load_run(const std::string& key) const {
+record::RunRecord PostgresStore::load_run(const std::string& key) const {
   return guarded(name_, [&] {
     pqxx::read_transaction t(connection_->db);
     const auto runs = t.exec_params(
@@ -408,7 +365,7 @@ RunRecord PostgresStore::load_run(const std::string& key) const {
             "left(uuid::text, length($1)) = $1) ORDER BY (id::text = $1) DESC LIMIT 1",
         key);
     if (runs.empty()) throw InputError(name_, "no run '" + key + "' in this database");
-    RunRecord run = run_from(runs[0]);
+    record::RunRecord run = run_from(runs[0]);
     const auto steps = t.exec_params(
         "SELECT id, ordinal, step_id, kind, params_json::text, " + iso("started_at") +
             ", COALESCE(" + iso("finished_at") +
@@ -416,7 +373,7 @@ RunRecord PostgresStore::load_run(const std::string& key) const {
         run.id);
     std::vector<std::int64_t> step_rows;
     for (const auto& r : steps) {
-      StepRecord s;
+      record::StepRecord s;
       step_rows.push_back(r[0].as<std::int64_t>());
       s.id = step_rows.back();
       s.ordinal = r[1].as<int>();
@@ -425,7 +382,7 @@ RunRecord PostgresStore::load_run(const std::string& key) const {
       s.params = nlohmann::json::parse(r[4].as<std::string>(), nullptr, false);
       s.started_at = r[5].as<std::string>();
       s.finished_at = r[6].as<std::string>();
-      s.verdict = parse_verdict(r[7].as<std::string>()).value_or(Verdict::error);
+      s.verdict = record::parse_verdict(r[7].as<std::string>()).value_or(record::Verdict::error);
       s.message = r[8].as<std::string>();
       run.steps.push_back(std::move(s));
     }
@@ -439,7 +396,7 @@ RunRecord PostgresStore::load_run(const std::string& key) const {
         "FROM curves c "
         "JOIN steps s ON s.id = c.step_id WHERE s.run_id = $1 ORDER BY c.id",
         run.id);
-    const auto step_of = [&](std::int64_t id) -> StepRecord& {
+    const auto step_of = [&](std::int64_t id) -> record::StepRecord& {
       for (auto& s : run.steps)
         if (s.id == id) return s;
       throw IoError(name_ + ": measurement of a missing step");
@@ -480,7 +437,8 @@ std::vector<MeasurementRow> PostgresStore::measurement_rows(const RunFilter& f) 
       row.serial = r[3].as<std::string>();
       row.sequence_name = r[4].as<std::string>();
       row.started_at = r[5].as<std::string>();
-      row.run_verdict = parse_verdict(r[6].as<std::string>()).value_or(Verdict::error);
+      row.run_verdict =
+          record::parse_verdict(r[6].as<std::string>()).value_or(record::Verdict::error);
       row.step_id = r[7].as<std::string>();
       row.measurement = measurement_from(r, 8);
       out.push_back(std::move(row));

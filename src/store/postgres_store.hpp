@@ -15,12 +15,6 @@
 
 namespace ampbench::store {
 
-// Why a station file's forward URI is refused (not postgresql://, or a password in it),
-// or nothing when it is acceptable.
-std::optional<std::string> forward_target_problem(const std::string& uri);
-// The URI with any password replaced by "***": what messages and the forward queue show.
-std::string redacted_uri(const std::string& uri);
-
 class PostgresStore : public ResultsReader {
  public:
   enum class Mode { read_write, read_only };
@@ -38,11 +32,11 @@ class PostgresStore : public ResultsReader {
   // The whole run in one transaction: true when inserted, false when a run with its uuid
   // is already there (then nothing is written). Throws IoError; nothing of the run is
   // visible unless all of it is.
-  bool insert_run(const RunRecord& run);
+  bool insert_run(const record::RunRecord& run);
 
   std::string name() const override { return name_; }
-  std::vector<RunRecord> list_runs(const RunFilter& filter) const override;
-  RunRecord load_run(const std::string& id_or_uuid) const override;
+  std::vector<record::RunRecord> list_runs(const RunFilter& filter) const override;
+  record::RunRecord load_run(const std::string& id_or_uuid) const override;
   std::vector<MeasurementRow> measurement_rows(const RunFilter& filter) const override;
 
  private:

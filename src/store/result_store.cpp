@@ -284,7 +284,7 @@ void ResultStore::recover_abandoned_runs() {
   }
   if (dead.empty()) return;
   Transaction t(db_);
-  const std::string now = utc_now_iso8601();
+  const std::string now = record::utc_now_iso8601();
   Statement run(db_,
                 "UPDATE runs SET verdict = 'ABORTED', finished_at = ?1 WHERE id = ?2 AND verdict = "
                 "'RUNNING'");
@@ -300,8 +300,8 @@ void ResultStore::recover_abandoned_runs() {
   recovered_runs_ = static_cast<int>(dead.size());
 }
 
-std::int64_t ResultStore::begin_run(RunRecord& r) {
-  if (r.uuid.empty()) r.uuid = new_uuid_v4();
+std::int64_t ResultStore::begin_run(record::RunRecord& r) {
+  if (r.uuid.empty()) r.uuid = record::new_uuid_v4();
   Statement s(db_,
               "INSERT INTO runs(uuid, sequence_name, sequence_sha256, sequence_text, station_name, "
               "station_text, serial, operator, software_version, started_at, verdict, host, pid, "
@@ -324,7 +324,7 @@ std::int64_t ResultStore::begin_run(RunRecord& r) {
   return r.id;
 }
 
-std::int64_t ResultStore::begin_step(std::int64_t run_id, StepRecord& step) {
+std::int64_t ResultStore::begin_step(std::int64_t run_id, record::StepRecord& step) {
   Statement s(db_,
               "INSERT INTO steps(run_id, ordinal, step_id, kind, params_json, started_at, verdict) "
               "VALUES(?1, ?2, ?3, "
@@ -340,7 +340,7 @@ std::int64_t ResultStore::begin_step(std::int64_t run_id, StepRecord& step) {
   return step.id;
 }
 
-void ResultStore::finish_step(const StepRecord& step) {
+void ResultStore::finish_step(const record::StepRecord& step) {
   Transaction t(db_);
   Statement m(db_,
               "INSERT INTO measurements(step_id, channel, name, value, unit, low, high, verdict, "
@@ -354,7 +354,7 @@ void ResultStore::finish_step(const StepRecord& step) {
         .bind(5, x.unit)
         .bind(6, x.low)
         .bind(7, x.high)
-        .bind(8, std::string(verdict_name(x.verdict)))
+        .bind(8, std::string(record::verdict_name(x.verdict)))
         .bind(9, x.point.dump());
     m.run();
   }
@@ -375,16 +375,18 @@ void ResultStore::finish_step(const StepRecord& step) {
   }
   Statement s(db_, "UPDATE steps SET finished_at = ?1, verdict = ?2, message = ?3 WHERE id = ?4");
   s.bind(1, step.finished_at)
-      .bind(2, std::string(verdict_name(step.verdict)))
+      .bind(2, std::string(record::verdict_name(step.verdict)))
       .bind(3, step.message)
       .bind(4, step.id);
   s.run();
   t.commit();
 }
 
-void ResultStore::finish_run(const RunRecord& run) {
+void ResultStore::finish_run(const record::RunRecord& run) {
   Statement s(db_, "UPDATE runs SET finished_at = ?1, verdict = ?2 WHERE id = ?3");
-  s.bind(1, run.finished_at).bind(2, std::string(verdict_name(run.verdict))).bind(3, run.id);
+  s.bind(1, run.finished_at)
+      .bind(2, std::string(record::verdict_name(run.verdict)))
+      .bind(3, run.id);
   s.run();
 }
 
@@ -395,7 +397,7 @@ bool ResultStore::mark_run_failed(std::int64_t run_id) noexcept {
                          "verdict = 'RUNNING'",
                          -1, &stmt, nullptr) != SQLITE_OK)
     return false;
-  const std::string now = utc_now_iso8601();
+  const std::string now = record::utc_now_iso8601();
   sqlite3_bind_text(stmt, 1, now.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(stmt, 2, run_id);
   const bool ok = sqlite3_step(stmt) == SQLITE_DONE;
@@ -418,7 +420,7 @@ constexpr const char* kRunFilter =
 
 void bind_filter(Statement& q, const RunFilter& f) {
   if (f.serial) q.bind(1, glob_to_like(*f.serial));
-  if (f.verdict) q.bind(2, std::string(verdict_name(*f.verdict)));
+  if (f.verdict) q.bind(2, std::string(record::verdict_name(*f.verdict)));
   if (f.since) q.bind(3, *f.since);
   if (f.until) q.bind(4, *f.until);
   if (f.station) q.bind(5, *f.station);
@@ -427,21 +429,21 @@ void bind_filter(Statement& q, const RunFilter& f) {
 }
 
 // channel, name, value, unit, low, high, verdict, point_json from column `c` on.
-MeasurementRecord measurement_from(const Statement& q, int c) {
-  MeasurementRecord m;
+record::MeasurementRecord measurement_from(const Statement& q, int c) {
+  record::MeasurementRecord m;
   m.channel = q.text(c);
   m.name = q.text(c + 1);
   m.value = q.real(c + 2).value_or(0.0);
   m.unit = q.text(c + 3);
   m.low = q.real(c + 4);
   m.high = q.real(c + 5);
-  m.verdict = parse_verdict(q.text(c + 6)).value_or(Verdict::error);
+  m.verdict = record::parse_verdict(q.text(c + 6)).value_or(record::Verdict::error);
   m.point = nlohmann::json::parse(q.text(c + 7), nullptr, false);
   return m;
 }
 
-RunRecord run_from(const Statement& q) {
-  RunRecord r;
+record::RunRecord run_from(const Statement& q) {
+  record::RunRecord r;
   r.id = q.integer(0);
   r.uuid = q.text(1);
   r.sequence_name = q.text(2);
@@ -454,19 +456,19 @@ RunRecord run_from(const Statement& q) {
   r.software_version = q.text(9);
   r.started_at = q.text(10);
   r.finished_at = q.text(11);
-  r.verdict = parse_verdict(q.text(12)).value_or(Verdict::error);
+  r.verdict = record::parse_verdict(q.text(12)).value_or(record::Verdict::error);
   r.line = q.text(13);
   return r;
 }
 }  // namespace
 
-std::vector<RunRecord> ResultStore::list_runs(const RunFilter& f) const {
+std::vector<record::RunRecord> ResultStore::list_runs(const RunFilter& f) const {
   const std::string sql = std::string("SELECT ") + kRunColumns + " FROM runs WHERE " + kRunFilter +
                           " ORDER BY started_at DESC, id DESC LIMIT ?8";
   Statement q(db_, sql.c_str());
   bind_filter(q, f);
   q.bind(8, static_cast<std::int64_t>(f.limit > 0 ? f.limit : -1));
-  std::vector<RunRecord> out;
+  std::vector<record::RunRecord> out;
   while (q.step()) out.push_back(run_from(q));
   return out;
 }
@@ -490,7 +492,7 @@ std::vector<MeasurementRow> ResultStore::measurement_rows(const RunFilter& f) co
     row.serial = q.text(3);
     row.sequence_name = q.text(4);
     row.started_at = q.text(5);
-    row.run_verdict = parse_verdict(q.text(6)).value_or(Verdict::error);
+    row.run_verdict = record::parse_verdict(q.text(6)).value_or(record::Verdict::error);
     row.step_id = q.text(7);
     row.measurement = measurement_from(q, 8);
     out.push_back(std::move(row));
@@ -505,7 +507,7 @@ std::vector<PendingForward> ResultStore::pending_forwards(const std::string& tar
               "f.run_id = r.id AND f.target = ?1 WHERE r.verdict <> 'RUNNING' AND f.sent_at IS "
               "NULL AND (?2 = 0 OR f.next_attempt_at IS NULL OR f.next_attempt_at <= ?3) ORDER "
               "BY r.id");
-  q.bind(1, target).bind(2, static_cast<std::int64_t>(due_only)).bind(3, utc_now_iso8601());
+  q.bind(1, target).bind(2, static_cast<std::int64_t>(due_only)).bind(3, record::utc_now_iso8601());
   std::vector<PendingForward> out;
   while (q.step()) out.push_back({q.integer(0), q.text(1), static_cast<int>(q.integer(2))});
   return out;
@@ -516,7 +518,7 @@ void ResultStore::mark_forwarded(std::int64_t run_id, const std::string& target)
               "INSERT INTO forwards(run_id, target, sent_at, attempts) VALUES(?1, ?2, ?3, 1) "
               "ON CONFLICT(run_id, target) DO UPDATE SET sent_at = excluded.sent_at, attempts = "
               "attempts + 1, next_attempt_at = NULL, last_error = ''");
-  s.bind(1, run_id).bind(2, target).bind(3, utc_now_iso8601());
+  s.bind(1, run_id).bind(2, target).bind(3, record::utc_now_iso8601());
   s.run();
 }
 
@@ -535,14 +537,15 @@ void ResultStore::mark_forward_failed(const std::vector<PendingForward>& runs,
     s.bind(1, run.run_id)
         .bind(2, target)
         .bind(3, failed)
-        .bind(4, utc_iso8601_in(std::chrono::duration_cast<std::chrono::milliseconds>(backoff)))
+        .bind(4, record::utc_iso8601_in(
+                     std::chrono::duration_cast<std::chrono::milliseconds>(backoff)))
         .bind(5, error);
     s.run();
   }
   t.commit();
 }
 
-RunRecord ResultStore::load_run(const std::string& key) const {
+record::RunRecord ResultStore::load_run(const std::string& key) const {
   const std::string sql =
       std::string("SELECT ") + kRunColumns +
       " FROM runs WHERE CAST(id AS TEXT) = ?1 OR uuid = ?1 OR (length(?1) >= 8 AND "
@@ -550,14 +553,14 @@ RunRecord ResultStore::load_run(const std::string& key) const {
   Statement q(db_, sql.c_str());
   q.bind(1, key);
   if (!q.step()) throw InputError(path_, "no run '" + key + "' in this database");
-  RunRecord run = run_from(q);
+  record::RunRecord run = run_from(q);
   Statement steps(db_,
                   "SELECT id, ordinal, step_id, kind, params_json, started_at, "
                   "COALESCE(finished_at, ''), verdict, "
                   "message FROM steps WHERE run_id = ?1 ORDER BY ordinal, id");
   steps.bind(1, run.id);
   while (steps.step()) {
-    StepRecord s;
+    record::StepRecord s;
     s.id = steps.integer(0);
     s.ordinal = static_cast<int>(steps.integer(1));
     s.step_id = steps.text(2);
@@ -565,7 +568,7 @@ RunRecord ResultStore::load_run(const std::string& key) const {
     s.params = nlohmann::json::parse(steps.text(4), nullptr, false);
     s.started_at = steps.text(5);
     s.finished_at = steps.text(6);
-    s.verdict = parse_verdict(steps.text(7)).value_or(Verdict::error);
+    s.verdict = record::parse_verdict(steps.text(7)).value_or(record::Verdict::error);
     s.message = steps.text(8);
     run.steps.push_back(std::move(s));
   }

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "store/record.hpp"
+#include "record/record.hpp"
 #include "store/results_reader.hpp"
 
 struct sqlite3;
@@ -44,18 +44,19 @@ class ResultStore : public ResultsReader {
   int recovered_runs() const { return recovered_runs_; }
 
   // Writing a run as it happens.
-  std::int64_t begin_run(RunRecord& run);
-  std::int64_t begin_step(std::int64_t run_id, StepRecord& step);
-  void finish_step(const StepRecord& step);  // measurements, curves, verdict: one transaction
-  void finish_run(const RunRecord& run);
+  std::int64_t begin_run(record::RunRecord& run);
+  std::int64_t begin_step(std::int64_t run_id, record::StepRecord& step);
+  void finish_step(
+      const record::StepRecord& step);  // measurements, curves, verdict: one transaction
+  void finish_run(const record::RunRecord& run);
   // After a failure while recording (disk full, lock timeout): mark the run ERROR with
   // whatever can still be written. Returns false when even that fails.
   bool mark_run_failed(std::int64_t run_id) noexcept;
 
   // Reading.
   std::string name() const override { return path_; }
-  std::vector<RunRecord> list_runs(const RunFilter& filter) const override;  // headers only
-  RunRecord load_run(const std::string& id_or_uuid) const override;
+  std::vector<record::RunRecord> list_runs(const RunFilter& filter) const override;  // headers only
+  record::RunRecord load_run(const std::string& id_or_uuid) const override;
   std::vector<MeasurementRow> measurement_rows(const RunFilter& filter) const override;
 
   // The forward queue: finished runs not yet sent to `target` (a URI without password),

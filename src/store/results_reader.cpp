@@ -3,14 +3,11 @@
 #include <filesystem>
 
 #include "common/error.hpp"
+#include "common/postgres_uri.hpp"
 #include "store/postgres_store.hpp"
 #include "store/result_store.hpp"
 
 namespace ampbench::store {
-
-bool is_postgres_uri(const std::string& name) {
-  return name.rfind("postgresql://", 0) == 0 || name.rfind("postgres://", 0) == 0;
-}
 
 std::unique_ptr<ResultsReader> open_results(const std::string& name) {
   if (is_postgres_uri(name)) return PostgresStore::open(name, PostgresStore::Mode::read_only);

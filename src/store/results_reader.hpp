@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "store/record.hpp"
+#include "record/record.hpp"
 
 namespace ampbench::store {
 
 struct RunFilter {
   // Serial number: exact, or a glob pattern with * and ? ("AMP-24*").
   std::optional<std::string> serial;
-  std::optional<Verdict> verdict;
+  std::optional<record::Verdict> verdict;
   std::optional<std::string> since;  // ISO 8601: started_at >= since
   std::optional<std::string> until;  // started_at < until
   std::optional<std::string> station;
@@ -32,24 +32,24 @@ struct MeasurementRow {
   std::string serial;
   std::string sequence_name;
   std::string started_at;
-  Verdict run_verdict = Verdict::pass;
+  record::Verdict run_verdict = record::Verdict::pass;
   std::string step_id;
-  MeasurementRecord measurement;
+  record::MeasurementRecord measurement;
 };
 
 class ResultsReader {
  public:
   virtual ~ResultsReader() = default;
-  virtual std::string name() const = 0;                                         // for messages
-  virtual std::vector<RunRecord> list_runs(const RunFilter& filter) const = 0;  // newest first
+  virtual std::string name() const = 0;  // for messages
+  virtual std::vector<record::RunRecord> list_runs(
+      const RunFilter& filter) const = 0;  // newest first
   // By row id or uuid (or a unique uuid prefix); throws InputError when not found.
-  virtual RunRecord load_run(const std::string& id_or_uuid) const = 0;
+  virtual record::RunRecord load_run(const std::string& id_or_uuid) const = 0;
   // Every measurement of the finished runs the filter selects (its limit ignored), oldest
   // run first, in step and measurement order.
   virtual std::vector<MeasurementRow> measurement_rows(const RunFilter& filter) const = 0;
 };
 
-bool is_postgres_uri(const std::string& name);
 // Opens for reading; a SQLite path must exist. Throws IoError naming the store.
 std::unique_ptr<ResultsReader> open_results(const std::string& name);
 

@@ -1,5 +1,6 @@
-// The run record: plain data of what happened in a run — verdicts, measurements with
-// units and limits, curves. The runner fills it; the store and the reports read only this.
+// record: plain data of what happened in a run — verdicts, measurements with units and
+// limits, curves. The sequencer fills it; the stores and the reports read only this, so
+// none of them depends on another.
 #pragma once
 
 #include <chrono>
@@ -10,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ampbench::store {
+namespace ampbench::record {
 
 // Ordered: the worst verdict wins (PASS < FAIL < ERROR < ABORTED). RUNNING only in the
 // database while a run or step is under way.
@@ -79,4 +80,4 @@ std::string utc_iso8601_in(std::chrono::milliseconds from_now);
 std::string new_uuid_v4();
 std::string sha256_hex(std::string_view data);
 
-}  // namespace ampbench::store
+}  // namespace ampbench::record

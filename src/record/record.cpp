@@ -1,0 +1,82 @@
+#include "record/record.hpp"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <random>
+#include <stdexcept>
+
+namespace ampbench::record {
+
+std::string_view verdict_name(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::pass:
+      return "PASS";
+    case Verdict::fail:
+      return "FAIL";
+    case Verdict::error:
+      return "ERROR";
+    case Verdict::aborted:
+      return "ABORTED";
+    case Verdict::running:
+      return "RUNNING";
+  }
+  return "ERROR";
+}
+
+std::optional<Verdict> parse_verdict(std::string_view name) {
+  for (Verdict v :
+       {Verdict::pass, Verdict::fail, Verdict::error, Verdict::aborted, Verdict::running})
+    if (verdict_name(v) == name) return v;
+  return std::nullopt;
+}
+
+std::string utc_now_iso8601() {
+  return utc_iso8601_in(std::chrono::milliseconds(0));
+}
+
+std::string utc_iso8601_in(std::chrono::milliseconds from_now) {
+  const auto now = std::chrono::system_clock::now() + from_now;
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[96];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buffer;
+}
+
+std::string new_uuid_v4() {
+  std::random_device device;
+  std::array<unsigned char, 16> b{};
+  for (auto& byte : b) byte = static_cast<unsigned char>(device() & 0xFF);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
+  char out[37];
+  std::snprintf(out, sizeof out,
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+                b[15]);
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("OpenSSL could not compute a SHA-256 digest");
+  std::string out;
+  char hex[3];
+  for (unsigned int i = 0; i < length; ++i) {
+    std::snprintf(hex, sizeof hex, "%02x", digest[i]);
+    out += hex;
+  }
+  return out;
+}
+
+}  // namespace ampbench::record
