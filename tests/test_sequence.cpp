@@ -17,6 +17,7 @@
 #include "sequence/units.hpp"
 
 using namespace ampbench;
+using namespace ampbench::plugs;
 using namespace ampbench::sequence;
 
 TEST(Units, ParsesEveryUnit) {
@@ -199,7 +200,7 @@ Station sim_bench() {
 }
 
 const record::MeasurementRecord& find(const record::RunRecord& run, const std::string& name,
-                                     const std::string& channel, double load_ohm) {
+                                      const std::string& channel, double load_ohm) {
   for (const auto& s : run.steps)
     for (const auto& m : s.measurements)
       if (m.name == name && m.channel == channel && m.point.value("load_ohm", 0.0) == load_ohm)
@@ -461,7 +462,7 @@ series_relay = 15
       return fallback;
     }
   } io;
-  const auto control = make_dut_control(station, nullptr, io);
+  const auto control = make_dut_control(station, io);
   const auto box =
       instruments::sim_instrument_named("dut-switch", station.dut_switch->relays.loaded);
   control->apply({"mic", 10.0, std::nullopt, std::nullopt, true});

@@ -2,13 +2,11 @@
 #include <filesystem>
 #include <memory>
 
-#include "audio/sim_port.hpp"
 #include "cli/command.hpp"
 #include "cli/terminal_io.hpp"
 #include "common/error.hpp"
 #include "dsp/units.hpp"
 #include "instruments/drivers.hpp"
-#include "instruments/sim_wiring.hpp"
 #include "report/files.hpp"
 #include "sequence/bench.hpp"
 #include "sequence/calibration.hpp"
@@ -42,8 +40,8 @@ int run_calibrate(const CalibrateOptions& o) {
     dmm = std::make_unique<instruments::Dmm>(
         instruments::connect_instrument(station.dmm->visa, station.dmm->loaded, "dmm"),
         station.dmm->loaded);
-  auto port = sequence::open_calibration_port(station);
-  auto* sim_port = dynamic_cast<audio::SimPort*>(port.get());
+  auto bench = sequence::open_calibration_bench(station);
+  auto& port = bench.port;
 
   std::vector<sequence::ChannelCalibration> results;
   for (int c = 1; c <= station.channel_count(); ++c) {
@@ -52,9 +50,7 @@ int run_calibrate(const CalibrateOptions& o) {
     io.ask("Cable interface output " + std::to_string(out) + " to input " + std::to_string(in) +
                " (no DUT), DMM across output " + std::to_string(out) + "; Enter when ready",
            "");
-    if (sim_port)
-      if (auto* wiring = dynamic_cast<instruments::InstrumentSimWiring*>(sim_port->wiring().get()))
-        wiring->move_dmm_probes(c);
+    bench.probes->across_interface_output(c);
     const auto read = [&]() -> double {
       if (o.reading_vrms > 0.0) return o.reading_vrms;
       if (dmm) return dmm->read_ac_vrms();

@@ -12,7 +12,7 @@
 
 namespace ampbench::cli {
 
-class TerminalIo : public sequence::OperatorIo {
+class TerminalIo : public plugs::OperatorIo {
  public:
   std::string ask(const std::string& message, const std::string& fallback) override {
     if (!::isatty(STDIN_FILENO)) {

@@ -31,7 +31,7 @@ class InstrumentSimWiring : public sim::SimWiring {
   std::optional<std::vector<double>> loads_ohm() override;
   void outputs_carry(const std::vector<double>& vrms) override;
   void input_pins_carry(double volts) override;
-  void move_dmm_probes(int output) { dmm_output_ = output; }
+  void move_dmm_probes(int output) override { dmm_output_ = output; }
 
  private:
   struct Wire {

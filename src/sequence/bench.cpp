@@ -6,38 +6,63 @@
 #endif
 #include "common/error.hpp"
 #include "instruments/sim_wiring.hpp"
+#include "sim/sim_plugs.hpp"
 
 namespace ampbench::sequence {
 
+namespace {
+
+std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std::string& serial) {
+  // The interface's true calibration may differ from the station's claim (see [sim]).
+  const sim::ConverterCalibration calibration{
+      station.sim->output_vrms_at_0dbfs.value_or(station.audio.calibration.output_vrms_at_0dbfs),
+      station.sim->input_vrms_at_0dbfs.value_or(station.audio.calibration.input_vrms_at_0dbfs),
+      station.attenuator_gain_db};
+  sim::SimChain chain(*station.sim, calibration, station.audio.sample_rate_hz,
+                      station.channel_count(), serial, station.audio.loopback.has_value());
+  const auto wired =
+      [](const std::optional<InstrumentRef>& ref) -> std::optional<instruments::WiredInstrument> {
+    if (!ref) return std::nullopt;
+    return instruments::WiredInstrument{ref->visa, ref->loaded};
+  };
+  std::shared_ptr<sim::SimWiring> wiring;
+  if (station.generator || station.load_switch || station.dmm) {
+    const auto& relays =
+        station.sim->load_relays.empty() ? station.load_relays : station.sim->load_relays;
+    std::map<int, double> relay_loads;
+    for (std::size_t i = 0; i < relays.size(); ++i)
+      relay_loads[relays[i]] = station.loads_available_ohm[i];
+    wiring = std::make_shared<instruments::InstrumentSimWiring>(
+        wired(station.generator), wired(station.load_switch), relay_loads, wired(station.dmm));
+  }
+  return std::make_unique<audio::SimPort>(station.safety, station.audio.calibration,
+                                          std::move(chain), wiring,
+                                          calibration.output_vrms_at_0dbfs);
+}
+
+std::unique_ptr<instruments::RelaySwitch> relays_of(const InstrumentRef& ref,
+                                                    const std::string& role) {
+  return std::make_unique<instruments::RelaySwitch>(
+      instruments::connect_instrument(ref.visa, ref.loaded, role), ref.loaded);
+}
+
+// The station with a cable from each output to its input: no DUT, no attenuator.
+Station calibration_cable(const Station& station) {
+  Station cable = station;
+  cable.sim->preamp.reset();
+  cable.sim->power_amp.reset();
+  cable.sim->channel_faults.clear();
+  cable.sim->serial_faults.clear();
+  cable.sim->crosstalk_db = -300.0;
+  cable.attenuator_gain_db = 0.0;
+  return cable;
+}
+
+}  // namespace
+
 std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
                                                   const std::string& serial) {
-  if (station.audio.backend == "sim") {
-    // The interface's true calibration may differ from the station's claim (see [sim]).
-    const sim::ConverterCalibration calibration{
-        station.sim->output_vrms_at_0dbfs.value_or(station.audio.calibration.output_vrms_at_0dbfs),
-        station.sim->input_vrms_at_0dbfs.value_or(station.audio.calibration.input_vrms_at_0dbfs),
-        station.attenuator_gain_db};
-    sim::SimChain chain(*station.sim, calibration, station.audio.sample_rate_hz,
-                        station.channel_count(), serial, station.audio.loopback.has_value());
-    const auto wired =
-        [](const std::optional<InstrumentRef>& ref) -> std::optional<instruments::WiredInstrument> {
-      if (!ref) return std::nullopt;
-      return instruments::WiredInstrument{ref->visa, ref->loaded};
-    };
-    std::shared_ptr<sim::SimWiring> wiring;
-    if (station.generator || station.load_switch || station.dmm) {
-      const auto& relays =
-          station.sim->load_relays.empty() ? station.load_relays : station.sim->load_relays;
-      std::map<int, double> relay_loads;
-      for (std::size_t i = 0; i < relays.size(); ++i)
-        relay_loads[relays[i]] = station.loads_available_ohm[i];
-      wiring = std::make_shared<instruments::InstrumentSimWiring>(
-          wired(station.generator), wired(station.load_switch), relay_loads, wired(station.dmm));
-    }
-    return std::make_unique<audio::SimPort>(station.safety, station.audio.calibration,
-                                            std::move(chain), wiring,
-                                            calibration.output_vrms_at_0dbfs);
-  }
+  if (station.audio.backend == "sim") return open_sim_port(station, serial);
 #ifdef AMPBENCH_WITH_PORTAUDIO
   if (station.audio.backend == "portaudio") {
     audio::PortAudioSettings settings;
@@ -66,16 +91,57 @@ std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
                          "' is not available in this build of ampbench");
 }
 
-std::unique_ptr<audio::AudioPort> open_calibration_port(const Station& station) {
-  if (station.audio.backend != "sim") return open_audio_port(station, "");
-  Station cable = station;
-  cable.sim->preamp.reset();
-  cable.sim->power_amp.reset();
-  cable.sim->channel_faults.clear();
-  cable.sim->serial_faults.clear();
-  cable.sim->crosstalk_db = -300.0;
-  cable.attenuator_gain_db = 0.0;
-  return open_audio_port(cable, "");
+CalibrationBench open_calibration_bench(const Station& station) {
+  if (station.audio.backend != "sim")
+    return {open_audio_port(station, ""), plugs::manual_dmm_probes()};
+  auto port = open_sim_port(calibration_cable(station), "");
+  auto probes = sim::sim_dmm_probes(port->wiring());
+  return {std::move(port), std::move(probes)};
+}
+
+std::unique_ptr<plugs::DutControl> make_dut_control(const Station& station, plugs::OperatorIo& io) {
+  if (!station.dut_switch) return plugs::manual_dut_control(io);
+  const auto& wired = *station.dut_switch;
+  return plugs::relay_dut_control(
+      relays_of(wired.relays, "DUT switch"),
+      {wired.input_relays, wired.phantom_relay, wired.series_relay, station.series_resistor_ohm},
+      io);
+}
+
+Bench open_bench(const Station& station, const std::string& serial, plugs::OperatorIo& io) {
+  Bench bench;
+  sim::SimChain* chain = nullptr;
+  std::shared_ptr<sim::SimWiring> wiring;
+  if (station.audio.backend == "sim") {
+    auto port = open_sim_port(station, serial);
+    chain = &port->chain();
+    wiring = port->wiring();
+    bench.port = std::move(port);
+  } else {
+    bench.port = open_audio_port(station, serial);
+  }
+  if (station.generator) {
+    bench.generator = std::make_unique<instruments::FunctionGenerator>(
+        instruments::connect_instrument(station.generator->visa, station.generator->loaded,
+                                        "generator"),
+        station.generator->loaded, station.safety.max_output_vrms);
+  }
+  if (station.dmm) {
+    bench.dmm = std::make_unique<instruments::Dmm>(
+        instruments::connect_instrument(station.dmm->visa, station.dmm->loaded, "dmm"),
+        station.dmm->loaded);
+  }
+  // The simulated DUT sets its own controls, whatever relays the station file names.
+  bench.dut = chain ? sim::sim_dut_control(*chain, wiring) : make_dut_control(station, io);
+  if (station.load_switch)
+    bench.loads =
+        plugs::relay_load_switch(relays_of(*station.load_switch, "relay switch"),
+                                 station.loads_available_ohm, station.load_relays, station.name);
+  else if (chain)
+    bench.loads = sim::sim_load_switch(*chain);
+  else if (!station.loads_available_ohm.empty())
+    bench.loads = plugs::manual_load_switch(io);
+  return bench;
 }
 
 }  // namespace ampbench::sequence

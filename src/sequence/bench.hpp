@@ -1,22 +1,45 @@
-// The station's devices opened for one unit under test: the AudioPort of the station's
-// backend (for "sim", a simulated DUT built for this serial number's faults). With a
-// loopback reference, the port has one more output and input than the DUT: the last.
+// sequence: the station's devices opened for one unit under test — the AudioPort of the
+// station's backend (for "sim", a simulated DUT built for this serial number's faults), its
+// instruments, and the plugs that switch loads and set the DUT, picked from the station
+// file. With a loopback reference, the port has one more output and input than the DUT:
+// the last.
 #pragma once
 
 #include <memory>
 #include <string>
 
 #include "audio/audio_port.hpp"
+#include "instruments/drivers.hpp"
+#include "plugs/dut_control.hpp"
+#include "plugs/load_switch.hpp"
 #include "sequence/station.hpp"
 
 namespace ampbench::sequence {
+
+struct Bench {
+  std::unique_ptr<audio::AudioPort> port;
+  std::unique_ptr<plugs::LoadSwitch> loads;
+  std::unique_ptr<plugs::DutControl> dut;
+  std::unique_ptr<instruments::Dmm> dmm;                      // the station's [dmm]
+  std::unique_ptr<instruments::FunctionGenerator> generator;  // the station's [generator]
+};
+// The station's devices for one unit; throws MeasurementError when they cannot be opened.
+Bench open_bench(const Station& station, const std::string& serial, plugs::OperatorIo& io);
+
+// The station's [dut_switch] relays (and the operator for the rest), or the operator alone.
+std::unique_ptr<plugs::DutControl> make_dut_control(const Station& station, plugs::OperatorIo& io);
 
 // Throws MeasurementError when the backend cannot be opened (e.g. not built in).
 std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
                                                   const std::string& serial);
 
 // The interface with a cable from each output to its input and nothing else, for
-// calibration: for "sim", the chain without DUT and attenuator; on hardware, the same port.
-std::unique_ptr<audio::AudioPort> open_calibration_port(const Station& station);
+// calibration (for "sim", the chain without DUT and attenuator), and where the DMM's
+// probes go.
+struct CalibrationBench {
+  std::unique_ptr<audio::AudioPort> port;
+  std::unique_ptr<plugs::DmmProbes> probes;
+};
+CalibrationBench open_calibration_bench(const Station& station);
 
 }  // namespace ampbench::sequence

@@ -27,6 +27,8 @@ class SimWiring {
   virtual void outputs_carry(const std::vector<double>& vrms) = 0;
   // The DC on the DUT input pins the DMM's probes are on (phantom power).
   virtual void input_pins_carry(double volts) = 0;
+  // Puts the DMM's probes across this interface output (1-based), as calibrate asks.
+  virtual void move_dmm_probes(int output) = 0;
 };
 
 }  // namespace ampbench::sim

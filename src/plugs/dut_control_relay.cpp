@@ -1,0 +1,61 @@
+#include <chrono>
+#include <thread>
+
+#include "common/error.hpp"
+#include "plugs/dut_control.hpp"
+
+namespace ampbench::plugs {
+namespace {
+
+class RelayDutControl : public DutControl {
+ public:
+  RelayDutControl(std::unique_ptr<instruments::RelaySwitch> relays, DutRelays wiring,
+                  OperatorIo& io)
+      : relays_(std::move(relays)), wiring_(std::move(wiring)), manual_(manual_dut_control(io)) {}
+  void apply(const DutChange& change) override {
+    DutChange rest = change;
+    if (change.input && !wiring_.input_relays.empty()) {
+      const auto chosen = wiring_.input_relays.find(*change.input);
+      if (chosen == wiring_.input_relays.end())
+        throw MeasurementError("the DUT switch has no relay for input '" + *change.input + "'");
+      for (const auto& [name, relay] : wiring_.input_relays)
+        if (relay != chosen->second) relays_->open(relay);  // break before make
+      relays_->close(chosen->second);
+      rest.input.reset();
+    }
+    if (change.phantom && wiring_.phantom_relay) {
+      *change.phantom ? relays_->close(*wiring_.phantom_relay)
+                      : relays_->open(*wiring_.phantom_relay);
+      rest.phantom.reset();
+    }
+    settle();
+    if (!rest.empty()) manual_->apply(rest);
+  }
+  void set_series_ohm(double ohm) override {
+    if (wiring_.series_relay &&
+        (ohm == 0.0 || (wiring_.series_ohm && ohm == *wiring_.series_ohm))) {
+      ohm == 0.0 ? relays_->open(*wiring_.series_relay) : relays_->close(*wiring_.series_relay);
+      settle();
+      return;
+    }
+    manual_->set_series_ohm(ohm);
+  }
+  void probe_input_pins(int channel) override { manual_->probe_input_pins(channel); }
+
+ private:
+  void settle() const {
+    std::this_thread::sleep_for(std::chrono::duration<double>(relays_->settle_s()));
+  }
+  std::unique_ptr<instruments::RelaySwitch> relays_;
+  DutRelays wiring_;
+  std::unique_ptr<DutControl> manual_;
+};
+
+}  // namespace
+
+std::unique_ptr<DutControl> relay_dut_control(std::unique_ptr<instruments::RelaySwitch> relays,
+                                              DutRelays wiring, OperatorIo& io) {
+  return std::make_unique<RelayDutControl>(std::move(relays), std::move(wiring), io);
+}
+
+}  // namespace ampbench::plugs

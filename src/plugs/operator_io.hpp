@@ -1,0 +1,19 @@
+// plugs: what a bench does that a person or a device may do — answer the operator's
+// questions, switch loads, set the DUT's controls, place the DMM's probes. One interface
+// per job; relay and manual implementations here, the simulated ones beside the
+// simulator (src/sim/sim_plugs.hpp); sequence/bench.cpp picks them from the station file.
+#pragma once
+
+#include <string>
+
+namespace ampbench::plugs {
+
+// The operator's terminal (or a stand-in when there is none).
+class OperatorIo {
+ public:
+  virtual ~OperatorIo() = default;
+  // Shows `message` and returns the answer; `fallback` when nobody can answer.
+  virtual std::string ask(const std::string& message, const std::string& fallback) = 0;
+};
+
+}  // namespace ampbench::plugs

@@ -1,0 +1,128 @@
+#include "sequence/checks.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "common/error.hpp"
+#include "dsp/tone_analysis.hpp"
+#include "sequence/points.hpp"
+#include "sequence/step_kind.hpp"
+
+namespace ampbench::sequence {
+namespace {
+
+std::string fmt(const char* f, double v) {
+  char b[160];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+// A simulated preamp knows its own controls: settings it lacks are found before the run.
+void check_sim_controls(StepChecks& checks, const std::vector<Point>& points) {
+  const auto& pre = *checks.station().sim->preamp;
+  for (const auto& p : points) {
+    if (p.dut.input && !pre.inputs.count(*p.dut.input))
+      checks.error("dut.input", "'" + *p.dut.input + "' is not an input of the simulated preamp");
+    if (p.dut.gain_db && (!pre.gain_control || *p.dut.gain_db < pre.gain_control->min_db - 1e-9 ||
+                          *p.dut.gain_db > pre.gain_control->max_db + 1e-9))
+      checks.error("dut.gain_db", fmt("%g dB", *p.dut.gain_db) +
+                                      " is outside the simulated preamp's gain control");
+    for (const auto& tone : {p.dut.bass_db, p.dut.treble_db})
+      if (tone && (!pre.tone || std::abs(*tone) > pre.tone->range_db + 1e-9))
+        checks.error("dut",
+                     fmt("tone %+g dB", *tone) + " is beyond the simulated preamp's tone controls");
+  }
+}
+
+void check_generator(StepChecks& checks, const std::vector<Point>& points) {
+  const auto& s = checks.step();
+  const auto& station = checks.station();
+  if (!station.generator)
+    checks.error("stimulus.source", "station '" + station.name + "' has no [generator]");
+  else if (!s.kind->generator_can_drive(s))
+    checks.error("stimulus.source",
+                 "the generator makes steady sines: level, thdn and stepped frequency_response "
+                 "steps only (" +
+                     std::string(s.kind_name()) +
+                     (s.kind_name() == "frequency_response" ? " by sweep" : "") +
+                     " needs the interface's output)");
+  for (const auto& p : points)
+    if (p.level && p.level->unit == LevelUnit::dbfs)
+      checks.error("stimulus.level", format_level(*p.level) +
+                                         " is a level of the interface's output; give the "
+                                         "generator's in dBV, dBu, V or mV");
+  if (station.generator && station.generator->loaded.max_frequency_hz)
+    for (const auto& p : points)
+      if (p.frequency_hz && *p.frequency_hz > *station.generator->loaded.max_frequency_hz)
+        checks.error("stimulus.frequency_hz",
+                     fmt("%g Hz", *p.frequency_hz) + " is beyond the generator's " +
+                         fmt("%g Hz", *station.generator->loaded.max_frequency_hz));
+}
+
+}  // namespace
+
+void StepChecks::error(const std::string& field, const std::string& what) {
+  errors_.push_back(
+      InputError(plan_.path, step_.line, "step." + step_.id + "." + field, what).what());
+}
+
+void StepChecks::check_load(double ohm, const std::string& field) {
+  if (station_.loads_available_ohm.empty()) return;
+  if (std::none_of(station_.loads_available_ohm.begin(), station_.loads_available_ohm.end(),
+                   [&](double a) { return std::abs(a - ohm) < 1e-9; }))
+    error(field, fmt("%g ohm", ohm) + " is not a load of station '" + station_.name + "'");
+}
+
+void StepChecks::check_drive(const Level& level, std::optional<double> load_ohm,
+                             const std::string& field) {
+  try {
+    const double v =
+        level_to_vrms(level, {station_.audio.calibration.output_vrms_at_0dbfs, load_ohm});
+    if (v > station_.safety.max_output_vrms * (1 + 1e-9))
+      error(field, format_level(level) + " is " + fmt("%.3g Vrms", v) +
+                       ", above the station's max_output_vrms of " +
+                       fmt("%g Vrms", station_.safety.max_output_vrms));
+  } catch (const std::invalid_argument& e) {
+    error(field, e.what());
+  }
+}
+
+std::vector<std::string> check_plan(const SequencePlan& plan, const Station& station) {
+  std::vector<std::string> errors;
+  if (static_cast<int>(plan.channels.size()) > station.channel_count()) {
+    errors.push_back(InputError(plan.path, 0, "sequence.channels",
+                                std::to_string(plan.channels.size()) + " channels, but station '" +
+                                    station.name + "' has " +
+                                    std::to_string(station.channel_count()))
+                         .what());
+  }
+  const double fs = station.audio.sample_rate_hz;
+  for (const auto& s : plan.steps) {
+    StepChecks checks(plan, s, station, errors);
+    if (s.kind->analyses_capture() &&
+        s.capture_s * fs < static_cast<double>(dsp::kMinimumAnalysisFrames)) {
+      checks.error("capture_s", fmt("%g s", s.capture_s) + " is too short: analysis needs " +
+                                    std::to_string(dsp::kMinimumAnalysisFrames) + " samples at " +
+                                    fmt("%g Hz", fs));
+    }
+    const auto points = expand_points(s);
+    for (const auto& p : points) {
+      if (p.load_ohm) checks.check_load(*p.load_ohm, "load_ohm");
+      if (p.frequency_hz && *p.frequency_hz >= fs / 2.0)
+        checks.error("stimulus.frequency_hz",
+                     fmt("%g Hz", *p.frequency_hz) + " is at or above half the sample rate");
+      if (p.level && s.kind->level_drives_input())
+        checks.check_drive(*p.level, p.load_ohm, "stimulus.level");
+    }
+    s.kind->check(checks);
+    if (station.sim && station.sim->preamp) check_sim_controls(checks, points);
+    if (s.stimulus.source == StimulusSource::generator) check_generator(checks, points);
+    if (s.stimulus.to_hz && *s.stimulus.to_hz >= fs / 2.0)
+      checks.error("stimulus.to_hz",
+                   fmt("%g Hz", *s.stimulus.to_hz) + " is at or above half the sample rate");
+  }
+  return errors;
+}
+
+}  // namespace ampbench::sequence

@@ -1,0 +1,28 @@
+// sequence: who watches a run as it happens (the store commits each step as it ends, the
+// CLI prints progress), and the options of one unit's run.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "record/record.hpp"
+
+namespace ampbench::sequence {
+
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void run_started(record::RunRecord&) {}
+  virtual void step_started(const record::RunRecord&, record::StepRecord&) {}
+  virtual void progress(const record::StepRecord&, int /*point*/, int /*points*/) {}
+  virtual void step_finished(const record::RunRecord&, const record::StepRecord&) {}
+  virtual void run_finished(const record::RunRecord&) {}
+};
+
+struct RunOptions {
+  std::string serial;
+  std::string operator_name;
+  const std::atomic<bool>* abort_requested = nullptr;  // Ctrl-C: stop after the current capture
+};
+
+}  // namespace ampbench::sequence

@@ -1,0 +1,23 @@
+// sequence: the points of a step — its stimulus, load and DUT settings with every sweep
+// coordinate applied, outer sweep first — and the coordinates stored with each result.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
+
+#include "sequence/plan.hpp"
+
+namespace ampbench::sequence {
+
+struct Point {
+  std::optional<double> frequency_hz;
+  std::optional<Level> level;
+  std::optional<double> load_ohm;
+  nlohmann::json coordinates = nlohmann::json::object();
+  plugs::DutChange dut;
+};
+
+std::vector<Point> expand_points(const StepPlan& step);
+
+}  // namespace ampbench::sequence

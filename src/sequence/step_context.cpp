@@ -1,0 +1,262 @@
+#include "sequence/step_context.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+#include <thread>
+
+#include "common/error.hpp"
+#include "dsp/dsp.hpp"
+
+namespace ampbench::sequence {
+namespace {
+
+// Switches the generator off however the capture ends.
+class GeneratorOutputGuard {
+ public:
+  explicit GeneratorOutputGuard(instruments::FunctionGenerator& generator)
+      : generator_(generator) {}
+  ~GeneratorOutputGuard() {
+    try {
+      if (generator_.output_on()) generator_.output(false);
+    } catch (const std::exception&) {
+      // The instrument is failing; that error is already on its way to the step.
+    }
+  }
+  GeneratorOutputGuard(const GeneratorOutputGuard&) = delete;
+  GeneratorOutputGuard& operator=(const GeneratorOutputGuard&) = delete;
+
+ private:
+  instruments::FunctionGenerator& generator_;
+};
+
+}  // namespace
+
+ToneSettings parse_tone_settings(const TomlReader& r, const toml::table& t,
+                                 const std::string& field) {
+  ToneSettings settings;
+  try {
+    if (auto m = r.string(t, "thdn_method", field))
+      settings.thdn_method = dsp::parse_thdn_method(*m);
+    if (auto w = r.string(t, "weighting", field)) settings.weighting = dsp::parse_weighting(*w);
+    if (auto b = r.string(t, "band", field)) settings.band = dsp::parse_band(*b);
+  } catch (const UsageError& e) {
+    r.fail(&t, field, e.what());
+  }
+  return settings;
+}
+
+void require(const TomlReader& r, const toml::table& t, bool ok, const std::string& field,
+             const std::string& what) {
+  if (!ok) r.fail(&t, field, what);
+}
+
+SourceDirectAgain::~SourceDirectAgain() {
+  try {
+    dut_.set_series_ohm(0.0);
+  } catch (const std::exception&) {
+    // The step is already failing for the reason that got us here.
+  }
+}
+
+void StepContext::check_abort() const {
+  if (!step_.cleanup && options_.abort_requested && options_.abort_requested->load())
+    throw AbortedError("stopped by the operator (interrupt)");
+}
+
+void StepContext::select_load(double load_ohm) {
+  if (bench_.loads) bench_.loads->select(load_ohm);
+}
+
+std::size_t StepContext::settle_frames() const {
+  return static_cast<std::size_t>(std::llround(step_.settle_s * fs()));
+}
+
+std::size_t StepContext::analysed_frames() const {
+  return static_cast<std::size_t>(std::llround(step_.capture_s * fs()));
+}
+
+double StepContext::vrms_of(const Level& level, std::optional<double> load_ohm) const {
+  try {
+    return level_to_vrms(level, {station_.audio.calibration.output_vrms_at_0dbfs, load_ohm});
+  } catch (const std::invalid_argument& e) {
+    throw MeasurementError(e.what());
+  }
+}
+
+double StepContext::peak_fs_of_vrms(double vrms) const {
+  return vrms / station_.audio.calibration.output_vrms_at_0dbfs;
+}
+
+double StepContext::volts_at_dut_output(double level_dbfs) const {
+  return station_.audio.calibration.input_vrms_at_0dbfs * dsp::db_to_amplitude_ratio(level_dbfs) /
+         dsp::db_to_amplitude_ratio(station_.attenuator_gain_db);
+}
+
+double StepContext::volts_gain_of_fs_ratio() const {
+  return station_.audio.calibration.input_vrms_at_0dbfs /
+         station_.audio.calibration.output_vrms_at_0dbfs /
+         dsp::db_to_amplitude_ratio(station_.attenuator_gain_db);
+}
+
+audio::Capture StepContext::play(const std::vector<std::vector<double>>& signals,
+                                 std::size_t frames, std::optional<double> load_ohm) {
+  check_abort();
+  if (load_ohm) select_load(*load_ohm);
+  auto& port = *bench_.port;
+  audio::AudioBuffer stimulus;
+  stimulus.sample_rate_hz = fs();
+  stimulus.channels.assign(static_cast<std::size_t>(port.output_count()),
+                           std::vector<double>(frames, 0.0));
+  for (std::size_t c = 0; c < signals.size(); ++c)
+    std::copy_n(signals[c].begin(), std::min(signals[c].size(), frames),
+                stimulus.channels[c].begin());
+  if (station_.audio.loopback) {
+    for (const auto& signal : signals) {
+      if (signal.empty()) continue;
+      std::copy_n(signal.begin(), std::min(signal.size(), frames),
+                  stimulus.channels.back().begin());
+      break;
+    }
+  }
+  return port.play_and_capture(stimulus);
+}
+
+std::vector<double> StepContext::steady(const std::vector<dsp::Tone>& tones) const {
+  return steady(tones, settle_frames(), analysed_frames());
+}
+
+std::vector<double> StepContext::steady(const std::vector<dsp::Tone>& tones, std::size_t settle,
+                                        std::size_t analysed) const {
+  auto x = dsp::generate_tones(tones, fs(), settle + analysed);
+  const std::size_t fade = std::min(settle, static_cast<std::size_t>(0.005 * fs()));
+  for (std::size_t i = 0; i < fade; ++i)
+    x[i] *= 0.5 - 0.5 * std::cos(std::numbers::pi * double(i) / double(fade));
+  return x;
+}
+
+std::span<const double> StepContext::analysed(const audio::Capture& capture,
+                                              std::size_t channel) const {
+  return std::span(capture.audio.channels[channel]).subspan(settle_frames(), analysed_frames());
+}
+
+// The external generator's sine on every DUT input (one output, split to each), captured
+// through the interface while it plays; output off again however the capture ends.
+audio::Capture StepContext::capture_from_generator(double frequency_hz,
+                                                   const std::vector<double>& vrms_in,
+                                                   std::optional<double> load_ohm) {
+  if (!bench_.generator) throw MeasurementError("the station has no [generator]");
+  const double vrms = *std::max_element(vrms_in.begin(), vrms_in.end());
+  if (std::any_of(vrms_in.begin(), vrms_in.end(), [&](double v) { return v != vrms; }))
+    throw MeasurementError(
+        "the generator drives every DUT input alike; this step needs "
+        "different levels per channel");
+  check_abort();
+  if (load_ohm) select_load(*load_ohm);  // loads switch before the signal comes, never under it
+  auto& generator = *bench_.generator;
+  GeneratorOutputGuard off(generator);
+  generator.set_sine(frequency_hz, vrms);
+  generator.output(true);
+  std::this_thread::sleep_for(std::chrono::duration<double>(generator.settle_s()));
+  return play({}, settle_frames() + analysed_frames(), std::nullopt);
+}
+
+std::vector<ChannelTone> StepContext::capture_tones(double frequency_hz,
+                                                    const std::vector<double>& vrms_in,
+                                                    std::optional<double> load_ohm,
+                                                    const ToneSettings& settings,
+                                                    bool with_spectrum) {
+  if (step_.stimulus.source == StimulusSource::generator)
+    return analyse_tones(capture_from_generator(frequency_hz, vrms_in, load_ohm), frequency_hz,
+                         settings, with_spectrum);
+  std::vector<std::vector<double>> signals(vrms_in.size());
+  for (std::size_t c = 0; c < vrms_in.size(); ++c) {
+    if (vrms_in[c] <= 0.0) continue;
+    // Channels driven alike share one generated signal.
+    const auto same =
+        std::find(vrms_in.begin(), vrms_in.begin() + static_cast<long>(c), vrms_in[c]);
+    signals[c] = same != vrms_in.begin() + static_cast<long>(c)
+                     ? signals[static_cast<std::size_t>(same - vrms_in.begin())]
+                     : steady({{frequency_hz, peak_fs_of_vrms(vrms_in[c]), 0.0}});
+  }
+  return analyse_tones(play(signals, settle_frames() + analysed_frames(), load_ohm), frequency_hz,
+                       settings, with_spectrum);
+}
+
+std::vector<ChannelTone> StepContext::analyse_tones(const audio::Capture& capture,
+                                                    double frequency_hz,
+                                                    const ToneSettings& settings,
+                                                    bool with_spectrum) const {
+  dsp::ToneAnalysisOptions options;
+  options.fundamental_hz = frequency_hz;
+  options.band = settings.band;
+  options.thdn_method = settings.thdn_method;
+  options.weighting = settings.weighting;
+  std::vector<ChannelTone> out;
+  for (std::size_t c = 0; c < plan_.channels.size(); ++c) {
+    ChannelTone t;
+    t.analysis = dsp::analyze_tone(analysed(capture, c), fs(), options);
+    t.vrms_out = volts_at_dut_output(t.analysis.level_dbfs);
+    if (with_spectrum) t.spectrum = spectrum_curve(analysed(capture, c), frequency_hz);
+    out.push_back(t);
+  }
+  return out;
+}
+
+record::CurveRecord StepContext::spectrum_curve(std::span<const double> block,
+                                                double fundamental_hz) const {
+  const auto s = dsp::power_spectrum(block, fs());
+  record::CurveRecord curve{
+      "", "spectrum_dbv", "Hz", "dBV", {}, {}, {{"fundamental_hz", fundamental_hz}}};
+  const double step = std::pow(2.0, 1.0 / 48.0);
+  std::size_t k = static_cast<std::size_t>(std::ceil(10.0 / s.bin_width_hz()));
+  for (double edge = 10.0 * step; k < s.bin_mean_square.size(); edge *= step) {
+    double peak = 0.0, at = 0.0;
+    for (; k < s.bin_mean_square.size() && s.bin_frequency_hz(k) < edge; ++k) {
+      if (s.bin_mean_square[k] > peak) {
+        peak = s.bin_mean_square[k];
+        at = s.bin_frequency_hz(k);
+      }
+    }
+    if (peak > 0.0) {
+      curve.x.push_back(at);
+      curve.y.push_back(dsp::vrms_to_dbv(volts_at_dut_output(dsp::mean_square_to_dbfs(peak))));
+    }
+  }
+  return curve;
+}
+
+record::MeasurementRecord StepContext::judged(record::MeasurementRecord m,
+                                              std::optional<double> frequency_hz) const {
+  if (auto it = step_.limits.find(m.name); it != step_.limits.end()) {
+    const Limit& l = it->second;
+    const bool applies = !frequency_hz || ((!l.from_hz || *frequency_hz >= *l.from_hz) &&
+                                           (!l.to_hz || *frequency_hz <= *l.to_hz));
+    if (applies) {
+      m.low = l.min;
+      m.high = l.max;
+    }
+  }
+  const bool ok =
+      std::isfinite(m.value) && (!m.low || m.value >= *m.low) && (!m.high || m.value <= *m.high);
+  m.verdict = ok ? record::Verdict::pass : record::Verdict::fail;
+  if (!std::isfinite(m.value) && !m.low && !m.high) m.verdict = record::Verdict::error;
+  return m;
+}
+
+void StepContext::add(const std::string& channel, const std::string& name, double value,
+                      const nlohmann::json& point, std::optional<double> frequency_hz) {
+  const auto specs = step_.kind->measurements();
+  const auto spec = std::find_if(specs.begin(), specs.end(),
+                                 [&](const MeasurementSpec& s) { return s.name == name; });
+  if (spec == specs.end())
+    throw std::logic_error("'" + name + "' is not a declared measurement of a " +
+                           std::string(step_.kind->name()) + " step");
+  record_.measurements.push_back(judged({channel, name, value, std::string(spec->unit),
+                                         std::nullopt, std::nullopt, record::Verdict::pass, point},
+                                        frequency_hz));
+}
+
+}  // namespace ampbench::sequence

@@ -1,0 +1,153 @@
+// sequence: what every step kind measures with — the capture helpers (play, capture and
+// analyse tones, a spectrum as a curve), volts and full-scale conversions through the
+// station's calibration, and judging results against the step's limits as they are added
+// to the step's record.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "audio/audio_port.hpp"
+#include "dsp/signal.hpp"
+#include "dsp/tone_analysis.hpp"
+#include "dsp/weighting.hpp"
+#include "plugs/operator_io.hpp"
+#include "record/record.hpp"
+#include "sequence/bench.hpp"
+#include "sequence/observer.hpp"
+#include "sequence/step_kind.hpp"
+
+namespace ampbench::sequence {
+
+// How a captured tone is analysed (the thdn_method, weighting and band keys).
+struct ToneSettings {
+  dsp::ThdnMethod thdn_method = dsp::ThdnMethod::fft;
+  dsp::Weighting weighting = dsp::Weighting::none;
+  dsp::FrequencyBand band = dsp::FrequencyBand::audio();
+};
+inline constexpr std::string_view kToneSettingKeys[] = {"thdn_method", "weighting", "band"};
+// Reads those keys of the step table; throws InputError.
+ToneSettings parse_tone_settings(const TomlReader& reader, const toml::table& table,
+                                 const std::string& field);
+// Fails with `what` at `field` of the step unless `ok`.
+void require(const TomlReader& reader, const toml::table& table, bool ok, const std::string& field,
+             const std::string& what);
+
+// Takes the series resistor (or termination) out again however the step ends.
+class SourceDirectAgain {
+ public:
+  explicit SourceDirectAgain(plugs::DutControl& dut) : dut_(dut) {}
+  ~SourceDirectAgain();
+  SourceDirectAgain(const SourceDirectAgain&) = delete;
+  SourceDirectAgain& operator=(const SourceDirectAgain&) = delete;
+
+ private:
+  plugs::DutControl& dut_;
+};
+
+struct ChannelTone {
+  dsp::ToneAnalysis analysis;
+  double vrms_out = 0.0;         // at the DUT output
+  record::CurveRecord spectrum;  // when asked for
+};
+
+class StepContext {
+ public:
+  StepContext(const SequencePlan& plan, const Station& station, Bench& bench,
+              const RunOptions& options, plugs::OperatorIo& io, RunObserver& observer,
+              const StepPlan& step, record::StepRecord& record)
+      : plan_(plan),
+        station_(station),
+        bench_(bench),
+        options_(options),
+        io_(io),
+        observer_(observer),
+        step_(step),
+        record_(record) {}
+
+  const SequencePlan& plan() const { return plan_; }
+  const std::vector<std::string>& channels() const { return plan_.channels; }
+  const Station& station() const { return station_; }
+  Bench& bench() { return bench_; }
+  plugs::OperatorIo& io() { return io_; }
+  const StepPlan& step() const { return step_; }
+  record::StepRecord& record() { return record_; }
+
+  void progress(int point, int points) { observer_.progress(record_, point, points); }
+  // Ctrl-C ends the step here, unless it is a cleanup step.
+  void check_abort() const;
+  void select_load(double load_ohm);
+
+  double fs() const { return bench_.port->sample_rate_hz(); }
+  std::size_t settle_frames() const;
+  std::size_t analysed_frames() const;
+  // Vrms at the DUT input of a stimulus level; throws MeasurementError.
+  double vrms_of(const Level& level, std::optional<double> load_ohm) const;
+  // Peak, in full scale, of a sine of this many Vrms at the DUT input.
+  double peak_fs_of_vrms(double vrms) const;
+  double volts_at_dut_output(double level_dbfs) const;
+  // Volts out per volt in, for a ratio of full-scale values at the input and output.
+  double volts_gain_of_fs_ratio() const;
+
+  // Plays one signal per DUT channel (empty = silent; shorter ones are padded with
+  // silence); the loopback reference plays the first driven channel's signal.
+  audio::Capture play(const std::vector<std::vector<double>>& signals, std::size_t frames,
+                      std::optional<double> load_ohm);
+  // A steady signal (sine or two-tone) with a 5 ms raised-cosine fade-in inside the settle
+  // time, which spares tweeters the click of a switched-on sine.
+  std::vector<double> steady(const std::vector<dsp::Tone>& tones) const;
+  std::vector<double> steady(const std::vector<dsp::Tone>& tones, std::size_t settle,
+                             std::size_t analysed) const;
+  // The analysed part of a capture's channel: after settle_s, capture_s long.
+  std::span<const double> analysed(const audio::Capture& capture, std::size_t channel) const;
+
+  // Sine of vrms_in[c] on each DUT channel (0 = silent), from the interface or the
+  // station's generator as the step says; each output analysed.
+  std::vector<ChannelTone> capture_tones(double frequency_hz, const std::vector<double>& vrms_in,
+                                         std::optional<double> load_ohm,
+                                         const ToneSettings& settings, bool with_spectrum = false);
+  // The analysed block's spectrum at the DUT output in dBV (each bin as a sine's level),
+  // reduced to a 1/48-octave maximum from 10 Hz to fs/2 so reports can draw it.
+  record::CurveRecord spectrum_curve(std::span<const double> block, double fundamental_hz) const;
+
+  // The measurement with the step's limit on its name (where the limit's band holds
+  // frequency_hz) and its verdict; a non-finite value without limits is an ERROR.
+  record::MeasurementRecord judged(record::MeasurementRecord m,
+                                   std::optional<double> frequency_hz) const;
+  // Adds a judged measurement in the unit its kind declares for `name`.
+  void add(const std::string& channel, const std::string& name, double value,
+           const nlohmann::json& point, std::optional<double> frequency_hz = std::nullopt);
+  void add_judged(record::MeasurementRecord m) {
+    record_.measurements.push_back(judged(std::move(m), std::nullopt));
+  }
+  void add_curve(record::CurveRecord curve) { record_.curves.push_back(std::move(curve)); }
+
+ private:
+  audio::Capture capture_from_generator(double frequency_hz, const std::vector<double>& vrms_in,
+                                        std::optional<double> load_ohm);
+  std::vector<ChannelTone> analyse_tones(const audio::Capture& capture, double frequency_hz,
+                                         const ToneSettings& settings, bool with_spectrum) const;
+
+  const SequencePlan& plan_;
+  const Station& station_;
+  Bench& bench_;
+  const RunOptions& options_;
+  plugs::OperatorIo& io_;
+  RunObserver& observer_;
+  const StepPlan& step_;
+  record::StepRecord& record_;
+};
+
+template <typename Params>
+void StepKindWith<Params>::run_point(StepContext& context, const Point& point, std::size_t index,
+                                     std::size_t count) const {
+  run(context, params_of(context.step()), point, index, count);
+}
+
+template <typename Params>
+void StepKindWith<Params>::finish(StepContext& context, const std::vector<Point>& points) const {
+  finish_params(context, params_of(context.step()), points);
+}
+
+}  // namespace ampbench::sequence

@@ -1,0 +1,277 @@
+#include "sequence/step_fields.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.hpp"
+#include "sequence/steps/registry.hpp"
+
+namespace ampbench::sequence {
+namespace {
+
+using R = TomlReader;
+
+std::optional<Limit> limit_field(const R& r, const toml::node* node, const std::string& field) {
+  if (!node->is_table()) r.fail(node, field, "must be a table { min = …, max = … }");
+  const toml::table& t = *node->as_table();
+  r.reject_unknown_keys(t, field, {"min", "max", "from_hz", "to_hz"});
+  Limit l{r.number(t, "min", field), r.number(t, "max", field), r.number(t, "from_hz", field),
+          r.number(t, "to_hz", field)};
+  if (!l.min && !l.max) r.fail(node, field, "needs min, max or both");
+  if (l.min && l.max && *l.min > *l.max) r.fail(node, field, "min is above max");
+  if (l.from_hz && l.to_hz && *l.from_hz >= *l.to_hz)
+    r.fail(node, field, "from_hz must be below to_hz");
+  return l;
+}
+
+std::vector<SweepValue> sweep_values(const R& r, const toml::table& t, const std::string& field,
+                                     bool is_level, bool linear_by_default = false) {
+  std::vector<SweepValue> values;
+  if (const toml::node* v = t.get("values")) {
+    if (!v->is_array() || v->as_array()->empty())
+      r.fail(v, field + ".values", "must be a non-empty array");
+    for (const auto& e : *v->as_array()) {
+      if (is_level) {
+        values.emplace_back(level_field(r, &e, field + ".values"));
+      } else {
+        if (!e.is_number()) r.fail(&e, field + ".values", "every value must be a number");
+        values.emplace_back(e.value<double>().value_or(0.0));
+      }
+    }
+    if (t.get("from") || t.get("to"))
+      r.fail(&t, field, "give either values or from/to/points, not both");
+    return values;
+  }
+  const toml::node* from = t.get("from");
+  const toml::node* to = t.get("to");
+  if (!from || !to) r.fail(&t, field, "needs values, or from, to and points");
+  const auto points = r.integer(t, "points", field);
+  if (!points || *points < 2 || *points > 10000)
+    r.fail(t.get("points") ? t.get("points") : &t, field + ".points",
+           "must be an integer from 2 to 10000");
+  const std::string spacing =
+      r.string(t, "spacing", field).value_or(is_level || linear_by_default ? "linear" : "log");
+  if (spacing != "linear" && spacing != "log")
+    r.fail(t.get("spacing"), field + ".spacing", "must be \"linear\" or \"log\"");
+  const auto n = static_cast<int>(*points);
+  if (is_level) {
+    const Level a = level_field(r, from, field + ".from"), b = level_field(r, to, field + ".to");
+    if (a.unit != b.unit) r.fail(to, field + ".to", "must be in the same unit as from");
+    const bool db =
+        a.unit == LevelUnit::dbfs || a.unit == LevelUnit::dbv || a.unit == LevelUnit::dbu;
+    if (spacing == "log" && !db && (a.value <= 0.0 || b.value <= 0.0))
+      r.fail(from, field, "log spacing needs levels above zero");
+    for (int i = 0; i < n; ++i) {
+      const double u = static_cast<double>(i) / (n - 1);
+      const double v = (spacing == "log" && !db) ? a.value * std::pow(b.value / a.value, u)
+                                                 : a.value + (b.value - a.value) * u;
+      values.emplace_back(Level{v, a.unit});
+    }
+  } else {
+    if (!from->is_number() || !to->is_number()) r.fail(from, field, "from and to must be numbers");
+    const double a = from->value<double>().value_or(0.0), b = to->value<double>().value_or(0.0);
+    if (spacing == "log" && (a <= 0.0 || b <= 0.0))
+      r.fail(from, field, "log spacing needs values above zero");
+    for (int i = 0; i < n; ++i) {
+      const double u = static_cast<double>(i) / (n - 1);
+      values.emplace_back(spacing == "log" ? a * std::pow(b / a, u) : a + (b - a) * u);
+    }
+  }
+  return values;
+}
+
+SweepAxis sweep_axis(const R& r, const toml::node* node, const std::string& field) {
+  if (!node->is_table()) r.fail(node, field, "must be a table { parameter = …, … }");
+  const toml::table& t = *node->as_table();
+  r.reject_unknown_keys(t, field, {"parameter", "from", "to", "points", "spacing", "values"});
+  const auto parameter = r.string(t, "parameter", field);
+  if (!parameter) r.fail(node, field + ".parameter", "required field is missing");
+  const bool dut_number =
+      *parameter == "dut.gain_db" || *parameter == "dut.bass_db" || *parameter == "dut.treble_db";
+  if (*parameter != "stimulus.level" && *parameter != "stimulus.frequency_hz" &&
+      *parameter != "load_ohm" && *parameter != "dut.input" && !dut_number)
+    r.fail(t.get("parameter"), field + ".parameter",
+           "cannot sweep '" + *parameter +
+               "' (expected stimulus.level, stimulus.frequency_hz, load_ohm, dut.gain_db, "
+               "dut.bass_db, dut.treble_db or dut.input)");
+  if (*parameter == "dut.input") {
+    const auto names = r.string_array(t, "values", field);
+    if (!names || names->empty() || t.get("from"))
+      r.fail(node, field + ".values", "dut.input sweeps a list of input names");
+    SweepAxis axis{*parameter, {}};
+    for (const auto& n : *names) axis.values.emplace_back(n);
+    return axis;
+  }
+  // Control settings in dB step linearly unless told otherwise.
+  SweepAxis axis{*parameter, sweep_values(r, t, field, *parameter == "stimulus.level", dut_number)};
+  for (const auto& v : axis.values) {
+    if (const double* d = std::get_if<double>(&v); d && !dut_number && !(*d > 0.0))
+      r.fail(node, field, "every value of " + *parameter + " must be positive");
+  }
+  return axis;
+}
+
+// A key of the step table that the common fields and the step's kind do not know: named
+// as another kind's when it is one.
+[[noreturn]] void refuse_key(const R& r, const toml::node& node, const std::string& field,
+                             std::string_view key, const StepKind& kind) {
+  std::string owners;
+  for (const StepKind* other : step_kinds()) {
+    const auto keys = other->keys();
+    if (std::find(keys.begin(), keys.end(), key) != keys.end())
+      owners += (owners.empty() ? "" : ", ") + std::string(other->name());
+  }
+  if (owners.empty()) r.fail(&node, field, "unknown field");
+  r.fail(
+      &node, field,
+      "is not a field of a " + std::string(kind.name()) + " step (it is one of: " + owners + ")");
+}
+
+}  // namespace
+
+Level level_field(const TomlReader& r, const toml::node* node, const std::string& field) {
+  if (!node->is_string()) r.fail(node, field, "must be a level string such as \"-20 dBV\"");
+  try {
+    return parse_level(node->as_string()->get());
+  } catch (const std::invalid_argument& e) {
+    r.fail(node, field, e.what());
+  }
+}
+
+bool step_accepts_key(const StepKind& kind, std::string_view key) {
+  const auto own = kind.keys();
+  return std::find(std::begin(kCommonStepKeys), std::end(kCommonStepKeys), key) !=
+             std::end(kCommonStepKeys) ||
+         std::find(own.begin(), own.end(), key) != own.end();
+}
+
+void parse_step(const TomlReader& r, const toml::table& t, const toml::table* defaults,
+                StepPlan& s) {
+  const std::string p = "step." + (s.id.empty() ? std::string("?") : s.id);
+  const auto kind_text = r.string(t, "kind", p);
+  if (!kind_text) r.fail(&t, p + ".kind", "required field is missing");
+  s.kind = find_step_kind(*kind_text);
+  if (!s.kind) r.fail(t.get("kind"), p + ".kind", "unknown step kind '" + *kind_text + "'");
+  for (const auto& [key, node] : t)
+    if (!step_accepts_key(*s.kind, key.str()))
+      refuse_key(r, node, p + "." + std::string(key.str()), key.str(), *s.kind);
+  s.cleanup = r.boolean(t, "cleanup", p).value_or(s.kind->cleanup_by_default());
+
+  const auto timing = [&](std::string_view key, double fallback) {
+    std::optional<double> v = r.number(t, key, p);
+    const toml::node* at = t.get(key);
+    if (!v && defaults) {
+      v = r.number(*defaults, key, "defaults");
+      at = defaults->get(key);
+    }
+    if (v && (*v < 0.0 || *v > 3600.0))
+      r.fail(at, std::string(at == t.get(key) ? p : "defaults") + "." + std::string(key),
+             "must be 0 to 3600 s");
+    return v.value_or(fallback);
+  };
+  s.settle_s = timing("settle_s", 0.1);
+  s.capture_s = timing("capture_s", 0.5);
+  if (s.capture_s <= 0.0) r.fail(&t, p + ".capture_s", "must be positive");
+  // load_ohm = [8, 4] sweeps the loads (outermost), like a sweep over load_ohm.
+  std::optional<double> load;
+  if (const toml::node* loads = t.get("load_ohm"); loads && loads->is_array()) {
+    SweepAxis axis{"load_ohm", {}};
+    const std::vector<double> ohms = *r.number_array(t, "load_ohm", p);
+    for (double ohm : ohms) {
+      if (!(ohm > 0.0)) r.fail(loads, p + ".load_ohm", "every load must be positive");
+      axis.values.emplace_back(ohm);
+    }
+    if (axis.values.empty()) r.fail(loads, p + ".load_ohm", "must not be empty");
+    load = std::get<double>(axis.values.front());
+    s.sweeps.push_back(std::move(axis));
+  } else {
+    load = r.number(t, "load_ohm", p);
+    if (!load && defaults) load = r.number(*defaults, "load_ohm", "defaults");
+    if (load && !(*load > 0.0)) r.fail(t.get("load_ohm"), p + ".load_ohm", "must be positive");
+  }
+  s.load_ohm = load;
+
+  if (const toml::table* st = r.table(t, "stimulus", p, false)) {
+    const std::string q = p + ".stimulus";
+    r.reject_unknown_keys(
+        *st, q, {"frequency_hz", "level", "from_hz", "to_hz", "points", "duration_s", "source"});
+    if (const auto source = r.string(*st, "source", q)) {
+      if (*source == "generator")
+        s.stimulus.source = StimulusSource::generator;
+      else if (*source != "interface")
+        r.fail(st->get("source"), q + ".source",
+               "unknown source '" + *source + "' (expected interface or generator)");
+    }
+    s.stimulus.frequency_hz = r.number(*st, "frequency_hz", q);
+    if (const toml::node* level = st->get("level"))
+      s.stimulus.level = level_field(r, level, q + ".level");
+    s.stimulus.from_hz = r.number(*st, "from_hz", q);
+    s.stimulus.to_hz = r.number(*st, "to_hz", q);
+    if (auto duration = r.number(*st, "duration_s", q)) {
+      if (*duration < 0.1 || *duration > 600.0)
+        r.fail(st->get("duration_s"), q + ".duration_s", "must be 0.1 to 600 s");
+      s.stimulus.duration_s = *duration;
+    }
+    if (auto points = r.integer(*st, "points", q)) {
+      if (*points < 2 || *points > 1000)
+        r.fail(st->get("points"), q + ".points", "must be 2 to 1000");
+      s.stimulus.points = static_cast<int>(*points);
+    }
+    for (const char* key : {"frequency_hz", "from_hz", "to_hz"}) {
+      if (auto v = r.number(*st, key, q); v && !(*v > 0.0))
+        r.fail(st->get(key), q + "." + key, "must be positive");
+    }
+    if (s.stimulus.from_hz && s.stimulus.to_hz && *s.stimulus.from_hz >= *s.stimulus.to_hz)
+      r.fail(st->get("to_hz"), q + ".to_hz", "must be above from_hz");
+  }
+  if (const toml::node* sweep = t.get("sweep")) {
+    if (sweep->is_array()) {
+      for (const auto& axis : *sweep->as_array())
+        s.sweeps.push_back(sweep_axis(r, &axis, p + ".sweep"));
+    } else {
+      s.sweeps.push_back(sweep_axis(r, sweep, p + ".sweep"));
+    }
+  }
+  if (const toml::table* limits = r.table(t, "limits", p, false)) {
+    const auto known = s.kind->measurements();
+    for (const auto& [name, node] : *limits) {
+      const std::string field = p + ".limits." + std::string(name.str());
+      if (std::none_of(known.begin(), known.end(),
+                       [&](const MeasurementSpec& m) { return m.name == name.str(); }))
+        r.fail(
+            &node, field,
+            "'" + std::string(name.str()) + "' is not a measurement of a " + *kind_text + " step");
+      s.limits[std::string(name.str())] = *limit_field(r, &node, field);
+    }
+  }
+  if (const toml::table* d = r.table(t, "dut", p, false)) {
+    const std::string q = p + ".dut";
+    r.reject_unknown_keys(*d, q, {"input", "gain_db", "bass_db", "treble_db", "phantom"});
+    // A list sweeps that control (outermost, like load_ohm = [8, 4]): input = ["line", "mic"].
+    std::vector<SweepAxis> listed;
+    for (const char* key : {"input", "gain_db", "bass_db", "treble_db"}) {
+      const toml::node* node = d->get(key);
+      if (!node || !node->is_array()) continue;
+      SweepAxis axis{std::string("dut.") + key, {}};
+      if (std::string_view(key) == "input") {
+        const auto names = r.string_array(*d, key, q);
+        for (const auto& name : *names) axis.values.emplace_back(name);
+      } else {
+        const auto values = r.number_array(*d, key, q);
+        for (double v : *values) axis.values.emplace_back(v);
+      }
+      if (axis.values.empty()) r.fail(node, q + "." + key, "must not be empty");
+      listed.push_back(std::move(axis));
+    }
+    s.sweeps.insert(s.sweeps.begin(), listed.begin(), listed.end());
+    const auto scalar = [&](const char* key) { return d->get(key) && !d->get(key)->is_array(); };
+    if (scalar("input")) s.dut.input = r.string(*d, "input", q);
+    if (scalar("gain_db")) s.dut.gain_db = r.number(*d, "gain_db", q);
+    if (scalar("bass_db")) s.dut.bass_db = r.number(*d, "bass_db", q);
+    if (scalar("treble_db")) s.dut.treble_db = r.number(*d, "treble_db", q);
+    s.dut.phantom = r.boolean(*d, "phantom", q);
+  }
+  s.kind_params = s.kind->parse(r, t, s, p);
+}
+
+}  // namespace ampbench::sequence

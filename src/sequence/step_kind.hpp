@@ -1,0 +1,130 @@
+// sequence: what a step kind is. Each kind lives in one file under src/sequence/steps/ and
+// declares there its name, its measurements with their units, its curves with their plot
+// titles, its own parameters (a typed struct parsed from its TOML table), its checks
+// against the station, and how it measures one point. steps/registry.cpp lists them.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/toml_reader.hpp"
+#include "sequence/plan.hpp"
+#include "sequence/points.hpp"
+#include "sequence/station.hpp"
+
+namespace ampbench::sequence {
+
+class StepContext;
+
+struct MeasurementSpec {
+  std::string_view name;
+  std::string_view unit;
+};
+
+// How reports draw a curve of this name.
+struct CurveSpec {
+  std::string_view name;
+  std::string_view title;
+  std::string_view x_label;
+  std::string_view y_label;
+  bool log_x = false;
+  bool log_y = false;
+};
+
+// A level string ("-20 dBV") at `node`; throws InputError naming `field`.
+Level level_field(const TomlReader& reader, const toml::node* node, const std::string& field);
+
+// A kind's own parameters; each kind derives its struct from this.
+struct StepParams {
+  virtual ~StepParams() = default;
+};
+
+// Errors of one step against the station, each naming file, line and field.
+class StepChecks {
+ public:
+  StepChecks(const SequencePlan& plan, const StepPlan& step, const Station& station,
+             std::vector<std::string>& errors)
+      : plan_(plan), step_(step), station_(station), errors_(errors) {}
+  const StepPlan& step() const { return step_; }
+  const Station& station() const { return station_; }
+  void error(const std::string& field, const std::string& what);
+  // A load the station has (any, when it lists none).
+  void check_load(double ohm, const std::string& field);
+  // An input drive the station's max_output_vrms allows.
+  void check_drive(const Level& level, std::optional<double> load_ohm, const std::string& field);
+
+ private:
+  const SequencePlan& plan_;
+  const StepPlan& step_;
+  const Station& station_;
+  std::vector<std::string>& errors_;
+};
+
+class StepKind {
+ public:
+  virtual ~StepKind() = default;
+  virtual std::string_view name() const = 0;
+  virtual std::span<const MeasurementSpec> measurements() const { return {}; }
+  virtual std::span<const CurveSpec> curves() const { return {}; }
+  // The keys of its own a step table may hold beside the common ones (plan.hpp).
+  virtual std::span<const std::string_view> keys() const { return {}; }
+  // Reads those keys and checks that the step gives what the kind needs; throws
+  // InputError. `field` is "step.ID".
+  virtual std::shared_ptr<const StepParams> parse(const TomlReader& reader,
+                                                  const toml::table& table, const StepPlan& step,
+                                                  const std::string& field) const = 0;
+  // Whether its points capture audio to analyse (capture_s must then be long enough).
+  virtual bool analyses_capture() const { return true; }
+  // Whether a stimulus level is a drive into the DUT, held to max_output_vrms.
+  virtual bool level_drives_input() const { return true; }
+  // Runs even after a failure, an error or Ctrl-C unless the step says cleanup = false.
+  virtual bool cleanup_by_default() const { return false; }
+  // Whether the station's external generator can make its stimulus.
+  virtual bool generator_can_drive(const StepPlan&) const { return false; }
+  // What it needs of the station beyond the common checks (loads, levels, frequencies).
+  virtual void check(StepChecks&) const {}
+  // Measures one point (the runner has applied its DUT settings) into the context's record.
+  virtual void run_point(StepContext& context, const Point& point, std::size_t index,
+                         std::size_t count) const = 0;
+  // After the last point: what spans every point (a curve over a sweep).
+  virtual void finish(StepContext&, const std::vector<Point>&) const {}
+};
+
+// A kind with a parameter struct of its own: parse, check and run see `Params`.
+template <typename Params>
+class StepKindWith : public StepKind {
+ public:
+  std::shared_ptr<const StepParams> parse(const TomlReader& reader, const toml::table& table,
+                                          const StepPlan& step,
+                                          const std::string& field) const final {
+    return std::make_shared<const Params>(parse_params(reader, table, step, field));
+  }
+  void check(StepChecks& checks) const final { check_params(checks, params_of(checks.step())); }
+  bool generator_can_drive(const StepPlan& step) const final {
+    return generator_drives(params_of(step));
+  }
+  void run_point(StepContext& context, const Point& point, std::size_t index,
+                 std::size_t count) const final;
+  void finish(StepContext& context, const std::vector<Point>& points) const final;
+
+ protected:
+  static const Params& params_of(const StepPlan& step) {
+    return static_cast<const Params&>(*step.kind_params);
+  }
+  virtual Params parse_params(const TomlReader& reader, const toml::table& table,
+                              const StepPlan& step, const std::string& field) const = 0;
+  virtual void check_params(StepChecks&, const Params&) const {}
+  virtual bool generator_drives(const Params&) const { return false; }
+  virtual void run(StepContext& context, const Params& params, const Point& point,
+                   std::size_t index, std::size_t count) const = 0;
+  virtual void finish_params(StepContext&, const Params&, const std::vector<Point>&) const {}
+};
+
+// A kind that takes no keys of its own.
+struct NoParams : StepParams {};
+
+}  // namespace ampbench::sequence

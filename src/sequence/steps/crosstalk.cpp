@@ -1,0 +1,59 @@
+// Step kind crosstalk: each channel driven in turn with the others silent; the level on
+// each undriven output re the driven one.
+#include "sequence/step_context.hpp"
+
+namespace ampbench::sequence {
+namespace {
+
+struct CrosstalkParams : StepParams {
+  ToneSettings analysis;
+};
+
+constexpr std::string_view kKeys[] = {"thdn_method", "weighting", "band"};
+constexpr MeasurementSpec kMeasurements[] = {{"crosstalk_db", "dB"}};
+
+class CrosstalkKind : public StepKindWith<CrosstalkParams> {
+ public:
+  std::string_view name() const override { return "crosstalk"; }
+  std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
+  std::span<const std::string_view> keys() const override { return kKeys; }
+
+ protected:
+  CrosstalkParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
+                               const std::string& p) const override {
+    CrosstalkParams params;
+    params.analysis = parse_tone_settings(r, t, p);
+    require(r, t, step.stimulus.frequency_hz || step.sweeps_over("stimulus.frequency_hz"),
+            p + ".stimulus.frequency_hz", "required for a crosstalk step");
+    require(r, t, step.stimulus.level || step.sweeps_over("stimulus.level"), p + ".stimulus.level",
+            "required for a crosstalk step");
+    return params;
+  }
+
+  void run(StepContext& ctx, const CrosstalkParams& params, const Point& p, std::size_t,
+           std::size_t) const override {
+    const auto& channels = ctx.channels();
+    const double vin = ctx.vrms_of(*p.level, p.load_ohm);
+    for (std::size_t d = 0; d < channels.size(); ++d) {
+      std::vector<double> drive(channels.size(), 0.0);
+      drive[d] = vin;
+      const auto tones = ctx.capture_tones(*p.frequency_hz, drive, p.load_ohm, params.analysis);
+      for (std::size_t c = 0; c < tones.size(); ++c) {
+        if (c == d) continue;
+        nlohmann::json point = p.coordinates;
+        point["driven"] = channels[d];
+        ctx.add(channels[c], "crosstalk_db",
+                tones[c].analysis.level_dbfs - tones[d].analysis.level_dbfs, point);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+const StepKind& crosstalk_step_kind() {
+  static const CrosstalkKind kind;
+  return kind;
+}
+
+}  // namespace ampbench::sequence

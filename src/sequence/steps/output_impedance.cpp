@@ -1,0 +1,75 @@
+// Step kind output_impedance: the output level into the nominal load and into the 'open'
+// load (none, or open_load_ohm), by load switching; damping factor re the nominal load.
+#include <cmath>
+#include <limits>
+
+#include "sequence/step_context.hpp"
+
+namespace ampbench::sequence {
+namespace {
+
+struct OutputImpedanceParams : StepParams {
+  ToneSettings analysis;
+  std::optional<double> open_load_ohm;  // the 'open' load (default none)
+};
+
+constexpr std::string_view kKeys[] = {"open_load_ohm", "thdn_method", "weighting", "band"};
+constexpr MeasurementSpec kMeasurements[] = {{"output_impedance_ohm", "ohm"},
+                                             {"damping_factor", ""}};
+
+class OutputImpedanceKind : public StepKindWith<OutputImpedanceParams> {
+ public:
+  std::string_view name() const override { return "output_impedance"; }
+  std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
+  std::span<const std::string_view> keys() const override { return kKeys; }
+
+ protected:
+  OutputImpedanceParams parse_params(const TomlReader& r, const toml::table& t,
+                                     const StepPlan& step, const std::string& p) const override {
+    OutputImpedanceParams params;
+    params.analysis = parse_tone_settings(r, t, p);
+    params.open_load_ohm = r.number(t, "open_load_ohm", p);
+    if (params.open_load_ohm && !(*params.open_load_ohm > 0.0))
+      r.fail(t.get("open_load_ohm"), p + ".open_load_ohm", "must be positive");
+    require(r, t, step.stimulus.frequency_hz || step.sweeps_over("stimulus.frequency_hz"),
+            p + ".stimulus.frequency_hz", "required for an output_impedance step");
+    require(r, t, step.stimulus.level.has_value() || step.sweeps_over("stimulus.level"),
+            p + ".stimulus.level", "required for an output_impedance step");
+    require(r, t, step.load_ohm.has_value(), p + ".load_ohm",
+            "an output_impedance step needs its nominal load");
+    return params;
+  }
+
+  void check_params(StepChecks& checks, const OutputImpedanceParams& params) const override {
+    if (params.open_load_ohm) checks.check_load(*params.open_load_ohm, "open_load_ohm");
+  }
+
+  // Z = R_L·(U_open − U_L)/U_L; with a finite 'open' load R_o, both dividers solved:
+  // Z = (U_o − U_L)/(U_L/R_L − U_o/R_o). Damping factor R_L/Z.
+  void run(StepContext& ctx, const OutputImpedanceParams& params, const Point& p, std::size_t,
+           std::size_t) const override {
+    const double nominal = *p.load_ohm;
+    const double open = params.open_load_ohm.value_or(std::numeric_limits<double>::infinity());
+    const double vin = ctx.vrms_of(*p.level, nominal);
+    const std::vector<double> drive(ctx.channels().size(), vin);
+    const auto loaded = ctx.capture_tones(*p.frequency_hz, drive, nominal, params.analysis);
+    const auto unloaded = ctx.capture_tones(*p.frequency_hz, drive, open, params.analysis);
+    for (std::size_t c = 0; c < ctx.channels().size(); ++c) {
+      const double u_load = loaded[c].vrms_out, u_open = unloaded[c].vrms_out;
+      const double z = std::isinf(open) ? nominal * (u_open - u_load) / u_load
+                                        : (u_open - u_load) / (u_load / nominal - u_open / open);
+      ctx.add(ctx.channels()[c], "output_impedance_ohm", z, p.coordinates, p.frequency_hz);
+      ctx.add(ctx.channels()[c], "damping_factor", nominal / z, p.coordinates, p.frequency_hz);
+    }
+    ctx.select_load(nominal);
+  }
+};
+
+}  // namespace
+
+const StepKind& output_impedance_step_kind() {
+  static const OutputImpedanceKind kind;
+  return kind;
+}
+
+}  // namespace ampbench::sequence

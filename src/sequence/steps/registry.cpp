@@ -1,0 +1,50 @@
+#include "sequence/steps/registry.hpp"
+
+namespace ampbench::sequence {
+
+// Each kind's one instance, defined in its own file in this folder.
+const StepKind& level_step_kind();
+const StepKind& thdn_step_kind();
+const StepKind& frequency_response_step_kind();
+const StepKind& noise_step_kind();
+const StepKind& imd_step_kind();
+const StepKind& crosstalk_step_kind();
+const StepKind& max_power_step_kind();
+const StepKind& output_impedance_step_kind();
+const StepKind& input_impedance_step_kind();
+const StepKind& phantom_step_kind();
+const StepKind& prompt_step_kind();
+const StepKind& set_step_kind();
+const StepKind& cleanup_step_kind();
+
+const std::vector<const StepKind*>& step_kinds() {
+  static const std::vector<const StepKind*> kinds = {&level_step_kind(),
+                                                     &thdn_step_kind(),
+                                                     &frequency_response_step_kind(),
+                                                     &noise_step_kind(),
+                                                     &imd_step_kind(),
+                                                     &crosstalk_step_kind(),
+                                                     &max_power_step_kind(),
+                                                     &output_impedance_step_kind(),
+                                                     &prompt_step_kind(),
+                                                     &set_step_kind(),
+                                                     &cleanup_step_kind(),
+                                                     &input_impedance_step_kind(),
+                                                     &phantom_step_kind()};
+  return kinds;
+}
+
+const StepKind* find_step_kind(std::string_view name) {
+  for (const StepKind* kind : step_kinds())
+    if (kind->name() == name) return kind;
+  return nullptr;
+}
+
+const CurveSpec* find_curve_spec(std::string_view curve_name) {
+  for (const StepKind* kind : step_kinds())
+    for (const CurveSpec& curve : kind->curves())
+      if (curve.name == curve_name) return &curve;
+  return nullptr;
+}
+
+}  // namespace ampbench::sequence

@@ -1,0 +1,159 @@
+// Step kinds level and thdn: a sine (stepped over any sweep) on every channel, each output
+// analysed. level: gain, level, frequency and the L − R balance; thdn: THD+N, THD, SINAD
+// and SNR too, the spectrum of the last point, and THD+N versus output level over a sweep.
+#include "dsp/dsp.hpp"
+#include "sequence/step_context.hpp"
+
+namespace ampbench::sequence {
+namespace {
+
+struct ToneParams : StepParams {
+  ToneSettings analysis;
+};
+
+constexpr std::string_view kKeys[] = {"thdn_method", "weighting", "band"};
+
+class ToneKind : public StepKindWith<ToneParams> {
+ public:
+  std::span<const std::string_view> keys() const override { return kKeys; }
+  bool generator_drives(const ToneParams&) const override { return true; }
+
+ protected:
+  ToneParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
+                          const std::string& field) const override {
+    ToneParams params;
+    params.analysis = parse_tone_settings(r, t, field);
+    const std::string what = "required for a " + std::string(name()) + " step";
+    require(r, t, step.stimulus.frequency_hz || step.sweeps_over("stimulus.frequency_hz"),
+            field + ".stimulus.frequency_hz", what);
+    require(r, t, step.stimulus.level || step.sweeps_over("stimulus.level"),
+            field + ".stimulus.level", what);
+    return params;
+  }
+
+  // with_spectrum: keep the spectrum of this point as a curve.
+  void measure(StepContext& ctx, const ToneParams& params, const Point& p,
+               bool with_spectrum) const {
+    const double vin = ctx.vrms_of(*p.level, p.load_ohm);
+    auto tones = ctx.capture_tones(*p.frequency_hz, std::vector<double>(ctx.channels().size(), vin),
+                                   p.load_ohm, params.analysis, with_spectrum);
+    for (std::size_t c = 0; c < tones.size(); ++c) {
+      auto& t = tones[c];
+      const auto& ch = ctx.channels()[c];
+      if (with_spectrum) {
+        t.spectrum.channel = ch;
+        for (const auto& [key, value] : p.coordinates.items()) t.spectrum.point[key] = value;
+        ctx.add_curve(std::move(t.spectrum));
+      }
+      ctx.add(ch, "gain_db", dsp::amplitude_ratio_to_db(t.vrms_out / vin), p.coordinates,
+              p.frequency_hz);
+      ctx.add(ch, "level_dbv", dsp::vrms_to_dbv(t.vrms_out), p.coordinates, p.frequency_hz);
+      ctx.add(ch, "level_vrms", t.vrms_out, p.coordinates, p.frequency_hz);
+      figures(ctx, ch, t.analysis, p);
+    }
+  }
+  virtual void figures(StepContext& ctx, const std::string& channel,
+                       const dsp::ToneAnalysis& analysis, const Point& p) const = 0;
+};
+
+constexpr MeasurementSpec kLevelMeasurements[] = {{"gain_db", "dB"},
+                                                  {"level_dbv", "dBV"},
+                                                  {"level_vrms", "V"},
+                                                  {"frequency_hz", "Hz"},
+                                                  {"balance_db", "dB"}};
+
+class LevelKind : public ToneKind {
+ public:
+  std::string_view name() const override { return "level"; }
+  std::span<const MeasurementSpec> measurements() const override { return kLevelMeasurements; }
+
+ protected:
+  void run(StepContext& ctx, const ToneParams& params, const Point& p, std::size_t,
+           std::size_t) const override {
+    measure(ctx, params, p, false);
+    balance(ctx, p);
+  }
+  void figures(StepContext& ctx, const std::string& channel, const dsp::ToneAnalysis& analysis,
+               const Point& p) const override {
+    ctx.add(channel, "frequency_hz", analysis.frequency_hz, p.coordinates, p.frequency_hz);
+  }
+
+ private:
+  // On two channels: the balance L − R of their gains.
+  static void balance(StepContext& ctx, const Point& p) {
+    const auto& channels = ctx.channels();
+    if (channels.size() < 2) return;
+    std::optional<double> first, second;
+    for (const auto& m : ctx.record().measurements) {
+      if (m.name != "gain_db" || m.point != p.coordinates) continue;
+      if (m.channel == channels[0]) first = m.value;
+      if (m.channel == channels[1]) second = m.value;
+    }
+    if (first && second)
+      ctx.add(channels[0] + "-" + channels[1], "balance_db", *first - *second, p.coordinates,
+              p.frequency_hz);
+  }
+};
+
+constexpr MeasurementSpec kThdnMeasurements[] = {
+    {"thdn_pct", "%"}, {"thdn_db", "dB"},    {"thd_pct", "%"},
+    {"thd_db", "dB"},  {"sinad_db", "dB"},   {"snr_db", "dB"},
+    {"gain_db", "dB"}, {"level_dbv", "dBV"}, {"level_vrms", "V"}};
+constexpr CurveSpec kThdnCurves[] = {
+    {"spectrum_dbv", "Spectrum", "Frequency (Hz)", "Level (dBV)", true, false},
+    {"thdn_vs_level_pct", "THD+N versus output level", "Output level (dBV)", "THD+N (%)", false,
+     true}};
+
+class ThdnKind : public ToneKind {
+ public:
+  std::string_view name() const override { return "thdn"; }
+  std::span<const MeasurementSpec> measurements() const override { return kThdnMeasurements; }
+  std::span<const CurveSpec> curves() const override { return kThdnCurves; }
+
+ protected:
+  void run(StepContext& ctx, const ToneParams& params, const Point& p, std::size_t index,
+           std::size_t count) const override {
+    measure(ctx, params, p, index + 1 == count);
+  }
+  void figures(StepContext& ctx, const std::string& ch, const dsp::ToneAnalysis& a,
+               const Point& p) const override {
+    ctx.add(ch, "thdn_pct", a.thdn_pct(), p.coordinates, p.frequency_hz);
+    ctx.add(ch, "thdn_db", a.thdn_db(), p.coordinates, p.frequency_hz);
+    ctx.add(ch, "thd_pct", a.thd_pct(), p.coordinates, p.frequency_hz);
+    ctx.add(ch, "thd_db", a.thd_db(), p.coordinates, p.frequency_hz);
+    ctx.add(ch, "sinad_db", a.sinad_db, p.coordinates, p.frequency_hz);
+    ctx.add(ch, "snr_db", a.snr_db, p.coordinates, p.frequency_hz);
+  }
+  // THD+N versus the measured output level, one curve per channel.
+  void finish_params(StepContext& ctx, const ToneParams&,
+                     const std::vector<Point>& points) const override {
+    if (points.size() <= 1) return;
+    for (const auto& ch : ctx.channels()) {
+      record::CurveRecord curve{ch, "thdn_vs_level_pct", "dBV", "%", {}, {}};
+      const record::MeasurementRecord* level = nullptr;
+      for (const auto& m : ctx.record().measurements) {
+        if (m.channel != ch) continue;
+        if (m.name == "level_dbv") level = &m;
+        if (m.name == "thdn_pct" && level) {
+          curve.x.push_back(level->value);
+          curve.y.push_back(m.value);
+        }
+      }
+      ctx.add_curve(std::move(curve));
+    }
+  }
+};
+
+}  // namespace
+
+const StepKind& level_step_kind() {
+  static const LevelKind kind;
+  return kind;
+}
+
+const StepKind& thdn_step_kind() {
+  static const ThdnKind kind;
+  return kind;
+}
+
+}  // namespace ampbench::sequence
