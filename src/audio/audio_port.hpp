@@ -1,6 +1,6 @@
 // audio: the AudioPort — one synchronised duplex transfer per call: play a stimulus on the
 // DUT's input channels and capture its outputs on the same sample clock. Backends (sim,
-// later portaudio) implement transfer(); the safety limits are enforced here, in the
+// PortAudio) implement transfer(); the safety limits are enforced here, in the
 // base class, so no backend and no step can bypass them.
 //
 // Contract of play_and_capture():

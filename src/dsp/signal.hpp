@@ -17,7 +17,8 @@ struct Tone {
 // The nearest frequency with a whole number of cycles in `block_frames`: f = round(f·N/fs)·fs/N.
 double coherent_frequency_hz(double frequency_hz, double sample_rate_hz, std::size_t block_frames);
 
-// Sum of sines; each sample is computed from the phase directly (no accumulated drift).
+// Sum of sines, each A·sin(2π·f·n/fs + φ): a phasor rotated per sample and re-seeded from
+// the exact phase every 1024 samples (drift below -260 dB).
 std::vector<double> generate_tones(std::span<const Tone> tones, double sample_rate_hz,
                                    std::size_t frames);
 std::vector<double> generate_sine(double frequency_hz, double amplitude_peak_fs,

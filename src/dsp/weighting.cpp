@@ -121,16 +121,4 @@ Weighting parse_weighting(std::string_view name) {
   throw UsageError("unknown weighting '" + std::string(name) + "' (expected none, A or ccir)");
 }
 
-std::string_view weighting_name(Weighting weighting) {
-  switch (weighting) {
-    case Weighting::none:
-      return "none";
-    case Weighting::a:
-      return "A";
-    case Weighting::ccir_rms:
-      return "ccir";
-  }
-  return "none";
-}
-
 }  // namespace ampbench::dsp

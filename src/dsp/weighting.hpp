@@ -16,6 +16,5 @@ double weighting_db(Weighting weighting, double frequency_hz);
 double weighting_power_gain(Weighting weighting, double frequency_hz);
 
 Weighting parse_weighting(std::string_view name);  // none | A | ccir; throws UsageError
-std::string_view weighting_name(Weighting weighting);
 
 }  // namespace ampbench::dsp

@@ -6,7 +6,6 @@
 #include <numbers>
 #include <string>
 
-#include "common/error.hpp"
 
 namespace ampbench::dsp {
 namespace {
@@ -71,15 +70,6 @@ std::shared_ptr<const Window> cached_window(WindowKind kind, std::size_t size) {
     slot = std::move(window);
   }
   return slot;
-}
-
-WindowKind parse_window_kind(std::string_view name) {
-  if (name == "blackman-harris-7" || name == "bh7") return WindowKind::blackman_harris_7;
-  if (name == "hann") return WindowKind::hann;
-  if (name == "flat-top" || name == "flattop") return WindowKind::flat_top;
-  if (name == "rectangular" || name == "none") return WindowKind::rectangular;
-  throw UsageError("unknown window '" + std::string(name) +
-                   "' (expected blackman-harris-7, hann, flat-top or rectangular)");
 }
 
 }  // namespace ampbench::dsp

@@ -6,7 +6,6 @@
 #include <cstddef>
 #include <memory>
 #include <span>
-#include <string_view>
 #include <vector>
 
 namespace ampbench::dsp {
@@ -27,6 +26,5 @@ int main_lobe_half_width_bins(WindowKind kind);
 // The same window object for every caller asking for this kind and size (thread-safe).
 std::shared_ptr<const Window> cached_window(WindowKind kind, std::size_t size);
 
-WindowKind parse_window_kind(std::string_view name);  // throws UsageError
 
 }  // namespace ampbench::dsp

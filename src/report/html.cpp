@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "report/svg_plot.hpp"
+#include "sequence/steps/registry.hpp"
 
 namespace ampbench::report {
 namespace {
@@ -93,27 +94,10 @@ std::string measurement_table(const record::StepRecord& s) {
   return o.str() + "</tbody></table>\n";
 }
 
-struct CurveStyle {
-  std::string title, x_label, y_label;
-  bool log_x, log_y;
-};
-
-CurveStyle style_of(const record::CurveRecord& c) {
-  if (c.name == "response_db")
-    return {"Frequency response", "Frequency (Hz)", "Gain (dB)", true, false};
-  if (c.name == "phase_deg") return {"Phase", "Frequency (Hz)", "Phase (°)", true, false};
-  if (c.name == "deviation_db")
-    return {"Deviation from the target curve", "Frequency (Hz)", "Deviation (dB)", true, false};
-  if (c.name == "thd_vs_freq_pct")
-    return {"THD versus frequency", "Frequency (Hz)", "THD (%)", true, true};
-  if (c.name == "thdn_vs_level_pct")
-    return {"THD+N versus output level", "Output level (dBV)", "THD+N (%)", false, true};
-  if (c.name == "thdn_vs_power_pct")
-    return {"THD+N versus output power", "Output power (W)", "THD+N (%)", true, true};
-  if (c.name == "thdn_vs_burst_power_pct")
-    return {"THD+N of 20 ms bursts versus burst power", "Burst power (W)", "THD+N (%)", true, true};
-  if (c.name == "spectrum_dbv") return {"Spectrum", "Frequency (Hz)", "Level (dBV)", true, false};
-  return {c.name, c.x_unit, c.y_unit, false, false};
+// How the curve's step kind says to draw it; by its name and units when no kind declares it.
+sequence::CurveSpec style_of(const record::CurveRecord& c) {
+  if (const auto* spec = sequence::find_curve_spec(c.name)) return *spec;
+  return {c.name, c.name, c.x_unit, c.y_unit, false, false};
 }
 
 // A deviation_db mask from the step's own limits, around the first channel's 1 kHz gain.
@@ -158,7 +142,13 @@ std::string plots_of(const record::StepRecord& step) {
   for (const auto& key : order) {
     const auto& curves = groups[key];
     const auto style = style_of(*curves.front());
-    Plot plot{style.title, style.x_label, style.y_label, style.log_x, style.log_y, {}, std::nullopt,
+    Plot plot{std::string(style.title),
+              std::string(style.x_label),
+              std::string(style.y_label),
+              style.log_x,
+              style.log_y,
+              {},
+              std::nullopt,
               {}};
     const std::string where = point_text(curves.front()->point);
     if (!where.empty()) plot.title += " (" + where + ")";
