@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
-  libsndfile1-dev libfftw3-dev libcli11-dev libsqlite3-dev libpqxx-dev libssl-dev postgresql openssl libgtest-dev libgmock-dev
+  libsndfile1-dev libfftw3-dev libcli11-dev libsqlite3-dev libpqxx-dev libssl-dev uuid-dev postgresql openssl libgtest-dev libgmock-dev
   nlohmann-json3-dev libtomlplusplus-dev libbenchmark-dev sqlite3
   python3-numpy python3-scipy python3-pil
   libxml2-utils chromium

@@ -1,12 +1,11 @@
 #include "record/record.hpp"
 
 #include <openssl/evp.h>
+#include <uuid/uuid.h>
 
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
-#include <random>
 #include <stdexcept>
 
 namespace ampbench::record {
@@ -52,17 +51,11 @@ std::string utc_iso8601_in(std::chrono::milliseconds from_now) {
 }
 
 std::string new_uuid_v4() {
-  std::random_device device;
-  std::array<unsigned char, 16> b{};
-  for (auto& byte : b) byte = static_cast<unsigned char>(device() & 0xFF);
-  b[6] = static_cast<unsigned char>((b[6] & 0x0F) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3F) | 0x80);
-  char out[37];
-  std::snprintf(out, sizeof out,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                b[15]);
-  return out;
+  uuid_t id;
+  uuid_generate_random(id);
+  char text[37];
+  uuid_unparse_lower(id, text);
+  return text;
 }
 
 std::string sha256_hex(std::string_view data) {
