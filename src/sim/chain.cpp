@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <functional>
-#include <numbers>
 #include <stdexcept>
 
 #include "dsp/units.hpp"
@@ -33,6 +32,14 @@ std::uint64_t channel_seed(std::uint64_t seed, const std::string& serial, int ch
 
 }  // namespace
 
+template <typename S>
+S* SimChain::append(Channel& channel, std::unique_ptr<S> stage, double sample_rate_hz) {
+  S* raw = stage.get();
+  raw->prepare(sample_rate_hz);
+  channel.to_dut_output.push_back(std::move(stage));
+  return raw;
+}
+
 SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibration,
                    double sample_rate_hz, int channels, const std::string& serial,
                    bool loopback_reference)
@@ -42,44 +49,55 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
                                                : dsp::db_to_amplitude_ratio(config.crosstalk_db)),
       load_ohm_(config.load_ohm),
       source_ohm_(config.source_ohm) {
+  const auto dac = [&] {
+    return std::make_unique<DacStage>(calibration.output_vrms_at_0dbfs, config.latency_samples,
+                                      config.converter_lowpass_hz, sample_rate_hz);
+  };
   for (int c = 1; c <= channels; ++c) {
     const Fault fault = resolve_fault(config, c, serial);
-    std::optional<PreampStage> preamp;
-    std::optional<PowerAmpStage> power_amp;
-    if (config.preamp) {
-      PreampModel model = *config.preamp;
-      if (fault == Fault::early_clip && model.clip_vpeak > 0.0)
-        model.clip_vpeak *= kEarlyClipFactor;
-      preamp.emplace(model, sample_rate_hz, channel_seed(config.seed, serial, c, 1), fault);
-    }
-    if (config.power_amp) {
-      PowerAmpModel model = *config.power_amp;
-      if (fault == Fault::early_clip) model.rail_v *= kEarlyClipFactor;
-      power_amp.emplace(model);
-    }
+    Channel ch{fault,
+               false,
+               {},
+               AdcStage(calibration.input_vrms_at_0dbfs, calibration.attenuator_gain_db,
+                        config.adc_noise_dbfs, channel_seed(config.seed, serial, c, 2))};
+    append(ch, dac(), sample_rate_hz);
+    ch.generator = append(ch, std::make_unique<GeneratorInputStage>(), sample_rate_hz);
     double input_gain_db = fault == Fault::low_gain ? kLowGainFaultDb : 0.0;
     if (config.unit_gain_sigma_db > 0.0)
       input_gain_db += config.unit_gain_sigma_db *
                        GaussianSource(channel_seed(config.seed, serial, c, 3)).next();
-    channels_.push_back(
-        Channel{fault, dsp::db_to_amplitude_ratio(input_gain_db),
-                DacStage(calibration.output_vrms_at_0dbfs, config.latency_samples,
-                         config.converter_lowpass_hz, sample_rate_hz),
-                std::move(preamp), std::move(power_amp),
-                AdcStage(calibration.input_vrms_at_0dbfs, calibration.attenuator_gain_db,
-                         config.adc_noise_dbfs, channel_seed(config.seed, serial, c, 2)),
-                fault == Fault::hum ? kHumFaultVrms : 0.0,
-                config.preamp ? config.preamp->hum_hz : 50.0, false});
+    append(ch, std::make_unique<GainStage>(dsp::db_to_amplitude_ratio(input_gain_db)),
+           sample_rate_hz);
+    if (fault == Fault::hum)
+      append(
+          ch,
+          std::make_unique<HumStage>(kHumFaultVrms, config.preamp ? config.preamp->hum_hz : 50.0),
+          sample_rate_hz);
+    if (config.preamp) {
+      PreampModel model = *config.preamp;
+      if (fault == Fault::early_clip && model.clip_vpeak > 0.0)
+        model.clip_vpeak *= kEarlyClipFactor;
+      ch.preamp = append(ch,
+                         std::make_unique<PreampStage>(
+                             model, sample_rate_hz, channel_seed(config.seed, serial, c, 1), fault),
+                         sample_rate_hz);
+    }
+    if (config.power_amp) {
+      PowerAmpModel model = *config.power_amp;
+      if (fault == Fault::early_clip) model.rail_v *= kEarlyClipFactor;
+      ch.power_amp = append(ch, std::make_unique<PowerAmpStage>(model), sample_rate_hz);
+    }
+    if (fault == Fault::dead_channel) append(ch, std::make_unique<MuteStage>(), sample_rate_hz);
+    channels_.push_back(std::move(ch));
   }
   if (loopback_reference) {
-    channels_.push_back(
-        Channel{Fault::none, 1.0,
-                DacStage(calibration.output_vrms_at_0dbfs, config.latency_samples,
-                         config.converter_lowpass_hz, sample_rate_hz),
-                std::nullopt, std::nullopt,
-                AdcStage(calibration.input_vrms_at_0dbfs, 0.0, config.adc_noise_dbfs,
-                         channel_seed(config.seed, serial, channels + 1, 2)),
-                0.0, 50.0, true});
+    Channel ch{Fault::none,
+               true,
+               {},
+               AdcStage(calibration.input_vrms_at_0dbfs, 0.0, config.adc_noise_dbfs,
+                        channel_seed(config.seed, serial, channels + 1, 2))};
+    append(ch, dac(), sample_rate_hz);
+    channels_.push_back(std::move(ch));
   }
   dut_out_.assign(channels_.size(), {});
   set_load_ohm(load_ohm_);
@@ -113,47 +131,25 @@ double SimChain::phantom_v(int channel) const {
 }
 
 void SimChain::set_generator(const std::optional<GeneratorOutput>& output) {
-  generator_ = output && output->on ? *output : GeneratorOutput{};
-  generator_phase_ = 0.0;
+  for (auto& ch : channels_)
+    if (ch.generator) ch.generator->set_output(output && output->on ? *output : GeneratorOutput{});
 }
 
 void SimChain::reset() {
-  for (auto& ch : channels_) {
-    ch.dac.reset();
-    if (ch.preamp) ch.preamp->reset();
-  }
+  for (auto& ch : channels_)
+    for (auto& stage : ch.to_dut_output) stage->reset();
 }
 
 void SimChain::process(const std::vector<const double*>& in, const std::vector<double*>& out,
                        std::size_t frames) {
-  const double two_pi = 2.0 * std::numbers::pi;
-  const double generator_step = two_pi * generator_.frequency_hz / sample_rate_hz_;
-  const double generator_peak = generator_.vrms * std::numbers::sqrt2;
+  const Block block{samples_processed_, source_ohm()};
   for (std::size_t c = 0; c < channels_.size(); ++c) {
-    Channel& ch = channels_[c];
     auto& dut = dut_out_[c];
-    dut.resize(frames);
-    for (std::size_t i = 0; i < frames; ++i) {
-      double v = ch.dac.process(in[c][i]);
-      if (generator_peak > 0.0 && !ch.reference)
-        v += generator_peak * std::sin(generator_phase_ + generator_step * static_cast<double>(i));
-      v *= ch.input_gain;
-      if (ch.hum_vrms > 0.0) {
-        const double t = static_cast<double>(hum_index_ + i) / sample_rate_hz_;
-        v += ch.hum_vrms * std::numbers::sqrt2 * std::sin(two_pi * ch.hum_hz * t);
-      }
-      dut[i] = v;
-    }
-    if (ch.preamp) ch.preamp->process_block(std::span(dut.data(), frames), source_ohm());
-    for (std::size_t i = 0; i < frames; ++i) {
-      double v = dut[i];
-      if (ch.power_amp) v = ch.power_amp->process(v);
-      dut[i] = ch.fault == Fault::dead_channel ? 0.0 : v;
-    }
+    dut.assign(in[c], in[c] + frames);
+    for (auto& stage : channels_[c].to_dut_output)
+      if (!stage->bypassed()) stage->process_block(std::span(dut.data(), frames), block);
   }
-  hum_index_ += frames;
-  generator_phase_ =
-      std::fmod(generator_phase_ + generator_step * static_cast<double>(frames), two_pi);
+  samples_processed_ += frames;
   for (std::size_t c = 0; c < channels_.size(); ++c) {
     for (std::size_t i = 0; i < frames; ++i) {
       double v = dut_out_[c][i];
@@ -161,17 +157,10 @@ void SimChain::process(const std::vector<const double*>& in, const std::vector<d
         for (std::size_t other = 0; other < channels_.size(); ++other)
           if (other != c && !channels_[other].reference) v += crosstalk_ * dut_out_[other][i];
       }
-      out[c][i] = channels_[c].adc.process(v);
+      out[c][i] = v;
     }
+    channels_[c].adc.process_block(std::span(out[c], frames), block);
   }
-}
-
-const std::optional<PreampStage>& SimChain::preamp(int channel) const {
-  return channels_.at(static_cast<std::size_t>(channel - 1)).preamp;
-}
-
-const std::optional<PowerAmpStage>& SimChain::power_amp(int channel) const {
-  return channels_.at(static_cast<std::size_t>(channel - 1)).power_amp;
 }
 
 }  // namespace ampbench::sim

@@ -1,6 +1,7 @@
-// The whole simulated bench for N channels: per channel DAC → [preamp] → [power amp →
-// load] → attenuator → ADC, with crosstalk between channels at the DUT output and the
-// faults of the station (or of this serial number) applied.
+// The whole simulated bench for N channels: per channel a list of stages (stage.hpp), DAC →
+// [generator] → unit gain → [hum] → [preamp] → [power amp → load] → [dead], then crosstalk
+// between channels at the DUT output, then attenuator → ADC; the faults of the station (or
+// of this serial number) applied.
 #pragma once
 
 #include <memory>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/input_stages.hpp"
 #include "sim/models.hpp"
 #include "sim/stages.hpp"
 #include "sim/wiring.hpp"
@@ -46,31 +48,26 @@ class SimChain {
   void process(const std::vector<const double*>& in, const std::vector<double*>& out,
                std::size_t frames);
 
-  // The models as built for this serial (faults applied), for tests and reports.
-  const std::optional<PreampStage>& preamp(int channel) const;
-  const std::optional<PowerAmpStage>& power_amp(int channel) const;
-
  private:
   struct Channel {
     Fault fault = Fault::none;
-    double input_gain = 1.0;
-    DacStage dac;
-    std::optional<PreampStage> preamp;
-    std::optional<PowerAmpStage> power_amp;
+    bool reference = false;                             // the loopback: no DUT, no crosstalk
+    std::vector<std::unique_ptr<Stage>> to_dut_output;  // DAC … DUT, in order
     AdcStage adc;
-    double hum_vrms = 0.0;
-    double hum_hz = 50.0;
-    bool reference = false;  // the loopback: no DUT, no crosstalk
+    // Stages of the list the chain's controls reach.
+    GeneratorInputStage* generator = nullptr;
+    PreampStage* preamp = nullptr;
+    PowerAmpStage* power_amp = nullptr;
   };
+  template <typename S>
+  static S* append(Channel& channel, std::unique_ptr<S> stage, double sample_rate_hz);
   double sample_rate_hz_;
   int latency_samples_;
   double crosstalk_;
   double load_ohm_;
   double source_ohm_;
   double series_ohm_ = 0.0;
-  std::uint64_t hum_index_ = 0;
-  GeneratorOutput generator_;
-  double generator_phase_ = 0.0;  // radians, carried across blocks
+  std::uint64_t samples_processed_ = 0;
   std::vector<Channel> channels_;
   std::vector<std::vector<double>> dut_out_;
 };

@@ -30,6 +30,10 @@ double DacStage::process(double sample_fs) {
   return out;
 }
 
+void DacStage::process_block(std::span<double> samples, const Block&) {
+  for (double& v : samples) v = process(v);
+}
+
 void DacStage::reset() {
   lowpass_.reset();
   std::fill(delay_.begin(), delay_.end(), 0.0);
@@ -227,6 +231,10 @@ double PowerAmpStage::process(double v_in) const {
   return std::clamp(gain_ * v_in, -e_max_, e_max_) * divider_;
 }
 
+void PowerAmpStage::process_block(std::span<double> v, const Block&) {
+  for (double& x : v) x = process(x);
+}
+
 double PowerAmpStage::clip_peak_v(double load_ohm) const {
   PowerAmpStage probe(model_);
   probe.set_load_ohm(load_ohm);
@@ -243,6 +251,10 @@ AdcStage::AdcStage(double vrms_at_0dbfs, double attenuator_gain_db, double noise
 
 double AdcStage::process(double v_dut_out) {
   return std::clamp(v_dut_out * fs_per_volt_ + noise_.next(), -1.0, 1.0);
+}
+
+void AdcStage::process_block(std::span<double> samples, const Block&) {
+  for (double& v : samples) v = process(v);
 }
 
 }  // namespace ampbench::sim

@@ -1,5 +1,6 @@
-// The stages of the simulated chain. Each converts one sample at a time, keeps its own
-// state, and documents its model so tests can compute the truth independently.
+// The stages of the simulated chain: converters, preamp and power amp. Each keeps its own
+// state and documents its model so tests can compute the truth independently; each also
+// converts one sample at a time for those tests.
 #pragma once
 
 #include <complex>
@@ -11,6 +12,7 @@
 #include "sim/biquad.hpp"
 #include "sim/gaussian.hpp"
 #include "sim/models.hpp"
+#include "sim/stage.hpp"
 
 namespace ampbench::sim {
 
@@ -27,13 +29,14 @@ class NoiseSource {
 
 // Full scale to volts at the DUT input: a 0 dBFS sine (peak 1.0) gives vrms_at_0dbfs.
 // Carries the whole converter round-trip latency as a delay line.
-class DacStage {
+class DacStage : public Stage {
  public:
   // lowpass_hz > 0: the interface's own roll-off, a 2nd-order Butterworth (bilinear).
   DacStage(double vrms_at_0dbfs, int latency_samples, double lowpass_hz = 0.0,
            double sample_rate_hz = 48000.0);
   double process(double sample_fs);
-  void reset();
+  void process_block(std::span<double> samples, const Block& block) override;
+  void reset() override;
 
  private:
   double volts_per_fs_;
@@ -48,7 +51,7 @@ class DacStage {
 // phono input, a minimum-phase FIR), the gain control G_c, the tone shelves, G = gain_db;
 // y = v + a2·v² + a3·v³; clipped to ±clip_vpeak; then a 1st-order high-pass and a
 // 2nd-order low-pass (bilinear, prewarped to the corners).
-class PreampStage {
+class PreampStage : public Stage {
  public:
   PreampStage(const PreampModel& model, double sample_rate_hz, std::uint64_t seed,
               Fault fault = Fault::none);
@@ -58,8 +61,11 @@ class PreampStage {
 
   // In place: source volts in, output volts out.
   void process_block(std::span<double> v, double source_ohm);
+  void process_block(std::span<double> v, const Block& block) override {
+    process_block(v, block.source_ohm);
+  }
   double process(double v_in, double source_ohm = 0.0);
-  void reset();
+  void reset() override;
   // Throws std::invalid_argument naming the setting and what it may be.
   void apply(const DutSettings& settings);
   const DutSettings& settings() const { return settings_; }
@@ -86,11 +92,12 @@ class PreampStage {
 // hard-limited to ±E_max with E_max = min(rail·(R_L+Z)/(R_L+Z+R_s), I_max·(R_L+Z)): the rail
 // sags by the peak current through the supply's source resistance, and the peak current
 // cannot exceed the limit. The load sees e·R_L/(R_L+Z).
-class PowerAmpStage {
+class PowerAmpStage : public Stage {
  public:
   explicit PowerAmpStage(const PowerAmpModel& model);
   void set_load_ohm(double load_ohm);
   double process(double v_in) const;
+  void process_block(std::span<double> v, const Block& block) override;
   const PowerAmpModel& model() const { return model_; }
   // Peak voltage across the load at which clipping starts.
   double clip_peak_v(double load_ohm) const;
@@ -103,10 +110,11 @@ class PowerAmpStage {
 };
 
 // DUT output volts → attenuator → full scale, plus the ADC's own noise; clips at ±1.0.
-class AdcStage {
+class AdcStage : public Stage {
  public:
   AdcStage(double vrms_at_0dbfs, double attenuator_gain_db, double noise_dbfs, std::uint64_t seed);
   double process(double v_dut_out);
+  void process_block(std::span<double> samples, const Block& block) override;
 
  private:
   double fs_per_volt_;
