@@ -7,6 +7,8 @@
 
 #include "common/error.hpp"
 #include "common/postgres_uri.hpp"
+#include "store/rows.hpp"
+#include "store/schema.hpp"
 
 namespace ampbench::store {
 namespace {
@@ -36,83 +38,6 @@ std::vector<double> float64_array(const pqxx::field& f) {
   return out;
 }
 
-constexpr const char* kSchemaV1 = R"sql(
-CREATE TABLE runs(
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  uuid uuid UNIQUE NOT NULL,
-  sequence_name text NOT NULL,
-  sequence_sha256 text NOT NULL,
-  sequence_text text NOT NULL,
-  station_name text NOT NULL,
-  line text NOT NULL,
-  station_text text NOT NULL,
-  serial text NOT NULL,
-  operator text NOT NULL,
-  software_version text NOT NULL,
-  started_at timestamptz NOT NULL,
-  finished_at timestamptz,
-  verdict text NOT NULL,
-  station_run_id bigint NOT NULL,
-  received_at timestamptz NOT NULL DEFAULT now());
-CREATE TABLE steps(
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  run_id bigint NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-  ordinal integer NOT NULL,
-  step_id text NOT NULL,
-  kind text NOT NULL,
-  params_json jsonb NOT NULL,
-  started_at timestamptz NOT NULL,
-  finished_at timestamptz,
-  verdict text NOT NULL,
-  message text NOT NULL DEFAULT '');
-CREATE TABLE measurements(
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  step_id bigint NOT NULL REFERENCES steps(id) ON DELETE CASCADE,
-  channel text NOT NULL,
-  name text NOT NULL,
-  value double precision,
-  unit text NOT NULL,
-  low double precision,
-  high double precision,
-  verdict text NOT NULL,
-  point_json jsonb NOT NULL);
-CREATE TABLE curves(
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  step_id bigint NOT NULL REFERENCES steps(id) ON DELETE CASCADE,
-  channel text NOT NULL,
-  name text NOT NULL,
-  x_unit text NOT NULL,
-  y_unit text NOT NULL,
-  x bytea NOT NULL,
-  y bytea NOT NULL,
-  point_json jsonb NOT NULL);
-CREATE INDEX runs_serial ON runs(serial);
-CREATE INDEX runs_started ON runs(started_at);
-CREATE INDEX runs_station ON runs(station_name, started_at);
-CREATE INDEX steps_run ON steps(run_id);
-CREATE INDEX measurements_step ON measurements(step_id);
-CREATE INDEX curves_step ON curves(step_id);
-)sql";
-
-// Times read back in the format the SQLite store writes.
-std::string iso(const char* column) {
-  return std::string("to_char(") + column +
-         " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
-}
-
-const std::string kRunColumns =
-    "id, uuid::text, sequence_name, sequence_sha256, sequence_text, station_name, station_text, "
-    "serial, operator, software_version, " +
-    iso("started_at") + ", COALESCE(" + iso("finished_at") + ", ''), verdict, line";
-
-// The filter's conditions on runs r, parameters $1…$7.
-constexpr const char* kRunFilter =
-    "($1::text IS NULL OR r.serial LIKE $1) AND ($2::text IS NULL OR r.verdict = $2) AND "
-    "($3::timestamptz IS NULL OR r.started_at >= $3::timestamptz) AND "
-    "($4::timestamptz IS NULL OR r.started_at < $4::timestamptz) AND "
-    "($5::text IS NULL OR r.station_name = $5) AND ($6::text IS NULL OR r.line = $6) AND "
-    "($7::text IS NULL OR r.sequence_name = $7)";
-
 struct FilterParams {
   std::optional<std::string> serial, verdict, since, until, station, line, sequence;
   explicit FilterParams(const RunFilter& f)
@@ -126,43 +51,19 @@ struct FilterParams {
         sequence(f.sequence) {}
 };
 
-record::RunRecord run_from(const pqxx::row& r) {
-  record::RunRecord run;
-  run.id = r[0].as<std::int64_t>();
-  run.uuid = r[1].as<std::string>();
-  run.sequence_name = r[2].as<std::string>();
-  run.sequence_sha256 = r[3].as<std::string>();
-  run.sequence_text = r[4].as<std::string>();
-  run.station_name = r[5].as<std::string>();
-  run.station_text = r[6].as<std::string>();
-  run.serial = r[7].as<std::string>();
-  run.operator_name = r[8].as<std::string>();
-  run.software_version = r[9].as<std::string>();
-  run.started_at = r[10].as<std::string>();
-  run.finished_at = r[11].as<std::string>();
-  run.verdict = record::parse_verdict(r[12].as<std::string>()).value_or(record::Verdict::error);
-  run.line = r[13].as<std::string>();
-  return run;
-}
-
 std::optional<double> optional_real(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
   return f.as<double>();
 }
 
-// channel, name, value, unit, low, high, verdict, point_json from column `c` on.
-record::MeasurementRecord measurement_from(const pqxx::row& r, int c) {
-  record::MeasurementRecord m;
-  m.channel = r[c].as<std::string>();
-  m.name = r[c + 1].as<std::string>();
-  m.value = optional_real(r[c + 2]).value_or(0.0);
-  m.unit = r[c + 3].as<std::string>();
-  m.low = optional_real(r[c + 4]);
-  m.high = optional_real(r[c + 5]);
-  m.verdict = record::parse_verdict(r[c + 6].as<std::string>()).value_or(record::Verdict::error);
-  m.point = nlohmann::json::parse(r[c + 7].as<std::string>(), nullptr, false);
-  return m;
-}
+// A result row as rows.hpp reads it.
+struct PgRow {
+  const pqxx::row& row;
+  std::string text(int i) const { return row[i].is_null() ? "" : row[i].as<std::string>(); }
+  std::int64_t integer(int i) const { return row[i].as<std::int64_t>(); }
+  std::optional<double> real(int i) const { return optional_real(row[i]); }
+  std::vector<double> floats(int i) const { return float64_array(row[i]); }
+};
 
 // libpq's messages may span lines (the statement, a caret under the error); ampbench's
 // errors are one line: the first.
@@ -236,7 +137,7 @@ void PostgresStore::migrate() {
     throw IoError(name_ + ": database schema " + std::to_string(current) +
                   " is newer than this ampbench (" + std::to_string(kSchemaVersion) + ")");
   if (current < 1) {
-    t.exec0(kSchemaV1);
+    t.exec0(create_results_sql(Dialect::postgres));
     t.exec0("INSERT INTO ampbench_schema(version) VALUES(1)");
   }
   t.commit();
@@ -245,12 +146,6 @@ void PostgresStore::migrate() {
 // Parsed and planned once per connection.
 void PostgresStore::prepare_inserts() {
   auto& db = connection_->db;
-  db.prepare("insert_run",
-             "INSERT INTO runs(uuid, sequence_name, sequence_sha256, sequence_text, station_name, "
-             "line, station_text, serial, operator, software_version, started_at, finished_at, "
-             "verdict, station_run_id) VALUES($1::uuid, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-             "$11::timestamptz, $12::timestamptz, $13, $14) ON CONFLICT (uuid) DO NOTHING "
-             "RETURNING id");
   pqxx::nontransaction t(db);
   steps_sequence_ = t.exec1("SELECT pg_get_serial_sequence('steps', 'id')")[0].as<std::string>();
 }
@@ -272,42 +167,52 @@ class Literals {
     return t_.quote_raw(reinterpret_cast<const unsigned char*>(v.data()),
                         v.size() * sizeof(double));
   }
+  std::string value(const SqlValue& v) const {
+    if (const auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
+    if (const auto* d = std::get_if<double>(&v)) return number(*d);
+    if (const auto* t = std::get_if<std::string>(&v)) return text(*t);
+    if (const auto* a = std::get_if<const std::vector<double>*>(&v)) return bytes(**a);
+    return "NULL";
+  }
+  // "(first, v1, v2, …)": a row of VALUES.
+  std::string row(const std::string& first, const std::vector<SqlValue>& values) const {
+    std::string out = "(" + first;
+    for (const auto& v : values) out += (out.size() > 1 ? "," : "") + value(v);
+    return out + ")";
+  }
 
  private:
   const pqxx::transaction_base& t_;
 };
+
+// "INSERT INTO table(leading, columns both stores write) VALUES".
+std::string insert_head(const Table& table, std::string_view leading) {
+  std::string sql = "INSERT INTO " + std::string(table.name) + "(" + std::string(leading);
+  for (auto column : record_columns(table))
+    sql += (sql.back() == '(' ? "" : ", ") + std::string(column);
+  return sql + ") VALUES";
+}
 
 // A step's row and all its measurements and curves as statements sent together: the run
 // costs a few round trips, not one per row. The step's id comes from its own sequence,
 // which only this session advances between the statements.
 void append_step_sql(std::string& sql, const Literals& q, std::int64_t run_id,
                      const record::StepRecord& step, const std::string& step_id_sql) {
-  sql +=
-      "INSERT INTO steps(run_id, ordinal, step_id, kind, params_json, started_at, finished_at, "
-      "verdict, message) VALUES(" +
-      std::to_string(run_id) + "," + std::to_string(step.ordinal) + "," + q.text(step.step_id) +
-      "," + q.text(step.kind) + "," + q.text(step.params.dump()) + "," + q.text(step.started_at) +
-      "," + q.text_or_null(step.finished_at) + "," +
-      q.text(std::string(record::verdict_name(step.verdict))) + "," + q.text(step.message) + ");\n";
-  const char* separator =
-      "INSERT INTO measurements(step_id, channel, name, value, unit, low, high, "
-      "verdict, point_json) VALUES";
+  static const std::string steps = insert_head(kStepsTable, "run_id");
+  static const std::string measurements = insert_head(kMeasurementsTable, "step_id");
+  static const std::string curves = insert_head(kCurvesTable, "step_id");
+  sql += steps + q.row(std::to_string(run_id), step_values(step)) + ";\n";
+  const std::string* separator = &measurements;
+  const std::string comma = ",";
   for (const auto& m : step.measurements) {
-    sql += separator;
-    sql += "(" + step_id_sql + "," + q.text(m.channel) + "," + q.text(m.name) + "," +
-           q.number(m.value) + "," + q.text(m.unit) + "," + q.number(m.low) + "," +
-           q.number(m.high) + "," + q.text(std::string(record::verdict_name(m.verdict))) + "," +
-           q.text(m.point.dump()) + ")";
-    separator = ",";
+    sql += *separator + q.row(step_id_sql, measurement_values(m));
+    separator = &comma;
   }
   if (!step.measurements.empty()) sql += ";\n";
-  separator = "INSERT INTO curves(step_id, channel, name, x_unit, y_unit, x, y, point_json) VALUES";
+  separator = &curves;
   for (const auto& c : step.curves) {
-    sql += separator;
-    sql += "(" + step_id_sql + "," + q.text(c.channel) + "," + q.text(c.name) + "," +
-           q.text(c.x_unit) + "," + q.text(c.y_unit) + "," + q.bytes(c.x) + "," + q.bytes(c.y) +
-           "," + q.text(c.point.dump()) + ")";
-    separator = ",";
+    sql += *separator + q.row(step_id_sql, curve_values(c));
+    separator = &comma;
   }
   if (!step.curves.empty()) sql += ";\n";
 }
@@ -317,15 +222,12 @@ void append_step_sql(std::string& sql, const Literals& q, std::int64_t run_id,
 bool PostgresStore::insert_run(const record::RunRecord& run) {
   try {
     pqxx::work t(connection_->db);
-    const auto inserted =
-        t.exec_prepared("insert_run", run.uuid, run.sequence_name, run.sequence_sha256,
-                        run.sequence_text, run.station_name, run.line, run.station_text, run.serial,
-                        run.operator_name, run.software_version, run.started_at,
-                        run.finished_at.empty() ? nullptr : run.finished_at.c_str(),
-                        std::string(record::verdict_name(run.verdict)), run.id);
+    const Literals q(t);
+    static const std::string runs = insert_head(kRunsTable, "station_run_id");
+    const auto inserted = t.exec(runs + q.row(std::to_string(run.id), run_values(run)) +
+                                 " ON CONFLICT (uuid) DO NOTHING RETURNING id");
     if (inserted.empty()) return false;
     const auto run_id = inserted[0][0].as<std::int64_t>();
-    const Literals q(t);
     const std::string step_id_sql = "currval(" + q.text(steps_sequence_) + ")";
     std::string sql;
     for (const auto& step : run.steps) append_step_sql(sql, q, run_id, step, step_id_sql);
@@ -346,12 +248,13 @@ std::vector<record::RunRecord> PostgresStore::list_runs(const RunFilter& f) cons
     const auto limit = f.limit > 0 ? std::optional(std::to_string(f.limit)) : std::nullopt;
     pqxx::read_transaction t(connection_->db);
     const auto rows =
-        t.exec_params("SELECT " + kRunColumns + " FROM runs r WHERE " + kRunFilter +
+        t.exec_params("SELECT " + read_columns(kRunsTable, Dialect::postgres, "r", true) +
+                          " FROM runs r WHERE " + run_filter_sql(Dialect::postgres, "r") +
                           " ORDER BY started_at DESC, id DESC LIMIT $8::bigint",
                       nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
                       nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(limit));
     std::vector<record::RunRecord> out;
-    for (const auto& r : rows) out.push_back(run_from(r));
+    for (const auto& r : rows) out.push_back(run_from(PgRow{r}));
     return out;
   });
 }
@@ -360,56 +263,35 @@ record::RunRecord PostgresStore::load_run(const std::string& key) const {
   return guarded(name_, [&] {
     pqxx::read_transaction t(connection_->db);
     const auto runs = t.exec_params(
-        "SELECT " + kRunColumns +
+        "SELECT " + read_columns(kRunsTable, Dialect::postgres, {}, true) +
             " FROM runs WHERE id::text = $1 OR uuid::text = $1 OR (length($1) >= 8 AND "
             "left(uuid::text, length($1)) = $1) ORDER BY (id::text = $1) DESC LIMIT 1",
         key);
     if (runs.empty()) throw InputError(name_, "no run '" + key + "' in this database");
-    record::RunRecord run = run_from(runs[0]);
-    const auto steps = t.exec_params(
-        "SELECT id, ordinal, step_id, kind, params_json::text, " + iso("started_at") +
-            ", COALESCE(" + iso("finished_at") +
-            ", ''), verdict, message FROM steps WHERE run_id = $1 ORDER BY ordinal, id",
-        run.id);
-    std::vector<std::int64_t> step_rows;
-    for (const auto& r : steps) {
-      record::StepRecord s;
-      step_rows.push_back(r[0].as<std::int64_t>());
-      s.id = step_rows.back();
-      s.ordinal = r[1].as<int>();
-      s.step_id = r[2].as<std::string>();
-      s.kind = r[3].as<std::string>();
-      s.params = nlohmann::json::parse(r[4].as<std::string>(), nullptr, false);
-      s.started_at = r[5].as<std::string>();
-      s.finished_at = r[6].as<std::string>();
-      s.verdict = record::parse_verdict(r[7].as<std::string>()).value_or(record::Verdict::error);
-      s.message = r[8].as<std::string>();
-      run.steps.push_back(std::move(s));
-    }
+    record::RunRecord run = run_from(PgRow{runs[0]});
+    const auto steps =
+        t.exec_params("SELECT " + read_columns(kStepsTable, Dialect::postgres, {}, true) +
+                          " FROM steps WHERE run_id = $1 ORDER BY ordinal, id",
+                      run.id);
+    for (const auto& r : steps) run.steps.push_back(step_from(PgRow{r}));
     const auto measurements = t.exec_params(
-        "SELECT m.step_id, m.channel, m.name, m.value, m.unit, m.low, m.high, m.verdict, "
-        "m.point_json::text FROM "
-        "measurements m JOIN steps s ON s.id = m.step_id WHERE s.run_id = $1 ORDER BY m.id",
+        "SELECT m.step_id, " + read_columns(kMeasurementsTable, Dialect::postgres, "m") +
+            " FROM measurements m JOIN steps s ON s.id = m.step_id WHERE s.run_id = $1 ORDER BY "
+            "m.id",
         run.id);
     const auto curves = t.exec_params(
-        "SELECT c.step_id, c.channel, c.name, c.x_unit, c.y_unit, c.x, c.y, c.point_json::text "
-        "FROM curves c "
-        "JOIN steps s ON s.id = c.step_id WHERE s.run_id = $1 ORDER BY c.id",
+        "SELECT c.step_id, " + read_columns(kCurvesTable, Dialect::postgres, "c") +
+            " FROM curves c JOIN steps s ON s.id = c.step_id WHERE s.run_id = $1 ORDER BY c.id",
         run.id);
     const auto step_of = [&](std::int64_t id) -> record::StepRecord& {
       for (auto& s : run.steps)
         if (s.id == id) return s;
       throw IoError(name_ + ": measurement of a missing step");
     };
-    for (const auto& r : measurements) {
-      step_of(r[0].as<std::int64_t>()).measurements.push_back(measurement_from(r, 1));
-    }
-    for (const auto& r : curves) {
-      step_of(r[0].as<std::int64_t>())
-          .curves.push_back({r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
-                             r[4].as<std::string>(), float64_array(r[5]), float64_array(r[6]),
-                             nlohmann::json::parse(r[7].as<std::string>(), nullptr, false)});
-    }
+    for (const auto& r : measurements)
+      step_of(r[0].as<std::int64_t>()).measurements.push_back(measurement_from(PgRow{r}, 1));
+    for (const auto& r : curves)
+      step_of(r[0].as<std::int64_t>()).curves.push_back(curve_from(PgRow{r}, 1));
     return run;
   });
 }
@@ -419,12 +301,14 @@ std::vector<MeasurementRow> PostgresStore::measurement_rows(const RunFilter& f) 
     const FilterParams p(f);
     pqxx::read_transaction t(connection_->db);
     const auto rows = t.exec_params(
-        "SELECT r.uuid::text, r.station_name, r.line, r.serial, r.sequence_name, " +
-            iso("r.started_at") +
-            ", r.verdict, s.step_id, m.channel, m.name, m.value, m.unit, m.low, m.high, "
-            "m.verdict, m.point_json::text FROM runs r JOIN steps s ON s.run_id = r.id JOIN "
-            "measurements m ON m.step_id = s.id WHERE r.verdict <> 'RUNNING' AND " +
-            kRunFilter + " ORDER BY r.started_at, r.id, s.ordinal, m.id",
+        "SELECT r.uuid::text, r.station_name, r.line, r.serial, r.sequence_name, "
+        "to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+        "r.verdict, s.step_id, " +
+            read_columns(kMeasurementsTable, Dialect::postgres, "m") +
+            " FROM runs r JOIN steps s ON s.run_id = r.id JOIN measurements m ON m.step_id = "
+            "s.id WHERE r.verdict <> 'RUNNING' AND " +
+            run_filter_sql(Dialect::postgres, "r") +
+            " ORDER BY r.started_at, r.id, s.ordinal, m.id",
         nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
         nullable(p.station), nullable(p.line), nullable(p.sequence));
     std::vector<MeasurementRow> out;
@@ -440,7 +324,7 @@ std::vector<MeasurementRow> PostgresStore::measurement_rows(const RunFilter& f) 
       row.run_verdict =
           record::parse_verdict(r[6].as<std::string>()).value_or(record::Verdict::error);
       row.step_id = r[7].as<std::string>();
-      row.measurement = measurement_from(r, 8);
+      row.measurement = measurement_from(PgRow{r}, 8);
       out.push_back(std::move(row));
     }
     return out;

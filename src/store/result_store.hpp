@@ -22,6 +22,10 @@ struct sqlite3;
 
 namespace ampbench::store {
 
+// The forward queue's table (forward_queue.cpp): one row per run and target once sending
+// was tried.
+extern const char* const kForwardsTableSql;
+
 // A finished run not yet in a forward target, with how often sending it has failed.
 struct PendingForward {
   std::int64_t run_id = 0;

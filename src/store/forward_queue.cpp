@@ -1,0 +1,67 @@
+// The station's forward queue (schema 3's forwards table): which finished runs still have
+// to reach a forward target, and when to try again after a failure.
+#include <algorithm>
+#include <chrono>
+
+#include "store/result_store.hpp"
+#include "store/sqlite_statement.hpp"
+
+namespace ampbench::store {
+
+const char* const kForwardsTableSql = R"sql(
+CREATE TABLE forwards(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  target TEXT NOT NULL,
+  sent_at TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT,
+  last_error TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(run_id, target));
+)sql";
+
+std::vector<PendingForward> ResultStore::pending_forwards(const std::string& target,
+                                                          bool due_only) const {
+  Statement q(db_,
+              "SELECT r.id, r.uuid, COALESCE(f.attempts, 0) FROM runs r LEFT JOIN forwards f ON "
+              "f.run_id = r.id AND f.target = ?1 WHERE r.verdict <> 'RUNNING' AND f.sent_at IS "
+              "NULL AND (?2 = 0 OR f.next_attempt_at IS NULL OR f.next_attempt_at <= ?3) ORDER "
+              "BY r.id");
+  q.bind(1, target).bind(2, static_cast<std::int64_t>(due_only)).bind(3, record::utc_now_iso8601());
+  std::vector<PendingForward> out;
+  while (q.step()) out.push_back({q.integer(0), q.text(1), static_cast<int>(q.integer(2))});
+  return out;
+}
+
+void ResultStore::mark_forwarded(std::int64_t run_id, const std::string& target) {
+  Statement s(db_,
+              "INSERT INTO forwards(run_id, target, sent_at, attempts) VALUES(?1, ?2, ?3, 1) "
+              "ON CONFLICT(run_id, target) DO UPDATE SET sent_at = excluded.sent_at, attempts = "
+              "attempts + 1, next_attempt_at = NULL, last_error = ''");
+  s.bind(1, run_id).bind(2, target).bind(3, record::utc_now_iso8601());
+  s.run();
+}
+
+void ResultStore::mark_forward_failed(const std::vector<PendingForward>& runs,
+                                      const std::string& target, const std::string& error) {
+  Transaction t(db_);
+  Statement s(db_,
+              "INSERT INTO forwards(run_id, target, attempts, next_attempt_at, last_error) "
+              "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(run_id, target) DO UPDATE SET attempts = "
+              "excluded.attempts, next_attempt_at = excluded.next_attempt_at, last_error = "
+              "excluded.last_error");
+  for (const auto& run : runs) {
+    const std::int64_t failed = run.attempts + 1;
+    const auto backoff = std::chrono::seconds(
+        std::min<std::int64_t>(30LL << std::min<std::int64_t>(failed - 1, 7), 3600));
+    s.bind(1, run.run_id)
+        .bind(2, target)
+        .bind(3, failed)
+        .bind(4, record::utc_iso8601_in(
+                     std::chrono::duration_cast<std::chrono::milliseconds>(backoff)))
+        .bind(5, error);
+    s.run();
+  }
+  t.commit();
+}
+
+}  // namespace ampbench::store

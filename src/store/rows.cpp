@@ -1,0 +1,59 @@
+#include "store/rows.hpp"
+
+namespace ampbench::store {
+namespace {
+
+SqlValue text_or_null(const std::string& s) {
+  if (s.empty()) return std::monostate{};
+  return s;
+}
+
+SqlValue real_or_null(const std::optional<double>& v) {
+  if (!v) return std::monostate{};
+  return *v;
+}
+
+std::string verdict(record::Verdict v) {
+  return std::string(record::verdict_name(v));
+}
+
+}  // namespace
+
+std::vector<SqlValue> run_values(const record::RunRecord& r) {
+  return {r.uuid,
+          r.sequence_name,
+          r.sequence_sha256,
+          r.sequence_text,
+          r.station_name,
+          r.line,
+          r.station_text,
+          r.serial,
+          r.operator_name,
+          r.software_version,
+          r.started_at,
+          text_or_null(r.finished_at),
+          verdict(r.verdict)};
+}
+
+std::vector<SqlValue> step_values(const record::StepRecord& s) {
+  return {static_cast<std::int64_t>(s.ordinal),
+          s.step_id,
+          s.kind,
+          s.params.dump(),
+          s.started_at,
+          text_or_null(s.finished_at),
+          verdict(s.verdict),
+          s.message};
+}
+
+std::vector<SqlValue> measurement_values(const record::MeasurementRecord& m) {
+  return {
+      m.channel,          m.name,        m.value, m.unit, real_or_null(m.low), real_or_null(m.high),
+      verdict(m.verdict), m.point.dump()};
+}
+
+std::vector<SqlValue> curve_values(const record::CurveRecord& c) {
+  return {c.channel, c.name, c.x_unit, c.y_unit, &c.x, &c.y, c.point.dump()};
+}
+
+}  // namespace ampbench::store

@@ -1,0 +1,91 @@
+// store: records to and from rows, in the column order of schema.hpp's read_columns and
+// record_columns. Both stores use these over their own row types: a Row gives
+// text(i), integer(i), real(i) (nullopt for NULL) and floats(i) (a float64 array).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "record/record.hpp"
+
+namespace ampbench::store {
+
+// One value to write: NULL, an integer, a float64, text, or a float64 array.
+using SqlValue =
+    std::variant<std::monostate, std::int64_t, double, std::string, const std::vector<double>*>;
+
+// read_columns(kRunsTable, …, with_key = true) from column `c` on.
+template <typename Row>
+record::RunRecord run_from(const Row& row, int c = 0) {
+  record::RunRecord r;
+  r.id = row.integer(c);
+  r.uuid = row.text(c + 1);
+  r.sequence_name = row.text(c + 2);
+  r.sequence_sha256 = row.text(c + 3);
+  r.sequence_text = row.text(c + 4);
+  r.station_name = row.text(c + 5);
+  r.line = row.text(c + 6);
+  r.station_text = row.text(c + 7);
+  r.serial = row.text(c + 8);
+  r.operator_name = row.text(c + 9);
+  r.software_version = row.text(c + 10);
+  r.started_at = row.text(c + 11);
+  r.finished_at = row.text(c + 12);
+  r.verdict = record::parse_verdict(row.text(c + 13)).value_or(record::Verdict::error);
+  return r;
+}
+
+// read_columns(kStepsTable, …, with_key = true) from column `c` on.
+template <typename Row>
+record::StepRecord step_from(const Row& row, int c = 0) {
+  record::StepRecord s;
+  s.id = row.integer(c);
+  s.ordinal = static_cast<int>(row.integer(c + 1));
+  s.step_id = row.text(c + 2);
+  s.kind = row.text(c + 3);
+  s.params = nlohmann::json::parse(row.text(c + 4), nullptr, false);
+  s.started_at = row.text(c + 5);
+  s.finished_at = row.text(c + 6);
+  s.verdict = record::parse_verdict(row.text(c + 7)).value_or(record::Verdict::error);
+  s.message = row.text(c + 8);
+  return s;
+}
+
+// read_columns(kMeasurementsTable) from column `c` on.
+template <typename Row>
+record::MeasurementRecord measurement_from(const Row& row, int c = 0) {
+  record::MeasurementRecord m;
+  m.channel = row.text(c);
+  m.name = row.text(c + 1);
+  m.value = row.real(c + 2).value_or(0.0);
+  m.unit = row.text(c + 3);
+  m.low = row.real(c + 4);
+  m.high = row.real(c + 5);
+  m.verdict = record::parse_verdict(row.text(c + 6)).value_or(record::Verdict::error);
+  m.point = nlohmann::json::parse(row.text(c + 7), nullptr, false);
+  return m;
+}
+
+// read_columns(kCurvesTable) from column `c` on.
+template <typename Row>
+record::CurveRecord curve_from(const Row& row, int c = 0) {
+  return {row.text(c),
+          row.text(c + 1),
+          row.text(c + 2),
+          row.text(c + 3),
+          row.floats(c + 4),
+          row.floats(c + 5),
+          nlohmann::json::parse(row.text(c + 6), nullptr, false)};
+}
+
+// record_columns(kRunsTable): what a station and the central store both keep of a run.
+std::vector<SqlValue> run_values(const record::RunRecord& run);
+// record_columns(kStepsTable), record_columns(kMeasurementsTable), record_columns(kCurvesTable).
+std::vector<SqlValue> step_values(const record::StepRecord& step);
+std::vector<SqlValue> measurement_values(const record::MeasurementRecord& m);
+std::vector<SqlValue> curve_values(const record::CurveRecord& c);
+
+}  // namespace ampbench::store

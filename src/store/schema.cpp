@@ -1,0 +1,188 @@
+#include "store/schema.hpp"
+
+namespace ampbench::store {
+namespace {
+
+constexpr Column kRunColumns[] = {
+    {"id", ColumnType::key},
+    {"uuid", ColumnType::uuid, false, {}, Holder::both, true},
+    {"sequence_name", ColumnType::text},
+    {"sequence_sha256", ColumnType::text},
+    {"sequence_text", ColumnType::text},
+    {"station_name", ColumnType::text},
+    {"line", ColumnType::text, false, "''"},
+    {"station_text", ColumnType::text},
+    {"serial", ColumnType::text},
+    {"operator", ColumnType::text},
+    {"software_version", ColumnType::text},
+    {"started_at", ColumnType::time},
+    {"finished_at", ColumnType::time, true},
+    {"verdict", ColumnType::text},
+    {"host", ColumnType::text, false, {}, Holder::station},
+    {"pid", ColumnType::integer, false, {}, Holder::station},
+    {"station_run_id", ColumnType::big_integer, false, {}, Holder::central},
+    {"received_at", ColumnType::time, false, "now()", Holder::central},
+};
+
+constexpr Column kStepColumns[] = {
+    {"id", ColumnType::key},          {"run_id", ColumnType::parent},
+    {"ordinal", ColumnType::integer}, {"step_id", ColumnType::text},
+    {"kind", ColumnType::text},       {"params_json", ColumnType::json},
+    {"started_at", ColumnType::time}, {"finished_at", ColumnType::time, true},
+    {"verdict", ColumnType::text},    {"message", ColumnType::text, false, "''"},
+};
+
+constexpr Column kMeasurementColumns[] = {
+    {"id", ColumnType::key},           {"step_id", ColumnType::parent},
+    {"channel", ColumnType::text},     {"name", ColumnType::text},
+    {"value", ColumnType::real, true}, {"unit", ColumnType::text},
+    {"low", ColumnType::real, true},   {"high", ColumnType::real, true},
+    {"verdict", ColumnType::text},     {"point_json", ColumnType::json},
+};
+
+constexpr Column kCurveColumns[] = {
+    {"id", ColumnType::key},
+    {"step_id", ColumnType::parent},
+    {"channel", ColumnType::text},
+    {"name", ColumnType::text},
+    {"x_unit", ColumnType::text},
+    {"y_unit", ColumnType::text},
+    {"x", ColumnType::bytes},
+    {"y", ColumnType::bytes},
+    {"point_json", ColumnType::json, false, "'{}'"},
+};
+
+struct Index {
+  std::string_view name;
+  std::string_view table;
+  std::string_view columns;
+};
+
+constexpr Index kIndexes[] = {
+    {"runs_serial", "runs", "serial"},
+    {"runs_started", "runs", "started_at"},
+    {"runs_station", "runs", "station_name, started_at"},
+    {"steps_run", "steps", "run_id"},
+    {"measurements_step", "measurements", "step_id"},
+    {"curves_step", "curves", "step_id"},
+};
+
+bool held_by(const Column& c, Dialect dialect) {
+  return c.holder == Holder::both || (c.holder == Holder::station) == (dialect == Dialect::sqlite);
+}
+
+std::string type_sql(const Column& c, const Table& table, Dialect dialect) {
+  const bool pg = dialect == Dialect::postgres;
+  switch (c.type) {
+    case ColumnType::key:
+      return pg ? "bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY" : "INTEGER PRIMARY KEY";
+    case ColumnType::parent:
+      return std::string(pg ? "bigint" : "INTEGER") + " NOT NULL REFERENCES " +
+             std::string(table.parent_table) + "(id) ON DELETE CASCADE";
+    case ColumnType::integer:
+      return pg ? "integer" : "INTEGER";
+    case ColumnType::big_integer:
+      return pg ? "bigint" : "INTEGER";
+    case ColumnType::text:
+      return pg ? "text" : "TEXT";
+    case ColumnType::real:
+      return pg ? "double precision" : "REAL";
+    case ColumnType::bytes:
+      return pg ? "bytea" : "BLOB";
+    case ColumnType::json:
+      return pg ? "jsonb" : "TEXT";
+    case ColumnType::time:
+      return pg ? "timestamptz" : "TEXT";
+    case ColumnType::uuid:
+      return pg ? "uuid" : "TEXT";
+  }
+  return "";
+}
+
+std::string create_table_sql(const Table& table, Dialect dialect) {
+  std::string sql = "CREATE TABLE " + std::string(table.name) + "(";
+  const char* separator = "\n  ";
+  for (const Column& c : table.columns) {
+    if (!held_by(c, dialect)) continue;
+    sql += separator + std::string(c.name) + " " + type_sql(c, table, dialect);
+    if (c.unique) sql += " UNIQUE";
+    if (!c.nullable && c.type != ColumnType::key && c.type != ColumnType::parent)
+      sql += " NOT NULL";
+    if (!c.default_sql.empty()) sql += " DEFAULT " + std::string(c.default_sql);
+    separator = ",\n  ";
+  }
+  return sql + ");\n";
+}
+
+std::string qualified(std::string_view alias, std::string_view column) {
+  return alias.empty() ? std::string(column) : std::string(alias) + "." + std::string(column);
+}
+
+}  // namespace
+
+const Table kRunsTable{"runs", kRunColumns};
+const Table kStepsTable{"steps", kStepColumns, "runs"};
+const Table kMeasurementsTable{"measurements", kMeasurementColumns, "steps"};
+const Table kCurvesTable{"curves", kCurveColumns, "steps"};
+
+std::string create_results_sql(Dialect dialect) {
+  std::string sql;
+  for (const Table* t : {&kRunsTable, &kStepsTable, &kMeasurementsTable, &kCurvesTable})
+    sql += create_table_sql(*t, dialect);
+  for (const Index& i : kIndexes)
+    sql += "CREATE INDEX " + std::string(i.name) + " ON " + std::string(i.table) + "(" +
+           std::string(i.columns) + ");\n";
+  return sql;
+}
+
+std::string read_columns(const Table& table, Dialect dialect, std::string_view alias,
+                         bool with_key) {
+  const bool pg = dialect == Dialect::postgres;
+  std::string out;
+  for (const Column& c : table.columns) {
+    const bool key = c.type == ColumnType::key;
+    if ((key && !with_key) || c.type == ColumnType::parent || c.holder != Holder::both) continue;
+    std::string e = qualified(alias, c.name);
+    if (pg && c.type == ColumnType::time)
+      e = "to_char(" + e + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+    else if (pg && (c.type == ColumnType::uuid || c.type == ColumnType::json))
+      e += "::text";
+    if (c.type == ColumnType::time && c.nullable) e = "COALESCE(" + e + ", '')";
+    out += (out.empty() ? "" : ", ") + e;
+  }
+  return out;
+}
+
+std::vector<std::string_view> record_columns(const Table& table) {
+  std::vector<std::string_view> out;
+  for (const Column& c : table.columns)
+    if (c.type != ColumnType::key && c.type != ColumnType::parent && c.holder == Holder::both)
+      out.push_back(c.name);
+  return out;
+}
+
+std::string run_filter_sql(Dialect dialect, std::string_view alias) {
+  struct Condition {
+    std::string_view column, op, pg_type;
+  };
+  constexpr Condition kConditions[] = {
+      {"serial", "LIKE", "text"},          {"verdict", "=", "text"},
+      {"started_at", ">=", "timestamptz"}, {"started_at", "<", "timestamptz"},
+      {"station_name", "=", "text"},       {"line", "=", "text"},
+      {"sequence_name", "=", "text"}};
+  std::string sql;
+  int n = 0;
+  for (const auto& c : kConditions) {
+    const std::string number = std::to_string(++n);
+    const std::string param =
+        dialect == Dialect::postgres ? "$" + number + "::" + std::string(c.pg_type) : "?" + number;
+    std::string condition = "(" + param + " IS NULL OR " + qualified(alias, c.column) + " " +
+                            std::string(c.op) + " " + param;
+    // SQLite's LIKE takes no escape character unless told; glob_to_like escapes with '\'.
+    if (c.op == "LIKE" && dialect == Dialect::sqlite) condition += " ESCAPE '\\'";
+    sql += (sql.empty() ? "" : " AND ") + condition + ")";
+  }
+  return sql;
+}
+
+}  // namespace ampbench::store

@@ -1,0 +1,70 @@
+// store: the results tables (SPEC §7) described once. Both stores create their tables,
+// list the columns they read and write, map rows to records and filter runs from this
+// description, each rendering it in its own SQL dialect; a new column is one line here
+// (and, when it carries a record field, one line in rows.hpp).
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ampbench::store {
+
+enum class Dialect { sqlite, postgres };
+
+enum class ColumnType {
+  key,          // the row id
+  parent,       // the id of the row this one belongs to (cascading delete)
+  integer,      // 32-bit
+  big_integer,  // 64-bit
+  text,
+  real,   // float64
+  bytes,  // float64 little-endian arrays (curves)
+  json,
+  time,  // ISO 8601 UTC text in SQLite, timestamptz in PostgreSQL
+  uuid,
+};
+
+// Which database holds a column: both, only a station's SQLite file (who is writing it),
+// or only the line's PostgreSQL database (where it came from).
+enum class Holder { both, station, central };
+
+struct Column {
+  std::string_view name;
+  ColumnType type;
+  bool nullable = false;
+  std::string_view default_sql = {};
+  Holder holder = Holder::both;
+  bool unique = false;
+};
+
+struct Table {
+  std::string_view name;
+  std::span<const Column> columns;
+  std::string_view parent_table = {};  // what a `parent` column references
+};
+
+extern const Table kRunsTable;
+extern const Table kStepsTable;
+extern const Table kMeasurementsTable;
+extern const Table kCurvesTable;
+
+// CREATE TABLE and CREATE INDEX statements for every results table.
+std::string create_results_sql(Dialect dialect);
+
+// The columns a record is read from, in description order, as expressions of this dialect
+// that give SQLite's text forms (times as ISO 8601 UTC, uuid and JSON as text, a missing
+// time as ''); `alias` qualifies them ("r" → r.serial). Key, parent and one-database
+// columns are left out unless `with_key` (the key first) is set.
+std::string read_columns(const Table& table, Dialect dialect, std::string_view alias = {},
+                         bool with_key = false);
+// The columns both stores write for a record (no key, no parent, no one-database columns).
+std::vector<std::string_view> record_columns(const Table& table);
+
+// The conditions of a RunFilter on runs (alias.), with placeholders 1…7 in this order:
+// serial LIKE, verdict, since, until, station, line, sequence; a null parameter drops its
+// condition.
+std::string run_filter_sql(Dialect dialect, std::string_view alias = {});
+
+}  // namespace ampbench::store
