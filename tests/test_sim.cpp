@@ -219,6 +219,31 @@ TEST(SimChain, SameSeedIsBitIdenticalAndFaultsDiffer) {
   EXPECT_GT(thdn_of(hum->play_and_capture(stimulus)), thdn_of(ca) + 20.0);
 }
 
+TEST(SimChain, BypassedStagesPassTheirBlockThrough) {
+  const auto station = sequence::load_station(kStation);
+  auto port = sequence::open_audio_port(station, "GOOD-1");
+  auto& chain = dynamic_cast<audio::SimPort&>(*port).chain();
+  const auto stimulus = stereo_sine(1000.0, 0.1, *port, 96000);
+  const double with_dut = measured_gain_db(station, port->play_and_capture(stimulus), 0, 0.1);
+  // Preamp and power amp out of both channels: what is left is the interface's own path,
+  // whose gain the station's calibration makes 0 dB (the crosstalk at -90 dB moves it by
+  // less than 0.001 dB).
+  int bypassed = 0;
+  for (int c = 1; c <= 2; ++c)
+    for (const auto& stage : chain.stages(c))
+      if (dynamic_cast<sim::PreampStage*>(stage.get()) ||
+          dynamic_cast<sim::PowerAmpStage*>(stage.get())) {
+        stage->set_bypassed(true);
+        ++bypassed;
+      }
+  EXPECT_EQ(bypassed, 4);
+  chain.reset();
+  EXPECT_NEAR(measured_gain_db(station, port->play_and_capture(stimulus), 0, 0.1), 0.0, 0.001);
+  for (int c = 1; c <= 2; ++c)
+    for (const auto& stage : chain.stages(c)) stage->set_bypassed(false);
+  EXPECT_NEAR(measured_gain_db(station, port->play_and_capture(stimulus), 0, 0.1), with_dut, 0.01);
+}
+
 TEST(SimPort, RefusesStimulusAboveMaxOutputVrms) {
   const auto station = sequence::load_station(kStation);
   auto port = sequence::open_audio_port(station, "GOOD-1");

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -25,32 +26,6 @@ using namespace ampbench;
 using namespace ampbench::record;
 using namespace ampbench::store;
 using ampbench::testing::TempDir;
-
-TEST(Record, Sha256KnownVectors) {
-  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')),
-            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-}
-
-TEST(Record, WorstVerdictWins) {
-  EXPECT_EQ(worst(Verdict::pass, Verdict::fail), Verdict::fail);
-  EXPECT_EQ(worst(Verdict::error, Verdict::fail), Verdict::error);
-  EXPECT_EQ(worst(Verdict::error, Verdict::aborted), Verdict::aborted);
-  EXPECT_EQ(parse_verdict("ABORTED"), Verdict::aborted);
-  EXPECT_FALSE(parse_verdict("pass"));
-}
-
-TEST(Record, UuidAndTimes) {
-  const auto a = new_uuid_v4(), b = new_uuid_v4();
-  EXPECT_NE(a, b);
-  EXPECT_EQ(a.size(), 36u);
-  EXPECT_EQ(a[14], '4');
-  EXPECT_EQ(utc_now_iso8601().size(), 24u);
-  EXPECT_EQ(utc_now_iso8601().back(), 'Z');
-}
 
 namespace {
 
@@ -178,6 +153,48 @@ TEST(ResultStore, MigratesASchema2File) {
   EXPECT_EQ(runs[0].line, "");
   EXPECT_EQ(runs[0].serial, "SN-1");
   EXPECT_EQ(store->pending_forwards("postgresql://h/d", true).size(), 1u);
+}
+
+// A new file gets its tables from the schema description (store/schema.cpp), an old one
+// from the migrations: both must end with the same columns, types, defaults and indexes.
+TEST(ResultStore, ANewFileAndAMigratedOneHaveTheSameSchema) {
+  TempDir dir;
+  const auto fresh = dir / "fresh.db", migrated = dir / "migrated.db";
+  ResultStore::open(fresh);
+  {
+    std::ifstream in(std::string(AMPBENCH_TEST_DATA_DIR) + "/data/schema2-878fbef.sql");
+    std::stringstream dump;
+    dump << in.rdbuf();
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(migrated.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, dump.str().c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(raw);
+    sqlite3_close(raw);
+  }
+  ResultStore::open(migrated);
+  const auto shape = [](const std::string& db) {
+    std::set<std::string> out;
+    for (const char* table : {"runs", "steps", "measurements", "curves", "forwards"})
+      for (const auto& row : ampbench::testing::query(
+               db, std::string("SELECT name, type, \"notnull\", dflt_value, pk FROM "
+                               "pragma_table_info('") +
+                       table + "')"))
+        out.insert(std::string(table) + "." + row[0] + " " + row[1] + " " + row[2] + " " + row[3] +
+                   " " + row[4]);
+    for (const auto& row : ampbench::testing::query(
+             db,
+             "SELECT tbl_name || '.' || name FROM sqlite_master WHERE type = 'index' AND "
+             "sql IS NOT NULL"))
+      out.insert("index " + row[0]);
+    return out;
+  };
+  const auto expected = shape(migrated);
+  EXPECT_EQ(shape(fresh), expected);
+  EXPECT_TRUE(expected.count("runs.line TEXT 1 '' 0"));
+  EXPECT_TRUE(expected.count("curves.point_json TEXT 1 '{}' 0"));
+  EXPECT_TRUE(expected.count("index runs.runs_station"));
+  EXPECT_EQ(ampbench::testing::scalar(fresh, "PRAGMA user_version"),
+            std::to_string(ResultStore::kSchemaVersion));
 }
 
 // ---- The line's central store: a real PostgreSQL server per test (pg_server.hpp). ----

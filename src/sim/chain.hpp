@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,11 @@ class SimChain {
   double load_ohm() const { return load_ohm_; }
   Fault fault(int channel) const {
     return channels_.at(static_cast<std::size_t>(channel - 1)).fault;
+  }
+  // Channel `channel`'s stages from the DAC to the DUT output, in order (1-based): to
+  // bypass one, or to see what the chain is made of.
+  std::span<const std::unique_ptr<Stage>> stages(int channel) const {
+    return channels_.at(static_cast<std::size_t>(channel - 1)).to_dut_output;
   }
   // Clears filter states and delay lines (the noise sequences continue).
   void reset();
