@@ -48,6 +48,19 @@ ToneSettings parse_tone_settings(const TomlReader& r, const toml::table& t,
   return settings;
 }
 
+void require_tone_stimulus(const TomlReader& r, const toml::table& t, const StepPlan& step,
+                           const std::string& field) {
+  const std::string_view kind = step.kind_name();
+  const std::string what =
+      std::string("required for ") +
+      (std::string_view("aeiou").find(kind.front()) == std::string_view::npos ? "a " : "an ") +
+      std::string(kind) + " step";
+  require(r, t, step.stimulus.frequency_hz || step.sweeps_over("stimulus.frequency_hz"),
+          field + ".stimulus.frequency_hz", what);
+  require(r, t, step.stimulus.level.has_value() || step.sweeps_over("stimulus.level"),
+          field + ".stimulus.level", what);
+}
+
 void require(const TomlReader& r, const toml::table& t, bool ok, const std::string& field,
              const std::string& what) {
   if (!ok) r.fail(&t, field, what);

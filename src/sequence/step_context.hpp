@@ -30,6 +30,14 @@ inline constexpr std::string_view kToneSettingKeys[] = {"thdn_method", "weightin
 // Reads those keys of the step table; throws InputError.
 ToneSettings parse_tone_settings(const TomlReader& reader, const toml::table& table,
                                  const std::string& field);
+// The parameters of a kind that has only the tone-analysis keys.
+struct ToneSettingsParams : StepParams {
+  ToneSettings analysis;
+};
+// The step's stimulus.frequency_hz and stimulus.level, given or swept, or an error naming
+// the one missing: "required for a crosstalk step".
+void require_tone_stimulus(const TomlReader& reader, const toml::table& table, const StepPlan& step,
+                           const std::string& field);
 // Fails with `what` at `field` of the step unless `ok`.
 void require(const TomlReader& reader, const toml::table& table, bool ok, const std::string& field,
              const std::string& what);

@@ -5,32 +5,25 @@
 namespace ampbench::sequence {
 namespace {
 
-struct CrosstalkParams : StepParams {
-  ToneSettings analysis;
-};
-
 constexpr std::string_view kKeys[] = {"thdn_method", "weighting", "band"};
 constexpr MeasurementSpec kMeasurements[] = {{"crosstalk_db", "dB"}};
 
-class CrosstalkKind : public StepKindWith<CrosstalkParams> {
+class CrosstalkKind : public StepKindWith<ToneSettingsParams> {
  public:
   std::string_view name() const override { return "crosstalk"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const std::string_view> keys() const override { return kKeys; }
 
  protected:
-  CrosstalkParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
-                               const std::string& p) const override {
-    CrosstalkParams params;
+  ToneSettingsParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
+                                  const std::string& p) const override {
+    ToneSettingsParams params;
     params.analysis = parse_tone_settings(r, t, p);
-    require(r, t, step.stimulus.frequency_hz || step.sweeps_over("stimulus.frequency_hz"),
-            p + ".stimulus.frequency_hz", "required for a crosstalk step");
-    require(r, t, step.stimulus.level || step.sweeps_over("stimulus.level"), p + ".stimulus.level",
-            "required for a crosstalk step");
+    require_tone_stimulus(r, t, step, p);
     return params;
   }
 
-  void run(StepContext& ctx, const CrosstalkParams& params, const Point& p, std::size_t,
+  void run(StepContext& ctx, const ToneSettingsParams& params, const Point& p, std::size_t,
            std::size_t) const override {
     const auto& channels = ctx.channels();
     const double vin = ctx.vrms_of(*p.level, p.load_ohm);

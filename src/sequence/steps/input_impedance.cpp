@@ -9,38 +9,31 @@
 namespace ampbench::sequence {
 namespace {
 
-struct InputImpedanceParams : StepParams {
-  ToneSettings analysis;
-};
-
 constexpr std::string_view kKeys[] = {"thdn_method", "weighting", "band"};
 constexpr MeasurementSpec kMeasurements[] = {{"input_impedance_ohm", "ohm"}};
 
-class InputImpedanceKind : public StepKindWith<InputImpedanceParams> {
+class InputImpedanceKind : public StepKindWith<ToneSettingsParams> {
  public:
   std::string_view name() const override { return "input_impedance"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const std::string_view> keys() const override { return kKeys; }
 
  protected:
-  InputImpedanceParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
-                                    const std::string& p) const override {
-    InputImpedanceParams params;
+  ToneSettingsParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
+                                  const std::string& p) const override {
+    ToneSettingsParams params;
     params.analysis = parse_tone_settings(r, t, p);
-    require(r, t, step.stimulus.frequency_hz || step.sweeps_over("stimulus.frequency_hz"),
-            p + ".stimulus.frequency_hz", "required for an input_impedance step");
-    require(r, t, step.stimulus.level.has_value() || step.sweeps_over("stimulus.level"),
-            p + ".stimulus.level", "required for an input_impedance step");
+    require_tone_stimulus(r, t, step, p);
     return params;
   }
 
-  void check_params(StepChecks& checks, const InputImpedanceParams&) const override {
+  void check_params(StepChecks& checks, const ToneSettingsParams&) const override {
     if (!checks.station().series_resistor_ohm)
       checks.error("kind", "station '" + checks.station().name +
                                "' declares no series resistor ([source] series_ohm)");
   }
 
-  void run(StepContext& ctx, const InputImpedanceParams& params, const Point& p, std::size_t,
+  void run(StepContext& ctx, const ToneSettingsParams& params, const Point& p, std::size_t,
            std::size_t) const override {
     if (!ctx.station().series_resistor_ohm)
       throw MeasurementError("the station declares no series resistor ([source] series_ohm)");

@@ -31,10 +31,7 @@ class OutputImpedanceKind : public StepKindWith<OutputImpedanceParams> {
     params.open_load_ohm = r.number(t, "open_load_ohm", p);
     if (params.open_load_ohm && !(*params.open_load_ohm > 0.0))
       r.fail(t.get("open_load_ohm"), p + ".open_load_ohm", "must be positive");
-    require(r, t, step.stimulus.frequency_hz || step.sweeps_over("stimulus.frequency_hz"),
-            p + ".stimulus.frequency_hz", "required for an output_impedance step");
-    require(r, t, step.stimulus.level.has_value() || step.sweeps_over("stimulus.level"),
-            p + ".stimulus.level", "required for an output_impedance step");
+    require_tone_stimulus(r, t, step, p);
     require(r, t, step.load_ohm.has_value(), p + ".load_ohm",
             "an output_impedance step needs its nominal load");
     return params;

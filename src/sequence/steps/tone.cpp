@@ -23,11 +23,7 @@ class ToneKind : public StepKindWith<ToneParams> {
                           const std::string& field) const override {
     ToneParams params;
     params.analysis = parse_tone_settings(r, t, field);
-    const std::string what = "required for a " + std::string(name()) + " step";
-    require(r, t, step.stimulus.frequency_hz || step.sweeps_over("stimulus.frequency_hz"),
-            field + ".stimulus.frequency_hz", what);
-    require(r, t, step.stimulus.level || step.sweeps_over("stimulus.level"),
-            field + ".stimulus.level", what);
+    require_tone_stimulus(r, t, step, field);
     return params;
   }
 
