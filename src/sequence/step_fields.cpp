@@ -234,14 +234,13 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
   }
   if (const toml::table* limits = r.table(t, "limits", p, false)) {
     const auto known = s.kind->measurements();
-    for (const auto& [name, node] : *limits) {
-      const std::string field = p + ".limits." + std::string(name.str());
+    for (const auto& [key, node] : *limits) {
+      const std::string name(key.str());
+      const std::string field = p + ".limits." + name;
       if (std::none_of(known.begin(), known.end(),
-                       [&](const MeasurementSpec& m) { return m.name == name.str(); }))
-        r.fail(
-            &node, field,
-            "'" + std::string(name.str()) + "' is not a measurement of a " + *kind_text + " step");
-      s.limits[std::string(name.str())] = *limit_field(r, &node, field);
+                       [&](const MeasurementSpec& m) { return m.name == name; }))
+        r.fail(&node, field, "'" + name + "' is not a measurement of a " + *kind_text + " step");
+      s.limits[name] = *limit_field(r, &node, field);
     }
   }
   if (const toml::table* d = r.table(t, "dut", p, false)) {
