@@ -56,9 +56,9 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), "1");
   EXPECT_EQ(scalar(db, "SELECT verdict || serial FROM runs"), "PASSGOOD-1");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "10");
-  // 2 channels × (4 level + 9 thdn + 9 points × 9 thdn + 5 response + 2 imd + 2 noise
+  // 2 channels × (5 level + 9 thdn + 9 points × 9 thdn + 5 response + 2 imd + 3 noise
   // + 1 crosstalk + 2 loads × 4 max power + 2 output impedance) + 1 balance L−R
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "229");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "233");
   // 2 channels × (2 THD+N spectra; THD+N vs level; response, phase, THD vs frequency;
   // THD+N vs power × 2 loads)
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "16");
@@ -111,6 +111,18 @@ TEST(CliRun, EachSimulatedFaultFailsOnTheRightStep) {
         << serial;
     EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "FAIL");
   }
+}
+
+TEST(CliRun, ADcOffsetFailsOnlyTheOffsetLimit) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  auto r = run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "SIM-DC-OFFSET",
+                         "--db", db, "--quiet"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(scalar(db,
+                   "SELECT group_concat(s.step_id || '.' || name || '.' || channel) FROM "
+                   "measurements m JOIN steps s ON s.id = m.step_id WHERE m.verdict = 'FAIL'"),
+            "gain_1k.dc_offset_v.L,gain_1k.dc_offset_v.R");
 }
 
 TEST(CliRun, SweptAndSteppedResponsesAgree) {
@@ -206,7 +218,7 @@ TEST(CliRun, ResultsShowAndExport) {
   EXPECT_NE(show.out.find("[25.5"), std::string::npos);
   auto csv = run_ampbench({"results", "export", "--format", "csv", "--db", db});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 230);  // header + 224 measurements
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 234);  // header + 228 measurements
   EXPECT_NE(csv.out.find("\"SN,1\""), std::string::npos);
   EXPECT_NE(csv.out.find("stimulus.level=-40 dBV"), std::string::npos);
   auto json = run_ampbench({"results", "export", "--format", "json", "--db", db});
@@ -269,7 +281,7 @@ TEST(CliRun, KillNineKeepsFinishedStepsAndNextRunMarksAborted) {
   EXPECT_EQ(scalar(db, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "RUNNING");
   EXPECT_EQ(scalar(db, "SELECT step_id || verdict FROM steps WHERE ordinal = 1"), "quickPASS");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "9");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "11");
   ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station", kStation,
                           "--db", db, "--quiet"})
                 .exit_code,
@@ -279,7 +291,7 @@ TEST(CliRun, KillNineKeepsFinishedStepsAndNextRunMarksAborted) {
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
                    "s.step_id = 'quick'"),
-            "9");
+            "11");
 }
 
 TEST(CliRun, InterruptRunsCleanupAndExitsThree) {
@@ -308,7 +320,7 @@ TEST(CliRun, TwoWritersShareOneDatabase) {
   EXPECT_EQ(wait_exit(a), 0) << ampbench::testing::slurp(dir / "a.log");
   EXPECT_EQ(wait_exit(b), 0) << ampbench::testing::slurp(dir / "b.log");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'"), "4");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "916");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "932");
 }
 
 TEST(CliRun, PromptUsesTheDefaultWithoutATerminal) {

@@ -56,7 +56,8 @@ ImdResult analyze_imd(std::span<const double> samples, double sample_rate_hz, co
   if (samples.size() < kMinimumAnalysisFrames)
     throw MeasurementError("block too short for IMD analysis: needs " +
                            std::to_string(kMinimumAnalysisFrames) + " samples");
-  const PowerSpectrum spectrum = power_spectrum(samples, sample_rate_hz);
+  const PowerSpectrum spectrum =
+      power_spectrum(samples, sample_rate_hz, WindowKind::blackman_harris_7, DcLevel::remove);
   const double nyquist = sample_rate_hz / 2.0;
   const auto amplitude = [&](double f) {
     return (f > 0.0 && f < nyquist) ? std::sqrt(2.0 * tone_mean_square_at(spectrum, f)) : 0.0;

@@ -7,7 +7,7 @@
 namespace ampbench::dsp {
 
 void compute_power_spectrum(std::span<const double> samples, double sample_rate_hz,
-                            WindowKind window_kind, PowerSpectrum& out) {
+                            WindowKind window_kind, PowerSpectrum& out, DcLevel dc_level) {
   const std::size_t n = samples.size();
   const auto fft = RealFft::for_size(n);
   const auto window = cached_window(window_kind, n);
@@ -16,13 +16,20 @@ void compute_power_spectrum(std::span<const double> samples, double sample_rate_
   thread_local AlignedBuffer<std::complex<double>> spectrum;
   windowed.ensure_size(n);
   spectrum.ensure_size(n / 2 + 1);
-  for (std::size_t i = 0; i < n; ++i) windowed[i] = samples[i] * window->samples[i];
+  // The window-weighted mean: a tone contributes to it only through the window's
+  // sidelobes, so it reads the DC under a tone (a plain mean of a partial cycle would not).
+  double weighted_sum = 0.0;
+  for (std::size_t i = 0; i < n; ++i) weighted_sum += samples[i] * window->samples[i];
+  const double dc = weighted_sum / window->sum;
+  const double removed = dc_level == DcLevel::remove ? dc : 0.0;
+  for (std::size_t i = 0; i < n; ++i) windowed[i] = (samples[i] - removed) * window->samples[i];
   fft->forward(windowed.data(), spectrum.data());
 
   out.sample_rate_hz = sample_rate_hz;
   out.fft_size = n;
   out.window = window_kind;
   out.main_lobe_half_width_bins = window->main_lobe_half_width_bins;
+  out.dc_fs = dc;
   const std::size_t bins = n / 2 + 1;
   out.bin_mean_square.resize(bins);
   // Parseval with the window's energy: Σ|X_k|² (two-sided) / (N·Σw²) is the mean square.
@@ -37,9 +44,9 @@ void compute_power_spectrum(std::span<const double> samples, double sample_rate_
 }
 
 PowerSpectrum power_spectrum(std::span<const double> samples, double sample_rate_hz,
-                             WindowKind window) {
+                             WindowKind window, DcLevel dc) {
   PowerSpectrum out;
-  compute_power_spectrum(samples, sample_rate_hz, window, out);
+  compute_power_spectrum(samples, sample_rate_hz, window, out, dc);
   return out;
 }
 

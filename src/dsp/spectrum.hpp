@@ -1,5 +1,8 @@
 // Windowed one-sided power spectra, scaled so that summing bins gives mean square: a
 // tone's bins (its main lobe) sum to A²/2, and white noise's bins sum to its variance.
+// The block's DC level (its window-weighted mean) is always reported; for analysis it is
+// taken out before the transform, so a DUT's offset never leaks into the low bins of a
+// short capture.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +19,7 @@ struct PowerSpectrum {
   WindowKind window = WindowKind::blackman_harris_7;
   int main_lobe_half_width_bins = 0;
   std::vector<double> bin_mean_square;  // fft_size/2 + 1 bins, DC to Nyquist
+  double dc_fs = 0.0;                   // the block's DC level, Σw·x / Σw, in full scale
 
   double bin_width_hz() const { return sample_rate_hz / static_cast<double>(fft_size); }
   double bin_frequency_hz(std::size_t bin) const {
@@ -23,10 +27,14 @@ struct PowerSpectrum {
   }
 };
 
+// keep: the spectrum of the block as it is; remove: of the block less its DC level.
+enum class DcLevel { keep, remove };
+
 // Fills `out` (reusing its storage) with the spectrum of all of `samples`.
 void compute_power_spectrum(std::span<const double> samples, double sample_rate_hz,
-                            WindowKind window, PowerSpectrum& out);
+                            WindowKind window, PowerSpectrum& out, DcLevel dc = DcLevel::keep);
 PowerSpectrum power_spectrum(std::span<const double> samples, double sample_rate_hz,
-                             WindowKind window = WindowKind::blackman_harris_7);
+                             WindowKind window = WindowKind::blackman_harris_7,
+                             DcLevel dc = DcLevel::keep);
 
 }  // namespace ampbench::dsp

@@ -145,7 +145,7 @@ ToneAnalysis analyze_tone(std::span<const double> samples, double sample_rate_hz
                            std::to_string(kMinimumAnalysisFrames));
   }
   thread_local PowerSpectrum spectrum;
-  compute_power_spectrum(samples, sample_rate_hz, options.window, spectrum);
+  compute_power_spectrum(samples, sample_rate_hz, options.window, spectrum, DcLevel::remove);
   return analyze_tone_spectrum(spectrum, options);
 }
 
@@ -171,6 +171,7 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
   const BinRange fundamental = lobe_bins(s, fundamental_bin);
 
   ToneAnalysis result;
+  result.dc_fs = s.dc_fs;
   result.frequency_hz = fundamental_bin * bin_hz;
   result.fundamental_mean_square_fs = sum_bins(s, fundamental);
   if (!(result.fundamental_mean_square_fs > 0.0)) {

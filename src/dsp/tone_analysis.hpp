@@ -58,6 +58,7 @@ struct ToneAnalysis {
   double thdn_ratio = 0.0;               // re total (AES17)
   double sinad_db = 0.0;
   double snr_db = 0.0;
+  double dc_fs = 0.0;  // the block's DC level, left out of everything above
   std::vector<HarmonicLevel> harmonics;
 
   double thd_pct() const { return 100.0 * thd_ratio; }

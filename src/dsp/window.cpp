@@ -6,7 +6,6 @@
 #include <numbers>
 #include <string>
 
-
 namespace ampbench::dsp {
 namespace {
 
@@ -65,7 +64,11 @@ std::shared_ptr<const Window> cached_window(WindowKind kind, std::size_t size) {
     window->kind = kind;
     window->samples = make_window_samples(kind, size);
     window->sum_of_squares = 0.0;
-    for (double v : window->samples) window->sum_of_squares += v * v;
+    window->sum = 0.0;
+    for (double v : window->samples) {
+      window->sum_of_squares += v * v;
+      window->sum += v;
+    }
     window->main_lobe_half_width_bins = main_lobe_half_width_bins(kind);
     slot = std::move(window);
   }

@@ -16,6 +16,7 @@ struct Window {
   WindowKind kind;
   std::vector<double> samples;
   double sum_of_squares;  // Σw², for power normalisation
+  double sum;             // Σw, for the window-weighted mean (the DC level)
   // Half-width of the main lobe in bins; a tone's energy lies within ±this of its bin.
   int main_lobe_half_width_bins;
 };
@@ -25,6 +26,5 @@ int main_lobe_half_width_bins(WindowKind kind);
 
 // The same window object for every caller asking for this kind and size (thread-safe).
 std::shared_ptr<const Window> cached_window(WindowKind kind, std::size_t size);
-
 
 }  // namespace ampbench::dsp

@@ -108,6 +108,12 @@ double StepContext::volts_at_dut_output(double level_dbfs) const {
          dsp::db_to_amplitude_ratio(station_.attenuator_gain_db);
 }
 
+double StepContext::dc_volts_at_dut_output(double dc_fs) const {
+  // Full scale is the peak of a 0 dBFS sine, whose rms is input_vrms_at_0dbfs.
+  return dc_fs * std::numbers::sqrt2 * station_.audio.calibration.input_vrms_at_0dbfs /
+         dsp::db_to_amplitude_ratio(station_.attenuator_gain_db);
+}
+
 double StepContext::volts_gain_of_fs_ratio() const {
   return station_.audio.calibration.input_vrms_at_0dbfs /
          station_.audio.calibration.output_vrms_at_0dbfs /
@@ -220,7 +226,8 @@ std::vector<ChannelTone> StepContext::analyse_tones(const audio::Capture& captur
 
 record::CurveRecord StepContext::spectrum_curve(std::span<const double> block,
                                                 double fundamental_hz) const {
-  const auto s = dsp::power_spectrum(block, fs());
+  const auto s =
+      dsp::power_spectrum(block, fs(), dsp::WindowKind::blackman_harris_7, dsp::DcLevel::remove);
   record::CurveRecord curve{
       "", "spectrum_dbv", "Hz", "dBV", {}, {}, {{"fundamental_hz", fundamental_hz}}};
   const double step = std::pow(2.0, 1.0 / 48.0);

@@ -95,6 +95,8 @@ class StepContext {
   // Peak, in full scale, of a sine of this many Vrms at the DUT input.
   double peak_fs_of_vrms(double vrms) const;
   double volts_at_dut_output(double level_dbfs) const;
+  // Volts of DC at the DUT output for a DC level in full scale (a DC-coupled input).
+  double dc_volts_at_dut_output(double dc_fs) const;
   // Volts out per volt in, for a ratio of full-scale values at the input and output.
   double volts_gain_of_fs_ratio() const;
 

@@ -87,6 +87,8 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
       if (fault == Fault::early_clip) model.rail_v *= kEarlyClipFactor;
       ch.power_amp = append(ch, std::make_unique<PowerAmpStage>(model), sample_rate_hz);
     }
+    if (fault == Fault::dc_offset)
+      append(ch, std::make_unique<DcOffsetStage>(kDcOffsetFaultV), sample_rate_hz);
     if (fault == Fault::dead_channel) append(ch, std::make_unique<MuteStage>(), sample_rate_hz);
     channels_.push_back(std::move(ch));
   }

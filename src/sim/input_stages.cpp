@@ -33,6 +33,10 @@ void HumStage::process_block(std::span<double> volts, const Block& block) {
   }
 }
 
+void DcOffsetStage::process_block(std::span<double> volts, const Block&) {
+  for (double& v : volts) v += volts_;
+}
+
 void MuteStage::process_block(std::span<double> volts, const Block&) {
   std::fill(volts.begin(), volts.end(), 0.0);
 }

@@ -1,6 +1,6 @@
-// sim: what reaches a DUT input besides the interface's signal, and what a fault does to
-// it: an external generator's sine, the unit's own gain offset (a low-gain fault, the
-// line's unit-to-unit spread), mains hum, and a dead channel's silence.
+// sim: what reaches a DUT besides the interface's signal, and what a fault does to it: an
+// external generator's sine, the unit's own gain offset (a low-gain fault, the line's
+// unit-to-unit spread), mains hum, a DC offset at the output, and a dead channel's silence.
 #pragma once
 
 #include "sim/stage.hpp"
@@ -43,6 +43,16 @@ class HumStage : public Stage {
   double vrms_;
   double frequency_hz_;
   double sample_rate_hz_ = 48000.0;
+};
+
+// Adds a DC offset at the DUT output: v += V_dc.
+class DcOffsetStage : public Stage {
+ public:
+  explicit DcOffsetStage(double volts) : volts_(volts) {}
+  void process_block(std::span<double> volts, const Block& block) override;
+
+ private:
+  double volts_;
 };
 
 // A dead channel: nothing comes out.

@@ -12,7 +12,8 @@ constexpr FaultSpelling kFaults[] = {{"none", Fault::none},
                                      {"early_clip", Fault::early_clip},
                                      {"dead_channel", Fault::dead_channel},
                                      {"riaa_error", Fault::riaa_error},
-                                     {"dead_mic", Fault::dead_mic}};
+                                     {"dead_mic", Fault::dead_mic},
+                                     {"dc_offset", Fault::dc_offset}};
 }  // namespace
 
 std::optional<Fault> parse_fault(std::string_view name) {

@@ -11,7 +11,7 @@
 
 namespace ampbench::sim {
 
-enum class Fault { none, low_gain, hum, early_clip, dead_channel, riaa_error, dead_mic };
+enum class Fault { none, low_gain, hum, early_clip, dead_channel, riaa_error, dead_mic, dc_offset };
 std::optional<Fault> parse_fault(std::string_view name);
 std::string_view fault_name(Fault fault);
 
@@ -89,6 +89,8 @@ struct ConverterCalibration {
 inline constexpr double kLowGainFaultDb = -6.0;
 inline constexpr double kHumFaultVrms = 3e-3;
 inline constexpr double kEarlyClipFactor = 0.4;
+// dc_offset: 100 mV of DC on the DUT's output (a failed servo, a leaky coupling capacitor).
+inline constexpr double kDcOffsetFaultV = 0.1;
 // riaa_error: every phono input's 318 µs constant is 350 µs; dead_mic: the input named
 // "mic" passes nothing.
 inline constexpr double kRiaaErrorT2Us = 350.0;

@@ -138,7 +138,8 @@ Burst headroom_burst(StepContext& ctx, const MaxPowerParams& params, double freq
     const auto block =
         std::span(capture.audio.channels[c]).subspan(x.size() - burst_frames, burst_frames);
     const auto a = dsp::analyze_tone_spectrum(
-        dsp::power_spectrum(block, ctx.fs(), dsp::WindowKind::rectangular), options);
+        dsp::power_spectrum(block, ctx.fs(), dsp::WindowKind::rectangular, dsp::DcLevel::remove),
+        options);
     b.channels.push_back({ctx.volts_at_dut_output(a.level_dbfs), a.thdn_pct(), a.thd_pct()});
   }
   return b;

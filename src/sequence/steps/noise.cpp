@@ -1,6 +1,6 @@
-// Step kind noise: the output noise with no signal (band and weighting as given), SNR re a
-// reference output level; with a tone, AES17 dynamic range; with `ein`, a mic preamp's
-// equivalent input noise.
+// Step kind noise: the output noise with no signal (band and weighting as given) and the
+// output's DC offset, SNR re a reference output level; with a tone, AES17 dynamic range; with
+// `ein`, a mic preamp's equivalent input noise.
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
 #include "sequence/step_context.hpp"
@@ -22,11 +22,9 @@ struct NoiseParams : StepParams {
 };
 
 constexpr std::string_view kKeys[] = {"reference", "ein", "thdn_method", "weighting", "band"};
-constexpr MeasurementSpec kMeasurements[] = {{"noise_dbv", "dBV"},
-                                             {"snr_db", "dB"},
-                                             {"dynamic_range_db", "dB"},
-                                             {"ein_dbu", "dBu"},
-                                             {"ein_a_dbu", "dBu"}};
+constexpr MeasurementSpec kMeasurements[] = {{"noise_dbv", "dBV"},       {"snr_db", "dB"},
+                                             {"dynamic_range_db", "dB"}, {"ein_dbu", "dBu"},
+                                             {"ein_a_dbu", "dBu"},       {"dc_offset_v", "V"}};
 
 class NoiseKind : public StepKindWith<NoiseParams> {
  public:
@@ -86,11 +84,15 @@ class NoiseKind : public StepKindWith<NoiseParams> {
     const audio::Capture capture =
         ctx.play({}, ctx.settle_frames() + ctx.analysed_frames(), p.load_ohm);
     for (std::size_t c = 0; c < ctx.channels().size(); ++c) {
-      const auto spectrum = dsp::power_spectrum(ctx.analysed(capture, c), ctx.fs());
+      const auto spectrum =
+          dsp::power_spectrum(ctx.analysed(capture, c), ctx.fs(),
+                              dsp::WindowKind::blackman_harris_7, dsp::DcLevel::remove);
       const double rms_fs =
           dsp::band_rms_fs(spectrum, params.analysis.band, params.analysis.weighting);
       const double vrms = ctx.volts_at_dut_output(dsp::mean_square_to_dbfs(rms_fs * rms_fs));
       ctx.add(ctx.channels()[c], "noise_dbv", dsp::vrms_to_dbv(vrms), p.coordinates);
+      ctx.add(ctx.channels()[c], "dc_offset_v", ctx.dc_volts_at_dut_output(spectrum.dc_fs),
+              p.coordinates);
       if (params.reference) {
         const double ref =
             ctx.vrms_of(*params.reference, p.load_ohm ? p.load_ohm : ctx.step().load_ohm);
@@ -134,7 +136,9 @@ class NoiseKind : public StepKindWith<NoiseParams> {
       const double gain = tones[c].vrms_out / vin;
       if (!(gain > 0.0))
         throw MeasurementError(ctx.channels()[c] + ": no gain to refer the noise to");
-      const auto spectrum = dsp::power_spectrum(ctx.analysed(capture, c), ctx.fs());
+      const auto spectrum =
+          dsp::power_spectrum(ctx.analysed(capture, c), ctx.fs(),
+                              dsp::WindowKind::blackman_harris_7, dsp::DcLevel::remove);
       for (const auto weighting : {dsp::Weighting::none, dsp::Weighting::a}) {
         const double rms_fs = dsp::band_rms_fs(spectrum, dsp::FrequencyBand::audio(), weighting);
         const double out_vrms = ctx.volts_at_dut_output(dsp::mean_square_to_dbfs(rms_fs * rms_fs));

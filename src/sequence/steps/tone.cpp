@@ -1,6 +1,6 @@
 // Step kinds level and thdn: a sine (stepped over any sweep) on every channel, each output
-// analysed. level: gain, level, frequency and the L − R balance; thdn: THD+N, THD, SINAD
-// and SNR too, the spectrum of the last point, and THD+N versus output level over a sweep.
+// analysed. level: gain, level, frequency, the DC offset and the L − R balance; thdn: THD+N, THD,
+// SINAD and SNR too, the spectrum of the last point, and THD+N versus output level over a sweep.
 #include "dsp/dsp.hpp"
 #include "sequence/step_context.hpp"
 
@@ -52,11 +52,9 @@ class ToneKind : public StepKindWith<ToneParams> {
                        const dsp::ToneAnalysis& analysis, const Point& p) const = 0;
 };
 
-constexpr MeasurementSpec kLevelMeasurements[] = {{"gain_db", "dB"},
-                                                  {"level_dbv", "dBV"},
-                                                  {"level_vrms", "V"},
-                                                  {"frequency_hz", "Hz"},
-                                                  {"balance_db", "dB"}};
+constexpr MeasurementSpec kLevelMeasurements[] = {{"gain_db", "dB"},    {"level_dbv", "dBV"},
+                                                  {"level_vrms", "V"},  {"frequency_hz", "Hz"},
+                                                  {"balance_db", "dB"}, {"dc_offset_v", "V"}};
 
 class LevelKind : public ToneKind {
  public:
@@ -72,6 +70,8 @@ class LevelKind : public ToneKind {
   void figures(StepContext& ctx, const std::string& channel, const dsp::ToneAnalysis& analysis,
                const Point& p) const override {
     ctx.add(channel, "frequency_hz", analysis.frequency_hz, p.coordinates, p.frequency_hz);
+    ctx.add(channel, "dc_offset_v", ctx.dc_volts_at_dut_output(analysis.dc_fs), p.coordinates,
+            p.frequency_hz);
   }
 
  private:
