@@ -305,6 +305,55 @@ kind = "noise"
   }
 }
 
+// A mask over a band the response does not reach leaves no deviation to judge: that is the
+// bench's problem (ERROR), not the DUT's (FAIL).
+TEST(Limits, AValueThatIsNotANumberIsAnErrorEvenUnderALimit) {
+  const auto run = run_text(R"([sequence]
+name = "mask"
+channels = ["L", "R"]
+[[step]]
+id = "fr"
+kind = "frequency_response"
+load_ohm = 8
+stimulus = { from_hz = 20, to_hz = 20000, level = "-20 dBV", points = 7 }
+limits.deviation_db = { min = -1, max = 1, from_hz = 30000, to_hz = 40000 }
+)",
+                            sim_bench())
+                       .record;
+  ASSERT_EQ(run.steps.size(), 1u);
+  int judged = 0;
+  for (const auto& m : run.steps[0].measurements) {
+    if (m.name != "deviation_min_db" && m.name != "deviation_max_db") continue;
+    EXPECT_FALSE(std::isfinite(m.value)) << m.name;
+    EXPECT_EQ(m.verdict, record::Verdict::error) << m.name;
+    ++judged;
+  }
+  EXPECT_EQ(judged, 4);
+  EXPECT_EQ(run.steps[0].verdict, record::Verdict::error);
+}
+
+// The tone of an AES17 dynamic-range step drives the DUT's input like any other stimulus.
+TEST(Checks, ANoiseStepsToneIsHeldToMaxOutputVrms) {
+  std::vector<std::string> errors;
+  const auto plan = parse_sequence(R"([sequence]
+name = "dr"
+channels = ["L", "R"]
+[[step]]
+id = "dr"
+kind = "noise"
+stimulus = { frequency_hz = 997, level = "+10 dBV" }
+reference = "+30 dBV"
+)",
+                                   "dr.toml", {}, errors);
+  ASSERT_TRUE(plan) << errors[0];
+  const auto problems = check_plan(*plan, sim_bench());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("dr.toml:4: field 'step.dr.stimulus.level': 10 dBV is 3.16 Vrms, "
+                             "above the station's max_output_vrms of 1.8 Vrms"),
+            std::string::npos)
+      << problems[0];
+}
+
 TEST(MaxPower, MatchesTheClippedSineTruthAt8And4Ohm) {
   const auto r = run_text(kMaxPower, sim_bench());
   ASSERT_EQ(r.record.verdict, record::Verdict::pass) << r.record.steps[0].message;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -153,6 +154,36 @@ TEST(ResultStore, MigratesASchema2File) {
   EXPECT_EQ(runs[0].line, "");
   EXPECT_EQ(runs[0].serial, "SN-1");
   EXPECT_EQ(store->pending_forwards("postgresql://h/d", true).size(), 1u);
+}
+
+// SQLite keeps a NaN as NULL; it comes back as a value that is missing, never as 0.
+TEST(ResultStore, AMissingValueComesBackMissing) {
+  TempDir dir;
+  auto store = ResultStore::open(dir / "r.db");
+  RunRecord run = sample_run();
+  store->begin_run(run);
+  StepRecord step;
+  step.ordinal = 1;
+  step.step_id = "s";
+  step.kind = "level";
+  step.started_at = utc_now_iso8601();
+  store->begin_step(run.id, step);
+  step.measurements.push_back({"L",
+                               "thd_db",
+                               std::numeric_limits<double>::quiet_NaN(),
+                               "dB",
+                               std::nullopt,
+                               std::nullopt,
+                               Verdict::error,
+                               {}});
+  step.verdict = Verdict::error;
+  step.finished_at = utc_now_iso8601();
+  store->finish_step(step);
+  const auto back = store->load_run(std::to_string(run.id));
+  ASSERT_EQ(back.steps.at(0).measurements.size(), 1u);
+  EXPECT_TRUE(std::isnan(back.steps[0].measurements[0].value));
+  EXPECT_EQ(ampbench::testing::scalar(dir / "r.db", "SELECT quote(value) FROM measurements"),
+            "NULL");
 }
 
 // A new file gets its tables from the schema description (store/schema.cpp), an old one

@@ -112,8 +112,7 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
       if (p.frequency_hz && *p.frequency_hz >= fs / 2.0)
         checks.error("stimulus.frequency_hz",
                      fmt("%g Hz", *p.frequency_hz) + " is at or above half the sample rate");
-      if (p.level && s.kind->level_drives_input())
-        checks.check_drive(*p.level, p.load_ohm, "stimulus.level");
+      if (p.level) checks.check_drive(*p.level, p.load_ohm, "stimulus.level");
     }
     s.kind->check(checks);
     if (station.sim && station.sim->preamp) check_sim_controls(checks, points);

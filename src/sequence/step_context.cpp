@@ -259,10 +259,13 @@ record::MeasurementRecord StepContext::judged(record::MeasurementRecord m,
       m.high = l.max;
     }
   }
-  const bool ok =
-      std::isfinite(m.value) && (!m.low || m.value >= *m.low) && (!m.high || m.value <= *m.high);
+  // A value that is not a number was not measured: the bench's problem, never the DUT's.
+  if (!std::isfinite(m.value)) {
+    m.verdict = record::Verdict::error;
+    return m;
+  }
+  const bool ok = (!m.low || m.value >= *m.low) && (!m.high || m.value <= *m.high);
   m.verdict = ok ? record::Verdict::pass : record::Verdict::fail;
-  if (!std::isfinite(m.value) && !m.low && !m.high) m.verdict = record::Verdict::error;
   return m;
 }
 

@@ -122,7 +122,7 @@ class StepContext {
   record::CurveRecord spectrum_curve(std::span<const double> block, double fundamental_hz) const;
 
   // The measurement with the step's limit on its name (where the limit's band holds
-  // frequency_hz) and its verdict; a non-finite value without limits is an ERROR.
+  // frequency_hz) and its verdict; a non-finite value is an ERROR, limits or not.
   record::MeasurementRecord judged(record::MeasurementRecord m,
                                    std::optional<double> frequency_hz) const;
   // Adds a judged measurement in the unit its kind declares for `name`.

@@ -79,8 +79,6 @@ class StepKind {
                                                   const std::string& field) const = 0;
   // Whether its points capture audio to analyse (capture_s must then be long enough).
   virtual bool analyses_capture() const { return true; }
-  // Whether a stimulus level is a drive into the DUT, held to max_output_vrms.
-  virtual bool level_drives_input() const { return true; }
   // Runs even after a failure, an error or Ctrl-C unless the step says cleanup = false.
   virtual bool cleanup_by_default() const { return false; }
   // Whether the station's external generator can make its stimulus.

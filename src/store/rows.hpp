@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <variant>
@@ -60,7 +61,8 @@ record::MeasurementRecord measurement_from(const Row& row, int c = 0) {
   record::MeasurementRecord m;
   m.channel = row.text(c);
   m.name = row.text(c + 1);
-  m.value = row.real(c + 2).value_or(0.0);
+  // NULL is a value that could not be measured: missing, never 0.
+  m.value = row.real(c + 2).value_or(std::numeric_limits<double>::quiet_NaN());
   m.unit = row.text(c + 3);
   m.low = row.real(c + 4);
   m.high = row.real(c + 5);

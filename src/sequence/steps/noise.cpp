@@ -31,8 +31,6 @@ class NoiseKind : public StepKindWith<NoiseParams> {
   std::string_view name() const override { return "noise"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const std::string_view> keys() const override { return kKeys; }
-  // Its tone (dynamic range) is far below full output; EIN's own level is checked.
-  bool level_drives_input() const override { return false; }
 
  protected:
   NoiseParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
