@@ -354,6 +354,50 @@ reference = "+30 dBV"
       << problems[0];
 }
 
+// The database failing after the first step (as when the disk fills) stops the measuring,
+// not the cleanup: phantom power ends off, and the failure still reaches the caller.
+TEST(Cleanup, RunsWhenTheDatabaseFailsMidRun) {
+  const char* text = R"([sequence]
+name = "phantom"
+channels = ["L", "R"]
+[[step]]
+id = "on"
+kind = "set"
+dut = { input = "mic", phantom = true }
+[[step]]
+id = "gain"
+kind = "level"
+stimulus = { frequency_hz = 1000, level = "-60 dBu" }
+[[step]]
+id = "off"
+kind = "set"
+cleanup = true
+dut = { input = "line", phantom = false }
+)";
+  std::vector<std::string> errors;
+  const auto plan = parse_sequence(text, "phantom.toml", {}, errors);
+  ASSERT_TRUE(plan) << errors[0];
+  const auto station =
+      load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-preamp.toml");
+  struct FailingStore : RunObserver {
+    std::vector<std::string> started;
+    void step_started(const record::RunRecord&, record::StepRecord& step) override {
+      started.push_back(step.step_id);
+    }
+    void step_finished(const record::RunRecord&, const record::StepRecord& step) override {
+      if (step.step_id == "on") throw IoError("r.db: database or disk is full");
+    }
+  } observer;
+  SilentIo io;
+  Bench bench = open_bench(station, "GOOD", io);
+  auto& chain = dynamic_cast<audio::SimPort&>(*bench.port).chain();
+  EXPECT_THROW(run_sequence(*plan, station, bench, {"GOOD", "test", nullptr}, io, observer),
+               IoError);
+  EXPECT_EQ(observer.started, (std::vector<std::string>{"on", "off"}));
+  EXPECT_FALSE(chain.dut_settings().phantom);
+  EXPECT_EQ(chain.phantom_v(1), 0.0);
+}
+
 TEST(MaxPower, MatchesTheClippedSineTruthAt8And4Ohm) {
   const auto r = run_text(kMaxPower, sim_bench());
   ASSERT_EQ(r.record.verdict, record::Verdict::pass) << r.record.steps[0].message;

@@ -1,5 +1,7 @@
 #include "sequence/runner.hpp"
 
+#include <exception>
+
 #include "common/error.hpp"
 #include "sequence/points.hpp"
 #include "sequence/step_context.hpp"
@@ -45,6 +47,17 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
 
   bool skipping = false;
   bool aborted = false;
+  // An observer that fails (the database is full) ends the run's measuring, never its
+  // cleanup: the cleanup steps still run, and the first failure is rethrown at the end.
+  std::exception_ptr observer_failure;
+  const auto observe = [&](const auto& call) {
+    try {
+      call();
+    } catch (const std::exception&) {
+      if (!observer_failure) observer_failure = std::current_exception();
+      skipping = true;
+    }
+  };
   record::Verdict verdict = record::Verdict::pass;
   int ordinal = 0;
   for (const auto& step : plan.steps) {
@@ -57,7 +70,7 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
     record.params = step.params;
     record.started_at = record::utc_now_iso8601();
     record.verdict = record::Verdict::pass;
-    observer.step_started(run, record);
+    observe([&] { observer.step_started(run, record); });
     try {
       StepContext context(plan, station, bench, options, io, observer, step, record);
       run_step(context);
@@ -77,12 +90,15 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
     record.finished_at = record::utc_now_iso8601();
     verdict = record::worst(verdict, record.verdict);
     if (plan.stop_on_fail && record.verdict != record::Verdict::pass) skipping = true;
-    observer.step_finished(run, record);
+    observe([&] { observer.step_finished(run, record); });
     run.steps.push_back(std::move(record));
   }
+  // A run its observers could not follow (its record is incomplete) is an ERROR at best.
+  if (observer_failure) verdict = record::worst(verdict, record::Verdict::error);
   run.verdict = aborted ? record::Verdict::aborted : verdict;
   run.finished_at = record::utc_now_iso8601();
-  observer.run_finished(run);
+  observe([&] { observer.run_finished(run); });
+  if (observer_failure) std::rethrow_exception(observer_failure);
   return run;
 }
 

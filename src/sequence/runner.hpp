@@ -14,6 +14,7 @@
 
 namespace ampbench::sequence {
 
+// Throws what an observer threw (the first of it), after the remaining cleanup steps ran.
 record::RunRecord run_sequence(const SequencePlan& plan, const Station& station, Bench& bench,
                                const RunOptions& options, plugs::OperatorIo& io,
                                RunObserver& observer);
