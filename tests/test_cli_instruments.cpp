@@ -5,6 +5,8 @@
 #include <signal.h>
 
 #include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
@@ -277,6 +279,56 @@ stimulus = { source = "generator", from_hz = 20, to_hz = 20000, level = "100 mV"
   EXPECT_NE(r.err.find("step.sweep.stimulus.source'"), std::string::npos) << r.err;
   const auto no_gen = run_ampbench({"validate", dir / "seq.toml"});  // sim-bench: no [generator]
   EXPECT_NE(no_gen.err.find("has no [generator]"), std::string::npos) << no_gen.err;
+}
+
+// The generator hangs once the first unit is done: the second and third units cannot open
+// their bench. Each is recorded ERROR with the reason; the first keeps its PASS; the JUnit
+// file and the JSON summary hold all three.
+TEST(CliInstruments, AnInstrumentLostAfterUnitOneEndsOnlyTheUnitsAfterIt) {
+  TempDir dir;
+  const auto sequence = kSource + "/sequences/generator-production.toml";
+  std::size_t lines_per_unit = 0;
+  {
+    TempDir first;
+    InstrumentServer fgen(first, "fgen"), relay(first, "relay");
+    const auto station = station_for(first, fgen, relay);
+    ASSERT_EQ(run_ampbench({"run", sequence, "--station", station, "--db", first / "r.db",
+                            "--serial", "U0", "--quiet"})
+                  .exit_code,
+              0);
+    fgen.stop();
+    const std::string log = fgen.received();
+    lines_per_unit = static_cast<std::size_t>(std::count(log.begin(), log.end(), '\n'));
+  }
+  ASSERT_GT(lines_per_unit, 5u);
+  InstrumentServer fgen(dir, "fgen", {"--stall-after", std::to_string(lines_per_unit)}),
+      relay(dir, "relay");
+  const auto station = station_for(dir, fgen, relay);
+  const auto db = dir / "r.db";
+  const auto r =
+      run_ampbench({"run", sequence, "--station", station, "--db", db, "--serial", "U1", "--serial",
+                    "U2", "--serial", "U3", "--junit", dir / "j.xml", "--json", "--quiet"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(scalar(db,
+                   "SELECT group_concat(serial || ':' || verdict) FROM (SELECT * FROM runs "
+                   "ORDER BY id)"),
+            "U1:PASS,U2:ERROR,U3:ERROR");
+  EXPECT_NE(scalar(db,
+                   "SELECT message FROM steps s JOIN runs r ON r.id = s.run_id WHERE "
+                   "r.serial = 'U2'")
+                .find("the bench could not be opened: generator"),
+            std::string::npos);
+  const auto summary = nlohmann::json::parse(r.out);
+  ASSERT_EQ(summary["runs"].size(), 3u);
+  EXPECT_EQ(summary["verdict"], "ERROR");
+  EXPECT_EQ(summary["runs"][1]["verdict"], "ERROR");
+  const std::string junit = slurp(dir / "j.xml");
+  std::size_t suites = 0;
+  for (auto at = junit.find("<testsuite "); at != std::string::npos;
+       at = junit.find("<testsuite ", at + 1))
+    ++suites;
+  EXPECT_EQ(suites, 3u) << junit;
+  EXPECT_NE(junit.find("the bench could not be opened"), std::string::npos) << junit;
 }
 
 TEST(CliInstruments, ScpiCommandQueriesAndReportsErrors) {

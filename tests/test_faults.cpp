@@ -62,6 +62,18 @@ TEST(Faults, DiskFullKeepsFinishedStepsAndMarksTheRunError) {
   EXPECT_LT(kept, 10);
 }
 
+// An output that cannot be written is found before the first unit, not after measuring.
+TEST(Faults, AReportDirThatIsAFileIsRefusedBeforeAnyUnit) {
+  TempDir dir;
+  std::ofstream(dir / "reports") << "not a folder";
+  const auto r = run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--db", dir / "r.db",
+                               "--report-dir", dir / "reports", "--quiet"});
+  EXPECT_EQ(r.exit_code, 74) << r.err;
+  EXPECT_NE(r.err.find("--report-dir " + (dir / "reports") + " is a file"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(scalar(dir / "r.db", "SELECT count(*) FROM runs"), "0");
+}
+
 TEST(Faults, ALockedDatabaseIsWaitedForOrFailsClearly) {
   TempDir dir;
   const auto db = dir / "r.db";

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -164,6 +166,57 @@ std::pair<sequence::SequencePlan, sequence::Station> load_checked(
   return {std::move(*plan), std::move(station)};
 }
 
+// Fails before anything runs when an output cannot be written: found after measuring, it
+// would cost the batch its reports.
+void check_writable_dir(const std::filesystem::path& dir, const std::string& what) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec))
+    throw IoError(what + " " + dir.string() + " is a file, not a directory");
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw IoError(what + " " + dir.string() + ": cannot create it: " + ec.message());
+  const auto probe = dir / (".ampbench-write-test-" + std::to_string(::getpid()));
+  {
+    std::ofstream out(probe);
+    if (!out) throw IoError(what + " " + dir.string() + ": cannot write into it");
+  }
+  std::filesystem::remove(probe, ec);
+}
+
+// The record of a unit whose bench could not be opened: one step named `bench`, ERROR,
+// with the reason, so the unit is in the database, the JUnit file and the summary.
+record::RunRecord unit_not_tested(const sequence::SequencePlan& plan,
+                                  const sequence::Station& station, const std::string& serial,
+                                  const std::string& operator_name, const std::string& why,
+                                  sequence::RunObserver& observer) {
+  record::RunRecord run;
+  run.sequence_name = plan.name;
+  run.sequence_sha256 = record::sha256_hex(plan.text);
+  run.sequence_text = plan.text;
+  run.station_name = station.name;
+  run.line = station.line;
+  run.station_text = station.text;
+  run.serial = serial;
+  run.operator_name = operator_name;
+  run.software_version = AMPBENCH_VERSION;
+  run.started_at = record::utc_now_iso8601();
+  observer.run_started(run);
+  record::StepRecord step;
+  step.ordinal = 1;
+  step.step_id = "bench";
+  step.kind = "bench";
+  step.started_at = run.started_at;
+  observer.step_started(run, step);
+  step.verdict = record::Verdict::error;
+  step.message = "the bench could not be opened: " + why;
+  step.finished_at = record::utc_now_iso8601();
+  observer.step_finished(run, step);
+  run.steps.push_back(step);
+  run.verdict = record::Verdict::error;
+  run.finished_at = step.finished_at;
+  observer.run_finished(run);
+  return run;
+}
+
 int run_run(const RunOptionsCli& o) {
   auto [plan, station] =
       load_checked(o.sequence, o.station.empty() ? default_station_path() : o.station, o.sets);
@@ -189,7 +242,9 @@ int run_run(const RunOptionsCli& o) {
   std::optional<store::ForwardWorker> forwarder;
   if (station.forward_uri) forwarder.emplace(o.db, *station.forward_uri, std::chrono::seconds(5));
 
-  if (!o.report_dir.empty()) std::filesystem::create_directories(o.report_dir);
+  if (!o.report_dir.empty()) check_writable_dir(o.report_dir, "--report-dir");
+  if (!o.junit.empty())
+    check_writable_dir(std::filesystem::absolute(o.junit).parent_path(), "--junit's folder");
   std::vector<record::RunRecord> runs;
   record::Verdict worst = record::Verdict::pass;
   nlohmann::json summary = {{"runs", nlohmann::json::array()}};
@@ -197,12 +252,25 @@ int run_run(const RunOptionsCli& o) {
       o.serials.empty() ? std::vector<std::string>{"unnamed"} : o.serials;
   for (const auto& serial : serials) {
     if (abort_requested.load()) break;
-    sequence::Bench bench = sequence::open_bench(station, serial, io);
-    const sequence::RunOptions options{serial, operator_name, &abort_requested};
     const auto started = std::chrono::steady_clock::now();
+    // An instrument that cannot be reached ends this unit (ERROR), not the batch.
+    std::optional<sequence::Bench> bench;
+    try {
+      bench.emplace(sequence::open_bench(station, serial, io));
+    } catch (const MeasurementError& e) {
+      const auto run = unit_not_tested(plan, station, serial, operator_name, e.what(), observers);
+      worst = record::worst(worst, run.verdict);
+      auto unit = report::run_to_json(run, false);
+      unit["error"] = run.steps.front().message;
+      summary["runs"].push_back(unit);
+      runs.push_back(run);
+      if (plan.stop_on_fail) break;
+      continue;
+    }
+    const sequence::RunOptions options{serial, operator_name, &abort_requested};
     record::RunRecord run;
     try {
-      run = sequence::run_sequence(plan, station, bench, options, io, observers);
+      run = sequence::run_sequence(plan, station, *bench, options, io, observers);
     } catch (const IoError& e) {
       // The database failed while recording: every step committed before stays; the run
       // is marked ERROR if anything can still be written (else ABORTED on the next open).
@@ -216,7 +284,7 @@ int run_run(const RunOptionsCli& o) {
     auto unit = report::run_to_json(run, false);
     // How long the stimuli would take on real hardware, against the time this run took.
     unit["stimulus_s"] =
-        static_cast<double>(bench.port->frames_played()) / bench.port->sample_rate_hz();
+        static_cast<double>(bench->port->frames_played()) / bench->port->sample_rate_hz();
     unit["wall_s"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!o.report_dir.empty()) {
