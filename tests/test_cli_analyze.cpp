@@ -166,3 +166,22 @@ TEST(CliTuneFft, WritesWisdomThatLaterRunsLoad) {
   EXPECT_EQ(g.exit_code, 0);
   EXPECT_NE(g.err.find("not FFTW wisdom, ignored"), std::string::npos) << g.err;
 }
+
+TEST(CliGenerate, FrequenciesTheFileCannotHoldAreRefused) {
+  TempDir dir;
+  const std::string out = dir / "x.wav";
+  const std::vector<std::vector<std::string>> cases = {
+      {"generate", "sine", "--rate", "48000", "--frequency", "24000", "-o", out},
+      {"generate", "sine", "--frequency", "-5", "-o", out},
+      {"generate", "sine", "--frequency", "15000", "--harmonic", "2:-60", "--rate", "24000", "-o",
+       out},
+      {"generate", "multitone", "--tone", "1000:-20", "--tone", "30000:-20", "-o", out},
+      {"generate", "sine", "--rate", "nan", "-o", out},
+  };
+  for (const auto& args : cases) {
+    const auto r = run_ampbench(args);
+    EXPECT_EQ(r.exit_code, 64) << args[3] << " " << args[4] << ": " << r.err;
+    std::error_code ec;
+    EXPECT_FALSE(std::filesystem::exists(out, ec));
+  }
+}

@@ -638,3 +638,36 @@ TEST(CliRun, LabCharacterisationRecordsItsCurves) {
   const auto summary = nlohmann::json::parse(r.out);
   EXPECT_GT(summary["runs"][0]["stimulus_s"].get<double>(), 60.0);
 }
+
+TEST(CliRun, SerialNumbersThatAreNotOneLineOfTextAreRefused) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  for (const std::string& bad : {std::string(""), std::string("AMP-1\nAMP-2"),
+                                 std::string("\x1b[31mAMP"), std::string(129, 'A')}) {
+    const auto r = run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station",
+                                 kStation, "--db", db, "--serial", bad, "--quiet"});
+    EXPECT_EQ(r.exit_code, 64) << r.err;
+    EXPECT_NE(r.err.find("--serial"), std::string::npos) << r.err;
+  }
+  std::error_code ec;
+  EXPECT_FALSE(std::filesystem::exists(db, ec)) << "nothing runs, nothing is written";
+}
+
+TEST(CliResults, BadDatesAreRefusedAndVerdictsReadInAnyCase) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station", kStation,
+                          "--db", db, "--serial", "D1", "--quiet"})
+                .exit_code,
+            0);
+  for (const std::string& bad :
+       std::vector<std::string>{"garbage", "2026-13-01", "2026-02-30", "2026-11-24T25:00"}) {
+    const auto r = run_ampbench({"results", "list", "--db", db, "--since", bad});
+    EXPECT_EQ(r.exit_code, 64) << bad << ": " << r.err;
+    EXPECT_NE(r.err.find("--since '" + bad + "'"), std::string::npos) << r.err;
+  }
+  const auto r = run_ampbench({"results", "list", "--db", db, "--since", "2000-01-01", "--until",
+                               "2999-12-31T23:59:59.999Z", "--verdict", "pass", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"D1\""), std::string::npos) << r.out;
+}

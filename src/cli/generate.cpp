@@ -51,8 +51,24 @@ std::pair<double, double> parse_pair(const std::string& flag, const std::string&
   return {number(view.substr(0, colon)), number(view.substr(colon + 1))};
 }
 
+// A tone the file can hold: above 0 Hz and below half the sample rate.
+double playable_hz(const std::string& what, double frequency_hz, double sample_rate_hz) {
+  char text[160];
+  if (!(frequency_hz > 0.0)) {
+    std::snprintf(text, sizeof text, "%s: %g Hz is not a frequency above 0", what.c_str(),
+                  frequency_hz);
+    throw UsageError(text);
+  }
+  if (frequency_hz >= sample_rate_hz / 2.0) {
+    std::snprintf(text, sizeof text, "%s: %g Hz is at or above half the sample rate (%g Hz)",
+                  what.c_str(), frequency_hz, sample_rate_hz / 2.0);
+    throw UsageError(text);
+  }
+  return frequency_hz;
+}
+
 int run_generate(const GenerateOptions& o) {
-  if (o.sample_rate_hz < 1000.0 || o.sample_rate_hz > 768000.0)
+  if (!(o.sample_rate_hz >= 1000.0 && o.sample_rate_hz <= 768000.0))
     throw UsageError("--rate must be between 1000 and 768000 Hz");
   const std::size_t frames =
       o.samples > 0 ? o.samples
@@ -72,16 +88,18 @@ int run_generate(const GenerateOptions& o) {
         static_cast<std::size_t>(std::llround(o.tail_s * o.sample_rate_hz)), o.fade_s);
     comment = sweep.describe();
   } else if (o.kind == "imd") {
-    samples = dsp::generate_tones(
-        dsp::imd_tones(dsp::parse_imd_signal(o.imd), dsp::dbfs_to_peak_fs(o.level_dbfs)),
-        o.sample_rate_hz, frames);
+    const auto signal = dsp::parse_imd_signal(o.imd);
+    playable_hz("--imd", signal.f2_hz, o.sample_rate_hz);
+    samples = dsp::generate_tones(dsp::imd_tones(signal, dsp::dbfs_to_peak_fs(o.level_dbfs)),
+                                  o.sample_rate_hz, frames);
   } else if (o.kind == "sine") {
-    const double f = fit(o.frequency_hz);
+    const double f = fit(playable_hz("--frequency", o.frequency_hz, o.sample_rate_hz));
     std::vector<dsp::Tone> tones = {{f, dsp::dbfs_to_peak_fs(o.level_dbfs), 0.0}};
     for (const auto& text : o.harmonics) {
       const auto [order, dbc] = parse_pair("--harmonic", text);
       if (order < 2 || order != std::floor(order))
         throw UsageError("--harmonic: order must be an integer ≥ 2");
+      playable_hz("--harmonic " + text, f * order, o.sample_rate_hz);
       tones.push_back(
           {f * order, tones[0].amplitude_peak_fs * dsp::db_to_amplitude_ratio(dbc), 0.0});
     }
@@ -91,7 +109,8 @@ int run_generate(const GenerateOptions& o) {
     std::vector<dsp::Tone> tones;
     for (const auto& text : o.tones) {
       const auto [f, dbfs] = parse_pair("--tone", text);
-      tones.push_back({fit(f), dsp::dbfs_to_peak_fs(dbfs), 0.0});
+      tones.push_back({fit(playable_hz("--tone " + text, f, o.sample_rate_hz)),
+                       dsp::dbfs_to_peak_fs(dbfs), 0.0});
     }
     samples = dsp::generate_tones(tones, o.sample_rate_hz, frames);
   } else {

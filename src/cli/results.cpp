@@ -1,3 +1,4 @@
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -25,7 +26,9 @@ struct ResultsOptions {
 store::RunFilter filter_of(const ResultsOptions& o) {
   store::RunFilter f = o.runs_matching.filter();
   if (!o.verdict.empty()) {
-    f.verdict = record::parse_verdict(o.verdict);
+    std::string upper = o.verdict;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    f.verdict = record::parse_verdict(upper);
     if (!f.verdict) throw UsageError("--verdict must be PASS, FAIL, ERROR, ABORTED or RUNNING");
   }
   f.limit = o.limit;

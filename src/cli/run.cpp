@@ -217,7 +217,24 @@ record::RunRecord unit_not_tested(const sequence::SequencePlan& plan,
   return run;
 }
 
+// A serial number ends up in file names, reports, XML and the operator's terminal: one
+// line of printable text, 1 to 128 bytes.
+void check_serial(const std::string& serial) {
+  if (serial.empty()) throw UsageError("--serial must not be empty");
+  if (serial.size() > 128)
+    throw UsageError("--serial '" + serial.substr(0, 32) + "…' is " +
+                     std::to_string(serial.size()) + " characters long; at most 128");
+  for (std::size_t i = 0; i < serial.size(); ++i) {
+    const auto c = static_cast<unsigned char>(serial[i]);
+    if (c < 0x20 || c == 0x7f)
+      throw UsageError("--serial holds a control character (byte " + std::to_string(c) +
+                       " at position " + std::to_string(i + 1) +
+                       "): a scanner's Enter or an escape sequence?");
+  }
+}
+
 int run_run(const RunOptionsCli& o) {
+  for (const auto& serial : o.serials) check_serial(serial);
   auto [plan, station] =
       load_checked(o.sequence, o.station.empty() ? default_station_path() : o.station, o.sets);
   if (o.freewheel) {
