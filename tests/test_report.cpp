@@ -143,7 +143,7 @@ TEST(Reports, FileNamesFromSerialsStayInTheDirectory) {
   TempDir dir;
   const auto reports = dir / "reports";
   auto r = run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--db", dir / "r.db",
-                         "--serial", "../../etc/x", "--serial", "bad\nname", "--serial",
+                         "--serial", "../../etc/x", "--serial", "bad name", "--serial",
                          "../../etc/x", "--report-dir", reports, "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> names;
