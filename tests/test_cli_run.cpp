@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <thread>
 
 #include "db_query.hpp"
@@ -670,4 +671,20 @@ TEST(CliResults, BadDatesAreRefusedAndVerdictsReadInAnyCase) {
                                "2999-12-31T23:59:59.999Z", "--verdict", "pass", "--json"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"D1\""), std::string::npos) << r.out;
+}
+
+// What the operator reads: the failing value with its unit, where in the sweep, and the
+// limit as people write it.
+TEST(CliRun, FailLinesNameThePointAndTheLimitInPlainWords) {
+  TempDir dir;
+  const auto r = run_ampbench(
+      {"run", kPowerAmp, "--station", kStation, "--serial", "SIM-LOW-GAIN", "--db", dir / "r.db"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(std::regex_search(
+      r.err, std::regex(R"(FAIL L gain_db = 19\.9\d dB \(limit 25\.5 … 26\.5 dB\))")))
+      << r.err;
+  EXPECT_TRUE(std::regex_search(
+      r.err, std::regex(R"(FAIL R power_w = [0-9.]+ W at 4 Ω \(limit ≥ 100 W\))")))
+      << r.err;
+  EXPECT_EQ(r.err.find("0.000000"), std::string::npos) << r.err;
 }

@@ -87,17 +87,25 @@ class ProgressPrinter : public sequence::RunObserver {
     if (quiet_) return;
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
-    std::fprintf(stderr, "%s  [%d/%zu] %-28s %-7s %6.2f s%s%s\n", tty_ ? "\r" : "", step.ordinal,
-                 steps_, step.step_id.c_str(),
+    // On a terminal the progress line is erased first: a shorter line leaves no remnants.
+    std::fprintf(stderr, "%s  [%d/%zu] %-28s %-7s %6.2f s%s%s\n", tty_ ? "\r\033[K" : "",
+                 step.ordinal, steps_, step.step_id.c_str(),
                  std::string(record::verdict_name(step.verdict)).c_str(), elapsed,
                  step.message.empty() ? "" : "  ", step.message.c_str());
     for (const auto& m : step.measurements) {
-      if (m.verdict == record::Verdict::fail) {
-        std::fprintf(stderr, "        FAIL %s %s = %.4g %s (limits %s … %s)\n", m.channel.c_str(),
-                     m.name.c_str(), m.value, m.unit.c_str(),
-                     m.low ? std::to_string(*m.low).c_str() : "-",
-                     m.high ? std::to_string(*m.high).c_str() : "-");
-      }
+      if (m.verdict != record::Verdict::fail) continue;
+      // FAIL L thdn_pct = 3.34 % at 20 Hz, 4 Ω, 3 dBV (limit ≤ 0.1 %)
+      const std::string unit = m.unit.empty() ? "" : " " + m.unit;
+      const std::string where = report::point_in_words(m.point);
+      char low[32] = "", high[32] = "";
+      if (m.low) std::snprintf(low, sizeof low, "%g", *m.low);
+      if (m.high) std::snprintf(high, sizeof high, "%g", *m.high);
+      const std::string limit = m.low && m.high ? std::string(low) + " … " + high
+                                : m.low         ? std::string("≥ ") + low
+                                                : std::string("≤ ") + high;
+      std::fprintf(stderr, "        FAIL %s %s = %.4g%s%s%s (limit %s%s)\n", m.channel.c_str(),
+                   m.name.c_str(), m.value, unit.c_str(), where.empty() ? "" : " at ",
+                   where.c_str(), limit.c_str(), unit.c_str());
     }
   }
   void run_finished(const record::RunRecord& run) override {

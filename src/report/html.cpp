@@ -206,6 +206,37 @@ std::string limits_text(std::optional<double> low, std::optional<double> high) {
   return "";
 }
 
+std::string point_in_words(const nlohmann::json& point) {
+  std::string out;
+  if (!point.is_object()) return out;
+  char number[48];
+  const auto num = [&](const nlohmann::json& v, const char* format) {
+    std::snprintf(number, sizeof number, format, v.get<double>());
+    return std::string(number);
+  };
+  for (const auto& [key, value] : point.items()) {
+    std::string part;
+    if (value.is_string())
+      part = key == "driven"      ? value.get<std::string>() + " driven"
+             : key == "dut.input" ? value.get<std::string>() + " input"
+                                  : value.get<std::string>();
+    else if (!value.is_number())
+      continue;
+    else if (key == "stimulus.frequency_hz" || key == "fundamental_hz")
+      part = num(value, "%.4g Hz");
+    else if (key == "load_ohm")
+      part = num(value, "%g Ω");
+    else if (key == "source_ohm")
+      part = num(value, "%g Ω source");
+    else if (key.rfind("dut.", 0) == 0)
+      part = key.substr(4, key.size() - 7) + " " + num(value, "%+g dB");
+    else
+      part = key + " " + num(value, "%g");
+    out += (out.empty() ? "" : ", ") + part;
+  }
+  return out;
+}
+
 std::string render_html(const record::RunRecord& run) {
   const std::string verdict(record::verdict_name(run.verdict));
   std::ostringstream meta, summary, steps;

@@ -20,5 +20,8 @@ std::string render_html(const record::RunRecord& run);
 std::string format_value(double v);
 // "low … high", "≥ low", "≤ high" or "".
 std::string limits_text(std::optional<double> low, std::optional<double> high);
+// A sweep point as people say it: "20 Hz, 4 Ω, 3 dBV" (frequency, load, level, DUT
+// settings, the driven channel), in the order of its coordinates.
+std::string point_in_words(const nlohmann::json& point);
 
 }  // namespace ampbench::report
