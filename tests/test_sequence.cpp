@@ -568,6 +568,33 @@ TEST(Station, LoopbackMustNotShareTheDutsChannels) {
   }
 }
 
+// Nobody at the bench: manual plugs refuse (ERROR naming the work) instead of measuring
+// into a load nobody switched.
+TEST(ManualPlugs, WithoutAnOperatorTheyRefuseTheWork) {
+  struct Nobody : OperatorIo {
+    int asked = 0;
+    std::string ask(const std::string&, const std::string& fallback) override {
+      ++asked;
+      return fallback;
+    }
+    bool present() const override { return false; }
+  } nobody;
+  const auto loads = manual_load_switch(nobody);
+  try {
+    loads->select(4.0);
+    FAIL() << "a load nobody switched";
+  } catch (const MeasurementError& e) {
+    EXPECT_NE(std::string(e.what()).find("needs an operator (no terminal): Connect the 4 ohm load"),
+              std::string::npos)
+        << e.what();
+  }
+  const auto dut = manual_dut_control(nobody);
+  EXPECT_THROW(dut->apply({"mic", std::nullopt, std::nullopt, std::nullopt, true}),
+               MeasurementError);
+  EXPECT_THROW(dut->set_series_ohm(150.0), MeasurementError);
+  EXPECT_EQ(nobody.asked, 0);
+}
+
 TEST(DutControl, RelaysSetInputAndPhantomAndTheOperatorTheRest) {
   // A real (portaudio) bench whose [dut_switch] is a relay box — here the simulated one,
   // in process — selecting inputs and phantom power and switching the series resistor.

@@ -26,6 +26,7 @@ class TerminalIo : public plugs::OperatorIo {
     if (!std::getline(std::cin, line)) return fallback;
     return line.empty() ? fallback : line;
   }
+  bool present() const override { return ::isatty(STDIN_FILENO); }
 };
 
 }  // namespace ampbench::cli

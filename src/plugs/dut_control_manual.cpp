@@ -9,19 +9,19 @@ class ManualDutControl : public DutControl {
  public:
   explicit ManualDutControl(OperatorIo& io) : io_(io) {}
   void apply(const DutChange& change) override {
-    io_.ask("Set the DUT: " + change.describe() + "; press Enter when done", "");
+    ask_hands(io_, "Set the DUT: " + change.describe() + "; press Enter when done");
   }
   void set_series_ohm(double ohm) override {
     char resistor[48];
     std::snprintf(resistor, sizeof resistor, "%g ohm", ohm);
-    io_.ask(ohm > 0.0 ? "Put " + std::string(resistor) +
-                            " in series with the DUT input (or as its "
-                            "termination); press Enter when done"
-                      : "Short the series resistor (source straight to the DUT); press Enter",
-            "");
+    ask_hands(io_, ohm > 0.0 ? "Put " + std::string(resistor) +
+                                   " in series with the DUT input (or as its "
+                                   "termination); press Enter when done"
+                             : "Short the series resistor (source straight to the DUT); press "
+                               "Enter");
   }
   void probe_input_pins(int channel) override {
-    io_.ask("Put the DMM on input " + std::to_string(channel) + "'s pins; press Enter", "");
+    ask_hands(io_, "Put the DMM on input " + std::to_string(channel) + "'s pins; press Enter");
   }
 
  private:

@@ -17,7 +17,7 @@ class ManualLoadSwitch : public LoadSwitch {
       std::snprintf(text, sizeof text, "Disconnect the load (open circuit), then press Enter");
     else
       std::snprintf(text, sizeof text, "Connect the %g ohm load, then press Enter", load_ohm);
-    io_.ask(text, "");
+    ask_hands(io_, text);
     current_ = load_ohm;
   }
 

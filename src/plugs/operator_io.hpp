@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "common/error.hpp"
+
 namespace ampbench::plugs {
 
 // The operator's terminal (or a stand-in when there is none).
@@ -14,6 +16,15 @@ class OperatorIo {
   virtual ~OperatorIo() = default;
   // Shows `message` and returns the answer; `fallback` when nobody can answer.
   virtual std::string ask(const std::string& message, const std::string& fallback) = 0;
+  // Whether a person can answer (a terminal); work only hands can do needs one.
+  virtual bool present() const { return true; }
 };
+
+// Asks for work only hands can do: with nobody there, the step cannot go on as if it was
+// done (a load nobody switched), so it ends ERROR naming what was needed.
+inline void ask_hands(OperatorIo& io, const std::string& message) {
+  if (!io.present()) throw MeasurementError("needs an operator (no terminal): " + message);
+  io.ask(message, "");
+}
 
 }  // namespace ampbench::plugs
