@@ -57,6 +57,9 @@ TEST(Faults, DiskFullKeepsFinishedStepsAndMarksTheRunError) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   expect_finished_steps_complete(db);
   EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "ERROR");
+  // The message names the file, and no step is left RUNNING.
+  EXPECT_NE(r.err.find("small.db: database or disk is full"), std::string::npos) << r.err;
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'RUNNING'"), "0");
   const int kept = std::stoi(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"));
   EXPECT_GE(kept, 1);
   EXPECT_LT(kept, 10);

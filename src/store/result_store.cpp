@@ -26,7 +26,7 @@ void enable_wal(sqlite3* db, int timeout_ms) {
     const int rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
     if (rc == SQLITE_OK) return;
     if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited_ms >= timeout_ms)
-      throw IoError(std::string("database: ") + sqlite3_errmsg(db));
+      throw IoError(database_name(db) + ": " + sqlite3_errmsg(db));
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
@@ -86,7 +86,8 @@ std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mod
     }
   } catch (const IoError& e) {
     const std::string what = e.what();
-    throw IoError(what.rfind(path, 0) == 0 ? what : path + ": " + what);
+    const bool named = what.rfind(path, 0) == 0 || what.rfind(database_name(db), 0) == 0;
+    throw IoError(named ? what : path + ": " + what);
   }
   return store;
 }
@@ -214,17 +215,21 @@ void ResultStore::finish_run(const record::RunRecord& run) {
 }
 
 bool ResultStore::mark_run_failed(std::int64_t run_id) noexcept {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_,
-                         "UPDATE runs SET verdict = 'ERROR', finished_at = ?1 WHERE id = ?2 AND "
-                         "verdict = 'RUNNING'",
-                         -1, &stmt, nullptr) != SQLITE_OK)
-    return false;
+  // The step that was being stored ends ERROR too, not RUNNING forever.
   const std::string now = record::utc_now_iso8601();
-  sqlite3_bind_text(stmt, 1, now.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(stmt, 2, run_id);
-  const bool ok = sqlite3_step(stmt) == SQLITE_DONE;
-  sqlite3_finalize(stmt);
+  bool ok = true;
+  for (const char* sql :
+       {"UPDATE steps SET verdict = 'ERROR', finished_at = ?1, message = 'not stored: the "
+        "database failed' WHERE run_id = ?2 AND verdict = 'RUNNING'",
+        "UPDATE runs SET verdict = 'ERROR', finished_at = ?1 WHERE id = ?2 AND verdict = "
+        "'RUNNING'"}) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) return false;
+    sqlite3_bind_text(stmt, 1, now.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(stmt, 2, run_id);
+    ok = sqlite3_step(stmt) == SQLITE_DONE && ok;
+    sqlite3_finalize(stmt);
+  }
   return ok;
 }
 

@@ -14,12 +14,18 @@
 
 namespace ampbench::store {
 
+// The file a connection has open, for messages: "/srv/r.db: database or disk is full".
+inline std::string database_name(sqlite3* db) {
+  const char* file = sqlite3_db_filename(db, "main");
+  return file && *file ? file : "database";
+}
+
 // One prepared statement, finalised on scope exit; bind by 1-based index.
 class Statement {
  public:
   Statement(sqlite3* db, const char* sql) : db_(db) {
     if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-      throw IoError(std::string("database: cannot prepare statement: ") + sqlite3_errmsg(db));
+      throw IoError(database_name(db) + ": cannot prepare statement: " + sqlite3_errmsg(db));
   }
   ~Statement() { sqlite3_finalize(stmt_); }
   Statement(const Statement&) = delete;
@@ -67,7 +73,7 @@ class Statement {
     const int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw IoError(std::string("database: ") + sqlite3_errmsg(db_));
+    throw IoError(database_name(db_) + ": " + sqlite3_errmsg(db_));
   }
   void run() {
     step();
@@ -104,7 +110,7 @@ inline void exec(sqlite3* db, const char* sql) {
   if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
     std::string what = message ? message : sqlite3_errmsg(db);
     sqlite3_free(message);
-    throw IoError("database: " + what);
+    throw IoError(database_name(db) + ": " + what);
   }
 }
 
