@@ -595,6 +595,27 @@ TEST(ManualPlugs, WithoutAnOperatorTheyRefuseTheWork) {
   EXPECT_EQ(nobody.asked, 0);
 }
 
+TEST(Station, TheWavBackendIsRefusedSayingWhatToUseInstead) {
+  std::string text =
+      ampbench::testing::slurp(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
+  text.replace(text.find("backend = \"sim\""), 15, "backend = \"wav\"");
+  try {
+    parse_station(text, "wav.toml");
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.field(), "audio.backend");
+    EXPECT_NE(std::string(e.what()).find("ampbench analyze"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Sequence, ADirectoryGivenAsTheFileIsNamedAsSuch) {
+  ampbench::testing::TempDir dir;
+  std::vector<std::string> errors;
+  EXPECT_FALSE(load_sequence(dir.path.string(), {}, errors));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("is a directory, not a file"), std::string::npos) << errors[0];
+}
+
 TEST(DutControl, RelaysSetInputAndPhantomAndTheOperatorTheRest) {
   // A real (portaudio) bench whose [dut_switch] is a relay box — here the simulated one,
   // in process — selecting inputs and phantom power and switching the series resistor.

@@ -269,6 +269,10 @@ void write_wav(const std::string& path, const AudioBuffer& buffer, WavSampleForm
   }
   if (written != static_cast<sf_count_t>(frames))
     throw IoError(path + ": short write: " + sf_strerror(file.get()));
+  // libsndfile writes the header's final sizes when the file closes: a failure there
+  // leaves a file that claims the wrong length.
+  if (const int rc = sf_close(file.release()); rc != 0)
+    throw IoError(path + ": cannot finish the file: " + sf_error_number(rc));
 }
 
 }  // namespace ampbench::audio

@@ -314,9 +314,13 @@ Station parse_station(const std::string& text, const std::string& path) {
        "input_vrms_at_0dbfs", "host_api", "max_latency_s", "loopback"});
   auto backend = r.string(a, "backend", "audio");
   if (!backend) r.fail(&a, "audio.backend", "required field is missing");
-  if (*backend != "sim" && *backend != "portaudio" && *backend != "wav")
+  if (*backend == "wav")
     r.fail(a.get("backend"), "audio.backend",
-           "unknown backend '" + *backend + "' (expected sim, portaudio or wav)");
+           "the wav backend is not implemented; analyse recorded files with `ampbench analyze "
+           "FILE.wav` (expected sim or portaudio)");
+  if (*backend != "sim" && *backend != "portaudio")
+    r.fail(a.get("backend"), "audio.backend",
+           "unknown backend '" + *backend + "' (expected sim or portaudio)");
   s.audio.backend = *backend;
   s.audio.device = r.string(a, "device", "audio").value_or("");
   s.audio.host_api = r.string(a, "host_api", "audio").value_or("");

@@ -33,7 +33,7 @@ struct JackSettings {
 };
 
 struct AudioSettings {
-  std::string backend;  // sim | portaudio | wav
+  std::string backend;  // sim | portaudio
   std::string device;
   std::string host_api;  // portaudio: JACK, ALSA … ("" = any)
   double max_latency_s = 0.5;
