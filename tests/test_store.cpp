@@ -550,6 +550,47 @@ TEST(Forwarding, ServerStoppedMidSyncLosesAndDuplicatesNothing) {
 
 // A wrong password or a server that is not there: the station still tests, exits with the
 // unit's verdict, queues the run and says so once; a later sync sends it.
+// A run the server can never take (its operator name is not UTF-8, which PostgreSQL
+// refuses) is set aside with the server's reason; the runs after it still arrive, the
+// next sync does not try it again, and both syncs name it.
+TEST(Forwarding, ARunTheServerRefusesIsSetAsideAndTheOthersArrive) {
+  PgServer pg;
+  TempDir dir;
+  const auto db = dir / "r.db";
+  {
+    auto store = ResultStore::open(db);
+    for (const std::string serial : {"P1", "POISON", "P3"}) {
+      RunRecord run = sample_run();
+      run.serial = serial;
+      if (serial == "POISON") run.operator_name = "op\xff\xfe";
+      store->begin_run(run);
+      run.verdict = Verdict::pass;
+      run.finished_at = utc_now_iso8601();
+      store->finish_run(run);
+    }
+  }
+  const std::string env = "PGPASSWORD=" + std::string(PgServer::kPassword);
+  const auto first = ampbench::testing::run_ampbench(
+      {"sync", "--db", db, "--to", pg.uri(), "--json", "--quiet"}, "", env);
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  const auto report = nlohmann::json::parse(first.out);
+  EXPECT_EQ(report["sent"], 2);
+  EXPECT_EQ(report["queued"], 0);
+  ASSERT_EQ(report["set_aside"].size(), 1u) << first.out;
+  EXPECT_EQ(report["set_aside"][0]["serial"], "POISON");
+  EXPECT_NE(first.err.find("(serial POISON) set aside"), std::string::npos) << first.err;
+  EXPECT_EQ(pg.scalar("SELECT string_agg(serial, ',' ORDER BY serial) FROM runs"), "P1,P3");
+  const auto second = ampbench::testing::run_ampbench(
+      {"sync", "--db", db, "--to", pg.uri(), "--json", "--quiet"}, "", env);
+  EXPECT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(nlohmann::json::parse(second.out)["sent"], 0);
+  EXPECT_EQ(nlohmann::json::parse(second.out)["set_aside"].size(), 1u);
+  EXPECT_EQ(ampbench::testing::scalar(db,
+                                      "SELECT attempts FROM forwards f JOIN runs r ON r.id = "
+                                      "f.run_id WHERE r.serial = 'POISON'"),
+            "1");
+}
+
 TEST(Forwarding, BadCredentialsOrNoServerStillRunAndQueue) {
   PgServer pg;
   TempDir dir;
@@ -681,7 +722,8 @@ TEST(Forwarding, AFileFromTheSchema2BinaryMigratesAndForwardsWhole) {
   EXPECT_EQ(sync.exit_code, 0) << sync.err;
   EXPECT_EQ(nlohmann::json::parse(sync.out)["sent"], 3) << sync.out;
 
-  EXPECT_EQ(ampbench::testing::scalar(db, "PRAGMA user_version"), "3");
+  EXPECT_EQ(ampbench::testing::scalar(db, "PRAGMA user_version"),
+            std::to_string(ResultStore::kSchemaVersion));
   EXPECT_EQ(ampbench::testing::scalar(db, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(ampbench::testing::scalar(db, kValues), values_before);
   EXPECT_EQ(ampbench::testing::scalar(db, kCurves), curves_before);

@@ -53,11 +53,15 @@ int run_sync(const SyncOptions& o) {
   const auto report = store::forward_runs(*local, target, options);
   if (tty && !o.quiet && report.sent + report.already > 0) std::fputc('\n', stderr);
   const std::string name = redacted_uri(target);
+  nlohmann::json set_aside = nlohmann::json::array();
+  for (const auto& r : report.rejected)
+    set_aside.push_back({{"uuid", r.uuid}, {"serial", r.serial}, {"error", r.error}});
   if (o.json) {
     std::printf("%s\n", nlohmann::json{{"target", name},
                                        {"sent", report.sent},
                                        {"already_there", report.already},
                                        {"queued", report.queued},
+                                       {"set_aside", set_aside},
                                        {"error", report.error}}
                             .dump(2)
                             .c_str());
@@ -65,6 +69,10 @@ int run_sync(const SyncOptions& o) {
     std::fprintf(stderr, "%s → %s: %d run(s) sent, %d already there, %d queued\n", o.db.c_str(),
                  name.c_str(), report.sent, report.already, report.queued);
   }
+  // Set aside, not forgotten: each says why until someone deals with it.
+  for (const auto& r : report.rejected)
+    std::fprintf(stderr, "ampbench: warning: run %s (serial %s) set aside: %s\n", r.uuid.c_str(),
+                 r.serial.c_str(), r.error.c_str());
   if (!report.error.empty())
     throw IoError(report.error + " (" + std::to_string(report.queued) + " run(s) still queued)");
   return 0;

@@ -16,6 +16,7 @@ CREATE TABLE forwards(
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at TEXT,
   last_error TEXT NOT NULL DEFAULT '',
+  rejected_at TEXT,
   PRIMARY KEY(run_id, target));
 )sql";
 
@@ -24,8 +25,8 @@ std::vector<PendingForward> ResultStore::pending_forwards(const std::string& tar
   Statement q(db_,
               "SELECT r.id, r.uuid, COALESCE(f.attempts, 0) FROM runs r LEFT JOIN forwards f ON "
               "f.run_id = r.id AND f.target = ?1 WHERE r.verdict <> 'RUNNING' AND f.sent_at IS "
-              "NULL AND (?2 = 0 OR f.next_attempt_at IS NULL OR f.next_attempt_at <= ?3) ORDER "
-              "BY r.id");
+              "NULL AND f.rejected_at IS NULL AND (?2 = 0 OR f.next_attempt_at IS NULL OR "
+              "f.next_attempt_at <= ?3) ORDER BY r.id");
   q.bind(1, target).bind(2, static_cast<std::int64_t>(due_only)).bind(3, record::utc_now_iso8601());
   std::vector<PendingForward> out;
   while (q.step()) out.push_back({q.integer(0), q.text(1), static_cast<int>(q.integer(2))});
@@ -62,6 +63,28 @@ void ResultStore::mark_forward_failed(const std::vector<PendingForward>& runs,
     s.run();
   }
   t.commit();
+}
+
+void ResultStore::mark_forward_rejected(std::int64_t run_id, const std::string& target,
+                                        const std::string& error) {
+  Statement s(db_,
+              "INSERT INTO forwards(run_id, target, attempts, last_error, rejected_at) VALUES(?1, "
+              "?2, 1, ?3, ?4) ON CONFLICT(run_id, target) DO UPDATE SET attempts = attempts + 1, "
+              "last_error = excluded.last_error, rejected_at = excluded.rejected_at, "
+              "next_attempt_at = NULL");
+  s.bind(1, run_id).bind(2, target).bind(3, error).bind(4, record::utc_now_iso8601());
+  s.run();
+}
+
+std::vector<RejectedForward> ResultStore::rejected_forwards(const std::string& target) const {
+  Statement q(db_,
+              "SELECT r.uuid, r.serial, f.last_error FROM forwards f JOIN runs r ON r.id = "
+              "f.run_id WHERE f.target = ?1 AND f.rejected_at IS NOT NULL AND f.sent_at IS NULL "
+              "ORDER BY r.id");
+  q.bind(1, target);
+  std::vector<RejectedForward> out;
+  while (q.step()) out.push_back({q.text(0), q.text(1), q.text(2)});
+  return out;
 }
 
 }  // namespace ampbench::store

@@ -12,17 +12,31 @@ ForwardReport forward_runs(ResultStore& local, const std::string& target,
   ForwardReport report;
   const auto pending = local.pending_forwards(key, options.due_only);
   std::size_t done = 0;
+  bool local_failed = false;
   if (!pending.empty()) {
     try {
       auto central =
           PostgresStore::open(target, PostgresStore::Mode::read_write, options.connect_timeout);
       for (; done < pending.size(); ++done) {
-        const record::RunRecord run = local.load_run(pending[done].uuid);
-        if (central->insert_run(run))
-          ++report.sent;
-        else
-          ++report.already;
-        local.mark_forwarded(pending[done].run_id, key);
+        record::RunRecord run;
+        try {
+          run = local.load_run(pending[done].uuid);
+        } catch (const std::exception& e) {
+          // The station's own file failed, not the target: said as such, no backoff.
+          local_failed = true;
+          throw IoError(std::string("reading the local queue: ") + e.what());
+        }
+        try {
+          if (central->insert_run(run))
+            ++report.sent;
+          else
+            ++report.already;
+          local.mark_forwarded(pending[done].run_id, key);
+        } catch (const RunRejected& e) {
+          // One run the server will never take must not hold back the others.
+          local.mark_forward_rejected(pending[done].run_id, key, e.what());
+          ++report.set_aside;
+        }
         if (options.progress)
           options.progress(static_cast<int>(done + 1), static_cast<int>(pending.size()));
       }
@@ -30,11 +44,24 @@ ForwardReport forward_runs(ResultStore& local, const std::string& target,
       report.error = e.what();
       // The server or the network is down: every run left waits its backoff, not only the
       // one that failed, so the next runs do not each wait on a dead server.
-      local.mark_forward_failed(
-          {pending.begin() + static_cast<std::ptrdiff_t>(done), pending.end()}, key, report.error);
+      if (!local_failed) {
+        try {
+          local.mark_forward_failed(
+              {pending.begin() + static_cast<std::ptrdiff_t>(done), pending.end()}, key,
+              report.error);
+        } catch (const std::exception& marking) {
+          report.error +=
+              std::string("; and the local queue could not be updated: ") + marking.what();
+        }
+      }
     }
   }
-  report.queued = static_cast<int>(local.pending_forwards(key, false).size());
+  try {
+    report.queued = static_cast<int>(local.pending_forwards(key, false).size());
+    report.rejected = local.rejected_forwards(key);
+  } catch (const std::exception& e) {
+    if (report.error.empty()) report.error = std::string("reading the local queue: ") + e.what();
+  }
   return report;
 }
 
@@ -84,6 +111,8 @@ void ForwardWorker::loop() {
       total_.sent += pass.sent;
       total_.already += pass.already;
       total_.queued = pass.queued;
+      total_.set_aside += pass.set_aside;
+      total_.rejected = pass.rejected;
       if (total_.error.empty()) total_.error = pass.error;
     } catch (const std::exception& e) {
       // Nothing that goes wrong while forwarding may end the station's process.

@@ -11,16 +11,19 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "store/result_store.hpp"
 
 namespace ampbench::store {
 
 struct ForwardReport {
-  int sent = 0;       // runs stored in the central database by this pass
-  int already = 0;    // runs it already had (sent before, the local mark lost)
-  int queued = 0;     // runs still waiting afterwards
-  std::string error;  // why the pass stopped early, if it did
+  int sent = 0;                           // runs stored in the central database by this pass
+  int already = 0;                        // runs it already had (sent before, the local mark lost)
+  int queued = 0;                         // runs still waiting afterwards
+  int set_aside = 0;                      // runs the target refused in this pass
+  std::vector<RejectedForward> rejected;  // every run set aside for this target so far
+  std::string error;                      // why the pass stopped early, if it did
 };
 
 struct ForwardOptions {
@@ -32,7 +35,8 @@ struct ForwardOptions {
 
 // Sends the queued runs of `local` to `target` (a postgresql:// URI). Never throws for
 // the network or the server: their failures are recorded against each run (retried with
-// backoff) and reported in `error`.
+// backoff) and reported in `error`. A run the server refuses for its content is set aside
+// (`rejected`) and the others go on; a failure of the local file is reported as local.
 ForwardReport forward_runs(ResultStore& local, const std::string& target,
                            const ForwardOptions& options);
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <stdexcept>
 #include <pqxx/pqxx>
 
 #include "common/error.hpp"
@@ -234,6 +235,17 @@ bool PostgresStore::insert_run(const record::RunRecord& run) {
     if (!sql.empty()) t.exec0(sql);
     t.commit();
     return true;
+  } catch (const std::invalid_argument& e) {
+    // libpq would not quote a value for the connection's encoding (text that is not
+    // UTF-8): the run's content, before anything reached the server.
+    throw RunRejected(name_ + ": run " + run.uuid +
+                      " refused: a value is not valid text for the server (" + one_line(e) + ")");
+  } catch (const pqxx::sql_error& e) {
+    // The statement failed on a live connection: the server refused this run's content.
+    if (connection_->db.is_open())
+      throw RunRejected(name_ + ": run " + run.uuid + " refused: " + one_line(e));
+    throw IoError(name_ + ": run " + run.uuid +
+                  " not stored: the connection to the server was lost");
   } catch (const pqxx::failure& e) {
     // libpqxx words a server that went away mid-run as a failure to read the encoding.
     const std::string why =

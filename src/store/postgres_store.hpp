@@ -11,9 +11,17 @@
 #include <optional>
 #include <string>
 
+#include "common/error.hpp"
 #include "store/results_reader.hpp"
 
 namespace ampbench::store {
+
+// The server refused a run for what it holds (a value it cannot store), with the
+// connection still up: that run, not the server, is the problem.
+class RunRejected : public IoError {
+ public:
+  using IoError::IoError;
+};
 
 class PostgresStore : public ResultsReader {
  public:

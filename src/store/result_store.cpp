@@ -124,6 +124,12 @@ void ResultStore::migrate() {
     exec(db_, kForwardsTableSql);
     exec(db_, "PRAGMA user_version = 3");
   }
+  if (current == 3) {
+    // Version 4: a run the target refused for its content is set aside (rejected_at),
+    // so the runs after it still go. (A file created at version 3 has no column yet.)
+    exec(db_, "ALTER TABLE forwards ADD COLUMN rejected_at TEXT");
+  }
+  exec(db_, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   t.commit();
 }
 

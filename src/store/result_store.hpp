@@ -26,6 +26,13 @@ namespace ampbench::store {
 // was tried.
 extern const char* const kForwardsTableSql;
 
+// A run the forward target refused, set aside with the server's reason.
+struct RejectedForward {
+  std::string uuid;
+  std::string serial;
+  std::string error;
+};
+
 // A finished run not yet in a forward target, with how often sending it has failed.
 struct PendingForward {
   std::int64_t run_id = 0;
@@ -42,7 +49,7 @@ class ResultStore : public ResultsReader {
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
   const std::string& path() const { return path_; }
   // Runs found RUNNING from a dead process and marked ABORTED while opening.
   int recovered_runs() const { return recovered_runs_; }
@@ -64,13 +71,19 @@ class ResultStore : public ResultsReader {
   std::vector<MeasurementRow> measurement_rows(const RunFilter& filter) const override;
 
   // The forward queue: finished runs not yet sent to `target` (a URI without password),
-  // all of them or only those whose retry time has come.
+  // all of them or only those whose retry time has come; runs set aside are not in it.
   std::vector<PendingForward> pending_forwards(const std::string& target, bool due_only) const;
   void mark_forwarded(std::int64_t run_id, const std::string& target);
   // Each run's next try after 30 s, doubling with each failure up to an hour; all in one
   // transaction, so a long queue meeting a dead server costs one commit.
   void mark_forward_failed(const std::vector<PendingForward>& runs, const std::string& target,
                            const std::string& error);
+  // The target refused the run itself (its content, not the connection): it is set aside
+  // with the reason and no longer blocks or delays the queue.
+  void mark_forward_rejected(std::int64_t run_id, const std::string& target,
+                             const std::string& error);
+  // The runs set aside for `target`, with why.
+  std::vector<RejectedForward> rejected_forwards(const std::string& target) const;
 
  private:
   ResultStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
