@@ -196,17 +196,7 @@ record::RunRecord unit_not_tested(const sequence::SequencePlan& plan,
                                   const sequence::Station& station, const std::string& serial,
                                   const std::string& operator_name, const std::string& why,
                                   sequence::RunObserver& observer) {
-  record::RunRecord run;
-  run.sequence_name = plan.name;
-  run.sequence_sha256 = record::sha256_hex(plan.text);
-  run.sequence_text = plan.text;
-  run.station_name = station.name;
-  run.line = station.line;
-  run.station_text = station.text;
-  run.serial = serial;
-  run.operator_name = operator_name;
-  run.software_version = AMPBENCH_VERSION;
-  run.started_at = record::utc_now_iso8601();
+  record::RunRecord run = sequence::new_run_record(plan, station, serial, operator_name);
   observer.run_started(run);
   record::StepRecord step;
   step.ordinal = 1;

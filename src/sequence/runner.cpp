@@ -29,9 +29,8 @@ void run_step(StepContext& context) {
 
 }  // namespace
 
-record::RunRecord run_sequence(const SequencePlan& plan, const Station& station, Bench& bench,
-                               const RunOptions& options, plugs::OperatorIo& io,
-                               RunObserver& observer) {
+record::RunRecord new_run_record(const SequencePlan& plan, const Station& station,
+                                 const std::string& serial, const std::string& operator_name) {
   record::RunRecord run;
   run.sequence_name = plan.name;
   run.sequence_sha256 = record::sha256_hex(plan.text);
@@ -39,10 +38,17 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
   run.station_name = station.name;
   run.line = station.line;
   run.station_text = station.text;
-  run.serial = options.serial;
-  run.operator_name = options.operator_name;
+  run.serial = serial;
+  run.operator_name = operator_name;
   run.software_version = AMPBENCH_VERSION;
   run.started_at = record::utc_now_iso8601();
+  return run;
+}
+
+record::RunRecord run_sequence(const SequencePlan& plan, const Station& station, Bench& bench,
+                               const RunOptions& options, plugs::OperatorIo& io,
+                               RunObserver& observer) {
+  record::RunRecord run = new_run_record(plan, station, options.serial, options.operator_name);
   observer.run_started(run);
 
   bool skipping = false;

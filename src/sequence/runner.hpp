@@ -14,6 +14,10 @@
 
 namespace ampbench::sequence {
 
+// A run's record before its first step: what ran, where, on which unit, by whom, when.
+record::RunRecord new_run_record(const SequencePlan& plan, const Station& station,
+                                 const std::string& serial, const std::string& operator_name);
+
 // Throws what an observer threw (the first of it), after the remaining cleanup steps ran.
 record::RunRecord run_sequence(const SequencePlan& plan, const Station& station, Bench& bench,
                                const RunOptions& options, plugs::OperatorIo& io,

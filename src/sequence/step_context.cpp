@@ -61,6 +61,14 @@ void require_tone_stimulus(const TomlReader& r, const toml::table& t, const Step
           field + ".stimulus.level", what);
 }
 
+ToneSettingsParams parse_tone_step(const TomlReader& r, const toml::table& t, const StepPlan& step,
+                                   const std::string& field) {
+  ToneSettingsParams params;
+  params.analysis = parse_tone_settings(r, t, field);
+  require_tone_stimulus(r, t, step, field);
+  return params;
+}
+
 void require(const TomlReader& r, const toml::table& t, bool ok, const std::string& field,
              const std::string& what) {
   if (!ok) r.fail(&t, field, what);

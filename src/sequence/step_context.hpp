@@ -38,6 +38,9 @@ struct ToneSettingsParams : StepParams {
 // the one missing: "required for a crosstalk step".
 void require_tone_stimulus(const TomlReader& reader, const toml::table& table, const StepPlan& step,
                            const std::string& field);
+// The analysis keys and a required tone stimulus: all a simple tone kind reads.
+ToneSettingsParams parse_tone_step(const TomlReader& reader, const toml::table& table,
+                                   const StepPlan& step, const std::string& field);
 // Fails with `what` at `field` of the step unless `ok`.
 void require(const TomlReader& reader, const toml::table& table, bool ok, const std::string& field,
              const std::string& what);

@@ -17,10 +17,7 @@ class CrosstalkKind : public StepKindWith<ToneSettingsParams> {
  protected:
   ToneSettingsParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
                                   const std::string& p) const override {
-    ToneSettingsParams params;
-    params.analysis = parse_tone_settings(r, t, p);
-    require_tone_stimulus(r, t, step, p);
-    return params;
+    return parse_tone_step(r, t, step, p);
   }
 
   void run(StepContext& ctx, const ToneSettingsParams& params, const Point& p, std::size_t,

@@ -7,9 +7,7 @@
 namespace ampbench::sequence {
 namespace {
 
-struct ToneParams : StepParams {
-  ToneSettings analysis;
-};
+using ToneParams = ToneSettingsParams;
 
 constexpr std::string_view kKeys[] = {"thdn_method", "weighting", "band"};
 
@@ -21,10 +19,7 @@ class ToneKind : public StepKindWith<ToneParams> {
  protected:
   ToneParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
                           const std::string& field) const override {
-    ToneParams params;
-    params.analysis = parse_tone_settings(r, t, field);
-    require_tone_stimulus(r, t, step, field);
-    return params;
+    return parse_tone_step(r, t, step, field);
   }
 
   // with_spectrum: keep the spectrum of this point as a curve.
