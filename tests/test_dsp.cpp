@@ -296,6 +296,35 @@ TEST(SyncSweep, ReproducesTheMeasurementExample) {
   EXPECT_THROW(SyncSweep::design(20.0, 30000.0, 10.0, 48000.0), UsageError);
 }
 
+// A memoryless DUT y = g·x + a2·x², against a loopback reference r = c·x of another gain
+// (an interface whose output and input calibrations differ): H1 reads g/c, and THD is the
+// DUT's own, a2·A/(2g) for a sweep of amplitude A, whatever c. A harmonic that falls in the
+// sweep's top taper is not a number, never an attenuated one.
+TEST(SyncSweep, ThdIsTheDutsOwnWithAReferenceOfAnotherGain) {
+  const double fs = 48000.0, amplitude = 0.5, g = 2.0, a2 = 0.02, c = 0.316;
+  const auto s = SyncSweep::design(20.0, 20000.0, 2.0, fs);
+  auto x = generate_sync_sweep(s, amplitude);
+  x.resize(x.size() + static_cast<std::size_t>(0.5 * fs), 0.0);
+  std::vector<double> y(x.size()), r(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    y[i] = g * x[i] + a2 * x[i] * x[i];
+    r[i] = c * x[i];
+  }
+  SweepAnalysisOptions options;
+  options.latency_samples = 0.0;
+  options.frequencies_hz = {200.0, 1000.0, 5000.0, 0.495 * s.end_hz};
+  options.reference = r;
+  const auto result = analyze_sync_sweep(y, x, s, options);
+  const double truth = a2 * amplitude / (2.0 * g);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_NEAR(result.h1_db(i), amplitude_ratio_to_db(g / c), 0.01) << result.frequency_hz[i];
+    EXPECT_NEAR(amplitude_ratio_to_db(result.thd_ratio(i) / truth), 0.0, 0.1)
+        << result.frequency_hz[i];
+  }
+  EXPECT_TRUE(std::isnan(result.harmonic[0][3]));
+  EXPECT_TRUE(std::isnan(result.thd_ratio(3)));
+}
+
 TEST(SyncSweep, H1MatchesAFilterWithLatency) {
   const double fs = 48000.0;
   const auto s = SyncSweep::design(10.0, 22000.0, 6.0, fs);

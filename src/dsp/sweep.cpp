@@ -221,7 +221,9 @@ double SweepResponse::thd_ratio(std::size_t i) const {
     sum += h[i] * h[i];
     any = true;
   }
-  return any ? std::sqrt(sum) / std::abs(h1[i]) : std::numeric_limits<double>::quiet_NaN();
+  // Both from the same capture: a loopback reference, which divides H1, would leave the
+  // harmonics re the interface's other calibration.
+  return any ? std::sqrt(sum) / fundamental[i] : std::numeric_limits<double>::quiet_NaN();
 }
 
 SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<const double> stimulus,
@@ -279,6 +281,7 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
   windowed_spectrum(ir.h.data(), n, centre, before, after, spectrum);
   for (double f : out.frequency_hz) {
     std::complex<double> h = at_frequency(spectrum, f, fs) / low_edge(f, sweep);
+    out.fundamental.push_back(std::abs(h));
     if (reference_spectrum) h /= at_frequency(*reference_spectrum, f, fs) / low_edge(f, sweep);
     out.h1.push_back(h);
   }
@@ -293,8 +296,9 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
     std::vector<double> amplitudes;
     for (double f : out.frequency_hz) {
       const double harmonic_hz = f * order;
-      // Valid where the harmonic lies inside the swept band (its excitation lasted there).
-      if (f < sweep.start_hz || harmonic_hz > sweep.end_hz) {
+      // Valid where the harmonic lies inside the swept band's flat part: in the top taper
+      // the deconvolution has already attenuated it (to nothing at f2).
+      if (f < sweep.start_hz || high_edge(harmonic_hz, sweep) < 1.0) {
         amplitudes.push_back(std::numeric_limits<double>::quiet_NaN());
       } else {
         amplitudes.push_back(

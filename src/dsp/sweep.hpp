@@ -52,9 +52,12 @@ struct SweepAnalysisOptions {
 
 struct SweepResponse {
   std::vector<double> frequency_hz;
-  std::vector<std::complex<double>> h1;  // output/stimulus, latency removed
+  std::vector<std::complex<double>> h1;  // output/stimulus (or re the reference), no latency
+  // fundamental[i]: amplitude of the output at frequency_hz[i] re the sweep amplitude, as
+  // captured (never divided by a reference): what harmonics are relative to.
+  std::vector<double> fundamental;
   // harmonic[n-2][i]: amplitude of harmonic n re the sweep amplitude at frequency_hz[i],
-  // NaN where n·f lies outside the sweep.
+  // NaN where n·f lies outside the sweep's flat band (below f1, or in its top taper).
   std::vector<std::vector<double>> harmonic;
   double latency_samples = 0.0;
 
