@@ -185,3 +185,12 @@ TEST(CliGenerate, FrequenciesTheFileCannotHoldAreRefused) {
     EXPECT_FALSE(std::filesystem::exists(out, ec));
   }
 }
+
+TEST(CliAnalyze, NoiseIsNotATone) {
+  TempDir dir;
+  ASSERT_EQ(run_ampbench({"generate", "noise", "--level", "-20", "-o", dir / "n.wav"}).exit_code,
+            0);
+  const auto r = run_ampbench({"analyze", dir / "n.wav"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_NE(r.err.find("no tone found"), std::string::npos) << r.err;
+}

@@ -507,3 +507,20 @@ TEST(Fft, TunedPlansFromWisdomComputeTheSameTransform) {
                 1e-12 * (1.0 + before.bin_mean_square[k]))
         << k;
 }
+
+// Searching for a fundamental in noise finds none and says so; a tone well inside noise
+// (broadband SNR 0 dB, 40 dB above the noise in its own bins) is still found.
+TEST(ToneAnalysis, NoiseHasNoToneAndAToneInNoiseIsFound) {
+  const double fs = 48000.0;
+  const auto noise = generate_white_noise(0.05, 7, 48000);
+  try {
+    analyze_tone(noise, fs);
+    FAIL() << "a tone found in white noise";
+  } catch (const MeasurementError& e) {
+    EXPECT_NE(std::string(e.what()).find("no tone found"), std::string::npos) << e.what();
+  }
+  auto signal = generate_sine(1234.5, 0.05 * std::sqrt(2.0), fs, 48000);
+  for (std::size_t i = 0; i < signal.size(); ++i) signal[i] += noise[i];
+  const auto a = analyze_tone(signal, fs);
+  EXPECT_NEAR(a.frequency_hz, 1234.5, 0.05);
+}

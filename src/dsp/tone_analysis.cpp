@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 #include "dsp/units.hpp"
@@ -75,6 +77,32 @@ double refined_peak_bin(const PowerSpectrum& s, BinRange r) {
   if (curvature >= 0.0) return static_cast<double>(peak);
   const double offset = 0.5 * (left - right) / curvature;
   return static_cast<double>(peak) + std::clamp(offset, -0.5, 0.5);
+}
+
+// A searched fundamental must stand out of its neighbourhood (a third of an octave each
+// side, at least eight lobe widths, its own lobe left out): noise's largest bin lies
+// about 12 dB above the neighbours' median (the largest of thousands of exponential
+// draws), a tone tens of dB above. Below 20 dB it is noise, and its "THD" would be a
+// number about nothing. Local, so pink noise or hum far away does not count.
+void require_a_tone(const PowerSpectrum& s, BinRange band, BinRange lobe, double peak_bin) {
+  const long reach = std::max(8L * s.main_lobe_half_width_bins, std::lround(0.26 * peak_bin));
+  std::vector<double> around;
+  for (long k = std::max(band.first, std::lround(peak_bin) - reach);
+       k <= std::min(band.last, std::lround(peak_bin) + reach); ++k)
+    if (k < lobe.first || k > lobe.last)
+      around.push_back(s.bin_mean_square[static_cast<std::size_t>(k)]);
+  if (around.size() < 16) return;
+  const auto middle = around.begin() + static_cast<long>(around.size() / 2);
+  std::nth_element(around.begin(), middle, around.end());
+  const double peak = s.bin_mean_square[static_cast<std::size_t>(std::lround(peak_bin))];
+  if (*middle > 0.0 && peak < *middle * db_to_power_ratio(20.0)) {
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "no tone found: the largest peak (%.1f Hz) stands %.1f dB above its "
+                  "neighbours, as noise does (a tone stands 20 dB or more above them)",
+                  peak_bin * s.bin_width_hz(), power_ratio_to_db(peak / *middle));
+    throw MeasurementError(text);
+  }
 }
 
 }  // namespace
@@ -169,6 +197,7 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
   }
   const double fundamental_bin = refined_peak_bin(s, search);
   const BinRange fundamental = lobe_bins(s, fundamental_bin);
+  if (!options.fundamental_hz) require_a_tone(s, band, fundamental, fundamental_bin);
 
   ToneAnalysis result;
   result.dc_fs = s.dc_fs;
