@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <stdexcept>
 #include <pqxx/pqxx>
+#include <stdexcept>
 
 #include "common/error.hpp"
 #include "common/postgres_uri.hpp"
