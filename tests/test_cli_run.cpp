@@ -675,6 +675,27 @@ TEST(CliResults, BadDatesAreRefusedAndVerdictsReadInAnyCase) {
 
 // What the operator reads: the failing value with its unit, where in the sweep, and the
 // limit as people write it.
+// `results show` reads like the console: decibels to 4 decimals, units, limits and points
+// in words.
+TEST(CliResults, ShowPrintsValuesLimitsAndPointsInWords) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  ASSERT_EQ(run_ampbench(
+                {"run", kPowerAmp, "--station", kStation, "--serial", "W1", "--db", db, "--quiet"})
+                .exit_code,
+            0);
+  const auto show = run_ampbench({"results", "show", "1", "--db", db});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_TRUE(std::regex_search(
+      show.out, std::regex(R"(L +gain_db +25\.9\d{3} dB +\[25\.5 … 26\.5 dB\] +PASS)")))
+      << show.out;
+  EXPECT_TRUE(std::regex_search(show.out,
+                                std::regex(R"(R +power_w +[0-9.]+ W +\[≥ 100 W\] +PASS +at 4 Ω)")))
+      << show.out;
+  EXPECT_EQ(show.out.find("e-0"), std::string::npos) << show.out;
+  EXPECT_EQ(show.out.find("{\""), std::string::npos) << "points as JSON: " << show.out;
+}
+
 TEST(CliRun, FailLinesNameThePointAndTheLimitInPlainWords) {
   TempDir dir;
   const auto r = run_ampbench(

@@ -8,6 +8,7 @@
 #include "cli/run_filter.hpp"
 #include "common/error.hpp"
 #include "report/export.hpp"
+#include "report/html.hpp"
 #include "store/results_reader.hpp"
 
 namespace ampbench::cli {
@@ -73,18 +74,15 @@ int show(const ResultsOptions& o) {
     std::printf("\n[%d] %s (%s)  %s%s%s\n", s.ordinal, s.step_id.c_str(), s.kind.c_str(),
                 std::string(record::verdict_name(s.verdict)).c_str(), s.message.empty() ? "" : "  ",
                 s.message.c_str());
+    // As the console reads: value with unit, limits as people write them, point in words.
     for (const auto& m : s.measurements) {
-      std::string limits;
-      if (m.low || m.high) {
-        char b[80];
-        std::snprintf(b, sizeof b, "[%s … %s]", m.low ? std::to_string(*m.low).c_str() : "",
-                      m.high ? std::to_string(*m.high).c_str() : "");
-        limits = b;
-      }
-      std::printf("    %-3s %-18s %14.6g %-4s %-28s %-5s %s\n", m.channel.c_str(), m.name.c_str(),
-                  m.value, m.unit.c_str(), limits.c_str(),
-                  std::string(record::verdict_name(m.verdict)).c_str(),
-                  m.point.empty() ? "" : m.point.dump().c_str());
+      const std::string limits =
+          m.low || m.high ? "[" + report::limit_in_words(m.low, m.high, m.unit) + "]" : "";
+      const std::string where = report::point_in_words(m.point);
+      std::printf("    %-5s %-26s %16s  %-22s %-5s %s%s\n", m.channel.c_str(), m.name.c_str(),
+                  report::value_in_words(m.value, m.unit).c_str(), limits.c_str(),
+                  std::string(record::verdict_name(m.verdict)).c_str(), where.empty() ? "" : "at ",
+                  where.c_str());
     }
     for (const auto& c : s.curves)
       std::printf("    %-3s curve %s: %zu points (%s vs %s)\n", c.channel.c_str(), c.name.c_str(),

@@ -97,15 +97,9 @@ class ProgressPrinter : public sequence::RunObserver {
       // FAIL L thdn_pct = 3.34 % at 20 Hz, 4 Ω, 3 dBV (limit ≤ 0.1 %)
       const std::string unit = m.unit.empty() ? "" : " " + m.unit;
       const std::string where = report::point_in_words(m.point);
-      char low[32] = "", high[32] = "";
-      if (m.low) std::snprintf(low, sizeof low, "%g", *m.low);
-      if (m.high) std::snprintf(high, sizeof high, "%g", *m.high);
-      const std::string limit = m.low && m.high ? std::string(low) + " … " + high
-                                : m.low         ? std::string("≥ ") + low
-                                                : std::string("≤ ") + high;
-      std::fprintf(stderr, "        FAIL %s %s = %.4g%s%s%s (limit %s%s)\n", m.channel.c_str(),
+      std::fprintf(stderr, "        FAIL %s %s = %.4g%s%s%s (limit %s)\n", m.channel.c_str(),
                    m.name.c_str(), m.value, unit.c_str(), where.empty() ? "" : " at ",
-                   where.c_str(), limit.c_str(), unit.c_str());
+                   where.c_str(), report::limit_in_words(m.low, m.high, m.unit).c_str());
     }
   }
   void run_finished(const record::RunRecord& run) override {

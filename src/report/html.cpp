@@ -206,6 +206,35 @@ std::string limits_text(std::optional<double> low, std::optional<double> high) {
   return "";
 }
 
+std::string value_in_words(double value, const std::string& unit) {
+  if (!std::isfinite(value)) return "— " + unit;
+  char text[48];
+  if (unit.rfind("dB", 0) == 0) {
+    // No "-0.0000 dB": what rounds to zero is zero.
+    std::snprintf(text, sizeof text, "%.4f", std::abs(value) < 5e-5 ? 0.0 : value);
+  } else if ((unit == "V" || unit == "W") && value != 0.0 && std::abs(value) < 1e-3) {
+    const bool micro = std::abs(value) >= 1e-6;
+    std::snprintf(text, sizeof text, "%.4g %s%s", value * (micro ? 1e6 : 1e9), micro ? "µ" : "n",
+                  unit.c_str());
+    return text;
+  } else {
+    std::snprintf(text, sizeof text, "%.4g", value);
+  }
+  return unit.empty() ? text : std::string(text) + " " + unit;
+}
+
+std::string limit_in_words(std::optional<double> low, std::optional<double> high,
+                           const std::string& unit) {
+  char a[32] = "", b[32] = "";
+  if (low) std::snprintf(a, sizeof a, "%g", *low);
+  if (high) std::snprintf(b, sizeof b, "%g", *high);
+  const std::string suffix = unit.empty() ? "" : " " + unit;
+  if (low && high) return std::string(a) + " … " + b + suffix;
+  if (low) return std::string("≥ ") + a + suffix;
+  if (high) return std::string("≤ ") + b + suffix;
+  return "";
+}
+
 std::string point_in_words(const nlohmann::json& point) {
   std::string out;
   if (!point.is_object()) return out;

@@ -20,6 +20,12 @@ std::string render_html(const record::RunRecord& run);
 std::string format_value(double v);
 // "low … high", "≥ low", "≤ high" or "".
 std::string limits_text(std::optional<double> low, std::optional<double> high);
+// A measured value with its unit as an operator reads it: decibels to 4 decimals (a gain
+// of 2.3e-05 dB is 0.0000 dB), other units to 4 significant digits ("0.0123 %", "40.01 W").
+std::string value_in_words(double value, const std::string& unit);
+// Limits with their unit as people write them: "25.5 … 26.5 dB", "≥ 100 W", "≤ 0.1 %".
+std::string limit_in_words(std::optional<double> low, std::optional<double> high,
+                           const std::string& unit);
 // A sweep point as people say it: "20 Hz, 4 Ω, 3 dBV" (frequency, load, level, DUT
 // settings, the driven channel), in the order of its coordinates.
 std::string point_in_words(const nlohmann::json& point);
