@@ -199,11 +199,22 @@ std::string format_value(double v) {
   return b;
 }
 
-std::string limits_text(std::optional<double> low, std::optional<double> high) {
-  if (low && high) return format_value(*low) + " … " + format_value(*high);
-  if (low) return "≥ " + format_value(*low);
-  if (high) return "≤ " + format_value(*high);
+namespace {
+
+// "low … high", "≥ low", "≤ high" or "", each number as `number` writes it.
+template <typename Format>
+std::string limits_with(std::optional<double> low, std::optional<double> high, Format number,
+                        const std::string& suffix) {
+  if (low && high) return number(*low) + " … " + number(*high) + suffix;
+  if (low) return "≥ " + number(*low) + suffix;
+  if (high) return "≤ " + number(*high) + suffix;
   return "";
+}
+
+}  // namespace
+
+std::string limits_text(std::optional<double> low, std::optional<double> high) {
+  return limits_with(low, high, format_value, "");
 }
 
 std::string value_in_words(double value, const std::string& unit) {
@@ -225,14 +236,12 @@ std::string value_in_words(double value, const std::string& unit) {
 
 std::string limit_in_words(std::optional<double> low, std::optional<double> high,
                            const std::string& unit) {
-  char a[32] = "", b[32] = "";
-  if (low) std::snprintf(a, sizeof a, "%g", *low);
-  if (high) std::snprintf(b, sizeof b, "%g", *high);
-  const std::string suffix = unit.empty() ? "" : " " + unit;
-  if (low && high) return std::string(a) + " … " + b + suffix;
-  if (low) return std::string("≥ ") + a + suffix;
-  if (high) return std::string("≤ ") + b + suffix;
-  return "";
+  const auto plain = [](double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", v);
+    return std::string(text);
+  };
+  return limits_with(low, high, plain, unit.empty() ? "" : " " + unit);
 }
 
 std::string point_in_words(const nlohmann::json& point) {

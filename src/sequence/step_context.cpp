@@ -117,9 +117,8 @@ double StepContext::volts_at_dut_output(double level_dbfs) const {
 }
 
 double StepContext::dc_volts_at_dut_output(double dc_fs) const {
-  // Full scale is the peak of a 0 dBFS sine, whose rms is input_vrms_at_0dbfs.
-  return dc_fs * std::numbers::sqrt2 * station_.audio.calibration.input_vrms_at_0dbfs /
-         dsp::db_to_amplitude_ratio(station_.attenuator_gain_db);
+  // Full scale is the peak of a 0 dBFS sine, whose rms reaches the input as this many volts.
+  return dc_fs * std::numbers::sqrt2 * volts_at_dut_output(0.0);
 }
 
 double StepContext::volts_gain_of_fs_ratio() const {

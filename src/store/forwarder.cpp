@@ -12,7 +12,6 @@ ForwardReport forward_runs(ResultStore& local, const std::string& target,
   ForwardReport report;
   const auto pending = local.pending_forwards(key, options.due_only);
   std::size_t done = 0;
-  bool local_failed = false;
   if (!pending.empty()) {
     try {
       auto central =
@@ -23,8 +22,8 @@ ForwardReport forward_runs(ResultStore& local, const std::string& target,
           run = local.load_run(pending[done].uuid);
         } catch (const std::exception& e) {
           // The station's own file failed, not the target: said as such, no backoff.
-          local_failed = true;
-          throw IoError(std::string("reading the local queue: ") + e.what());
+          report.error = std::string("reading the local queue: ") + e.what();
+          break;
         }
         try {
           if (central->insert_run(run))
@@ -44,15 +43,13 @@ ForwardReport forward_runs(ResultStore& local, const std::string& target,
       report.error = e.what();
       // The server or the network is down: every run left waits its backoff, not only the
       // one that failed, so the next runs do not each wait on a dead server.
-      if (!local_failed) {
-        try {
-          local.mark_forward_failed(
-              {pending.begin() + static_cast<std::ptrdiff_t>(done), pending.end()}, key,
-              report.error);
-        } catch (const std::exception& marking) {
-          report.error +=
-              std::string("; and the local queue could not be updated: ") + marking.what();
-        }
+      try {
+        local.mark_forward_failed(
+            {pending.begin() + static_cast<std::ptrdiff_t>(done), pending.end()}, key,
+            report.error);
+      } catch (const std::exception& marking) {
+        report.error +=
+            std::string("; and the local queue could not be updated: ") + marking.what();
       }
     }
   }

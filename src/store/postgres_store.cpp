@@ -111,7 +111,7 @@ std::unique_ptr<PostgresStore> PostgresStore::open(const std::string& uri, Mode 
     setup.commit();
     if (mode == Mode::read_write) {
       store->migrate();
-      store->prepare_inserts();
+      store->find_steps_sequence();
     } else {
       pqxx::read_transaction t(store->connection_->db);
       const auto exists = t.exec1("SELECT to_regclass('ampbench_schema') IS NOT NULL");
@@ -144,8 +144,9 @@ void PostgresStore::migrate() {
   t.commit();
 }
 
-// Parsed and planned once per connection.
-void PostgresStore::prepare_inserts() {
+// The identity sequence behind steps.id: a run's measurements and curves name their step
+// by its currval (append_step_sql).
+void PostgresStore::find_steps_sequence() {
   auto& db = connection_->db;
   pqxx::nontransaction t(db);
   steps_sequence_ = t.exec1("SELECT pg_get_serial_sequence('steps', 'id')")[0].as<std::string>();

@@ -51,7 +51,7 @@ class PostgresStore : public ResultsReader {
   struct Connection;
   PostgresStore(std::unique_ptr<Connection> connection, std::string name);
   void migrate();
-  void prepare_inserts();
+  void find_steps_sequence();
   std::unique_ptr<Connection> connection_;
   std::string name_;
   std::string steps_sequence_;  // the identity sequence behind steps.id
