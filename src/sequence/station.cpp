@@ -7,37 +7,15 @@
 #include "common/error.hpp"
 #include "common/postgres_uri.hpp"
 #include "common/toml_reader.hpp"
+#include "sequence/station_fields.hpp"
 
 namespace ampbench::sequence {
 namespace {
 
 using R = TomlReader;
-
-double required_number(const R& r, const toml::table& t, std::string_view key,
-                       std::string_view prefix) {
-  auto v = r.number(t, key, prefix);
-  if (!v) r.fail(&t, R::join(prefix, key), "required field is missing");
-  return *v;
-}
-
-double positive(const R& r, const toml::table& t, std::string_view key, std::string_view prefix,
-                std::optional<double> fallback) {
-  auto v = r.number(t, key, prefix);
-  if (!v) {
-    if (!fallback) r.fail(&t, R::join(prefix, key), "required field is missing");
-    return *fallback;
-  }
-  if (!(*v > 0.0)) r.fail(t.get(key), R::join(prefix, key), "must be positive");
-  return *v;
-}
-
-double non_negative(const R& r, const toml::table& t, std::string_view key, std::string_view prefix,
-                    double fallback) {
-  auto v = r.number(t, key, prefix);
-  if (!v) return fallback;
-  if (*v < 0.0) r.fail(t.get(key), R::join(prefix, key), "must not be negative");
-  return *v;
-}
+using station_fields::non_negative;
+using station_fields::positive;
+using station_fields::required_number;
 
 std::vector<int> channel_list(const R& r, const toml::table& t, std::string_view key,
                               std::string_view prefix) {
@@ -88,190 +66,6 @@ std::optional<InstrumentRef> instrument(const R& r, const toml::table& t, std::s
                std::string(instruments::instrument_kind_name(ref.loaded.kind)) +
                " profile; this needs a " + std::string(instruments::instrument_kind_name(kind)));
   return ref;
-}
-
-sim::Fault fault_value(const R& r, const toml::node* node, const std::string& field) {
-  if (!node->is_string()) r.fail(node, field, "must be a fault name");
-  const auto fault = sim::parse_fault(node->as_string()->get());
-  if (!fault)
-    r.fail(node, field,
-           "unknown fault '" + node->as_string()->get() +
-               "' (expected low_gain, hum, early_clip or dead_channel)");
-  return *fault;
-}
-
-int channel_key(const R& r, const toml::node* node, const std::string& key,
-                const std::string& field, int channels) {
-  int channel = 0;
-  if (key == "L")
-    channel = 1;
-  else if (key == "R")
-    channel = 2;
-  else if (!key.empty() && key.find_first_not_of("0123456789") == std::string::npos &&
-           key.size() < 4)
-    channel = std::stoi(key);
-  if (channel < 1 || channel > channels)
-    r.fail(node, field,
-           "'" + key + "' is not a channel of this station (1.." + std::to_string(channels) +
-               ", L or R)");
-  return channel;
-}
-
-// A fault for every channel ("hum") or per channel ({ R = "hum" }); channel 0 means all.
-std::map<int, sim::Fault> fault_map(const R& r, const toml::node* node, const std::string& field,
-                                    int channels) {
-  std::map<int, sim::Fault> out;
-  if (node->is_table()) {
-    for (const auto& [k, v] : *node->as_table()) {
-      const std::string f = field + "." + std::string(k.str());
-      out[channel_key(r, &v, std::string(k.str()), f, channels)] = fault_value(r, &v, f);
-    }
-  } else {
-    out[0] = fault_value(r, node, field);
-  }
-  return out;
-}
-
-sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double sample_rate_hz) {
-  const std::string p = "sim";
-  r.reject_unknown_keys(
-      t, p,
-      {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm", "fault", "preamp",
-       "power_amp", "faults", "converter_lowpass_hz", "output_vrms_at_0dbfs", "input_vrms_at_0dbfs",
-       "load_relays", "source_ohm", "unit_gain_sigma_db"});
-  sim::SimConfig c;
-  if (auto seed = r.integer(t, "seed", p)) {
-    if (*seed < 0) r.fail(t.get("seed"), "sim.seed", "must not be negative");
-    c.seed = static_cast<std::uint64_t>(*seed);
-  }
-  if (auto latency = r.integer(t, "latency_samples", p)) {
-    if (*latency < 0 || *latency > 1'000'000)
-      r.fail(t.get("latency_samples"), "sim.latency_samples", "must be 0 to 1000000");
-    c.latency_samples = static_cast<int>(*latency);
-  }
-  c.adc_noise_dbfs = r.number(t, "adc_noise_dbfs", p).value_or(c.adc_noise_dbfs);
-  if (c.adc_noise_dbfs > 0.0)
-    r.fail(t.get("adc_noise_dbfs"), "sim.adc_noise_dbfs", "must be at most 0 dBFS");
-  c.crosstalk_db = r.number(t, "crosstalk_db", p).value_or(c.crosstalk_db);
-  if (c.crosstalk_db > 0.0)
-    r.fail(t.get("crosstalk_db"), "sim.crosstalk_db", "must be at most 0 dB");
-  c.load_ohm = positive(r, t, "load_ohm", p, c.load_ohm);
-  c.source_ohm = non_negative(r, t, "source_ohm", p, 0.0);
-  c.converter_lowpass_hz = non_negative(r, t, "converter_lowpass_hz", p, 0.0);
-  c.unit_gain_sigma_db = non_negative(r, t, "unit_gain_sigma_db", p, 0.0);
-  for (double relay : r.number_array(t, "load_relays", p).value_or(std::vector<double>{})) {
-    if (relay < 1 || relay > 9999 || relay != std::floor(relay))
-      r.fail(t.get("load_relays"), "sim.load_relays", "relays are integers from 1 to 9999");
-    c.load_relays.push_back(static_cast<int>(relay));
-  }
-  for (const char* key : {"output_vrms_at_0dbfs", "input_vrms_at_0dbfs"}) {
-    if (!t.get(key)) continue;
-    const double v = positive(r, t, key, p, std::nullopt);
-    (std::string_view(key) == "output_vrms_at_0dbfs" ? c.output_vrms_at_0dbfs
-                                                     : c.input_vrms_at_0dbfs) = v;
-  }
-  if (c.converter_lowpass_hz >= sample_rate_hz / 2.0)
-    r.fail(t.get("converter_lowpass_hz"), "sim.converter_lowpass_hz",
-           "must be below half the sample rate");
-  if (const toml::node* fault = t.get("fault")) {
-    for (const auto& [channel, f] : fault_map(r, fault, "sim.fault", channels)) {
-      if (channel == 0) {
-        for (int ch = 1; ch <= channels; ++ch) c.channel_faults[ch] = f;
-      } else {
-        c.channel_faults[channel] = f;
-      }
-    }
-  }
-  if (const toml::table* pre = r.table(t, "preamp", p, false)) {
-    const std::string q = "sim.preamp";
-    r.reject_unknown_keys(*pre, q,
-                          {"gain_db", "highpass_hz", "lowpass_hz", "lowpass_q", "a2_per_volt",
-                           "a3_per_volt2", "noise_nv_per_rthz", "hum_vrms", "hum_hz", "clip_vpeak",
-                           "inputs", "default_input", "gain_control", "tone"});
-    sim::PreampModel m;
-    m.gain_db = r.number(*pre, "gain_db", q).value_or(m.gain_db);
-    m.highpass_hz = non_negative(r, *pre, "highpass_hz", q, 0.0);
-    m.lowpass_hz = non_negative(r, *pre, "lowpass_hz", q, 0.0);
-    m.lowpass_q = positive(r, *pre, "lowpass_q", q, m.lowpass_q);
-    if (m.lowpass_hz >= sample_rate_hz / 2.0)
-      r.fail(pre->get("lowpass_hz"), "sim.preamp.lowpass_hz", "must be below half the sample rate");
-    if (m.highpass_hz >= sample_rate_hz / 2.0)
-      r.fail(pre->get("highpass_hz"), "sim.preamp.highpass_hz",
-             "must be below half the sample rate");
-    m.a2_per_volt = r.number(*pre, "a2_per_volt", q).value_or(0.0);
-    m.a3_per_volt2 = r.number(*pre, "a3_per_volt2", q).value_or(0.0);
-    m.noise_nv_per_rthz = non_negative(r, *pre, "noise_nv_per_rthz", q, 0.0);
-    m.hum_vrms = non_negative(r, *pre, "hum_vrms", q, 0.0);
-    m.hum_hz = positive(r, *pre, "hum_hz", q, 50.0);
-    m.clip_vpeak = non_negative(r, *pre, "clip_vpeak", q, 0.0);
-    if (const toml::table* inputs = r.table(*pre, "inputs", q, false)) {
-      for (const auto& [key, node] : *inputs) {
-        const std::string name(key.str());
-        const std::string f = q + ".inputs." + name;
-        if (!node.is_table()) r.fail(&node, f, "must be a table");
-        const toml::table& in = *node.as_table();
-        r.reject_unknown_keys(
-            in, f,
-            {"gain_db", "impedance_ohm", "noise_nv_per_rthz", "riaa", "riaa_t2_us", "phantom_v"});
-        sim::PreampInputModel im;
-        im.gain_db = r.number(in, "gain_db", f).value_or(0.0);
-        im.impedance_ohm = positive(r, in, "impedance_ohm", f, im.impedance_ohm);
-        im.noise_nv_per_rthz = non_negative(r, in, "noise_nv_per_rthz", f, 0.0);
-        im.riaa = r.boolean(in, "riaa", f).value_or(false);
-        im.riaa_t2_us = positive(r, in, "riaa_t2_us", f, im.riaa_t2_us);
-        im.phantom_v = non_negative(r, in, "phantom_v", f, 0.0);
-        m.inputs[name] = im;
-      }
-      if (m.inputs.empty()) r.fail(inputs, q + ".inputs", "must name at least one input");
-      m.default_input = r.string(*pre, "default_input", q).value_or(m.inputs.begin()->first);
-      if (!m.inputs.count(m.default_input))
-        r.fail(pre->get("default_input"), q + ".default_input", "must be one of the inputs");
-    }
-    if (const toml::table* g = r.table(*pre, "gain_control", q, false)) {
-      const std::string f = q + ".gain_control";
-      r.reject_unknown_keys(*g, f, {"min_db", "max_db", "step_db"});
-      sim::GainControlModel gc;
-      gc.min_db = required_number(r, *g, "min_db", f);
-      gc.max_db = required_number(r, *g, "max_db", f);
-      gc.step_db = non_negative(r, *g, "step_db", f, 0.0);
-      if (gc.min_db > 0.0 || gc.max_db < 0.0)
-        r.fail(g, f, "the range must include 0 dB (the setting at power-on)");
-      m.gain_control = gc;
-    }
-    if (const toml::table* tone = r.table(*pre, "tone", q, false)) {
-      const std::string f = q + ".tone";
-      r.reject_unknown_keys(*tone, f, {"bass_hz", "treble_hz", "range_db"});
-      sim::ToneControlModel tm;
-      tm.bass_hz = positive(r, *tone, "bass_hz", f, tm.bass_hz);
-      tm.treble_hz = positive(r, *tone, "treble_hz", f, tm.treble_hz);
-      tm.range_db = positive(r, *tone, "range_db", f, tm.range_db);
-      if (tm.treble_hz >= sample_rate_hz / 2.0)
-        r.fail(tone->get("treble_hz"), f + ".treble_hz", "must be below half the sample rate");
-      m.tone = tm;
-    }
-    c.preamp = m;
-  }
-  if (const toml::table* pa = r.table(t, "power_amp", p, false)) {
-    const std::string q = "sim.power_amp";
-    r.reject_unknown_keys(
-        *pa, q,
-        {"gain_db", "rail_v", "rail_source_ohm", "current_limit_a", "output_impedance_ohm"});
-    sim::PowerAmpModel m;
-    m.gain_db = r.number(*pa, "gain_db", q).value_or(m.gain_db);
-    m.rail_v = positive(r, *pa, "rail_v", q, m.rail_v);
-    m.rail_source_ohm = non_negative(r, *pa, "rail_source_ohm", q, m.rail_source_ohm);
-    m.current_limit_a = positive(r, *pa, "current_limit_a", q, m.current_limit_a);
-    m.output_impedance_ohm =
-        non_negative(r, *pa, "output_impedance_ohm", q, m.output_impedance_ohm);
-    c.power_amp = m;
-  }
-  if (const toml::table* faults = r.table(t, "faults", p, false)) {
-    for (const auto& [serial, node] : *faults) {
-      c.serial_faults[std::string(serial.str())] =
-          fault_map(r, &node, "sim.faults." + std::string(serial.str()), channels);
-    }
-  }
-  return c;
 }
 
 }  // namespace
@@ -439,7 +233,7 @@ Station parse_station(const std::string& text, const std::string& path) {
     s.jack = jack;
   }
   const toml::table* sim_table = r.table(root, "sim", "", s.audio.backend == "sim");
-  if (sim_table) s.sim = parse_sim(r, *sim_table, s.channel_count(), s.audio.sample_rate_hz);
+  if (sim_table) s.sim = station_fields::parse_sim(r, *sim_table, s.channel_count(), s.audio.sample_rate_hz);
   if (s.sim && s.sim->load_ohm > 0.0 && !s.loads_available_ohm.empty()) {
     bool found = false;
     for (double ohm : s.loads_available_ohm)

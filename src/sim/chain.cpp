@@ -1,5 +1,6 @@
 #include "sim/chain.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <stdexcept>
@@ -63,16 +64,20 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
     append(ch, dac(), sample_rate_hz);
     ch.generator = append(ch, std::make_unique<GeneratorInputStage>(), sample_rate_hz);
     double input_gain_db = fault == Fault::low_gain ? kLowGainFaultDb : 0.0;
+    if (auto own = config.channel_gain_db.find(c); own != config.channel_gain_db.end())
+      input_gain_db += own->second;
     if (config.unit_gain_sigma_db > 0.0)
       input_gain_db += config.unit_gain_sigma_db *
                        GaussianSource(channel_seed(config.seed, serial, c, 3)).next();
     append(ch, std::make_unique<GainStage>(dsp::db_to_amplitude_ratio(input_gain_db)),
            sample_rate_hz);
     if (fault == Fault::hum)
-      append(
-          ch,
-          std::make_unique<HumStage>(kHumFaultVrms, config.preamp ? config.preamp->hum_hz : 50.0),
-          sample_rate_hz);
+      append(ch,
+             std::make_unique<HumStage>(
+                 Hum{kHumFaultVrms,
+                     config.preamp ? config.preamp->hum_hz : 50.0,
+                     {std::begin(kHumFaultHarmonicsDb), std::end(kHumFaultHarmonicsDb)}}),
+             sample_rate_hz);
     if (config.preamp) {
       PreampModel model = *config.preamp;
       if (fault == Fault::early_clip && model.clip_vpeak > 0.0)
@@ -85,8 +90,18 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
     if (config.power_amp) {
       PowerAmpModel model = *config.power_amp;
       if (fault == Fault::early_clip) model.rail_v *= kEarlyClipFactor;
-      ch.power_amp = append(ch, std::make_unique<PowerAmpStage>(model), sample_rate_hz);
+      if (fault == Fault::crossover) {
+        model.crossover_v = std::max(model.crossover_v, kCrossoverFaultV);
+        model.crossover_depth = std::max(model.crossover_depth, kCrossoverFaultDepth);
+      }
+      if (fault == Fault::slew)
+        model.slew_v_per_us = model.slew_v_per_us > 0.0
+                                  ? std::min(model.slew_v_per_us, kSlewFaultVPerUs)
+                                  : kSlewFaultVPerUs;
+      ch.power_amp =
+          append(ch, std::make_unique<PowerAmpStage>(model, sample_rate_hz), sample_rate_hz);
     }
+    if (fault == Fault::inverted) append(ch, std::make_unique<GainStage>(-1.0), sample_rate_hz);
     if (fault == Fault::dc_offset)
       append(ch, std::make_unique<DcOffsetStage>(kDcOffsetFaultV), sample_rate_hz);
     if (fault == Fault::dead_channel) append(ch, std::make_unique<MuteStage>(), sample_rate_hz);
@@ -99,6 +114,9 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
                AdcStage(calibration.input_vrms_at_0dbfs, 0.0, config.adc_noise_dbfs,
                         channel_seed(config.seed, serial, channels + 1, 2))};
     append(ch, dac(), sample_rate_hz);
+    if (config.loopback_gain_db != 0.0)
+      append(ch, std::make_unique<GainStage>(dsp::db_to_amplitude_ratio(config.loopback_gain_db)),
+             sample_rate_hz);
     channels_.push_back(std::move(ch));
   }
   dut_out_.assign(channels_.size(), {});

@@ -25,12 +25,17 @@ void GainStage::process_block(std::span<double> volts, const Block&) {
   for (double& v : volts) v *= gain_;
 }
 
+double Hum::volts_at(double t_s) const {
+  const double w = 2.0 * std::numbers::pi * frequency_hz * t_s;
+  double v = std::sin(w);
+  for (std::size_t k = 0; k < harmonics_db.size(); ++k)
+    v += std::pow(10.0, harmonics_db[k] / 20.0) * std::sin(static_cast<double>(k + 2) * w);
+  return vrms * std::numbers::sqrt2 * v;
+}
+
 void HumStage::process_block(std::span<double> volts, const Block& block) {
-  const double two_pi = 2.0 * std::numbers::pi;
-  for (std::size_t i = 0; i < volts.size(); ++i) {
-    const double t = static_cast<double>(block.first_sample + i) / sample_rate_hz_;
-    volts[i] += vrms_ * std::numbers::sqrt2 * std::sin(two_pi * frequency_hz_ * t);
-  }
+  for (std::size_t i = 0; i < volts.size(); ++i)
+    volts[i] += hum_.volts_at(static_cast<double>(block.first_sample + i) / sample_rate_hz_);
 }
 
 void DcOffsetStage::process_block(std::span<double> volts, const Block&) {

@@ -3,6 +3,8 @@
 // unit-to-unit spread), mains hum, a DC offset at the output, and a dead channel's silence.
 #pragma once
 
+#include <vector>
+
 #include "sim/stage.hpp"
 #include "sim/wiring.hpp"
 
@@ -32,16 +34,24 @@ class GainStage : public Stage {
   double gain_;
 };
 
-// Adds mains hum, √2·V·sin(2π·f·t) with t = n/fs from the chain's first sample.
+// Mains hum and its harmonics: √2·V·[sin(2π·f·t) + Σ 10^(h_k/20)·sin(2π·k·f·t)], k = 2, 3, …
+// for the levels h_k in dB re the fundamental.
+struct Hum {
+  double vrms = 0.0;
+  double frequency_hz = 50.0;
+  std::vector<double> harmonics_db;
+  double volts_at(double t_s) const;
+};
+
+// Adds hum, t = n/fs from the chain's first sample.
 class HumStage : public Stage {
  public:
-  HumStage(double vrms, double frequency_hz) : vrms_(vrms), frequency_hz_(frequency_hz) {}
+  explicit HumStage(Hum hum) : hum_(std::move(hum)) {}
   void prepare(double sample_rate_hz) override { sample_rate_hz_ = sample_rate_hz; }
   void process_block(std::span<double> volts, const Block& block) override;
 
  private:
-  double vrms_;
-  double frequency_hz_;
+  Hum hum_;
   double sample_rate_hz_ = 48000.0;
 };
 

@@ -13,13 +13,23 @@ constexpr FaultSpelling kFaults[] = {{"none", Fault::none},
                                      {"dead_channel", Fault::dead_channel},
                                      {"riaa_error", Fault::riaa_error},
                                      {"dead_mic", Fault::dead_mic},
-                                     {"dc_offset", Fault::dc_offset}};
+                                     {"dc_offset", Fault::dc_offset},
+                                     {"inverted", Fault::inverted},
+                                     {"crossover", Fault::crossover},
+                                     {"slew", Fault::slew}};
 }  // namespace
 
 std::optional<Fault> parse_fault(std::string_view name) {
   for (const auto& f : kFaults)
     if (f.name == name) return f.fault;
   return std::nullopt;
+}
+
+std::string fault_names() {
+  std::string out;
+  for (const auto& f : kFaults)
+    if (f.fault != Fault::none) out += (out.empty() ? "" : ", ") + std::string(f.name);
+  return out;
 }
 
 std::string_view fault_name(Fault fault) {

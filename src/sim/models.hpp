@@ -11,9 +11,23 @@
 
 namespace ampbench::sim {
 
-enum class Fault { none, low_gain, hum, early_clip, dead_channel, riaa_error, dead_mic, dc_offset };
+enum class Fault {
+  none,
+  low_gain,
+  hum,
+  early_clip,
+  dead_channel,
+  riaa_error,
+  dead_mic,
+  dc_offset,
+  inverted,
+  crossover,
+  slew
+};
 std::optional<Fault> parse_fault(std::string_view name);
 std::string_view fault_name(Fault fault);
+// Every fault's name, comma-separated: for messages.
+std::string fault_names();
 
 // One of a preamp's inputs: the source sees impedance_ohm to ground; the input stage adds
 // its own gain and input-referred noise; a phono input equalises to the RIAA playback
@@ -62,6 +76,8 @@ struct PreampModel {
   double noise_nv_per_rthz = 0.0;  // input-referred white noise density
   double hum_vrms = 0.0;           // at the input
   double hum_hz = 50.0;
+  // Levels of the hum's 2nd, 3rd, … harmonics re its fundamental (a rectifier's buzz).
+  std::vector<double> hum_harmonics_db;
   double clip_vpeak = 0.0;  // output swing limit; 0 = none
   // Inputs by name (none: one line input with gain_db and noise above, infinite impedance).
   std::map<std::string, PreampInputModel> inputs;
@@ -76,6 +92,11 @@ struct PowerAmpModel {
   double rail_source_ohm = 0.2;   // supply sag: rail drops by I·R under load
   double current_limit_a = 20.0;  // peak output current
   double output_impedance_ohm = 0.05;
+  // Class-B crossover: the output stage's incremental gain dips by `crossover_depth` (0..1)
+  // around zero, over ±crossover_v of output voltage; 0 = none (crossover.hpp).
+  double crossover_v = 0.0;
+  double crossover_depth = 0.0;
+  double slew_v_per_us = 0.0;  // the fastest the output can change; 0 = unlimited (slew.hpp)
 };
 
 struct ConverterCalibration {
@@ -88,9 +109,17 @@ struct ConverterCalibration {
 // frequency hum_hz, early_clip rails and clip levels × 0.4, dead_channel no output.
 inline constexpr double kLowGainFaultDb = -6.0;
 inline constexpr double kHumFaultVrms = 3e-3;
+// The hum fault's 2nd and 3rd harmonics, re its fundamental: a ground loop's buzz.
+inline constexpr double kHumFaultHarmonicsDb[] = {-6.0, -12.0};
 inline constexpr double kEarlyClipFactor = 0.4;
 // dc_offset: 100 mV of DC on the DUT's output (a failed servo, a leaky coupling capacitor).
 inline constexpr double kDcOffsetFaultV = 0.1;
+// inverted: the channel's polarity is reversed (a miswired output, an inverting stage).
+// crossover: an unbiased output stage, crossover_v 0.2 V at depth 0.5 (or the model's own
+// where it is worse); slew: the output slews at most 0.5 V/µs (or the model's own, if slower).
+inline constexpr double kCrossoverFaultV = 0.2;
+inline constexpr double kCrossoverFaultDepth = 0.5;
+inline constexpr double kSlewFaultVPerUs = 0.5;
 // riaa_error: every phono input's 318 µs constant is 350 µs; dead_mic: the input named
 // "mic" passes nothing.
 inline constexpr double kRiaaErrorT2Us = 350.0;
@@ -109,6 +138,10 @@ struct SimConfig {
   // Unit-to-unit spread, as a production line sees it: each serial number's channels have
   // their gain offset by a draw from N(0, σ) (dB), reproducible from seed and serial.
   double unit_gain_sigma_db = 0.0;
+  // Each channel's own gain offset (dB, 1-based channel → dB): a unit's channel mismatch.
+  std::map<int, double> channel_gain_db;
+  // The loopback reference cable's gain (dB): a real loopback is rarely exactly 1.
+  double loopback_gain_db = 0.0;
   // The simulated interface's true calibration, when it differs from what [audio] claims
   // (as an uncalibrated station's does): what `ampbench calibrate` has to find.
   std::optional<double> output_vrms_at_0dbfs;

@@ -9,7 +9,9 @@
 
 #include "dsp/target_curve.hpp"
 #include "dsp/units.hpp"
+#include "sim/crossover.hpp"
 #include "sim/fir.hpp"
+#include "sim/input_stages.hpp"
 
 namespace ampbench::sim {
 
@@ -161,14 +163,11 @@ void PreampStage::process_block(std::span<double> block, double source_ohm) {
   const double thermal = std::sqrt(4.0 * kBoltzmann * kNoiseTemperatureK * source_ohm);
   const double noise_rms =
       std::hypot(f.noise_density, thermal * divider) * std::sqrt(sample_rate_hz_ / 2.0);
+  const Hum hum{model_.hum_vrms, model_.hum_hz, model_.hum_harmonics_db};
   for (double& v : block) {
     v *= divider;
     if (noise_rms > 0.0) v += noise_rms * noise_.next();
-    if (model_.hum_vrms > 0.0) {
-      const double t = static_cast<double>(sample_index_) / sample_rate_hz_;
-      v += model_.hum_vrms * std::numbers::sqrt2 *
-           std::sin(2.0 * std::numbers::pi * model_.hum_hz * t);
-    }
+    if (hum.vrms > 0.0) v += hum.volts_at(static_cast<double>(sample_index_) / sample_rate_hz_);
     ++sample_index_;
     if (f.dead) v = 0.0;
   }
@@ -209,9 +208,15 @@ std::complex<double> PreampStage::linear_response(double frequency_hz, double so
   return h;
 }
 
-PowerAmpStage::PowerAmpStage(const PowerAmpModel& model)
-    : model_(model), gain_(dsp::db_to_amplitude_ratio(model.gain_db)) {
+PowerAmpStage::PowerAmpStage(const PowerAmpModel& model, double sample_rate_hz)
+    : model_(model),
+      gain_(dsp::db_to_amplitude_ratio(model.gain_db)),
+      slew_(model.slew_v_per_us, sample_rate_hz) {
   set_load_ohm(std::numeric_limits<double>::infinity());
+}
+
+void PowerAmpStage::prepare(double sample_rate_hz) {
+  slew_ = SlewLimiter(model_.slew_v_per_us, sample_rate_hz);
 }
 
 void PowerAmpStage::set_load_ohm(double load_ohm) {
@@ -227,8 +232,9 @@ void PowerAmpStage::set_load_ohm(double load_ohm) {
   divider_ = load_ohm / loop;
 }
 
-double PowerAmpStage::process(double v_in) const {
-  return std::clamp(gain_ * v_in, -e_max_, e_max_) * divider_;
+double PowerAmpStage::process(double v_in) {
+  const double e = slew_.process(crossover(gain_ * v_in, model_.crossover_v, model_.crossover_depth));
+  return std::clamp(e, -e_max_, e_max_) * divider_;
 }
 
 void PowerAmpStage::process_block(std::span<double> v, const Block&) {

@@ -12,6 +12,7 @@
 #include "sim/biquad.hpp"
 #include "sim/gaussian.hpp"
 #include "sim/models.hpp"
+#include "sim/slew.hpp"
 #include "sim/stage.hpp"
 
 namespace ampbench::sim {
@@ -88,16 +89,19 @@ class PreampStage : public Stage {
   std::uint64_t sample_index_ = 0;
 };
 
-// An ideal amplifier of gain G driving the load through Z_out. Its internal voltage e is
-// hard-limited to ±E_max with E_max = min(rail·(R_L+Z)/(R_L+Z+R_s), I_max·(R_L+Z)): the rail
+// An amplifier of gain G driving the load through Z_out. Its internal voltage e = G·v passes
+// the crossover (crossover.hpp), then the slew limit (slew.hpp), then is hard-limited to
+// ±E_max with E_max = min(rail·(R_L+Z)/(R_L+Z+R_s), I_max·(R_L+Z)): the rail
 // sags by the peak current through the supply's source resistance, and the peak current
 // cannot exceed the limit. The load sees e·R_L/(R_L+Z).
 class PowerAmpStage : public Stage {
  public:
-  explicit PowerAmpStage(const PowerAmpModel& model);
+  explicit PowerAmpStage(const PowerAmpModel& model, double sample_rate_hz = 48000.0);
+  void prepare(double sample_rate_hz) override;
   void set_load_ohm(double load_ohm);
-  double process(double v_in) const;
+  double process(double v_in);
   void process_block(std::span<double> v, const Block& block) override;
+  void reset() override { slew_.reset(); }
   const PowerAmpModel& model() const { return model_; }
   // Peak voltage across the load at which clipping starts.
   double clip_peak_v(double load_ohm) const;
@@ -105,6 +109,7 @@ class PowerAmpStage : public Stage {
  private:
   PowerAmpModel model_;
   double gain_;
+  SlewLimiter slew_;
   double e_max_ = 0.0;
   double divider_ = 1.0;
 };
