@@ -56,17 +56,18 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   EXPECT_EQ(summary["verdict"], "PASS");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), "1");
   EXPECT_EQ(scalar(db, "SELECT verdict || serial FROM runs"), "PASSGOOD-1");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "10");
-  // 2 channels × (5 level + 9 thdn + 9 points × 9 thdn + 5 response + 2 imd + 3 noise
-  // + 1 crosstalk + 2 loads × 4 max power + 2 output impedance) + 1 balance L−R
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "233");
-  // 2 channels × (2 THD+N spectra; THD+N vs level; response, phase, THD vs frequency;
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "11");
+  // 2 channels × (6 level + 9 thdn + 9 points × 9 thdn + 9 thdn at 10 kHz + 6 response
+  // + 2 imd + 3 noise + 1 crosstalk + 2 loads × 4 max power + 2 output impedance)
+  // + 1 balance L−R
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "255");
+  // 2 channels × (3 THD+N spectra; THD+N vs level; response, phase, THD vs frequency;
   // THD+N vs power × 2 loads)
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "16");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "18");
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM curves WHERE name = 'spectrum_dbv' AND point_json LIKE "
                    "'%fundamental_hz%'"),
-            "4");
+            "6");
   for (const auto& row : query(db,
                                "SELECT value FROM measurements m JOIN steps s ON s.id = m.step_id "
                                "WHERE s.step_id = 'gain_1k' AND m.name = 'gain_db'")) {
@@ -83,7 +84,7 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
             R"({"stimulus.level":"-40 dBV"})");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"),
             "31");
-  EXPECT_EQ(scalar(db, "PRAGMA user_version"), "4");
+  EXPECT_EQ(scalar(db, "PRAGMA user_version"), "5");
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM runs WHERE length(sequence_sha256) = 64 AND sequence_text "
                    "LIKE '%gain_1k%' "
@@ -94,10 +95,17 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
 TEST(CliRun, EachSimulatedFaultFailsOnTheRightStep) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"SIM-LOW-GAIN", "gain_1k,max_power"},
-      {"SIM-HUM", "thdn_1w,thdn_vs_level,response,snr_a"},
+      {"SIM-HUM", "thdn_1w,thdn_vs_level,thdn_10k,response,snr_a"},
       {"SIM-EARLY-CLIP", "thdn_vs_level,max_power"},
       {"SIM-DEAD-R",
-       "gain_1k,thdn_1w,thdn_vs_level,response,imd_smpte,crosstalk,max_power,output_impedance"},
+       "gain_1k,thdn_1w,thdn_vs_level,thdn_10k,response,imd_smpte,crosstalk,max_power,"
+       "output_impedance"},
+      // An inverted channel fails only its polarity, on the level step and the sweep.
+      {"SIM-INVERTED-R", "gain_1k,response"},
+      // Crossover distortion: every THD+N figure and the IMD; gain, response, noise pass.
+      {"SIM-CROSSOVER", "thdn_1w,thdn_vs_level,thdn_10k,imd_smpte"},
+      // A slow output stage: only the 10 kHz high-level THD+N sees it.
+      {"SIM-SLEW", "thdn_10k"},
   };
   for (const auto& [serial, failing] : cases) {
     TempDir dir;
@@ -124,6 +132,23 @@ TEST(CliRun, ADcOffsetFailsOnlyTheOffsetLimit) {
                    "SELECT group_concat(s.step_id || '.' || name || '.' || channel) FROM "
                    "measurements m JOIN steps s ON s.id = m.step_id WHERE m.verdict = 'FAIL'"),
             "gain_1k.dc_offset_v.L,gain_1k.dc_offset_v.R");
+}
+
+TEST(CliRun, AnInvertedChannelFailsOnlyItsPolarity) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  auto r = run_ampbench({"run", kPowerAmp, "--station", kStation, "--serial", "SIM-INVERTED-R",
+                         "--db", db, "--quiet"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(
+      scalar(db,
+             "SELECT group_concat(s.step_id || '.' || name || '.' || channel || '=' || value) "
+             "FROM measurements m JOIN steps s ON s.id = m.step_id WHERE m.verdict = 'FAIL'"),
+      "gain_1k.polarity.R=-1.0,response.polarity.R=-1.0");
+  EXPECT_EQ(scalar(db,
+                   "SELECT group_concat(value) FROM measurements WHERE name = 'polarity' AND "
+                   "channel = 'L'"),
+            "1.0,1.0");
 }
 
 TEST(CliRun, SweptAndSteppedResponsesAgree) {
@@ -219,13 +244,13 @@ TEST(CliRun, ResultsShowAndExport) {
   EXPECT_NE(show.out.find("[25.5"), std::string::npos);
   auto csv = run_ampbench({"results", "export", "--format", "csv", "--db", db});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 234);  // header + 228 measurements
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 256);  // header + 255 measurements
   EXPECT_NE(csv.out.find("\"SN,1\""), std::string::npos);
   EXPECT_NE(csv.out.find("stimulus.level=-40 dBV"), std::string::npos);
   auto json = run_ampbench({"results", "export", "--format", "json", "--db", db});
   ASSERT_EQ(json.exit_code, 0);
   const auto j = nlohmann::json::parse(json.out);
-  EXPECT_EQ(j[0]["steps"].size(), 10u);
+  EXPECT_EQ(j[0]["steps"].size(), 11u);
   EXPECT_EQ(run_ampbench({"results", "show", "99", "--db", db}).exit_code, 65);
   EXPECT_EQ(run_ampbench({"results", "list", "--db", dir / "none.db"}).exit_code, 74);
 }
@@ -282,7 +307,7 @@ TEST(CliRun, KillNineKeepsFinishedStepsAndNextRunMarksAborted) {
   EXPECT_EQ(scalar(db, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "RUNNING");
   EXPECT_EQ(scalar(db, "SELECT step_id || verdict FROM steps WHERE ordinal = 1"), "quickPASS");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "11");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "13");
   ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station", kStation,
                           "--db", db, "--quiet"})
                 .exit_code,
@@ -292,7 +317,7 @@ TEST(CliRun, KillNineKeepsFinishedStepsAndNextRunMarksAborted) {
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
                    "s.step_id = 'quick'"),
-            "11");
+            "13");
 }
 
 TEST(CliRun, InterruptRunsCleanupAndExitsThree) {
@@ -321,7 +346,7 @@ TEST(CliRun, TwoWritersShareOneDatabase) {
   EXPECT_EQ(wait_exit(a), 0) << ampbench::testing::slurp(dir / "a.log");
   EXPECT_EQ(wait_exit(b), 0) << ampbench::testing::slurp(dir / "b.log");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'"), "4");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "932");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "1020");
 }
 
 TEST(CliRun, PromptUsesTheDefaultWithoutATerminal) {

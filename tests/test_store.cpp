@@ -58,10 +58,17 @@ TEST(ResultStore, RoundTripsARun) {
   step.params = {{"id", "gain"}};
   step.started_at = utc_now_iso8601();
   store->begin_step(run.id, step);
-  step.measurements.push_back(
-      {"L", "gain_db", 25.97, "dB", 25.5, 26.5, Verdict::pass, {{"stimulus.level", "-20 dBV"}}});
-  step.measurements.push_back(
-      {"R", "gain_db", 19.9, "dB", 25.5, std::nullopt, Verdict::fail, nlohmann::json::object()});
+  step.measurements.push_back({"L",
+                               "gain_db",
+                               25.97,
+                               "dB",
+                               25.5,
+                               26.5,
+                               Verdict::pass,
+                               {{"stimulus.level", "-20 dBV"}},
+                               ""});
+  step.measurements.push_back({"R", "gain_db", 19.9, "dB", 25.5, std::nullopt, Verdict::fail,
+                               nlohmann::json::object(), ""});
   step.curves.push_back(
       {"L", "response_db", "Hz", "dB", {20.0, 1000.0, 20000.0}, {-0.1, 0.0, -0.2}});
   step.verdict = Verdict::fail;
@@ -143,7 +150,8 @@ TEST(ResultStore, MigratesASchema2File) {
   sqlite3_open(path.c_str(), &db);
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP TABLE forwards; DROP INDEX runs_station; ALTER TABLE runs DROP "
-                         "COLUMN line; PRAGMA user_version = 2",
+                         "COLUMN line; ALTER TABLE measurements DROP COLUMN note; "
+                         "PRAGMA user_version = 2",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);
@@ -175,13 +183,15 @@ TEST(ResultStore, AMissingValueComesBackMissing) {
                                std::nullopt,
                                std::nullopt,
                                Verdict::error,
-                               {}});
+                               {},
+                               "no harmonic in band"});
   step.verdict = Verdict::error;
   step.finished_at = utc_now_iso8601();
   store->finish_step(step);
   const auto back = store->load_run(std::to_string(run.id));
   ASSERT_EQ(back.steps.at(0).measurements.size(), 1u);
   EXPECT_TRUE(std::isnan(back.steps[0].measurements[0].value));
+  EXPECT_EQ(back.steps[0].measurements[0].note, "no harmonic in band");
   EXPECT_EQ(ampbench::testing::scalar(dir / "r.db", "SELECT quote(value) FROM measurements"),
             "NULL");
 }
@@ -258,7 +268,8 @@ RunRecord stored_run(ResultStore& store, const std::string& station, const std::
                                    25.5,
                                    std::nullopt,
                                    Verdict::pass,
-                                   {{"stimulus.frequency_hz", 1000 + k}}});
+                                   {{"stimulus.frequency_hz", 1000 + k}},
+                                   ""});
     std::vector<double> x(curve_points), y(curve_points);
     for (std::size_t n = 0; n < curve_points; ++n) {
       x[n] = 20.0 * std::pow(1000.0, static_cast<double>(n) / static_cast<double>(curve_points));
@@ -360,7 +371,8 @@ TEST(PostgresStore, RoundTripsRunsExactlyAndOnlyOnce) {
                                  -1.7976931348623157e308,
                                  std::nullopt,
                                  Verdict::fail,
-                                 {{"a\nb", "'); DROP TABLE runs; --"}}});
+                                 {{"a\nb", "'); DROP TABLE runs; --"}},
+                                 "it's \"none\"; --\n\\"});
   quoted.verdict = Verdict::fail;
   quoted.message = "line one\nline two; DROP TABLE runs; -- '\\x00'";
   quoted.finished_at = utc_now_iso8601();
@@ -395,6 +407,8 @@ TEST(PostgresStore, RoundTripsRunsExactlyAndOnlyOnce) {
   EXPECT_EQ(m_there.low, m_here.low);
   EXPECT_EQ(m_there.high, std::nullopt);
   EXPECT_EQ(m_there.point, m_here.point);
+  EXPECT_EQ(m_there.note, m_here.note);
+  EXPECT_EQ(m_there.note, "it's \"none\"; --\n\\");
   EXPECT_TRUE(odd_there.steps[1].measurements.empty());
   EXPECT_TRUE(odd_there.steps[1].curves.empty());
   EXPECT_EQ(odd_there.steps[1].verdict, Verdict::error);

@@ -79,10 +79,14 @@ int show(const ResultsOptions& o) {
       const std::string limits =
           m.low || m.high ? "[" + report::limit_in_words(m.low, m.high, m.unit) + "]" : "";
       const std::string where = report::point_in_words(m.point);
-      std::printf("    %-5s %-26s %16s  %-22s %-5s %s%s\n", m.channel.c_str(), m.name.c_str(),
+      std::printf("    %-5s %-26s %16s  %-22s %-5s %s%s%s%s\n", m.channel.c_str(), m.name.c_str(),
                   report::value_in_words(m.value, m.unit).c_str(), limits.c_str(),
                   std::string(record::verdict_name(m.verdict)).c_str(), where.empty() ? "" : "at ",
-                  where.c_str());
+                  where.c_str(),
+                  m.note.empty()  ? ""
+                  : where.empty() ? "("
+                                  : " (",
+                  m.note.empty() ? "" : (m.note + ")").c_str());
     }
     for (const auto& c : s.curves)
       std::printf("    %-3s curve %s: %zu points (%s vs %s)\n", c.channel.c_str(), c.name.c_str(),

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -97,9 +98,13 @@ class ProgressPrinter : public sequence::RunObserver {
       // FAIL L thdn_pct = 3.34 % at 20 Hz, 4 Ω, 3 dBV (limit ≤ 0.1 %)
       const std::string unit = m.unit.empty() ? "" : " " + m.unit;
       const std::string where = report::point_in_words(m.point);
-      std::fprintf(stderr, "        FAIL %s %s = %.4g%s%s%s (limit %s)\n", m.channel.c_str(),
-                   m.name.c_str(), m.value, unit.c_str(), where.empty() ? "" : " at ",
-                   where.c_str(), report::limit_in_words(m.low, m.high, m.unit).c_str());
+      char value[48] = "no value";
+      if (std::isfinite(m.value))
+        std::snprintf(value, sizeof value, "%.4g%s", m.value, unit.c_str());
+      std::fprintf(stderr, "        FAIL %s %s = %s%s%s (limit %s)%s%s\n", m.channel.c_str(),
+                   m.name.c_str(), value, where.empty() ? "" : " at ", where.c_str(),
+                   report::limit_in_words(m.low, m.high, m.unit).c_str(),
+                   m.note.empty() ? "" : ": ", m.note.c_str());
     }
   }
   void run_finished(const record::RunRecord& run) override {

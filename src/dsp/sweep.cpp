@@ -249,6 +249,12 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
     out.latency_samples = static_cast<double>(peak);
   }
 
+  {
+    std::size_t peak = 0;
+    for (std::size_t i = 0; i < n / 2; ++i)
+      if (std::abs(ir.h[i]) > std::abs(ir.h[peak])) peak = i;
+    out.polarity = ir.h[peak] < 0.0 ? -1 : 1;
+  }
   out.frequency_hz = options.frequencies_hz;
   if (out.frequency_hz.empty()) {
     const double top = sweep.end_hz * std::pow(2.0, -1.0 / 12.0);
@@ -276,6 +282,7 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
                       *reference_spectrum);
     // The reference carries the interface's latency: the DUT's phase is re the reference.
     centre = static_cast<double>(peak);
+    if (ref.h[peak] < 0.0) out.polarity = -out.polarity;
   }
   WindowSpectrum spectrum;
   windowed_spectrum(ir.h.data(), n, centre, before, after, spectrum);

@@ -60,6 +60,10 @@ struct SweepResponse {
   // NaN where n·f lies outside the sweep's flat band (below f1, or in its top taper).
   std::vector<std::vector<double>> harmonic;
   double latency_samples = 0.0;
+  // The sign of the linear impulse response at its largest magnitude (re the reference's
+  // when there is one): −1 for an inverting DUT. Taken on the magnitude, so an inverted
+  // response is never aligned to a side lobe.
+  int polarity = 1;
 
   double h1_db(std::size_t i) const;
   double h1_phase_deg(std::size_t i) const;

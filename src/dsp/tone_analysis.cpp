@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <complex>
 #include <cstdio>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -163,6 +165,44 @@ double band_rms_fs(const PowerSpectrum& s, FrequencyBand band, Weighting weighti
     sum += s.bin_mean_square[i] * weighting_power_gain(weighting, s.bin_frequency_hz(i));
   }
   return std::sqrt(sum);
+}
+
+double tone_phase_rad(std::span<const double> samples, double frequency_hz, double sample_rate_hz) {
+  if (samples.size() < kMinimumAnalysisFrames)
+    throw MeasurementError("block of " + std::to_string(samples.size()) +
+                           " samples is too short for a phase");
+  thread_local std::vector<double> window;
+  if (window.size() != samples.size())
+    window = make_window_samples(WindowKind::blackman_harris_7, samples.size());
+  double weight = 0.0, mean = 0.0;
+  for (std::size_t n = 0; n < samples.size(); ++n) {
+    weight += window[n];
+    mean += window[n] * samples[n];
+  }
+  mean /= weight;
+  // x = A·sin(ωn + φ) = A·cos φ·sin ωn + A·sin φ·cos ωn: the two projections are in the
+  // ratio cos φ : sin φ. The rotating phasor is re-seeded every block, as in generate_tones.
+  const double cycles_per_sample = frequency_hz / sample_rate_hz;
+  const std::complex<double> step = std::polar(1.0, 2.0 * std::numbers::pi * cycles_per_sample);
+  std::complex<double> sum = 0.0;
+  std::complex<double> z = 1.0;
+  for (std::size_t n = 0; n < samples.size(); ++n) {
+    if (n % 1024 == 0) {
+      const double cycles = cycles_per_sample * static_cast<double>(n);
+      z = std::polar(1.0, 2.0 * std::numbers::pi * (cycles - std::floor(cycles)));
+    }
+    sum += window[n] * (samples[n] - mean) * z;  // z = cos ωn + j·sin ωn
+    z *= step;
+  }
+  if (!(std::abs(sum) > 0.0)) throw MeasurementError("no signal at the tone's frequency");
+  return std::atan2(sum.real(), sum.imag());
+}
+
+std::optional<int> polarity_of_phase_deg(double phase_deg) {
+  const double c = std::cos(phase_deg * std::numbers::pi / 180.0);
+  if (c >= 0.5) return 1;
+  if (c <= -0.5) return -1;
+  return std::nullopt;
 }
 
 ToneAnalysis analyze_tone(std::span<const double> samples, double sample_rate_hz,

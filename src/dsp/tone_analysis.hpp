@@ -81,6 +81,17 @@ double notch_power_gain(double frequency_hz, double notch_hz, double q);
 // is how far the maximum lies above the analysed tone (60 for the AES17 signal).
 double dynamic_range_db(const ToneAnalysis& analysis, double max_re_level_db);
 
+// Phase φ (radians, −π..π) of the sine A·sin(2π·f·n/fs + φ) in the block, n from its first
+// sample: the block's DC removed, then projected on the window-weighted sine and cosine at f
+// (7-term Blackman-Harris: other tones, DC and the image at −f leak in below −180 dB once
+// f is five bins from DC). Needs f where the tone is; throws MeasurementError on a block
+// too short or with no energy at f.
+double tone_phase_rad(std::span<const double> samples, double frequency_hz, double sample_rate_hz);
+
+// Polarity from a phase re the stimulus: +1 within ±60° of 0°, −1 within ±60° of 180°;
+// nothing in between, where a reactive DUT's phase shift makes the question meaningless.
+std::optional<int> polarity_of_phase_deg(double phase_deg);
+
 // Mean square of a tone at `frequency_hz`: the sum of its main-lobe bins (in FS²).
 double tone_mean_square_at(const PowerSpectrum& spectrum, double frequency_hz);
 

@@ -31,6 +31,9 @@ struct MeasurementRecord {
   std::optional<double> high;
   Verdict verdict = Verdict::pass;
   nlohmann::json point = nlohmann::json::object();  // sweep coordinates
+  // Why the value is missing (NaN, stored as NULL) or what it is (an upper bound): empty for
+  // a plain measured value.
+  std::string note;
 };
 
 struct CurveRecord {

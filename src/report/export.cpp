@@ -41,7 +41,8 @@ nlohmann::json run_to_json(const record::RunRecord& run, bool with_curves, bool 
            {"low", optional_number(m.low)},
            {"high", optional_number(m.high)},
            {"verdict", record::verdict_name(m.verdict)},
-           {"point", m.point}});
+           {"point", m.point},
+           {"note", m.note}});
     }
     nlohmann::json step = {{"ordinal", s.ordinal},
                            {"id", s.step_id},
@@ -93,7 +94,7 @@ std::string csv_field(const std::string& text) {
 
 void write_csv(std::ostream& out, const std::vector<record::RunRecord>& runs) {
   out << "run_uuid,serial,run_verdict,started_at,step,kind,step_verdict,channel,name,value,unit,"
-         "low,high,verdict,point\n";
+         "low,high,verdict,point,note\n";
   for (const auto& r : runs) {
     for (const auto& s : r.steps) {
       for (const auto& m : s.measurements) {
@@ -102,7 +103,7 @@ void write_csv(std::ostream& out, const std::vector<record::RunRecord>& runs) {
             << record::verdict_name(s.verdict) << ',' << csv_field(m.channel) << ',' << m.name
             << ',' << number(m.value) << ',' << m.unit << ',' << (m.low ? number(*m.low) : "")
             << ',' << (m.high ? number(*m.high) : "") << ',' << record::verdict_name(m.verdict)
-            << ',' << csv_field(flatten_point(m.point)) << '\n';
+            << ',' << csv_field(flatten_point(m.point)) << ',' << csv_field(m.note) << '\n';
       }
     }
   }

@@ -33,6 +33,11 @@ std::string cell_class(record::Verdict v) {
   return std::string(" class=\"") + lower(record::verdict_name(v)) + "\"";
 }
 
+// A measurement's note (why it has no value, or that it is a bound) beside its value.
+std::string note_mark(const record::MeasurementRecord& m) {
+  return m.note.empty() ? "" : " <span class=\"note\">(" + xml_escape(m.note) + ")</span>";
+}
+
 // One row per measurement; for a sweep, a pivot instead: a row per channel and point, a
 // column per measurement (limits in the header), failing cells marked.
 std::string measurement_table(const record::StepRecord& s) {
@@ -55,7 +60,7 @@ std::string measurement_table(const record::StepRecord& s) {
       const std::string mv(record::verdict_name(m.verdict));
       o << "<tr" << cell_class(m.verdict) << " data-name=\"" << xml_escape(m.name) << "\"><td>"
         << xml_escape(m.channel) << "</td><td>" << xml_escape(m.name) << "</td><td class=\"value\">"
-        << format_value(m.value) << "</td><td>" << xml_escape(m.unit) << "</td><td>"
+        << format_value(m.value) << note_mark(m) << "</td><td>" << xml_escape(m.unit) << "</td><td>"
         << limits_text(m.low, m.high) << "</td><td>" << mv << "</td><td>"
         << xml_escape(point_text(m.point)) << "</td></tr>\n";
     }
@@ -87,7 +92,8 @@ std::string measurement_table(const record::StepRecord& s) {
         continue;
       }
       o << "<td" << cell_class(cell->verdict) << " data-name=\"" << xml_escape(name)
-        << "\"><span class=\"value\">" << format_value(cell->value) << "</span></td>";
+        << "\"><span class=\"value\">" << format_value(cell->value) << "</span>" << note_mark(*cell)
+        << "</td>";
     }
     o << "</tr>\n";
   }

@@ -1,5 +1,6 @@
 #include "report/junit.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <sstream>
@@ -35,7 +36,8 @@ std::string measurement_line(const record::MeasurementRecord& m) {
   char b[96];
   std::snprintf(b, sizeof b, "%.6g", m.value);
   std::string line = std::string(record::verdict_name(m.verdict)) + " " + m.channel + " " + m.name +
-                     " = " + b + " " + m.unit;
+                     " = " + (std::isfinite(m.value) ? b : "(none)") + " " + m.unit;
+  if (!m.note.empty()) line += " (" + m.note + ")";
   if (m.low || m.high) {
     char l[96];
     std::snprintf(l, sizeof l, " [%s, %s]", m.low ? std::to_string(*m.low).c_str() : "",

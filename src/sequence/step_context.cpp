@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <stdexcept>
 #include <thread>
@@ -196,7 +197,7 @@ std::vector<ChannelTone> StepContext::capture_tones(double frequency_hz,
                                                     bool with_spectrum) {
   if (step_.stimulus.source == StimulusSource::generator)
     return analyse_tones(capture_from_generator(frequency_hz, vrms_in, load_ohm), frequency_hz,
-                         settings, with_spectrum);
+                         settings, with_spectrum, false);
   std::vector<std::vector<double>> signals(vrms_in.size());
   for (std::size_t c = 0; c < vrms_in.size(); ++c) {
     if (vrms_in[c] <= 0.0) continue;
@@ -208,13 +209,14 @@ std::vector<ChannelTone> StepContext::capture_tones(double frequency_hz,
                      : steady({{frequency_hz, peak_fs_of_vrms(vrms_in[c]), 0.0}});
   }
   return analyse_tones(play(signals, settle_frames() + analysed_frames(), load_ohm), frequency_hz,
-                       settings, with_spectrum);
+                       settings, with_spectrum, true);
 }
 
 std::vector<ChannelTone> StepContext::analyse_tones(const audio::Capture& capture,
                                                     double frequency_hz,
                                                     const ToneSettings& settings,
-                                                    bool with_spectrum) const {
+                                                    bool with_spectrum,
+                                                    bool stimulus_phase_known) const {
   dsp::ToneAnalysisOptions options;
   options.fundamental_hz = frequency_hz;
   options.band = settings.band;
@@ -225,6 +227,14 @@ std::vector<ChannelTone> StepContext::analyse_tones(const audio::Capture& captur
     ChannelTone t;
     t.analysis = dsp::analyze_tone(analysed(capture, c), fs(), options);
     t.vrms_out = volts_at_dut_output(t.analysis.level_dbfs);
+    if (stimulus_phase_known && t.analysis.fundamental_mean_square_fs > 0.0) {
+      // The stimulus sin(ω·n) has phase ω·settle at the analysed block's first sample.
+      const double cycles = frequency_hz * static_cast<double>(settle_frames()) / fs();
+      double phase = dsp::tone_phase_rad(analysed(capture, c), frequency_hz, fs()) -
+                     2.0 * std::numbers::pi * (cycles - std::floor(cycles));
+      phase = std::remainder(phase, 2.0 * std::numbers::pi);
+      t.phase_deg = phase * 180.0 / std::numbers::pi;
+    }
     if (with_spectrum) t.spectrum = spectrum_curve(analysed(capture, c), frequency_hz);
     out.push_back(t);
   }
@@ -266,14 +276,26 @@ record::MeasurementRecord StepContext::judged(record::MeasurementRecord m,
       m.high = l.max;
     }
   }
-  // A value that is not a number was not measured: the bench's problem, never the DUT's.
   if (!std::isfinite(m.value)) {
-    m.verdict = record::Verdict::error;
+    // Without a reason, a value that is not a number is the bench's problem, never the DUT's.
+    // With one, the unit did not show the figure its limit asks for (a dead channel has no
+    // polarity): it fails that limit, and passes where none is asked.
+    const bool limited = m.low || m.high;
+    m.verdict = m.note.empty() ? record::Verdict::error
+                               : (limited ? record::Verdict::fail : record::Verdict::pass);
     return m;
   }
   const bool ok = (!m.low || m.value >= *m.low) && (!m.high || m.value <= *m.high);
   m.verdict = ok ? record::Verdict::pass : record::Verdict::fail;
   return m;
+}
+
+void StepContext::add_missing(const std::string& channel, const std::string& name,
+                              const std::string& reason, const nlohmann::json& point,
+                              std::optional<double> frequency_hz) {
+  add(channel, name, std::numeric_limits<double>::quiet_NaN(), point, frequency_hz);
+  record_.measurements.back().note = reason;
+  record_.measurements.back() = judged(std::move(record_.measurements.back()), frequency_hz);
 }
 
 void StepContext::add(const std::string& channel, const std::string& name, double value,
@@ -284,9 +306,10 @@ void StepContext::add(const std::string& channel, const std::string& name, doubl
   if (spec == specs.end())
     throw std::logic_error("'" + name + "' is not a declared measurement of a " +
                            std::string(step_.kind->name()) + " step");
-  record_.measurements.push_back(judged({channel, name, value, std::string(spec->unit),
-                                         std::nullopt, std::nullopt, record::Verdict::pass, point},
-                                        frequency_hz));
+  record_.measurements.push_back(
+      judged({channel, name, value, std::string(spec->unit), std::nullopt, std::nullopt,
+              record::Verdict::pass, point, ""},
+             frequency_hz));
 }
 
 }  // namespace ampbench::sequence

@@ -59,7 +59,10 @@ class SourceDirectAgain {
 
 struct ChannelTone {
   dsp::ToneAnalysis analysis;
-  double vrms_out = 0.0;         // at the DUT output
+  double vrms_out = 0.0;  // at the DUT output
+  // The output's phase re the stimulus's, −180..180° (the interface's latency removed by
+  // the port); none when an external generator, whose phase nobody knows, drove the DUT.
+  std::optional<double> phase_deg;
   record::CurveRecord spectrum;  // when asked for
 };
 
@@ -131,6 +134,10 @@ class StepContext {
   // Adds a judged measurement in the unit its kind declares for `name`.
   void add(const std::string& channel, const std::string& name, double value,
            const nlohmann::json& point, std::optional<double> frequency_hz = std::nullopt);
+  // A figure that does not exist here (no harmonic in band, no tone to take a polarity
+  // from): stored without a value, with the reason; it fails a limit asked of it.
+  void add_missing(const std::string& channel, const std::string& name, const std::string& reason,
+                   const nlohmann::json& point, std::optional<double> frequency_hz = std::nullopt);
   void add_judged(record::MeasurementRecord m) {
     record_.measurements.push_back(judged(std::move(m), std::nullopt));
   }
@@ -139,8 +146,10 @@ class StepContext {
  private:
   audio::Capture capture_from_generator(double frequency_hz, const std::vector<double>& vrms_in,
                                         std::optional<double> load_ohm);
+  // stimulus_phase_known: the interface played sin(2π·f·n/fs) from the capture's sample 0.
   std::vector<ChannelTone> analyse_tones(const audio::Capture& capture, double frequency_hz,
-                                         const ToneSettings& settings, bool with_spectrum) const;
+                                         const ToneSettings& settings, bool with_spectrum,
+                                         bool stimulus_phase_known) const;
 
   const SequencePlan& plan_;
   const Station& station_;

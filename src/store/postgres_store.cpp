@@ -139,7 +139,13 @@ void PostgresStore::migrate() {
                   " is newer than this ampbench (" + std::to_string(kSchemaVersion) + ")");
   if (current < 1) {
     t.exec0(create_results_sql(Dialect::postgres));
-    t.exec0("INSERT INTO ampbench_schema(version) VALUES(1)");
+  } else if (current < 2) {
+    // Version 2: why a measurement has no value (or that it is a bound).
+    t.exec0("ALTER TABLE measurements ADD COLUMN note text NOT NULL DEFAULT ''");
+  }
+  if (current < kSchemaVersion) {
+    t.exec0("DELETE FROM ampbench_schema");
+    t.exec0("INSERT INTO ampbench_schema(version) VALUES(" + std::to_string(kSchemaVersion) + ")");
   }
   t.commit();
 }

@@ -129,6 +129,10 @@ void ResultStore::migrate() {
     // so the runs after it still go. (A file created at version 3 has no column yet.)
     exec(db_, "ALTER TABLE forwards ADD COLUMN rejected_at TEXT");
   }
+  if (current < 5) {
+    // Version 5: why a measurement has no value (or that it is a bound).
+    exec(db_, "ALTER TABLE measurements ADD COLUMN note TEXT NOT NULL DEFAULT ''");
+  }
   exec(db_, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   t.commit();
 }

@@ -47,9 +47,15 @@ std::vector<SqlValue> step_values(const record::StepRecord& s) {
 }
 
 std::vector<SqlValue> measurement_values(const record::MeasurementRecord& m) {
-  return {
-      m.channel,          m.name,        m.value, m.unit, real_or_null(m.low), real_or_null(m.high),
-      verdict(m.verdict), m.point.dump()};
+  return {m.channel,
+          m.name,
+          m.value,
+          m.unit,
+          real_or_null(m.low),
+          real_or_null(m.high),
+          verdict(m.verdict),
+          m.point.dump(),
+          m.note};
 }
 
 std::vector<SqlValue> curve_values(const record::CurveRecord& c) {

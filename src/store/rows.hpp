@@ -68,6 +68,7 @@ record::MeasurementRecord measurement_from(const Row& row, int c = 0) {
   m.high = row.real(c + 5);
   m.verdict = record::parse_verdict(row.text(c + 6)).value_or(record::Verdict::error);
   m.point = nlohmann::json::parse(row.text(c + 7), nullptr, false);
+  m.note = row.text(c + 8);
   return m;
 }
 

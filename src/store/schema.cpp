@@ -33,11 +33,17 @@ constexpr Column kStepColumns[] = {
 };
 
 constexpr Column kMeasurementColumns[] = {
-    {"id", ColumnType::key},           {"step_id", ColumnType::parent},
-    {"channel", ColumnType::text},     {"name", ColumnType::text},
-    {"value", ColumnType::real, true}, {"unit", ColumnType::text},
-    {"low", ColumnType::real, true},   {"high", ColumnType::real, true},
-    {"verdict", ColumnType::text},     {"point_json", ColumnType::json},
+    {"id", ColumnType::key},
+    {"step_id", ColumnType::parent},
+    {"channel", ColumnType::text},
+    {"name", ColumnType::text},
+    {"value", ColumnType::real, true},
+    {"unit", ColumnType::text},
+    {"low", ColumnType::real, true},
+    {"high", ColumnType::real, true},
+    {"verdict", ColumnType::text},
+    {"point_json", ColumnType::json},
+    {"note", ColumnType::text, false, "''"},
 };
 
 constexpr Column kCurveColumns[] = {

@@ -77,11 +77,17 @@ dsp::SyncSweep design_sweep(double from_hz, double to_hz, double duration_s, dou
 }
 
 constexpr std::string_view kKeys[] = {"method", "target", "thdn_method", "weighting", "band"};
-constexpr MeasurementSpec kMeasurements[] = {
-    {"deviation_db", "dB"},      {"deviation_min_db", "dB"}, {"deviation_max_db", "dB"},
-    {"f_low_3db_hz", "Hz"},      {"f_high_3db_hz", "Hz"},    {"gain_db", "dB"},
-    {"gain_100hz_db", "dB"},     {"gain_10khz_db", "dB"},    {"bass_turnover_hz", "Hz"},
-    {"treble_turnover_hz", "Hz"}};
+constexpr MeasurementSpec kMeasurements[] = {{"deviation_db", "dB"},
+                                             {"deviation_min_db", "dB"},
+                                             {"deviation_max_db", "dB"},
+                                             {"f_low_3db_hz", "Hz"},
+                                             {"f_high_3db_hz", "Hz"},
+                                             {"gain_db", "dB"},
+                                             {"gain_100hz_db", "dB"},
+                                             {"gain_10khz_db", "dB"},
+                                             {"bass_turnover_hz", "Hz"},
+                                             {"treble_turnover_hz", "Hz"},
+                                             {"polarity", ""}};
 constexpr CurveSpec kCurves[] = {
     {"response_db", "Frequency response", "Frequency (Hz)", "Gain (dB)", true, false},
     {"phase_deg", "Phase", "Frequency (Hz)", "Phase (°)", true, false},
@@ -170,11 +176,15 @@ class ResponseKind : public StepKindWith<ResponseParams> {
         ctx.add_curve({ch, "deviation_db", "Hz", "dB", d.frequency_hz, deviation, point});
       }
       shelf_figures(ctx, d, ch, p);
+      if (d.polarity)
+        ctx.add(ch, "polarity", *d.polarity, p.coordinates);
+      else if (!d.no_polarity_reason.empty())
+        ctx.add_missing(ch, "polarity", d.no_polarity_reason, p.coordinates);
       // The deviation_db mask bounds both figures; their own limits, if given, take over.
       ctx.add_judged({ch, "deviation_min_db", dmin, "dB", mask ? mask->min : std::nullopt,
-                      std::nullopt, record::Verdict::pass, p.coordinates});
+                      std::nullopt, record::Verdict::pass, p.coordinates, ""});
       ctx.add_judged({ch, "deviation_max_db", dmax, "dB", std::nullopt,
-                      mask ? mask->max : std::nullopt, record::Verdict::pass, p.coordinates});
+                      mask ? mask->max : std::nullopt, record::Verdict::pass, p.coordinates, ""});
       const double reference = reference_hz(s);
       if (auto f = corner_hz(d, reference, -1)) ctx.add(ch, "f_low_3db_hz", *f, p.coordinates);
       if (auto f = corner_hz(d, reference, +1)) ctx.add(ch, "f_high_3db_hz", *f, p.coordinates);
@@ -206,6 +216,16 @@ class ResponseKind : public StepKindWith<ResponseParams> {
     for (std::size_t c = 0; c < data.size(); ++c) {
       data[c].frequency_hz = freqs;
       data[c].reference_gain_db = dsp::amplitude_ratio_to_db(reference[c].vrms_out / vin);
+      if (!reference[c].phase_deg) {
+        if (s.limits.count("polarity"))
+          data[c].no_polarity_reason =
+              "an external generator's phase is unknown: polarity needs the interface's own "
+              "output";
+      } else if (!(data[c].polarity = dsp::polarity_of_phase_deg(*reference[c].phase_deg))) {
+        data[c].no_polarity_reason = "the output at the reference frequency is " +
+                                     std::to_string(std::lround(*reference[c].phase_deg)) +
+                                     "° from the stimulus: neither in nor out of polarity";
+      }
     }
     for (std::size_t i = 0; i < freqs.size(); ++i) {
       ctx.progress(static_cast<int>(i), static_cast<int>(freqs.size()));
@@ -250,6 +270,7 @@ class ResponseKind : public StepKindWith<ResponseParams> {
         data[c].thd_pct.push_back(100.0 * r.thd_ratio(i));
       }
       data[c].reference_gain_db = r.h1_db(n) + to_volts_db;
+      data[c].polarity = r.polarity;
     }
     return data;
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace ampbench::sequence {
@@ -14,6 +15,8 @@ struct ResponseData {
   std::vector<double> phase_deg;   // swept only
   std::vector<double> thd_pct;     // swept only; NaN where no harmonic was in band
   double reference_gain_db = 0.0;  // at the reference frequency
+  std::optional<int> polarity;     // +1 / −1, or none with the reason
+  std::string no_polarity_reason;
 };
 
 // -3 dB corner below (direction -1) or above (+1) the reference frequency: the first

@@ -1,6 +1,8 @@
 // Step kinds level and thdn: a sine (stepped over any sweep) on every channel, each output
 // analysed. level: gain, level, frequency, the DC offset and the L − R balance; thdn: THD+N, THD,
 // SINAD and SNR too, the spectrum of the last point, and THD+N versus output level over a sweep.
+#include <cstdio>
+
 #include "dsp/dsp.hpp"
 #include "sequence/step_context.hpp"
 
@@ -40,16 +42,16 @@ class ToneKind : public StepKindWith<ToneParams> {
               p.frequency_hz);
       ctx.add(ch, "level_dbv", dsp::vrms_to_dbv(t.vrms_out), p.coordinates, p.frequency_hz);
       ctx.add(ch, "level_vrms", t.vrms_out, p.coordinates, p.frequency_hz);
-      figures(ctx, ch, t.analysis, p);
+      figures(ctx, ch, t, p);
     }
   }
-  virtual void figures(StepContext& ctx, const std::string& channel,
-                       const dsp::ToneAnalysis& analysis, const Point& p) const = 0;
+  virtual void figures(StepContext& ctx, const std::string& channel, const ChannelTone& tone,
+                       const Point& p) const = 0;
 };
 
-constexpr MeasurementSpec kLevelMeasurements[] = {{"gain_db", "dB"},    {"level_dbv", "dBV"},
-                                                  {"level_vrms", "V"},  {"frequency_hz", "Hz"},
-                                                  {"balance_db", "dB"}, {"dc_offset_v", "V"}};
+constexpr MeasurementSpec kLevelMeasurements[] = {
+    {"gain_db", "dB"},    {"level_dbv", "dBV"}, {"level_vrms", "V"}, {"frequency_hz", "Hz"},
+    {"balance_db", "dB"}, {"dc_offset_v", "V"}, {"polarity", ""}};
 
 class LevelKind : public ToneKind {
  public:
@@ -62,14 +64,47 @@ class LevelKind : public ToneKind {
     measure(ctx, params, p, false);
     balance(ctx, p);
   }
-  void figures(StepContext& ctx, const std::string& channel, const dsp::ToneAnalysis& analysis,
+  void figures(StepContext& ctx, const std::string& channel, const ChannelTone& tone,
                const Point& p) const override {
+    const auto& analysis = tone.analysis;
     ctx.add(channel, "frequency_hz", analysis.frequency_hz, p.coordinates, p.frequency_hz);
     ctx.add(channel, "dc_offset_v", ctx.dc_volts_at_dut_output(analysis.dc_fs), p.coordinates,
             p.frequency_hz);
+    polarity(ctx, channel, tone, p);
   }
 
  private:
+  // +1 or −1 from the output's phase re the stimulus; missing, with the reason, where it
+  // cannot be told. A generator's step says nothing of polarity unless a limit asks.
+  static void polarity(StepContext& ctx, const std::string& channel, const ChannelTone& tone,
+                       const Point& p) {
+    const bool asked = ctx.step().limits.count("polarity") > 0;
+    if (!tone.phase_deg) {
+      if (asked)
+        ctx.add_missing(channel, "polarity",
+                        "an external generator's phase is unknown: polarity needs the "
+                        "interface's own output",
+                        p.coordinates, p.frequency_hz);
+      return;
+    }
+    const auto& a = tone.analysis;
+    if (!(a.fundamental_mean_square_fs > 100.0 * a.noise_mean_square_fs)) {
+      ctx.add_missing(channel, "polarity",
+                      "no tone at the output stands 20 dB above its noise to take a polarity from",
+                      p.coordinates, p.frequency_hz);
+      return;
+    }
+    if (const auto sign = dsp::polarity_of_phase_deg(*tone.phase_deg)) {
+      ctx.add(channel, "polarity", *sign, p.coordinates, p.frequency_hz);
+      return;
+    }
+    char reason[96];
+    std::snprintf(reason, sizeof reason,
+                  "the output is %.0f° from the stimulus: neither in nor out of polarity",
+                  *tone.phase_deg);
+    ctx.add_missing(channel, "polarity", reason, p.coordinates, p.frequency_hz);
+  }
+
   // On two channels: the balance L − R of their gains.
   static void balance(StepContext& ctx, const Point& p) {
     const auto& channels = ctx.channels();
@@ -106,8 +141,9 @@ class ThdnKind : public ToneKind {
            std::size_t count) const override {
     measure(ctx, params, p, index + 1 == count);
   }
-  void figures(StepContext& ctx, const std::string& ch, const dsp::ToneAnalysis& a,
+  void figures(StepContext& ctx, const std::string& ch, const ChannelTone& tone,
                const Point& p) const override {
+    const auto& a = tone.analysis;
     ctx.add(ch, "thdn_pct", a.thdn_pct(), p.coordinates, p.frequency_hz);
     ctx.add(ch, "thdn_db", a.thdn_db(), p.coordinates, p.frequency_hz);
     ctx.add(ch, "thd_pct", a.thd_pct(), p.coordinates, p.frequency_hz);
