@@ -80,7 +80,8 @@ TEST(SimCrossover, HarmonicsFollowTheTransferCurve) {
   for (double amplitude : {5.0, 0.3, 0.05}) {
     const double h1 = fourier_sine_amplitude(curve, amplitude, 1);
     double harmonics = 0.0;
-    for (int n = 2; n <= 15; ++n) harmonics += std::pow(fourier_sine_amplitude(curve, amplitude, n), 2);
+    for (int n = 2; n <= 15; ++n)
+      harmonics += std::pow(fourier_sine_amplitude(curve, amplitude, n), 2);
     const double thd_truth_db = 10.0 * std::log10(harmonics) - 20.0 * std::log10(h1);
     // 997 Hz: not a divisor of fs, so the samples do not repeat every few periods.
     const auto a = analyse(power_amp_output(m, 997.0, amplitude), 997.0);

@@ -233,7 +233,8 @@ Station parse_station(const std::string& text, const std::string& path) {
     s.jack = jack;
   }
   const toml::table* sim_table = r.table(root, "sim", "", s.audio.backend == "sim");
-  if (sim_table) s.sim = station_fields::parse_sim(r, *sim_table, s.channel_count(), s.audio.sample_rate_hz);
+  if (sim_table)
+    s.sim = station_fields::parse_sim(r, *sim_table, s.channel_count(), s.audio.sample_rate_hz);
   if (s.sim && s.sim->load_ohm > 0.0 && !s.loads_available_ohm.empty()) {
     bool found = false;
     for (double ohm : s.loads_available_ohm)

@@ -12,8 +12,8 @@ sim::Fault fault_value(const R& r, const toml::node* node, const std::string& fi
   const auto fault = sim::parse_fault(node->as_string()->get());
   if (!fault)
     r.fail(node, field,
-           "unknown fault '" + node->as_string()->get() + "' (expected one of: " +
-               sim::fault_names() + ")");
+           "unknown fault '" + node->as_string()->get() +
+               "' (expected one of: " + sim::fault_names() + ")");
   return *fault;
 }
 
@@ -112,11 +112,11 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   }
   if (const toml::table* pre = r.table(t, "preamp", p, false)) {
     const std::string q = "sim.preamp";
-    r.reject_unknown_keys(*pre, q,
-                          {"gain_db", "highpass_hz", "lowpass_hz", "lowpass_q", "a2_per_volt",
-                           "a3_per_volt2", "noise_nv_per_rthz", "hum_vrms", "hum_hz",
-                           "hum_harmonics_db", "clip_vpeak", "inputs", "default_input",
-                           "gain_control", "tone"});
+    r.reject_unknown_keys(
+        *pre, q,
+        {"gain_db", "highpass_hz", "lowpass_hz", "lowpass_q", "a2_per_volt", "a3_per_volt2",
+         "noise_nv_per_rthz", "hum_vrms", "hum_hz", "hum_harmonics_db", "clip_vpeak", "inputs",
+         "default_input", "gain_control", "tone"});
     sim::PreampModel m;
     m.gain_db = r.number(*pre, "gain_db", q).value_or(m.gain_db);
     m.highpass_hz = non_negative(r, *pre, "highpass_hz", q, 0.0);

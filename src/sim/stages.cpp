@@ -233,7 +233,8 @@ void PowerAmpStage::set_load_ohm(double load_ohm) {
 }
 
 double PowerAmpStage::process(double v_in) {
-  const double e = slew_.process(crossover(gain_ * v_in, model_.crossover_v, model_.crossover_depth));
+  const double e =
+      slew_.process(crossover(gain_ * v_in, model_.crossover_v, model_.crossover_depth));
   return std::clamp(e, -e_max_, e_max_) * divider_;
 }
 
