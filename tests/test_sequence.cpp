@@ -15,10 +15,14 @@
 #include "sequence/runner.hpp"
 #include "sequence/station.hpp"
 #include "sequence/units.hpp"
+#include "sequence_runs.hpp"
 
 using namespace ampbench;
 using namespace ampbench::plugs;
 using namespace ampbench::sequence;
+using ampbench::testing::run_text;
+using ampbench::testing::SequenceRun;
+using ampbench::testing::SilentIo;
 
 TEST(Units, ParsesEveryUnit) {
   EXPECT_EQ(parse_level("-20 dBV"), (Level{-20.0, LevelUnit::dbv}));
@@ -162,38 +166,6 @@ TEST(Station, BadFilesNameFileLineAndField) {
 // ---- The runner on the simulated station: power amplifiers ------------------------
 
 namespace {
-
-class SilentIo : public OperatorIo {
- public:
-  std::string ask(const std::string&, const std::string& fallback) override { return fallback; }
-};
-
-struct RunResult {
-  record::RunRecord record;
-  std::vector<audio::BurstRecord> bursts;
-  std::uint64_t transfers = 0;
-};
-
-RunResult run_text(const std::string& sequence_text, Station station,
-                   const std::string& serial = "GOOD") {
-  ampbench::testing::TempDir dir;
-  const auto path = dir / "s.toml";
-  std::ofstream(path) << sequence_text;
-  std::vector<std::string> errors;
-  auto plan = load_sequence(path, {}, errors);
-  EXPECT_TRUE(errors.empty()) << (errors.empty() ? "" : errors[0]);
-  if (!plan) return {};
-  const auto problems = check_plan(*plan, station);
-  EXPECT_TRUE(problems.empty()) << (problems.empty() ? "" : problems[0]);
-  SilentIo io;
-  RunObserver observer;
-  Bench bench = open_bench(station, serial, io);
-  RunResult r;
-  r.record = run_sequence(*plan, station, bench, {serial, "test", nullptr}, io, observer);
-  r.bursts = bench.port->bursts();
-  r.transfers = bench.port->transfer_count();
-  return r;
-}
 
 Station sim_bench() {
   return load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
