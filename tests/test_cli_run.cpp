@@ -58,9 +58,9 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   EXPECT_EQ(scalar(db, "SELECT verdict || serial FROM runs"), "PASSGOOD-1");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "11");
   // 2 channels × (6 level + 9 thdn + 9 points × 9 thdn + 9 thdn at 10 kHz + 6 response
-  // + 2 imd + 3 noise + 1 crosstalk + 2 loads × 4 max power + 2 output impedance)
+  // + 2 imd + 3 noise + 1 crosstalk + 2 loads × 4 max power + 3 output impedance)
   // + 1 balance L−R
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "255");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "257");
   // 2 channels × (3 THD+N spectra; THD+N vs level; response, phase, THD vs frequency;
   // THD+N vs power × 2 loads)
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "18");
@@ -244,7 +244,7 @@ TEST(CliRun, ResultsShowAndExport) {
   EXPECT_NE(show.out.find("[25.5"), std::string::npos);
   auto csv = run_ampbench({"results", "export", "--format", "csv", "--db", db});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 256);  // header + 255 measurements
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 258);  // header + 257 measurements
   EXPECT_NE(csv.out.find("\"SN,1\""), std::string::npos);
   EXPECT_NE(csv.out.find("stimulus.level=-40 dBV"), std::string::npos);
   auto json = run_ampbench({"results", "export", "--format", "json", "--db", db});
@@ -346,7 +346,7 @@ TEST(CliRun, TwoWritersShareOneDatabase) {
   EXPECT_EQ(wait_exit(a), 0) << ampbench::testing::slurp(dir / "a.log");
   EXPECT_EQ(wait_exit(b), 0) << ampbench::testing::slurp(dir / "b.log");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'"), "4");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "1020");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "1028");
 }
 
 TEST(CliRun, PromptUsesTheDefaultWithoutATerminal) {
@@ -627,10 +627,16 @@ TEST(CliRun, PreampLabSweepsTheFrontPanel) {
   for (const auto& row : query(db,
                                "SELECT m.value, json_extract(m.point_json, '$.\"dut.input\"') "
                                "FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
-                               "s.step_id = 'input_impedance'"))
+                               "s.step_id = 'input_impedance' AND m.name = 'input_impedance_ohm'"))
     EXPECT_NEAR(std::stod(row[0]), row[1] == "mic" ? 2000.0 : 47000.0,
                 row[1] == "mic" ? 40.0 : 940.0)
         << row[1];
+  // … and its phase 0°, within 1°.
+  for (const auto& row : query(db,
+                               "SELECT m.value FROM measurements m JOIN steps s ON s.id = "
+                               "m.step_id WHERE s.step_id = 'input_impedance' AND m.name = "
+                               "'input_impedance_phase_deg'"))
+    EXPECT_NEAR(std::stod(row[0]), 0.0, 1.0);
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id "
                    "WHERE s.step_id = 'mic_ein' AND m.name = 'ein_dbu'"),
@@ -650,7 +656,7 @@ TEST(CliRun, LabCharacterisationRecordsItsCurves) {
   EXPECT_EQ(
       scalar(db, "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM curves ORDER BY id)"),
       "spectrum_dbv,thdn_vs_level_pct,response_db,phase_deg,thd_vs_freq_pct,thdn_vs_power_pct,"
-      "thdn_vs_burst_power_pct");
+      "thdn_vs_burst_power_pct,output_impedance_ohm,damping_factor");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"),
             "121");
   // The 4-ohm sweep reaches the current limit: its last THD+N is far above the 8-ohm one.

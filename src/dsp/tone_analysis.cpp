@@ -5,6 +5,7 @@
 #include <cmath>
 #include <complex>
 #include <cstdio>
+#include <limits>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -86,25 +87,32 @@ double refined_peak_bin(const PowerSpectrum& s, BinRange r) {
 // about 12 dB above the neighbours' median (the largest of thousands of exponential
 // draws), a tone tens of dB above. Below 20 dB it is noise, and its "THD" would be a
 // number about nothing. Local, so pink noise or hum far away does not count.
-void require_a_tone(const PowerSpectrum& s, BinRange band, BinRange lobe, double peak_bin) {
+// How far the peak stands above that median, in dB: +inf over a silent neighbourhood,
+// nullopt where the band leaves fewer than 16 neighbours to judge by.
+std::optional<double> prominence_db(const PowerSpectrum& s, BinRange band, BinRange lobe,
+                                    double peak_bin) {
   const long reach = std::max(8L * s.main_lobe_half_width_bins, std::lround(0.26 * peak_bin));
   std::vector<double> around;
   for (long k = std::max(band.first, std::lround(peak_bin) - reach);
        k <= std::min(band.last, std::lround(peak_bin) + reach); ++k)
     if (k < lobe.first || k > lobe.last)
       around.push_back(s.bin_mean_square[static_cast<std::size_t>(k)]);
-  if (around.size() < 16) return;
+  if (around.size() < 16) return std::nullopt;
   const auto middle = around.begin() + static_cast<long>(around.size() / 2);
   std::nth_element(around.begin(), middle, around.end());
   const double peak = s.bin_mean_square[static_cast<std::size_t>(std::lround(peak_bin))];
-  if (*middle > 0.0 && peak < *middle * db_to_power_ratio(20.0)) {
-    char text[200];
-    std::snprintf(text, sizeof text,
-                  "no tone found: the largest peak (%.1f Hz) stands %.1f dB above its "
-                  "neighbours, as noise does (a tone stands 20 dB or more above them)",
-                  peak_bin * s.bin_width_hz(), power_ratio_to_db(peak / *middle));
-    throw MeasurementError(text);
-  }
+  if (!(*middle > 0.0)) return std::numeric_limits<double>::infinity();
+  return power_ratio_to_db(peak / *middle);
+}
+
+void require_a_tone(const PowerSpectrum& s, std::optional<double> prominence, double peak_bin) {
+  if (!prominence || *prominence >= kTonePresentDb) return;
+  char text[200];
+  std::snprintf(text, sizeof text,
+                "no tone found: the largest peak (%.1f Hz) stands %.1f dB above its "
+                "neighbours, as noise does (a tone stands 20 dB or more above them)",
+                peak_bin * s.bin_width_hz(), *prominence);
+  throw MeasurementError(text);
 }
 
 }  // namespace
@@ -237,9 +245,11 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
   }
   const double fundamental_bin = refined_peak_bin(s, search);
   const BinRange fundamental = lobe_bins(s, fundamental_bin);
-  if (!options.fundamental_hz) require_a_tone(s, band, fundamental, fundamental_bin);
+  const auto prominence = prominence_db(s, band, fundamental, fundamental_bin);
+  if (!options.fundamental_hz) require_a_tone(s, prominence, fundamental_bin);
 
   ToneAnalysis result;
+  result.prominence_db = prominence;
   result.dc_fs = s.dc_fs;
   result.frequency_hz = fundamental_bin * bin_hz;
   result.fundamental_mean_square_fs = sum_bins(s, fundamental);

@@ -28,6 +28,10 @@ FrequencyBand parse_band(std::string_view text);
 enum class ThdnMethod { fft, notch };
 ThdnMethod parse_thdn_method(std::string_view name);
 
+// White noise's largest bin stands 11–13 dB above its neighbours' median; a tone, 20 dB or
+// more.
+inline constexpr double kTonePresentDb = 20.0;
+
 struct ToneAnalysisOptions {
   std::optional<double> fundamental_hz;  // search the band's largest peak when empty
   FrequencyBand band = FrequencyBand::audio();
@@ -59,6 +63,11 @@ struct ToneAnalysis {
   double sinad_db = 0.0;
   double snr_db = 0.0;
   double dc_fs = 0.0;  // the block's DC level, left out of everything above
+  // How far the fundamental's peak bin stands above the median of its neighbourhood (a
+  // third of an octave each side, its lobe left out), in dB; none where the band leaves
+  // too few neighbours. Below kTonePresentDb there is no tone, only noise.
+  std::optional<double> prominence_db;
+  bool tone_present() const { return !prominence_db || *prominence_db >= kTonePresentDb; }
   std::vector<HarmonicLevel> harmonics;
 
   double thd_pct() const { return 100.0 * thd_ratio; }

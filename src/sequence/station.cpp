@@ -242,6 +242,12 @@ Station parse_station(const std::string& text, const std::string& path) {
     if (!found)
       r.fail(sim_table->get("load_ohm"), "sim.load_ohm", "must be one of loads.available_ohm");
   }
+  if (s.sim && s.sim->loudspeaker &&
+      std::none_of(s.loads_available_ohm.begin(), s.loads_available_ohm.end(), [&](double ohm) {
+        return std::abs(ohm - s.sim->loudspeaker->nominal_ohm) < 1e-9;
+      }))
+    r.fail(sim_table->get("loudspeaker"), "sim.loudspeaker.nominal_ohm",
+           "must be one of loads.available_ohm (the load that connects the loudspeaker)");
   if (s.sim && !s.sim->load_relays.empty() &&
       s.sim->load_relays.size() != s.loads_available_ohm.size())
     r.fail(sim_table->get("load_relays"), "sim.load_relays",

@@ -49,6 +49,25 @@ std::map<int, sim::Fault> fault_map(const R& r, const toml::node* node, const st
   return out;
 }
 
+// A loudspeaker's Thiele-Small parameters (sim/impedance.hpp); nominal_ohm when it is a load.
+sim::LoudspeakerModel loudspeaker(const R& r, const toml::node* node, const std::string& field,
+                                  bool as_load) {
+  if (!node->is_table()) r.fail(node, field, "must be a table of re_ohm, le_mh, fs_hz, qes, qms");
+  const toml::table& t = *node->as_table();
+  if (as_load)
+    r.reject_unknown_keys(t, field, {"nominal_ohm", "re_ohm", "le_mh", "fs_hz", "qes", "qms"});
+  else
+    r.reject_unknown_keys(t, field, {"re_ohm", "le_mh", "fs_hz", "qes", "qms"});
+  sim::LoudspeakerModel m;
+  if (as_load) m.nominal_ohm = positive(r, t, "nominal_ohm", field, std::nullopt);
+  m.re_ohm = positive(r, t, "re_ohm", field, m.re_ohm);
+  m.le_mh = non_negative(r, t, "le_mh", field, m.le_mh);
+  m.fs_hz = positive(r, t, "fs_hz", field, m.fs_hz);
+  m.qes = positive(r, t, "qes", field, m.qes);
+  m.qms = positive(r, t, "qms", field, m.qms);
+  return m;
+}
+
 }  // namespace
 
 sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double sample_rate_hz) {
@@ -57,7 +76,8 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
       t, p,
       {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm", "fault", "preamp",
        "power_amp", "faults", "converter_lowpass_hz", "output_vrms_at_0dbfs", "input_vrms_at_0dbfs",
-       "load_relays", "source_ohm", "unit_gain_sigma_db", "channel_gain_db", "loopback_gain_db"});
+       "load_relays", "source_ohm", "unit_gain_sigma_db", "channel_gain_db", "loopback_gain_db",
+       "loudspeaker"});
   sim::SimConfig c;
   if (auto seed = r.integer(t, "seed", p)) {
     if (*seed < 0) r.fail(t.get("seed"), "sim.seed", "must not be negative");
@@ -79,6 +99,8 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   c.converter_lowpass_hz = non_negative(r, t, "converter_lowpass_hz", p, 0.0);
   c.unit_gain_sigma_db = non_negative(r, t, "unit_gain_sigma_db", p, 0.0);
   c.loopback_gain_db = r.number(t, "loopback_gain_db", p).value_or(0.0);
+  if (const toml::node* speaker = t.get("loudspeaker"))
+    c.loudspeaker = loudspeaker(r, speaker, "sim.loudspeaker", true);
   if (const toml::table* gains = r.table(t, "channel_gain_db", p, false)) {
     for (const auto& [key, node] : *gains) {
       const std::string f = "sim.channel_gain_db." + std::string(key.str());
@@ -141,9 +163,9 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
         const std::string f = q + ".inputs." + name;
         if (!node.is_table()) r.fail(&node, f, "must be a table");
         const toml::table& in = *node.as_table();
-        r.reject_unknown_keys(
-            in, f,
-            {"gain_db", "impedance_ohm", "noise_nv_per_rthz", "riaa", "riaa_t2_us", "phantom_v"});
+        r.reject_unknown_keys(in, f,
+                              {"gain_db", "impedance_ohm", "noise_nv_per_rthz", "riaa",
+                               "riaa_t2_us", "phantom_v", "capacitance_pf", "loudspeaker"});
         sim::PreampInputModel im;
         im.gain_db = r.number(in, "gain_db", f).value_or(0.0);
         im.impedance_ohm = positive(r, in, "impedance_ohm", f, im.impedance_ohm);
@@ -151,6 +173,9 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
         im.riaa = r.boolean(in, "riaa", f).value_or(false);
         im.riaa_t2_us = positive(r, in, "riaa_t2_us", f, im.riaa_t2_us);
         im.phantom_v = non_negative(r, in, "phantom_v", f, 0.0);
+        im.capacitance_pf = non_negative(r, in, "capacitance_pf", f, 0.0);
+        if (const toml::node* speaker = in.get("loudspeaker"))
+          im.loudspeaker = loudspeaker(r, speaker, f + ".loudspeaker", false);
         m.inputs[name] = im;
       }
       if (m.inputs.empty()) r.fail(inputs, q + ".inputs", "must name at least one input");
@@ -187,7 +212,8 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
     r.reject_unknown_keys(
         *pa, q,
         {"gain_db", "rail_v", "rail_source_ohm", "current_limit_a", "output_impedance_ohm",
-         "crossover_v", "crossover_depth", "slew_v_per_us"});
+         "crossover_v", "crossover_depth", "slew_v_per_us", "output_inductor_uh",
+         "inductor_damping_ohm", "zobel_ohm", "zobel_nf"});
     sim::PowerAmpModel m;
     m.gain_db = r.number(*pa, "gain_db", q).value_or(m.gain_db);
     m.rail_v = positive(r, *pa, "rail_v", q, m.rail_v);
@@ -200,6 +226,10 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
     if (m.crossover_depth > 1.0)
       r.fail(pa->get("crossover_depth"), q + ".crossover_depth", "must be from 0 to 1");
     m.slew_v_per_us = non_negative(r, *pa, "slew_v_per_us", q, 0.0);
+    m.output_inductor_uh = non_negative(r, *pa, "output_inductor_uh", q, 0.0);
+    m.inductor_damping_ohm = non_negative(r, *pa, "inductor_damping_ohm", q, 0.0);
+    m.zobel_ohm = non_negative(r, *pa, "zobel_ohm", q, 0.0);
+    m.zobel_nf = non_negative(r, *pa, "zobel_nf", q, 0.0);
     c.power_amp = m;
   }
   if (const toml::table* faults = r.table(t, "faults", p, false)) {

@@ -50,8 +50,14 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
                                                : dsp::db_to_amplitude_ratio(config.crosstalk_db)),
       load_ohm_(config.load_ohm),
       source_ohm_(config.source_ohm) {
-  const auto dac = [&] {
-    return std::make_unique<DacStage>(calibration.output_vrms_at_0dbfs, config.latency_samples,
+  // Network FIRs delay their channel; the DAC's delay line makes up the rest, so every
+  // channel (and the loopback reference) comes back after the same latency.
+  const int lead =
+      (config.preamp ? PreampStage::lead_samples(*config.preamp) : 0) +
+      (config.power_amp ? PowerAmpStage::lead_samples(*config.power_amp, config.loudspeaker) : 0);
+  latency_samples_ = std::max(config.latency_samples, lead);
+  const auto dac = [&](int own_lead) {
+    return std::make_unique<DacStage>(calibration.output_vrms_at_0dbfs, latency_samples_ - own_lead,
                                       config.converter_lowpass_hz, sample_rate_hz);
   };
   for (int c = 1; c <= channels; ++c) {
@@ -61,7 +67,7 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
                {},
                AdcStage(calibration.input_vrms_at_0dbfs, calibration.attenuator_gain_db,
                         config.adc_noise_dbfs, channel_seed(config.seed, serial, c, 2))};
-    append(ch, dac(), sample_rate_hz);
+    append(ch, dac(lead), sample_rate_hz);
     ch.generator = append(ch, std::make_unique<GeneratorInputStage>(), sample_rate_hz);
     double input_gain_db = fault == Fault::low_gain ? kLowGainFaultDb : 0.0;
     if (auto own = config.channel_gain_db.find(c); own != config.channel_gain_db.end())
@@ -99,7 +105,8 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
                                   ? std::min(model.slew_v_per_us, kSlewFaultVPerUs)
                                   : kSlewFaultVPerUs;
       ch.power_amp =
-          append(ch, std::make_unique<PowerAmpStage>(model, sample_rate_hz), sample_rate_hz);
+          append(ch, std::make_unique<PowerAmpStage>(model, sample_rate_hz, config.loudspeaker),
+                 sample_rate_hz);
     }
     if (fault == Fault::inverted) append(ch, std::make_unique<GainStage>(-1.0), sample_rate_hz);
     if (fault == Fault::dc_offset)
@@ -113,7 +120,7 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
                {},
                AdcStage(calibration.input_vrms_at_0dbfs, 0.0, config.adc_noise_dbfs,
                         channel_seed(config.seed, serial, channels + 1, 2))};
-    append(ch, dac(), sample_rate_hz);
+    append(ch, dac(0), sample_rate_hz);
     if (config.loopback_gain_db != 0.0)
       append(ch, std::make_unique<GainStage>(dsp::db_to_amplitude_ratio(config.loopback_gain_db)),
              sample_rate_hz);

@@ -6,31 +6,12 @@
 
 namespace ampbench::sim {
 
-MinimumPhaseFir::MinimumPhaseFir(const std::function<double(double)>& magnitude,
-                                 double sample_rate_hz, std::size_t taps)
-    : sample_rate_hz_(sample_rate_hz), tail_(taps - 1, 0.0) {
-  const std::size_t n = 4 * taps;
-  const auto fft = dsp::RealFft::for_size(n);
-  dsp::AlignedBuffer<std::complex<double>> spectrum(fft->spectrum_size());
-  dsp::AlignedBuffer<double> cepstrum(n);
-  for (std::size_t k = 0; k < fft->spectrum_size(); ++k)
-    spectrum[k] =
-        std::log(magnitude(sample_rate_hz * static_cast<double>(k) / static_cast<double>(n)));
-  fft->inverse(spectrum.data(), cepstrum.data());
-  // Fold the real cepstrum onto positive quefrencies: the minimum-phase one.
-  for (std::size_t i = 0; i < n; ++i) {
-    const double w = (i == 0 || i == n / 2) ? 1.0 : i < n / 2 ? 2.0 : 0.0;
-    cepstrum[i] *= w / static_cast<double>(n);
-  }
-  fft->forward(cepstrum.data(), spectrum.data());
-  for (std::size_t k = 0; k < fft->spectrum_size(); ++k) spectrum[k] = std::exp(spectrum[k]);
-  dsp::AlignedBuffer<double> impulse(n);
-  fft->inverse(spectrum.data(), impulse.data());
-  taps_.resize(taps);
-  for (std::size_t i = 0; i < taps; ++i) taps_[i] = impulse[i] / static_cast<double>(n);
-}
+Fir::Fir(std::vector<double> taps, double sample_rate_hz)
+    : sample_rate_hz_(sample_rate_hz),
+      taps_(std::move(taps)),
+      tail_(taps_.empty() ? 0 : taps_.size() - 1, 0.0) {}
 
-std::complex<double> MinimumPhaseFir::response(double frequency_hz) const {
+std::complex<double> Fir::response(double frequency_hz) const {
   std::complex<double> h = 0.0;
   const double w = 2.0 * std::numbers::pi * frequency_hz / sample_rate_hz_;
   for (std::size_t i = 0; i < taps_.size(); ++i)
@@ -38,7 +19,7 @@ std::complex<double> MinimumPhaseFir::response(double frequency_hz) const {
   return h;
 }
 
-const std::vector<std::complex<double>>& MinimumPhaseFir::spectrum(std::size_t fft_size) {
+const std::vector<std::complex<double>>& Fir::spectrum(std::size_t fft_size) {
   auto& s = spectra_[fft_size];
   if (!s.empty()) return s;
   const auto fft = dsp::RealFft::for_size(fft_size);
@@ -50,9 +31,9 @@ const std::vector<std::complex<double>>& MinimumPhaseFir::spectrum(std::size_t f
   return s;
 }
 
-void MinimumPhaseFir::process(std::span<double> block) {
+void Fir::process(std::span<double> block) {
   const std::size_t n = block.size();
-  if (n == 0) return;
+  if (n == 0 || taps_.empty()) return;
   std::size_t size = 1;
   while (size < n + taps_.size() - 1) size *= 2;
   const auto fft = dsp::RealFft::for_size(size);
@@ -70,6 +51,67 @@ void MinimumPhaseFir::process(std::span<double> block) {
   for (std::size_t i = 0; i < tail_.size(); ++i) sum_[i] += tail_[i];
   std::copy_n(sum_.begin(), n, block.begin());
   std::copy(sum_.begin() + static_cast<long>(n), sum_.end(), tail_.begin());
+}
+
+std::vector<double> minimum_phase_taps(const std::function<double(double)>& magnitude,
+                                       double sample_rate_hz, std::size_t taps) {
+  const std::size_t n = 4 * taps;
+  const auto fft = dsp::RealFft::for_size(n);
+  dsp::AlignedBuffer<std::complex<double>> spectrum(fft->spectrum_size());
+  dsp::AlignedBuffer<double> cepstrum(n);
+  for (std::size_t k = 0; k < fft->spectrum_size(); ++k)
+    spectrum[k] =
+        std::log(magnitude(sample_rate_hz * static_cast<double>(k) / static_cast<double>(n)));
+  fft->inverse(spectrum.data(), cepstrum.data());
+  // Fold the real cepstrum onto positive quefrencies: the minimum-phase one.
+  for (std::size_t i = 0; i < n; ++i) {
+    const double w = (i == 0 || i == n / 2) ? 1.0 : i < n / 2 ? 2.0 : 0.0;
+    cepstrum[i] *= w / static_cast<double>(n);
+  }
+  fft->forward(cepstrum.data(), spectrum.data());
+  for (std::size_t k = 0; k < fft->spectrum_size(); ++k) spectrum[k] = std::exp(spectrum[k]);
+  dsp::AlignedBuffer<double> impulse(n);
+  fft->inverse(spectrum.data(), impulse.data());
+  std::vector<double> out(taps);
+  for (std::size_t i = 0; i < taps; ++i) out[i] = impulse[i] / static_cast<double>(n);
+  return out;
+}
+
+std::vector<double> network_taps(const std::function<std::complex<double>(double)>& response,
+                                 double sample_rate_hz) {
+  constexpr std::size_t n = std::size_t{1} << 18;
+  const auto fft = dsp::RealFft::for_size(n);
+  dsp::AlignedBuffer<std::complex<double>> spectrum(fft->spectrum_size());
+  for (std::size_t k = 0; k < fft->spectrum_size(); ++k) {
+    const double fraction = static_cast<double>(k) / static_cast<double>(n);  // of fs
+    std::complex<double> h = response(fraction * sample_rate_hz);
+    if (fraction > 0.45) {
+      const double fade = 0.5 + 0.5 * std::cos(std::numbers::pi * (fraction - 0.45) / 0.05);
+      h = {h.real(), h.imag() * fade};
+    }
+    // Sampling the response on the grid puts time t at index t/T, t < 0 at the end: the
+    // lead is taken from there.
+    spectrum[k] = h;
+  }
+  dsp::AlignedBuffer<double> impulse(n);
+  fft->inverse(spectrum.data(), impulse.data());
+  const auto at = [&](long i) {
+    return impulse[static_cast<std::size_t>((i + static_cast<long>(n)) % static_cast<long>(n))] /
+           static_cast<double>(n);
+  };
+  double peak = 0.0;
+  for (std::size_t i = 0; i < n; ++i) peak = std::max(peak, std::abs(impulse[i]));
+  peak /= static_cast<double>(n);
+  std::size_t length = 1;
+  for (long i = static_cast<long>(n / 2); i > 0; --i)
+    if (std::abs(at(i)) > 1e-10 * peak) {
+      length = static_cast<std::size_t>(i) + 1;
+      break;
+    }
+  const long lead = static_cast<long>(kNetworkLeadTaps);
+  std::vector<double> taps(length + kNetworkLeadTaps);
+  for (std::size_t i = 0; i < taps.size(); ++i) taps[i] = at(static_cast<long>(i) - lead);
+  return taps;
 }
 
 }  // namespace ampbench::sim

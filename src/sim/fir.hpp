@@ -1,9 +1,15 @@
-// sim: a minimum-phase FIR with a prescribed magnitude response, for analogue networks no
-// low-order digital filter follows closely (the RIAA curve: a bilinear design is 1.4 dB
-// off at 20 kHz at 96 kHz). Designed by the real cepstrum on a grid four times the length,
-// so |H| matches the analogue magnitude to well under 0.001 dB from DC to 20 kHz; the
-// phase is the minimum phase of that magnitude, not the analogue network's. Applied to
-// blocks of any length by FFT overlap-add, keeping its tail between calls.
+// sim: FIR filters for analogue networks no low-order digital filter follows closely, applied
+// to blocks of any length by FFT overlap-add (keeping their tail between calls). Two designs:
+// - minimum_phase_taps: a prescribed magnitude (the RIAA curve: a bilinear design is 1.4 dB
+//   off at 20 kHz at 96 kHz), by the real cepstrum on a grid four times the length; |H|
+//   matches to well under 0.001 dB from DC to 20 kHz, the phase is that magnitude's minimum
+//   phase, not the network's.
+// - network_taps: a causal network's complex response H(f) itself (an output inductor, a
+//   loudspeaker, an input capacitance), sampled on a fine grid and brought back to time:
+//   magnitude and phase both match H at every frequency up to 0.45·fs. Band-limiting makes
+//   the impulse response reach a little before t = 0, so the filter starts kNetworkLeadTaps
+//   early and delays everything by that many samples (the chain takes them out of the
+//   converter latency).
 #pragma once
 
 #include <complex>
@@ -16,11 +22,9 @@
 
 namespace ampbench::sim {
 
-class MinimumPhaseFir {
+class Fir {
  public:
-  // magnitude(f) for 0 ≤ f ≤ fs/2, positive.
-  MinimumPhaseFir(const std::function<double(double)>& magnitude, double sample_rate_hz,
-                  std::size_t taps);
+  Fir(std::vector<double> taps, double sample_rate_hz);
   void process(std::span<double> block);  // in place
   void reset() { tail_.assign(tail_.size(), 0.0); }
   const std::vector<double>& taps() const { return taps_; }
@@ -38,5 +42,16 @@ class MinimumPhaseFir {
   dsp::AlignedBuffer<std::complex<double>> block_spectrum_;
   std::vector<double> sum_;
 };
+
+// magnitude(f) for 0 ≤ f ≤ fs/2, positive.
+std::vector<double> minimum_phase_taps(const std::function<double(double)>& magnitude,
+                                       double sample_rate_hz, std::size_t taps);
+
+inline constexpr std::size_t kNetworkLeadTaps = 64;
+// response(f) for 0 ≤ f ≤ fs/2 of a stable, causal network. Its imaginary part is faded out
+// over 0.45–0.5·fs so the spectrum is smooth across Nyquist (and the taps short); the taps
+// end where the impulse response has decayed below 10⁻¹⁰ of its peak (at most 2^18).
+std::vector<double> network_taps(const std::function<std::complex<double>(double)>& response,
+                                 double sample_rate_hz);
 
 }  // namespace ampbench::sim

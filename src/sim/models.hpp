@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/impedance.hpp"
+
 namespace ampbench::sim {
 
 enum class Fault {
@@ -37,9 +39,14 @@ struct PreampInputModel {
   double impedance_ohm = 47e3;
   double noise_nv_per_rthz = 0.0;
   bool riaa = false;
-  double riaa_t2_us = 318.0;  // a fault: a wrong middle time constant
-  double phantom_v = 0.0;     // DC on the pins with phantom on (48 V nominal)
-  bool dead = false;          // a fault: the input passes nothing
+  double riaa_t2_us = 318.0;    // a fault: a wrong middle time constant
+  double phantom_v = 0.0;       // DC on the pins with phantom on (48 V nominal)
+  double capacitance_pf = 0.0;  // across impedance_ohm (a phono input's cable and stage)
+  // The "input" is a loudspeaker's terminals (a bench measuring a speaker through its
+  // series resistor): its impedance replaces impedance_ohm and capacitance_pf.
+  std::optional<LoudspeakerModel> loudspeaker;
+  bool reactive() const { return capacitance_pf > 0.0 || loudspeaker.has_value(); }
+  bool dead = false;  // a fault: the input passes nothing
 };
 
 // Bass and treble shelves (RBJ cookbook, slope S = 1): the boost or cut reaches half its
@@ -92,6 +99,14 @@ struct PowerAmpModel {
   double rail_source_ohm = 0.2;   // supply sag: rail drops by I·R under load
   double current_limit_a = 20.0;  // peak output current
   double output_impedance_ohm = 0.05;
+  // The output network (impedance.hpp): inductor, its damping resistor, Zobel.
+  double output_inductor_uh = 0.0;
+  double inductor_damping_ohm = 0.0;
+  double zobel_ohm = 0.0;
+  double zobel_nf = 0.0;
+  OutputNetwork network() const {
+    return {output_impedance_ohm, output_inductor_uh, inductor_damping_ohm, zobel_ohm, zobel_nf};
+  }
   // Class-B crossover: the output stage's incremental gain dips by `crossover_depth` (0..1)
   // around zero, over ±crossover_v of output voltage; 0 = none (crossover.hpp).
   double crossover_v = 0.0;
@@ -151,6 +166,8 @@ struct SimConfig {
   std::vector<int> load_relays;
   std::optional<PreampModel> preamp;
   std::optional<PowerAmpModel> power_amp;
+  // A loudspeaker among the dummy loads: selecting its nominal_ohm connects it.
+  std::optional<LoudspeakerModel> loudspeaker;
   std::map<int, Fault> channel_faults;                        // 1-based channel → fault
   std::map<std::string, std::map<int, Fault>> serial_faults;  // channel 0 = every channel
 };

@@ -47,8 +47,12 @@ struct PreampStage::Filters {
   double divider_ohm = std::numeric_limits<double>::infinity();
   double noise_density = 0.0;  // V/√Hz, input-referred
   bool dead = false;
-  std::optional<MinimumPhaseFir> riaa;
+  std::optional<Fir> riaa;
   double riaa_t2_us = 0.0;  // the curve riaa was designed for
+  // A reactive input's divider Z_in/(Z_in + R_s), for the source resistance it was made for.
+  std::optional<Fir> input_network;
+  double input_network_source_ohm = -1.0;
+  std::map<std::pair<std::string, double>, std::vector<double>> input_network_taps;
   Biquad bass, treble, highpass, lowpass;
 };
 
@@ -70,7 +74,11 @@ PreampStage& PreampStage::operator=(PreampStage&&) noexcept = default;
 PreampStage::~PreampStage() = default;
 
 const PreampInputModel& PreampStage::input() const {
-  static const PreampInputModel kLine{0.0, std::numeric_limits<double>::infinity()};
+  static const PreampInputModel kLine = [] {
+    PreampInputModel line;
+    line.impedance_ohm = std::numeric_limits<double>::infinity();
+    return line;
+  }();
   const auto it = model_.inputs.find(settings_.input);
   return it == model_.inputs.end() ? kLine : it->second;
 }
@@ -126,6 +134,7 @@ void PreampStage::configure() {
   f.noise_density =
       (model_.inputs.empty() ? model_.noise_nv_per_rthz : in.noise_nv_per_rthz) * 1e-9;
   f.dead = in.dead || (fault_ == Fault::dead_mic && settings_.input == "mic");
+  f.input_network.reset();  // the selected input may have changed
   const double t2_us = fault_ == Fault::riaa_error ? kRiaaErrorT2Us : in.riaa_t2_us;
   // Designing the FIR takes FFTs of four times its length: keep it while its curve holds
   // (a gain or tone change on the phono input).
@@ -140,8 +149,10 @@ void PreampStage::configure() {
     std::size_t taps = 4096;
     while (static_cast<double>(taps) < 0.04 * sample_rate_hz_) taps *= 2;
     f.riaa.emplace(
-        [&](double hz) { return std::abs(dsp::riaa_playback_response(hz, riaa)) / at_1k; },
-        sample_rate_hz_, taps);
+        minimum_phase_taps(
+            [&](double hz) { return std::abs(dsp::riaa_playback_response(hz, riaa)) / at_1k; },
+            sample_rate_hz_, taps),
+        sample_rate_hz_);
   }
   f.bass = model_.tone ? Biquad(low_shelf(model_.tone->bass_hz, settings_.bass_db, sample_rate_hz_))
                        : Biquad();
@@ -154,8 +165,40 @@ void PreampStage::configure() {
     f.lowpass = Biquad(second_order_lowpass(model_.lowpass_hz, model_.lowpass_q, sample_rate_hz_));
 }
 
+int PreampStage::lead_samples(const PreampModel& model) {
+  for (const auto& [name, in] : model.inputs)
+    if (in.reactive()) return static_cast<int>(kNetworkLeadTaps);
+  return 0;
+}
+
+std::complex<double> PreampStage::input_impedance(double frequency_hz) const {
+  const PreampInputModel& in = input();
+  if (in.loudspeaker) return loudspeaker_impedance(*in.loudspeaker, frequency_hz);
+  return parallel_rc(in.impedance_ohm, in.capacitance_pf, frequency_hz);
+}
+
+void PreampStage::apply_input_network(std::span<double> block, double source_ohm) {
+  Filters& f = *filters_;
+  if (!f.input_network || f.input_network_source_ohm != source_ohm) {
+    auto& taps = f.input_network_taps[{settings_.input, source_ohm}];
+    if (taps.empty())
+      taps = network_taps(
+          [&](double hz) {
+            const auto z = input_impedance(hz);
+            return std::isinf(z.real()) ? std::complex<double>(1.0) : z / (z + source_ohm);
+          },
+          sample_rate_hz_);
+    f.input_network.emplace(taps, sample_rate_hz_);
+    f.input_network_source_ohm = source_ohm;
+  }
+  f.input_network->process(block);
+}
+
 void PreampStage::process_block(std::span<double> block, double source_ohm) {
   Filters& f = *filters_;
+  const bool networked = lead_samples(model_) > 0;
+  if (networked) apply_input_network(block, source_ohm);
+  // The divider for the source's thermal noise (and the signal, without a network).
   const double divider =
       std::isinf(f.divider_ohm) ? 1.0 : f.divider_ohm / (f.divider_ohm + source_ohm);
   // White noise of density e over 0..fs/2 has rms e·√(fs/2); the source's thermal noise
@@ -165,7 +208,7 @@ void PreampStage::process_block(std::span<double> block, double source_ohm) {
       std::hypot(f.noise_density, thermal * divider) * std::sqrt(sample_rate_hz_ / 2.0);
   const Hum hum{model_.hum_vrms, model_.hum_hz, model_.hum_harmonics_db};
   for (double& v : block) {
-    v *= divider;
+    if (!networked) v *= divider;
     if (noise_rms > 0.0) v += noise_rms * noise_.next();
     if (hum.vrms > 0.0) v += hum.volts_at(static_cast<double>(sample_index_) / sample_rate_hz_);
     ++sample_index_;
@@ -192,13 +235,14 @@ void PreampStage::reset() {
   f.highpass.reset();
   f.lowpass.reset();
   if (f.riaa) f.riaa->reset();
+  if (f.input_network) f.input_network->reset();
 }
 
 std::complex<double> PreampStage::linear_response(double frequency_hz, double source_ohm) const {
   const Filters& f = *filters_;
   if (f.dead) return 0.0;
-  const double divider =
-      std::isinf(f.divider_ohm) ? 1.0 : f.divider_ohm / (f.divider_ohm + source_ohm);
+  const auto z_in = input_impedance(frequency_hz);
+  const std::complex<double> divider = std::isinf(z_in.real()) ? 1.0 : z_in / (z_in + source_ohm);
   std::complex<double> h = divider * f.input_gain *
                            f.bass.coefficients().response(frequency_hz, sample_rate_hz_) *
                            f.treble.coefficients().response(frequency_hz, sample_rate_hz_) *
@@ -208,28 +252,69 @@ std::complex<double> PreampStage::linear_response(double frequency_hz, double so
   return h;
 }
 
-PowerAmpStage::PowerAmpStage(const PowerAmpModel& model, double sample_rate_hz)
+PowerAmpStage::PowerAmpStage(const PowerAmpModel& model, double sample_rate_hz,
+                             std::optional<LoudspeakerModel> loudspeaker)
     : model_(model),
+      loudspeaker_(std::move(loudspeaker)),
+      sample_rate_hz_(sample_rate_hz),
       gain_(dsp::db_to_amplitude_ratio(model.gain_db)),
       slew_(model.slew_v_per_us, sample_rate_hz) {
   set_load_ohm(std::numeric_limits<double>::infinity());
 }
 
+int PowerAmpStage::lead_samples(const PowerAmpModel& model,
+                                const std::optional<LoudspeakerModel>& loudspeaker) {
+  return model.network().reactive() || loudspeaker ? static_cast<int>(kNetworkLeadTaps) : 0;
+}
+
 void PowerAmpStage::prepare(double sample_rate_hz) {
+  if (sample_rate_hz != sample_rate_hz_) network_taps_.clear();
+  sample_rate_hz_ = sample_rate_hz;
   slew_ = SlewLimiter(model_.slew_v_per_us, sample_rate_hz);
+  design_network();
+}
+
+void PowerAmpStage::reset() {
+  slew_.reset();
+  if (network_) network_->reset();
 }
 
 void PowerAmpStage::set_load_ohm(double load_ohm) {
+  load_ohm_ = load_ohm;
+  const bool speaker =
+      loudspeaker_ && std::abs(load_ohm - loudspeaker_->nominal_ohm) < 1e-9 * load_ohm;
+  const double resistance = speaker ? loudspeaker_->re_ohm : load_ohm;
   const double z = model_.output_impedance_ohm;
-  if (std::isinf(load_ohm)) {
+  if (std::isinf(resistance)) {
     e_max_ = model_.rail_v;
     divider_ = 1.0;
-    return;
+  } else {
+    const double loop = resistance + z;
+    e_max_ = std::min(model_.rail_v * loop / (loop + model_.rail_source_ohm),
+                      model_.current_limit_a * loop);
+    divider_ = resistance / loop;
   }
-  const double loop = load_ohm + z;
-  e_max_ = std::min(model_.rail_v * loop / (loop + model_.rail_source_ohm),
-                    model_.current_limit_a * loop);
-  divider_ = load_ohm / loop;
+  design_network();
+}
+
+void PowerAmpStage::design_network() {
+  if (!networked()) return;
+  auto& taps = network_taps_[load_ohm_];
+  if (taps.empty()) {
+    const auto network = model_.network();
+    const double load = load_ohm_;
+    const auto speaker = loudspeaker_;
+    taps = network_taps(
+        [&](double hz) -> std::complex<double> {
+          if (std::isinf(load)) return output_transfer(network, std::nullopt, hz);
+          if (speaker && std::abs(load - speaker->nominal_ohm) < 1e-9 * load)
+            return output_transfer(network, loudspeaker_impedance(*speaker, hz), hz);
+          return output_transfer(network, load, hz);
+        },
+        sample_rate_hz_);
+  }
+  // A new load is switched in between captures: the network starts from rest.
+  network_.emplace(taps, sample_rate_hz_);
 }
 
 double PowerAmpStage::process(double v_in) {
@@ -239,7 +324,14 @@ double PowerAmpStage::process(double v_in) {
 }
 
 void PowerAmpStage::process_block(std::span<double> v, const Block&) {
-  for (double& x : v) x = process(x);
+  if (!network_) {
+    for (double& x : v) x = process(x);
+    return;
+  }
+  for (double& x : v)
+    x = std::clamp(slew_.process(crossover(gain_ * x, model_.crossover_v, model_.crossover_depth)),
+                   -e_max_, e_max_);
+  network_->process(v);
 }
 
 double PowerAmpStage::clip_peak_v(double load_ohm) const {

@@ -5,11 +5,14 @@
 
 #include <complex>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "sim/biquad.hpp"
+#include "sim/fir.hpp"
 #include "sim/gaussian.hpp"
 #include "sim/models.hpp"
 #include "sim/slew.hpp"
@@ -73,13 +76,19 @@ class PreampStage : public Stage {
   const PreampModel& model() const { return model_; }
   const PreampInputModel& input() const;  // the selected one
   double input_impedance_ohm() const;     // +inf without inputs
-  double phantom_v() const;               // on the selected input's pins
+  // The selected input's impedance at this frequency (+inf without inputs).
+  std::complex<double> input_impedance(double frequency_hz) const;
+  // Samples of delay a reactive input's network FIR adds (0 when no input is reactive;
+  // otherwise every input is delayed alike, so switching inputs keeps the timing).
+  static int lead_samples(const PreampModel& model);
+  double phantom_v() const;  // on the selected input's pins
   // The linear part's response at this frequency, from the source's open-circuit voltage.
   std::complex<double> linear_response(double frequency_hz, double source_ohm = 0.0) const;
 
  private:
   struct Filters;
   void configure();
+  void apply_input_network(std::span<double> block, double source_ohm);
   PreampModel model_;
   double sample_rate_hz_;
   Fault fault_;
@@ -94,24 +103,40 @@ class PreampStage : public Stage {
 // ±E_max with E_max = min(rail·(R_L+Z)/(R_L+Z+R_s), I_max·(R_L+Z)): the rail
 // sags by the peak current through the supply's source resistance, and the peak current
 // cannot exceed the limit. The load sees e·R_L/(R_L+Z).
+// With a reactive output network or a loudspeaker among the loads, the load sees
+// e·output_transfer(network, Z_L) instead (impedance.hpp), through a network FIR that
+// delays by kNetworkLeadTaps; R_L for the clip level is then the load's resistance (a
+// loudspeaker's Re).
 class PowerAmpStage : public Stage {
  public:
-  explicit PowerAmpStage(const PowerAmpModel& model, double sample_rate_hz = 48000.0);
+  explicit PowerAmpStage(const PowerAmpModel& model, double sample_rate_hz = 48000.0,
+                         std::optional<LoudspeakerModel> loudspeaker = std::nullopt);
   void prepare(double sample_rate_hz) override;
   void set_load_ohm(double load_ohm);
+  // One sample through the resistive model (no network FIR).
   double process(double v_in);
   void process_block(std::span<double> v, const Block& block) override;
-  void reset() override { slew_.reset(); }
+  void reset() override;
   const PowerAmpModel& model() const { return model_; }
   // Peak voltage across the load at which clipping starts.
   double clip_peak_v(double load_ohm) const;
+  // Samples of delay the output network's FIR adds (0 without one).
+  static int lead_samples(const PowerAmpModel& model,
+                          const std::optional<LoudspeakerModel>& loudspeaker);
 
  private:
+  bool networked() const { return lead_samples(model_, loudspeaker_) > 0; }
+  void design_network();
   PowerAmpModel model_;
+  std::optional<LoudspeakerModel> loudspeaker_;
+  double sample_rate_hz_;
   double gain_;
   SlewLimiter slew_;
+  double load_ohm_;
   double e_max_ = 0.0;
   double divider_ = 1.0;
+  std::optional<Fir> network_;
+  std::map<double, std::vector<double>> network_taps_;  // by load: designs are kept
 };
 
 // DUT output volts → attenuator → full scale, plus the ADC's own noise; clips at ±1.0.

@@ -1,21 +1,28 @@
-// Step kind input_impedance: the series-resistor method. The DUT's output level with the
-// station's resistor shorted (U1) and in series with the source (U2) gives
-// Z_in = R_s·U2/(U1 − U2).
+// Step kind input_impedance: the series-resistor method. The DUT's complex output voltage
+// with the station's resistor shorted (U1) and in series with the source (U2), from the
+// same stimulus, gives Z_in = R_s·U2/(U1 − U2): magnitude and phase, and the impedance
+// curve over a frequency sweep.
 #include <cstdio>
+#include <numbers>
 
 #include "common/error.hpp"
 #include "sequence/step_context.hpp"
+#include "sequence/steps/impedance.hpp"
 
 namespace ampbench::sequence {
 namespace {
 
 constexpr std::string_view kKeys[] = {"thdn_method", "weighting", "band"};
-constexpr MeasurementSpec kMeasurements[] = {{"input_impedance_ohm", "ohm"}};
+constexpr MeasurementSpec kMeasurements[] = {{"input_impedance_ohm", "ohm"},
+                                             {"input_impedance_phase_deg", "deg"}};
+constexpr CurveSpec kCurves[] = {
+    {"input_impedance_ohm", "Input impedance", "Frequency (Hz)", "|Z| (Ω)", true, true}};
 
 class InputImpedanceKind : public StepKindWith<ToneSettingsParams> {
  public:
   std::string_view name() const override { return "input_impedance"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
+  std::span<const CurveSpec> curves() const override { return kCurves; }
   std::span<const std::string_view> keys() const override { return kKeys; }
 
  protected:
@@ -28,6 +35,7 @@ class InputImpedanceKind : public StepKindWith<ToneSettingsParams> {
     if (!checks.station().series_resistor_ohm)
       checks.error("kind", "station '" + checks.station().name +
                                "' declares no series resistor ([source] series_ohm)");
+    check_interface_stimulus(checks);
   }
 
   void run(StepContext& ctx, const ToneSettingsParams& params, const Point& p, std::size_t,
@@ -45,17 +53,23 @@ class InputImpedanceKind : public StepKindWith<ToneSettingsParams> {
     dut->set_series_ohm(rs);
     const auto through = ctx.capture_tones(*p.frequency_hz, drive, p.load_ohm, params.analysis);
     for (std::size_t c = 0; c < ctx.channels().size(); ++c) {
-      const double u1 = direct[c].vrms_out, u2 = through[c].vrms_out;
-      if (!(u2 > 0.0) || u1 - u2 <= u1 * 1e-4) {
-        char resistor[48];
-        std::snprintf(resistor, sizeof resistor, "%g ohm", rs);
-        throw MeasurementError(ctx.channels()[c] + ": the series resistor of " + resistor +
-                               " changes the level by less than 0.001 dB: the input impedance is "
-                               "beyond what it can measure (or no signal came through)");
-      }
-      ctx.add(ctx.channels()[c], "input_impedance_ohm", rs * u2 / (u1 - u2), p.coordinates,
-              p.frequency_hz);
+      const auto& ch = ctx.channels()[c];
+      const auto u1 = output_phasor(direct[c], ch);
+      const auto u2 = output_phasor(through[c], ch);
+      char resistor[64];
+      std::snprintf(resistor, sizeof resistor, "the levels with and without the %g ohm resistor",
+                    rs);
+      require_resolvable(u1, u2, ch, resistor);
+      const std::complex<double> z = rs * u2 / (u1 - u2);
+      ctx.add(ch, "input_impedance_ohm", std::abs(z), p.coordinates, p.frequency_hz);
+      ctx.add(ch, "input_impedance_phase_deg", std::arg(z) * 180.0 / std::numbers::pi,
+              p.coordinates, p.frequency_hz);
     }
+  }
+
+  void finish_params(StepContext& ctx, const ToneSettingsParams&,
+                     const std::vector<Point>& points) const override {
+    add_frequency_curve(ctx, points, "input_impedance_ohm", "ohm");
   }
 };
 

@@ -1,9 +1,13 @@
-// Step kind output_impedance: the output level into the nominal load and into the 'open'
-// load (none, or open_load_ohm), by load switching; damping factor re the nominal load.
+// Step kind output_impedance: the output's complex voltage into the nominal load and into
+// the 'open' load (none, or open_load_ohm), by load switching, from the same stimulus;
+// impedance magnitude and phase, damping factor re the nominal load, and their curves over
+// a frequency sweep.
 #include <cmath>
 #include <limits>
+#include <numbers>
 
 #include "sequence/step_context.hpp"
+#include "sequence/steps/impedance.hpp"
 
 namespace ampbench::sequence {
 namespace {
@@ -14,13 +18,17 @@ struct OutputImpedanceParams : StepParams {
 };
 
 constexpr std::string_view kKeys[] = {"open_load_ohm", "thdn_method", "weighting", "band"};
-constexpr MeasurementSpec kMeasurements[] = {{"output_impedance_ohm", "ohm"},
-                                             {"damping_factor", ""}};
+constexpr MeasurementSpec kMeasurements[] = {
+    {"output_impedance_ohm", "ohm"}, {"output_impedance_phase_deg", "deg"}, {"damping_factor", ""}};
+constexpr CurveSpec kCurves[] = {
+    {"output_impedance_ohm", "Output impedance", "Frequency (Hz)", "|Z| (Ω)", true, true},
+    {"damping_factor", "Damping factor", "Frequency (Hz)", "Damping factor", true, true}};
 
 class OutputImpedanceKind : public StepKindWith<OutputImpedanceParams> {
  public:
   std::string_view name() const override { return "output_impedance"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
+  std::span<const CurveSpec> curves() const override { return kCurves; }
   std::span<const std::string_view> keys() const override { return kKeys; }
 
  protected:
@@ -39,10 +47,12 @@ class OutputImpedanceKind : public StepKindWith<OutputImpedanceParams> {
 
   void check_params(StepChecks& checks, const OutputImpedanceParams& params) const override {
     if (params.open_load_ohm) checks.check_load(*params.open_load_ohm, "open_load_ohm");
+    check_interface_stimulus(checks);
   }
 
-  // Z = R_L·(U_open − U_L)/U_L; with a finite 'open' load R_o, both dividers solved:
-  // Z = (U_o − U_L)/(U_L/R_L − U_o/R_o). Damping factor R_L/Z.
+  // Complex voltages U_L (nominal load R_L) and U_o ('open'): Z = R_L·(U_o/U_L − 1); with a
+  // finite 'open' load R_o both dividers solved: Z = (U_o − U_L)/(U_L/R_L − U_o/R_o).
+  // Damping factor R_L/|Z|.
   void run(StepContext& ctx, const OutputImpedanceParams& params, const Point& p, std::size_t,
            std::size_t) const override {
     const double nominal = *p.load_ohm;
@@ -51,14 +61,26 @@ class OutputImpedanceKind : public StepKindWith<OutputImpedanceParams> {
     const std::vector<double> drive(ctx.channels().size(), vin);
     const auto loaded = ctx.capture_tones(*p.frequency_hz, drive, nominal, params.analysis);
     const auto unloaded = ctx.capture_tones(*p.frequency_hz, drive, open, params.analysis);
-    for (std::size_t c = 0; c < ctx.channels().size(); ++c) {
-      const double u_load = loaded[c].vrms_out, u_open = unloaded[c].vrms_out;
-      const double z = std::isinf(open) ? nominal * (u_open - u_load) / u_load
-                                        : (u_open - u_load) / (u_load / nominal - u_open / open);
-      ctx.add(ctx.channels()[c], "output_impedance_ohm", z, p.coordinates, p.frequency_hz);
-      ctx.add(ctx.channels()[c], "damping_factor", nominal / z, p.coordinates, p.frequency_hz);
-    }
     ctx.select_load(nominal);
+    for (std::size_t c = 0; c < ctx.channels().size(); ++c) {
+      const auto& ch = ctx.channels()[c];
+      const auto u_load = output_phasor(loaded[c], ch);
+      const auto u_open = output_phasor(unloaded[c], ch);
+      require_resolvable(u_open, u_load, ch, "the open and loaded output voltages");
+      const std::complex<double> z = std::isinf(open)
+                                         ? nominal * (u_open / u_load - 1.0)
+                                         : (u_open - u_load) / (u_load / nominal - u_open / open);
+      ctx.add(ch, "output_impedance_ohm", std::abs(z), p.coordinates, p.frequency_hz);
+      ctx.add(ch, "output_impedance_phase_deg", std::arg(z) * 180.0 / std::numbers::pi,
+              p.coordinates, p.frequency_hz);
+      ctx.add(ch, "damping_factor", nominal / std::abs(z), p.coordinates, p.frequency_hz);
+    }
+  }
+
+  void finish_params(StepContext& ctx, const OutputImpedanceParams&,
+                     const std::vector<Point>& points) const override {
+    add_frequency_curve(ctx, points, "output_impedance_ohm", "ohm");
+    add_frequency_curve(ctx, points, "damping_factor", "");
   }
 };
 

@@ -88,9 +88,10 @@ class LevelKind : public ToneKind {
       return;
     }
     const auto& a = tone.analysis;
-    if (!(a.fundamental_mean_square_fs > 100.0 * a.noise_mean_square_fs)) {
+    if (!a.tone_present()) {
       ctx.add_missing(channel, "polarity",
-                      "no tone at the output stands 20 dB above its noise to take a polarity from",
+                      "no tone at the output stands 20 dB above the noise around it to take a "
+                      "polarity from",
                       p.coordinates, p.frequency_hz);
       return;
     }

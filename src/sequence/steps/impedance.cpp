@@ -1,0 +1,56 @@
+#include "sequence/steps/impedance.hpp"
+
+#include <cmath>
+#include <numbers>
+
+#include "common/error.hpp"
+
+namespace ampbench::sequence {
+
+std::complex<double> output_phasor(const ChannelTone& tone, const std::string& channel) {
+  if (!tone.phase_deg)
+    throw MeasurementError(channel +
+                           ": no phase re the stimulus (an external generator's phase is not "
+                           "known between captures)");
+  const auto& a = tone.analysis;
+  if (!a.tone_present())
+    throw MeasurementError(channel +
+                           ": no tone at the output stands 20 dB above the noise around it (no "
+                           "signal came through)");
+  return std::polar(tone.vrms_out, *tone.phase_deg * std::numbers::pi / 180.0);
+}
+
+void require_resolvable(std::complex<double> a, std::complex<double> b, const std::string& channel,
+                        const std::string& what) {
+  if (std::abs(a - b) > 1e-4 * std::abs(a) && std::abs(b) > 0.0) return;
+  throw MeasurementError(channel + ": " + what +
+                         " differ by less than 0.001 dB and 0.006°: the impedance is beyond "
+                         "what they can resolve (or no signal came through)");
+}
+
+void check_interface_stimulus(StepChecks& checks) {
+  if (checks.step().stimulus.source == StimulusSource::generator)
+    checks.error("stimulus.source",
+                 "an impedance needs the phase of each capture re the stimulus: use the "
+                 "interface's own output (an external generator's phase is not known)");
+}
+
+void add_frequency_curve(StepContext& ctx, const std::vector<Point>& points,
+                         const std::string& name, const std::string& unit) {
+  bool by_frequency = points.size() > 1;
+  for (const auto& p : points) by_frequency = by_frequency && p.frequency_hz.has_value();
+  if (!by_frequency) return;
+  for (const auto& channel : ctx.channels()) {
+    record::CurveRecord curve{channel, name, "Hz", unit, {}, {}};
+    for (const auto& m : ctx.record().measurements) {
+      if (m.channel != channel || m.name != name || !std::isfinite(m.value)) continue;
+      const auto f = m.point.find("stimulus.frequency_hz");
+      if (f == m.point.end() || !f->is_number()) continue;
+      curve.x.push_back(f->get<double>());
+      curve.y.push_back(m.value);
+    }
+    if (curve.x.size() > 1) ctx.add_curve(std::move(curve));
+  }
+}
+
+}  // namespace ampbench::sequence
