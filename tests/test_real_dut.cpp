@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <complex>
+#include <functional>
 #include <numbers>
 
 #include "dsp/dsp.hpp"
@@ -22,6 +23,9 @@ sequence::Station quiet_sim_bench() {
   s.sim->crosstalk_db = -300.0;
   s.sim->preamp->noise_nv_per_rthz = 0.0;
   s.sim->power_amp->crossover_depth = 0.0;
+  // A resistive output: the tests that want the coil and Zobel set their own.
+  s.sim->power_amp->output_inductor_uh = 0.0;
+  s.sim->power_amp->zobel_ohm = 0.0;
   return s;
 }
 
@@ -129,4 +133,156 @@ stimulus = { from_hz = 20, to_hz = 20000, level = "-6 dBV", points = 31, duratio
     ++checked;
   }
   EXPECT_GE(checked, 20);
+}
+
+namespace {
+
+constexpr std::complex<double> kJ(0.0, 1.0);
+
+double omega(double f) {
+  return 2.0 * std::numbers::pi * f;
+}
+
+// Measurements of `name` on channel L by frequency.
+std::vector<std::pair<double, double>> by_frequency(const record::RunRecord& run,
+                                                    const std::string& name) {
+  std::vector<std::pair<double, double>> out;
+  for (const auto& step : run.steps)
+    for (const auto& m : step.measurements)
+      if (m.name == name && m.channel == "L")
+        out.emplace_back(m.point.at("stimulus.frequency_hz").get<double>(), m.value);
+  return out;
+}
+
+void expect_impedance(const record::RunRecord& run, const std::string& prefix,
+                      const std::function<std::complex<double>(double)>& truth) {
+  const auto magnitude = by_frequency(run, prefix + "_ohm");
+  const auto phase = by_frequency(run, prefix + "_phase_deg");
+  ASSERT_FALSE(magnitude.empty());
+  ASSERT_EQ(magnitude.size(), phase.size());
+  for (std::size_t i = 0; i < magnitude.size(); ++i) {
+    const double f = magnitude[i].first;
+    const auto z = truth(f);
+    EXPECT_NEAR(magnitude[i].second / std::abs(z), 1.0, 0.02) << f << " Hz: |Z| " << std::abs(z);
+    EXPECT_NEAR(phase[i].second, std::arg(z) * 180.0 / std::numbers::pi, 2.0) << f << " Hz";
+  }
+}
+
+}  // namespace
+
+TEST(RealDut, OutputImpedanceOfAnInductorAndZobelWithinTwoPercentAndTwoDegrees) {
+  auto station = quiet_sim_bench();
+  auto& pa = *station.sim->power_amp;
+  pa.output_impedance_ohm = 0.05;
+  pa.output_inductor_uh = 2.0;
+  pa.inductor_damping_ohm = 0.0;
+  pa.zobel_ohm = 10.0;
+  pa.zobel_nf = 47.0;
+  const auto run = run_text(R"([sequence]
+name = "zout"
+channels = ["L", "R"]
+[[step]]
+id = "zout"
+kind = "output_impedance"
+load_ohm = 8
+stimulus = { level = "-20 dBV" }
+sweep = { parameter = "stimulus.frequency_hz", values = [20, 1000, 20000] }
+)",
+                            station)
+                       .record;
+  ASSERT_EQ(run.steps.at(0).verdict, record::Verdict::pass) << run.steps.at(0).message;
+  // Seen from the terminals: R_out ∥ (R_z + 1/jωC_z), then jωL in series.
+  expect_impedance(run, "output_impedance", [&](double f) {
+    const std::complex<double> zobel = pa.zobel_ohm + 1.0 / (kJ * omega(f) * pa.zobel_nf * 1e-9);
+    return pa.output_impedance_ohm * zobel / (pa.output_impedance_ohm + zobel) +
+           kJ * omega(f) * pa.output_inductor_uh * 1e-6;
+  });
+  // About 0.25 Ω at 20 kHz: a damping factor near 32 there, 160 at 1 kHz.
+  for (const auto& [f, df] : by_frequency(run, "damping_factor"))
+    EXPECT_NEAR(df, 8.0 / std::abs(0.05 + kJ * omega(f) * 2e-6), 0.03 * df) << f;
+  std::size_t curves = 0;
+  for (const auto& c : run.steps[0].curves)
+    curves += c.name == "output_impedance_ohm" || c.name == "damping_factor";
+  EXPECT_EQ(curves, 4u);
+}
+
+TEST(RealDut, AnOutputImpedanceTooSmallToResolveIsAnErrorSayingSo) {
+  auto station = quiet_sim_bench();
+  station.sim->power_amp->output_impedance_ohm = 0.0;
+  const auto run = run_text(R"([sequence]
+name = "zout"
+channels = ["L", "R"]
+[[step]]
+id = "zout"
+kind = "output_impedance"
+load_ohm = 8
+stimulus = { frequency_hz = 1000, level = "-20 dBV" }
+)",
+                            station)
+                       .record;
+  EXPECT_EQ(run.steps.at(0).verdict, record::Verdict::error);
+  EXPECT_NE(run.steps[0].message.find("too close"), std::string::npos) << run.steps[0].message;
+}
+
+namespace {
+
+sequence::Station quiet_sim_preamp() {
+  auto s =
+      sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-preamp.toml");
+  s.sim->adc_noise_dbfs = -300.0;
+  s.sim->crosstalk_db = -300.0;
+  for (auto& [name, input] : s.sim->preamp->inputs) input.noise_nv_per_rthz = 0.0;
+  return s;
+}
+
+const char* kInputImpedanceSweep = R"([sequence]
+name = "zin"
+channels = ["L", "R"]
+[[step]]
+id = "zin"
+kind = "input_impedance"
+dut = { input = "line" }
+stimulus = { level = "-20 dBV" }
+sweep = { parameter = "stimulus.frequency_hz", values = [20, 1000, 20000] }
+)";
+
+}  // namespace
+
+TEST(RealDut, InputImpedanceWithItsCapacitanceWithinTwoPercentAndTwoDegrees) {
+  auto station = quiet_sim_preamp();
+  auto& line = station.sim->preamp->inputs.at("line");
+  line.impedance_ohm = 47e3;
+  line.capacitance_pf = 220.0;
+  const auto run = run_text(kInputImpedanceSweep, station).record;
+  ASSERT_EQ(run.steps.at(0).verdict, record::Verdict::pass) << run.steps.at(0).message;
+  // 47 kΩ ∥ 220 pF: 28.7 kΩ at −52° at 20 kHz, where magnitudes alone read it as resistive.
+  expect_impedance(run, "input_impedance",
+                   [&](double f) { return 1.0 / (1.0 / 47e3 + kJ * omega(f) * 220e-12); });
+}
+
+TEST(RealDut, ALoudspeakersImpedanceThroughASeriesResistorWithinTwoPercent) {
+  auto station = quiet_sim_preamp();
+  sim::LoudspeakerModel speaker;
+  speaker.re_ohm = 6.2;
+  speaker.le_mh = 0.45;
+  speaker.fs_hz = 42.0;
+  speaker.qes = 0.4;
+  speaker.qms = 3.5;
+  station.sim->preamp->inputs.at("line").loudspeaker = speaker;
+  station.series_resistor_ohm = 100.0;
+  std::string sequence = kInputImpedanceSweep;
+  sequence.replace(sequence.find("[20, 1000, 20000]"), 17, "[42, 10000]");
+  const auto run = run_text(sequence, station).record;
+  ASSERT_EQ(run.steps.at(0).verdict, record::Verdict::pass) << run.steps.at(0).message;
+  // Thiele-Small: Re + jωLe + (R_es ∥ jωL_ces ∥ 1/jωC_mes), R_es = Re·Qms/Qes,
+  // C_mes = Qes/(ωs·Re), L_ces = 1/(ωs²·C_mes): 60.4 Ω at Fs, 29 Ω at 10 kHz.
+  expect_impedance(run, "input_impedance", [&](double f) {
+    const double ws = omega(speaker.fs_hz);
+    const double r_es = speaker.re_ohm * speaker.qms / speaker.qes;
+    const double c_mes = speaker.qes / (ws * speaker.re_ohm);
+    const double l_ces = 1.0 / (ws * ws * c_mes);
+    const std::complex<double> motional =
+        1.0 / (1.0 / r_es + 1.0 / (kJ * omega(f) * l_ces) + kJ * omega(f) * c_mes);
+    return speaker.re_ohm + kJ * omega(f) * speaker.le_mh * 1e-3 + motional;
+  });
 }

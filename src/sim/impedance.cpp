@@ -15,9 +15,9 @@ std::complex<double> parallel(std::complex<double> a, std::complex<double> b) {
   return a * b / (a + b);
 }
 
-// The Zobel's impedance, or none.
+// The Zobel's impedance, or none (none at DC either: its capacitor is open there).
 std::optional<std::complex<double>> zobel(const OutputNetwork& n, double frequency_hz) {
-  if (!(n.zobel_ohm > 0.0 && n.zobel_nf > 0.0)) return std::nullopt;
+  if (!(n.zobel_ohm > 0.0 && n.zobel_nf > 0.0) || frequency_hz == 0.0) return std::nullopt;
   return n.zobel_ohm + 1.0 / (kJ * omega(frequency_hz) * n.zobel_nf * 1e-9);
 }
 

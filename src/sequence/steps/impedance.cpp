@@ -24,8 +24,8 @@ void require_resolvable(std::complex<double> a, std::complex<double> b, const st
                         const std::string& what) {
   if (std::abs(a - b) > 1e-4 * std::abs(a) && std::abs(b) > 0.0) return;
   throw MeasurementError(channel + ": " + what +
-                         " differ by less than 0.001 dB and 0.006°: the impedance is beyond "
-                         "what they can resolve (or no signal came through)");
+                         " differ by less than 0.001 dB and 0.006°: too close to resolve the "
+                         "impedance (or no signal came through)");
 }
 
 void check_interface_stimulus(StepChecks& checks) {
