@@ -97,6 +97,33 @@ TEST(ToneAnalysis, PureFloat64SineIsBelowMinus150Db) {
   EXPECT_NEAR(a.frequency_hz, 997.0, 0.005);
 }
 
+TEST(ToneAnalysis, ACleanSineIsAtTheFloorAndSaysSoNeverThousandsOfDb) {
+  const auto x = generate_sine(1000.0, db_to_amplitude_ratio(-1.0), 48000.0, 48000);
+  const auto a = analyze_tone(x, 48000.0);
+  EXPECT_TRUE(a.at_floor);
+  EXPECT_EQ(a.snr_db, kAnalysisFloorDb);
+  EXPECT_EQ(a.sinad_db, kAnalysisFloorDb);
+  EXPECT_NEAR(a.thdn_db(), -kAnalysisFloorDb, 1e-9);
+}
+
+TEST(ToneAnalysis, AHarmonicInsideTheFundamentalsLobeMakesDistortionUnmeasurable) {
+  // The case: 20 Hz with H2 at −60 dBc in 16384 samples at 48 kHz (6.8 periods).
+  const auto short_block = tone_with_harmonics(20.0, -3.0, {-60.0}, 48000.0, 16384);
+  const auto a = analyze_tone(short_block, 48000.0, {20.0});
+  EXPECT_NE(a.unresolved.find("H2 at 40 Hz"), std::string::npos) << a.unresolved;
+  EXPECT_NE(a.unresolved.find("0.85 s"), std::string::npos) << a.unresolved;
+  EXPECT_TRUE(std::isnan(a.thd_ratio));
+  EXPECT_TRUE(std::isnan(a.thdn_ratio));
+  EXPECT_NEAR(a.level_dbfs, -3.0, 0.01);  // the level still stands
+  // With the length it asks for, H2 reads its −60 dBc.
+  const auto n = frames_resolving_harmonics(20.0, 48000.0);
+  EXPECT_EQ(n, 40800u);
+  const auto b =
+      analyze_tone(tone_with_harmonics(20.0, -3.0, {-60.0}, 48000.0, n), 48000.0, {20.0});
+  EXPECT_TRUE(b.unresolved.empty());
+  EXPECT_NEAR(b.thd_db(), -60.0, 0.05);
+}
+
 class HarmonicLevels : public ::testing::TestWithParam<double> {};
 
 TEST_P(HarmonicLevels, KnownAmplitudesWithin5Hundredths) {

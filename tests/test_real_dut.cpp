@@ -286,3 +286,54 @@ TEST(RealDut, ALoudspeakersImpedanceThroughASeriesResistorWithinTwoPercent) {
     return speaker.re_ohm + kJ * omega(f) * speaker.le_mh * 1e-3 + motional;
   });
 }
+
+TEST(RealDut, ThdOfATwentyHertzToneInAProductionCaptureIsTheModels) {
+  const auto station = quiet_sim_bench();
+  const auto run = run_text(R"([sequence]
+name = "thd20"
+channels = ["L", "R"]
+[defaults]
+load_ohm = 8
+settle_s = 0.1
+capture_s = 0.25
+[[step]]
+id = "thd20"
+kind = "thdn"
+stimulus = { frequency_hz = 20, level = "-6 dBV" }
+[[step]]
+id = "thd15k"
+kind = "thdn"
+stimulus = { frequency_hz = 15000, level = "-6 dBV" }
+[[step]]
+id = "thd1hz"
+kind = "thdn"
+band = "full"
+stimulus = { frequency_hz = 1, level = "-6 dBV" }
+)",
+                            station)
+                       .record;
+  // 0.25 s holds 5 periods: H2's lobe would lie inside the fundamental's. The step
+  // lengthens its capture to 0.85 s instead, and THD is the model's: H2/H1 = a2·V/2,
+  // H3/H1 = a3·V²/4 through the filters after the polynomial.
+  ASSERT_EQ(run.steps.at(0).verdict, record::Verdict::pass) << run.steps[0].message;
+  const auto& pre = *station.sim->preamp;
+  const sim::PreampStage model(pre, station.audio.sample_rate_hz, 1);
+  const double v = dsp::db_to_amplitude_ratio(-6.0) * std::numbers::sqrt2;
+  const double h1 = std::abs(model.linear_response(20.0));
+  const double truth_db = dsp::amplitude_ratio_to_db(
+      std::hypot(pre.a2_per_volt * v / 2.0 * std::abs(model.linear_response(40.0)) / h1,
+                 pre.a3_per_volt2 * v * v / 4.0 * std::abs(model.linear_response(60.0)) / h1));
+  EXPECT_NEAR(measured(run, "thd20", "thd_db", "L"), truth_db, 0.05);
+  EXPECT_NEAR(measured(run, "thd20", "thd_db", "R"), truth_db, 0.05);
+  // 15 kHz has no harmonic below 20 kHz: THD does not exist there, and says why.
+  for (const auto& m : run.steps.at(1).measurements) {
+    if (m.name != "thd_db" && m.name != "thd_pct") continue;
+    EXPECT_TRUE(std::isnan(m.value)) << m.name;
+    EXPECT_NE(m.note.find("no harmonic"), std::string::npos) << m.note;
+    EXPECT_EQ(m.verdict, record::Verdict::pass);  // no limit asked for it
+  }
+  // 1 Hz would need a 17 s capture: an error naming the harmonic and the capture it needs.
+  EXPECT_EQ(run.steps.at(2).verdict, record::Verdict::error);
+  EXPECT_NE(run.steps[2].message.find("H2 at 2 Hz"), std::string::npos) << run.steps[2].message;
+  EXPECT_NE(run.steps[2].message.find("17"), std::string::npos) << run.steps[2].message;
+}

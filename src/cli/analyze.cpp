@@ -74,19 +74,34 @@ nlohmann::json to_json(int channel, const dsp::ToneAnalysis& a) {
     harmonics.push_back(
         {{"order", h.order}, {"frequency_hz", h.frequency_hz}, {"level_dbc", h.level_dbc}});
   }
-  return {
-      {"channel", channel},         {"frequency_hz", a.frequency_hz},
-      {"level_dbfs", a.level_dbfs}, {"thd_pct", a.thd_pct()},
-      {"thd_db", a.thd_db()},       {"thdn_pct", a.thdn_pct()},
-      {"thdn_db", a.thdn_db()},     {"sinad_db", a.sinad_db},
-      {"snr_db", a.snr_db},         {"dynamic_range_db", dsp::dynamic_range_db(a, -a.level_dbfs)},
-      {"harmonics", harmonics}};
+  return {{"channel", channel},
+          {"frequency_hz", a.frequency_hz},
+          {"level_dbfs", a.level_dbfs},
+          {"thd_pct", a.thd_pct()},
+          {"thd_db", a.thd_db()},
+          {"thdn_pct", a.thdn_pct()},
+          {"thdn_db", a.thdn_db()},
+          {"sinad_db", a.sinad_db},
+          {"snr_db", a.snr_db},
+          {"dynamic_range_db", dsp::dynamic_range_db(a, -a.level_dbfs)},
+          {"harmonics", harmonics},
+          {"at_floor", a.at_floor},
+          {"note", !a.unresolved.empty() ? a.unresolved : a.no_harmonic}};
 }
 
 void print_table(int channel, const dsp::ToneAnalysis& a) {
   std::printf("channel %d\n", channel);
   std::printf("  frequency  %12.3f Hz\n", a.frequency_hz);
   std::printf("  level      %12.3f dBFS\n", a.level_dbfs);
+  if (!a.unresolved.empty()) {
+    std::printf("  distortion not measurable: %s\n", a.unresolved.c_str());
+    return;
+  }
+  if (!a.no_harmonic.empty()) std::printf("  THD: %s\n", a.no_harmonic.c_str());
+  if (a.at_floor)
+    std::printf(
+        "  (the residual lies below the analysis's own floor: THD+N, SINAD and SNR are "
+        "bounds)\n");
   std::printf("  THD        %12.6f %%   %9.2f dB\n", a.thd_pct(), a.thd_db());
   std::printf("  THD+N      %12.6f %%   %9.2f dB\n", a.thdn_pct(), a.thdn_db());
   std::printf("  SINAD      %12.2f dB\n", a.sinad_db);

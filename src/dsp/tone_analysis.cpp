@@ -206,6 +206,13 @@ double tone_phase_rad(std::span<const double> samples, double frequency_hz, doub
   return std::atan2(sum.real(), sum.imag());
 }
 
+std::size_t frames_resolving_harmonics(double frequency_hz, double sample_rate_hz,
+                                       WindowKind window) {
+  const double lobe_half = main_lobe_half_width_bins(window) + 1;
+  return static_cast<std::size_t>(
+      std::ceil((2.0 * lobe_half + 1.0) * sample_rate_hz / frequency_hz));
+}
+
 std::optional<int> polarity_of_phase_deg(double phase_deg) {
   const double c = std::cos(phase_deg * std::numbers::pi / 180.0);
   if (c >= 0.5) return 1;
@@ -295,12 +302,33 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
   const double band_high_hz = std::min(options.band.high_hz, nyquist_hz);
   double harmonic_sum = 0.0;
   double snr_excluded = 0.0;
+  const long lobe_half = s.main_lobe_half_width_bins + 1;
+  if (options.max_harmonic_order >= 2 && 2.0 * result.frequency_hz <= band_high_hz &&
+      fundamental_bin <= 2.0 * lobe_half) {
+    // H2's lobe overlaps the fundamental's (and each harmonic its neighbour's): a harmonic
+    // would be dropped or counted twice, and THD+N would miss what the fundamental's lobe
+    // hides. Nothing is reported rather than a figure that is quietly too low.
+    const double frames = static_cast<double>(2 * (s.bin_mean_square.size() - 1));
+    char text[240];
+    std::snprintf(text, sizeof text,
+                  "H2 at %.4g Hz falls inside the %.4g Hz fundamental's window lobe in a %.3g s "
+                  "block: telling them apart needs %.3g s",
+                  2.0 * result.frequency_hz, result.frequency_hz, frames / s.sample_rate_hz,
+                  static_cast<double>(
+                      frames_resolving_harmonics(result.frequency_hz, s.sample_rate_hz, s.window)) /
+                      s.sample_rate_hz);
+    result.unresolved = text;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    result.thd_ratio = result.thd_r_ratio = result.thdn_ratio = nan;
+    result.sinad_db = result.snr_db = nan;
+    result.noise_mean_square_fs = nan;
+    return result;
+  }
   for (int order = 2; order <= options.max_harmonic_order; ++order) {
     const double harmonic_bin = fundamental_bin * order;
     const double harmonic_hz = harmonic_bin * bin_hz;
     if (harmonic_hz > band_high_hz) break;
     const BinRange lobe = lobe_bins(s, harmonic_bin);
-    if (lobe.first <= fundamental.last) continue;
     const double power = sum_bins(s, lobe);
     result.harmonics.push_back(
         {order, harmonic_hz, power_ratio_to_db(power / result.fundamental_mean_square_fs), power});
@@ -311,7 +339,17 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
     }
   }
 
-  result.thd_ratio = std::sqrt(harmonic_sum / result.fundamental_mean_square_fs);
+  if (result.harmonics.empty()) {
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "no harmonic of %.4g Hz lies in the band (up to %.4g Hz): THD does not exist "
+                  "here",
+                  result.frequency_hz, band_high_hz);
+    result.no_harmonic = text;
+  }
+  result.thd_ratio = result.harmonics.empty()
+                         ? std::numeric_limits<double>::quiet_NaN()
+                         : std::sqrt(harmonic_sum / result.fundamental_mean_square_fs);
   result.thd_r_ratio = std::sqrt(harmonic_sum / (harmonic_sum + result.fundamental_mean_square_fs));
   result.thdn_ratio = std::sqrt(result.residual_mean_square_fs / result.total_mean_square_fs);
   result.sinad_db = power_ratio_to_db(result.fundamental_mean_square_fs /
@@ -319,6 +357,12 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
   result.noise_mean_square_fs = std::max(result.residual_mean_square_fs - snr_excluded, 0.0);
   result.snr_db = power_ratio_to_db(result.fundamental_mean_square_fs /
                                     std::max(result.noise_mean_square_fs, 1e-300));
+  if (result.sinad_db > kAnalysisFloorDb || result.snr_db > kAnalysisFloorDb) {
+    result.at_floor = true;
+    result.sinad_db = std::min(result.sinad_db, kAnalysisFloorDb);
+    result.snr_db = std::min(result.snr_db, kAnalysisFloorDb);
+    result.thdn_ratio = std::max(result.thdn_ratio, db_to_amplitude_ratio(-kAnalysisFloorDb));
+  }
   return result;
 }
 

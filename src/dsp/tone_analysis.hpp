@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +32,9 @@ ThdnMethod parse_thdn_method(std::string_view name);
 // White noise's largest bin stands 11–13 dB above its neighbours' median; a tone, 20 dB or
 // more.
 inline constexpr double kTonePresentDb = 20.0;
+// The deepest residual an analysis resolves, re its fundamental: BH7's sidelobes lie at
+// −180 dB.
+inline constexpr double kAnalysisFloorDb = 180.0;
 
 struct ToneAnalysisOptions {
   std::optional<double> fundamental_hz;  // search the band's largest peak when empty
@@ -67,6 +71,16 @@ struct ToneAnalysis {
   // third of an octave each side, its lobe left out), in dB; none where the band leaves
   // too few neighbours. Below kTonePresentDb there is no tone, only noise.
   std::optional<double> prominence_db;
+  // Why the distortion figures (THD, THD+N, SINAD, SNR: NaN then) cannot be told here: the
+  // 2nd harmonic's window lobe overlaps the fundamental's in so short a block. Empty when
+  // every harmonic in band has a lobe of its own.
+  std::string unresolved;
+  // Why THD is NaN though the rest stands: no harmonic of the fundamental lies in the band.
+  std::string no_harmonic;
+  // The residual lies below what the analysis itself can see (the window's sidelobes, the
+  // arithmetic): SINAD and SNR are then capped at kAnalysisFloorDb and THD+N at its
+  // negative, as bounds, never a 3000 dB figure of rounding errors.
+  bool at_floor = false;
   bool tone_present() const { return !prominence_db || *prominence_db >= kTonePresentDb; }
   std::vector<HarmonicLevel> harmonics;
 
@@ -100,6 +114,12 @@ double tone_phase_rad(std::span<const double> samples, double frequency_hz, doub
 // Polarity from a phase re the stimulus: +1 within ±60° of 0°, −1 within ±60° of 180°;
 // nothing in between, where a reactive DUT's phase shift makes the question meaningless.
 std::optional<int> polarity_of_phase_deg(double phase_deg);
+
+// The fewest frames whose spectrum (this window) gives a tone at `frequency_hz` and each
+// of its harmonics lobes of their own: the fundamental's bin must lie beyond two lobe
+// half-widths (with the one-bin margin each), (2·(h + 1) + 1)·fs/f.
+std::size_t frames_resolving_harmonics(double frequency_hz, double sample_rate_hz,
+                                       WindowKind window = WindowKind::blackman_harris_7);
 
 // Mean square of a tone at `frequency_hz`: the sum of its main-lobe bins (in FS²).
 double tone_mean_square_at(const PowerSpectrum& spectrum, double frequency_hz);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <numbers>
 #include <stdexcept>
@@ -97,7 +98,25 @@ std::size_t StepContext::settle_frames() const {
 }
 
 std::size_t StepContext::analysed_frames() const {
-  return static_cast<std::size_t>(std::llround(step_.capture_s * fs()));
+  return std::max(static_cast<std::size_t>(std::llround(step_.capture_s * fs())),
+                  min_analysed_frames_);
+}
+
+void StepContext::resolve_harmonics(double frequency_hz, const ToneSettings& settings) {
+  min_analysed_frames_ = 0;
+  if (2.0 * frequency_hz > std::min(settings.band.high_hz, fs() / 2.0)) return;  // none in band
+  const std::size_t needed = dsp::frames_resolving_harmonics(frequency_hz, fs());
+  if (needed <= analysed_frames()) return;
+  if (static_cast<double>(needed) > kMaxResolvingCaptureS * fs()) {
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "H2 at %g Hz cannot be told from the %g Hz fundamental within a %g s capture: "
+                  "it needs %.3g s",
+                  2.0 * frequency_hz, frequency_hz, kMaxResolvingCaptureS,
+                  static_cast<double>(needed) / fs());
+    throw MeasurementError(text);
+  }
+  min_analysed_frames_ = needed;
 }
 
 double StepContext::vrms_of(const Level& level, std::optional<double> load_ohm) const {

@@ -95,7 +95,12 @@ class StepContext {
 
   double fs() const { return bench_.port->sample_rate_hz(); }
   std::size_t settle_frames() const;
+  // capture_s in frames, or more where a point needs it (resolve_harmonics).
   std::size_t analysed_frames() const;
+  // Lengthens this point's captures so a tone at `frequency_hz` and its harmonics have
+  // window lobes of their own (dsp::frames_resolving_harmonics), up to kMaxResolvingCaptureS;
+  // throws MeasurementError naming the harmonic and the capture it needs beyond that.
+  void resolve_harmonics(double frequency_hz, const ToneSettings& settings);
   // Vrms at the DUT input of a stimulus level; throws MeasurementError.
   double vrms_of(const Level& level, std::optional<double> load_ohm) const;
   // Peak, in full scale, of a sine of this many Vrms at the DUT input.
@@ -138,6 +143,8 @@ class StepContext {
   // from): stored without a value, with the reason; it fails a limit asked of it.
   void add_missing(const std::string& channel, const std::string& name, const std::string& reason,
                    const nlohmann::json& point, std::optional<double> frequency_hz = std::nullopt);
+  // Says what the measurement just added is (a bound rather than a value).
+  void note_last(const std::string& note) { record_.measurements.back().note = note; }
   void add_judged(record::MeasurementRecord m) {
     record_.measurements.push_back(judged(std::move(m), std::nullopt));
   }
@@ -159,7 +166,12 @@ class StepContext {
   RunObserver& observer_;
   const StepPlan& step_;
   record::StepRecord& record_;
+  std::size_t min_analysed_frames_ = 0;
 };
+
+// The longest a step's capture is lengthened to resolve a low tone's harmonics (20 Hz
+// needs 0.85 s, 5 Hz 3.4 s).
+inline constexpr double kMaxResolvingCaptureS = 10.0;
 
 template <typename Params>
 void StepKindWith<Params>::run_point(StepContext& context, const Point& point, std::size_t index,

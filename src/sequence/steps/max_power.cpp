@@ -95,6 +95,8 @@ Burst steady_burst(StepContext& ctx, const MaxPowerParams& params, double freque
   for (std::size_t c = 0; c < ctx.channels().size(); ++c) {
     const auto a = dsp::analyze_tone(
         std::span(capture.audio.channels[c]).subspan(settle, total - settle), ctx.fs(), options);
+    if (!a.unresolved.empty())
+      throw MeasurementError(a.unresolved + " (lengthen burst.on_s, or settle_s less)");
     b.channels.push_back({ctx.volts_at_dut_output(a.level_dbfs), a.thdn_pct(), a.thd_pct()});
   }
   return b;
@@ -140,6 +142,9 @@ Burst headroom_burst(StepContext& ctx, const MaxPowerParams& params, double freq
     const auto a = dsp::analyze_tone_spectrum(
         dsp::power_spectrum(block, ctx.fs(), dsp::WindowKind::rectangular, dsp::DcLevel::remove),
         options);
+    if (!a.unresolved.empty())
+      throw MeasurementError(a.unresolved + " (the 20 ms headroom burst is too short at " +
+                             std::to_string(std::lround(frequency_hz)) + " Hz)");
     b.channels.push_back({ctx.volts_at_dut_output(a.level_dbfs), a.thdn_pct(), a.thd_pct()});
   }
   return b;

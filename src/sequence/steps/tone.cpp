@@ -140,17 +140,34 @@ class ThdnKind : public ToneKind {
  protected:
   void run(StepContext& ctx, const ToneParams& params, const Point& p, std::size_t index,
            std::size_t count) const override {
+    // A low tone in a short capture: lengthened until H2 has a lobe of its own.
+    ctx.resolve_harmonics(*p.frequency_hz, params.analysis);
     measure(ctx, params, p, index + 1 == count);
   }
   void figures(StepContext& ctx, const std::string& ch, const ChannelTone& tone,
                const Point& p) const override {
     const auto& a = tone.analysis;
-    ctx.add(ch, "thdn_pct", a.thdn_pct(), p.coordinates, p.frequency_hz);
-    ctx.add(ch, "thdn_db", a.thdn_db(), p.coordinates, p.frequency_hz);
-    ctx.add(ch, "thd_pct", a.thd_pct(), p.coordinates, p.frequency_hz);
-    ctx.add(ch, "thd_db", a.thd_db(), p.coordinates, p.frequency_hz);
-    ctx.add(ch, "sinad_db", a.sinad_db, p.coordinates, p.frequency_hz);
-    ctx.add(ch, "snr_db", a.snr_db, p.coordinates, p.frequency_hz);
+    if (!a.unresolved.empty()) {
+      for (const char* name : {"thdn_pct", "thdn_db", "thd_pct", "thd_db", "sinad_db", "snr_db"})
+        ctx.add_missing(ch, name, a.unresolved, p.coordinates, p.frequency_hz);
+      return;
+    }
+    // At the analysis's floor THD+N, SINAD and SNR are bounds, and say so.
+    const auto bounded = [&](const char* name, double value) {
+      ctx.add(ch, name, value, p.coordinates, p.frequency_hz);
+      if (a.at_floor) ctx.note_last("a bound: the residual lies below the analysis's own floor");
+    };
+    bounded("thdn_pct", a.thdn_pct());
+    bounded("thdn_db", a.thdn_db());
+    if (a.no_harmonic.empty()) {
+      ctx.add(ch, "thd_pct", a.thd_pct(), p.coordinates, p.frequency_hz);
+      ctx.add(ch, "thd_db", a.thd_db(), p.coordinates, p.frequency_hz);
+    } else {
+      ctx.add_missing(ch, "thd_pct", a.no_harmonic, p.coordinates, p.frequency_hz);
+      ctx.add_missing(ch, "thd_db", a.no_harmonic, p.coordinates, p.frequency_hz);
+    }
+    bounded("sinad_db", a.sinad_db);
+    bounded("snr_db", a.snr_db);
   }
   // THD+N versus the measured output level, one curve per channel.
   void finish_params(StepContext& ctx, const ToneParams&,
