@@ -337,3 +337,68 @@ stimulus = { frequency_hz = 1, level = "-6 dBV" }
   EXPECT_NE(run.steps[2].message.find("H2 at 2 Hz"), std::string::npos) << run.steps[2].message;
   EXPECT_NE(run.steps[2].message.find("17"), std::string::npos) << run.steps[2].message;
 }
+
+TEST(RealDut, CrossoverGivesTheModelsUShapedThdnVersusLevel) {
+  auto station = quiet_sim_bench();
+  auto& pre = *station.sim->preamp;
+  pre.highpass_hz = pre.lowpass_hz = 0.0;  // the whole DUT a static curve: exact truth below
+  pre.a2_per_volt = 0.0;
+  pre.a3_per_volt2 = 1e-2;
+  auto& pa = *station.sim->power_amp;
+  pa.crossover_v = 0.05;
+  pa.crossover_depth = 0.5;
+  const auto run = run_text(R"([sequence]
+name = "u"
+channels = ["L", "R"]
+[defaults]
+load_ohm = 8
+[[step]]
+id = "u"
+kind = "thdn"
+stimulus = { frequency_hz = 1000 }
+sweep = { parameter = "stimulus.level", from = "-30 dBV", to = "0 dBV", points = 31 }
+)",
+                            station)
+                       .record;
+  ASSERT_EQ(run.verdict, record::Verdict::pass);
+  // The model: v → v + a3·v³ (preamp), ×G, crossover (crossover.hpp's formula written out),
+  // into 8 Ω behind 0.05 Ω, sampled as the simulator samples it: 1 kHz at 96 kHz repeats
+  // every 96 samples, so the output's harmonics (those beyond fs/2 folded back, as in any
+  // sampled system) are a naive DFT of one period. THD+N with no noise is the harmonics up
+  // to 20 kHz re the fundamental and them together.
+  const double gain = dsp::db_to_amplitude_ratio(pa.gain_db);
+  const auto curve_volts = [&](double v) {
+    const double e = gain * (v + pre.a3_per_volt2 * v * v * v);
+    return (e - pa.crossover_depth * pa.crossover_v * std::tanh(e / pa.crossover_v)) * 8.0 / 8.05;
+  };
+  const auto sampled_harmonic = [&](double amplitude, int order) {
+    std::complex<double> sum = 0.0;
+    for (int i = 0; i < 96; ++i) {
+      const double theta = 2.0 * std::numbers::pi * i / 96.0;
+      sum += curve_volts(amplitude * std::sin(theta)) * std::polar(1.0, -order * theta);
+    }
+    return 2.0 * std::abs(sum) / 96.0;
+  };
+  std::vector<double> truth_db, measured_db;
+  for (const auto& m : run.steps[0].measurements) {
+    if (m.name != "thdn_db" || m.channel != "L") continue;
+    const double vin_dbv = std::stod(m.point.at("stimulus.level").get<std::string>());
+    const double amplitude = dsp::db_to_amplitude_ratio(vin_dbv) * std::numbers::sqrt2;
+    const double h1 = sampled_harmonic(amplitude, 1);
+    double harmonics = 0.0;
+    for (int n = 2; n <= 20; ++n) harmonics += std::pow(sampled_harmonic(amplitude, n), 2);
+    truth_db.push_back(10.0 * std::log10(harmonics / (harmonics + h1 * h1)));
+    measured_db.push_back(m.value);
+    EXPECT_NEAR(m.value, truth_db.back(), 0.1) << vin_dbv << " dBV in";
+  }
+  ASSERT_EQ(truth_db.size(), 31u);
+  const auto lowest = [](const std::vector<double>& v) {
+    return std::min_element(v.begin(), v.end()) - v.begin();
+  };
+  // Falling with level (crossover), rising again (a3): the minimum inside the sweep, at the
+  // model's point.
+  const auto at = lowest(truth_db);
+  EXPECT_GT(at, 3);
+  EXPECT_LT(at, 27);
+  EXPECT_EQ(lowest(measured_db), at);
+}
