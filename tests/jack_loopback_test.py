@@ -102,6 +102,14 @@ try:
     check(r.returncode == 0, "real-time JACK run passes: " + r.stderr[-300:])
     print(f"real time: {time.time() - started:.2f} s wall")
     compare(realtime, twin, "real time")
+    # Polarity on the real path: the sweep fixes the latency on its unique correlation peak
+    # and reads +1; the level step before it had only a tone, aligned to a whole period, and
+    # says it cannot tell (a missing value) rather than guess.
+    polarity = {(step, ch): v for step, ch, v in measurements(realtime, "polarity")}
+    check(polarity.get(("response", "L")) == 1.0 and polarity.get(("response", "R")) == 1.0,
+          f"swept polarity +1 through JACK: {polarity}")
+    check(("gain_1k", "L") in polarity and polarity[("gain_1k", "L")] is None,
+          f"a tone before any broadband signal has no polarity through JACK: {polarity}")
 
     freewheel = os.path.join(work, "freewheel.db")
     started = time.time()

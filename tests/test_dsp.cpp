@@ -551,3 +551,24 @@ TEST(ToneAnalysis, NoiseHasNoToneAndAToneInNoiseIsFound) {
   const auto a = analyze_tone(signal, fs);
   EXPECT_NEAR(a.frequency_hz, 1234.5, 0.05);
 }
+
+TEST(Latency, AnInvertedSweepIsFoundAtItsTrueLagAndATonesCombIsNot) {
+  const double fs = 48000.0;
+  const auto sweep = generate_sync_sweep(SyncSweep::design(20.0, 20000.0, 0.5, fs), 0.5);
+  const int delay = 123;
+  std::vector<float> inverted(sweep.size() + 1000, 0.0f);
+  for (std::size_t i = 0; i < sweep.size(); ++i)
+    inverted[i + delay] = static_cast<float>(-0.3 * sweep[i]);
+  const auto e = estimate_lag(sweep, inverted, 1000, 56);
+  EXPECT_EQ(e.lag, delay);
+  EXPECT_TRUE(e.negative);
+  EXPECT_GE(e.distinctness, kDistinctLag);
+  // A steady 1 kHz tone: every period correlates alike, no lag stands out; the positive
+  // peak lies a whole number of periods (48 samples) from the delay.
+  const auto tone = generate_sine(1000.0, 0.5, fs, 24000);
+  std::vector<float> delayed(tone.size() + 1000, 0.0f);
+  for (std::size_t i = 0; i < tone.size(); ++i) delayed[i + delay] = static_cast<float>(tone[i]);
+  const auto t = estimate_lag(tone, delayed, 1000, 56);
+  EXPECT_LT(t.distinctness, 1.2);
+  EXPECT_EQ((t.positive_lag - delay) % 48, 0);
+}

@@ -46,6 +46,10 @@ struct BurstRecord {
 struct Capture {
   AudioBuffer audio;
   int latency_samples = 0;
+  // The latency is the interface's own, found from a broadband signal (or known, as the
+  // simulator's): a tone's phase re its stimulus means something. False while only tones
+  // have played through a real interface (aligned to a whole period only).
+  bool latency_certain = true;
   std::vector<double> peak_dbfs;     // per input
   std::optional<int> clipped_input;  // 1-based, when the transfer stopped on clipping
   std::uint64_t xruns = 0;

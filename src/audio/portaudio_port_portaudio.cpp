@@ -8,12 +8,14 @@
 #include <chrono>
 #include <cmath>
 #include <complex>
+#include <optional>
 #include <thread>
 
 #include "audio/jack_graph.hpp"
 #include "audio/portaudio_port.hpp"
 #include "common/error.hpp"
 #include "dsp/fft.hpp"
+#include "dsp/latency.hpp"
 #include "dsp/units.hpp"
 
 namespace ampbench::audio {
@@ -100,27 +102,6 @@ int callback(const void* input, void* output, unsigned long frames, const PaStre
   if (position >= total || s.clipped_input.load(std::memory_order_relaxed) != 0)
     s.state.store(PortAudioPort::Shared::done, std::memory_order_release);
   return paContinue;
-}
-
-// Lag of `y` behind `x` (0..max_lag) at the peak of their cross-correlation.
-int correlation_lag(const std::vector<double>& x, const std::vector<float>& y, int max_lag) {
-  std::size_t n = 1;
-  while (n < x.size() + y.size()) n <<= 1;
-  const auto fft = dsp::RealFft::for_size(n);
-  dsp::AlignedBuffer<double> a(n), b(n);
-  std::fill(a.data(), a.data() + n, 0.0);
-  std::fill(b.data(), b.data() + n, 0.0);
-  std::copy(x.begin(), x.end(), a.data());
-  std::copy(y.begin(), y.end(), b.data());
-  dsp::AlignedBuffer<std::complex<double>> fa(n / 2 + 1), fb(n / 2 + 1);
-  fft->forward(a.data(), fa.data());
-  fft->forward(b.data(), fb.data());
-  for (std::size_t k = 0; k <= n / 2; ++k) fb[k] *= std::conj(fa[k]);
-  fft->inverse(fb.data(), a.data());
-  int best = 0;
-  for (int lag = 0; lag <= max_lag && static_cast<std::size_t>(lag) < n; ++lag)
-    if (a[static_cast<std::size_t>(lag)] > a[static_cast<std::size_t>(best)]) best = lag;
-  return best;
 }
 
 }  // namespace
@@ -301,22 +282,28 @@ Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_thresho
   if (const std::size_t flagged = s.first_flag_position.load())
     first_xrun_s = static_cast<double>(flagged - 1) / settings_.sample_rate_hz;
   capture.first_xrun_s = first_xrun_s;
-  // The latency from the stimulus itself: the channel with the most energy, correlated.
-  std::size_t loudest = 0;
-  double energy = 0.0;
-  for (std::size_t c = 0; c < stimulus.channels.size(); ++c) {
-    double e = 0.0;
-    for (double v : stimulus.channels[c]) e += v * v;
-    if (e > energy) {
-      energy = e;
-      loudest = c;
-    }
+  // The interface's latency from the stimulus itself, on the channel whose correlation peak
+  // stands out most (a dead channel's, or a tone's comb of equal peaks, does not), on its
+  // magnitude (an inverting DUT). The stream keeps its latency, so a lag once found from a
+  // broadband capture (a sweep, noise, the loopback) holds for the tones after it; before
+  // that a tone is aligned to a whole period only and its absolute phase is not known.
+  std::optional<dsp::LagEstimate> best;
+  const int guard = static_cast<int>(0.001 * rate) + 8;
+  for (std::size_t c = 0; c < stimulus.channels.size() && c < s.record.size(); ++c) {
+    double energy = 0.0;
+    for (double v : stimulus.channels[c]) energy += v * v;
+    if (!(energy > 0.0)) continue;
+    const auto e =
+        dsp::estimate_lag(stimulus.channels[c], s.record[c], static_cast<int>(margin), guard);
+    if (!best || e.distinctness > best->distinctness) best = e;
   }
-  if (energy > 0.0 && loudest < s.record.size()) {
-    last_latency_ =
-        correlation_lag(stimulus.channels[loudest], s.record[loudest], static_cast<int>(margin));
+  if (best && best->distinctness >= dsp::kDistinctLag) {
+    last_latency_ = best->lag;
     latency_known_ = true;
+  } else if (best && !latency_known_) {
+    last_latency_ = best->positive_lag;
   }
+  capture.latency_certain = latency_known_;
   capture.latency_samples = last_latency_;
   capture.audio.sample_rate_hz = settings_.sample_rate_hz;
   for (std::size_t c = 0; c < s.record.size(); ++c) {

@@ -7,6 +7,7 @@
 
 #include "dsp/fft.hpp"
 #include "dsp/imd.hpp"
+#include "dsp/latency.hpp"
 #include "dsp/signal.hpp"
 #include "dsp/spectrum.hpp"
 #include "dsp/sweep.hpp"

@@ -253,6 +253,7 @@ std::vector<ChannelTone> StepContext::analyse_tones(const audio::Capture& captur
                      2.0 * std::numbers::pi * (cycles - std::floor(cycles));
       phase = std::remainder(phase, 2.0 * std::numbers::pi);
       t.phase_deg = phase * 180.0 / std::numbers::pi;
+      t.phase_absolute = capture.latency_certain;
     }
     if (with_spectrum) t.spectrum = spectrum_curve(analysed(capture, c), frequency_hz);
     out.push_back(t);

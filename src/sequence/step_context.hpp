@@ -63,6 +63,9 @@ struct ChannelTone {
   // The output's phase re the stimulus's, −180..180° (the interface's latency removed by
   // the port); none when an external generator, whose phase nobody knows, drove the DUT.
   std::optional<double> phase_deg;
+  // The phase is absolute (the port knew its latency): polarity can be read from it. When
+  // not, it still compares two captures of the same stream (impedances).
+  bool phase_absolute = true;
   record::CurveRecord spectrum;  // when asked for
 };
 

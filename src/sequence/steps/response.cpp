@@ -221,6 +221,10 @@ class ResponseKind : public StepKindWith<ResponseParams> {
           data[c].no_polarity_reason =
               "an external generator's phase is unknown: polarity needs the interface's own "
               "output";
+      } else if (!reference[c].phase_absolute) {
+        data[c].no_polarity_reason =
+            "the interface's latency is known to a whole period only (no broadband signal has "
+            "played yet)";
       } else if (!(data[c].polarity = dsp::polarity_of_phase_deg(*reference[c].phase_deg))) {
         data[c].no_polarity_reason = "the output at the reference frequency is " +
                                      std::to_string(std::lround(*reference[c].phase_deg)) +

@@ -87,6 +87,13 @@ class LevelKind : public ToneKind {
                         p.coordinates, p.frequency_hz);
       return;
     }
+    if (!tone.phase_absolute) {
+      ctx.add_missing(channel, "polarity",
+                      "the interface's latency is known to a whole period only (no broadband "
+                      "signal has played yet: a sweep step or a loopback reference fixes it)",
+                      p.coordinates, p.frequency_hz);
+      return;
+    }
     const auto& a = tone.analysis;
     if (!a.tone_present()) {
       ctx.add_missing(channel, "polarity",
