@@ -685,6 +685,32 @@ TEST(CliRun, SerialNumbersThatAreNotOneLineOfTextAreRefused) {
   EXPECT_FALSE(std::filesystem::exists(db, ec)) << "nothing runs, nothing is written";
 }
 
+TEST(CliRun, NoSerialIsRefusedOnAProductionLineAndSaidElsewhere) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  auto station = ampbench::testing::slurp(kStation);
+  station.replace(station.find("[station]"), 9, "[station]\nline = \"L1\"");
+  write(dir / "line.toml", station);
+  auto r = run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station",
+                         dir / "line.toml", "--db", db, "--quiet"});
+  EXPECT_EQ(r.exit_code, 64) << r.err;
+  EXPECT_NE(r.err.find("production line 'L1': every unit needs its --serial"), std::string::npos)
+      << r.err;
+  std::error_code ec;
+  EXPECT_FALSE(std::filesystem::exists(db, ec)) << "nothing runs, nothing is written";
+  r = run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station", kStation, "--db",
+                    db, "--quiet"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("recorded as serial 'unnamed'"), std::string::npos) << r.err;
+}
+
+TEST(Cli, AnUnknownSubcommandIsNamedWithTheOnesThereAre) {
+  const auto r = run_ampbench({"frobnicate", "x"});
+  EXPECT_EQ(r.exit_code, 64);
+  EXPECT_NE(r.err.find("unknown subcommand 'frobnicate'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("run, validate"), std::string::npos) << r.err;
+}
+
 TEST(CliResults, BadDatesAreRefusedAndVerdictsReadInAnyCase) {
   TempDir dir;
   const auto db = dir / "r.db";

@@ -1,5 +1,6 @@
 #include <exception>
 #include <iostream>
+#include <string>
 #include <vector>
 
 #include "cli/command.hpp"
@@ -19,6 +20,21 @@ int main(int argc, char** argv) {
       cli::add_scpi_command(app),     cli::add_calibrate_command(app),
       cli::add_sync_command(app),     cli::add_stats_command(app),
   };
+  // A first word that names no subcommand is named back, with the ones there are (CLI11
+  // would only say that a subcommand is required).
+  const auto known = [&](const std::string& word) {
+    for (const auto& subcommand : subcommands)
+      if (subcommand.app->check_name(word)) return true;
+    return false;
+  };
+  if (argc > 1 && argv[1][0] != '-' && !known(argv[1])) {
+    std::string names;
+    for (const auto& subcommand : subcommands)
+      names += (names.empty() ? "" : ", ") + subcommand.app->get_name();
+    std::cerr << "ampbench: unknown subcommand '" << argv[1] << "' (expected one of: " << names
+              << ")\n";
+    return static_cast<int>(ExitCode::usage);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

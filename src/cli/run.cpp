@@ -238,6 +238,13 @@ int run_run(const RunOptionsCli& o) {
     if (!station.jack) throw UsageError("--freewheel needs a JACK station (a [jack] table)");
     station.jack->freewheel = true;
   }
+  // Without --serial: refused on a production line's station (a unit with no number is
+  // lost data there), said plainly anywhere else.
+  if (o.serials.empty() && !station.line.empty())
+    throw UsageError("station '" + station.name + "' is on production line '" + station.line +
+                     "': every unit needs its --serial");
+  if (o.serials.empty())
+    std::fprintf(stderr, "ampbench: no --serial given: this run is recorded as serial 'unnamed'\n");
   auto db = store::ResultStore::open(o.db);
   if (db->recovered_runs() > 0 && !o.quiet)
     std::fprintf(stderr, "%s: marked %d run(s) left RUNNING by a dead process as ABORTED\n",
