@@ -698,8 +698,8 @@ TEST(CliRun, NoSerialIsRefusedOnAProductionLineAndSaidElsewhere) {
       << r.err;
   std::error_code ec;
   EXPECT_FALSE(std::filesystem::exists(db, ec)) << "nothing runs, nothing is written";
-  r = run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station", kStation, "--db",
-                    db, "--quiet"});
+  r = run_ampbench(
+      {"run", kSource + "/sequences/ci-loopback.toml", "--station", kStation, "--db", db});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("recorded as serial 'unnamed'"), std::string::npos) << r.err;
 }

@@ -98,6 +98,28 @@ TEST(Html, WellFormedWithEveryMeasurementAndOneSeriesPerCurve) {
   }
 }
 
+TEST(Reports, AFigureWithNoLimitIsShownAsMeasuredNotPassed) {
+  ampbench::record::RunRecord run;
+  run.serial = "U1";
+  run.verdict = ampbench::record::Verdict::pass;
+  ampbench::record::StepRecord step;
+  step.step_id = "gain";
+  step.kind = "level";
+  step.verdict = ampbench::record::Verdict::pass;
+  step.measurements.push_back(
+      {"L", "gain_db", 26.0, "dB", 25.5, 26.5, ampbench::record::Verdict::pass, {}, ""});
+  step.measurements.push_back(
+      {"L", "level_dbv", 6.0, "dBV", {}, {}, ampbench::record::Verdict::pass, {}, ""});
+  run.steps.push_back(step);
+  const auto html = ampbench::report::render_html(run);
+  EXPECT_NE(html.find("<tr class=\"pass\" data-name=\"gain_db\">"), std::string::npos);
+  EXPECT_NE(html.find("<tr class=\"measured\" data-name=\"level_dbv\">"), std::string::npos);
+  const auto junit = ampbench::report::render_junit({run});
+  EXPECT_NE(junit.find("PASS L gain_db"), std::string::npos) << junit;
+  EXPECT_NE(junit.find("measured L level_dbv"), std::string::npos) << junit;
+  EXPECT_EQ(junit.find("PASS L level_dbv"), std::string::npos) << junit;
+}
+
 TEST(JUnit, ValidatesWithAFailingAndAnErroringStep) {
   TempDir dir;
   const auto seq = dir / "s.toml";

@@ -81,7 +81,7 @@ int show(const ResultsOptions& o) {
       const std::string where = report::point_in_words(m.point);
       std::printf("    %-5s %-26s %16s  %-22s %-5s %s%s%s%s\n", m.channel.c_str(), m.name.c_str(),
                   report::value_in_words(m.value, m.unit).c_str(), limits.c_str(),
-                  std::string(record::verdict_name(m.verdict)).c_str(), where.empty() ? "" : "at ",
+                  std::string(record::shown_verdict(m)).c_str(), where.empty() ? "" : "at ",
                   where.c_str(),
                   m.note.empty()  ? ""
                   : where.empty() ? "("

@@ -243,7 +243,7 @@ int run_run(const RunOptionsCli& o) {
   if (o.serials.empty() && !station.line.empty())
     throw UsageError("station '" + station.name + "' is on production line '" + station.line +
                      "': every unit needs its --serial");
-  if (o.serials.empty())
+  if (o.serials.empty() && !o.quiet)
     std::fprintf(stderr, "ampbench: no --serial given: this run is recorded as serial 'unnamed'\n");
   auto db = store::ResultStore::open(o.db);
   if (db->recovered_runs() > 0 && !o.quiet)

@@ -10,6 +10,11 @@
 
 namespace ampbench::record {
 
+std::string_view shown_verdict(const MeasurementRecord& m) {
+  if (!m.low && !m.high && m.verdict == Verdict::pass) return "";
+  return verdict_name(m.verdict);
+}
+
 std::string_view verdict_name(Verdict verdict) {
   switch (verdict) {
     case Verdict::pass:

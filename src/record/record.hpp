@@ -36,6 +36,11 @@ struct MeasurementRecord {
   std::string note;
 };
 
+// How a measurement's verdict is shown: a figure with no limit was only measured, and
+// reads with no verdict ("") though its stored verdict stays PASS (as documented); any
+// other, the verdict's name.
+std::string_view shown_verdict(const MeasurementRecord& m);
+
 struct CurveRecord {
   std::string channel;
   std::string name;

@@ -33,6 +33,12 @@ std::string cell_class(record::Verdict v) {
   return std::string(" class=\"") + lower(record::verdict_name(v)) + "\"";
 }
 
+// Unlimited figures are only measured: neither green nor red.
+std::string measurement_class(const record::MeasurementRecord& m) {
+  const auto shown = record::shown_verdict(m);
+  return shown.empty() ? " class=\"measured\"" : cell_class(m.verdict);
+}
+
 // A measurement's note (why it has no value, or that it is a bound) beside its value.
 std::string note_mark(const record::MeasurementRecord& m) {
   return m.note.empty() ? "" : " <span class=\"note\">(" + xml_escape(m.note) + ")</span>";
@@ -57,8 +63,8 @@ std::string measurement_table(const record::StepRecord& s) {
          "th><th>Unit</th>"
          "<th>Limits</th><th>Verdict</th><th>Point</th></tr></thead><tbody>\n";
     for (const auto& m : s.measurements) {
-      const std::string mv(record::verdict_name(m.verdict));
-      o << "<tr" << cell_class(m.verdict) << " data-name=\"" << xml_escape(m.name) << "\"><td>"
+      const std::string mv(record::shown_verdict(m));
+      o << "<tr" << measurement_class(m) << " data-name=\"" << xml_escape(m.name) << "\"><td>"
         << xml_escape(m.channel) << "</td><td>" << xml_escape(m.name) << "</td><td class=\"value\">"
         << format_value(m.value) << note_mark(m) << "</td><td>" << xml_escape(m.unit) << "</td><td>"
         << limits_text(m.low, m.high) << "</td><td>" << mv << "</td><td>"
@@ -91,7 +97,7 @@ std::string measurement_table(const record::StepRecord& s) {
         o << "<td></td>";
         continue;
       }
-      o << "<td" << cell_class(cell->verdict) << " data-name=\"" << xml_escape(name)
+      o << "<td" << measurement_class(*cell) << " data-name=\"" << xml_escape(name)
         << "\"><span class=\"value\">" << format_value(cell->value) << "</span>" << note_mark(*cell)
         << "</td>";
     }

@@ -35,8 +35,9 @@ std::string seconds(double s) {
 std::string measurement_line(const record::MeasurementRecord& m) {
   char b[96];
   std::snprintf(b, sizeof b, "%.6g", m.value);
-  std::string line = std::string(record::verdict_name(m.verdict)) + " " + m.channel + " " + m.name +
-                     " = " + (std::isfinite(m.value) ? b : "(none)") + " " + m.unit;
+  const auto shown = record::shown_verdict(m);
+  std::string line = std::string(shown.empty() ? "measured" : shown) + " " + m.channel + " " +
+                     m.name + " = " + (std::isfinite(m.value) ? b : "(none)") + " " + m.unit;
   if (!m.note.empty()) line += " (" + m.note + ")";
   if (m.low || m.high) {
     char l[96];
