@@ -104,7 +104,7 @@ std::vector<double> network_taps(const std::function<std::complex<double>(double
   peak /= static_cast<double>(n);
   std::size_t length = 1;
   for (long i = static_cast<long>(n / 2); i > 0; --i)
-    if (std::abs(at(i)) > 1e-10 * peak) {
+    if (std::abs(at(i)) > 1e-8 * peak) {
       length = static_cast<std::size_t>(i) + 1;
       break;
     }

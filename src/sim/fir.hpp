@@ -50,7 +50,7 @@ std::vector<double> minimum_phase_taps(const std::function<double(double)>& magn
 inline constexpr std::size_t kNetworkLeadTaps = 64;
 // response(f) for 0 ≤ f ≤ fs/2 of a stable, causal network. Its imaginary part is faded out
 // over 0.45–0.5·fs so the spectrum is smooth across Nyquist (and the taps short); the taps
-// end where the impulse response has decayed below 10⁻¹⁰ of its peak (at most 2^18).
+// end where the impulse response has decayed below 10⁻⁸ of its peak (at most 2^18).
 std::vector<double> network_taps(const std::function<std::complex<double>(double)>& response,
                                  double sample_rate_hz);
 
