@@ -11,8 +11,10 @@
 #include "sequence/bench.hpp"
 #include "sequence/station.hpp"
 #include "sim/sim.hpp"
+#include "sim_signals.hpp"
 
 using namespace ampbench;
+using ampbench::testing::stereo_sine;
 
 namespace {
 
@@ -146,16 +148,6 @@ TEST(SimPowerAmp, OutputImpedanceDivider) {
 }
 
 namespace {
-
-audio::AudioBuffer stereo_sine(double f, double vrms, const audio::AudioPort& port,
-                               std::size_t frames) {
-  audio::AudioBuffer b;
-  b.sample_rate_hz = port.sample_rate_hz();
-  const double peak_fs = vrms / port.calibration().output_vrms_at_0dbfs;
-  for (int c = 0; c < port.output_count(); ++c)
-    b.channels.push_back(dsp::generate_sine(f, peak_fs, b.sample_rate_hz, frames));
-  return b;
-}
 
 double measured_gain_db(const sequence::Station& s, const audio::Capture& cap, int channel,
                         double vrms_in) {
