@@ -402,3 +402,49 @@ sweep = { parameter = "stimulus.level", from = "-30 dBV", to = "0 dBV", points =
   EXPECT_LT(at, 27);
   EXPECT_EQ(lowest(measured_db), at);
 }
+
+TEST(RealDut, ALoudspeakerLoadShapesTheResponseAsItsImpedanceSays) {
+  auto station = quiet_sim_bench();
+  station.sim->power_amp->output_impedance_ohm = 1.0;  // a valve amplifier's output
+  sim::LoudspeakerModel speaker;
+  speaker.nominal_ohm = 6.0;
+  speaker.re_ohm = 5.4;
+  speaker.le_mh = 0.6;
+  speaker.fs_hz = 38.0;
+  speaker.qes = 0.35;
+  speaker.qms = 4.0;
+  station.sim->loudspeaker = speaker;
+  station.loads_available_ohm.push_back(6.0);
+  const auto run = run_text(R"([sequence]
+name = "speaker"
+channels = ["L", "R"]
+[[step]]
+id = "into_speaker"
+kind = "frequency_response"
+method = "sweep"
+load_ohm = 6
+stimulus = { from_hz = 20, to_hz = 20000, level = "-20 dBV", points = 31, duration_s = 2 }
+)",
+                            station)
+                       .record;
+  ASSERT_EQ(run.steps.at(0).verdict, record::Verdict::pass) << run.steps[0].message;
+  // Gain = the preamp's filters × 26 dB × Z/(Z + 1 Ω), Z the Thiele-Small impedance.
+  const sim::PreampStage model(*station.sim->preamp, station.audio.sample_rate_hz, 1);
+  const auto& response = curve(run, "response_db", "L");
+  double lowest = 0.0, highest = -100.0;
+  for (std::size_t i = 0; i < response.x.size(); ++i) {
+    const double f = response.x[i];
+    const double ws = omega(speaker.fs_hz);
+    const double c_mes = speaker.qes / (ws * speaker.re_ohm);
+    const std::complex<double> z =
+        speaker.re_ohm + kJ * omega(f) * speaker.le_mh * 1e-3 +
+        1.0 / (1.0 / (speaker.re_ohm * speaker.qms / speaker.qes) +
+               1.0 / (kJ * omega(f) / (ws * ws * c_mes)) + kJ * omega(f) * c_mes);
+    const double truth = 26.0 + dsp::amplitude_ratio_to_db(std::abs(model.linear_response(f))) +
+                         dsp::amplitude_ratio_to_db(std::abs(z / (z + 1.0)));
+    EXPECT_NEAR(response.y[i], truth, 0.02) << f << " Hz";
+    lowest = std::min(lowest, response.y[i] - 26.0);
+    highest = std::max(highest, response.y[i] - 26.0);
+  }
+  EXPECT_GT(highest - lowest, 1.0);  // the impedance curve shows through, as it should
+}
