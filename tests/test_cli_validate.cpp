@@ -2,6 +2,7 @@
 // and field, serial numbers, `results` filters and show, FAIL lines in words.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -269,4 +270,25 @@ TEST(CliRun, FailLinesNameThePointAndTheLimitInPlainWords) {
       r.err, std::regex(R"(FAIL R power_w = [0-9.]+ W at 4 Ω \(limit ≥ 100 W\))")))
       << r.err;
   EXPECT_EQ(r.err.find("0.000000"), std::string::npos) << r.err;
+}
+
+TEST(CliRun, OnATerminalTheProgressLineGivesTheUnitsAndTheBatchsEta) {
+  TempDir dir;
+  // `script` gives the run a terminal, as an operator's console is.
+  const std::string command = std::string("script -qc '") + AMPBENCH_BINARY + " run " + kPowerAmp +
+                              " --station " + kStation + " --serial A --serial B --serial C --db " +
+                              (dir / "r.db") + "' /dev/null > " + (dir / "tty.log") + " 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  const auto log = ampbench::testing::slurp(dir / "tty.log");
+  EXPECT_NE(log.find("(unit 2 of 3)"), std::string::npos) << log;
+  // From the second unit on: the step's ETA, the unit's and the batch's.
+  const auto second = log.find("(unit 2 of 3)");
+  const auto progress = log.find("point 1/9", second);
+  ASSERT_NE(progress, std::string::npos) << log;
+  const auto line = log.substr(progress, log.find('\r', progress) - progress);
+  EXPECT_NE(line.find("ETA "), std::string::npos) << line;
+  EXPECT_NE(line.find(" unit "), std::string::npos) << line;
+  EXPECT_NE(line.find(" batch "), std::string::npos) << line;
+  // Each step's result line starts by erasing the progress line.
+  EXPECT_NE(log.find("\r\033[K  [1/11] gain_1k"), std::string::npos);
 }

@@ -61,15 +61,35 @@ class StoreRecorder : public sequence::RunObserver {
   std::int64_t run_id_ = 0;
 };
 
-// Step, point and ETA on a terminal; one plain line per step otherwise.
+// "42 s", "3 min 5 s", "1 h 2 min".
+std::string duration_in_words(double seconds) {
+  const long s = std::lround(std::max(seconds, 0.0));
+  char text[32];
+  if (s < 60)
+    std::snprintf(text, sizeof text, "%ld s", s);
+  else if (s < 3600)
+    std::snprintf(text, sizeof text, "%ld min %ld s", s / 60, s % 60);
+  else
+    std::snprintf(text, sizeof text, "%ld h %ld min", s / 3600, (s % 3600) / 60);
+  return text;
+}
+
+// Step, point and ETA (the step's; from the second unit on, the unit's and the batch's,
+// from the units done so far) on a terminal; one plain line per step otherwise.
 class ProgressPrinter : public sequence::RunObserver {
  public:
-  ProgressPrinter(bool quiet, std::size_t steps)
-      : quiet_(quiet), steps_(steps), tty_(::isatty(STDERR_FILENO)) {}
+  ProgressPrinter(bool quiet, std::size_t steps, std::size_t units)
+      : quiet_(quiet), steps_(steps), units_(units), tty_(::isatty(STDERR_FILENO)) {}
   void run_started(record::RunRecord& run) override {
+    unit_start_ = std::chrono::steady_clock::now();
+    ++unit_;
     if (!quiet_)
-      std::fprintf(stderr, "%s: %s on %s\n", run.serial.c_str(), run.sequence_name.c_str(),
-                   run.station_name.c_str());
+      std::fprintf(
+          stderr, "%s: %s on %s%s\n", run.serial.c_str(), run.sequence_name.c_str(),
+          run.station_name.c_str(),
+          units_ > 1
+              ? (" (unit " + std::to_string(unit_) + " of " + std::to_string(units_) + ")").c_str()
+              : "");
   }
   void step_started(const record::RunRecord&, record::StepRecord& step) override {
     step_start_ = std::chrono::steady_clock::now();
@@ -81,8 +101,19 @@ class ProgressPrinter : public sequence::RunObserver {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
     const double eta = point > 0 ? elapsed / point * (points - point) : 0.0;
-    std::fprintf(stderr, "\r  [%d/%zu] %-28s point %d/%d  ETA %.0f s   ", step.ordinal, steps_,
-                 step.step_id.c_str(), point + 1, points, eta);
+    std::string more;
+    if (units_done_ > 0) {
+      const double unit_s = units_seconds_ / units_done_;
+      const double in_unit =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - unit_start_).count();
+      const double unit_left = std::max(unit_s - in_unit, eta);
+      more = "  unit " + duration_in_words(unit_left);
+      if (unit_ < units_)
+        more += "  batch " + duration_in_words(unit_left + unit_s * double(units_ - unit_));
+    }
+    std::fprintf(stderr, "\r\033[K  [%d/%zu] %-28s point %d/%d  ETA %s%s", step.ordinal, steps_,
+                 step.step_id.c_str(), point + 1, points, duration_in_words(eta).c_str(),
+                 more.c_str());
   }
   void step_finished(const record::RunRecord&, const record::StepRecord& step) override {
     if (quiet_) return;
@@ -108,6 +139,9 @@ class ProgressPrinter : public sequence::RunObserver {
     }
   }
   void run_finished(const record::RunRecord& run) override {
+    units_seconds_ +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - unit_start_).count();
+    ++units_done_;
     if (!quiet_)
       std::fprintf(stderr, "%s: %s\n", run.serial.c_str(),
                    std::string(record::verdict_name(run.verdict)).c_str());
@@ -116,8 +150,13 @@ class ProgressPrinter : public sequence::RunObserver {
  private:
   bool quiet_;
   std::size_t steps_;
+  std::size_t units_;
   bool tty_;
   std::chrono::steady_clock::time_point step_start_;
+  std::chrono::steady_clock::time_point unit_start_;
+  std::size_t unit_ = 0;        // this one, from 1
+  std::size_t units_done_ = 0;  // and how long they took together
+  double units_seconds_ = 0.0;
 };
 
 class Observers : public sequence::RunObserver {
@@ -253,7 +292,7 @@ int run_run(const RunOptionsCli& o) {
   const std::atomic<bool>& abort_requested = stop_on_signals();
   TerminalIo io;
   StoreRecorder recorder(*db);
-  ProgressPrinter printer(o.quiet, plan.steps.size());
+  ProgressPrinter printer(o.quiet, plan.steps.size(), std::max<std::size_t>(o.serials.size(), 1));
   Observers observers({&recorder, &printer});
   const char* user = std::getenv("USER");
   const std::string operator_name = !o.operator_name.empty() ? o.operator_name : (user ? user : "");
