@@ -17,6 +17,7 @@
 #include "cli_fixtures.hpp"
 #include "db_query.hpp"
 #include "run_binary.hpp"
+#include "store/result_store.hpp"
 
 using ampbench::testing::kPowerAmp;
 using ampbench::testing::kSource;
@@ -330,6 +331,51 @@ TEST(CliRun, InterruptRunsCleanupAndExitsThree) {
   EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "ABORTED");
   EXPECT_EQ(scalar(db, "SELECT group_concat(step_id || ':' || verdict) FROM steps"),
             "quick:PASS,long_sweep:ABORTED,tidy:PASS");
+}
+
+TEST(CliRun, SigtermIsNamedAndASecondSignalEndsTheProcessAtOnce) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  pid_t pid = spawn_ampbench(
+      {"run", long_sequence(dir), "--station", kStation, "--serial", "T1", "--db", db},
+      dir / "log");
+  wait_for_finished_step(db);
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(wait_exit(pid), 3) << ampbench::testing::slurp(dir / "log");
+  EXPECT_EQ(scalar(db, "SELECT message FROM steps WHERE step_id = 'long_sweep'"),
+            "stopped by SIGTERM (a supervisor or a shutdown ended the run)");
+  // Two Ctrl-Cs: the second does not wait for the step in hand, and the run it leaves is
+  // marked ABORTED by the next writer, its steps kept.
+  const auto db2 = dir / "r2.db";
+  const auto one_long_capture = dir / "one_long_capture.toml";
+  write(one_long_capture, R"([sequence]
+name = "one long capture"
+channels = ["L", "R"]
+[[step]]
+id = "quick"
+kind = "level"
+stimulus = { frequency_hz = 1000, level = "-20 dBV" }
+[[step]]
+id = "long_capture"
+kind = "level"
+capture_s = 30
+stimulus = { frequency_hz = 1000, level = "-20 dBV" }
+)");
+  pid = spawn_ampbench(
+      {"run", one_long_capture, "--station", kStation, "--serial", "T2", "--db", db2},
+      dir / "log2");
+  wait_for_finished_step(db2);
+  // Into the long capture (seconds of work with no place to stop) before the first press.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ::kill(pid, SIGINT);
+  // Two presses, not one signal sent twice at once (pending signals of a kind merge).
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_exit(pid), 128 + SIGINT) << ampbench::testing::slurp(dir / "log2");
+  EXPECT_NE(ampbench::testing::slurp(dir / "log2").find("second interrupt"), std::string::npos);
+  ampbench::store::ResultStore::open(db2);
+  EXPECT_EQ(scalar(db2, "SELECT verdict FROM runs"), "ABORTED");
+  EXPECT_EQ(scalar(db2, "SELECT verdict FROM steps WHERE step_id = 'quick'"), "PASS");
 }
 
 TEST(CliRun, TwoWritersShareOneDatabase) {

@@ -28,9 +28,12 @@ Subcommand add_calibrate_command(CLI::App& parent);
 Subcommand add_sync_command(CLI::App& parent);
 Subcommand add_stats_command(CLI::App& parent);
 
-// From now on SIGINT and SIGTERM set the returned flag instead of ending the process:
-// long work stops where it can stop cleanly.
-const std::atomic<bool>& stop_on_signals();
+// From now on SIGINT and SIGTERM set the returned signal number (0: none yet) instead of
+// ending the process: long work stops where it can stop cleanly. A second one ends the
+// process at once. Interrupted reads return (no SA_RESTART).
+const std::atomic<int>& stop_on_signals();
+// The same as a flag, for servers that only need to know when to stop.
+const std::atomic<bool>& stop_flag_on_signals();
 
 // FFTW wisdom from `tune-fft`, loaded before any plan is made.
 void load_fft_wisdom();

@@ -289,7 +289,7 @@ int run_run(const RunOptionsCli& o) {
     std::fprintf(stderr, "%s: marked %d run(s) left RUNNING by a dead process as ABORTED\n",
                  o.db.c_str(), db->recovered_runs());
 
-  const std::atomic<bool>& abort_requested = stop_on_signals();
+  const std::atomic<int>& stop_signal = stop_on_signals();
   TerminalIo io;
   StoreRecorder recorder(*db);
   ProgressPrinter printer(o.quiet, plan.steps.size(), std::max<std::size_t>(o.serials.size(), 1));
@@ -311,7 +311,7 @@ int run_run(const RunOptionsCli& o) {
   const std::vector<std::string> serials =
       o.serials.empty() ? std::vector<std::string>{"unnamed"} : o.serials;
   for (const auto& serial : serials) {
-    if (abort_requested.load()) break;
+    if (stop_signal.load() != 0) break;
     const auto started = std::chrono::steady_clock::now();
     // An instrument that cannot be reached ends this unit (ERROR), not the batch.
     std::optional<sequence::Bench> bench;
@@ -327,7 +327,7 @@ int run_run(const RunOptionsCli& o) {
       if (plan.stop_on_fail) break;
       continue;
     }
-    const sequence::RunOptions options{serial, operator_name, &abort_requested};
+    const sequence::RunOptions options{serial, operator_name, &stop_signal};
     record::RunRecord run;
     try {
       run = sequence::run_sequence(plan, station, *bench, options, io, observers);

@@ -27,7 +27,7 @@ int run_sim_dut(const SimDutOptions& o) {
   if (!station.sim)
     throw InputError(station.path, 0, "sim", "sim-dut needs the station's [sim] table");
 #ifdef AMPBENCH_WITH_PORTAUDIO
-  const std::atomic<bool>& stop = stop_on_signals();
+  const std::atomic<bool>& stop = stop_flag_on_signals();
   sim::JackDutOptions options{o.name, o.serial, o.stall_after_s, o.stall_ms};
   sim::run_jack_dut(*station.sim,
                     {station.audio.calibration.output_vrms_at_0dbfs,

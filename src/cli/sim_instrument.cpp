@@ -41,7 +41,7 @@ int run_sim_instrument(const SimInstrumentOptions& o) {
   instruments::SimInstrumentServer server(host, static_cast<std::uint16_t>(port),
                                           std::make_shared<instruments::SimInstrument>(profile),
                                           o.log);
-  const std::atomic<bool>& stop = stop_on_signals();
+  const std::atomic<bool>& stop = stop_flag_on_signals();
   std::printf("ampbench sim-instrument: %s '%s' listening on %s:%u\n", o.kind.c_str(),
               profile.name.c_str(), host.c_str(), server.port());
   std::fflush(stdout);

@@ -8,6 +8,8 @@
 #include <iostream>
 #include <string>
 
+#include "cli/command.hpp"
+#include "common/error.hpp"
 #include "sequence/runner.hpp"
 
 namespace ampbench::cli {
@@ -23,7 +25,14 @@ class TerminalIo : public plugs::OperatorIo {
     std::fprintf(stderr, "\n  %s%s ", message.c_str(),
                  fallback.empty() ? "" : (" [" + fallback + "]").c_str());
     std::string line;
-    if (!std::getline(std::cin, line)) return fallback;
+    if (!std::getline(std::cin, line)) {
+      std::cin.clear();
+      // Ctrl-C interrupts the read itself (signals.cpp installs no SA_RESTART): the step
+      // stops now, not after the operator presses Enter.
+      if (stop_flag_on_signals().load())
+        throw AbortedError("stopped by the operator at the prompt");
+      return fallback;
+    }
     return line.empty() ? fallback : line;
   }
   bool present() const override { return ::isatty(STDIN_FILENO); }

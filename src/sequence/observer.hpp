@@ -22,7 +22,9 @@ class RunObserver {
 struct RunOptions {
   std::string serial;
   std::string operator_name;
-  const std::atomic<bool>* abort_requested = nullptr;  // Ctrl-C: stop after the current capture
+  // The signal that asked the run to stop after the current capture (SIGINT: Ctrl-C;
+  // SIGTERM: a supervisor or shutdown); 0 while none has.
+  const std::atomic<int>* stop_signal = nullptr;
 };
 
 }  // namespace ampbench::sequence

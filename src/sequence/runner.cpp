@@ -67,7 +67,7 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
   record::Verdict verdict = record::Verdict::pass;
   int ordinal = 0;
   for (const auto& step : plan.steps) {
-    if (options.abort_requested && options.abort_requested->load()) aborted = true;
+    if (options.stop_signal && options.stop_signal->load() != 0) aborted = true;
     if ((skipping || aborted) && !step.cleanup) continue;
     record::StepRecord record;
     record.ordinal = ++ordinal;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <limits>
 #include <numbers>
@@ -85,8 +86,17 @@ SourceDirectAgain::~SourceDirectAgain() {
 }
 
 void StepContext::check_abort() const {
-  if (!step_.cleanup && options_.abort_requested && options_.abort_requested->load())
-    throw AbortedError("stopped by the operator (interrupt)");
+  if (step_.cleanup || !options_.stop_signal) return;
+  switch (options_.stop_signal->load()) {
+    case 0:
+      return;
+    case SIGINT:
+      throw AbortedError("stopped by the operator (Ctrl-C)");
+    case SIGTERM:
+      throw AbortedError("stopped by SIGTERM (a supervisor or a shutdown ended the run)");
+    default:
+      throw AbortedError("stopped by signal " + std::to_string(options_.stop_signal->load()));
+  }
 }
 
 void StepContext::select_load(double load_ohm) {
