@@ -89,6 +89,16 @@ struct ImpulseResponse {
   std::size_t n = 0;
 };
 
+// Where the linear response has its largest magnitude: positive times only (the harmonic
+// responses sit at negative times, at the end of the circular buffer), on the magnitude so
+// an inverting DUT is found at its peak, not a side lobe.
+std::size_t largest_at_positive_time(const ImpulseResponse& ir) {
+  std::size_t peak = 0;
+  for (std::size_t i = 0; i < ir.n / 2; ++i)
+    if (std::abs(ir.h[i]) > std::abs(ir.h[peak])) peak = i;
+  return peak;
+}
+
 // Weight of the deconvolution band. At the top, a raised-cosine taper over the highest 1/12
 // octave (it rings for about a millisecond). At the bottom, a 4th-order Butterworth
 // high-pass at f1: minimum phase, so its long low-frequency ringing lies after the
@@ -237,24 +247,15 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
   const std::size_t n = ir.n;
 
   SweepResponse out;
-  // Latency: the linear response's peak, searched over positive times only (the harmonic
-  // responses sit at negative times, at the end of the circular buffer).
+  // Latency and polarity: the linear response's peak.
+  const std::size_t peak = largest_at_positive_time(ir);
   if (options.latency_samples) {
     out.latency_samples = *options.latency_samples;
   } else {
-    std::size_t peak = 0;
-    for (std::size_t i = 0; i < n / 2; ++i)
-      if (std::abs(ir.h[i]) > std::abs(ir.h[peak])) peak = i;
     if (!(std::abs(ir.h[peak]) > 0.0)) throw MeasurementError("the sweep response is silent");
     out.latency_samples = static_cast<double>(peak);
   }
-
-  {
-    std::size_t peak = 0;
-    for (std::size_t i = 0; i < n / 2; ++i)
-      if (std::abs(ir.h[i]) > std::abs(ir.h[peak])) peak = i;
-    out.polarity = ir.h[peak] < 0.0 ? -1 : 1;
-  }
+  out.polarity = ir.h[peak] < 0.0 ? -1 : 1;
   out.frequency_hz = options.frequencies_hz;
   if (out.frequency_hz.empty()) {
     const double top = sweep.end_hz * std::pow(2.0, -1.0 / 12.0);
@@ -274,15 +275,13 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
   double centre = out.latency_samples;
   if (!options.reference.empty()) {
     const ImpulseResponse ref = deconvolve(options.reference, stimulus, sweep);
-    std::size_t peak = 0;
-    for (std::size_t i = 0; i < ref.n / 2; ++i)
-      if (std::abs(ref.h[i]) > std::abs(ref.h[peak])) peak = i;
+    const std::size_t ref_peak = largest_at_positive_time(ref);
     reference_spectrum.emplace();
-    windowed_spectrum(ref.h.data(), ref.n, static_cast<double>(peak), before, after,
+    windowed_spectrum(ref.h.data(), ref.n, static_cast<double>(ref_peak), before, after,
                       *reference_spectrum);
     // The reference carries the interface's latency: the DUT's phase is re the reference.
-    centre = static_cast<double>(peak);
-    if (ref.h[peak] < 0.0) out.polarity = -out.polarity;
+    centre = static_cast<double>(ref_peak);
+    if (ref.h[ref_peak] < 0.0) out.polarity = -out.polarity;
   }
   WindowSpectrum spectrum;
   windowed_spectrum(ir.h.data(), n, centre, before, after, spectrum);

@@ -179,15 +179,11 @@ double tone_phase_rad(std::span<const double> samples, double frequency_hz, doub
   if (samples.size() < kMinimumAnalysisFrames)
     throw MeasurementError("block of " + std::to_string(samples.size()) +
                            " samples is too short for a phase");
-  thread_local std::vector<double> window;
-  if (window.size() != samples.size())
-    window = make_window_samples(WindowKind::blackman_harris_7, samples.size());
-  double weight = 0.0, mean = 0.0;
-  for (std::size_t n = 0; n < samples.size(); ++n) {
-    weight += window[n];
-    mean += window[n] * samples[n];
-  }
-  mean /= weight;
+  const auto cached = cached_window(WindowKind::blackman_harris_7, samples.size());
+  const std::vector<double>& window = cached->samples;
+  double mean = 0.0;
+  for (std::size_t n = 0; n < samples.size(); ++n) mean += window[n] * samples[n];
+  mean /= cached->sum;
   // x = A·sin(ωn + φ) = A·cos φ·sin ωn + A·sin φ·cos ωn: the two projections are in the
   // ratio cos φ : sin φ. The rotating phasor is re-seeded every block, as in generate_tones.
   const double cycles_per_sample = frequency_hz / sample_rate_hz;

@@ -295,6 +295,27 @@ record::CurveRecord StepContext::spectrum_curve(std::span<const double> block,
   return curve;
 }
 
+PolarityReading polarity_of(const ChannelTone& tone) {
+  if (!tone.phase_deg)
+    return {std::nullopt,
+            "an external generator's phase is unknown: polarity needs the interface's own output",
+            true};
+  if (!tone.phase_absolute)
+    return {std::nullopt,
+            "the interface's latency is known to a whole period only (no broadband signal has "
+            "played yet: a sweep step or a loopback reference fixes it)"};
+  if (!tone.analysis.tone_present())
+    return {std::nullopt,
+            "no tone at the output stands 20 dB above the noise around it to take a polarity "
+            "from"};
+  if (const auto sign = dsp::polarity_of_phase_deg(*tone.phase_deg)) return {sign, ""};
+  char reason[96];
+  std::snprintf(reason, sizeof reason,
+                "the output is %.0f° from the stimulus: neither in nor out of polarity",
+                *tone.phase_deg);
+  return {std::nullopt, reason};
+}
+
 record::MeasurementRecord StepContext::judged(record::MeasurementRecord m,
                                               std::optional<double> frequency_hz) const {
   if (auto it = step_.limits.find(m.name); it != step_.limits.end()) {

@@ -69,6 +69,16 @@ struct ChannelTone {
   record::CurveRecord spectrum;  // when asked for
 };
 
+// +1 or −1 from a tone's phase re the stimulus, or why it cannot be told: an external
+// generator's unknown phase (`unknown_phase`: a step reports that only when a limit asks), a
+// latency known to a whole period only, no tone above the noise, a phase near ±90°.
+struct PolarityReading {
+  std::optional<int> sign;
+  std::string why_not;
+  bool unknown_phase = false;
+};
+PolarityReading polarity_of(const ChannelTone& tone);
+
 class StepContext {
  public:
   StepContext(const SequencePlan& plan, const Station& station, Bench& bench,

@@ -62,7 +62,8 @@ PreampStage::PreampStage(const PreampModel& model, double sample_rate_hz, std::u
       sample_rate_hz_(sample_rate_hz),
       fault_(fault),
       noise_(seed),
-      filters_(std::make_unique<Filters>()) {
+      filters_(std::make_unique<Filters>()),
+      networked_(lead_samples(model) > 0) {
   settings_.input = model_.default_input;
   if (model_.gain_control)
     settings_.gain_db = std::clamp(0.0, model_.gain_control->min_db, model_.gain_control->max_db);
@@ -196,8 +197,7 @@ void PreampStage::apply_input_network(std::span<double> block, double source_ohm
 
 void PreampStage::process_block(std::span<double> block, double source_ohm) {
   Filters& f = *filters_;
-  const bool networked = lead_samples(model_) > 0;
-  if (networked) apply_input_network(block, source_ohm);
+  if (networked_) apply_input_network(block, source_ohm);
   // The divider for the source's thermal noise (and the signal, without a network).
   const double divider =
       std::isinf(f.divider_ohm) ? 1.0 : f.divider_ohm / (f.divider_ohm + source_ohm);
@@ -208,7 +208,7 @@ void PreampStage::process_block(std::span<double> block, double source_ohm) {
       std::hypot(f.noise_density, thermal * divider) * std::sqrt(sample_rate_hz_ / 2.0);
   const Hum hum{model_.hum_vrms, model_.hum_hz, model_.hum_harmonics_db};
   for (double& v : block) {
-    if (!networked) v *= divider;
+    if (!networked_) v *= divider;
     if (noise_rms > 0.0) v += noise_rms * noise_.next();
     if (hum.vrms > 0.0) v += hum.volts_at(static_cast<double>(sample_index_) / sample_rate_hz_);
     ++sample_index_;
@@ -268,7 +268,10 @@ int PowerAmpStage::lead_samples(const PowerAmpModel& model,
 }
 
 void PowerAmpStage::prepare(double sample_rate_hz) {
-  if (sample_rate_hz != sample_rate_hz_) network_taps_.clear();
+  if (sample_rate_hz != sample_rate_hz_) {
+    network_taps_.clear();
+    network_.reset();
+  }
   sample_rate_hz_ = sample_rate_hz;
   slew_ = SlewLimiter(model_.slew_v_per_us, sample_rate_hz);
   design_network();
@@ -279,11 +282,13 @@ void PowerAmpStage::reset() {
   if (network_) network_->reset();
 }
 
+bool PowerAmpStage::connects_loudspeaker(double load_ohm) const {
+  return loudspeaker_ && std::abs(load_ohm - loudspeaker_->nominal_ohm) < 1e-9 * load_ohm;
+}
+
 void PowerAmpStage::set_load_ohm(double load_ohm) {
   load_ohm_ = load_ohm;
-  const bool speaker =
-      loudspeaker_ && std::abs(load_ohm - loudspeaker_->nominal_ohm) < 1e-9 * load_ohm;
-  const double resistance = speaker ? loudspeaker_->re_ohm : load_ohm;
+  const double resistance = connects_loudspeaker(load_ohm) ? loudspeaker_->re_ohm : load_ohm;
   const double z = model_.output_impedance_ohm;
   if (std::isinf(resistance)) {
     e_max_ = model_.rail_v;
@@ -299,28 +304,37 @@ void PowerAmpStage::set_load_ohm(double load_ohm) {
 
 void PowerAmpStage::design_network() {
   if (!networked()) return;
+  // A load is switched in between captures: the network starts from rest. The same load
+  // again keeps its filter (and the transforms it made of its taps).
+  if (network_ && network_load_ohm_ == load_ohm_) {
+    network_->reset();
+    return;
+  }
   auto& taps = network_taps_[load_ohm_];
   if (taps.empty()) {
     const auto network = model_.network();
-    const double load = load_ohm_;
-    const auto speaker = loudspeaker_;
+    const bool speaker = connects_loudspeaker(load_ohm_);
     taps = network_taps(
         [&](double hz) -> std::complex<double> {
-          if (std::isinf(load)) return output_transfer(network, std::nullopt, hz);
-          if (speaker && std::abs(load - speaker->nominal_ohm) < 1e-9 * load)
-            return output_transfer(network, loudspeaker_impedance(*speaker, hz), hz);
-          return output_transfer(network, load, hz);
+          if (std::isinf(load_ohm_)) return output_transfer(network, std::nullopt, hz);
+          if (speaker)
+            return output_transfer(network, loudspeaker_impedance(*loudspeaker_, hz), hz);
+          return output_transfer(network, load_ohm_, hz);
         },
         sample_rate_hz_);
   }
-  // A new load is switched in between captures: the network starts from rest.
   network_.emplace(taps, sample_rate_hz_);
+  network_load_ohm_ = load_ohm_;
+}
+
+double PowerAmpStage::internal_volts(double v_in) {
+  const double e =
+      slew_.process(crossover(gain_ * v_in, model_.crossover_v, model_.crossover_depth));
+  return std::clamp(e, -e_max_, e_max_);
 }
 
 double PowerAmpStage::process(double v_in) {
-  const double e =
-      slew_.process(crossover(gain_ * v_in, model_.crossover_v, model_.crossover_depth));
-  return std::clamp(e, -e_max_, e_max_) * divider_;
+  return internal_volts(v_in) * divider_;
 }
 
 void PowerAmpStage::process_block(std::span<double> v, const Block&) {
@@ -328,9 +342,7 @@ void PowerAmpStage::process_block(std::span<double> v, const Block&) {
     for (double& x : v) x = process(x);
     return;
   }
-  for (double& x : v)
-    x = std::clamp(slew_.process(crossover(gain_ * x, model_.crossover_v, model_.crossover_depth)),
-                   -e_max_, e_max_);
+  for (double& x : v) x = internal_volts(x);
   network_->process(v);
 }
 

@@ -96,6 +96,7 @@ class PreampStage : public Stage {
   GaussianSource noise_;
   std::unique_ptr<Filters> filters_;
   std::uint64_t sample_index_ = 0;
+  bool networked_ = false;  // some input is reactive: every input goes through a network FIR
 };
 
 // An amplifier of gain G driving the load through Z_out. Its internal voltage e = G·v passes
@@ -126,6 +127,9 @@ class PowerAmpStage : public Stage {
 
  private:
   bool networked() const { return lead_samples(model_, loudspeaker_) > 0; }
+  bool connects_loudspeaker(double load_ohm) const;
+  // e: gain, crossover, slew limit, clip (before the divider or network).
+  double internal_volts(double v_in);
   void design_network();
   PowerAmpModel model_;
   std::optional<LoudspeakerModel> loudspeaker_;
@@ -136,6 +140,7 @@ class PowerAmpStage : public Stage {
   double e_max_ = 0.0;
   double divider_ = 1.0;
   std::optional<Fir> network_;
+  double network_load_ohm_ = 0.0;                       // the load network_ was made for
   std::map<double, std::vector<double>> network_taps_;  // by load: designs are kept
 };
 

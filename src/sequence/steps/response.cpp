@@ -216,20 +216,11 @@ class ResponseKind : public StepKindWith<ResponseParams> {
     for (std::size_t c = 0; c < data.size(); ++c) {
       data[c].frequency_hz = freqs;
       data[c].reference_gain_db = dsp::amplitude_ratio_to_db(reference[c].vrms_out / vin);
-      if (!reference[c].phase_deg) {
-        if (s.limits.count("polarity"))
-          data[c].no_polarity_reason =
-              "an external generator's phase is unknown: polarity needs the interface's own "
-              "output";
-      } else if (!reference[c].phase_absolute) {
-        data[c].no_polarity_reason =
-            "the interface's latency is known to a whole period only (no broadband signal has "
-            "played yet)";
-      } else if (!(data[c].polarity = dsp::polarity_of_phase_deg(*reference[c].phase_deg))) {
-        data[c].no_polarity_reason = "the output at the reference frequency is " +
-                                     std::to_string(std::lround(*reference[c].phase_deg)) +
-                                     "° from the stimulus: neither in nor out of polarity";
-      }
+      // At the reference frequency; a generator's says nothing unless a limit asks.
+      const auto reading = polarity_of(reference[c]);
+      data[c].polarity = reading.sign;
+      if (!reading.unknown_phase || s.limits.count("polarity"))
+        data[c].no_polarity_reason = reading.why_not;
     }
     for (std::size_t i = 0; i < freqs.size(); ++i) {
       ctx.progress(static_cast<int>(i), static_cast<int>(freqs.size()));

@@ -1,8 +1,6 @@
 // Step kinds level and thdn: a sine (stepped over any sweep) on every channel, each output
 // analysed. level: gain, level, frequency, the DC offset and the L − R balance; thdn: THD+N, THD,
 // SINAD and SNR too, the spectrum of the last point, and THD+N versus output level over a sweep.
-#include <cstdio>
-
 #include "dsp/dsp.hpp"
 #include "sequence/step_context.hpp"
 
@@ -74,43 +72,14 @@ class LevelKind : public ToneKind {
   }
 
  private:
-  // +1 or −1 from the output's phase re the stimulus; missing, with the reason, where it
-  // cannot be told. A generator's step says nothing of polarity unless a limit asks.
+  // A generator's step says nothing of polarity unless a limit asks.
   static void polarity(StepContext& ctx, const std::string& channel, const ChannelTone& tone,
                        const Point& p) {
-    const bool asked = ctx.step().limits.count("polarity") > 0;
-    if (!tone.phase_deg) {
-      if (asked)
-        ctx.add_missing(channel, "polarity",
-                        "an external generator's phase is unknown: polarity needs the "
-                        "interface's own output",
-                        p.coordinates, p.frequency_hz);
-      return;
-    }
-    if (!tone.phase_absolute) {
-      ctx.add_missing(channel, "polarity",
-                      "the interface's latency is known to a whole period only (no broadband "
-                      "signal has played yet: a sweep step or a loopback reference fixes it)",
-                      p.coordinates, p.frequency_hz);
-      return;
-    }
-    const auto& a = tone.analysis;
-    if (!a.tone_present()) {
-      ctx.add_missing(channel, "polarity",
-                      "no tone at the output stands 20 dB above the noise around it to take a "
-                      "polarity from",
-                      p.coordinates, p.frequency_hz);
-      return;
-    }
-    if (const auto sign = dsp::polarity_of_phase_deg(*tone.phase_deg)) {
-      ctx.add(channel, "polarity", *sign, p.coordinates, p.frequency_hz);
-      return;
-    }
-    char reason[96];
-    std::snprintf(reason, sizeof reason,
-                  "the output is %.0f° from the stimulus: neither in nor out of polarity",
-                  *tone.phase_deg);
-    ctx.add_missing(channel, "polarity", reason, p.coordinates, p.frequency_hz);
+    const auto reading = polarity_of(tone);
+    if (reading.sign)
+      ctx.add(channel, "polarity", *reading.sign, p.coordinates, p.frequency_hz);
+    else if (!reading.unknown_phase || ctx.step().limits.count("polarity"))
+      ctx.add_missing(channel, "polarity", reading.why_not, p.coordinates, p.frequency_hz);
   }
 
   // On two channels: the balance L − R of their gains.
