@@ -53,17 +53,17 @@ TEST(CliValidate, BrokenSequencesNameFileLineAndField) {
       {"too loud",
        head + "[[step]]\nid = \"a\"\nkind = \"level\"\nstimulus = { frequency_hz = 1000, level = "
               "\"2 V\" }\n",
-       ":4: field 'step.a.stimulus.level': 2 V is 2 Vrms, above the station's max_output_vrms of "
+       ":7: field 'step.a.stimulus.level': 2 V is 2 Vrms, above the station's max_output_vrms of "
        "1.8 Vrms"},
       {"swept too loud",
        head +
            "[[step]]\nid = \"a\"\nkind = \"thdn\"\nstimulus = { frequency_hz = 1000 }\nsweep = { "
            "parameter = \"stimulus.level\", from = \"-10 dBV\", to = \"+6 dBV\", points = 3 }\n",
-       ":4: field 'step.a.stimulus.level': 6 dBV is 2 Vrms, above the station's max_output_vrms"},
+       ":8: field 'step.a.stimulus.level': 6 dBV is 2 Vrms, above the station's max_output_vrms"},
       {"missing load",
        head + "[[step]]\nid = \"a\"\nkind = \"level\"\nload_ohm = 2\nstimulus = { frequency_hz = "
               "1000, level = \"-20 dBV\" }\n",
-       ":4: field 'step.a.load_ohm': 2 ohm is not a load of station 'sim-bench'"},
+       ":7: field 'step.a.load_ohm': 2 ohm is not a load of station 'sim-bench'"},
       {"bad sweep",
        head + "[[step]]\nid = \"a\"\nkind = \"thdn\"\nstimulus = { frequency_hz = 1000, level = "
               "\"-20 dBV\" }\nsweep = { parameter = \"dut.volume\", values = [1] }\n",
@@ -74,14 +74,14 @@ TEST(CliValidate, BrokenSequencesNameFileLineAndField) {
       {"above nyquist",
        head + "[[step]]\nid = \"a\"\nkind = \"level\"\nstimulus = { frequency_hz = 50000, level = "
               "\"-20 dBV\" }\n",
-       ":4: field 'step.a.stimulus.frequency_hz': 50000 Hz is at or above half the sample rate"},
+       ":7: field 'step.a.stimulus.frequency_hz': 50000 Hz is at or above half the sample rate"},
       {"too many channels",
        "[sequence]\nname = \"t\"\nchannels = [\"A\", \"B\", \"C\"]\n[[step]]\nid = \"a\"\nkind = "
        "\"noise\"\n",
        ": field 'sequence.channels': 3 channels, but station 'sim-bench' has 2"},
       {"syntax", head + "[[step]\n", ":4: TOML syntax"},
       {"short capture", head + "[[step]]\nid = \"a\"\nkind = \"noise\"\ncapture_s = 0.01\n",
-       ":4: field 'step.a.capture_s': 0.01 s is too short"},
+       ":7: field 'step.a.capture_s': 0.01 s is too short"},
   };
   for (const auto& c : cases) {
     const auto path = dir / "broken.toml";
@@ -115,17 +115,17 @@ TEST(CliValidate, BrokenPreampStepsNameFileLineAndField) {
       {"empty set", head + "[[step]]\nid = \"a\"\nkind = \"set\"\n",
        ":4: field 'step.a.dut': a set step needs a setting"},
       {"no such input", head + "[[step]]\nid = \"a\"\nkind = \"set\"\ndut = { input = \"aux\" }\n",
-       ":4: field 'step.a.dut.input': 'aux' is not an input of the simulated preamp"},
+       ":7: field 'step.a.dut.input': 'aux' is not an input of the simulated preamp"},
       {"gain beyond control",
        head + "[[step]]\nid = \"a\"\nkind = \"set\"\ndut = { gain_db = 30 }\n",
-       ":4: field 'step.a.dut.gain_db': 30 dB is outside the simulated preamp's gain control"},
+       ":7: field 'step.a.dut.gain_db': 30 dB is outside the simulated preamp's gain control"},
       {"input sweep of numbers",
        head + "[[step]]\nid = \"a\"\nkind = \"set\"\nsweep = { parameter = \"dut.input\", values = "
               "[1, 2] }\n",
        ":7: field 'step.a.sweep.values': every element must be a string"},
       {"ein too loud",
        head + "[[step]]\nid = \"a\"\nkind = \"noise\"\nein = { level = \"+10 dBu\" }\n",
-       ":4: field 'step.a.ein.level': 10 dBu is above the station's max_output_vrms"},
+       ":7: field 'step.a.ein.level': 10 dBu is above the station's max_output_vrms"},
   };
   const std::string station = kSource + "/instruments/sim-preamp.toml";
   for (const auto& c : cases) {
@@ -158,6 +158,50 @@ TEST(CliValidate, ReportsEveryErrorAtOnce) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;
   EXPECT_NE(r.err.find(":5: field 'step.a.kind'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(":6: field 'step.b.stimulus.frequency_hz'"), std::string::npos) << r.err;
+}
+
+TEST(CliValidate, EachProblemOnceOnTheLineOfItsField) {
+  TempDir dir;
+  const auto path = dir / "swept.toml";
+  // Line 8 sweeps three levels, two of them too loud for the station; the header is line 4.
+  write(path,
+        "[sequence]\nname = \"t\"\nchannels = [\"L\", \"R\"]\n[[step]]\nid = \"a\"\nkind = "
+        "\"thdn\"\nstimulus = { frequency_hz = 1000 }\nsweep = { parameter = \"stimulus.level\", "
+        "values = [\"-20 dBV\", \"8 dBV\", \"8 dBV\", \"9 dBV\"] }\nload_ohm = [8, 3]\n");
+  auto r = run_ampbench({"validate", path, "--station", kStation});
+  EXPECT_EQ(r.exit_code, 65);
+  // 8 dBV twice in the sweep and once per load: said once; 9 dBV once; the 3-ohm load once.
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 3) << r.err;
+  EXPECT_NE(r.err.find(":8: field 'step.a.stimulus.level': 8 dBV"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(":8: field 'step.a.stimulus.level': 9 dBV"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(":9: field 'step.a.load_ohm': 3 ohm"), std::string::npos) << r.err;
+}
+
+TEST(CliValidate, StationChecksRunWhenAnotherStepDoesNotParse) {
+  TempDir dir;
+  const auto path = dir / "mixed.toml";
+  write(path,
+        "[sequence]\nname = \"t\"\n[[step]]\nid = \"a\"\nkind = \"magic\"\n[[step]]\nid = "
+        "\"b\"\nkind = \"level\"\nstimulus = { frequency_hz = 1000, level = \"+20 dBV\" }\n");
+  auto r = run_ampbench({"validate", path, "--station", kStation});
+  EXPECT_EQ(r.exit_code, 65);
+  EXPECT_NE(r.err.find(":5: field 'step.a.kind'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(":9: field 'step.b.stimulus.level': 20 dBV is 10 Vrms, above the "
+                       "station's max_output_vrms"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(CliValidate, AStationWithoutPreampControlsIsSaidOnce) {
+  // sim-bench simulates a power amp: its [sim.preamp] is an input buffer with no controls.
+  auto r = run_ampbench(
+      {"validate", kSource + "/sequences/preamp-production.toml", "--station", kStation});
+  EXPECT_EQ(r.exit_code, 65);
+  EXPECT_NE(r.err.find("station 'sim-bench' has no preamp controls"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("outside the simulated preamp's gain control"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("beyond the simulated preamp's tone controls"), std::string::npos) << r.err;
+  // That line and the three input_impedance steps without a series resistor.
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 4) << r.err;
 }
 
 TEST(CliValidate, ShippedSequencesAreValid) {

@@ -320,7 +320,7 @@ reference = "+30 dBV"
   ASSERT_TRUE(plan) << errors[0];
   const auto problems = check_plan(*plan, sim_bench());
   ASSERT_EQ(problems.size(), 1u);
-  EXPECT_NE(problems[0].find("dr.toml:4: field 'step.dr.stimulus.level': 10 dBV is 3.16 Vrms, "
+  EXPECT_NE(problems[0].find("dr.toml:7: field 'step.dr.stimulus.level': 10 dBV is 3.16 Vrms, "
                              "above the station's max_output_vrms of 1.8 Vrms"),
             std::string::npos)
       << problems[0];

@@ -203,8 +203,11 @@ std::pair<sequence::SequencePlan, sequence::Station> load_checked(
   for (const auto& s : sets) overrides.push_back(sequence::parse_override(s));
   sequence::Station station = sequence::load_station(station_path);
   std::vector<std::string> errors;
-  auto plan = sequence::load_sequence(sequence_path, overrides, errors);
-  if (plan) errors = sequence::check_plan(*plan, station);
+  sequence::SequencePlan parsed;
+  auto plan = sequence::load_sequence(sequence_path, overrides, errors, &parsed);
+  // The steps that parsed are checked against the station even when others did not.
+  for (auto& e : sequence::check_plan(plan ? *plan : parsed, station))
+    errors.push_back(std::move(e));
   if (!errors.empty()) {
     for (const auto& e : errors) std::cerr << "ampbench: " << e << "\n";
     throw InputErrorsReported(errors.size());

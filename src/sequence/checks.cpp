@@ -18,6 +18,12 @@ std::string fmt(const char* f, double v) {
   return b;
 }
 
+bool sets_preamp_controls(const std::vector<Point>& points) {
+  return std::any_of(points.begin(), points.end(), [](const Point& p) {
+    return p.dut.input || p.dut.gain_db || p.dut.bass_db || p.dut.treble_db;
+  });
+}
+
 // A simulated preamp knows its own controls: settings it lacks are found before the run.
 void check_sim_controls(StepChecks& checks, const std::vector<Point>& points) {
   const auto& pre = *checks.station().sim->preamp;
@@ -28,11 +34,29 @@ void check_sim_controls(StepChecks& checks, const std::vector<Point>& points) {
                           *p.dut.gain_db > pre.gain_control->max_db + 1e-9))
       checks.error("dut.gain_db", fmt("%g dB", *p.dut.gain_db) +
                                       " is outside the simulated preamp's gain control");
-    for (const auto& tone : {p.dut.bass_db, p.dut.treble_db})
+    for (const auto& [field, tone] :
+         {std::pair{"dut.bass_db", p.dut.bass_db}, std::pair{"dut.treble_db", p.dut.treble_db}})
       if (tone && (!pre.tone || std::abs(*tone) > pre.tone->range_db + 1e-9))
-        checks.error("dut",
-                     fmt("tone %+g dB", *tone) + " is beyond the simulated preamp's tone controls");
+        checks.error(field,
+                     fmt("%+g dB", *tone) + " is beyond the simulated preamp's tone controls");
   }
+}
+
+// A station whose simulated preamp has no controls at all gets one message, not one per
+// setting of every step.
+void check_no_sim_controls(const SequencePlan& plan, const Station& station,
+                           std::vector<std::string>& errors) {
+  std::vector<const StepPlan*> users;
+  for (const auto& s : plan.steps)
+    if (sets_preamp_controls(expand_points(s))) users.push_back(&s);
+  if (users.empty()) return;
+  std::string ids;
+  for (const StepPlan* s : users) ids += (ids.empty() ? "" : ", ") + s->id;
+  StepChecks(plan, *users.front(), station, errors)
+      .error("dut", "station '" + station.name +
+                        "' has no preamp controls (its [sim.preamp] has no inputs, gain_control "
+                        "or tone); " +
+                        std::to_string(users.size()) + " step(s) set them: " + ids);
 }
 
 void check_generator(StepChecks& checks, const std::vector<Point>& points) {
@@ -62,9 +86,25 @@ void check_generator(StepChecks& checks, const std::vector<Point>& points) {
 
 }  // namespace
 
+// The line of the field that causes the problem: a swept value's sweep, else the field
+// itself or the nearest enclosing table, else the step header.
+int StepChecks::line_of(const std::string& field) const {
+  for (const auto& axis : step_.sweeps)
+    if (axis.parameter == field && axis.line > 0) return axis.line;
+  for (std::string f = field; !f.empty();) {
+    if (const auto it = step_.field_lines.find(f); it != step_.field_lines.end()) return it->second;
+    const auto dot = f.rfind('.');
+    f = dot == std::string::npos ? std::string() : f.substr(0, dot);
+  }
+  return step_.line;
+}
+
+// Each problem once: a sweep's points repeat the same one.
 void StepChecks::error(const std::string& field, const std::string& what) {
-  errors_.push_back(
-      InputError(plan_.path, step_.line, "step." + step_.id + "." + field, what).what());
+  std::string text =
+      InputError(plan_.path, line_of(field), "step." + step_.id + "." + field, what).what();
+  if (std::find(errors_.begin(), errors_.end(), text) == errors_.end())
+    errors_.push_back(std::move(text));
 }
 
 void StepChecks::check_load(double ohm, const std::string& field) {
@@ -98,6 +138,10 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
                          .what());
   }
   const double fs = station.audio.sample_rate_hz;
+  const auto* sim_preamp = station.sim && station.sim->preamp ? &*station.sim->preamp : nullptr;
+  const bool sim_controls =
+      sim_preamp && (!sim_preamp->inputs.empty() || sim_preamp->gain_control || sim_preamp->tone);
+  if (sim_preamp && !sim_controls) check_no_sim_controls(plan, station, errors);
   for (const auto& s : plan.steps) {
     StepChecks checks(plan, s, station, errors);
     if (s.kind->analyses_capture() &&
@@ -115,7 +159,7 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
       if (p.level) checks.check_drive(*p.level, p.load_ohm, "stimulus.level");
     }
     s.kind->check(checks);
-    if (station.sim && station.sim->preamp) check_sim_controls(checks, points);
+    if (sim_controls) check_sim_controls(checks, points);
     if (s.stimulus.source == StimulusSource::generator) check_generator(checks, points);
     if (s.stimulus.to_hz && *s.stimulus.to_hz >= fs / 2.0)
       checks.error("stimulus.to_hz",

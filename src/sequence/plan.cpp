@@ -13,6 +13,19 @@ namespace ampbench::sequence {
 
 using R = TomlReader;
 
+namespace {
+
+void note_field_lines(const R& r, const toml::table& t, const std::string& prefix,
+                      std::map<std::string, int>& lines) {
+  for (const auto& [key, node] : t) {
+    const std::string field = prefix + std::string(key.str());
+    lines[field] = r.line_of(&node);
+    if (const toml::table* inner = node.as_table()) note_field_lines(r, *inner, field + ".", lines);
+  }
+}
+
+}  // namespace
+
 std::string_view StepPlan::kind_name() const {
   return kind ? kind->name() : std::string_view("?");
 }
@@ -31,10 +44,10 @@ Override parse_override(const std::string& text) {
 
 std::optional<SequencePlan> load_sequence(const std::string& path,
                                           const std::vector<Override>& overrides,
-                                          std::vector<std::string>& errors) {
+                                          std::vector<std::string>& errors, SequencePlan* parsed) {
   try {
     const R reader = R::from_file(path);
-    return parse_sequence(reader.text(), path, overrides, errors);
+    return parse_sequence(reader.text(), path, overrides, errors, parsed);
   } catch (const InputError& e) {
     errors.push_back(e.what());
     return std::nullopt;
@@ -43,7 +56,7 @@ std::optional<SequencePlan> load_sequence(const std::string& path,
 
 std::optional<SequencePlan> parse_sequence(const std::string& text, const std::string& path,
                                            const std::vector<Override>& overrides,
-                                           std::vector<std::string>& errors) {
+                                           std::vector<std::string>& errors, SequencePlan* parsed) {
   const std::size_t errors_before = errors.size();
   std::optional<R> reader;
   try {
@@ -108,6 +121,7 @@ std::optional<SequencePlan> parse_sequence(const std::string& text, const std::s
       if (!ids.insert(*id).second)
         r.fail(t.get("id"), "step.id", "'" + *id + "' is used by an earlier step");
       parse_step(r, t, defaults, s);
+      note_field_lines(r, t, "", s.field_lines);
       std::stringstream json_text;
       json_text << toml::json_formatter{t};
       s.params = nlohmann::json::parse(json_text.str());
@@ -116,6 +130,7 @@ std::optional<SequencePlan> parse_sequence(const std::string& text, const std::s
       errors.push_back(e.what());
     }
   }
+  if (parsed) *parsed = plan;
   if (errors.size() != errors_before) return std::nullopt;
   return plan;
 }

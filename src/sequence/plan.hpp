@@ -35,6 +35,7 @@ struct SweepAxis {
   // dut.treble_db, dut.input
   std::string parameter;
   std::vector<SweepValue> values;
+  int line = 0;  // where the sweep is written: checks of its values point there
 };
 
 // Where a step's stimulus comes from: the audio interface's own output, or the station's
@@ -58,7 +59,8 @@ struct StepPlan {
   const StepKind* kind = nullptr;
   std::shared_ptr<const StepParams> kind_params;
   int line = 0;
-  bool cleanup = false;  // runs even after a failure, an error or Ctrl-C
+  std::map<std::string, int> field_lines;  // "stimulus.level" → its line in the file
+  bool cleanup = false;                    // runs even after a failure, an error or Ctrl-C
   Stimulus stimulus;
   double settle_s = 0.1;
   double capture_s = 0.5;
@@ -89,12 +91,16 @@ Override parse_override(const std::string& text);  // KEY=VALUE; throws UsageErr
 
 // Parses the file with the overrides applied. Collects every error it can find (one per
 // field, each with file, line and field) into `errors`; returns the plan when there are none.
+// `parsed`, when given, receives the steps that did parse even when others did not, so that
+// validate can check those against the station too.
 std::optional<SequencePlan> load_sequence(const std::string& path,
                                           const std::vector<Override>& overrides,
-                                          std::vector<std::string>& errors);
+                                          std::vector<std::string>& errors,
+                                          SequencePlan* parsed = nullptr);
 // The same from text already read; `path` names it in errors.
 std::optional<SequencePlan> parse_sequence(const std::string& text, const std::string& path,
                                            const std::vector<Override>& overrides,
-                                           std::vector<std::string>& errors);
+                                           std::vector<std::string>& errors,
+                                           SequencePlan* parsed = nullptr);
 
 }  // namespace ampbench::sequence

@@ -98,12 +98,13 @@ SweepAxis sweep_axis(const R& r, const toml::node* node, const std::string& fiel
     const auto names = r.string_array(t, "values", field);
     if (!names || names->empty() || t.get("from"))
       r.fail(node, field + ".values", "dut.input sweeps a list of input names");
-    SweepAxis axis{*parameter, {}};
+    SweepAxis axis{*parameter, {}, r.line_of(node)};
     for (const auto& n : *names) axis.values.emplace_back(n);
     return axis;
   }
   // Control settings in dB step linearly unless told otherwise.
-  SweepAxis axis{*parameter, sweep_values(r, t, field, *parameter == "stimulus.level", dut_number)};
+  SweepAxis axis{*parameter, sweep_values(r, t, field, *parameter == "stimulus.level", dut_number),
+                 r.line_of(node)};
   for (const auto& v : axis.values) {
     if (const double* d = std::get_if<double>(&v); d && !dut_number && !(*d > 0.0))
       r.fail(node, field, "every value of " + *parameter + " must be positive");
@@ -175,7 +176,7 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
   // load_ohm = [8, 4] sweeps the loads (outermost), like a sweep over load_ohm.
   std::optional<double> load;
   if (const toml::node* loads = t.get("load_ohm"); loads && loads->is_array()) {
-    SweepAxis axis{"load_ohm", {}};
+    SweepAxis axis{"load_ohm", {}, r.line_of(loads)};
     const std::vector<double> ohms = *r.number_array(t, "load_ohm", p);
     for (double ohm : ohms) {
       if (!(ohm > 0.0)) r.fail(loads, p + ".load_ohm", "every load must be positive");
@@ -251,7 +252,7 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
     for (const char* key : {"input", "gain_db", "bass_db", "treble_db"}) {
       const toml::node* node = d->get(key);
       if (!node || !node->is_array()) continue;
-      SweepAxis axis{std::string("dut.") + key, {}};
+      SweepAxis axis{std::string("dut.") + key, {}, r.line_of(node)};
       if (std::string_view(key) == "input") {
         const auto names = r.string_array(*d, key, q);
         for (const auto& name : *names) axis.values.emplace_back(name);

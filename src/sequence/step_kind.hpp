@@ -51,6 +51,7 @@ class StepChecks {
       : plan_(plan), step_(step), station_(station), errors_(errors) {}
   const StepPlan& step() const { return step_; }
   const Station& station() const { return station_; }
+  // Records a problem with `field` (dotted, within the step) on that field's line, once.
   void error(const std::string& field, const std::string& what);
   // A load the station has (any, when it lists none).
   void check_load(double ohm, const std::string& field);
@@ -58,6 +59,7 @@ class StepChecks {
   void check_drive(const Level& level, std::optional<double> load_ohm, const std::string& field);
 
  private:
+  int line_of(const std::string& field) const;
   const SequencePlan& plan_;
   const StepPlan& step_;
   const Station& station_;
