@@ -1,9 +1,13 @@
 // audio/wav: round trips through every sample format, and the residual each adds to a
-// 997 Hz tone (float32 ≤ -135 dB, 24-bit dithered ≤ -130 dB THD+N).
+// 997 Hz tone (float32 ≤ -135 dB, 24-bit dithered ≤ -130 dB THD+N). audio/buffer_handoff:
+// a late callback never touches buffers the caller has taken back.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 
+#include "audio/buffer_handoff.hpp"
 #include "audio/wav.hpp"
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
@@ -139,4 +143,46 @@ TEST(Wav, LaterChunksAndATruncatedDataChunkStillRead) {
   std::string bad_sub = bytes + info;
   bad_sub[bytes.size() + 16] = '\x7f';
   EXPECT_THROW(audio::read_wav_bytes(bad_sub, "bad-subchunk"), InputError);
+}
+
+// A stalled capture is abandoned while a callback is still writing its period: the caller
+// gets the buffers only once that callback has left, and no callback enters afterwards.
+TEST(BufferHandoff, AbandoningACaptureWaitsOutTheCallbackInsideAndLocksOutLaterOnes) {
+  audio::BufferHandoff handoff;
+  std::atomic<bool> inside{false}, stop{false};
+  std::atomic<int> periods{0};
+  std::thread callback([&] {
+    while (!stop) {
+      if (handoff.enter()) {
+        inside = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));  // a slow period
+        periods.fetch_add(1);
+        inside = false;
+        handoff.leave(false);
+      }
+      std::this_thread::yield();
+    }
+  });
+  handoff.arm();
+  while (!inside) std::this_thread::yield();
+  ASSERT_TRUE(handoff.reclaim(std::chrono::milliseconds(1000)));
+  EXPECT_FALSE(inside) << "the caller took the buffers while a callback was writing them";
+  const int after = periods.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(periods.load(), after) << "a callback entered buffers the caller had taken back";
+  EXPECT_FALSE(handoff.finished());
+  stop = true;
+  callback.join();
+}
+
+TEST(BufferHandoff, ACallbackThatNeverLeavesKeepsTheBuffers) {
+  audio::BufferHandoff handoff;
+  handoff.arm();
+  ASSERT_TRUE(handoff.enter());
+  EXPECT_FALSE(handoff.enter()) << "two callbacks at once";
+  EXPECT_FALSE(handoff.reclaim(std::chrono::milliseconds(20)));
+  handoff.leave(true);
+  EXPECT_TRUE(handoff.finished());
+  EXPECT_TRUE(handoff.reclaim(std::chrono::milliseconds(0)));
+  EXPECT_FALSE(handoff.enter()) << "a callback entered a capture that is over";
 }

@@ -59,6 +59,7 @@ class PortAudioPort : public AudioPort {
   std::unique_ptr<class JackGraph> graph_;
   int last_latency_ = 0;
   bool latency_known_ = false;
+  bool wedged_ = false;  // a callback never left the buffers after a stall
 };
 
 // "ALSA: hw:0,0 (2 in, 2 out, 48000 Hz)" for every PortAudio device.

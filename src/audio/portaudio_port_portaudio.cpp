@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "audio/buffer_handoff.hpp"
 #include "audio/jack_graph.hpp"
 #include "audio/portaudio_port.hpp"
 #include "common/error.hpp"
@@ -20,12 +21,10 @@
 
 namespace ampbench::audio {
 
-// What the callback and the caller share. The caller fills the buffers while `state` is
-// idle and publishes them with a release store; the callback owns them until it stores
-// done.
+// What the callback and the caller share; `handoff` says which of them may touch the
+// buffers (buffer_handoff.hpp).
 struct PortAudioPort::Shared {
-  enum State : int { idle = 0, armed = 1, done = 2 };
-  std::atomic<int> state{idle};
+  BufferHandoff handoff;
   std::vector<std::vector<float>> play;      // per DUT input (device output)
   std::vector<std::vector<float>> record;    // per DUT output (device input)
   std::vector<int> out_channel, in_channel;  // 0-based device channels
@@ -73,7 +72,7 @@ int callback(const void* input, void* output, unsigned long frames, const PaStre
   const auto* in = static_cast<const float*>(input);
   std::fill(out, out + frames * static_cast<unsigned long>(s.device_outputs), 0.0f);
   s.callbacks.fetch_add(1, std::memory_order_relaxed);
-  if (s.state.load(std::memory_order_acquire) != PortAudioPort::Shared::armed) return paContinue;
+  if (!s.handoff.enter()) return paContinue;
   std::size_t position = s.position.load(std::memory_order_relaxed);
   if (flags & (paInputUnderflow | paInputOverflow | paOutputUnderflow | paOutputOverflow)) {
     if (s.status_flags.fetch_add(1) == 0)
@@ -99,8 +98,7 @@ int callback(const void* input, void* output, unsigned long frames, const PaStre
     }
   }
   s.position.store(position, std::memory_order_relaxed);
-  if (position >= total || s.clipped_input.load(std::memory_order_relaxed) != 0)
-    s.state.store(PortAudioPort::Shared::done, std::memory_order_release);
+  s.handoff.leave(position >= total || s.clipped_input.load(std::memory_order_relaxed) != 0);
   return paContinue;
 }
 
@@ -215,6 +213,9 @@ void PortAudioPort::idle(double seconds) {
 }
 
 Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_threshold_fs) {
+  if (wedged_)
+    throw MeasurementError("the audio callback of '" + device_name_ +
+                           "' never returned after a stall: restart ampbench");
   Shared& s = *shared_;
   const std::size_t frames = stimulus.frames();
   // Record beyond the stimulus only as long as the latency can be: before the first
@@ -239,7 +240,7 @@ Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_thresho
   s.clipped_input.store(0);
   s.status_flags.store(0);
   const std::uint64_t xruns_before = graph_ ? graph_->xruns() : 0;
-  s.state.store(Shared::armed, std::memory_order_release);
+  s.handoff.arm();
 
   // Every wait has a limit: the transfer's own length, plus time for the stream to start.
   const auto deadline = std::chrono::steady_clock::now() +
@@ -248,7 +249,7 @@ Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_thresho
   std::uint64_t callbacks = s.callbacks.load();
   auto last_progress = std::chrono::steady_clock::now();
   std::optional<double> first_xrun_s;
-  while (s.state.load(std::memory_order_acquire) != Shared::done) {
+  while (!s.handoff.finished()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     const auto now = std::chrono::steady_clock::now();
     if (!first_xrun_s && graph_ && graph_->xruns() != xruns_before)
@@ -261,8 +262,8 @@ Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_thresho
                           !graph_->client_present(settings_.jack_dut_client);
     if (now > deadline || now - last_progress > std::chrono::seconds(2) ||
         (graph_ && graph_->server_gone()) || dut_gone) {
-      s.state.store(Shared::idle);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let a running callback see it
+      // The buffers are the caller's again only once no callback is inside them.
+      if (!s.handoff.reclaim(std::chrono::milliseconds(1000))) wedged_ = true;
       if (graph_ && graph_->server_gone())
         throw MeasurementError("the JACK server went away during the capture");
       if (dut_gone)
@@ -272,7 +273,7 @@ Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_thresho
                              "'");
     }
   }
-  s.state.store(Shared::idle, std::memory_order_release);
+  s.handoff.reclaim(std::chrono::milliseconds(0));
   if (!settings_.jack_dut_client.empty() && graph_ &&
       !graph_->client_present(settings_.jack_dut_client))
     throw MeasurementError("the DUT's JACK client '" + settings_.jack_dut_client + "' is gone");
