@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <thread>
@@ -75,6 +77,48 @@ TEST(Faults, AReportDirThatIsAFileIsRefusedBeforeAnyUnit) {
   EXPECT_NE(r.err.find("--report-dir " + (dir / "reports") + " is a file"), std::string::npos)
       << r.err;
   EXPECT_EQ(scalar(dir / "r.db", "SELECT count(*) FROM runs"), "0");
+}
+
+// An archive: a results file in a folder this user cannot write. SQLite cannot create the
+// WAL's shared-memory file there; results, show, stats and report still read it.
+TEST(Faults, AResultsFileInAReadOnlyFolderCanBeRead) {
+  TempDir dir;
+  const auto archive = dir / "archive";
+  std::filesystem::create_directory(archive);
+  ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--db", archive + "/r.db",
+                          "--serial", "ARCHIVED-1", "--quiet"})
+                .exit_code,
+            0);
+  // Root writes anywhere, so as root the reader runs as nobody instead.
+  std::string as_reader;
+  if (::geteuid() == 0) {
+    if (std::system("setpriv --version >/dev/null 2>&1") != 0)
+      GTEST_SKIP() << "running as root without setpriv: cannot take write access away";
+    as_reader = "setpriv --reuid=65534 --regid=65534 --clear-groups";
+  }
+  namespace fs = std::filesystem;
+  const auto read_only = fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                         fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec;
+  fs::permissions(dir.path, read_only | fs::perms::owner_write);
+  fs::permissions(archive, read_only);
+  const auto out = dir / "out";
+  fs::create_directory(out);
+  fs::permissions(out, fs::perms::all);
+  const std::string db = archive + "/r.db";
+  const auto list = run_ampbench({"results", "list", "--db", db}, "", as_reader);
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("ARCHIVED-1"), std::string::npos) << list.out;
+  const auto show = run_ampbench({"results", "show", "1", "--db", db}, "", as_reader);
+  EXPECT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("ARCHIVED-1"), std::string::npos) << show.out;
+  const auto stats = run_ampbench({"stats", "--db", db}, "", as_reader);
+  EXPECT_EQ(stats.exit_code, 0) << stats.err;
+  const auto report =
+      run_ampbench({"report", "1", "--db", db, "--output", out + "/r.html"}, "", as_reader);
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_TRUE(fs::exists(out + "/r.html"));
+  EXPECT_FALSE(fs::exists(db + "-shm")) << "the reader wrote into the archive";
+  fs::permissions(archive, fs::perms::owner_all);
 }
 
 TEST(Faults, ALockedDatabaseIsWaitedForOrFailsClearly) {

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -43,6 +44,43 @@ std::string insert_sql(const Table& table, std::vector<std::string_view> leading
   return "INSERT INTO " + std::string(table.name) + "(" + columns + ") VALUES(" + params + ")";
 }
 
+// An SQLite URI for a path: '?', '#' and '%' would otherwise be read as URI syntax.
+std::string file_uri(const std::string& path) {
+  std::string uri = "file:";
+  for (const unsigned char c : path) {
+    if (c == '?' || c == '#' || c == '%' || c < 0x20) {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+      uri += escaped;
+    } else {
+      uri += static_cast<char>(c);
+    }
+  }
+  return uri;
+}
+
+sqlite3* open_connection(const std::string& name, const std::string& path, int flags) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(name.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    const std::string what = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    throw IoError(path + ": cannot open database: " + what);
+  }
+  return db;
+}
+
+// Reading a WAL database needs its shared-memory index beside it. In a folder this process
+// cannot write (an archive, a read-only share) SQLite cannot create one, and the file is
+// opened as immutable instead: nothing can be changing it that this reader could see.
+sqlite3* open_for_reading(const std::string& path) {
+  sqlite3* db = open_connection(path, path, SQLITE_OPEN_READONLY);
+  const int rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
+  if ((rc & 0xff) != SQLITE_READONLY && (rc & 0xff) != SQLITE_CANTOPEN) return db;
+  sqlite3_close(db);
+  return open_connection(file_uri(path) + "?immutable=1", path,
+                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+}
+
 std::string host_name() {
   char buffer[256] = {};
   gethostname(buffer, sizeof buffer - 1);
@@ -52,14 +90,9 @@ std::string host_name() {
 }  // namespace
 
 std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mode) {
-  sqlite3* db = nullptr;
-  const int flags =
-      mode == Mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
-    const std::string what = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    throw IoError(path + ": cannot open database: " + what);
-  }
+  sqlite3* db = mode == Mode::read_only
+                    ? open_for_reading(path)
+                    : open_connection(path, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   std::unique_ptr<ResultStore> store(new ResultStore(db, path));
   const char* busy = std::getenv("AMPBENCH_DB_BUSY_TIMEOUT_MS");
   const int busy_timeout_ms = busy ? std::atoi(busy) : 30000;
