@@ -51,6 +51,13 @@ int run_scpi(const ScpiOptions& o) {
   instruments::ScpiSession session(instruments::open_transport(resource, profile), o.resource,
                                    profile.timeout);
   const bool query = !o.command.empty() && o.command.back() == '?';
+  // Entries already queued (from an earlier session, or the front panel) are read first
+  // and said as such: they are not this command's.
+  if (!o.no_error_check) {
+    for (const auto& e : session.drain_errors())
+      std::fprintf(stderr, "ampbench: %s: already in the error queue, not from '%s': %d,\"%s\"\n",
+                   o.resource.c_str(), o.command.c_str(), e.code, e.message.c_str());
+  }
   session.write_raw(o.command);
   if (query) std::printf("%s\n", session.read_raw().c_str());
   if (o.no_error_check) return 0;
