@@ -58,6 +58,23 @@ TEST(Svg, TicksAreNiceNumbers) {
   EXPECT_EQ(report::xml_escape("a<b & \"c\"\n\x01"), "a&lt;b &amp; &quot;c&quot;\n\xEF\xBF\xBD");
 }
 
+// Ticks 0.0005 apart are labelled with the digits that tell them apart.
+TEST(Svg, TickLabelsHaveTheDigitsTheirStepNeeds) {
+  for (const auto& [low, high] : {std::pair{19.998, 20.002}, std::pair{1.2e-5, 1.9e-5}}) {
+    report::Plot plot{"t", "x", "y", false, false, {{"s", {low, high}, {0.0, 1.0}}}, {}, {}};
+    const std::string svg = report::render_svg(plot);
+    std::vector<std::string> labels;
+    const std::regex tick(
+        "<text class=\"tick\" x=\"[0-9.]+\" y=\"[0-9.]+\" "
+        "text-anchor=\"middle\">([^<]*)</text>");
+    for (std::sregex_iterator it(svg.begin(), svg.end(), tick), end; it != end; ++it)
+      labels.push_back((*it)[1]);
+    ASSERT_GE(labels.size(), 3u) << svg;
+    for (std::size_t i = 1; i < labels.size(); ++i)
+      EXPECT_NE(labels[i], labels[i - 1]) << low << ": " << svg;
+  }
+}
+
 TEST(Html, WellFormedWithEveryMeasurementAndOneSeriesPerCurve) {
   Runs runs;
   for (const std::string id : {"1", "2"}) {

@@ -8,12 +8,14 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <random>
 #include <sstream>
 
 #include "db_query.hpp"
 #include "pg_server.hpp"
 #include "run_binary.hpp"
+#include "stats/histogram.hpp"
 #include "stats/line_stats.hpp"
 
 using namespace ampbench;
@@ -67,7 +69,30 @@ TEST(LineStats, EwmaFlagsAStepAndNotAStableSeries) {
   }
   EXPECT_LE(false_alarms, 8);  // about 3 % expected over 200-unit series
   EXPECT_GE(detected, 99);     // a 2σ step 30 units back
-  EXPECT_FALSE(stats::ewma_drift(std::vector<double>(60, 1.0), "V", options).evaluated);
+  const auto short_series = stats::ewma_drift(std::vector<double>(60, 1.0), "V", options);
+  EXPECT_FALSE(short_series.evaluated);
+  EXPECT_EQ(short_series.units_needed, options.window + options.min_baseline);
+}
+
+// One unit 80 dB off among 200 within 0.05 dB: the bulk still spreads over its bins and the
+// unit is listed apart, not drawn as a bin that squeezes the rest into one.
+TEST(LineStats, HistogramBinsTheBulkAndListsOutliersApart) {
+  std::mt19937 rng(7);
+  std::normal_distribution<double> spread(20.0, 0.05);
+  std::vector<double> values;
+  for (int i = 0; i < 200; ++i) values.push_back(spread(rng));
+  values.push_back(100.0);
+  const auto h = stats::robust_histogram(values);
+  EXPECT_EQ(h.outliers, std::vector<std::size_t>{200});
+  EXPECT_EQ(std::accumulate(h.counts.begin(), h.counts.end(), 0), 200);
+  EXPECT_GE(std::count_if(h.counts.begin(), h.counts.end(), [](int n) { return n > 0; }), 8);
+  EXPECT_LE(h.start, *std::min_element(values.begin(), values.end() - 1));
+  EXPECT_LT(h.start + h.bin_width * static_cast<double>(h.counts.size()), 21.0);
+  // Few values, or most of them equal: every one is drawn.
+  EXPECT_TRUE(stats::robust_histogram({1.0, 2.0, 50.0}).outliers.empty());
+  const auto flat = stats::robust_histogram(std::vector<double>(20, 3.0));
+  EXPECT_EQ(flat.counts, std::vector<int>{20});
+  EXPECT_TRUE(flat.outliers.empty());
 }
 
 namespace {
@@ -234,6 +259,8 @@ TEST(LineStats, SyntheticLineYieldCpkAndDrift) {
   const std::string html = ampbench::testing::slurp(page);
   EXPECT_NE(html.find("Control chart"), std::string::npos);
   EXPECT_NE(html.find("DRIFT from unit"), std::string::npos);
+  // The faulty serial's three runs, 6 dB down, are listed apart from the gain histogram.
+  EXPECT_NE(html.find("3 units outside the chart: unit 101 (SIM-LOW-GAIN)"), std::string::npos);
 }
 
 // The same line forwarded to PostgreSQL gives the same statistics read from there.

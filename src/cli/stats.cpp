@@ -49,7 +49,9 @@ nlohmann::json to_json(const stats::LineStats& line) {
                          {"yield", d.yield}});
   for (const auto& m : line.measurements) {
     const auto& c = m.capability;
-    nlohmann::json drift = {{"evaluated", m.drift.evaluated}, {"drifting", m.drift.drifting}};
+    nlohmann::json drift = {{"evaluated", m.drift.evaluated},
+                            {"drifting", m.drift.drifting},
+                            {"units_needed", m.drift.units_needed}};
     if (m.drift.drifting) {
       drift["first_unit"] = m.drift.first_out + 1;
       drift["first_serial"] = m.series[static_cast<std::size_t>(m.drift.first_out)].serial;
@@ -102,7 +104,10 @@ void print_table(const stats::LineStats& line) {
               "YIELD", "MEAN", "SIGMA", "UNIT", "CP", "CPK", "DRIFT");
   for (const auto& m : line.measurements) {
     const auto& c = m.capability;
-    std::string drift = !m.drift.evaluated ? "-" : m.drift.drifting ? "DRIFT" : "ok";
+    std::string drift = !m.drift.evaluated
+                            ? "needs " + std::to_string(m.drift.units_needed) + " units"
+                        : m.drift.drifting ? "DRIFT"
+                                           : "ok";
     if (m.drift.drifting)
       drift += " from unit " + std::to_string(m.drift.first_out + 1) + " (" +
                m.series[static_cast<std::size_t>(m.drift.first_out)].serial + ")";

@@ -6,6 +6,7 @@
 
 #include "report/html.hpp"
 #include "report/svg_plot.hpp"
+#include "stats/histogram.hpp"
 
 namespace ampbench::report {
 namespace {
@@ -30,28 +31,17 @@ bool needs_attention(const stats::MeasurementStats& m) {
   return (c.cpk && *c.cpk < 1.33) || m.drift.drifting || c.passed < c.count;
 }
 
-// Counts per bin as an outline (a polyline up and down each bar), limits and mean marked.
+// Counts per bin as an outline (a polyline up and down each bar), limits and mean marked;
+// units beyond the bulk (stats/histogram.hpp) are listed under the chart, not binned.
 std::string histogram(const stats::MeasurementStats& m) {
   const auto& c = m.capability;
-  double low = c.min, high = c.max;
-  if (c.low) low = std::min(low, *c.low);
-  if (c.high) high = std::max(high, *c.high);
-  if (!(high > low)) {
-    low -= 0.5;
-    high += 0.5;
-  }
-  const int bins =
-      std::clamp(static_cast<int>(std::ceil(std::sqrt(static_cast<double>(c.count)))), 5, 40);
-  const double width = (c.max > c.min ? c.max - c.min : high - low) / bins;
-  const double start = c.max > c.min ? c.min : low;
-  std::vector<int> counts(static_cast<std::size_t>(bins), 0);
-  for (const auto& u : m.series) {
-    const int b = std::clamp(static_cast<int>((u.value - start) / width), 0, bins - 1);
-    ++counts[static_cast<std::size_t>(b)];
-  }
+  std::vector<double> values;
+  for (const auto& u : m.series) values.push_back(u.value);
+  const auto h = stats::robust_histogram(values);
   PlotSeries outline{"units", {}, {}};
-  for (int b = 0; b < bins; ++b) {
-    const double x0 = start + b * width, x1 = x0 + width, n = counts[static_cast<std::size_t>(b)];
+  for (std::size_t b = 0; b < h.counts.size(); ++b) {
+    const double x0 = h.start + static_cast<double>(b) * h.bin_width, x1 = x0 + h.bin_width;
+    const double n = h.counts[b];
     for (const auto& [x, y] : {std::pair{x0, 0.0}, {x0, n}, {x1, n}, {x1, 0.0}}) {
       outline.x.push_back(x);
       outline.y.push_back(y);
@@ -63,7 +53,31 @@ std::string histogram(const stats::MeasurementStats& m) {
             std::nullopt,   {{c.mean, "mean"}}};
   if (c.low) plot.markers.push_back({*c.low, "LSL"});
   if (c.high) plot.markers.push_back({*c.high, "USL"});
-  return render_svg(plot, 460, 240);
+  // What the chart cannot show is said under it: units beyond the bulk, limits beyond the
+  // bins (a capable process is narrow beside its limits).
+  std::vector<std::string> notes;
+  if (!h.outliers.empty()) {
+    std::string text = std::to_string(h.outliers.size()) +
+                       (h.outliers.size() == 1 ? " unit" : " units") + " outside the chart:";
+    const std::size_t shown = std::min<std::size_t>(h.outliers.size(), 5);
+    for (std::size_t k = 0; k < shown; ++k) {
+      const auto& u = m.series[h.outliers[k]];
+      text += std::string(k ? "," : "") + " unit " + std::to_string(h.outliers[k] + 1) + " (" +
+              u.serial + ") " + format_value(u.value) + " " + m.key.unit;
+    }
+    if (h.outliers.size() > shown)
+      text += " and " + std::to_string(h.outliers.size() - shown) + " more";
+    notes.push_back(text);
+  }
+  const double chart_low = h.start,
+               chart_high = h.start + h.bin_width * static_cast<double>(h.counts.size());
+  for (const auto& [name, limit] : {std::pair{"LSL", c.low}, std::pair{"USL", c.high}})
+    if (limit && (*limit < chart_low || *limit > chart_high))
+      notes.push_back(std::string(name) + " " + format_value(*limit) + " " + m.key.unit + " is " +
+                      (*limit < chart_low ? "below" : "above") + " the chart");
+  std::string out = "<figure class=\"chart\">" + render_svg(plot, 460, 240);
+  for (const auto& note : notes) out += "<figcaption>" + xml_escape(note) + "</figcaption>";
+  return out + "</figure>";
 }
 
 std::string control_chart(const stats::MeasurementStats& m) {
@@ -104,7 +118,9 @@ std::string control_chart(const stats::MeasurementStats& m) {
 }
 
 std::string drift_text(const stats::MeasurementStats& m) {
-  if (!m.drift.evaluated) return "too few units";
+  if (!m.drift.evaluated)
+    return "needs " + std::to_string(m.drift.units_needed) + " units, has " +
+           std::to_string(m.series.size());
   if (!m.drift.drifting) return "stable";
   const auto& u = m.series[static_cast<std::size_t>(m.drift.first_out)];
   return "DRIFT from unit " + std::to_string(m.drift.first_out + 1) + " (" + u.serial + ")";

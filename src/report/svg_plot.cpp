@@ -19,16 +19,50 @@ std::string number(double v) {
   return b;
 }
 
-std::string tick_label(double v, bool log) {
+// As many digits as the tick step needs: ticks 0.0005 apart read 19.9985, 19.999, not 20.
+std::string tick_label(double v, double step, bool log) {
   char b[32];
   const double a = std::abs(v);
-  if (log && a >= 1000.0)
+  if (log && a >= 1000.0) {
     std::snprintf(b, sizeof b, "%gk", v / 1000.0);
-  else if (a != 0.0 && (a < 0.001 || a >= 1e6))
-    std::snprintf(b, sizeof b, "%.0e", v);
-  else
+  } else if (log || !(step > 0.0)) {
     std::snprintf(b, sizeof b, "%g", v);
+  } else if (a != 0.0 && (a < 0.001 || a >= 1e6)) {
+    const int digits = std::clamp(
+        static_cast<int>(std::floor(std::log10(a)) - std::floor(std::log10(step))), 0, 12);
+    std::snprintf(b, sizeof b, "%.*e", digits, v);
+  } else {
+    const int decimals = std::clamp(static_cast<int>(-std::floor(std::log10(step) + 1e-9)), 0, 12);
+    std::snprintf(b, sizeof b, "%.*f", decimals, v);
+  }
   return b;
+}
+
+// Text extents without a font engine: a generous average advance per character, so that
+// labels placed apart by this estimate are apart on screen (the browser test measures).
+double text_width_px(const std::string& text, double font_px) {
+  std::size_t glyphs = 0;
+  for (unsigned char c : text)
+    if ((c & 0xC0) != 0x80) ++glyphs;  // UTF-8 lead bytes only
+  return 0.62 * font_px * static_cast<double>(glyphs);
+}
+
+struct Box {
+  double x0, y0, x1, y1;
+  bool overlaps(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
+};
+
+// Every `stride`-th tick is labelled, the smallest stride at which neighbours do not touch.
+std::size_t tick_stride(const std::vector<double>& px, const std::vector<std::string>& labels) {
+  for (std::size_t stride = 1; stride < px.size(); ++stride) {
+    bool clear = true;
+    for (std::size_t i = stride; i < px.size() && clear; i += stride)
+      clear =
+          std::abs(px[i] - px[i - stride]) >
+          (text_width_px(labels[i], 11.0) + text_width_px(labels[i - stride], 11.0)) / 2.0 + 6.0;
+    if (clear) return stride;
+  }
+  return std::max<std::size_t>(px.size(), 1);
 }
 
 struct Axis {
@@ -135,7 +169,7 @@ std::vector<double> axis_ticks(double low, double high, bool log) {
 }
 
 std::string render_svg(const Plot& plot, int width, int height) {
-  const double left = 64, right = width - 16.0, top = 28, bottom = height - 44.0;
+  const double right = width - 16.0, top = 28, bottom = height - 44.0;
   std::vector<const std::vector<double>*> xs, ys;
   for (const auto& s : plot.series) {
     xs.push_back(&s.x);
@@ -145,6 +179,16 @@ std::string render_svg(const Plot& plot, int width, int height) {
   if (plot.band) band_y = std::pair{plot.band->low, plot.band->high};
   const auto [x0, x1] = span(xs, plot.log_x, std::nullopt);
   const auto [y0, y1] = span(ys, plot.log_y, band_y);
+  // The frame starts right of the widest y tick label and the rotated axis label.
+  const auto y_ticks = axis_ticks(y0, y1, plot.log_y);
+  std::vector<std::string> y_labels;
+  double widest_y_label = 0.0;
+  for (double t : y_ticks) {
+    y_labels.push_back(
+        tick_label(t, y_ticks.size() > 1 ? y_ticks[1] - y_ticks[0] : 0.0, plot.log_y));
+    widest_y_label = std::max(widest_y_label, text_width_px(y_labels.back(), 11.0));
+  }
+  const double left = std::max(64.0, 22.0 + widest_y_label + 8.0);
   const Axis ax{x0, x1, plot.log_x, left, right}, ay{y0, y1, plot.log_y, bottom, top};
 
   std::ostringstream o;
@@ -161,30 +205,64 @@ std::string render_svg(const Plot& plot, int width, int height) {
       << number(ay.map(b.low) - ay.map(b.high)) << "\"><title>" << xml_escape(b.label)
       << "</title></rect>";
   }
-  for (double t : axis_ticks(x0, x1, plot.log_x)) {
-    const double px = ax.map(t);
-    o << "<line class=\"grid\" x1=\"" << number(px) << "\" y1=\"" << top << "\" x2=\"" << number(px)
-      << "\" y2=\"" << bottom << "\"/><text class=\"tick\" x=\"" << number(px) << "\" y=\""
-      << bottom + 14 << "\" text-anchor=\"middle\">" << tick_label(t, plot.log_x) << "</text>";
+  // x tick labels stay within the picture and clear of the y axis's labels: the outermost
+  // are moved inwards as far as their width needs.
+  const auto x_ticks = axis_ticks(x0, x1, plot.log_x);
+  std::vector<double> x_px, x_centre;
+  std::vector<std::string> x_labels;
+  for (double t : x_ticks) {
+    x_px.push_back(ax.map(t));
+    x_labels.push_back(
+        tick_label(t, x_ticks.size() > 1 ? x_ticks[1] - x_ticks[0] : 0.0, plot.log_x));
+    const double half = text_width_px(x_labels.back(), 11.0) / 2.0;
+    x_centre.push_back(std::clamp(x_px.back(), left - 2.0 + half, width - 2.0 - half));
   }
-  for (double t : axis_ticks(y0, y1, plot.log_y)) {
-    const double py = ay.map(t);
+  const std::size_t x_stride = tick_stride(x_centre, x_labels);
+  for (std::size_t i = 0; i < x_ticks.size(); ++i) {
+    o << "<line class=\"grid\" x1=\"" << number(x_px[i]) << "\" y1=\"" << top << "\" x2=\""
+      << number(x_px[i]) << "\" y2=\"" << bottom << "\"/>";
+    if (i % x_stride == 0)
+      o << "<text class=\"tick\" x=\"" << number(x_centre[i]) << "\" y=\"" << bottom + 16
+        << "\" text-anchor=\"middle\">" << x_labels[i] << "</text>";
+  }
+  for (std::size_t i = 0; i < y_ticks.size(); ++i) {
+    const double py = ay.map(y_ticks[i]);
     o << "<line class=\"grid\" x1=\"" << left << "\" y1=\"" << number(py) << "\" x2=\"" << right
       << "\" y2=\"" << number(py) << "\"/><text class=\"tick\" x=\"" << left - 6 << "\" y=\""
-      << number(py + 4) << "\" text-anchor=\"end\">" << tick_label(t, plot.log_y) << "</text>";
+      << number(py + 4) << "\" text-anchor=\"end\">" << y_labels[i] << "</text>";
   }
-  double last_label_px = -1e9;
-  for (const auto& m : plot.markers) {
-    if (!ax.drawable(m.x) || m.x < x0 || m.x > x1) continue;
-    const double px = ax.map(m.x);
+  // The legend's place is taken first; each marker label then takes the first of three rows
+  // where it overlaps nothing, or is left to the line's tooltip.
+  std::vector<Box> taken;
+  for (std::size_t i = 0; i < plot.series.size(); ++i) {
+    const double y = top + 13 + 16 * static_cast<double>(i);
+    taken.push_back(
+        {right - 130, y - 10, right - 112 + text_width_px(plot.series[i].name, 11.0), y + 3});
+  }
+  std::vector<const PlotMarker*> markers;
+  for (const auto& m : plot.markers)
+    if (ax.drawable(m.x) && m.x >= x0 && m.x <= x1) markers.push_back(&m);
+  std::stable_sort(markers.begin(), markers.end(),
+                   [](const PlotMarker* a, const PlotMarker* b) { return a->x < b->x; });
+  for (const PlotMarker* m : markers) {
+    const double px = ax.map(m->x);
     o << "<line class=\"marker\" x1=\"" << number(px) << "\" y1=\"" << top << "\" x2=\""
-      << number(px) << "\" y2=\"" << bottom << "\"><title>" << xml_escape(m.label)
+      << number(px) << "\" y2=\"" << bottom << "\"><title>" << xml_escape(m->label)
       << "</title></line>";
-    if (!m.label.empty() &&
-        px - last_label_px > 24.0) {  // labels that would overlap are left to the tooltip
-      o << "<text class=\"marker-label\" x=\"" << number(px + 2) << "\" y=\"" << top + 10 << "\">"
-        << xml_escape(m.label) << "</text>";
-      last_label_px = px;
+    if (m->label.empty()) continue;
+    const double w = text_width_px(m->label, 10.0);
+    const bool leftwards = px + 2 + w > right;
+    const double x_from = leftwards ? px - 2 - w : px + 2;
+    for (int row = 0; row < 3; ++row) {
+      const double y = top + 11 + 12 * row;
+      const Box box{x_from - 1, y - 9, x_from + w + 1, y + 3};
+      if (std::any_of(taken.begin(), taken.end(), [&](const Box& b) { return b.overlaps(box); }))
+        continue;
+      taken.push_back(box);
+      o << "<text class=\"marker-label\" x=\"" << number(leftwards ? px - 2 : px + 2) << "\" y=\""
+        << y << "\"" << (leftwards ? " text-anchor=\"end\"" : "") << ">" << xml_escape(m->label)
+        << "</text>";
+      break;
     }
   }
   for (std::size_t i = 0; i < plot.series.size(); ++i) {

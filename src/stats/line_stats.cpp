@@ -44,6 +44,7 @@ DriftCheck ewma_drift(const std::vector<double>& linear, std::string_view unit,
   DriftCheck d;
   const auto n = linear.size();
   const auto window = static_cast<std::size_t>(std::max(1, o.window));
+  d.units_needed = static_cast<int>(window) + o.min_baseline;
   if (n < window + static_cast<std::size_t>(o.min_baseline)) return d;
   const std::size_t start = n - window;
   const MeanSigma base = mean_sigma(linear, 0, start);

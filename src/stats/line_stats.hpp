@@ -33,6 +33,7 @@ struct DriftOptions {
 
 struct DriftCheck {
   bool evaluated = false;  // false: too few units for a baseline and a window
+  int units_needed = 0;    // min_baseline + window: what `evaluated` needs
   bool drifting = false;
   int first_out = -1;               // index in the series of the first unit out of control
   std::vector<double> ewma;         // one per unit of the window (display units)
