@@ -118,6 +118,14 @@ TEST(Faults, AResultsFileInAReadOnlyFolderCanBeRead) {
   EXPECT_EQ(report.exit_code, 0) << report.err;
   EXPECT_TRUE(fs::exists(out + "/r.html"));
   EXPECT_FALSE(fs::exists(db + "-shm")) << "the reader wrote into the archive";
+  // A run into it is refused by name before anything is measured.
+  const auto run = run_ampbench(
+      {"run", kSource + "/sequences/ci-loopback.toml", "--db", db, "--serial", "LATE", "--quiet"},
+      "", as_reader);
+  EXPECT_EQ(run.exit_code, 74) << run.err;
+  EXPECT_EQ(run.err.rfind("ampbench: " + db + ": ", 0), 0u) << run.err;
+  EXPECT_NE(run.err.find("is read-only"), std::string::npos) << run.err;
+  EXPECT_EQ(ampbench::testing::scalar(db, "SELECT count(*) FROM runs"), "1");
   fs::permissions(archive, fs::perms::owner_all);
 }
 

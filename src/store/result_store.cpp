@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "common/error.hpp"
@@ -81,6 +82,21 @@ sqlite3* open_for_reading(const std::string& path) {
                          SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
 }
 
+// A results file that cannot take a run is refused by name before anything is measured:
+// SQLite would say "attempt to write a readonly database" at the first step.
+void check_writable(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(path, ec) && ::access(path.c_str(), W_OK) != 0)
+    throw IoError(path + ": the file is read-only (" + std::strerror(errno) +
+                  "): results cannot be stored in it");
+  const fs::path parent = fs::path(path).parent_path();
+  const std::string folder = parent.empty() ? "." : parent.string();
+  if (fs::is_directory(folder, ec) && ::access(folder.c_str(), W_OK) != 0)
+    throw IoError(path + ": its folder " + folder + " is read-only (" + std::strerror(errno) +
+                  "): SQLite writes its journal beside the file");
+}
+
 std::string host_name() {
   char buffer[256] = {};
   gethostname(buffer, sizeof buffer - 1);
@@ -90,6 +106,7 @@ std::string host_name() {
 }  // namespace
 
 std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mode) {
+  if (mode == Mode::read_write) check_writable(path);
   sqlite3* db = mode == Mode::read_only
                     ? open_for_reading(path)
                     : open_connection(path, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
