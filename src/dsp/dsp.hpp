@@ -8,6 +8,7 @@
 #include "dsp/fft.hpp"
 #include "dsp/imd.hpp"
 #include "dsp/latency.hpp"
+#include "dsp/multitone.hpp"
 #include "dsp/signal.hpp"
 #include "dsp/spectrum.hpp"
 #include "dsp/sweep.hpp"
