@@ -158,7 +158,12 @@ MultitoneSpectrum analyse_multitone(std::span<const double> periods,
   const Complex to_phasor = Complex(0.0, 2.0) / window->sum;
   const double to_power = 2.0 / (static_cast<double>(n) * window->sum_of_squares);
   for (std::size_t p = 0; p < count; ++p) {
-    for (std::size_t i = 0; i < n; ++i) block[i] = periods[p * n + i] * window->samples[i];
+    double weighted = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      block[i] = periods[p * n + i] * window->samples[i];
+      weighted += block[i];
+    }
+    out.dc_fs += weighted / window->sum / static_cast<double>(count);
     fft->forward(block.data(), spectrum.data());
     for (std::size_t b = 1; b < out.power.size(); ++b)
       out.power[b] += std::norm(spectrum[b]) * to_power / static_cast<double>(count);

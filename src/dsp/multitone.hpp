@@ -57,6 +57,7 @@ struct MultitoneSpectrum {
   // Mean square per bin, 0..N/2, averaged over the periods: summing bins gives the mean
   // square of what they hold.
   std::vector<double> power;
+  double dc_fs = 0.0;  // the window-weighted mean, Σw·x/Σw, averaged over the periods
 };
 MultitoneSpectrum analyse_multitone(std::span<const double> periods, const MultitoneDesign& design);
 

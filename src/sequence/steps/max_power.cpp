@@ -31,6 +31,7 @@ struct MaxPowerParams : StepParams {
   BurstSpec burst;
   std::optional<double> max_power_w;       // the search never drives beyond this
   std::optional<double> headroom_rated_w;  // CEA-490 dynamic headroom re this rating
+  bool single_burst = false;  // one burst at stimulus.level: a rated-power check, no search
 };
 
 std::string fmt(const char* f, double v) {
@@ -330,7 +331,38 @@ void max_power(StepContext& ctx, const MaxPowerParams& params, const Point& p) {
                yh > yl ? std::clamp(-yl / (yh - yl), 0.0, 1.0) : 0.5, load);
 }
 
-constexpr std::string_view kKeys[] = {"criterion", "burst", "max_power_w", "headroom", "band"};
+// A production line's rated-power check: one burst at stimulus.level (the input that gives
+// the rated power at nominal gain). power_w is the power that burst reached within the
+// criterion; beyond the criterion there is no such power, and power_w is missing with the
+// distortion it found, failing any limit on it. The maximum is not sought.
+void rated_power(StepContext& ctx, const MaxPowerParams& params, const Point& p) {
+  const double load = *p.load_ohm, f = *p.frequency_hz;
+  const double vin = ctx.vrms_of(*p.level, load);
+  const Burst b = burst(ctx, params, f, vin, load);
+  const std::string name = params.criterion.thd_only ? "THD" : "THD+N";
+  for (std::size_t c = 0; c < ctx.channels().size(); ++c) {
+    const auto& ch = ctx.channels()[c];
+    const auto& cb = b.channels[c];
+    const double watts = cb.vout * cb.vout / load;
+    const double distortion = params.criterion.thd_only ? cb.thd_pct : cb.thdn_pct;
+    if (distortion <= params.criterion.pct) {
+      ctx.add(ch, "power_w", watts, p.coordinates, f);
+      ctx.note_last("one burst at " + format_level(*p.level) +
+                    ": the power reached within the criterion, not the maximum");
+    } else {
+      ctx.add_missing(ch, "power_w",
+                      name + fmt(" %.3g %%", distortion) + fmt(" at %.3g W", watts) +
+                          fmt(": the %g %% criterion is reached below ", params.criterion.pct) +
+                          format_level(*p.level),
+                      p.coordinates, f);
+    }
+    ctx.add(ch, "thdn_pct", cb.thdn_pct, p.coordinates, f);
+    ctx.add(ch, "thd_pct", cb.thd_pct, p.coordinates, f);
+  }
+}
+
+constexpr std::string_view kKeys[] = {"criterion", "burst",        "max_power_w",
+                                      "headroom",  "single_burst", "band"};
 constexpr MeasurementSpec kMeasurements[] = {{"power_w", "W"},
                                              {"clip_vrms", "V"},
                                              {"thdn_pct", "%"},
@@ -385,6 +417,11 @@ class MaxPowerKind : public StepKindWith<MaxPowerParams> {
       if (!s.headroom_rated_w || !(*s.headroom_rated_w > 0.0))
         r.fail(h, q + ".rated_power_w", "a positive rated power is required");
     }
+    s.single_burst = r.boolean(t, "single_burst", p).value_or(false);
+    require(r, t, !s.single_burst || step.stimulus.level || step.sweeps_over("stimulus.level"),
+            p + ".stimulus.level", "a single_burst max_power step bursts at this level");
+    require(r, t, !s.single_burst || !s.headroom_rated_w, p + ".single_burst",
+            "a single burst and the headroom search are different steps");
     s.max_power_w = r.number(t, "max_power_w", p);
     if (s.max_power_w && !(*s.max_power_w > 0.0))
       r.fail(t.get("max_power_w"), p + ".max_power_w", "must be positive");
@@ -411,7 +448,10 @@ class MaxPowerKind : public StepKindWith<MaxPowerParams> {
 
   void run(StepContext& ctx, const MaxPowerParams& params, const Point& p, std::size_t,
            std::size_t) const override {
-    max_power(ctx, params, p);
+    if (params.single_burst)
+      rated_power(ctx, params, p);
+    else
+      max_power(ctx, params, p);
   }
 };
 

@@ -16,6 +16,7 @@ const StepKind& phantom_step_kind();
 const StepKind& prompt_step_kind();
 const StepKind& set_step_kind();
 const StepKind& cleanup_step_kind();
+const StepKind& multitone_step_kind();
 
 const std::vector<const StepKind*>& step_kinds() {
   static const std::vector<const StepKind*> kinds = {&level_step_kind(),
@@ -30,7 +31,8 @@ const std::vector<const StepKind*>& step_kinds() {
                                                      &set_step_kind(),
                                                      &cleanup_step_kind(),
                                                      &input_impedance_step_kind(),
-                                                     &phantom_step_kind()};
+                                                     &phantom_step_kind(),
+                                                     &multitone_step_kind()};
   return kinds;
 }
 
