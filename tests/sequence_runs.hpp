@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,7 @@ struct SequenceRun {
   record::RunRecord record;
   std::vector<audio::BurstRecord> bursts;
   std::uint64_t transfers = 0;
+  double stimulus_s = 0.0;  // what the port played, as `run --json` reports it
 };
 
 inline SequenceRun run_text(const std::string& sequence_text, Station station,
@@ -48,7 +51,43 @@ inline SequenceRun run_text(const std::string& sequence_text, Station station,
   r.record = sequence::run_sequence(*plan, station, bench, {serial, "test", nullptr}, io, observer);
   r.bursts = bench.port->bursts();
   r.transfers = bench.port->transfer_count();
+  r.stimulus_s = static_cast<double>(bench.port->frames_played()) / bench.port->sample_rate_hz();
   return r;
+}
+
+// sim-bench without noise, crosstalk, crossover or output network: a model whose response
+// and phase tests can compute in closed form.
+inline sequence::Station quiet_sim_bench() {
+  auto s = sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
+  s.sim->adc_noise_dbfs = -300.0;
+  s.sim->crosstalk_db = -300.0;
+  s.sim->preamp->noise_nv_per_rthz = 0.0;
+  s.sim->power_amp->crossover_depth = 0.0;
+  // A resistive output: the tests that want the coil and Zobel set their own.
+  s.sim->power_amp->output_inductor_uh = 0.0;
+  s.sim->power_amp->zobel_ohm = 0.0;
+  return s;
+}
+
+inline const record::CurveRecord& curve(const record::RunRecord& run, const std::string& name,
+                                        const std::string& channel) {
+  for (const auto& step : run.steps)
+    for (const auto& c : step.curves)
+      if (c.name == name && c.channel == channel) return c;
+  throw std::runtime_error("no curve " + name + " on " + channel);
+}
+
+inline double measured(const record::RunRecord& run, const std::string& step_id,
+                       const std::string& name, const std::string& channel) {
+  for (const auto& step : run.steps)
+    if (step.step_id == step_id)
+      for (const auto& m : step.measurements)
+        if (m.name == name && m.channel == channel) return m.value;
+  throw std::runtime_error("no " + name + " on " + channel);
+}
+
+inline double wrapped_deg(double deg) {
+  return std::remainder(deg, 360.0);
 }
 
 }  // namespace ampbench::testing

@@ -13,42 +13,13 @@
 #include "sim/sim.hpp"
 
 using namespace ampbench;
+using ampbench::testing::curve;
+using ampbench::testing::measured;
+using ampbench::testing::quiet_sim_bench;
 using ampbench::testing::run_text;
+using ampbench::testing::wrapped_deg;
 
 namespace {
-
-sequence::Station quiet_sim_bench() {
-  auto s = sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
-  s.sim->adc_noise_dbfs = -300.0;
-  s.sim->crosstalk_db = -300.0;
-  s.sim->preamp->noise_nv_per_rthz = 0.0;
-  s.sim->power_amp->crossover_depth = 0.0;
-  // A resistive output: the tests that want the coil and Zobel set their own.
-  s.sim->power_amp->output_inductor_uh = 0.0;
-  s.sim->power_amp->zobel_ohm = 0.0;
-  return s;
-}
-
-const record::CurveRecord& curve(const record::RunRecord& run, const std::string& name,
-                                 const std::string& channel) {
-  for (const auto& step : run.steps)
-    for (const auto& c : step.curves)
-      if (c.name == name && c.channel == channel) return c;
-  throw std::runtime_error("no curve " + name + " on " + channel);
-}
-
-double measured(const record::RunRecord& run, const std::string& step_id, const std::string& name,
-                const std::string& channel) {
-  for (const auto& step : run.steps)
-    if (step.step_id == step_id)
-      for (const auto& m : step.measurements)
-        if (m.name == name && m.channel == channel) return m.value;
-  throw std::runtime_error("no " + name + " on " + channel);
-}
-
-double wrapped_deg(double deg) {
-  return std::remainder(deg, 360.0);
-}
 
 const char* kPolaritySequence = R"([sequence]
 name = "polarity"

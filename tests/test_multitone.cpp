@@ -1,0 +1,123 @@
+// sequence/steps/multitone: the step on the simulated amplifier against the model's own
+// equations (the preamp's filters, 26 dB, the crosstalk factor, an inverted channel), and
+// sequences/poweramp-fast.toml against poweramp-production.toml on every fault serial.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <numbers>
+
+#include "dsp/dsp.hpp"
+#include "sequence/checks.hpp"
+#include "sequence_runs.hpp"
+#include "sim/sim.hpp"
+
+using namespace ampbench;
+using ampbench::testing::curve;
+using ampbench::testing::measured;
+using ampbench::testing::quiet_sim_bench;
+using ampbench::testing::run_text;
+using ampbench::testing::wrapped_deg;
+
+namespace {
+
+const char* kMultitone = R"([sequence]
+name = "multitone"
+channels = ["L", "R"]
+[defaults]
+load_ohm = 8
+settle_s = 0.05
+[[step]]
+id = "mt"
+kind = "multitone"
+stimulus = { level = "-20 dBV" }
+)";
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST(MultitoneStep, ResponsePhaseGainCrosstalkAndPolarityAreTheModels) {
+  auto station = quiet_sim_bench();
+  station.sim->crosstalk_db = -60.0;
+  station.sim->serial_faults["INV"][2] = sim::Fault::inverted;
+  // Linear: the preamp's products would otherwise land on the other channel's tones.
+  station.sim->preamp->a2_per_volt = 0.0;
+  station.sim->preamp->a3_per_volt2 = 0.0;
+  const auto run = run_text(kMultitone, station, "INV").record;
+  ASSERT_EQ(run.steps.at(0).verdict, record::Verdict::pass) << run.steps[0].message;
+  // The model: the preamp's filters (bilinear, exact at every frequency), 26 dB and the
+  // divider of the power amp's output resistance with the 8-ohm load; the DAC, attenuator
+  // and ADC add neither gain error nor phase.
+  const sim::PreampStage model(*station.sim->preamp, station.audio.sample_rate_hz, 1);
+  const double divider_db =
+      dsp::amplitude_ratio_to_db(8.0 / (8.0 + station.sim->power_amp->output_impedance_ohm));
+  for (const std::string ch : {"L", "R"}) {
+    const auto& response = curve(run, "response_db", ch);
+    const auto& phase = curve(run, "phase_deg", ch);
+    ASSERT_EQ(response.x.size(), 31u) << ch;
+    for (std::size_t i = 0; i < response.x.size(); ++i) {
+      const auto h = model.linear_response(response.x[i]);
+      EXPECT_NEAR(response.y[i], 26.0 + divider_db + dsp::amplitude_ratio_to_db(std::abs(h)), 0.02)
+          << ch << " " << response.x[i] << " Hz";
+      const double truth = std::arg(h) * 180.0 / std::numbers::pi + (ch == "R" ? 180.0 : 0.0);
+      EXPECT_NEAR(wrapped_deg(phase.y[i] - truth), 0.0, 1.0) << ch << " " << phase.x[i] << " Hz";
+    }
+    // k = -60 dB at every tone of the other channel (its lowest, 26 Hz, within 0.2 dB: the
+    // input high-pass's start-up transient is still dying away under it).
+    const auto& crosstalk = curve(run, "crosstalk_db", ch);
+    ASSERT_EQ(crosstalk.x.size(), 31u) << ch;
+    for (std::size_t i = 0; i < crosstalk.x.size(); ++i)
+      EXPECT_NEAR(crosstalk.y[i], -60.0, crosstalk.x[i] < 30.0 ? 0.2 : 0.05)
+          << ch << " " << crosstalk.x[i] << " Hz";
+    EXPECT_NEAR(measured(run, "mt", "crosstalk_db", ch), -60.0, 0.2) << ch;
+    EXPECT_EQ(measured(run, "mt", "channel_map_ok", ch), 1.0) << ch;
+  }
+  EXPECT_EQ(measured(run, "mt", "polarity", "L"), 1.0);
+  EXPECT_EQ(measured(run, "mt", "polarity", "R"), -1.0);
+  // Gain at the reference tone (the channel's nearest to 1 kHz), level = its 31 tones' rms.
+  const auto& left = curve(run, "response_db", "L");
+  const auto reference = std::min_element(left.x.begin(), left.x.end(), [](double a, double b) {
+    return std::abs(std::log(a / 1000.0)) < std::abs(std::log(b / 1000.0));
+  });
+  const double gain =
+      26.0 + divider_db + dsp::amplitude_ratio_to_db(std::abs(model.linear_response(*reference)));
+  EXPECT_NEAR(measured(run, "mt", "gain_db", "L"), gain, 0.02);
+  EXPECT_NEAR(measured(run, "mt", "level_dbv", "L"), -20.0 + 26.0 + divider_db, 0.05);
+}
+
+TEST(MultitoneStep, ALevelWhosePeaksExceedTheStationsSineIsRefused) {
+  // 0 dBV of multitone peaks near 3 V; a sine of max_output_vrms (1.8 V) peaks at 2.55 V.
+  std::vector<std::string> errors;
+  std::string text = kMultitone;
+  text.replace(text.find("-20 dBV"), 7, "0 dBV");
+  const auto plan = sequence::parse_sequence(text, "mt.toml", {}, errors);
+  ASSERT_TRUE(plan) << errors[0];
+  const auto problems = sequence::check_plan(*plan, quiet_sim_bench());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("field 'step.mt.stimulus.level': 0 dBV of multitone peaks at"),
+            std::string::npos)
+      << problems[0];
+}
+
+// The fast sequence reaches the production sequence's verdict for a good unit and every
+// fault serial of sim-bench, in at most 1.5 s of stimulus against about 10.7 s.
+TEST(MultitoneStep, TheFastSequenceGivesTheProductionVerdictsInASecondAndAHalf) {
+  const std::string source = AMPBENCH_SOURCE_DIR;
+  const auto station = sequence::load_station(source + "/instruments/sim-bench.toml");
+  const auto fast = slurp(source + "/sequences/poweramp-fast.toml");
+  const auto production = slurp(source + "/sequences/poweramp-production.toml");
+  std::vector<std::string> serials = {"GOOD-1"};
+  for (const auto& [serial, faults] : station.sim->serial_faults) serials.push_back(serial);
+  ASSERT_GE(serials.size(), 9u);
+  for (const auto& serial : serials) {
+    const auto quick = run_text(fast, station, serial);
+    const auto full = run_text(production, station, serial);
+    EXPECT_EQ(quick.record.verdict, full.record.verdict) << serial;
+    EXPECT_LE(quick.stimulus_s, 1.5) << serial;
+    EXPECT_GT(full.stimulus_s, 7.0 * quick.stimulus_s) << serial;
+  }
+}
