@@ -34,11 +34,10 @@ constexpr MeasurementSpec kMeasurements[] = {
     {"deviation_min_db", "dB"}, {"deviation_max_db", "dB"}, {"tdn_db", "dB"},
     {"tdn_pct", "%"},           {"noise_dbv", "dBV"},       {"crosstalk_db", "dB"},
     {"channel_map_ok", ""},     {"polarity", ""},           {"dc_offset_v", "V"}};
+// Its response_db, phase_deg and spectrum_dbv curves are those frequency_response and the
+// tone kinds declare (one declaration per curve name).
 constexpr CurveSpec kCurves[] = {
-    {"response_db", "Frequency response", "Frequency (Hz)", "Gain (dB)", true},
-    {"phase_deg", "Phase", "Frequency (Hz)", "Phase (°)", true},
-    {"crosstalk_db", "Crosstalk", "Frequency (Hz)", "Crosstalk (dB)", true},
-    {"spectrum_dbv", "Spectrum", "Frequency (Hz)", "Level (dBV)", true}};
+    {"crosstalk_db", "Crosstalk", "Frequency (Hz)", "Crosstalk (dB)", true}};
 
 std::size_t period_frames(const MultitoneParams& params, double fs) {
   if (params.period_frames) return params.period_frames;
