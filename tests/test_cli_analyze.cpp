@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <complex>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "audio/wav.hpp"
 #include "run_binary.hpp"
@@ -193,4 +195,56 @@ TEST(CliAnalyze, NoiseIsNotATone) {
   const auto r = run_ampbench({"analyze", dir / "n.wav"});
   EXPECT_EQ(r.exit_code, 2) << r.out;
   EXPECT_NE(r.err.find("no tone found"), std::string::npos) << r.err;
+}
+
+// generate multitone --design: each channel its own tones (read back with a naive DFT of one
+// period: its own bins hold equal tones, the other channel's nothing), whole periods, the
+// rms asked as a sine's dBFS, or the peak with --peak.
+TEST(CliGenerate, ADesignedMultitoneGivesEachChannelItsOwnTonesAtTheLevelAsked) {
+  TempDir dir;
+  const auto r =
+      run_ampbench({"generate", "multitone", "--design", "--channels", "2", "--rate", "96000",
+                    "--level", "-20", "--format", "double", "-o", dir / "m.wav"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("crest factor"), std::string::npos) << r.err;
+  std::vector<std::vector<std::size_t>> bins(2);
+  std::istringstream lines(r.out);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line, "channel,frequency_hz,bin");
+  while (std::getline(lines, line)) {
+    const auto first = line.find(','), last = line.rfind(',');
+    bins.at(std::stoul(line.substr(0, first)) - 1).push_back(std::stoul(line.substr(last + 1)));
+  }
+  ASSERT_EQ(bins[0].size(), 31u);
+  ASSERT_EQ(bins[1].size(), 31u);
+  const auto wav = ampbench::audio::read_wav(dir / "m.wav");
+  const std::size_t n = 32768;
+  ASSERT_EQ(wav.frames() % n, 0u);
+  const auto dft = [&](const std::vector<double>& x, std::size_t bin) {
+    std::complex<double> sum;
+    for (std::size_t i = 0; i < n; ++i)
+      sum += x[i] * std::polar(1.0, -2.0 * M_PI * double(bin) * double(i) / double(n));
+    return 2.0 * std::abs(sum) / double(n);  // a tone's peak amplitude
+  };
+  for (std::size_t c = 0; c < 2; ++c) {
+    const auto& x = wav.channels[c];
+    double ms = 0.0;
+    for (std::size_t i = 0; i < n; ++i) ms += x[i] * x[i];
+    EXPECT_NEAR(10.0 * std::log10(2.0 * ms / double(n)), -20.0, 0.01) << c;
+    const double tone = 0.1 * std::sqrt(2.0 / 31.0) / std::sqrt(2.0);  // rms/√31, as a peak
+    for (std::size_t k : {0u, 15u, 30u}) {
+      EXPECT_NEAR(dft(x, bins[c][k]) / tone, 1.0, 1e-6) << c << " bin " << bins[c][k];
+      EXPECT_LT(dft(x, bins[1 - c][k]), tone * 1e-6) << c << " bin " << bins[1 - c][k];
+    }
+  }
+  const auto peak = run_ampbench({"generate", "multitone", "--design", "--level", "-1", "--peak",
+                                  "--format", "double", "-o", dir / "p.wav"});
+  ASSERT_EQ(peak.exit_code, 0) << peak.err;
+  double highest = 0.0;
+  const auto peaked = ampbench::audio::read_wav(dir / "p.wav");
+  for (double v : peaked.channels[0])
+    highest = std::max(highest, std::abs(v));
+  EXPECT_NEAR(20.0 * std::log10(highest), -1.0, 0.01);
+  EXPECT_EQ(run_ampbench({"generate", "sine", "--design", "-o", dir / "s.wav"}).exit_code, 64);
 }

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "cli/command.hpp"
 #include "common/error.hpp"
 #include "dsp/imd.hpp"
+#include "dsp/multitone.hpp"
 #include "dsp/signal.hpp"
 #include "dsp/sweep.hpp"
 #include "dsp/units.hpp"
@@ -35,6 +37,10 @@ struct GenerateOptions {
   double tail_s = 0.5;
   double fade_s = 0.0;
   std::string imd = "smpte";
+  bool design = false;  // a designed multitone (dsp/multitone.hpp)
+  int tone_count = 31;  // per channel
+  std::size_t fft_size = 0;
+  bool peak = false;  // --level is the peak, not the rms
 };
 
 std::pair<double, double> parse_pair(const std::string& flag, const std::string& text) {
@@ -67,6 +73,52 @@ double playable_hz(const std::string& what, double frequency_hz, double sample_r
   return frequency_hz;
 }
 
+// A designed multitone, each channel its own tone set, whole periods (the file loops
+// seamlessly); the design is printed (stdout: channel, frequency, bin) with its crest factor.
+std::vector<std::vector<double>> designed_multitone(const GenerateOptions& o, std::size_t frames) {
+  dsp::MultitoneRequest request;
+  request.sample_rate_hz = o.sample_rate_hz;
+  request.period_frames =
+      o.fft_size
+          ? o.fft_size
+          : std::size_t{1} << static_cast<int>(std::lround(std::log2(o.sample_rate_hz / 3.0)));
+  request.from_hz = playable_hz("--from", o.from_hz, o.sample_rate_hz);
+  request.to_hz = playable_hz("--to", o.to_hz, o.sample_rate_hz);
+  request.tones_per_channel = o.tone_count;
+  request.channels = static_cast<std::size_t>(o.channels);
+  dsp::MultitoneDesign design;
+  try {
+    design = dsp::design_multitone(request);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--design: ") + e.what());
+  }
+  const std::size_t n = design.period_frames;
+  const std::size_t periods = std::max<std::size_t>(1, (frames + n - 1) / n);
+  std::vector<std::vector<double>> out;
+  std::printf("channel,frequency_hz,bin\n");
+  for (std::size_t c = 0; c < design.bins.size(); ++c) {
+    const double crest = design.crest_factor[c];
+    // --level is the rms as the dBFS of a sine of that rms (AES17), or with --peak the peak.
+    const double rms_fs = o.peak ? dsp::dbfs_to_peak_fs(o.level_dbfs) / crest
+                                 : dsp::dbfs_to_peak_fs(o.level_dbfs) / std::sqrt(2.0);
+    const auto period = dsp::multitone_period(design, c, rms_fs);
+    std::vector<double> x(periods * n);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = period[i % n];
+    out.push_back(std::move(x));
+    for (std::size_t k = 0; k < design.bins[c].size(); ++k)
+      std::printf("%zu,%.6f,%zu\n", c + 1, design.frequency_hz(c, k), design.bins[c][k]);
+    std::fprintf(stderr,
+                 "channel %zu: %zu tones %.2f to %.2f Hz on odd bins of %zu, crest factor %.2f "
+                 "(%.1f dB), rms %.1f dBFS, peak %.1f dBFS\n",
+                 c + 1, design.bins[c].size(), design.frequency_hz(c, 0),
+                 design.frequency_hz(c, design.bins[c].size() - 1), n, crest,
+                 dsp::amplitude_ratio_to_db(crest),
+                 dsp::amplitude_ratio_to_db(rms_fs * std::sqrt(2.0)),
+                 dsp::amplitude_ratio_to_db(rms_fs * crest));
+  }
+  return out;
+}
+
 int run_generate(const GenerateOptions& o) {
   if (!(o.sample_rate_hz >= 1000.0 && o.sample_rate_hz <= 768000.0))
     throw UsageError("--rate must be between 1000 and 768000 Hz");
@@ -80,8 +132,17 @@ int run_generate(const GenerateOptions& o) {
   };
 
   std::vector<double> samples;
+  std::vector<std::vector<double>> per_channel;
   std::string comment;
-  if (o.kind == "sweep") {
+  if (o.design && o.kind != "multitone") throw UsageError("--design is for a multitone");
+  if (o.design) {
+    if (!o.tones.empty()) throw UsageError("--design makes its own tones: no --tone with it");
+    if (o.tone_count < 1 || o.tone_count > 200) throw UsageError("--count must be 1 to 200");
+    if (o.fft_size && (o.fft_size < 4096 || (o.fft_size & (o.fft_size - 1)) != 0))
+      throw UsageError("--fft-size must be a power of two of 4096 or more");
+    per_channel = designed_multitone(o, frames);
+    comment = "designed multitone";
+  } else if (o.kind == "sweep") {
     const auto sweep = dsp::SyncSweep::design(o.from_hz, o.to_hz, o.duration_s, o.sample_rate_hz);
     samples = dsp::generate_sync_sweep(
         sweep, dsp::dbfs_to_peak_fs(o.level_dbfs),
@@ -118,17 +179,19 @@ int run_generate(const GenerateOptions& o) {
     samples = dsp::generate_white_noise(dsp::dbfs_to_peak_fs(o.level_dbfs) / std::sqrt(2.0), o.seed,
                                         frames);
   }
-  for (double v : samples) {
-    if (std::abs(v) > 1.0) throw UsageError("the signal's peak exceeds full scale; lower --level");
-  }
+  if (per_channel.empty()) per_channel.assign(static_cast<std::size_t>(o.channels), samples);
+  for (const auto& channel : per_channel)
+    for (double v : channel)
+      if (std::abs(v) > 1.0)
+        throw UsageError("the signal's peak exceeds full scale; lower --level");
 
   audio::AudioBuffer buffer;
   buffer.sample_rate_hz = o.sample_rate_hz;
-  buffer.channels.assign(static_cast<std::size_t>(o.channels), samples);
+  buffer.channels = per_channel;
   buffer.comment = comment;
   audio::write_wav(o.output, buffer, audio::parse_wav_sample_format(o.format), o.seed);
   std::fprintf(stderr, "wrote %s: %s, %zu frames at %.0f Hz, %d channel(s)\n", o.output.c_str(),
-               o.kind.c_str(), samples.size(), o.sample_rate_hz, o.channels);
+               o.kind.c_str(), per_channel.front().size(), o.sample_rate_hz, o.channels);
   return 0;
 }
 
@@ -160,6 +223,13 @@ Subcommand add_generate_command(CLI::App& parent) {
                   "Sweep fade-in in s (default 0; the end always fades over 5 ms)");
   app->add_option("--imd", o->imd,
                   "IMD signal: smpte (60 Hz + 7 kHz, 4:1), ccif (19 + 20 kHz), or NAME:F1:F2");
+  app->add_flag("--design", o->design,
+                "Multitone: design the tones (odd FFT bins of --fft-size, --count per channel "
+                "log-spaced --from..--to, each channel its own set, low crest factor)");
+  app->add_option("--count", o->tone_count, "Designed multitone: tones per channel (default 31)");
+  app->add_option("--fft-size", o->fft_size,
+                  "Designed multitone: the period in samples, a power of two (default ≈ rate/3)");
+  app->add_flag("--peak", o->peak, "Designed multitone: --level is the peak, not the rms");
   return {app, [o] { return run_generate(*o); }};
 }
 
