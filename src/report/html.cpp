@@ -168,6 +168,12 @@ std::string plots_of(const record::StepRecord& step) {
     if (curves.front()->name == "response_db" && !step.params.contains("target"))
       plot.band = response_mask(step);
     if (curves.front()->name == "deviation_db") plot.band = deviation_mask(step);
+    // A multitone's spectrum: every tone marked by an unlabelled line (the response curves' x);
+    // what stands between the marks is distortion and noise.
+    if (curves.front()->name == "spectrum_dbv" && step.kind == "multitone")
+      for (const auto& c : step.curves)
+        if (c.name == "response_db" && c.point == curves.front()->point)
+          for (double f : c.x) plot.markers.push_back({f, ""});
     if (curves.front()->name == "spectrum_dbv" &&
         curves.front()->point.contains("fundamental_hz")) {
       const double f0 = curves.front()->point["fundamental_hz"].get<double>();

@@ -269,8 +269,7 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
         ctx.spectrum_curve(std::span(capture.audio.channels[c]).subspan(settle, d.period_frames),
                            d.frequency_hz(c, ref));
     spectrum.channel = ch;
-    spectrum.point = p.coordinates;
-    spectrum.point["multitone"] = true;
+    spectrum.point = p.coordinates;  // one plot for every channel; the report marks the tones
     ctx.add_curve(std::move(spectrum));
   }
 
