@@ -207,10 +207,12 @@ TEST(CliValidate, AStationWithoutPreampControlsIsSaidOnce) {
 TEST(CliValidate, ShippedSequencesAreValid) {
   const std::vector<std::pair<std::string, std::string>> pairs = {
       {"poweramp-production.toml", "sim-bench.toml"},
+      {"poweramp-fast.toml", "sim-bench.toml"},
       {"ci-loopback.toml", "sim-bench.toml"},
       {"lab-characterisation.toml", "sim-bench.toml"},
       {"preamp-production.toml", "sim-preamp.toml"},
       {"preamp-lab.toml", "sim-preamp.toml"},
+      {"preamp-fast.toml", "sim-preamp.toml"},
       {"generator-production.toml", "sim-instruments.toml"},
   };
   for (const auto& [sequence, station] : pairs) {

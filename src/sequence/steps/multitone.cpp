@@ -14,6 +14,7 @@
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
 #include "sequence/step_context.hpp"
+#include "sequence/steps/response_figures.hpp"
 
 namespace ampbench::sequence {
 namespace {
@@ -26,14 +27,20 @@ struct MultitoneParams : StepParams {
   int averages = 1;
   double reference_hz = 1000.0;
   std::optional<dsp::FrequencyBand> band;  // TD+N and noise; default the tones' band
+  std::optional<TargetCurve> target;       // deviation from this curve (RIAA, a table)
 };
 
-constexpr std::string_view kKeys[] = {"tones", "fft_size", "averages", "reference_hz", "band"};
+constexpr std::string_view kKeys[] = {"tones",        "fft_size", "averages",
+                                      "reference_hz", "band",     "target"};
 constexpr MeasurementSpec kMeasurements[] = {
-    {"gain_db", "dB"},          {"level_dbv", "dBV"},       {"deviation_db", "dB"},
-    {"deviation_min_db", "dB"}, {"deviation_max_db", "dB"}, {"tdn_db", "dB"},
-    {"tdn_pct", "%"},           {"noise_dbv", "dBV"},       {"crosstalk_db", "dB"},
-    {"channel_map_ok", ""},     {"polarity", ""},           {"dc_offset_v", "V"}};
+    {"gain_db", "dB"},          {"level_dbv", "dBV"},
+    {"deviation_db", "dB"},     {"deviation_min_db", "dB"},
+    {"deviation_max_db", "dB"}, {"tdn_db", "dB"},
+    {"tdn_pct", "%"},           {"noise_dbv", "dBV"},
+    {"crosstalk_db", "dB"},     {"channel_map_ok", ""},
+    {"polarity", ""},           {"dc_offset_v", "V"},
+    {"gain_100hz_db", "dB"},    {"gain_10khz_db", "dB"},
+    {"bass_turnover_hz", "Hz"}, {"treble_turnover_hz", "Hz"}};
 // Its response_db, phase_deg and spectrum_dbv curves are those frequency_response and the
 // tone kinds declare (one declaration per curve name).
 constexpr CurveSpec kCurves[] = {
@@ -110,6 +117,8 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
       params.reference_hz = *reference;
     }
     if (t.get("band")) params.band = parse_tone_settings(r, t, p).band;
+    if (const toml::node* target = t.get("target"))
+      params.target = parse_target(r, target, p + ".target");
     return params;
   }
 
@@ -181,7 +190,7 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
         std::min(0.45 * fs,
                  params.band ? params.band->high_hz : ctx.step().stimulus.to_hz.value_or(20000.0));
     for (std::size_t c = 0; c < channels.size(); ++c)
-      report_channel(ctx, design, spectra, c, tone_fs, settle,
+      report_channel(ctx, params, design, spectra, c, tone_fs, settle,
                      dsp::multitone_residual(spectra[c], design, band_from, band_to,
                                              static_cast<std::size_t>(params.averages)),
                      capture, p);
@@ -196,7 +205,8 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
     return std::polar(tone_fs, d.phases_rad[c][k] + 2.0 * std::numbers::pi * cycles);
   }
 
-  static void report_channel(StepContext& ctx, const dsp::MultitoneDesign& d,
+  static void report_channel(StepContext& ctx, const MultitoneParams& params,
+                             const dsp::MultitoneDesign& d,
                              const std::vector<dsp::MultitoneSpectrum>& spectra, std::size_t c,
                              double tone_fs, std::size_t settle, const dsp::MultitoneResidual& r,
                              const audio::Capture& capture, const Point& p) {
@@ -218,7 +228,10 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
       own_ms += std::norm(s.tones[c][k]) / 2.0;
     }
     const std::size_t ref = d.reference[c];
-    const double gain_db = response.y[ref];
+    // With a target, the gain is the reference tone's less the target's value there: the
+    // gain by which the curve is scaled (RIAA's 0 dB is at 1 kHz).
+    const double gain_db =
+        response.y[ref] - (params.target ? params.target->db(d.frequency_hz(c, ref)) : 0.0);
     const nlohmann::json at_reference = [&] {
       auto point = p.coordinates;
       point["reference_hz"] = d.frequency_hz(c, ref);
@@ -235,7 +248,15 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
       ctx.add_missing(ch, "level_dbv", "no tone of this channel's set stands above the noise",
                       p.coordinates);
     }
-    deviation(ctx, ch, response, gain_db, present, p);
+    deviation(ctx, ch, response, gain_db, params.target, present, p);
+    if (present) {
+      // A tone control's figures, read off the tones as off a stepped response.
+      ResponseData data;
+      data.frequency_hz = response.x;
+      data.gain_db = response.y;
+      data.reference_gain_db = response.y[ref];
+      add_shelf_figures(ctx, data, ch, p.coordinates);
+    }
     ctx.add_curve(std::move(response));
     if (capture.latency_certain) ctx.add_curve(std::move(phase));
 
@@ -275,18 +296,26 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
 
   // Deviation re the reference tone over the tones the deviation_db mask covers.
   static void deviation(StepContext& ctx, const std::string& ch,
-                        const record::CurveRecord& response, double gain_db, bool present,
-                        const Point& p) {
+                        const record::CurveRecord& response, double gain_db,
+                        const std::optional<TargetCurve>& target, bool present, const Point& p) {
     const auto& limits = ctx.step().limits;
     const Limit* mask = limits.count("deviation_db") ? &limits.at("deviation_db") : nullptr;
+    std::vector<double> from_target(response.x.size());
+    for (std::size_t i = 0; i < response.x.size(); ++i)
+      from_target[i] = response.y[i] - gain_db - (target ? target->db(response.x[i]) : 0.0);
+    if (target && present) {
+      auto point = p.coordinates;
+      point["target"] = target->name;
+      ctx.add_curve({ch, "deviation_db", "Hz", "dB", response.x, from_target, point});
+    }
     double dmin = INFINITY, dmax = -INFINITY;
     for (std::size_t i = 0; i < response.x.size(); ++i) {
       const double f = response.x[i];
       if (mask && ((mask->from_hz && f < *mask->from_hz * (1 - 1e-9)) ||
                    (mask->to_hz && f > *mask->to_hz * (1 + 1e-9))))
         continue;
-      dmin = std::min(dmin, response.y[i] - gain_db);
-      dmax = std::max(dmax, response.y[i] - gain_db);
+      dmin = std::min(dmin, from_target[i]);
+      dmax = std::max(dmax, from_target[i]);
     }
     if (!present || !std::isfinite(dmin)) {
       const std::string why = present ? "the deviation_db mask covers no tone"

@@ -15,53 +15,11 @@
 namespace ampbench::sequence {
 namespace {
 
-// The curve the response should follow (deviation is measured from it).
-struct TargetCurve {
-  std::string name;  // "riaa" (or a variant) or "table"
-  dsp::RiaaOptions riaa;
-  dsp::TargetTable table;
-  double db(double frequency_hz) const {
-    return name == "table" ? dsp::target_table_db(table, frequency_hz)
-                           : dsp::riaa_playback_db(frequency_hz, riaa);
-  }
-};
-
 struct ResponseParams : StepParams {
   bool swept = false;  // method = "sweep"
   ToneSettings analysis;
   std::optional<TargetCurve> target;
 };
-
-TargetCurve parse_target(const TomlReader& r, const toml::node* target, const std::string& q) {
-  TargetCurve curve;
-  if (target->is_string()) {
-    const std::string name = target->as_string()->get();
-    if (name != "riaa" && name != "riaa-iec" && name != "riaa-50khz" && name != "riaa-iec-50khz")
-      r.fail(target, q,
-             "unknown target '" + name +
-                 "' (expected riaa, riaa-iec, riaa-50khz, riaa-iec-50khz or a table "
-                 "of [Hz, dB] pairs)");
-    curve.name = name;
-    curve.riaa.iec_subsonic = name.find("iec") != std::string::npos;
-    curve.riaa.pole_50khz = name.find("50khz") != std::string::npos;
-  } else if (target->is_array()) {
-    curve.name = "table";
-    double previous = 0.0;
-    for (const auto& row : *target->as_array()) {
-      const toml::array* pair = row.as_array();
-      if (!pair || pair->size() != 2 || !(*pair)[0].is_number() || !(*pair)[1].is_number())
-        r.fail(&row, q, "each row is [frequency_hz, dB]");
-      const double f = (*pair)[0].value<double>().value_or(0.0);
-      if (!(f > previous)) r.fail(&row, q, "frequencies must be positive and rising");
-      previous = f;
-      curve.table.emplace_back(f, (*pair)[1].value<double>().value_or(0.0));
-    }
-    if (curve.table.empty()) r.fail(target, q, "must not be empty");
-  } else {
-    r.fail(target, q, "must be \"riaa\" (or a variant) or a table of [Hz, dB] pairs");
-  }
-  return curve;
-}
 
 std::vector<double> log_grid(double f1, double f2, int points) {
   std::vector<double> f;
@@ -175,7 +133,7 @@ class ResponseKind : public StepKindWith<ResponseParams> {
         point["target"] = params.target->name;
         ctx.add_curve({ch, "deviation_db", "Hz", "dB", d.frequency_hz, deviation, point});
       }
-      shelf_figures(ctx, d, ch, p);
+      add_shelf_figures(ctx, d, ch, p.coordinates);
       if (d.polarity)
         ctx.add(ch, "polarity", *d.polarity, p.coordinates);
       else if (!d.no_polarity_reason.empty())
@@ -271,18 +229,6 @@ class ResponseKind : public StepKindWith<ResponseParams> {
   }
 
   // Gain re 1 kHz at 100 Hz and 10 kHz (tone controls) and each shelf's turnover.
-  static void shelf_figures(StepContext& ctx, const ResponseData& d, const std::string& ch,
-                            const Point& p) {
-    if (d.frequency_hz.size() < 3) return;
-    if (const auto g = gain_re_reference_db(d, 100.0))
-      ctx.add(ch, "gain_100hz_db", *g, p.coordinates);
-    if (const auto g = gain_re_reference_db(d, 10000.0))
-      ctx.add(ch, "gain_10khz_db", *g, p.coordinates);
-    if (const auto t = shelf_turnover_hz(d, true))
-      ctx.add(ch, "bass_turnover_hz", *t, p.coordinates);
-    if (const auto t = shelf_turnover_hz(d, false))
-      ctx.add(ch, "treble_turnover_hz", *t, p.coordinates);
-  }
 };
 
 }  // namespace

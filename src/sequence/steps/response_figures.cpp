@@ -2,7 +2,41 @@
 
 #include <cmath>
 
+#include "common/error.hpp"
+#include "sequence/step_context.hpp"
+
 namespace ampbench::sequence {
+
+TargetCurve parse_target(const TomlReader& r, const toml::node* target, const std::string& q) {
+  TargetCurve curve;
+  if (target->is_string()) {
+    const std::string name = target->as_string()->get();
+    if (name != "riaa" && name != "riaa-iec" && name != "riaa-50khz" && name != "riaa-iec-50khz")
+      r.fail(target, q,
+             "unknown target '" + name +
+                 "' (expected riaa, riaa-iec, riaa-50khz, riaa-iec-50khz or a table "
+                 "of [Hz, dB] pairs)");
+    curve.name = name;
+    curve.riaa.iec_subsonic = name.find("iec") != std::string::npos;
+    curve.riaa.pole_50khz = name.find("50khz") != std::string::npos;
+  } else if (target->is_array()) {
+    curve.name = "table";
+    double previous = 0.0;
+    for (const auto& row : *target->as_array()) {
+      const toml::array* pair = row.as_array();
+      if (!pair || pair->size() != 2 || !(*pair)[0].is_number() || !(*pair)[1].is_number())
+        r.fail(&row, q, "each row is [frequency_hz, dB]");
+      const double f = (*pair)[0].value<double>().value_or(0.0);
+      if (!(f > previous)) r.fail(&row, q, "frequencies must be positive and rising");
+      previous = f;
+      curve.table.emplace_back(f, (*pair)[1].value<double>().value_or(0.0));
+    }
+    if (curve.table.empty()) r.fail(target, q, "must not be empty");
+  } else {
+    r.fail(target, q, "must be \"riaa\" (or a variant) or a table of [Hz, dB] pairs");
+  }
+  return curve;
+}
 
 std::optional<double> corner_hz(const ResponseData& d, double reference_hz, int direction) {
   const auto& f = d.frequency_hz;
@@ -45,6 +79,15 @@ std::optional<double> shelf_turnover_hz(const ResponseData& d, bool low) {
     }
   }
   return std::nullopt;
+}
+
+void add_shelf_figures(StepContext& ctx, const ResponseData& d, const std::string& ch,
+                       const nlohmann::json& point) {
+  if (d.frequency_hz.size() < 3) return;
+  if (const auto g = gain_re_reference_db(d, 100.0)) ctx.add(ch, "gain_100hz_db", *g, point);
+  if (const auto g = gain_re_reference_db(d, 10000.0)) ctx.add(ch, "gain_10khz_db", *g, point);
+  if (const auto t = shelf_turnover_hz(d, true)) ctx.add(ch, "bass_turnover_hz", *t, point);
+  if (const auto t = shelf_turnover_hz(d, false)) ctx.add(ch, "treble_turnover_hz", *t, point);
 }
 
 }  // namespace ampbench::sequence

@@ -1,12 +1,34 @@
 // sequence/steps: a measured frequency response and the figures read off it (pure
-// functions: -3 dB corners, gains at 100 Hz and 10 kHz, shelf turnovers).
+// functions: -3 dB corners, gains at 100 Hz and 10 kHz, shelf turnovers), and the target
+// curve a response's deviation is measured from (frequency_response and multitone).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/toml_reader.hpp"
+#include "dsp/target_curve.hpp"
+
 namespace ampbench::sequence {
+
+class StepContext;
+
+// The curve the response should follow (deviation is measured from it).
+struct TargetCurve {
+  std::string name;  // "riaa" (or a variant) or "table"
+  dsp::RiaaOptions riaa;
+  dsp::TargetTable table;
+  double db(double frequency_hz) const {
+    return name == "table" ? dsp::target_table_db(table, frequency_hz)
+                           : dsp::riaa_playback_db(frequency_hz, riaa);
+  }
+};
+// The step's `target`: "riaa" (or riaa-iec, riaa-50khz, riaa-iec-50khz) or a table of
+// [Hz, dB] rows; throws InputError at `field`.
+TargetCurve parse_target(const TomlReader& reader, const toml::node* target,
+                         const std::string& field);
 
 // A frequency response of one channel, however it was measured.
 struct ResponseData {
@@ -28,5 +50,10 @@ std::optional<double> gain_re_reference_db(const ResponseData& d, double frequen
 // A shelf's turnover: where the response is half its deviation at the band edge (low or
 // high), in dB; nothing when the edge deviates by less than 1 dB.
 std::optional<double> shelf_turnover_hz(const ResponseData& d, bool low);
+
+// Adds gain_100hz_db, gain_10khz_db, bass_turnover_hz and treble_turnover_hz where the curve
+// gives them (three points at least).
+void add_shelf_figures(StepContext& ctx, const ResponseData& d, const std::string& channel,
+                       const nlohmann::json& point);
 
 }  // namespace ampbench::sequence
