@@ -17,6 +17,7 @@ using ampbench::testing::curve;
 using ampbench::testing::measured;
 using ampbench::testing::quiet_sim_bench;
 using ampbench::testing::run_text;
+using ampbench::testing::slurp;
 using ampbench::testing::wrapped_deg;
 
 namespace {
@@ -32,11 +33,6 @@ id = "mt"
 kind = "multitone"
 stimulus = { level = "-20 dBV" }
 )";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 }  // namespace
 
