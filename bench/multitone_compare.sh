@@ -2,7 +2,8 @@
 # The multitone step against the slow methods on the same simulated DUT (sim-bench, good
 # unit): its response and phase at each tone against the synchronised swept sine's (read
 # off a dense sweep, interpolated in log frequency), and its crosstalk against stepped
-# crosstalk at the other channel's tone frequencies. Usage: bench/multitone_compare.sh [BUILD_DIR]
+# crosstalk at the other channel's tone frequencies; TD+N against THD+N at 1 kHz at the
+# same rms levels. Usage: bench/multitone_compare.sh [BUILD_DIR]
 set -euo pipefail
 build=${1:-build}
 work=$(mktemp -d)
@@ -18,6 +19,17 @@ settle_s = 0.05
 id = "multitone"
 kind = "multitone"
 stimulus = { level = "-20 dBV" }
+[[step]]
+id = "tdn_vs_level"
+kind = "multitone"
+stimulus = { level = "-20 dBV" }
+sweep = { parameter = "stimulus.level", values = ["-40 dBV", "-30 dBV", "-20 dBV", "-10 dBV", "-6 dBV"] }
+[[step]]
+id = "thdn_vs_level"
+kind = "thdn"
+stimulus = { frequency_hz = 1000 }
+capture_s = 0.5
+sweep = { parameter = "stimulus.level", values = ["-40 dBV", "-30 dBV", "-20 dBV", "-10 dBV", "-6 dBV"] }
 [[step]]
 id = "sweep"
 kind = "frequency_response"
@@ -51,9 +63,15 @@ PY
 import bisect, json, math, sys
 work = sys.argv[1]
 run = json.load(open(f"{work}/mt.json"))[0]
-steps = {s["kind"]: s for s in run["steps"]}
+by_id = {s["id"]: s for s in run["steps"]}
+def figure(step, name, level):
+    return next(m["value"] for m in by_id[step]["measurements"] if m["name"] == name
+                and m["channel"] == "L" and m["point"].get("stimulus.level") == level)
+for level in ("-40 dBV", "-30 dBV", "-20 dBV", "-10 dBV", "-6 dBV"):
+    tdn, thdn = figure("tdn_vs_level", "tdn_db", level), figure("thdn_vs_level", "thdn_db", level)
+    print(f"L at {level} rms: TD+N {tdn:.1f} dB, THD+N at 1 kHz {thdn:.1f} dB, TD+N - THD+N {tdn - thdn:+.1f} dB")
 def curve(step, name, channel):
-    return next(c for c in steps[step]["curves"] if c["name"] == name and c["channel"] == channel)
+    return next(c for c in by_id[step]["curves"] if c["name"] == name and c["channel"] == channel)
 def at(c, f):
     i = bisect.bisect_left(c["x"], f)
     f0, f1 = c["x"][i - 1], c["x"][i]
@@ -61,7 +79,7 @@ def at(c, f):
     return c["y"][i - 1] + u * (c["y"][i] - c["y"][i - 1])
 for ch in ("L", "R"):
     mt, ph = curve("multitone", "response_db", ch), curve("multitone", "phase_deg", ch)
-    sw, sp = curve("frequency_response", "response_db", ch), curve("frequency_response", "phase_deg", ch)
+    sw, sp = curve("sweep", "response_db", ch), curve("sweep", "phase_deg", ch)
     db = [abs(y - at(sw, f)) for f, y in zip(mt["x"], mt["y"])]
     deg = [abs((y - at(sp, f) + 180) % 360 - 180) for f, y in zip(ph["x"], ph["y"])]
     print(f"{ch}: response vs swept sine at {len(db)} tones: max |Δ| {max(db):.4f} dB, "
