@@ -39,6 +39,7 @@ struct GenerateOptions {
   std::string imd = "smpte";
   bool design = false;  // a designed multitone (dsp/multitone.hpp)
   int tone_count = 31;  // per channel
+  double per_octave = 0.0;
   std::size_t fft_size = 0;
   bool peak = false;  // --level is the peak, not the rms
 };
@@ -84,7 +85,8 @@ std::vector<std::vector<double>> designed_multitone(const GenerateOptions& o, st
           : std::size_t{1} << static_cast<int>(std::lround(std::log2(o.sample_rate_hz / 3.0)));
   request.from_hz = playable_hz("--from", o.from_hz, o.sample_rate_hz);
   request.to_hz = playable_hz("--to", o.to_hz, o.sample_rate_hz);
-  request.tones_per_channel = o.tone_count;
+  request.tones_per_channel =
+      o.per_octave > 0.0 ? dsp::tones_for_octaves(o.per_octave, o.from_hz, o.to_hz) : o.tone_count;
   request.channels = static_cast<std::size_t>(o.channels);
   dsp::MultitoneDesign design;
   try {
@@ -138,6 +140,8 @@ int run_generate(const GenerateOptions& o) {
   if (o.design) {
     if (!o.tones.empty()) throw UsageError("--design makes its own tones: no --tone with it");
     if (o.tone_count < 1 || o.tone_count > 200) throw UsageError("--count must be 1 to 200");
+    if (o.per_octave < 0.0 || o.per_octave > 24.0)
+      throw UsageError("--per-octave must be above 0 and at most 24");
     if (o.fft_size && (o.fft_size < 4096 || (o.fft_size & (o.fft_size - 1)) != 0))
       throw UsageError("--fft-size must be a power of two of 4096 or more");
     per_channel = designed_multitone(o, frames);
@@ -227,6 +231,8 @@ Subcommand add_generate_command(CLI::App& parent) {
                 "Multitone: design the tones (odd FFT bins of --fft-size, --count per channel "
                 "log-spaced --from..--to, each channel its own set, low crest factor)");
   app->add_option("--count", o->tone_count, "Designed multitone: tones per channel (default 31)");
+  app->add_option("--per-octave", o->per_octave,
+                  "Designed multitone: tones per octave per channel (instead of --count)");
   app->add_option("--fft-size", o->fft_size,
                   "Designed multitone: the period in samples, a power of two (default ≈ rate/3)");
   app->add_flag("--peak", o->peak, "Designed multitone: --level is the peak, not the rms");

@@ -74,6 +74,10 @@ std::vector<double> low_crest_phases(const std::vector<std::size_t>& bins, std::
 
 }  // namespace
 
+int tones_for_octaves(double per_octave, double from_hz, double to_hz) {
+  return static_cast<int>(std::ceil(per_octave * std::log2(to_hz / from_hz))) + 1;
+}
+
 MultitoneDesign design_multitone(const MultitoneRequest& r) {
   const std::size_t n = r.period_frames;
   if (n < 1024 || (n & (n - 1)) != 0)

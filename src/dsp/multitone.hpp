@@ -39,6 +39,10 @@ struct MultitoneDesign {
   }
 };
 
+// Tones per channel for a density per octave over a band: one at each end and
+// `per_octave` in every octave between.
+int tones_for_octaves(double per_octave, double from_hz, double to_hz);
+
 // Throws std::invalid_argument when the band cannot hold the tones at this length.
 MultitoneDesign design_multitone(const MultitoneRequest& request);
 

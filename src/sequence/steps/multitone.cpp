@@ -30,8 +30,8 @@ struct MultitoneParams : StepParams {
   std::optional<TargetCurve> target;       // deviation from this curve (RIAA, a table)
 };
 
-constexpr std::string_view kKeys[] = {"tones",        "fft_size", "averages",
-                                      "reference_hz", "band",     "target"};
+constexpr std::string_view kKeys[] = {
+    "tones", "tones_per_octave", "fft_size", "averages", "reference_hz", "band", "target"};
 constexpr MeasurementSpec kMeasurements[] = {
     {"gain_db", "dB"},          {"level_dbv", "dBV"},
     {"deviation_db", "dB"},     {"deviation_min_db", "dB"},
@@ -102,6 +102,13 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
     if (const auto tones = r.integer(t, "tones", p)) {
       require(r, t, *tones >= 1 && *tones <= 200, p + ".tones", "must be 1 to 200 per channel");
       params.tones = static_cast<int>(*tones);
+    }
+    if (const auto per_octave = r.number(t, "tones_per_octave", p)) {
+      require(r, t, !t.get("tones"), p + ".tones_per_octave", "give tones or tones_per_octave");
+      require(r, t, *per_octave > 0.0 && *per_octave <= 24.0, p + ".tones_per_octave",
+              "must be above 0 and at most 24");
+      params.tones = dsp::tones_for_octaves(*per_octave, step.stimulus.from_hz.value_or(20.0),
+                                            step.stimulus.to_hz.value_or(20000.0));
     }
     if (const auto size = r.integer(t, "fft_size", p)) {
       require(r, t, *size >= 4096 && *size <= 1048576 && (*size & (*size - 1)) == 0,
