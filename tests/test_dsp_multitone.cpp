@@ -60,6 +60,9 @@ TEST(Multitone, DesignPutsEachChannelsTonesOnItsOwnOddBinsOffLowHarmonics) {
   }
   EXPECT_THROW(design_multitone({96000.0, 1024, 20.0, 20000.0, 400, 2, 1000.0}),
                std::invalid_argument);
+  // 3 per octave over the 9.97 octaves from 20 Hz to 20 kHz: 30 steps, 31 tones.
+  EXPECT_EQ(tones_for_octaves(3.0, 20.0, 20000.0), 31);
+  EXPECT_EQ(tones_for_octaves(1.0, 100.0, 800.0), 4);
 }
 
 TEST(Multitone, AnalysisRecoversGainsPhasesDistortionAndNoise) {
