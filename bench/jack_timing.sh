@@ -5,14 +5,14 @@
 # same [sim] models with backend = "sim"), and the largest difference between the two
 # runs' dB figures. The wall time counts opening the bench (PortAudio, the JACK client and
 # its connections); the run's own time (first step to last) is printed beside it.
-# Usage: [JACK_PERIOD=1024] bench/jack_timing.sh [BUILD_DIR] [RUNS] [SEQUENCE]
+# Usage: [JACK_PERIOD=256] bench/jack_timing.sh [BUILD_DIR] [RUNS] [SEQUENCE]
 set -euo pipefail
 build=${1:-build}
 runs=${2:-5}
 sequence=${3:-sequences/ci-loopback.toml}
 work=$(mktemp -d)
 export JACK_DEFAULT_SERVER="ampbench-bench-$$" JACK_NO_START_SERVER=1
-jackd --no-realtime -n "$JACK_DEFAULT_SERVER" -p 64 -d dummy -r 48000 -p "${JACK_PERIOD:-1024}" -C 2 -P 2 </dev/null >/dev/null 2>&1 &
+jackd --no-realtime -n "$JACK_DEFAULT_SERVER" -p 64 -d dummy -r 48000 -p "${JACK_PERIOD:-256}" -C 2 -P 2 </dev/null >/dev/null 2>&1 &
 jackd_pid=$!
 trap 'kill $dut_pid $jackd_pid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 for _ in $(seq 50); do jack_lsp >/dev/null 2>&1 && break; sleep 0.1; done
