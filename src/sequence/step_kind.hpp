@@ -50,6 +50,7 @@ class StepChecks {
              std::vector<std::string>& errors)
       : plan_(plan), step_(step), station_(station), errors_(errors) {}
   const StepPlan& step() const { return step_; }
+  const SequencePlan& plan() const { return plan_; }
   const Station& station() const { return station_; }
   // Records a problem with `field` (dotted, within the step) on that field's line, once.
   void error(const std::string& field, const std::string& what);

@@ -134,8 +134,7 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
     const auto& station = checks.station();
     if (step.stimulus.source == StimulusSource::generator) return;  // the common check says so
     const double fs = station.audio.sample_rate_hz;
-    const auto request = request_for(
-        step, params, fs, static_cast<std::size_t>(std::max(1, station.channel_count())));
+    const auto request = request_for(step, params, fs, checks.plan().channels.size());
     try {
       const auto& design = design_for(request);
       // The station's maxima are a sine's rms: the multitone's true peak must stay within
@@ -290,7 +289,13 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
       ctx.add_missing(ch, "tdn_pct", "no tone of this channel's set stands above the noise",
                       p.coordinates);
     }
-    ctx.add(ch, "noise_dbv", ms_to_dbv(r.noise_ms), p.coordinates);
+    if (r.noise_ms > 0.0)
+      ctx.add(ch, "noise_dbv", ms_to_dbv(r.noise_ms), p.coordinates);
+    else
+      ctx.add_missing(ch, "noise_dbv",
+                      "no bin of the band is clear of the tones and their harmonics, or none "
+                      "holds any noise",
+                      p.coordinates);
     ctx.add(ch, "dc_offset_v", ctx.dc_volts_at_dut_output(s.dc_fs), p.coordinates);
     crosstalk(ctx, d, spectra, c, r, own_ms, p);
     auto spectrum =
