@@ -79,10 +79,7 @@ double playable_hz(const std::string& what, double frequency_hz, double sample_r
 std::vector<std::vector<double>> designed_multitone(const GenerateOptions& o, std::size_t frames) {
   dsp::MultitoneRequest request;
   request.sample_rate_hz = o.sample_rate_hz;
-  request.period_frames =
-      o.fft_size
-          ? o.fft_size
-          : std::size_t{1} << static_cast<int>(std::lround(std::log2(o.sample_rate_hz / 3.0)));
+  request.period_frames = o.fft_size ? o.fft_size : dsp::default_multitone_period(o.sample_rate_hz);
   request.from_hz = playable_hz("--from", o.from_hz, o.sample_rate_hz);
   request.to_hz = playable_hz("--to", o.to_hz, o.sample_rate_hz);
   request.tones_per_channel =

@@ -74,6 +74,10 @@ std::vector<double> low_crest_phases(const std::vector<std::size_t>& bins, std::
 
 }  // namespace
 
+std::size_t default_multitone_period(double sample_rate_hz) {
+  return std::size_t{1} << static_cast<int>(std::lround(std::log2(sample_rate_hz / 3.0)));
+}
+
 int tones_for_octaves(double per_octave, double from_hz, double to_hz) {
   return static_cast<int>(std::ceil(per_octave * std::log2(to_hz / from_hz))) + 1;
 }

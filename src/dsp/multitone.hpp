@@ -39,6 +39,9 @@ struct MultitoneDesign {
   }
 };
 
+// The default period: the power of two nearest a third of a second (32768 at 96 kHz).
+std::size_t default_multitone_period(double sample_rate_hz);
+
 // Tones per channel for a density per octave over a band: one at each end and
 // `per_octave` in every octave between.
 int tones_for_octaves(double per_octave, double from_hz, double to_hz);

@@ -57,4 +57,10 @@ std::vector<double> generate_white_noise(double rms_fs, std::uint64_t seed, std:
   return out;
 }
 
+void fade_in(std::vector<double>& signal, std::size_t frames) {
+  frames = std::min(frames, signal.size());
+  for (std::size_t i = 0; i < frames; ++i)
+    signal[i] *= 0.5 - 0.5 * std::cos(std::numbers::pi * double(i) / double(frames));
+}
+
 }  // namespace ampbench::dsp

@@ -24,6 +24,8 @@ std::vector<double> generate_tones(std::span<const Tone> tones, double sample_ra
 std::vector<double> generate_sine(double frequency_hz, double amplitude_peak_fs,
                                   double sample_rate_hz, std::size_t frames,
                                   double phase_rad = 0.0);
+// A raised-cosine fade-in over the first `frames` samples (at most the signal's length).
+void fade_in(std::vector<double>& signal, std::size_t frames);
 // Gaussian white noise of the given rms, reproducible for a seed.
 std::vector<double> generate_white_noise(double rms_fs, std::uint64_t seed, std::size_t frames);
 

@@ -187,9 +187,7 @@ std::vector<double> StepContext::steady(const std::vector<dsp::Tone>& tones) con
 std::vector<double> StepContext::steady(const std::vector<dsp::Tone>& tones, std::size_t settle,
                                         std::size_t analysed) const {
   auto x = dsp::generate_tones(tones, fs(), settle + analysed);
-  const std::size_t fade = std::min(settle, static_cast<std::size_t>(0.005 * fs()));
-  for (std::size_t i = 0; i < fade; ++i)
-    x[i] *= 0.5 - 0.5 * std::cos(std::numbers::pi * double(i) / double(fade));
+  dsp::fade_in(x, std::min(settle, static_cast<std::size_t>(0.005 * fs())));
   return x;
 }
 

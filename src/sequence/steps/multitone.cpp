@@ -48,7 +48,7 @@ constexpr CurveSpec kCurves[] = {
 
 std::size_t period_frames(const MultitoneParams& params, double fs) {
   if (params.period_frames) return params.period_frames;
-  return std::size_t{1} << static_cast<int>(std::lround(std::log2(fs / 3.0)));
+  return dsp::default_multitone_period(fs);
 }
 
 dsp::MultitoneRequest request_for(const StepPlan& step, const MultitoneParams& params, double fs,
@@ -177,9 +177,7 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
       for (std::size_t i = 0; i < x.size(); ++i) x[i] = period[i % n];
       // A 20 ms raised-cosine fade-in inside the settle time: the lowest tones switched on
       // at once would kick an input coupling capacitor's high-pass into a slow transient.
-      const std::size_t fade = std::min(settle, static_cast<std::size_t>(0.02 * fs));
-      for (std::size_t i = 0; i < fade; ++i)
-        x[i] *= 0.5 - 0.5 * std::cos(std::numbers::pi * double(i) / double(fade));
+      dsp::fade_in(x, std::min(settle, static_cast<std::size_t>(0.02 * fs)));
       signals.push_back(std::move(x));
     }
     const auto capture = ctx.play(signals, settle + analysed, p.load_ohm);
@@ -320,15 +318,7 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
       point["target"] = target->name;
       ctx.add_curve({ch, "deviation_db", "Hz", "dB", response.x, from_target, point});
     }
-    double dmin = INFINITY, dmax = -INFINITY;
-    for (std::size_t i = 0; i < response.x.size(); ++i) {
-      const double f = response.x[i];
-      if (mask && ((mask->from_hz && f < *mask->from_hz * (1 - 1e-9)) ||
-                   (mask->to_hz && f > *mask->to_hz * (1 + 1e-9))))
-        continue;
-      dmin = std::min(dmin, from_target[i]);
-      dmax = std::max(dmax, from_target[i]);
-    }
+    const auto [dmin, dmax] = deviation_range(response.x, from_target, mask);
     if (!present || !std::isfinite(dmin)) {
       const std::string why = present ? "the deviation_db mask covers no tone"
                                       : "no tone of this channel's set stands above the noise";
@@ -348,7 +338,7 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
                         const std::vector<dsp::MultitoneSpectrum>& spectra, std::size_t c,
                         const dsp::MultitoneResidual& r, double own_ms, const Point& p) {
     const auto& ch = ctx.channels()[c];
-    record::CurveRecord curve{ch, "crosstalk_db", "Hz", "dB", {}, {}, p.coordinates};
+    std::vector<std::pair<double, double>> points;  // (Hz, dB) of every other channel's tones
     double worst = -INFINITY;
     bool worst_at_noise = false,
          map_ok = own_ms > 100.0 * r.noise_bin_ms * static_cast<double>(d.bins[c].size());
@@ -361,8 +351,7 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
         leaked_ms += here;
         if (!(there > 100.0 * r.noise_bin_ms)) continue;  // nothing in the driving output
         const double db = 10.0 * std::log10(here / there);
-        curve.x.push_back(d.frequency_hz(other, k));
-        curve.y.push_back(db);
+        points.emplace_back(d.frequency_hz(other, k), db);
         if (db > worst) {
           worst = db;
           worst_at_noise = here < 10.0 * r.noise_bin_ms;
@@ -378,18 +367,13 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
         ctx.add_missing(ch, "crosstalk_db", "no other channel's tones came out to compare with",
                         p.coordinates);
       }
-      if (!curve.x.empty()) {
-        std::vector<std::size_t> order(curve.x.size());
-        std::iota(order.begin(), order.end(), std::size_t{0});
-        std::sort(order.begin(), order.end(),
-                  [&](std::size_t a, std::size_t b) { return curve.x[a] < curve.x[b]; });
-        record::CurveRecord sorted = curve;
-        for (std::size_t i = 0; i < order.size(); ++i) {
-          sorted.x[i] = curve.x[order[i]];
-          sorted.y[i] = curve.y[order[i]];
-        }
-        ctx.add_curve(std::move(sorted));
+      std::sort(points.begin(), points.end());
+      record::CurveRecord curve{ch, "crosstalk_db", "Hz", "dB", {}, {}, p.coordinates};
+      for (const auto& [hz, db] : points) {
+        curve.x.push_back(hz);
+        curve.y.push_back(db);
       }
+      if (!curve.x.empty()) ctx.add_curve(std::move(curve));
     }
     ctx.add(ch, "channel_map_ok", map_ok ? 1.0 : 0.0, p.coordinates);
   }

@@ -119,15 +119,7 @@ class ResponseKind : public StepKindWith<ResponseParams> {
       for (std::size_t i = 0; i < d.frequency_hz.size(); ++i)
         deviation[i] = d.gain_db[i] - d.reference_gain_db -
                        (params.target ? params.target->db(d.frequency_hz[i]) : 0.0);
-      double dmin = INFINITY, dmax = -INFINITY;
-      for (std::size_t i = 0; i < d.frequency_hz.size(); ++i) {
-        const double f = d.frequency_hz[i];
-        if (mask && ((mask->from_hz && f < *mask->from_hz * (1 - 1e-9)) ||
-                     (mask->to_hz && f > *mask->to_hz * (1 + 1e-9))))
-          continue;
-        dmin = std::min(dmin, deviation[i]);
-        dmax = std::max(dmax, deviation[i]);
-      }
+      const auto [dmin, dmax] = deviation_range(d.frequency_hz, deviation, mask);
       if (params.target) {
         auto point = p.coordinates;
         point["target"] = params.target->name;

@@ -1,5 +1,6 @@
 #include "sequence/steps/response_figures.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.hpp"
@@ -79,6 +80,19 @@ std::optional<double> shelf_turnover_hz(const ResponseData& d, bool low) {
     }
   }
   return std::nullopt;
+}
+
+std::pair<double, double> deviation_range(const std::vector<double>& f,
+                                          const std::vector<double>& deviation, const Limit* mask) {
+  double low = INFINITY, high = -INFINITY;
+  for (std::size_t i = 0; i < f.size(); ++i) {
+    if (mask && ((mask->from_hz && f[i] < *mask->from_hz * (1 - 1e-9)) ||
+                 (mask->to_hz && f[i] > *mask->to_hz * (1 + 1e-9))))
+      continue;
+    low = std::min(low, deviation[i]);
+    high = std::max(high, deviation[i]);
+  }
+  return {low, high};
 }
 
 void add_shelf_figures(StepContext& ctx, const ResponseData& d, const std::string& ch,

@@ -6,10 +6,12 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/toml_reader.hpp"
 #include "dsp/target_curve.hpp"
+#include "sequence/plan.hpp"
 
 namespace ampbench::sequence {
 
@@ -50,6 +52,12 @@ std::optional<double> gain_re_reference_db(const ResponseData& d, double frequen
 // A shelf's turnover: where the response is half its deviation at the band edge (low or
 // high), in dB; nothing when the edge deviates by less than 1 dB.
 std::optional<double> shelf_turnover_hz(const ResponseData& d, bool low);
+
+// The lowest and highest deviation at the frequencies the mask's from_hz/to_hz cover
+// (every one without a mask); +inf and −inf when it covers none.
+std::pair<double, double> deviation_range(const std::vector<double>& frequency_hz,
+                                          const std::vector<double>& deviation_db,
+                                          const Limit* mask);
 
 // Adds gain_100hz_db, gain_10khz_db, bass_turnover_hz and treble_turnover_hz where the curve
 // gives them (three points at least).
