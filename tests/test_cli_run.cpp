@@ -56,13 +56,13 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), "1");
   EXPECT_EQ(scalar(db, "SELECT verdict || serial FROM runs"), "PASSGOOD-1");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "11");
-  // 2 channels × (6 level + 9 thdn + 9 points × 9 thdn + 9 thdn at 10 kHz + 6 response
+  // 2 channels × (6 level + 10 thdn + 9 points × 10 thdn + 10 thdn at 10 kHz + 6 response
   // + 2 imd + 3 noise + 1 crosstalk + 2 loads × 4 max power + 3 output impedance)
-  // + 1 balance L−R
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "257");
-  // 2 channels × (3 THD+N spectra; THD+N vs level; response, phase, THD vs frequency;
-  // THD+N vs power × 2 loads)
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "18");
+  // + 1 balance L−R; the thdn steps into 8 Ω give power_w
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "281");
+  // 2 channels × (3 THD+N spectra; THD+N vs level and vs power; response, phase, THD vs
+  // frequency; THD+N vs power × 2 loads)
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "20");
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM curves WHERE name = 'spectrum_dbv' AND point_json LIKE "
                    "'%fundamental_hz%'"),
@@ -243,7 +243,7 @@ TEST(CliRun, ResultsShowAndExport) {
   EXPECT_NE(show.out.find("[25.5"), std::string::npos);
   auto csv = run_ampbench({"results", "export", "--format", "csv", "--db", db});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 258);  // header + 257 measurements
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 282);  // header + 281 measurements
   EXPECT_NE(csv.out.find("\"SN,1\""), std::string::npos);
   EXPECT_NE(csv.out.find("stimulus.level=-40 dBV"), std::string::npos);
   auto json = run_ampbench({"results", "export", "--format", "json", "--db", db});
@@ -306,7 +306,7 @@ TEST(CliRun, KillNineKeepsFinishedStepsAndNextRunMarksAborted) {
   EXPECT_EQ(scalar(db, "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "RUNNING");
   EXPECT_EQ(scalar(db, "SELECT step_id || verdict FROM steps WHERE ordinal = 1"), "quickPASS");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "13");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "15");
   ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station", kStation,
                           "--db", db, "--quiet"})
                 .exit_code,
@@ -316,7 +316,7 @@ TEST(CliRun, KillNineKeepsFinishedStepsAndNextRunMarksAborted) {
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
                    "s.step_id = 'quick'"),
-            "13");
+            "15");
 }
 
 TEST(CliRun, InterruptRunsCleanupAndExitsThree) {
@@ -390,7 +390,7 @@ TEST(CliRun, TwoWritersShareOneDatabase) {
   EXPECT_EQ(wait_exit(a), 0) << ampbench::testing::slurp(dir / "a.log");
   EXPECT_EQ(wait_exit(b), 0) << ampbench::testing::slurp(dir / "b.log");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'"), "4");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "1028");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "1124");
 }
 
 TEST(CliRun, PromptUsesTheDefaultWithoutATerminal) {
@@ -547,7 +547,7 @@ TEST(CliRun, LabCharacterisationRecordsItsCurves) {
             110.0);
   EXPECT_EQ(
       scalar(db, "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM curves ORDER BY id)"),
-      "spectrum_dbv,thdn_vs_level_pct,response_db,phase_deg,thd_vs_freq_pct,thdn_vs_power_pct,"
+      "spectrum_dbv,thdn_vs_level_pct,thdn_vs_power_pct,response_db,phase_deg,thd_vs_freq_pct,"
       "thdn_vs_burst_power_pct,output_impedance_ohm,damping_factor");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"),
             "121");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "plugs/dut_change.hpp"
+#include "sequence/limits.hpp"
 #include "sequence/units.hpp"
 
 namespace ampbench::sequence {
@@ -20,19 +21,11 @@ namespace ampbench::sequence {
 class StepKind;
 struct StepParams;
 
-// A limit on one measurement; from_hz/to_hz restrict it to part of a curve or sweep.
-struct Limit {
-  std::optional<double> min;
-  std::optional<double> max;
-  std::optional<double> from_hz;
-  std::optional<double> to_hz;
-};
-
 using SweepValue = std::variant<double, Level, std::string>;
 
 struct SweepAxis {
-  // dotted path: stimulus.level, stimulus.frequency_hz, load_ohm, dut.gain_db, dut.bass_db,
-  // dut.treble_db, dut.input
+  // dotted path: stimulus.level, stimulus.output_level, stimulus.frequency_hz, load_ohm,
+  // dut.gain_db, dut.bass_db, dut.treble_db, dut.input
   std::string parameter;
   std::vector<SweepValue> values;
   int line = 0;  // where the sweep is written: checks of its values point there
@@ -46,6 +39,7 @@ struct Stimulus {
   StimulusSource source = StimulusSource::interface;
   std::optional<double> frequency_hz;
   std::optional<Level> level;
+  std::optional<Level> output_level;  // at the DUT's output (SPEC §9); never with level
   std::optional<double> from_hz;
   std::optional<double> to_hz;
   int points = 31;

@@ -3,8 +3,9 @@
 namespace ampbench::sequence {
 
 std::vector<Point> expand_points(const StepPlan& step) {
-  std::vector<Point> points = {{step.stimulus.frequency_hz, step.stimulus.level, step.load_ohm,
-                                nlohmann::json::object(), step.dut}};
+  std::vector<Point> points = {{step.stimulus.frequency_hz, step.stimulus.level,
+                                step.stimulus.output_level, step.load_ohm, nlohmann::json::object(),
+                                step.dut}};
   for (const auto& axis : step.sweeps) {
     std::vector<Point> next;
     for (const auto& p : points) {
@@ -13,6 +14,9 @@ std::vector<Point> expand_points(const StepPlan& step) {
         if (axis.parameter == "stimulus.level") {
           q.level = std::get<Level>(v);
           q.coordinates[axis.parameter] = format_level(*q.level);
+        } else if (axis.parameter == "stimulus.output_level") {
+          q.output_level = std::get<Level>(v);
+          q.coordinates[axis.parameter] = format_level(*q.output_level);
         } else if (axis.parameter == "stimulus.frequency_hz") {
           q.frequency_hz = std::get<double>(v);
           q.coordinates[axis.parameter] = *q.frequency_hz;

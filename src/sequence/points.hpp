@@ -13,6 +13,7 @@ namespace ampbench::sequence {
 struct Point {
   std::optional<double> frequency_hz;
   std::optional<Level> level;
+  std::optional<Level> output_level;  // at the DUT's output: the kind finds the input level
   std::optional<double> load_ohm;
   nlohmann::json coordinates = nlohmann::json::object();
   plugs::DutChange dut;

@@ -9,22 +9,46 @@
 namespace ampbench::sequence {
 namespace {
 
+// A point's condition: its coordinates but the swept output level.
+nlohmann::json condition_of(const Point& p) {
+  auto condition = p.coordinates;
+  condition.erase("stimulus.output_level");
+  return condition;
+}
+
+std::string skipped_text(std::size_t skipped) {
+  return ", " + std::to_string(skipped) + " higher point" + (skipped == 1 ? "" : "s") + " skipped";
+}
+
 // Each point's DUT settings, then the kind's measurement of it; after the last point,
-// what the kind draws over all of them.
+// what the kind draws over all of them, and the curves judged against their masks.
 void run_step(StepContext& context) {
   const StepPlan& step = context.step();
   const auto points = expand_points(step);
+  std::optional<nlohmann::json> ended_condition;
+  std::size_t skipped = 0;
   for (std::size_t i = 0; i < points.size(); ++i) {
     if (points.size() > 1) context.progress(static_cast<int>(i), static_cast<int>(points.size()));
     const Point& p = points[i];
+    if (ended_condition && condition_of(p) == *ended_condition) {
+      ++skipped;
+      continue;
+    }
+    if (skipped) context.record().message += skipped_text(skipped);
+    skipped = 0;
+    ended_condition.reset();
     if (!p.dut.empty()) {
       auto& dut = context.bench().dut;
       if (!dut) throw MeasurementError("this bench cannot set the DUT's controls");
       dut->apply(p.dut);
     }
+    context.begin_point(p);
     step.kind->run_point(context, p, i, points.size());
+    if (context.condition_ended()) ended_condition = condition_of(p);
   }
+  if (skipped) context.record().message += skipped_text(skipped);
   step.kind->finish(context, points);
+  context.judge_curves();
 }
 
 }  // namespace

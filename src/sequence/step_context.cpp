@@ -60,8 +60,12 @@ void require_tone_stimulus(const TomlReader& r, const toml::table& t, const Step
       std::string(kind) + " step";
   require(r, t, step.stimulus.frequency_hz || step.sweeps_over("stimulus.frequency_hz"),
           field + ".stimulus.frequency_hz", what);
-  require(r, t, step.stimulus.level.has_value() || step.sweeps_over("stimulus.level"),
-          field + ".stimulus.level", what);
+  const bool output_level =
+      step.stimulus.output_level.has_value() || step.sweeps_over("stimulus.output_level");
+  require(r, t,
+          step.stimulus.level.has_value() || step.sweeps_over("stimulus.level") || output_level,
+          field + ".stimulus.level",
+          what + (step.kind->takes_output_level() ? " (or stimulus.output_level)" : ""));
 }
 
 ToneSettingsParams parse_tone_step(const TomlReader& r, const toml::table& t, const StepPlan& step,
@@ -222,9 +226,13 @@ std::vector<ChannelTone> StepContext::capture_tones(double frequency_hz,
                                                     std::optional<double> load_ohm,
                                                     const ToneSettings& settings,
                                                     bool with_spectrum) {
-  if (step_.stimulus.source == StimulusSource::generator)
-    return analyse_tones(capture_from_generator(frequency_hz, vrms_in, load_ohm), frequency_hz,
-                         settings, with_spectrum, false);
+  if (step_.stimulus.source == StimulusSource::generator) {
+    auto tones = analyse_tones(capture_from_generator(frequency_hz, vrms_in, load_ohm),
+                               frequency_hz, settings, with_spectrum, false);
+    for (std::size_t c = 0; c < tones.size(); ++c)
+      output_vrms_[plan_.channels[c]] = tones[c].vrms_out;
+    return tones;
+  }
   std::vector<std::vector<double>> signals(vrms_in.size());
   for (std::size_t c = 0; c < vrms_in.size(); ++c) {
     if (vrms_in[c] <= 0.0) continue;
@@ -235,8 +243,11 @@ std::vector<ChannelTone> StepContext::capture_tones(double frequency_hz,
                      ? signals[static_cast<std::size_t>(same - vrms_in.begin())]
                      : steady({{frequency_hz, peak_fs_of_vrms(vrms_in[c]), 0.0}});
   }
-  return analyse_tones(play(signals, settle_frames() + analysed_frames(), load_ohm), frequency_hz,
-                       settings, with_spectrum, true);
+  auto tones = analyse_tones(play(signals, settle_frames() + analysed_frames(), load_ohm),
+                             frequency_hz, settings, with_spectrum, true);
+  for (std::size_t c = 0; c < tones.size(); ++c)
+    output_vrms_[plan_.channels[c]] = tones[c].vrms_out;
+  return tones;
 }
 
 std::vector<ChannelTone> StepContext::analyse_tones(const audio::Capture& capture,
@@ -314,15 +325,53 @@ PolarityReading polarity_of(const ChannelTone& tone) {
   return {std::nullopt, reason};
 }
 
+void StepContext::begin_point(const Point& point) {
+  point_load_ohm_ = point.load_ohm;
+  point_output_level_ = point.output_level;
+  output_vrms_.clear();
+  condition_ended_ = false;
+}
+
+void StepContext::end_condition(const Point& point, const std::string& why) {
+  condition_ended_ = true;
+  std::string where = point.output_level ? format_level(*point.output_level) : "";
+  for (const auto& [key, value] : point.coordinates.items()) {
+    if (key == "stimulus.output_level") continue;
+    where += (where.empty() ? "" : ", ") + key + " " +
+             (value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  record_.message += (record_.message.empty() ? "" : "; ") + std::string("not reached: ") + where +
+                     " (" + why + ")";
+}
+
+LimitCoordinates StepContext::coordinates_of(const record::MeasurementRecord& m,
+                                             std::optional<double> frequency_hz) const {
+  LimitCoordinates where{frequency_hz, std::nullopt, std::nullopt, point_load_ohm_};
+  // A requested output level places the point where it was asked for, not where the
+  // search landed within its tolerance: a segment edge at 100 W judges the 100 W point alike
+  // on every unit.
+  std::optional<double> vrms;
+  if (point_output_level_) {
+    try {
+      vrms = level_to_vrms(*point_output_level_, {1.0, point_load_ohm_});
+    } catch (const std::invalid_argument&) {
+    }
+  } else if (auto it = output_vrms_.find(m.channel); it != output_vrms_.end()) {
+    vrms = it->second;
+  }
+  if (vrms && *vrms > 0.0) {
+    where.level_dbv = dsp::vrms_to_dbv(*vrms);
+    if (point_load_ohm_) where.power_w = *vrms * *vrms / *point_load_ohm_;
+  }
+  return where;
+}
+
 record::MeasurementRecord StepContext::judged(record::MeasurementRecord m,
                                               std::optional<double> frequency_hz) const {
   if (auto it = step_.limits.find(m.name); it != step_.limits.end()) {
-    const Limit& l = it->second;
-    const bool applies = !frequency_hz || ((!l.from_hz || *frequency_hz >= *l.from_hz) &&
-                                           (!l.to_hz || *frequency_hz <= *l.to_hz));
-    if (applies) {
-      m.low = l.min;
-      m.high = l.max;
+    if (const auto bounds = it->second.at(coordinates_of(m, frequency_hz))) {
+      m.low = bounds->low;
+      m.high = bounds->high;
     }
   }
   if (!std::isfinite(m.value)) {

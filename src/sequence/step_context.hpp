@@ -4,6 +4,7 @@
 // to the step's record.
 #pragma once
 
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -102,6 +103,9 @@ class StepContext {
   record::StepRecord& record() { return record_; }
 
   void progress(int point, int points) { observer_.progress(record_, point, points); }
+  // The runner says which point is measured next: its load and requested output level place
+  // its results for limits that follow the sweep (judged).
+  void begin_point(const Point& point);
   // Ctrl-C ends the step here, unless it is a cleanup step.
   void check_abort() const;
   void select_load(double load_ohm);
@@ -145,8 +149,9 @@ class StepContext {
   // reduced to a 1/48-octave maximum from 10 Hz to fs/2 so reports can draw it.
   record::CurveRecord spectrum_curve(std::span<const double> block, double fundamental_hz) const;
 
-  // The measurement with the step's limit on its name (where the limit's band holds
-  // frequency_hz) and its verdict; a non-finite value is an ERROR, limits or not.
+  // The measurement with the bounds of the step's limit on its name that cover where it was
+  // measured (frequency_hz, this point's load, the channel's output level and power), and its
+  // verdict; a non-finite value is an ERROR, limits or not.
   record::MeasurementRecord judged(record::MeasurementRecord m,
                                    std::optional<double> frequency_hz) const;
   // Adds a judged measurement in the unit its kind declares for `name`.
@@ -162,6 +167,16 @@ class StepContext {
     record_.measurements.push_back(judged(std::move(m), std::nullopt));
   }
   void add_curve(record::CurveRecord curve) { record_.curves.push_back(std::move(curve)); }
+  // After the step's last point: every curve a limit names judged point by point, its worst
+  // point (least margin) added as a measurement of the curve's name.
+  void judge_curves();
+  // Volts out per volt in, by channel, where the last output-level point was found: the
+  // next point's search starts there.
+  std::vector<double>& output_gain_estimates() { return output_gain_estimates_; }
+  // A point the DUT cannot reach ends its condition's sweep: the runner skips the points
+  // that differ from it only in the swept output level, and the step says so.
+  void end_condition(const Point& point, const std::string& why);
+  bool condition_ended() const { return condition_ended_; }
 
  private:
   audio::Capture capture_from_generator(double frequency_hz, const std::vector<double>& vrms_in,
@@ -177,9 +192,17 @@ class StepContext {
   const RunOptions& options_;
   plugs::OperatorIo& io_;
   RunObserver& observer_;
+  LimitCoordinates coordinates_of(const record::MeasurementRecord& m,
+                                  std::optional<double> frequency_hz) const;
+
   const StepPlan& step_;
   record::StepRecord& record_;
   std::size_t min_analysed_frames_ = 0;
+  std::optional<double> point_load_ohm_;
+  std::optional<Level> point_output_level_;
+  std::map<std::string, double> output_vrms_;  // by channel, this point's last capture
+  std::vector<double> output_gain_estimates_;
+  bool condition_ended_ = false;
 };
 
 // The longest a step's capture is lengthened to resolve a low tone's harmonics (20 Hz

@@ -11,17 +11,64 @@ namespace {
 
 using R = TomlReader;
 
-std::optional<Limit> limit_field(const R& r, const toml::node* node, const std::string& field) {
+LimitSegment limit_segment(const R& r, const toml::node* node, const std::string& field) {
   if (!node->is_table()) r.fail(node, field, "must be a table { min = …, max = … }");
   const toml::table& t = *node->as_table();
-  r.reject_unknown_keys(t, field, {"min", "max", "from_hz", "to_hz"});
-  Limit l{r.number(t, "min", field), r.number(t, "max", field), r.number(t, "from_hz", field),
-          r.number(t, "to_hz", field)};
+  r.reject_unknown_keys(t, field,
+                        {"min", "max", "from_hz", "to_hz", "from_w", "to_w", "from_dbv", "to_dbv",
+                         "load_ohm", "exclude_hz"});
+  LimitSegment l;
+  l.line = r.line_of(node);
+  l.min = r.number(t, "min", field);
+  l.max = r.number(t, "max", field);
   if (!l.min && !l.max) r.fail(node, field, "needs min, max or both");
   if (l.min && l.max && *l.min > *l.max) r.fail(node, field, "min is above max");
-  if (l.from_hz && l.to_hz && *l.from_hz >= *l.to_hz)
-    r.fail(node, field, "from_hz must be below to_hz");
+  const auto range = [&](const char* from_key, const char* to_key, std::optional<double>& from,
+                         std::optional<double>& to, bool positive) {
+    from = r.number(t, from_key, field);
+    to = r.number(t, to_key, field);
+    for (const auto& [key, value] : {std::pair{from_key, from}, std::pair{to_key, to}})
+      if (positive && value && !(*value > 0.0))
+        r.fail(t.get(key), field + "." + key, "must be positive");
+    if (from && to && *from >= *to)
+      r.fail(t.get(to_key), field + "." + to_key, std::string("must be above ") + from_key);
+  };
+  range("from_hz", "to_hz", l.from_hz, l.to_hz, true);
+  range("from_w", "to_w", l.from_w, l.to_w, true);
+  range("from_dbv", "to_dbv", l.from_dbv, l.to_dbv, false);
+  l.load_ohm = r.number(t, "load_ohm", field);
+  if (l.load_ohm && !(*l.load_ohm > 0.0))
+    r.fail(t.get("load_ohm"), field + ".load_ohm", "must be positive");
+  if (const toml::node* bands = t.get("exclude_hz")) {
+    const std::string what = "must be a list of [from, to] bands in Hz: [[45, 70]]";
+    if (!bands->is_array()) r.fail(bands, field + ".exclude_hz", what);
+    for (const auto& band : *bands->as_array()) {
+      const auto* pair = band.as_array();
+      if (!pair || pair->size() != 2 || !(*pair)[0].is_number() || !(*pair)[1].is_number())
+        r.fail(&band, field + ".exclude_hz", what);
+      const double from = (*pair)[0].value<double>().value_or(0.0);
+      const double to = (*pair)[1].value<double>().value_or(0.0);
+      if (!(from >= 0.0 && to > from))
+        r.fail(&band, field + ".exclude_hz",
+               "each band must run from a lower to a higher frequency");
+      l.exclude_hz.emplace_back(from, to);
+    }
+  }
   return l;
+}
+
+// A table, or a list of tables each judging the points it covers.
+Limit limit_field(const R& r, const toml::node* node, const std::string& field) {
+  Limit limit;
+  if (const auto* list = node->as_array()) {
+    if (list->empty()) r.fail(node, field, "must hold at least one { min, max } table");
+    for (std::size_t i = 0; i < list->size(); ++i)
+      limit.segments.push_back(
+          limit_segment(r, list->get(i), field + "[" + std::to_string(i) + "]"));
+  } else {
+    limit.segments.push_back(limit_segment(r, node, field));
+  }
+  return limit;
 }
 
 std::vector<SweepValue> sweep_values(const R& r, const toml::table& t, const std::string& field,
@@ -49,16 +96,29 @@ std::vector<SweepValue> sweep_values(const R& r, const toml::table& t, const std
   if (!points || *points < 2 || *points > 10000)
     r.fail(t.get("points") ? t.get("points") : &t, field + ".points",
            "must be an integer from 2 to 10000");
+  // Levels in dB step evenly in dB; in V or W, evenly in their logarithm unless told.
+  const bool linear_unit =
+      is_level && from->is_string() && !is_db_unit(level_field(r, from, field + ".from").unit);
   const std::string spacing =
-      r.string(t, "spacing", field).value_or(is_level || linear_by_default ? "linear" : "log");
+      r.string(t, "spacing", field)
+          .value_or((is_level && !linear_unit) || linear_by_default ? "linear" : "log");
   if (spacing != "linear" && spacing != "log")
     r.fail(t.get("spacing"), field + ".spacing", "must be \"linear\" or \"log\"");
   const auto n = static_cast<int>(*points);
   if (is_level) {
-    const Level a = level_field(r, from, field + ".from"), b = level_field(r, to, field + ".to");
-    if (a.unit != b.unit) r.fail(to, field + ".to", "must be in the same unit as from");
-    const bool db =
-        a.unit == LevelUnit::dbfs || a.unit == LevelUnit::dbv || a.unit == LevelUnit::dbu;
+    Level a = level_field(r, from, field + ".from"), b = level_field(r, to, field + ".to");
+    if (!same_quantity(a.unit, b.unit))
+      r.fail(to, field + ".to", "must be in the same unit as from");
+    if (a.unit != b.unit) {  // "10 mW" to "200 W": the points in W (mV to V: in V)
+      const auto base = [](Level l) {
+        if (l.unit == LevelUnit::milliwatt) return Level{l.value * 1e-3, LevelUnit::watt};
+        if (l.unit == LevelUnit::millivolt) return Level{l.value * 1e-3, LevelUnit::volt};
+        return l;
+      };
+      a = base(a);
+      b = base(b);
+    }
+    const bool db = is_db_unit(a.unit);
     if (spacing == "log" && !db && (a.value <= 0.0 || b.value <= 0.0))
       r.fail(from, field, "log spacing needs levels above zero");
     for (int i = 0; i < n; ++i) {
@@ -88,12 +148,13 @@ SweepAxis sweep_axis(const R& r, const toml::node* node, const std::string& fiel
   if (!parameter) r.fail(node, field + ".parameter", "required field is missing");
   const bool dut_number =
       *parameter == "dut.gain_db" || *parameter == "dut.bass_db" || *parameter == "dut.treble_db";
-  if (*parameter != "stimulus.level" && *parameter != "stimulus.frequency_hz" &&
-      *parameter != "load_ohm" && *parameter != "dut.input" && !dut_number)
+  const bool level = *parameter == "stimulus.level" || *parameter == "stimulus.output_level";
+  if (!level && *parameter != "stimulus.frequency_hz" && *parameter != "load_ohm" &&
+      *parameter != "dut.input" && !dut_number)
     r.fail(t.get("parameter"), field + ".parameter",
            "cannot sweep '" + *parameter +
-               "' (expected stimulus.level, stimulus.frequency_hz, load_ohm, dut.gain_db, "
-               "dut.bass_db, dut.treble_db or dut.input)");
+               "' (expected stimulus.level, stimulus.output_level, stimulus.frequency_hz, "
+               "load_ohm, dut.gain_db, dut.bass_db, dut.treble_db or dut.input)");
   if (*parameter == "dut.input") {
     const auto names = r.string_array(t, "values", field);
     if (!names || names->empty() || t.get("from"))
@@ -103,13 +164,40 @@ SweepAxis sweep_axis(const R& r, const toml::node* node, const std::string& fiel
     return axis;
   }
   // Control settings in dB step linearly unless told otherwise.
-  SweepAxis axis{*parameter, sweep_values(r, t, field, *parameter == "stimulus.level", dut_number),
-                 r.line_of(node)};
+  SweepAxis axis{*parameter, sweep_values(r, t, field, level, dut_number), r.line_of(node)};
   for (const auto& v : axis.values) {
     if (const double* d = std::get_if<double>(&v); d && !dut_number && !(*d > 0.0))
       r.fail(node, field, "every value of " + *parameter + " must be positive");
   }
   return axis;
+}
+
+// An output level: on a kind that can find its input level, never beside an input level.
+void check_output_level(const R& r, const toml::table& t, const StepPlan& s, const std::string& p) {
+  const bool output = s.stimulus.output_level || s.sweeps_over("stimulus.output_level");
+  if (!output) return;
+  const toml::node* at = nullptr;
+  if (const auto* st = t.get_as<toml::table>("stimulus")) at = st->get("output_level");
+  for (const auto& axis : s.sweeps)
+    if (axis.parameter == "stimulus.output_level" && !at) at = &t;
+  const std::string field = p + ".stimulus.output_level";
+  if (!s.kind->takes_output_level())
+    r.fail(at, field,
+           "a " + std::string(s.kind_name()) +
+               " step cannot find its input from an output level (level, thdn and "
+               "frequency_response steps can)");
+  if (s.stimulus.level || s.sweeps_over("stimulus.level"))
+    r.fail(at, field, "a step has level (at the DUT's input) or output_level, never both");
+  const auto check_unit = [&](const Level& level) {
+    if (level.unit == LevelUnit::dbfs)
+      r.fail(at, field, "dBFS is a level of the interface, not of the DUT's output");
+    if (is_power(level.unit) && !s.load_ohm && !s.sweeps_over("load_ohm"))
+      r.fail(at, field, "an output level in W needs the step's load_ohm");
+  };
+  if (s.stimulus.output_level) check_unit(*s.stimulus.output_level);
+  for (const auto& axis : s.sweeps)
+    if (axis.parameter == "stimulus.output_level")
+      for (const auto& v : axis.values) check_unit(std::get<Level>(v));
 }
 
 // A key of the step table that the common fields and the step's kind do not know: named
@@ -194,8 +282,9 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
 
   if (const toml::table* st = r.table(t, "stimulus", p, false)) {
     const std::string q = p + ".stimulus";
-    r.reject_unknown_keys(
-        *st, q, {"frequency_hz", "level", "from_hz", "to_hz", "points", "duration_s", "source"});
+    r.reject_unknown_keys(*st, q,
+                          {"frequency_hz", "level", "output_level", "from_hz", "to_hz", "points",
+                           "duration_s", "source"});
     if (const auto source = r.string(*st, "source", q)) {
       if (*source == "generator")
         s.stimulus.source = StimulusSource::generator;
@@ -206,6 +295,12 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
     s.stimulus.frequency_hz = r.number(*st, "frequency_hz", q);
     if (const toml::node* level = st->get("level"))
       s.stimulus.level = level_field(r, level, q + ".level");
+    if (const toml::node* level = st->get("output_level")) {
+      s.stimulus.output_level = level_field(r, level, q + ".output_level");
+      if (s.stimulus.level)
+        r.fail(level, q + ".output_level",
+               "a step has level (at the DUT's input) or output_level, never both");
+    }
     s.stimulus.from_hz = r.number(*st, "from_hz", q);
     s.stimulus.to_hz = r.number(*st, "to_hz", q);
     if (auto duration = r.number(*st, "duration_s", q)) {
@@ -239,9 +334,11 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
       const std::string name(key.str());
       const std::string field = p + ".limits." + name;
       if (std::none_of(known.begin(), known.end(),
-                       [&](const MeasurementSpec& m) { return m.name == name; }))
-        r.fail(&node, field, "'" + name + "' is not a measurement of a " + *kind_text + " step");
-      s.limits[name] = *limit_field(r, &node, field);
+                       [&](const MeasurementSpec& m) { return m.name == name; }) &&
+          !s.kind->draws(name))
+        r.fail(&node, field,
+               "'" + name + "' is not a measurement or curve of a " + *kind_text + " step");
+      s.limits[name] = limit_field(r, &node, field);
     }
   }
   if (const toml::table* d = r.table(t, "dut", p, false)) {
@@ -271,6 +368,7 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
     if (scalar("treble_db")) s.dut.treble_db = r.number(*d, "treble_db", q);
     s.dut.phantom = r.boolean(*d, "phantom", q);
   }
+  check_output_level(r, t, s, p);
   s.kind_params = s.kind->parse(r, t, s, p);
 }
 

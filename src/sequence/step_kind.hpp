@@ -73,6 +73,10 @@ class StepKind {
   virtual std::string_view name() const = 0;
   virtual std::span<const MeasurementSpec> measurements() const { return {}; }
   virtual std::span<const CurveSpec> curves() const { return {}; }
+  // Curves it stores that another kind declares (one declaration per curve name).
+  virtual std::span<const std::string_view> shared_curves() const { return {}; }
+  // Whether it stores curves of this name (a limit may then mask them).
+  bool draws(std::string_view curve_name) const;
   // The keys of its own a step table may hold beside the common ones (plan.hpp).
   virtual std::span<const std::string_view> keys() const { return {}; }
   // Reads those keys and checks that the step gives what the kind needs; throws
@@ -84,6 +88,8 @@ class StepKind {
   virtual bool analyses_capture() const { return true; }
   // Runs even after a failure, an error or Ctrl-C unless the step says cleanup = false.
   virtual bool cleanup_by_default() const { return false; }
+  // Whether it measures at a stimulus.output_level (the runner finds the input for it).
+  virtual bool takes_output_level() const { return false; }
   // Whether the station's external generator can make its stimulus.
   virtual bool generator_can_drive(const StepPlan&) const { return false; }
   // What it needs of the station beyond the common checks (loads, levels, frequencies).

@@ -16,7 +16,8 @@ struct UnitSpelling {
 };
 constexpr UnitSpelling kUnits[] = {
     {"dBFS", LevelUnit::dbfs},    {"dBV", LevelUnit::dbv}, {"dBu", LevelUnit::dbu},
-    {"mV", LevelUnit::millivolt}, {"V", LevelUnit::volt},  {"W", LevelUnit::watt},
+    {"mV", LevelUnit::millivolt}, {"V", LevelUnit::volt},  {"mW", LevelUnit::milliwatt},
+    {"W", LevelUnit::watt},
 };
 
 std::string_view trim(std::string_view s) {
@@ -26,10 +27,19 @@ std::string_view trim(std::string_view s) {
 }
 
 bool is_linear(LevelUnit unit) {
-  return unit == LevelUnit::volt || unit == LevelUnit::millivolt || unit == LevelUnit::watt;
+  return unit == LevelUnit::volt || unit == LevelUnit::millivolt || is_power(unit);
 }
 
 }  // namespace
+
+bool is_power(LevelUnit unit) {
+  return unit == LevelUnit::watt || unit == LevelUnit::milliwatt;
+}
+
+bool same_quantity(LevelUnit a, LevelUnit b) {
+  const auto volts = [](LevelUnit u) { return u == LevelUnit::volt || u == LevelUnit::millivolt; };
+  return a == b || (volts(a) && volts(b)) || (is_power(a) && is_power(b));
+}
 
 std::string_view unit_name(LevelUnit unit) {
   for (const auto& u : kUnits)
@@ -53,7 +63,7 @@ Level parse_level(std::string_view text) {
       trim(std::string_view(ptr, static_cast<std::size_t>(s.data() + s.size() - ptr)));
   if (unit_text.empty())
     throw std::invalid_argument("'" + std::string(text) +
-                                "' has no unit (dBFS, dBV, dBu, V, mV or W)");
+                                "' has no unit (dBFS, dBV, dBu, V, mV, W or mW)");
   for (const auto& u : kUnits) {
     if (unit_text == u.text) {
       if (is_linear(u.unit) && value < 0.0)
@@ -63,7 +73,7 @@ Level parse_level(std::string_view text) {
     }
   }
   throw std::invalid_argument("unknown unit '" + std::string(unit_text) + "' in '" +
-                              std::string(text) + "' (expected dBFS, dBV, dBu, V, mV or W)");
+                              std::string(text) + "' (expected dBFS, dBV, dBu, V, mV, W or mW)");
 }
 
 std::string format_level(const Level& level) {
@@ -86,9 +96,11 @@ double level_to_vrms(const Level& level, const LevelContext& context) {
     case LevelUnit::millivolt:
       return level.value * 1e-3;
     case LevelUnit::watt:
+    case LevelUnit::milliwatt:
       if (!context.load_ohm || !(*context.load_ohm > 0.0) || std::isinf(*context.load_ohm))
         throw std::invalid_argument("a level in W needs a finite load_ohm to refer to");
-      return std::sqrt(level.value * *context.load_ohm);
+      return std::sqrt(level.value * (level.unit == LevelUnit::milliwatt ? 1e-3 : 1.0) *
+                       *context.load_ohm);
   }
   return 0.0;
 }
@@ -106,9 +118,10 @@ Level vrms_to_level(double vrms, LevelUnit unit, const LevelContext& context) {
     case LevelUnit::millivolt:
       return {vrms * 1e3, unit};
     case LevelUnit::watt:
+    case LevelUnit::milliwatt:
       if (!context.load_ohm || !(*context.load_ohm > 0.0))
         throw std::invalid_argument("a level in W needs a load_ohm to refer to");
-      return {vrms * vrms / *context.load_ohm, unit};
+      return {vrms * vrms / *context.load_ohm * (unit == LevelUnit::milliwatt ? 1e3 : 1.0), unit};
   }
   return {vrms, unit};
 }

@@ -1,4 +1,4 @@
-// Levels as users write them ("-20 dBV", "2.5 V", "10 W") and their conversion to volts
+// Levels as users write them ("-20 dBV", "2.5 V", "10 W", "100 mW") and their conversion to volts
 // through the station's calibration. Rejects unknown units, NaN, inf and empty strings.
 #pragma once
 
@@ -8,7 +8,7 @@
 
 namespace ampbench::sequence {
 
-enum class LevelUnit { dbfs, dbv, dbu, volt, millivolt, watt };
+enum class LevelUnit { dbfs, dbv, dbu, volt, millivolt, watt, milliwatt };
 
 struct Level {
   double value = 0.0;
@@ -20,6 +20,12 @@ struct Level {
 Level parse_level(std::string_view text);
 std::string format_level(const Level& level);
 std::string_view unit_name(LevelUnit unit);
+// V and mV, W and mW: one quantity in two scales (a sweep may run from one to the other).
+bool same_quantity(LevelUnit a, LevelUnit b);
+bool is_power(LevelUnit unit);
+inline bool is_db_unit(LevelUnit unit) {
+  return unit == LevelUnit::dbfs || unit == LevelUnit::dbv || unit == LevelUnit::dbu;
+}
 
 // What a dBFS level means in volts, and the load a W level is dissipated in.
 struct LevelContext {

@@ -45,6 +45,7 @@ constexpr MeasurementSpec kMeasurements[] = {
 // tone kinds declare (one declaration per curve name).
 constexpr CurveSpec kCurves[] = {
     {"crosstalk_db", "Crosstalk", "Frequency (Hz)", "Crosstalk (dB)", true}};
+constexpr std::string_view kSharedCurves[] = {"response_db", "phase_deg", "spectrum_dbv"};
 
 std::size_t period_frames(const MultitoneParams& params, double fs) {
   if (params.period_frames) return params.period_frames;
@@ -87,6 +88,7 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
   std::string_view name() const override { return "multitone"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const CurveSpec> curves() const override { return kCurves; }
+  std::span<const std::string_view> shared_curves() const override { return kSharedCurves; }
   std::span<const std::string_view> keys() const override { return kKeys; }
 
  protected:
@@ -318,18 +320,18 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
       point["target"] = target->name;
       ctx.add_curve({ch, "deviation_db", "Hz", "dB", response.x, from_target, point});
     }
-    const auto [dmin, dmax] = deviation_range(response.x, from_target, mask);
-    if (!present || !std::isfinite(dmin)) {
+    const auto range = deviation_range(response.x, from_target, mask);
+    if (!present || !std::isfinite(range.min_db)) {
       const std::string why = present ? "the deviation_db mask covers no tone"
                                       : "no tone of this channel's set stands above the noise";
       ctx.add_missing(ch, "deviation_min_db", why, p.coordinates);
       ctx.add_missing(ch, "deviation_max_db", why, p.coordinates);
       return;
     }
-    ctx.add_judged({ch, "deviation_min_db", dmin, "dB", mask ? mask->min : std::nullopt,
-                    std::nullopt, record::Verdict::pass, p.coordinates, ""});
-    ctx.add_judged({ch, "deviation_max_db", dmax, "dB", std::nullopt,
-                    mask ? mask->max : std::nullopt, record::Verdict::pass, p.coordinates, ""});
+    ctx.add_judged({ch, "deviation_min_db", range.min_db, "dB", range.min_limit_db, std::nullopt,
+                    record::Verdict::pass, p.coordinates, ""});
+    ctx.add_judged({ch, "deviation_max_db", range.max_db, "dB", std::nullopt, range.max_limit_db,
+                    record::Verdict::pass, p.coordinates, ""});
   }
 
   // The other channels' tones in this output, re the same tones in their own outputs; and

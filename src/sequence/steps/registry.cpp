@@ -1,5 +1,7 @@
 #include "sequence/steps/registry.hpp"
 
+#include <algorithm>
+
 namespace ampbench::sequence {
 
 // Each kind's one instance, defined in its own file in this folder.
@@ -40,6 +42,14 @@ const StepKind* find_step_kind(std::string_view name) {
   for (const StepKind* kind : step_kinds())
     if (kind->name() == name) return kind;
   return nullptr;
+}
+
+bool StepKind::draws(std::string_view curve_name) const {
+  const auto own = curves();
+  const auto shared = shared_curves();
+  return std::any_of(own.begin(), own.end(),
+                     [&](const CurveSpec& c) { return c.name == curve_name; }) ||
+         std::find(shared.begin(), shared.end(), curve_name) != shared.end();
 }
 
 const CurveSpec* find_curve_spec(std::string_view curve_name) {

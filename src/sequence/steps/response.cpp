@@ -119,7 +119,7 @@ class ResponseKind : public StepKindWith<ResponseParams> {
       for (std::size_t i = 0; i < d.frequency_hz.size(); ++i)
         deviation[i] = d.gain_db[i] - d.reference_gain_db -
                        (params.target ? params.target->db(d.frequency_hz[i]) : 0.0);
-      const auto [dmin, dmax] = deviation_range(d.frequency_hz, deviation, mask);
+      const auto range = deviation_range(d.frequency_hz, deviation, mask);
       if (params.target) {
         auto point = p.coordinates;
         point["target"] = params.target->name;
@@ -131,10 +131,10 @@ class ResponseKind : public StepKindWith<ResponseParams> {
       else if (!d.no_polarity_reason.empty())
         ctx.add_missing(ch, "polarity", d.no_polarity_reason, p.coordinates);
       // The deviation_db mask bounds both figures; their own limits, if given, take over.
-      ctx.add_judged({ch, "deviation_min_db", dmin, "dB", mask ? mask->min : std::nullopt,
-                      std::nullopt, record::Verdict::pass, p.coordinates, ""});
-      ctx.add_judged({ch, "deviation_max_db", dmax, "dB", std::nullopt,
-                      mask ? mask->max : std::nullopt, record::Verdict::pass, p.coordinates, ""});
+      ctx.add_judged({ch, "deviation_min_db", range.min_db, "dB", range.min_limit_db, std::nullopt,
+                      record::Verdict::pass, p.coordinates, ""});
+      ctx.add_judged({ch, "deviation_max_db", range.max_db, "dB", std::nullopt, range.max_limit_db,
+                      record::Verdict::pass, p.coordinates, ""});
       const double reference = reference_hz(s);
       if (auto f = corner_hz(d, reference, -1)) ctx.add(ch, "f_low_3db_hz", *f, p.coordinates);
       if (auto f = corner_hz(d, reference, +1)) ctx.add(ch, "f_high_3db_hz", *f, p.coordinates);

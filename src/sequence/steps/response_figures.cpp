@@ -82,17 +82,31 @@ std::optional<double> shelf_turnover_hz(const ResponseData& d, bool low) {
   return std::nullopt;
 }
 
-std::pair<double, double> deviation_range(const std::vector<double>& f,
-                                          const std::vector<double>& deviation, const Limit* mask) {
-  double low = INFINITY, high = -INFINITY;
+DeviationRange deviation_range(const std::vector<double>& f, const std::vector<double>& deviation,
+                               const Limit* mask) {
+  DeviationRange range;
+  double low_margin = INFINITY, high_margin = INFINITY;
   for (std::size_t i = 0; i < f.size(); ++i) {
-    if (mask && ((mask->from_hz && f[i] < *mask->from_hz * (1 - 1e-9)) ||
-                 (mask->to_hz && f[i] > *mask->to_hz * (1 + 1e-9))))
-      continue;
-    low = std::min(low, deviation[i]);
-    high = std::max(high, deviation[i]);
+    std::optional<Bounds> bounds;
+    if (mask) {
+      bounds = mask->at({f[i], std::nullopt, std::nullopt, std::nullopt});
+      if (!bounds) continue;
+    }
+    // Without a bound on a side, the extreme value is the one nearest "its" edge.
+    const double to_low = bounds && bounds->low ? deviation[i] - *bounds->low : deviation[i];
+    const double to_high = bounds && bounds->high ? *bounds->high - deviation[i] : -deviation[i];
+    if (to_low < low_margin) {
+      low_margin = to_low;
+      range.min_db = deviation[i];
+      range.min_limit_db = bounds ? bounds->low : std::nullopt;
+    }
+    if (to_high < high_margin) {
+      high_margin = to_high;
+      range.max_db = deviation[i];
+      range.max_limit_db = bounds ? bounds->high : std::nullopt;
+    }
   }
-  return {low, high};
+  return range;
 }
 
 void add_shelf_figures(StepContext& ctx, const ResponseData& d, const std::string& ch,

@@ -3,6 +3,7 @@
 // curve a response's deviation is measured from (frequency_response and multitone).
 #pragma once
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -53,11 +54,17 @@ std::optional<double> gain_re_reference_db(const ResponseData& d, double frequen
 // high), in dB; nothing when the edge deviates by less than 1 dB.
 std::optional<double> shelf_turnover_hz(const ResponseData& d, bool low);
 
-// The lowest and highest deviation at the frequencies the mask's from_hz/to_hz cover
-// (every one without a mask); +inf and −inf when it covers none.
-std::pair<double, double> deviation_range(const std::vector<double>& frequency_hz,
-                                          const std::vector<double>& deviation_db,
-                                          const Limit* mask);
+// The deviation nearest the mask's lower edge and the one nearest its upper edge, over the
+// frequencies the mask covers (every one without a mask), with the mask's bounds there: with
+// one segment, simply the lowest and highest deviation. min_db is +inf when it covers none.
+struct DeviationRange {
+  double min_db = INFINITY;
+  double max_db = -INFINITY;
+  std::optional<double> min_limit_db;
+  std::optional<double> max_limit_db;
+};
+DeviationRange deviation_range(const std::vector<double>& frequency_hz,
+                               const std::vector<double>& deviation_db, const Limit* mask);
 
 // Adds gain_100hz_db, gain_10khz_db, bass_turnover_hz and treble_turnover_hz where the curve
 // gives them (three points at least).

@@ -2,7 +2,9 @@
 // analysed. level: gain, level, frequency, the DC offset and the L − R balance; thdn: THD+N, THD,
 // SINAD and SNR too, the spectrum of the last point, and THD+N versus output level over a sweep.
 #include "dsp/dsp.hpp"
+#include "sequence/output_level.hpp"
 #include "sequence/step_context.hpp"
+#include "sequence/steps/families.hpp"
 
 namespace ampbench::sequence {
 namespace {
@@ -22,12 +24,27 @@ class ToneKind : public StepKindWith<ToneParams> {
     return parse_tone_step(r, t, step, field);
   }
 
-  // with_spectrum: keep the spectrum of this point as a curve.
+  bool takes_output_level() const override { return true; }
+
+  // with_spectrum: keep the spectrum of this point as a curve. At an output level, the capture
+  // that met the request is the one analysed; a level the DUT cannot reach ends the sweep of
+  // its condition (the runner skips the higher points) without an error.
   void measure(StepContext& ctx, const ToneParams& params, const Point& p,
                bool with_spectrum) const {
-    const double vin = ctx.vrms_of(*p.level, p.load_ohm);
-    auto tones = ctx.capture_tones(*p.frequency_hz, std::vector<double>(ctx.channels().size(), vin),
-                                   p.load_ohm, params.analysis, with_spectrum);
+    std::vector<ChannelTone> tones;
+    std::vector<double> vin;
+    if (p.output_level) {
+      auto found = capture_tones_at_output(ctx, p, *p.frequency_hz, params.analysis, with_spectrum);
+      if (!found.unreachable.empty()) {
+        ctx.end_condition(p, found.unreachable);
+        return;
+      }
+      tones = std::move(found.tones);
+      vin = std::move(found.vin);
+    } else {
+      vin.assign(ctx.channels().size(), ctx.vrms_of(*p.level, p.load_ohm));
+      tones = ctx.capture_tones(*p.frequency_hz, vin, p.load_ohm, params.analysis, with_spectrum);
+    }
     for (std::size_t c = 0; c < tones.size(); ++c) {
       auto& t = tones[c];
       const auto& ch = ctx.channels()[c];
@@ -36,10 +53,15 @@ class ToneKind : public StepKindWith<ToneParams> {
         for (const auto& [key, value] : p.coordinates.items()) t.spectrum.point[key] = value;
         ctx.add_curve(std::move(t.spectrum));
       }
-      ctx.add(ch, "gain_db", dsp::amplitude_ratio_to_db(t.vrms_out / vin), p.coordinates,
+      ctx.add(ch, "gain_db", dsp::amplitude_ratio_to_db(t.vrms_out / vin[c]), p.coordinates,
               p.frequency_hz);
       ctx.add(ch, "level_dbv", dsp::vrms_to_dbv(t.vrms_out), p.coordinates, p.frequency_hz);
       ctx.add(ch, "level_vrms", t.vrms_out, p.coordinates, p.frequency_hz);
+      if (p.load_ohm)
+        ctx.add(ch, "power_w", t.vrms_out * t.vrms_out / *p.load_ohm, p.coordinates,
+                p.frequency_hz);
+      if (p.output_level)
+        ctx.add(ch, "input_level_dbv", dsp::vrms_to_dbv(vin[c]), p.coordinates, p.frequency_hz);
       figures(ctx, ch, t, p);
     }
   }
@@ -48,8 +70,9 @@ class ToneKind : public StepKindWith<ToneParams> {
 };
 
 constexpr MeasurementSpec kLevelMeasurements[] = {
-    {"gain_db", "dB"},    {"level_dbv", "dBV"}, {"level_vrms", "V"}, {"frequency_hz", "Hz"},
-    {"balance_db", "dB"}, {"dc_offset_v", "V"}, {"polarity", ""}};
+    {"gain_db", "dB"},      {"level_dbv", "dBV"}, {"level_vrms", "V"},
+    {"frequency_hz", "Hz"}, {"balance_db", "dB"}, {"dc_offset_v", "V"},
+    {"polarity", ""},       {"power_w", "W"},     {"input_level_dbv", "dBV"}};
 
 class LevelKind : public ToneKind {
  public:
@@ -99,19 +122,23 @@ class LevelKind : public ToneKind {
 };
 
 constexpr MeasurementSpec kThdnMeasurements[] = {
-    {"thdn_pct", "%"}, {"thdn_db", "dB"},    {"thd_pct", "%"},
-    {"thd_db", "dB"},  {"sinad_db", "dB"},   {"snr_db", "dB"},
-    {"gain_db", "dB"}, {"level_dbv", "dBV"}, {"level_vrms", "V"}};
+    {"thdn_pct", "%"},   {"thdn_db", "dB"}, {"thd_pct", "%"},          {"thd_db", "dB"},
+    {"sinad_db", "dB"},  {"snr_db", "dB"},  {"gain_db", "dB"},         {"level_dbv", "dBV"},
+    {"level_vrms", "V"}, {"power_w", "W"},  {"input_level_dbv", "dBV"}};
+// thdn_vs_power_pct is max_power's declaration.
+constexpr std::string_view kThdnSharedCurves[] = {"thdn_vs_power_pct"};
 constexpr CurveSpec kThdnCurves[] = {
     {"spectrum_dbv", "Spectrum", "Frequency (Hz)", "Level (dBV)", true, false},
     {"thdn_vs_level_pct", "THD+N versus output level", "Output level (dBV)", "THD+N (%)", false,
-     true}};
+     true},
+    {"thdn_vs_freq_pct", "THD+N versus frequency", "Frequency (Hz)", "THD+N (%)", true, true}};
 
 class ThdnKind : public ToneKind {
  public:
   std::string_view name() const override { return "thdn"; }
   std::span<const MeasurementSpec> measurements() const override { return kThdnMeasurements; }
   std::span<const CurveSpec> curves() const override { return kThdnCurves; }
+  std::span<const std::string_view> shared_curves() const override { return kThdnSharedCurves; }
 
  protected:
   void run(StepContext& ctx, const ToneParams& params, const Point& p, std::size_t index,
@@ -145,22 +172,20 @@ class ThdnKind : public ToneKind {
     bounded("sinad_db", a.sinad_db);
     bounded("snr_db", a.snr_db);
   }
-  // THD+N versus the measured output level, one curve per channel.
+  // Over a level sweep, THD+N versus the measured output level (and power, into a load); over
+  // a frequency sweep, versus frequency: one curve per condition of the outer sweeps and
+  // channel.
   void finish_params(StepContext& ctx, const ToneParams&,
                      const std::vector<Point>& points) const override {
-    if (points.size() <= 1) return;
-    for (const auto& ch : ctx.channels()) {
-      record::CurveRecord curve{ch, "thdn_vs_level_pct", "dBV", "%", {}, {}};
-      const record::MeasurementRecord* level = nullptr;
-      for (const auto& m : ctx.record().measurements) {
-        if (m.channel != ch) continue;
-        if (m.name == "level_dbv") level = &m;
-        if (m.name == "thdn_pct" && level) {
-          curve.x.push_back(level->value);
-          curve.y.push_back(m.value);
-        }
-      }
-      ctx.add_curve(std::move(curve));
+    const auto& sweeps = ctx.step().sweeps;
+    if (points.size() <= 1 || sweeps.empty()) return;
+    const std::string& inner = sweeps.back().parameter;
+    if (inner == "stimulus.frequency_hz") {
+      add_family(ctx, inner, "thdn_vs_freq_pct", "frequency_hz", "Hz", "thdn_pct");
+    } else if (inner == "stimulus.level" || inner == "stimulus.output_level") {
+      add_family(ctx, inner, "thdn_vs_level_pct", "level_dbv", "dBV", "thdn_pct");
+      if (ctx.step().load_ohm || ctx.step().sweeps_over("load_ohm"))
+        add_family(ctx, inner, "thdn_vs_power_pct", "power_w", "W", "thdn_pct");
     }
   }
 };

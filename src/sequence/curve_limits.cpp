@@ -1,0 +1,85 @@
+// A limit on a curve: a mask judged at every point of it (SPEC §9).
+#include <cmath>
+
+#include "sequence/step_context.hpp"
+
+namespace ampbench::sequence {
+namespace {
+
+std::optional<double> number_at(const nlohmann::json& point, const char* key) {
+  if (point.is_object() && point.contains(key) && point[key].is_number())
+    return point[key].get<double>();
+  return std::nullopt;
+}
+
+// The point's place in the coordinates a segment is bounded in: x by its unit, the rest from
+// the curve's sweep point.
+LimitCoordinates coordinates_at(const record::CurveRecord& c, double x,
+                                std::optional<double> step_load_ohm) {
+  LimitCoordinates where;
+  where.frequency_hz =
+      c.x_unit == "Hz" ? std::optional(x) : number_at(c.point, "stimulus.frequency_hz");
+  where.load_ohm = number_at(c.point, "load_ohm");
+  if (!where.load_ohm) where.load_ohm = step_load_ohm;
+  if (c.x_unit == "W") {
+    where.power_w = x;
+    if (where.load_ohm && x > 0.0) where.level_dbv = 10.0 * std::log10(x * *where.load_ohm);
+  } else if (c.x_unit == "dBV") {
+    where.level_dbv = x;
+    if (where.load_ohm) where.power_w = std::pow(10.0, x / 10.0) / *where.load_ohm;
+  }
+  return where;
+}
+
+const char* at_key(const std::string& x_unit) {
+  return x_unit == "Hz" ? "at_hz" : x_unit == "W" ? "at_w" : x_unit == "dBV" ? "at_dbv" : "at";
+}
+
+}  // namespace
+
+void StepContext::judge_curves() {
+  const auto measurements = step_.kind->measurements();
+  std::vector<record::MeasurementRecord> judged_curves;
+  for (const auto& [name, limit] : step_.limits) {
+    const bool is_measurement =
+        std::any_of(measurements.begin(), measurements.end(),
+                    [&](const MeasurementSpec& m) { return m.name == name; });
+    if (is_measurement) continue;
+    for (const auto& c : record_.curves) {
+      if (c.name != name) continue;
+      std::optional<std::size_t> worst;
+      Bounds worst_bounds;
+      double worst_margin = INFINITY;
+      for (std::size_t i = 0; i < c.x.size(); ++i) {
+        if (!std::isfinite(c.y[i])) continue;
+        const auto bounds = limit.at(coordinates_at(c, c.x[i], step_.load_ohm));
+        if (!bounds) continue;
+        const double margin = std::min(bounds->low ? c.y[i] - *bounds->low : INFINITY,
+                                       bounds->high ? *bounds->high - c.y[i] : INFINITY);
+        if (!worst || margin < worst_margin) {
+          worst = i;
+          worst_margin = margin;
+          worst_bounds = *bounds;
+        }
+      }
+      if (!worst) continue;  // the mask covers none of this curve (another load's, say)
+      auto point = c.point;
+      point[at_key(c.x_unit)] = c.x[*worst];
+      record::MeasurementRecord m{c.channel,
+                                  name,
+                                  c.y[*worst],
+                                  c.y_unit,
+                                  worst_bounds.low,
+                                  worst_bounds.high,
+                                  record::Verdict::pass,
+                                  point,
+                                  ""};
+      m.note = "the curve's point nearest its limit";
+      m.verdict = worst_margin >= 0.0 ? record::Verdict::pass : record::Verdict::fail;
+      judged_curves.push_back(std::move(m));
+    }
+  }
+  for (auto& m : judged_curves) record_.measurements.push_back(std::move(m));
+}
+
+}  // namespace ampbench::sequence
