@@ -8,6 +8,7 @@
 #include "cli/run_filter.hpp"
 #include "common/error.hpp"
 #include "report/export.hpp"
+#include "record/point_words.hpp"
 #include "report/html.hpp"
 #include "store/results_reader.hpp"
 
@@ -78,7 +79,7 @@ int show(const ResultsOptions& o) {
     for (const auto& m : s.measurements) {
       const std::string limits =
           m.low || m.high ? "[" + report::limit_in_words(m.low, m.high, m.unit) + "]" : "";
-      const std::string where = report::point_in_words(m.point);
+      const std::string where = record::point_in_words(m.point);
       std::printf("    %-5s %-26s %16s  %-22s %-5s %s%s%s%s\n", m.channel.c_str(), m.name.c_str(),
                   report::value_in_words(m.value, m.unit).c_str(), limits.c_str(),
                   std::string(record::shown_verdict(m)).c_str(), where.empty() ? "" : "at ",

@@ -18,6 +18,7 @@
 #include "common/postgres_uri.hpp"
 #include "report/export.hpp"
 #include "report/files.hpp"
+#include "record/point_words.hpp"
 #include "report/html.hpp"
 #include "report/junit.hpp"
 #include "sequence/runner.hpp"
@@ -128,7 +129,7 @@ class ProgressPrinter : public sequence::RunObserver {
       if (m.verdict != record::Verdict::fail) continue;
       // FAIL L thdn_pct = 3.34 % at 20 Hz, 4 Ω, 3 dBV (limit ≤ 0.1 %)
       const std::string unit = m.unit.empty() ? "" : " " + m.unit;
-      const std::string where = report::point_in_words(m.point);
+      const std::string where = record::point_in_words(m.point);
       char value[48] = "no value";
       if (std::isfinite(m.value))
         std::snprintf(value, sizeof value, "%.4g%s", m.value, unit.c_str());

@@ -6,6 +6,8 @@
 #include <map>
 #include <sstream>
 
+#include "record/point_words.hpp"
+#include "report/step_plots.hpp"
 #include "report/svg_plot.hpp"
 #include "sequence/steps/registry.hpp"
 
@@ -15,17 +17,6 @@ namespace {
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string point_text(const nlohmann::json& point) {
-  std::string out;
-  if (!point.is_object()) return out;
-  for (const auto& [key, value] : point.items()) {
-    if (!out.empty()) out += ", ";
-    out += key + " " +
-           (value.is_string() ? value.get<std::string>() : format_value(value.get<double>()));
-  }
   return out;
 }
 
@@ -68,7 +59,7 @@ std::string measurement_table(const record::StepRecord& s) {
         << xml_escape(m.channel) << "</td><td>" << xml_escape(m.name) << "</td><td class=\"value\">"
         << format_value(m.value) << note_mark(m) << "</td><td>" << xml_escape(m.unit) << "</td><td>"
         << limits_text(m.low, m.high) << "</td><td>" << mv << "</td><td>"
-        << xml_escape(point_text(m.point)) << "</td></tr>\n";
+        << xml_escape(record::point_in_words(m.point)) << "</td></tr>\n";
     }
     return o.str() + "</tbody></table>\n";
   }
@@ -88,7 +79,7 @@ std::string measurement_table(const record::StepRecord& s) {
   o << "</tr></thead><tbody>\n";
   for (const auto& [channel, point] : rows) {
     o << "<tr><td>" << xml_escape(channel) << "</td><td>"
-      << xml_escape(point_text(nlohmann::json::parse(point))) << "</td>";
+      << xml_escape(record::point_in_words(nlohmann::json::parse(point))) << "</td>";
     for (const auto& name : names) {
       const record::MeasurementRecord* cell = nullptr;
       for (const auto& m : s.measurements)
@@ -104,84 +95,6 @@ std::string measurement_table(const record::StepRecord& s) {
     o << "</tr>\n";
   }
   return o.str() + "</tbody></table>\n";
-}
-
-// How the curve's step kind says to draw it; by its name and units when no kind declares it.
-sequence::CurveSpec style_of(const record::CurveRecord& c) {
-  if (const auto* spec = sequence::find_curve_spec(c.name)) return *spec;
-  return {c.name, c.name, c.x_unit, c.y_unit, false, false};
-}
-
-// A deviation_db mask from the step's own limits, around the first channel's 1 kHz gain.
-std::optional<PlotBand> response_mask(const record::StepRecord& step) {
-  const auto& limits = step.params.contains("limits") ? step.params["limits"] : nlohmann::json();
-  if (!limits.is_object() || !limits.contains("deviation_db")) return std::nullopt;
-  const auto& d = limits["deviation_db"];
-  double reference = 0.0;
-  for (const auto& m : step.measurements)
-    if (m.name == "gain_db") {
-      reference = m.value;
-      break;
-    }
-  PlotBand band;
-  band.x_from = d.value("from_hz", 0.0);
-  band.x_to = d.value("to_hz", 1e9);
-  band.low = reference + d.value("min", -1e3);
-  band.high = reference + d.value("max", 1e3);
-  band.label = "limit mask";
-  return band;
-}
-
-// The deviation_db limits as a band around 0 dB, for the deviation from a target curve.
-std::optional<PlotBand> deviation_mask(const record::StepRecord& step) {
-  const auto& limits = step.params.contains("limits") ? step.params["limits"] : nlohmann::json();
-  if (!limits.is_object() || !limits.contains("deviation_db")) return std::nullopt;
-  const auto& d = limits["deviation_db"];
-  return PlotBand{d.value("from_hz", 0.0), d.value("to_hz", 1e9), d.value("min", -1e3),
-                  d.value("max", 1e3), "limit mask"};
-}
-
-std::string plots_of(const record::StepRecord& step) {
-  // One plot per curve name and sweep point, a series per channel.
-  std::map<std::string, std::vector<const record::CurveRecord*>> groups;
-  std::vector<std::string> order;
-  for (const auto& c : step.curves) {
-    const std::string key = c.name + " " + c.point.dump();
-    if (!groups.count(key)) order.push_back(key);
-    groups[key].push_back(&c);
-  }
-  std::string out;
-  for (const auto& key : order) {
-    const auto& curves = groups[key];
-    const auto style = style_of(*curves.front());
-    Plot plot{std::string(style.title),
-              std::string(style.x_label),
-              std::string(style.y_label),
-              style.log_x,
-              style.log_y,
-              {},
-              std::nullopt,
-              {}};
-    const std::string where = point_text(curves.front()->point);
-    if (!where.empty()) plot.title += " (" + where + ")";
-    for (const auto* c : curves) plot.series.push_back({c->channel, c->x, c->y});
-    if (curves.front()->name == "response_db" && !step.params.contains("target"))
-      plot.band = response_mask(step);
-    if (curves.front()->name == "deviation_db") plot.band = deviation_mask(step);
-    // A multitone's spectrum: every tone marked by an unlabelled line (the response curves' x);
-    // what stands between the marks is distortion and noise.
-    if (curves.front()->name == "spectrum_dbv" && step.kind == "multitone")
-      for (const auto& c : step.curves)
-        if (c.name == "response_db" && c.point == curves.front()->point)
-          for (double f : c.x) plot.markers.push_back({f, ""});
-    if (curves.front()->name == "spectrum_dbv" &&
-        curves.front()->point.contains("fundamental_hz")) {
-      const double f0 = curves.front()->point["fundamental_hz"].get<double>();
-      for (int n = 2; n <= 10; ++n) plot.markers.push_back({f0 * n, "H" + std::to_string(n)});
-    }
-    out += render_svg(plot);
-  }
-  return out.empty() ? "" : "<div class=\"plots\">" + out + "</div>";
 }
 
 // Fills {{key}} slots of the template in one pass, so text from a run (a serial holding
@@ -260,37 +173,6 @@ std::string limit_in_words(std::optional<double> low, std::optional<double> high
     return std::string(text);
   };
   return limits_with(low, high, plain, unit.empty() ? "" : " " + unit);
-}
-
-std::string point_in_words(const nlohmann::json& point) {
-  std::string out;
-  if (!point.is_object()) return out;
-  char number[48];
-  const auto num = [&](const nlohmann::json& v, const char* format) {
-    std::snprintf(number, sizeof number, format, v.get<double>());
-    return std::string(number);
-  };
-  for (const auto& [key, value] : point.items()) {
-    std::string part;
-    if (value.is_string())
-      part = key == "driven"      ? value.get<std::string>() + " driven"
-             : key == "dut.input" ? value.get<std::string>() + " input"
-                                  : value.get<std::string>();
-    else if (!value.is_number())
-      continue;
-    else if (key == "stimulus.frequency_hz" || key == "fundamental_hz")
-      part = num(value, "%.4g Hz");
-    else if (key == "load_ohm")
-      part = num(value, "%g Ω");
-    else if (key == "source_ohm")
-      part = num(value, "%g Ω source");
-    else if (key.rfind("dut.", 0) == 0)
-      part = key.substr(4, key.size() - 7) + " " + num(value, "%+g dB");
-    else
-      part = key + " " + num(value, "%g");
-    out += (out.empty() ? "" : ", ") + part;
-  }
-  return out;
 }
 
 std::string render_html(const record::RunRecord& run) {

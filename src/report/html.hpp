@@ -26,8 +26,5 @@ std::string value_in_words(double value, const std::string& unit);
 // Limits with their unit as people write them: "25.5 … 26.5 dB", "≥ 100 W", "≤ 0.1 %".
 std::string limit_in_words(std::optional<double> low, std::optional<double> high,
                            const std::string& unit);
-// A sweep point as people say it: "20 Hz, 4 Ω, 3 dBV" (frequency, load, level, DUT
-// settings, the driven channel), in the order of its coordinates.
-std::string point_in_words(const nlohmann::json& point);
 
 }  // namespace ampbench::report

@@ -38,7 +38,7 @@ std::string histogram(const stats::MeasurementStats& m) {
   std::vector<double> values;
   for (const auto& u : m.series) values.push_back(u.value);
   const auto h = stats::robust_histogram(values);
-  PlotSeries outline{"units", {}, {}};
+  PlotSeries outline{"units", {}, {}, "", 0};
   for (std::size_t b = 0; b < h.counts.size(); ++b) {
     const double x0 = h.start + static_cast<double>(b) * h.bin_width, x1 = x0 + h.bin_width;
     const double n = h.counts[b];
@@ -47,10 +47,15 @@ std::string histogram(const stats::MeasurementStats& m) {
       outline.y.push_back(y);
     }
   }
-  Plot plot{"Distribution", m.key.name + " (" + m.key.unit + ")",
-            "Units",        false,
-            false,          {outline},
-            std::nullopt,   {{c.mean, "mean"}}};
+  Plot plot{"Distribution",
+            m.key.name + " (" + m.key.unit + ")",
+            "Units",
+            false,
+            false,
+            {outline},
+            std::nullopt,
+            {{c.mean, "mean"}},
+            {}};
   if (c.low) plot.markers.push_back({*c.low, "LSL"});
   if (c.high) plot.markers.push_back({*c.high, "USL"});
   // What the chart cannot show is said under it: units beyond the bulk, limits beyond the
@@ -83,7 +88,7 @@ std::string histogram(const stats::MeasurementStats& m) {
 std::string control_chart(const stats::MeasurementStats& m) {
   const auto& c = m.capability;
   const auto n = static_cast<double>(m.series.size());
-  PlotSeries values{"value", {}, {}};
+  PlotSeries values{"value", {}, {}, "", 0};
   for (std::size_t i = 0; i < m.series.size(); ++i) {
     values.x.push_back(static_cast<double>(i + 1));
     values.y.push_back(m.series[i].value);
@@ -95,14 +100,15 @@ std::string control_chart(const stats::MeasurementStats& m) {
             false,
             {values},
             std::nullopt,
+            {},
             {}};
   const auto horizontal = [&](const std::string& name, double y, double from = 1.0) {
-    plot.series.push_back({name, {from, n}, {y, y}});
+    plot.series.push_back({name, {from, n}, {y, y}, "", 0});
   };
   if (c.high) horizontal("USL", *c.high);
   if (c.low) horizontal("LSL", *c.low);
   if (m.drift.evaluated) {
-    PlotSeries ewma{"EWMA", {}, {}};
+    PlotSeries ewma{"EWMA", {}, {}, "", 0};
     const double first = n - static_cast<double>(m.drift.ewma.size()) + 1.0;
     for (std::size_t i = 0; i < m.drift.ewma.size(); ++i) {
       ewma.x.push_back(first + static_cast<double>(i));

@@ -168,15 +168,89 @@ std::vector<double> axis_ticks(double low, double high, bool log) {
   return ticks;
 }
 
+namespace {
+
+constexpr const char* kDashes[] = {"", "6 3", "2 3", "8 3 2 3"};
+
+struct LegendEntry {
+  std::string text;
+  const char* colour;
+  const char* dash;
+};
+
+// One entry per series; in a family, one per condition (its colour) and one per line style
+// (the channel, drawn grey).
+std::vector<LegendEntry> legend_of(const Plot& plot, std::vector<const char*>& colour_of_series) {
+  std::vector<LegendEntry> entries;
+  std::vector<std::string> conditions, styles;
+  const bool family = std::any_of(plot.series.begin(), plot.series.end(),
+                                  [](const PlotSeries& s) { return !s.condition.empty(); });
+  for (std::size_t i = 0; i < plot.series.size(); ++i) {
+    const auto& s = plot.series[i];
+    if (!family) {
+      colour_of_series.push_back(kColours[i % std::size(kColours)]);
+      entries.push_back({s.name, colour_of_series.back(), kDashes[0]});
+      continue;
+    }
+    auto at = std::find(conditions.begin(), conditions.end(), s.condition);
+    if (at == conditions.end()) {
+      conditions.push_back(s.condition);
+      at = conditions.end() - 1;
+      entries.push_back(
+          {s.condition, kColours[(conditions.size() - 1) % std::size(kColours)], kDashes[0]});
+    }
+    colour_of_series.push_back(
+        kColours[static_cast<std::size_t>(at - conditions.begin()) % std::size(kColours)]);
+  }
+  if (family)
+    for (const auto& s : plot.series)
+      if (std::find(styles.begin(), styles.end(), s.name) == styles.end()) {
+        styles.push_back(s.name);
+        entries.push_back({s.name, "#57606a",
+                           kDashes[static_cast<std::size_t>(s.line_style) % std::size(kDashes)]});
+      }
+  return entries;
+}
+
+// A title too wide for the picture is split at its last ", " or " (" that fits.
+std::vector<std::string> title_lines(const std::string& title, double room_px) {
+  if (text_width_px(title, 12.0) <= room_px) return {title};
+  for (std::size_t at = title.size(); at > 0;) {
+    const std::size_t cut =
+        std::max(title.rfind(", ", at - 1) == std::string::npos ? 0 : title.rfind(", ", at - 1) + 1,
+                 title.rfind(" (", at - 1) == std::string::npos ? 0 : title.rfind(" (", at - 1));
+    if (cut == 0) break;
+    if (text_width_px(title.substr(0, cut), 12.0) <= room_px)
+      return {title.substr(0, cut), title.substr(cut + (title[cut] == ' ' ? 1 : 0))};
+    at = cut;
+  }
+  return {title};
+}
+
+}  // namespace
+
 std::string render_svg(const Plot& plot, int width, int height) {
-  const double right = width - 16.0, top = 28, bottom = height - 44.0;
+  std::vector<const char*> colour_of_series;
+  const auto legend = legend_of(plot, colour_of_series);
+  double legend_width = 0.0;
+  for (const auto& e : legend) legend_width = std::max(legend_width, text_width_px(e.text, 11.0));
+  if (!legend.empty()) legend_width += 34.0;
+  const auto titles = title_lines(plot.title, width - 24.0);
+  const double right = width - 16.0 - legend_width, top = 28 + 14.0 * (titles.size() - 1),
+               bottom = height - 44.0;
   std::vector<const std::vector<double>*> xs, ys;
   for (const auto& s : plot.series) {
     xs.push_back(&s.x);
     ys.push_back(&s.y);
   }
+  // The axis shows the limits too: a curve far inside its limit reads as such.
   std::optional<std::pair<double, double>> band_y;
   if (plot.band) band_y = std::pair{plot.band->low, plot.band->high};
+  for (const auto& l : plot.limit_lines) {
+    if (!std::isfinite(l.value) || (plot.log_y && !(l.value > 0.0))) continue;
+    band_y = band_y ? std::pair{std::min(band_y->first, l.value), std::max(band_y->second, l.value)}
+                    : std::pair{l.value, l.value};
+  }
   const auto [x0, x1] = span(xs, plot.log_x, std::nullopt);
   const auto [y0, y1] = span(ys, plot.log_y, band_y);
   // The frame starts right of the widest y tick label and the rotated axis label.
@@ -231,14 +305,9 @@ std::string render_svg(const Plot& plot, int width, int height) {
       << "\" y2=\"" << number(py) << "\"/><text class=\"tick\" x=\"" << left - 6 << "\" y=\""
       << number(py + 4) << "\" text-anchor=\"end\">" << y_labels[i] << "</text>";
   }
-  // The legend's place is taken first; each marker label then takes the first of three rows
-  // where it overlaps nothing, or is left to the line's tooltip.
+  // Each marker label takes the first of three rows where it overlaps no other, or is left to
+  // the line's tooltip (the legend stands beside the frame).
   std::vector<Box> taken;
-  for (std::size_t i = 0; i < plot.series.size(); ++i) {
-    const double y = top + 13 + 16 * static_cast<double>(i);
-    taken.push_back(
-        {right - 130, y - 10, right - 112 + text_width_px(plot.series[i].name, 11.0), y + 3});
-  }
   std::vector<const PlotMarker*> markers;
   for (const auto& m : plot.markers)
     if (ax.drawable(m.x) && m.x >= x0 && m.x <= x1) markers.push_back(&m);
@@ -265,9 +334,17 @@ std::string render_svg(const Plot& plot, int width, int height) {
       break;
     }
   }
+  for (const auto& l : plot.limit_lines) {
+    if (!ay.drawable(l.value) || l.value < std::min(y0, y1) || l.value > std::max(y0, y1)) continue;
+    const double from = ax.drawable(l.x_from) ? std::max(l.x_from, x0) : x0;
+    const double to = std::min(l.x_to, x1);
+    if (!(to > from)) continue;
+    o << "<line class=\"limit\" x1=\"" << number(ax.map(from)) << "\" y1=\""
+      << number(ay.map(l.value)) << "\" x2=\"" << number(ax.map(to)) << "\" y2=\""
+      << number(ay.map(l.value)) << "\"><title>" << xml_escape(l.label) << "</title></line>";
+  }
   for (std::size_t i = 0; i < plot.series.size(); ++i) {
     const auto& s = plot.series[i];
-    const char* colour = kColours[i % std::size(kColours)];
     o << "<polyline class=\"series\" data-name=\"" << xml_escape(s.name) << "\" data-points=\"";
     std::ostringstream points;
     std::size_t count = 0;
@@ -277,18 +354,30 @@ std::string render_svg(const Plot& plot, int width, int height) {
              << number(ay.map(std::clamp(s.y[k], std::min(y0, y1), std::max(y0, y1)))) << ' ';
       ++count;
     }
-    o << count << "\" stroke=\"" << colour << "\" points=\"" << points.str() << "\"/>";
-    o << "<rect x=\"" << right - 130 << "\" y=\"" << top + 8 + 16 * static_cast<double>(i)
-      << "\" width=\"12\" height=\"3\" fill=\"" << colour << "\"/><text class=\"legend\" x=\""
-      << right - 114 << "\" y=\"" << top + 13 + 16 * static_cast<double>(i) << "\">"
-      << xml_escape(s.name) << "</text>";
+    const char* dash = kDashes[static_cast<std::size_t>(s.line_style) % std::size(kDashes)];
+    o << count << "\"";
+    if (!s.condition.empty()) o << " data-condition=\"" << xml_escape(s.condition) << "\"";
+    o << " stroke=\"" << colour_of_series[i] << "\"";
+    if (*dash) o << " stroke-dasharray=\"" << dash << "\"";
+    o << " points=\"" << points.str() << "\"/>";
+  }
+  for (std::size_t i = 0; i < legend.size(); ++i) {
+    const double y = top + 8 + 16 * static_cast<double>(i);
+    o << "<line class=\"legend-swatch\" x1=\"" << right + 10 << "\" y1=\"" << y + 1.5 << "\" x2=\""
+      << right + 28 << "\" y2=\"" << y + 1.5 << "\" stroke=\"" << legend[i].colour
+      << "\" stroke-width=\"2\"";
+    if (*legend[i].dash) o << " stroke-dasharray=\"" << legend[i].dash << "\"";
+    o << "/><text class=\"legend\" x=\"" << right + 32 << "\" y=\"" << y + 5 << "\">"
+      << xml_escape(legend[i].text) << "</text>";
   }
   o << "<text class=\"axis-label\" x=\"" << (left + right) / 2 << "\" y=\"" << height - 8
     << "\" text-anchor=\"middle\">" << xml_escape(plot.x_label) << "</text>";
   o << "<text class=\"axis-label\" transform=\"translate(14," << (top + bottom) / 2
     << ") rotate(-90)\" text-anchor=\"middle\">" << xml_escape(plot.y_label) << "</text>";
-  o << "<text class=\"plot-title\" x=\"" << left << "\" y=\"18\">" << xml_escape(plot.title)
-    << "</text></svg>";
+  for (std::size_t i = 0; i < titles.size(); ++i)
+    o << "<text class=\"plot-title\" x=\"8\" y=\"" << 18 + 14 * i << "\">" << xml_escape(titles[i])
+      << "</text>";
+  o << "</svg>";
   return o.str();
 }
 

@@ -1,5 +1,7 @@
 // Plots as inline SVG: axes with ticks and units (linear or log), one polyline per series,
-// a legend, and an optional shaded band (a limit mask). Pure text out, no I/O.
+// a legend beside the frame, an optional shaded band (a limit mask) and limit lines. A family
+// of curves gives each series a condition ("1 kHz, 8 Ω": its colour) and a line style (its
+// channel): the legend then names each once. Pure text out, no I/O.
 #pragma once
 
 #include <optional>
@@ -9,9 +11,16 @@
 namespace ampbench::report {
 
 struct PlotSeries {
-  std::string name;
+  std::string name;  // the channel in a family
   std::vector<double> x;
   std::vector<double> y;
+  std::string condition;  // a family's condition; empty: the series is coloured by itself
+  int line_style = 0;     // 0 solid, 1 dashed, 2 dotted, 3 dash-dot
+};
+
+struct PlotLimitLine {  // a limit's bound over [x_from, x_to], drawn as a horizontal line
+  double x_from = 0.0, x_to = 0.0, value = 0.0;
+  std::string label;  // "max 0.05 % to 100 W"
 };
 
 struct PlotBand {  // shaded between low and high over [x_from, x_to]
@@ -33,6 +42,7 @@ struct Plot {
   std::vector<PlotSeries> series;
   std::optional<PlotBand> band;
   std::vector<PlotMarker> markers;
+  std::vector<PlotLimitLine> limit_lines;
 };
 
 // Width and height in px. Points that cannot be drawn (NaN, ≤ 0 on a log axis) are skipped.

@@ -1,0 +1,18 @@
+// record: a result's sweep point as people say it — "6.6 kHz, 4 Ω, 10 W" — for the console,
+// reports, legends and messages alike. Frequency first, then load, level and the rest.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace ampbench::record {
+
+std::string point_in_words(const nlohmann::json& point);
+
+// "6.6 kHz", "20 Hz", "1.25 kHz": three significant digits, trailing zeros dropped.
+std::string frequency_in_words(double frequency_hz);
+// "10 W", "25.5 mW", "-20 dBV": a level string as written, its number to 3 significant
+// digits with an SI prefix for W and V below 1.
+std::string level_in_words(const std::string& level);
+
+}  // namespace ampbench::record

@@ -1,0 +1,204 @@
+#include "report/step_plots.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "record/point_words.hpp"
+#include "report/svg_plot.hpp"
+#include "sequence/steps/registry.hpp"
+
+namespace ampbench::report {
+namespace {
+
+// How the curve's step kind says to draw it; by its name and units when no kind declares it.
+sequence::CurveSpec style_of(const record::CurveRecord& c) {
+  if (const auto* spec = sequence::find_curve_spec(c.name)) return *spec;
+  return {c.name, c.name, c.x_unit, c.y_unit, false, false};
+}
+
+// A limit as stored with the step: one table, or a list of them.
+std::vector<nlohmann::json> segments_of(const record::StepRecord& step, const std::string& name) {
+  const auto& limits = step.params.contains("limits") ? step.params["limits"] : nlohmann::json();
+  if (!limits.is_object() || !limits.contains(name)) return {};
+  const auto& limit = limits[name];
+  if (limit.is_array()) return {limit.begin(), limit.end()};
+  if (limit.is_object()) return {limit};
+  return {};
+}
+
+std::string plain(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
+// The segment's bounds in x's coordinate (by x's unit); its other bounds said in the label.
+PlotLimitLine limit_line(const nlohmann::json& segment, const char* bound, double value,
+                         const std::string& x_unit, const std::string& y_unit) {
+  PlotLimitLine line{-INFINITY, INFINITY, value,
+                     std::string(bound) + " " + plain(value) + " " + y_unit};
+  const std::pair<const char*, const char*> ranges[] = {{"hz", "Hz"}, {"w", "W"}, {"dbv", "dBV"}};
+  for (const auto& [suffix, unit] : ranges) {
+    const std::string from = std::string("from_") + suffix, to = std::string("to_") + suffix;
+    const bool on_x = x_unit == unit;
+    if (segment.contains(from)) {
+      if (on_x) line.x_from = segment[from].get<double>();
+      line.label += " from " + plain(segment[from].get<double>()) + " " + unit;
+    }
+    if (segment.contains(to)) {
+      if (on_x) line.x_to = segment[to].get<double>();
+      line.label += " to " + plain(segment[to].get<double>()) + " " + unit;
+    }
+  }
+  if (segment.contains("load_ohm"))
+    line.label += " at " + plain(segment["load_ohm"].get<double>()) + " Ω";
+  return line;
+}
+
+// The loads the plot's curves were measured into (their points', else the step's).
+std::vector<double> loads_of(const record::StepRecord& step,
+                             const std::vector<const record::CurveRecord*>& curves) {
+  std::vector<double> loads;
+  for (const auto* c : curves) {
+    const auto& p = c->point;
+    const auto& own =
+        p.contains("load_ohm") ? p["load_ohm"] : step.params.value("load_ohm", nlohmann::json());
+    if (own.is_number() && std::find(loads.begin(), loads.end(), own.get<double>()) == loads.end())
+      loads.push_back(own.get<double>());
+  }
+  return loads;
+}
+
+// Lines for every bound of the limits on this curve (or the measurement it plots); a
+// deviation mask of one segment is shaded as a band instead (below). On an output-level axis
+// a segment bounded in W is drawn once per load, at the level that power is into it.
+std::vector<PlotLimitLine> limit_lines(const record::StepRecord& step,
+                                       const std::vector<const record::CurveRecord*>& curves) {
+  const auto& curve = *curves.front();
+  std::vector<PlotLimitLine> lines;
+  std::vector<std::string> names = {curve.name};
+  if (measurement_of_curve(curve.name) != curve.name)
+    names.push_back(measurement_of_curve(curve.name));
+  const auto loads = loads_of(step, curves);
+  for (const auto& name : names)
+    for (const auto& segment : segments_of(step, name))
+      for (const char* bound : {"min", "max"}) {
+        if (!segment.contains(bound) || !segment[bound].is_number()) continue;
+        auto line =
+            limit_line(segment, bound, segment[bound].get<double>(), curve.x_unit, curve.y_unit);
+        const bool in_w = segment.contains("from_w") || segment.contains("to_w");
+        if (curve.x_unit != "dBV" || !in_w) {
+          lines.push_back(line);
+          continue;
+        }
+        for (double load : loads) {
+          if (segment.contains("load_ohm") && segment["load_ohm"].get<double>() != load) continue;
+          auto at_load = line;
+          const auto dbv = [&](const char* key) {
+            return 10.0 * std::log10(segment[key].get<double>() * load);
+          };
+          if (segment.contains("from_w")) at_load.x_from = dbv("from_w");
+          if (segment.contains("to_w")) at_load.x_to = dbv("to_w");
+          if (!segment.contains("load_ohm")) at_load.label += " into " + plain(load) + " Ω";
+          lines.push_back(at_load);
+        }
+      }
+  return lines;
+}
+
+double first_gain_db(const record::StepRecord& step) {
+  for (const auto& m : step.measurements)
+    if (m.name == "gain_db") return m.value;
+  return 0.0;
+}
+
+// A deviation_db mask of one table: a shaded band, around the 1 kHz gain on a response and
+// around 0 dB on a deviation; a list of segments is drawn as lines.
+void add_deviation_mask(const record::StepRecord& step, const record::CurveRecord& c, Plot& plot) {
+  const auto segments = segments_of(step, "deviation_db");
+  if (segments.empty()) return;
+  const double around = c.name == "response_db" ? first_gain_db(step) : 0.0;
+  if (segments.size() == 1 && segments.front().contains("min") &&
+      segments.front().contains("max") && !segments.front().contains("exclude_hz")) {
+    const auto& d = segments.front();
+    plot.band = PlotBand{d.value("from_hz", 0.0), d.value("to_hz", 1e9),
+                         around + d.value("min", -1e3), around + d.value("max", 1e3), "limit mask"};
+    return;
+  }
+  for (const auto& segment : segments)
+    for (const char* bound : {"min", "max"})
+      if (segment.contains(bound))
+        plot.limit_lines.push_back(
+            limit_line(segment, bound, segment[bound].get<double>() + around, c.x_unit, c.y_unit));
+}
+
+}  // namespace
+
+std::string measurement_of_curve(const std::string& name) {
+  const auto vs = name.find("_vs_");
+  const auto unit = name.rfind('_');
+  if (vs == std::string::npos || unit == std::string::npos || unit <= vs) return name;
+  return name.substr(0, vs) + name.substr(unit);
+}
+
+std::string plots_of(const record::StepRecord& step) {
+  // One plot per curve name; spectra one per point (a family of spectra reads as noise).
+  std::map<std::string, std::vector<const record::CurveRecord*>> groups;
+  std::vector<std::string> order;
+  for (const auto& c : step.curves) {
+    const std::string key = c.name == "spectrum_dbv" ? c.name + " " + c.point.dump() : c.name;
+    if (!groups.count(key)) order.push_back(key);
+    groups[key].push_back(&c);
+  }
+  std::string out;
+  for (const auto& key : order) {
+    const auto& curves = groups[key];
+    const auto& first = *curves.front();
+    const auto style = style_of(first);
+    Plot plot;
+    plot.title = std::string(style.title);
+    plot.x_label = std::string(style.x_label);
+    plot.y_label = std::string(style.y_label);
+    plot.log_x = style.log_x;
+    plot.log_y = style.log_y;
+    const bool family = std::any_of(curves.begin(), curves.end(),
+                                    [&](const auto* c) { return c->point != first.point; });
+    if (!family) {
+      const std::string where = record::point_in_words(first.point);
+      if (!where.empty()) plot.title += " (" + where + ")";
+    }
+    std::vector<std::string> channels;
+    for (const auto* c : curves) {
+      auto at = std::find(channels.begin(), channels.end(), c->channel);
+      if (at == channels.end()) at = channels.insert(channels.end(), c->channel);
+      PlotSeries series{c->channel, c->x, c->y, "", 0};
+      if (family) {
+        series.condition = record::point_in_words(c->point);
+        if (series.condition.empty()) series.condition = "—";
+        series.line_style = static_cast<int>(at - channels.begin());
+      }
+      plot.series.push_back(std::move(series));
+    }
+    if ((first.name == "response_db" && !step.params.contains("target")) ||
+        first.name == "deviation_db")
+      add_deviation_mask(step, first, plot);
+    else
+      plot.limit_lines = limit_lines(step, curves);
+    // A multitone's spectrum: every tone marked by an unlabelled line (the response curves' x);
+    // what stands between the marks is distortion and noise.
+    if (first.name == "spectrum_dbv" && step.kind == "multitone")
+      for (const auto& c : step.curves)
+        if (c.name == "response_db" && c.point == first.point)
+          for (double f : c.x) plot.markers.push_back({f, ""});
+    if (first.name == "spectrum_dbv" && first.point.contains("fundamental_hz")) {
+      const double f0 = first.point["fundamental_hz"].get<double>();
+      for (int n = 2; n <= 10; ++n) plot.markers.push_back({f0 * n, "H" + std::to_string(n)});
+    }
+    out += render_svg(plot, family ? 900 : 640, family ? 420 : 360);
+  }
+  return out.empty() ? "" : "<div class=\"plots\">" + out + "</div>";
+}
+
+}  // namespace ampbench::report
