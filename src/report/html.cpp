@@ -35,6 +35,30 @@ std::string note_mark(const record::MeasurementRecord& m) {
   return m.note.empty() ? "" : " <span class=\"note\">(" + xml_escape(m.note) + ")</span>";
 }
 
+// Tables longer than this many rows are folded under their summary.
+constexpr std::size_t kFoldedTableRows = 40;
+
+// The innermost swept parameter of a step, from its stored table ("" without a sweep).
+std::string inner_sweep_parameter(const record::StepRecord& s) {
+  if (!s.params.contains("sweep")) return "";
+  const auto& sweep = s.params["sweep"];
+  const auto& last = sweep.is_array() && !sweep.empty() ? sweep.back() : sweep;
+  return last.is_object() ? last.value("parameter", "") : "";
+}
+
+std::string condition_text(nlohmann::json point, const std::string& inner) {
+  if (point.is_object()) point.erase(inner);
+  return record::point_in_words(point);
+}
+
+std::string inner_words(const std::string& parameter) {
+  if (parameter == "stimulus.frequency_hz") return "Frequency";
+  if (parameter == "stimulus.level") return "Input level";
+  if (parameter == "stimulus.output_level") return "Output level";
+  if (parameter == "load_ohm") return "Load";
+  return parameter.empty() ? "Point" : parameter;
+}
+
 // One row per measurement; for a sweep, a pivot instead: a row per channel and point, a
 // column per measurement (limits in the header), failing cells marked.
 std::string measurement_table(const record::StepRecord& s) {
@@ -63,36 +87,61 @@ std::string measurement_table(const record::StepRecord& s) {
     }
     return o.str() + "</tbody></table>\n";
   }
-  o << "<table class=\"measurements pivot\"><thead><tr><th>Channel</th><th>Point</th>";
+  // A swept step's rows grouped by condition (the outer sweeps), each row naming only its
+  // point in the inner sweep.
+  const std::string inner = inner_sweep_parameter(s);
+  std::vector<std::string> conditions;
+  for (const auto& [channel, point] : rows) {
+    const auto c = condition_text(nlohmann::json::parse(point), inner);
+    if (std::find(conditions.begin(), conditions.end(), c) == conditions.end())
+      conditions.push_back(c);
+  }
+  const bool grouped = conditions.size() > 1;
+  o << "<table class=\"measurements pivot\"><thead><tr><th>Channel</th><th>"
+    << (grouped ? xml_escape(inner_words(inner)) : std::string("Point")) << "</th>";
   for (const auto& name : names) {
     const record::MeasurementRecord* first = nullptr;
-    for (const auto& m : s.measurements)
-      if (m.name == name) {
-        first = &m;
-        break;
-      }
+    bool same_limits = true;
+    for (const auto& m : s.measurements) {
+      if (m.name != name) continue;
+      if (!first) first = &m;
+      same_limits = same_limits && m.low == first->low && m.high == first->high;
+    }
     o << "<th>" << xml_escape(name)
       << (first->unit.empty() ? "" : " (" + xml_escape(first->unit) + ")");
-    if (first->low || first->high) o << "<br/>" << limits_text(first->low, first->high);
+    if (!same_limits)
+      o << "<br/>limits by point";
+    else if (first->low || first->high)
+      o << "<br/>" << limits_text(first->low, first->high);
     o << "</th>";
   }
   o << "</tr></thead><tbody>\n";
-  for (const auto& [channel, point] : rows) {
-    o << "<tr><td>" << xml_escape(channel) << "</td><td>"
-      << xml_escape(record::point_in_words(nlohmann::json::parse(point))) << "</td>";
-    for (const auto& name : names) {
-      const record::MeasurementRecord* cell = nullptr;
-      for (const auto& m : s.measurements)
-        if (m.name == name && m.channel == channel && m.point.dump() == point) cell = &m;
-      if (!cell) {
-        o << "<td></td>";
-        continue;
+  for (const auto& condition : conditions) {
+    if (grouped)
+      o << "<tr class=\"condition\"><th colspan=\"" << names.size() + 2 << "\">"
+        << xml_escape(condition) << "</th></tr>\n";
+    for (const auto& [channel, point] : rows) {
+      const auto json = nlohmann::json::parse(point);
+      if (condition_text(json, inner) != condition) continue;
+      nlohmann::json shown = nlohmann::json::object();
+      if (grouped && json.contains(inner)) shown[inner] = json[inner];
+      o << "<tr><td>" << xml_escape(channel) << "</td><td>"
+        << xml_escape(record::point_in_words(grouped ? shown : json)) << "</td>";
+      for (const auto& name : names) {
+        const record::MeasurementRecord* cell = nullptr;
+        for (const auto& m : s.measurements)
+          if (m.name == name && m.channel == channel && m.point.dump() == point) cell = &m;
+        if (!cell) {
+          o << "<td></td>";
+          continue;
+        }
+        o << "<td" << measurement_class(*cell) << " data-name=\"" << xml_escape(name) << "\"";
+        if (cell->low || cell->high) o << " title=\"" << limits_text(cell->low, cell->high) << "\"";
+        o << "><span class=\"value\">" << format_value(cell->value) << "</span>" << note_mark(*cell)
+          << "</td>";
       }
-      o << "<td" << measurement_class(*cell) << " data-name=\"" << xml_escape(name)
-        << "\"><span class=\"value\">" << format_value(cell->value) << "</span>" << note_mark(*cell)
-        << "</td>";
+      o << "</tr>\n";
     }
-    o << "</tr>\n";
   }
   return o.str() + "</tbody></table>\n";
 }
@@ -199,8 +248,16 @@ std::string render_html(const record::RunRecord& run) {
           << xml_escape(s.step_id) << " <span class=\"kind\">" << xml_escape(s.kind)
           << "</span></h2>\n";
     if (!s.message.empty()) steps << "<p class=\"message\">" << xml_escape(s.message) << "</p>\n";
-    steps << measurement_table(s);
-    steps << plots_of(s) << "</section>\n";
+    // A long sweep's plots come first: its table is for looking things up, and folds away.
+    const std::string table = measurement_table(s);
+    const auto rows = static_cast<std::size_t>(std::count(table.begin(), table.end(), '\n'));
+    if (rows > kFoldedTableRows)
+      steps << plots_of(s) << "<details class=\"table\" open=\"open\"><summary>Table: "
+            << s.measurements.size() << " measurements</summary>\n"
+            << table << "</details>\n";
+    else
+      steps << table << plots_of(s);
+    steps << "</section>\n";
   }
   return fill(kRunTemplate,
               {{"style", kRunStylesheet},

@@ -12,6 +12,7 @@
 
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
+#include "record/point_words.hpp"
 
 namespace ampbench::sequence {
 namespace {
@@ -334,14 +335,13 @@ void StepContext::begin_point(const Point& point) {
 
 void StepContext::end_condition(const Point& point, const std::string& why) {
   condition_ended_ = true;
-  std::string where = point.output_level ? format_level(*point.output_level) : "";
-  for (const auto& [key, value] : point.coordinates.items()) {
-    if (key == "stimulus.output_level") continue;
-    where += (where.empty() ? "" : ", ") + key + " " +
-             (value.is_string() ? value.get<std::string>() : value.dump());
-  }
-  record_.message += (record_.message.empty() ? "" : "; ") + std::string("not reached: ") + where +
-                     " (" + why + ")";
+  auto condition = point.coordinates;
+  condition.erase("stimulus.output_level");
+  const std::string where = record::point_in_words(condition);
+  const std::string level =
+      point.output_level ? record::level_in_words(format_level(*point.output_level)) : "the level";
+  record_.message += (record_.message.empty() ? "" : "; ") + level + " not reached" +
+                     (where.empty() ? "" : " at " + where) + " (" + why + ")";
 }
 
 LimitCoordinates StepContext::coordinates_of(const record::MeasurementRecord& m,
