@@ -23,26 +23,14 @@ struct ReportOptions {
   std::string db = "ampbench.db";
 };
 
-// REW reads one curve per file: one file per response curve, in the output directory.
-void write_rew(const record::RunRecord& run, const std::filesystem::path& dir) {
-  std::filesystem::create_directories(dir);
-  int written = 0;
-  for (const auto& step : run.steps) {
-    for (const auto& c : step.curves) {
-      if (c.name != "response_db") continue;
-      const record::CurveRecord* phase = nullptr;
-      for (const auto& p : step.curves)
-        if (p.name == "phase_deg" && p.channel == c.channel && p.point == c.point) phase = &p;
-      const auto path = dir / (report::safe_file_stem(run.serial) + "-run" +
-                               std::to_string(run.id) + "-" + report::safe_file_stem(step.step_id) +
-                               "-" + report::safe_file_stem(c.channel) + ".txt");
-      report::write_text_file(path, report::render_rew(run, step, c, phase));
-      std::fprintf(stderr, "wrote %s\n", path.string().c_str());
-      ++written;
-    }
-  }
-  if (written == 0)
-    throw InputError(run.uuid, "this run has no frequency-response curve to export for REW");
+// REW reads one curve per file, as do most plotting tools: one file per curve, condition
+// and channel, in the output directory.
+void write_curves(const record::RunRecord& run, const std::filesystem::path& dir, bool rew) {
+  const auto written = report::write_curve_files(run, dir, rew);
+  for (const auto& path : written) std::fprintf(stderr, "wrote %s\n", path.string().c_str());
+  if (written.empty())
+    throw InputError(run.uuid, rew ? "this run has no frequency-response curve to export for REW"
+                                   : "this run has no curve to export");
 }
 
 int run_report(const ReportOptions& o) {
@@ -65,11 +53,11 @@ int run_report(const ReportOptions& o) {
     std::ostringstream csv;
     report::write_csv(csv, {run});
     report::write_text_file(out, csv.str());
-  } else if (o.format == "rew") {
-    write_rew(run, out);
+  } else if (o.format == "rew" || o.format == "curves") {
+    write_curves(run, out, o.format == "rew");
     return 0;
   } else {
-    throw UsageError("--format must be html, junit, csv or rew");
+    throw UsageError("--format must be html, junit, csv, curves or rew");
   }
   std::fprintf(stderr, "wrote %s\n", out.string().c_str());
   return 0;
@@ -82,8 +70,8 @@ Subcommand add_report_command(CLI::App& parent) {
   CLI::App* app =
       parent.add_subcommand("report", "Write a run's report: HTML, JUnit XML, CSV or REW text");
   app->add_option("run", o->run, "Run id or uuid (or a unique uuid prefix)")->required();
-  app->add_option("--format", o->format, "html (default) | junit | csv | rew");
-  app->add_option("-o,--output", o->output, "Output file, or a directory (REW: always a directory)")
+  app->add_option("--format", o->format, "html (default) | junit | csv (measurements) | curves (a CSV file per curve) | rew");
+  app->add_option("-o,--output", o->output, "Output file, or a directory (curves and REW: always a directory)")
       ->required();
   app->add_option("--db", o->db,
                   "Results database: a SQLite file (default ampbench.db) or postgresql://…");

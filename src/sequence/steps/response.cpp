@@ -163,6 +163,7 @@ class ResponseKind : public StepKindWith<ResponseParams> {
     const auto reference = ctx.capture_tones(reference_hz(s), drive, p.load_ohm, params.analysis);
     const auto freqs = log_grid(*s.stimulus.from_hz, *s.stimulus.to_hz, s.stimulus.points);
     std::vector<ResponseData> data(ctx.channels().size());
+    std::vector<std::vector<double>> phases(data.size());
     for (std::size_t c = 0; c < data.size(); ++c) {
       data[c].frequency_hz = freqs;
       data[c].reference_gain_db = dsp::amplitude_ratio_to_db(reference[c].vrms_out / vin);
@@ -175,9 +176,14 @@ class ResponseKind : public StepKindWith<ResponseParams> {
     for (std::size_t i = 0; i < freqs.size(); ++i) {
       ctx.progress(static_cast<int>(i), static_cast<int>(freqs.size()));
       const auto tones = ctx.capture_tones(freqs[i], drive, p.load_ohm, params.analysis);
-      for (std::size_t c = 0; c < data.size(); ++c)
+      for (std::size_t c = 0; c < data.size(); ++c) {
         data[c].gain_db.push_back(dsp::amplitude_ratio_to_db(tones[c].vrms_out / vin));
+        // The output's phase re the interface's sine; none from an external generator.
+        if (tones[c].phase_deg) phases[c].push_back(*tones[c].phase_deg);
+      }
     }
+    for (std::size_t c = 0; c < data.size(); ++c)
+      if (phases[c].size() == freqs.size()) data[c].phase_deg = std::move(phases[c]);
     return data;
   }
 

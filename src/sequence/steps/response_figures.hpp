@@ -37,7 +37,7 @@ TargetCurve parse_target(const TomlReader& reader, const toml::node* target,
 struct ResponseData {
   std::vector<double> frequency_hz;
   std::vector<double> gain_db;
-  std::vector<double> phase_deg;   // swept only
+  std::vector<double> phase_deg;   // none from an external generator
   std::vector<double> thd_pct;     // swept only; NaN where no harmonic was in band
   double reference_gain_db = 0.0;  // at the reference frequency
   std::optional<int> polarity;     // +1 / −1, or none with the reason
