@@ -547,8 +547,8 @@ TEST(CliRun, LabCharacterisationRecordsItsCurves) {
             110.0);
   EXPECT_EQ(
       scalar(db, "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM curves ORDER BY id)"),
-      "spectrum_dbv,thdn_vs_level_pct,thdn_vs_power_pct,response_db,phase_deg,thd_vs_freq_pct,"
-      "thdn_vs_burst_power_pct,output_impedance_ohm,damping_factor");
+      "spectrum_dbv,thdn_vs_level_pct,thdn_vs_power_pct,thdn_vs_freq_pct,response_db,phase_deg,"
+      "thd_vs_freq_pct,crosstalk_db,thdn_vs_burst_power_pct,output_impedance_ohm,damping_factor");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"),
             "121");
   // The 4-ohm sweep reaches the current limit: its last THD+N is far above the 8-ohm one.

@@ -1,18 +1,22 @@
 // Step kind crosstalk: each channel driven in turn with the others silent; the level on
-// each undriven output re the driven one.
+// each undriven output re the driven one; over a frequency sweep, crosstalk versus
+// frequency, a curve per driven channel and listening channel.
 #include "sequence/step_context.hpp"
+#include "sequence/steps/families.hpp"
 
 namespace ampbench::sequence {
 namespace {
 
 constexpr std::string_view kKeys[] = {"thdn_method", "weighting", "band"};
 constexpr MeasurementSpec kMeasurements[] = {{"crosstalk_db", "dB"}};
+constexpr std::string_view kSharedCurves[] = {"crosstalk_db"};  // multitone's declaration
 
 class CrosstalkKind : public StepKindWith<ToneSettingsParams> {
  public:
   std::string_view name() const override { return "crosstalk"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const std::string_view> keys() const override { return kKeys; }
+  std::span<const std::string_view> shared_curves() const override { return kSharedCurves; }
 
  protected:
   ToneSettingsParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
@@ -36,6 +40,14 @@ class CrosstalkKind : public StepKindWith<ToneSettingsParams> {
                 tones[c].analysis.level_dbfs - tones[d].analysis.level_dbfs, point);
       }
     }
+  }
+
+  void finish_params(StepContext& ctx, const ToneSettingsParams&,
+                     const std::vector<Point>& points) const override {
+    const auto& sweeps = ctx.step().sweeps;
+    if (points.size() > 1 && !sweeps.empty() && sweeps.back().parameter == "stimulus.frequency_hz")
+      add_family(ctx, sweeps.back().parameter, "crosstalk_db", "stimulus.frequency_hz", "Hz",
+                 "crosstalk_db");
   }
 };
 

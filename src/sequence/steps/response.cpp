@@ -9,6 +9,7 @@
 #include "dsp/dsp.hpp"
 #include "dsp/sweep.hpp"
 #include "dsp/target_curve.hpp"
+#include "sequence/output_level.hpp"
 #include "sequence/step_context.hpp"
 #include "sequence/steps/response_figures.hpp"
 
@@ -56,6 +57,7 @@ constexpr CurveSpec kCurves[] = {
 class ResponseKind : public StepKindWith<ResponseParams> {
  public:
   std::string_view name() const override { return "frequency_response"; }
+  bool takes_output_level() const override { return true; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const CurveSpec> curves() const override { return kCurves; }
   std::span<const std::string_view> keys() const override { return kKeys; }
@@ -107,7 +109,16 @@ class ResponseKind : public StepKindWith<ResponseParams> {
   void run(StepContext& ctx, const ResponseParams& params, const Point& p, std::size_t,
            std::size_t) const override {
     const auto& s = ctx.step();
-    const double vin = ctx.vrms_of(*p.level, p.load_ohm);
+    // At an output level: the input that gives it at the reference frequency, one for every
+    // channel (their mean in dB: a swept sine drives all alike).
+    const auto found = input_for_point(ctx, p, reference_hz(s));
+    if (!found.unreachable.empty()) {
+      ctx.end_condition(p, found.unreachable);
+      return;
+    }
+    double mean_db = 0.0;
+    for (double v : found.vin) mean_db += dsp::vrms_to_dbv(v) / static_cast<double>(found.vin.size());
+    const double vin = dsp::dbv_to_vrms(mean_db);
     const auto data = params.swept ? swept(ctx, p, vin) : stepped(ctx, params, p, vin);
     const Limit* mask = s.limits.count("deviation_db") ? &s.limits.at("deviation_db") : nullptr;
     for (std::size_t c = 0; c < data.size(); ++c) {

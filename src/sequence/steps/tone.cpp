@@ -181,7 +181,7 @@ class ThdnKind : public ToneKind {
     if (points.size() <= 1 || sweeps.empty()) return;
     const std::string& inner = sweeps.back().parameter;
     if (inner == "stimulus.frequency_hz") {
-      add_family(ctx, inner, "thdn_vs_freq_pct", "frequency_hz", "Hz", "thdn_pct");
+      add_family(ctx, inner, "thdn_vs_freq_pct", inner, "Hz", "thdn_pct");
     } else if (inner == "stimulus.level" || inner == "stimulus.output_level") {
       add_family(ctx, inner, "thdn_vs_level_pct", "level_dbv", "dBV", "thdn_pct");
       if (ctx.step().load_ohm || ctx.step().sweeps_over("load_ohm"))
