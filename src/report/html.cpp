@@ -252,8 +252,9 @@ std::string render_html(const record::RunRecord& run) {
     const std::string table = measurement_table(s);
     const auto rows = static_cast<std::size_t>(std::count(table.begin(), table.end(), '\n'));
     if (rows > kFoldedTableRows)
-      steps << plots_of(s) << "<details class=\"table\" open=\"open\"><summary>Table: "
-            << s.measurements.size() << " measurements</summary>\n"
+      steps << plots_of(s)
+            << "<details class=\"table\" open=\"open\"><summary>Table: " << s.measurements.size()
+            << " measurements</summary>\n"
             << table << "</details>\n";
     else
       steps << table << plots_of(s);

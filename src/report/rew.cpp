@@ -86,8 +86,7 @@ std::vector<std::filesystem::path> write_curve_files(const record::RunRecord& ru
         if (beside) continue;
       }
       const auto* phase = phase_of(step, c);
-      const auto path =
-          dir / curve_file_name(run, step, c, rew ? ".txt" : "-" + c.name + ".csv");
+      const auto path = dir / curve_file_name(run, step, c, rew ? ".txt" : "-" + c.name + ".csv");
       write_text_file(path, rew ? render_rew(run, step, c, phase) : render_curve_csv(c, phase));
       written.push_back(path);
     }

@@ -57,6 +57,26 @@ PlotLimitLine limit_line(const nlohmann::json& segment, const char* bound, doubl
   return line;
 }
 
+// The line with the segment's excluded bands (on a frequency axis) left out as gaps.
+void add_with_gaps(std::vector<PlotLimitLine>& lines, PlotLimitLine line,
+                   const nlohmann::json& segment, const std::string& x_unit) {
+  if (x_unit == "Hz" && segment.contains("exclude_hz") && segment["exclude_hz"].is_array() &&
+      !segment["exclude_hz"].empty()) {
+    auto bands = segment["exclude_hz"].get<std::vector<std::pair<double, double>>>();
+    std::sort(bands.begin(), bands.end());
+    line.label += " (excluding " + plain(bands.front().first) + "–" + plain(bands.front().second) +
+                  " Hz" + (bands.size() > 1 ? " …)" : ")");
+    for (const auto& [from, to] : bands) {
+      if (from >= line.x_to || to <= line.x_from) continue;
+      auto before = line;
+      before.x_to = from;
+      if (before.x_to > before.x_from) lines.push_back(before);
+      line.x_from = to;
+    }
+  }
+  if (line.x_to > line.x_from) lines.push_back(line);
+}
+
 // The loads the plot's curves were measured into (their points', else the step's).
 std::vector<double> loads_of(const record::StepRecord& step,
                              const std::vector<const record::CurveRecord*>& curves) {
@@ -90,7 +110,7 @@ std::vector<PlotLimitLine> limit_lines(const record::StepRecord& step,
             limit_line(segment, bound, segment[bound].get<double>(), curve.x_unit, curve.y_unit);
         const bool in_w = segment.contains("from_w") || segment.contains("to_w");
         if (curve.x_unit != "dBV" || !in_w) {
-          lines.push_back(line);
+          add_with_gaps(lines, line, segment, curve.x_unit);
           continue;
         }
         for (double load : loads) {
@@ -130,8 +150,10 @@ void add_deviation_mask(const record::StepRecord& step, const record::CurveRecor
   for (const auto& segment : segments)
     for (const char* bound : {"min", "max"})
       if (segment.contains(bound))
-        plot.limit_lines.push_back(
-            limit_line(segment, bound, segment[bound].get<double>() + around, c.x_unit, c.y_unit));
+        add_with_gaps(
+            plot.limit_lines,
+            limit_line(segment, bound, segment[bound].get<double>() + around, c.x_unit, c.y_unit),
+            segment, c.x_unit);
 }
 
 }  // namespace

@@ -93,9 +93,22 @@ std::pair<double, double> span(const std::vector<const std::vector<double>*>& da
   }
   if (!std::isfinite(lo)) return log ? std::pair{1.0, 10.0} : std::pair{0.0, 1.0};
   if (log) {
-    // The data's own span (a flat line gets a decade around it); ticks fall at 1-2-5.
+    // Out to the 1-2-5 values around the data (a flat line gets a decade around it), so that
+    // both ends carry a labelled tick.
     if (hi / lo < 1.5) return {lo / std::sqrt(10.0), hi * std::sqrt(10.0)};
-    return {lo, hi};
+    const auto below = [](double v) {
+      const double decade = std::pow(10.0, std::floor(std::log10(v) + 1e-9));
+      for (double m : {5.0, 2.0, 1.0})
+        if (m * decade <= v * (1 + 1e-9)) return m * decade;
+      return decade;
+    };
+    const auto above = [](double v) {
+      const double decade = std::pow(10.0, std::floor(std::log10(v) + 1e-9));
+      for (double m : {1.0, 2.0, 5.0, 10.0})
+        if (m * decade >= v * (1 - 1e-9)) return m * decade;
+      return 10.0 * decade;
+    };
+    return {below(lo), above(hi)};
   }
   if (hi - lo < 1e-9 * std::max(1.0, std::abs(hi))) {
     const double pad = std::max(0.5, std::abs(hi) * 0.1);
@@ -324,7 +337,7 @@ std::string render_svg(const Plot& plot, int width, int height) {
     const double x_from = leftwards ? px - 2 - w : px + 2;
     for (int row = 0; row < 3; ++row) {
       const double y = top + 11 + 12 * row;
-      const Box box{x_from - 1, y - 9, x_from + w + 1, y + 3};
+      const Box box{x_from - 3, y - 9, x_from + w + 3, y + 3};
       if (std::any_of(taken.begin(), taken.end(), [&](const Box& b) { return b.overlaps(box); }))
         continue;
       taken.push_back(box);

@@ -78,8 +78,10 @@ class ResponseKind : public StepKindWith<ResponseParams> {
       params.target = parse_target(r, target, p + ".target");
     require(r, t, step.stimulus.from_hz && step.stimulus.to_hz, p + ".stimulus.from_hz",
             "from_hz and to_hz are required");
-    require(r, t, step.stimulus.level.has_value() || step.sweeps_over("stimulus.level"),
-            p + ".stimulus.level", "required for a frequency_response step");
+    require(r, t,
+            step.stimulus.level || step.sweeps_over("stimulus.level") ||
+                step.stimulus.output_level || step.sweeps_over("stimulus.output_level"),
+            p + ".stimulus.level", "required for a frequency_response step (or output_level)");
     return params;
   }
 
