@@ -1,7 +1,9 @@
 """Browser test of the HTML reports: headless Chromium renders the demo run's report; the
 screenshot must not be blank and the page must log no console errors. In that report and in
 a line summary (`stats --html`, one unit far off the rest) no two labels of a chart overlap
-and none is cut off, as the browser lays the text out.
+and none is cut off, as the browser lays the text out. The datasheet's report
+(sequences/poweramp-datasheet.toml) draws THD+N versus power as a family: one rendered path
+per condition and channel, a legend entry per condition, a log W axis and the limit line.
 Usage: browser_report_test.py AMPBENCH CHROMIUM SOURCE_DIR [SCREENSHOT_COPY]"""
 import glob
 import html
@@ -48,23 +50,80 @@ LABEL_CHECK = """
 """
 
 
-def label_problems(chromium, page, work):
-    """The charts of `page` and their overlapping or cut-off labels, measured by Chromium."""
-    checked = os.path.join(work, "labels.html")
+# Runs in the page: what Chromium drew of the THD+N-versus-power plot.
+FAMILY_CHECK = """
+(() => {
+  const svg = [...document.querySelectorAll('svg.plot')].find(
+      (s) => s.querySelector('title').textContent.startsWith('THD+N versus output power'));
+  const drawn = (e) => { const r = e.getBoundingClientRect(); return r.width > 0 || r.height > 0; };
+  const result = svg ? {
+    paths: [...svg.querySelectorAll('polyline.series')].filter(drawn).map(
+        (p) => [p.dataset.condition, p.dataset.name, Number(p.dataset.points)]),
+    legend: [...svg.querySelectorAll('text.legend')].map((t) => t.textContent),
+    ticks: [...svg.querySelectorAll('text.tick[text-anchor="middle"]')].map(
+        (t) => { const r = t.getBoundingClientRect(); return [t.textContent, r.x + r.width / 2]; }),
+    axis: [...svg.querySelectorAll('text.axis-label')].map((t) => t.textContent),
+    limits: [...svg.querySelectorAll('line.limit')].filter(drawn).map((l) => l.querySelector('title').textContent),
+  } : null;
+  const out = document.createElement('pre');
+  out.id = 'family-check';
+  out.textContent = JSON.stringify(result);
+  document.body.appendChild(out);
+})();
+"""
+
+
+def probe(chromium, page, work, script, marker):
+    """Runs `script` in `page` as Chromium lays it out; returns the JSON it leaves in #marker."""
+    checked = os.path.join(work, marker + ".html")
     with open(page, encoding="utf-8") as f:
-        text = f.read().replace("</body>", "<script>" + LABEL_CHECK + "</script></body>")
+        text = f.read().replace("</body>", "<script>" + script + "</script></body>")
     with open(checked, "w", encoding="utf-8") as f:
         f.write(text)
     result = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
          "--disable-background-networking", "--disable-component-update",
-         f"--user-data-dir={os.path.join(work, 'profile-labels')}", "--window-size=1280,2400", "--dump-dom",
+         f"--user-data-dir={os.path.join(work, 'profile-' + marker)}", "--window-size=1280,2400", "--dump-dom",
          "file://" + checked],
         capture_output=True, text=True, timeout=120)
-    found = re.search(r'<pre id="label-problems">(.*?)</pre>', result.stdout, re.S)
-    assert found, "the label check did not run: " + result.stderr[-2000:]
-    verdict = json.loads(html.unescape(found.group(1)))
+    found = re.search(r'<pre id="' + marker + r'">(.*?)</pre>', result.stdout, re.S)
+    assert found, f"the {marker} check did not run: " + result.stderr[-2000:]
+    return json.loads(html.unescape(found.group(1)))
+
+
+def label_problems(chromium, page, work):
+    """The charts of `page` and their overlapping or cut-off labels, measured by Chromium."""
+    verdict = probe(chromium, page, work, LABEL_CHECK, "label-problems")
     return verdict["charts"], verdict["problems"]
+
+
+def check_datasheet(ampbench, chromium, source, work):
+    """The datasheet's THD+N-versus-power family as the browser draws it."""
+    db = os.path.join(work, "datasheet.db")
+    subprocess.run([ampbench, "run", os.path.join(source, "sequences/poweramp-datasheet.toml"), "--serial", "DS-1",
+                    "--db", db, "--report-dir", os.path.join(work, "datasheet"), "--quiet"], check=True)
+    page = glob.glob(os.path.join(work, "datasheet", "*.html"))[0]
+    family = probe(chromium, page, work, FAMILY_CHECK, "family-check")
+    assert family, "no THD+N-versus-power plot"
+    conditions = {f"{f}, {r} Ω" for f in ("20 Hz", "1 kHz", "6.6 kHz") for r in (8, 4)}
+    drawn = {(c, ch) for c, ch, n in family["paths"] if n >= 10}
+    assert drawn == {(c, ch) for c in conditions for ch in ("L", "R")}, f"paths: {family['paths']}"
+    assert len(family["paths"]) == 12, f"{len(family['paths'])} paths, expected 12"
+    assert conditions <= set(family["legend"]), f"legend: {family['legend']}"
+    assert sum(1 for t in family["legend"] if t in conditions) == 6, f"legend: {family['legend']}"
+    # A log W axis: decades evenly spaced on screen (the end labels may be moved inwards).
+    assert "Output power (W)" in family["axis"], family["axis"]
+    labels = [t for t, x in family["ticks"]]
+    assert labels == ["0.01", "0.1", "1", "10", "100"], f"x ticks: {family['ticks']}"
+    decades = [x for t, x in family["ticks"] if t in ("0.1", "1", "10")]
+    steps = [b - a for a, b in zip(decades, decades[1:])]
+    assert max(steps) - min(steps) < 2.0, f"decades not evenly spaced: {steps}"
+    assert any(l.startswith("max 0.05 %") for l in family["limits"]), f"limit lines: {family['limits']}"
+    assert any(l.startswith("max 1 %") for l in family["limits"]), f"limit lines: {family['limits']}"
+    charts, problems = label_problems(chromium, page, work)
+    print(f"datasheet: {len(family['paths'])} paths, {len(family['limits'])} limit lines, "
+          f"{charts} charts, {len(problems)} label problems")
+    assert not problems, "datasheet:\n" + "\n".join(problems[:40])
 
 
 def main():
@@ -110,7 +169,8 @@ def main():
             print(f"{name}: {charts} charts, {len(problems)} label problems")
             assert charts >= 4, f"{name}: too few charts to judge"
             assert not problems, f"{name}:\n" + "\n".join(problems[:40])
-        print("2 passed, 0 failed")
+        check_datasheet(ampbench, chromium, source, work)
+        print("3 passed, 0 failed")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -1,0 +1,90 @@
+// End to end: the lab's sequences (SPEC §9) — the power amplifier's datasheet at requested
+// output powers, its curves equal to its stored measurements, and the curve exports one file
+// per condition.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "cli_fixtures.hpp"
+#include "db_query.hpp"
+#include "run_binary.hpp"
+#include "sequence/units.hpp"
+#include "store/results_reader.hpp"
+
+using ampbench::testing::kSource;
+using ampbench::testing::kStation;
+using ampbench::testing::run_ampbench;
+using ampbench::testing::slurp;
+using ampbench::testing::TempDir;
+
+TEST(CliLab, TheDatasheetMeasuresAtTheRequestedPowersAndDrawsWhatItStored) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  const auto r = run_ampbench({"run", kSource + "/sequences/poweramp-datasheet.toml", "--station",
+                               kStation, "--serial", "DS-1", "--db", db, "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto run = ampbench::store::open_results(db)->load_run("1");
+  const auto& step = run.steps.at(0);
+  ASSERT_EQ(step.step_id, "thdn_vs_power");
+  int powers = 0;
+  for (const auto& m : step.measurements) {
+    if (m.name != "power_w") continue;
+    const double load = m.point["load_ohm"].get<double>();
+    const double v = ampbench::sequence::level_to_vrms(
+        ampbench::sequence::parse_level(m.point["stimulus.output_level"].get<std::string>()),
+        {1.0, load});
+    EXPECT_NEAR(10.0 * std::log10(m.value * load / (v * v)), 0.0, 0.1) << m.point.dump();
+    ++powers;
+  }
+  EXPECT_GE(powers, 2 * 6 * 15);  // 15 of 19 powers up to clipping, 6 conditions, 2 channels
+  std::set<std::string> conditions;
+  for (const auto& c : step.curves) {
+    if (c.name != "thdn_vs_power_pct") continue;
+    conditions.insert(c.point.dump() + c.channel);
+    for (std::size_t i = 0; i < c.x.size(); ++i) {
+      int found = 0;
+      for (const auto& p : step.measurements)
+        if (p.name == "power_w" && p.channel == c.channel && p.value == c.x[i])
+          for (const auto& t : step.measurements)
+            if (t.name == "thdn_pct" && t.channel == c.channel && t.point == p.point &&
+                t.value == c.y[i])
+              ++found;
+      EXPECT_EQ(found, 1) << c.point.dump() << " " << c.x[i];
+    }
+  }
+  EXPECT_EQ(conditions.size(), 12u);  // 3 frequencies × 2 loads × 2 channels
+}
+
+// Five bass and five treble settings: ten files per channel, each its own curve.
+TEST(CliLab, RewExportWritesOneFilePerToneSetting) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/preamp-lab.toml", "--station",
+                          kSource + "/instruments/sim-preamp.toml", "--db", db, "--quiet"})
+                .exit_code,
+            0);
+  const auto rew = dir / "rew";
+  const auto r = run_ampbench({"report", "1", "--format", "rew", "-o", rew, "--db", db});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::set<std::string> contents;
+  int tone_files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(rew)) {
+    const auto name = e.path().filename().string();
+    if (name.find("_family-") == std::string::npos) continue;
+    ++tone_files;
+    const std::string text = slurp(e.path());
+    EXPECT_NE(text.find("* Condition: "), std::string::npos) << name;
+    EXPECT_NE(text.find("Phase(degrees)"), std::string::npos) << name;  // measured, not 0.0
+    contents.insert(text.substr(text.find("* Freq(Hz)")));
+  }
+  EXPECT_EQ(tone_files, 20);
+  EXPECT_EQ(contents.size(), 20u);
+  const auto curves = dir / "curves";
+  ASSERT_EQ(run_ampbench({"report", "1", "--format", "curves", "-o", curves, "--db", db}).exit_code,
+            0);
+  const std::string bass = slurp(curves + "/unnamed-run1-bass_family-bass_6_dB-L-response_db.csv");
+  EXPECT_EQ(bass.rfind("frequency (Hz),response_db (dB),phase_deg (deg)\n", 0), 0u) << bass;
+  EXPECT_EQ(std::count(bass.begin(), bass.end(), '\n'), 32);  // header + 31 points
+}
