@@ -1,8 +1,11 @@
 // sequence/steps: the step-kind registry — what each kind declares, and how a step table is
 // read against it (a key of another kind is refused naming its owner; one-part overrides
-// reach only the steps whose kind has the field).
+// reach only the steps whose kind has the field), and docs/sequences.md against both.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
+#include <regex>
 #include <set>
 
 #include "common/error.hpp"
@@ -117,5 +120,91 @@ TEST(StepKinds, StoredUnitsAreTheDeclaredOnes) {
     }
     EXPECT_GT(checked, 50u) << sequence;
     EXPECT_EQ(run.verdict, record::Verdict::pass) << sequence;
+  }
+}
+
+namespace {
+
+// docs/sequences.md as tables: the names in the first column of each table row, by the
+// section ("## …" or "### `kind`") they stand in; and its TOML examples.
+struct SequenceDoc {
+  std::map<std::string, std::set<std::string>> names;  // section heading → names
+  std::vector<std::string> examples;
+};
+
+SequenceDoc read_sequence_doc() {
+  std::ifstream in(std::string(AMPBENCH_SOURCE_DIR) + "/docs/sequences.md");
+  SequenceDoc doc;
+  std::string section, line, example;
+  bool in_example = false;
+  const std::regex first_cell(R"(^\| `([^`]+)`)");
+  while (std::getline(in, line)) {
+    if (in_example) {
+      if (line == "```") {
+        doc.examples.push_back(example);
+        in_example = false;
+      } else {
+        example += line + "\n";
+      }
+      continue;
+    }
+    if (line == "```toml") {
+      in_example = true;
+      example.clear();
+    } else if (line.rfind("## ", 0) == 0 || line.rfind("### ", 0) == 0) {
+      section = line.substr(line.find(' ') + 1);
+      doc.names[section];
+    } else if (std::smatch m; std::regex_search(line, m, first_cell)) {
+      doc.names[section].insert(m[1]);
+    }
+  }
+  return doc;
+}
+
+}  // namespace
+
+// Every kind, field, measurement and curve the parser accepts is in the doc's tables, and
+// every example in it parses: a doc written from the code cannot drift from it silently.
+TEST(SequenceDoc, EveryKindFieldMeasurementAndCurveIsDocumented) {
+  const auto doc = read_sequence_doc();
+  const auto& common = doc.names.at("Fields every step has");
+  for (const auto key : kCommonStepKeys) EXPECT_TRUE(common.count(std::string(key))) << key;
+  for (const auto key : kStimulusKeys)
+    EXPECT_TRUE(common.count("stimulus." + std::string(key))) << "stimulus." << key;
+  for (const auto key : kLimitKeys)
+    EXPECT_TRUE(doc.names.at("Limits").count(std::string(key))) << key;
+  for (const auto key : kSweepKeys)
+    EXPECT_TRUE(doc.names.at("Sweeps").count(std::string(key))) << key;
+  for (const auto p : kSweepParameters)
+    EXPECT_TRUE(doc.names.at("Sweeps").count(std::string(p))) << p;
+  std::set<std::string> documented_kinds;
+  for (const auto& [section, names] : doc.names)
+    if (section.size() > 2 && section.front() == '`') documented_kinds.insert(section);
+  for (const StepKind* kind : step_kinds()) {
+    const std::string heading = "`" + std::string(kind->name()) + "`";
+    EXPECT_TRUE(documented_kinds.erase(heading)) << "no section " << heading;
+    const auto it = doc.names.find(heading);
+    const std::set<std::string> none;
+    const auto& names = it == doc.names.end() ? none : it->second;
+    for (const auto key : kind->keys())
+      EXPECT_TRUE(names.count(std::string(key))) << heading << " " << key;
+    for (const auto& m : kind->measurements())
+      EXPECT_TRUE(names.count(std::string(m.name))) << heading << " " << m.name;
+    for (const auto& c : kind->curves())
+      EXPECT_TRUE(names.count(std::string(c.name))) << heading << " " << c.name;
+    for (const auto c : kind->shared_curves())
+      EXPECT_TRUE(names.count(std::string(c))) << heading << " " << c;
+  }
+  EXPECT_TRUE(documented_kinds.empty()) << "a section for no kind: " << *documented_kinds.begin();
+  EXPECT_GE(doc.examples.size(), step_kinds().size());
+  for (const auto& example : doc.examples) {
+    // The header's example has no step of its own: one that measures nothing completes it.
+    std::string text = example.find("[sequence]") != std::string::npos
+                           ? example
+                           : kHead + "[defaults]\nload_ohm = 8\n" + example;
+    if (text.find("[[step]]") == std::string::npos)
+      text += "[[step]]\nid = \"x\"\nkind = \"set\"\nload_ohm = 8\n";
+    const auto errors = parse_errors(text);
+    EXPECT_TRUE(errors.empty()) << example << "\n" << (errors.empty() ? "" : errors[0]);
   }
 }

@@ -123,6 +123,11 @@ std::optional<std::vector<std::string>> TomlReader::string_array(const toml::tab
 
 void TomlReader::reject_unknown_keys(const toml::table& t, std::string_view prefix,
                                      std::initializer_list<std::string_view> known) const {
+  reject_unknown_keys(t, prefix, std::span<const std::string_view>(known.begin(), known.size()));
+}
+
+void TomlReader::reject_unknown_keys(const toml::table& t, std::string_view prefix,
+                                     std::span<const std::string_view> known) const {
   for (const auto& [key, node] : t) {
     if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
       fail(&node, join(prefix, key.str()), "unknown field");

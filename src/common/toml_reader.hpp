@@ -7,6 +7,7 @@
 
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,8 @@ class TomlReader {
                                                        std::string_view prefix) const;
   void reject_unknown_keys(const toml::table& t, std::string_view prefix,
                            std::initializer_list<std::string_view> known) const;
+  void reject_unknown_keys(const toml::table& t, std::string_view prefix,
+                           std::span<const std::string_view> known) const;
 
   static std::string join(std::string_view prefix, std::string_view key);
 

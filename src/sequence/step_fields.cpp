@@ -14,9 +14,7 @@ using R = TomlReader;
 LimitSegment limit_segment(const R& r, const toml::node* node, const std::string& field) {
   if (!node->is_table()) r.fail(node, field, "must be a table { min = …, max = … }");
   const toml::table& t = *node->as_table();
-  r.reject_unknown_keys(t, field,
-                        {"min", "max", "from_hz", "to_hz", "from_w", "to_w", "from_dbv", "to_dbv",
-                         "load_ohm", "exclude_hz"});
+  r.reject_unknown_keys(t, field, kLimitKeys);
   LimitSegment l;
   l.line = r.line_of(node);
   l.min = r.number(t, "min", field);
@@ -143,14 +141,14 @@ std::vector<SweepValue> sweep_values(const R& r, const toml::table& t, const std
 SweepAxis sweep_axis(const R& r, const toml::node* node, const std::string& field) {
   if (!node->is_table()) r.fail(node, field, "must be a table { parameter = …, … }");
   const toml::table& t = *node->as_table();
-  r.reject_unknown_keys(t, field, {"parameter", "from", "to", "points", "spacing", "values"});
+  r.reject_unknown_keys(t, field, kSweepKeys);
   const auto parameter = r.string(t, "parameter", field);
   if (!parameter) r.fail(node, field + ".parameter", "required field is missing");
   const bool dut_number =
       *parameter == "dut.gain_db" || *parameter == "dut.bass_db" || *parameter == "dut.treble_db";
   const bool level = *parameter == "stimulus.level" || *parameter == "stimulus.output_level";
-  if (!level && *parameter != "stimulus.frequency_hz" && *parameter != "load_ohm" &&
-      *parameter != "dut.input" && !dut_number)
+  if (std::find(std::begin(kSweepParameters), std::end(kSweepParameters), *parameter) ==
+      std::end(kSweepParameters))
     r.fail(t.get("parameter"), field + ".parameter",
            "cannot sweep '" + *parameter +
                "' (expected stimulus.level, stimulus.output_level, stimulus.frequency_hz, "
@@ -282,9 +280,7 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
 
   if (const toml::table* st = r.table(t, "stimulus", p, false)) {
     const std::string q = p + ".stimulus";
-    r.reject_unknown_keys(*st, q,
-                          {"frequency_hz", "level", "output_level", "from_hz", "to_hz", "points",
-                           "duration_s", "source"});
+    r.reject_unknown_keys(*st, q, kStimulusKeys);
     if (const auto source = r.string(*st, "source", q)) {
       if (*source == "generator")
         s.stimulus.source = StimulusSource::generator;
