@@ -42,7 +42,9 @@ struct Stimulus {
   std::optional<Level> output_level;  // at the DUT's output (SPEC §9); never with level
   std::optional<double> from_hz;
   std::optional<double> to_hz;
-  int points = 31;
+  // Frequencies of a response, log-spaced: stepped 31 by default, swept 48 per octave (the
+  // sweep's own resolution, as exports and REW want it).
+  std::optional<int> points;
   double duration_s = 2.0;  // swept-sine length
 };
 

@@ -22,6 +22,11 @@ struct ResponseParams : StepParams {
   std::optional<TargetCurve> target;
 };
 
+// A swept response's default: 48 points per octave, the resolution REW and the lab expect.
+int swept_points(double f1, double f2) {
+  return std::clamp(static_cast<int>(std::ceil(48.0 * std::log2(f2 / f1))) + 1, 2, 1000);
+}
+
 std::vector<double> log_grid(double f1, double f2, int points) {
   std::vector<double> f;
   for (int i = 0; i < points; ++i) f.push_back(f1 * std::pow(f2 / f1, double(i) / (points - 1)));
@@ -174,7 +179,8 @@ class ResponseKind : public StepKindWith<ResponseParams> {
     const auto& s = ctx.step();
     const std::vector<double> drive(ctx.channels().size(), vin);
     const auto reference = ctx.capture_tones(reference_hz(s), drive, p.load_ohm, params.analysis);
-    const auto freqs = log_grid(*s.stimulus.from_hz, *s.stimulus.to_hz, s.stimulus.points);
+    const auto freqs =
+        log_grid(*s.stimulus.from_hz, *s.stimulus.to_hz, s.stimulus.points.value_or(31));
     std::vector<ResponseData> data(ctx.channels().size());
     std::vector<std::vector<double>> phases(data.size());
     for (std::size_t c = 0; c < data.size(); ++c) {
@@ -212,7 +218,7 @@ class ResponseKind : public StepKindWith<ResponseParams> {
         ctx.play(std::vector<std::vector<double>>(ctx.channels().size(), x), frames, p.load_ohm);
     dsp::SweepAnalysisOptions options;
     options.latency_samples = 0.0;  // the port already aligned the capture
-    options.frequencies_hz = log_grid(from, to, s.stimulus.points);
+    options.frequencies_hz = log_grid(from, to, s.stimulus.points.value_or(swept_points(from, to)));
     options.frequencies_hz.push_back(reference_hz(s));
     std::vector<double> stimulus(frames, 0.0);
     std::copy(x.begin(), x.end(), stimulus.begin());
