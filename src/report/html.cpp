@@ -35,6 +35,23 @@ std::string note_mark(const record::MeasurementRecord& m) {
   return m.note.empty() ? "" : " <span class=\"note\">(" + xml_escape(m.note) + ")</span>";
 }
 
+// A step's message; one of several parts ("; "-separated, such as the conditions a sweep
+// could not reach) as a list, a line each.
+std::string message_html(const std::string& message) {
+  if (message.empty()) return "";
+  std::vector<std::string> parts;
+  for (std::size_t at = 0;;) {
+    const auto next = message.find("; ", at);
+    parts.push_back(message.substr(at, next == std::string::npos ? std::string::npos : next - at));
+    if (next == std::string::npos) break;
+    at = next + 2;
+  }
+  if (parts.size() == 1) return "<p class=\"message\">" + xml_escape(message) + "</p>\n";
+  std::string out = "<ul class=\"message\">";
+  for (const auto& part : parts) out += "<li>" + xml_escape(part) + "</li>";
+  return out + "</ul>\n";
+}
+
 // Tables longer than this many rows are folded under their summary.
 constexpr std::size_t kFoldedTableRows = 40;
 
@@ -247,7 +264,7 @@ std::string render_html(const record::RunRecord& run) {
           << "\">\n<h2><span class=\"badge " << lower(v) << "\">" << v << "</span>"
           << xml_escape(s.step_id) << " <span class=\"kind\">" << xml_escape(s.kind)
           << "</span></h2>\n";
-    if (!s.message.empty()) steps << "<p class=\"message\">" << xml_escape(s.message) << "</p>\n";
+    steps << message_html(s.message);
     // A long sweep's plots come first: its table is for looking things up, and folds away.
     const std::string table = measurement_table(s);
     const auto rows = static_cast<std::size_t>(std::count(table.begin(), table.end(), '\n'));
