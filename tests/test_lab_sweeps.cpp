@@ -128,6 +128,19 @@ sweep = { parameter = "stimulus.output_level", from = "10 mW", to = "10 W", poin
 )");
   ASSERT_FALSE(no_load.empty());
   EXPECT_NE(no_load[0].find("an output level in W needs the step's load_ohm"), std::string::npos);
+  const auto w_segment = parse_errors(R"([sequence]
+name = "x"
+channels = ["L"]
+[[step]]
+id = "a"
+kind = "thdn"
+stimulus = { frequency_hz = 1000, level = "-20 dBV" }
+limits.thdn_pct = [{ max = 0.1, to_w = 10 }]
+)");
+  ASSERT_EQ(w_segment.size(), 1u);
+  EXPECT_NE(w_segment[0].find(":8: field 'step.a.limits.thdn_pct': a segment bounded in W"),
+            std::string::npos)
+      << w_segment[0];
 }
 
 // The issue's datasheet sweep: THD+N versus output power at two frequencies into 8 and 4 Ω,

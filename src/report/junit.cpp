@@ -5,6 +5,7 @@
 #include <ctime>
 #include <sstream>
 
+#include "record/point_words.hpp"
 #include "report/svg_plot.hpp"
 
 namespace ampbench::report {
@@ -45,7 +46,7 @@ std::string measurement_line(const record::MeasurementRecord& m) {
                   m.high ? std::to_string(*m.high).c_str() : "");
     line += l;
   }
-  if (m.point.is_object() && !m.point.empty()) line += " at " + m.point.dump();
+  if (const auto where = record::point_in_words(m.point); !where.empty()) line += " at " + where;
   return line;
 }
 

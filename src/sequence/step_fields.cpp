@@ -335,6 +335,9 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
         r.fail(&node, field,
                "'" + name + "' is not a measurement or curve of a " + *kind_text + " step");
       s.limits[name] = limit_field(r, &node, field);
+      for (const auto& segment : s.limits[name].segments)
+        if ((segment.from_w || segment.to_w || segment.load_ohm) && !s.load_ohm)
+          r.fail(&node, field, "a segment bounded in W or by load_ohm needs the step's load_ohm");
     }
   }
   if (const toml::table* d = r.table(t, "dut", p, false)) {
