@@ -69,12 +69,11 @@ TEST(LimitSegments, APointIsJudgedByTheTightestBoundsOfEverySegmentCoveringIt) {
   band.to_hz = 20000;
   band.exclude_hz = {{45, 70}};
   mask.segments = {band};
-  EXPECT_TRUE(mask.covers_hz(20));
-  EXPECT_TRUE(mask.covers_hz(20000));
-  EXPECT_TRUE(mask.covers_hz(44.9));
-  EXPECT_FALSE(mask.covers_hz(50));
-  EXPECT_FALSE(mask.covers_hz(19.9));
-  EXPECT_EQ(mask.common_max(), 0.5);
+  EXPECT_TRUE(mask.at({20.0, {}, {}, {}}));
+  EXPECT_TRUE(mask.at({20000.0, {}, {}, {}}));
+  EXPECT_TRUE(mask.at({44.9, {}, {}, {}}));
+  EXPECT_FALSE(mask.at({50.0, {}, {}, {}}));
+  EXPECT_FALSE(mask.at({19.9, {}, {}, {}}));
 }
 
 TEST(LimitSegments, ValidateNamesEachBadSegmentAndOutputLevel) {

@@ -40,7 +40,9 @@ const char* at_key(const std::string& x_unit) {
 void StepContext::judge_curves() {
   const auto measurements = step_.kind->measurements();
   std::vector<record::MeasurementRecord> judged_curves;
-  for (const auto& [name, limit] : step_.limits) {
+  for (const auto& entry : step_.limits) {
+    const std::string& name = entry.first;
+    const Limit& limit = entry.second;
     const bool is_measurement =
         std::any_of(measurements.begin(), measurements.end(),
                     [&](const MeasurementSpec& m) { return m.name == name; });

@@ -43,28 +43,4 @@ std::optional<Bounds> Limit::at(const LimitCoordinates& where) const {
   return bounds;
 }
 
-bool Limit::covers_hz(double frequency_hz) const {
-  return std::any_of(segments.begin(), segments.end(), [&](const LimitSegment& s) {
-    return segment_covers(s, {frequency_hz, std::nullopt, std::nullopt, std::nullopt});
-  });
-}
-
-std::optional<double> Limit::common_min() const {
-  std::optional<double> value;
-  for (const auto& s : segments) {
-    if (!s.min || (value && *value != *s.min)) return std::nullopt;
-    value = s.min;
-  }
-  return value;
-}
-
-std::optional<double> Limit::common_max() const {
-  std::optional<double> value;
-  for (const auto& s : segments) {
-    if (!s.max || (value && *value != *s.max)) return std::nullopt;
-    value = s.max;
-  }
-  return value;
-}
-
 }  // namespace ampbench::sequence

@@ -39,11 +39,6 @@ struct Limit {
   std::vector<LimitSegment> segments;
   // The bounds at this point, or none when no segment covers it.
   std::optional<Bounds> at(const LimitCoordinates& where) const;
-  // Whether any segment covers this frequency (bounded in frequency alone).
-  bool covers_hz(double frequency_hz) const;
-  // The one min (or max) every segment agrees on, for a figure read over a whole curve.
-  std::optional<double> common_min() const;
-  std::optional<double> common_max() const;
 };
 
 bool segment_covers(const LimitSegment& segment, const LimitCoordinates& where);
