@@ -1,5 +1,6 @@
 #include "report/rew.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -79,12 +80,10 @@ std::vector<std::filesystem::path> write_curve_files(const record::RunRecord& ru
     for (const auto& c : step.curves) {
       if (rew && c.name != "response_db") continue;
       // A response's phase goes beside it, not in a file of its own.
-      if (!rew && c.name == "phase_deg" && !step.curves.empty()) {
-        bool beside = false;
-        for (const auto& r : step.curves)
-          beside = beside || (r.name == "response_db" && phase_of(step, r) == &c);
-        if (beside) continue;
-      }
+      if (!rew && c.name == "phase_deg" &&
+          std::any_of(step.curves.begin(), step.curves.end(),
+                      [&](const record::CurveRecord& r) { return phase_of(step, r) == &c; }))
+        continue;
       const auto* phase = phase_of(step, c);
       const auto path = dir / curve_file_name(run, step, c, rew ? ".txt" : "-" + c.name + ".csv");
       write_text_file(path, rew ? render_rew(run, step, c, phase) : render_curve_csv(c, phase));

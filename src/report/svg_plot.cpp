@@ -225,17 +225,15 @@ std::vector<LegendEntry> legend_of(const Plot& plot, std::vector<const char*>& c
   return entries;
 }
 
-// A title too wide for the picture is split at its last ", " or " (" that fits.
+// A title too wide for the picture is split at its last ", " or " (" that leaves a first line
+// which fits (the comma stays on the first line, the parenthesis starts the second).
 std::vector<std::string> title_lines(const std::string& title, double room_px) {
   if (text_width_px(title, 12.0) <= room_px) return {title};
-  for (std::size_t at = title.size(); at > 0;) {
-    const std::size_t cut =
-        std::max(title.rfind(", ", at - 1) == std::string::npos ? 0 : title.rfind(", ", at - 1) + 1,
-                 title.rfind(" (", at - 1) == std::string::npos ? 0 : title.rfind(" (", at - 1));
-    if (cut == 0) break;
-    if (text_width_px(title.substr(0, cut), 12.0) <= room_px)
-      return {title.substr(0, cut), title.substr(cut + (title[cut] == ' ' ? 1 : 0))};
-    at = cut;
+  for (std::size_t i = title.size(); i-- > 1;) {
+    const bool break_here =
+        title[i] == ' ' && (title[i - 1] == ',' || (i + 1 < title.size() && title[i + 1] == '('));
+    if (break_here && text_width_px(title.substr(0, i), 12.0) <= room_px)
+      return {title.substr(0, i), title.substr(i + 1)};
   }
   return {title};
 }

@@ -41,4 +41,10 @@ std::vector<Point> expand_points(const StepPlan& step) {
   return points;
 }
 
+nlohmann::json condition_of(const nlohmann::json& coordinates, const std::string& parameter) {
+  auto condition = coordinates;
+  if (condition.is_object()) condition.erase(parameter);
+  return condition;
+}
+
 }  // namespace ampbench::sequence

@@ -9,13 +9,6 @@
 namespace ampbench::sequence {
 namespace {
 
-// A point's condition: its coordinates but the swept output level.
-nlohmann::json condition_of(const Point& p) {
-  auto condition = p.coordinates;
-  condition.erase("stimulus.output_level");
-  return condition;
-}
-
 std::string skipped_text(std::size_t skipped) {
   return ", " + std::to_string(skipped) + " higher point" + (skipped == 1 ? "" : "s") + " skipped";
 }
@@ -30,7 +23,8 @@ void run_step(StepContext& context) {
   for (std::size_t i = 0; i < points.size(); ++i) {
     if (points.size() > 1) context.progress(static_cast<int>(i), static_cast<int>(points.size()));
     const Point& p = points[i];
-    if (ended_condition && condition_of(p) == *ended_condition) {
+    if (ended_condition &&
+        condition_of(p.coordinates, "stimulus.output_level") == *ended_condition) {
       ++skipped;
       continue;
     }
@@ -44,7 +38,8 @@ void run_step(StepContext& context) {
     }
     context.begin_point(p);
     step.kind->run_point(context, p, i, points.size());
-    if (context.condition_ended()) ended_condition = condition_of(p);
+    if (context.condition_ended())
+      ended_condition = condition_of(p.coordinates, "stimulus.output_level");
   }
   if (skipped) context.record().message += skipped_text(skipped);
   step.kind->finish(context, points);

@@ -227,25 +227,24 @@ std::vector<ChannelTone> StepContext::capture_tones(double frequency_hz,
                                                     std::optional<double> load_ohm,
                                                     const ToneSettings& settings,
                                                     bool with_spectrum) {
+  std::vector<ChannelTone> tones;
   if (step_.stimulus.source == StimulusSource::generator) {
-    auto tones = analyse_tones(capture_from_generator(frequency_hz, vrms_in, load_ohm),
-                               frequency_hz, settings, with_spectrum, false);
-    for (std::size_t c = 0; c < tones.size(); ++c)
-      output_vrms_[plan_.channels[c]] = tones[c].vrms_out;
-    return tones;
+    tones = analyse_tones(capture_from_generator(frequency_hz, vrms_in, load_ohm), frequency_hz,
+                          settings, with_spectrum, false);
+  } else {
+    std::vector<std::vector<double>> signals(vrms_in.size());
+    for (std::size_t c = 0; c < vrms_in.size(); ++c) {
+      if (vrms_in[c] <= 0.0) continue;
+      // Channels driven alike share one generated signal.
+      const auto same =
+          std::find(vrms_in.begin(), vrms_in.begin() + static_cast<long>(c), vrms_in[c]);
+      signals[c] = same != vrms_in.begin() + static_cast<long>(c)
+                       ? signals[static_cast<std::size_t>(same - vrms_in.begin())]
+                       : steady({{frequency_hz, peak_fs_of_vrms(vrms_in[c]), 0.0}});
+    }
+    tones = analyse_tones(play(signals, settle_frames() + analysed_frames(), load_ohm),
+                          frequency_hz, settings, with_spectrum, true);
   }
-  std::vector<std::vector<double>> signals(vrms_in.size());
-  for (std::size_t c = 0; c < vrms_in.size(); ++c) {
-    if (vrms_in[c] <= 0.0) continue;
-    // Channels driven alike share one generated signal.
-    const auto same =
-        std::find(vrms_in.begin(), vrms_in.begin() + static_cast<long>(c), vrms_in[c]);
-    signals[c] = same != vrms_in.begin() + static_cast<long>(c)
-                     ? signals[static_cast<std::size_t>(same - vrms_in.begin())]
-                     : steady({{frequency_hz, peak_fs_of_vrms(vrms_in[c]), 0.0}});
-  }
-  auto tones = analyse_tones(play(signals, settle_frames() + analysed_frames(), load_ohm),
-                             frequency_hz, settings, with_spectrum, true);
   for (std::size_t c = 0; c < tones.size(); ++c)
     output_vrms_[plan_.channels[c]] = tones[c].vrms_out;
   return tones;
@@ -335,9 +334,8 @@ void StepContext::begin_point(const Point& point) {
 
 void StepContext::end_condition(const Point& point, const std::string& why) {
   condition_ended_ = true;
-  auto condition = point.coordinates;
-  condition.erase("stimulus.output_level");
-  const std::string where = record::point_in_words(condition);
+  const std::string where =
+      record::point_in_words(condition_of(point.coordinates, "stimulus.output_level"));
   const std::string level =
       point.output_level ? record::level_in_words(format_level(*point.output_level)) : "the level";
   record_.message += (record_.message.empty() ? "" : "; ") + level + " not reached" +

@@ -18,8 +18,8 @@ inline constexpr std::string_view kCommonStepKeys[] = {
 // parameters a sweep may take (docs/sequences.md lists each; a test holds them together).
 inline constexpr std::string_view kStimulusKeys[] = {
     "frequency_hz", "level", "output_level", "from_hz", "to_hz", "points", "duration_s", "source"};
-inline constexpr std::string_view kLimitKeys[] = {"min",    "max",  "from_hz",  "to_hz",
-                                                  "from_w", "to_w", "from_dbv", "to_dbv",
+inline constexpr std::string_view kLimitKeys[] = {"min",      "max",       "from_hz",  "to_hz",
+                                                  "from_w",   "to_w",      "from_dbv", "to_dbv",
                                                   "load_ohm", "exclude_hz"};
 inline constexpr std::string_view kSweepKeys[] = {"parameter", "from",    "to",
                                                   "points",    "spacing", "values"};

@@ -8,27 +8,22 @@
 
 namespace ampbench::sequence {
 
-nlohmann::json condition_of(const nlohmann::json& coordinates, const std::string& inner) {
-  auto condition = coordinates;
-  if (condition.is_object()) condition.erase(inner);
-  return condition;
-}
-
 void add_family(StepContext& ctx, const std::string& inner, const std::string& curve,
                 const std::string& x_name, const std::string& x_unit, const std::string& y_name) {
   const auto& measurements = ctx.record().measurements;
   std::map<std::pair<std::string, std::string>, std::size_t> index;  // (condition, channel)
   std::vector<record::CurveRecord> curves;
   std::string y_unit;
+  std::map<std::pair<std::string, std::string>, double> x_measured;  // (channel, point)
+  for (const auto& m : measurements)
+    if (m.name == x_name) x_measured[{m.channel, m.point.dump()}] = m.value;
   for (const auto& m : measurements) {
     if (m.name != y_name || !std::isfinite(m.value)) continue;
     std::optional<double> x;
     if (m.point.contains(x_name) && m.point[x_name].is_number()) {
       x = m.point[x_name].get<double>();
-    } else {
-      for (const auto& other : measurements)
-        if (other.name == x_name && other.channel == m.channel && other.point == m.point)
-          x = other.value;
+    } else if (auto it = x_measured.find({m.channel, m.point.dump()}); it != x_measured.end()) {
+      x = it->second;
     }
     if (!x || !std::isfinite(*x)) continue;
     const auto condition = condition_of(m.point, inner);

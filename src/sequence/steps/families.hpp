@@ -10,9 +10,6 @@ namespace ampbench::sequence {
 
 class StepContext;
 
-// A point's coordinates without the inner sweep's: the condition it belongs to.
-nlohmann::json condition_of(const nlohmann::json& coordinates, const std::string& inner);
-
 // Adds curve `curve` per condition and channel: y is measurement `y_name`, x measurement
 // `x_name` at the same point, or the point's coordinate of that name when it is one
 // ("stimulus.frequency_hz"). Points without both values finite are left out.
