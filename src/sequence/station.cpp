@@ -80,7 +80,7 @@ Station parse_station(const std::string& text, const std::string& path) {
   const toml::table& root = r.root();
   r.reject_unknown_keys(root, "",
                         {"station", "audio", "safety", "generator", "dmm", "loads", "attenuator",
-                         "source", "dut_switch", "sim", "jack", "results"});
+                         "source", "dut_switch", "sim", "jack", "results", "slot"});
   Station s;
   s.path = path;
   s.text = text;
@@ -232,6 +232,7 @@ Station parse_station(const std::string& text, const std::string& path) {
              "lists more ports than audio.inputs has channels");
     s.jack = jack;
   }
+  s.slots = parse_slots(r, root, s);
   const toml::table* sim_table = r.table(root, "sim", "", s.audio.backend == "sim");
   if (sim_table)
     s.sim = station_fields::parse_sim(r, *sim_table, s.channel_count(), s.audio.sample_rate_hz);

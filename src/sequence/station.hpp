@@ -6,9 +6,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "audio/audio_port.hpp"
+#include "common/toml_reader.hpp"
 #include "instruments/profile.hpp"
 #include "instruments/visa.hpp"
 #include "sim/models.hpp"
@@ -46,6 +48,18 @@ struct AudioSettings {
   audio::PortCalibration calibration;
 };
 
+// A test position on a multichannel interface (SPEC §11): its own interface channels,
+// mapped in order onto the sequence's channels, and optionally its own load relays. A
+// station without [[slot]] tables is one implicit slot on audio.outputs and audio.inputs.
+struct Slot {
+  std::string name;
+  std::vector<int> outputs;      // interface channels, 1-based, each one of audio.outputs
+  std::vector<int> inputs;       // likewise of audio.inputs
+  std::vector<int> load_relays;  // one per loads.available_ohm; empty: the station's
+  bool enabled = true;           // false: a broken fixture, skipped with a word
+  int line = 0;
+};
+
 struct Station {
   std::string path;
   std::string text;
@@ -76,9 +90,17 @@ struct Station {
   std::optional<DutSwitch> dut_switch;
   std::optional<sim::SimConfig> sim;
   std::optional<JackSettings> jack;
+  std::vector<Slot> slots;  // empty: the station is one slot
+
+  // The slot of this name, or nullptr.
+  const Slot* find_slot(std::string_view name) const;
 
   int channel_count() const { return static_cast<int>(audio.outputs.size()); }
 };
+
+// The [[slot]] tables of a station whose audio is already read; throws InputError.
+std::vector<Slot> parse_slots(const TomlReader& reader, const toml::table& root,
+                              const Station& station);
 
 // Throws InputError naming file, line and field.
 Station load_station(const std::string& path);

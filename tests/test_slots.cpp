@@ -1,0 +1,88 @@
+// sequence: a station's [[slot]] tables (SPEC §11) — several test positions on one
+// multichannel interface, each on its own channels, and every mistake named by field.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "common/error.hpp"
+#include "sequence/station.hpp"
+
+using namespace ampbench;
+
+namespace {
+
+const std::string kFourUp = R"([station]
+name = "four-up"
+[audio]
+backend = "portaudio"
+sample_rate = 48000
+outputs = [1, 2, 3, 4, 5, 6, 7, 8]
+inputs = [1, 2, 3, 4, 5, 6, 7, 8]
+output_vrms_at_0dbfs = 2.0
+input_vrms_at_0dbfs = 2.0
+[safety]
+max_output_vrms = 1.8
+max_input_dbfs = -1.0
+[loads]
+available_ohm = [8, 4]
+)";
+
+std::string slots(const std::string& tables) {
+  return kFourUp + tables;
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    sequence::parse_station(text, "s.toml");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Slots, EachSlotHasItsOwnChannelsAndRelays) {
+  std::string tables;
+  for (int k = 0; k < 4; ++k)
+    tables += "[[slot]]\nname = \"S" + std::to_string(k + 1) + "\"\noutputs = [" +
+              std::to_string(2 * k + 1) + ", " + std::to_string(2 * k + 2) + "]\ninputs = [" +
+              std::to_string(2 * k + 1) + ", " + std::to_string(2 * k + 2) + "]\n" +
+              "load_relays = [" + std::to_string(2 * k + 1) + ", " + std::to_string(2 * k + 2) +
+              "]\n" + (k == 2 ? "enabled = false\n" : "");
+  const auto station = sequence::parse_station(slots(tables), "s.toml");
+  ASSERT_EQ(station.slots.size(), 4u);
+  EXPECT_EQ(station.slots[3].outputs, (std::vector<int>{7, 8}));
+  EXPECT_EQ(station.slots[1].load_relays, (std::vector<int>{3, 4}));
+  EXPECT_FALSE(station.slots[2].enabled);
+  EXPECT_TRUE(station.slots[0].enabled);
+  ASSERT_NE(station.find_slot("S2"), nullptr);
+  EXPECT_EQ(station.find_slot("S2")->inputs, (std::vector<int>{3, 4}));
+  EXPECT_EQ(station.find_slot("S9"), nullptr);
+  EXPECT_TRUE(sequence::parse_station(kFourUp, "s.toml").slots.empty());
+}
+
+TEST(Slots, MistakesAreNamedByField) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"[[slot]]\nname = \"A\"\noutputs = [9]\ninputs = [1]\n",
+       "field 'slot.A.outputs': every channel must be one of audio.outputs"},
+      {"[[slot]]\nname = \"A\"\noutputs = [1, 2]\ninputs = [1, 2]\n[[slot]]\nname = \"B\"\n"
+       "outputs = [2, 3]\ninputs = [3, 4]\n",
+       "field 'slot.B.outputs': channel 2 belongs to another slot"},
+      {"[[slot]]\nname = \"A\"\noutputs = [1]\ninputs = [1]\n[[slot]]\nname = \"A\"\n"
+       "outputs = [2]\ninputs = [2]\n",
+       "field 'slot.A.name': another slot has this name"},
+      {"[[slot]]\nname = \"A\"\noutputs = [1, 2]\ninputs = [1]\n",
+       "field 'slot.A.inputs': must list as many channels as its outputs"},
+      {"[[slot]]\nname = \"A\"\noutputs = [1]\ninputs = [1]\nload_relays = [1]\n",
+       "field 'slot.A.load_relays': must name one relay per load"},
+      {"[[slot]]\nname = \"a b\"\noutputs = [1]\ninputs = [1]\n",
+       "field 'slot.a b.name': a slot needs a name of letters, digits"},
+      {"[[slot]]\nname = \"A\"\noutputs = [1]\ninputs = [1]\nrelay = 3\n",
+       "field 'slot.A.relay': unknown field"},
+  };
+  for (const auto& [tables, expected] : cases) {
+    const auto error = error_of(slots(tables));
+    EXPECT_NE(error.find(expected), std::string::npos) << tables << "\n→ " << error;
+  }
+}
