@@ -151,6 +151,7 @@ TEST(ResultStore, MigratesASchema2File) {
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP TABLE forwards; DROP INDEX runs_station; ALTER TABLE runs DROP "
                          "COLUMN line; ALTER TABLE measurements DROP COLUMN note; "
+                         "ALTER TABLE runs DROP COLUMN slot; "
                          "PRAGMA user_version = 2",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)
@@ -160,8 +161,31 @@ TEST(ResultStore, MigratesASchema2File) {
   const auto runs = store->list_runs({});
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].line, "");
+  EXPECT_EQ(runs[0].slot, "");
   EXPECT_EQ(runs[0].serial, "SN-1");
   EXPECT_EQ(store->pending_forwards("postgresql://h/d", true).size(), 1u);
+}
+
+// A slot's run carries its slot's name; a one-slot station's run stores NULL (SPEC §11).
+TEST(ResultStore, ARunKeepsItsSlotAndAOneSlotRunStoresNull) {
+  TempDir dir;
+  const auto path = dir / "r.db";
+  auto store = ResultStore::open(path);
+  RunRecord slotted = sample_run();
+  slotted.slot = "S3";
+  store->begin_run(slotted);
+  RunRecord single = sample_run();
+  store->begin_run(single);
+  EXPECT_EQ(store->load_run(std::to_string(slotted.id)).slot, "S3");
+  EXPECT_EQ(store->load_run(std::to_string(single.id)).slot, "");
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM runs WHERE slot IS NULL", -1, &stmt, nullptr);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 1);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
 }
 
 // SQLite keeps a NaN as NULL; it comes back as a value that is missing, never as 0.

@@ -73,6 +73,7 @@ struct RunRecord {
   std::string sequence_text;
   std::string station_name;
   std::string line;  // the production line of the station (schema 3)
+  std::string slot;  // the station's test slot (SPEC §11); "" (NULL) on a one-slot station
   std::string station_text;
   std::string serial;
   std::string operator_name;

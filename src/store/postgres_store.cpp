@@ -139,9 +139,11 @@ void PostgresStore::migrate() {
                   " is newer than this ampbench (" + std::to_string(kSchemaVersion) + ")");
   if (current < 1) {
     t.exec0(create_results_sql(Dialect::postgres));
-  } else if (current < 2) {
+  } else {
     // Version 2: why a measurement has no value (or that it is a bound).
-    t.exec0("ALTER TABLE measurements ADD COLUMN note text NOT NULL DEFAULT ''");
+    if (current < 2) t.exec0("ALTER TABLE measurements ADD COLUMN note text NOT NULL DEFAULT ''");
+    // Version 3: the test slot a run was measured in (SPEC §11).
+    if (current < 3) t.exec0("ALTER TABLE runs ADD COLUMN slot text");
   }
   if (current < kSchemaVersion) {
     t.exec0("DELETE FROM ampbench_schema");

@@ -183,6 +183,10 @@ void ResultStore::migrate() {
     // Version 5: why a measurement has no value (or that it is a bound).
     exec(db_, "ALTER TABLE measurements ADD COLUMN note TEXT NOT NULL DEFAULT ''");
   }
+  if (current < 6) {
+    // Version 6: the test slot a run was measured in (SPEC §11); NULL on one-slot stations.
+    exec(db_, "ALTER TABLE runs ADD COLUMN slot TEXT");
+  }
   exec(db_, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   t.commit();
 }

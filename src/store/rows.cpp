@@ -32,7 +32,8 @@ std::vector<SqlValue> run_values(const record::RunRecord& r) {
           r.software_version,
           r.started_at,
           text_or_null(r.finished_at),
-          verdict(r.verdict)};
+          verdict(r.verdict),
+          text_or_null(r.slot)};
 }
 
 std::vector<SqlValue> step_values(const record::StepRecord& s) {

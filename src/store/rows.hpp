@@ -36,6 +36,7 @@ record::RunRecord run_from(const Row& row, int c = 0) {
   r.started_at = row.text(c + 11);
   r.finished_at = row.text(c + 12);
   r.verdict = record::parse_verdict(row.text(c + 13)).value_or(record::Verdict::error);
+  r.slot = row.text(c + 14);
   return r;
 }
 

@@ -22,6 +22,7 @@ constexpr Column kRunColumns[] = {
     {"pid", ColumnType::integer, false, {}, Holder::station},
     {"station_run_id", ColumnType::big_integer, false, {}, Holder::central},
     {"received_at", ColumnType::time, false, "now()", Holder::central},
+    {"slot", ColumnType::text, true},  // last: where ALTER TABLE puts it in older files
 };
 
 constexpr Column kStepColumns[] = {
