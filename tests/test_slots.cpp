@@ -86,3 +86,18 @@ TEST(Slots, MistakesAreNamedByField) {
     EXPECT_NE(error.find(expected), std::string::npos) << tables << "\n→ " << error;
   }
 }
+
+// instruments/sim-4up.toml: four stereo slots on eight channels, loads switched per slot.
+TEST(Slots, TheFourUpSimulatedStationHasFourStereoSlots) {
+  const auto station =
+      sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-4up.toml");
+  ASSERT_EQ(station.slots.size(), 4u);
+  for (std::size_t k = 0; k < 4; ++k) {
+    const int first = 2 * static_cast<int>(k) + 1;
+    EXPECT_EQ(station.slots[k].name, "S" + std::to_string(k + 1));
+    EXPECT_EQ(station.slots[k].outputs, (std::vector<int>{first, first + 1}));
+    EXPECT_EQ(station.slots[k].inputs, (std::vector<int>{first, first + 1}));
+    EXPECT_EQ(station.slots[k].load_relays, (std::vector<int>{first, first + 1}));
+  }
+  EXPECT_EQ(station.channel_count(), 8);
+}
