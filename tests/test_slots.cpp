@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "sequence/slot_serials.hpp"
 #include "sequence/station.hpp"
 
 using namespace ampbench;
@@ -100,4 +101,39 @@ TEST(Slots, TheFourUpSimulatedStationHasFourStereoSlots) {
     EXPECT_EQ(station.slots[k].load_relays, (std::vector<int>{first, first + 1}));
   }
   EXPECT_EQ(station.channel_count(), 8);
+}
+
+// `--serial SLOT=SN`: units in slot order, every mistake named; without slots, serials
+// in turn.
+TEST(Slots, SerialsAreAssignedToSlotsByName) {
+  auto station =
+      sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-4up.toml");
+  const auto units = sequence::assign_serials(station, {"S4=D-4", "S2=B=2"});
+  ASSERT_EQ(units.size(), 2u);
+  EXPECT_EQ(units[0].slot->name, "S2");
+  EXPECT_EQ(units[0].serial, "B=2");  // a serial may hold '=' after the slot's
+  EXPECT_EQ(units[1].slot->name, "S4");
+  EXPECT_EQ(units[1].serial, "D-4");
+  station.slots[2].enabled = false;
+  const std::pair<std::vector<std::string>, std::string> refused[] = {
+      {{"SN-1"}, "has slots (S1, S2, S3, S4): give --serial SLOT=SN"},
+      {{"S9=X"}, "has no slot 'S9' (it has S1, S2, S3, S4)"},
+      {{"S1=A", "S1=B"}, "slot 'S1' is given twice"},
+      {{"S3=C"}, "slot 'S3' is disabled in the station file"},
+      {{"S1="}, "give --serial SLOT=SN"},
+  };
+  for (const auto& [args, expected] : refused) {
+    try {
+      sequence::assign_serials(station, args);
+      ADD_FAILURE() << args.front() << " was accepted";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  }
+  const auto single =
+      sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
+  const auto serials = sequence::assign_serials(single, {"A=1", "B"});
+  ASSERT_EQ(serials.size(), 2u);
+  EXPECT_EQ(serials[0].slot, nullptr);
+  EXPECT_EQ(serials[0].serial, "A=1");
 }

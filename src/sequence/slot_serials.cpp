@@ -1,0 +1,44 @@
+#include "sequence/slot_serials.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "common/error.hpp"
+
+namespace ampbench::sequence {
+
+std::vector<SlotUnit> assign_serials(const Station& station, const std::vector<std::string>& args) {
+  std::vector<SlotUnit> units;
+  if (station.slots.empty()) {
+    for (const auto& serial : args) units.push_back({nullptr, serial});
+    return units;
+  }
+  std::map<std::string, std::string> by_slot;
+  for (const auto& arg : args) {
+    const auto eq = arg.find('=');
+    const std::string names = [&] {
+      std::string out;
+      for (const auto& s : station.slots) out += (out.empty() ? "" : ", ") + s.name;
+      return out;
+    }();
+    if (eq == std::string::npos || eq == 0 || eq + 1 == arg.size())
+      throw UsageError("--serial '" + arg + "': station '" + station.name + "' has slots (" +
+                       names + "): give --serial SLOT=SN");
+    const std::string slot_name = arg.substr(0, eq);
+    const Slot* slot = station.find_slot(slot_name);
+    if (!slot)
+      throw UsageError("--serial '" + arg + "': station '" + station.name + "' has no slot '" +
+                       slot_name + "' (it has " + names + ")");
+    if (!slot->enabled)
+      throw UsageError("--serial '" + arg + "': slot '" + slot_name +
+                       "' is disabled in the station file (enabled = false)");
+    if (!by_slot.emplace(slot_name, arg.substr(eq + 1)).second)
+      throw UsageError("--serial '" + arg + "': slot '" + slot_name + "' is given twice");
+  }
+  for (const auto& slot : station.slots)
+    if (auto it = by_slot.find(slot.name); it != by_slot.end())
+      units.push_back({&slot, it->second});
+  return units;
+}
+
+}  // namespace ampbench::sequence

@@ -1,0 +1,22 @@
+// sequence: which unit goes in which slot (SPEC §11): `run --serial SLOT=SN`, repeatable,
+// on a station with [[slot]] tables; a slot without a serial is skipped this round.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sequence/station.hpp"
+
+namespace ampbench::sequence {
+
+struct SlotUnit {
+  const Slot* slot = nullptr;  // nullptr: the station's one implicit slot
+  std::string serial;
+};
+
+// The units of one round, in the station's slot order; throws UsageError naming the
+// argument (an unknown or disabled slot, a slot given twice, a bare serial where the station
+// has several slots). Without slots, each argument is a serial of its own, tested in turn.
+std::vector<SlotUnit> assign_serials(const Station& station, const std::vector<std::string>& args);
+
+}  // namespace ampbench::sequence
