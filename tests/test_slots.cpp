@@ -5,6 +5,8 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "db_query.hpp"
+#include "run_binary.hpp"
 #include "sequence/slot_serials.hpp"
 #include "sequence/station.hpp"
 
@@ -136,4 +138,32 @@ TEST(Slots, SerialsAreAssignedToSlotsByName) {
   ASSERT_EQ(serials.size(), 2u);
   EXPECT_EQ(serials[0].slot, nullptr);
   EXPECT_EQ(serials[0].serial, "A=1");
+}
+
+// Four slots, faults in slots 2 and 4: exactly those fail; each run carries its slot; a good
+// slot's figures are those of the same unit on the one-slot bench within 0.01 dB.
+TEST(Slots, EachSlotsUnitIsItsOwnRun) {
+  using ampbench::testing::run_ampbench;
+  using ampbench::testing::scalar;
+  ampbench::testing::TempDir dir;
+  const std::string source = AMPBENCH_SOURCE_DIR;
+  const auto db = dir / "four.db";
+  const auto r = run_ampbench({"run", source + "/sequences/poweramp-production.toml", "--station",
+                               source + "/instruments/sim-4up.toml", "--serial", "S1=A1",
+                               "--serial", "S2=SIM-DEAD-R", "--serial", "S3=C3", "--serial",
+                               "S4=SIM-INVERTED-R", "--db", db, "--quiet"});
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // the worst verdict: FAIL
+  EXPECT_EQ(scalar(db, "SELECT group_concat(slot || ':' || verdict, ' ') FROM runs ORDER BY id"),
+            "S1:PASS S2:FAIL S3:PASS S4:FAIL");
+  const auto one = dir / "one.db";
+  ASSERT_EQ(run_ampbench({"run", source + "/sequences/poweramp-production.toml", "--serial", "A1",
+                          "--db", one, "--quiet"})
+                .exit_code,
+            0);
+  EXPECT_EQ(scalar(one, "SELECT count(*) FROM runs WHERE slot IS NULL"), "1");
+  const std::string gain =
+      "SELECT m.value FROM measurements m JOIN steps s ON s.id = m.step_id JOIN runs r ON r.id = "
+      "s.run_id WHERE r.serial = 'A1' AND s.step_id = 'gain_1k' AND m.channel = 'L' AND m.name = "
+      "'gain_db'";
+  EXPECT_NEAR(std::stod(scalar(db, gain)), std::stod(scalar(one, gain)), 0.01);
 }

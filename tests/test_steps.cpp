@@ -106,7 +106,7 @@ TEST(StepKinds, StoredUnitsAreTheDeclaredOnes) {
     const auto station = load_station(source + station_file);
     Bench bench = open_bench(station, "GOOD", io);
     RunObserver observer;
-    const auto run = run_sequence(*plan, station, bench, {"GOOD", "test", nullptr}, io, observer);
+    const auto run = run_sequence(*plan, station, bench, {"GOOD", "test", nullptr, ""}, io, observer);
     std::size_t checked = 0;
     for (const auto& step : run.steps) {
       const auto specs = find_step_kind(step.kind)->measurements();

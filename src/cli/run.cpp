@@ -16,12 +16,13 @@
 #include "cli/terminal_io.hpp"
 #include "common/error.hpp"
 #include "common/postgres_uri.hpp"
+#include "record/point_words.hpp"
 #include "report/export.hpp"
 #include "report/files.hpp"
-#include "record/point_words.hpp"
 #include "report/html.hpp"
 #include "report/junit.hpp"
 #include "sequence/runner.hpp"
+#include "sequence/slot_serials.hpp"
 #include "store/forwarder.hpp"
 #include "store/postgres_store.hpp"
 #include "store/result_store.hpp"
@@ -312,17 +313,23 @@ int run_run(const RunOptionsCli& o) {
   std::vector<record::RunRecord> runs;
   record::Verdict worst = record::Verdict::pass;
   nlohmann::json summary = {{"runs", nlohmann::json::array()}};
-  const std::vector<std::string> serials =
-      o.serials.empty() ? std::vector<std::string>{"unnamed"} : o.serials;
-  for (const auto& serial : serials) {
+  // On a station with slots, each unit is tested on its slot's channels (one after another
+  // for now: the slots' shared transfers come with the runner's batch semantics).
+  const auto units = sequence::assign_serials(
+      station, o.serials.empty() ? std::vector<std::string>{"unnamed"} : o.serials);
+  for (const auto& slot_unit : units) {
     if (stop_signal.load() != 0) break;
+    const std::string& serial = slot_unit.serial;
+    const sequence::Station& unit_station =
+        slot_unit.slot ? sequence::station_for_slot(station, *slot_unit.slot) : station;
     const auto started = std::chrono::steady_clock::now();
     // An instrument that cannot be reached ends this unit (ERROR), not the batch.
     std::optional<sequence::Bench> bench;
     try {
-      bench.emplace(sequence::open_bench(station, serial, io));
+      bench.emplace(sequence::open_bench(unit_station, serial, io));
     } catch (const MeasurementError& e) {
-      const auto run = unit_not_tested(plan, station, serial, operator_name, e.what(), observers);
+      const auto run =
+          unit_not_tested(plan, unit_station, serial, operator_name, e.what(), observers);
       worst = record::worst(worst, run.verdict);
       auto unit = report::run_to_json(run, false);
       unit["error"] = run.steps.front().message;
@@ -331,7 +338,8 @@ int run_run(const RunOptionsCli& o) {
       if (plan.stop_on_fail) break;
       continue;
     }
-    const sequence::RunOptions options{serial, operator_name, &stop_signal};
+    const sequence::RunOptions options{serial, operator_name, &stop_signal,
+                                       slot_unit.slot ? slot_unit.slot->name : ""};
     record::RunRecord run;
     try {
       run = sequence::run_sequence(plan, station, *bench, options, io, observers);

@@ -25,6 +25,7 @@ struct RunOptions {
   // The signal that asked the run to stop after the current capture (SIGINT: Ctrl-C;
   // SIGTERM: a supervisor or shutdown); 0 while none has.
   const std::atomic<int>* stop_signal = nullptr;
+  std::string slot;  // the station's slot the unit is in ("" on a one-slot station)
 };
 
 }  // namespace ampbench::sequence

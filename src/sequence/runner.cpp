@@ -68,6 +68,7 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
                                const RunOptions& options, plugs::OperatorIo& io,
                                RunObserver& observer) {
   record::RunRecord run = new_run_record(plan, station, options.serial, options.operator_name);
+  run.slot = options.slot;
   observer.run_started(run);
 
   bool skipping = false;

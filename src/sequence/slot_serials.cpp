@@ -41,4 +41,13 @@ std::vector<SlotUnit> assign_serials(const Station& station, const std::vector<s
   return units;
 }
 
+Station station_for_slot(const Station& station, const Slot& slot) {
+  Station one = station;
+  one.audio.outputs = slot.outputs;
+  one.audio.inputs = slot.inputs;
+  if (!slot.load_relays.empty()) one.load_relays = slot.load_relays;
+  one.slots.clear();
+  return one;
+}
+
 }  // namespace ampbench::sequence

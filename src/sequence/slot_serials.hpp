@@ -19,4 +19,8 @@ struct SlotUnit {
 // has several slots). Without slots, each argument is a serial of its own, tested in turn.
 std::vector<SlotUnit> assign_serials(const Station& station, const std::vector<std::string>& args);
 
+// The station as one slot sees it: the slot's channels as the interface's outputs and
+// inputs, its load relays for the station's, no other slot.
+Station station_for_slot(const Station& station, const Slot& slot);
+
 }  // namespace ampbench::sequence
