@@ -1,8 +1,13 @@
 // Tests' helper: where the end-to-end CLI tests find the shipped station and sequences.
 #pragma once
 
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
+
+#include "db_query.hpp"
 
 namespace ampbench::testing {
 
@@ -12,6 +17,43 @@ inline const std::string kPowerAmp = kSource + "/sequences/poweramp-production.t
 
 inline void write(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
+}
+
+// A run long enough to interrupt: a quick step, a long sweep, and a cleanup step.
+inline std::string long_sequence(const std::filesystem::path& dir) {
+  const auto path = (dir / "long.toml").string();
+  write(path, R"([sequence]
+name = "long"
+channels = ["L", "R"]
+[defaults]
+capture_s = 0.5
+settle_s = 0.05
+load_ohm = 8
+[[step]]
+id = "quick"
+kind = "level"
+stimulus = { frequency_hz = 1000, level = "-20 dBV" }
+[[step]]
+id = "long_sweep"
+kind = "thdn"
+stimulus = { frequency_hz = 1000 }
+sweep = { parameter = "stimulus.level", from = "-40 dBV", to = "-10 dBV", points = 3000 }
+[[step]]
+id = "tidy"
+kind = "cleanup"
+)");
+  return path;
+}
+
+// Waits up to 10 s until `count` steps have passed; false if they did not.
+inline bool wait_for_passed_steps(const std::string& db, int count) {
+  for (int i = 0; i < 400; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    if (scalar_if_ready(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'") ==
+        std::to_string(count))
+      return true;
+  }
+  return false;
 }
 
 }  // namespace ampbench::testing

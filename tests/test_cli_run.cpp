@@ -22,12 +22,14 @@
 using ampbench::testing::kPowerAmp;
 using ampbench::testing::kSource;
 using ampbench::testing::kStation;
+using ampbench::testing::long_sequence;
 using ampbench::testing::query;
 using ampbench::testing::run_ampbench;
 using ampbench::testing::scalar;
 using ampbench::testing::spawn_ampbench;
 using ampbench::testing::TempDir;
 using ampbench::testing::wait_exit;
+using ampbench::testing::wait_for_passed_steps;
 using ampbench::testing::write;
 
 namespace {
@@ -254,53 +256,13 @@ TEST(CliRun, ResultsShowAndExport) {
   EXPECT_EQ(run_ampbench({"results", "list", "--db", dir / "none.db"}).exit_code, 74);
 }
 
-namespace {
-
-// A run long enough to interrupt: a quick step, a long sweep, and a cleanup step.
-std::string long_sequence(const TempDir& dir) {
-  const auto path = dir / "long.toml";
-  write(path, R"([sequence]
-name = "long"
-channels = ["L", "R"]
-[defaults]
-capture_s = 0.5
-settle_s = 0.05
-load_ohm = 8
-[[step]]
-id = "quick"
-kind = "level"
-stimulus = { frequency_hz = 1000, level = "-20 dBV" }
-[[step]]
-id = "long_sweep"
-kind = "thdn"
-stimulus = { frequency_hz = 1000 }
-sweep = { parameter = "stimulus.level", from = "-40 dBV", to = "-10 dBV", points = 3000 }
-[[step]]
-id = "tidy"
-kind = "cleanup"
-)");
-  return path;
-}
-
-void wait_for_finished_step(const std::string& db) {
-  for (int i = 0; i < 400; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    if (ampbench::testing::scalar_if_ready(
-            db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'") == "1")
-      return;
-  }
-  FAIL() << "no step finished in time";
-}
-
-}  // namespace
-
 TEST(CliRun, KillNineKeepsFinishedStepsAndNextRunMarksAborted) {
   TempDir dir;
   const auto db = dir / "r.db";
   const pid_t pid = spawn_ampbench(
-      {"run", long_sequence(dir), "--station", kStation, "--serial", "K1", "--db", db},
+      {"run", long_sequence(dir.path), "--station", kStation, "--serial", "K1", "--db", db},
       dir / "log");
-  wait_for_finished_step(db);
+  ASSERT_TRUE(wait_for_passed_steps(db, 1)) << "no step finished in time";
   ::kill(pid, SIGKILL);
   EXPECT_EQ(wait_exit(pid), 128 + SIGKILL);
   EXPECT_EQ(scalar(db, "PRAGMA integrity_check"), "ok");
@@ -323,9 +285,9 @@ TEST(CliRun, InterruptRunsCleanupAndExitsThree) {
   TempDir dir;
   const auto db = dir / "r.db";
   const pid_t pid = spawn_ampbench(
-      {"run", long_sequence(dir), "--station", kStation, "--serial", "C1", "--db", db},
+      {"run", long_sequence(dir.path), "--station", kStation, "--serial", "C1", "--db", db},
       dir / "log");
-  wait_for_finished_step(db);
+  ASSERT_TRUE(wait_for_passed_steps(db, 1)) << "no step finished in time";
   ::kill(pid, SIGINT);
   EXPECT_EQ(wait_exit(pid), 3) << ampbench::testing::slurp(dir / "log");
   EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "ABORTED");
@@ -337,9 +299,9 @@ TEST(CliRun, SigtermIsNamedAndASecondSignalEndsTheProcessAtOnce) {
   TempDir dir;
   const auto db = dir / "r.db";
   pid_t pid = spawn_ampbench(
-      {"run", long_sequence(dir), "--station", kStation, "--serial", "T1", "--db", db},
+      {"run", long_sequence(dir.path), "--station", kStation, "--serial", "T1", "--db", db},
       dir / "log");
-  wait_for_finished_step(db);
+  ASSERT_TRUE(wait_for_passed_steps(db, 1)) << "no step finished in time";
   ::kill(pid, SIGTERM);
   EXPECT_EQ(wait_exit(pid), 3) << ampbench::testing::slurp(dir / "log");
   EXPECT_EQ(scalar(db, "SELECT message FROM steps WHERE step_id = 'long_sweep'"),
@@ -364,7 +326,7 @@ stimulus = { frequency_hz = 1000, level = "-20 dBV" }
   pid = spawn_ampbench(
       {"run", one_long_capture, "--station", kStation, "--serial", "T2", "--db", db2},
       dir / "log2");
-  wait_for_finished_step(db2);
+  ASSERT_TRUE(wait_for_passed_steps(db2, 1)) << "no step finished in time";
   // Into the long capture (seconds of work with no place to stop) before the first press.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   ::kill(pid, SIGINT);

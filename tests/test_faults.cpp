@@ -12,6 +12,7 @@
 #include <random>
 #include <thread>
 
+#include "cli_fixtures.hpp"
 #include "db_query.hpp"
 #include "run_binary.hpp"
 #include "store/result_store.hpp"
@@ -219,4 +220,34 @@ TEST(Faults, SigkillAtTwentyRandomPoints) {
       mid_run, finished, steps_kept,
       scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'ABORTED'").c_str());
   EXPECT_GE(mid_run, 10);
+}
+
+// SIGKILL in the middle of a round of four slots: every slot's run is RUNNING with its
+// finished step kept, the file is intact, and the next writer marks all four ABORTED.
+TEST(Faults, SigkillWithFourSlotsLeavesFourRunsAborted) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  const pid_t pid =
+      spawn_ampbench({"run", ampbench::testing::long_sequence(dir.path), "--station",
+                      kSource + "/instruments/sim-4up.toml", "--serial", "S1=K1", "--serial",
+                      "S2=K2", "--serial", "S3=K3", "--serial", "S4=K4", "--db", db, "--quiet"},
+                     dir / "log");
+  ASSERT_TRUE(ampbench::testing::wait_for_passed_steps(db, 4));
+  ::kill(pid, SIGKILL);
+  EXPECT_EQ(wait_exit(pid), 128 + SIGKILL);
+  EXPECT_EQ(scalar(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'RUNNING'"), "4");
+  ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--db", db, "--quiet"})
+                .exit_code,
+            0);
+  EXPECT_EQ(scalar(db,
+                   "SELECT group_concat(v, ' ') FROM (SELECT slot || ':' || verdict AS v "
+                   "FROM runs WHERE slot IS NOT NULL ORDER BY slot)"),
+            "S1:ABORTED S2:ABORTED S3:ABORTED S4:ABORTED");
+  // Each slot's finished step, with its 15 measurements.
+  EXPECT_EQ(scalar(db,
+                   "SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id WHERE "
+                   "s.step_id = 'quick' AND s.verdict = 'PASS'"),
+            "60");
+  expect_finished_steps_complete(db);
 }

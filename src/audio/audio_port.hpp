@@ -96,6 +96,8 @@ class AudioPort {
   // runs ahead of real time on hardware (it ignores time spent between transfers).
   double clock_s() const { return clock_s_; }
   const std::vector<BurstRecord>& bursts() const { return bursts_; }
+  // Outputs silence for this long (hardware: waits; simulation: no time at all).
+  void wait_silent(double seconds) { idle(seconds); }
 
  protected:
   // Play and capture; stop as soon as any input's |sample| exceeds clip_threshold_fs and

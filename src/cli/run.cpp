@@ -8,11 +8,13 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/command.hpp"
+#include "cli/run_observers.hpp"
 #include "cli/terminal_io.hpp"
 #include "common/error.hpp"
 #include "common/postgres_uri.hpp"
@@ -22,6 +24,7 @@
 #include "report/html.hpp"
 #include "report/junit.hpp"
 #include "sequence/runner.hpp"
+#include "sequence/slot_runs.hpp"
 #include "sequence/slot_serials.hpp"
 #include "store/forwarder.hpp"
 #include "store/postgres_store.hpp"
@@ -42,146 +45,6 @@ struct RunOptionsCli {
   std::string report_dir;
   std::string junit;
   bool freewheel = false;
-};
-
-// Commits every step to the database as it ends.
-class StoreRecorder : public sequence::RunObserver {
- public:
-  explicit StoreRecorder(store::ResultStore& store) : store_(store) {}
-  void run_started(record::RunRecord& run) override { run_id_ = store_.begin_run(run); }
-  std::int64_t run_id() const { return run_id_; }
-  void step_started(const record::RunRecord& run, record::StepRecord& step) override {
-    store_.begin_step(run.id, step);
-  }
-  void step_finished(const record::RunRecord&, const record::StepRecord& step) override {
-    store_.finish_step(step);
-  }
-  void run_finished(const record::RunRecord& run) override { store_.finish_run(run); }
-
- private:
-  store::ResultStore& store_;
-  std::int64_t run_id_ = 0;
-};
-
-// "42 s", "3 min 5 s", "1 h 2 min".
-std::string duration_in_words(double seconds) {
-  const long s = std::lround(std::max(seconds, 0.0));
-  char text[32];
-  if (s < 60)
-    std::snprintf(text, sizeof text, "%ld s", s);
-  else if (s < 3600)
-    std::snprintf(text, sizeof text, "%ld min %ld s", s / 60, s % 60);
-  else
-    std::snprintf(text, sizeof text, "%ld h %ld min", s / 3600, (s % 3600) / 60);
-  return text;
-}
-
-// Step, point and ETA (the step's; from the second unit on, the unit's and the batch's,
-// from the units done so far) on a terminal; one plain line per step otherwise.
-class ProgressPrinter : public sequence::RunObserver {
- public:
-  ProgressPrinter(bool quiet, std::size_t steps, std::size_t units)
-      : quiet_(quiet), steps_(steps), units_(units), tty_(::isatty(STDERR_FILENO)) {}
-  void run_started(record::RunRecord& run) override {
-    unit_start_ = std::chrono::steady_clock::now();
-    ++unit_;
-    if (!quiet_)
-      std::fprintf(
-          stderr, "%s: %s on %s%s\n", run.serial.c_str(), run.sequence_name.c_str(),
-          run.station_name.c_str(),
-          units_ > 1
-              ? (" (unit " + std::to_string(unit_) + " of " + std::to_string(units_) + ")").c_str()
-              : "");
-  }
-  void step_started(const record::RunRecord&, record::StepRecord& step) override {
-    step_start_ = std::chrono::steady_clock::now();
-    if (!quiet_ && tty_)
-      std::fprintf(stderr, "\r  [%d/%zu] %-28s", step.ordinal, steps_, step.step_id.c_str());
-  }
-  void progress(const record::StepRecord& step, int point, int points) override {
-    if (quiet_ || !tty_ || points <= 1) return;
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
-    const double eta = point > 0 ? elapsed / point * (points - point) : 0.0;
-    std::string more;
-    if (units_done_ > 0) {
-      const double unit_s = units_seconds_ / units_done_;
-      const double in_unit =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - unit_start_).count();
-      const double unit_left = std::max(unit_s - in_unit, eta);
-      more = "  unit " + duration_in_words(unit_left);
-      if (unit_ < units_)
-        more += "  batch " + duration_in_words(unit_left + unit_s * double(units_ - unit_));
-    }
-    std::fprintf(stderr, "\r\033[K  [%d/%zu] %-28s point %d/%d  ETA %s%s", step.ordinal, steps_,
-                 step.step_id.c_str(), point + 1, points, duration_in_words(eta).c_str(),
-                 more.c_str());
-  }
-  void step_finished(const record::RunRecord&, const record::StepRecord& step) override {
-    if (quiet_) return;
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
-    // On a terminal the progress line is erased first: a shorter line leaves no remnants.
-    std::fprintf(stderr, "%s  [%d/%zu] %-28s %-7s %6.2f s%s%s\n", tty_ ? "\r\033[K" : "",
-                 step.ordinal, steps_, step.step_id.c_str(),
-                 std::string(record::verdict_name(step.verdict)).c_str(), elapsed,
-                 step.message.empty() ? "" : "  ", step.message.c_str());
-    for (const auto& m : step.measurements) {
-      if (m.verdict != record::Verdict::fail) continue;
-      // FAIL L thdn_pct = 3.34 % at 20 Hz, 4 Ω, 3 dBV (limit ≤ 0.1 %)
-      const std::string unit = m.unit.empty() ? "" : " " + m.unit;
-      const std::string where = record::point_in_words(m.point);
-      char value[48] = "no value";
-      if (std::isfinite(m.value))
-        std::snprintf(value, sizeof value, "%.4g%s", m.value, unit.c_str());
-      std::fprintf(stderr, "        FAIL %s %s = %s%s%s (limit %s)%s%s\n", m.channel.c_str(),
-                   m.name.c_str(), value, where.empty() ? "" : " at ", where.c_str(),
-                   report::limit_in_words(m.low, m.high, m.unit).c_str(),
-                   m.note.empty() ? "" : ": ", m.note.c_str());
-    }
-  }
-  void run_finished(const record::RunRecord& run) override {
-    units_seconds_ +=
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - unit_start_).count();
-    ++units_done_;
-    if (!quiet_)
-      std::fprintf(stderr, "%s: %s\n", run.serial.c_str(),
-                   std::string(record::verdict_name(run.verdict)).c_str());
-  }
-
- private:
-  bool quiet_;
-  std::size_t steps_;
-  std::size_t units_;
-  bool tty_;
-  std::chrono::steady_clock::time_point step_start_;
-  std::chrono::steady_clock::time_point unit_start_;
-  std::size_t unit_ = 0;        // this one, from 1
-  std::size_t units_done_ = 0;  // and how long they took together
-  double units_seconds_ = 0.0;
-};
-
-class Observers : public sequence::RunObserver {
- public:
-  Observers(std::vector<sequence::RunObserver*> all) : all_(std::move(all)) {}
-  void run_started(record::RunRecord& r) override {
-    for (auto* o : all_) o->run_started(r);
-  }
-  void step_started(const record::RunRecord& r, record::StepRecord& s) override {
-    for (auto* o : all_) o->step_started(r, s);
-  }
-  void progress(const record::StepRecord& s, int p, int n) override {
-    for (auto* o : all_) o->progress(s, p, n);
-  }
-  void step_finished(const record::RunRecord& r, const record::StepRecord& s) override {
-    for (auto* o : all_) o->step_finished(r, s);
-  }
-  void run_finished(const record::RunRecord& r) override {
-    for (auto* o : all_) o->run_finished(r);
-  }
-
- private:
-  std::vector<sequence::RunObserver*> all_;
 };
 
 int exit_code_for(record::Verdict v) {
@@ -237,9 +100,10 @@ void check_writable_dir(const std::filesystem::path& dir, const std::string& wha
 // with the reason, so the unit is in the database, the JUnit file and the summary.
 record::RunRecord unit_not_tested(const sequence::SequencePlan& plan,
                                   const sequence::Station& station, const std::string& serial,
-                                  const std::string& operator_name, const std::string& why,
-                                  sequence::RunObserver& observer) {
+                                  const std::string& operator_name, const std::string& slot,
+                                  const std::string& why, sequence::RunObserver& observer) {
   record::RunRecord run = sequence::new_run_record(plan, station, serial, operator_name);
+  run.slot = slot;
   observer.run_started(run);
   record::StepRecord step;
   step.ordinal = 1;
@@ -313,61 +177,127 @@ int run_run(const RunOptionsCli& o) {
   std::vector<record::RunRecord> runs;
   record::Verdict worst = record::Verdict::pass;
   nlohmann::json summary = {{"runs", nlohmann::json::array()}};
-  // On a station with slots, each unit is tested on its slot's channels (one after another
-  // for now: the slots' shared transfers come with the runner's batch semantics).
+  // A unit's verdict, report and summary entry, whichever way it was tested.
+  const auto finish_unit = [&](const record::RunRecord& run, nlohmann::json unit) {
+    worst = record::worst(worst, run.verdict);
+    if (!o.report_dir.empty()) {
+      const auto path = report::unique_report_path(o.report_dir, run, ".html");
+      report::write_text_file(path, report::render_html(run));
+      unit["report"] = path.string();
+      if (!o.quiet)
+        std::fprintf(stderr, "%s: report %s\n", run.serial.c_str(), path.string().c_str());
+    }
+    summary["runs"].push_back(std::move(unit));
+    runs.push_back(run);
+    if (forwarder) forwarder->notify();
+  };
+  const auto not_tested = [&](const sequence::Station& unit_station, const std::string& serial,
+                              const std::string& slot, const std::string& why,
+                              sequence::RunObserver& observer) {
+    const auto run =
+        unit_not_tested(plan, unit_station, serial, operator_name, slot, why, observer);
+    auto unit = report::run_to_json(run, false);
+    unit["error"] = run.steps.front().message;
+    finish_unit(run, unit);
+  };
+  // The database failed while recording: every step committed before stays; the run is
+  // marked ERROR if anything can still be written (else ABORTED on the next open).
+  const auto store_failed = [&](const IoError& e, std::int64_t run_id) {
+    const bool marked = run_id > 0 && db->mark_run_failed(run_id);
+    return IoError(std::string(e.what()) +
+                   (marked ? "; run marked ERROR, finished steps kept"
+                           : "; finished steps kept, the run is marked ABORTED when the "
+                             "database is next opened"));
+  };
   const auto units = sequence::assign_serials(
       station, o.serials.empty() ? std::vector<std::string>{"unnamed"} : o.serials);
-  for (const auto& slot_unit : units) {
+  if (!station.slots.empty()) {
+    // Every slot's unit at once, each in its own thread; transfers shared (SPEC §11).
+    std::mutex shared_mutex;
+    std::optional<sequence::SlotBenches> benches;
+    try {
+      benches.emplace(sequence::open_slot_benches(station, units, io));
+    } catch (const MeasurementError& e) {
+      for (const auto& unit : units)
+        not_tested(sequence::station_for_slot(station, *unit.slot), unit.serial, unit.slot->name,
+                   e.what(), observers);
+    }
+    if (benches) {
+      std::vector<std::unique_ptr<StoreRecorder>> recorders;
+      std::vector<std::unique_ptr<ProgressPrinter>> printers;
+      std::vector<std::unique_ptr<Observers>> both;
+      std::vector<std::unique_ptr<SerialisedObserver>> serialised;
+      std::vector<std::unique_ptr<SlotIo>> slot_ios;
+      std::vector<sequence::RunOptions> options;
+      std::vector<sequence::RunObserver*> unit_observers;
+      std::vector<plugs::OperatorIo*> ios;
+      for (const auto& unit : units) {
+        recorders.push_back(std::make_unique<StoreRecorder>(*db));
+        printers.push_back(
+            std::make_unique<ProgressPrinter>(o.quiet, plan.steps.size(), 1, unit.slot->name));
+        both.push_back(std::make_unique<Observers>(
+            std::vector<sequence::RunObserver*>{recorders.back().get(), printers.back().get()}));
+        serialised.push_back(std::make_unique<SerialisedObserver>(*both.back(), shared_mutex));
+        slot_ios.push_back(std::make_unique<SlotIo>(io, shared_mutex, unit.slot->name));
+        options.push_back({unit.serial, operator_name, &stop_signal, unit.slot->name});
+        unit_observers.push_back(serialised.back().get());
+        ios.push_back(slot_ios.back().get());
+      }
+      const auto started = std::chrono::steady_clock::now();
+      auto results = sequence::run_slots(plan, *benches, options, ios, unit_observers);
+      const double wall_s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::optional<IoError> failed;
+      for (std::size_t u = 0; u < results.size(); ++u) {
+        if (results[u].error) {
+          try {
+            std::rethrow_exception(results[u].error);
+          } catch (const IoError& e) {
+            if (!failed) failed = store_failed(e, recorders[u]->run_id());
+          }
+          continue;
+        }
+        auto unit = report::run_to_json(*results[u].run, false);
+        unit["stimulus_s"] = results[u].stimulus_s;
+        unit["wall_s"] = wall_s;  // the round's: the slots ran together
+        finish_unit(*results[u].run, unit);
+      }
+      summary["round"] = {
+          {"slots", units.size()},
+          {"stimulus_s", static_cast<double>(benches->shared->port().frames_played()) /
+                             benches->shared->port().sample_rate_hz()},
+          {"wall_s", wall_s},
+          {"transfers", benches->shared->shared_transfers()}};
+      if (failed) throw *failed;
+    }
+  }
+  for (const auto& slot_unit : station.slots.empty() ? units : std::vector<sequence::SlotUnit>{}) {
     if (stop_signal.load() != 0) break;
     const std::string& serial = slot_unit.serial;
-    const sequence::Station& unit_station =
-        slot_unit.slot ? sequence::station_for_slot(station, *slot_unit.slot) : station;
     const auto started = std::chrono::steady_clock::now();
     // An instrument that cannot be reached ends this unit (ERROR), not the batch.
     std::optional<sequence::Bench> bench;
     try {
-      bench.emplace(sequence::open_bench(unit_station, serial, io));
+      bench.emplace(sequence::open_bench(station, serial, io));
     } catch (const MeasurementError& e) {
-      const auto run =
-          unit_not_tested(plan, unit_station, serial, operator_name, e.what(), observers);
-      worst = record::worst(worst, run.verdict);
-      auto unit = report::run_to_json(run, false);
-      unit["error"] = run.steps.front().message;
-      summary["runs"].push_back(unit);
-      runs.push_back(run);
+      not_tested(station, serial, "", e.what(), observers);
       if (plan.stop_on_fail) break;
       continue;
     }
-    const sequence::RunOptions options{serial, operator_name, &stop_signal,
-                                       slot_unit.slot ? slot_unit.slot->name : ""};
+    const sequence::RunOptions options{serial, operator_name, &stop_signal, ""};
     record::RunRecord run;
     try {
       run = sequence::run_sequence(plan, station, *bench, options, io, observers);
     } catch (const IoError& e) {
-      // The database failed while recording: every step committed before stays; the run
-      // is marked ERROR if anything can still be written (else ABORTED on the next open).
-      const bool marked = recorder.run_id() > 0 && db->mark_run_failed(recorder.run_id());
-      throw IoError(std::string(e.what()) +
-                    (marked ? "; run marked ERROR, finished steps kept"
-                            : "; finished steps kept, the run is marked ABORTED when the "
-                              "database is next opened"));
+      throw store_failed(e, recorder.run_id());
     }
-    worst = record::worst(worst, run.verdict);
     auto unit = report::run_to_json(run, false);
     // How long the stimuli would take on real hardware, against the time this run took.
     unit["stimulus_s"] =
         static_cast<double>(bench->port->frames_played()) / bench->port->sample_rate_hz();
     unit["wall_s"] =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    if (!o.report_dir.empty()) {
-      const auto path = report::unique_report_path(o.report_dir, run, ".html");
-      report::write_text_file(path, report::render_html(run));
-      unit["report"] = path.string();
-      if (!o.quiet) std::fprintf(stderr, "%s: report %s\n", serial.c_str(), path.string().c_str());
-    }
-    summary["runs"].push_back(unit);
-    runs.push_back(run);
-    if (forwarder) forwarder->notify();
+    finish_unit(run, unit);
   }
   if (!o.junit.empty()) report::write_text_file(o.junit, report::render_junit(runs));
   summary["verdict"] = record::verdict_name(worst);

@@ -78,6 +78,7 @@ nlohmann::json run_to_json(const record::RunRecord& run, bool with_curves, bool 
                       {"started_at", run.started_at},
                       {"finished_at", run.finished_at},
                       {"steps", steps}};
+  if (!run.slot.empty()) j["slot"] = run.slot;
   if (with_texts) {
     j["sequence_text"] = run.sequence_text;
     j["station_text"] = run.station_text;

@@ -246,7 +246,7 @@ std::string render_html(const record::RunRecord& run) {
   std::ostringstream meta, summary, steps;
   const std::pair<const char*, std::string> rows[] = {
       {"Sequence", run.sequence_name},
-      {"Station", run.station_name},
+      {"Station", run.slot.empty() ? run.station_name : run.station_name + ", slot " + run.slot},
       {"Operator", run.operator_name},
       {"Started", run.started_at},
       {"Finished", run.finished_at},

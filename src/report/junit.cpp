@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 #include <sstream>
+#include <string_view>
 
 #include "record/point_words.hpp"
 #include "report/svg_plot.hpp"
@@ -89,7 +90,8 @@ std::string render_junit(const std::vector<record::RunRecord>& runs) {
     failures += f;
     errors += e;
     total += t;
-    suites << "  <testsuite name=\"" << xml_escape(run.sequence_name + " — " + run.serial)
+    const std::string slot = run.slot.empty() ? "" : " (slot " + run.slot + ")";
+    suites << "  <testsuite name=\"" << xml_escape(run.sequence_name + " — " + run.serial + slot)
            << "\" tests=\"" << run.steps.size() << "\" failures=\"" << f << "\" errors=\"" << e
            << "\" skipped=\"0\" time=\"" << seconds(t) << "\" timestamp=\""
            << xml_escape(run.started_at.substr(0, 19)) << "\" hostname=\""
@@ -100,11 +102,14 @@ std::string render_junit(const std::vector<record::RunRecord>& runs) {
         {"verdict", std::string(record::verdict_name(run.verdict))},
         {"run_uuid", run.uuid},
         {"station", run.station_name},
+        {"slot", run.slot},
         {"operator", run.operator_name},
         {"software_version", run.software_version},
         {"sequence_sha256", run.sequence_sha256}};
     for (const auto& [name, value] : properties)
-      suites << "      <property name=\"" << name << "\" value=\"" << xml_escape(value) << "\"/>\n";
+      if (!value.empty() || std::string_view(name) != "slot")
+        suites << "      <property name=\"" << name << "\" value=\"" << xml_escape(value)
+               << "\"/>\n";
     suites << "    </properties>\n" << cases.str() << "  </testsuite>\n";
   }
   std::ostringstream o;

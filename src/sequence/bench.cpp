@@ -10,8 +10,6 @@
 
 namespace ampbench::sequence {
 
-namespace {
-
 std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std::string& serial) {
   // The interface's true calibration may differ from the station's claim (see [sim]).
   const sim::ConverterCalibration calibration{
@@ -39,6 +37,8 @@ std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std:
                                           std::move(chain), wiring,
                                           calibration.output_vrms_at_0dbfs);
 }
+
+namespace {
 
 std::unique_ptr<instruments::RelaySwitch> relays_of(const InstrumentRef& ref,
                                                     const std::string& role) {
@@ -109,17 +109,19 @@ std::unique_ptr<plugs::DutControl> make_dut_control(const Station& station, plug
 }
 
 Bench open_bench(const Station& station, const std::string& serial, plugs::OperatorIo& io) {
+  if (station.audio.backend != "sim")
+    return bench_around(station, open_audio_port(station, serial), nullptr, nullptr, io);
+  auto port = open_sim_port(station, serial);
+  sim::SimChain& chain = port->chain();
+  auto wiring = port->wiring();
+  return bench_around(station, std::move(port), &chain, wiring, io);
+}
+
+Bench bench_around(const Station& station, std::unique_ptr<audio::AudioPort> port,
+                   sim::SimChain* chain, const std::shared_ptr<sim::SimWiring>& wiring,
+                   plugs::OperatorIo& io) {
   Bench bench;
-  sim::SimChain* chain = nullptr;
-  std::shared_ptr<sim::SimWiring> wiring;
-  if (station.audio.backend == "sim") {
-    auto port = open_sim_port(station, serial);
-    chain = &port->chain();
-    wiring = port->wiring();
-    bench.port = std::move(port);
-  } else {
-    bench.port = open_audio_port(station, serial);
-  }
+  bench.port = std::move(port);
   if (station.generator) {
     bench.generator = std::make_unique<instruments::FunctionGenerator>(
         instruments::connect_instrument(station.generator->visa, station.generator->loaded,

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "audio/audio_port.hpp"
+#include "audio/shared_port.hpp"
+#include "audio/sim_port.hpp"
 #include "instruments/drivers.hpp"
 #include "plugs/dut_control.hpp"
 #include "plugs/load_switch.hpp"
@@ -22,9 +24,21 @@ struct Bench {
   std::unique_ptr<plugs::DutControl> dut;
   std::unique_ptr<instruments::Dmm> dmm;                      // the station's [dmm]
   std::unique_ptr<instruments::FunctionGenerator> generator;  // the station's [generator]
+  // On a station with slots: the interface the slots share, and this bench's slot in it.
+  audio::SharedPort* shared = nullptr;
+  std::size_t slot = 0;
 };
 // The station's devices for one unit; throws MeasurementError when they cannot be opened.
 Bench open_bench(const Station& station, const std::string& serial, plugs::OperatorIo& io);
+
+// A bench on `port`: the station's instruments and plugs, or for a simulated DUT (`chain`
+// and its `wiring`) the simulation's own.
+Bench bench_around(const Station& station, std::unique_ptr<audio::AudioPort> port,
+                   sim::SimChain* chain, const std::shared_ptr<sim::SimWiring>& wiring,
+                   plugs::OperatorIo& io);
+
+// The simulated interface with this serial number's DUT (station.sim must be set).
+std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std::string& serial);
 
 // The station's [dut_switch] relays (and the operator for the rest), or the operator alone.
 std::unique_ptr<plugs::DutControl> make_dut_control(const Station& station, plugs::OperatorIo& io);

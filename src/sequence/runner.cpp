@@ -1,6 +1,7 @@
 #include "sequence/runner.hpp"
 
 #include <exception>
+#include <optional>
 
 #include "common/error.hpp"
 #include "sequence/points.hpp"
@@ -98,6 +99,9 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
     record.verdict = record::Verdict::pass;
     observe([&] { observer.step_started(run, record); });
     try {
+      std::optional<audio::SharedPort::Exclusive> alone;
+      if (bench.shared && step.kind->needs_station_alone(step, station))
+        alone.emplace(*bench.shared, bench.slot);
       StepContext context(plan, station, bench, options, io, observer, step, record);
       run_step(context);
       for (const auto& m : record.measurements)

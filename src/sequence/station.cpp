@@ -149,7 +149,9 @@ Station parse_station(const std::string& text, const std::string& path) {
       positive(r, a, "input_vrms_at_0dbfs", "audio", std::nullopt);
 
   const toml::table& safety = *r.table(root, "safety", "", true);
-  r.reject_unknown_keys(safety, "safety", {"max_output_vrms", "max_input_dbfs", "max_burst_duty"});
+  r.reject_unknown_keys(
+      safety, "safety",
+      {"max_output_vrms", "max_input_dbfs", "max_burst_duty", "slot_bursts_overlap"});
   s.safety.max_output_vrms = positive(r, safety, "max_output_vrms", "safety", std::nullopt);
   s.safety.max_input_dbfs = required_number(r, safety, "max_input_dbfs", "safety");
   if (s.safety.max_input_dbfs > 0.0)
@@ -157,6 +159,8 @@ Station parse_station(const std::string& text, const std::string& path) {
   s.safety.max_burst_duty = positive(r, safety, "max_burst_duty", "safety", 0.25);
   if (s.safety.max_burst_duty > 1.0)
     r.fail(safety.get("max_burst_duty"), "safety.max_burst_duty", "must be at most 1");
+  s.slot_bursts_overlap =
+      r.boolean(safety, "slot_bursts_overlap", "safety").value_or(s.slot_bursts_overlap);
 
   s.generator = instrument(r, root, "generator", "", instruments::InstrumentKind::fgen);
   s.dmm = instrument(r, root, "dmm", "", instruments::InstrumentKind::dmm);

@@ -70,6 +70,9 @@ struct Station {
   std::optional<std::string> forward_uri;
   AudioSettings audio;
   audio::SafetyLimits safety;
+  // [safety] slot_bursts_overlap: whether the slots' max-power bursts may play at once (no
+  // shared supply or fuse that four at full power would trip); false: one slot at a time.
+  bool slot_bursts_overlap = true;
   std::optional<InstrumentRef> generator;
   std::optional<InstrumentRef> dmm;
   std::vector<double> loads_available_ohm;

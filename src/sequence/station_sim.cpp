@@ -77,7 +77,7 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
       {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm", "fault", "preamp",
        "power_amp", "faults", "converter_lowpass_hz", "output_vrms_at_0dbfs", "input_vrms_at_0dbfs",
        "load_relays", "source_ohm", "unit_gain_sigma_db", "channel_gain_db", "loopback_gain_db",
-       "loudspeaker"});
+       "loudspeaker", "slot_crosstalk_db"});
   sim::SimConfig c;
   if (auto seed = r.integer(t, "seed", p)) {
     if (*seed < 0) r.fail(t.get("seed"), "sim.seed", "must not be negative");
@@ -94,6 +94,9 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   c.crosstalk_db = r.number(t, "crosstalk_db", p).value_or(c.crosstalk_db);
   if (c.crosstalk_db > 0.0)
     r.fail(t.get("crosstalk_db"), "sim.crosstalk_db", "must be at most 0 dB");
+  c.slot_crosstalk_db = r.number(t, "slot_crosstalk_db", p).value_or(c.slot_crosstalk_db);
+  if (c.slot_crosstalk_db > 0.0)
+    r.fail(t.get("slot_crosstalk_db"), "sim.slot_crosstalk_db", "must be at most 0 dB");
   c.load_ohm = positive(r, t, "load_ohm", p, c.load_ohm);
   c.source_ohm = non_negative(r, t, "source_ohm", p, 0.0);
   c.converter_lowpass_hz = non_negative(r, t, "converter_lowpass_hz", p, 0.0);

@@ -92,6 +92,12 @@ class StepKind {
   virtual bool takes_output_level() const { return false; }
   // Whether the station's external generator can make its stimulus.
   virtual bool generator_can_drive(const StepPlan&) const { return false; }
+  // Batch semantics on a station with slots (SPEC §11): whether the step needs the station to
+  // itself (an operator, the DMM, the external generator, a burst that must not overlap) and
+  // runs slot by slot while the others wait; otherwise its transfers are shared.
+  virtual bool needs_station_alone(const StepPlan& step, const Station&) const {
+    return step.stimulus.source == StimulusSource::generator;
+  }
   // What it needs of the station beyond the common checks (loads, levels, frequencies).
   virtual void check(StepChecks&) const {}
   // Measures one point (the runner has applied its DUT settings) into the context's record.

@@ -147,6 +147,9 @@ struct SimConfig {
   int latency_samples = 0;
   double adc_noise_dbfs = -300.0;     // rms of the ADC's own white noise, AES17 dBFS
   double crosstalk_db = -300.0;       // each channel's output leaks into the others
+  // On a station with slots: each interface input hears the other slots' inputs at the
+  // same position within their slot, this far down (the interface's own leakage).
+  double slot_crosstalk_db = -120.0;
   double load_ohm = 8.0;              // initial dummy load; +inf = open
   double source_ohm = 0.0;            // the interface output's impedance, driving the DUT
   double converter_lowpass_hz = 0.0;  // the interface's own 2nd-order roll-off (DAC); 0 = none

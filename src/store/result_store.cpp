@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "common/error.hpp"
@@ -103,6 +105,28 @@ std::string host_name() {
   return buffer;
 }
 
+// A file of an older schema, opened read-only, cannot be migrated: each table that lacks a
+// column of today's schema is shadowed by a TEMP view (SQLite searches temp before main)
+// that gives the column its default (or NULL), so the readers see one schema.
+void bridge_missing_columns(sqlite3* db) {
+  for (const Table* table : {&kRunsTable, &kStepsTable, &kMeasurementsTable, &kCurvesTable}) {
+    std::set<std::string> present;
+    Statement info(db, ("PRAGMA main.table_info(" + std::string(table->name) + ")").c_str());
+    while (info.step()) present.insert(info.text(1));
+    if (present.empty()) continue;  // no such table: the reader says so
+    std::string added;
+    for (const Column& c : table->columns) {
+      if (c.holder == Holder::central || present.count(std::string(c.name))) continue;
+      const std::string value = c.default_sql.empty() ? "NULL" : std::string(c.default_sql);
+      added += ", " + value + " AS " + std::string(c.name);
+    }
+    if (added.empty()) continue;
+    exec(db, ("CREATE TEMP VIEW " + std::string(table->name) + " AS SELECT *" + added +
+              " FROM main." + std::string(table->name))
+                 .c_str());
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mode) {
@@ -133,6 +157,7 @@ std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mod
       if (version.integer(0) > kSchemaVersion)
         throw IoError(path + ": database schema " + std::to_string(version.integer(0)) +
                       " is newer than this ampbench");
+      if (version.integer(0) < kSchemaVersion) bridge_missing_columns(db);
     }
   } catch (const IoError& e) {
     const std::string what = e.what();

@@ -17,6 +17,8 @@ class CleanupKind : public StepKindWith<CleanupParams> {
   std::span<const std::string_view> keys() const override { return kKeys; }
   bool analyses_capture() const override { return false; }
   bool cleanup_by_default() const override { return true; }
+  // On a station with slots: its message goes to the operator, one slot at a time.
+  bool needs_station_alone(const StepPlan&, const Station&) const override { return true; }
 
  protected:
   CleanupParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan&,

@@ -377,6 +377,9 @@ constexpr CurveSpec kCurves[] = {
 class MaxPowerKind : public StepKindWith<MaxPowerParams> {
  public:
   std::string_view name() const override { return "max_power"; }
+  bool needs_station_alone(const StepPlan&, const Station& station) const override {
+    return !station.slot_bursts_overlap;
+  }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const CurveSpec> curves() const override { return kCurves; }
   std::span<const std::string_view> keys() const override { return kKeys; }

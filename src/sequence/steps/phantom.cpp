@@ -13,6 +13,8 @@ class PhantomKind : public StepKindWith<NoParams> {
   std::string_view name() const override { return "phantom"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   bool analyses_capture() const override { return false; }
+  // On a station with slots: one DMM, or the operator, reads each slot's phantom voltage.
+  bool needs_station_alone(const StepPlan&, const Station&) const override { return true; }
 
  protected:
   NoParams parse_params(const TomlReader&, const toml::table&, const StepPlan&,

@@ -18,6 +18,8 @@ class PromptKind : public StepKindWith<PromptParams> {
   std::string_view name() const override { return "prompt"; }
   std::span<const std::string_view> keys() const override { return kKeys; }
   bool analyses_capture() const override { return false; }
+  // On a station with slots: the operator answers one slot at a time.
+  bool needs_station_alone(const StepPlan&, const Station&) const override { return true; }
 
  protected:
   PromptParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan&,

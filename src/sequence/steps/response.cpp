@@ -124,7 +124,8 @@ class ResponseKind : public StepKindWith<ResponseParams> {
       return;
     }
     double mean_db = 0.0;
-    for (double v : found.vin) mean_db += dsp::vrms_to_dbv(v) / static_cast<double>(found.vin.size());
+    for (double v : found.vin)
+      mean_db += dsp::vrms_to_dbv(v) / static_cast<double>(found.vin.size());
     const double vin = dsp::dbv_to_vrms(mean_db);
     const auto data = params.swept ? swept(ctx, p, vin) : stepped(ctx, params, p, vin);
     const Limit* mask = s.limits.count("deviation_db") ? &s.limits.at("deviation_db") : nullptr;

@@ -1,0 +1,103 @@
+// audio: one multichannel interface shared by the runs of several test slots (SPEC §11),
+// each run in its own thread with its own SlotPort — an AudioPort on the slot's channels.
+// Transfers that the slots ask for at about the same time go out as one transfer of the
+// whole interface: each slot's stimulus on its outputs, silence on the rest, each slot's
+// capture cut from its inputs. A transfer waits until every slot taking part has either
+// asked for one or stepped aside (away, waiting for an exclusive section, finished), so
+// slots that run the same sequence stay in step.
+//
+// Batch semantics: a step that needs a resource of the whole station (an operator prompt,
+// the DMM, a non-overlapping burst) runs in an exclusive section — granted to one slot at
+// a time, lowest slot first, while no other slot transfers.
+//
+// Independence: a slot whose input clips gets its InputClippedError alone; the other
+// slots' stimuli of that transfer are played again without it.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "audio/audio_port.hpp"
+
+namespace ampbench::audio {
+
+// A slot's interface channels: 0-based indices into the shared port's outputs and inputs.
+struct SlotChannels {
+  std::vector<int> outputs;
+  std::vector<int> inputs;
+};
+
+class SharedPort {
+ public:
+  SharedPort(std::unique_ptr<AudioPort> port, std::vector<SlotChannels> slots);
+
+  // The port slot `slot` (0-based, in the constructor's order) measures through; every slot
+  // takes part in transfers until its port is destroyed.
+  std::unique_ptr<AudioPort> slot_port(std::size_t slot);
+
+  // Held while a step needs the station to itself.
+  class Exclusive {
+   public:
+    Exclusive(SharedPort& shared, std::size_t slot);
+    ~Exclusive();
+    Exclusive(const Exclusive&) = delete;
+    Exclusive& operator=(const Exclusive&) = delete;
+
+   private:
+    SharedPort& shared_;
+    std::size_t slot_;
+  };
+  // Held while a slot does nothing with the interface for a while (sleeps, waits for an
+  // operator): the other slots' transfers do not wait for it.
+  class Away {
+   public:
+    Away(SharedPort& shared, std::size_t slot);
+    ~Away();
+    Away(const Away&) = delete;
+    Away& operator=(const Away&) = delete;
+
+   private:
+    SharedPort& shared_;
+    std::size_t slot_;
+  };
+
+  const AudioPort& port() const { return *port_; }
+  // Transfers of the whole interface so far (each may carry several slots' stimuli).
+  std::uint64_t shared_transfers() const;
+
+ private:
+  friend class SlotPort;
+  enum class State { busy, waiting, away, waiting_exclusive, done };
+  struct Request {
+    const AudioBuffer* stimulus = nullptr;
+    std::optional<Capture> capture;
+    std::exception_ptr error;
+  };
+  struct Participant {
+    SlotChannels channels;
+    State state = State::busy;
+    Request* request = nullptr;
+  };
+
+  Capture transfer(std::size_t slot, const AudioBuffer& stimulus);
+  void rest(std::size_t slot, double seconds);
+  void leave(std::size_t slot);
+  // With the lock held: grants the exclusive section or launches a transfer when it is due.
+  bool nobody_busy() const;
+  void run_transfer(std::unique_lock<std::mutex>& lock);
+  Capture combined_transfer(const std::vector<std::size_t>& slots);
+
+  std::unique_ptr<AudioPort> port_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Participant> slots_;
+  std::optional<std::size_t> exclusive_;  // the slot holding the exclusive section
+  bool transferring_ = false;
+  std::uint64_t shared_transfers_ = 0;
+};
+
+}  // namespace ampbench::audio
