@@ -235,6 +235,19 @@ TEST(Slots, FourUnitsAtOnceMeasureAsEachAloneAndFaultsStayInTheirSlot) {
             "S1:A1:PASS S2:A2:PASS S3:A3:PASS S4:A4:PASS");
   for (const std::string serial : {"A1", "A2", "A3", "A4"})
     expect_same_figures(figures_of(good, serial), figures_of(alone, serial), serial);
+  // Listed and counted by slot.
+  const auto listed = run_ampbench({"results", "list", "--db", good, "--slot", "S3", "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const auto s3 = nlohmann::json::parse(listed.out);
+  ASSERT_EQ(s3.size(), 1u);
+  EXPECT_EQ(s3[0]["serial"], "A3");
+  EXPECT_EQ(s3[0]["slot"], "S3");
+  const auto by_slot = run_ampbench({"stats", "--db", alone, "--by-slot", "--json"});
+  ASSERT_EQ(by_slot.exit_code, 0) << by_slot.err;
+  const auto slots = nlohmann::json::parse(by_slot.out)["slots"];
+  ASSERT_EQ(slots.size(), 4u);
+  EXPECT_EQ(slots[1]["slot"], "S2");
+  EXPECT_EQ(slots[1]["stations"][0]["runs"], 1);
 
   const auto faulty = dir / "faulty.db";
   const auto f = run_ampbench({"run", sequence, "--station", station, "--serial", "S1=A1",

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <fstream>
@@ -7,8 +8,8 @@
 #include "cli/command.hpp"
 #include "cli/run_filter.hpp"
 #include "common/error.hpp"
-#include "report/export.hpp"
 #include "record/point_words.hpp"
+#include "report/export.hpp"
 #include "report/html.hpp"
 #include "store/results_reader.hpp"
 
@@ -46,12 +47,18 @@ int list(const ResultsOptions& o) {
     std::cout << j.dump(2) << "\n";
     return 0;
   }
-  std::printf("%-6s %-8s %-24s %-8s %-24s %s\n", "ID", "UUID", "STARTED", "VERDICT", "SERIAL",
-              "SEQUENCE");
+  // The slot column only where some run was tested in a slot (SPEC §11).
+  const bool slots =
+      std::any_of(runs.begin(), runs.end(), [](const auto& r) { return !r.slot.empty(); });
+  std::printf("%-6s %-8s %-24s %-8s %s%-24s %s\n", "ID", "UUID", "STARTED", "VERDICT",
+              slots ? "SLOT     " : "", "SERIAL", "SEQUENCE");
   for (const auto& r : runs) {
-    std::printf("%-6lld %-8.8s %-24s %-8s %-24s %s\n", static_cast<long long>(r.id), r.uuid.c_str(),
-                r.started_at.c_str(), std::string(record::verdict_name(r.verdict)).c_str(),
-                r.serial.c_str(), r.sequence_name.c_str());
+    char slot[16] = "";
+    if (slots) std::snprintf(slot, sizeof slot, "%-8.8s ", r.slot.empty() ? "-" : r.slot.c_str());
+    std::printf("%-6lld %-8.8s %-24s %-8s %s%-24s %s\n", static_cast<long long>(r.id),
+                r.uuid.c_str(), r.started_at.c_str(),
+                std::string(record::verdict_name(r.verdict)).c_str(), slot, r.serial.c_str(),
+                r.sequence_name.c_str());
   }
   return 0;
 }
@@ -69,8 +76,10 @@ int show(const ResultsOptions& o) {
       "software  %s\nstarted   %s\nfinished  %s\n",
       static_cast<long long>(run.id), run.uuid.c_str(), run.serial.c_str(),
       std::string(record::verdict_name(run.verdict)).c_str(), run.sequence_name.c_str(),
-      run.sequence_sha256.c_str(), run.station_name.c_str(), run.operator_name.c_str(),
-      run.software_version.c_str(), run.started_at.c_str(), run.finished_at.c_str());
+      run.sequence_sha256.c_str(),
+      (run.slot.empty() ? run.station_name : run.station_name + ", slot " + run.slot).c_str(),
+      run.operator_name.c_str(), run.software_version.c_str(), run.started_at.c_str(),
+      run.finished_at.c_str());
   for (const auto& s : run.steps) {
     std::printf("\n[%d] %s (%s)  %s%s%s\n", s.ordinal, s.step_id.c_str(), s.kind.c_str(),
                 std::string(record::verdict_name(s.verdict)).c_str(), s.message.empty() ? "" : "  ",

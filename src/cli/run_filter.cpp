@@ -38,6 +38,7 @@ void RunFilterOptions::add_to(CLI::App* app) {
   app->add_option("--sequence", sequence, "Only runs of this sequence (its name)");
   app->add_option("--station", station, "Only runs of this station");
   app->add_option("--line", line, "Only runs of this production line");
+  app->add_option("--slot", slot, "Only runs measured in this test slot (its name)");
   app->add_option("--serial", serial, "Only these serial numbers: exact or a pattern (AMP-24*)");
   app->add_option("--since", since, "Started at or after (ISO 8601, e.g. 2026-11-24)");
   app->add_option("--until", until, "Started before (ISO 8601)");
@@ -49,6 +50,7 @@ store::RunFilter RunFilterOptions::filter() const {
   f.station = given(station);
   f.line = given(line);
   f.serial = given(serial);
+  f.slot = given(slot);
   f.since = checked_time("--since", since);
   f.until = checked_time("--until", until);
   return f;

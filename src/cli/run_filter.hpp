@@ -1,4 +1,4 @@
-// The run filters `results` and `stats` share (sequence, station, line, serial pattern,
+// The run filters `results` and `stats` share (sequence, station, line, slot, serial pattern,
 // dates): one set of options, one help text, one translation to store::RunFilter.
 #pragma once
 
@@ -10,7 +10,7 @@
 namespace ampbench::cli {
 
 struct RunFilterOptions {
-  std::string sequence, station, line, serial, since, until;
+  std::string sequence, station, line, slot, serial, since, until;
 
   void add_to(CLI::App* app);
   // Empty options filter nothing; verdict and limit are the caller's.

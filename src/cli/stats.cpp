@@ -1,6 +1,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -22,7 +23,30 @@ struct StatsOptions {
   std::string html;
   int drift_window = 50;
   bool json = false;
+  bool by_slot = false;
 };
+
+// The stats of each test slot's runs on their own (a fixture that drifts is a slot's
+// problem, not the product's), in slot-name order; runs without a slot are left out.
+std::vector<std::pair<std::string, stats::LineStats>> stats_by_slot(
+    const std::vector<record::RunRecord>& runs, const std::vector<store::MeasurementRow>& rows,
+    const stats::DriftOptions& drift) {
+  std::map<std::string, std::vector<record::RunRecord>> runs_of;
+  std::map<std::string, std::string> slot_of_run;
+  for (const auto& run : runs) {
+    if (run.slot.empty()) continue;
+    runs_of[run.slot].push_back(run);
+    slot_of_run[run.uuid] = run.slot;
+  }
+  std::map<std::string, std::vector<store::MeasurementRow>> rows_of;
+  for (const auto& row : rows)
+    if (const auto it = slot_of_run.find(row.run_uuid); it != slot_of_run.end())
+      rows_of[it->second].push_back(row);
+  std::vector<std::pair<std::string, stats::LineStats>> out;
+  for (const auto& [slot, slot_runs] : runs_of)
+    out.emplace_back(slot, stats::line_stats(slot_runs, rows_of[slot], drift));
+  return out;
+}
 
 nlohmann::json optional_json(const std::optional<double>& v) {
   return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json(nullptr);
@@ -127,6 +151,25 @@ int run_stats(const StatsOptions& o) {
   const auto rows = db->measurement_rows(filter);
   stats::DriftOptions drift;
   drift.window = o.drift_window;
+  if (o.by_slot) {
+    const auto slots = stats_by_slot(runs, rows, drift);
+    if (slots.empty())
+      std::fprintf(stderr, "ampbench: no finished runs in %s match that were tested in a slot\n",
+                   db->name().c_str());
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& [slot, line] : slots) {
+      if (o.json) {
+        auto j = to_json(line);
+        j["slot"] = slot;
+        all.push_back(std::move(j));
+      } else {
+        std::printf("%sSLOT %s\n", &slot == &slots.front().first ? "" : "\n", slot.c_str());
+        print_table(line);
+      }
+    }
+    if (o.json) std::cout << nlohmann::json({{"slots", all}}).dump(2) << "\n";
+    return 0;
+  }
   const auto line = stats::line_stats(runs, rows, drift);
   if (line.stations.empty())
     std::fprintf(stderr, "ampbench: no finished runs in %s match\n", db->name().c_str());
@@ -136,6 +179,7 @@ int run_stats(const StatsOptions& o) {
     for (const auto& [what, value] : {std::pair{"sequence", m.sequence},
                                       {"station", m.station},
                                       {"line", m.line},
+                                      {"slot", m.slot},
                                       {"serial", m.serial},
                                       {"since", m.since},
                                       {"until", m.until}})
@@ -163,6 +207,8 @@ Subcommand add_stats_command(CLI::App& parent) {
                   "Units the drift check watches, against those before them (default 50)");
   app->add_option("--html", o->html, "Also write the line summary page (HTML) here");
   app->add_flag("--json", o->json, "JSON instead of the table");
+  app->add_flag("--by-slot", o->by_slot,
+                "Each test slot's runs on their own: one table (or JSON entry) per slot");
   return {app, [o] { return run_stats(*o); }};
 }
 

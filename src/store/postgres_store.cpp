@@ -40,7 +40,7 @@ std::vector<double> float64_array(const pqxx::field& f) {
 }
 
 struct FilterParams {
-  std::optional<std::string> serial, verdict, since, until, station, line, sequence;
+  std::optional<std::string> serial, verdict, since, until, station, line, sequence, slot;
   explicit FilterParams(const RunFilter& f)
       : serial(f.serial ? std::optional(glob_to_like(*f.serial)) : std::nullopt),
         verdict(f.verdict ? std::optional(std::string(record::verdict_name(*f.verdict)))
@@ -49,7 +49,8 @@ struct FilterParams {
         until(f.until),
         station(f.station),
         line(f.line),
-        sequence(f.sequence) {}
+        sequence(f.sequence),
+        slot(f.slot) {}
 };
 
 std::optional<double> optional_real(const pqxx::field& f) {
@@ -271,9 +272,10 @@ std::vector<record::RunRecord> PostgresStore::list_runs(const RunFilter& f) cons
     const auto rows =
         t.exec_params("SELECT " + read_columns(kRunsTable, Dialect::postgres, "r", true) +
                           " FROM runs r WHERE " + run_filter_sql(Dialect::postgres, "r") +
-                          " ORDER BY started_at DESC, id DESC LIMIT $8::bigint",
+                          " ORDER BY started_at DESC, id DESC LIMIT $9::bigint",
                       nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
-                      nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(limit));
+                      nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(p.slot),
+                      nullable(limit));
     std::vector<record::RunRecord> out;
     for (const auto& r : rows) out.push_back(run_from(PgRow{r}));
     return out;
@@ -331,7 +333,7 @@ std::vector<MeasurementRow> PostgresStore::measurement_rows(const RunFilter& f) 
             run_filter_sql(Dialect::postgres, "r") +
             " ORDER BY r.started_at, r.id, s.ordinal, m.id",
         nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
-        nullable(p.station), nullable(p.line), nullable(p.sequence));
+        nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(p.slot));
     std::vector<MeasurementRow> out;
     out.reserve(rows.size());
     for (const auto& r : rows) {

@@ -332,6 +332,7 @@ void bind_filter(Statement& q, const RunFilter& f) {
   if (f.station) q.bind(5, *f.station);
   if (f.line) q.bind(6, *f.line);
   if (f.sequence) q.bind(7, *f.sequence);
+  if (f.slot) q.bind(8, *f.slot);
 }
 
 }  // namespace
@@ -339,10 +340,10 @@ void bind_filter(Statement& q, const RunFilter& f) {
 std::vector<record::RunRecord> ResultStore::list_runs(const RunFilter& f) const {
   const std::string sql = "SELECT " + read_columns(kRunsTable, Dialect::sqlite, {}, true) +
                           " FROM runs WHERE " + run_filter_sql(Dialect::sqlite) +
-                          " ORDER BY started_at DESC, id DESC LIMIT ?8";
+                          " ORDER BY started_at DESC, id DESC LIMIT ?9";
   Statement q(db_, sql.c_str());
   bind_filter(q, f);
-  q.bind(8, static_cast<std::int64_t>(f.limit > 0 ? f.limit : -1));
+  q.bind(9, static_cast<std::int64_t>(f.limit > 0 ? f.limit : -1));
   std::vector<record::RunRecord> out;
   while (q.step()) out.push_back(run_from(q));
   return out;

@@ -21,7 +21,8 @@ struct RunFilter {
   std::optional<std::string> station;
   std::optional<std::string> line;
   std::optional<std::string> sequence;
-  int limit = 100;  // runs; 0 = no limit
+  std::optional<std::string> slot;  // the test slot's name (SPEC §11)
+  int limit = 100;                  // runs; 0 = no limit
 };
 
 // One stored measurement with the run and step it belongs to: what line statistics read.

@@ -176,7 +176,7 @@ std::string run_filter_sql(Dialect dialect, std::string_view alias) {
       {"serial", "LIKE", "text"},          {"verdict", "=", "text"},
       {"started_at", ">=", "timestamptz"}, {"started_at", "<", "timestamptz"},
       {"station_name", "=", "text"},       {"line", "=", "text"},
-      {"sequence_name", "=", "text"}};
+      {"sequence_name", "=", "text"},      {"slot", "=", "text"}};
   std::string sql;
   int n = 0;
   for (const auto& c : kConditions) {

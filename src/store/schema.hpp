@@ -62,9 +62,9 @@ std::string read_columns(const Table& table, Dialect dialect, std::string_view a
 // The columns both stores write for a record (no key, no parent, no one-database columns).
 std::vector<std::string_view> record_columns(const Table& table);
 
-// The conditions of a RunFilter on runs (alias.), with placeholders 1…7 in this order:
-// serial LIKE, verdict, since, until, station, line, sequence; a null parameter drops its
-// condition.
+// The conditions of a RunFilter on runs (alias.), with placeholders 1…8 in this order:
+// serial LIKE, verdict, since, until, station, line, sequence, slot; a null parameter drops
+// its condition.
 std::string run_filter_sql(Dialect dialect, std::string_view alias = {});
 
 }  // namespace ampbench::store
