@@ -1,13 +1,18 @@
 // audio/wav: round trips through every sample format, and the residual each adds to a
 // 997 Hz tone (float32 ≤ -135 dB, 24-bit dithered ≤ -130 dB THD+N). audio/buffer_handoff:
-// a late callback never touches buffers the caller has taken back.
+// a late callback never touches buffers the caller has taken back. audio/shared_port: slots
+// that transfer together share one transfer, each gets its own channels back; a clipping
+// slot hears of it alone; exclusive sections run one slot at a time, in slot order.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "audio/buffer_handoff.hpp"
+#include "audio/shared_port.hpp"
 #include "audio/wav.hpp"
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
@@ -185,4 +190,140 @@ TEST(BufferHandoff, ACallbackThatNeverLeavesKeepsTheBuffers) {
   EXPECT_TRUE(handoff.finished());
   EXPECT_TRUE(handoff.reclaim(std::chrono::milliseconds(0)));
   EXPECT_FALSE(handoff.enter()) << "a callback entered a capture that is over";
+}
+
+namespace {
+
+// Eight outputs wired to eight inputs; remembers which outputs carried signal in each
+// transfer, and stops on an input above the clip threshold as an interface would.
+class LoopbackPort : public audio::AudioPort {
+ public:
+  LoopbackPort() : AudioPort({10.0, -6.0, 0.25}, {1.0, 1.0}) {}
+  double sample_rate_hz() const override { return 48000.0; }
+  int output_count() const override { return 8; }
+  int input_count() const override { return 8; }
+  std::string describe() const override { return "loopback"; }
+  std::vector<std::set<int>> transfers;
+
+ protected:
+  audio::Capture transfer(const audio::AudioBuffer& stimulus, double clip_threshold_fs) override {
+    audio::Capture capture;
+    capture.audio = stimulus;
+    std::set<int> live;
+    for (std::size_t c = 0; c < stimulus.channels.size(); ++c) {
+      double peak = 0.0;
+      for (double v : stimulus.channels[c]) peak = std::max(peak, std::abs(v));
+      if (peak > 0.0) live.insert(static_cast<int>(c));
+      capture.peak_dbfs.push_back(dsp::amplitude_ratio_to_db(peak));
+      if (peak > clip_threshold_fs && !capture.clipped_input)
+        capture.clipped_input = static_cast<int>(c) + 1;
+    }
+    transfers.push_back(live);
+    return capture;
+  }
+  void idle(double) override {}
+};
+
+// Slot s on interface channels 2s and 2s+1.
+std::vector<audio::SlotChannels> stereo_slots(int count) {
+  std::vector<audio::SlotChannels> out;
+  for (int s = 0; s < count; ++s) out.push_back({{2 * s, 2 * s + 1}, {2 * s, 2 * s + 1}});
+  return out;
+}
+
+audio::AudioBuffer constant(double left, double right, std::size_t frames) {
+  audio::AudioBuffer b;
+  b.sample_rate_hz = 48000.0;
+  b.channels = {std::vector<double>(frames, left), std::vector<double>(frames, right)};
+  return b;
+}
+
+}  // namespace
+
+TEST(SharedPort, SlotsTransferringTogetherShareOneTransferAndGetTheirOwnChannels) {
+  auto owned = std::make_unique<LoopbackPort>();
+  LoopbackPort& port = *owned;
+  audio::SharedPort shared(std::move(owned), stereo_slots(4));
+  std::vector<std::unique_ptr<audio::AudioPort>> slots;
+  for (std::size_t s = 0; s < 4; ++s) slots.push_back(shared.slot_port(s));
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (std::size_t s = 0; s < 4; ++s)
+    threads.emplace_back([&, s] {
+      for (int round = 0; round < 3; ++round) {
+        // Lengths differ between slots: each gets back as many frames as it played.
+        const double left = 0.01 * double(s + 1) + 0.001 * round;
+        const auto capture = slots[s]->play_and_capture(constant(left, -left, 100 + 10 * s));
+        if (capture.audio.channels.size() != 2 || capture.audio.frames() != 100 + 10 * s ||
+            capture.audio.channels[0][5] != left || capture.audio.channels[1][99] != -left)
+          ++wrong[s];
+      }
+      slots[s].reset();
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
+  ASSERT_EQ(port.transfers.size(), 3u);
+  for (const auto& live : port.transfers) EXPECT_EQ(live.size(), 8u);
+}
+
+TEST(SharedPort, AClippingSlotAloneHearsOfItAndTheOthersPlayAgain) {
+  auto owned = std::make_unique<LoopbackPort>();
+  LoopbackPort& port = *owned;
+  audio::SharedPort shared(std::move(owned), stereo_slots(3));
+  std::vector<std::unique_ptr<audio::AudioPort>> slots;
+  for (std::size_t s = 0; s < 3; ++s) slots.push_back(shared.slot_port(s));
+  std::vector<std::string> outcome(3);
+  std::vector<std::thread> threads;
+  for (std::size_t s = 0; s < 3; ++s)
+    threads.emplace_back([&, s] {
+      // Slot 2's right input goes above max_input_dbfs (−6 dBFS).
+      const double right = s == 1 ? 0.9 : 0.1;
+      try {
+        const auto capture = slots[s]->play_and_capture(constant(0.1, right, 64));
+        outcome[s] = capture.audio.channels[1][0] == right ? "ok" : "wrong capture";
+      } catch (const audio::InputClippedError& e) {
+        outcome[s] = "clipped input " + std::to_string(e.input());
+      }
+      slots[s].reset();
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(outcome, (std::vector<std::string>{"ok", "clipped input 2", "ok"}));
+  ASSERT_EQ(port.transfers.size(), 2u);
+  EXPECT_EQ(port.transfers[1], (std::set<int>{0, 1, 4, 5}));  // again, without slot 2
+}
+
+TEST(SharedPort, ExclusiveSectionsRunOneSlotAtATimeInSlotOrder) {
+  auto owned = std::make_unique<LoopbackPort>();
+  LoopbackPort& port = *owned;
+  audio::SharedPort shared(std::move(owned), stereo_slots(3));
+  std::vector<std::unique_ptr<audio::AudioPort>> slots;
+  for (std::size_t s = 0; s < 3; ++s) slots.push_back(shared.slot_port(s));
+  std::mutex mutex;
+  std::vector<std::size_t> order;
+  int inside = 0, most_inside = 0;
+  std::vector<std::thread> threads;
+  // Started in reverse: the grant still goes to the lowest slot waiting.
+  for (std::size_t s = 3; s-- > 0;)
+    threads.emplace_back([&, s] {
+      {
+        audio::SharedPort::Exclusive alone(shared, s);
+        {
+          std::lock_guard lock(mutex);
+          order.push_back(s);
+          most_inside = std::max(most_inside, ++inside);
+        }
+        slots[s]->play_and_capture(constant(0.1, 0.1, 32));
+        std::lock_guard lock(mutex);
+        --inside;
+      }
+      slots[s]->play_and_capture(constant(0.2, 0.2, 32));
+      slots[s].reset();
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(order, (std::vector<std::size_t>{0, 1, 2}));
+  EXPECT_EQ(most_inside, 1);
+  // Three transfers alone, then the slots' next ones: together once the last section ends.
+  ASSERT_GE(port.transfers.size(), 4u);
+  for (std::size_t t = 0; t < 3; ++t) EXPECT_EQ(port.transfers[t].size(), 2u);
+  EXPECT_EQ(port.transfers.size(), 4u);
 }
