@@ -1,9 +1,12 @@
 """End to end through a real audio stack: jackd (dummy backend) + `ampbench sim-dut --jack`
 + `ampbench run` on instruments/jack-loopback.toml (PortAudio, JACK host API).
 Checks: the CI loopback sequence agrees with the same models on the offline sim backend
-(gain and response ±0.05 dB, THD+N ±1 dB); killing sim-dut mid-run ends the step ERROR,
-keeps the finished steps and exits 2 without hanging; a forced xrun is an error.
+(gain and response ±0.05 dB, THD+N ±1 dB); four slots on 8 JACK channels
+(instruments/jack-4up.toml, one simulated unit per slot in sim-dut) agree slot by slot with
+their offline twin and share one transfer per capture; killing sim-dut mid-run ends the step
+ERROR, keeps the finished steps and exits 2 without hanging; a forced xrun is an error.
 Usage: jack_loopback_test.py AMPBENCH SOURCE_DIR"""
+import json
 import os
 import sqlite3
 import struct
@@ -42,8 +45,8 @@ def ports():
     return r.stdout.split() if r.returncode == 0 else []
 
 
-def start_dut(*extra):
-    dut = subprocess.Popen([ampbench, "sim-dut", "--jack", "--station", station, *extra], env=env,
+def start_dut(*extra, station_file=station):
+    dut = subprocess.Popen([ampbench, "sim-dut", "--jack", "--station", station_file, *extra], env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     processes.append(dut)
     wait_for(lambda: "dut:in_1" in ports(), 10, "sim-dut's ports")
@@ -55,35 +58,38 @@ def run(db, *extra, station_file=station, seq=sequence, timeout=120):
                           capture_output=True, text=True, timeout=timeout)
 
 
-def measurements(db, name):
+def measurements(db, name, serial=None):
     with sqlite3.connect(db) as c:
         return c.execute("SELECT s.step_id, m.channel, m.value FROM measurements m JOIN steps s ON s.id = m.step_id "
-                         "WHERE m.name = ? ORDER BY m.id", (name,)).fetchall()
+                         "JOIN runs r ON r.id = s.run_id WHERE m.name = ? AND (?2 IS NULL OR r.serial = ?2) "
+                         "ORDER BY m.id", (name, serial)).fetchall()
 
 
-def curves(db, name):
+def curves(db, name, serial=None):
     with sqlite3.connect(db) as c:
-        rows = c.execute("SELECT channel, y FROM curves WHERE name = ? ORDER BY id", (name,)).fetchall()
+        rows = c.execute("SELECT c.channel, c.y FROM curves c JOIN steps s ON s.id = c.step_id JOIN runs r ON "
+                         "r.id = s.run_id WHERE c.name = ? AND (?2 IS NULL OR r.serial = ?2) ORDER BY c.id",
+                         (name, serial)).fetchall()
     return [(ch, struct.unpack(f"<{len(y) // 8}d", y)) for ch, y in rows]
 
 
-def compare(db, twin, label):
+def compare(db, twin, label, serial=None):
     for name, tolerance, floor in (("gain_db", 0.05, None), ("thdn_db", 1.0, -100.0),
                                    ("deviation_min_db", 0.05, None), ("deviation_max_db", 0.05, None)):
-        a, b = measurements(db, name), measurements(twin, name)
+        a, b = measurements(db, name, serial), measurements(twin, name, serial)
         check(len(a) == len(b) and len(a) > 0, f"{label}: {name} measured on both paths")
         for (step, ch, x), (_, _, y) in zip(a, b):
             if floor is not None and y < floor:
                 continue
             check(abs(x - y) <= tolerance, f"{label}: {step} {ch} {name} {x:.4f} vs offline {y:.4f} (±{tolerance})")
-    for (ch, a), (_, b) in zip(curves(db, "response_db"), curves(twin, "response_db")):
+    for (ch, a), (_, b) in zip(curves(db, "response_db", serial), curves(twin, "response_db", serial)):
         worst = max(abs(x - y) for x, y in zip(a, b))
         check(worst <= 0.05, f"{label}: response curve {ch} within {worst:.4f} dB of offline (±0.05)")
 
 
 try:
     jackd = subprocess.Popen(["jackd", "--no-realtime", "-n", server, "-p", "64", "-d", "dummy", "-r", "48000",
-                              "-p", "1024", "-C", "2", "-P", "2"], env=env, stdin=subprocess.DEVNULL,
+                              "-p", "1024", "-C", "8", "-P", "8"], env=env, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     processes.append(jackd)
     wait_for(lambda: "system:playback_1" in ports(), 10, "jackd")
@@ -117,6 +123,34 @@ try:
     check(r.returncode == 0, "freewheeling JACK run passes: " + r.stderr[-300:])
     print(f"freewheel: {time.time() - started:.2f} s wall")
     compare(freewheel, twin, "freewheel")
+
+    # Four slots on eight JACK channels: one simulated unit per slot, the same serials in
+    # sim-dut and in the run; each slot as its offline twin, all four in shared transfers.
+    dut.terminate()
+    dut.wait()
+    wait_for(lambda: "dut:in_1" not in ports(), 10, "sim-dut to leave")
+    four_up = os.path.join(source, "instruments/jack-4up.toml")
+    slots = [f"S{k}=U{k}" for k in range(1, 5)]
+    serial_args = [a for slot in slots for a in ("--serial", slot)]
+    dut4 = start_dut(*serial_args, station_file=four_up)
+    twin4_station = os.path.join(work, "twin4.toml")
+    with open(four_up) as src, open(twin4_station, "w") as dst:
+        dst.write(src.read().replace('backend = "portaudio"', 'backend = "sim"'))
+    twin4 = os.path.join(work, "twin4.db")
+    check(run(twin4, *serial_args, station_file=twin4_station).returncode == 0, "four-slot offline twin passes")
+    slots4 = os.path.join(work, "slots4.db")
+    r = run(slots4, "--json", *serial_args, station_file=four_up)
+    check(r.returncode == 0, "four slots through JACK pass: " + r.stderr[-300:])
+    if r.returncode == 0:
+        round_ = json.loads(r.stdout)["round"]
+        print(f"four slots through JACK: {round_['wall_s']:.2f} s wall, {round_['transfers']} transfers")
+        check(round_["transfers"] == 3, f"four slots share each transfer: {round_['transfers']} for 3 captures")
+    for k in range(1, 5):
+        compare(slots4, twin4, f"slot S{k}", f"U{k}")
+    dut4.terminate()
+    dut4.wait()
+    wait_for(lambda: "dut:in_1" not in ports(), 10, "sim-dut to leave")
+    dut = start_dut()
 
     # Kill the DUT in the middle of a run.
     long_sequence = os.path.join(work, "long.toml")

@@ -1,8 +1,10 @@
+#include <algorithm>
 #include <atomic>
 #include <memory>
 
 #include "cli/command.hpp"
 #include "common/error.hpp"
+#include "sequence/slot_serials.hpp"
 #include "sequence/station.hpp"
 #ifdef AMPBENCH_WITH_PORTAUDIO
 #include "sim/jack_dut.hpp"
@@ -14,7 +16,7 @@ namespace {
 struct SimDutOptions {
   bool jack = false;
   std::string station;
-  std::string serial;
+  std::vector<std::string> serials;
   std::string name = "dut";
   double stall_after_s = 0.0;
   int stall_ms = 0;
@@ -28,7 +30,27 @@ int run_sim_dut(const SimDutOptions& o) {
     throw InputError(station.path, 0, "sim", "sim-dut needs the station's [sim] table");
 #ifdef AMPBENCH_WITH_PORTAUDIO
   const std::atomic<bool>& stop = stop_flag_on_signals();
-  sim::JackDutOptions options{o.name, o.serial, o.stall_after_s, o.stall_ms};
+  sim::JackDutOptions options{o.name, {}, o.stall_after_s, o.stall_ms};
+  if (station.slots.empty()) {
+    if (o.serials.size() > 1) throw UsageError("sim-dut: one --serial on a station without slots");
+    std::vector<int> ports;
+    for (int c = 0; c < station.channel_count(); ++c) ports.push_back(c);
+    options.units.push_back({o.serials.empty() ? "" : o.serials.front(), ports});
+  } else {
+    // Every slot holds a unit, the serial given for it or none.
+    const auto given = sequence::assign_serials(station, o.serials);
+    for (const auto& slot : station.slots) {
+      sim::JackDutUnit unit;
+      for (const auto& g : given)
+        if (g.slot == &slot) unit.serial = g.serial;
+      for (int output : slot.outputs) {
+        const auto& all = station.audio.outputs;
+        unit.ports.push_back(
+            static_cast<int>(std::find(all.begin(), all.end(), output) - all.begin()));
+      }
+      options.units.push_back(std::move(unit));
+    }
+  }
   sim::run_jack_dut(*station.sim,
                     {station.audio.calibration.output_vrms_at_0dbfs,
                      station.audio.calibration.input_vrms_at_0dbfs, station.attenuator_gain_db},
@@ -48,7 +70,9 @@ Subcommand add_sim_dut_command(CLI::App& parent) {
       "sim-dut", "Run the simulated DUT of a station's [sim] table as a JACK client");
   app->add_flag("--jack", o->jack, "As a JACK client (ports NAME:in_N, NAME:out_N)");
   app->add_option("--station", o->station, "Station file whose [sim] table models the DUT");
-  app->add_option("--serial", o->serial, "Serial number (selects its [sim.faults])");
+  app->add_option("--serial", o->serials,
+                  "Serial number (selects its [sim.faults]); on a station with slots SLOT=SN, "
+                  "repeatable");
   app->add_option("--name", o->name, "JACK client name (default dut)");
   app->add_option("--stall-after", o->stall_after_s,
                   "Test hook: stall the process callback once after S seconds");

@@ -1,18 +1,27 @@
 // The simulated DUT as a JACK client (`ampbench sim-dut --jack`): ports in_1..N → the
 // same SimChain models as the offline backend → out_1..N, processed in the JACK process
-// callback, so CI exercises the real audio path (PortAudio → JACK → DUT → JACK).
+// callback, so CI exercises the real audio path (PortAudio → JACK → DUT → JACK). On a
+// station with slots, each slot's ports are a unit of its own (SPEC §11).
 #pragma once
 
 #include <atomic>
 #include <string>
+#include <vector>
 
 #include "sim/models.hpp"
 
 namespace ampbench::sim {
 
+// One simulated unit among the client's ports: its serial number's faults, on these ports
+// (0-based, in_N+1 → out_N+1 alike). A station with slots has one per slot.
+struct JackDutUnit {
+  std::string serial;
+  std::vector<int> ports;
+};
+
 struct JackDutOptions {
   std::string client_name = "dut";
-  std::string serial;
+  std::vector<JackDutUnit> units;  // every port in at most one
   // Test hook: after this many seconds of audio, sleep once in the process callback for
   // stall_ms, forcing an xrun (0 = never).
   double stall_after_s = 0.0;

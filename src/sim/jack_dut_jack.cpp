@@ -1,5 +1,6 @@
 #include <jack/jack.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -12,12 +13,16 @@
 namespace ampbench::sim {
 namespace {
 
-struct Dut {
+struct Unit {
   SimChain chain;
+  std::vector<const double*> in_pointers;  // into Dut's buffers, at the unit's ports
+  std::vector<double*> out_pointers;
+};
+
+struct Dut {
+  std::vector<Unit> units;
   std::vector<jack_port_t*> inputs, outputs;
   std::vector<std::vector<double>> in_buffer, out_buffer;  // sized before activation
-  std::vector<const double*> in_pointers;
-  std::vector<double*> out_pointers;
   std::uint64_t frames_done = 0;
   std::uint64_t stall_at_frame = 0;
   int stall_ms = 0;
@@ -31,7 +36,7 @@ int process(jack_nframes_t frames, void* arg) {
     const auto* in = static_cast<const float*>(jack_port_get_buffer(d.inputs[c], frames));
     for (jack_nframes_t i = 0; i < frames; ++i) d.in_buffer[c][i] = in[i];
   }
-  d.chain.process(d.in_pointers, d.out_pointers, frames);
+  for (auto& unit : d.units) unit.chain.process(unit.in_pointers, unit.out_pointers, frames);
   for (std::size_t c = 0; c < d.outputs.size(); ++c) {
     auto* out = static_cast<float*>(jack_port_get_buffer(d.outputs[c], frames));
     for (jack_nframes_t i = 0; i < frames; ++i) out[i] = static_cast<float>(d.out_buffer[c][i]);
@@ -61,17 +66,7 @@ void run_jack_dut(const SimConfig& config, const ConverterCalibration& calibrati
                            std::to_string(static_cast<int>(rate)) + " Hz, the station at " +
                            std::to_string(static_cast<int>(sample_rate_hz)) + " Hz");
   }
-  Dut dut{SimChain(config, calibration, sample_rate_hz, channels, options.serial),
-          {},
-          {},
-          {},
-          {},
-          {},
-          {},
-          0,
-          0,
-          0,
-          {}};
+  Dut dut;
   // Room for any period JACK may choose, prepared here because the callback must not allocate.
   const std::size_t most = std::max<std::size_t>(jack_get_buffer_size(client), 8192);
   for (int c = 1; c <= channels; ++c) {
@@ -82,12 +77,22 @@ void run_jack_dut(const SimConfig& config, const ConverterCalibration& calibrati
     dut.in_buffer.emplace_back(most, 0.0);
     dut.out_buffer.emplace_back(most, 0.0);
   }
-  for (int c = 0; c < channels; ++c) {
-    dut.in_pointers.push_back(dut.in_buffer[static_cast<std::size_t>(c)].data());
-    dut.out_pointers.push_back(dut.out_buffer[static_cast<std::size_t>(c)].data());
+  std::string serials;
+  for (const auto& wanted : options.units) {
+    Unit unit{SimChain(config, calibration, sample_rate_hz, static_cast<int>(wanted.ports.size()),
+                       wanted.serial),
+              {},
+              {}};
+    for (int port : wanted.ports) {
+      unit.in_pointers.push_back(dut.in_buffer.at(static_cast<std::size_t>(port)).data());
+      unit.out_pointers.push_back(dut.out_buffer.at(static_cast<std::size_t>(port)).data());
+    }
+    unit.chain.process(unit.in_pointers, unit.out_pointers, most);  // sizes the chain's scratch
+    unit.chain.reset();
+    dut.units.push_back(std::move(unit));
+    if (!wanted.serial.empty()) serials += (serials.empty() ? ", serial " : ", ") + wanted.serial;
   }
-  dut.chain.process(dut.in_pointers, dut.out_pointers, most);  // sizes the chain's scratch
-  dut.chain.reset();
+  for (auto& out : dut.out_buffer) std::fill(out.begin(), out.end(), 0.0);  // ports of no unit
   if (options.stall_ms > 0) {
     dut.stall_at_frame = static_cast<std::uint64_t>(options.stall_after_s * sample_rate_hz) + 1;
     dut.stall_ms = options.stall_ms;
@@ -100,9 +105,8 @@ void run_jack_dut(const SimConfig& config, const ConverterCalibration& calibrati
     jack_client_close(client);
     throw MeasurementError("sim-dut: cannot activate the JACK client");
   }
-  std::fprintf(stderr, "sim-dut: '%s' running, %d channel(s) at %.0f Hz%s\n",
-               options.client_name.c_str(), channels, rate,
-               options.serial.empty() ? "" : (", serial " + options.serial).c_str());
+  std::fprintf(stderr, "sim-dut: '%s' running, %d channel(s) at %.0f Hz, %zu unit(s)%s\n",
+               options.client_name.c_str(), channels, rate, dut.units.size(), serials.c_str());
   while (!stop.load() && !dut.server_gone.load())
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (!dut.server_gone.load()) jack_deactivate(client);
