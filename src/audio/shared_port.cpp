@@ -26,7 +26,8 @@ class SlotPort : public AudioPort {
   Capture transfer(const AudioBuffer& stimulus, double) override {
     return shared_.transfer(slot_, stimulus);
   }
-  void idle(double seconds) override { shared_.rest(slot_, seconds); }
+  // The slot stays busy through the pause: the others wait rather than fall out of step.
+  void idle(double seconds) override { shared_.port_->wait_silent(seconds); }
 
  private:
   SharedPort& shared_;
@@ -172,11 +173,6 @@ Capture SharedPort::combined_transfer(const std::vector<std::size_t>& who) {
   return port_->play_and_capture(all);
 }
 
-void SharedPort::rest(std::size_t slot, double seconds) {
-  Away away(*this, slot);
-  port_->wait_silent(seconds);
-}
-
 void SharedPort::leave(std::size_t slot) {
   std::lock_guard lock(mutex_);
   slots_[slot].state = State::done;
@@ -203,18 +199,6 @@ SharedPort::Exclusive::Exclusive(SharedPort& shared, std::size_t slot)
 SharedPort::Exclusive::~Exclusive() {
   std::lock_guard lock(shared_.mutex_);
   shared_.exclusive_.reset();
-  shared_.changed_.notify_all();
-}
-
-SharedPort::Away::Away(SharedPort& shared, std::size_t slot) : shared_(shared), slot_(slot) {
-  std::lock_guard lock(shared.mutex_);
-  shared.slots_[slot].state = State::away;
-  shared.changed_.notify_all();
-}
-
-SharedPort::Away::~Away() {
-  std::lock_guard lock(shared_.mutex_);
-  shared_.slots_[slot_].state = State::busy;
   shared_.changed_.notify_all();
 }
 

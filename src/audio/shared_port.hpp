@@ -3,8 +3,9 @@
 // Transfers that the slots ask for at about the same time go out as one transfer of the
 // whole interface: each slot's stimulus on its outputs, silence on the rest, each slot's
 // capture cut from its inputs. A transfer waits until every slot taking part has either
-// asked for one or stepped aside (away, waiting for an exclusive section, finished), so
-// slots that run the same sequence stay in step.
+// asked for one or stepped aside (waiting for an exclusive section, finished), so slots that
+// run the same sequence stay in step — also through a burst's duty-cycle pause, which keeps
+// its slot busy.
 //
 // Batch semantics: a step that needs a resource of the whole station (an operator prompt,
 // the DMM, a non-overlapping burst) runs in an exclusive section — granted to one slot at
@@ -51,27 +52,13 @@ class SharedPort {
     SharedPort& shared_;
     std::size_t slot_;
   };
-  // Held while a slot does nothing with the interface for a while (sleeps, waits for an
-  // operator): the other slots' transfers do not wait for it.
-  class Away {
-   public:
-    Away(SharedPort& shared, std::size_t slot);
-    ~Away();
-    Away(const Away&) = delete;
-    Away& operator=(const Away&) = delete;
-
-   private:
-    SharedPort& shared_;
-    std::size_t slot_;
-  };
-
   const AudioPort& port() const { return *port_; }
   // Transfers of the whole interface so far (each may carry several slots' stimuli).
   std::uint64_t shared_transfers() const;
 
  private:
   friend class SlotPort;
-  enum class State { busy, waiting, away, waiting_exclusive, done };
+  enum class State { busy, waiting, waiting_exclusive, done };
   struct Request {
     const AudioBuffer* stimulus = nullptr;
     std::optional<Capture> capture;
@@ -84,7 +71,6 @@ class SharedPort {
   };
 
   Capture transfer(std::size_t slot, const AudioBuffer& stimulus);
-  void rest(std::size_t slot, double seconds);
   void leave(std::size_t slot);
   // With the lock held: grants the exclusive section or launches a transfer when it is due.
   bool nobody_busy() const;

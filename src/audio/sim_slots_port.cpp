@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <future>
 
 #include "dsp/units.hpp"
 
@@ -26,15 +28,21 @@ Capture SimSlotsPort::transfer(const AudioBuffer& stimulus, double clip_threshol
   all.audio.sample_rate_hz = sample_rate_hz_;
   all.audio.channels.assign(static_cast<std::size_t>(channels_), std::vector<double>(frames, 0.0));
   all.peak_dbfs.assign(static_cast<std::size_t>(channels_), dsp::amplitude_ratio_to_db(0.0));
-  std::vector<Capture> own;
-  for (const auto& slot : slots_) {
+  // Each slot's DUT is simulated on its own thread, as the real ones play at once.
+  const auto simulate = [&](const SlotSim& slot) {
     AudioBuffer part;
     part.sample_rate_hz = sample_rate_hz_;
     for (int output : slot.outputs)
       part.channels.push_back(stimulus.channels.at(static_cast<std::size_t>(output)));
-    own.push_back(slot.port->transfer_checked(part, clip_threshold_fs));
-    all.latency_samples = own.back().latency_samples;
-  }
+    return slot.port->transfer_checked(part, clip_threshold_fs);
+  };
+  std::vector<std::future<Capture>> others;
+  for (std::size_t s = 1; s < slots_.size(); ++s)
+    others.push_back(std::async(std::launch::async, simulate, std::cref(slots_[s])));
+  std::vector<Capture> own;
+  own.push_back(simulate(slots_.front()));
+  for (auto& other : others) own.push_back(other.get());
+  all.latency_samples = own.front().latency_samples;
   for (std::size_t s = 0; s < slots_.size(); ++s) {
     const auto& inputs = slots_[s].inputs;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
