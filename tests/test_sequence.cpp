@@ -625,7 +625,9 @@ series_relay = 15
       return fallback;
     }
   } io;
-  const auto control = make_dut_control(station, io);
+  const auto bench =
+      bench_around(station, connect_instruments(station, false), nullptr, nullptr, nullptr, io);
+  const auto& control = bench.dut;
   const auto box =
       instruments::sim_instrument_named("dut-switch", station.dut_switch->relays.loaded);
   control->apply({"mic", 10.0, std::nullopt, std::nullopt, true});

@@ -8,12 +8,15 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "cli_fixtures.hpp"
 #include "common/error.hpp"
 #include "db_query.hpp"
+#include "instruments/sim_instrument.hpp"
 #include "run_binary.hpp"
+#include "sequence/bench.hpp"
 #include "sequence/slot_serials.hpp"
 #include "sequence/station.hpp"
 
@@ -58,8 +61,8 @@ TEST(Slots, EachSlotHasItsOwnChannelsAndRelays) {
     tables += "[[slot]]\nname = \"S" + std::to_string(k + 1) + "\"\noutputs = [" +
               std::to_string(2 * k + 1) + ", " + std::to_string(2 * k + 2) + "]\ninputs = [" +
               std::to_string(2 * k + 1) + ", " + std::to_string(2 * k + 2) + "]\n" +
-              "load_relays = [" + std::to_string(2 * k + 1) + ", " + std::to_string(2 * k + 2) +
-              "]\n" + (k == 2 ? "enabled = false\n" : "");
+              "loads = { relays = [" + std::to_string(2 * k + 1) + ", " +
+              std::to_string(2 * k + 2) + "] }\n" + (k == 2 ? "enabled = false\n" : "");
   const auto station = sequence::parse_station(slots(tables), "s.toml");
   ASSERT_EQ(station.slots.size(), 4u);
   EXPECT_EQ(station.slots[3].outputs, (std::vector<int>{7, 8}));
@@ -84,8 +87,10 @@ TEST(Slots, MistakesAreNamedByField) {
        "field 'slot.A.name': another slot has this name"},
       {"[[slot]]\nname = \"A\"\noutputs = [1, 2]\ninputs = [1]\n",
        "field 'slot.A.inputs': must list as many channels as its outputs"},
-      {"[[slot]]\nname = \"A\"\noutputs = [1]\ninputs = [1]\nload_relays = [1]\n",
-       "field 'slot.A.load_relays': must name one relay per load"},
+      {"[[slot]]\nname = \"A\"\noutputs = [1]\ninputs = [1]\nloads = { relays = [1] }\n",
+       "field 'slot.A.loads.relays': must name one relay per load"},
+      {"[[slot]]\nname = \"A\"\noutputs = [1]\ninputs = [1]\ndut_switch = { phantom_relay = 3 }\n",
+       "field 'slot.A.dut_switch': needs the station's [dut_switch]"},
       {"[[slot]]\nname = \"a b\"\noutputs = [1]\ninputs = [1]\n",
        "field 'slot.a b.name': a slot needs a name of letters, digits"},
       {"[[slot]]\nname = \"A\"\noutputs = [1]\ninputs = [1]\nrelay = 3\n",
@@ -139,6 +144,12 @@ TEST(Slots, SerialsAreAssignedToSlotsByName) {
       EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
     }
   }
+  // With one slot in use, a bare serial is that slot's.
+  for (std::size_t k : {0u, 3u}) station.slots[k].enabled = false;
+  const auto only = sequence::assign_serials(station, {"SN-7"});
+  ASSERT_EQ(only.size(), 1u);
+  EXPECT_EQ(only[0].slot->name, "S2");
+  EXPECT_EQ(only[0].serial, "SN-7");
   const auto single =
       sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
   const auto serials = sequence::assign_serials(single, {"A=1", "B"});
@@ -309,4 +320,50 @@ TEST(Slots, AFileFromBeforeSlotsReadsWithoutMigrating) {
   const auto show = run_ampbench({"results", "show", "1", "--db", db});
   EXPECT_EQ(show.exit_code, 0) << show.err;
   EXPECT_EQ(scalar(db, "PRAGMA user_version"), "4");  // read, not migrated
+}
+
+// One relay box for every slot's loads and DUT controls: each slot switches its own relays
+// and leaves the other slots' as they are.
+TEST(Slots, SlotsShareARelayBoxEachSwitchingItsOwnRelays) {
+  const auto station =
+      sequence::parse_station(slots(R"([loads.switch]
+resource = "SIM::slot-loads"
+profile = "sim-relay"
+[source]
+series_ohm = 10000
+[dut_switch]
+resource = "SIM::slot-dut"
+profile = "sim-relay"
+[[slot]]
+name = "S1"
+outputs = [1, 2]
+inputs = [1, 2]
+loads = { relays = [1, 2] }
+dut_switch = { input_relays = { line = 11, mic = 12 }, phantom_relay = 13 }
+[[slot]]
+name = "S2"
+outputs = [3, 4]
+inputs = [3, 4]
+loads = { relays = [3, 4] }
+dut_switch = { input_relays = { line = 21, mic = 22 }, phantom_relay = 23 }
+)"),
+                              std::string(AMPBENCH_SOURCE_DIR) + "/instruments/slots.toml");
+  struct NoOperator : plugs::OperatorIo {
+    std::string ask(const std::string&, const std::string& fallback) override { return fallback; }
+  } io;
+  const auto instruments = sequence::connect_instruments(station, true);
+  std::vector<sequence::Bench> benches;
+  for (const auto& slot : station.slots)
+    benches.push_back(sequence::bench_around(sequence::station_for_slot(station, slot), instruments,
+                                             nullptr, nullptr, nullptr, io));
+  const auto loads = instruments::sim_instrument_named("slot-loads", station.load_switch->loaded);
+  const auto dut = instruments::sim_instrument_named("slot-dut", station.dut_switch->relays.loaded);
+  benches[0].loads->select(4.0);
+  benches[1].loads->select(8.0);
+  EXPECT_EQ(loads->state().closed_relays, (std::set<int>{2, 3}));
+  benches[0].loads->select(8.0);
+  EXPECT_EQ(loads->state().closed_relays, (std::set<int>{1, 3}));
+  benches[0].dut->apply({"mic", std::nullopt, std::nullopt, std::nullopt, true});
+  benches[1].dut->apply({"line", std::nullopt, std::nullopt, std::nullopt, false});
+  EXPECT_EQ(dut->state().closed_relays, (std::set<int>{12, 13, 21}));
 }

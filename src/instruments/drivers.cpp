@@ -119,8 +119,18 @@ RelaySwitch::RelaySwitch(std::unique_ptr<ScpiSession> session, InstrumentProfile
   open_all();
 }
 
+void RelaySwitch::command(const std::string& operation, std::optional<int> relay) {
+  std::lock_guard lock(mutex_);
+  if (!relay) {
+    session_->command(profile_.command(operation));
+    return;
+  }
+  session_->command(
+      render_command(profile_.command(operation), {{"relay", static_cast<double>(*relay)}}));
+}
+
 void RelaySwitch::open_all() {
-  session_->command(profile_.command("open_all"));
+  command("open_all", std::nullopt);
 }
 
 void RelaySwitch::select(int relay) {
@@ -128,14 +138,18 @@ void RelaySwitch::select(int relay) {
   close(relay);
 }
 
+void RelaySwitch::select_among(int relay, const std::vector<int>& group) {
+  for (int other : group)
+    if (other != relay) open(other);
+  close(relay);
+}
+
 void RelaySwitch::close(int relay) {
-  session_->command(
-      render_command(profile_.command("close"), {{"relay", static_cast<double>(relay)}}));
+  command("close", relay);
 }
 
 void RelaySwitch::open(int relay) {
-  session_->command(
-      render_command(profile_.command("open"), {{"relay", static_cast<double>(relay)}}));
+  command("open", relay);
 }
 
 }  // namespace ampbench::instruments

@@ -5,7 +5,10 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "instruments/profile.hpp"
 #include "instruments/scpi_session.hpp"
@@ -59,11 +62,15 @@ class Dmm {
   InstrumentProfile profile_;
 };
 
+// Safe to share between the threads of a station's slots: one command at a time.
 class RelaySwitch {
  public:
   RelaySwitch(std::unique_ptr<ScpiSession> session, InstrumentProfile profile);
   // Opens every relay first, so two loads are never in parallel.
   void select(int relay);
+  // Opens the group's other relays first, leaving relays outside it as they are (a relay
+  // box several slots share). Needs the profile's `open` operation.
+  void select_among(int relay, const std::vector<int>& group);
   void open_all();
   // One relay, leaving the others as they are (DUT controls). open() needs the profile's
   // `open` operation.
@@ -72,6 +79,8 @@ class RelaySwitch {
   double settle_s() const { return profile_.settle_s; }
 
  private:
+  void command(const std::string& operation, std::optional<int> relay);
+  std::mutex mutex_;
   std::unique_ptr<ScpiSession> session_;
   InstrumentProfile profile_;
 };

@@ -34,7 +34,7 @@ struct DutRelays {
 
 // Relays set the DUT's input and phantom power and switch the series resistor; whatever
 // has no relay (gain, tone, other terminations) the operator sets when asked.
-std::unique_ptr<DutControl> relay_dut_control(std::unique_ptr<instruments::RelaySwitch> relays,
+std::unique_ptr<DutControl> relay_dut_control(std::shared_ptr<instruments::RelaySwitch> relays,
                                               DutRelays wiring, OperatorIo& io);
 
 // A bench without automation: the operator sets the DUT and the resistor when asked.

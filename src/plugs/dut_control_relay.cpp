@@ -9,7 +9,7 @@ namespace {
 
 class RelayDutControl : public DutControl {
  public:
-  RelayDutControl(std::unique_ptr<instruments::RelaySwitch> relays, DutRelays wiring,
+  RelayDutControl(std::shared_ptr<instruments::RelaySwitch> relays, DutRelays wiring,
                   OperatorIo& io)
       : relays_(std::move(relays)), wiring_(std::move(wiring)), manual_(manual_dut_control(io)) {}
   void apply(const DutChange& change) override {
@@ -46,14 +46,14 @@ class RelayDutControl : public DutControl {
   void settle() const {
     std::this_thread::sleep_for(std::chrono::duration<double>(relays_->settle_s()));
   }
-  std::unique_ptr<instruments::RelaySwitch> relays_;
+  std::shared_ptr<instruments::RelaySwitch> relays_;
   DutRelays wiring_;
   std::unique_ptr<DutControl> manual_;
 };
 
 }  // namespace
 
-std::unique_ptr<DutControl> relay_dut_control(std::unique_ptr<instruments::RelaySwitch> relays,
+std::unique_ptr<DutControl> relay_dut_control(std::shared_ptr<instruments::RelaySwitch> relays,
                                               DutRelays wiring, OperatorIo& io) {
   return std::make_unique<RelayDutControl>(std::move(relays), std::move(wiring), io);
 }

@@ -99,46 +99,56 @@ CalibrationBench open_calibration_bench(const Station& station) {
   return {std::move(port), std::move(probes)};
 }
 
-std::unique_ptr<plugs::DutControl> make_dut_control(const Station& station, plugs::OperatorIo& io) {
-  if (!station.dut_switch) return plugs::manual_dut_control(io);
-  const auto& wired = *station.dut_switch;
-  return plugs::relay_dut_control(
-      relays_of(wired.relays, "DUT switch"),
-      {wired.input_relays, wired.phantom_relay, wired.series_relay, station.series_resistor_ohm},
-      io);
-}
-
-Bench open_bench(const Station& station, const std::string& serial, plugs::OperatorIo& io) {
-  if (station.audio.backend != "sim")
-    return bench_around(station, open_audio_port(station, serial), nullptr, nullptr, io);
-  auto port = open_sim_port(station, serial);
-  sim::SimChain& chain = port->chain();
-  auto wiring = port->wiring();
-  return bench_around(station, std::move(port), &chain, wiring, io);
-}
-
-Bench bench_around(const Station& station, std::unique_ptr<audio::AudioPort> port,
-                   sim::SimChain* chain, const std::shared_ptr<sim::SimWiring>& wiring,
-                   plugs::OperatorIo& io) {
-  Bench bench;
-  bench.port = std::move(port);
-  if (station.generator) {
-    bench.generator = std::make_unique<instruments::FunctionGenerator>(
+StationInstruments connect_instruments(const Station& station, bool shared) {
+  StationInstruments out;
+  out.shared = shared;
+  if (station.generator)
+    out.generator = std::make_shared<instruments::FunctionGenerator>(
         instruments::connect_instrument(station.generator->visa, station.generator->loaded,
                                         "generator"),
         station.generator->loaded, station.safety.max_output_vrms);
-  }
-  if (station.dmm) {
-    bench.dmm = std::make_unique<instruments::Dmm>(
+  if (station.dmm)
+    out.dmm = std::make_shared<instruments::Dmm>(
         instruments::connect_instrument(station.dmm->visa, station.dmm->loaded, "dmm"),
         station.dmm->loaded);
-  }
+  if (station.load_switch) out.load_relays = relays_of(*station.load_switch, "relay switch");
+  if (station.dut_switch) out.dut_relays = relays_of(station.dut_switch->relays, "DUT switch");
+  return out;
+}
+
+Bench open_bench(const Station& station, const std::string& serial, plugs::OperatorIo& io) {
+  const auto instruments = connect_instruments(station, false);
+  if (station.audio.backend != "sim")
+    return bench_around(station, instruments, open_audio_port(station, serial), nullptr, nullptr,
+                        io);
+  auto port = open_sim_port(station, serial);
+  sim::SimChain& chain = port->chain();
+  auto wiring = port->wiring();
+  return bench_around(station, instruments, std::move(port), &chain, wiring, io);
+}
+
+Bench bench_around(const Station& station, const StationInstruments& instruments,
+                   std::unique_ptr<audio::AudioPort> port, sim::SimChain* chain,
+                   const std::shared_ptr<sim::SimWiring>& wiring, plugs::OperatorIo& io) {
+  Bench bench;
+  bench.port = std::move(port);
+  bench.generator = instruments.generator;
+  bench.dmm = instruments.dmm;
   // The simulated DUT sets its own controls, whatever relays the station file names.
-  bench.dut = chain ? sim::sim_dut_control(*chain, wiring) : make_dut_control(station, io);
+  if (chain) {
+    bench.dut = sim::sim_dut_control(*chain, wiring);
+  } else if (station.dut_switch) {
+    const auto& wired = *station.dut_switch;
+    bench.dut = plugs::relay_dut_control(
+        instruments.dut_relays,
+        {wired.input_relays, wired.phantom_relay, wired.series_relay, station.series_resistor_ohm},
+        io);
+  } else {
+    bench.dut = plugs::manual_dut_control(io);
+  }
   if (station.load_switch)
-    bench.loads =
-        plugs::relay_load_switch(relays_of(*station.load_switch, "relay switch"),
-                                 station.loads_available_ohm, station.load_relays, station.name);
+    bench.loads = plugs::relay_load_switch(instruments.load_relays, station.loads_available_ohm,
+                                           station.load_relays, station.name, instruments.shared);
   else if (chain)
     bench.loads = sim::sim_load_switch(*chain);
   else if (!station.loads_available_ohm.empty())

@@ -22,8 +22,10 @@ struct Bench {
   std::unique_ptr<audio::AudioPort> port;
   std::unique_ptr<plugs::LoadSwitch> loads;
   std::unique_ptr<plugs::DutControl> dut;
-  std::unique_ptr<instruments::Dmm> dmm;                      // the station's [dmm]
-  std::unique_ptr<instruments::FunctionGenerator> generator;  // the station's [generator]
+  // The station's [dmm] and [generator]: on a station with slots, one each for every slot,
+  // used by steps that run slot by slot (StepKind::needs_station_alone).
+  std::shared_ptr<instruments::Dmm> dmm;
+  std::shared_ptr<instruments::FunctionGenerator> generator;
   // On a station with slots: the interface the slots share, and this bench's slot in it.
   audio::SharedPort* shared = nullptr;
   std::size_t slot = 0;
@@ -31,17 +33,25 @@ struct Bench {
 // The station's devices for one unit; throws MeasurementError when they cannot be opened.
 Bench open_bench(const Station& station, const std::string& serial, plugs::OperatorIo& io);
 
-// A bench on `port`: the station's instruments and plugs, or for a simulated DUT (`chain`
-// and its `wiring`) the simulation's own.
-Bench bench_around(const Station& station, std::unique_ptr<audio::AudioPort> port,
-                   sim::SimChain* chain, const std::shared_ptr<sim::SimWiring>& wiring,
-                   plugs::OperatorIo& io);
+// The station's instruments, connected once: a station with slots shares them.
+struct StationInstruments {
+  std::shared_ptr<instruments::Dmm> dmm;
+  std::shared_ptr<instruments::FunctionGenerator> generator;
+  std::shared_ptr<instruments::RelaySwitch> load_relays;  // [loads] switch
+  std::shared_ptr<instruments::RelaySwitch> dut_relays;   // [dut_switch]
+  bool shared = false;  // several slots switch their own relays on the same boxes
+};
+// Throws MeasurementError (an instrument that cannot be reached).
+StationInstruments connect_instruments(const Station& station, bool shared);
+
+// A bench on `port` with the station's instruments and plugs, or for a simulated DUT
+// (`chain` and its `wiring`) the simulation's own.
+Bench bench_around(const Station& station, const StationInstruments& instruments,
+                   std::unique_ptr<audio::AudioPort> port, sim::SimChain* chain,
+                   const std::shared_ptr<sim::SimWiring>& wiring, plugs::OperatorIo& io);
 
 // The simulated interface with this serial number's DUT (station.sim must be set).
 std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std::string& serial);
-
-// The station's [dut_switch] relays (and the operator for the rest), or the operator alone.
-std::unique_ptr<plugs::DutControl> make_dut_control(const Station& station, plugs::OperatorIo& io);
 
 // Throws MeasurementError when the backend cannot be opened (e.g. not built in).
 std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,

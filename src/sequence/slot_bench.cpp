@@ -47,8 +47,10 @@ SlotBenches open_slot_benches(const Station& station, const std::vector<SlotUnit
     interface = open_audio_port(station, "");
   }
   out.shared = std::make_unique<audio::SharedPort>(std::move(interface), std::move(channels));
+  // One connection to each instrument; the slots switch their own relays on shared boxes.
+  const auto instruments = connect_instruments(station, true);
   for (std::size_t u = 0; u < units.size(); ++u) {
-    auto bench = bench_around(out.stations[u], out.shared->slot_port(u),
+    auto bench = bench_around(out.stations[u], instruments, out.shared->slot_port(u),
                               sims.empty() ? nullptr : sims[u].chain,
                               sims.empty() ? nullptr : sims[u].wiring, io);
     bench.shared = out.shared.get();

@@ -14,7 +14,17 @@ std::vector<SlotUnit> assign_serials(const Station& station, const std::vector<s
     return units;
   }
   std::map<std::string, std::string> by_slot;
+  // A bare serial means the only slot (SPEC §11), when the station has just one in use.
+  std::vector<const Slot*> enabled;
+  for (const auto& slot : station.slots)
+    if (slot.enabled) enabled.push_back(&slot);
   for (const auto& arg : args) {
+    if (enabled.size() == 1 && arg.find('=') == std::string::npos && !arg.empty()) {
+      if (!by_slot.emplace(enabled.front()->name, arg).second)
+        throw UsageError("--serial '" + arg + "': slot '" + enabled.front()->name +
+                         "' is given twice");
+      continue;
+    }
     const auto eq = arg.find('=');
     const std::string names = [&] {
       std::string out;
@@ -46,6 +56,11 @@ Station station_for_slot(const Station& station, const Slot& slot) {
   one.audio.outputs = slot.outputs;
   one.audio.inputs = slot.inputs;
   if (!slot.load_relays.empty()) one.load_relays = slot.load_relays;
+  if (slot.dut_relays && one.dut_switch) {
+    one.dut_switch->input_relays = slot.dut_relays->input_relays;
+    one.dut_switch->phantom_relay = slot.dut_relays->phantom_relay;
+    one.dut_switch->series_relay = slot.dut_relays->series_relay;
+  }
   one.slots.clear();
   return one;
 }

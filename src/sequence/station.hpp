@@ -53,10 +53,18 @@ struct AudioSettings {
 // station without [[slot]] tables is one implicit slot on audio.outputs and audio.inputs.
 struct Slot {
   std::string name;
-  std::vector<int> outputs;      // interface channels, 1-based, each one of audio.outputs
-  std::vector<int> inputs;       // likewise of audio.inputs
-  std::vector<int> load_relays;  // one per loads.available_ohm; empty: the station's
-  bool enabled = true;           // false: a broken fixture, skipped with a word
+  std::vector<int> outputs;  // interface channels, 1-based, each one of audio.outputs
+  std::vector<int> inputs;   // likewise of audio.inputs
+  std::vector<int>
+      load_relays;  // `loads.relays`: one per loads.available_ohm; empty: the station's
+  // `dut_switch`: the slot's own relays on the station's [dut_switch] box.
+  struct DutRelays {
+    std::map<std::string, int> input_relays;
+    std::optional<int> phantom_relay;
+    std::optional<int> series_relay;
+  };
+  std::optional<DutRelays> dut_relays;
+  bool enabled = true;  // false: a broken fixture, skipped with a word
   int line = 0;
 };
 

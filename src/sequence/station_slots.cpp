@@ -1,7 +1,6 @@
 // The [[slot]] tables of a station file (SPEC §11).
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <set>
 
 #include "sequence/station.hpp"
@@ -37,6 +36,53 @@ std::vector<int> slot_channels(const TomlReader& r, const toml::table& t, const 
   return out;
 }
 
+int relay_number(const TomlReader& r, const toml::node* node, const std::string& field) {
+  if (!node->is_integer() || node->as_integer()->get() < 1 || node->as_integer()->get() > 9999)
+    r.fail(node, field, "relays are integers from 1 to 9999");
+  return static_cast<int>(node->as_integer()->get());
+}
+
+// `loads = { relays = [...] }`: the slot's relay for each of the station's loads.
+std::vector<int> slot_load_relays(const TomlReader& r, const toml::table& t,
+                                  const std::string& field, const Station& s) {
+  const toml::table* loads = r.table(t, "loads", field, false);
+  if (!loads) return {};
+  const std::string prefix = field + ".loads";
+  r.reject_unknown_keys(*loads, prefix, {"relays"});
+  const toml::node* relays = loads->get("relays");
+  if (!relays) r.fail(loads, prefix + ".relays", "required field is missing");
+  if (!relays->is_array() || relays->as_array()->size() != s.loads_available_ohm.size())
+    r.fail(relays, prefix + ".relays", "must name one relay per load in loads.available_ohm");
+  std::vector<int> out;
+  for (const auto& relay : *relays->as_array())
+    out.push_back(relay_number(r, &relay, prefix + ".relays"));
+  return out;
+}
+
+// `dut_switch = { input_relays = {...}, phantom_relay = N, series_relay = N }`: the slot's
+// own relays on the station's [dut_switch] box.
+std::optional<Slot::DutRelays> slot_dut_relays(const TomlReader& r, const toml::table& t,
+                                               const std::string& field, const Station& s) {
+  const toml::table* d = r.table(t, "dut_switch", field, false);
+  if (!d) return std::nullopt;
+  const std::string prefix = field + ".dut_switch";
+  r.reject_unknown_keys(*d, prefix, {"input_relays", "phantom_relay", "series_relay"});
+  if (!s.dut_switch)
+    r.fail(d, prefix, "needs the station's [dut_switch] table (the relay box and its profile)");
+  Slot::DutRelays out;
+  if (const toml::table* inputs = r.table(*d, "input_relays", prefix, false))
+    for (const auto& [name, node] : *inputs)
+      out.input_relays[std::string(name.str())] =
+          relay_number(r, &node, prefix + ".input_relays." + std::string(name.str()));
+  if (const toml::node* n = d->get("phantom_relay"))
+    out.phantom_relay = relay_number(r, n, prefix + ".phantom_relay");
+  if (const toml::node* n = d->get("series_relay")) {
+    out.series_relay = relay_number(r, n, prefix + ".series_relay");
+    if (!s.series_resistor_ohm) r.fail(n, prefix + ".series_relay", "needs [source] series_ohm");
+  }
+  return out;
+}
+
 }  // namespace
 
 const Slot* Station::find_slot(std::string_view wanted) const {
@@ -59,7 +105,8 @@ std::vector<Slot> parse_slots(const TomlReader& r, const toml::table& root, cons
     slot.line = r.line_of(&t);
     const auto name = r.string(t, "name", "slot");
     const std::string field = "slot." + name.value_or(std::to_string(i + 1));
-    r.reject_unknown_keys(t, field, {"name", "outputs", "inputs", "load_relays", "enabled"});
+    r.reject_unknown_keys(t, field,
+                          {"name", "outputs", "inputs", "loads", "dut_switch", "enabled"});
     if (!name || !valid_name(*name))
       r.fail(t.get("name") ? t.get("name") : &t, field + ".name",
              "a slot needs a name of letters, digits, '_' and '-'");
@@ -70,17 +117,8 @@ std::vector<Slot> parse_slots(const TomlReader& r, const toml::table& root, cons
     slot.inputs = slot_channels(r, t, field, "inputs", s.audio.inputs, inputs_taken);
     if (slot.outputs.size() != slot.inputs.size())
       r.fail(t.get("inputs"), field + ".inputs", "must list as many channels as its outputs");
-    if (const auto relays = r.number_array(t, "load_relays", field)) {
-      if (relays->size() != s.loads_available_ohm.size())
-        r.fail(t.get("load_relays"), field + ".load_relays",
-               "must name one relay per load in loads.available_ohm");
-      for (double relay : *relays) {
-        if (relay < 1 || relay > 9999 || relay != std::floor(relay))
-          r.fail(t.get("load_relays"), field + ".load_relays",
-                 "relays are integers from 1 to 9999");
-        slot.load_relays.push_back(static_cast<int>(relay));
-      }
-    }
+    slot.load_relays = slot_load_relays(r, t, field, s);
+    slot.dut_relays = slot_dut_relays(r, t, field, s);
     slot.enabled = r.boolean(t, "enabled", field).value_or(true);
     slots.push_back(std::move(slot));
   }
