@@ -179,8 +179,7 @@ void SharedPort::leave(std::size_t slot) {
   changed_.notify_all();
 }
 
-SharedPort::Exclusive::Exclusive(SharedPort& shared, std::size_t slot)
-    : shared_(shared), slot_(slot) {
+SharedPort::Exclusive::Exclusive(SharedPort& shared, std::size_t slot) : shared_(shared) {
   std::unique_lock lock(shared.mutex_);
   auto& slots = shared.slots_;
   slots[slot].state = State::waiting_exclusive;

@@ -50,7 +50,6 @@ class SharedPort {
 
    private:
     SharedPort& shared_;
-    std::size_t slot_;
   };
   const AudioPort& port() const { return *port_; }
   // Transfers of the whole interface so far (each may carry several slots' stimuli).

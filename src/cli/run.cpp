@@ -140,8 +140,11 @@ void check_serial(const std::string& serial) {
 
 int run_run(const RunOptionsCli& o) {
   for (const auto& serial : o.serials) check_serial(serial);
-  auto [plan, station] =
+  auto loaded =
       load_checked(o.sequence, o.station.empty() ? default_station_path() : o.station, o.sets);
+  // Named, not bound: the lambdas below capture them.
+  const sequence::SequencePlan& plan = loaded.first;
+  sequence::Station& station = loaded.second;
   if (o.freewheel) {
     if (!station.jack) throw UsageError("--freewheel needs a JACK station (a [jack] table)");
     station.jack->freewheel = true;
