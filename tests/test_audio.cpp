@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -231,6 +232,30 @@ std::vector<audio::SlotChannels> stereo_slots(int count) {
   return out;
 }
 
+// A loopback interface shared by `count` stereo slots; run_each runs a body per slot on
+// its own thread (started from the last slot), and the slot leaves when its body ends.
+struct LoopbackSlots {
+  LoopbackPort* port;
+  audio::SharedPort shared;
+  std::vector<std::unique_ptr<audio::AudioPort>> slots;
+  explicit LoopbackSlots(int count) : LoopbackSlots(std::make_unique<LoopbackPort>(), count) {}
+  void run_each(const std::function<void(std::size_t, audio::AudioPort&)>& body) {
+    std::vector<std::thread> threads;
+    for (std::size_t s = slots.size(); s-- > 0;)
+      threads.emplace_back([&, s] {
+        body(s, *slots[s]);
+        slots[s].reset();
+      });
+    for (auto& t : threads) t.join();
+  }
+
+ private:
+  LoopbackSlots(std::unique_ptr<LoopbackPort> owned, int count)
+      : port(owned.get()), shared(std::move(owned), stereo_slots(count)) {
+    for (int s = 0; s < count; ++s) slots.push_back(shared.slot_port(static_cast<std::size_t>(s)));
+  }
+};
+
 audio::AudioBuffer constant(double left, double right, std::size_t frames) {
   audio::AudioBuffer b;
   b.sample_rate_hz = 48000.0;
@@ -241,89 +266,65 @@ audio::AudioBuffer constant(double left, double right, std::size_t frames) {
 }  // namespace
 
 TEST(SharedPort, SlotsTransferringTogetherShareOneTransferAndGetTheirOwnChannels) {
-  auto owned = std::make_unique<LoopbackPort>();
-  LoopbackPort& port = *owned;
-  audio::SharedPort shared(std::move(owned), stereo_slots(4));
-  std::vector<std::unique_ptr<audio::AudioPort>> slots;
-  for (std::size_t s = 0; s < 4; ++s) slots.push_back(shared.slot_port(s));
+  LoopbackSlots four(4);
   std::vector<int> wrong(4, 0);
-  std::vector<std::thread> threads;
-  for (std::size_t s = 0; s < 4; ++s)
-    threads.emplace_back([&, s] {
-      for (int round = 0; round < 3; ++round) {
-        // Lengths differ between slots: each gets back as many frames as it played.
-        const double left = 0.01 * double(s + 1) + 0.001 * round;
-        const auto capture = slots[s]->play_and_capture(constant(left, -left, 100 + 10 * s));
-        if (capture.audio.channels.size() != 2 || capture.audio.frames() != 100 + 10 * s ||
-            capture.audio.channels[0][5] != left || capture.audio.channels[1][99] != -left)
-          ++wrong[s];
-      }
-      slots[s].reset();
-    });
-  for (auto& t : threads) t.join();
+  four.run_each([&](std::size_t s, audio::AudioPort& slot) {
+    for (int round = 0; round < 3; ++round) {
+      // Lengths differ between slots: each gets back as many frames as it played.
+      const double left = 0.01 * double(s + 1) + 0.001 * round;
+      const auto capture = slot.play_and_capture(constant(left, -left, 100 + 10 * s));
+      if (capture.audio.channels.size() != 2 || capture.audio.frames() != 100 + 10 * s ||
+          capture.audio.channels[0][5] != left || capture.audio.channels[1][99] != -left)
+        ++wrong[s];
+    }
+  });
   EXPECT_EQ(wrong, std::vector<int>(4, 0));
-  ASSERT_EQ(port.transfers.size(), 3u);
-  for (const auto& live : port.transfers) EXPECT_EQ(live.size(), 8u);
+  ASSERT_EQ(four.port->transfers.size(), 3u);
+  for (const auto& live : four.port->transfers) EXPECT_EQ(live.size(), 8u);
 }
 
 TEST(SharedPort, AClippingSlotAloneHearsOfItAndTheOthersPlayAgain) {
-  auto owned = std::make_unique<LoopbackPort>();
-  LoopbackPort& port = *owned;
-  audio::SharedPort shared(std::move(owned), stereo_slots(3));
-  std::vector<std::unique_ptr<audio::AudioPort>> slots;
-  for (std::size_t s = 0; s < 3; ++s) slots.push_back(shared.slot_port(s));
+  LoopbackSlots three(3);
   std::vector<std::string> outcome(3);
-  std::vector<std::thread> threads;
-  for (std::size_t s = 0; s < 3; ++s)
-    threads.emplace_back([&, s] {
-      // Slot 2's right input goes above max_input_dbfs (−6 dBFS).
-      const double right = s == 1 ? 0.9 : 0.1;
-      try {
-        const auto capture = slots[s]->play_and_capture(constant(0.1, right, 64));
-        outcome[s] = capture.audio.channels[1][0] == right ? "ok" : "wrong capture";
-      } catch (const audio::InputClippedError& e) {
-        outcome[s] = "clipped input " + std::to_string(e.input());
-      }
-      slots[s].reset();
-    });
-  for (auto& t : threads) t.join();
+  three.run_each([&](std::size_t s, audio::AudioPort& slot) {
+    // Slot 2's right input goes above max_input_dbfs (−6 dBFS).
+    const double right = s == 1 ? 0.9 : 0.1;
+    try {
+      const auto capture = slot.play_and_capture(constant(0.1, right, 64));
+      outcome[s] = capture.audio.channels[1][0] == right ? "ok" : "wrong capture";
+    } catch (const audio::InputClippedError& e) {
+      outcome[s] = "clipped input " + std::to_string(e.input());
+    }
+  });
   EXPECT_EQ(outcome, (std::vector<std::string>{"ok", "clipped input 2", "ok"}));
-  ASSERT_EQ(port.transfers.size(), 2u);
-  EXPECT_EQ(port.transfers[1], (std::set<int>{0, 1, 4, 5}));  // again, without slot 2
+  ASSERT_EQ(three.port->transfers.size(), 2u);
+  EXPECT_EQ(three.port->transfers[1], (std::set<int>{0, 1, 4, 5}));  // again, without slot 2
 }
 
 TEST(SharedPort, ExclusiveSectionsRunOneSlotAtATimeInSlotOrder) {
-  auto owned = std::make_unique<LoopbackPort>();
-  LoopbackPort& port = *owned;
-  audio::SharedPort shared(std::move(owned), stereo_slots(3));
-  std::vector<std::unique_ptr<audio::AudioPort>> slots;
-  for (std::size_t s = 0; s < 3; ++s) slots.push_back(shared.slot_port(s));
+  LoopbackSlots three(3);
   std::mutex mutex;
   std::vector<std::size_t> order;
   int inside = 0, most_inside = 0;
-  std::vector<std::thread> threads;
-  // Started in reverse: the grant still goes to the lowest slot waiting.
-  for (std::size_t s = 3; s-- > 0;)
-    threads.emplace_back([&, s] {
+  // Started from the last slot: the grant still goes to the lowest slot waiting.
+  three.run_each([&](std::size_t s, audio::AudioPort& slot) {
+    {
+      audio::SharedPort::Exclusive alone(three.shared, s);
       {
-        audio::SharedPort::Exclusive alone(shared, s);
-        {
-          std::lock_guard lock(mutex);
-          order.push_back(s);
-          most_inside = std::max(most_inside, ++inside);
-        }
-        slots[s]->play_and_capture(constant(0.1, 0.1, 32));
         std::lock_guard lock(mutex);
-        --inside;
+        order.push_back(s);
+        most_inside = std::max(most_inside, ++inside);
       }
-      slots[s]->play_and_capture(constant(0.2, 0.2, 32));
-      slots[s].reset();
-    });
-  for (auto& t : threads) t.join();
+      slot.play_and_capture(constant(0.1, 0.1, 32));
+      std::lock_guard lock(mutex);
+      --inside;
+    }
+    slot.play_and_capture(constant(0.2, 0.2, 32));
+  });
   EXPECT_EQ(order, (std::vector<std::size_t>{0, 1, 2}));
   EXPECT_EQ(most_inside, 1);
-  // Three transfers alone, then the slots' next ones: together once the last section ends.
-  ASSERT_GE(port.transfers.size(), 4u);
-  for (std::size_t t = 0; t < 3; ++t) EXPECT_EQ(port.transfers[t].size(), 2u);
-  EXPECT_EQ(port.transfers.size(), 4u);
+  // Three transfers alone, then the slots' next ones together once the last section ends.
+  ASSERT_EQ(three.port->transfers.size(), 4u);
+  for (std::size_t t = 0; t < 3; ++t) EXPECT_EQ(three.port->transfers[t].size(), 2u);
+  EXPECT_EQ(three.port->transfers[3].size(), 6u);
 }
