@@ -265,6 +265,15 @@ int run_run(const RunOptionsCli& o) {
         unit["wall_s"] = wall_s;  // the round's: the slots ran together
         finish_unit(*results[u].run, unit);
       }
+      if (!o.quiet) {
+        // The round at a glance, once every slot has finished: what the operator acts on.
+        std::fprintf(stderr, "round of %zu slot(s), %.1f s:\n", units.size(), wall_s);
+        for (std::size_t u = 0; u < results.size(); ++u)
+          std::fprintf(
+              stderr, "  %-8s %-24s %s\n", units[u].slot->name.c_str(), units[u].serial.c_str(),
+              results[u].run ? std::string(record::verdict_name(results[u].run->verdict)).c_str()
+                             : "ERROR (not recorded)");
+      }
       summary["round"] = {
           {"slots", units.size()},
           {"stimulus_s", static_cast<double>(benches->shared->port().frames_played()) /
