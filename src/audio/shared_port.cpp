@@ -38,10 +38,14 @@ class SlotPort : public AudioPort {
 
 SharedPort::SharedPort(std::unique_ptr<AudioPort> port, std::vector<SlotChannels> slots)
     : port_(std::move(port)) {
-  for (auto& channels : slots) slots_.push_back({std::move(channels), State::busy, nullptr});
+  for (auto& channels : slots) slots_.push_back({std::move(channels), State::done, nullptr});
 }
 
 std::unique_ptr<AudioPort> SharedPort::slot_port(std::size_t slot) {
+  std::lock_guard lock(mutex_);
+  if (slots_.at(slot).state != State::done)
+    throw MeasurementError("slot " + std::to_string(slot + 1) + " is already measuring");
+  slots_[slot].state = State::busy;
   return std::make_unique<SlotPort>(*this, slot);
 }
 

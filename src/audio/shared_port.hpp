@@ -36,8 +36,9 @@ class SharedPort {
  public:
   SharedPort(std::unique_ptr<AudioPort> port, std::vector<SlotChannels> slots);
 
-  // The port slot `slot` (0-based, in the constructor's order) measures through; every slot
-  // takes part in transfers until its port is destroyed.
+  // The port slot `slot` (0-based, in the constructor's order) measures through: the slot
+  // takes part in transfers from now until the port is destroyed, and may join again later
+  // (a station serving units one by one). One port per slot at a time.
   std::unique_ptr<AudioPort> slot_port(std::size_t slot);
 
   // Held while a step needs the station to itself.

@@ -22,7 +22,13 @@ std::string SimSlotsPort::describe() const {
          " channels at " + std::to_string(static_cast<int>(sample_rate_hz_)) + " Hz";
 }
 
+void SimSlotsPort::set_unit(std::size_t slot, std::unique_ptr<SimPort> port) {
+  std::lock_guard lock(mutex_);
+  slots_.at(slot).port = std::move(port);
+}
+
 Capture SimSlotsPort::transfer(const AudioBuffer& stimulus, double clip_threshold_fs) {
+  std::lock_guard lock(mutex_);
   const std::size_t frames = stimulus.frames();
   Capture all;
   all.audio.sample_rate_hz = sample_rate_hz_;
@@ -30,6 +36,7 @@ Capture SimSlotsPort::transfer(const AudioBuffer& stimulus, double clip_threshol
   all.peak_dbfs.assign(static_cast<std::size_t>(channels_), dsp::amplitude_ratio_to_db(0.0));
   // Each slot's DUT is simulated on its own thread, as the real ones play at once.
   const auto simulate = [&](const SlotSim& slot) {
+    if (!slot.port) return Capture{};  // an empty slot
     AudioBuffer part;
     part.sample_rate_hz = sample_rate_hz_;
     for (int output : slot.outputs)
@@ -42,10 +49,11 @@ Capture SimSlotsPort::transfer(const AudioBuffer& stimulus, double clip_threshol
   std::vector<Capture> own;
   own.push_back(simulate(slots_.front()));
   for (auto& other : others) own.push_back(other.get());
-  all.latency_samples = own.front().latency_samples;
+  for (const auto& capture : own)
+    all.latency_samples = std::max(all.latency_samples, capture.latency_samples);
   for (std::size_t s = 0; s < slots_.size(); ++s) {
     const auto& inputs = slots_[s].inputs;
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
+    for (std::size_t i = 0; i < own[s].audio.channels.size(); ++i) {
       auto& into = all.audio.channels[static_cast<std::size_t>(inputs[i])];
       const auto& captured = own[s].audio.channels[i];
       std::copy_n(captured.begin(), std::min(captured.size(), frames), into.begin());

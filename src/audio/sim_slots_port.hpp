@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "audio/sim_port.hpp"
@@ -15,7 +16,7 @@ namespace ampbench::audio {
 class SimSlotsPort : public AudioPort {
  public:
   struct SlotSim {
-    std::unique_ptr<SimPort> port;  // the slot's DUT; its channels are the slot's
+    std::unique_ptr<SimPort> port;  // the slot's DUT (none: an empty slot, silent)
     std::vector<int> outputs;       // 0-based interface outputs, in the slot's order
     std::vector<int> inputs;        // likewise inputs
   };
@@ -26,6 +27,9 @@ class SimSlotsPort : public AudioPort {
   int output_count() const override { return channels_; }
   int input_count() const override { return channels_; }
   std::string describe() const override;
+  // Puts another unit into slot `slot` (0-based, in the constructor's order): its DUT from
+  // the next transfer on. The slot must not be taking part in transfers meanwhile.
+  void set_unit(std::size_t slot, std::unique_ptr<SimPort> port);
 
  protected:
   Capture transfer(const AudioBuffer& stimulus, double clip_threshold_fs) override;
@@ -34,6 +38,7 @@ class SimSlotsPort : public AudioPort {
  private:
   double sample_rate_hz_;
   int channels_;
+  std::mutex mutex_;  // slots_ between a transfer and set_unit
   std::vector<SlotSim> slots_;
   double crosstalk_;
 };

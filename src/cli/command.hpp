@@ -5,6 +5,12 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sequence/plan.hpp"
+#include "sequence/station.hpp"
 
 namespace ampbench::cli {
 
@@ -27,6 +33,7 @@ Subcommand add_scpi_command(CLI::App& parent);
 Subcommand add_calibrate_command(CLI::App& parent);
 Subcommand add_sync_command(CLI::App& parent);
 Subcommand add_stats_command(CLI::App& parent);
+Subcommand add_serve_command(CLI::App& parent);
 
 // From now on SIGINT and SIGTERM set the returned signal number (0: none yet) instead of
 // ending the process: long work stops where it can stop cleanly. A second one ends the
@@ -41,5 +48,10 @@ void load_fft_wisdom();
 // The station file when --station is not given: ./instruments/sim-bench.toml, or the one
 // in the source tree this binary was built from.
 std::string default_station_path();
+
+// Loads and checks sequence and station; prints every problem and throws on any.
+std::pair<sequence::SequencePlan, sequence::Station> load_checked(
+    const std::string& sequence_path, const std::string& station_path,
+    const std::vector<std::string>& sets);
 
 }  // namespace ampbench::cli

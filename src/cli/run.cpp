@@ -60,26 +60,6 @@ int exit_code_for(record::Verdict v) {
   }
 }
 
-// Loads and checks sequence and station; prints every problem and throws on any.
-std::pair<sequence::SequencePlan, sequence::Station> load_checked(
-    const std::string& sequence_path, const std::string& station_path,
-    const std::vector<std::string>& sets) {
-  std::vector<sequence::Override> overrides;
-  for (const auto& s : sets) overrides.push_back(sequence::parse_override(s));
-  sequence::Station station = sequence::load_station(station_path);
-  std::vector<std::string> errors;
-  sequence::SequencePlan parsed;
-  auto plan = sequence::load_sequence(sequence_path, overrides, errors, &parsed);
-  // The steps that parsed are checked against the station even when others did not.
-  for (auto& e : sequence::check_plan(plan ? *plan : parsed, station))
-    errors.push_back(std::move(e));
-  if (!errors.empty()) {
-    for (const auto& e : errors) std::cerr << "ampbench: " << e << "\n";
-    throw InputErrorsReported(errors.size());
-  }
-  return {std::move(*plan), std::move(station)};
-}
-
 // Fails before anything runs when an output cannot be written: found after measuring, it
 // would cost the batch its reports.
 void check_writable_dir(const std::filesystem::path& dir, const std::string& what) {
@@ -122,20 +102,9 @@ record::RunRecord unit_not_tested(const sequence::SequencePlan& plan,
   return run;
 }
 
-// A serial number ends up in file names, reports, XML and the operator's terminal: one
-// line of printable text, 1 to 128 bytes.
 void check_serial(const std::string& serial) {
-  if (serial.empty()) throw UsageError("--serial must not be empty");
-  if (serial.size() > 128)
-    throw UsageError("--serial '" + serial.substr(0, 32) + "…' is " +
-                     std::to_string(serial.size()) + " characters long; at most 128");
-  for (std::size_t i = 0; i < serial.size(); ++i) {
-    const auto c = static_cast<unsigned char>(serial[i]);
-    if (c < 0x20 || c == 0x7f)
-      throw UsageError("--serial holds a control character (byte " + std::to_string(c) +
-                       " at position " + std::to_string(i + 1) +
-                       "): a scanner's Enter or an escape sequence?");
-  }
+  if (const auto problem = record::serial_problem(serial); !problem.empty())
+    throw UsageError("--serial " + problem);
 }
 
 int run_run(const RunOptionsCli& o) {
@@ -333,6 +302,26 @@ int run_run(const RunOptionsCli& o) {
 }
 
 }  // namespace
+
+// Loads and checks sequence and station; prints every problem and throws on any.
+std::pair<sequence::SequencePlan, sequence::Station> load_checked(
+    const std::string& sequence_path, const std::string& station_path,
+    const std::vector<std::string>& sets) {
+  std::vector<sequence::Override> overrides;
+  for (const auto& s : sets) overrides.push_back(sequence::parse_override(s));
+  sequence::Station station = sequence::load_station(station_path);
+  std::vector<std::string> errors;
+  sequence::SequencePlan parsed;
+  auto plan = sequence::load_sequence(sequence_path, overrides, errors, &parsed);
+  // The steps that parsed are checked against the station even when others did not.
+  for (auto& e : sequence::check_plan(plan ? *plan : parsed, station))
+    errors.push_back(std::move(e));
+  if (!errors.empty()) {
+    for (const auto& e : errors) std::cerr << "ampbench: " << e << "\n";
+    throw InputErrorsReported(errors.size());
+  }
+  return {std::move(*plan), std::move(station)};
+}
 
 std::string default_station_path() {
   const std::string local = "instruments/sim-bench.toml";

@@ -109,16 +109,8 @@ class ProgressPrinter : public sequence::RunObserver {
                  step.message.empty() ? "" : "  ", step.message.c_str());
     for (const auto& m : step.measurements) {
       if (m.verdict != record::Verdict::fail) continue;
-      // FAIL L thdn_pct = 3.34 % at 20 Hz, 4 Ω, 3 dBV (limit ≤ 0.1 %)
-      const std::string unit = m.unit.empty() ? "" : " " + m.unit;
-      const std::string where = record::point_in_words(m.point);
-      char value[48] = "no value";
-      if (std::isfinite(m.value))
-        std::snprintf(value, sizeof value, "%.4g%s", m.value, unit.c_str());
-      std::fprintf(stderr, "%s        FAIL %s %s = %s%s%s (limit %s)%s%s\n", slot_.c_str(),
-                   m.channel.c_str(), m.name.c_str(), value, where.empty() ? "" : " at ",
-                   where.c_str(), report::limit_in_words(m.low, m.high, m.unit).c_str(),
-                   m.note.empty() ? "" : ": ", m.note.c_str());
+      std::fprintf(stderr, "%s        FAIL %s\n", slot_.c_str(),
+                   report::failure_in_words(m).c_str());
     }
   }
   void run_finished(const record::RunRecord& run) override {

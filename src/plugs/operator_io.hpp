@@ -5,10 +5,19 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/error.hpp"
 
 namespace ampbench::plugs {
+
+// A prompt with more than a line of text: the answers to choose from and a picture.
+struct Question {
+  std::string message;
+  std::string fallback;
+  std::vector<std::string> choices;  // empty: any text
+  std::string image_path;            // a file beside the sequence; "" for none
+};
 
 // The operator's terminal (or a stand-in when there is none).
 class OperatorIo {
@@ -16,6 +25,13 @@ class OperatorIo {
   virtual ~OperatorIo() = default;
   // Shows `message` and returns the answer; `fallback` when nobody can answer.
   virtual std::string ask(const std::string& message, const std::string& fallback) = 0;
+  // A terminal lists the choices after the message and cannot show the picture; the
+  // operator page shows a button per choice and the picture.
+  virtual std::string ask_question(const Question& question) {
+    std::string choices;
+    for (const auto& c : question.choices) choices += (choices.empty() ? "" : "/") + c;
+    return ask(question.message + (choices.empty() ? "" : " (" + choices + ")"), question.fallback);
+  }
   // Whether a person can answer (a terminal); work only hands can do needs one.
   virtual bool present() const { return true; }
 };

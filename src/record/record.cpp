@@ -38,6 +38,35 @@ std::optional<Verdict> parse_verdict(std::string_view name) {
   return std::nullopt;
 }
 
+double seconds_between(const std::string& from, const std::string& to) {
+  const auto parse = [](const std::string& s) -> double {
+    std::tm tm{};
+    int ms = 0;
+    if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
+      return -1.0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return static_cast<double>(timegm(&tm)) + ms / 1000.0;
+  };
+  const double a = parse(from), b = parse(to);
+  return a >= 0.0 && b >= a ? b - a : 0.0;
+}
+
+std::string serial_problem(const std::string& serial) {
+  if (serial.empty()) return "must not be empty";
+  if (serial.size() > 128)
+    return "'" + serial.substr(0, 32) + "…' is " + std::to_string(serial.size()) +
+           " characters long; at most 128";
+  for (std::size_t i = 0; i < serial.size(); ++i) {
+    const auto c = static_cast<unsigned char>(serial[i]);
+    if (c < 0x20 || c == 0x7f)
+      return "holds a control character (byte " + std::to_string(c) + " at position " +
+             std::to_string(i + 1) + "): a scanner's Enter or an escape sequence?";
+  }
+  return "";
+}
+
 std::string utc_now_iso8601() {
   return utc_iso8601_in(std::chrono::milliseconds(0));
 }

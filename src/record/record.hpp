@@ -85,6 +85,13 @@ struct RunRecord {
 };
 
 std::string utc_now_iso8601();  // 2026-11-24T13:07:16.123Z
+// Seconds from one such stamp to a later one; 0 when either cannot be read or they run
+// backwards.
+double seconds_between(const std::string& from, const std::string& to);
+// A serial number ends up in file names, reports, XML, pages and terminals: one line of
+// printable text, 1 to 128 bytes. What is wrong with one ("holds a control character …"),
+// or "" when nothing is.
+std::string serial_problem(const std::string& serial);
 std::string utc_iso8601_in(std::chrono::milliseconds from_now);
 std::string new_uuid_v4();
 std::string sha256_hex(std::string_view data);

@@ -241,6 +241,17 @@ std::string limit_in_words(std::optional<double> low, std::optional<double> high
   return limits_with(low, high, plain, unit.empty() ? "" : " " + unit);
 }
 
+std::string failure_in_words(const record::MeasurementRecord& m) {
+  const std::string where = record::point_in_words(m.point);
+  char value[48] = "no value";
+  if (std::isfinite(m.value))
+    std::snprintf(value, sizeof value, "%.4g%s", m.value,
+                  m.unit.empty() ? "" : (" " + m.unit).c_str());
+  return m.channel + " " + m.name + " = " + std::string(value) +
+         (where.empty() ? "" : " at " + where) + " (limit " +
+         limit_in_words(m.low, m.high, m.unit) + ")" + (m.note.empty() ? "" : ": " + m.note);
+}
+
 std::string render_html(const record::RunRecord& run) {
   const std::string verdict(record::verdict_name(run.verdict));
   std::ostringstream meta, summary, steps;

@@ -26,5 +26,8 @@ std::string value_in_words(double value, const std::string& unit);
 // Limits with their unit as people write them: "25.5 … 26.5 dB", "≥ 100 W", "≤ 0.1 %".
 std::string limit_in_words(std::optional<double> low, std::optional<double> high,
                            const std::string& unit);
+// A failing measurement as an operator reads it: "R thdn_pct = 3.34 % at 20 Hz, 4 Ω
+// (limit ≤ 0.1 %)" (4 significant digits), with its note after a colon.
+std::string failure_in_words(const record::MeasurementRecord& m);
 
 }  // namespace ampbench::report

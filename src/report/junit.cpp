@@ -12,22 +12,6 @@
 namespace ampbench::report {
 namespace {
 
-// Seconds between two of our ISO 8601 UTC stamps (2026-11-24T13:07:16.123Z).
-double seconds_between(const std::string& from, const std::string& to) {
-  const auto parse = [](const std::string& s) -> double {
-    std::tm tm{};
-    int ms = 0;
-    if (std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                    &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) < 6)
-      return -1.0;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return static_cast<double>(timegm(&tm)) + ms / 1000.0;
-  };
-  const double a = parse(from), b = parse(to);
-  return a >= 0.0 && b >= a ? b - a : 0.0;
-}
-
 std::string seconds(double s) {
   char b[32];
   std::snprintf(b, sizeof b, "%.3f", s);
@@ -62,7 +46,7 @@ std::string render_junit(const std::vector<record::RunRecord>& runs) {
     int f = 0, e = 0;
     std::ostringstream cases;
     for (const auto& s : run.steps) {
-      const double t = seconds_between(s.started_at, s.finished_at);
+      const double t = record::seconds_between(s.started_at, s.finished_at);
       cases << "    <testcase name=\"" << xml_escape(s.step_id) << "\" classname=\""
             << xml_escape(run.sequence_name + "." + s.kind) << "\" time=\"" << seconds(t)
             << "\">\n";
@@ -85,7 +69,7 @@ std::string render_junit(const std::vector<record::RunRecord>& runs) {
       if (!out.empty()) cases << "      <system-out>" << xml_escape(out) << "</system-out>\n";
       cases << "    </testcase>\n";
     }
-    const double t = seconds_between(run.started_at, run.finished_at);
+    const double t = record::seconds_between(run.started_at, run.finished_at);
     tests += static_cast<int>(run.steps.size());
     failures += f;
     errors += e;

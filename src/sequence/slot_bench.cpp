@@ -18,14 +18,18 @@ std::vector<int> positions(const std::vector<int>& of, const std::vector<int>& a
 
 }  // namespace
 
+audio::SlotChannels slot_channels(const Station& station, const Slot& slot) {
+  return {positions(slot.outputs, station.audio.outputs),
+          positions(slot.inputs, station.audio.inputs)};
+}
+
 SlotBenches open_slot_benches(const Station& station, const std::vector<SlotUnit>& units,
                               plugs::OperatorIo& io) {
   SlotBenches out;
   std::vector<audio::SlotChannels> channels;
   for (const auto& unit : units) {
     out.stations.push_back(station_for_slot(station, *unit.slot));
-    channels.push_back({positions(unit.slot->outputs, station.audio.outputs),
-                        positions(unit.slot->inputs, station.audio.inputs)});
+    channels.push_back(slot_channels(station, *unit.slot));
   }
   struct SimParts {
     sim::SimChain* chain;

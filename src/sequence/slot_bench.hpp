@@ -17,6 +17,9 @@ struct SlotBenches {
   std::vector<Bench> benches;     // per unit, in the order of the units
 };
 
+// A slot's channels as positions among the station's interface channels.
+audio::SlotChannels slot_channels(const Station& station, const Slot& slot);
+
 // Every unit must have its slot. Throws MeasurementError when the interface cannot be
 // opened.
 SlotBenches open_slot_benches(const Station& station, const std::vector<SlotUnit>& units,

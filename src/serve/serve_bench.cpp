@@ -1,0 +1,64 @@
+#include "serve/serve_bench.hpp"
+
+#include "common/error.hpp"
+#include "sequence/slot_bench.hpp"
+#include "sequence/slot_serials.hpp"
+
+namespace ampbench::serve {
+
+ServeBench::ServeBench(sequence::SequencePlan plan, sequence::Station station,
+                       const std::string& db_path)
+    : plan_(std::move(plan)), station_(std::move(station)), db_path_(db_path) {
+  if (station_.audio.loopback)
+    throw MeasurementError(station_.path +
+                           ": serve cannot use an [audio] loopback reference yet; run the "
+                           "station with `ampbench run`");
+  for (const auto& slot : station_.slots)
+    if (slot.enabled) slots_.push_back(slot);
+  if (station_.slots.empty())
+    slots_.push_back(
+        {"", station_.audio.outputs, station_.audio.inputs, {}, std::nullopt, true, 0});
+  std::vector<audio::SlotChannels> channels;
+  for (const auto& slot : slots_) {
+    slot_stations_.push_back(station_.slots.empty() ? station_
+                                                    : sequence::station_for_slot(station_, slot));
+    channels.push_back(sequence::slot_channels(station_, slot));
+  }
+  std::unique_ptr<audio::AudioPort> interface;
+  if (station_.audio.backend == "sim") {
+    std::vector<audio::SimSlotsPort::SlotSim> empty;
+    for (const auto& c : channels) empty.push_back({nullptr, c.outputs, c.inputs});
+    auto sim = std::make_unique<audio::SimSlotsPort>(
+        station_.safety, station_.audio.calibration, station_.audio.sample_rate_hz,
+        station_.channel_count(), std::move(empty), station_.sim->slot_crosstalk_db);
+    sim_ = sim.get();
+    interface = std::move(sim);
+  } else {
+    interface = sequence::open_audio_port(station_, "");
+  }
+  shared_ = std::make_unique<audio::SharedPort>(std::move(interface), std::move(channels));
+  instruments_ = sequence::connect_instruments(station_, slots_.size() > 1);
+  store_ = store::ResultStore::open(db_path_);
+  if (station_.forward_uri)
+    forwarder_.emplace(db_path_, *station_.forward_uri, std::chrono::seconds(5));
+}
+
+sequence::Bench ServeBench::bench_for(std::size_t slot, const std::string& serial,
+                                      plugs::OperatorIo& io) {
+  const auto& station = slot_stations_.at(slot);
+  sim::SimChain* chain = nullptr;
+  std::shared_ptr<sim::SimWiring> wiring;
+  if (sim_) {
+    auto unit = sequence::open_sim_port(station, serial);
+    chain = &unit->chain();
+    wiring = unit->wiring();
+    sim_->set_unit(slot, std::move(unit));
+  }
+  auto bench =
+      sequence::bench_around(station, instruments_, shared_->slot_port(slot), chain, wiring, io);
+  bench.shared = shared_.get();
+  bench.slot = slot;
+  return bench;
+}
+
+}  // namespace ampbench::serve

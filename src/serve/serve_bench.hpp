@@ -1,0 +1,62 @@
+// serve: the station as `ampbench serve` holds it for its whole life — the sequence, the
+// station file, one shared interface (a station without [[slot]] tables is one slot on all
+// its channels), the instruments, the results store — and a bench for the next unit of a
+// slot, built for that unit's serial number (a simulated station simulates that unit).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audio/sim_slots_port.hpp"
+#include "sequence/bench.hpp"
+#include "sequence/plan.hpp"
+#include "store/forwarder.hpp"
+#include "store/result_store.hpp"
+
+namespace ampbench::serve {
+
+class ServeBench {
+ public:
+  // Throws MeasurementError when the interface or an instrument cannot be opened.
+  ServeBench(sequence::SequencePlan plan, sequence::Station station, const std::string& db_path);
+
+  const sequence::SequencePlan& plan() const { return plan_; }
+  const sequence::Station& station() const { return station_; }
+  // The slots the pages show, in the station's order ("" for a station without slots).
+  const std::vector<sequence::Slot>& slots() const { return slots_; }
+  // The station as slot `slot` sees it.
+  const sequence::Station& slot_station(std::size_t slot) const { return slot_stations_[slot]; }
+
+  // A bench on slot `slot` for the unit `serial`; the slot must have no unit measuring.
+  sequence::Bench bench_for(std::size_t slot, const std::string& serial, plugs::OperatorIo& io);
+
+  // The store, one caller at a time.
+  template <typename F>
+  auto with_store(F&& f) {
+    std::lock_guard lock(store_mutex_);
+    return f(*store_);
+  }
+  const std::string& db_path() const { return db_path_; }
+  // A unit has finished: the line's central store gets it in the background, as with `run`.
+  void run_recorded() {
+    if (forwarder_) forwarder_->notify();
+  }
+
+ private:
+  sequence::SequencePlan plan_;
+  sequence::Station station_;
+  std::vector<sequence::Slot> slots_;
+  std::vector<sequence::Station> slot_stations_;
+  std::string db_path_;
+  audio::SimSlotsPort* sim_ = nullptr;  // owned by shared_, when the station is simulated
+  std::unique_ptr<audio::SharedPort> shared_;
+  sequence::StationInstruments instruments_;
+  std::mutex store_mutex_;
+  std::unique_ptr<store::ResultStore> store_;
+  std::optional<store::ForwardWorker> forwarder_;
+};
+
+}  // namespace ampbench::serve

@@ -1,0 +1,251 @@
+"""The operator station in a real browser (SPEC §12): Selenium (python3-selenium) drives
+headless Chromium (chromium-driver) against `ampbench serve` on the simulated station.
+- a serial typed as a barcode scanner types it (keys, then Enter) starts the unit; PASS is
+  shown within the unit's own time plus 1 s;
+- a fault serial shows FAIL with the failing measurement named;
+- a sequence with a prompt: the question appears in the page, a button answers it, the run
+  continues to its verdict;
+- a reload mid-unit shows the same unit's progress;
+- Abort stores the run ABORTED;
+- four slots (instruments/sim-4up.toml) at 1280×800: four panels, each usable; the
+  supervisor page lists their runs and today's yield.
+Latency from a step's end on the station to the page showing it is measured by timestamps
+and printed (median), not asserted. Screenshots go to the artefacts folder.
+Usage: serve_browser_test.py AMPBENCH SOURCE_DIR [ARTEFACTS_DIR]"""
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+ampbench, source = sys.argv[1:3]
+artefacts = sys.argv[3] if len(sys.argv) > 3 else tempfile.mkdtemp(prefix="ampbench-serve-shots-")
+os.makedirs(artefacts, exist_ok=True)
+work = tempfile.mkdtemp(prefix="ampbench-serve-")
+failures = []
+latencies = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, seconds, what):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception:  # the page or the server is not there yet
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("timed out waiting for " + what)
+
+
+class Station:
+    def __init__(self, sequence, station=None, name="station"):
+        self.port = free_port()
+        self.db = os.path.join(work, name + ".db")
+        args = [ampbench, "serve", "--sequence", sequence, "--db", self.db, "--listen", f"127.0.0.1:{self.port}"]
+        if station:
+            args += ["--station", station]
+        self.log = open(os.path.join(work, name + ".log"), "w")
+        self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}/"
+        wait_until(lambda: urllib.request.urlopen(self.url + "api/state", timeout=2).status == 200, 15, "serve")
+
+    def state(self):
+        with urllib.request.urlopen(self.url + "api/state", timeout=5) as r:
+            return json.load(r)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.add_argument("--headless=new")
+    options.add_argument("--no-sandbox")
+    options.add_argument("--window-size=1280,800")
+    options.binary_location = "/usr/bin/chromium"
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def panel(driver, i=0):
+    return driver.find_elements(By.CSS_SELECTOR, "section.slot")[i]
+
+
+def scan(driver, serial, i=0):
+    """What a keyboard-wedge scanner does: the serial's keys into the focused field, then Enter."""
+    field = panel(driver, i).find_element(By.CSS_SELECTOR, "input.serial")
+    wait_until(lambda: field.is_enabled(), 10, "the serial field")
+    if i == 0:
+        check(driver.switch_to.active_element == field, "the serial field has the focus")
+    field.click()
+    field.send_keys(serial + Keys.ENTER)
+
+
+def verdict(driver, i=0):
+    box = panel(driver, i).find_element(By.CSS_SELECTOR, ".verdict")
+    return box.find_element(By.CSS_SELECTOR, ".word").text if box.is_displayed() else ""
+
+
+def shot(driver, name):
+    path = os.path.join(artefacts, name + ".png")
+    driver.save_screenshot(path)
+    print("screenshot " + path)
+
+
+def collect_latencies(driver):
+    latencies.extend(driver.execute_script("return window.ampbenchLatencies.splice(0)"))
+
+
+driver = browser()
+try:
+    # A good unit and a faulty one on the production sequence.
+    production = Station(os.path.join(source, "sequences/poweramp-production.toml"), name="production")
+    driver.get(production.url)
+    wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "section.slot"), 10, "the slot panel")
+    started = time.time()
+    scan(driver, "GOOD-1")
+    wait_until(lambda: verdict(driver) == "PASS", 60, "PASS")
+    shown = time.time()
+    with sqlite3.connect(production.db) as c:
+        unit_s = c.execute("SELECT (julianday(finished_at) - julianday(started_at)) * 86400 FROM runs "
+                           "WHERE serial = 'GOOD-1'").fetchone()[0]
+    check(shown - started <= unit_s + 1.0,
+          f"PASS shown {shown - started:.2f} s after the scan; the unit took {unit_s:.2f} s (limit +1 s)")
+    shot(driver, "serve-pass")
+    collect_latencies(driver)
+
+    scan(driver, "SIM-LOW-GAIN")
+    wait_until(lambda: verdict(driver) == "FAIL", 60, "FAIL")
+    failures_text = panel(driver).find_element(By.CSS_SELECTOR, ".verdict .failures").text
+    check("gain_db" in failures_text and "limit" in failures_text,
+          "FAIL names the failing measurement: " + failures_text.splitlines()[0] if failures_text else "(none)")
+    shot(driver, "serve-fail")
+    collect_latencies(driver)
+
+    production.stop()
+
+    # Reload in the middle of a unit (one long sweep): the same unit, the same progress.
+    long_sequence = os.path.join(work, "long.toml")
+    with open(long_sequence, "w") as f:
+        f.write('[sequence]\nname = "long"\nchannels = ["L", "R"]\n'
+                '[defaults]\ncapture_s = 0.5\nsettle_s = 0.05\nload_ohm = 8\n'
+                '[[step]]\nid = "quick"\nkind = "level"\nstimulus = { frequency_hz = 1000, level = "-20 dBV" }\n'
+                '[[step]]\nid = "long_sweep"\nkind = "thdn"\nstimulus = { frequency_hz = 1000 }\n'
+                'sweep = { parameter = "stimulus.level", from = "-40 dBV", to = "-10 dBV", points = 3000 }\n'
+                '[[step]]\nid = "tidy"\nkind = "cleanup"\n')
+    production = Station(long_sequence, name="long")
+    driver.get(production.url)
+    wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "section.slot"), 10, "the slot panel")
+    scan(driver, "RELOAD-1")
+    wait_until(lambda: "RELOAD-1" in panel(driver).find_element(By.CSS_SELECTOR, ".unit-serial").text and
+               any(li.text.endswith("s") and "PASS" in li.text
+                   for li in panel(driver).find_elements(By.CSS_SELECTOR, ".steps li")), 30, "a step done")
+    before = panel(driver).find_element(By.CSS_SELECTOR, ".now").text
+    driver.refresh()
+    wait_until(lambda: "RELOAD-1" in panel(driver).find_element(By.CSS_SELECTOR, ".unit-serial").text, 10,
+               "the unit after a reload")
+    after = wait_until(lambda: panel(driver).find_element(By.CSS_SELECTOR, ".now").text, 10, "the progress")
+    done_steps = [li.text for li in panel(driver).find_elements(By.CSS_SELECTOR, ".steps li") if "PASS" in li.text]
+    check(len(done_steps) == 1 and production.state()["slots"][0]["state"] == "running" and
+          after.startswith("long_sweep — point"),
+          f"after a reload the page shows RELOAD-1 still running, {len(done_steps)} step done, "
+          f"'{before}' then '{after}'")
+    shot(driver, "serve-reload")
+
+    # Abort: the unit stops, its run is stored ABORTED.
+    abort = panel(driver).find_element(By.CSS_SELECTOR, "button.abort")
+    wait_until(lambda: abort.is_displayed(), 10, "the Abort button")
+    abort.click()
+    wait_until(lambda: verdict(driver) == "ABORTED", 60, "ABORTED")
+    with sqlite3.connect(production.db) as c:
+        stored = c.execute("SELECT verdict FROM runs WHERE serial = 'RELOAD-1'").fetchone()[0]
+    check(stored == "ABORTED", f"Abort stores the run ABORTED ({stored})")
+    shot(driver, "serve-aborted")
+    production.stop()
+
+    # A prompt answered in the page.
+    prompt_sequence = os.path.join(work, "prompt.toml")
+    with open(prompt_sequence, "w") as f:
+        f.write('[sequence]\nname = "fan check"\nchannels = ["L", "R"]\n'
+                '[[step]]\nid = "gain"\nkind = "level"\ncapture_s = 0.2\n'
+                'stimulus = { frequency_hz = 1000, level = "-20 dBV" }\n'
+                '[[step]]\nid = "fan"\nkind = "prompt"\nmessage = "Does the fan run?"\n'
+                'choices = ["yes", "no"]\nexpect = "yes"\n'
+                '[[step]]\nid = "after"\nkind = "level"\ncapture_s = 0.2\n'
+                'stimulus = { frequency_hz = 1000, level = "-20 dBV" }\n')
+    prompting = Station(prompt_sequence, name="prompt")
+    driver.get(prompting.url)
+    wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "section.slot"), 10, "the slot panel")
+    scan(driver, "FAN-1")
+    question = wait_until(lambda: panel(driver).find_element(By.CSS_SELECTOR, ".prompt-message").text, 30,
+                          "the prompt")
+    check(question == "Does the fan run?", f"the prompt shows its question: {question}")
+    shot(driver, "serve-prompt")
+    yes = [b for b in panel(driver).find_elements(By.CSS_SELECTOR, ".choices button") if b.text == "yes"]
+    check(len(yes) == 1, "a button per choice")
+    yes[0].click()
+    wait_until(lambda: verdict(driver) == "PASS", 30, "PASS after the answer")
+    with sqlite3.connect(prompting.db) as c:
+        answer, after = c.execute("SELECT (SELECT message FROM steps WHERE step_id = 'fan'), "
+                                  "(SELECT verdict FROM steps WHERE step_id = 'after')").fetchone()
+    check(answer == "answer: yes" and after == "PASS", f"the run continued after the answer ({answer}, {after})")
+    collect_latencies(driver)
+    prompting.stop()
+
+    # Four slots at 1280×800.
+    four = Station(os.path.join(source, "sequences/poweramp-fast.toml"),
+                   os.path.join(source, "instruments/sim-4up.toml"), name="four")
+    driver.get(four.url)
+    wait_until(lambda: len(driver.find_elements(By.CSS_SELECTOR, "section.slot")) == 4, 10, "four panels")
+    for i, serial in enumerate(["Q1", "SIM-HUM", "Q3", "Q4"]):
+        scan(driver, serial, i)
+    wait_until(lambda: all(verdict(driver, i) for i in range(4)), 60, "four verdicts")
+    words = [verdict(driver, i) for i in range(4)]
+    check(words == ["PASS", "FAIL", "PASS", "PASS"], f"four slots, each its own verdict: {words}")
+    rects = [panel(driver, i).rect for i in range(4)]
+    check(all(r["x"] + r["width"] <= 1280 and r["width"] >= 280 for r in rects),
+          "four panels side by side within 1280 px")
+    shot(driver, "serve-four-slots")
+    collect_latencies(driver)
+    # The supervisor page: the same store's runs and yield, a report a click away.
+    driver.get(four.url + "supervisor")
+    rows = wait_until(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#runs tbody tr")) == 4 and
+                      driver.find_elements(By.CSS_SELECTOR, "#runs tbody tr"), 10, "the runs table")
+    days = driver.find_elements(By.CSS_SELECTOR, "#days tbody tr")
+    check(len(rows) == 4 and len(days) == 1 and "75.0 %" in days[0].text,
+          f"the supervisor page lists the 4 runs and today's yield: {days[0].text if days else '(none)'}")
+    shot(driver, "serve-supervisor")
+    four.stop()
+finally:
+    driver.quit()
+
+if latencies:
+    print(f"latency from a step's end to the page: median {statistics.median(latencies):.0f} ms, "
+          f"max {max(latencies):.0f} ms over {len(latencies)} steps")
+print(f"{0 if failures else 1} passed, {1 if failures else 0} failed")
+sys.exit(1 if failures else 0)

@@ -1,0 +1,267 @@
+// serve: `ampbench serve` through its JSON API, without a browser (SPEC §12, docs/serve.md):
+// a unit started by the API runs to its verdict and is stored; a second start is refused;
+// hostile serials are refused or stored as plain text; cross-origin POSTs are refused; a
+// listener beyond loopback needs a token and refuses requests without it; a prompt is
+// answered through the API; Abort and SIGKILL leave the run ABORTED.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "cli_fixtures.hpp"
+#include "db_query.hpp"
+#include "run_binary.hpp"
+
+using namespace ampbench::testing;
+
+namespace {
+
+// A port nobody listens on now (bound and released: another process could take it, rarely).
+int free_port() {
+  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(s);
+  return ntohs(address.sin_port);
+}
+
+// `ampbench serve` in the background, stopped (SIGTERM) at the end of the test.
+struct Served {
+  pid_t pid = -1;
+  int port = 0;
+  std::string log;
+  httplib::Headers auth;
+  Served(const TempDir& dir, const std::string& sequence, std::vector<std::string> extra = {},
+         const std::string& host = "127.0.0.1")
+      : port(free_port()), log(dir / "serve.log") {
+    std::vector<std::string> args = {"serve",
+                                     "--sequence",
+                                     sequence,
+                                     "--db",
+                                     dir / "r.db",
+                                     "--listen",
+                                     host + ":" + std::to_string(port)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    pid = spawn_ampbench(args, log);
+  }
+  ~Served() {
+    if (pid > 0) {
+      ::kill(pid, SIGTERM);
+      wait_exit(pid);
+    }
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30, 0);
+    c.set_default_headers(auth);
+    return c;
+  }
+  bool ready() const {
+    for (int i = 0; i < 200; ++i) {
+      if (auto r = client().Get("/api/state"); r && (r->status == 200 || r->status == 401))
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  nlohmann::json state() const {
+    const auto r = client().Get("/api/state");
+    if (!r || r->status != 200) {
+      ADD_FAILURE() << "GET /api/state: " << (r ? r->body : httplib::to_string(r.error()));
+      return {{"slots", {{{"state", "unreachable"}, {"prompt", nullptr}}}}};
+    }
+    return nlohmann::json::parse(r->body);
+  }
+  httplib::Result post(const std::string& path, const nlohmann::json& body) const {
+    return client().Post(path.c_str(), body.dump(), "application/json");
+  }
+  // Waits until slot 1 is in `wanted` (idle, running, finished); its state then.
+  nlohmann::json wait_for(const std::string& wanted, int seconds = 60) const {
+    for (int i = 0; i < seconds * 20; ++i) {
+      const auto slot = state()["slots"][0];
+      if (slot["state"] == wanted) return slot;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return nullptr;
+  }
+};
+
+std::string prompt_sequence(const TempDir& dir) {
+  const auto path = dir / "prompt.toml";
+  write(path, R"([sequence]
+name = "with a prompt"
+channels = ["L", "R"]
+[[step]]
+id = "gain"
+kind = "level"
+capture_s = 0.2
+stimulus = { frequency_hz = 1000, level = "-20 dBV" }
+[[step]]
+id = "fan"
+kind = "prompt"
+message = "Does the fan run?"
+choices = ["yes", "no"]
+expect = "yes"
+[[step]]
+id = "tidy"
+kind = "cleanup"
+)");
+  return path;
+}
+
+}  // namespace
+
+TEST(Serve, AUnitStartedByTheApiRunsToItsVerdictAndASecondStartIsRefused) {
+  TempDir dir;
+  Served served(dir, prompt_sequence(dir));
+  ASSERT_TRUE(served.ready()) << slurp(served.log);
+  const auto state = served.state();
+  EXPECT_EQ(state["sequence"], "with a prompt");
+  ASSERT_EQ(state["slots"].size(), 1u);
+  auto r = served.post("/api/slots/1/start", {{"serial", "API-1"}, {"operator", "Ann"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202) << r->body;
+  // The prompt waits for its answer: meanwhile the slot is busy.
+  nlohmann::json prompt;
+  for (int i = 0; i < 1200 && prompt.is_null(); ++i) {
+    prompt = served.state()["slots"][0]["prompt"];
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_FALSE(prompt.is_null()) << slurp(served.log);
+  EXPECT_EQ(prompt["choices"], (nlohmann::json{"yes", "no"}));
+  r = served.post("/api/slots/1/start", nlohmann::json{{"serial", "API-2"}});
+  EXPECT_EQ(r->status, 409);
+  EXPECT_NE(r->body.find("is testing a unit"), std::string::npos) << r->body;
+  EXPECT_EQ(served.post("/api/slots/1/answer", {{"prompt_id", 999999}, {"answer", "yes"}})->status,
+            409);
+  EXPECT_EQ(
+      served.post("/api/slots/1/answer", {{"prompt_id", prompt["id"]}, {"answer", "yes"}})->status,
+      200);
+  const auto done = served.wait_for("finished");
+  ASSERT_FALSE(done.is_null()) << slurp(served.log);
+  EXPECT_EQ(done["verdict"], "PASS");
+  EXPECT_EQ(done["last_units"][0]["serial"], "API-1");
+  EXPECT_EQ(scalar(dir / "r.db", "SELECT serial || ' ' || operator || ' ' || verdict FROM runs"),
+            "API-1 Ann PASS");
+  EXPECT_EQ(scalar(dir / "r.db", "SELECT message FROM steps WHERE step_id = 'fan'"), "answer: yes");
+  const auto runs = nlohmann::json::parse(served.client().Get("/api/runs")->body);
+  ASSERT_EQ(runs.size(), 1u);
+  const auto report = served.client().Get(
+      ("/api/runs/" + std::to_string(runs[0]["id"].get<int>()) + "/report").c_str());
+  EXPECT_EQ(report->status, 200);
+  EXPECT_NE(report->body.find("API-1"), std::string::npos);
+  const auto sequence = nlohmann::json::parse(served.client().Get("/api/sequence")->body);
+  EXPECT_EQ(sequence["steps"].size(), 3u);
+  EXPECT_NE(sequence["text"].get<std::string>().find("Does the fan run?"), std::string::npos);
+  const auto station = nlohmann::json::parse(served.client().Get("/api/station")->body);
+  EXPECT_EQ(station["name"], "sim-bench");
+}
+
+TEST(Serve, HostileSerialsAreRefusedOrKeptAsPlainText) {
+  TempDir dir;
+  const std::string quick = dir / "quick.toml";
+  write(quick, R"([sequence]
+name = "quick"
+channels = ["L", "R"]
+[[step]]
+id = "gain"
+kind = "level"
+capture_s = 0.1
+stimulus = { frequency_hz = 1000, level = "-20 dBV" }
+)");
+  Served served(dir, quick);
+  ASSERT_TRUE(served.ready()) << slurp(served.log);
+  for (const std::string& serial :
+       {std::string("A\nB"), std::string(5000, 'X'), std::string(""), std::string("tab\there")})
+    EXPECT_EQ(served.post("/api/slots/1/start", nlohmann::json{{"serial", serial}})->status, 400)
+        << serial.size();
+  EXPECT_EQ(served.post("/api/slots/1/start", {{"serial", "OK"}, {"operator", "x\ny"}})->status,
+            400);
+  EXPECT_EQ(served.client()
+                .Post("/api/slots/1/start", "serial=X", "application/x-www-form-urlencoded")
+                ->status,
+            415);
+  // Markup and quotes are text: stored as typed, escaped in the report.
+  const std::string hostile = "<script>alert(\"x\")</script>'";
+  ASSERT_EQ(served.post("/api/slots/1/start", nlohmann::json{{"serial", hostile}})->status, 202);
+  ASSERT_FALSE(served.wait_for("finished").is_null());
+  EXPECT_EQ(scalar(dir / "r.db", "SELECT serial FROM runs"), hostile);
+  const auto report = served.client().Get("/api/runs/1/report")->body;
+  EXPECT_EQ(report.find("<script>alert"), std::string::npos);
+  EXPECT_NE(report.find("&lt;script&gt;"), std::string::npos);
+  // A page of another site may not start units here.
+  httplib::Client other("127.0.0.1", served.port);
+  const auto cross = other.Post("/api/slots/1/start", {{"Origin", "http://evil.example"}},
+                                R"({"serial": "X"})", "application/json");
+  EXPECT_EQ(cross->status, 403);
+  EXPECT_EQ(served.post("/api/slots/9/start", nlohmann::json{{"serial", "X"}})->status, 404);
+  EXPECT_EQ(served.client()
+                .Post("/api/slots/1/start", std::string(20000, ' '), "application/json")
+                ->status,
+            413);
+}
+
+TEST(Serve, BeyondLoopbackATokenIsRequiredAndChecked) {
+  TempDir dir;
+  const auto refused = run_ampbench({"serve", "--sequence", kSource + "/sequences/ci-loopback.toml",
+                                     "--db", dir / "r.db", "--listen", "0.0.0.0:0"});
+  EXPECT_EQ(refused.exit_code, 64);
+  EXPECT_NE(refused.err.find("--token-file"), std::string::npos) << refused.err;
+  const std::string token = "a-long-enough-token-0123456789";
+  write(dir / "token", token + "\n");
+  Served served(dir, kSource + "/sequences/ci-loopback.toml", {"--token-file", dir / "token"},
+                "0.0.0.0");
+  ASSERT_TRUE(served.ready()) << slurp(served.log);
+  EXPECT_EQ(served.client().Get("/api/state")->status, 401);
+  served.auth = {{"Authorization", "Bearer wrong-token-wrong-token"}};
+  EXPECT_EQ(served.client().Get("/api/state")->status, 401);
+  EXPECT_EQ(served.post("/api/slots/1/start", nlohmann::json{{"serial", "X"}})->status, 401);
+  served.auth = {{"Authorization", "Bearer " + token}};
+  EXPECT_EQ(served.client().Get("/api/state")->status, 200);
+  EXPECT_EQ(served.client().Get("/")->status, 200);  // the page itself holds no data
+  EXPECT_EQ(slurp(served.log).find(token), std::string::npos);
+}
+
+TEST(Serve, AbortAndSigkillLeaveTheRunAborted) {
+  TempDir dir;
+  {
+    Served served(dir, long_sequence(dir.path));
+    ASSERT_TRUE(served.ready()) << slurp(served.log);
+    ASSERT_EQ(served.post("/api/slots/1/start", nlohmann::json{{"serial", "AB-1"}})->status, 202);
+    ASSERT_TRUE(wait_for_passed_steps(dir / "r.db", 1));
+    EXPECT_EQ(served.post("/api/slots/1/abort", nlohmann::json::object())->status, 202);
+    const auto done = served.wait_for("finished");
+    ASSERT_FALSE(done.is_null());
+    EXPECT_EQ(done["verdict"], "ABORTED");
+    EXPECT_EQ(scalar(dir / "r.db", "SELECT verdict FROM runs WHERE serial = 'AB-1'"), "ABORTED");
+    EXPECT_EQ(scalar(dir / "r.db", "SELECT verdict FROM steps WHERE step_id = 'tidy'"), "PASS");
+    EXPECT_EQ(served.post("/api/slots/1/abort", nlohmann::json::object())->status, 409);
+    ASSERT_EQ(served.post("/api/slots/1/start", nlohmann::json{{"serial", "KILL-1"}})->status, 202);
+    ASSERT_TRUE(wait_for_passed_steps(dir / "r.db", 3));  // AB-1's two, KILL-1's first
+    ::kill(served.pid, SIGKILL);
+    EXPECT_EQ(wait_exit(served.pid), 128 + SIGKILL);
+    served.pid = -1;
+  }
+  EXPECT_EQ(scalar(dir / "r.db", "PRAGMA integrity_check"), "ok");
+  EXPECT_EQ(scalar(dir / "r.db", "SELECT verdict FROM runs WHERE serial = 'KILL-1'"), "RUNNING");
+  ASSERT_EQ(run_ampbench(
+                {"run", kSource + "/sequences/ci-loopback.toml", "--db", dir / "r.db", "--quiet"})
+                .exit_code,
+            0);
+  EXPECT_EQ(scalar(dir / "r.db", "SELECT verdict FROM runs WHERE serial = 'KILL-1'"), "ABORTED");
+  EXPECT_EQ(scalar(dir / "r.db",
+                   "SELECT count(*) FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.serial = "
+                   "'KILL-1' AND s.verdict = 'PASS'"),
+            "1");
+}
