@@ -2,7 +2,8 @@
 # Identical results from two builds: every shipped sequence on its simulated station, with
 # a good unit and each fault of the station, run by binary A and binary B into their own
 # databases; then every stored step (kind, verdict, message, params), measurement (channel,
-# name, value, unit, limits, verdict, point) and curve (every byte) compared.
+# name, value, unit, limits, verdict, point, note) and curve (every byte) compared. The
+# simulated DUT's noise is seeded by the station file, so both runs draw the same.
 # Usage: bench/compare_runs.sh OLD_AMPBENCH NEW_AMPBENCH
 # Exit 0 when everything is bit-identical; otherwise prints each difference, exit 1.
 set -euo pipefail
@@ -27,8 +28,11 @@ sleep 0.5
 cases=(
   "sequences/ci-loopback.toml instruments/sim-bench.toml GOOD SIM-LOW-GAIN"
   "sequences/poweramp-production.toml instruments/sim-bench.toml GOOD SIM-LOW-GAIN SIM-HUM SIM-EARLY-CLIP SIM-DEAD-R"
+  "sequences/poweramp-fast.toml instruments/sim-bench.toml GOOD SIM-LOW-GAIN SIM-HUM SIM-EARLY-CLIP SIM-DEAD-R"
+  "sequences/poweramp-datasheet.toml instruments/sim-bench.toml GOOD"
   "sequences/lab-characterisation.toml instruments/sim-bench.toml GOOD"
   "sequences/preamp-production.toml instruments/sim-preamp.toml GOOD SIM-HUM SIM-DEAD-R SIM-RIAA SIM-DEAD-MIC"
+  "sequences/preamp-fast.toml instruments/sim-preamp.toml GOOD SIM-DEAD-MIC"
   "sequences/preamp-lab.toml instruments/sim-preamp.toml GOOD"
   "sequences/generator-production.toml $work/sim-instruments.toml GOOD SIM-LOW-GAIN SIM-EARLY-CLIP"
 )
@@ -55,7 +59,7 @@ def rows(path):
                            "FROM steps WHERE run_id = ? ORDER BY ordinal", (run_id,)).fetchall()
         out[key] = {"verdict": verdict, "steps": []}
         for sid, *step in steps:
-            m = db.execute("SELECT channel, name, value, unit, low, high, verdict, point_json "
+            m = db.execute("SELECT channel, name, value, unit, low, high, verdict, point_json, note "
                            "FROM measurements WHERE step_id = ? ORDER BY id", (sid,)).fetchall()
             c = db.execute("SELECT channel, name, x_unit, y_unit, x, y, point_json "
                            "FROM curves WHERE step_id = ? ORDER BY id", (sid,)).fetchall()

@@ -10,7 +10,7 @@
 #include "cli_fixtures.hpp"
 #include "db_query.hpp"
 #include "run_binary.hpp"
-#include "sequence/units.hpp"
+#include "sequence/levels.hpp"
 #include "store/results_reader.hpp"
 
 using ampbench::testing::kSource;

@@ -11,10 +11,10 @@
 #include "common/error.hpp"
 #include "instruments/sim_instrument.hpp"
 #include "run_binary.hpp"
+#include "sequence/levels.hpp"
 #include "sequence/plan.hpp"
 #include "sequence/runner.hpp"
 #include "sequence/station.hpp"
-#include "sequence/units.hpp"
 #include "sequence_runs.hpp"
 
 using namespace ampbench;

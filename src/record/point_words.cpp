@@ -1,9 +1,13 @@
 #include "record/point_words.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <vector>
+
+#include "record/dimensions.hpp"
+#include "record/limits.hpp"
 
 namespace ampbench::record {
 namespace {
@@ -14,32 +18,50 @@ std::string number(double v, const char* format = "%.3g") {
   return text;
 }
 
-// Where a coordinate goes in the words: frequency, load, level, then the rest as stored.
-int rank(const std::string& key) {
-  if (key == "stimulus.frequency_hz" || key == "fundamental_hz") return 0;
-  if (key == "load_ohm") return 1;
-  if (key == "stimulus.level" || key == "stimulus.output_level") return 2;
-  return 3;
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
 }
 
-std::string part_of(const std::string& key, const nlohmann::json& value) {
-  if (value.is_string()) {
+// "dut.gain_db" → "gain": a DUT control's name as said beside its value.
+std::string setting_name(std::string_view key) {
+  const auto dot = key.find('.');
+  auto name = key.substr(dot == std::string_view::npos ? 0 : dot + 1);
+  if (name.size() > 3 && name.substr(name.size() - 3) == "_db") name.remove_suffix(3);
+  return std::string(name);
+}
+
+// A sweep dimension said in words: a frequency, a load, a level as written, a setting.
+std::string dimension_words(const DimensionSpec& d, const nlohmann::json& value) {
+  if (d.value != DimensionValue::number) {
+    if (!value.is_string()) return "";
     const auto text = value.get<std::string>();
-    if (key == "driven") return text + " driven";
-    if (key == "dut.input") return text + " input";
-    if (key == "stimulus.level" || key == "stimulus.output_level") return level_in_words(text);
-    return text;
+    if (d.value == DimensionValue::level) return level_in_words(text);
+    return text + " " + lower(d.title);
   }
   if (!value.is_number()) return "";
   const double v = value.get<double>();
-  if (key == "stimulus.frequency_hz" || key == "fundamental_hz") return frequency_in_words(v);
-  if (key == "at_hz") return "at " + frequency_in_words(v);
-  if (key == "at_w") return "at " + level_in_words(number(v, "%.6g") + " W");
-  if (key == "at_dbv") return "at " + number(v, "%.4g") + " dBV";
-  if (key == "load_ohm") return number(v, "%g") + " Ω";
+  if (d.unit == "Hz") return frequency_in_words(v);
+  if (d.unit == "dB") return setting_name(d.key) + " " + number(v, "%+g") + " dB";
+  return number(v, "%g") + " " + std::string(d.unit);
+}
+
+// A coordinate a result carries beyond its sweep: the analysed tone, where on a limit axis a
+// curve was judged, the driven channel, a source impedance.
+std::string result_words(const std::string& key, const nlohmann::json& value) {
+  if (value.is_string())
+    return key == "driven" ? value.get<std::string>() + " driven" : value.get<std::string>();
+  if (!value.is_number()) return "";
+  const double v = value.get<double>();
+  if (key == "fundamental_hz") return frequency_in_words(v);
+  for (const auto& axis : limit_axes()) {
+    if (key != axis.at_key) continue;
+    if (axis.unit == "Hz") return "at " + frequency_in_words(v);
+    if (axis.unit == "W") return "at " + level_in_words(number(v, "%.6g") + " W");
+    return "at " + number(v, "%.4g") + " " + std::string(axis.unit);
+  }
   if (key == "source_ohm") return number(v, "%g") + " Ω source";
-  if (key.rfind("dut.", 0) == 0 && key.size() > 7 && key.compare(key.size() - 3, 3, "_db") == 0)
-    return key.substr(4, key.size() - 7) + " " + number(v, "%+g") + " dB";
   return key + " " + number(v, "%g");
 }
 
@@ -65,8 +87,10 @@ std::string point_in_words(const nlohmann::json& point) {
   if (!point.is_object()) return "";
   std::vector<std::pair<int, std::string>> parts;
   for (const auto& [key, value] : point.items()) {
-    auto part = part_of(key, value);
-    if (!part.empty()) parts.emplace_back(rank(key), std::move(part));
+    const DimensionSpec* d = find_dimension(key);
+    auto part = d ? dimension_words(*d, value) : result_words(key, value);
+    const int rank = d ? d->words_rank : key == "fundamental_hz" ? 0 : 3;
+    if (!part.empty()) parts.emplace_back(rank, std::move(part));
   }
   std::stable_sort(parts.begin(), parts.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -10,6 +10,34 @@
 
 namespace ampbench::record {
 
+nlohmann::json to_json(const CurveStyle& s) {
+  if (s.title.empty()) return nlohmann::json::object();
+  return {{"title", s.title},
+          {"x_label", s.x_label},
+          {"y_label", s.y_label},
+          {"log_x", s.log_x},
+          {"log_y", s.log_y}};
+}
+
+CurveStyle curve_style_from_json(const nlohmann::json& j) {
+  CurveStyle s;
+  if (!j.is_object()) return s;
+  const auto text = [&](const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  const auto flag = [&](const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_boolean() && it->get<bool>();
+  };
+  s.title = text("title");
+  s.x_label = text("x_label");
+  s.y_label = text("y_label");
+  s.log_x = flag("log_x");
+  s.log_y = flag("log_y");
+  return s;
+}
+
 std::string_view shown_verdict(const MeasurementRecord& m) {
   if (!m.low && !m.high && m.verdict == Verdict::pass) return "";
   return verdict_name(m.verdict);

@@ -41,6 +41,19 @@ struct MeasurementRecord {
 // other, the verdict's name.
 std::string_view shown_verdict(const MeasurementRecord& m);
 
+// How a report draws a curve: its step kind declares it, and it is stored with each curve
+// (schema 7) so that a report needs nothing but the run record. Empty on older runs: a
+// report then titles the plot by the curve's name and units.
+struct CurveStyle {
+  std::string title;
+  std::string x_label;
+  std::string y_label;
+  bool log_x = false;
+  bool log_y = false;
+};
+nlohmann::json to_json(const CurveStyle& style);
+CurveStyle curve_style_from_json(const nlohmann::json& stored);
+
 struct CurveRecord {
   std::string channel;
   std::string name;
@@ -49,6 +62,7 @@ struct CurveRecord {
   std::vector<double> x;
   std::vector<double> y;
   nlohmann::json point = nlohmann::json::object();  // sweep coordinates (schema 2)
+  CurveStyle style = {};
 };
 
 struct StepRecord {

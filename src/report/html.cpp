@@ -6,10 +6,10 @@
 #include <map>
 #include <sstream>
 
+#include "record/dimensions.hpp"
 #include "record/point_words.hpp"
 #include "report/step_plots.hpp"
 #include "report/svg_plot.hpp"
-#include "sequence/steps/registry.hpp"
 
 namespace ampbench::report {
 namespace {
@@ -69,10 +69,8 @@ std::string condition_text(nlohmann::json point, const std::string& inner) {
 }
 
 std::string inner_words(const std::string& parameter) {
-  if (parameter == "stimulus.frequency_hz") return "Frequency";
-  if (parameter == "stimulus.level") return "Input level";
-  if (parameter == "stimulus.output_level") return "Output level";
-  if (parameter == "load_ohm") return "Load";
+  if (const auto* dimension = record::find_dimension(parameter))
+    return std::string(dimension->title);
   return parameter.empty() ? "Point" : parameter;
 }
 

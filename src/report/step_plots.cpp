@@ -5,27 +5,28 @@
 #include <cstdio>
 #include <map>
 
+#include "record/dimensions.hpp"
+#include "record/limits.hpp"
 #include "record/point_words.hpp"
 #include "report/svg_plot.hpp"
-#include "sequence/steps/registry.hpp"
 
 namespace ampbench::report {
 namespace {
 
-// How the curve's step kind says to draw it; by its name and units when no kind declares it.
-sequence::CurveSpec style_of(const record::CurveRecord& c) {
-  if (const auto* spec = sequence::find_curve_spec(c.name)) return *spec;
-  return {c.name, c.name, c.x_unit, c.y_unit, false, false};
+// How the curve is drawn, as stored with it; by its name and units on older runs.
+record::CurveStyle style_of(const record::CurveRecord& c) {
+  if (!c.style.title.empty()) return c.style;
+  return {c.name, c.x_unit, c.y_unit, false, false};
 }
 
-// A limit as stored with the step: one table, or a list of them.
-std::vector<nlohmann::json> segments_of(const record::StepRecord& step, const std::string& name) {
-  const auto& limits = step.params.contains("limits") ? step.params["limits"] : nlohmann::json();
-  if (!limits.is_object() || !limits.contains(name)) return {};
-  const auto& limit = limits[name];
-  if (limit.is_array()) return {limit.begin(), limit.end()};
-  if (limit.is_object()) return {limit};
-  return {};
+// A limit as stored with the step, typed; none when the step has no limit of that name.
+std::vector<record::LimitSegment> segments_of(const record::StepRecord& step,
+                                              const std::string& name) {
+  static const nlohmann::json none;
+  const auto limits =
+      record::limits_from_json(step.params.contains("limits") ? step.params["limits"] : none);
+  const auto it = limits.find(name);
+  return it == limits.end() ? std::vector<record::LimitSegment>() : it->second.segments;
 }
 
 std::string plain(double v) {
@@ -34,35 +35,35 @@ std::string plain(double v) {
   return text;
 }
 
-// The segment's bounds in x's coordinate (by x's unit); its other bounds said in the label.
-PlotLimitLine limit_line(const nlohmann::json& segment, const char* bound, double value,
+// The segment's bound in x's coordinate (the limit axis of x's unit); its ranges on the other
+// axes said in the label.
+PlotLimitLine limit_line(const record::LimitSegment& segment, const char* bound, double value,
                          const std::string& x_unit, const std::string& y_unit) {
   PlotLimitLine line{-INFINITY, INFINITY, value,
                      std::string(bound) + " " + plain(value) + " " + y_unit};
-  const std::pair<const char*, const char*> ranges[] = {{"hz", "Hz"}, {"w", "W"}, {"dbv", "dBV"}};
-  for (const auto& [suffix, unit] : ranges) {
-    const std::string from = std::string("from_") + suffix, to = std::string("to_") + suffix;
-    const bool on_x = x_unit == unit;
-    if (segment.contains(from)) {
-      if (on_x) line.x_from = segment[from].get<double>();
-      line.label += " from " + plain(segment[from].get<double>()) + " " + unit;
+  for (const auto& axis : record::limit_axes()) {
+    const auto& range = segment.range(axis.axis);
+    const bool on_x = x_unit == axis.unit;
+    const std::string unit(axis.unit);
+    if (range.from) {
+      if (on_x) line.x_from = *range.from;
+      line.label += " from " + plain(*range.from) + " " + unit;
     }
-    if (segment.contains(to)) {
-      if (on_x) line.x_to = segment[to].get<double>();
-      line.label += " to " + plain(segment[to].get<double>()) + " " + unit;
+    if (range.to) {
+      if (on_x) line.x_to = *range.to;
+      line.label += " to " + plain(*range.to) + " " + unit;
     }
   }
-  if (segment.contains("load_ohm"))
-    line.label += " at " + plain(segment["load_ohm"].get<double>()) + " Ω";
+  if (segment.load_ohm) line.label += " at " + plain(*segment.load_ohm) + " Ω";
   return line;
 }
 
 // The line with the segment's excluded bands (on a frequency axis) left out as gaps.
 void add_with_gaps(std::vector<PlotLimitLine>& lines, PlotLimitLine line,
-                   const nlohmann::json& segment, const std::string& x_unit) {
-  if (x_unit == "Hz" && segment.contains("exclude_hz") && segment["exclude_hz"].is_array() &&
-      !segment["exclude_hz"].empty()) {
-    auto bands = segment["exclude_hz"].get<std::vector<std::pair<double, double>>>();
+                   const record::LimitSegment& segment, const std::string& x_unit) {
+  const auto& frequency = record::spec_of(record::LimitAxis::frequency);
+  if (x_unit == frequency.unit && !segment.exclude_hz.empty()) {
+    auto bands = segment.exclude_hz;
     std::sort(bands.begin(), bands.end());
     line.label += " (excluding " + plain(bands.front().first) + "–" + plain(bands.front().second) +
                   " Hz" + (bands.size() > 1 ? " …)" : ")");
@@ -80,11 +81,11 @@ void add_with_gaps(std::vector<PlotLimitLine>& lines, PlotLimitLine line,
 // The loads the plot's curves were measured into (their points', else the step's).
 std::vector<double> loads_of(const record::StepRecord& step,
                              const std::vector<const record::CurveRecord*>& curves) {
+  const std::string key(record::key_of(record::Dimension::load));
   std::vector<double> loads;
   for (const auto* c : curves) {
     const auto& p = c->point;
-    const auto& own =
-        p.contains("load_ohm") ? p["load_ohm"] : step.params.value("load_ohm", nlohmann::json());
+    const auto& own = p.contains(key) ? p[key] : step.params.value(key, nlohmann::json());
     if (own.is_number() && std::find(loads.begin(), loads.end(), own.get<double>()) == loads.end())
       loads.push_back(own.get<double>());
   }
@@ -102,26 +103,25 @@ std::vector<PlotLimitLine> limit_lines(const record::StepRecord& step,
   if (measurement_of_curve(curve.name) != curve.name)
     names.push_back(measurement_of_curve(curve.name));
   const auto loads = loads_of(step, curves);
+  const bool x_is_level = curve.x_unit == record::spec_of(record::LimitAxis::level).unit;
   for (const auto& name : names)
     for (const auto& segment : segments_of(step, name))
-      for (const char* bound : {"min", "max"}) {
-        if (!segment.contains(bound) || !segment[bound].is_number()) continue;
-        auto line =
-            limit_line(segment, bound, segment[bound].get<double>(), curve.x_unit, curve.y_unit);
-        const bool in_w = segment.contains("from_w") || segment.contains("to_w");
-        if (curve.x_unit != "dBV" || !in_w) {
+      for (const auto& [bound, value] :
+           {std::pair{"min", segment.min}, std::pair{"max", segment.max}}) {
+        if (!value) continue;
+        auto line = limit_line(segment, bound, *value, curve.x_unit, curve.y_unit);
+        const auto& in_w = segment.range(record::LimitAxis::power);
+        if (!x_is_level || !in_w.bounded()) {
           add_with_gaps(lines, line, segment, curve.x_unit);
           continue;
         }
         for (double load : loads) {
-          if (segment.contains("load_ohm") && segment["load_ohm"].get<double>() != load) continue;
+          if (segment.load_ohm && *segment.load_ohm != load) continue;
           auto at_load = line;
-          const auto dbv = [&](const char* key) {
-            return 10.0 * std::log10(segment[key].get<double>() * load);
-          };
-          if (segment.contains("from_w")) at_load.x_from = dbv("from_w");
-          if (segment.contains("to_w")) at_load.x_to = dbv("to_w");
-          if (!segment.contains("load_ohm")) at_load.label += " into " + plain(load) + " Ω";
+          const auto dbv = [&](double w) { return 10.0 * std::log10(w * load); };
+          if (in_w.from) at_load.x_from = dbv(*in_w.from);
+          if (in_w.to) at_load.x_to = dbv(*in_w.to);
+          if (!segment.load_ohm) at_load.label += " into " + plain(load) + " Ω";
           lines.push_back(at_load);
         }
       }
@@ -140,20 +140,20 @@ void add_deviation_mask(const record::StepRecord& step, const record::CurveRecor
   const auto segments = segments_of(step, "deviation_db");
   if (segments.empty()) return;
   const double around = c.name == "response_db" ? first_gain_db(step) : 0.0;
-  if (segments.size() == 1 && segments.front().contains("min") &&
-      segments.front().contains("max") && !segments.front().contains("exclude_hz")) {
-    const auto& d = segments.front();
-    plot.band = PlotBand{d.value("from_hz", 0.0), d.value("to_hz", 1e9),
-                         around + d.value("min", -1e3), around + d.value("max", 1e3), "limit mask"};
+  const auto& d = segments.front();
+  if (segments.size() == 1 && d.min && d.max && d.exclude_hz.empty()) {
+    const auto& f = d.range(record::LimitAxis::frequency);
+    plot.band = PlotBand{f.from.value_or(0.0), f.to.value_or(1e9), around + *d.min, around + *d.max,
+                         "limit mask"};
     return;
   }
   for (const auto& segment : segments)
-    for (const char* bound : {"min", "max"})
-      if (segment.contains(bound))
-        add_with_gaps(
-            plot.limit_lines,
-            limit_line(segment, bound, segment[bound].get<double>() + around, c.x_unit, c.y_unit),
-            segment, c.x_unit);
+    for (const auto& [bound, value] :
+         {std::pair{"min", segment.min}, std::pair{"max", segment.max}})
+      if (value)
+        add_with_gaps(plot.limit_lines,
+                      limit_line(segment, bound, *value + around, c.x_unit, c.y_unit), segment,
+                      c.x_unit);
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 #include "audio/portaudio_port.hpp"
 #endif
 #include "common/error.hpp"
-#include "instruments/sim_wiring.hpp"
+#include "sim/bench_wiring.hpp"
 #include "sim/sim_plugs.hpp"
 
 namespace ampbench::sequence {
@@ -19,9 +19,9 @@ std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std:
   sim::SimChain chain(*station.sim, calibration, station.audio.sample_rate_hz,
                       station.channel_count(), serial, station.audio.loopback.has_value());
   const auto wired =
-      [](const std::optional<InstrumentRef>& ref) -> std::optional<instruments::WiredInstrument> {
+      [](const std::optional<InstrumentRef>& ref) -> std::optional<sim::WiredInstrument> {
     if (!ref) return std::nullopt;
-    return instruments::WiredInstrument{ref->visa, ref->loaded};
+    return sim::WiredInstrument{ref->visa, ref->loaded};
   };
   std::shared_ptr<sim::SimWiring> wiring;
   if (station.generator || station.load_switch || station.dmm) {
@@ -30,7 +30,7 @@ std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std:
     std::map<int, double> relay_loads;
     for (std::size_t i = 0; i < relays.size(); ++i)
       relay_loads[relays[i]] = station.loads_available_ohm[i];
-    wiring = std::make_shared<instruments::InstrumentSimWiring>(
+    wiring = std::make_shared<sim::InstrumentSimWiring>(
         wired(station.generator), wired(station.load_switch), relay_loads, wired(station.dmm));
   }
   return std::make_unique<audio::SimPort>(station.safety, station.audio.calibration,

@@ -63,9 +63,10 @@ void check_generator(StepChecks& checks, const std::vector<Point>& points) {
   const auto& s = checks.step();
   const auto& station = checks.station();
   if (!station.generator)
-    checks.error("stimulus.source", "station '" + station.name + "' has no [generator]");
+    checks.error(record::StimulusField::source,
+                 "station '" + station.name + "' has no [generator]");
   else if (!s.kind->generator_can_drive(s))
-    checks.error("stimulus.source",
+    checks.error(record::StimulusField::source,
                  "the generator makes steady sines: level, thdn and stepped frequency_response "
                  "steps only (" +
                      std::string(s.kind_name()) +
@@ -73,13 +74,14 @@ void check_generator(StepChecks& checks, const std::vector<Point>& points) {
                      " needs the interface's output)");
   for (const auto& p : points)
     if (p.level && p.level->unit == LevelUnit::dbfs)
-      checks.error("stimulus.level", format_level(*p.level) +
-                                         " is a level of the interface's output; give the "
-                                         "generator's in dBV, dBu, V or mV");
+      checks.error(record::StimulusField::level,
+                   format_level(*p.level) +
+                       " is a level of the interface's output; give the "
+                       "generator's in dBV, dBu, V or mV");
   if (station.generator && station.generator->loaded.max_frequency_hz)
     for (const auto& p : points)
       if (p.frequency_hz && *p.frequency_hz > *station.generator->loaded.max_frequency_hz)
-        checks.error("stimulus.frequency_hz",
+        checks.error(record::StimulusField::frequency_hz,
                      fmt("%g Hz", *p.frequency_hz) + " is beyond the generator's " +
                          fmt("%g Hz", *station.generator->loaded.max_frequency_hz));
 }
@@ -154,15 +156,17 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
     for (const auto& p : points) {
       if (p.load_ohm) checks.check_load(*p.load_ohm, "load_ohm");
       if (p.frequency_hz && *p.frequency_hz >= fs / 2.0)
-        checks.error("stimulus.frequency_hz",
+        checks.error(record::StimulusField::frequency_hz,
                      fmt("%g Hz", *p.frequency_hz) + " is at or above half the sample rate");
-      if (p.level) checks.check_drive(*p.level, p.load_ohm, "stimulus.level");
+      if (p.level)
+        checks.check_drive(*p.level, p.load_ohm,
+                           std::string(record::path_of(record::StimulusField::level)));
     }
     s.kind->check(checks);
     if (sim_controls) check_sim_controls(checks, points);
     if (s.stimulus.source == StimulusSource::generator) check_generator(checks, points);
     if (s.stimulus.to_hz && *s.stimulus.to_hz >= fs / 2.0)
-      checks.error("stimulus.to_hz",
+      checks.error(record::StimulusField::to_hz,
                    fmt("%g Hz", *s.stimulus.to_hz) + " is at or above half the sample rate");
   }
   return errors;

@@ -6,33 +6,29 @@
 namespace ampbench::sequence {
 namespace {
 
-std::optional<double> number_at(const nlohmann::json& point, const char* key) {
+std::optional<double> number_at(const nlohmann::json& point, const std::string& key) {
   if (point.is_object() && point.contains(key) && point[key].is_number())
     return point[key].get<double>();
   return std::nullopt;
 }
 
-// The point's place in the coordinates a segment is bounded in: x by its unit, the rest from
-// the curve's sweep point.
+// The point's place on each limit axis: x on the axis of its unit, frequency otherwise from
+// the curve's sweep point; power and level into the point's load from either.
 LimitCoordinates coordinates_at(const record::CurveRecord& c, double x,
                                 std::optional<double> step_load_ohm) {
   LimitCoordinates where;
-  where.frequency_hz =
-      c.x_unit == "Hz" ? std::optional(x) : number_at(c.point, "stimulus.frequency_hz");
-  where.load_ohm = number_at(c.point, "load_ohm");
+  where.at(LimitAxis::frequency) =
+      number_at(c.point, std::string(record::key_of(record::Dimension::frequency)));
+  where.load_ohm = number_at(c.point, std::string(record::key_of(record::Dimension::load)));
   if (!where.load_ohm) where.load_ohm = step_load_ohm;
-  if (c.x_unit == "W") {
-    where.power_w = x;
-    if (where.load_ohm && x > 0.0) where.level_dbv = 10.0 * std::log10(x * *where.load_ohm);
-  } else if (c.x_unit == "dBV") {
-    where.level_dbv = x;
-    if (where.load_ohm) where.power_w = std::pow(10.0, x / 10.0) / *where.load_ohm;
-  }
+  if (const auto* axis = record::limit_axis_of_unit(c.x_unit)) where.at(axis->axis) = x;
+  where.complete_power_and_level();
   return where;
 }
 
-const char* at_key(const std::string& x_unit) {
-  return x_unit == "Hz" ? "at_hz" : x_unit == "W" ? "at_w" : x_unit == "dBV" ? "at_dbv" : "at";
+std::string at_key(const std::string& x_unit) {
+  const auto* axis = record::limit_axis_of_unit(x_unit);
+  return axis ? std::string(axis->at_key) : "at";
 }
 
 }  // namespace

@@ -30,9 +30,9 @@ std::string_view StepPlan::kind_name() const {
   return kind ? kind->name() : std::string_view("?");
 }
 
-bool StepPlan::sweeps_over(std::string_view parameter) const {
+bool StepPlan::sweeps_over(record::Dimension dimension) const {
   return std::any_of(sweeps.begin(), sweeps.end(),
-                     [&](const SweepAxis& a) { return a.parameter == parameter; });
+                     [&](const SweepAxis& a) { return a.dimension == dimension; });
 }
 
 Override parse_override(const std::string& text) {

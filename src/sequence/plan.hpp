@@ -13,20 +13,26 @@
 #include <vector>
 
 #include "plugs/dut_change.hpp"
-#include "sequence/limits.hpp"
-#include "sequence/units.hpp"
+#include "record/dimensions.hpp"
+#include "record/limits.hpp"
+#include "sequence/levels.hpp"
 
 namespace ampbench::sequence {
 
 class StepKind;
 struct StepParams;
 
+using record::Bounds;
+using record::Limit;
+using record::LimitAxis;
+using record::LimitCoordinates;
+using record::LimitSegment;
+
 using SweepValue = std::variant<double, Level, std::string>;
 
 struct SweepAxis {
-  // dotted path: stimulus.level, stimulus.output_level, stimulus.frequency_hz, load_ohm,
-  // dut.gain_db, dut.bass_db, dut.treble_db, dut.input
-  std::string parameter;
+  std::string parameter;  // the dimension's key (record/dimensions.cpp)
+  record::Dimension dimension = record::Dimension::frequency;
   std::vector<SweepValue> values;
   int line = 0;  // where the sweep is written: checks of its values point there
 };
@@ -55,7 +61,7 @@ struct StepPlan {
   const StepKind* kind = nullptr;
   std::shared_ptr<const StepParams> kind_params;
   int line = 0;
-  std::map<std::string, int> field_lines;  // "stimulus.level" → its line in the file
+  std::map<std::string, int> field_lines;  // a dotted field → its line in the file
   bool cleanup = false;                    // runs even after a failure, an error or Ctrl-C
   Stimulus stimulus;
   double settle_s = 0.1;
@@ -67,7 +73,7 @@ struct StepPlan {
   nlohmann::json params;  // the step's table, as stored in steps.params_json
 
   std::string_view kind_name() const;
-  bool sweeps_over(std::string_view parameter) const;
+  bool sweeps_over(record::Dimension dimension) const;
 };
 
 struct SequencePlan {

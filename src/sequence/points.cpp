@@ -11,27 +11,34 @@ std::vector<Point> expand_points(const StepPlan& step) {
     for (const auto& p : points) {
       for (const auto& v : axis.values) {
         Point q = p;
-        if (axis.parameter == "stimulus.level") {
-          q.level = std::get<Level>(v);
-          q.coordinates[axis.parameter] = format_level(*q.level);
-        } else if (axis.parameter == "stimulus.output_level") {
-          q.output_level = std::get<Level>(v);
-          q.coordinates[axis.parameter] = format_level(*q.output_level);
-        } else if (axis.parameter == "stimulus.frequency_hz") {
-          q.frequency_hz = std::get<double>(v);
-          q.coordinates[axis.parameter] = *q.frequency_hz;
-        } else if (axis.parameter == "dut.input") {
-          q.dut.input = std::get<std::string>(v);
-          q.coordinates[axis.parameter] = *q.dut.input;
-        } else if (axis.parameter.rfind("dut.", 0) == 0) {
-          const double value = std::get<double>(v);
-          (axis.parameter == "dut.gain_db"   ? q.dut.gain_db
-           : axis.parameter == "dut.bass_db" ? q.dut.bass_db
-                                             : q.dut.treble_db) = value;
-          q.coordinates[axis.parameter] = value;
-        } else {
-          q.load_ohm = std::get<double>(v);
-          q.coordinates[axis.parameter] = *q.load_ohm;
+        auto& stored = q.coordinates[axis.parameter];
+        switch (axis.dimension) {
+          case record::Dimension::level:
+            q.level = std::get<Level>(v);
+            stored = format_level(*q.level);
+            break;
+          case record::Dimension::output_level:
+            q.output_level = std::get<Level>(v);
+            stored = format_level(*q.output_level);
+            break;
+          case record::Dimension::frequency:
+            stored = *(q.frequency_hz = std::get<double>(v));
+            break;
+          case record::Dimension::load:
+            stored = *(q.load_ohm = std::get<double>(v));
+            break;
+          case record::Dimension::dut_input:
+            stored = *(q.dut.input = std::get<std::string>(v));
+            break;
+          case record::Dimension::dut_gain:
+            stored = *(q.dut.gain_db = std::get<double>(v));
+            break;
+          case record::Dimension::dut_bass:
+            stored = *(q.dut.bass_db = std::get<double>(v));
+            break;
+          case record::Dimension::dut_treble:
+            stored = *(q.dut.treble_db = std::get<double>(v));
+            break;
         }
         next.push_back(q);
       }
@@ -41,9 +48,9 @@ std::vector<Point> expand_points(const StepPlan& step) {
   return points;
 }
 
-nlohmann::json condition_of(const nlohmann::json& coordinates, const std::string& parameter) {
+nlohmann::json condition_of(const nlohmann::json& coordinates, std::string_view key) {
   auto condition = coordinates;
-  if (condition.is_object()) condition.erase(parameter);
+  if (condition.is_object()) condition.erase(std::string(key));
   return condition;
 }
 

@@ -23,6 +23,6 @@ std::vector<Point> expand_points(const StepPlan& step);
 
 // A point's coordinates without one swept parameter's: the condition it belongs to (a curve
 // of a family, or the sweep an unreachable output level ends).
-nlohmann::json condition_of(const nlohmann::json& coordinates, const std::string& parameter);
+nlohmann::json condition_of(const nlohmann::json& coordinates, std::string_view key);
 
 }  // namespace ampbench::sequence

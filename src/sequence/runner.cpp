@@ -25,7 +25,8 @@ void run_step(StepContext& context) {
     if (points.size() > 1) context.progress(static_cast<int>(i), static_cast<int>(points.size()));
     const Point& p = points[i];
     if (ended_condition &&
-        condition_of(p.coordinates, "stimulus.output_level") == *ended_condition) {
+        condition_of(p.coordinates, record::key_of(record::Dimension::output_level)) ==
+            *ended_condition) {
       ++skipped;
       continue;
     }
@@ -40,7 +41,8 @@ void run_step(StepContext& context) {
     context.begin_point(p);
     step.kind->run_point(context, p, i, points.size());
     if (context.condition_ended())
-      ended_condition = condition_of(p.coordinates, "stimulus.output_level");
+      ended_condition =
+          condition_of(p.coordinates, record::key_of(record::Dimension::output_level));
   }
   if (skipped) context.record().message += skipped_text(skipped);
   step.kind->finish(context, points);

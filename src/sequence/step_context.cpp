@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
 #include "record/point_words.hpp"
+#include "sequence/steps/registry.hpp"
 
 namespace ampbench::sequence {
 namespace {
@@ -59,14 +60,18 @@ void require_tone_stimulus(const TomlReader& r, const toml::table& t, const Step
       std::string("required for ") +
       (std::string_view("aeiou").find(kind.front()) == std::string_view::npos ? "a " : "an ") +
       std::string(kind) + " step";
-  require(r, t, step.stimulus.frequency_hz || step.sweeps_over("stimulus.frequency_hz"),
-          field + ".stimulus.frequency_hz", what);
+  using record::StimulusField;
+  const auto path = [&](StimulusField f) { return std::string(record::path_of(f)); };
+  require(r, t, step.stimulus.frequency_hz || step.sweeps_over(record::Dimension::frequency),
+          field + "." + path(StimulusField::frequency_hz), what);
   const bool output_level =
-      step.stimulus.output_level.has_value() || step.sweeps_over("stimulus.output_level");
-  require(r, t,
-          step.stimulus.level.has_value() || step.sweeps_over("stimulus.level") || output_level,
-          field + ".stimulus.level",
-          what + (step.kind->takes_output_level() ? " (or stimulus.output_level)" : ""));
+      step.stimulus.output_level.has_value() || step.sweeps_over(record::Dimension::output_level);
+  require(
+      r, t,
+      step.stimulus.level.has_value() || step.sweeps_over(record::Dimension::level) || output_level,
+      field + "." + path(StimulusField::level),
+      what + (step.kind->takes_output_level() ? " (or " + path(StimulusField::output_level) + ")"
+                                              : ""));
 }
 
 ToneSettingsParams parse_tone_step(const TomlReader& r, const toml::table& t, const StepPlan& step,
@@ -325,6 +330,13 @@ PolarityReading polarity_of(const ChannelTone& tone) {
   return {std::nullopt, reason};
 }
 
+void StepContext::add_curve(record::CurveRecord curve) {
+  if (const CurveSpec* spec = find_curve_spec(curve.name))
+    curve.style = {std::string(spec->title), std::string(spec->x_label), std::string(spec->y_label),
+                   spec->log_x, spec->log_y};
+  record_.curves.push_back(std::move(curve));
+}
+
 void StepContext::begin_point(const Point& point) {
   point_load_ohm_ = point.load_ohm;
   point_output_level_ = point.output_level;
@@ -334,8 +346,8 @@ void StepContext::begin_point(const Point& point) {
 
 void StepContext::end_condition(const Point& point, const std::string& why) {
   condition_ended_ = true;
-  const std::string where =
-      record::point_in_words(condition_of(point.coordinates, "stimulus.output_level"));
+  const std::string where = record::point_in_words(
+      condition_of(point.coordinates, record::key_of(record::Dimension::output_level)));
   const std::string level =
       point.output_level ? record::level_in_words(format_level(*point.output_level)) : "the level";
   record_.message += (record_.message.empty() ? "" : "; ") + level + " not reached" +
@@ -344,7 +356,9 @@ void StepContext::end_condition(const Point& point, const std::string& why) {
 
 LimitCoordinates StepContext::coordinates_of(const record::MeasurementRecord& m,
                                              std::optional<double> frequency_hz) const {
-  LimitCoordinates where{frequency_hz, std::nullopt, std::nullopt, point_load_ohm_};
+  LimitCoordinates where;
+  where.at(LimitAxis::frequency) = frequency_hz;
+  where.load_ohm = point_load_ohm_;
   // A requested output level places the point where it was asked for, not where the
   // search landed within its tolerance: a segment edge at 100 W judges the 100 W point alike
   // on every unit.
@@ -358,8 +372,8 @@ LimitCoordinates StepContext::coordinates_of(const record::MeasurementRecord& m,
     vrms = it->second;
   }
   if (vrms && *vrms > 0.0) {
-    where.level_dbv = dsp::vrms_to_dbv(*vrms);
-    if (point_load_ohm_) where.power_w = *vrms * *vrms / *point_load_ohm_;
+    where.at(LimitAxis::level) = dsp::vrms_to_dbv(*vrms);
+    if (point_load_ohm_) where.at(LimitAxis::power) = *vrms * *vrms / *point_load_ohm_;
   }
   return where;
 }

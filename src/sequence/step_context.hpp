@@ -166,7 +166,8 @@ class StepContext {
   void add_judged(record::MeasurementRecord m) {
     record_.measurements.push_back(judged(std::move(m), std::nullopt));
   }
-  void add_curve(record::CurveRecord curve) { record_.curves.push_back(std::move(curve)); }
+  // Stores the curve with how reports draw it (its kind's declaration).
+  void add_curve(record::CurveRecord curve);
   // After the step's last point: every curve a limit names judged point by point, its worst
   // point (least margin) added as a measurement of the curve's name.
   void judge_curves();

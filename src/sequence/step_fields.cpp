@@ -1,6 +1,7 @@
 #include "sequence/step_fields.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "common/error.hpp"
@@ -10,30 +11,35 @@ namespace ampbench::sequence {
 namespace {
 
 using R = TomlReader;
+using record::Dimension;
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 LimitSegment limit_segment(const R& r, const toml::node* node, const std::string& field) {
   if (!node->is_table()) r.fail(node, field, "must be a table { min = …, max = … }");
   const toml::table& t = *node->as_table();
-  r.reject_unknown_keys(t, field, kLimitKeys);
+  r.reject_unknown_keys(t, field, record::limit_keys());
   LimitSegment l;
   l.line = r.line_of(node);
   l.min = r.number(t, "min", field);
   l.max = r.number(t, "max", field);
   if (!l.min && !l.max) r.fail(node, field, "needs min, max or both");
   if (l.min && l.max && *l.min > *l.max) r.fail(node, field, "min is above max");
-  const auto range = [&](const char* from_key, const char* to_key, std::optional<double>& from,
-                         std::optional<double>& to, bool positive) {
-    from = r.number(t, from_key, field);
-    to = r.number(t, to_key, field);
-    for (const auto& [key, value] : {std::pair{from_key, from}, std::pair{to_key, to}})
-      if (positive && value && !(*value > 0.0))
+  for (const auto& axis : record::limit_axes()) {
+    auto& range = l.range(axis.axis);
+    const std::string from_key(axis.from_key), to_key(axis.to_key);
+    range.from = r.number(t, from_key, field);
+    range.to = r.number(t, to_key, field);
+    for (const auto& [key, value] : {std::pair{from_key, range.from}, std::pair{to_key, range.to}})
+      if (axis.positive && value && !(*value > 0.0))
         r.fail(t.get(key), field + "." + key, "must be positive");
-    if (from && to && *from >= *to)
-      r.fail(t.get(to_key), field + "." + to_key, std::string("must be above ") + from_key);
-  };
-  range("from_hz", "to_hz", l.from_hz, l.to_hz, true);
-  range("from_w", "to_w", l.from_w, l.to_w, true);
-  range("from_dbv", "to_dbv", l.from_dbv, l.to_dbv, false);
+    if (range.from && range.to && *range.from >= *range.to)
+      r.fail(t.get(to_key), field + "." + to_key, "must be above " + from_key);
+  }
   l.load_ohm = r.number(t, "load_ohm", field);
   if (l.load_ohm && !(*l.load_ohm > 0.0))
     r.fail(t.get("load_ohm"), field + ".load_ohm", "must be positive");
@@ -144,27 +150,26 @@ SweepAxis sweep_axis(const R& r, const toml::node* node, const std::string& fiel
   r.reject_unknown_keys(t, field, kSweepKeys);
   const auto parameter = r.string(t, "parameter", field);
   if (!parameter) r.fail(node, field + ".parameter", "required field is missing");
-  const bool dut_number =
-      *parameter == "dut.gain_db" || *parameter == "dut.bass_db" || *parameter == "dut.treble_db";
-  const bool level = *parameter == "stimulus.level" || *parameter == "stimulus.output_level";
-  if (std::find(std::begin(kSweepParameters), std::end(kSweepParameters), *parameter) ==
-      std::end(kSweepParameters))
-    r.fail(t.get("parameter"), field + ".parameter",
-           "cannot sweep '" + *parameter +
-               "' (expected stimulus.level, stimulus.output_level, stimulus.frequency_hz, "
-               "load_ohm, dut.gain_db, dut.bass_db, dut.treble_db or dut.input)");
-  if (*parameter == "dut.input") {
+  const record::DimensionSpec* dimension = record::find_dimension(*parameter);
+  if (!dimension)
+    r.fail(
+        t.get("parameter"), field + ".parameter",
+        "cannot sweep '" + *parameter + "' (expected " + record::dimension_keys_in_words() + ")");
+  SweepAxis axis{*parameter, dimension->dimension, {}, r.line_of(node)};
+  if (dimension->value == record::DimensionValue::name) {
     const auto names = r.string_array(t, "values", field);
     if (!names || names->empty() || t.get("from"))
-      r.fail(node, field + ".values", "dut.input sweeps a list of input names");
-    SweepAxis axis{*parameter, {}, r.line_of(node)};
+      r.fail(node, field + ".values",
+             *parameter + " sweeps a list of " + lower(dimension->title) + " names");
     for (const auto& n : *names) axis.values.emplace_back(n);
     return axis;
   }
-  // Control settings in dB step linearly unless told otherwise.
-  SweepAxis axis{*parameter, sweep_values(r, t, field, level, dut_number), r.line_of(node)};
+  const bool level = dimension->value == record::DimensionValue::level;
+  const bool linear = dimension->spacing == record::Spacing::linear;
+  axis.values = sweep_values(r, t, field, level, !level && linear);
+  const bool positive = dimension->spacing == record::Spacing::log;
   for (const auto& v : axis.values) {
-    if (const double* d = std::get_if<double>(&v); d && !dut_number && !(*d > 0.0))
+    if (const double* d = std::get_if<double>(&v); d && positive && !(*d > 0.0))
       r.fail(node, field, "every value of " + *parameter + " must be positive");
   }
   return axis;
@@ -172,29 +177,24 @@ SweepAxis sweep_axis(const R& r, const toml::node* node, const std::string& fiel
 
 // An output level: on a kind that can find its input level, never beside an input level.
 void check_output_level(const R& r, const toml::table& t, const StepPlan& s, const std::string& p) {
-  const bool output = s.stimulus.output_level || s.sweeps_over("stimulus.output_level");
+  const bool output = s.stimulus.output_level || s.sweeps_over(Dimension::output_level);
   if (!output) return;
   const toml::node* at = nullptr;
   if (const auto* st = t.get_as<toml::table>("stimulus")) at = st->get("output_level");
-  for (const auto& axis : s.sweeps)
-    if (axis.parameter == "stimulus.output_level" && !at) at = &t;
-  const std::string field = p + ".stimulus.output_level";
-  if (!s.kind->takes_output_level())
-    r.fail(at, field,
-           "a " + std::string(s.kind_name()) +
-               " step cannot find its input from an output level (level, thdn and "
-               "frequency_response steps can)");
-  if (s.stimulus.level || s.sweeps_over("stimulus.level"))
+  if (!at) at = &t;
+  const std::string field =
+      p + "." + std::string(record::path_of(record::StimulusField::output_level));
+  if (s.stimulus.level || s.sweeps_over(Dimension::level))
     r.fail(at, field, "a step has level (at the DUT's input) or output_level, never both");
   const auto check_unit = [&](const Level& level) {
     if (level.unit == LevelUnit::dbfs)
       r.fail(at, field, "dBFS is a level of the interface, not of the DUT's output");
-    if (is_power(level.unit) && !s.load_ohm && !s.sweeps_over("load_ohm"))
+    if (is_power(level.unit) && !s.load_ohm && !s.sweeps_over(Dimension::load))
       r.fail(at, field, "an output level in W needs the step's load_ohm");
   };
   if (s.stimulus.output_level) check_unit(*s.stimulus.output_level);
   for (const auto& axis : s.sweeps)
-    if (axis.parameter == "stimulus.output_level")
+    if (axis.dimension == Dimension::output_level)
       for (const auto& v : axis.values) check_unit(std::get<Level>(v));
 }
 
@@ -212,6 +212,54 @@ void check_output_level(const R& r, const toml::table& t, const StepPlan& s, con
   r.fail(
       &node, field,
       "is not a field of a " + std::string(kind.name()) + " step (it is one of: " + owners + ")");
+}
+
+std::string stimulus_fields_in_words(const StepKind& kind) {
+  std::string out;
+  for (const auto field : kind.stimulus_fields())
+    out += (out.empty() ? "" : ", ") + std::string(record::spec_of(field).key);
+  return out.empty() ? "none" : out;
+}
+
+// "a noise step does not read stimulus.output_level (its stimulus fields: frequency_hz, level;
+// level, thdn and frequency_response steps read it)".
+std::string not_read(const StepKind& kind, const record::StimulusFieldSpec& spec) {
+  std::string readers;
+  for (const StepKind* other : step_kinds())
+    if (other->reads(spec.field))
+      readers += (readers.empty() ? "" : ", ") + std::string(other->name());
+  return "a " + std::string(kind.name()) + " step does not read " + std::string(spec.path) +
+         " (its stimulus fields: " + stimulus_fields_in_words(kind) +
+         (readers.empty() ? "" : "; " + readers + " steps read it") + ")";
+}
+
+// Every key of the stimulus table is a stimulus field the step's kind reads: one it ignores
+// would run and pass as if it had been applied. `source` goes with any stimulus at all (the
+// checks say whether the generator can make it).
+void check_stimulus_keys(const R& r, const toml::table& st, const std::string& field,
+                         const StepKind& kind) {
+  for (const auto& [key, node] : st) {
+    const auto* spec = record::find_stimulus_field(key.str());
+    const std::string at = field + "." + std::string(key.str());
+    if (!spec) r.fail(&node, at, "unknown field");
+    const bool reads = spec->field == record::StimulusField::source
+                           ? !kind.stimulus_fields().empty()
+                           : kind.reads(spec->field);
+    if (!reads) r.fail(&node, at, not_read(kind, *spec));
+  }
+}
+
+// A sweep sets a stimulus field: the kind must read it.
+void check_swept_field(const R& r, const toml::table& t, const std::string& field,
+                       const SweepAxis& axis, const StepKind& kind) {
+  for (const auto& spec : record::stimulus_fields())
+    if (spec.dimension == axis.dimension && !kind.reads(spec.field)) {
+      const toml::node* at = t.get("sweep");
+      if (const auto* list = at ? at->as_array() : nullptr)
+        for (const auto& node : *list)
+          if (r.line_of(&node) == axis.line) at = &node;
+      r.fail(at ? at : &t, field + ".sweep", not_read(kind, spec));
+    }
 }
 
 }  // namespace
@@ -262,7 +310,8 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
   // load_ohm = [8, 4] sweeps the loads (outermost), like a sweep over load_ohm.
   std::optional<double> load;
   if (const toml::node* loads = t.get("load_ohm"); loads && loads->is_array()) {
-    SweepAxis axis{"load_ohm", {}, r.line_of(loads)};
+    SweepAxis axis{
+        std::string(record::key_of(Dimension::load)), Dimension::load, {}, r.line_of(loads)};
     const std::vector<double> ohms = *r.number_array(t, "load_ohm", p);
     for (double ohm : ohms) {
       if (!(ohm > 0.0)) r.fail(loads, p + ".load_ohm", "every load must be positive");
@@ -280,7 +329,7 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
 
   if (const toml::table* st = r.table(t, "stimulus", p, false)) {
     const std::string q = p + ".stimulus";
-    r.reject_unknown_keys(*st, q, kStimulusKeys);
+    check_stimulus_keys(r, *st, q, *s.kind);
     if (const auto source = r.string(*st, "source", q)) {
       if (*source == "generator")
         s.stimulus.source = StimulusSource::generator;
@@ -323,6 +372,7 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
     } else {
       s.sweeps.push_back(sweep_axis(r, sweep, p + ".sweep"));
     }
+    for (const auto& axis : s.sweeps) check_swept_field(r, t, p, axis, *s.kind);
   }
   if (const toml::table* limits = r.table(t, "limits", p, false)) {
     const auto known = s.kind->measurements();
@@ -336,7 +386,7 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
                "'" + name + "' is not a measurement or curve of a " + *kind_text + " step");
       s.limits[name] = limit_field(r, &node, field);
       for (const auto& segment : s.limits[name].segments)
-        if ((segment.from_w || segment.to_w || segment.load_ohm) && !s.load_ohm)
+        if ((segment.range(record::LimitAxis::power).bounded() || segment.load_ohm) && !s.load_ohm)
           r.fail(&node, field, "a segment bounded in W or by load_ohm needs the step's load_ohm");
     }
   }
@@ -348,7 +398,8 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
     for (const char* key : {"input", "gain_db", "bass_db", "treble_db"}) {
       const toml::node* node = d->get(key);
       if (!node || !node->is_array()) continue;
-      SweepAxis axis{std::string("dut.") + key, {}, r.line_of(node)};
+      const auto* dimension = record::find_dimension(std::string("dut.") + key);
+      SweepAxis axis{std::string(dimension->key), dimension->dimension, {}, r.line_of(node)};
       if (std::string_view(key) == "input") {
         const auto names = r.string_array(*d, key, q);
         for (const auto& name : *names) axis.values.emplace_back(name);

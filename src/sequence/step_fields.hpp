@@ -14,18 +14,11 @@ inline constexpr std::string_view kCommonStepKeys[] = {
     "id",        "kind",     "name",  "cleanup", "stimulus", "settle_s",
     "capture_s", "load_ohm", "sweep", "limits",  "dut"};
 
-// The keys of a step's stimulus table, of a limit segment, of a sweep table, and the
-// parameters a sweep may take (docs/sequences.md lists each; a test holds them together).
-inline constexpr std::string_view kStimulusKeys[] = {
-    "frequency_hz", "level", "output_level", "from_hz", "to_hz", "points", "duration_s", "source"};
-inline constexpr std::string_view kLimitKeys[] = {"min",      "max",       "from_hz",  "to_hz",
-                                                  "from_w",   "to_w",      "from_dbv", "to_dbv",
-                                                  "load_ohm", "exclude_hz"};
+// The keys of a sweep table (docs/sequences.md lists them; a test holds them together). The
+// stimulus fields, sweep dimensions and limit keys are tables of the record
+// (record/dimensions.hpp, record/limits.hpp).
 inline constexpr std::string_view kSweepKeys[] = {"parameter", "from",    "to",
                                                   "points",    "spacing", "values"};
-inline constexpr std::string_view kSweepParameters[] = {
-    "stimulus.level", "stimulus.output_level", "stimulus.frequency_hz", "load_ohm",
-    "dut.gain_db",    "dut.bass_db",           "dut.treble_db",         "dut.input"};
 
 // Whether a step of this kind may hold this key (a common one or the kind's own).
 bool step_accepts_key(const StepKind& kind, std::string_view key);

@@ -54,6 +54,9 @@ class StepChecks {
   const Station& station() const { return station_; }
   // Records a problem with `field` (dotted, within the step) on that field's line, once.
   void error(const std::string& field, const std::string& what);
+  void error(record::StimulusField field, const std::string& what) {
+    error(std::string(record::path_of(field)), what);
+  }
   // A load the station has (any, when it lists none).
   void check_load(double ohm, const std::string& field);
   // An input drive the station's max_output_vrms allows.
@@ -77,6 +80,12 @@ class StepKind {
   virtual std::span<const std::string_view> shared_curves() const { return {}; }
   // Whether it stores curves of this name (a limit may then mask them).
   bool draws(std::string_view curve_name) const;
+  // The fields of the step's stimulus table it reads (a sweep over one sets it); validate
+  // refuses any other.
+  virtual std::span<const record::StimulusField> stimulus_fields() const = 0;
+  bool reads(record::StimulusField field) const;
+  // Whether it measures at an output level (the runner finds the input for it).
+  bool takes_output_level() const { return reads(record::StimulusField::output_level); }
   // The keys of its own a step table may hold beside the common ones (plan.hpp).
   virtual std::span<const std::string_view> keys() const { return {}; }
   // Reads those keys and checks that the step gives what the kind needs; throws
@@ -88,8 +97,6 @@ class StepKind {
   virtual bool analyses_capture() const { return true; }
   // Runs even after a failure, an error or Ctrl-C unless the step says cleanup = false.
   virtual bool cleanup_by_default() const { return false; }
-  // Whether it measures at a stimulus.output_level (the runner finds the input for it).
-  virtual bool takes_output_level() const { return false; }
   // Whether the station's external generator can make its stimulus.
   virtual bool generator_can_drive(const StepPlan&) const { return false; }
   // Batch semantics on a station with slots (SPEC §11): whether the step needs the station to

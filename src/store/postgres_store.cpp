@@ -145,6 +145,9 @@ void PostgresStore::migrate() {
     if (current < 2) t.exec0("ALTER TABLE measurements ADD COLUMN note text NOT NULL DEFAULT ''");
     // Version 3: the test slot a run was measured in (SPEC §11).
     if (current < 3) t.exec0("ALTER TABLE runs ADD COLUMN slot text");
+    // Version 4: how a report draws each curve (record::CurveStyle).
+    if (current < 4)
+      t.exec0("ALTER TABLE curves ADD COLUMN style_json jsonb NOT NULL DEFAULT '{}'");
   }
   if (current < kSchemaVersion) {
     t.exec0("DELETE FROM ampbench_schema");

@@ -212,6 +212,10 @@ void ResultStore::migrate() {
     // Version 6: the test slot a run was measured in (SPEC §11); NULL on one-slot stations.
     exec(db_, "ALTER TABLE runs ADD COLUMN slot TEXT");
   }
+  if (current < 7) {
+    // Version 7: how a report draws each curve, stored with it (record::CurveStyle).
+    exec(db_, "ALTER TABLE curves ADD COLUMN style_json TEXT NOT NULL DEFAULT '{}'");
+  }
   exec(db_, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   t.commit();
 }

@@ -49,7 +49,7 @@ class ResultStore : public ResultsReader {
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
 
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
   const std::string& path() const { return path_; }
   // Runs found RUNNING from a dead process and marked ABORTED while opening.
   int recovered_runs() const { return recovered_runs_; }

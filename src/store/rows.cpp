@@ -60,7 +60,8 @@ std::vector<SqlValue> measurement_values(const record::MeasurementRecord& m) {
 }
 
 std::vector<SqlValue> curve_values(const record::CurveRecord& c) {
-  return {c.channel, c.name, c.x_unit, c.y_unit, &c.x, &c.y, c.point.dump()};
+  return {c.channel, c.name, c.x_unit,       c.y_unit,
+          &c.x,      &c.y,   c.point.dump(), to_json(c.style).dump()};
 }
 
 }  // namespace ampbench::store

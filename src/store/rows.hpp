@@ -82,7 +82,8 @@ record::CurveRecord curve_from(const Row& row, int c = 0) {
           row.text(c + 3),
           row.floats(c + 4),
           row.floats(c + 5),
-          nlohmann::json::parse(row.text(c + 6), nullptr, false)};
+          nlohmann::json::parse(row.text(c + 6), nullptr, false),
+          record::curve_style_from_json(nlohmann::json::parse(row.text(c + 7), nullptr, false))};
 }
 
 // record_columns(kRunsTable): what a station and the central store both keep of a run.

@@ -57,6 +57,7 @@ constexpr Column kCurveColumns[] = {
     {"x", ColumnType::bytes},
     {"y", ColumnType::bytes},
     {"point_json", ColumnType::json, false, "'{}'"},
+    {"style_json", ColumnType::json, false, "'{}'"},  // schema 7 (SQLite), 4 (PostgreSQL)
 };
 
 struct Index {

@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "sequence/units.hpp"
+#include "sequence/levels.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

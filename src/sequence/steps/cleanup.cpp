@@ -13,6 +13,7 @@ constexpr std::string_view kKeys[] = {"message"};
 
 class CleanupKind : public StepKindWith<CleanupParams> {
  public:
+  std::span<const record::StimulusField> stimulus_fields() const override { return {}; }
   std::string_view name() const override { return "cleanup"; }
   std::span<const std::string_view> keys() const override { return kKeys; }
   bool analyses_capture() const override { return false; }

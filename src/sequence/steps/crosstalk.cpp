@@ -11,8 +11,14 @@ constexpr std::string_view kKeys[] = {"thdn_method", "weighting", "band"};
 constexpr MeasurementSpec kMeasurements[] = {{"crosstalk_db", "dB"}};
 constexpr std::string_view kSharedCurves[] = {"crosstalk_db"};  // multitone's declaration
 
+constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::frequency_hz,
+                                                     record::StimulusField::level};
+
 class CrosstalkKind : public StepKindWith<ToneSettingsParams> {
  public:
+  std::span<const record::StimulusField> stimulus_fields() const override {
+    return kStimulusFields;
+  }
   std::string_view name() const override { return "crosstalk"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const std::string_view> keys() const override { return kKeys; }
@@ -45,8 +51,9 @@ class CrosstalkKind : public StepKindWith<ToneSettingsParams> {
   void finish_params(StepContext& ctx, const ToneSettingsParams&,
                      const std::vector<Point>& points) const override {
     const auto& sweeps = ctx.step().sweeps;
-    if (points.size() > 1 && !sweeps.empty() && sweeps.back().parameter == "stimulus.frequency_hz")
-      add_family(ctx, sweeps.back().parameter, "crosstalk_db", "stimulus.frequency_hz", "Hz",
+    if (points.size() > 1 && !sweeps.empty() &&
+        sweeps.back().dimension == record::Dimension::frequency)
+      add_family(ctx, sweeps.back().parameter, "crosstalk_db", sweeps.back().parameter, "Hz",
                  "crosstalk_db");
   }
 };

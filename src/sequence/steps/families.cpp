@@ -31,7 +31,7 @@ void add_family(StepContext& ctx, const std::string& inner, const std::string& c
     auto it = index.find(key);
     if (it == index.end()) {
       it = index.emplace(key, curves.size()).first;
-      curves.push_back({m.channel, curve, x_unit, m.unit, {}, {}, condition});
+      curves.push_back({m.channel, curve, x_unit, m.unit, {}, {}, condition, {}});
     }
     curves[it->second].x.push_back(*x);
     curves[it->second].y.push_back(m.value);

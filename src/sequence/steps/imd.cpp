@@ -15,8 +15,13 @@ struct ImdParams : StepParams {
 constexpr std::string_view kKeys[] = {"standard"};
 constexpr MeasurementSpec kMeasurements[] = {{"imd_pct", "%"}, {"imd_db", "dB"}};
 
+constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::level};
+
 class ImdKind : public StepKindWith<ImdParams> {
  public:
+  std::span<const record::StimulusField> stimulus_fields() const override {
+    return kStimulusFields;
+  }
   std::string_view name() const override { return "imd"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const std::string_view> keys() const override { return kKeys; }
@@ -31,8 +36,9 @@ class ImdKind : public StepKindWith<ImdParams> {
     } catch (const UsageError& e) {
       r.fail(&t, p, e.what());
     }
-    require(r, t, step.stimulus.level.has_value() || step.sweeps_over("stimulus.level"),
-            p + ".stimulus.level", "required for an imd step");
+    require(r, t, step.stimulus.level.has_value() || step.sweeps_over(record::Dimension::level),
+            p + "." + std::string(record::path_of(record::StimulusField::level)),
+            "required for an imd step");
     return params;
   }
 

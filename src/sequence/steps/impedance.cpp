@@ -30,7 +30,7 @@ void require_resolvable(std::complex<double> a, std::complex<double> b, const st
 
 void check_interface_stimulus(StepChecks& checks) {
   if (checks.step().stimulus.source == StimulusSource::generator)
-    checks.error("stimulus.source",
+    checks.error(record::StimulusField::source,
                  "an impedance needs the phase of each capture re the stimulus: use the "
                  "interface's own output (an external generator's phase is not known)");
 }
@@ -44,7 +44,7 @@ void add_frequency_curve(StepContext& ctx, const std::vector<Point>& points,
     record::CurveRecord curve{channel, name, "Hz", unit, {}, {}};
     for (const auto& m : ctx.record().measurements) {
       if (m.channel != channel || m.name != name || !std::isfinite(m.value)) continue;
-      const auto f = m.point.find("stimulus.frequency_hz");
+      const auto f = m.point.find(record::key_of(record::Dimension::frequency));
       if (f == m.point.end() || !f->is_number()) continue;
       curve.x.push_back(f->get<double>());
       curve.y.push_back(m.value);

@@ -18,8 +18,14 @@ constexpr MeasurementSpec kMeasurements[] = {{"input_impedance_ohm", "ohm"},
 constexpr CurveSpec kCurves[] = {
     {"input_impedance_ohm", "Input impedance", "Frequency (Hz)", "|Z| (Ω)", true, true}};
 
+constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::frequency_hz,
+                                                     record::StimulusField::level};
+
 class InputImpedanceKind : public StepKindWith<ToneSettingsParams> {
  public:
+  std::span<const record::StimulusField> stimulus_fields() const override {
+    return kStimulusFields;
+  }
   std::string_view name() const override { return "input_impedance"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const CurveSpec> curves() const override { return kCurves; }

@@ -374,8 +374,14 @@ constexpr CurveSpec kCurves[] = {
     {"thdn_vs_burst_power_pct", "THD+N of 20 ms bursts versus burst power", "Burst power (W)",
      "THD+N (%)", true, true}};
 
+constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::frequency_hz,
+                                                     record::StimulusField::level};
+
 class MaxPowerKind : public StepKindWith<MaxPowerParams> {
  public:
+  std::span<const record::StimulusField> stimulus_fields() const override {
+    return kStimulusFields;
+  }
   std::string_view name() const override { return "max_power"; }
   bool needs_station_alone(const StepPlan&, const Station& station) const override {
     return !station.slot_bursts_overlap;
@@ -421,15 +427,18 @@ class MaxPowerKind : public StepKindWith<MaxPowerParams> {
         r.fail(h, q + ".rated_power_w", "a positive rated power is required");
     }
     s.single_burst = r.boolean(t, "single_burst", p).value_or(false);
-    require(r, t, !s.single_burst || step.stimulus.level || step.sweeps_over("stimulus.level"),
-            p + ".stimulus.level", "a single_burst max_power step bursts at this level");
+    require(r, t,
+            !s.single_burst || step.stimulus.level || step.sweeps_over(record::Dimension::level),
+            p + "." + std::string(record::path_of(record::StimulusField::level)),
+            "a single_burst max_power step bursts at this level");
     require(r, t, !s.single_burst || !s.headroom_rated_w, p + ".single_burst",
             "a single burst and the headroom search are different steps");
     s.max_power_w = r.number(t, "max_power_w", p);
     if (s.max_power_w && !(*s.max_power_w > 0.0))
       r.fail(t.get("max_power_w"), p + ".max_power_w", "must be positive");
-    require(r, t, step.stimulus.frequency_hz || step.sweeps_over("stimulus.frequency_hz"),
-            p + ".stimulus.frequency_hz", "required for a max_power step");
+    require(r, t, step.stimulus.frequency_hz || step.sweeps_over(record::Dimension::frequency),
+            p + "." + std::string(record::path_of(record::StimulusField::frequency_hz)),
+            "required for a max_power step");
     require(r, t, step.load_ohm.has_value(), p + ".load_ohm",
             "a max_power step needs the load it measures into");
     return s;

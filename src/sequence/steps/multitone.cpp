@@ -83,8 +83,14 @@ double db_of_ratio(double ratio) {
   return 20.0 * std::log10(ratio);
 }
 
+constexpr record::StimulusField kStimulusFields[] = {
+    record::StimulusField::level, record::StimulusField::from_hz, record::StimulusField::to_hz};
+
 class MultitoneKind : public StepKindWith<MultitoneParams> {
  public:
+  std::span<const record::StimulusField> stimulus_fields() const override {
+    return kStimulusFields;
+  }
   std::string_view name() const override { return "multitone"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const CurveSpec> curves() const override { return kCurves; }
@@ -95,12 +101,9 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
   MultitoneParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
                                const std::string& p) const override {
     MultitoneParams params;
-    require(r, t, step.stimulus.level.has_value() || step.sweeps_over("stimulus.level"),
-            p + ".stimulus.level",
+    require(r, t, step.stimulus.level.has_value() || step.sweeps_over(record::Dimension::level),
+            p + "." + std::string(record::path_of(record::StimulusField::level)),
             "required for a multitone step (the rms of each channel's tones)");
-    require(r, t, !step.stimulus.frequency_hz && !step.sweeps_over("stimulus.frequency_hz"),
-            p + ".stimulus.frequency_hz",
-            "a multitone spans stimulus.from_hz to stimulus.to_hz (default 20 to 20000 Hz)");
     if (const auto tones = r.integer(t, "tones", p)) {
       require(r, t, *tones >= 1 && *tones <= 200, p + ".tones", "must be 1 to 200 per channel");
       params.tones = static_cast<int>(*tones);
@@ -154,7 +157,7 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
                         "station's max_output_vrms of %g Vrms",
                         format_level(*point.level).c_str(), vrms * crest, crest,
                         station.safety.max_output_vrms);
-          checks.error("stimulus.level", what);
+          checks.error(record::StimulusField::level, what);
         }
       }
     } catch (const std::invalid_argument& e) {

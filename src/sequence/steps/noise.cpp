@@ -26,8 +26,14 @@ constexpr MeasurementSpec kMeasurements[] = {{"noise_dbv", "dBV"},       {"snr_d
                                              {"dynamic_range_db", "dB"}, {"ein_dbu", "dBu"},
                                              {"ein_a_dbu", "dBu"},       {"dc_offset_v", "V"}};
 
+constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::frequency_hz,
+                                                     record::StimulusField::level};
+
 class NoiseKind : public StepKindWith<NoiseParams> {
  public:
+  std::span<const record::StimulusField> stimulus_fields() const override {
+    return kStimulusFields;
+  }
   std::string_view name() const override { return "noise"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const std::string_view> keys() const override { return kKeys; }

@@ -24,8 +24,14 @@ constexpr CurveSpec kCurves[] = {
     {"output_impedance_ohm", "Output impedance", "Frequency (Hz)", "|Z| (Ω)", true, true},
     {"damping_factor", "Damping factor", "Frequency (Hz)", "Damping factor", true, true}};
 
+constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::frequency_hz,
+                                                     record::StimulusField::level};
+
 class OutputImpedanceKind : public StepKindWith<OutputImpedanceParams> {
  public:
+  std::span<const record::StimulusField> stimulus_fields() const override {
+    return kStimulusFields;
+  }
   std::string_view name() const override { return "output_impedance"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const CurveSpec> curves() const override { return kCurves; }

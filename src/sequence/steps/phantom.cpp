@@ -10,6 +10,7 @@ constexpr MeasurementSpec kMeasurements[] = {{"phantom_v", "V"}};
 
 class PhantomKind : public StepKindWith<NoParams> {
  public:
+  std::span<const record::StimulusField> stimulus_fields() const override { return {}; }
   std::string_view name() const override { return "phantom"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   bool analyses_capture() const override { return false; }

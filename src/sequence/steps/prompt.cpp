@@ -21,6 +21,7 @@ constexpr std::string_view kKeys[] = {"message", "default", "expect", "choices",
 
 class PromptKind : public StepKindWith<PromptParams> {
  public:
+  std::span<const record::StimulusField> stimulus_fields() const override { return {}; }
   std::string_view name() const override { return "prompt"; }
   std::span<const std::string_view> keys() const override { return kKeys; }
   bool analyses_capture() const override { return false; }

@@ -52,6 +52,11 @@ bool StepKind::draws(std::string_view curve_name) const {
          std::find(shared.begin(), shared.end(), curve_name) != shared.end();
 }
 
+bool StepKind::reads(record::StimulusField field) const {
+  const auto fields = stimulus_fields();
+  return std::find(fields.begin(), fields.end(), field) != fields.end();
+}
+
 const CurveSpec* find_curve_spec(std::string_view curve_name) {
   for (const StepKind* kind : step_kinds())
     for (const CurveSpec& curve : kind->curves())

@@ -59,10 +59,17 @@ constexpr CurveSpec kCurves[] = {
      false},
     {"thd_vs_freq_pct", "THD versus frequency", "Frequency (Hz)", "THD (%)", true, true}};
 
+constexpr record::StimulusField kStimulusFields[] = {
+    record::StimulusField::level,   record::StimulusField::output_level,
+    record::StimulusField::from_hz, record::StimulusField::to_hz,
+    record::StimulusField::points,  record::StimulusField::duration_s};
+
 class ResponseKind : public StepKindWith<ResponseParams> {
  public:
+  std::span<const record::StimulusField> stimulus_fields() const override {
+    return kStimulusFields;
+  }
   std::string_view name() const override { return "frequency_response"; }
-  bool takes_output_level() const override { return true; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const CurveSpec> curves() const override { return kCurves; }
   std::span<const std::string_view> keys() const override { return kKeys; }
@@ -81,12 +88,14 @@ class ResponseKind : public StepKindWith<ResponseParams> {
     params.analysis.band = dsp::FrequencyBand::full();
     if (const toml::node* target = t.get("target"))
       params.target = parse_target(r, target, p + ".target");
-    require(r, t, step.stimulus.from_hz && step.stimulus.to_hz, p + ".stimulus.from_hz",
+    require(r, t, step.stimulus.from_hz && step.stimulus.to_hz,
+            p + "." + std::string(record::path_of(record::StimulusField::from_hz)),
             "from_hz and to_hz are required");
     require(r, t,
-            step.stimulus.level || step.sweeps_over("stimulus.level") ||
-                step.stimulus.output_level || step.sweeps_over("stimulus.output_level"),
-            p + ".stimulus.level", "required for a frequency_response step (or output_level)");
+            step.stimulus.level || step.sweeps_over(record::Dimension::level) ||
+                step.stimulus.output_level || step.sweeps_over(record::Dimension::output_level),
+            p + "." + std::string(record::path_of(record::StimulusField::level)),
+            "required for a frequency_response step (or output_level)");
     return params;
   }
 
@@ -102,14 +111,14 @@ class ResponseKind : public StepKindWith<ResponseParams> {
       std::snprintf(text, sizeof text,
                     "%g Hz is too close to half the sample rate for a sweep (at most %.0f Hz)",
                     *s.stimulus.to_hz, 0.48 * fs / std::pow(2.0, 1.0 / 12.0));
-      checks.error("stimulus.to_hz", text);
+      checks.error(record::StimulusField::to_hz, text);
     }
     try {
       dsp::SyncSweep::design(*s.stimulus.from_hz / 4.0,
                              *s.stimulus.to_hz * std::pow(2.0, 1.0 / 8.0), s.stimulus.duration_s,
                              fs);
     } catch (const UsageError& e) {
-      checks.error("stimulus.duration_s", e.what());
+      checks.error(record::StimulusField::duration_s, e.what());
     }
   }
 

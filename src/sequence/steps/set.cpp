@@ -7,6 +7,7 @@ namespace {
 
 class SetKind : public StepKindWith<NoParams> {
  public:
+  std::span<const record::StimulusField> stimulus_fields() const override { return {}; }
   std::string_view name() const override { return "set"; }
   bool analyses_capture() const override { return false; }
 

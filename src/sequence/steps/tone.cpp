@@ -13,8 +13,15 @@ using ToneParams = ToneSettingsParams;
 
 constexpr std::string_view kKeys[] = {"thdn_method", "weighting", "band"};
 
+constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::frequency_hz,
+                                                     record::StimulusField::level,
+                                                     record::StimulusField::output_level};
+
 class ToneKind : public StepKindWith<ToneParams> {
  public:
+  std::span<const record::StimulusField> stimulus_fields() const override {
+    return kStimulusFields;
+  }
   std::span<const std::string_view> keys() const override { return kKeys; }
   bool generator_drives(const ToneParams&) const override { return true; }
 
@@ -23,8 +30,6 @@ class ToneKind : public StepKindWith<ToneParams> {
                           const std::string& field) const override {
     return parse_tone_step(r, t, step, field);
   }
-
-  bool takes_output_level() const override { return true; }
 
   // with_spectrum: keep the spectrum of this point as a curve. At an output level, the capture
   // that met the request is the one analysed; a level the DUT cannot reach ends the sweep of
@@ -180,11 +185,13 @@ class ThdnKind : public ToneKind {
     const auto& sweeps = ctx.step().sweeps;
     if (points.size() <= 1 || sweeps.empty()) return;
     const std::string& inner = sweeps.back().parameter;
-    if (inner == "stimulus.frequency_hz") {
+    const auto dimension = sweeps.back().dimension;
+    if (dimension == record::Dimension::frequency) {
       add_family(ctx, inner, "thdn_vs_freq_pct", inner, "Hz", "thdn_pct");
-    } else if (inner == "stimulus.level" || inner == "stimulus.output_level") {
+    } else if (dimension == record::Dimension::level ||
+               dimension == record::Dimension::output_level) {
       add_family(ctx, inner, "thdn_vs_level_pct", "level_dbv", "dBV", "thdn_pct");
-      if (ctx.step().load_ohm || ctx.step().sweeps_over("load_ohm"))
+      if (ctx.step().load_ohm || ctx.step().sweeps_over(record::Dimension::load))
         add_family(ctx, inner, "thdn_vs_power_pct", "power_w", "W", "thdn_pct");
     }
   }

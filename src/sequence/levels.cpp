@@ -1,4 +1,4 @@
-#include "sequence/units.hpp"
+#include "sequence/levels.hpp"
 
 #include <charconv>
 #include <cmath>

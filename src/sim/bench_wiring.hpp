@@ -1,6 +1,7 @@
-// instruments: the simulated bench's cabling (sim::SimWiring) over SIM:WIRE — its own
-// sessions to the simulated generator, relay box and DMM, whether they are SIM::NAME in
-// this process or `ampbench sim-instrument` servers behind a socket.
+// sim: the simulated bench's cabling (SimWiring) over SIM:WIRE — its own sessions to the
+// simulated generator, relay box and DMM, whether they are SIM::NAME in this process or
+// `ampbench sim-instrument` servers behind a socket. The simulator uses the instruments'
+// sessions; the real drivers know nothing of it.
 #pragma once
 
 #include <map>
@@ -12,14 +13,14 @@
 #include "instruments/visa.hpp"
 #include "sim/wiring.hpp"
 
-namespace ampbench::instruments {
+namespace ampbench::sim {
 
 struct WiredInstrument {
-  VisaResource resource;
-  InstrumentProfile profile;
+  instruments::VisaResource resource;
+  instruments::InstrumentProfile profile;
 };
 
-class InstrumentSimWiring : public sim::SimWiring {
+class InstrumentSimWiring : public SimWiring {
  public:
   // relay_loads_ohm: the load each relay connects. dmm_output: the interface output (1-based)
   // the DMM's probes are on.
@@ -27,7 +28,7 @@ class InstrumentSimWiring : public sim::SimWiring {
                       std::optional<WiredInstrument> relay, std::map<int, double> relay_loads_ohm,
                       std::optional<WiredInstrument> dmm, int dmm_output = 1);
 
-  std::optional<sim::GeneratorOutput> generator() override;
+  std::optional<GeneratorOutput> generator() override;
   std::optional<std::vector<double>> loads_ohm() override;
   void outputs_carry(const std::vector<double>& vrms) override;
   void input_pins_carry(double volts) override;
@@ -36,7 +37,7 @@ class InstrumentSimWiring : public sim::SimWiring {
  private:
   struct Wire {
     WiredInstrument instrument;
-    std::unique_ptr<ScpiSession> session;  // opened on first use
+    std::unique_ptr<instruments::ScpiSession> session;  // opened on first use
     std::string ask(const std::string& what, const std::string& message);
   };
   std::optional<Wire> generator_;
@@ -46,4 +47,4 @@ class InstrumentSimWiring : public sim::SimWiring {
   int dmm_output_;
 };
 
-}  // namespace ampbench::instruments
+}  // namespace ampbench::sim

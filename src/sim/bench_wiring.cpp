@@ -1,10 +1,13 @@
-#include "instruments/sim_wiring.hpp"
+#include "sim/bench_wiring.hpp"
 
 #include <cstdio>
 
 #include "instruments/drivers.hpp"
 
-namespace ampbench::instruments {
+namespace ampbench::sim {
+
+using instruments::InstrumentError;
+using instruments::InstrumentTimeout;
 
 InstrumentSimWiring::InstrumentSimWiring(std::optional<WiredInstrument> generator,
                                          std::optional<WiredInstrument> relay,
@@ -21,8 +24,9 @@ InstrumentSimWiring::InstrumentSimWiring(std::optional<WiredInstrument> generato
 std::string InstrumentSimWiring::Wire::ask(const std::string& what, const std::string& message) {
   const std::string name = what + " " + instrument.profile.name + " at " + instrument.resource.text;
   if (!session)
-    session = std::make_unique<ScpiSession>(open_transport(instrument.resource, instrument.profile),
-                                            name, instrument.profile.timeout);
+    session = std::make_unique<instruments::ScpiSession>(
+        instruments::open_transport(instrument.resource, instrument.profile), name,
+        instrument.profile.timeout);
   try {
     session->write_raw(message);
     return message.ends_with("?") ? session->read_raw() : "";
@@ -37,10 +41,10 @@ std::string InstrumentSimWiring::Wire::ask(const std::string& what, const std::s
   }
 }
 
-std::optional<sim::GeneratorOutput> InstrumentSimWiring::generator() {
+std::optional<GeneratorOutput> InstrumentSimWiring::generator() {
   if (!generator_) return std::nullopt;
   const std::string reply = generator_->ask("generator", "SIM:WIRE?");
-  sim::GeneratorOutput out;
+  GeneratorOutput out;
   int on = 0;
   if (std::sscanf(reply.c_str(), "%d,%lf,%lf", &on, &out.frequency_hz, &out.vrms) != 3)
     throw InstrumentError("generator at " + generator_->instrument.resource.text +
@@ -80,4 +84,4 @@ void InstrumentSimWiring::input_pins_carry(double volts) {
   dmm_->ask("dmm", message);
 }
 
-}  // namespace ampbench::instruments
+}  // namespace ampbench::sim
