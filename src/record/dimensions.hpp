@@ -43,7 +43,7 @@ const DimensionSpec* find_dimension(std::string_view key);
 inline std::string_view key_of(Dimension dimension) {
   return spec_of(dimension).key;
 }
-// "stimulus.level, stimulus.output_level, …": every key, for messages.
+// Every key, for messages: stimulus.level, stimulus.output_level, … or dut.input.
 std::string dimension_keys_in_words();
 
 // The fields of a step's `stimulus` table. Each step kind declares the ones it reads.
@@ -61,7 +61,7 @@ enum class StimulusField {
 struct StimulusFieldSpec {
   StimulusField field;
   std::string_view key;                // in the stimulus table: "frequency_hz"
-  std::string_view path;               // within a step, as errors name it: "stimulus.frequency_hz"
+  std::string_view path;               // within a step, as errors name it: stimulus.frequency_hz
   std::optional<Dimension> dimension;  // the sweep dimension that sets it, if any
 };
 

@@ -12,7 +12,7 @@ class StepContext;
 
 // Adds curve `curve` per condition and channel: y is measurement `y_name`, x measurement
 // `x_name` at the same point, or the point's coordinate of that name when it is one
-// ("stimulus.frequency_hz"). Points without both values finite are left out.
+// (the frequency dimension's key). Points without both values finite are left out.
 void add_family(StepContext& ctx, const std::string& inner, const std::string& curve,
                 const std::string& x_name, const std::string& x_unit, const std::string& y_name);
 
