@@ -37,14 +37,14 @@ std::regex template_regex(const std::string& templ, std::string* placeholder) {
   return std::regex(pattern + "\\s*$", std::regex::icase | std::regex::ECMAScript);
 }
 
-std::string upper(std::string_view s) {
+std::string upper_case(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return out;
 }
 
-std::string trim(std::string_view s) {
+std::string trimmed(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return std::string(s);
@@ -89,7 +89,7 @@ std::optional<std::string> SimInstrument::handle(std::string_view line) {
   for (;;) {
     const std::size_t semi = text.find(';', start);
     const std::string one =
-        trim(text.substr(start, semi == std::string::npos ? semi : semi - start));
+        trimmed(text.substr(start, semi == std::string::npos ? semi : semi - start));
     if (!one.empty()) {
       if (auto r = handle_one(one)) reply = reply ? *reply + ";" + *r : *r;
     }
@@ -100,7 +100,7 @@ std::optional<std::string> SimInstrument::handle(std::string_view line) {
 }
 
 std::optional<std::string> SimInstrument::handle_one(const std::string& command) {
-  std::string head = upper(command);
+  std::string head = upper_case(command);
   if (!head.empty() && head[0] == ':') head.erase(0, 1);
   if (head == "*IDN?") return profile_.sim_idn;
   if (head == "*RST") {

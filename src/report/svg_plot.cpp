@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kColours[] = {"#0072B2", "#D55E00", "#009E73",
                                     "#CC79A7", "#E69F00", "#56B4E9"};
 
-std::string number(double v) {
+std::string svg_number(double v) {
   char b[32];
   std::snprintf(b, sizeof b, "%.1f", v);
   return b;
@@ -285,9 +285,9 @@ std::string render_svg(const Plot& plot, int width, int height) {
   if (plot.band) {
     const auto& b = *plot.band;
     const double bx0 = ax.map(std::max(b.x_from, x0)), bx1 = ax.map(std::min(b.x_to, x1));
-    o << "<rect class=\"mask\" x=\"" << number(bx0) << "\" y=\"" << number(ay.map(b.high))
-      << "\" width=\"" << number(bx1 - bx0) << "\" height=\""
-      << number(ay.map(b.low) - ay.map(b.high)) << "\"><title>" << xml_escape(b.label)
+    o << "<rect class=\"mask\" x=\"" << svg_number(bx0) << "\" y=\"" << svg_number(ay.map(b.high))
+      << "\" width=\"" << svg_number(bx1 - bx0) << "\" height=\""
+      << svg_number(ay.map(b.low) - ay.map(b.high)) << "\"><title>" << xml_escape(b.label)
       << "</title></rect>";
   }
   // x tick labels stay within the picture and clear of the y axis's labels: the outermost
@@ -304,17 +304,17 @@ std::string render_svg(const Plot& plot, int width, int height) {
   }
   const std::size_t x_stride = tick_stride(x_centre, x_labels);
   for (std::size_t i = 0; i < x_ticks.size(); ++i) {
-    o << "<line class=\"grid\" x1=\"" << number(x_px[i]) << "\" y1=\"" << top << "\" x2=\""
-      << number(x_px[i]) << "\" y2=\"" << bottom << "\"/>";
+    o << "<line class=\"grid\" x1=\"" << svg_number(x_px[i]) << "\" y1=\"" << top << "\" x2=\""
+      << svg_number(x_px[i]) << "\" y2=\"" << bottom << "\"/>";
     if (i % x_stride == 0)
-      o << "<text class=\"tick\" x=\"" << number(x_centre[i]) << "\" y=\"" << bottom + 16
+      o << "<text class=\"tick\" x=\"" << svg_number(x_centre[i]) << "\" y=\"" << bottom + 16
         << "\" text-anchor=\"middle\">" << x_labels[i] << "</text>";
   }
   for (std::size_t i = 0; i < y_ticks.size(); ++i) {
     const double py = ay.map(y_ticks[i]);
-    o << "<line class=\"grid\" x1=\"" << left << "\" y1=\"" << number(py) << "\" x2=\"" << right
-      << "\" y2=\"" << number(py) << "\"/><text class=\"tick\" x=\"" << left - 6 << "\" y=\""
-      << number(py + 4) << "\" text-anchor=\"end\">" << y_labels[i] << "</text>";
+    o << "<line class=\"grid\" x1=\"" << left << "\" y1=\"" << svg_number(py) << "\" x2=\"" << right
+      << "\" y2=\"" << svg_number(py) << "\"/><text class=\"tick\" x=\"" << left - 6 << "\" y=\""
+      << svg_number(py + 4) << "\" text-anchor=\"end\">" << y_labels[i] << "</text>";
   }
   // Each marker label takes the first of three rows where it overlaps no other, or is left to
   // the line's tooltip (the legend stands beside the frame).
@@ -326,8 +326,8 @@ std::string render_svg(const Plot& plot, int width, int height) {
                    [](const PlotMarker* a, const PlotMarker* b) { return a->x < b->x; });
   for (const PlotMarker* m : markers) {
     const double px = ax.map(m->x);
-    o << "<line class=\"marker\" x1=\"" << number(px) << "\" y1=\"" << top << "\" x2=\""
-      << number(px) << "\" y2=\"" << bottom << "\"><title>" << xml_escape(m->label)
+    o << "<line class=\"marker\" x1=\"" << svg_number(px) << "\" y1=\"" << top << "\" x2=\""
+      << svg_number(px) << "\" y2=\"" << bottom << "\"><title>" << xml_escape(m->label)
       << "</title></line>";
     if (m->label.empty()) continue;
     const double w = text_width_px(m->label, 10.0);
@@ -339,7 +339,7 @@ std::string render_svg(const Plot& plot, int width, int height) {
       if (std::any_of(taken.begin(), taken.end(), [&](const Box& b) { return b.overlaps(box); }))
         continue;
       taken.push_back(box);
-      o << "<text class=\"marker-label\" x=\"" << number(leftwards ? px - 2 : px + 2) << "\" y=\""
+      o << "<text class=\"marker-label\" x=\"" << svg_number(leftwards ? px - 2 : px + 2) << "\" y=\""
         << y << "\"" << (leftwards ? " text-anchor=\"end\"" : "") << ">" << xml_escape(m->label)
         << "</text>";
       break;
@@ -350,9 +350,9 @@ std::string render_svg(const Plot& plot, int width, int height) {
     const double from = ax.drawable(l.x_from) ? std::max(l.x_from, x0) : x0;
     const double to = std::min(l.x_to, x1);
     if (!(to > from)) continue;
-    o << "<line class=\"limit\" x1=\"" << number(ax.map(from)) << "\" y1=\""
-      << number(ay.map(l.value)) << "\" x2=\"" << number(ax.map(to)) << "\" y2=\""
-      << number(ay.map(l.value)) << "\"><title>" << xml_escape(l.label) << "</title></line>";
+    o << "<line class=\"limit\" x1=\"" << svg_number(ax.map(from)) << "\" y1=\""
+      << svg_number(ay.map(l.value)) << "\" x2=\"" << svg_number(ax.map(to)) << "\" y2=\""
+      << svg_number(ay.map(l.value)) << "\"><title>" << xml_escape(l.label) << "</title></line>";
   }
   for (std::size_t i = 0; i < plot.series.size(); ++i) {
     const auto& s = plot.series[i];
@@ -361,8 +361,8 @@ std::string render_svg(const Plot& plot, int width, int height) {
     std::size_t count = 0;
     for (std::size_t k = 0; k < std::min(s.x.size(), s.y.size()); ++k) {
       if (!ax.drawable(s.x[k]) || !ay.drawable(s.y[k])) continue;
-      points << number(ax.map(s.x[k])) << ','
-             << number(ay.map(std::clamp(s.y[k], std::min(y0, y1), std::max(y0, y1)))) << ' ';
+      points << svg_number(ax.map(s.x[k])) << ','
+             << svg_number(ay.map(std::clamp(s.y[k], std::min(y0, y1), std::max(y0, y1)))) << ' ';
       ++count;
     }
     const char* dash = kDashes[static_cast<std::size_t>(s.line_style) % std::size(kDashes)];

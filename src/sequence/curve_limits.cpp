@@ -60,6 +60,7 @@ void StepContext::judge_curves() {
           worst_bounds = *bounds;
         }
       }
+      limit_judged(name);
       if (!worst) continue;  // the mask covers none of this curve (another load's, say)
       auto point = c.point;
       point[at_key(c.x_unit)] = c.x[*worst];
@@ -76,6 +77,13 @@ void StepContext::judge_curves() {
       m.verdict = worst_margin >= 0.0 ? record::Verdict::pass : record::Verdict::fail;
       judged_curves.push_back(std::move(m));
     }
+  }
+  // A mask over points that were never measured judges nothing there: never a PASS.
+  for (auto& [key, unmeasured] : unmeasured_curve_points_) {
+    auto& [count, m] = unmeasured;
+    if (count > 1)
+      m.note = std::to_string(count) + " points the mask covers not measured (" + m.note + ")";
+    judged_curves.push_back(std::move(m));
   }
   for (auto& m : judged_curves) record_.measurements.push_back(std::move(m));
 }

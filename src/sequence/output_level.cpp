@@ -50,6 +50,7 @@ TonesAtOutput capture_tones_at_output(StepContext& ctx, const Point& p, double f
       tones = ctx.capture_tones(frequency_hz, vin, p.load_ohm, settings, with_spectrum);
     } catch (const audio::InputClippedError& e) {
       out.unreachable = std::string("the interface's input clips first (") + e.what() + ")";
+      out.unreachable_by_bench = true;
       return out;
     }
     bool all_there = true;

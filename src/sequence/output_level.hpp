@@ -17,9 +17,10 @@ inline constexpr double kOutputLevelToleranceDb = 0.02;
 inline constexpr int kMaxOutputLevelCaptures = 8;
 
 struct TonesAtOutput {
-  std::vector<ChannelTone> tones;  // the last capture, every channel at the request
-  std::vector<double> vin;         // Vrms at each channel's input
-  std::string unreachable;         // why the request cannot be met (then tones is empty)
+  std::vector<ChannelTone> tones;     // the last capture, every channel at the request
+  std::vector<double> vin;            // Vrms at each channel's input
+  std::string unreachable;            // why the request cannot be met (then tones is empty)
+  bool unreachable_by_bench = false;  // the bench, not the DUT, stopped it
 };
 
 // Sines at `frequency_hz` giving the point's output_level on every channel; the last capture

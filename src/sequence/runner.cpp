@@ -1,5 +1,6 @@
 #include "sequence/runner.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 
@@ -20,6 +21,8 @@ void run_step(StepContext& context) {
   const StepPlan& step = context.step();
   const auto points = expand_points(step);
   std::optional<nlohmann::json> ended_condition;
+  std::string ended_reason;
+  bool ended_by_bench = false;
   std::size_t skipped = 0;
   for (std::size_t i = 0; i < points.size(); ++i) {
     if (points.size() > 1) context.progress(static_cast<int>(i), static_cast<int>(points.size()));
@@ -28,6 +31,8 @@ void run_step(StepContext& context) {
         condition_of(p.coordinates, record::key_of(record::Dimension::output_level)) ==
             *ended_condition) {
       ++skipped;
+      context.begin_point(p);
+      context.add_unmeasured(p, "not measured: " + ended_reason, ended_by_bench);
       continue;
     }
     if (skipped) context.record().message += skipped_text(skipped);
@@ -40,9 +45,12 @@ void run_step(StepContext& context) {
     }
     context.begin_point(p);
     step.kind->run_point(context, p, i, points.size());
-    if (context.condition_ended())
+    if (context.condition_ended()) {
       ended_condition =
           condition_of(p.coordinates, record::key_of(record::Dimension::output_level));
+      ended_reason = context.ended_reason();
+      ended_by_bench = context.ended_by_bench();
+    }
   }
   if (skipped) context.record().message += skipped_text(skipped);
   step.kind->finish(context, points);
@@ -108,6 +116,12 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
       run_step(context);
       for (const auto& m : record.measurements)
         record.verdict = record::worst(record.verdict, m.verdict);
+      // A limit judges a value: one that judged nothing at all cannot be passed.
+      if (const auto unjudged = context.unjudged_limits(); !unjudged.empty()) {
+        record.message += std::string(record.message.empty() ? "" : "; ") +
+                          "nothing measured for " + unjudged + ", which the step's limits judge";
+        record.verdict = record::worst(record.verdict, record::Verdict::error);
+      }
     } catch (const AbortedError& e) {
       record.verdict = record::Verdict::aborted;
       record.message = e.what();

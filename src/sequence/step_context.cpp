@@ -344,14 +344,45 @@ void StepContext::begin_point(const Point& point) {
   condition_ended_ = false;
 }
 
-void StepContext::end_condition(const Point& point, const std::string& why) {
+void StepContext::end_condition(const Point& point, const std::string& why, bool by_bench) {
   condition_ended_ = true;
   const std::string where = record::point_in_words(
       condition_of(point.coordinates, record::key_of(record::Dimension::output_level)));
   const std::string level =
       point.output_level ? record::level_in_words(format_level(*point.output_level)) : "the level";
-  record_.message += (record_.message.empty() ? "" : "; ") + level + " not reached" +
-                     (where.empty() ? "" : " at " + where) + " (" + why + ")";
+  const std::string reached = level + " not reached" + (where.empty() ? "" : " at " + where);
+  record_.message += (record_.message.empty() ? "" : "; ") + reached + " (" + why + ")";
+  ended_reason_ = reached + ": " + why;
+  ended_by_bench_ = by_bench;
+  add_unmeasured(point, ended_reason_, by_bench);
+}
+
+void StepContext::add_unmeasured(const Point& point, const std::string& reason, bool by_bench) {
+  const auto specs = step_.kind->measurements();
+  for (const auto& [name, limit] : step_.limits) {
+    const auto spec = std::find_if(specs.begin(), specs.end(),
+                                   [&](const MeasurementSpec& s) { return s.name == name; });
+    for (const auto& channel : channels()) {
+      record::MeasurementRecord m{channel,
+                                  name,
+                                  std::numeric_limits<double>::quiet_NaN(),
+                                  spec == specs.end() ? "" : std::string(spec->unit),
+                                  std::nullopt,
+                                  std::nullopt,
+                                  record::Verdict::pass,
+                                  point.coordinates,
+                                  reason};
+      m = judged(std::move(m), point.frequency_hz);
+      if (!m.low && !m.high) continue;  // no segment covers this point
+      if (by_bench) m.verdict = record::Verdict::error;
+      if (spec != specs.end()) {
+        record_.measurements.push_back(std::move(m));
+        continue;
+      }
+      auto& [count, first] = unmeasured_curve_points_[{channel, name}];
+      if (count++ == 0) first = std::move(m);
+    }
+  }
 }
 
 LimitCoordinates StepContext::coordinates_of(const record::MeasurementRecord& m,
@@ -378,9 +409,18 @@ LimitCoordinates StepContext::coordinates_of(const record::MeasurementRecord& m,
   return where;
 }
 
+std::string StepContext::unjudged_limits() const {
+  std::string unjudged;
+  for (const auto& entry : step_.limits)
+    if (!limits_judged_.count(entry.first))
+      unjudged += (unjudged.empty() ? "" : ", ") + entry.first;
+  return unjudged;
+}
+
 record::MeasurementRecord StepContext::judged(record::MeasurementRecord m,
                                               std::optional<double> frequency_hz) const {
   if (auto it = step_.limits.find(m.name); it != step_.limits.end()) {
+    limits_judged_.insert(m.name);
     if (const auto bounds = it->second.at(coordinates_of(m, frequency_hz))) {
       m.low = bounds->low;
       m.high = bounds->high;

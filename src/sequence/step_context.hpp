@@ -5,6 +5,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -175,9 +176,24 @@ class StepContext {
   // next point's search starts there.
   std::vector<double>& output_gain_estimates() { return output_gain_estimates_; }
   // A point the DUT cannot reach ends its condition's sweep: the runner skips the points
-  // that differ from it only in the swept output level, and the step says so.
-  void end_condition(const Point& point, const std::string& why);
+  // that differ from it only in the swept output level, and the step says so. Its limited
+  // figures are stored without a value (add_unmeasured). `by_bench`: the bench, not the DUT,
+  // stopped it (the interface's input clips first).
+  void end_condition(const Point& point, const std::string& why, bool by_bench = false);
   bool condition_ended() const { return condition_ended_; }
+  // Why the last condition ended ("50 W not reached at 1 kHz: …"), for its skipped points.
+  const std::string& ended_reason() const { return ended_reason_; }
+  bool ended_by_bench() const { return ended_by_bench_; }
+  // A limit judges a value: every figure of this point that a limit covers, and that was not
+  // measured (its level not reached, or a higher point of a sweep that ended there), is stored
+  // without a value and with the reason — FAIL, or ERROR when the bench is the reason — and so
+  // is a curve a mask covers here (judge_curves). Figures no limit asks for are left out.
+  void add_unmeasured(const Point& point, const std::string& reason, bool by_bench);
+  // A kind that judges a limit through figures of other names (deviation_db's mask bounds
+  // deviation_min_db and deviation_max_db) says so here.
+  void limit_judged(const std::string& name) { limits_judged_.insert(name); }
+  // The step's limits that judged nothing ("thdn_pct, power_w"), or "".
+  std::string unjudged_limits() const;
 
  private:
   audio::Capture capture_from_generator(double frequency_hz, const std::vector<double>& vrms_in,
@@ -198,6 +214,12 @@ class StepContext {
 
   const StepPlan& step_;
   record::StepRecord& record_;
+  mutable std::set<std::string> limits_judged_;
+  std::string ended_reason_;
+  bool ended_by_bench_ = false;
+  // Per channel and curve limit: the points a mask covers that were not measured, and why.
+  std::map<std::pair<std::string, std::string>, std::pair<int, record::MeasurementRecord>>
+      unmeasured_curve_points_;
   std::size_t min_analysed_frames_ = 0;
   std::optional<double> point_load_ohm_;
   std::optional<Level> point_output_level_;

@@ -315,6 +315,7 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
                         const std::optional<TargetCurve>& target, bool present, const Point& p) {
     const auto& limits = ctx.step().limits;
     const Limit* mask = limits.count("deviation_db") ? &limits.at("deviation_db") : nullptr;
+    if (mask) ctx.limit_judged("deviation_db");
     std::vector<double> from_target(response.x.size());
     for (std::size_t i = 0; i < response.x.size(); ++i)
       from_target[i] = response.y[i] - gain_db - (target ? target->db(response.x[i]) : 0.0);

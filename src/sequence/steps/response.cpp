@@ -129,7 +129,7 @@ class ResponseKind : public StepKindWith<ResponseParams> {
     // channel (their mean in dB: a swept sine drives all alike).
     const auto found = input_for_point(ctx, p, reference_hz(s));
     if (!found.unreachable.empty()) {
-      ctx.end_condition(p, found.unreachable);
+      ctx.end_condition(p, found.unreachable, found.unreachable_by_bench);
       return;
     }
     double mean_db = 0.0;
@@ -138,6 +138,7 @@ class ResponseKind : public StepKindWith<ResponseParams> {
     const double vin = dsp::dbv_to_vrms(mean_db);
     const auto data = params.swept ? swept(ctx, p, vin) : stepped(ctx, params, p, vin);
     const Limit* mask = s.limits.count("deviation_db") ? &s.limits.at("deviation_db") : nullptr;
+    if (mask) ctx.limit_judged("deviation_db");
     for (std::size_t c = 0; c < data.size(); ++c) {
       const auto& d = data[c];
       const auto& ch = ctx.channels()[c];

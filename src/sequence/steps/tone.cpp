@@ -41,7 +41,7 @@ class ToneKind : public StepKindWith<ToneParams> {
     if (p.output_level) {
       auto found = capture_tones_at_output(ctx, p, *p.frequency_hz, params.analysis, with_spectrum);
       if (!found.unreachable.empty()) {
-        ctx.end_condition(p, found.unreachable);
+        ctx.end_condition(p, found.unreachable, found.unreachable_by_bench);
         return;
       }
       tones = std::move(found.tones);
