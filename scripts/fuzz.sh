@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each from a copy of its
-# seed corpus in tests/fuzz/corpus/. A crash, a leak or a timeout fails the run; the input
-# that did it is left in the work directory, to be added to the corpus once fixed.
+# Builds the libFuzzer targets with clang (ASan + UBSan, the sanitizer suite's build) and runs
+# each from a copy of its seed corpus in tests/fuzz/corpus/, as many at once as there are
+# cores. A crash, a leak or a timeout fails the run; the input that did it is left in the work
+# directory, to be added to the corpus once fixed.
 #   scripts/fuzz.sh [SECONDS]    explore: a random seed, SECONDS per target (default 60)
 #   scripts/fuzz.sh --ci         gate: seed 1, 45 s per target. The same commit tries the
 #                                same inputs in the same order wherever it runs, so how far
@@ -19,23 +20,34 @@ case "${1:-}" in
   "") ;;
   *) seconds=$1 ;;
 esac
-build=${BUILD_DIR:-build-fuzz}
+export BUILD_DIR=${BUILD_DIR:-build-sanitizers}
+build=$BUILD_DIR
 targets=(sequence station level wav scpi usbtmc visa)
-flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMPBENCH_BUILD_FUZZERS=ON \
-  -DAMPBENCH_BUILD_TESTS=OFF -DAMPBENCH_BUILD_BENCH=OFF -DAMPBENCH_WITH_PORTAUDIO=OFF \
-  -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined"
-cmake --build "$build" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
+# The sanitizer suite's build (scripts/build-sanitizers.sh): after it, nothing to compile.
+scripts/build-sanitizers.sh "${targets[@]/#/fuzz_}"
 work=$(mktemp -d)
 status=0
-for target in "${targets[@]}"; do
+# One target per core at a time; each one's seed and inputs are its own, so running them side
+# by side changes only how far each gets in its time.
+run_target() {
+  local target=$1
   mkdir -p "$work/$target"
   cp tests/fuzz/corpus/"$target"/* "$work/$target/"
-  budget=(-max_total_time="$seconds")
+  local budget=(-max_total_time="$seconds")
   [ "$mode" = seeded ] && budget+=(-seed=1)
-  echo "fuzz_$target: ${seconds} s${budget[1]:+, seed 1}"
-  if ! (cd "$work" && "$OLDPWD/$build/tests/fuzz/fuzz_$target" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 \
-          -print_final_stats=1 "$work/$target" > "$work/$target.log" 2>&1); then
+  local rc=0
+  (cd "$work" && "$OLDPWD/$build/tests/fuzz/fuzz_$target" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 "$work/$target" > "$work/$target.log" 2>&1) || rc=$?
+  echo "$rc" > "$work/$target.rc"
+}
+for target in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$(nproc)" ]; do sleep 0.2; done
+  run_target "$target" &
+done
+wait
+for target in "${targets[@]}"; do
+  echo "fuzz_$target: ${seconds} s$([ "$mode" = seeded ] && echo ", seed 1")"
+  if [ "$(cat "$work/$target.rc")" != 0 ]; then
     echo "fuzz_$target FAILED:"
     tail -40 "$work/$target.log"
     status=1

@@ -243,8 +243,7 @@ TEST(CliGenerate, ADesignedMultitoneGivesEachChannelItsOwnTonesAtTheLevelAsked) 
   ASSERT_EQ(peak.exit_code, 0) << peak.err;
   double highest = 0.0;
   const auto peaked = ampbench::audio::read_wav(dir / "p.wav");
-  for (double v : peaked.channels[0])
-    highest = std::max(highest, std::abs(v));
+  for (double v : peaked.channels[0]) highest = std::max(highest, std::abs(v));
   EXPECT_NEAR(20.0 * std::log10(highest), -1.0, 0.01);
   EXPECT_EQ(run_ampbench({"generate", "sine", "--design", "-o", dir / "s.wav"}).exit_code, 64);
 }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "cli_fixtures.hpp"
@@ -87,4 +88,71 @@ TEST(CliLab, RewExportWritesOneFilePerToneSetting) {
   const std::string bass = slurp(curves + "/unnamed-run1-bass_family-bass_6_dB-L-response_db.csv");
   EXPECT_EQ(bass.rfind("frequency (Hz),response_db (dB),phase_deg (deg)\n", 0), 0u) << bass;
   EXPECT_EQ(std::count(bass.begin(), bass.end(), '\n'), 32);  // header + 31 points
+}
+
+// A limit judges a value (SPEC §14): a unit that clips near 20 W, asked for 50 W with limits on
+// THD+N and power, FAILS with the reason on the console, in the database and in JUnit — it
+// never passes on nothing measured.
+TEST(CliLab, AnOutputLevelTheUnitCannotReachFailsItsLimitsWithTheReason) {
+  TempDir dir;
+  const auto sequence = dir / "fifty.toml";
+  std::ofstream(sequence) << R"([sequence]
+name = "fifty watts"
+channels = ["L", "R"]
+[[step]]
+id = "thdn_50w"
+kind = "thdn"
+load_ohm = 8
+stimulus = { frequency_hz = 1000, output_level = "50 W" }
+limits.thdn_pct = { max = 1.0 }
+limits.power_w = { min = 45 }
+)";
+  const auto db = dir / "r.db";
+  const auto junit = dir / "j.xml";
+  const auto r = run_ampbench({"run", sequence, "--station", kStation, "--serial", "SIM-EARLY-CLIP",
+                               "--db", db, "--junit", junit});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const auto console = r.out + r.err;
+  EXPECT_NE(console.find("FAIL L power_w = no value (limit ≥ 45 W): 50 W not reached: L: the "
+                         "output stops following the input at"),
+            std::string::npos)
+      << console;
+  const auto rows = ampbench::testing::query(
+      db, "SELECT channel, name, value IS NULL, verdict, note FROM measurements ORDER BY id");
+  ASSERT_EQ(rows.size(), 4u);  // thdn_pct and power_w of both channels, none with a value
+  for (const auto& row : rows) {
+    EXPECT_EQ(row[2], "1") << row[1];
+    EXPECT_EQ(row[3], "FAIL") << row[1];
+    EXPECT_NE(row[4].find("50 W not reached: L: the output stops following the input at"),
+              std::string::npos)
+        << row[4];
+  }
+  EXPECT_EQ(ampbench::testing::scalar(db, "SELECT verdict FROM runs"), "FAIL");
+  const auto xml = slurp(junit);
+  EXPECT_NE(xml.find("<failure"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("thdn_pct = (none) %"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("(50 W not reached: L: the output stops following"), std::string::npos) << xml;
+}
+
+// A limit that judged nothing at all (no measurement of that name came out of the step) makes
+// the step an ERROR, never a PASS.
+TEST(CliLab, ALimitThatJudgedNothingIsAnError) {
+  TempDir dir;
+  const auto sequence = dir / "snr.toml";
+  std::ofstream(sequence) << R"([sequence]
+name = "noise only"
+channels = ["L"]
+[[step]]
+id = "idle"
+kind = "noise"
+limits.snr_db = { min = 90 }
+)";
+  const auto db = dir / "r.db";
+  const auto r =
+      run_ampbench({"run", sequence, "--station", kStation, "--serial", "N-1", "--db", db});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(ampbench::testing::scalar(db, "SELECT verdict FROM steps"), "ERROR");
+  EXPECT_NE(ampbench::testing::scalar(db, "SELECT message FROM steps")
+                .find("nothing measured for snr_db, which the step's limits judge"),
+            std::string::npos);
 }

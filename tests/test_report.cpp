@@ -61,7 +61,8 @@ TEST(Svg, TicksAreNiceNumbers) {
 // Ticks 0.0005 apart are labelled with the digits that tell them apart.
 TEST(Svg, TickLabelsHaveTheDigitsTheirStepNeeds) {
   for (const auto& [low, high] : {std::pair{19.998, 20.002}, std::pair{1.2e-5, 1.9e-5}}) {
-    report::Plot plot{"t", "x", "y", false, false, {{"s", {low, high}, {0.0, 1.0}, "", 0}}, {}, {}, {}};
+    report::Plot plot{"t", "x", "y", false, false, {{"s", {low, high}, {0.0, 1.0}, "", 0}},
+                      {},  {},  {}};
     const std::string svg = report::render_svg(plot);
     std::vector<std::string> labels;
     const std::regex tick(

@@ -20,9 +20,9 @@ using ampbench::testing::stereo_sine;
 
 namespace {
 
-constexpr double kFs = 96000.0;
+constexpr double kAmpFs = 96000.0;
 constexpr double kPi = std::numbers::pi;
-const std::string kStation = std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml";
+const std::string kBenchStation = std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml";
 
 // Amplitude of harmonic `order` of y(A·sin θ) over one period, by the midpoint rule (the
 // integrand is smooth and periodic: the rule converges geometrically).
@@ -44,17 +44,17 @@ dsp::ToneAnalysis analyse(const std::vector<double>& y, double f) {
   o.fundamental_hz = f;
   o.band = dsp::FrequencyBand::full();
   o.max_harmonic_order = 15;
-  return dsp::analyze_tone(y, kFs, o);
+  return dsp::analyze_tone(y, kAmpFs, o);
 }
 
 // A power amp of 26 dB with nothing but the model under test, driven by a sine of
 // `amplitude_out` volts peak at its output; the settled output.
 std::vector<double> power_amp_output(const sim::PowerAmpModel& model, double f,
                                      double amplitude_out, std::size_t n = 65536) {
-  sim::PowerAmpStage stage(model, kFs);
+  sim::PowerAmpStage stage(model, kAmpFs);
   const double gain = dsp::db_to_amplitude_ratio(model.gain_db);
   const std::size_t settle = 9600;
-  const auto x = dsp::generate_sine(f, amplitude_out / gain, kFs, settle + n);
+  const auto x = dsp::generate_sine(f, amplitude_out / gain, kAmpFs, settle + n);
   std::vector<double> y(n);
   for (std::size_t i = 0; i < settle + n; ++i) {
     const double v = stage.process(x[i]);
@@ -97,11 +97,11 @@ TEST(SimCrossover, HarmonicsFollowTheTransferCurve) {
 TEST(SimSlew, ClosedFormBelowAndTriangleAbove) {
   auto m = plain_power_amp();
   m.slew_v_per_us = 2.0;
-  const double step = m.slew_v_per_us * 1e6 / kFs;
+  const double step = m.slew_v_per_us * 1e6 / kAmpFs;
   // 10 kHz at 20 V peak needs 2π·10k·20 = 1.26 V/µs: untouched.
   const double f = 10000.0;
   const auto gentle = power_amp_output(m, f, 20.0, 16384);
-  const auto x = dsp::generate_sine(f, 20.0, kFs, 9600 + 16384);
+  const auto x = dsp::generate_sine(f, 20.0, kAmpFs, 9600 + 16384);
   for (std::size_t i = 0; i < gentle.size(); ++i) ASSERT_NEAR(gentle[i], x[9600 + i], 1e-9);
   // 1 kHz at 2 kV peak would need 12.6 V/µs: a triangle of slope S, peak S/(4f), whose
   // fundamental is 8/π² of its peak and whose odd harmonics fall as 1/n² (1 kHz keeps the
@@ -129,7 +129,7 @@ TEST(SimSlew, ClosedFormBelowAndTriangleAbove) {
 namespace {
 
 sequence::Station quiet_station() {
-  auto s = sequence::load_station(kStation);
+  auto s = sequence::load_station(kBenchStation);
   s.sim->adc_noise_dbfs = -300.0;
   s.sim->crosstalk_db = -300.0;
   s.sim->preamp->noise_nv_per_rthz = 0.0;
@@ -155,12 +155,13 @@ TEST(SimFaults, HumCarriesItsHarmonics) {
   station.sim->serial_faults["HUM"][0] = sim::Fault::hum;
   auto port = sequence::open_audio_port(station, "HUM");
   audio::AudioBuffer silence;
-  silence.sample_rate_hz = kFs;
+  silence.sample_rate_hz = kAmpFs;
   silence.channels.assign(2, std::vector<double>(96000 * 2, 0.0));
   const auto cap = port->play_and_capture(silence);
   // 1.5 s of settled output: 50, 100 and 150 Hz each on whole periods.
-  const auto s = dsp::power_spectrum(std::span(cap.audio.channels[0]).subspan(48000, 144000), kFs,
-                                     dsp::WindowKind::blackman_harris_7, dsp::DcLevel::remove);
+  const auto s =
+      dsp::power_spectrum(std::span(cap.audio.channels[0]).subspan(48000, 144000), kAmpFs,
+                          dsp::WindowKind::blackman_harris_7, dsp::DcLevel::remove);
   const double h1 = dsp::tone_mean_square_at(s, 50.0);
   EXPECT_NEAR(10.0 * std::log10(dsp::tone_mean_square_at(s, 100.0) / h1),
               sim::kHumFaultHarmonicsDb[0], 0.02);

@@ -9,6 +9,8 @@
 #include <set>
 
 #include "common/error.hpp"
+#include "record/dimensions.hpp"
+#include "record/point_words.hpp"
 #include "run_binary.hpp"
 #include "sequence/bench.hpp"
 #include "sequence/plan.hpp"
@@ -106,7 +108,8 @@ TEST(StepKinds, StoredUnitsAreTheDeclaredOnes) {
     const auto station = load_station(source + station_file);
     Bench bench = open_bench(station, "GOOD", io);
     RunObserver observer;
-    const auto run = run_sequence(*plan, station, bench, {"GOOD", "test", nullptr, ""}, io, observer);
+    const auto run =
+        run_sequence(*plan, station, bench, {"GOOD", "test", nullptr, ""}, io, observer);
     std::size_t checked = 0;
     for (const auto& step : run.steps) {
       const auto specs = find_step_kind(step.kind)->measurements();
@@ -169,14 +172,14 @@ TEST(SequenceDoc, EveryKindFieldMeasurementAndCurveIsDocumented) {
   const auto doc = read_sequence_doc();
   const auto& common = doc.names.at("Fields every step has");
   for (const auto key : kCommonStepKeys) EXPECT_TRUE(common.count(std::string(key))) << key;
-  for (const auto key : kStimulusKeys)
-    EXPECT_TRUE(common.count("stimulus." + std::string(key))) << "stimulus." << key;
-  for (const auto key : kLimitKeys)
+  for (const auto& field : record::stimulus_fields())
+    EXPECT_TRUE(common.count(std::string(field.path))) << field.path;
+  for (const auto key : record::limit_keys())
     EXPECT_TRUE(doc.names.at("Limits").count(std::string(key))) << key;
   for (const auto key : kSweepKeys)
     EXPECT_TRUE(doc.names.at("Sweeps").count(std::string(key))) << key;
-  for (const auto p : kSweepParameters)
-    EXPECT_TRUE(doc.names.at("Sweeps").count(std::string(p))) << p;
+  for (const auto& d : record::dimensions())
+    EXPECT_TRUE(doc.names.at("Sweeps").count(std::string(d.key))) << d.key;
   std::set<std::string> documented_kinds;
   for (const auto& [section, names] : doc.names)
     if (section.size() > 2 && section.front() == '`') documented_kinds.insert(section);
@@ -207,4 +210,78 @@ TEST(SequenceDoc, EveryKindFieldMeasurementAndCurveIsDocumented) {
     const auto errors = parse_errors(text);
     EXPECT_TRUE(errors.empty()) << example << "\n" << (errors.empty() ? "" : errors[0]);
   }
+}
+
+// Each kind declares the stimulus fields it reads; a field it would ignore is refused on its
+// line, by name, whether written in the stimulus table or swept (SPEC §14).
+TEST(StimulusFields, EveryKindRefusesEveryFieldItDoesNotRead) {
+  const std::map<record::StimulusField, std::string> value = {
+      {record::StimulusField::source, "\"interface\""},
+      {record::StimulusField::frequency_hz, "1000"},
+      {record::StimulusField::level, "\"-20 dBV\""},
+      {record::StimulusField::output_level, "\"1 W\""},
+      {record::StimulusField::from_hz, "20"},
+      {record::StimulusField::to_hz, "20000"},
+      {record::StimulusField::points, "10"},
+      {record::StimulusField::duration_s, "1"}};
+  int refused = 0;
+  for (const StepKind* kind : step_kinds()) {
+    for (const auto& field : record::stimulus_fields()) {
+      const bool reads = field.field == record::StimulusField::source
+                             ? !kind->stimulus_fields().empty()
+                             : kind->reads(field.field);
+      if (reads) continue;
+      const std::string text =
+          "[sequence]\nname = \"x\"\nchannels = [\"L\"]\n[[step]]\nid = \"a\"\nkind = \"" +
+          std::string(kind->name()) + "\"\nload_ohm = 8\nstimulus = { " + std::string(field.key) +
+          " = " + value.at(field.field) + " }\n";
+      std::vector<std::string> errors;
+      sequence::parse_sequence(text, "t.toml", {}, errors);
+      ASSERT_FALSE(errors.empty()) << text;
+      EXPECT_NE(errors[0].find("t.toml:8: field 'step.a." + std::string(field.path) + "'"),
+                std::string::npos)
+          << errors[0];
+      EXPECT_NE(errors[0].find("step does not read"), std::string::npos) << errors[0];
+      ++refused;
+    }
+  }
+  EXPECT_GT(refused, 40);
+  std::vector<std::string> errors;
+  sequence::parse_sequence(R"([sequence]
+name = "x"
+channels = ["L"]
+[[step]]
+id = "a"
+kind = "imd"
+stimulus = { level = "-20 dBV" }
+sweep = [
+  { parameter = "stimulus.frequency_hz", values = [60, 1000] },
+]
+)",
+                           "t.toml", {}, errors);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("t.toml:9: field 'step.a.sweep': an imd step does not read "
+                           "stimulus.frequency_hz"),
+            std::string::npos)
+      << errors[0];
+}
+
+// One table holds every sweep dimension: each key parses as a sweep, and a point's
+// coordinate is said in words by its row.
+TEST(SweepDimensions, EveryRowSweepsAndIsSaidInWords) {
+  for (const auto& d : record::dimensions()) {
+    EXPECT_EQ(record::find_dimension(d.key), &d);
+    EXPECT_FALSE(d.title.empty()) << d.key;
+    nlohmann::json point;
+    if (d.value == record::DimensionValue::number) point[std::string(d.key)] = 2.0;
+    if (d.value == record::DimensionValue::level) point[std::string(d.key)] = "-20 dBV";
+    if (d.value == record::DimensionValue::name) point[std::string(d.key)] = "mic";
+    EXPECT_FALSE(record::point_in_words(point).empty()) << d.key;
+  }
+  EXPECT_EQ(record::point_in_words({{"stimulus.frequency_hz", 6600.0},
+                                    {"load_ohm", 4.0},
+                                    {"stimulus.output_level", "10 W"},
+                                    {"dut.gain_db", -6.0},
+                                    {"dut.input", "mic"}}),
+            "6.6 kHz, 4 Ω, 10 W, gain -6 dB, mic input");
 }

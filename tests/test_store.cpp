@@ -152,6 +152,7 @@ TEST(ResultStore, MigratesASchema2File) {
                          "DROP TABLE forwards; DROP INDEX runs_station; ALTER TABLE runs DROP "
                          "COLUMN line; ALTER TABLE measurements DROP COLUMN note; "
                          "ALTER TABLE runs DROP COLUMN slot; "
+                         "ALTER TABLE curves DROP COLUMN style_json; "
                          "PRAGMA user_version = 2",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)

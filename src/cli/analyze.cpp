@@ -183,6 +183,15 @@ int run_analyze(const AnalyzeOptions& o) {
     }
     const auto analysis = dsp::analyze_tone(buffer.channels[static_cast<std::size_t>(c - 1)],
                                             buffer.sample_rate_hz, options);
+    // A named fundamental is looked for where it is said to be: noise there is no tone.
+    if (!analysis.tone_present()) {
+      char text[200];
+      std::snprintf(text, sizeof text,
+                    "channel %d: no tone at %.6g Hz: its peak stands %.1f dB above its "
+                    "neighbours, as noise does (a tone stands 20 dB or more above them)",
+                    c, analysis.frequency_hz, *analysis.prominence_db);
+      throw MeasurementError(text);
+    }
     if (o.json) {
       report["channels"].push_back(to_json(c, analysis));
     } else {

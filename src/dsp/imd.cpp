@@ -1,7 +1,9 @@
 #include "dsp/imd.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "common/error.hpp"
@@ -10,6 +12,18 @@
 #include "dsp/units.hpp"
 
 namespace ampbench::dsp {
+namespace {
+
+constexpr WindowKind kImdWindow = WindowKind::blackman_harris_7;
+
+template <typename... Args>
+std::string text(const char* format, Args... args) {
+  char out[240];
+  std::snprintf(out, sizeof out, format, args...);
+  return out;
+}
+
+}  // namespace
 
 ImdSignal parse_imd_signal(std::string_view text) {
   const auto colon = text.find(':');
@@ -51,19 +65,45 @@ double ImdResult::imd_db() const {
   return amplitude_ratio_to_db(imd_ratio);
 }
 
+// Components 2L + 1 bins apart (L: the window's main-lobe half width): each one's lobe sum
+// (±(L + 1) bins) then reaches no further than the first zero of its neighbour's main lobe.
+std::size_t frames_resolving_imd(const ImdSignal& s, double sample_rate_hz) {
+  const double spacing_hz = s.standard == ImdStandard::smpte ? s.f1_hz : s.f2_hz - s.f1_hz;
+  const double bins = 2.0 * main_lobe_half_width_bins(kImdWindow) + 1.0;
+  return std::max(kMinimumAnalysisFrames,
+                  static_cast<std::size_t>(std::ceil(bins * sample_rate_hz / spacing_hz - 1e-9)));
+}
+
 ImdResult analyze_imd(std::span<const double> samples, double sample_rate_hz, const ImdSignal& s,
                       int max_order) {
-  if (samples.size() < kMinimumAnalysisFrames)
-    throw MeasurementError("block too short for IMD analysis: needs " +
-                           std::to_string(kMinimumAnalysisFrames) + " samples");
-  const PowerSpectrum spectrum =
-      power_spectrum(samples, sample_rate_hz, WindowKind::blackman_harris_7, DcLevel::remove);
   const double nyquist = sample_rate_hz / 2.0;
+  if (!(s.f2_hz < nyquist))
+    throw MeasurementError(
+        text("the IMD tone at %g Hz lies at or above half the sample rate", s.f2_hz));
+  const std::size_t needed = frames_resolving_imd(s, sample_rate_hz);
+  if (samples.size() < needed)
+    throw MeasurementError(
+        text("a %.3g s block cannot keep the IMD products %g Hz apart: it "
+             "needs %.3g s",
+             static_cast<double>(samples.size()) / sample_rate_hz,
+             s.standard == ImdStandard::smpte ? s.f1_hz : s.f2_hz - s.f1_hz,
+             static_cast<double>(needed) / sample_rate_hz));
+  const PowerSpectrum spectrum =
+      power_spectrum(samples, sample_rate_hz, kImdWindow, DcLevel::remove);
+  // Both test tones must be there: the products of noise are noise, not IMD.
+  for (const double f : {s.f1_hz, s.f2_hz}) {
+    const auto prominence = tone_prominence_db(spectrum, f);
+    if (prominence && *prominence < kTonePresentDb)
+      throw MeasurementError(
+          text("no IMD test tone at %g Hz: its peak stands %.1f dB above its "
+               "neighbours, as noise does (a tone stands 20 dB or more above)",
+               f, *prominence));
+  }
   const auto amplitude = [&](double f) {
     return (f > 0.0 && f < nyquist) ? std::sqrt(2.0 * tone_mean_square_at(spectrum, f)) : 0.0;
   };
   const double a1 = amplitude(s.f1_hz), a2 = amplitude(s.f2_hz);
-  if (!(a2 > 0.0)) throw MeasurementError("no signal at the IMD test tones");
+  if (!(a1 > 0.0 && a2 > 0.0)) throw MeasurementError("no signal at the IMD test tones");
   ImdResult r;
   double sum = 0.0;
   const auto add_order = [&](int order, double reference,

@@ -47,7 +47,13 @@ struct ImdResult {
   double imd_db() const;
 };
 
-// max_order: SMPTE products up to this order (f2 ± (order-1)·f1); CCIF uses 2 and 3.
+// The shortest block whose window lobes keep apart every component the analysis sums: the
+// tones and their products lie f1 apart (SMPTE) or f2 − f1 apart (CCIF).
+std::size_t frames_resolving_imd(const ImdSignal& signal, double sample_rate_hz);
+
+// max_order: SMPTE products up to this order (f2 ± (order-1)·f1); CCIF uses 2 and 3. Throws
+// MeasurementError on a block too short to resolve the products (the length it needs said)
+// and when either test tone is absent (noise has no IMD).
 ImdResult analyze_imd(std::span<const double> samples, double sample_rate_hz,
                       const ImdSignal& signal, int max_order = 5);
 

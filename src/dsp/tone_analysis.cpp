@@ -165,6 +165,13 @@ double tone_mean_square_at(const PowerSpectrum& s, double frequency_hz) {
   return sum_bins(s, lobe_bins(s, frequency_hz / s.bin_width_hz()));
 }
 
+std::optional<double> tone_prominence_db(const PowerSpectrum& s, double frequency_hz) {
+  const BinRange lobe = lobe_bins(s, frequency_hz / s.bin_width_hz());
+  const double peak = refined_peak_bin(s, lobe);
+  const BinRange everything = {1, static_cast<long>(s.bin_mean_square.size()) - 1};
+  return prominence_db(s, everything, lobe_bins(s, peak), peak);
+}
+
 double band_rms_fs(const PowerSpectrum& s, FrequencyBand band, Weighting weighting) {
   const BinRange r = band_bins(s, band);
   double sum = 0.0;
@@ -287,17 +294,8 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
     return sum;
   };
 
-  // Summed directly (not as total minus fundamental) so a -150 dB residual keeps its digits.
-  double unweighted_residual = 0.0;
-  result.residual_mean_square_fs =
-      residual_sum(intersect(band, {band.first, fundamental.first - 1}), unweighted_residual) +
-      residual_sum(intersect(band, {fundamental.last + 1, band.last}), unweighted_residual);
-  result.total_mean_square_fs = result.fundamental_mean_square_fs + unweighted_residual;
-
   const double nyquist_hz = s.sample_rate_hz / 2.0;
   const double band_high_hz = std::min(options.band.high_hz, nyquist_hz);
-  double harmonic_sum = 0.0;
-  double snr_excluded = 0.0;
   const long lobe_half = s.main_lobe_half_width_bins + 1;
   if (options.max_harmonic_order >= 2 && 2.0 * result.frequency_hz <= band_high_hz &&
       fundamental_bin <= 2.0 * lobe_half) {
@@ -318,8 +316,21 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
     result.thd_ratio = result.thd_r_ratio = result.thdn_ratio = nan;
     result.sinad_db = result.snr_db = nan;
     result.noise_mean_square_fs = nan;
+    double unweighted = 0.0;
+    result.residual_mean_square_fs =
+        residual_sum(intersect(band, {band.first, fundamental.first - 1}), unweighted) +
+        residual_sum(intersect(band, {fundamental.last + 1, band.last}), unweighted);
+    result.total_mean_square_fs = result.fundamental_mean_square_fs + unweighted;
     return result;
   }
+
+  // One band for THD, THD+N, SINAD and SNR: a harmonic whose centre lies in it counts whole —
+  // its entire window lobe, even where the lobe straddles the band's edge — in THD, in the
+  // THD+N and SINAD residual, and is left out of SNR's noise whole; one whose centre lies
+  // above the edge counts in none of them. So THD+N ≥ THD by construction.
+  double harmonic_sum = 0.0;
+  BinRange residual_bins = band;
+  std::vector<BinRange> harmonic_lobes;
   for (int order = 2; order <= options.max_harmonic_order; ++order) {
     const double harmonic_bin = fundamental_bin * order;
     const double harmonic_hz = harmonic_bin * bin_hz;
@@ -329,11 +340,51 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
     result.harmonics.push_back(
         {order, harmonic_hz, power_ratio_to_db(power / result.fundamental_mean_square_fs), power});
     harmonic_sum += power;
-    if (order <= options.snr_excluded_harmonic_order) {
-      double ignored = 0.0;
-      snr_excluded += residual_sum(intersect(band, lobe), ignored);
-    }
+    residual_bins.last = std::max(residual_bins.last, lobe.last);
+    if (order <= options.snr_excluded_harmonic_order) harmonic_lobes.push_back(lobe);
   }
+
+  // Summed directly (not as total minus fundamental) so a -150 dB residual keeps its digits.
+  double unweighted_residual = 0.0;
+  const BinRange below = intersect(residual_bins, {residual_bins.first, fundamental.first - 1});
+  const BinRange above = intersect(residual_bins, {fundamental.last + 1, residual_bins.last});
+  const double measured_residual =
+      residual_sum(below, unweighted_residual) + residual_sum(above, unweighted_residual);
+  // SNR's noise: the residual less the excluded harmonics' lobes.
+  double noise = measured_residual;
+  long excluded_bins = fundamental.last - fundamental.first + 1;
+  for (const auto& lobe : harmonic_lobes) {
+    double ignored = 0.0;
+    noise -= residual_sum(intersect(residual_bins, lobe), ignored);
+    excluded_bins += std::max(
+        0L, intersect(residual_bins, lobe).last - intersect(residual_bins, lobe).first + 1);
+  }
+  noise = std::max(noise, 0.0);
+  // The noise under the excluded lobes (the fundamental's, the harmonics') is not lost: it is
+  // estimated from the mean density of the bins left (as MATLAB's snr does), or every short
+  // capture would read too little noise. Weighting's gain at each lobe is applied to its bins.
+  const long noise_bins = (below.last - below.first + 1) + (above.last - above.first + 1) -
+                          (excluded_bins - (fundamental.last - fundamental.first + 1));
+  // THD+N and SINAD miss the noise under the fundamental's lobe; SNR also under the harmonics'.
+  double under_fundamental = 0.0, under_harmonics = 0.0;
+  if (noise_bins > 0) {
+    double unweighted_noise = 0.0;
+    for (const auto& r : {below, above}) unweighted_noise += sum_bins(s, r);
+    for (const auto& lobe : harmonic_lobes)
+      unweighted_noise -= sum_bins(s, intersect(residual_bins, lobe));
+    const double density = std::max(unweighted_noise, 0.0) / static_cast<double>(noise_bins);
+    const auto under = [&](BinRange lobe) {
+      double sum = 0.0;
+      for (long k = lobe.first; k <= lobe.last; ++k)
+        sum += density * (weighted ? residual_gain(static_cast<std::size_t>(k)) : 1.0);
+      return sum;
+    };
+    under_fundamental = under(intersect(residual_bins, fundamental));
+    for (const auto& lobe : harmonic_lobes)
+      under_harmonics += under(intersect(residual_bins, lobe));
+  }
+  result.residual_mean_square_fs = measured_residual + under_fundamental;
+  result.total_mean_square_fs = result.fundamental_mean_square_fs + unweighted_residual;
 
   if (result.harmonics.empty()) {
     char text[160];
@@ -350,7 +401,7 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
   result.thdn_ratio = std::sqrt(result.residual_mean_square_fs / result.total_mean_square_fs);
   result.sinad_db = power_ratio_to_db(result.fundamental_mean_square_fs /
                                       std::max(result.residual_mean_square_fs, 1e-300));
-  result.noise_mean_square_fs = std::max(result.residual_mean_square_fs - snr_excluded, 0.0);
+  result.noise_mean_square_fs = noise + under_fundamental + under_harmonics;
   result.snr_db = power_ratio_to_db(result.fundamental_mean_square_fs /
                                     std::max(result.noise_mean_square_fs, 1e-300));
   if (result.sinad_db > kAnalysisFloorDb || result.snr_db > kAnalysisFloorDb) {

@@ -58,12 +58,16 @@ struct ToneAnalysis {
   double frequency_hz = 0.0;
   double level_dbfs = 0.0;
   double fundamental_mean_square_fs = 0.0;
-  double total_mean_square_fs = 0.0;     // fundamental + residual, in band, unweighted
-  double residual_mean_square_fs = 0.0;  // everything but the fundamental, in band, weighted
-  double noise_mean_square_fs = 0.0;     // residual without harmonics 2..6
-  double thd_ratio = 0.0;                // THD_F, re fundamental
-  double thd_r_ratio = 0.0;              // THD_R, re total of fundamental and harmonics
-  double thdn_ratio = 0.0;               // re total (AES17)
+  // In band: every bin from the band's low edge to its high edge, and the whole lobe of each
+  // harmonic whose centre lies in it (docs/measurements.md, "The band").
+  double total_mean_square_fs = 0.0;  // fundamental + residual, unweighted, as measured
+  // Everything but the fundamental, weighted, with the noise under the fundamental's lobe
+  // estimated from the density of the noise around it.
+  double residual_mean_square_fs = 0.0;
+  double noise_mean_square_fs = 0.0;  // residual without harmonics 2..6 (their noise estimated)
+  double thd_ratio = 0.0;             // THD_F, re fundamental
+  double thd_r_ratio = 0.0;           // THD_R, re total of fundamental and harmonics
+  double thdn_ratio = 0.0;            // re total (AES17)
   double sinad_db = 0.0;
   double snr_db = 0.0;
   double dc_fs = 0.0;  // the block's DC level, left out of everything above
@@ -123,6 +127,9 @@ std::size_t frames_resolving_harmonics(double frequency_hz, double sample_rate_h
 
 // Mean square of a tone at `frequency_hz`: the sum of its main-lobe bins (in FS²).
 double tone_mean_square_at(const PowerSpectrum& spectrum, double frequency_hz);
+// How far the peak at `frequency_hz` (within its window lobe) stands above the median of its
+// neighbourhood, in dB, as ToneAnalysis::prominence_db; none where too few neighbours.
+std::optional<double> tone_prominence_db(const PowerSpectrum& spectrum, double frequency_hz);
 
 // Band-limited, weighted rms of everything in a block (for noise measurements), in FS.
 double band_rms_fs(const PowerSpectrum& spectrum, FrequencyBand band, Weighting weighting);

@@ -122,6 +122,18 @@ std::size_t StepContext::analysed_frames() const {
                   min_analysed_frames_);
 }
 
+void StepContext::require_analysed_frames(std::size_t frames, const std::string& what) {
+  min_analysed_frames_ = 0;
+  if (frames <= analysed_frames()) return;
+  if (static_cast<double>(frames) > kMaxResolvingCaptureS * fs()) {
+    char text[240];
+    std::snprintf(text, sizeof text, "%s within a %g s capture: it needs %.3g s", what.c_str(),
+                  kMaxResolvingCaptureS, static_cast<double>(frames) / fs());
+    throw MeasurementError(text);
+  }
+  min_analysed_frames_ = frames;
+}
+
 void StepContext::resolve_harmonics(double frequency_hz, const ToneSettings& settings) {
   min_analysed_frames_ = 0;
   if (2.0 * frequency_hz > std::min(settings.band.high_hz, fs() / 2.0)) return;  // none in band

@@ -119,6 +119,9 @@ class StepContext {
   // window lobes of their own (dsp::frames_resolving_harmonics), up to kMaxResolvingCaptureS;
   // throws MeasurementError naming the harmonic and the capture it needs beyond that.
   void resolve_harmonics(double frequency_hz, const ToneSettings& settings);
+  // The same for any analysis: captures of at least `frames` analysed, up to
+  // kMaxResolvingCaptureS; beyond that throws MeasurementError "`what` … needs N s".
+  void require_analysed_frames(std::size_t frames, const std::string& what);
   // Vrms at the DUT input of a stimulus level; throws MeasurementError.
   double vrms_of(const Level& level, std::optional<double> load_ohm) const;
   // Peak, in full scale, of a sine of this many Vrms at the DUT input.

@@ -228,8 +228,9 @@ std::string not_read(const StepKind& kind, const record::StimulusFieldSpec& spec
   for (const StepKind* other : step_kinds())
     if (other->reads(spec.field))
       readers += (readers.empty() ? "" : ", ") + std::string(other->name());
-  return "a " + std::string(kind.name()) + " step does not read " + std::string(spec.path) +
-         " (its stimulus fields: " + stimulus_fields_in_words(kind) +
+  const bool vowel = std::string_view("aeiou").find(kind.name().front()) != std::string_view::npos;
+  return (vowel ? "an " : "a ") + std::string(kind.name()) + " step does not read " +
+         std::string(spec.path) + " (its stimulus fields: " + stimulus_fields_in_words(kind) +
          (readers.empty() ? "" : "; " + readers + " steps read it") + ")";
 }
 

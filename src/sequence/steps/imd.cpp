@@ -45,6 +45,9 @@ class ImdKind : public StepKindWith<ImdParams> {
   void run(StepContext& ctx, const ImdParams& params, const Point& p, std::size_t,
            std::size_t) const override {
     const double vin = ctx.vrms_of(*p.level, p.load_ohm);
+    // A short capture_s is lengthened to the block that keeps the products apart.
+    ctx.require_analysed_frames(dsp::frames_resolving_imd(params.signal, ctx.fs()),
+                                "the IMD products cannot be told apart");
     // A two-tone's level is that of the sine with the same peak.
     const auto x = ctx.steady(dsp::imd_tones(params.signal, ctx.peak_fs_of_vrms(vin)));
     const audio::Capture capture =
