@@ -133,6 +133,11 @@ TEST(Station, BadFilesNameFileLineAndField) {
        "positive"},
       {"channel count", replace(g, "inputs = [1, 2]", "inputs = [1]"), 7, "audio.inputs",
        "as many channels"},
+      {"an input twice", replace(g, "inputs = [1, 2]", "inputs = [1, 1]"), 7, "audio.inputs",
+       "interface input 1 is listed for DUT channels 1 and 2: each needs its own (set "
+       "audio.shared_inputs = true if one is meant to serve both)"},
+      {"an output twice", replace(g, "outputs = [1, 2]", "outputs = [2, 2]"), 6, "audio.outputs",
+       "interface output 2 is listed for DUT channels 1 and 2"},
       {"positive input limit", replace(g, "max_input_dbfs = -1.0", "max_input_dbfs = 3"), 12,
        "safety.max_input_dbfs", "at most 0"},
       {"load not available", replace(g, "load_ohm = 8", "load_ohm = 2"), 16, "sim.load_ohm",
@@ -645,4 +650,47 @@ series_relay = 15
   EXPECT_EQ(io.asked.size(), 2u);
   EXPECT_THROW(control->apply({"aux", std::nullopt, std::nullopt, std::nullopt, std::nullopt}),
                MeasurementError);
+}
+
+// One output may drive both inputs of a mono DUT when the file says it is meant.
+TEST(Station, AChannelServesTwoDutChannelsOnlyWhenTheFileSaysSo) {
+  const auto station =
+      parse_station(replace(replace(kGoodStation, "outputs = [1, 2]", "outputs = [1, 1]"),
+                            "inputs = [1, 2]", "inputs = [1, 2]\nshared_outputs = true"),
+                    "t.toml");
+  EXPECT_EQ(station.audio.outputs, (std::vector<int>{1, 1}));
+}
+
+// validate refuses what run would refuse, before anything is driven (SPEC §14).
+TEST(Validate, RefusesWhatRunWouldRefuseOnItsLine) {
+  struct Case {
+    std::string step;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"kind = \"thdn\"\nstimulus = { frequency_hz = 0.5, level = \"-20 dBV\" }",
+       "t.toml:7: field 'step.a.stimulus.frequency_hz': 0.5 Hz cannot be told from DC within a "
+       "10 s capture: the lowest is 1.7 Hz"},
+      {"kind = \"thdn\"\ncapture_s = 3000\nstimulus = { frequency_hz = 1000, level = \"-20 dBV\" }",
+       "t.toml:7: field 'step.a.capture_s': a capture of 3000 s at 96000 Hz needs"},
+      {"kind = \"max_power\"\nload_ohm = 8\nstimulus = { frequency_hz = 20, level = \"-20 dBV\" }\n"
+       "burst = { on_s = 0.2, duty = 0.1 }\nmax_power_w = 50",
+       "field 'step.a.burst.on_s': 0.2 s bursts leave 0.1 s to analyse: at 20 Hz H2 is told "
+       "from the fundamental in 0.85 s"},
+      {"kind = \"imd\"\nstimulus = { level = \"-20 dBV\", frequency_hz = 1000 }",
+       "t.toml:7: field 'step.a.stimulus.frequency_hz': an imd step does not read"},
+      {"kind = \"level\"\nstimulus = { frequency_hz = 1000, level = \"-20 dBV\", points = 5 }",
+       "t.toml:7: field 'step.a.stimulus.points': a level step does not read"},
+  };
+  for (const auto& c : cases) {
+    const std::string text =
+        "[sequence]\nname = \"v\"\nchannels = [\"L\", \"R\"]\n[[step]]\nid = \"a\"\n" + c.step +
+        "\n";
+    std::vector<std::string> errors;
+    const auto plan = parse_sequence(text, "t.toml", {}, errors);
+    if (plan)
+      for (auto& e : check_plan(*plan, sim_bench())) errors.push_back(e);
+    ASSERT_FALSE(errors.empty()) << text;
+    EXPECT_NE(errors[0].find(c.expected), std::string::npos) << errors[0];
+  }
 }

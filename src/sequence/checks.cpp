@@ -7,6 +7,7 @@
 #include "common/error.hpp"
 #include "dsp/tone_analysis.hpp"
 #include "sequence/points.hpp"
+#include "sequence/step_context.hpp"
 #include "sequence/step_kind.hpp"
 
 namespace ampbench::sequence {
@@ -86,6 +87,29 @@ void check_generator(StepChecks& checks, const std::vector<Point>& points) {
                          fmt("%g Hz", *station.generator->loaded.max_frequency_hz));
 }
 
+// One capture of the step held in memory: its stimulus, the capture and the interface's
+// interleaved buffers, each (settle + analysed) frames of every interface channel, in doubles.
+// Far beyond the machine's memory a capture would end in std::bad_alloc mid-run.
+void check_capture_memory(StepChecks& checks) {
+  const auto& s = checks.step();
+  const auto& station = checks.station();
+  const double fs = station.audio.sample_rate_hz;
+  double seconds = s.settle_s + std::max(s.capture_s, kMaxResolvingCaptureS);
+  if (s.kind->reads(record::StimulusField::duration_s))
+    seconds = std::max(seconds, s.settle_s + s.stimulus.duration_s + 1.0);
+  const double channels =
+      static_cast<double>(station.audio.outputs.size() + station.audio.inputs.size() + 2);
+  const double mb = seconds * fs * channels * sizeof(double) * 3.0 / (1024.0 * 1024.0);
+  if (mb > station.max_capture_mb) {
+    const bool long_capture = s.capture_s >= s.stimulus.duration_s;
+    checks.error(long_capture ? std::string("capture_s")
+                              : std::string(record::path_of(record::StimulusField::duration_s)),
+                 fmt("a capture of %.4g s", seconds) + " at " + fmt("%g Hz", fs) + " needs " +
+                     fmt("%.0f MB", mb) + ", above the station's max_capture_mb of " +
+                     fmt("%g MB", station.max_capture_mb));
+  }
+}
+
 }  // namespace
 
 // The line of the field that causes the problem: a swept value's sweep, else the field
@@ -152,9 +176,19 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
                                     std::to_string(dsp::kMinimumAnalysisFrames) + " samples at " +
                                     fmt("%g Hz", fs));
     }
+    check_capture_memory(checks);
     const auto points = expand_points(s);
     for (const auto& p : points) {
       if (p.load_ohm) checks.check_load(*p.load_ohm, "load_ohm");
+      // A tone must stand clear of DC (and H2 of it) within the longest capture a step
+      // lengthens to: 17 lobe bins of the analysis window.
+      const double lowest_hz =
+          static_cast<double>(dsp::frames_resolving_harmonics(1.0, 1.0)) / kMaxResolvingCaptureS;
+      if (s.kind->analyses_capture() && p.frequency_hz && *p.frequency_hz < lowest_hz)
+        checks.error(record::StimulusField::frequency_hz,
+                     fmt("%g Hz", *p.frequency_hz) + " cannot be told from DC within a " +
+                         fmt("%g s", kMaxResolvingCaptureS) + " capture: the lowest is " +
+                         fmt("%.3g Hz", lowest_hz));
       if (p.frequency_hz && *p.frequency_hz >= fs / 2.0)
         checks.error(record::StimulusField::frequency_hz,
                      fmt("%g Hz", *p.frequency_hz) + " is at or above half the sample rate");

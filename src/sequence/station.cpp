@@ -33,6 +33,22 @@ std::vector<int> channel_list(const R& r, const toml::table& t, std::string_view
   return out;
 }
 
+// Each DUT channel on an interface channel of its own: two DUT channels read from one input
+// would measure one of them and report it twice. `shared_outputs`/`shared_inputs` say it is
+// meant (one output driving both inputs of a mono DUT).
+void distinct_channels(const R& r, const toml::table& audio, std::string_view key,
+                       const std::string& what) {
+  const auto& list = *audio.get(key)->as_array();
+  for (std::size_t i = 0; i < list.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (list[j].value<std::int64_t>() == list[i].value<std::int64_t>())
+        r.fail(&list[i], R::join("audio", key),
+               "interface " + what + " " + std::to_string(*list[i].value<std::int64_t>()) +
+                   " is listed for DUT channels " + std::to_string(j + 1) + " and " +
+                   std::to_string(i + 1) + ": each needs its own (set audio.shared_" +
+                   std::string(key) + " = true if one is meant to serve both)");
+}
+
 // extra_keys: the table holds more than the instrument (its caller checks them).
 std::optional<InstrumentRef> instrument(const R& r, const toml::table& t, std::string_view key,
                                         std::string_view prefix, instruments::InstrumentKind kind,
@@ -102,10 +118,10 @@ Station parse_station(const std::string& text, const std::string& path) {
   }
 
   const toml::table& a = *r.table(root, "audio", "", true);
-  r.reject_unknown_keys(
-      a, "audio",
-      {"backend", "device", "sample_rate", "outputs", "inputs", "output_vrms_at_0dbfs",
-       "input_vrms_at_0dbfs", "host_api", "max_latency_s", "loopback"});
+  r.reject_unknown_keys(a, "audio",
+                        {"backend", "device", "sample_rate", "outputs", "inputs",
+                         "output_vrms_at_0dbfs", "input_vrms_at_0dbfs", "host_api", "max_latency_s",
+                         "loopback", "shared_outputs", "shared_inputs"});
   auto backend = r.string(a, "backend", "audio");
   if (!backend) r.fail(&a, "audio.backend", "required field is missing");
   if (*backend == "wav")
@@ -130,6 +146,10 @@ Station parse_station(const std::string& text, const std::string& path) {
   s.audio.inputs = channel_list(r, a, "inputs", "audio");
   if (s.audio.outputs.size() != s.audio.inputs.size())
     r.fail(a.get("inputs"), "audio.inputs", "must list as many channels as audio.outputs");
+  if (!r.boolean(a, "shared_outputs", "audio").value_or(false))
+    distinct_channels(r, a, "outputs", "output");
+  if (!r.boolean(a, "shared_inputs", "audio").value_or(false))
+    distinct_channels(r, a, "inputs", "input");
   if (const toml::table* loop = r.table(a, "loopback", "audio", false)) {
     r.reject_unknown_keys(*loop, "audio.loopback", {"output", "input"});
     const auto out = r.integer(*loop, "output", "audio.loopback"),
@@ -149,9 +169,9 @@ Station parse_station(const std::string& text, const std::string& path) {
       positive(r, a, "input_vrms_at_0dbfs", "audio", std::nullopt);
 
   const toml::table& safety = *r.table(root, "safety", "", true);
-  r.reject_unknown_keys(
-      safety, "safety",
-      {"max_output_vrms", "max_input_dbfs", "max_burst_duty", "slot_bursts_overlap"});
+  r.reject_unknown_keys(safety, "safety",
+                        {"max_output_vrms", "max_input_dbfs", "max_burst_duty",
+                         "slot_bursts_overlap", "max_capture_mb"});
   s.safety.max_output_vrms = positive(r, safety, "max_output_vrms", "safety", std::nullopt);
   s.safety.max_input_dbfs = required_number(r, safety, "max_input_dbfs", "safety");
   if (s.safety.max_input_dbfs > 0.0)
@@ -161,6 +181,7 @@ Station parse_station(const std::string& text, const std::string& path) {
     r.fail(safety.get("max_burst_duty"), "safety.max_burst_duty", "must be at most 1");
   s.slot_bursts_overlap =
       r.boolean(safety, "slot_bursts_overlap", "safety").value_or(s.slot_bursts_overlap);
+  s.max_capture_mb = positive(r, safety, "max_capture_mb", "safety", s.max_capture_mb);
 
   s.generator = instrument(r, root, "generator", "", instruments::InstrumentKind::fgen);
   s.dmm = instrument(r, root, "dmm", "", instruments::InstrumentKind::dmm);

@@ -78,6 +78,8 @@ struct Station {
   std::optional<std::string> forward_uri;
   AudioSettings audio;
   audio::SafetyLimits safety;
+  // [safety] max_capture_mb: the memory one step's capture may take (validate refuses more).
+  double max_capture_mb = 1024.0;
   // [safety] slot_bursts_overlap: whether the slots' max-power bursts may play at once (no
   // shared supply or fuse that four at full power would trip); false: one slot at a time.
   bool slot_bursts_overlap = true;

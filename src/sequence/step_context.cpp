@@ -371,7 +371,8 @@ void StepContext::end_condition(const Point& point, const std::string& why, bool
 
 void StepContext::add_unmeasured(const Point& point, const std::string& reason, bool by_bench) {
   const auto specs = step_.kind->measurements();
-  for (const auto& [name, limit] : step_.limits) {
+  for (const auto& entry : step_.limits) {
+    const std::string& name = entry.first;
     const auto spec = std::find_if(specs.begin(), specs.end(),
                                    [&](const MeasurementSpec& s) { return s.name == name; });
     for (const auto& channel : channels()) {

@@ -452,10 +452,21 @@ class MaxPowerKind : public StepKindWith<MaxPowerParams> {
                                      fmt("%g", station.safety.max_burst_duty));
     const double analysed_s =
         params.burst.on_s - std::min(checks.step().settle_s, params.burst.on_s / 2.0);
-    if (analysed_s * station.audio.sample_rate_hz <
-        static_cast<double>(dsp::kMinimumAnalysisFrames))
+    const double fs = station.audio.sample_rate_hz;
+    if (analysed_s * fs < static_cast<double>(dsp::kMinimumAnalysisFrames))
       checks.error("burst.on_s",
                    fmt("%g s", params.burst.on_s) + " leaves too little to analyse after settling");
+    // Each burst must tell H2 from its fundamental, as a THD+N capture must.
+    for (const auto& p : expand_points(checks.step())) {
+      if (!p.frequency_hz || 2.0 * *p.frequency_hz >= fs / 2.0) continue;
+      const auto needed = dsp::frames_resolving_harmonics(*p.frequency_hz, fs);
+      if (analysed_s * fs < static_cast<double>(needed))
+        checks.error("burst.on_s", fmt("%g s", params.burst.on_s) + " bursts leave " +
+                                       fmt("%.3g s", analysed_s) + " to analyse: at " +
+                                       fmt("%g Hz", *p.frequency_hz) + " H2 is told from the " +
+                                       "fundamental in " +
+                                       fmt("%.3g s", static_cast<double>(needed) / fs));
+    }
   }
 
   void run(StepContext& ctx, const MaxPowerParams& params, const Point& p, std::size_t,
