@@ -63,6 +63,12 @@ struct LimitCoordinates {
   const std::optional<double>& at(LimitAxis a) const { return on[static_cast<std::size_t>(a)]; }
   // Power and level into the load from whichever of them is known.
   void complete_power_and_level();
+  // A point known only by its frequency (a response's).
+  static LimitCoordinates at_frequency(double frequency_hz) {
+    LimitCoordinates c;
+    c.at(LimitAxis::frequency) = frequency_hz;
+    return c;
+  }
 };
 
 struct Bounds {

@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
+#include "sequence/power_search.hpp"
 #include "sequence/step_context.hpp"
 
 namespace ampbench::sequence {
@@ -39,39 +40,6 @@ std::string fmt(const char* f, double v) {
   std::snprintf(b, sizeof b, f, v);
   return b;
 }
-
-// Distortion (re total, all harmonics) of a sine of amplitude r·Vc hard-clipped at ±Vc:
-// with α = arcsin(1/r), b1 = (2A/π)(α + sin α cos α) and the mean square
-// (2A²/π)(α/2 − sin 2α/4 + sin²α·(π/2 − α)).
-double hard_clip_distortion(double r) {
-  if (r <= 1.0) return 0.0;
-  const double a = std::asin(1.0 / r);
-  const double b1 = 2.0 / std::numbers::pi * (a + std::sin(a) * std::cos(a));
-  const double ms = 2.0 / std::numbers::pi *
-                    (a / 2.0 - std::sin(2.0 * a) / 4.0 +
-                     std::sin(a) * std::sin(a) * (std::numbers::pi / 2.0 - a));
-  return std::sqrt(std::max(ms - b1 * b1 / 2.0, 0.0) / ms);
-}
-
-// The overdrive r at which a hard clipper reaches `distortion` (bisection on r in 1..100).
-double hard_clip_overdrive(double distortion) {
-  double lo = 1.0, hi = 100.0;
-  for (int i = 0; i < 60; ++i) {
-    const double mid = std::sqrt(lo * hi);
-    (hard_clip_distortion(mid) < distortion ? lo : hi) = mid;
-  }
-  return std::sqrt(lo * hi);
-}
-
-struct ChannelBurst {
-  double vout = 0.0;
-  double thdn_pct = 0.0;
-  double thd_pct = 0.0;
-};
-struct Burst {
-  double vin = 0.0;
-  std::vector<ChannelBurst> channels;
-};
 
 // One duty-limited burst of a sine on every channel; the analysis covers the burst after
 // its settle time (at most half the burst).
@@ -204,131 +172,26 @@ void report_power(StepContext& ctx, const MaxPowerParams& params, const Point& p
   }
 }
 
-// Maximum output power, all channels driven: the input level at which the worse
-// channel's THD+N (or THD) reaches the criterion. Bracket it with +10 dB bursts, never
-// beyond max_output_vrms or max_power_w, then close in (a jump along the hard-clipping
-// curve while the low end is only noise, then regula falsi, Illinois, on ln(distortion)
-// against level in dB) until the bracket is 0.1 dB wide; each channel's figures are
-// interpolated to the criterion inside it.
+// Maximum output power, all channels driven (power_search.hpp): each burst through the
+// station, the figures where the search ends.
 void max_power(StepContext& ctx, const MaxPowerParams& params, const Point& p) {
   const double load = *p.load_ohm, f = *p.frequency_hz;
-  const double criterion = params.criterion.pct;
-  const auto metric_of = [&](const ChannelBurst& c) {
-    return params.criterion.thd_only ? c.thd_pct : c.thdn_pct;
-  };
-  const auto metric = [&](const Burst& b) {
-    double worst = 0.0;
-    for (const auto& c : b.channels) worst = std::max(worst, metric_of(c));
-    return worst;
-  };
-  const auto above = [&](const Burst& b) { return metric(b) >= criterion; };
-  const auto db = [](double v) { return 20.0 * std::log10(v); };
-  const std::string name = params.criterion.thd_only ? "THD" : "THD+N";
-  std::vector<Burst> visited;
-  const auto measure = [&](double vin) {
-    visited.push_back(burst(ctx, params, f, vin, load));
-    ctx.progress(static_cast<int>(visited.size()), 0);
-    return visited.back();
-  };
-  const double max_in = ctx.station().safety.max_output_vrms;
-  std::string why_stopped;
-  // The next level up (+10 dB), held below max_output_vrms and max_power_w.
-  const auto level_above = [&](const Burst& b) {
-    double gain = 0.0;
-    for (const auto& c : b.channels) gain = std::max(gain, c.vout / b.vin);
-    double next = b.vin * dsp::db_to_amplitude_ratio(10.0);
-    why_stopped = "the station's max_output_vrms";
-    if (next > max_in) next = max_in;
-    if (params.max_power_w && next * gain > std::sqrt(*params.max_power_w * load)) {
-      next = std::sqrt(*params.max_power_w * load) / gain;
-      why_stopped = fmt("max_power_w (%g W)", *params.max_power_w);
-    }
-    return next;
-  };
-  // Climb until a clean burst is followed by one at the criterion. Distortion that falls
-  // as the level rises (noise, hum) is passed through; distortion that rises with no
-  // clean burst yet means clipping from the start: then search below.
-  std::optional<Burst> lo, hi, previous;
-  Burst current =
-      measure(std::min(p.level ? ctx.vrms_of(*p.level, load) : dsp::dbv_to_vrms(-20.0), max_in));
-  bool below_start = false;
-  for (;;) {
-    if (!above(current)) {
-      lo = current;
-    } else if (lo) {
-      hi = current;
-      break;
-    } else if (previous && metric(current) >= metric(*previous)) {
-      below_start = true;
-      break;
-    }
-    const double next = level_above(current);
-    if (next <= current.vin * 1.0001) {
-      if (lo) {
-        // Below the criterion as far as it may be driven: what the amplifier delivered
-        // there is a lower bound, and limits judge it as such.
-        ctx.record().message = name + " stayed below " + fmt("%g %%", criterion) + " up to " +
-                               why_stopped +
-                               fmt(" (%.4g %%): power_w is a lower bound", metric(*lo));
-        report_power(ctx, params, p, visited, *lo, *lo, 0.0, load);
-        return;
-      }
-      below_start = true;
-      break;
-    }
-    previous = current;
-    current = measure(next);
-  }
-  if (below_start) {
-    Burst lowest = *std::min_element(visited.begin(), visited.end(),
-                                     [](const Burst& a, const Burst& b) { return a.vin < b.vin; });
-    hi = lowest;
-    while (above(lowest)) {
-      if (visited.size() >= 8) {
-        // Distorted at every level tried (a dead or broken channel): what it gives at
-        // the lowest is an upper bound, and limits judge it as such.
-        ctx.record().message = name + fmt(" above %g %% at every level down to ", criterion) +
-                               fmt("%.3g Vrms in: power_w is an upper bound", lowest.vin);
-        report_power(ctx, params, p, visited, lowest, lowest, 0.0, load);
-        return;
-      }
-      hi = lowest;
-      lowest = measure(lowest.vin / dsp::db_to_amplitude_ratio(10.0));
-    }
-    lo = lowest;
-  }
-  int same_side = 0;  // Illinois: halve the stale end's weight after two moves on one side
-  double weight_lo = 1.0, weight_hi = 1.0;
-  while (db(hi->vin / lo->vin) > 0.1 && visited.size() < 24) {
-    const double xl = db(lo->vin), xh = db(hi->vin);
-    const double yl = std::log(metric(*lo) / criterion) * weight_lo,
-                 yh = std::log(metric(*hi) / criterion) * weight_hi;
-    const double margin = std::min(0.02, (xh - xl) / 4.0);
-    // While the low end shows only the noise floor, a secant through it lands far off.
-    // Instead, read the high end's overdrive off the hard-clipping curve and jump to
-    // where that curve meets the criterion; a soft clipper lands near it too.
-    const bool floor_only = metric(*lo) < criterion / 5.0;
-    const double jump = xh - dsp::amplitude_ratio_to_db(hard_clip_overdrive(metric(*hi) / 100.0) /
-                                                        hard_clip_overdrive(criterion / 100.0));
-    const double x =
-        std::clamp(floor_only ? jump : xl - yl * (xh - xl) / (yh - yl), xl + margin, xh - margin);
-    const Burst b = measure(dsp::db_to_amplitude_ratio(x));
-    if (above(b)) {
-      hi = b;
-      weight_hi = 1.0;
-      if (++same_side >= 2) weight_lo *= 0.5;
-      if (same_side < 0) same_side = 1;
-    } else {
-      lo = b;
-      weight_lo = 1.0;
-      if (--same_side <= -2) weight_hi *= 0.5;
-      if (same_side > 0) same_side = -1;
-    }
-    if (std::abs(std::log(metric(b) / criterion)) < 0.002) break;  // within 0.2 % of the criterion
-  }
-  const double yl = std::log(metric(*lo) / criterion), yh = std::log(metric(*hi) / criterion);
-  report_power(ctx, params, p, visited, *lo, *hi,
-               yh > yl ? std::clamp(-yl / (yh - yl), 0.0, 1.0) : 0.5, load);
+  PowerSearchSettings settings;
+  settings.criterion_pct = params.criterion.pct;
+  settings.thd_only = params.criterion.thd_only;
+  settings.max_vin = ctx.station().safety.max_output_vrms;
+  settings.start_vin =
+      std::min(p.level ? ctx.vrms_of(*p.level, load) : dsp::dbv_to_vrms(-20.0), settings.max_vin);
+  settings.max_power_w = params.max_power_w;
+  settings.load_ohm = load;
+  std::size_t bursts = 0;
+  const auto result = search_max_power(settings, [&](double vin) {
+    auto b = burst(ctx, params, f, vin, load);
+    ctx.progress(static_cast<int>(++bursts), 0);
+    return b;
+  });
+  if (!result.message.empty()) ctx.record().message = result.message;
+  report_power(ctx, params, p, result.visited, result.lo, result.hi, result.at, load);
 }
 
 // A production line's rated-power check: one burst at stimulus.level (the input that gives

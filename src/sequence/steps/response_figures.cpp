@@ -89,7 +89,7 @@ DeviationRange deviation_range(const std::vector<double>& f, const std::vector<d
   for (std::size_t i = 0; i < f.size(); ++i) {
     std::optional<Bounds> bounds;
     if (mask) {
-      bounds = mask->at({f[i], std::nullopt, std::nullopt, std::nullopt});
+      bounds = mask->at(LimitCoordinates::at_frequency(f[i]));
       if (!bounds) continue;
     }
     // Without a bound on a side, the extreme value is the one nearest "its" edge.
