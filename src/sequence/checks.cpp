@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "dsp/tone_analysis.hpp"
 #include "sequence/points.hpp"
 #include "sequence/step_context.hpp"
@@ -12,12 +13,6 @@
 
 namespace ampbench::sequence {
 namespace {
-
-std::string fmt(const char* f, double v) {
-  char b[160];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
 
 bool sets_preamp_controls(const std::vector<Point>& points) {
   return std::any_of(points.begin(), points.end(), [](const Point& p) {

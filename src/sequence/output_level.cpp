@@ -5,18 +5,13 @@
 #include <cstdio>
 
 #include "audio/audio_port.hpp"
+#include "common/text.hpp"
 #include "dsp/dsp.hpp"
 
 namespace ampbench::sequence {
 namespace {
 
 constexpr double kProbeVrms = 0.01;  // −40 dBV: safe into any amplifier's input
-
-std::string fmt(const char* format, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, format, value);
-  return text;
-}
 
 // "62.1 W" into a load, else "12.3 Vrms"
 std::string output_in_words(double vrms, std::optional<double> load_ohm) {

@@ -5,16 +5,11 @@
 #include <cstdio>
 #include <numbers>
 
+#include "common/text.hpp"
 #include "dsp/units.hpp"
 
 namespace ampbench::sequence {
 namespace {
-
-std::string fmt(const char* f, double v) {
-  char b[160];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
 
 double db(double v) {
   return 20.0 * std::log10(v);

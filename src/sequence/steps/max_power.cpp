@@ -8,6 +8,7 @@
 #include <numbers>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "dsp/dsp.hpp"
 #include "sequence/power_search.hpp"
 #include "sequence/step_context.hpp"
@@ -34,12 +35,6 @@ struct MaxPowerParams : StepParams {
   std::optional<double> headroom_rated_w;  // CEA-490 dynamic headroom re this rating
   bool single_burst = false;  // one burst at stimulus.level: a rated-power check, no search
 };
-
-std::string fmt(const char* f, double v) {
-  char b[160];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
 
 // One duty-limited burst of a sine on every channel; the analysis covers the burst after
 // its settle time (at most half the burst).
