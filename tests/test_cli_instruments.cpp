@@ -154,7 +154,8 @@ TEST(CliInstruments, InstrumentKilledMidRunIsAStepErrorAndKeepsTheRun) {
   TempDir dir;
   InstrumentServer fgen(dir, "fgen"), relay(dir, "relay");
   const std::string station = station_for(dir, fgen, relay);
-  // A long middle step (interface stimulus, 240 s of simulated audio) gives time to kill.
+  // A long middle step (interface stimulus, 80 s of simulated audio, within the station's
+  // max_capture_mb) gives time to kill.
   std::ofstream(dir / "seq.toml") << R"([sequence]
 name = "kill test"
 channels = ["L", "R"]
@@ -165,7 +166,7 @@ stimulus = { source = "generator", frequency_hz = 1000, level = "100 mV" }
 [[step]]
 id = "long"
 kind = "level"
-capture_s = 240
+capture_s = 80
 stimulus = { frequency_hz = 1000, level = "100 mV" }
 [[step]]
 id = "after"

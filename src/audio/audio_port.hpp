@@ -79,6 +79,9 @@ class AudioPort {
   virtual int output_count() const = 0;
   virtual int input_count() const = 0;
   virtual std::string describe() const = 0;
+  // Whether the round-trip latency is known (Capture::latency_certain): a simulator knows
+  // it; a real interface once a broadband capture has played through it.
+  virtual bool latency_known() const { return true; }
 
   Capture play_and_capture(const AudioBuffer& stimulus);
   // A short high-level stimulus for power measurements, duty-cycle limited; `duty` above

@@ -44,6 +44,7 @@ class PortAudioPort : public AudioPort {
   int output_count() const override { return static_cast<int>(settings_.outputs.size()); }
   int input_count() const override { return static_cast<int>(settings_.inputs.size()); }
   std::string describe() const override;
+  bool latency_known() const override { return latency_known_; }
 
   struct Shared;
 

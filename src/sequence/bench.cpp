@@ -1,10 +1,15 @@
 #include "sequence/bench.hpp"
 
+#include <algorithm>
+#include <numbers>
+
 #include "audio/sim_port.hpp"
 #ifdef AMPBENCH_WITH_PORTAUDIO
 #include "audio/portaudio_port.hpp"
 #endif
 #include "common/error.hpp"
+#include "dsp/sweep.hpp"
+#include "dsp/units.hpp"
 #include "sim/bench_wiring.hpp"
 #include "sim/sim_plugs.hpp"
 
@@ -116,11 +121,33 @@ StationInstruments connect_instruments(const Station& station, bool shared) {
   return out;
 }
 
+void probe_latency(audio::AudioPort& port) {
+  if (port.latency_known()) return;
+  const double fs = port.sample_rate_hz();
+  const auto chirp = dsp::SyncSweep::design(
+      kLatencyProbeFromHz, std::min(kLatencyProbeToHz, 0.4 * fs), kLatencyProbeS, fs);
+  const double peak_fs = dsp::dbv_to_vrms(kLatencyProbeDbv) * std::numbers::sqrt2 /
+                         port.calibration().output_vrms_at_0dbfs;
+  const auto x = dsp::generate_sync_sweep(chirp, std::min(peak_fs, 1.0),
+                                          static_cast<std::size_t>(0.02 * fs), 0.005);
+  audio::AudioBuffer stimulus;
+  stimulus.sample_rate_hz = fs;
+  stimulus.channels.assign(static_cast<std::size_t>(port.output_count()), x);
+  try {
+    port.play_and_capture(stimulus);
+  } catch (const audio::InputClippedError&) {
+    // A DUT with so much gain clips even this: the steps find the latency from their own
+    // broadband captures, as before.
+  }
+}
+
 Bench open_bench(const Station& station, const std::string& serial, plugs::OperatorIo& io) {
   const auto instruments = connect_instruments(station, false);
-  if (station.audio.backend != "sim")
-    return bench_around(station, instruments, open_audio_port(station, serial), nullptr, nullptr,
-                        io);
+  if (station.audio.backend != "sim") {
+    auto port = open_audio_port(station, serial);
+    probe_latency(*port);
+    return bench_around(station, instruments, std::move(port), nullptr, nullptr, io);
+  }
   auto port = open_sim_port(station, serial);
   sim::SimChain& chain = port->chain();
   auto wiring = port->wiring();

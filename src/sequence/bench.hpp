@@ -30,8 +30,20 @@ struct Bench {
   audio::SharedPort* shared = nullptr;
   std::size_t slot = 0;
 };
-// The station's devices for one unit; throws MeasurementError when they cannot be opened.
+// The station's devices for one unit; throws MeasurementError when they cannot be opened. A
+// real interface is probed for its latency first (probe_latency).
 Bench open_bench(const Station& station, const std::string& serial, plugs::OperatorIo& io);
+
+// A real interface's round-trip latency comes from a broadband capture; until one has played,
+// a tone's phase — and so every polarity — means nothing (SPEC §14). The probe: a 0.1 s
+// synchronised log sweep 100 Hz–10 kHz at −60 dBV on every DUT input at once (a 60 dB mic
+// preamp brings it to 0 dBV, a power amp to a few mV), only while the port does not know its
+// latency. Costs one 0.12 s transfer per opened bench.
+inline constexpr double kLatencyProbeFromHz = 100.0;
+inline constexpr double kLatencyProbeToHz = 10000.0;
+inline constexpr double kLatencyProbeS = 0.1;
+inline constexpr double kLatencyProbeDbv = -60.0;
+void probe_latency(audio::AudioPort& port);
 
 // The station's instruments, connected once: a station with slots shares them.
 struct StationInstruments {

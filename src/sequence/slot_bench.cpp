@@ -49,6 +49,7 @@ SlotBenches open_slot_benches(const Station& station, const std::vector<SlotUnit
         station.channel_count(), std::move(slots), station.sim->slot_crosstalk_db);
   } else {
     interface = open_audio_port(station, "");
+    probe_latency(*interface);
   }
   out.shared = std::make_unique<audio::SharedPort>(std::move(interface), std::move(channels));
   // One connection to each instrument; the slots switch their own relays on shared boxes.

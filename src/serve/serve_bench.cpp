@@ -35,6 +35,7 @@ ServeBench::ServeBench(sequence::SequencePlan plan, sequence::Station station,
     interface = std::move(sim);
   } else {
     interface = sequence::open_audio_port(station_, "");
+    sequence::probe_latency(*interface);
   }
   shared_ = std::make_unique<audio::SharedPort>(std::move(interface), std::move(channels));
   instruments_ = sequence::connect_instruments(station_, slots_.size() > 1);
