@@ -681,6 +681,8 @@ TEST(Validate, RefusesWhatRunWouldRefuseOnItsLine) {
        "t.toml:7: field 'step.a.stimulus.frequency_hz': an imd step does not read"},
       {"kind = \"level\"\nstimulus = { frequency_hz = 1000, level = \"-20 dBV\", points = 5 }",
        "t.toml:7: field 'step.a.stimulus.points': a level step does not read"},
+      {"kind = \"noise\"\nreference = \"100 W\"",
+       "field 'step.a.reference': a reference in W needs the step's load_ohm"},
   };
   for (const auto& c : cases) {
     const std::string text =

@@ -64,6 +64,10 @@ class NoiseKind : public StepKindWith<NoiseParams> {
             "reference");
     require(r, t, !params.ein || !tone, p + ".ein",
             "EIN and dynamic range are separate noise steps");
+    require(r, t,
+            !params.reference || !is_power(params.reference->unit) || step.load_ohm ||
+                step.sweeps_over(record::Dimension::load),
+            p + ".reference", "a reference in W needs the step's load_ohm");
     return params;
   }
 
