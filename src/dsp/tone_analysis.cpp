@@ -351,27 +351,21 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
   const double measured_residual =
       residual_sum(below, unweighted_residual) + residual_sum(above, unweighted_residual);
   // SNR's noise: the residual less the excluded harmonics' lobes.
-  double noise = measured_residual;
-  long excluded_bins = fundamental.last - fundamental.first + 1;
-  for (const auto& lobe : harmonic_lobes) {
-    double ignored = 0.0;
-    noise -= residual_sum(intersect(residual_bins, lobe), ignored);
-    excluded_bins += std::max(
-        0L, intersect(residual_bins, lobe).last - intersect(residual_bins, lobe).first + 1);
+  double noise = measured_residual, unweighted_noise = unweighted_residual;
+  long noise_bins = (below.last - below.first + 1) + (above.last - above.first + 1);
+  for (const auto& lobe : harmonic_lobes) {  // each lies within residual_bins
+    double plain = 0.0;
+    noise -= residual_sum(lobe, plain);
+    unweighted_noise -= plain;
+    noise_bins -= lobe.last - lobe.first + 1;
   }
   noise = std::max(noise, 0.0);
   // The noise under the excluded lobes (the fundamental's, the harmonics') is not lost: it is
   // estimated from the mean density of the bins left (as MATLAB's snr does), or every short
   // capture would read too little noise. Weighting's gain at each lobe is applied to its bins.
-  const long noise_bins = (below.last - below.first + 1) + (above.last - above.first + 1) -
-                          (excluded_bins - (fundamental.last - fundamental.first + 1));
   // THD+N and SINAD miss the noise under the fundamental's lobe; SNR also under the harmonics'.
   double under_fundamental = 0.0, under_harmonics = 0.0;
   if (noise_bins > 0) {
-    double unweighted_noise = 0.0;
-    for (const auto& r : {below, above}) unweighted_noise += sum_bins(s, r);
-    for (const auto& lobe : harmonic_lobes)
-      unweighted_noise -= sum_bins(s, intersect(residual_bins, lobe));
     const double density = std::max(unweighted_noise, 0.0) / static_cast<double>(noise_bins);
     const auto under = [&](BinRange lobe) {
       double sum = 0.0;
@@ -380,8 +374,7 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
       return sum;
     };
     under_fundamental = under(intersect(residual_bins, fundamental));
-    for (const auto& lobe : harmonic_lobes)
-      under_harmonics += under(intersect(residual_bins, lobe));
+    for (const auto& lobe : harmonic_lobes) under_harmonics += under(lobe);
   }
   result.residual_mean_square_fs = measured_residual + under_fundamental;
   result.total_mean_square_fs = result.fundamental_mean_square_fs + unweighted_residual;

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "common/text.hpp"
 #include "record/dimensions.hpp"
 #include "record/limits.hpp"
 
@@ -16,12 +17,6 @@ std::string number(double v, const char* format = "%.3g") {
   char text[48];
   std::snprintf(text, sizeof text, format, v);
   return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // "dut.gain_db" → "gain": a DUT control's name as said beside its value.
@@ -38,7 +33,7 @@ std::string dimension_words(const DimensionSpec& d, const nlohmann::json& value)
     if (!value.is_string()) return "";
     const auto text = value.get<std::string>();
     if (d.value == DimensionValue::level) return level_in_words(text);
-    return text + " " + lower(d.title);
+    return text + " " + lowercase(d.title);
   }
   if (!value.is_number()) return "";
   const double v = value.get<double>();

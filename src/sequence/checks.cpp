@@ -165,6 +165,10 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
   const bool sim_controls =
       sim_preamp && (!sim_preamp->inputs.empty() || sim_preamp->gain_control || sim_preamp->tone);
   if (sim_preamp && !sim_controls) check_no_sim_controls(plan, station, errors);
+  // A tone must stand clear of DC (and H2 of it) within the longest capture a step lengthens
+  // to: 17 lobe bins of the analysis window.
+  const double lowest_hz =
+      static_cast<double>(dsp::frames_resolving_harmonics(1.0, 1.0)) / kMaxResolvingCaptureS;
   for (const auto& s : plan.steps) {
     StepChecks checks(plan, s, station, errors);
     if (s.kind->analyses_capture() &&
@@ -177,10 +181,6 @@ std::vector<std::string> check_plan(const SequencePlan& plan, const Station& sta
     const auto points = expand_points(s);
     for (const auto& p : points) {
       if (p.load_ohm) checks.check_load(*p.load_ohm, "load_ohm");
-      // A tone must stand clear of DC (and H2 of it) within the longest capture a step
-      // lengthens to: 17 lobe bins of the analysis window.
-      const double lowest_hz =
-          static_cast<double>(dsp::frames_resolving_harmonics(1.0, 1.0)) / kMaxResolvingCaptureS;
       if (s.kind->analyses_capture() && p.frequency_hz && *p.frequency_hz < lowest_hz)
         checks.error(record::StimulusField::frequency_hz,
                      fmt("%g Hz", *p.frequency_hz) + " cannot be told from DC within a " +

@@ -21,8 +21,6 @@ void run_step(StepContext& context) {
   const StepPlan& step = context.step();
   const auto points = expand_points(step);
   std::optional<nlohmann::json> ended_condition;
-  std::string ended_reason;
-  bool ended_by_bench = false;
   std::size_t skipped = 0;
   for (std::size_t i = 0; i < points.size(); ++i) {
     if (points.size() > 1) context.progress(static_cast<int>(i), static_cast<int>(points.size()));
@@ -32,7 +30,8 @@ void run_step(StepContext& context) {
             *ended_condition) {
       ++skipped;
       context.begin_point(p);
-      context.add_unmeasured(p, "not measured: " + ended_reason, ended_by_bench);
+      context.add_unmeasured(p, "not measured: " + context.ended_reason(),
+                             context.ended_by_bench());
       continue;
     }
     if (skipped) context.record().message += skipped_text(skipped);
@@ -45,12 +44,9 @@ void run_step(StepContext& context) {
     }
     context.begin_point(p);
     step.kind->run_point(context, p, i, points.size());
-    if (context.condition_ended()) {
+    if (context.condition_ended())
       ended_condition =
           condition_of(p.coordinates, record::key_of(record::Dimension::output_level));
-      ended_reason = context.ended_reason();
-      ended_by_bench = context.ended_by_bench();
-    }
   }
   if (skipped) context.record().message += skipped_text(skipped);
   step.kind->finish(context, points);

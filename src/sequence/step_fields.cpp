@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "sequence/steps/registry.hpp"
 
 namespace ampbench::sequence {
@@ -12,12 +13,6 @@ namespace {
 
 using R = TomlReader;
 using record::Dimension;
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 LimitSegment limit_segment(const R& r, const toml::node* node, const std::string& field) {
   if (!node->is_table()) r.fail(node, field, "must be a table { min = …, max = … }");
@@ -160,7 +155,7 @@ SweepAxis sweep_axis(const R& r, const toml::node* node, const std::string& fiel
     const auto names = r.string_array(t, "values", field);
     if (!names || names->empty() || t.get("from"))
       r.fail(node, field + ".values",
-             *parameter + " sweeps a list of " + lower(dimension->title) + " names");
+             *parameter + " sweeps a list of " + lowercase(dimension->title) + " names");
     for (const auto& n : *names) axis.values.emplace_back(n);
     return axis;
   }
