@@ -48,7 +48,7 @@ inline SequenceRun run_text(const std::string& sequence_text, Station station,
   sequence::RunObserver observer;
   sequence::Bench bench = sequence::open_bench(station, serial, io);
   SequenceRun r;
-  r.record = sequence::run_sequence(*plan, station, bench, {serial, "test", nullptr, ""}, io, observer);
+  r.record = sequence::run_sequence(*plan, station, bench, {serial, "test", nullptr, "", ""}, io, observer);
   r.bursts = bench.port->bursts();
   r.transfers = bench.port->transfer_count();
   r.stimulus_s = static_cast<double>(bench.port->frames_played()) / bench.port->sample_rate_hz();

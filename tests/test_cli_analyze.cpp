@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "audio/wav.hpp"
+#include "cli_fixtures.hpp"
+#include "db_query.hpp"
 #include "run_binary.hpp"
 
 using ampbench::testing::run_ampbench;
@@ -246,4 +248,57 @@ TEST(CliGenerate, ADesignedMultitoneGivesEachChannelItsOwnTonesAtTheLevelAsked) 
   for (double v : peaked.channels[0]) highest = std::max(highest, std::abs(v));
   EXPECT_NEAR(20.0 * std::log10(highest), -1.0, 0.01);
   EXPECT_EQ(run_ampbench({"generate", "sine", "--design", "-o", dir / "s.wav"}).exit_code, 64);
+}
+
+// A multitone step's capture kept by `run --captures`, analysed offline with and without its
+// design: the step's figures within 0.05 dB (the calibration's dBV less the capture's dBFS
+// one offset for level and noise).
+TEST(CliAnalyze, AStepsMultitoneCaptureGivesTheStepsFigures) {
+  TempDir dir;
+  const std::string sequence = dir / "mt.toml", db = dir / "r.db", captures = dir / "captures";
+  ampbench::testing::write(sequence, R"([sequence]
+name = "multitone kept"
+channels = ["L", "R"]
+[[step]]
+id = "mt"
+kind = "multitone"
+averages = 2
+stimulus = { level = "-20 dBV", from_hz = 20, to_hz = 20000 }
+)");
+  const auto run = run_ampbench(
+      {"run", sequence, "--serial", "A/1", "--db", db, "--captures", captures, "--quiet"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string wav = captures + "/A_1-mt-1.wav";  // a '/' in a serial makes no folder
+  const auto design = run_ampbench({"generate", "multitone", "--design", "--channels", "2",
+                                    "--rate", "96000", "--level", "-20", "-o", dir / "design.wav"});
+  ASSERT_EQ(design.exit_code, 0) << design.err;
+  ampbench::testing::write(dir / "design.csv", design.out);
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{}, std::vector<std::string>{"--design", dir / "design.csv"}}) {
+    std::vector<std::string> args = {"analyze", wav, "--multitone", "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = run_ampbench(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["period_frames"], 32768);  // a third of a second at 96 kHz
+    EXPECT_EQ(j["periods"], 2);
+    for (const auto& c : j["channels"]) {
+      const std::string ch = c["channel"] == 1 ? "L" : "R";
+      const auto stored = [&](const std::string& name) {
+        return std::stod(
+            ampbench::testing::scalar(db, "SELECT value FROM measurements WHERE channel = '" + ch +
+                                              "' AND name = '" + name + "'"));
+      };
+      for (const char* name : {"tdn_db", "deviation_min_db", "deviation_max_db", "crosstalk_db"})
+        EXPECT_NEAR(c[name].get<double>(), stored(name), 0.05) << ch << " " << name;
+      EXPECT_NEAR(stored("level_dbv") - c["level_dbfs"].get<double>(),
+                  stored("noise_dbv") - c["noise_dbfs"].get<double>(), 0.05)
+          << ch;
+      EXPECT_TRUE(c["channel_map_ok"].get<bool>());
+      EXPECT_EQ(c["tones"], 31);
+    }
+  }
+  const auto human = run_ampbench({"analyze", wav, "--multitone", "--channel", "2"});
+  EXPECT_NE(human.out.find("TD+N"), std::string::npos) << human.out;
+  EXPECT_EQ(human.out.find("channel 1:"), std::string::npos) << human.out;
 }

@@ -10,7 +10,9 @@
 #include <set>
 #include <vector>
 
+#include "common/error.hpp"
 #include "dsp/multitone.hpp"
+#include "dsp/multitone_search.hpp"
 #include "dsp/units.hpp"
 
 using namespace ampbench::dsp;
@@ -115,4 +117,54 @@ TEST(Multitone, AnalysisRecoversGainsPhasesDistortionAndNoise) {
   for (std::size_t k = 0; k < d.bins[1].size(); ++k)
     tones_ms += std::pow(amplitude * 1e-4, 2) / 2.0;
   EXPECT_NEAR(10.0 * std::log10(r.total_ms / tones_ms), 0.0, 0.01);
+}
+
+// analyze --multitone without --design: the period and every channel's tones found in the
+// outputs alone — each output its own set and the other's at −70 dB (crosstalk), through a
+// closed-form one-pole low-pass at 10 kHz, with noise and a settling transient in front.
+TEST(Multitone, FoundFromTheCaptureAloneWithItsSteadyPeriods) {
+  const auto d = design_multitone(stereo_request());
+  const std::size_t n = d.period_frames, periods = 3;
+  const double two_pi = 2.0 * std::numbers::pi, fs = d.sample_rate_hz;
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> noise(0.0, 1e-6);
+  const auto low_pass = [&](double f) { return std::complex<double>(1.0, f / 10000.0); };
+  std::vector<std::vector<double>> out(2, std::vector<double>(n * periods));
+  for (std::size_t c = 0; c < 2; ++c)
+    for (std::size_t i = 0; i < n * periods; ++i) {
+      const double t = double(i % n) / double(n);
+      double v = noise(rng);
+      for (std::size_t set = 0; set < 2; ++set)
+        for (std::size_t k = 0; k < d.bins[set].size(); ++k) {
+          const auto h = 1.0 / low_pass(d.frequency_hz(set, k));
+          v += (set == c ? 0.05 : 0.05 * 3.16e-4) * std::abs(h) *
+               std::sin(two_pi * double(d.bins[set][k]) * t + d.phases_rad[set][k] + std::arg(h));
+        }
+      // A coupling capacitor's settling in the first period only: 0.01 FS decaying in 20 ms.
+      if (i < n) v += 0.01 * std::exp(-double(i) / (0.02 * fs));
+      out[c][i] = v;
+    }
+  const auto found = find_multitone({out[0], out[1]}, fs);
+  EXPECT_EQ(found.period_frames, n);
+  EXPECT_EQ(found.bins, d.bins);
+  EXPECT_EQ(found.reference, d.reference);
+  EXPECT_EQ(steady_periods(out[0], n), 2u);  // the first period is settling
+  const auto s = analyse_multitone(std::span(out[0]).subspan(n), found);
+  const std::size_t ref = d.reference[0];
+  for (std::size_t k = 0; k < d.bins[0].size(); ++k) {
+    const double expected_db = 20.0 * std::log10(std::abs(low_pass(d.frequency_hz(0, ref))) /
+                                                 std::abs(low_pass(d.frequency_hz(0, k))));
+    EXPECT_NEAR(20.0 * std::log10(std::abs(s.tones[0][k]) / std::abs(s.tones[0][ref])), expected_db,
+                0.001)
+        << k;
+  }
+  // Noise, a sine and a few tones between bins are no designed multitone.
+  std::vector<double> other(n * 2);
+  for (double& v : other) v = noise(rng);
+  EXPECT_THROW(find_multitone({other}, fs), ampbench::MeasurementError);
+  for (std::size_t i = 0; i < other.size(); ++i)
+    other[i] = 0.5 * std::sin(two_pi * 997.0 * double(i) / fs) +
+               0.1 * std::sin(two_pi * 3001.0 * double(i) / fs) +
+               0.1 * std::sin(two_pi * 7919.0 * double(i) / fs);
+  EXPECT_THROW(find_multitone({other}, fs), ampbench::MeasurementError);
 }

@@ -368,7 +368,7 @@ dut = { input = "line", phantom = false }
   SilentIo io;
   Bench bench = open_bench(station, "GOOD", io);
   auto& chain = dynamic_cast<audio::SimPort&>(*bench.port).chain();
-  EXPECT_THROW(run_sequence(*plan, station, bench, {"GOOD", "test", nullptr, ""}, io, observer),
+  EXPECT_THROW(run_sequence(*plan, station, bench, {"GOOD", "test", nullptr, "", ""}, io, observer),
                IoError);
   EXPECT_EQ(observer.started, (std::vector<std::string>{"on", "off"}));
   EXPECT_FALSE(chain.dut_settings().phantom);

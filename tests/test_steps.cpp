@@ -109,7 +109,7 @@ TEST(StepKinds, StoredUnitsAreTheDeclaredOnes) {
     Bench bench = open_bench(station, "GOOD", io);
     RunObserver observer;
     const auto run =
-        run_sequence(*plan, station, bench, {"GOOD", "test", nullptr, ""}, io, observer);
+        run_sequence(*plan, station, bench, {"GOOD", "test", nullptr, "", ""}, io, observer);
     std::size_t checked = 0;
     for (const auto& step : run.steps) {
       const auto specs = find_step_kind(step.kind)->measurements();

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "audio/wav.hpp"
+#include "cli/analyze_multitone.hpp"
 #include "cli/command.hpp"
 #include "common/error.hpp"
 #include "dsp/imd.hpp"
@@ -26,6 +27,8 @@ struct AnalyzeOptions {
   bool json = false;
   std::string sweep_ref;
   std::string imd;
+  bool multitone = false;
+  std::string design_csv;
 };
 
 nlohmann::json number_or_null(double v) {
@@ -132,6 +135,17 @@ int run_analyze(const AnalyzeOptions& o) {
                                 std::to_string(dsp::kMinimumAnalysisFrames));
   }
   const int first = o.channel.value_or(1), last = o.channel.value_or(channels);
+  if (!o.design_csv.empty() && !o.multitone) throw UsageError("--design is for --multitone");
+  if (o.multitone) {
+    if (!o.sweep_ref.empty() || !o.imd.empty() || o.fundamental_hz)
+      throw UsageError("--multitone takes no --sweep-ref, --imd or --fundamental");
+    const auto analysis = analyze_multitone(o.wav, buffer, {o.design_csv, options.band, o.channel});
+    if (o.json)
+      std::cout << analysis.dump(2) << "\n";
+    else
+      print_multitone(analysis);
+    return 0;
+  }
 
   nlohmann::json report = {{"file", o.wav},
                            {"sample_rate", buffer.sample_rate_hz},
@@ -219,6 +233,12 @@ Subcommand add_analyze_command(CLI::App& parent) {
   app->add_option("--sweep-ref", o->sweep_ref,
                   "The sweep WAV (from generate sweep) this file is the response to");
   app->add_option("--imd", o->imd, "Analyse IMD of a two-tone signal: smpte, ccif or NAME:F1:F2");
+  app->add_flag("--multitone", o->multitone,
+                "Analyse a designed multitone (generate multitone --design): response, TD+N, "
+                "noise, crosstalk per channel");
+  app->add_option("--design", o->design_csv,
+                  "With --multitone: the table generate multitone --design printed (default: "
+                  "find the tones in the capture)");
   return {app, [o] { return run_analyze(*o); }};
 }
 

@@ -26,6 +26,7 @@
 #include "sequence/runner.hpp"
 #include "sequence/slot_runs.hpp"
 #include "sequence/slot_serials.hpp"
+#include "session/unit_session.hpp"
 #include "store/forwarder.hpp"
 #include "store/postgres_store.hpp"
 #include "store/result_store.hpp"
@@ -45,6 +46,7 @@ struct RunOptionsCli {
   std::string report_dir;
   std::string junit;
   bool freewheel = false;
+  std::string captures_dir;
 };
 
 int exit_code_for(record::Verdict v) {
@@ -74,32 +76,6 @@ void check_writable_dir(const std::filesystem::path& dir, const std::string& wha
     if (!out) throw IoError(what + " " + dir.string() + ": cannot write into it");
   }
   std::filesystem::remove(probe, ec);
-}
-
-// The record of a unit whose bench could not be opened: one step named `bench`, ERROR,
-// with the reason, so the unit is in the database, the JUnit file and the summary.
-record::RunRecord unit_not_tested(const sequence::SequencePlan& plan,
-                                  const sequence::Station& station, const std::string& serial,
-                                  const std::string& operator_name, const std::string& slot,
-                                  const std::string& why, sequence::RunObserver& observer) {
-  record::RunRecord run = sequence::new_run_record(plan, station, serial, operator_name);
-  run.slot = slot;
-  observer.run_started(run);
-  record::StepRecord step;
-  step.ordinal = 1;
-  step.step_id = "bench";
-  step.kind = "bench";
-  step.started_at = run.started_at;
-  observer.step_started(run, step);
-  step.verdict = record::Verdict::error;
-  step.message = "the bench could not be opened: " + why;
-  step.finished_at = record::utc_now_iso8601();
-  observer.step_finished(run, step);
-  run.steps.push_back(step);
-  run.verdict = record::Verdict::error;
-  run.finished_at = step.finished_at;
-  observer.run_finished(run);
-  return run;
 }
 
 void check_serial(const std::string& serial) {
@@ -132,9 +108,7 @@ int run_run(const RunOptionsCli& o) {
 
   const std::atomic<int>& stop_signal = stop_on_signals();
   TerminalIo io;
-  StoreRecorder recorder(*db);
   ProgressPrinter printer(o.quiet, plan.steps.size(), std::max<std::size_t>(o.serials.size(), 1));
-  Observers observers({&recorder, &printer});
   const char* user = std::getenv("USER");
   const std::string operator_name = !o.operator_name.empty() ? o.operator_name : (user ? user : "");
 
@@ -146,102 +120,85 @@ int run_run(const RunOptionsCli& o) {
   if (!o.report_dir.empty()) check_writable_dir(o.report_dir, "--report-dir");
   if (!o.junit.empty())
     check_writable_dir(std::filesystem::absolute(o.junit).parent_path(), "--junit's folder");
+  if (!o.captures_dir.empty()) check_writable_dir(o.captures_dir, "--captures");
+  session::UnitStore unit_store(*db, forwarder ? &*forwarder : nullptr, o.report_dir);
   std::vector<record::RunRecord> runs;
   record::Verdict worst = record::Verdict::pass;
   nlohmann::json summary = {{"runs", nlohmann::json::array()}};
-  // A unit's verdict, report and summary entry, whichever way it was tested.
-  const auto finish_unit = [&](const record::RunRecord& run, nlohmann::json unit) {
+  std::optional<std::string> store_error;
+  // A unit's verdict and summary entry, whichever way it was tested.
+  const auto finish_unit = [&](const session::UnitOutcome& outcome, double wall_s) {
+    if (!outcome.store_error.empty()) {
+      if (!store_error) store_error = outcome.store_error;
+      return;
+    }
+    const auto& run = outcome.run;
     worst = record::worst(worst, run.verdict);
-    if (!o.report_dir.empty()) {
-      const auto path = report::unique_report_path(o.report_dir, run, ".html");
-      report::write_text_file(path, report::render_html(run));
-      unit["report"] = path.string();
+    auto unit = report::run_to_json(run, false);
+    if (!outcome.tested) {
+      unit["error"] = run.steps.front().message;
+    } else {
+      // How long the stimuli would take on real hardware, against the time this run took.
+      unit["stimulus_s"] = outcome.stimulus_s;
+      unit["wall_s"] = wall_s;
+    }
+    if (!outcome.report_path.empty()) {
+      unit["report"] = outcome.report_path;
       if (!o.quiet)
-        std::fprintf(stderr, "%s: report %s\n", run.serial.c_str(), path.string().c_str());
+        std::fprintf(stderr, "%s: report %s\n", run.serial.c_str(), outcome.report_path.c_str());
     }
     summary["runs"].push_back(std::move(unit));
     runs.push_back(run);
-    if (forwarder) forwarder->notify();
   };
-  const auto not_tested = [&](const sequence::Station& unit_station, const std::string& serial,
-                              const std::string& slot, const std::string& why,
-                              sequence::RunObserver& observer) {
-    const auto run =
-        unit_not_tested(plan, unit_station, serial, operator_name, slot, why, observer);
-    auto unit = report::run_to_json(run, false);
-    unit["error"] = run.steps.front().message;
-    finish_unit(run, unit);
-  };
-  // The database failed while recording: every step committed before stays; the run is
-  // marked ERROR if anything can still be written (else ABORTED on the next open).
-  const auto store_failed = [&](const IoError& e, std::int64_t run_id) {
-    const bool marked = run_id > 0 && db->mark_run_failed(run_id);
-    return IoError(std::string(e.what()) +
-                   (marked ? "; run marked ERROR, finished steps kept"
-                           : "; finished steps kept, the run is marked ABORTED when the "
-                             "database is next opened"));
+  const auto options_for = [&](const sequence::SlotUnit& unit) {
+    return sequence::RunOptions{unit.serial, operator_name, &stop_signal,
+                                unit.slot ? unit.slot->name : "", o.captures_dir};
   };
   const auto units = sequence::assign_serials(
       station, o.serials.empty() ? std::vector<std::string>{"unnamed"} : o.serials);
   if (!station.slots.empty()) {
     // Every slot's unit at once, each in its own thread; transfers shared (SPEC §11).
-    std::mutex shared_mutex;
+    std::mutex terminal_mutex;
     std::optional<sequence::SlotBenches> benches;
     try {
       benches.emplace(sequence::open_slot_benches(station, units, io));
     } catch (const MeasurementError& e) {
       for (const auto& unit : units)
-        not_tested(sequence::station_for_slot(station, *unit.slot), unit.serial, unit.slot->name,
-                   e.what(), observers);
+        finish_unit(session::unit_not_tested(plan, sequence::station_for_slot(station, *unit.slot),
+                                             options_for(unit), e.what(), printer, unit_store),
+                    0.0);
     }
     if (benches) {
-      std::vector<std::unique_ptr<StoreRecorder>> recorders;
       std::vector<std::unique_ptr<ProgressPrinter>> printers;
-      std::vector<std::unique_ptr<Observers>> both;
-      std::vector<std::unique_ptr<SerialisedObserver>> serialised;
+      std::vector<std::unique_ptr<SerialisedObserver>> observers;
       std::vector<std::unique_ptr<SlotIo>> slot_ios;
-      std::vector<sequence::RunOptions> options;
-      std::vector<sequence::RunObserver*> unit_observers;
-      std::vector<plugs::OperatorIo*> ios;
       for (const auto& unit : units) {
-        recorders.push_back(std::make_unique<StoreRecorder>(*db));
         printers.push_back(
             std::make_unique<ProgressPrinter>(o.quiet, plan.steps.size(), 1, unit.slot->name));
-        both.push_back(std::make_unique<Observers>(
-            std::vector<sequence::RunObserver*>{recorders.back().get(), printers.back().get()}));
-        serialised.push_back(std::make_unique<SerialisedObserver>(*both.back(), shared_mutex));
-        slot_ios.push_back(std::make_unique<SlotIo>(io, shared_mutex, unit.slot->name));
-        options.push_back({unit.serial, operator_name, &stop_signal, unit.slot->name});
-        unit_observers.push_back(serialised.back().get());
-        ios.push_back(slot_ios.back().get());
+        observers.push_back(std::make_unique<SerialisedObserver>(*printers.back(), terminal_mutex));
+        slot_ios.push_back(std::make_unique<SlotIo>(io, terminal_mutex, unit.slot->name));
       }
+      std::vector<session::UnitOutcome> outcomes(units.size());
       const auto started = std::chrono::steady_clock::now();
-      auto results = sequence::run_slots(plan, *benches, options, ios, unit_observers);
+      const auto errors = sequence::run_slots(*benches, [&](std::size_t u, sequence::Bench& bench) {
+        outcomes[u] =
+            session::test_unit_on(plan, benches->stations[u], bench, options_for(units[u]),
+                                  *slot_ios[u], *observers[u], unit_store);
+      });
       const double wall_s =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      std::optional<IoError> failed;
-      for (std::size_t u = 0; u < results.size(); ++u) {
-        if (results[u].error) {
-          try {
-            std::rethrow_exception(results[u].error);
-          } catch (const IoError& e) {
-            if (!failed) failed = store_failed(e, recorders[u]->run_id());
-          }
-          continue;
-        }
-        auto unit = report::run_to_json(*results[u].run, false);
-        unit["stimulus_s"] = results[u].stimulus_s;
-        unit["wall_s"] = wall_s;  // the round's: the slots ran together
-        finish_unit(*results[u].run, unit);
-      }
+      for (const auto& error : errors)
+        if (error) std::rethrow_exception(error);
+      for (const auto& outcome : outcomes) finish_unit(outcome, wall_s);  // the round's time
       if (!o.quiet) {
         // The round at a glance, once every slot has finished: what the operator acts on.
         std::fprintf(stderr, "round of %zu slot(s), %.1f s:\n", units.size(), wall_s);
-        for (std::size_t u = 0; u < results.size(); ++u)
-          std::fprintf(
-              stderr, "  %-8s %-24s %s\n", units[u].slot->name.c_str(), units[u].serial.c_str(),
-              results[u].run ? std::string(record::verdict_name(results[u].run->verdict)).c_str()
-                             : "ERROR (not recorded)");
+        for (std::size_t u = 0; u < outcomes.size(); ++u)
+          std::fprintf(stderr, "  %-8s %-24s %s\n", units[u].slot->name.c_str(),
+                       units[u].serial.c_str(),
+                       outcomes[u].store_error.empty()
+                           ? std::string(record::verdict_name(outcomes[u].run.verdict)).c_str()
+                           : "ERROR (not recorded)");
       }
       summary["round"] = {
           {"slots", units.size()},
@@ -249,37 +206,18 @@ int run_run(const RunOptionsCli& o) {
                              benches->shared->port().sample_rate_hz()},
           {"wall_s", wall_s},
           {"transfers", benches->shared->shared_transfers()}};
-      if (failed) throw *failed;
     }
   }
-  for (const auto& slot_unit : station.slots.empty() ? units : std::vector<sequence::SlotUnit>{}) {
-    if (stop_signal.load() != 0) break;
-    const std::string& serial = slot_unit.serial;
-    const auto started = std::chrono::steady_clock::now();
+  for (const auto& unit : station.slots.empty() ? units : std::vector<sequence::SlotUnit>{}) {
+    if (stop_signal.load() != 0 || store_error) break;
+    const auto outcome = session::test_unit(
+        plan, station, [&] { return sequence::open_bench(station, unit.serial, io); },
+        options_for(unit), io, printer, unit_store);
+    finish_unit(outcome, outcome.wall_s);
     // An instrument that cannot be reached ends this unit (ERROR), not the batch.
-    std::optional<sequence::Bench> bench;
-    try {
-      bench.emplace(sequence::open_bench(station, serial, io));
-    } catch (const MeasurementError& e) {
-      not_tested(station, serial, "", e.what(), observers);
-      if (plan.stop_on_fail) break;
-      continue;
-    }
-    const sequence::RunOptions options{serial, operator_name, &stop_signal, ""};
-    record::RunRecord run;
-    try {
-      run = sequence::run_sequence(plan, station, *bench, options, io, observers);
-    } catch (const IoError& e) {
-      throw store_failed(e, recorder.run_id());
-    }
-    auto unit = report::run_to_json(run, false);
-    // How long the stimuli would take on real hardware, against the time this run took.
-    unit["stimulus_s"] =
-        static_cast<double>(bench->port->frames_played()) / bench->port->sample_rate_hz();
-    unit["wall_s"] =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    finish_unit(run, unit);
+    if (!outcome.tested && plan.stop_on_fail) break;
   }
+  if (store_error) throw IoError(*store_error);
   if (!o.junit.empty()) report::write_text_file(o.junit, report::render_junit(runs));
   summary["verdict"] = record::verdict_name(worst);
   summary["database"] = o.db;
@@ -349,6 +287,9 @@ Subcommand add_run_command(CLI::App& parent) {
   app->add_option("--junit", o->junit, "Write JUnit XML for all units to this file");
   app->add_flag("--freewheel", o->freewheel,
                 "JACK stations: run the graph faster than real time (CI)");
+  app->add_option("--captures", o->captures_dir,
+                  "Also write every capture as a WAV into this directory (SERIAL-STEP-N.wav), "
+                  "for `analyze`");
   return {app, [o] { return run_run(*o); }};
 }
 

@@ -1,6 +1,6 @@
-// cli: who watches `run` as it happens — the store committing each step as it ends, the
-// progress printer, several observers as one, and for a round of slots (SPEC §11) the
-// wrappers that let each slot's thread print, record and ask in turn.
+// cli: who watches `run` as it happens (the store is the unit session's, session/) — the
+// progress printer, and for a round of slots (SPEC §11) the wrappers that let each slot's
+// thread print and ask in turn.
 #pragma once
 
 #include <unistd.h>
@@ -16,28 +16,8 @@
 #include "record/point_words.hpp"
 #include "report/html.hpp"
 #include "sequence/observer.hpp"
-#include "store/result_store.hpp"
 
 namespace ampbench::cli {
-
-// Commits every step to the database as it ends.
-class StoreRecorder : public sequence::RunObserver {
- public:
-  explicit StoreRecorder(store::ResultStore& store) : store_(store) {}
-  void run_started(record::RunRecord& run) override { run_id_ = store_.begin_run(run); }
-  std::int64_t run_id() const { return run_id_; }
-  void step_started(const record::RunRecord& run, record::StepRecord& step) override {
-    store_.begin_step(run.id, step);
-  }
-  void step_finished(const record::RunRecord&, const record::StepRecord& step) override {
-    store_.finish_step(step);
-  }
-  void run_finished(const record::RunRecord& run) override { store_.finish_run(run); }
-
- private:
-  store::ResultStore& store_;
-  std::int64_t run_id_ = 0;
-};
 
 // "42 s", "3 min 5 s", "1 h 2 min".
 inline std::string duration_in_words(double seconds) {
@@ -133,29 +113,6 @@ class ProgressPrinter : public sequence::RunObserver {
   std::size_t unit_ = 0;        // this one, from 1
   std::size_t units_done_ = 0;  // and how long they took together
   double units_seconds_ = 0.0;
-};
-
-class Observers : public sequence::RunObserver {
- public:
-  Observers(std::vector<sequence::RunObserver*> all) : all_(std::move(all)) {}
-  void run_started(record::RunRecord& r) override {
-    for (auto* o : all_) o->run_started(r);
-  }
-  void step_started(const record::RunRecord& r, record::StepRecord& s) override {
-    for (auto* o : all_) o->step_started(r, s);
-  }
-  void progress(const record::StepRecord& s, int p, int n) override {
-    for (auto* o : all_) o->progress(s, p, n);
-  }
-  void step_finished(const record::RunRecord& r, const record::StepRecord& s) override {
-    for (auto* o : all_) o->step_finished(r, s);
-  }
-  void run_finished(const record::RunRecord& r) override {
-    for (auto* o : all_) o->run_finished(r);
-  }
-
- private:
-  std::vector<sequence::RunObserver*> all_;
 };
 
 // Calls one observer at a time, whichever slot's thread calls (the store's connection and

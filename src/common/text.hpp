@@ -1,4 +1,4 @@
-// common: small text helpers for messages — a number by a printf format ("%.3g W"), a
+// common: small text helpers for messages — numbers by a printf format ("%.3g W"), a
 // word in lower case.
 #pragma once
 
@@ -9,9 +9,10 @@
 
 namespace ampbench {
 
-inline std::string fmt(const char* format, double value) {
-  char text[160];
-  std::snprintf(text, sizeof text, format, value);
+template <typename... Values>
+std::string fmt(const char* format, Values... values) {
+  char text[240];
+  std::snprintf(text, sizeof text, format, values...);
   return text;
 }
 

@@ -9,6 +9,7 @@
 #include "dsp/imd.hpp"
 #include "dsp/latency.hpp"
 #include "dsp/multitone.hpp"
+#include "dsp/multitone_search.hpp"
 #include "dsp/signal.hpp"
 #include "dsp/spectrum.hpp"
 #include "dsp/sweep.hpp"

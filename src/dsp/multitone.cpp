@@ -74,6 +74,15 @@ std::vector<double> low_crest_phases(const std::vector<std::size_t>& bins, std::
 
 }  // namespace
 
+std::size_t nearest_tone(const std::vector<std::size_t>& bins, double bin_hz, double hz) {
+  std::size_t nearest = 0;
+  for (std::size_t k = 1; k < bins.size(); ++k)
+    if (std::abs(std::log(static_cast<double>(bins[k]) * bin_hz / hz)) <
+        std::abs(std::log(static_cast<double>(bins[nearest]) * bin_hz / hz)))
+      nearest = k;
+  return nearest;
+}
+
 std::size_t default_multitone_period(double sample_rate_hz) {
   return std::size_t{1} << static_cast<int>(std::lround(std::log2(sample_rate_hz / 3.0)));
 }
@@ -123,12 +132,7 @@ MultitoneDesign design_multitone(const MultitoneRequest& r) {
   }
   for (std::size_t c = 0; c < r.channels; ++c) {
     const auto& bins = d.bins[c];
-    std::size_t nearest = 0;
-    for (std::size_t k = 1; k < bins.size(); ++k)
-      if (std::abs(std::log(static_cast<double>(bins[k]) * bin_hz / r.reference_hz)) <
-          std::abs(std::log(static_cast<double>(bins[nearest]) * bin_hz / r.reference_hz)))
-        nearest = k;
-    d.reference.push_back(nearest);
+    d.reference.push_back(nearest_tone(bins, bin_hz, r.reference_hz));
     double crest = 0.0;
     d.phases_rad.push_back(low_crest_phases(bins, n, crest));
     d.crest_factor.push_back(crest);
@@ -218,6 +222,45 @@ MultitoneResidual multitone_residual(const MultitoneSpectrum& s, const Multitone
     r.noise_ms = r.noise_bin_ms * static_cast<double>(last - first + 1);
   }
   return r;
+}
+
+double multitone_own_mean_square(const MultitoneSpectrum& s, std::size_t channel) {
+  double ms = 0.0;
+  for (const auto& tone : s.tones[channel]) ms += std::norm(tone) / 2.0;
+  return ms;
+}
+
+bool multitone_present(const MultitoneSpectrum& s, const MultitoneDesign& design,
+                       std::size_t channel, const MultitoneResidual& r) {
+  return multitone_own_mean_square(s, channel) >
+         100.0 * r.noise_bin_ms * static_cast<double>(design.bins[channel].size());
+}
+
+MultitoneCrosstalk multitone_crosstalk(const std::vector<MultitoneSpectrum>& spectra,
+                                       const MultitoneDesign& d, std::size_t c,
+                                       const MultitoneResidual& r) {
+  MultitoneCrosstalk x;
+  const double own_ms = multitone_own_mean_square(spectra[c], c);
+  x.map_ok = multitone_present(spectra[c], d, c, r);
+  for (std::size_t other = 0; other < spectra.size(); ++other) {
+    if (other == c) continue;
+    double leaked_ms = 0.0;
+    for (std::size_t k = 0; k < d.bins[other].size(); ++k) {
+      const double here = std::norm(spectra[c].tones[other][k]) / 2.0;
+      const double there = std::norm(spectra[other].tones[other][k]) / 2.0;
+      leaked_ms += here;
+      if (!(there > 100.0 * r.noise_bin_ms)) continue;  // nothing in the driving output
+      const double db = 10.0 * std::log10(here / there);
+      x.points.emplace_back(d.frequency_hz(other, k), db);
+      if (db > x.worst_db) {
+        x.worst_db = db;
+        x.worst_at_noise = here < 10.0 * r.noise_bin_ms;
+      }
+    }
+    if (!(own_ms > 100.0 * leaked_ms)) x.map_ok = false;
+  }
+  std::sort(x.points.begin(), x.points.end());
+  return x;
 }
 
 }  // namespace ampbench::dsp

@@ -10,7 +10,9 @@
 
 #include <complex>
 #include <cstddef>
+#include <limits>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace ampbench::dsp {
@@ -38,6 +40,9 @@ struct MultitoneDesign {
     return static_cast<double>(bins[channel][tone]) * bin_hz();
   }
 };
+
+// The index of the tone nearest `hz` (on a log scale) among ascending bins.
+std::size_t nearest_tone(const std::vector<std::size_t>& bins, double bin_hz, double hz);
 
 // The default period: the power of two nearest a third of a second (32768 at 96 kHz).
 std::size_t default_multitone_period(double sample_rate_hz);
@@ -80,5 +85,25 @@ struct MultitoneResidual {
 MultitoneResidual multitone_residual(const MultitoneSpectrum& spectrum,
                                      const MultitoneDesign& design, double band_from_hz,
                                      double band_to_hz, std::size_t averages);
+
+// The mean square of a channel's own tones in its output.
+double multitone_own_mean_square(const MultitoneSpectrum& spectrum, std::size_t channel);
+// The channel's tones stand above the noise of their bins (20 dB over all of them): there is
+// a response to read.
+bool multitone_present(const MultitoneSpectrum& spectrum, const MultitoneDesign& design,
+                       std::size_t channel, const MultitoneResidual& residual);
+
+// The other channels' tones in channel c's output, re the same tones in their own outputs
+// (spectra: one per design channel, each its own output), and whether c's output carries
+// its own set: 20 dB above the noise and 20 dB above every other set in it.
+struct MultitoneCrosstalk {
+  std::vector<std::pair<double, double>> points;  // (Hz, dB), ascending; tones driven above noise
+  double worst_db = -std::numeric_limits<double>::infinity();
+  bool worst_at_noise = false;  // the worst tone is within 10 dB of the noise: a bound
+  bool map_ok = false;
+};
+MultitoneCrosstalk multitone_crosstalk(const std::vector<MultitoneSpectrum>& spectra,
+                                       const MultitoneDesign& design, std::size_t channel,
+                                       const MultitoneResidual& residual);
 
 }  // namespace ampbench::dsp

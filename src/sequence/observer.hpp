@@ -26,6 +26,9 @@ struct RunOptions {
   // SIGTERM: a supervisor or shutdown); 0 while none has.
   const std::atomic<int>* stop_signal = nullptr;
   std::string slot;  // the station's slot the unit is in ("" on a one-slot station)
+  // Every capture is also written here as a WAV (SERIAL-STEP-N.wav, float, the DUT's
+  // channels), for offline analysis (`analyze`); "" writes none.
+  std::string captures_dir;
 };
 
 }  // namespace ampbench::sequence

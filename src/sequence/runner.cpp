@@ -125,6 +125,9 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
     } catch (const MeasurementError& e) {
       record.verdict = record::Verdict::error;
       record.message = e.what();
+    } catch (const IoError& e) {  // a capture kept for analysis could not be written
+      record.verdict = record::Verdict::error;
+      record.message = e.what();
     } catch (const std::exception& e) {
       record.verdict = record::Verdict::error;
       record.message = std::string("internal error: ") + e.what();

@@ -1,15 +1,18 @@
 #include "sequence/step_context.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 #include <numbers>
 #include <stdexcept>
 #include <thread>
 
+#include "audio/wav.hpp"
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
 #include "record/point_words.hpp"
@@ -199,7 +202,29 @@ audio::Capture StepContext::play(const std::vector<std::vector<double>>& signals
       break;
     }
   }
-  return port.play_and_capture(stimulus);
+  auto capture = port.play_and_capture(stimulus);
+  if (!options_.captures_dir.empty()) keep_capture(capture);
+  return capture;
+}
+
+void StepContext::keep_capture(const audio::Capture& capture) {
+  const auto safe = [](std::string text) {
+    for (char& c : text)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') c = '_';
+    return text;
+  };
+  audio::AudioBuffer dut;
+  dut.sample_rate_hz = capture.audio.sample_rate_hz;
+  dut.channels.assign(
+      capture.audio.channels.begin(),
+      capture.audio.channels.begin() +
+          static_cast<long>(std::min(capture.audio.channels.size(), channels().size())));
+  dut.comment = "ampbench capture: serial " + options_.serial + ", step " + step_.id + ", settle " +
+                std::to_string(settle_frames()) + " frames";
+  const auto path = std::filesystem::path(options_.captures_dir) /
+                    (safe(options_.serial.empty() ? "unit" : options_.serial) + "-" +
+                     safe(step_.id) + "-" + std::to_string(++captures_written_) + ".wav");
+  audio::write_wav(path.string(), dut, audio::WavSampleFormat::float32);
 }
 
 std::vector<double> StepContext::steady(const std::vector<dsp::Tone>& tones) const {

@@ -133,7 +133,8 @@ class StepContext {
   double volts_gain_of_fs_ratio() const;
 
   // Plays one signal per DUT channel (empty = silent; shorter ones are padded with
-  // silence); the loopback reference plays the first driven channel's signal.
+  // silence); the loopback reference plays the first driven channel's signal. The capture
+  // is written to RunOptions::captures_dir when there is one.
   audio::Capture play(const std::vector<std::vector<double>>& signals, std::size_t frames,
                       std::optional<double> load_ohm);
   // A steady signal (sine or two-tone) with a 5 ms raised-cosine fade-in inside the settle
@@ -199,6 +200,7 @@ class StepContext {
   std::string unjudged_limits() const;
 
  private:
+  void keep_capture(const audio::Capture& capture);
   audio::Capture capture_from_generator(double frequency_hz, const std::vector<double>& vrms_in,
                                         std::optional<double> load_ohm);
   // stimulus_phase_known: the interface played sin(2π·f·n/fs) from the capture's sample 0.
@@ -229,6 +231,7 @@ class StepContext {
   std::map<std::string, double> output_vrms_;  // by channel, this point's last capture
   std::vector<double> output_gain_estimates_;
   bool condition_ended_ = false;
+  int captures_written_ = 0;
 };
 
 // The longest a step's capture is lengthened to resolve a low tone's harmonics (20 Hz

@@ -42,6 +42,8 @@ ServeBench::ServeBench(sequence::SequencePlan plan, sequence::Station station,
   store_ = store::ResultStore::open(db_path_);
   if (station_.forward_uri)
     forwarder_.emplace(db_path_, *station_.forward_uri, std::chrono::seconds(5));
+  unit_store_ =
+      std::make_unique<session::UnitStore>(*store_, forwarder_ ? &*forwarder_ : nullptr, "");
 }
 
 sequence::Bench ServeBench::bench_for(std::size_t slot, const std::string& serial,

@@ -8,11 +8,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "audio/sim_slots_port.hpp"
 #include "sequence/bench.hpp"
 #include "sequence/plan.hpp"
+#include "session/unit_session.hpp"
 #include "store/forwarder.hpp"
 #include "store/result_store.hpp"
 
@@ -33,17 +35,15 @@ class ServeBench {
   // A bench on slot `slot` for the unit `serial`; the slot must have no unit measuring.
   sequence::Bench bench_for(std::size_t slot, const std::string& serial, plugs::OperatorIo& io);
 
-  // The store, one caller at a time.
+  // The store, one caller at a time, as the units record into it.
   template <typename F>
   auto with_store(F&& f) {
-    std::lock_guard lock(store_mutex_);
-    return f(*store_);
+    return unit_store_->with(std::forward<F>(f));
   }
+  // Where the units record: each finished run goes on to the line's central store in the
+  // background, as with `run`.
+  session::UnitStore& unit_store() { return *unit_store_; }
   const std::string& db_path() const { return db_path_; }
-  // A unit has finished: the line's central store gets it in the background, as with `run`.
-  void run_recorded() {
-    if (forwarder_) forwarder_->notify();
-  }
 
  private:
   sequence::SequencePlan plan_;
@@ -54,9 +54,9 @@ class ServeBench {
   audio::SimSlotsPort* sim_ = nullptr;  // owned by shared_, when the station is simulated
   std::unique_ptr<audio::SharedPort> shared_;
   sequence::StationInstruments instruments_;
-  std::mutex store_mutex_;
   std::unique_ptr<store::ResultStore> store_;
   std::optional<store::ForwardWorker> forwarder_;
+  std::unique_ptr<session::UnitStore> unit_store_;
 };
 
 }  // namespace ampbench::serve

@@ -1,5 +1,6 @@
 #include "serve/slot_unit.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/error.hpp"
@@ -72,18 +73,19 @@ void SlotUnit::start(const std::string& serial, const std::string& operator_name
 }
 
 void SlotUnit::test(std::string serial, std::string operator_name) {
+  // A bench that will not open is an ERROR run in the store like any other; a store that
+  // fails while recording keeps the finished steps, and the run is marked ERROR if it can.
   std::string error;
   try {
-    auto bench = bench_.bench_for(index_, serial, *this);
-    const sequence::RunOptions options{serial, operator_name, &stop_, bench_.slots()[index_].name};
-    sequence::run_sequence(bench_.plan(), bench_.slot_station(index_), bench, options, *this,
-                           *this);
+    const sequence::RunOptions options{serial, operator_name, &stop_, bench_.slots()[index_].name,
+                                       ""};
+    error = session::test_unit(
+                bench_.plan(), bench_.slot_station(index_),
+                [&] { return bench_.bench_for(index_, serial, *this); }, options, *this, *this,
+                bench_.unit_store())
+                .store_error;
   } catch (const std::exception& e) {
-    // The bench could not be opened, or the store failed while recording: the finished
-    // steps stay; the run is marked ERROR if the store can still take it.
-    error = e.what();
-    if (error.empty()) error = "internal error";
-    if (run_id_ > 0) bench_.with_store([&](auto& store) { return store.mark_run_failed(run_id_); });
+    error = std::string("internal error: ") + e.what();
   }
   if (error.empty()) return;
   std::lock_guard lock(mutex_);
@@ -124,15 +126,13 @@ void SlotUnit::join() {
 }
 
 void SlotUnit::run_started(record::RunRecord& run) {
-  run_id_ = bench_.with_store([&](auto& store) { return store.begin_run(run); });
   change([&](nlohmann::json& slot) {
-    slot["run_id"] = run_id_;
+    slot["run_id"] = run.id;
     slot["run_uuid"] = run.uuid;
   });
 }
 
-void SlotUnit::step_started(const record::RunRecord& run, record::StepRecord& step) {
-  bench_.with_store([&](auto& store) { return store.begin_step(run.id, step); });
+void SlotUnit::step_started(const record::RunRecord&, record::StepRecord& step) {
   change([&](nlohmann::json& slot) {
     slot["current"] = {{"ordinal", step.ordinal},
                        {"step_id", step.step_id},
@@ -152,10 +152,6 @@ void SlotUnit::progress(const record::StepRecord& step, int point, int points) {
 }
 
 void SlotUnit::step_finished(const record::RunRecord&, const record::StepRecord& step) {
-  bench_.with_store([&](auto& store) {
-    store.finish_step(step);
-    return 0;
-  });
   const double seconds = record::seconds_between(step.started_at, step.finished_at);
   step_s_.push_back(seconds);
   std::vector<std::string> failures;
@@ -163,6 +159,11 @@ void SlotUnit::step_finished(const record::RunRecord&, const record::StepRecord&
     if (m.verdict == record::Verdict::fail)
       failures.push_back(step.step_id + ": " + report::failure_in_words(m));
   change([&](nlohmann::json& slot) {
+    // A step of no sequence (`bench`: it would not open) says its reason in the slot.
+    if (step.verdict != record::Verdict::pass &&
+        std::none_of(slot["steps"].begin(), slot["steps"].end(),
+                     [&](const nlohmann::json& s) { return s["id"] == step.step_id; }))
+      slot["message"] = step.message;
     for (auto& s : slot["steps"])
       if (s["id"] == step.step_id) {
         s["verdict"] = record::verdict_name(step.verdict);
@@ -176,11 +177,6 @@ void SlotUnit::step_finished(const record::RunRecord&, const record::StepRecord&
 }
 
 void SlotUnit::run_finished(const record::RunRecord& run) {
-  bench_.with_store([&](auto& store) {
-    store.finish_run(run);
-    return 0;
-  });
-  bench_.run_recorded();
   // The next unit's ETA comes from this one's step times (a shorter run, stopped early,
   // keeps the expectations of the steps it did not reach).
   if (expected_step_s_.size() < step_s_.size()) expected_step_s_.resize(step_s_.size());

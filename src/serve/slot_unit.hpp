@@ -62,7 +62,6 @@ class SlotUnit : public sequence::RunObserver, public plugs::OperatorIo {
   std::condition_variable answered_;
   bool running_ = false;
   std::thread thread_;
-  std::int64_t run_id_ = 0;
   std::uint64_t prompt_id_ = 0;  // the prompt waiting, or 0
   std::optional<std::string> answer_;
   std::string prompt_image_;

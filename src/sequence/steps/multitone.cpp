@@ -227,14 +227,12 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
     };
     record::CurveRecord response{ch, "response_db", "Hz", "dB", {}, {}, p.coordinates};
     record::CurveRecord phase{ch, "phase_deg", "Hz", "deg", {}, {}, p.coordinates};
-    double own_ms = 0.0;
     for (std::size_t k = 0; k < d.bins[c].size(); ++k) {
       const Complex h = s.tones[c][k] / stimulus(d, c, k, tone_fs, settle);
       response.x.push_back(d.frequency_hz(c, k));
       response.y.push_back(db_of_ratio(std::abs(h) * volts_gain));
       phase.x.push_back(d.frequency_hz(c, k));
       phase.y.push_back(std::arg(h) * 180.0 / std::numbers::pi);
-      own_ms += std::norm(s.tones[c][k]) / 2.0;
     }
     const std::size_t ref = d.reference[c];
     // With a target, the gain is the reference tone's less the target's value there: the
@@ -246,8 +244,8 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
       point["reference_hz"] = d.frequency_hz(c, ref);
       return point;
     }();
-    // The tones stand above the noise of their bins: otherwise there is no response to read.
-    const bool present = own_ms > 100.0 * r.noise_bin_ms * static_cast<double>(d.bins[c].size());
+    const double own_ms = dsp::multitone_own_mean_square(s, c);
+    const bool present = dsp::multitone_present(s, d, c, r);
     if (present) {
       ctx.add(ch, "gain_db", gain_db, at_reference);
       ctx.add(ch, "level_dbv", ms_to_dbv(own_ms), p.coordinates);
@@ -300,7 +298,7 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
                       "holds any noise",
                       p.coordinates);
     ctx.add(ch, "dc_offset_v", ctx.dc_volts_at_dut_output(s.dc_fs), p.coordinates);
-    crosstalk(ctx, d, spectra, c, r, own_ms, p);
+    crosstalk(ctx, d, spectra, c, r, p);
     auto spectrum =
         ctx.spectrum_curve(std::span(capture.audio.channels[c]).subspan(settle, d.period_frames),
                            d.frequency_hz(c, ref));
@@ -338,50 +336,27 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
                     record::Verdict::pass, p.coordinates, ""});
   }
 
-  // The other channels' tones in this output, re the same tones in their own outputs; and
-  // whether this output carries its own set (20 dB above any other set and the noise).
   static void crosstalk(StepContext& ctx, const dsp::MultitoneDesign& d,
                         const std::vector<dsp::MultitoneSpectrum>& spectra, std::size_t c,
-                        const dsp::MultitoneResidual& r, double own_ms, const Point& p) {
+                        const dsp::MultitoneResidual& r, const Point& p) {
     const auto& ch = ctx.channels()[c];
-    std::vector<std::pair<double, double>> points;  // (Hz, dB) of every other channel's tones
-    double worst = -INFINITY;
-    bool worst_at_noise = false,
-         map_ok = own_ms > 100.0 * r.noise_bin_ms * static_cast<double>(d.bins[c].size());
-    for (std::size_t other = 0; other < d.bins.size(); ++other) {
-      if (other == c) continue;
-      double leaked_ms = 0.0;
-      for (std::size_t k = 0; k < d.bins[other].size(); ++k) {
-        const double here = std::norm(spectra[c].tones[other][k]) / 2.0;
-        const double there = std::norm(spectra[other].tones[other][k]) / 2.0;
-        leaked_ms += here;
-        if (!(there > 100.0 * r.noise_bin_ms)) continue;  // nothing in the driving output
-        const double db = 10.0 * std::log10(here / there);
-        points.emplace_back(d.frequency_hz(other, k), db);
-        if (db > worst) {
-          worst = db;
-          worst_at_noise = here < 10.0 * r.noise_bin_ms;
-        }
-      }
-      if (!(own_ms > 100.0 * leaked_ms)) map_ok = false;
-    }
+    const auto x = dsp::multitone_crosstalk(spectra, d, c, r);
     if (d.bins.size() > 1) {
-      if (std::isfinite(worst)) {
-        ctx.add(ch, "crosstalk_db", worst, p.coordinates);
-        if (worst_at_noise) ctx.note_last("at the noise floor: the crosstalk is below this");
+      if (std::isfinite(x.worst_db)) {
+        ctx.add(ch, "crosstalk_db", x.worst_db, p.coordinates);
+        if (x.worst_at_noise) ctx.note_last("at the noise floor: the crosstalk is below this");
       } else {
         ctx.add_missing(ch, "crosstalk_db", "no other channel's tones came out to compare with",
                         p.coordinates);
       }
-      std::sort(points.begin(), points.end());
       record::CurveRecord curve{ch, "crosstalk_db", "Hz", "dB", {}, {}, p.coordinates};
-      for (const auto& [hz, db] : points) {
+      for (const auto& [hz, db] : x.points) {
         curve.x.push_back(hz);
         curve.y.push_back(db);
       }
       if (!curve.x.empty()) ctx.add_curve(std::move(curve));
     }
-    ctx.add(ch, "channel_map_ok", map_ok ? 1.0 : 0.0, p.coordinates);
+    ctx.add(ch, "channel_map_ok", x.map_ok ? 1.0 : 0.0, p.coordinates);
   }
 };
 
