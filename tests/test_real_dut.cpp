@@ -342,22 +342,22 @@ sweep = { parameter = "stimulus.level", from = "-30 dBV", to = "0 dBV", points =
                        .record;
   ASSERT_EQ(run.verdict, record::Verdict::pass);
   // The model: v → v + a3·v³ (preamp), ×G, crossover (crossover.hpp's formula written out),
-  // into 8 Ω behind 0.05 Ω, sampled as the simulator samples it: 1 kHz at 96 kHz repeats
-  // every 96 samples, so the output's harmonics (those beyond fs/2 folded back, as in any
-  // sampled system) are a naive DFT of one period. THD+N with no noise is the harmonics up
-  // to 20 kHz re the fundamental and them together.
+  // into 8 Ω behind 0.05 Ω: its harmonics are a naive DFT of one period of 1 kHz sampled at
+  // 6.144 MHz (none folds: the simulator oversamples its nonlinear stages so that none does).
+  // THD+N with no noise is the harmonics up to 20 kHz re the fundamental and them together.
   const double gain = dsp::db_to_amplitude_ratio(pa.gain_db);
   const auto curve_volts = [&](double v) {
     const double e = gain * (v + pre.a3_per_volt2 * v * v * v);
     return (e - pa.crossover_depth * pa.crossover_v * std::tanh(e / pa.crossover_v)) * 8.0 / 8.05;
   };
   const auto sampled_harmonic = [&](double amplitude, int order) {
+    constexpr int kPoints = 6144;
     std::complex<double> sum = 0.0;
-    for (int i = 0; i < 96; ++i) {
-      const double theta = 2.0 * std::numbers::pi * i / 96.0;
+    for (int i = 0; i < kPoints; ++i) {
+      const double theta = 2.0 * std::numbers::pi * i / kPoints;
       sum += curve_volts(amplitude * std::sin(theta)) * std::polar(1.0, -order * theta);
     }
-    return 2.0 * std::abs(sum) / 96.0;
+    return 2.0 * std::abs(sum) / kPoints;
   };
   std::vector<double> truth_db, measured_db;
   for (const auto& m : run.steps[0].measurements) {

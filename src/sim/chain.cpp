@@ -52,9 +52,10 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
       source_ohm_(config.source_ohm) {
   // Network FIRs delay their channel; the DAC's delay line makes up the rest, so every
   // channel (and the loopback reference) comes back after the same latency.
-  const int lead =
-      (config.preamp ? PreampStage::lead_samples(*config.preamp) : 0) +
-      (config.power_amp ? PowerAmpStage::lead_samples(*config.power_amp, config.loudspeaker) : 0);
+  const int lead = (config.preamp ? PreampStage::lead_samples(*config.preamp) : 0) +
+                   (config.power_amp ? PowerAmpStage::lead_samples(
+                                           *config.power_amp, config.loudspeaker, sample_rate_hz)
+                                     : 0);
   latency_samples_ = std::max(config.latency_samples, lead);
   const auto dac = [&](int own_lead) {
     return std::make_unique<DacStage>(calibration.output_vrms_at_0dbfs, latency_samples_ - own_lead,

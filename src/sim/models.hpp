@@ -145,8 +145,8 @@ inline constexpr double kBoltzmann = 1.380649e-23;
 struct SimConfig {
   std::uint64_t seed = 1;
   int latency_samples = 0;
-  double adc_noise_dbfs = -300.0;     // rms of the ADC's own white noise, AES17 dBFS
-  double crosstalk_db = -300.0;       // each channel's output leaks into the others
+  double adc_noise_dbfs = -300.0;  // rms of the ADC's own white noise, AES17 dBFS
+  double crosstalk_db = -300.0;    // each channel's output leaks into the others
   // On a station with slots: each interface input hears the other slots' inputs at the
   // same position within their slot, this far down (the interface's own leakage).
   double slot_crosstalk_db = -120.0;

@@ -258,13 +258,17 @@ PowerAmpStage::PowerAmpStage(const PowerAmpModel& model, double sample_rate_hz,
       loudspeaker_(std::move(loudspeaker)),
       sample_rate_hz_(sample_rate_hz),
       gain_(dsp::db_to_amplitude_ratio(model.gain_db)),
-      slew_(model.slew_v_per_us, sample_rate_hz) {
+      slew_(model.slew_v_per_us, sample_rate_hz),
+      oversampler_(sample_rate_hz),
+      slew_high_(model.slew_v_per_us, sample_rate_hz * oversampler_.factor()) {
   set_load_ohm(std::numeric_limits<double>::infinity());
 }
 
 int PowerAmpStage::lead_samples(const PowerAmpModel& model,
-                                const std::optional<LoudspeakerModel>& loudspeaker) {
-  return model.network().reactive() || loudspeaker ? static_cast<int>(kNetworkLeadTaps) : 0;
+                                const std::optional<LoudspeakerModel>& loudspeaker,
+                                double sample_rate_hz) {
+  return (model.network().reactive() || loudspeaker ? static_cast<int>(kNetworkLeadTaps) : 0) +
+         Oversampler::delay_samples(sample_rate_hz);
 }
 
 void PowerAmpStage::prepare(double sample_rate_hz) {
@@ -274,11 +278,15 @@ void PowerAmpStage::prepare(double sample_rate_hz) {
   }
   sample_rate_hz_ = sample_rate_hz;
   slew_ = SlewLimiter(model_.slew_v_per_us, sample_rate_hz);
+  oversampler_ = Oversampler(sample_rate_hz);
+  slew_high_ = SlewLimiter(model_.slew_v_per_us, sample_rate_hz * oversampler_.factor());
   design_network();
 }
 
 void PowerAmpStage::reset() {
   slew_.reset();
+  slew_high_.reset();
+  oversampler_.reset();
   if (network_) network_->reset();
 }
 
@@ -327,23 +335,22 @@ void PowerAmpStage::design_network() {
   network_load_ohm_ = load_ohm_;
 }
 
-double PowerAmpStage::internal_volts(double v_in) {
+double PowerAmpStage::internal_volts(double v_in, SlewLimiter& slew) const {
   const double e =
-      slew_.process(crossover(gain_ * v_in, model_.crossover_v, model_.crossover_depth));
+      slew.process(crossover(gain_ * v_in, model_.crossover_v, model_.crossover_depth));
   return std::clamp(e, -e_max_, e_max_);
 }
 
 double PowerAmpStage::process(double v_in) {
-  return internal_volts(v_in) * divider_;
+  return internal_volts(v_in, slew_) * divider_;
 }
 
 void PowerAmpStage::process_block(std::span<double> v, const Block&) {
-  if (!network_) {
-    for (double& x : v) x = process(x);
-    return;
-  }
-  for (double& x : v) x = internal_volts(x);
-  network_->process(v);
+  oversampler_.process(v, [&](double x) { return internal_volts(x, slew_high_); });
+  if (network_)
+    network_->process(v);
+  else
+    for (double& x : v) x *= divider_;
 }
 
 double PowerAmpStage::clip_peak_v(double load_ohm) const {

@@ -15,6 +15,7 @@
 #include "sim/fir.hpp"
 #include "sim/gaussian.hpp"
 #include "sim/models.hpp"
+#include "sim/oversampler.hpp"
 #include "sim/slew.hpp"
 #include "sim/stage.hpp"
 
@@ -114,8 +115,11 @@ class PowerAmpStage : public Stage {
                          std::optional<LoudspeakerModel> loudspeaker = std::nullopt);
   void prepare(double sample_rate_hz) override;
   void set_load_ohm(double load_ohm);
-  // One sample through the resistive model (no network FIR).
+  // One sample through the resistive model at the sample rate, as its equations define it
+  // (no network FIR, no oversampling: what tests compare with).
   double process(double v_in);
+  // What the chain plays: the nonlinear part oversampled (oversampler.hpp), then the
+  // divider or the network FIR.
   void process_block(std::span<double> v, const Block& block) override;
   void reset() override;
   const PowerAmpModel& model() const { return model_; }
@@ -123,19 +127,22 @@ class PowerAmpStage : public Stage {
   double clip_peak_v(double load_ohm) const;
   // Samples of delay the output network's FIR adds (0 without one).
   static int lead_samples(const PowerAmpModel& model,
-                          const std::optional<LoudspeakerModel>& loudspeaker);
+                          const std::optional<LoudspeakerModel>& loudspeaker,
+                          double sample_rate_hz);
 
  private:
-  bool networked() const { return lead_samples(model_, loudspeaker_) > 0; }
+  bool networked() const { return model_.network().reactive() || loudspeaker_; }
   bool connects_loudspeaker(double load_ohm) const;
   // e: gain, crossover, slew limit, clip (before the divider or network).
-  double internal_volts(double v_in);
+  double internal_volts(double v_in, SlewLimiter& slew) const;
   void design_network();
   PowerAmpModel model_;
   std::optional<LoudspeakerModel> loudspeaker_;
   double sample_rate_hz_;
   double gain_;
-  SlewLimiter slew_;
+  SlewLimiter slew_;  // process(), at the sample rate
+  Oversampler oversampler_;
+  SlewLimiter slew_high_;  // process_block(), at the oversampled rate
   double load_ohm_;
   double e_max_ = 0.0;
   double divider_ = 1.0;
