@@ -31,10 +31,6 @@ struct AnalyzeOptions {
   std::string design_csv;
 };
 
-nlohmann::json number_or_null(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
-}
-
 nlohmann::json sweep_json(const dsp::SweepResponse& r) {
   nlohmann::json j = {{"frequency_hz", r.frequency_hz}, {"latency_samples", r.latency_samples}};
   std::vector<nlohmann::json> db, phase, thd;

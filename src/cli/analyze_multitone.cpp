@@ -51,10 +51,6 @@ dsp::MultitoneDesign read_design(const std::string& path, double fs, std::size_t
   return dsp::multitone_design_of_bins(fs, period, std::move(bins));
 }
 
-nlohmann::json number_or_null(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
-}
-
 nlohmann::json channel_figures(const dsp::MultitoneDesign& d,
                                const std::vector<dsp::MultitoneSpectrum>& spectra, std::size_t c,
                                const dsp::FrequencyBand& band, std::size_t periods) {

@@ -3,6 +3,7 @@
 // phase, polarity): levels in dBFS, the response re each channel's reference tone.
 #pragma once
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -11,6 +12,11 @@
 #include "dsp/tone_analysis.hpp"
 
 namespace ampbench::cli {
+
+// A figure as JSON: the number, or null where it does not exist.
+inline nlohmann::json number_or_null(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+}
 
 struct MultitoneAnalyzeOptions {
   std::string design_csv;  // what `generate multitone --design` prints; "" = find the tones
