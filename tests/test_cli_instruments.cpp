@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -361,10 +362,11 @@ TEST(CliInstruments, ScpiCommandQueriesAndReportsErrors) {
   EXPECT_NE(devices.out.find("USBTMC instruments:"), std::string::npos) << devices.out;
 }
 
-TEST(CliInstruments, CalibrateFindsTheInterfacesTrueVoltsAndWritesThem) {
-  // The station claims 2.0 V per full scale both ways; the simulated interface really gives
-  // 2.1 V out and reads 1.9 V in. The DMM (SIM::dmm) and a cable find it.
-  TempDir dir;
+namespace {
+
+// sim-instruments with its DMM in-process and no generator or relay box: the station
+// `calibrate` and a level step run on. `sim_lines` go into [sim], `extra` at the end.
+std::string calibration_station(const std::string& sim_lines, const std::string& extra = "") {
   std::string text = slurp(kSource + "/instruments/sim-instruments.toml");
   text = replace_all(text, "TCPIP0::127.0.0.1::5027::SOCKET", "SIM::dmm");
   text = replace_all(
@@ -373,25 +375,135 @@ TEST(CliInstruments, CalibrateFindsTheInterfacesTrueVoltsAndWritesThem) {
   text = replace_all(
       text,
       "switch = { resource = \"TCPIP0::127.0.0.1::5026::SOCKET\", profile = \"sim-relay\" }\n", "");
-  text = replace_all(text, "[sim]\n",
-                     "[sim]\noutput_vrms_at_0dbfs = 2.1\ninput_vrms_at_0dbfs = 1.9\n");
+  return replace_all(text, "[sim]\n", "[sim]\n" + sim_lines) + extra;
+}
+
+const char* kGainStep = R"([sequence]
+name = "gain"
+channels = ["L", "R"]
+[[step]]
+id = "gain"
+kind = "level"
+load_ohm = 8
+stimulus = { frequency_hz = 1000, level = "-20 dBV" }
+)";
+
+std::map<std::string, double> gains(const std::string& db) {
+  std::map<std::string, double> out;
+  for (const auto& row : ampbench::testing::query(
+           db, "SELECT channel, value FROM measurements WHERE name = 'gain_db' ORDER BY id"))
+    out[row[0]] = std::stod(row[1]);
+  return out;
+}
+
+}  // namespace
+
+// The station claims 2.0 V per full scale both ways; the simulated interface really gives
+// 2.1 V out on channel 1 and 0.06 dB less on channel 2, and reads 1.9 V in on channel 1
+// and 0.04 dB less on channel 2. `calibrate` (SIM::dmm and a cable) finds each channel;
+// a run then measures each channel's gain as on an interface whose claims are exact.
+TEST(CliInstruments, CalibrateFindsEachChannelsTrueVoltsAndRunsUseThem) {
+  TempDir dir;
   std::filesystem::create_directory_symlink(kSource + "/instruments/profiles", dir / "profiles");
-  const std::string path = dir / "station.toml";
-  std::ofstream(path) << text;
-  const auto r =
-      run_ampbench({"calibrate", "--station", path, "--settle", "0.05", "--duration", "1"});
+  const double out2 = 2.1 * std::pow(10.0, -0.06 / 20.0), in2 = 1.9 * std::pow(10.0, -0.04 / 20.0);
+  const std::string path = dir / "station.toml", exact = dir / "exact.toml";
+  std::ofstream(path) << calibration_station(
+      "output_vrms_at_0dbfs = [2.1, " + std::to_string(out2) + "]\ninput_vrms_at_0dbfs = [1.9, " +
+      std::to_string(in2) + "]\n");
+  std::ofstream(exact) << calibration_station("");
+  const std::string sequence = dir / "gain.toml";
+  std::ofstream(sequence) << kGainStep;
+  const std::string db = dir / "cal.db";
+  const auto r = run_ampbench({"calibrate", "--station", path, "--db", db, "--settle", "0.05",
+                               "--duration", "1", "--temperature", "23.5"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  const auto station = ampbench::sequence::load_station(path);
-  // Within 0.01 dB of the truth.
-  EXPECT_NEAR(station.audio.calibration.output_vrms_at_0dbfs, 2.1, 2.1 * 0.00115);
-  EXPECT_NEAR(station.audio.calibration.input_vrms_at_0dbfs, 1.9, 1.9 * 0.00115);
-  const std::string written = slurp(path);
-  EXPECT_NE(written.find("# a 0 dBFS sine leaves the interface at"), std::string::npos)
-      << "comments kept";
+  EXPECT_NE(r.out.find("U "), std::string::npos) << r.out;
+  const std::map<std::string, double> truth = {
+      {"output 1", 2.1}, {"output 2", out2}, {"input 1", 1.9}, {"input 2", in2}};
+  const auto rows = ampbench::testing::query(
+      db,
+      "SELECT direction || ' ' || channel, vrms_at_0dbfs, u_db, coverage_k, reference_idn, "
+      "temperature_c FROM calibrations");
+  ASSERT_EQ(rows.size(), 4u);
+  for (const auto& row : rows) {
+    EXPECT_NEAR(20.0 * std::log10(std::stod(row[1]) / truth.at(row[0])), 0.0, 0.002) << row[0];
+    EXPECT_GT(std::stod(row[2]), 0.0);
+    EXPECT_LE(2.0 * std::stod(row[2]), 0.02) << "U (k = 2) of " << row[0];
+    EXPECT_EQ(row[3], "2.0");
+    EXPECT_NE(row[4].find("SIM-DMM"), std::string::npos) << row[4];
+    EXPECT_EQ(row[5], "23.5");
+  }
+  EXPECT_NE(slurp(path).find("output_vrms_at_0dbfs = 2.0"), std::string::npos)
+      << "the station file is left alone";
+
+  const std::string exact_db = dir / "exact.db", calibrated = dir / "run.db",
+                    nominal = dir / "nominal.db";
+  ASSERT_EQ(
+      run_ampbench({"run", sequence, "--station", exact, "--db", exact_db, "--quiet"}).exit_code,
+      0);
+  std::filesystem::copy_file(db, calibrated);
+  ASSERT_EQ(
+      run_ampbench({"run", sequence, "--station", path, "--db", calibrated, "--quiet"}).exit_code,
+      0);
+  const auto uncalibrated = run_ampbench({"run", sequence, "--station", path, "--db", nominal});
+  ASSERT_EQ(uncalibrated.exit_code, 0) << uncalibrated.err;
+  EXPECT_NE(uncalibrated.err.find("nominal values serve"), std::string::npos) << uncalibrated.err;
+  const auto model = gains(exact_db), measured = gains(calibrated), off = gains(nominal);
+  for (const char* ch : {"L", "R"}) {
+    EXPECT_NEAR(measured.at(ch), model.at(ch), 0.005) << ch;
+    EXPECT_GT(std::abs(off.at(ch) - model.at(ch)), 0.3) << ch;  // what calibration removes
+  }
+  EXPECT_EQ(ampbench::testing::scalar(calibrated, "SELECT count(*) FROM run_calibrations"), "4");
+  const auto show = run_ampbench({"results", "show", "1", "--db", calibrated});
+  EXPECT_NE(show.out.find("calibration"), std::string::npos) << show.out;
+  const auto list = run_ampbench({"calibrations", "list", "--db", db});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("sim-instruments"), std::string::npos) << list.out;
+  const auto one = run_ampbench({"calibrations", "show", "1", "--db", db, "--json"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(nlohmann::json::parse(one.out)["readings"]["dmm_vrms"].size(), 4u);
+
   // A reading typed by hand: 0.21 V at -20 dBFS is 2.1 V per full scale.
   const auto by_hand = run_ampbench({"calibrate", "--station", path, "--settle", "0.05",
-                                     "--duration", "1", "--reading", "0.2", "--dry-run"});
+                                     "--duration", "1", "--reading", "0.21", "--dry-run"});
   EXPECT_EQ(by_hand.exit_code, 0) << by_hand.err;
-  EXPECT_NE(by_hand.out.find("→ 2,"), std::string::npos) << by_hand.out;
+  EXPECT_NE(by_hand.out.find("output 1: 2.1 Vrms"), std::string::npos) << by_hand.out;
   EXPECT_NE(by_hand.out.find("dry run"), std::string::npos);
+}
+
+// [calibration] required: no run without a valid record of every channel — none, one for
+// another sample rate, an expired one — and a run once calibrated.
+TEST(CliInstruments, ARequiredCalibrationRefusesARunWithoutValidRecords) {
+  TempDir dir;
+  std::filesystem::create_directory_symlink(kSource + "/instruments/profiles", dir / "profiles");
+  const std::string path = dir / "station.toml", sequence = dir / "gain.toml";
+  std::ofstream(path) << calibration_station("", "\n[calibration]\nrequired = true\n");
+  std::ofstream(sequence) << kGainStep;
+  const std::string db = dir / "r.db";
+  const auto none = run_ampbench({"run", sequence, "--station", path, "--db", db});
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_NE(none.err.find("output 1: no calibration record"), std::string::npos) << none.err;
+  ASSERT_EQ(run_ampbench(
+                {"calibrate", "--station", path, "--db", db, "--settle", "0.05", "--duration", "1"})
+                .exit_code,
+            0);
+  EXPECT_EQ(run_ampbench({"run", sequence, "--station", path, "--db", db, "--quiet"}).exit_code, 0);
+  const std::string at_192k = dir / "192k.toml";
+  std::ofstream(at_192k) << replace_all(slurp(path), "sample_rate = 96000", "sample_rate = 192000");
+  const auto other_rate = run_ampbench({"run", sequence, "--station", at_192k, "--db", db});
+  EXPECT_EQ(other_rate.exit_code, 2);
+  EXPECT_NE(other_rate.err.find("calibrated only at 96000 Hz"), std::string::npos)
+      << other_rate.err;
+  // Records valid for under a second.
+  const std::string brief = dir / "brief.toml", brief_db = dir / "brief.db";
+  std::ofstream(brief) << replace_all(slurp(path), "required = true\n",
+                                      "required = true\nmax_age_days = 0.00001\n");
+  ASSERT_EQ(run_ampbench({"calibrate", "--station", brief, "--db", brief_db, "--settle", "0.05",
+                          "--duration", "1"})
+                .exit_code,
+            0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  const auto expired = run_ampbench({"run", sequence, "--station", brief, "--db", brief_db});
+  EXPECT_EQ(expired.exit_code, 2);
+  EXPECT_NE(expired.err.find("expired"), std::string::npos) << expired.err;
 }

@@ -57,11 +57,11 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   EXPECT_EQ(summary["verdict"], "PASS");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), "1");
   EXPECT_EQ(scalar(db, "SELECT verdict || serial FROM runs"), "PASSGOOD-1");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "11");
-  // 2 channels × (6 level + 10 thdn + 9 points × 10 thdn + 10 thdn at 10 kHz + 6 response
-  // + 2 imd + 3 noise + 1 crosstalk + 2 loads × 4 max power + 3 output impedance)
-  // + 1 balance L−R; the thdn steps into 8 Ω give power_w
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "281");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "12");
+  // 2 channels × (6 level + 10 thdn + 9 points × 10 thdn + 10 thdn at 10 kHz + 2 CCIF imd
+  // + 6 response + 2 SMPTE imd + 3 noise + 1 crosstalk + 2 loads × 4 max power + 3 output
+  // impedance) + 1 balance L−R; the thdn steps into 8 Ω give power_w
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "285");
   // 2 channels × (3 THD+N spectra; THD+N vs level and vs power; response, phase, THD vs
   // frequency; THD+N vs power × 2 loads)
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "20");
@@ -85,7 +85,7 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
             R"({"stimulus.level":"-40 dBV"})");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"),
             "31");
-  EXPECT_EQ(scalar(db, "PRAGMA user_version"), "7");
+  EXPECT_EQ(scalar(db, "PRAGMA user_version"), "8");
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM runs WHERE length(sequence_sha256) = 64 AND sequence_text "
                    "LIKE '%gain_1k%' "
@@ -245,13 +245,13 @@ TEST(CliRun, ResultsShowAndExport) {
   EXPECT_NE(show.out.find("[25.5"), std::string::npos);
   auto csv = run_ampbench({"results", "export", "--format", "csv", "--db", db});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 282);  // header + 281 measurements
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 286);  // header + 285 measurements
   EXPECT_NE(csv.out.find("\"SN,1\""), std::string::npos);
   EXPECT_NE(csv.out.find("stimulus.level=-40 dBV"), std::string::npos);
   auto json = run_ampbench({"results", "export", "--format", "json", "--db", db});
   ASSERT_EQ(json.exit_code, 0);
   const auto j = nlohmann::json::parse(json.out);
-  EXPECT_EQ(j[0]["steps"].size(), 11u);
+  EXPECT_EQ(j[0]["steps"].size(), 12u);
   EXPECT_EQ(run_ampbench({"results", "show", "99", "--db", db}).exit_code, 65);
   EXPECT_EQ(run_ampbench({"results", "list", "--db", dir / "none.db"}).exit_code, 74);
 }
@@ -352,7 +352,7 @@ TEST(CliRun, TwoWritersShareOneDatabase) {
   EXPECT_EQ(wait_exit(a), 0) << ampbench::testing::slurp(dir / "a.log");
   EXPECT_EQ(wait_exit(b), 0) << ampbench::testing::slurp(dir / "b.log");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'"), "4");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "1124");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "1140");
 }
 
 TEST(CliRun, PromptUsesTheDefaultWithoutATerminal) {

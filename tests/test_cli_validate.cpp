@@ -336,5 +336,5 @@ TEST(CliRun, OnATerminalTheProgressLineGivesTheUnitsAndTheBatchsEta) {
   EXPECT_NE(line.find(" unit "), std::string::npos) << line;
   EXPECT_NE(line.find(" batch "), std::string::npos) << line;
   // Each step's result line starts by erasing the progress line.
-  EXPECT_NE(log.find("\r\033[K  [1/11] gain_1k"), std::string::npos);
+  EXPECT_NE(log.find("\r\033[K  [1/12] gain_1k"), std::string::npos);
 }

@@ -153,6 +153,7 @@ TEST(ResultStore, MigratesASchema2File) {
                          "COLUMN line; ALTER TABLE measurements DROP COLUMN note; "
                          "ALTER TABLE runs DROP COLUMN slot; "
                          "ALTER TABLE curves DROP COLUMN style_json; "
+                         "DROP TABLE run_calibrations; DROP TABLE calibrations; "
                          "PRAGMA user_version = 2",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include "dsp/units.hpp"
 
@@ -55,10 +56,25 @@ Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
                         format_db(safety_.max_output_vrms) + " Vrms: refused");
     }
   }
+  std::optional<AudioBuffer> trimmed;
+  if (!output_trim_.empty()) {
+    trimmed = stimulus;
+    for (std::size_t c = 0; c < trimmed->channel_count() && c < output_trim_.size(); ++c)
+      for (double& v : trimmed->channels[c]) {
+        v *= output_trim_[c];
+        if (std::abs(v) > 1.0)
+          throw SafetyError("stimulus on output " + std::to_string(c + 1) +
+                            " exceeds digital full scale once trimmed by its calibration (" +
+                            format_db(dsp::amplitude_ratio_to_db(output_trim_[c])) + " dB)");
+      }
+  }
   ++transfers_;
   frames_played_ += stimulus.frames();
   clock_s_ += static_cast<double>(stimulus.frames()) / sample_rate_hz();
-  Capture capture = transfer(stimulus, dsp::db_to_amplitude_ratio(safety_.max_input_dbfs));
+  Capture capture =
+      transfer(trimmed ? *trimmed : stimulus, dsp::db_to_amplitude_ratio(safety_.max_input_dbfs));
+  for (std::size_t c = 0; c < capture.audio.channel_count() && c < input_trim_.size(); ++c)
+    for (double& v : capture.audio.channels[c]) v *= input_trim_[c];
   if (capture.xruns > 0) {
     const std::string at = capture.first_xrun_s
                                ? " at " + format_db(*capture.first_xrun_s) + " s into the capture"
@@ -72,6 +88,11 @@ Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
                             safety_.max_input_dbfs);
   }
   return capture;
+}
+
+void AudioPort::set_channel_trims(std::vector<double> output_gain, std::vector<double> input_gain) {
+  output_trim_ = std::move(output_gain);
+  input_trim_ = std::move(input_gain);
 }
 
 Capture AudioPort::play_burst(const AudioBuffer& stimulus, double duty) {

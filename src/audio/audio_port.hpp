@@ -89,7 +89,14 @@ class AudioPort {
   Capture play_burst(const AudioBuffer& stimulus, double duty);
 
   const SafetyLimits& safety() const { return safety_; }
+  // The nominal calibration every channel is brought to by its trim.
   const PortCalibration& calibration() const { return calibration_; }
+  // Per-channel trims from the channels' own calibrations (SPEC §15): each output's samples
+  // are scaled by its gain as they play, so the nominal calibration's volts come out; each
+  // input's by its gain as they are captured. Empty vectors (the default): no trim. The
+  // safety checks judge the untrimmed stimulus at the nominal calibration, which is what the
+  // outputs then carry; clipping is judged on the raw input samples.
+  void set_channel_trims(std::vector<double> output_gain, std::vector<double> input_gain);
   // Transfers so far (bursts, for the max-power search) and frames played in them.
   std::uint64_t transfer_count() const { return transfers_; }
   std::uint64_t frames_played() const { return frames_played_; }
@@ -112,6 +119,7 @@ class AudioPort {
  private:
   SafetyLimits safety_;
   PortCalibration calibration_;
+  std::vector<double> output_trim_, input_trim_;
   std::uint64_t transfers_ = 0;
   std::uint64_t frames_played_ = 0;
   double clock_s_ = 0.0;

@@ -10,13 +10,12 @@
 namespace ampbench::audio {
 
 SimPort::SimPort(SafetyLimits safety, PortCalibration calibration, sim::SimChain chain,
-                 std::shared_ptr<sim::SimWiring> wiring, double true_output_vrms_at_0dbfs)
+                 std::shared_ptr<sim::SimWiring> wiring,
+                 std::vector<double> true_output_vrms_at_0dbfs)
     : AudioPort(safety, calibration),
       chain_(std::move(chain)),
       wiring_(std::move(wiring)),
-      true_output_vrms_at_0dbfs_(true_output_vrms_at_0dbfs > 0.0
-                                     ? true_output_vrms_at_0dbfs
-                                     : calibration.output_vrms_at_0dbfs) {}
+      true_output_vrms_at_0dbfs_(std::move(true_output_vrms_at_0dbfs)) {}
 
 void SimPort::follow_wiring(const AudioBuffer& stimulus) {
   if (!wiring_) return;
@@ -30,14 +29,17 @@ void SimPort::follow_wiring(const AudioBuffer& stimulus) {
   chain_.set_generator(wiring_->generator());
   // What a DMM on an output reads: the rms of the steady second half, in volts.
   std::vector<double> vrms;
-  for (const auto& channel : stimulus.channels) {
+  for (std::size_t c = 0; c < stimulus.channels.size(); ++c) {
+    const auto& channel = stimulus.channels[c];
+    const double volts_per_fs = c < true_output_vrms_at_0dbfs_.size()
+                                    ? true_output_vrms_at_0dbfs_[c]
+                                    : calibration().output_vrms_at_0dbfs;
     double sum = 0.0;
     const std::size_t from = channel.size() / 2;
     for (std::size_t i = from; i < channel.size(); ++i) sum += channel[i] * channel[i];
     const double n = static_cast<double>(channel.size() - from);
     // A full-scale sine (peak 1) is output_vrms_at_0dbfs: volts per unit of peak are √2 times it.
-    vrms.push_back(n > 0 ? std::sqrt(sum / n) * std::numbers::sqrt2 * true_output_vrms_at_0dbfs_
-                         : 0.0);
+    vrms.push_back(n > 0 ? std::sqrt(sum / n) * std::numbers::sqrt2 * volts_per_fs : 0.0);
   }
   wiring_->outputs_carry(vrms);
 }

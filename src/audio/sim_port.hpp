@@ -15,7 +15,8 @@ class SimPort : public AudioPort {
  public:
   // `wiring`: external instruments on the simulated bench (generator, relay box, DMM).
   SimPort(SafetyLimits safety, PortCalibration calibration, sim::SimChain chain,
-          std::shared_ptr<sim::SimWiring> wiring = nullptr, double true_output_vrms_at_0dbfs = 0.0);
+          std::shared_ptr<sim::SimWiring> wiring = nullptr,
+          std::vector<double> true_output_vrms_at_0dbfs = {});
 
   double sample_rate_hz() const override { return chain_.sample_rate_hz(); }
   int output_count() const override { return chain_.channel_count(); }
@@ -43,7 +44,7 @@ class SimPort : public AudioPort {
  private:
   sim::SimChain chain_;
   std::shared_ptr<sim::SimWiring> wiring_;
-  double true_output_vrms_at_0dbfs_;
+  std::vector<double> true_output_vrms_at_0dbfs_;  // per port channel; empty: as claimed
   std::size_t last_transfer_frames_ = 0;
 };
 

@@ -1,49 +1,75 @@
+#include <chrono>
+#include <cmath>
 #include <cstdio>
-#include <filesystem>
+#include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include "cli/command.hpp"
 #include "cli/terminal_io.hpp"
 #include "common/error.hpp"
 #include "dsp/units.hpp"
 #include "instruments/drivers.hpp"
-#include "report/files.hpp"
+#include "record/calibration.hpp"
 #include "sequence/bench.hpp"
 #include "sequence/calibration.hpp"
 #include "sequence/station.hpp"
+#include "store/result_store.hpp"
 
 namespace ampbench::cli {
 namespace {
 
 struct CalibrateOptions {
   std::string station;
+  std::string db = "ampbench.db";
   sequence::CalibrationSettings settings;
   double reading_vrms = 0.0;
   bool dry_run = false;
+  std::string operator_name;
+  std::optional<double> temperature_c;
+  std::string reference_due;
 };
 
-void write_atomically(const std::string& path, const std::string& text) {
-  // A half-written station file would stop the bench: write beside it, then replace.
-  const std::string temp = path + ".tmp";
-  report::write_text_file(temp, text);
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) throw IoError(path + ": cannot replace: " + ec.message());
+// The budget of a record's standard uncertainty (docs/calibration.md): the reference's
+// accuracy, ± a % of the reading read as a rectangular distribution (a/√3), and the
+// repeatability of the readings (their standard deviation over √n).
+struct Budget {
+  double u_reference_db = 0.0;
+  double u_repeatability_db = 0.0;
+  double u_db() const { return std::hypot(u_reference_db, u_repeatability_db); }
+};
+
+Budget budget_of(const std::vector<double>& readings, double accuracy_pct) {
+  Budget b;
+  b.u_reference_db = dsp::amplitude_ratio_to_db(1.0 + accuracy_pct / 100.0 / std::sqrt(3.0));
+  if (readings.size() > 1) {
+    double mean = 0.0, ss = 0.0;
+    for (double v : readings) mean += dsp::amplitude_ratio_to_db(v) / double(readings.size());
+    for (double v : readings) ss += std::pow(dsp::amplitude_ratio_to_db(v) - mean, 2);
+    b.u_repeatability_db =
+        std::sqrt(ss / double(readings.size() - 1)) / std::sqrt(double(readings.size()));
+  }
+  return b;
 }
 
 int run_calibrate(const CalibrateOptions& o) {
   const auto station =
       sequence::load_station(o.station.empty() ? default_station_path() : o.station);
+  const auto& policy = station.calibration_policy;
   TerminalIo io;
   std::unique_ptr<instruments::Dmm> dmm;
   if (o.reading_vrms <= 0.0 && station.dmm)
     dmm = std::make_unique<instruments::Dmm>(
         instruments::connect_instrument(station.dmm->visa, station.dmm->loaded, "dmm"),
         station.dmm->loaded);
+  const std::string reference_idn = dmm ? dmm->session().identify() : "typed reading";
+  std::unique_ptr<store::ResultStore> db;
+  if (!o.dry_run) db = store::ResultStore::open(o.db);
   auto bench = sequence::open_calibration_bench(station);
   auto& port = bench.port;
+  const char* user = std::getenv("USER");
+  const std::string operator_name = !o.operator_name.empty() ? o.operator_name : (user ? user : "");
 
-  std::vector<sequence::ChannelCalibration> results;
   for (int c = 1; c <= station.channel_count(); ++c) {
     const int out = station.audio.outputs[static_cast<std::size_t>(c - 1)];
     const int in = station.audio.inputs[static_cast<std::size_t>(c - 1)];
@@ -51,7 +77,8 @@ int run_calibrate(const CalibrateOptions& o) {
                " (no DUT), DMM across output " + std::to_string(out) + "; Enter when ready",
            "");
     bench.probes->across_interface_output(c);
-    const auto read = [&]() -> double {
+    std::vector<double> readings;
+    const auto read_once = [&]() -> double {
       if (o.reading_vrms > 0.0) return o.reading_vrms;
       if (dmm) return dmm->read_ac_vrms();
       const std::string typed =
@@ -64,36 +91,54 @@ int run_calibrate(const CalibrateOptions& o) {
         throw UsageError("'" + typed + "' is not a reading in volts");
       }
     };
+    // A typed reading is one reading; a DMM's are `readings` of them, for repeatability.
+    const int count = dmm ? policy.readings : 1;
+    const auto read = [&]() -> double {
+      double sum = 0.0;
+      for (int k = 0; k < count; ++k) {
+        readings.push_back(read_once());
+        sum += readings.back();
+      }
+      return sum / count;
+    };
     const auto r = sequence::calibrate_channel(*port, c, o.settings, read);
-    std::printf(
-        "channel %d: %.4f Vrms at %.2f dBFS out, captured %.3f dBFS → output %.5g Vrms/FS, "
-        "input %.5g Vrms/FS\n",
-        c, r.dmm_vrms, o.settings.level_dbfs, r.captured_dbfs, r.calibration.output_vrms_at_0dbfs,
-        r.calibration.input_vrms_at_0dbfs);
-    results.push_back(r);
+    const Budget budget = budget_of(readings, policy.reference_accuracy_pct);
+    const nlohmann::json terms = {{"reference_accuracy_pct", policy.reference_accuracy_pct},
+                                  {"u_reference_db", budget.u_reference_db},
+                                  {"u_repeatability_db", budget.u_repeatability_db}};
+    for (const bool output : {true, false}) {
+      record::CalibrationRecord record;
+      record.station_name = station.name;
+      record.channel = output ? out : in;
+      record.direction = output ? "output" : "input";
+      record.sample_rate_hz = station.audio.sample_rate_hz;
+      record.vrms_at_0dbfs =
+          output ? r.calibration.output_vrms_at_0dbfs : r.calibration.input_vrms_at_0dbfs;
+      record.u_db = budget.u_db();
+      record.coverage_k = 2.0;
+      record.created_at = record::utc_now_iso8601();
+      if (policy.max_age_days)
+        record.valid_until = record::utc_iso8601_in(
+            std::chrono::milliseconds(static_cast<std::int64_t>(*policy.max_age_days * 86400e3)));
+      record.operator_name = operator_name;
+      record.reference_idn = reference_idn;
+      record.reference_due = o.reference_due;
+      record.temperature_c = o.temperature_c;
+      record.readings = {{"dmm_vrms", readings},
+                         {"level_dbfs", o.settings.level_dbfs},
+                         {"frequency_hz", o.settings.frequency_hz},
+                         {"captured_dbfs", r.captured_dbfs},
+                         {"budget", terms}};
+      if (db) db->add_calibration(record);
+      std::printf("%s %d: %.5g Vrms at 0 dBFS, u %.4f dB (U %.4f dB, k = 2)%s\n",
+                  record.direction.c_str(), record.channel, record.vrms_at_0dbfs, record.u_db,
+                  2.0 * record.u_db,
+                  db ? (", record " + record.uuid.substr(0, 8)).c_str() : " (dry run: not stored)");
+    }
   }
-  audio::PortCalibration mean{0.0, 0.0};
-  double out_min = 1e300, out_max = 0.0;
-  for (const auto& r : results) {
-    mean.output_vrms_at_0dbfs +=
-        r.calibration.output_vrms_at_0dbfs / static_cast<double>(results.size());
-    mean.input_vrms_at_0dbfs +=
-        r.calibration.input_vrms_at_0dbfs / static_cast<double>(results.size());
-    out_min = std::min(out_min, r.calibration.output_vrms_at_0dbfs);
-    out_max = std::max(out_max, r.calibration.output_vrms_at_0dbfs);
-  }
-  const double spread_db = dsp::amplitude_ratio_to_db(out_max / out_min);
-  if (spread_db > 0.1)
-    std::fprintf(stderr,
-                 "ampbench: warning: the channels' outputs differ by %.2f dB; the station keeps "
-                 "one calibration (their mean)\n",
-                 spread_db);
-  std::printf("%s: output_vrms_at_0dbfs %.5g → %.5g, input_vrms_at_0dbfs %.5g → %.5g%s\n",
-              station.path.c_str(), station.audio.calibration.output_vrms_at_0dbfs,
-              mean.output_vrms_at_0dbfs, station.audio.calibration.input_vrms_at_0dbfs,
-              mean.input_vrms_at_0dbfs, o.dry_run ? " (dry run: not written)" : "");
-  if (!o.dry_run)
-    write_atomically(station.path, sequence::with_calibration(station.text, station.path, mean));
+  if (db)
+    std::printf("%s: calibration records of station '%s' at %g Hz stored\n", o.db.c_str(),
+                station.name.c_str(), station.audio.sample_rate_hz);
   return 0;
 }
 
@@ -103,8 +148,8 @@ Subcommand add_calibrate_command(CLI::App& parent) {
   auto o = std::make_shared<CalibrateOptions>();
   CLI::App* app = parent.add_subcommand(
       "calibrate",
-      "Measure the interface's Vrms per full scale (output and input) with the station's DMM "
-      "or a typed reading, and write them into the station file");
+      "Measure each interface channel's Vrms per full scale (output and input) with the "
+      "station's DMM or a typed reading; store them as calibration records");
   app->add_option("--station", o->station, "Station file (default instruments/sim-bench.toml)");
   app->add_option("--level", o->settings.level_dbfs, "Tone level in dBFS (default -20)")
       ->check(CLI::Range(-60.0, -1.0));
@@ -117,7 +162,12 @@ Subcommand add_calibrate_command(CLI::App& parent) {
       ->check(CLI::Range(0.0, 60.0));
   app->add_option("--reading", o->reading_vrms, "The DMM's reading in Vrms, measured by hand")
       ->check(CLI::PositiveNumber);
-  app->add_flag("--dry-run", o->dry_run, "Print the results, leave the station file alone");
+  app->add_option("--db", o->db, "Results database the records go to (default ampbench.db)");
+  app->add_option("--operator", o->operator_name, "Who calibrates (default $USER)");
+  app->add_option("--temperature", o->temperature_c, "Room temperature in °C, for the record");
+  app->add_option("--reference-due", o->reference_due,
+                  "When the DMM's own calibration is due (YYYY-MM-DD), for the record");
+  app->add_flag("--dry-run", o->dry_run, "Print the results, store nothing");
   return {app, [o] {
             if (o->settings.settle_s >= o->settings.duration_s)
               throw UsageError("--settle must be shorter than --duration");

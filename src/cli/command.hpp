@@ -31,6 +31,7 @@ Subcommand add_tune_fft_command(CLI::App& parent);
 Subcommand add_sim_instrument_command(CLI::App& parent);
 Subcommand add_scpi_command(CLI::App& parent);
 Subcommand add_calibrate_command(CLI::App& parent);
+Subcommand add_calibrations_command(CLI::App& parent);
 Subcommand add_sync_command(CLI::App& parent);
 Subcommand add_stats_command(CLI::App& parent);
 Subcommand add_serve_command(CLI::App& parent);

@@ -80,6 +80,13 @@ int show(const ResultsOptions& o) {
       (run.slot.empty() ? run.station_name : run.station_name + ", slot " + run.slot).c_str(),
       run.operator_name.c_str(), run.software_version.c_str(), run.started_at.c_str(),
       run.finished_at.c_str());
+  // The calibration behind the volts (SPEC §15).
+  std::string calibrations;
+  for (const auto& uuid : run.calibration_uuids)
+    calibrations += (calibrations.empty() ? "" : ", ") + uuid.substr(0, 8);
+  std::printf("calibration %s\n",
+              calibrations.empty() ? "the station file's nominal values (no record)"
+                                   : ("records " + calibrations).c_str());
   for (const auto& s : run.steps) {
     std::printf("\n[%d] %s (%s)  %s%s%s\n", s.ordinal, s.step_id.c_str(), s.kind.c_str(),
                 std::string(record::verdict_name(s.verdict)).c_str(), s.message.empty() ? "" : "  ",

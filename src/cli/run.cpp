@@ -26,6 +26,7 @@
 #include "sequence/runner.hpp"
 #include "sequence/slot_runs.hpp"
 #include "sequence/slot_serials.hpp"
+#include "session/calibrations.hpp"
 #include "session/unit_session.hpp"
 #include "store/forwarder.hpp"
 #include "store/postgres_store.hpp"
@@ -105,6 +106,10 @@ int run_run(const RunOptionsCli& o) {
   if (db->recovered_runs() > 0 && !o.quiet)
     std::fprintf(stderr, "%s: marked %d run(s) left RUNNING by a dead process as ABORTED\n",
                  o.db.c_str(), db->recovered_runs());
+  // Without [calibration] required, channels without a record use the station file's
+  // nominal values, and the run says so.
+  if (const auto nominal = session::attach_calibrations(station, *db); !nominal.empty() && !o.quiet)
+    std::fprintf(stderr, "ampbench: %s\n", nominal.c_str());
 
   const std::atomic<int>& stop_signal = stop_on_signals();
   TerminalIo io;

@@ -4,6 +4,7 @@
 
 #include "cli/command.hpp"
 #include "common/error.hpp"
+#include "sequence/bench.hpp"
 #include "sequence/slot_serials.hpp"
 #include "sequence/station.hpp"
 #ifdef AMPBENCH_WITH_PORTAUDIO
@@ -51,9 +52,7 @@ int run_sim_dut(const SimDutOptions& o) {
       options.units.push_back(std::move(unit));
     }
   }
-  sim::run_jack_dut(*station.sim,
-                    {station.audio.calibration.output_vrms_at_0dbfs,
-                     station.audio.calibration.input_vrms_at_0dbfs, station.attenuator_gain_db},
+  sim::run_jack_dut(*station.sim, sequence::sim_converter_calibration(station),
                     station.audio.sample_rate_hz, station.channel_count(), options, stop);
   return 0;
 #else

@@ -96,6 +96,9 @@ struct RunRecord {
   std::string finished_at;
   Verdict verdict = Verdict::running;
   std::vector<StepRecord> steps;
+  // The calibration records (their uuids) the run's volts came from; empty where the
+  // station file's nominal calibration served (SPEC §15).
+  std::vector<std::string> calibration_uuids;
 };
 
 std::string utc_now_iso8601();  // 2026-11-24T13:07:16.123Z

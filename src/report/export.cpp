@@ -79,6 +79,7 @@ nlohmann::json run_to_json(const record::RunRecord& run, bool with_curves, bool 
                       {"finished_at", run.finished_at},
                       {"steps", steps}};
   if (!run.slot.empty()) j["slot"] = run.slot;
+  j["calibration_uuids"] = run.calibration_uuids;
   if (with_texts) {
     j["sequence_text"] = run.sequence_text;
     j["station_text"] = run.station_text;

@@ -15,12 +15,30 @@
 
 namespace ampbench::sequence {
 
+sim::ConverterCalibration sim_converter_calibration(const Station& station) {
+  // The interface's true calibration may differ from the station's claim (see [sim]), and
+  // from channel to channel.
+  sim::ConverterCalibration calibration;
+  calibration.output_vrms_at_0dbfs = station.audio.calibration.output_vrms_at_0dbfs;
+  calibration.input_vrms_at_0dbfs = station.audio.calibration.input_vrms_at_0dbfs;
+  calibration.attenuator_gain_db = station.attenuator_gain_db;
+  auto outputs = station.audio.outputs;
+  auto inputs = station.audio.inputs;
+  if (station.audio.loopback) {
+    outputs.push_back(station.audio.loopback->first);
+    inputs.push_back(station.audio.loopback->second);
+  }
+  for (int out : outputs)
+    calibration.output_vrms_by_channel.push_back(sim::SimConfig::true_vrms(
+        station.sim->output_vrms_at_0dbfs, out, calibration.output_vrms_at_0dbfs));
+  for (int in : inputs)
+    calibration.input_vrms_by_channel.push_back(sim::SimConfig::true_vrms(
+        station.sim->input_vrms_at_0dbfs, in, calibration.input_vrms_at_0dbfs));
+  return calibration;
+}
+
 std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std::string& serial) {
-  // The interface's true calibration may differ from the station's claim (see [sim]).
-  const sim::ConverterCalibration calibration{
-      station.sim->output_vrms_at_0dbfs.value_or(station.audio.calibration.output_vrms_at_0dbfs),
-      station.sim->input_vrms_at_0dbfs.value_or(station.audio.calibration.input_vrms_at_0dbfs),
-      station.attenuator_gain_db};
+  const auto calibration = sim_converter_calibration(station);
   sim::SimChain chain(*station.sim, calibration, station.audio.sample_rate_hz,
                       station.channel_count(), serial, station.audio.loopback.has_value());
   const auto wired =
@@ -40,10 +58,35 @@ std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std:
   }
   return std::make_unique<audio::SimPort>(station.safety, station.audio.calibration,
                                           std::move(chain), wiring,
-                                          calibration.output_vrms_at_0dbfs);
+                                          calibration.output_vrms_by_channel);
 }
 
 namespace {
+
+// Each channel brought to the nominal calibration by its record's trim (SPEC §15).
+void apply_channel_trims(const Station& station, audio::AudioPort& port) {
+  const auto& records = station.calibration_records;
+  if (records.output_vrms.empty() && records.input_vrms.empty()) return;
+  auto outputs = station.audio.outputs;
+  auto inputs = station.audio.inputs;
+  if (station.audio.loopback) {
+    outputs.push_back(station.audio.loopback->first);
+    inputs.push_back(station.audio.loopback->second);
+  }
+  const auto& nominal = station.audio.calibration;
+  std::vector<double> output_gain, input_gain;
+  for (int out : outputs) {
+    const auto it = records.output_vrms.find(out);
+    output_gain.push_back(
+        it == records.output_vrms.end() ? 1.0 : nominal.output_vrms_at_0dbfs / it->second);
+  }
+  for (int in : inputs) {
+    const auto it = records.input_vrms.find(in);
+    input_gain.push_back(it == records.input_vrms.end() ? 1.0
+                                                        : it->second / nominal.input_vrms_at_0dbfs);
+  }
+  port.set_channel_trims(std::move(output_gain), std::move(input_gain));
+}
 
 std::unique_ptr<instruments::RelaySwitch> relays_of(const InstrumentRef& ref,
                                                     const std::string& role) {
@@ -157,6 +200,7 @@ Bench open_bench(const Station& station, const std::string& serial, plugs::Opera
 Bench bench_around(const Station& station, const StationInstruments& instruments,
                    std::unique_ptr<audio::AudioPort> port, sim::SimChain* chain,
                    const std::shared_ptr<sim::SimWiring>& wiring, plugs::OperatorIo& io) {
+  apply_channel_trims(station, *port);
   Bench bench;
   bench.port = std::move(port);
   bench.generator = instruments.generator;

@@ -62,6 +62,9 @@ Bench bench_around(const Station& station, const StationInstruments& instruments
                    std::unique_ptr<audio::AudioPort> port, sim::SimChain* chain,
                    const std::shared_ptr<sim::SimWiring>& wiring, plugs::OperatorIo& io);
 
+// The simulated interface's true converters, channel by channel ([sim] may say they differ
+// from what [audio] claims; station.sim must be set).
+sim::ConverterCalibration sim_converter_calibration(const Station& station);
 // The simulated interface with this serial number's DUT (station.sim must be set).
 std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std::string& serial);
 

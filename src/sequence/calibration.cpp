@@ -3,11 +3,9 @@
 #include <cmath>
 #include <cstdio>
 #include <future>
-#include <sstream>
 #include <thread>
 
 #include "common/error.hpp"
-#include "common/toml_reader.hpp"
 #include "dsp/dsp.hpp"
 
 namespace ampbench::sequence {
@@ -56,36 +54,6 @@ ChannelCalibration calibrate_channel(audio::AudioPort& port, int channel,
   c.calibration.output_vrms_at_0dbfs = vrms / dsp::db_to_amplitude_ratio(settings.level_dbfs);
   c.calibration.input_vrms_at_0dbfs = vrms / dsp::db_to_amplitude_ratio(analysis.level_dbfs);
   return c;
-}
-
-std::string with_calibration(const std::string& station_text, const std::string& path,
-                             const audio::PortCalibration& calibration) {
-  const TomlReader r = TomlReader::from_text(station_text, path);
-  const toml::table* audio = r.table(r.root(), "audio", "", true);
-  std::vector<std::string> lines;
-  std::istringstream in(station_text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  for (const auto& [key, value] :
-       {std::pair{"output_vrms_at_0dbfs", calibration.output_vrms_at_0dbfs},
-        std::pair{"input_vrms_at_0dbfs", calibration.input_vrms_at_0dbfs}}) {
-    const toml::node* node = audio->get(key);
-    if (!node) r.fail(audio, std::string("audio.") + key, "required field is missing");
-    std::string& line = lines.at(static_cast<std::size_t>(r.line_of(node) - 1));
-    const std::size_t eq = line.find('=');
-    std::size_t start = line.find_first_not_of(" \t", eq + 1);
-    std::size_t end = line.find_first_of(" \t#", start);
-    if (eq == std::string::npos || start == std::string::npos)
-      r.fail(node, std::string("audio.") + key, "cannot be rewritten: write it as KEY = NUMBER");
-    char number[32];
-    std::snprintf(number, sizeof number, "%.5g", value);
-    std::string text = number;
-    if (text.find_first_of(".e") == std::string::npos) text += ".0";  // stays a TOML float
-    const std::size_t old_len = (end == std::string::npos ? line.size() : end) - start;
-    line.replace(start, old_len, text);
-  }
-  std::string out;
-  for (const auto& line : lines) out += line + "\n";
-  return out;
 }
 
 }  // namespace ampbench::sequence

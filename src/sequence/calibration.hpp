@@ -1,11 +1,10 @@
 // sequence: calibration of the interface's volts per full scale (`ampbench calibrate`). A
 // sine plays from one output, cabled straight to its input, while a DMM (or the operator)
 // reads the volts across it: output Vrms at 0 dBFS from the level played, input Vrms at
-// 0 dBFS from the level captured. The results go back into the station file in place.
+// 0 dBFS from the level captured. `calibrate` stores them as records (SPEC §15).
 #pragma once
 
 #include <functional>
-#include <string>
 
 #include "audio/audio_port.hpp"
 
@@ -30,10 +29,5 @@ struct ChannelCalibration {
 ChannelCalibration calibrate_channel(audio::AudioPort& port, int channel,
                                      const CalibrationSettings& settings,
                                      const std::function<double()>& read_vrms);
-
-// The station file's text with [audio] output_vrms_at_0dbfs and input_vrms_at_0dbfs set,
-// comments and everything else as they were. Throws InputError naming file and field.
-std::string with_calibration(const std::string& station_text, const std::string& path,
-                             const audio::PortCalibration& calibration);
 
 }  // namespace ampbench::sequence

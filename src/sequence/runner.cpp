@@ -68,6 +68,7 @@ record::RunRecord new_run_record(const SequencePlan& plan, const Station& statio
   run.operator_name = operator_name;
   run.software_version = AMPBENCH_VERSION;
   run.started_at = record::utc_now_iso8601();
+  run.calibration_uuids = station.calibration_records.uuids;
   return run;
 }
 

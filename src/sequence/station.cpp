@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "common/error.hpp"
 #include "common/postgres_uri.hpp"
@@ -96,7 +97,7 @@ Station parse_station(const std::string& text, const std::string& path) {
   const toml::table& root = r.root();
   r.reject_unknown_keys(root, "",
                         {"station", "audio", "safety", "generator", "dmm", "loads", "attenuator",
-                         "source", "dut_switch", "sim", "jack", "results", "slot"});
+                         "source", "dut_switch", "sim", "jack", "results", "slot", "calibration"});
   Station s;
   s.path = path;
   s.text = text;
@@ -114,6 +115,29 @@ Station parse_station(const std::string& text, const std::string& path) {
       if (auto problem = forward_target_problem(*uri))
         r.fail(results->get("forward"), "results.forward", *problem);
       s.forward_uri = *uri;
+    }
+  }
+
+  if (const toml::table* c = r.table(root, "calibration", "", false)) {
+    r.reject_unknown_keys(*c, "calibration",
+                          {"required", "max_age_days", "reference_accuracy_pct", "readings"});
+    auto& policy = s.calibration_policy;
+    policy.required = r.boolean(*c, "required", "calibration").value_or(false);
+    if (const auto days = r.number(*c, "max_age_days", "calibration")) {
+      if (!(*days > 0.0))
+        r.fail(c->get("max_age_days"), "calibration.max_age_days", "must be positive");
+      policy.max_age_days = *days;
+    }
+    if (const auto pct = r.number(*c, "reference_accuracy_pct", "calibration")) {
+      if (!(*pct >= 0.0 && *pct < 10.0))
+        r.fail(c->get("reference_accuracy_pct"), "calibration.reference_accuracy_pct",
+               "must be 0 to 10 (% of the reading)");
+      policy.reference_accuracy_pct = *pct;
+    }
+    if (const auto n = r.integer(*c, "readings", "calibration")) {
+      if (*n < 1 || *n > 100)
+        r.fail(c->get("readings"), "calibration.readings", "must be 1 to 100");
+      policy.readings = static_cast<int>(*n);
     }
   }
 
@@ -261,6 +285,23 @@ Station parse_station(const std::string& text, const std::string& path) {
   const toml::table* sim_table = r.table(root, "sim", "", s.audio.backend == "sim");
   if (sim_table)
     s.sim = station_fields::parse_sim(r, *sim_table, s.channel_count(), s.audio.sample_rate_hz);
+  if (s.sim) {
+    // A list of true calibrations has one value per interface channel the station uses.
+    int highest_output = 0, highest_input = 0;
+    for (int c : s.audio.outputs) highest_output = std::max(highest_output, c);
+    for (int c : s.audio.inputs) highest_input = std::max(highest_input, c);
+    if (s.audio.loopback) {
+      highest_output = std::max(highest_output, s.audio.loopback->first);
+      highest_input = std::max(highest_input, s.audio.loopback->second);
+    }
+    for (const auto& [key, values, highest] :
+         {std::tuple("output_vrms_at_0dbfs", &s.sim->output_vrms_at_0dbfs, highest_output),
+          std::tuple("input_vrms_at_0dbfs", &s.sim->input_vrms_at_0dbfs, highest_input)})
+      if (values->size() > 1 && static_cast<int>(values->size()) < highest)
+        r.fail(sim_table->get(key), std::string("sim.") + key,
+               "one value per interface channel: " + std::to_string(values->size()) +
+                   " given, the station uses channel " + std::to_string(highest));
+  }
   if (s.sim && s.sim->load_ohm > 0.0 && !s.loads_available_ohm.empty()) {
     bool found = false;
     for (double ohm : s.loads_available_ohm)

@@ -105,6 +105,22 @@ struct Station {
   std::optional<JackSettings> jack;
   std::vector<Slot> slots;  // empty: the station is one slot
 
+  // [calibration] (SPEC §15): whether a run needs a valid calibration record for every
+  // channel it uses, how old one may be, and the budget's terms for `calibrate`.
+  struct CalibrationPolicy {
+    bool required = false;
+    std::optional<double> max_age_days;
+    double reference_accuracy_pct = 0.1;  // the DMM's ± accuracy at the frequency (rectangular)
+    int readings = 4;                     // DMM readings per channel (repeatability)
+  } calibration_policy;
+  // The calibration records in force, by interface channel (1-based): volts per full scale,
+  // and their uuids. Filled from the results store before a bench opens; empty: the
+  // [audio] values serve every channel.
+  struct CalibrationRecords {
+    std::map<int, double> output_vrms, input_vrms;
+    std::vector<std::string> uuids;
+  } calibration_records;
+
   // The slot of this name, or nullptr.
   const Slot* find_slot(std::string_view name) const;
 

@@ -117,11 +117,19 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
       r.fail(t.get("load_relays"), "sim.load_relays", "relays are integers from 1 to 9999");
     c.load_relays.push_back(static_cast<int>(relay));
   }
+  // One number for every channel, or a list with one per interface channel.
   for (const char* key : {"output_vrms_at_0dbfs", "input_vrms_at_0dbfs"}) {
-    if (!t.get(key)) continue;
-    const double v = positive(r, t, key, p, std::nullopt);
-    (std::string_view(key) == "output_vrms_at_0dbfs" ? c.output_vrms_at_0dbfs
-                                                     : c.input_vrms_at_0dbfs) = v;
+    const toml::node* node = t.get(key);
+    if (!node) continue;
+    auto& values = std::string_view(key) == "output_vrms_at_0dbfs" ? c.output_vrms_at_0dbfs
+                                                                   : c.input_vrms_at_0dbfs;
+    if (node->is_array())
+      values = r.number_array(t, key, p).value_or(std::vector<double>{});
+    else
+      values = {positive(r, t, key, p, std::nullopt)};
+    for (double v : values)
+      if (!(v > 0.0)) r.fail(node, "sim." + std::string(key), "every value must be positive");
+    if (values.empty()) r.fail(node, "sim." + std::string(key), "give a number or a list");
   }
   if (c.converter_lowpass_hz >= sample_rate_hz / 2.0)
     r.fail(t.get("converter_lowpass_hz"), "sim.converter_lowpass_hz",

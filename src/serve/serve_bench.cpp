@@ -3,12 +3,16 @@
 #include "common/error.hpp"
 #include "sequence/slot_bench.hpp"
 #include "sequence/slot_serials.hpp"
+#include "session/calibrations.hpp"
 
 namespace ampbench::serve {
 
 ServeBench::ServeBench(sequence::SequencePlan plan, sequence::Station station,
                        const std::string& db_path)
     : plan_(std::move(plan)), station_(std::move(station)), db_path_(db_path) {
+  store_ = store::ResultStore::open(db_path_);
+  // The calibration records in force, before the slots' stations are made from the station.
+  calibration_note_ = session::attach_calibrations(station_, *store_);
   if (station_.audio.loopback)
     throw MeasurementError(station_.path +
                            ": serve cannot use an [audio] loopback reference yet; run the "
@@ -39,7 +43,6 @@ ServeBench::ServeBench(sequence::SequencePlan plan, sequence::Station station,
   }
   shared_ = std::make_unique<audio::SharedPort>(std::move(interface), std::move(channels));
   instruments_ = sequence::connect_instruments(station_, slots_.size() > 1);
-  store_ = store::ResultStore::open(db_path_);
   if (station_.forward_uri)
     forwarder_.emplace(db_path_, *station_.forward_uri, std::chrono::seconds(5));
   unit_store_ =

@@ -44,6 +44,8 @@ class ServeBench {
   // background, as with `run`.
   session::UnitStore& unit_store() { return *unit_store_; }
   const std::string& db_path() const { return db_path_; }
+  // Which channels use the station file's nominal calibration (no valid record), or "".
+  const std::string& calibration_note() const { return calibration_note_; }
 
  private:
   sequence::SequencePlan plan_;
@@ -51,6 +53,7 @@ class ServeBench {
   std::vector<sequence::Slot> slots_;
   std::vector<sequence::Station> slot_stations_;
   std::string db_path_;
+  std::string calibration_note_;
   audio::SimSlotsPort* sim_ = nullptr;  // owned by shared_, when the station is simulated
   std::unique_ptr<audio::SharedPort> shared_;
   sequence::StationInstruments instruments_;

@@ -57,8 +57,8 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
                                            *config.power_amp, config.loudspeaker, sample_rate_hz)
                                      : 0);
   latency_samples_ = std::max(config.latency_samples, lead);
-  const auto dac = [&](int own_lead) {
-    return std::make_unique<DacStage>(calibration.output_vrms_at_0dbfs, latency_samples_ - own_lead,
+  const auto dac = [&](int own_lead, std::size_t channel) {
+    return std::make_unique<DacStage>(calibration.output_vrms(channel), latency_samples_ - own_lead,
                                       config.converter_lowpass_hz, sample_rate_hz);
   };
   for (int c = 1; c <= channels; ++c) {
@@ -66,9 +66,10 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
     Channel ch{fault,
                false,
                {},
-               AdcStage(calibration.input_vrms_at_0dbfs, calibration.attenuator_gain_db,
-                        config.adc_noise_dbfs, channel_seed(config.seed, serial, c, 2))};
-    append(ch, dac(lead), sample_rate_hz);
+               AdcStage(calibration.input_vrms(static_cast<std::size_t>(c - 1)),
+                        calibration.attenuator_gain_db, config.adc_noise_dbfs,
+                        channel_seed(config.seed, serial, c, 2))};
+    append(ch, dac(lead, static_cast<std::size_t>(c - 1)), sample_rate_hz);
     ch.generator = append(ch, std::make_unique<GeneratorInputStage>(), sample_rate_hz);
     double input_gain_db = fault == Fault::low_gain ? kLowGainFaultDb : 0.0;
     if (auto own = config.channel_gain_db.find(c); own != config.channel_gain_db.end())
@@ -119,9 +120,9 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
     Channel ch{Fault::none,
                true,
                {},
-               AdcStage(calibration.input_vrms_at_0dbfs, 0.0, config.adc_noise_dbfs,
-                        channel_seed(config.seed, serial, channels + 1, 2))};
-    append(ch, dac(0), sample_rate_hz);
+               AdcStage(calibration.input_vrms(static_cast<std::size_t>(channels)), 0.0,
+                        config.adc_noise_dbfs, channel_seed(config.seed, serial, channels + 1, 2))};
+    append(ch, dac(0, static_cast<std::size_t>(channels)), sample_rate_hz);
     if (config.loopback_gain_db != 0.0)
       append(ch, std::make_unique<GainStage>(dsp::db_to_amplitude_ratio(config.loopback_gain_db)),
              sample_rate_hz);

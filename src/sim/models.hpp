@@ -1,6 +1,7 @@
 // Parameters of the simulated DUT chain, as read from a station file's [sim] table.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <numbers>
@@ -118,6 +119,17 @@ struct ConverterCalibration {
   double output_vrms_at_0dbfs = 1.0;
   double input_vrms_at_0dbfs = 1.0;
   double attenuator_gain_db = 0.0;
+  // Per chain channel (0-based) where channels differ; empty: the values above for all.
+  std::vector<double> output_vrms_by_channel;
+  std::vector<double> input_vrms_by_channel;
+  double output_vrms(std::size_t channel) const {
+    return channel < output_vrms_by_channel.size() ? output_vrms_by_channel[channel]
+                                                   : output_vrms_at_0dbfs;
+  }
+  double input_vrms(std::size_t channel) const {
+    return channel < input_vrms_by_channel.size() ? input_vrms_by_channel[channel]
+                                                  : input_vrms_at_0dbfs;
+  }
 };
 
 // Effects of each fault (docs/simulation.md): low_gain -6 dB, hum 3 mVrms at the input
@@ -161,9 +173,16 @@ struct SimConfig {
   // The loopback reference cable's gain (dB): a real loopback is rarely exactly 1.
   double loopback_gain_db = 0.0;
   // The simulated interface's true calibration, when it differs from what [audio] claims
-  // (as an uncalibrated station's does): what `ampbench calibrate` has to find.
-  std::optional<double> output_vrms_at_0dbfs;
-  std::optional<double> input_vrms_at_0dbfs;
+  // (as an uncalibrated station's does): what `ampbench calibrate` has to find. One value
+  // for every channel, or one per interface channel (index: channel − 1); empty: as claimed.
+  std::vector<double> output_vrms_at_0dbfs;
+  std::vector<double> input_vrms_at_0dbfs;
+  // The true value of interface channel `channel` (1-based), or `claimed`.
+  static double true_vrms(const std::vector<double>& values, int channel, double claimed) {
+    if (values.empty()) return claimed;
+    if (values.size() == 1) return values[0];
+    return values.at(static_cast<std::size_t>(channel - 1));
+  }
   // How the simulated relay box is really wired: the relay of each station load, when it
   // differs from what [loads] relays claims (empty: as claimed).
   std::vector<int> load_relays;

@@ -148,6 +148,9 @@ void PostgresStore::migrate() {
     // Version 4: how a report draws each curve (record::CurveStyle).
     if (current < 4)
       t.exec0("ALTER TABLE curves ADD COLUMN style_json jsonb NOT NULL DEFAULT '{}'");
+    // Version 5: the interfaces' calibration records and the runs that used them.
+    if (current < 5)
+      t.exec0(create_tables_sql({&kCalibrationsTable, &kRunCalibrationsTable}, Dialect::postgres));
   }
   if (current < kSchemaVersion) {
     t.exec0("DELETE FROM ampbench_schema");

@@ -109,6 +109,15 @@ std::string host_name() {
 // column of today's schema is shadowed by a TEMP view (SQLite searches temp before main)
 // that gives the column its default (or NULL), so the readers see one schema.
 void bridge_missing_columns(sqlite3* db) {
+  // Tables a file predates are empty TEMP tables: a run of schema 7 used no calibration record.
+  for (const Table* table : {&kCalibrationsTable, &kRunCalibrationsTable}) {
+    Statement info(db, ("PRAGMA main.table_info(" + std::string(table->name) + ")").c_str());
+    if (info.step()) continue;
+    const std::string sql = create_tables_sql({table}, Dialect::sqlite);
+    exec(db, ("CREATE TEMP " + sql.substr(std::string("CREATE ").size(),
+                                          sql.find(";\n") + 1 - std::string("CREATE ").size()))
+                 .c_str());
+  }
   for (const Table* table : {&kRunsTable, &kStepsTable, &kMeasurementsTable, &kCurvesTable}) {
     std::set<std::string> present;
     Statement info(db, ("PRAGMA main.table_info(" + std::string(table->name) + ")").c_str());
@@ -216,6 +225,11 @@ void ResultStore::migrate() {
     // Version 7: how a report draws each curve, stored with it (record::CurveStyle).
     exec(db_, "ALTER TABLE curves ADD COLUMN style_json TEXT NOT NULL DEFAULT '{}'");
   }
+  if (current < 8) {
+    // Version 8: the interface's calibration records and the runs that used them (SPEC §15).
+    exec(db_,
+         create_tables_sql({&kCalibrationsTable, &kRunCalibrationsTable}, Dialect::sqlite).c_str());
+  }
   exec(db_, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   t.commit();
 }
@@ -263,6 +277,7 @@ std::int64_t ResultStore::begin_run(record::RunRecord& r) {
       .bind_all(3, run_values(running));
   s.run();
   r.id = sqlite3_last_insert_rowid(db_);
+  record_calibrations_used(r);
   return r.id;
 }
 
@@ -409,6 +424,7 @@ record::RunRecord ResultStore::load_run(const std::string& key) const {
     while (c.step()) s.curves.push_back(curve_from(c));
     c.reset();
   }
+  run.calibration_uuids = calibrations_used(run.id);
   return run;
 }
 

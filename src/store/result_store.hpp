@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "record/calibration.hpp"
 #include "record/record.hpp"
 #include "store/results_reader.hpp"
 
@@ -49,7 +50,7 @@ class ResultStore : public ResultsReader {
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
 
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
   const std::string& path() const { return path_; }
   // Runs found RUNNING from a dead process and marked ABORTED while opening.
   int recovered_runs() const { return recovered_runs_; }
@@ -70,6 +71,16 @@ class ResultStore : public ResultsReader {
   record::RunRecord load_run(const std::string& id_or_uuid) const override;
   std::vector<MeasurementRow> measurement_rows(const RunFilter& filter) const override;
 
+  // Calibration records (calibration_store.cpp), never updated: add one (its id and uuid
+  // set), list a station's newest first (all stations for ""), load one by id or uuid
+  // (InputError when there is none), and the newest of each channel and direction at a
+  // sample rate.
+  std::int64_t add_calibration(record::CalibrationRecord& calibration);
+  std::vector<record::CalibrationRecord> list_calibrations(const std::string& station_name) const;
+  record::CalibrationRecord load_calibration(const std::string& id_or_uuid) const;
+  std::vector<record::CalibrationRecord> current_calibrations(const std::string& station_name,
+                                                              double sample_rate_hz) const;
+
   // The forward queue: finished runs not yet sent to `target` (a URI without password),
   // all of them or only those whose retry time has come; runs set aside are not in it.
   std::vector<PendingForward> pending_forwards(const std::string& target, bool due_only) const;
@@ -89,6 +100,8 @@ class ResultStore : public ResultsReader {
   ResultStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   void migrate();
   void recover_abandoned_runs();
+  void record_calibrations_used(const record::RunRecord& run);
+  std::vector<std::string> calibrations_used(std::int64_t run_id) const;
   sqlite3* db_;
   std::string path_;
   int recovered_runs_ = 0;

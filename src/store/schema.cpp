@@ -60,6 +60,34 @@ constexpr Column kCurveColumns[] = {
     {"style_json", ColumnType::json, false, "'{}'"},  // schema 7 (SQLite), 4 (PostgreSQL)
 };
 
+// SPEC §15: never updated; a new calibration is a new row (schema 8 in SQLite, 5 in
+// PostgreSQL).
+constexpr Column kCalibrationColumns[] = {
+    {"id", ColumnType::key},
+    {"uuid", ColumnType::uuid, false, {}, Holder::both, true},
+    {"station_name", ColumnType::text},
+    {"channel", ColumnType::integer},
+    {"direction", ColumnType::text},
+    {"sample_rate_hz", ColumnType::real},
+    {"range", ColumnType::text, true},
+    {"vrms_at_0dbfs", ColumnType::real},
+    {"u_db", ColumnType::real},
+    {"coverage_k", ColumnType::real},
+    {"created_at", ColumnType::time},
+    {"valid_until", ColumnType::time, true},
+    {"operator", ColumnType::text},
+    {"reference_idn", ColumnType::text},
+    {"reference_due", ColumnType::text, false, "''"},
+    {"temperature_c", ColumnType::real, true},
+    {"readings_json", ColumnType::json},
+    {"note", ColumnType::text, false, "''"},
+};
+
+constexpr Column kRunCalibrationColumns[] = {
+    {"run_id", ColumnType::parent},
+    {"calibration_id", ColumnType::big_integer},
+};
+
 struct Index {
   std::string_view name;
   std::string_view table;
@@ -73,6 +101,8 @@ constexpr Index kIndexes[] = {
     {"steps_run", "steps", "run_id"},
     {"measurements_step", "measurements", "step_id"},
     {"curves_step", "curves", "step_id"},
+    {"calibrations_station", "calibrations", "station_name, sample_rate_hz, channel, direction"},
+    {"run_calibrations_run", "run_calibrations", "run_id"},
 };
 
 bool held_by(const Column& c, Dialect dialect) {
@@ -132,15 +162,24 @@ const Table kRunsTable{"runs", kRunColumns};
 const Table kStepsTable{"steps", kStepColumns, "runs"};
 const Table kMeasurementsTable{"measurements", kMeasurementColumns, "steps"};
 const Table kCurvesTable{"curves", kCurveColumns, "steps"};
+const Table kCalibrationsTable{"calibrations", kCalibrationColumns};
+const Table kRunCalibrationsTable{"run_calibrations", kRunCalibrationColumns, "runs"};
+
+std::string create_tables_sql(std::initializer_list<const Table*> tables, Dialect dialect) {
+  std::string sql;
+  for (const Table* t : tables) sql += create_table_sql(*t, dialect);
+  for (const Index& i : kIndexes)
+    for (const Table* t : tables)
+      if (i.table == t->name)
+        sql += "CREATE INDEX " + std::string(i.name) + " ON " + std::string(i.table) + "(" +
+               std::string(i.columns) + ");\n";
+  return sql;
+}
 
 std::string create_results_sql(Dialect dialect) {
-  std::string sql;
-  for (const Table* t : {&kRunsTable, &kStepsTable, &kMeasurementsTable, &kCurvesTable})
-    sql += create_table_sql(*t, dialect);
-  for (const Index& i : kIndexes)
-    sql += "CREATE INDEX " + std::string(i.name) + " ON " + std::string(i.table) + "(" +
-           std::string(i.columns) + ");\n";
-  return sql;
+  return create_tables_sql({&kRunsTable, &kStepsTable, &kMeasurementsTable, &kCurvesTable,
+                            &kCalibrationsTable, &kRunCalibrationsTable},
+                           dialect);
 }
 
 std::string read_columns(const Table& table, Dialect dialect, std::string_view alias,

@@ -4,6 +4,7 @@
 // (and, when it carries a record field, one line in rows.hpp).
 #pragma once
 
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,8 +50,12 @@ extern const Table kRunsTable;
 extern const Table kStepsTable;
 extern const Table kMeasurementsTable;
 extern const Table kCurvesTable;
+extern const Table kCalibrationsTable;
+extern const Table kRunCalibrationsTable;
 
-// CREATE TABLE and CREATE INDEX statements for every results table.
+// CREATE TABLE and CREATE INDEX statements for these tables (a migration adding them).
+std::string create_tables_sql(std::initializer_list<const Table*> tables, Dialect dialect);
+// The same for every results table.
 std::string create_results_sql(Dialect dialect);
 
 // The columns a record is read from, in description order, as expressions of this dialect
