@@ -454,6 +454,17 @@ TEST(CliInstruments, CalibrateFindsEachChannelsTrueVoltsAndRunsUseThem) {
     EXPECT_GT(std::abs(off.at(ch) - model.at(ch)), 0.3) << ch;  // what calibration removes
   }
   EXPECT_EQ(ampbench::testing::scalar(calibrated, "SELECT count(*) FROM run_calibrations"), "4");
+  // A 1 kHz level's expanded uncertainty through the input's record, and a gain's through
+  // both: U (k = 2) = 2·u and 2·√2·u, u = 0.0050 dB (the DMM's 0.1 %, rectangular).
+  const double u = 20.0 * std::log10(1.0 + 0.001 / std::sqrt(3.0));
+  for (const auto& [name, expected] :
+       {std::pair{"level_dbv", 2.0 * u}, std::pair{"gain_db", 2.0 * std::sqrt(2.0) * u}})
+    EXPECT_NEAR(std::stod(ampbench::testing::scalar(
+                    calibrated, std::string("SELECT uncertainty FROM measurements WHERE name = '") +
+                                    name + "' AND channel = 'R'")),
+                expected, 1e-6)
+        << name;
+  EXPECT_EQ(ampbench::testing::scalar(nominal, "SELECT count(uncertainty) FROM measurements"), "0");
   const auto show = run_ampbench({"results", "show", "1", "--db", calibrated});
   EXPECT_NE(show.out.find("calibration"), std::string::npos) << show.out;
   const auto list = run_ampbench({"calibrations", "list", "--db", db});
@@ -502,6 +513,28 @@ TEST(CliInstruments, ARequiredCalibrationRefusesARunWithoutValidRecords) {
                           "--duration", "1"})
                 .exit_code,
             0);
+  // A guarded limit judges with the record's uncertainty; without a record it cannot.
+  const std::string guarded = dir / "guarded.toml";
+  std::ofstream(guarded) << std::string(kGainStep) +
+                                "limits.gain_db = { min = 20, max = 30, decision = \"guarded\" }\n";
+  EXPECT_EQ(run_ampbench({"run", guarded, "--station", path, "--db", db, "--quiet"}).exit_code, 0);
+  const std::string unrecorded = dir / "unrecorded.toml", unrecorded_db = dir / "u.db";
+  std::ofstream(unrecorded) << replace_all(slurp(path), "required = true\n", "");
+  EXPECT_EQ(
+      run_ampbench({"run", guarded, "--station", unrecorded, "--db", unrecorded_db, "--quiet"})
+          .exit_code,
+      2);
+  EXPECT_NE(ampbench::testing::scalar(unrecorded_db,
+                                      "SELECT note FROM measurements WHERE name = 'gain_db'")
+                .find("needs the value's uncertainty"),
+            std::string::npos);
+  const std::string on_thd = dir / "thd.toml";
+  std::ofstream(on_thd) << std::string(kGainStep) +
+                               "limits.dc_offset_v = { max = 0.05, decision = \"guarded\" }\n";
+  const auto refused = run_ampbench({"validate", on_thd, "--station", path});
+  EXPECT_EQ(refused.exit_code, 65);
+  EXPECT_NE(refused.err.find("a guarded decision needs the value's uncertainty"), std::string::npos)
+      << refused.err;
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));
   const auto expired = run_ampbench({"run", sequence, "--station", brief, "--db", brief_db});
   EXPECT_EQ(expired.exit_code, 2);

@@ -2,7 +2,12 @@
 // (libuuid) and UTC times.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
+
+#include "record/limits.hpp"
 #include "record/record.hpp"
+#include "record/uncertainty.hpp"
 
 using namespace ampbench::record;
 
@@ -30,4 +35,51 @@ TEST(Record, UuidAndTimes) {
   EXPECT_EQ(a[14], '4');
   EXPECT_EQ(utc_now_iso8601().size(), 24u);
   EXPECT_EQ(utc_now_iso8601().back(), 'Z');
+}
+
+// ISO 14253-1 decisions against a population drawn here: units truly just beyond a limit,
+// measured with a standard uncertainty u; a guarded limit (U = 2u) accepts under 2.5 % of
+// them (ILAC-G8: 2.3 % at k = 2) where a simple one accepts about half; on units centred on
+// the limit, guarded accepts under 2.5 % of all units that are bad. Simple is the plain
+// bounds check.
+TEST(Decisions, AGuardedLimitAcceptsFewUnitsBeyondIt) {
+  using ampbench::record::accepted;
+  using ampbench::record::Bounds;
+  using ampbench::record::Decision;
+  const double limit = 1.0, u = 0.01;
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> error(0.0, u), spread(limit, u);
+  const Bounds simple{std::nullopt, limit, Decision::simple};
+  const Bounds guarded{std::nullopt, limit, Decision::guarded};
+  const int draws = 40000;  // the rate at the limit, 2.28 %, to ±0.08 %
+  int simple_accepts = 0, guarded_accepts = 0, bad = 0, bad_guarded = 0, bad_simple = 0;
+  for (int i = 0; i < draws; ++i) {
+    const double at_limit = limit + 1e-6 + error(rng);
+    simple_accepts += accepted(at_limit, simple, 2.0 * u);
+    guarded_accepts += accepted(at_limit, guarded, 2.0 * u);
+    EXPECT_EQ(accepted(at_limit, simple, 2.0 * u), at_limit <= limit);
+    const double truth = spread(rng), measured = truth + error(rng);
+    if (truth > limit) {
+      ++bad;
+      bad_simple += accepted(measured, simple, 2.0 * u);
+      bad_guarded += accepted(measured, guarded, 2.0 * u);
+    }
+  }
+  EXPECT_NEAR(double(simple_accepts) / draws, 0.5, 0.03);
+  EXPECT_LE(double(guarded_accepts) / draws, 0.025);
+  EXPECT_GT(bad, 18000);
+  EXPECT_GT(double(bad_simple) / bad, 0.15);  // what simple lets through here
+  EXPECT_LE(double(bad_guarded) / bad, 0.025);
+  // Closed forms of the expanded uncertainties: a gain through both converters, a level and
+  // its volts through the input's, a power as volts squared.
+  using ampbench::record::calibration_uncertainty;
+  EXPECT_NEAR(*calibration_uncertainty("gain_db", 26.0, 0.005, 0.005, 2.0), 0.01 * std::sqrt(2.0),
+              1e-12);
+  EXPECT_NEAR(*calibration_uncertainty("level_dbv", -6.0, 0.005, std::nullopt, 2.0), 0.01, 1e-12);
+  EXPECT_NEAR(*calibration_uncertainty("level_vrms", 2.0, 0.005, std::nullopt, 2.0),
+              2.0 * (std::pow(10.0, 0.01 / 20.0) - 1.0), 1e-12);
+  EXPECT_NEAR(*calibration_uncertainty("power_w", 100.0, 0.005, std::nullopt, 2.0),
+              100.0 * (std::pow(10.0, 0.02 / 20.0) - 1.0), 1e-12);
+  EXPECT_FALSE(calibration_uncertainty("gain_db", 26.0, 0.005, std::nullopt, 2.0));
+  EXPECT_FALSE(calibration_uncertainty("thd_pct", 0.01, 0.005, 0.005, 2.0));
 }

@@ -154,6 +154,9 @@ TEST(ResultStore, MigratesASchema2File) {
                          "ALTER TABLE runs DROP COLUMN slot; "
                          "ALTER TABLE curves DROP COLUMN style_json; "
                          "DROP TABLE run_calibrations; DROP TABLE calibrations; "
+                         "ALTER TABLE measurements DROP COLUMN uncertainty; "
+                         "ALTER TABLE measurements DROP COLUMN coverage_k; "
+                         "ALTER TABLE measurements DROP COLUMN flags; "
                          "PRAGMA user_version = 2",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)

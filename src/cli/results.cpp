@@ -84,9 +84,9 @@ int show(const ResultsOptions& o) {
   std::string calibrations;
   for (const auto& uuid : run.calibration_uuids)
     calibrations += (calibrations.empty() ? "" : ", ") + uuid.substr(0, 8);
-  std::printf("calibration %s\n",
-              calibrations.empty() ? "the station file's nominal values (no record)"
-                                   : ("records " + calibrations).c_str());
+  std::printf("calibration %s\n", calibrations.empty()
+                                      ? "the station file's nominal values (no record)"
+                                      : ("records " + calibrations).c_str());
   for (const auto& s : run.steps) {
     std::printf("\n[%d] %s (%s)  %s%s%s\n", s.ordinal, s.step_id.c_str(), s.kind.c_str(),
                 std::string(record::verdict_name(s.verdict)).c_str(), s.message.empty() ? "" : "  ",
@@ -96,10 +96,12 @@ int show(const ResultsOptions& o) {
       const std::string limits =
           m.low || m.high ? "[" + report::limit_in_words(m.low, m.high, m.unit) + "]" : "";
       const std::string where = record::point_in_words(m.point);
+      const std::string value =
+          report::value_in_words(m.value, m.unit) +
+          (m.uncertainty ? " ± " + report::value_in_words(*m.uncertainty, m.unit) : std::string());
       std::printf("    %-5s %-26s %16s  %-22s %-5s %s%s%s%s\n", m.channel.c_str(), m.name.c_str(),
-                  report::value_in_words(m.value, m.unit).c_str(), limits.c_str(),
-                  std::string(record::shown_verdict(m)).c_str(), where.empty() ? "" : "at ",
-                  where.c_str(),
+                  value.c_str(), limits.c_str(), std::string(record::shown_verdict(m)).c_str(),
+                  where.empty() ? "" : "at ", where.c_str(),
                   m.note.empty()  ? ""
                   : where.empty() ? "("
                                   : " (",

@@ -34,6 +34,8 @@ LimitSegment segment_from_json(const nlohmann::json& t) {
   LimitSegment s;
   s.min = number_in(t, "min");
   s.max = number_in(t, "max");
+  if (const auto d = t.find("decision"); d != t.end() && *d == "guarded")
+    s.decision = Decision::guarded;
   for (const auto& axis : kLimitAxes) {
     s.range(axis.axis).from = number_in(t, axis.from_key);
     s.range(axis.axis).to = number_in(t, axis.to_key);
@@ -88,12 +90,20 @@ std::optional<Bounds> Limit::at(const LimitCoordinates& where) const {
     if (!bounds) bounds.emplace();
     if (s.min) bounds->low = bounds->low ? std::max(*bounds->low, *s.min) : *s.min;
     if (s.max) bounds->high = bounds->high ? std::min(*bounds->high, *s.max) : *s.max;
+    if (s.decision == Decision::guarded) bounds->decision = Decision::guarded;
   }
   return bounds;
 }
 
+bool accepted(double value, const Bounds& bounds, std::optional<double> expanded_uncertainty) {
+  const double guard =
+      bounds.decision == Decision::guarded ? expanded_uncertainty.value_or(0.0) : 0.0;
+  return (!bounds.low || value >= *bounds.low + guard) &&
+         (!bounds.high || value <= *bounds.high - guard);
+}
+
 std::vector<std::string_view> limit_keys() {
-  std::vector<std::string_view> keys = {"min", "max"};
+  std::vector<std::string_view> keys = {"min", "max", "decision"};
   for (const auto& axis : kLimitAxes) {
     keys.push_back(axis.from_key);
     keys.push_back(axis.to_key);

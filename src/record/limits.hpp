@@ -41,9 +41,16 @@ struct LimitRange {
   bool bounded() const { return from || to; }
 };
 
+// How a limit judges (ISO 14253-1): `simple` accepts the value itself within the bounds;
+// `guarded` shrinks the acceptance zone by the value's expanded uncertainty on each side,
+// so a unit right at a limit is not accepted on a coin toss (ILAC-G8: below 2.5 % false
+// accepts with U at k = 2).
+enum class Decision { simple, guarded };
+
 struct LimitSegment {
   std::optional<double> min;
   std::optional<double> max;
+  Decision decision = Decision::simple;
   std::array<LimitRange, kLimitAxisCount> ranges;  // by LimitAxis
   std::optional<double> load_ohm;
   std::vector<std::pair<double, double>> exclude_hz;  // [from, to] bands it does not judge
@@ -74,7 +81,12 @@ struct LimitCoordinates {
 struct Bounds {
   std::optional<double> low;
   std::optional<double> high;
+  Decision decision = Decision::simple;  // guarded when any covering segment is
 };
+
+// Whether `value` is accepted within `bounds`: simply, or guarded by its expanded
+// uncertainty U (`expanded_uncertainty`, in the value's unit; required when guarded).
+bool accepted(double value, const Bounds& bounds, std::optional<double> expanded_uncertainty);
 
 struct Limit {
   std::vector<LimitSegment> segments;

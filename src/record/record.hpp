@@ -34,6 +34,11 @@ struct MeasurementRecord {
   // Why the value is missing (NaN, stored as NULL) or what it is (an upper bound): empty for
   // a plain measured value.
   std::string note;
+  // The value's expanded uncertainty (coverage_k times the standard one), in its unit, where
+  // it is modelled (from the channels' calibration records: SPEC §15); none elsewhere.
+  std::optional<double> uncertainty = std::nullopt;
+  std::optional<double> coverage_k = std::nullopt;
+  std::string flags = {};  // comma-separated (at_analyzer_limit)
 };
 
 // How a measurement's verdict is shown: a figure with no limit was only measured, and

@@ -42,7 +42,9 @@ nlohmann::json run_to_json(const record::RunRecord& run, bool with_curves, bool 
            {"high", optional_number(m.high)},
            {"verdict", record::verdict_name(m.verdict)},
            {"point", m.point},
-           {"note", m.note}});
+           {"note", m.note},
+           {"uncertainty", optional_number(m.uncertainty)},
+           {"coverage_k", optional_number(m.coverage_k)}});
     }
     nlohmann::json step = {{"ordinal", s.ordinal},
                            {"id", s.step_id},

@@ -30,9 +30,16 @@ std::string measurement_class(const record::MeasurementRecord& m) {
   return shown.empty() ? " class=\"measured\"" : cell_class(m.verdict);
 }
 
-// A measurement's note (why it has no value, or that it is a bound) beside its value.
+// A measurement's expanded uncertainty (± U, k) and note (why it has no value, or that it
+// is a bound) beside its value.
 std::string note_mark(const record::MeasurementRecord& m) {
-  return m.note.empty() ? "" : " <span class=\"note\">(" + xml_escape(m.note) + ")</span>";
+  std::string mark;
+  if (m.uncertainty && std::isfinite(m.value))
+    mark += " <span class=\"uncertainty\">± " + format_value(*m.uncertainty) +
+            (m.coverage_k ? " (k = " + format_value(*m.coverage_k) + ")" : std::string()) +
+            "</span>";
+  if (!m.note.empty()) mark += " <span class=\"note\">(" + xml_escape(m.note) + ")</span>";
+  return mark;
 }
 
 // A step's message; one of several parts ("; "-separated, such as the conditions a sweep

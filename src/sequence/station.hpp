@@ -118,6 +118,8 @@ struct Station {
   // [audio] values serve every channel.
   struct CalibrationRecords {
     std::map<int, double> output_vrms, input_vrms;
+    std::map<int, double> output_u_db, input_u_db;  // their standard uncertainties
+    double coverage_k = 2.0;
     std::vector<std::string> uuids;
   } calibration_records;
 

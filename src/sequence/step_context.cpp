@@ -16,6 +16,7 @@
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
 #include "record/point_words.hpp"
+#include "record/uncertainty.hpp"
 #include "sequence/steps/registry.hpp"
 
 namespace ampbench::sequence {
@@ -457,11 +458,13 @@ std::string StepContext::unjudged_limits() const {
 
 record::MeasurementRecord StepContext::judged(record::MeasurementRecord m,
                                               std::optional<double> frequency_hz) const {
+  auto decision = record::Decision::simple;
   if (auto it = step_.limits.find(m.name); it != step_.limits.end()) {
     limits_judged_.insert(m.name);
     if (const auto bounds = it->second.at(coordinates_of(m, frequency_hz))) {
       m.low = bounds->low;
       m.high = bounds->high;
+      decision = bounds->decision;
     }
   }
   if (!std::isfinite(m.value)) {
@@ -473,8 +476,17 @@ record::MeasurementRecord StepContext::judged(record::MeasurementRecord m,
                                : (limited ? record::Verdict::fail : record::Verdict::pass);
     return m;
   }
-  const bool ok = (!m.low || m.value >= *m.low) && (!m.high || m.value <= *m.high);
-  m.verdict = ok ? record::Verdict::pass : record::Verdict::fail;
+  const record::Bounds bounds{m.low, m.high, decision};
+  if (decision == record::Decision::guarded && !m.uncertainty) {
+    // A guard of unknown width guards nothing: the bench cannot judge this value.
+    m.verdict = record::Verdict::error;
+    m.note =
+        "a guarded limit needs the value's uncertainty: this channel has no calibration "
+        "record";
+    return m;
+  }
+  m.verdict = record::accepted(m.value, bounds, m.uncertainty) ? record::Verdict::pass
+                                                               : record::Verdict::fail;
   return m;
 }
 
@@ -494,10 +506,35 @@ void StepContext::add(const std::string& channel, const std::string& name, doubl
   if (spec == specs.end())
     throw std::logic_error("'" + name + "' is not a declared measurement of a " +
                            std::string(step_.kind->name()) + " step");
-  record_.measurements.push_back(
-      judged({channel, name, value, std::string(spec->unit), std::nullopt, std::nullopt,
-              record::Verdict::pass, point, ""},
-             frequency_hz));
+  record::MeasurementRecord m{channel,
+                              name,
+                              value,
+                              std::string(spec->unit),
+                              std::nullopt,
+                              std::nullopt,
+                              record::Verdict::pass,
+                              point,
+                              ""};
+  add_uncertainty(m);
+  record_.measurements.push_back(judged(std::move(m), frequency_hz));
+}
+
+void StepContext::add_uncertainty(record::MeasurementRecord& m) const {
+  const auto& channels = plan_.channels;
+  const auto at = std::find(channels.begin(), channels.end(), m.channel);
+  if (at == channels.end()) return;  // a figure of two channels (balance)
+  const auto index = static_cast<std::size_t>(at - channels.begin());
+  const auto& records = station_.calibration_records;
+  const auto u_of = [](const std::map<int, double>& u, const std::vector<int>& channels,
+                       std::size_t index) -> std::optional<double> {
+    if (index >= channels.size()) return std::nullopt;
+    const auto it = u.find(channels[index]);
+    return it == u.end() ? std::nullopt : std::optional(it->second);
+  };
+  m.uncertainty = record::calibration_uncertainty(
+      m.name, m.value, u_of(records.input_u_db, station_.audio.inputs, index),
+      u_of(records.output_u_db, station_.audio.outputs, index), records.coverage_k);
+  if (m.uncertainty) m.coverage_k = records.coverage_k;
 }
 
 }  // namespace ampbench::sequence

@@ -201,6 +201,8 @@ class StepContext {
 
  private:
   void keep_capture(const audio::Capture& capture);
+  // The value's expanded uncertainty from its channel's calibration records, where modelled.
+  void add_uncertainty(record::MeasurementRecord& m) const;
   audio::Capture capture_from_generator(double frequency_hz, const std::vector<double>& vrms_in,
                                         std::optional<double> load_ohm);
   // stimulus_phase_known: the interface played sin(2π·f·n/fs) from the capture's sample 0.

@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "common/text.hpp"
+#include "record/uncertainty.hpp"
 #include "sequence/steps/registry.hpp"
 
 namespace ampbench::sequence {
@@ -24,6 +25,12 @@ LimitSegment limit_segment(const R& r, const toml::node* node, const std::string
   l.max = r.number(t, "max", field);
   if (!l.min && !l.max) r.fail(node, field, "needs min, max or both");
   if (l.min && l.max && *l.min > *l.max) r.fail(node, field, "min is above max");
+  if (const auto decision = r.string(t, "decision", field)) {
+    if (*decision != "simple" && *decision != "guarded")
+      r.fail(t.get("decision"), field + ".decision",
+             "'" + *decision + "' is no decision rule (expected simple or guarded)");
+    if (*decision == "guarded") l.decision = record::Decision::guarded;
+  }
   for (const auto& axis : record::limit_axes()) {
     auto& range = l.range(axis.axis);
     const std::string from_key(axis.from_key), to_key(axis.to_key);
@@ -381,6 +388,11 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
         r.fail(&node, field,
                "'" + name + "' is not a measurement or curve of a " + *kind_text + " step");
       s.limits[name] = limit_field(r, &node, field);
+      for (const auto& segment : s.limits[name].segments)
+        if (segment.decision == record::Decision::guarded && !record::uncertainty_modelled(name))
+          r.fail(&node, field,
+                 "a guarded decision needs the value's uncertainty, modelled for gain_db, "
+                 "level_dbv, level_vrms and power_w (docs/calibration.md)");
       for (const auto& segment : s.limits[name].segments)
         if ((segment.range(record::LimitAxis::power).bounded() || segment.load_ohm) && !s.load_ohm)
           r.fail(&node, field, "a segment bounded in W or by load_ohm needs the step's load_ohm");

@@ -70,6 +70,8 @@ std::string attach_calibrations(sequence::Station& station, const store::ResultS
         continue;
       }
       (output ? records.output_vrms : records.input_vrms)[channel] = it->vrms_at_0dbfs;
+      (output ? records.output_u_db : records.input_u_db)[channel] = it->u_db;
+      records.coverage_k = it->coverage_k;
       records.uuids.push_back(it->uuid);
     }
   }

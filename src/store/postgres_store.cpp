@@ -149,8 +149,12 @@ void PostgresStore::migrate() {
     if (current < 4)
       t.exec0("ALTER TABLE curves ADD COLUMN style_json jsonb NOT NULL DEFAULT '{}'");
     // Version 5: the interfaces' calibration records and the runs that used them.
-    if (current < 5)
+    if (current < 5) {
       t.exec0(create_tables_sql({&kCalibrationsTable, &kRunCalibrationsTable}, Dialect::postgres));
+      t.exec0(
+          "ALTER TABLE measurements ADD COLUMN uncertainty double precision, ADD COLUMN "
+          "coverage_k double precision, ADD COLUMN flags text NOT NULL DEFAULT ''");
+    }
   }
   if (current < kSchemaVersion) {
     t.exec0("DELETE FROM ampbench_schema");

@@ -226,9 +226,14 @@ void ResultStore::migrate() {
     exec(db_, "ALTER TABLE curves ADD COLUMN style_json TEXT NOT NULL DEFAULT '{}'");
   }
   if (current < 8) {
-    // Version 8: the interface's calibration records and the runs that used them (SPEC §15).
+    // Version 8: the interface's calibration records and the runs that used them, and each
+    // measurement's uncertainty and flags (SPEC §15).
     exec(db_,
          create_tables_sql({&kCalibrationsTable, &kRunCalibrationsTable}, Dialect::sqlite).c_str());
+    exec(db_,
+         "ALTER TABLE measurements ADD COLUMN uncertainty REAL; ALTER TABLE measurements ADD "
+         "COLUMN coverage_k REAL; ALTER TABLE measurements ADD COLUMN flags TEXT NOT NULL "
+         "DEFAULT ''");
   }
   exec(db_, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   t.commit();

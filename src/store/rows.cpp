@@ -56,7 +56,10 @@ std::vector<SqlValue> measurement_values(const record::MeasurementRecord& m) {
           real_or_null(m.high),
           verdict(m.verdict),
           m.point.dump(),
-          m.note};
+          m.note,
+          real_or_null(m.uncertainty),
+          real_or_null(m.coverage_k),
+          m.flags};
 }
 
 std::vector<SqlValue> curve_values(const record::CurveRecord& c) {

@@ -70,6 +70,9 @@ record::MeasurementRecord measurement_from(const Row& row, int c = 0) {
   m.verdict = record::parse_verdict(row.text(c + 6)).value_or(record::Verdict::error);
   m.point = nlohmann::json::parse(row.text(c + 7), nullptr, false);
   m.note = row.text(c + 8);
+  m.uncertainty = row.real(c + 9);
+  m.coverage_k = row.real(c + 10);
+  m.flags = row.text(c + 11);
   return m;
 }
 

@@ -45,6 +45,9 @@ constexpr Column kMeasurementColumns[] = {
     {"verdict", ColumnType::text},
     {"point_json", ColumnType::json},
     {"note", ColumnType::text, false, "''"},
+    {"uncertainty", ColumnType::real, true},  // schema 8 (SQLite), 5 (PostgreSQL)
+    {"coverage_k", ColumnType::real, true},
+    {"flags", ColumnType::text, false, "''"},
 };
 
 constexpr Column kCurveColumns[] = {
