@@ -11,7 +11,11 @@ namespace ampbench::sim {
 
 inline double crossover(double e_volts, double crossover_v, double depth) {
   if (crossover_v <= 0.0 || depth <= 0.0) return e_volts;
-  return e_volts - depth * crossover_v * std::tanh(e_volts / crossover_v);
+  const double x = e_volts / crossover_v;
+  // Beyond 19.5, tanh is 1 to double precision: most samples of a signal of volts skip it
+  // (the oversampled power amp evaluates this several times per sample).
+  if (std::abs(x) > 19.5) return e_volts - depth * crossover_v * (x > 0.0 ? 1.0 : -1.0);
+  return e_volts - depth * crossover_v * std::tanh(x);
 }
 
 }  // namespace ampbench::sim
