@@ -200,7 +200,7 @@ Bench open_bench(const Station& station, const std::string& serial, plugs::Opera
 Bench bench_around(const Station& station, const StationInstruments& instruments,
                    std::unique_ptr<audio::AudioPort> port, sim::SimChain* chain,
                    const std::shared_ptr<sim::SimWiring>& wiring, plugs::OperatorIo& io) {
-  apply_channel_trims(station, *port);
+  if (port) apply_channel_trims(station, *port);
   Bench bench;
   bench.port = std::move(port);
   bench.generator = instruments.generator;
