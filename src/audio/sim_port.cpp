@@ -6,6 +6,7 @@
 #include <numbers>
 
 #include "dsp/units.hpp"
+#include "sim/resampler.hpp"
 
 namespace ampbench::audio {
 
@@ -49,7 +50,49 @@ std::string SimPort::describe() const {
          std::to_string(static_cast<int>(chain_.sample_rate_hz())) + " Hz";
 }
 
-Capture SimPort::transfer(const AudioBuffer& stimulus, double clip_threshold_fs) {
+namespace {
+
+// What the DAC really plays, sample by sample on the ADC's clock: through the OS mixer's
+// conversion, then at the DAC's own clock rate.
+AudioBuffer as_played(const AudioBuffer& stimulus, const SimInterface& interface) {
+  AudioBuffer played = stimulus;
+  for (auto& channel : played.channels) {
+    if (interface.resampler_hz > 0.0)
+      channel = sim::through_rate(channel, stimulus.sample_rate_hz, interface.resampler_hz);
+    if (interface.clock_ppm != 0.0) channel = sim::with_clock_offset(channel, interface.clock_ppm);
+  }
+  return played;
+}
+
+// A digital loopback: 24-bit words, rounded, saturating at full scale.
+Capture digital_loopback(const AudioBuffer& played, double clip_threshold_fs) {
+  constexpr double kWordsPerFs = 8388608.0;  // 2²³
+  Capture capture;
+  capture.audio.sample_rate_hz = played.sample_rate_hz;
+  for (std::size_t c = 0; c < played.channels.size(); ++c) {
+    auto& out = capture.audio.channels.emplace_back();
+    double peak = 0.0;
+    for (double x : played.channels[c]) {
+      const double word = std::clamp(std::round(x * kWordsPerFs), -kWordsPerFs, kWordsPerFs - 1.0);
+      out.push_back(word / kWordsPerFs);
+      peak = std::max(peak, std::abs(word / kWordsPerFs));
+    }
+    capture.peak_dbfs.push_back(dsp::amplitude_ratio_to_db(peak));
+    if (!capture.clipped_input && peak > clip_threshold_fs) capture.clipped_input = static_cast<int>(c + 1);
+  }
+  return capture;
+}
+
+}  // namespace
+
+Capture SimPort::transfer(const AudioBuffer& original, double clip_threshold_fs) {
+  const bool faulty = interface_.clock_ppm != 0.0 || interface_.resampler_hz > 0.0;
+  const AudioBuffer played = faulty ? as_played(original, interface_) : AudioBuffer{};
+  const AudioBuffer& stimulus = faulty ? played : original;
+  if (interface_.digital) {
+    last_transfer_frames_ = stimulus.frames();
+    return digital_loopback(stimulus, clip_threshold_fs);
+  }
   const std::size_t channels = stimulus.channel_count();
   const std::size_t frames = stimulus.frames();
   const auto latency = static_cast<std::size_t>(chain_.latency_samples());

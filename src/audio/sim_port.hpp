@@ -11,6 +11,15 @@
 
 namespace ampbench::audio {
 
+// The simulated interface itself, between the stimulus and the chain (SPEC §15).
+struct SimInterface {
+  double clock_ppm = 0.0;     // the DAC's clock against the ADC's
+  double resampler_hz = 0.0;  // an OS mixer's rate the playback goes through; 0: none
+  // A digital loopback (S/PDIF, ADAT, a driver's own): the samples come back as 24-bit words,
+  // with no converter, no chain and no noise; the faults above still apply.
+  bool digital = false;
+};
+
 class SimPort : public AudioPort {
  public:
   // `wiring`: external instruments on the simulated bench (generator, relay box, DMM).
@@ -24,6 +33,7 @@ class SimPort : public AudioPort {
   std::string describe() const override;
 
   sim::SimChain& chain() { return chain_; }
+  void set_interface(const SimInterface& interface) { interface_ = interface; }
   // Frames the last transfer ran through the chain before it finished or stopped.
   std::size_t last_transfer_frames() const { return last_transfer_frames_; }
   const sim::SimChain& chain() const { return chain_; }
@@ -45,6 +55,7 @@ class SimPort : public AudioPort {
   sim::SimChain chain_;
   std::shared_ptr<sim::SimWiring> wiring_;
   std::vector<double> true_output_vrms_at_0dbfs_;  // per port channel; empty: as claimed
+  SimInterface interface_;
   std::size_t last_transfer_frames_ = 0;
 };
 

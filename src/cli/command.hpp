@@ -32,6 +32,7 @@ Subcommand add_sim_instrument_command(CLI::App& parent);
 Subcommand add_scpi_command(CLI::App& parent);
 Subcommand add_calibrate_command(CLI::App& parent);
 Subcommand add_calibrations_command(CLI::App& parent);
+Subcommand add_selftest_command(CLI::App& parent);
 Subcommand add_sync_command(CLI::App& parent);
 Subcommand add_stats_command(CLI::App& parent);
 Subcommand add_serve_command(CLI::App& parent);

@@ -56,12 +56,12 @@ std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std:
     wiring = std::make_shared<sim::InstrumentSimWiring>(
         wired(station.generator), wired(station.load_switch), relay_loads, wired(station.dmm));
   }
-  return std::make_unique<audio::SimPort>(station.safety, station.audio.calibration,
-                                          std::move(chain), wiring,
-                                          calibration.output_vrms_by_channel);
+  auto port = std::make_unique<audio::SimPort>(station.safety, station.audio.calibration,
+                                               std::move(chain), wiring,
+                                               calibration.output_vrms_by_channel);
+  port->set_interface({station.sim->clock_ppm, station.sim->resampler_hz, false});
+  return port;
 }
-
-namespace {
 
 // Each channel brought to the nominal calibration by its record's trim (SPEC §15).
 void apply_channel_trims(const Station& station, audio::AudioPort& port) {
@@ -87,6 +87,8 @@ void apply_channel_trims(const Station& station, audio::AudioPort& port) {
   }
   port.set_channel_trims(std::move(output_gain), std::move(input_gain));
 }
+
+namespace {
 
 std::unique_ptr<instruments::RelaySwitch> relays_of(const InstrumentRef& ref,
                                                     const std::string& role) {
@@ -143,6 +145,7 @@ CalibrationBench open_calibration_bench(const Station& station) {
   if (station.audio.backend != "sim")
     return {open_audio_port(station, ""), plugs::manual_dmm_probes()};
   auto port = open_sim_port(calibration_cable(station), "");
+  port->set_interface({station.sim->clock_ppm, station.sim->resampler_hz, station.selftest.digital});
   auto probes = sim::sim_dmm_probes(port->wiring());
   return {std::move(port), std::move(probes)};
 }

@@ -62,6 +62,10 @@ Bench bench_around(const Station& station, const StationInstruments& instruments
                    std::unique_ptr<audio::AudioPort> port, sim::SimChain* chain,
                    const std::shared_ptr<sim::SimWiring>& wiring, plugs::OperatorIo& io);
 
+// Each port channel brought to the station's nominal calibration by its calibration record's
+// trim (Station::calibration_records; none: untouched).
+void apply_channel_trims(const Station& station, audio::AudioPort& port);
+
 // The simulated interface's true converters, channel by channel ([sim] may say they differ
 // from what [audio] claims; station.sim must be set).
 sim::ConverterCalibration sim_converter_calibration(const Station& station);

@@ -92,12 +92,40 @@ Station load_station(const std::string& path) {
   return parse_station(r.text(), path);
 }
 
+namespace {
+
+void parse_selftest(const TomlReader& r, const toml::table& t, Station::SelftestSettings& out) {
+  const std::string p = "selftest";
+  r.reject_unknown_keys(t, p,
+                        {"digital", "level_dbfs", "frequency_hz", "max_residual_thdn_db",
+                         "max_residual_noise_dbv", "max_level_error_db", "max_clock_ppm"});
+  out.digital = r.boolean(t, "digital", p).value_or(false);
+  out.level_dbfs = r.number(t, "level_dbfs", p).value_or(out.level_dbfs);
+  if (!(out.level_dbfs <= 0.0 && out.level_dbfs >= -60.0))
+    r.fail(t.get("level_dbfs"), "selftest.level_dbfs", "must be -60 to 0 dBFS");
+  out.frequency_hz = r.number(t, "frequency_hz", p).value_or(out.frequency_hz);
+  if (!(out.frequency_hz >= 20.0 && out.frequency_hz <= 20000.0))
+    r.fail(t.get("frequency_hz"), "selftest.frequency_hz", "must be 20 to 20000 Hz");
+  out.max_residual_thdn_db =
+      r.number(t, "max_residual_thdn_db", p).value_or(out.max_residual_thdn_db);
+  out.max_residual_noise_dbv = r.number(t, "max_residual_noise_dbv", p);
+  out.max_level_error_db = r.number(t, "max_level_error_db", p).value_or(out.max_level_error_db);
+  if (!(out.max_level_error_db > 0.0))
+    r.fail(t.get("max_level_error_db"), "selftest.max_level_error_db", "must be positive");
+  out.max_clock_ppm = r.number(t, "max_clock_ppm", p).value_or(out.max_clock_ppm);
+  if (!(out.max_clock_ppm > 0.0))
+    r.fail(t.get("max_clock_ppm"), "selftest.max_clock_ppm", "must be positive");
+}
+
+}  // namespace
+
 Station parse_station(const std::string& text, const std::string& path) {
   const auto r = TomlReader::from_text(text, path);
   const toml::table& root = r.root();
   r.reject_unknown_keys(root, "",
                         {"station", "audio", "safety", "generator", "dmm", "loads", "attenuator",
-                         "source", "dut_switch", "sim", "jack", "results", "slot", "calibration"});
+                         "source", "dut_switch", "sim", "jack", "results", "slot", "calibration",
+                         "selftest"});
   Station s;
   s.path = path;
   s.text = text;
@@ -120,7 +148,8 @@ Station parse_station(const std::string& text, const std::string& path) {
 
   if (const toml::table* c = r.table(root, "calibration", "", false)) {
     r.reject_unknown_keys(*c, "calibration",
-                          {"required", "max_age_days", "reference_accuracy_pct", "readings"});
+                          {"required", "max_age_days", "reference_accuracy_pct", "readings",
+                           "output_impedance_ohm", "min_dut_input_ohm", "flatness_db"});
     auto& policy = s.calibration_policy;
     policy.required = r.boolean(*c, "required", "calibration").value_or(false);
     if (const auto days = r.number(*c, "max_age_days", "calibration")) {
@@ -139,7 +168,20 @@ Station parse_station(const std::string& text, const std::string& path) {
         r.fail(c->get("readings"), "calibration.readings", "must be 1 to 100");
       policy.readings = static_cast<int>(*n);
     }
+    const auto non_negative = [&](const char* key, double& value) {
+      if (const auto v = r.number(*c, key, "calibration")) {
+        if (!(*v >= 0.0)) r.fail(c->get(key), std::string("calibration.") + key, "must not be negative");
+        value = *v;
+      }
+    };
+    non_negative("output_impedance_ohm", policy.output_impedance_ohm);
+    non_negative("min_dut_input_ohm", policy.min_dut_input_ohm);
+    non_negative("flatness_db", policy.flatness_db);
+    if (policy.output_impedance_ohm > 0.0 && !(policy.min_dut_input_ohm > 0.0))
+      r.fail(c->get("min_dut_input_ohm"), "calibration.min_dut_input_ohm",
+             "must be positive with an output_impedance_ohm");
   }
+  if (const toml::table* t = r.table(root, "selftest", "", false)) parse_selftest(r, *t, s.selftest);
 
   const toml::table& a = *r.table(root, "audio", "", true);
   r.reject_unknown_keys(a, "audio",

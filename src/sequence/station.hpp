@@ -112,7 +112,31 @@ struct Station {
     std::optional<double> max_age_days;
     double reference_accuracy_pct = 0.1;  // the DMM's ± accuracy at the frequency (rectangular)
     int readings = 4;                     // DMM readings per channel (repeatability)
+    // The interface output's impedance and the lowest DUT input impedance it drives: the
+    // divider between them is a term of each output record's budget (0: none).
+    double output_impedance_ohm = 0.0;
+    double min_dut_input_ohm = 10e3;
+    // The interface's flatness over the audio band, ± dB: a term of every record's budget,
+    // as results at other frequencies than the calibration's inherit it.
+    double flatness_db = 0.0;
   } calibration_policy;
+  // [selftest] (SPEC §15): the loopback's stimulus and what each of its checks accepts.
+  struct SelftestSettings {
+    bool digital = false;  // the loopback is a digital path: bit-transparency is checked
+    double level_dbfs = -3.0;
+    double frequency_hz = 1000.0;
+    double max_residual_thdn_db = -80.0;
+    std::optional<double> max_residual_noise_dbv;
+    double max_level_error_db = 0.1;
+    double max_clock_ppm = 20.0;
+  } selftest;
+  // The bench's own floor from its latest self-test, by interface input (1-based): results
+  // within 10 dB of it are flagged at_analyzer_limit. Filled with the calibration records.
+  struct AnalyzerResidual {
+    double thdn_db = 0.0;
+    std::optional<double> noise_dbv;
+  };
+  std::map<int, AnalyzerResidual> analyzer_residuals;
   // The calibration records in force, by interface channel (1-based): volts per full scale,
   // and their uuids. Filled from the results store before a bench opens; empty: the
   // [audio] values serve every channel.

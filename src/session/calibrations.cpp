@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "common/text.hpp"
+#include "selftest/selftest.hpp"
 
 namespace ampbench::session {
 namespace {
@@ -44,6 +45,9 @@ std::string attach_calibrations(sequence::Station& station, const store::ResultS
   const auto current = store.current_calibrations(station.name, rate);
   auto& records = station.calibration_records;
   records = {};
+  const auto selftest = store.latest_selftest(station.name);
+  station.analyzer_residuals = selftest ? selftest::residuals_of(*selftest)
+                                        : std::map<int, sequence::Station::AnalyzerResidual>{};
   std::vector<std::string> problems, nominal;
   for (const bool output : {true, false}) {
     const std::string direction = output ? "output" : "input";

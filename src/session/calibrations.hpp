@@ -1,6 +1,7 @@
 // session: the calibration records a station's run or `serve` uses (SPEC §15): the newest
 // valid record of each interface channel and direction at the station's sample rate, put
-// into the station (sequence::Station::calibration_records) before its benches open.
+// into the station (sequence::Station::calibration_records) before its benches open; and
+// the bench's residuals from its latest self-test (Station::analyzer_residuals).
 #pragma once
 
 #include <string>

@@ -172,6 +172,11 @@ struct SimConfig {
   std::map<int, double> channel_gain_db;
   // The loopback reference cable's gain (dB): a real loopback is rarely exactly 1.
   double loopback_gain_db = 0.0;
+  // The interface's own faults (SPEC §15, sim/resampler.hpp), for `selftest` to find: the DAC's
+  // clock this many ppm fast against the ADC's; an OS mixer converting the playback to this
+  // rate and back (0: none).
+  double clock_ppm = 0.0;
+  double resampler_hz = 0.0;
   // The simulated interface's true calibration, when it differs from what [audio] claims
   // (as an uncalibrated station's does): what `ampbench calibrate` has to find. One value
   // for every channel, or one per interface channel (index: channel − 1); empty: as claimed.

@@ -155,6 +155,8 @@ void PostgresStore::migrate() {
           "ALTER TABLE measurements ADD COLUMN uncertainty double precision, ADD COLUMN "
           "coverage_k double precision, ADD COLUMN flags text NOT NULL DEFAULT ''");
     }
+    // Version 6: the bench's self-tests.
+    if (current < 6) t.exec0(create_tables_sql({&kSelftestsTable}, Dialect::postgres));
   }
   if (current < kSchemaVersion) {
     t.exec0("DELETE FROM ampbench_schema");

@@ -35,7 +35,7 @@ class PostgresStore : public ResultsReader {
   PostgresStore(const PostgresStore&) = delete;
   PostgresStore& operator=(const PostgresStore&) = delete;
 
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // The whole run in one transaction: true when inserted, false when a run with its uuid
   // is already there (then nothing is written). Throws IoError; nothing of the run is

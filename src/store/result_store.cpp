@@ -110,7 +110,7 @@ std::string host_name() {
 // that gives the column its default (or NULL), so the readers see one schema.
 void bridge_missing_columns(sqlite3* db) {
   // Tables a file predates are empty TEMP tables: a run of schema 7 used no calibration record.
-  for (const Table* table : {&kCalibrationsTable, &kRunCalibrationsTable}) {
+  for (const Table* table : {&kCalibrationsTable, &kRunCalibrationsTable, &kSelftestsTable}) {
     Statement info(db, ("PRAGMA main.table_info(" + std::string(table->name) + ")").c_str());
     if (info.step()) continue;
     const std::string sql = create_tables_sql({table}, Dialect::sqlite);
@@ -233,7 +233,11 @@ void ResultStore::migrate() {
     exec(db_,
          "ALTER TABLE measurements ADD COLUMN uncertainty REAL; ALTER TABLE measurements ADD "
          "COLUMN coverage_k REAL; ALTER TABLE measurements ADD COLUMN flags TEXT NOT NULL "
-         "DEFAULT ''");
+"DEFAULT ''");
+  }
+  if (current < 9) {
+    // Version 9: the bench's self-tests (SPEC §15).
+    exec(db_, create_tables_sql({&kSelftestsTable}, Dialect::sqlite).c_str());
   }
   exec(db_, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   t.commit();

@@ -50,7 +50,7 @@ class ResultStore : public ResultsReader {
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
 
-  static constexpr int kSchemaVersion = 8;
+  static constexpr int kSchemaVersion = 9;
   const std::string& path() const { return path_; }
   // Runs found RUNNING from a dead process and marked ABORTED while opening.
   int recovered_runs() const { return recovered_runs_; }
@@ -80,6 +80,11 @@ class ResultStore : public ResultsReader {
   record::CalibrationRecord load_calibration(const std::string& id_or_uuid) const;
   std::vector<record::CalibrationRecord> current_calibrations(const std::string& station_name,
                                                               double sample_rate_hz) const;
+
+  // Self-tests (selftest_store.cpp), never updated: add one (its result as JSON with its
+  // "uuid", "station", "started_at" and "verdict"), and a station's latest, if any.
+  void add_selftest(const nlohmann::json& result);
+  std::optional<nlohmann::json> latest_selftest(const std::string& station_name) const;
 
   // The forward queue: finished runs not yet sent to `target` (a URI without password),
   // all of them or only those whose retry time has come; runs set aside are not in it.

@@ -91,6 +91,16 @@ constexpr Column kRunCalibrationColumns[] = {
     {"calibration_id", ColumnType::big_integer},
 };
 
+// SPEC §15: the bench's self-tests, never updated (schema 9 in SQLite, 6 in PostgreSQL).
+constexpr Column kSelftestColumns[] = {
+    {"id", ColumnType::key},
+    {"uuid", ColumnType::uuid, false, {}, Holder::both, true},
+    {"station_name", ColumnType::text},
+    {"started_at", ColumnType::time},
+    {"verdict", ColumnType::text},
+    {"result_json", ColumnType::json},
+};
+
 struct Index {
   std::string_view name;
   std::string_view table;
@@ -106,6 +116,7 @@ constexpr Index kIndexes[] = {
     {"curves_step", "curves", "step_id"},
     {"calibrations_station", "calibrations", "station_name, sample_rate_hz, channel, direction"},
     {"run_calibrations_run", "run_calibrations", "run_id"},
+    {"selftests_station", "selftests", "station_name, id"},
 };
 
 bool held_by(const Column& c, Dialect dialect) {
@@ -167,6 +178,7 @@ const Table kMeasurementsTable{"measurements", kMeasurementColumns, "steps"};
 const Table kCurvesTable{"curves", kCurveColumns, "steps"};
 const Table kCalibrationsTable{"calibrations", kCalibrationColumns};
 const Table kRunCalibrationsTable{"run_calibrations", kRunCalibrationColumns, "runs"};
+const Table kSelftestsTable{"selftests", kSelftestColumns};
 
 std::string create_tables_sql(std::initializer_list<const Table*> tables, Dialect dialect) {
   std::string sql;
@@ -181,7 +193,7 @@ std::string create_tables_sql(std::initializer_list<const Table*> tables, Dialec
 
 std::string create_results_sql(Dialect dialect) {
   return create_tables_sql({&kRunsTable, &kStepsTable, &kMeasurementsTable, &kCurvesTable,
-                            &kCalibrationsTable, &kRunCalibrationsTable},
+                            &kCalibrationsTable, &kRunCalibrationsTable, &kSelftestsTable},
                            dialect);
 }
 

@@ -52,6 +52,7 @@ extern const Table kMeasurementsTable;
 extern const Table kCurvesTable;
 extern const Table kCalibrationsTable;
 extern const Table kRunCalibrationsTable;
+extern const Table kSelftestsTable;
 
 // CREATE TABLE and CREATE INDEX statements for these tables (a migration adding them).
 std::string create_tables_sql(std::initializer_list<const Table*> tables, Dialect dialect);
