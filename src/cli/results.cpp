@@ -99,13 +99,14 @@ int show(const ResultsOptions& o) {
       const std::string value =
           report::value_in_words(m.value, m.unit) +
           (m.uncertainty ? " ± " + report::value_in_words(*m.uncertainty, m.unit) : std::string());
-      std::printf("    %-5s %-26s %16s  %-22s %-5s %s%s%s%s\n", m.channel.c_str(), m.name.c_str(),
+      std::printf("    %-5s %-26s %16s  %-22s %-5s %s%s%s%s%s\n", m.channel.c_str(), m.name.c_str(),
                   value.c_str(), limits.c_str(), std::string(record::shown_verdict(m)).c_str(),
                   where.empty() ? "" : "at ", where.c_str(),
                   m.note.empty()  ? ""
                   : where.empty() ? "("
                                   : " (",
-                  m.note.empty() ? "" : (m.note + ")").c_str());
+                  m.note.empty() ? "" : (m.note + ")").c_str(),
+                  m.flags.empty() ? "" : ("  [" + m.flags + "]").c_str());
     }
     for (const auto& c : s.curves)
       std::printf("    %-3s curve %s: %zu points (%s vs %s)\n", c.channel.c_str(), c.name.c_str(),

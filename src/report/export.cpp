@@ -44,7 +44,8 @@ nlohmann::json run_to_json(const record::RunRecord& run, bool with_curves, bool 
            {"point", m.point},
            {"note", m.note},
            {"uncertainty", optional_number(m.uncertainty)},
-           {"coverage_k", optional_number(m.coverage_k)}});
+           {"coverage_k", optional_number(m.coverage_k)},
+           {"flags", m.flags}});
     }
     nlohmann::json step = {{"ordinal", s.ordinal},
                            {"id", s.step_id},

@@ -39,6 +39,10 @@ std::string note_mark(const record::MeasurementRecord& m) {
             (m.coverage_k ? " (k = " + format_value(*m.coverage_k) + ")" : std::string()) +
             "</span>";
   if (!m.note.empty()) mark += " <span class=\"note\">(" + xml_escape(m.note) + ")</span>";
+  if (m.flags.find("at_analyzer_limit") != std::string::npos)
+    mark +=
+        " <span class=\"flag\" title=\"within 10 dB of the bench's own residual (its latest "
+        "self-test): the figure may be the analyzer's, not the DUT's\">at analyzer limit</span>";
   return mark;
 }
 

@@ -324,6 +324,7 @@ std::map<int, sequence::Station::AnalyzerResidual> residuals_of(const nlohmann::
     if (!c.value("residual_thdn_db", nlohmann::json()).is_number()) continue;
     sequence::Station::AnalyzerResidual r;
     r.thdn_db = c["residual_thdn_db"].get<double>();
+    r.level_dbfs = result.value("level_dbfs", 0.0);
     if (c.value("residual_noise_dbv", nlohmann::json()).is_number())
       r.noise_dbv = c["residual_noise_dbv"].get<double>();
     out[c.value("input", 0)] = r;

@@ -133,7 +133,8 @@ struct Station {
   // The bench's own floor from its latest self-test, by interface input (1-based): results
   // within 10 dB of it are flagged at_analyzer_limit. Filled with the calibration records.
   struct AnalyzerResidual {
-    double thdn_db = 0.0;
+    double thdn_db = 0.0;     // re the self-test's tone,
+    double level_dbfs = 0.0;  // played (and captured) at this level
     std::optional<double> noise_dbv;
   };
   std::map<int, AnalyzerResidual> analyzer_residuals;

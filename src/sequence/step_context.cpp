@@ -17,6 +17,7 @@
 #include "dsp/dsp.hpp"
 #include "record/point_words.hpp"
 #include "record/uncertainty.hpp"
+#include "selftest/selftest.hpp"
 #include "sequence/steps/registry.hpp"
 
 namespace ampbench::sequence {
@@ -516,7 +517,53 @@ void StepContext::add(const std::string& channel, const std::string& name, doubl
                               point,
                               ""};
   add_uncertainty(m);
+  flag_at_analyzer_limit(m);
   record_.measurements.push_back(judged(std::move(m), frequency_hz));
+}
+
+const Station::AnalyzerResidual* StepContext::analyzer_residual(const std::string& channel) const {
+  const auto& channels = plan_.channels;
+  const auto at = std::find(channels.begin(), channels.end(), channel);
+  if (at == channels.end()) return nullptr;
+  const auto index = static_cast<std::size_t>(at - channels.begin());
+  if (index >= station_.audio.inputs.size()) return nullptr;
+  const auto it = station_.analyzer_residuals.find(station_.audio.inputs[index]);
+  return it == station_.analyzer_residuals.end() ? nullptr : &it->second;
+}
+
+void StepContext::flag_at_analyzer_limit(record::MeasurementRecord& m) const {
+  const auto* residual = analyzer_residual(m.channel);
+  if (!residual || !std::isfinite(m.value)) return;
+  std::optional<double> ratio_db;  // a distortion-and-noise figure re its fundamental
+  if (m.name == "thd_db" || m.name == "thdn_db" || m.name == "tdn_db") ratio_db = m.value;
+  if ((m.name == "thd_pct" || m.name == "thdn_pct" || m.name == "tdn_pct") && m.value > 0.0)
+    ratio_db = dsp::amplitude_ratio_to_db(m.value / 100.0);
+  if (m.name == "sinad_db") ratio_db = -m.value;
+  // A ratio is at the floor where it nears the residual's own ratio, or where the residual
+  // power it holds nears the bench's absolute residual (a noise floor, which a lower tone
+  // meets at a higher ratio): the tone's level where the analyzer sees it decides.
+  bool at_limit = ratio_db && *ratio_db <= residual->thdn_db + selftest::kAnalyzerLimitMarginDb;
+  if (ratio_db && !at_limit) {
+    if (const auto it = output_vrms_.find(m.channel); it != output_vrms_.end() && it->second > 0.0) {
+      const double analyzer_dbfs = dsp::vrms_to_dbv(it->second) + station_.attenuator_gain_db -
+                                   dsp::vrms_to_dbv(station_.audio.calibration.input_vrms_at_0dbfs);
+      at_limit = *ratio_db + analyzer_dbfs <=
+                 residual->thdn_db + residual->level_dbfs + selftest::kAnalyzerLimitMarginDb;
+    }
+  }
+  at_limit = at_limit || (m.name == "noise_dbv" && residual->noise_dbv &&
+                          m.value + station_.attenuator_gain_db <=
+                              *residual->noise_dbv + selftest::kAnalyzerLimitMarginDb);
+  if (at_limit) m.flags = "at_analyzer_limit";
+}
+
+void StepContext::flag_noise_at_analyzer_limit(double dut_output_vrms) {
+  auto& m = record_.measurements.back();
+  const auto* residual = analyzer_residual(m.channel);
+  if (residual && residual->noise_dbv &&
+      dsp::vrms_to_dbv(dut_output_vrms) + station_.attenuator_gain_db <=
+          *residual->noise_dbv + selftest::kAnalyzerLimitMarginDb)
+    m.flags = "at_analyzer_limit";
 }
 
 void StepContext::add_uncertainty(record::MeasurementRecord& m) const {

@@ -166,6 +166,11 @@ class StepContext {
   // from): stored without a value, with the reason; it fails a limit asked of it.
   void add_missing(const std::string& channel, const std::string& name, const std::string& reason,
                    const nlohmann::json& point, std::optional<double> frequency_hz = std::nullopt);
+  // Flags the measurement just added at_analyzer_limit when the noise it comes from (at the
+  // DUT's output) lies within 10 dB of the bench's residual noise: for figures such as EIN,
+  // whose value is that noise referred elsewhere. (THD, THD+N, SINAD and noise_dbv are
+  // flagged as they are added.)
+  void flag_noise_at_analyzer_limit(double dut_output_vrms);
   // Says what the measurement just added is (a bound rather than a value).
   void note_last(const std::string& note) { record_.measurements.back().note = note; }
   void add_judged(record::MeasurementRecord m) {
@@ -203,6 +208,11 @@ class StepContext {
   void keep_capture(const audio::Capture& capture);
   // The value's expanded uncertainty from its channel's calibration records, where modelled.
   void add_uncertainty(record::MeasurementRecord& m) const;
+  // The bench's residual at the input this channel is captured on, from its latest self-test.
+  const Station::AnalyzerResidual* analyzer_residual(const std::string& channel) const;
+  // at_analyzer_limit (SPEC §15): a THD, THD+N or SINAD within 10 dB of the residual THD+N, a
+  // noise level within 10 dB of the residual noise (both where the analyzer sees them).
+  void flag_at_analyzer_limit(record::MeasurementRecord& m) const;
   audio::Capture capture_from_generator(double frequency_hz, const std::vector<double>& vrms_in,
                                         std::optional<double> load_ohm);
   // stimulus_phase_known: the interface played sin(2π·f·n/fs) from the capture's sample 0.

@@ -64,7 +64,7 @@ std::vector<double> with_clock_offset(std::span<const double> x, double ppm) {
 std::vector<double> through_rate(std::span<const double> x, double sample_rate_hz,
                                  double through_hz) {
   constexpr double kPassFraction = 0.91;
-  constexpr double kZeroCrossings = 12.0;
+  constexpr double kZeroCrossings = 24.0;
   constexpr double kBeta = 7.0;
   const double ratio = through_hz / sample_rate_hz;  // output rate over input rate, going
   // Each conversion's cutoff, in cycles per sample of its input: the lower rate's Nyquist.

@@ -35,7 +35,7 @@ std::vector<double> read_at_steps(std::span<const double> x, const SincKernel& k
 std::vector<double> with_clock_offset(std::span<const double> x, double ppm);
 
 // The stream converted from `sample_rate_hz` to `through_hz` and back, by a mixer of middling
-// quality (12 zero crossings, β = 7, pass band to 91 % of the lower rate's Nyquist, as
+// quality (24 zero crossings, β = 7, pass band to 91 % of the lower rate's Nyquist, as
 // common desktop resamplers): whatever lies above that is gone, and each tone has images
 // about 70 dB down where the two rates fold it.
 std::vector<double> through_rate(std::span<const double> x, double sample_rate_hz,

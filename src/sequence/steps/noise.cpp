@@ -154,6 +154,7 @@ class NoiseKind : public StepKindWith<NoiseParams> {
         point["source_ohm"] = ein.source_ohm;
         ctx.add(ctx.channels()[c], weighting == dsp::Weighting::none ? "ein_dbu" : "ein_a_dbu",
                 dsp::vrms_to_dbu(out_vrms / gain), point);
+        ctx.flag_noise_at_analyzer_limit(out_vrms);
       }
     }
   }
