@@ -85,7 +85,7 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
             R"({"stimulus.level":"-40 dBV"})");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"),
             "31");
-  EXPECT_EQ(scalar(db, "PRAGMA user_version"), "8");
+  EXPECT_EQ(scalar(db, "PRAGMA user_version"), "9");
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM runs WHERE length(sequence_sha256) = 64 AND sequence_text "
                    "LIKE '%gain_1k%' "

@@ -77,8 +77,8 @@ TEST(SimInterface, AResamplerPassesTheBandAndRemovesWhatLiesAboveTheLowerRate) {
     return std::sqrt(s / static_cast<double>(x.size() - 4000));
   };
   const auto low = sine(1000.0, fs, 24000), high = sine(22080.0, fs, 24000);
-  EXPECT_NEAR(20.0 * std::log10(rms(ampbench::sim::through_rate(low, fs, 44100.0)) / rms(low)),
-              0.0, 0.01);
+  EXPECT_NEAR(20.0 * std::log10(rms(ampbench::sim::through_rate(low, fs, 44100.0)) / rms(low)), 0.0,
+              0.01);
   EXPECT_LT(20.0 * std::log10(rms(ampbench::sim::through_rate(high, fs, 44100.0)) / rms(high)),
             -60.0);
 }
@@ -178,7 +178,8 @@ TEST(Selftest, ADigitalLoopbackIsBitTransparentUntilItsClockDrifts) {
   EXPECT_TRUE(clean.passed()) << clean.failures.front();
   EXPECT_EQ(clean.bit_transparent, true);
   EXPECT_FALSE(clean.channels[0].residual_noise_dbv.has_value()) << "no volts on a digital path";
-  const auto drifting = selftest_of(station_text("clock_ppm = 1\n", "[selftest]\ndigital = true\n"));
+  const auto drifting =
+      selftest_of(station_text("clock_ppm = 1\n", "[selftest]\ndigital = true\n"));
   EXPECT_EQ(drifting.bit_transparent, false);
   EXPECT_FALSE(drifting.passed());
 }
@@ -198,7 +199,8 @@ class SwappedCable : public ampbench::audio::AudioPort {
     capture.audio.sample_rate_hz = 48000.0;
     for (const auto& channel : stimulus.channels) {
       std::vector<double> y(channel.size(), 0.0);
-      for (std::size_t i = 123; i < y.size(); ++i) y[i] = -channel[i - 123] + 1e-6 * noise_(random_);
+      for (std::size_t i = 123; i < y.size(); ++i)
+        y[i] = -channel[i - 123] + 1e-6 * noise_(random_);
       capture.audio.channels.push_back(std::move(y));
       capture.peak_dbfs.push_back(0.0);
     }

@@ -265,3 +265,30 @@ TEST(Serve, AbortAndSigkillLeaveTheRunAborted) {
                    "'KILL-1' AND s.verdict = 'PASS'"),
             "1");
 }
+
+// A station that requires a calibration serves its pages without one, says why, and refuses
+// every start until `calibrate` stores records — then starts units without a restart.
+TEST(Serve, AnUncalibratedStationRefusesUnitsUntilCalibrated) {
+  TempDir dir;
+  const std::string station = dir / "station.toml";
+  write(station, slurp(kStation) + "\n[calibration]\nrequired = true\n");
+  Served served(dir, prompt_sequence(dir), {"--station", station});
+  ASSERT_TRUE(served.ready()) << slurp(served.log);
+  const auto problem = served.state()["calibration"]["problem"];
+  ASSERT_TRUE(problem.is_string());
+  EXPECT_NE(problem.get<std::string>().find("output 1: no calibration record"), std::string::npos)
+      << problem;
+  auto r = served.post("/api/slots/1/start", {{"serial", "UNCAL-1"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 409);
+  EXPECT_NE(r->body.find("requires a valid calibration"), std::string::npos) << r->body;
+  EXPECT_EQ(served.state()["slots"][0]["state"], "idle");
+  // A typed reading of 0.2 V at −20 dBFS: 2.0 V per full scale, the station's own claim.
+  const auto calibrated = run_ampbench({"calibrate", "--station", station, "--db", dir / "r.db",
+                                        "--reading", "0.2", "--settle", "0.05", "--duration", "1"});
+  ASSERT_EQ(calibrated.exit_code, 0) << calibrated.err;
+  r = served.post("/api/slots/1/start", {{"serial", "CAL-1"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 202) << r->body;
+  EXPECT_TRUE(served.state()["calibration"]["problem"].is_null());
+}

@@ -20,6 +20,7 @@
 #include "db_query.hpp"
 #include "pg_server.hpp"
 #include "run_binary.hpp"
+#include "store/forwarder.hpp"
 #include "store/postgres_store.hpp"
 #include "store/result_store.hpp"
 
@@ -148,18 +149,19 @@ TEST(ResultStore, MigratesASchema2File) {
   }
   sqlite3* db = nullptr;
   sqlite3_open(path.c_str(), &db);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "DROP TABLE forwards; DROP INDEX runs_station; ALTER TABLE runs DROP "
-                         "COLUMN line; ALTER TABLE measurements DROP COLUMN note; "
-                         "ALTER TABLE runs DROP COLUMN slot; "
-                         "ALTER TABLE curves DROP COLUMN style_json; "
-                         "DROP TABLE run_calibrations; DROP TABLE calibrations; "
-                         "ALTER TABLE measurements DROP COLUMN uncertainty; "
-                         "ALTER TABLE measurements DROP COLUMN coverage_k; "
-                         "ALTER TABLE measurements DROP COLUMN flags; "
-                         "PRAGMA user_version = 2",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   "DROP TABLE forwards; DROP INDEX runs_station; ALTER TABLE runs DROP "
+                   "COLUMN line; ALTER TABLE measurements DROP COLUMN note; "
+                   "ALTER TABLE runs DROP COLUMN slot; "
+                   "ALTER TABLE curves DROP COLUMN style_json; "
+                   "DROP TABLE run_calibrations; DROP TABLE calibrations; DROP TABLE selftests; "
+                   "ALTER TABLE measurements DROP COLUMN uncertainty; "
+                   "ALTER TABLE measurements DROP COLUMN coverage_k; "
+                   "ALTER TABLE measurements DROP COLUMN flags; "
+                   "PRAGMA user_version = 2",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK)
       << sqlite3_errmsg(db);
   sqlite3_close(db);
   auto store = ResultStore::open(path);
@@ -456,6 +458,52 @@ TEST(PostgresStore, RoundTripsRunsExactlyAndOnlyOnce) {
   EXPECT_EQ(central->measurement_rows(by_station).size(), 1u);
   EXPECT_EQ(central->measurement_rows({}).size(), local->measurement_rows({}).size());
   EXPECT_THROW(central->load_run("nope"), InputError);
+}
+
+// A run's calibration records travel with it (SPEC §15): stored once however many runs
+// used them, never changed, and the central run names the same records.
+TEST(Forwarding, ARunsCalibrationRecordsGoWithItOnce) {
+  PgServer pg;
+  TempDir dir;
+  auto local = ResultStore::open(dir / "r.db");
+  std::vector<std::string> uuids;
+  for (const char* direction : {"output", "input"}) {
+    ampbench::record::CalibrationRecord c;
+    c.station_name = "bench-1";
+    c.channel = 1;
+    c.direction = direction;
+    c.sample_rate_hz = 48000.0;
+    c.vrms_at_0dbfs = 2.0123456789012345;
+    c.u_db = 0.0049;
+    c.operator_name = "O'Neil";
+    c.reference_idn = "SIM,DMM,1,0";
+    c.temperature_c = 23.5;
+    c.readings = {{"dmm_vrms", {0.2, 0.2001}}};
+    local->add_calibration(c);
+    uuids.push_back(c.uuid);
+  }
+  for (const char* serial : {"C-1", "C-2"}) {
+    RunRecord run = sample_run();
+    run.serial = serial;
+    run.station_name = "bench-1";
+    run.calibration_uuids = uuids;
+    local->begin_run(run);
+    run.verdict = Verdict::pass;
+    run.finished_at = utc_now_iso8601();
+    local->finish_run(run);
+  }
+  const auto report = ampbench::store::forward_runs(*local, pg.uri_with_password(), {});
+  EXPECT_EQ(report.sent, 2) << report.error;
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM calibrations"), "2");
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM run_calibrations"), "4");
+  EXPECT_EQ(
+      std::stod(pg.scalar("SELECT vrms_at_0dbfs FROM calibrations WHERE direction = 'output'")),
+      2.0123456789012345);  // bit-exact
+  EXPECT_EQ(pg.scalar("SELECT operator FROM calibrations WHERE direction = 'input'"), "O'Neil");
+  auto central = PostgresStore::open(pg.uri_with_password(), PostgresStore::Mode::read_only);
+  for (const auto& header : local->list_runs({}))
+    EXPECT_EQ(central->load_run(header.uuid).calibration_uuids,
+              local->load_run(header.uuid).calibration_uuids);
 }
 
 TEST(PostgresStore, StationsStartingTogetherCreateTheSchemaOnce) {

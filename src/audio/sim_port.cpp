@@ -78,7 +78,8 @@ Capture digital_loopback(const AudioBuffer& played, double clip_threshold_fs) {
       peak = std::max(peak, std::abs(word / kWordsPerFs));
     }
     capture.peak_dbfs.push_back(dsp::amplitude_ratio_to_db(peak));
-    if (!capture.clipped_input && peak > clip_threshold_fs) capture.clipped_input = static_cast<int>(c + 1);
+    if (!capture.clipped_input && peak > clip_threshold_fs)
+      capture.clipped_input = static_cast<int>(c + 1);
   }
   return capture;
 }

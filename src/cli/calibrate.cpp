@@ -31,17 +31,33 @@ struct CalibrateOptions {
 };
 
 // The budget of a record's standard uncertainty (docs/calibration.md): the reference's
-// accuracy, ± a % of the reading read as a rectangular distribution (a/√3), and the
-// repeatability of the readings (their standard deviation over √n).
+// accuracy, ± a % of the reading read as a rectangular distribution (a/√3); the
+// repeatability of the readings (their standard deviation over √n); for an output, the
+// divider of its source impedance and the lowest DUT input impedance it drives (rectangular,
+// 0 to the divider's loss); the interface's flatness over the band (± dB, rectangular).
 struct Budget {
   double u_reference_db = 0.0;
   double u_repeatability_db = 0.0;
-  double u_db() const { return std::hypot(u_reference_db, u_repeatability_db); }
+  double u_source_db = 0.0;
+  double u_flatness_db = 0.0;
+  double u_db(bool output) const {
+    return std::sqrt(u_reference_db * u_reference_db + u_repeatability_db * u_repeatability_db +
+                     (output ? u_source_db * u_source_db : 0.0) + u_flatness_db * u_flatness_db);
+  }
 };
 
-Budget budget_of(const std::vector<double>& readings, double accuracy_pct) {
+Budget budget_of(const std::vector<double>& readings,
+                 const sequence::Station::CalibrationPolicy& policy) {
   Budget b;
-  b.u_reference_db = dsp::amplitude_ratio_to_db(1.0 + accuracy_pct / 100.0 / std::sqrt(3.0));
+  b.u_reference_db =
+      dsp::amplitude_ratio_to_db(1.0 + policy.reference_accuracy_pct / 100.0 / std::sqrt(3.0));
+  // The loss lies anywhere from 0 (an open input) to the divider at the lowest impedance:
+  // half that width over √3.
+  if (policy.output_impedance_ohm > 0.0)
+    b.u_source_db =
+        dsp::amplitude_ratio_to_db(1.0 + policy.output_impedance_ohm / policy.min_dut_input_ohm) /
+        2.0 / std::sqrt(3.0);
+  b.u_flatness_db = policy.flatness_db / std::sqrt(3.0);
   if (readings.size() > 1) {
     double mean = 0.0, ss = 0.0;
     for (double v : readings) mean += dsp::amplitude_ratio_to_db(v) / double(readings.size());
@@ -102,10 +118,12 @@ int run_calibrate(const CalibrateOptions& o) {
       return sum / count;
     };
     const auto r = sequence::calibrate_channel(*port, c, o.settings, read);
-    const Budget budget = budget_of(readings, policy.reference_accuracy_pct);
+    const Budget budget = budget_of(readings, policy);
     const nlohmann::json terms = {{"reference_accuracy_pct", policy.reference_accuracy_pct},
                                   {"u_reference_db", budget.u_reference_db},
-                                  {"u_repeatability_db", budget.u_repeatability_db}};
+                                  {"u_repeatability_db", budget.u_repeatability_db},
+                                  {"flatness_db", policy.flatness_db},
+                                  {"u_flatness_db", budget.u_flatness_db}};
     for (const bool output : {true, false}) {
       record::CalibrationRecord record;
       record.station_name = station.name;
@@ -114,7 +132,7 @@ int run_calibrate(const CalibrateOptions& o) {
       record.sample_rate_hz = station.audio.sample_rate_hz;
       record.vrms_at_0dbfs =
           output ? r.calibration.output_vrms_at_0dbfs : r.calibration.input_vrms_at_0dbfs;
-      record.u_db = budget.u_db();
+      record.u_db = budget.u_db(output);
       record.coverage_k = 2.0;
       record.created_at = record::utc_now_iso8601();
       if (policy.max_age_days)
@@ -129,6 +147,11 @@ int run_calibrate(const CalibrateOptions& o) {
                          {"frequency_hz", o.settings.frequency_hz},
                          {"captured_dbfs", r.captured_dbfs},
                          {"budget", terms}};
+      if (output) {
+        record.readings["budget"]["output_impedance_ohm"] = policy.output_impedance_ohm;
+        record.readings["budget"]["min_dut_input_ohm"] = policy.min_dut_input_ohm;
+        record.readings["budget"]["u_source_db"] = budget.u_source_db;
+      }
       if (db) db->add_calibration(record);
       std::printf("%s %d: %.5g Vrms at 0 dBFS, u %.4f dB (U %.4f dB, k = 2)%s\n",
                   record.direction.c_str(), record.channel, record.vrms_at_0dbfs, record.u_db,

@@ -1,12 +1,13 @@
 // `ampbench selftest`: the bench's loopback self-test (SPEC §15), stored in `selftests`;
 // exit 0 when every check holds, 1 when one fails.
+#include "selftest/selftest.hpp"
+
 #include <cstdio>
 #include <iostream>
 #include <memory>
 
 #include "cli/command.hpp"
 #include "common/text.hpp"
-#include "selftest/selftest.hpp"
 #include "sequence/bench.hpp"
 #include "sequence/station.hpp"
 #include "session/calibrations.hpp"
@@ -31,17 +32,18 @@ void print(const selftest::Result& r, const std::string& calibration) {
               r.station_name.c_str(), r.sample_rate_hz, r.frequency_hz, r.level_dbfs,
               r.digital ? "digital" : "analogue", calibration.c_str());
   for (const auto& c : r.channels) {
-    std::printf("  output %d → input %d: THD+N %s dB, noise %s, level %s dB, latency %s, "
-                "polarity %s, clock %s ppm, band probe %s dB%s\n",
-                c.output, c.input, figure(c.residual_thdn_db, "%.1f").c_str(),
-                c.residual_noise_dbv ? fmt("%.1f dBV", *c.residual_noise_dbv).c_str()
-                                     : figure(c.residual_noise_dbfs, "%.1f dBFS").c_str(),
-                figure(c.level_error_db, "%+.3f").c_str(),
-                c.latency_samples ? fmt("%d samples", *c.latency_samples).c_str() : "—",
-                c.polarity.empty() ? "—" : c.polarity.c_str(), figure(c.clock_ppm, "%+.2f").c_str(),
-                figure(c.band_probe_db, "%.1f").c_str(),
-                c.bit_transparent ? (*c.bit_transparent ? ", bit-transparent" : ", NOT bit-transparent")
-                                  : "");
+    std::printf(
+        "  output %d → input %d: THD+N %s dB, noise %s, level %s dB, latency %s, "
+        "polarity %s, clock %s ppm, band probe %s dB%s\n",
+        c.output, c.input, figure(c.residual_thdn_db, "%.1f").c_str(),
+        c.residual_noise_dbv ? fmt("%.1f dBV", *c.residual_noise_dbv).c_str()
+                             : figure(c.residual_noise_dbfs, "%.1f dBFS").c_str(),
+        figure(c.level_error_db, "%+.3f").c_str(),
+        c.latency_samples ? fmt("%d samples", *c.latency_samples).c_str() : "—",
+        c.polarity.empty() ? "—" : c.polarity.c_str(), figure(c.clock_ppm, "%+.2f").c_str(),
+        figure(c.band_probe_db, "%.1f").c_str(),
+        c.bit_transparent ? (*c.bit_transparent ? ", bit-transparent" : ", NOT bit-transparent")
+                          : "");
   }
   std::printf("  interface: clock %s ppm, resampling %s, bit-transparent %s\n",
               figure(r.clock_ppm, "%+.2f").c_str(), r.resampling ? "YES" : "no",

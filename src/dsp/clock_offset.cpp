@@ -24,8 +24,8 @@ double tone_frequency_offset_ppm(std::span<const double> samples, double nominal
   for (std::size_t k = 0; k < count; ++k) {
     start[k] = static_cast<double>(k * segment);
     const double cycles = nominal_hz * start[k] / sample_rate_hz;
-    const double phase = tone_phase_rad(samples.subspan(k * segment, segment), nominal_hz,
-                                        sample_rate_hz);
+    const double phase =
+        tone_phase_rad(samples.subspan(k * segment, segment), nominal_hz, sample_rate_hz);
     residual[k] = phase - kTwoPi * (cycles - std::floor(cycles));
   }
   for (std::size_t k = 1; k < count; ++k)

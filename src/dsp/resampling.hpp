@@ -12,8 +12,8 @@
 
 namespace ampbench::dsp {
 
-inline constexpr double kCommonSampleRatesHz[] = {8000.0,  11025.0, 16000.0, 22050.0,
-                                                  24000.0, 32000.0, 44100.0, 48000.0,
+inline constexpr double kCommonSampleRatesHz[] = {8000.0,  11025.0, 16000.0,  22050.0,
+                                                  24000.0, 32000.0, 44100.0,  48000.0,
                                                   88200.0, 96000.0, 176400.0, 192000.0};
 // How far an image must stand above the median of its neighbourhood (white noise's largest
 // bin stands 11–13 dB above it).
@@ -26,8 +26,8 @@ struct ResamplingImages {
   // The common rates whose images these are (at one sample rate several rates' images can
   // coincide: 16 and 32 kHz at 48 kHz).
   std::vector<double> through_hz;
-  std::vector<double> frequency_hz;   // where they stand
-  std::vector<double> level_dbc;      // re the tone
+  std::vector<double> frequency_hz;  // where they stand
+  std::vector<double> level_dbc;     // re the tone
 };
 
 struct ImageFrequency {

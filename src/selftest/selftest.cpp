@@ -49,9 +49,9 @@ double safe_level_dbfs(const audio::AudioPort& port, const sequence::Station& st
                                                      nominal.output_vrms_at_0dbfs) -
                               1.0);
   const double input_re_output_db =
-      station.selftest.digital ? 0.0
-                               : dsp::amplitude_ratio_to_db(nominal.output_vrms_at_0dbfs /
-                                                            nominal.input_vrms_at_0dbfs);
+      station.selftest.digital
+          ? 0.0
+          : dsp::amplitude_ratio_to_db(nominal.output_vrms_at_0dbfs / nominal.input_vrms_at_0dbfs);
   level = std::min(level, port.safety().max_input_dbfs - 1.0 - input_re_output_db);
   if (level < -60.0)
     throw SafetyError(station.path +
@@ -67,10 +67,11 @@ void measure_latency(const Loopback& loop, double peak_fs, ChannelResult& r) {
   const auto x = dsp::generate_sync_sweep(sweep, peak_fs, loop.frames(0.02), 0.005);
   const auto y = loop.play(x);
   const std::vector<float> y_float(y.begin(), y.end());
-  const auto lag =
-      dsp::estimate_lag(x, y_float, static_cast<int>(loop.frames(0.02)), static_cast<int>(0.001 * fs) + 8);
+  const auto lag = dsp::estimate_lag(x, y_float, static_cast<int>(loop.frames(0.02)),
+                                     static_cast<int>(0.001 * fs) + 8);
   if (lag.distinctness < dsp::kDistinctLag) {
-    r.missing.push_back("latency and polarity: the sweep did not come back (is the cable in place?)");
+    r.missing.push_back(
+        "latency and polarity: the sweep did not come back (is the cable in place?)");
     return;
   }
   r.latency_samples = loop.latency_samples() + lag.lag;
@@ -79,8 +80,8 @@ void measure_latency(const Loopback& loop, double peak_fs, ChannelResult& r) {
 
 // THD+N, level, clock and images from the tone; its block leaves out the settling at the start
 // and a little at the end, where a DAC that runs fast has already finished.
-void measure_tone(const Loopback& loop, const sequence::Station& station, const audio::AudioPort& port,
-                  double level_dbfs, ChannelResult& r) {
+void measure_tone(const Loopback& loop, const sequence::Station& station,
+                  const audio::AudioPort& port, double level_dbfs, ChannelResult& r) {
   const double fs = loop.fs();
   const double f = station.selftest.frequency_hz;
   const std::size_t settle = loop.frames(kToneSettleS), analysed = loop.frames(kToneAnalysedS);
@@ -99,20 +100,19 @@ void measure_tone(const Loopback& loop, const sequence::Station& station, const 
     r.level_error_db = analysis.level_dbfs - level_dbfs;
   } else {
     const auto& nominal = port.calibration();
-    r.level_error_db = analysis.level_dbfs - level_dbfs +
-                       dsp::amplitude_ratio_to_db(nominal.input_vrms_at_0dbfs /
-                                                  nominal.output_vrms_at_0dbfs);
+    r.level_error_db =
+        analysis.level_dbfs - level_dbfs +
+        dsp::amplitude_ratio_to_db(nominal.input_vrms_at_0dbfs / nominal.output_vrms_at_0dbfs);
   }
   r.clock_ppm = dsp::tone_frequency_offset_ppm(block, f, fs);
-  const auto spectrum = dsp::power_spectrum(block, fs, dsp::WindowKind::blackman_harris_7,
-                                            dsp::DcLevel::remove);
+  const auto spectrum =
+      dsp::power_spectrum(block, fs, dsp::WindowKind::blackman_harris_7, dsp::DcLevel::remove);
   r.images = dsp::find_resampling_images(spectrum, analysis.frequency_hz);
   const double probe_hz = kBandProbeFraction * fs;
   const std::vector<dsp::Tone> probe = {{probe_hz, dsp::db_to_amplitude_ratio(level_dbfs), 0.0}};
   const auto p = loop.play(dsp::generate_tones(probe, fs, settle + loop.frames(kBandProbeS)));
-  const auto probe_spectrum =
-      dsp::power_spectrum(std::span(p).subspan(settle), fs, dsp::WindowKind::blackman_harris_7,
-                          dsp::DcLevel::remove);
+  const auto probe_spectrum = dsp::power_spectrum(
+      std::span(p).subspan(settle), fs, dsp::WindowKind::blackman_harris_7, dsp::DcLevel::remove);
   r.band_probe_db = dsp::power_ratio_to_db(dsp::tone_mean_square_at(probe_spectrum, probe_hz) /
                                            analysis.fundamental_mean_square_fs);
 }
@@ -121,9 +121,11 @@ void measure_noise(const Loopback& loop, const sequence::Station& station,
                    const audio::AudioPort& port, ChannelResult& r) {
   const std::size_t settle = loop.frames(kToneSettleS);
   const auto y = loop.play(std::vector<double>(settle + loop.frames(kSilenceS), 0.0));
-  const auto spectrum = dsp::power_spectrum(std::span(y).subspan(settle), loop.fs(),
-                                            dsp::WindowKind::blackman_harris_7, dsp::DcLevel::remove);
-  const double rms_fs = dsp::band_rms_fs(spectrum, dsp::FrequencyBand::audio(), dsp::Weighting::none);
+  const auto spectrum =
+      dsp::power_spectrum(std::span(y).subspan(settle), loop.fs(),
+                          dsp::WindowKind::blackman_harris_7, dsp::DcLevel::remove);
+  const double rms_fs =
+      dsp::band_rms_fs(spectrum, dsp::FrequencyBand::audio(), dsp::Weighting::none);
   if (!(rms_fs > 0.0)) {
     // A digital path carries silence as zeros; an analogue input never reads exact zeros
     // unless something mutes it, hiding the floor.
@@ -170,25 +172,28 @@ void judge(Result& result, const sequence::Station& station) {
     const std::string name = channel_name(r);
     for (const auto& why : r.missing) failures.push_back(name + ": " + why);
     if (r.residual_thdn_db && *r.residual_thdn_db > limits.max_residual_thdn_db)
-      failures.push_back(fmt("%s: residual THD+N %.1f dB, above the station's %.1f dB", name.c_str(),
-                             *r.residual_thdn_db, limits.max_residual_thdn_db));
+      failures.push_back(fmt("%s: residual THD+N %.1f dB, above the station's %.1f dB",
+                             name.c_str(), *r.residual_thdn_db, limits.max_residual_thdn_db));
     if (r.residual_noise_dbv && limits.max_residual_noise_dbv &&
         *r.residual_noise_dbv > *limits.max_residual_noise_dbv)
       failures.push_back(fmt("%s: residual noise %.1f dBV, above the station's %.1f dBV",
                              name.c_str(), *r.residual_noise_dbv, *limits.max_residual_noise_dbv));
     if (r.level_error_db && std::abs(*r.level_error_db) > limits.max_level_error_db)
-      failures.push_back(fmt("%s: level %+.3f dB off its calibration (± %.3f dB allowed): "
-                             "calibrate the station",
-                             name.c_str(), *r.level_error_db, limits.max_level_error_db));
+      failures.push_back(
+          fmt("%s: level %+.3f dB off its calibration (± %.3f dB allowed): "
+              "calibrate the station",
+              name.c_str(), *r.level_error_db, limits.max_level_error_db));
     if (r.polarity == "inverted")
-      failures.push_back(name + ": polarity inverted (a cable or connector with pins 2 and 3 swapped?)");
+      failures.push_back(name +
+                         ": polarity inverted (a cable or connector with pins 2 and 3 swapped?)");
     if (r.bit_transparent == false)
       failures.push_back(name + ": not bit-transparent (the words came back changed)");
   }
   if (result.clock_ppm && std::abs(*result.clock_ppm) > limits.max_clock_ppm)
-    failures.push_back(fmt("clock: the DAC runs %+.2f ppm against the ADC (± %g ppm allowed): "
-                           "are they on one clock?",
-                           *result.clock_ppm, limits.max_clock_ppm));
+    failures.push_back(
+        fmt("clock: the DAC runs %+.2f ppm against the ADC (± %g ppm allowed): "
+            "are they on one clock?",
+            *result.clock_ppm, limits.max_clock_ppm));
   if (result.resampling)
     failures.push_back("resampling: " + result.resampling_evidence +
                        " (an OS mixer or sample-rate converter in the path: use exclusive mode, "
@@ -213,18 +218,18 @@ void summarise_interface(Result& result) {
       for (std::size_t i = 0; i < r.images->through_hz.size(); ++i)
         rates += fmt("%s%g", i == 0 ? "" : (i + 1 == r.images->through_hz.size() ? " or " : ", "),
                      r.images->through_hz[i]);
-      result.resampling_evidence = fmt("%s: images of the %g Hz tone at %s, as a conversion through "
-                                       "%s Hz leaves",
-                                       channel_name(r).c_str(), result.frequency_hz, where.c_str(),
-                                       rates.c_str());
+      result.resampling_evidence =
+          fmt("%s: images of the %g Hz tone at %s, as a conversion through "
+              "%s Hz leaves",
+              channel_name(r).c_str(), result.frequency_hz, where.c_str(), rates.c_str());
     }
     if (!result.resampling && r.band_probe_db && *r.band_probe_db < -kBandLostDb) {
       result.resampling = true;
       result.resampling_evidence =
           fmt("%s: a tone at %.0f Hz comes back %.1f dB below the %g Hz one: the path's band ends "
               "below it, as a conversion to a lower rate leaves it",
-              channel_name(r).c_str(), kBandProbeFraction * result.sample_rate_hz, -*r.band_probe_db,
-              result.frequency_hz);
+              channel_name(r).c_str(), kBandProbeFraction * result.sample_rate_hz,
+              -*r.band_probe_db, result.frequency_hz);
     }
     if (r.bit_transparent)
       result.bit_transparent = result.bit_transparent.value_or(true) && *r.bit_transparent;
@@ -282,8 +287,8 @@ nlohmann::json to_json(const Result& result) {
     if (r.images) {
       images = {{"through_hz", r.images->through_hz}, {"at", nlohmann::json::array()}};
       for (std::size_t i = 0; i < r.images->frequency_hz.size(); ++i)
-        images["at"].push_back({{"frequency_hz", r.images->frequency_hz[i]},
-                                {"level_dbc", r.images->level_dbc[i]}});
+        images["at"].push_back(
+            {{"frequency_hz", r.images->frequency_hz[i]}, {"level_dbc", r.images->level_dbc[i]}});
     }
     channels.push_back(
         {{"output", r.output},
@@ -292,12 +297,14 @@ nlohmann::json to_json(const Result& result) {
          {"residual_noise_dbv", number_or_null(r.residual_noise_dbv)},
          {"residual_noise_dbfs", number_or_null(r.residual_noise_dbfs)},
          {"level_error_db", number_or_null(r.level_error_db)},
-         {"latency_samples", r.latency_samples ? nlohmann::json(*r.latency_samples) : nlohmann::json(nullptr)},
+         {"latency_samples",
+          r.latency_samples ? nlohmann::json(*r.latency_samples) : nlohmann::json(nullptr)},
          {"polarity", r.polarity.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.polarity)},
          {"clock_ppm", number_or_null(r.clock_ppm)},
          {"band_probe_db", number_or_null(r.band_probe_db)},
          {"images", images},
-         {"bit_transparent", r.bit_transparent ? nlohmann::json(*r.bit_transparent) : nlohmann::json(nullptr)},
+         {"bit_transparent",
+          r.bit_transparent ? nlohmann::json(*r.bit_transparent) : nlohmann::json(nullptr)},
          {"missing", r.missing}});
   }
   return {{"uuid", result.uuid},
@@ -311,8 +318,8 @@ nlohmann::json to_json(const Result& result) {
           {"clock_ppm", number_or_null(result.clock_ppm)},
           {"resampling", result.resampling},
           {"resampling_evidence", result.resampling_evidence},
-          {"bit_transparent",
-           result.bit_transparent ? nlohmann::json(*result.bit_transparent) : nlohmann::json(nullptr)},
+          {"bit_transparent", result.bit_transparent ? nlohmann::json(*result.bit_transparent)
+                                                     : nlohmann::json(nullptr)},
           {"channels", channels},
           {"failures", result.failures}};
 }

@@ -56,9 +56,9 @@ std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std:
     wiring = std::make_shared<sim::InstrumentSimWiring>(
         wired(station.generator), wired(station.load_switch), relay_loads, wired(station.dmm));
   }
-  auto port = std::make_unique<audio::SimPort>(station.safety, station.audio.calibration,
-                                               std::move(chain), wiring,
-                                               calibration.output_vrms_by_channel);
+  auto port =
+      std::make_unique<audio::SimPort>(station.safety, station.audio.calibration, std::move(chain),
+                                       wiring, calibration.output_vrms_by_channel);
   port->set_interface({station.sim->clock_ppm, station.sim->resampler_hz, false});
   return port;
 }
@@ -145,7 +145,8 @@ CalibrationBench open_calibration_bench(const Station& station) {
   if (station.audio.backend != "sim")
     return {open_audio_port(station, ""), plugs::manual_dmm_probes()};
   auto port = open_sim_port(calibration_cable(station), "");
-  port->set_interface({station.sim->clock_ppm, station.sim->resampler_hz, station.selftest.digital});
+  port->set_interface(
+      {station.sim->clock_ppm, station.sim->resampler_hz, station.selftest.digital});
   auto probes = sim::sim_dmm_probes(port->wiring());
   return {std::move(port), std::move(probes)};
 }

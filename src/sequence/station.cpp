@@ -122,10 +122,10 @@ void parse_selftest(const TomlReader& r, const toml::table& t, Station::Selftest
 Station parse_station(const std::string& text, const std::string& path) {
   const auto r = TomlReader::from_text(text, path);
   const toml::table& root = r.root();
-  r.reject_unknown_keys(root, "",
-                        {"station", "audio", "safety", "generator", "dmm", "loads", "attenuator",
-                         "source", "dut_switch", "sim", "jack", "results", "slot", "calibration",
-                         "selftest"});
+  r.reject_unknown_keys(
+      root, "",
+      {"station", "audio", "safety", "generator", "dmm", "loads", "attenuator", "source",
+       "dut_switch", "sim", "jack", "results", "slot", "calibration", "selftest"});
   Station s;
   s.path = path;
   s.text = text;
@@ -170,7 +170,8 @@ Station parse_station(const std::string& text, const std::string& path) {
     }
     const auto non_negative = [&](const char* key, double& value) {
       if (const auto v = r.number(*c, key, "calibration")) {
-        if (!(*v >= 0.0)) r.fail(c->get(key), std::string("calibration.") + key, "must not be negative");
+        if (!(*v >= 0.0))
+          r.fail(c->get(key), std::string("calibration.") + key, "must not be negative");
         value = *v;
       }
     };
@@ -181,7 +182,8 @@ Station parse_station(const std::string& text, const std::string& path) {
       r.fail(c->get("min_dut_input_ohm"), "calibration.min_dut_input_ohm",
              "must be positive with an output_impedance_ohm");
   }
-  if (const toml::table* t = r.table(root, "selftest", "", false)) parse_selftest(r, *t, s.selftest);
+  if (const toml::table* t = r.table(root, "selftest", "", false))
+    parse_selftest(r, *t, s.selftest);
 
   const toml::table& a = *r.table(root, "audio", "", true);
   r.reject_unknown_keys(a, "audio",

@@ -72,12 +72,28 @@ sim::LoudspeakerModel loudspeaker(const R& r, const toml::node* node, const std:
 
 sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double sample_rate_hz) {
   const std::string p = "sim";
-  r.reject_unknown_keys(
-      t, p,
-      {"seed", "latency_samples", "adc_noise_dbfs", "crosstalk_db", "load_ohm", "fault", "preamp",
-       "power_amp", "faults", "converter_lowpass_hz", "output_vrms_at_0dbfs", "input_vrms_at_0dbfs",
-       "load_relays", "source_ohm", "unit_gain_sigma_db", "channel_gain_db", "loopback_gain_db",
-       "loudspeaker", "slot_crosstalk_db", "clock_ppm", "resampler_hz"});
+  r.reject_unknown_keys(t, p,
+                        {"seed",
+                         "latency_samples",
+                         "adc_noise_dbfs",
+                         "crosstalk_db",
+                         "load_ohm",
+                         "fault",
+                         "preamp",
+                         "power_amp",
+                         "faults",
+                         "converter_lowpass_hz",
+                         "output_vrms_at_0dbfs",
+                         "input_vrms_at_0dbfs",
+                         "load_relays",
+                         "source_ohm",
+                         "unit_gain_sigma_db",
+                         "channel_gain_db",
+                         "loopback_gain_db",
+                         "loudspeaker",
+                         "slot_crosstalk_db",
+                         "clock_ppm",
+                         "resampler_hz"});
   sim::SimConfig c;
   if (auto seed = r.integer(t, "seed", p)) {
     if (*seed < 0) r.fail(t.get("seed"), "sim.seed", "must not be negative");
@@ -107,7 +123,8 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
     r.fail(t.get("clock_ppm"), "sim.clock_ppm", "must be within ±1000 ppm");
   c.resampler_hz = non_negative(r, t, "resampler_hz", p, 0.0);
   if (c.resampler_hz != 0.0 && (c.resampler_hz < 4000.0 || c.resampler_hz > 768000.0))
-    r.fail(t.get("resampler_hz"), "sim.resampler_hz", "must be a sample rate from 4000 to 768000 Hz");
+    r.fail(t.get("resampler_hz"), "sim.resampler_hz",
+           "must be a sample rate from 4000 to 768000 Hz");
   if (const toml::node* speaker = t.get("loudspeaker"))
     c.loudspeaker = loudspeaker(r, speaker, "sim.loudspeaker", true);
   if (const toml::table* gains = r.table(t, "channel_gain_db", p, false)) {

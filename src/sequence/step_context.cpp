@@ -544,7 +544,8 @@ void StepContext::flag_at_analyzer_limit(record::MeasurementRecord& m) const {
   // meets at a higher ratio): the tone's level where the analyzer sees it decides.
   bool at_limit = ratio_db && *ratio_db <= residual->thdn_db + selftest::kAnalyzerLimitMarginDb;
   if (ratio_db && !at_limit) {
-    if (const auto it = output_vrms_.find(m.channel); it != output_vrms_.end() && it->second > 0.0) {
+    if (const auto it = output_vrms_.find(m.channel);
+        it != output_vrms_.end() && it->second > 0.0) {
       const double analyzer_dbfs = dsp::vrms_to_dbv(it->second) + station_.attenuator_gain_db -
                                    dsp::vrms_to_dbv(station_.audio.calibration.input_vrms_at_0dbfs);
       at_limit = *ratio_db + analyzer_dbfs <=

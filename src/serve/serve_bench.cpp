@@ -12,7 +12,14 @@ ServeBench::ServeBench(sequence::SequencePlan plan, sequence::Station station,
     : plan_(std::move(plan)), station_(std::move(station)), db_path_(db_path) {
   store_ = store::ResultStore::open(db_path_);
   // The calibration records in force, before the slots' stations are made from the station.
-  calibration_note_ = session::attach_calibrations(station_, *store_);
+  // A station that requires them and lacks them still serves its pages, and says so; it
+  // starts no unit until a calibration is stored (recheck_calibration).
+  try {
+    calibration_note_ = session::attach_calibrations(station_, *store_);
+  } catch (const MeasurementError& e) {
+    station_.calibration_records = {};
+    calibration_problem_ = e.what();
+  }
   if (station_.audio.loopback)
     throw MeasurementError(station_.path +
                            ": serve cannot use an [audio] loopback reference yet; run the "
@@ -23,11 +30,8 @@ ServeBench::ServeBench(sequence::SequencePlan plan, sequence::Station station,
     slots_.push_back(
         {"", station_.audio.outputs, station_.audio.inputs, {}, std::nullopt, true, 0});
   std::vector<audio::SlotChannels> channels;
-  for (const auto& slot : slots_) {
-    slot_stations_.push_back(station_.slots.empty() ? station_
-                                                    : sequence::station_for_slot(station_, slot));
-    channels.push_back(sequence::slot_channels(station_, slot));
-  }
+  make_slot_stations();
+  for (const auto& slot : slots_) channels.push_back(sequence::slot_channels(station_, slot));
   std::unique_ptr<audio::AudioPort> interface;
   if (station_.audio.backend == "sim") {
     std::vector<audio::SimSlotsPort::SlotSim> empty;
@@ -47,6 +51,31 @@ ServeBench::ServeBench(sequence::SequencePlan plan, sequence::Station station,
     forwarder_.emplace(db_path_, *station_.forward_uri, std::chrono::seconds(5));
   unit_store_ =
       std::make_unique<session::UnitStore>(*store_, forwarder_ ? &*forwarder_ : nullptr, "");
+}
+
+void ServeBench::make_slot_stations() {
+  slot_stations_.clear();
+  for (const auto& slot : slots_)
+    slot_stations_.push_back(station_.slots.empty() ? station_
+                                                    : sequence::station_for_slot(station_, slot));
+}
+
+std::string ServeBench::recheck_calibration() {
+  std::lock_guard lock(calibration_mutex_);
+  if (calibration_problem_.empty()) return "";
+  // No unit has started since the problem was found: the slots' stations can be remade.
+  try {
+    auto station = station_;
+    const auto note = unit_store_->with(
+        [&](auto& store) { return session::attach_calibrations(station, store); });
+    station_ = std::move(station);
+    calibration_note_ = note;
+    calibration_problem_.clear();
+    make_slot_stations();
+  } catch (const MeasurementError& e) {
+    calibration_problem_ = e.what();
+  }
+  return calibration_problem_;
 }
 
 sequence::Bench ServeBench::bench_for(std::size_t slot, const std::string& serial,

@@ -46,14 +46,21 @@ class ServeBench {
   const std::string& db_path() const { return db_path_; }
   // Which channels use the station file's nominal calibration (no valid record), or "".
   const std::string& calibration_note() const { return calibration_note_; }
+  // Why no unit may start ([calibration] required and a channel without a valid record), or
+  // "": looked up again in the store while there is a reason, so a `calibrate` done while
+  // the station serves lets it start units without a restart.
+  std::string recheck_calibration();
 
  private:
+  void make_slot_stations();
   sequence::SequencePlan plan_;
   sequence::Station station_;
   std::vector<sequence::Slot> slots_;
   std::vector<sequence::Station> slot_stations_;
   std::string db_path_;
   std::string calibration_note_;
+  std::string calibration_problem_;
+  std::mutex calibration_mutex_;
   audio::SimSlotsPort* sim_ = nullptr;  // owned by shared_, when the station is simulated
   std::unique_ptr<audio::SharedPort> shared_;
   sequence::StationInstruments instruments_;

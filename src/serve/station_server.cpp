@@ -149,7 +149,13 @@ class Server {
             {"sequence", bench_.plan().name},
             {"serial_pattern", options_.serial_pattern},
             {"slots", slots},
-            {"today", today()}};
+            {"today", today()},
+            {"calibration", calibration_state(bench_.recheck_calibration())}};
+  }
+
+  nlohmann::json calibration_state(const std::string& problem) const {
+    return {{"problem", problem.empty() ? nlohmann::json() : nlohmann::json(problem)},
+            {"note", bench_.calibration_note()}};
   }
 
   // Today's (UTC) units and passes of this station, from the store.
@@ -309,6 +315,12 @@ class Server {
                         ": a wrong label scanned?");
     if (const auto problem = text_problem(operator_name, kMaxOperatorBytes); !problem.empty())
       return refuse(res, 400, "the operator name " + problem);
+    const std::string uncalibrated = bench_.recheck_calibration();
+    const auto calibration = calibration_state(uncalibrated);
+    live_.update([&](nlohmann::json& state) {
+      if (state["calibration"] != calibration) state["calibration"] = calibration;
+    });
+    if (!uncalibrated.empty()) return refuse(res, 409, uncalibrated);
     try {
       unit->start(serial, operator_name);
     } catch (const UsageError& e) {

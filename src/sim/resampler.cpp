@@ -25,7 +25,8 @@ SincKernel::SincKernel(double cutoff, double zero_crossings, double beta)
   for (std::size_t i = 0; i < points; ++i) {
     const double d = static_cast<double>(i) / kTablePointsPerSample;
     const double u = d / half_width_;
-    const double window = u >= 1.0 ? 0.0 : std::cyl_bessel_i(0.0, beta * std::sqrt(1.0 - u * u)) / i0_beta;
+    const double window =
+        u >= 1.0 ? 0.0 : std::cyl_bessel_i(0.0, beta * std::sqrt(1.0 - u * u)) / i0_beta;
     table_[i] = 2.0 * cutoff * sinc(2.0 * cutoff * d) * window;
   }
 }
@@ -48,7 +49,8 @@ std::vector<double> read_at_steps(std::span<const double> x, const SincKernel& k
     const long first = std::max(0L, static_cast<long>(std::ceil(t - half)));
     const long last = std::min(n - 1, static_cast<long>(std::floor(t + half)));
     double sum = 0.0;
-    for (long k = first; k <= last; ++k) sum += x[static_cast<std::size_t>(k)] * kernel(t - static_cast<double>(k));
+    for (long k = first; k <= last; ++k)
+      sum += x[static_cast<std::size_t>(k)] * kernel(t - static_cast<double>(k));
     y[m] = sum;
   }
   return y;
@@ -70,7 +72,8 @@ std::vector<double> through_rate(std::span<const double> x, double sample_rate_h
   // Each conversion's cutoff, in cycles per sample of its input: the lower rate's Nyquist.
   const SincKernel there(0.5 * std::min(1.0, ratio) * kPassFraction, kZeroCrossings, kBeta);
   const SincKernel back(0.5 * std::min(1.0, 1.0 / ratio) * kPassFraction, kZeroCrossings, kBeta);
-  const auto middle_frames = static_cast<std::size_t>(std::ceil(static_cast<double>(x.size()) * ratio));
+  const auto middle_frames =
+      static_cast<std::size_t>(std::ceil(static_cast<double>(x.size()) * ratio));
   const auto middle = read_at_steps(x, there, 1.0 / ratio, middle_frames);
   return read_at_steps(middle, back, ratio, x.size());
 }

@@ -54,16 +54,7 @@ std::int64_t ResultStore::add_calibration(record::CalibrationRecord& c) {
     ++n;
   }
   Statement s(db_, ("INSERT INTO calibrations(" + columns + ") VALUES(" + params + ")").c_str());
-  const auto optional_text = [](const std::string& v) -> SqlValue {
-    if (v.empty()) return std::monostate{};
-    return v;
-  };
-  s.bind_all(1, {c.uuid, c.station_name, static_cast<std::int64_t>(c.channel), c.direction,
-                 c.sample_rate_hz, optional_text(c.range), c.vrms_at_0dbfs, c.u_db, c.coverage_k,
-                 c.created_at, optional_text(c.valid_until), c.operator_name, c.reference_idn,
-                 c.reference_due,
-                 c.temperature_c ? SqlValue(*c.temperature_c) : SqlValue(std::monostate{}),
-                 c.readings.dump(), c.note});
+  s.bind_all(1, calibration_values(c));
   s.run();
   c.id = sqlite3_last_insert_rowid(db_);
   return c.id;

@@ -18,15 +18,18 @@ ForwardReport forward_runs(ResultStore& local, const std::string& target,
           PostgresStore::open(target, PostgresStore::Mode::read_write, options.connect_timeout);
       for (; done < pending.size(); ++done) {
         record::RunRecord run;
+        std::vector<record::CalibrationRecord> calibrations;
         try {
           run = local.load_run(pending[done].uuid);
+          for (const auto& uuid : run.calibration_uuids)
+            calibrations.push_back(local.load_calibration(uuid));
         } catch (const std::exception& e) {
           // The station's own file failed, not the target: said as such, no backoff.
           report.error = std::string("reading the local queue: ") + e.what();
           break;
         }
         try {
-          if (central->insert_run(run))
+          if (central->insert_run(run, calibrations))
             ++report.sent;
           else
             ++report.already;

@@ -242,10 +242,19 @@ void append_step_sql(std::string& sql, const Literals& q, std::int64_t run_id,
 
 }  // namespace
 
-bool PostgresStore::insert_run(const record::RunRecord& run) {
+bool PostgresStore::insert_run(const record::RunRecord& run,
+                               const std::vector<record::CalibrationRecord>& calibrations) {
   try {
     pqxx::work t(connection_->db);
     const Literals q(t);
+    // The records the run's volts came from, once each however many runs used them.
+    static const std::string calibration_rows = insert_head(kCalibrationsTable, "");
+    for (const auto& c : calibrations) {
+      const auto values = calibration_values(c);
+      std::string row = "(";
+      for (const auto& v : values) row += (row.size() > 1 ? "," : "") + q.value(v);
+      t.exec0(calibration_rows + row + ") ON CONFLICT (uuid) DO NOTHING");
+    }
     static const std::string runs = insert_head(kRunsTable, "station_run_id");
     const auto inserted = t.exec(runs + q.row(std::to_string(run.id), run_values(run)) +
                                  " ON CONFLICT (uuid) DO NOTHING RETURNING id");
@@ -254,6 +263,9 @@ bool PostgresStore::insert_run(const record::RunRecord& run) {
     const std::string step_id_sql = "currval(" + q.text(steps_sequence_) + ")";
     std::string sql;
     for (const auto& step : run.steps) append_step_sql(sql, q, run_id, step, step_id_sql);
+    for (const auto& uuid : run.calibration_uuids)
+      sql += "INSERT INTO run_calibrations(run_id, calibration_id) SELECT " +
+             std::to_string(run_id) + ", id FROM calibrations WHERE uuid = " + q.text(uuid) + ";\n";
     if (!sql.empty()) t.exec0(sql);
     t.commit();
     return true;
@@ -327,6 +339,11 @@ record::RunRecord PostgresStore::load_run(const std::string& key) const {
       step_of(r[0].as<std::int64_t>()).measurements.push_back(measurement_from(PgRow{r}, 1));
     for (const auto& r : curves)
       step_of(r[0].as<std::int64_t>()).curves.push_back(curve_from(PgRow{r}, 1));
+    for (const auto& r :
+         t.exec_params("SELECT c.uuid::text FROM run_calibrations rc JOIN calibrations c ON c.id = "
+                       "rc.calibration_id WHERE rc.run_id = $1 ORDER BY c.direction, c.channel",
+                       run.id))
+      run.calibration_uuids.push_back(r[0].as<std::string>());
     return run;
   });
 }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "record/calibration.hpp"
 #include "store/results_reader.hpp"
 
 namespace ampbench::store {
@@ -37,10 +38,12 @@ class PostgresStore : public ResultsReader {
 
   static constexpr int kSchemaVersion = 6;
 
-  // The whole run in one transaction: true when inserted, false when a run with its uuid
-  // is already there (then nothing is written). Throws IoError; nothing of the run is
+  // The whole run in one transaction, with the calibration records its volts came from
+  // (those not yet there): true when inserted, false when a run with its uuid is already
+  // there (then nothing of the run is written). Throws IoError; nothing of the run is
   // visible unless all of it is.
-  bool insert_run(const record::RunRecord& run);
+  bool insert_run(const record::RunRecord& run,
+                  const std::vector<record::CalibrationRecord>& calibrations = {});
 
   std::string name() const override { return name_; }
   std::vector<record::RunRecord> list_runs(const RunFilter& filter) const override;

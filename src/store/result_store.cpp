@@ -233,7 +233,7 @@ void ResultStore::migrate() {
     exec(db_,
          "ALTER TABLE measurements ADD COLUMN uncertainty REAL; ALTER TABLE measurements ADD "
          "COLUMN coverage_k REAL; ALTER TABLE measurements ADD COLUMN flags TEXT NOT NULL "
-"DEFAULT ''");
+         "DEFAULT ''");
   }
   if (current < 9) {
     // Version 9: the bench's self-tests (SPEC §15).

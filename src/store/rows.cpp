@@ -67,4 +67,28 @@ std::vector<SqlValue> curve_values(const record::CurveRecord& c) {
           &c.x,      &c.y,   c.point.dump(), to_json(c.style).dump()};
 }
 
+std::vector<SqlValue> calibration_values(const record::CalibrationRecord& c) {
+  const auto optional_text = [](const std::string& v) -> SqlValue {
+    if (v.empty()) return std::monostate{};
+    return v;
+  };
+  return {c.uuid,
+          c.station_name,
+          static_cast<std::int64_t>(c.channel),
+          c.direction,
+          c.sample_rate_hz,
+          optional_text(c.range),
+          c.vrms_at_0dbfs,
+          c.u_db,
+          c.coverage_k,
+          c.created_at,
+          optional_text(c.valid_until),
+          c.operator_name,
+          c.reference_idn,
+          c.reference_due,
+          c.temperature_c ? SqlValue(*c.temperature_c) : SqlValue(std::monostate{}),
+          c.readings.dump(),
+          c.note};
+}
+
 }  // namespace ampbench::store

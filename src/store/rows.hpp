@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "record/calibration.hpp"
 #include "record/record.hpp"
 
 namespace ampbench::store {
@@ -95,5 +96,6 @@ std::vector<SqlValue> run_values(const record::RunRecord& run);
 std::vector<SqlValue> step_values(const record::StepRecord& step);
 std::vector<SqlValue> measurement_values(const record::MeasurementRecord& m);
 std::vector<SqlValue> curve_values(const record::CurveRecord& c);
+std::vector<SqlValue> calibration_values(const record::CalibrationRecord& c);
 
 }  // namespace ampbench::store
