@@ -264,6 +264,9 @@ std::string failure_in_words(const record::MeasurementRecord& m) {
 std::string render_html(const record::RunRecord& run) {
   const std::string verdict(record::verdict_name(run.verdict));
   std::ostringstream meta, summary, steps;
+  std::string calibration;
+  for (const auto& uuid : run.calibration_uuids)
+    calibration += (calibration.empty() ? "records " : ", ") + uuid.substr(0, 8);
   const std::pair<const char*, std::string> rows[] = {
       {"Sequence", run.sequence_name},
       {"Station", run.slot.empty() ? run.station_name : run.station_name + ", slot " + run.slot},
@@ -272,6 +275,8 @@ std::string render_html(const record::RunRecord& run) {
       {"Finished", run.finished_at},
       {"Software", "ampbench " + run.software_version},
       {"Sequence SHA-256", run.sequence_sha256.substr(0, 16)},
+      {"Calibration",
+       calibration.empty() ? "the station file's nominal values (no record)" : calibration},
   };
   for (const auto& [name, value] : rows)
     meta << "<tr><th>" << name << "</th><td>" << xml_escape(value) << "</td></tr>\n";
