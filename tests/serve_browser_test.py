@@ -157,7 +157,8 @@ try:
                 '[[step]]\nid = "quick"\nkind = "level"\nstimulus = { frequency_hz = 1000, level = "-20 dBV" }\n'
                 '[[step]]\nid = "long_sweep"\nkind = "thdn"\nstimulus = { frequency_hz = 1000 }\n'
                 'sweep = { parameter = "stimulus.level", from = "-40 dBV", to = "-10 dBV", points = 3000 }\n'
-                '[[step]]\nid = "tidy"\nkind = "cleanup"\n')
+                '[[step]]\nid = "tidy"\nkind = "cleanup"\n'
+                'message = "Switch the amplifier off before unplugging it"\n')
     production = Station(long_sequence, name="long")
     driver.get(production.url)
     wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, "section.slot"), 10, "the slot panel")
@@ -185,8 +186,21 @@ try:
     with sqlite3.connect(production.db) as c:
         stored = c.execute("SELECT verdict FROM runs WHERE serial = 'RELOAD-1'").fetchone()[0]
     check(stored == "ABORTED", f"Abort stores the run ABORTED ({stored})")
+    with sqlite3.connect(production.db) as c:
+        why = c.execute("SELECT message FROM steps WHERE verdict = 'ABORTED'").fetchone()[0]
+    check("Abort on the station's page" in why, f"the stored reason names the page's Abort: {why}")
+    notice = wait_until(lambda: panel(driver).find_element(By.CSS_SELECTOR, ".verdict .notices").text, 10,
+                        "the cleanup step's message")
+    check("Switch the amplifier off" in notice, f"after Abort the cleanup message is shown: {notice}")
     shot(driver, "serve-aborted")
+    # The station goes away: the page says so, greys its panels and offers nothing to press.
     production.stop()
+    wait_until(lambda: "offline" in driver.find_element(By.TAG_NAME, "body").get_attribute("class"), 15,
+               "the page to see the station gone")
+    go = panel(driver).find_element(By.CSS_SELECTOR, "button.go")
+    check(not go.is_enabled(), "Start is disabled while the station is offline")
+    check("offline" in driver.find_element(By.ID, "link").text, "the header says the station is offline")
+    shot(driver, "serve-offline")
 
     # A prompt answered in the page.
     prompt_sequence = os.path.join(work, "prompt.toml")

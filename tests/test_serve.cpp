@@ -292,3 +292,92 @@ TEST(Serve, AnUncalibratedStationRefusesUnitsUntilCalibrated) {
   EXPECT_EQ(r->status, 202) << r->body;
   EXPECT_TRUE(served.state()["calibration"]["problem"].is_null());
 }
+
+namespace {
+
+// An open page's event stream on a socket of its own; its response's status code.
+struct OpenStream {
+  int fd = -1;
+  int status = 0;
+  explicit OpenStream(int port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return;
+    const std::string request =
+        "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) + "\r\n\r\n";
+    if (::send(fd, request.data(), request.size(), 0) < 0) return;
+    char head[16] = {};
+    if (::recv(fd, head, 12, MSG_WAITALL) == 12) status = std::atoi(head + 9);
+  }
+  ~OpenStream() { ::close(fd); }
+  OpenStream(const OpenStream&) = delete;
+  OpenStream& operator=(const OpenStream&) = delete;
+};
+
+}  // namespace
+
+// Fifty open pages take none of the workers the API needs; beyond 64 a page is refused with
+// a reason; pages that close free their streams within seconds.
+TEST(Serve, FiftyOpenPagesLeaveTheApiAnsweringAndClosedOnesAreReleased) {
+  TempDir dir;
+  Served served(dir, prompt_sequence(dir));
+  ASSERT_TRUE(served.ready()) << slurp(served.log);
+  std::vector<std::unique_ptr<OpenStream>> pages;
+  for (int i = 0; i < 50; ++i) pages.push_back(std::make_unique<OpenStream>(served.port));
+  for (const auto& page : pages) ASSERT_EQ(page->status, 200);
+  std::vector<double> ms;
+  for (int i = 0; i < 21; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = served.client().Get("/api/state");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200);
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  EXPECT_LT(ms[ms.size() / 2], 100.0) << "median /api/state with 50 pages open, ms";
+  for (int i = 0; i < 15; ++i) pages.push_back(std::make_unique<OpenStream>(served.port));
+  const auto refused =
+      std::count_if(pages.begin(), pages.end(), [](const auto& p) { return p->status == 503; });
+  EXPECT_EQ(refused, 1) << "65 pages: the 65th is refused";
+  pages.clear();
+  // Closed pages are found by the next write (one a second) and let go.
+  bool all_open = false;
+  for (int attempt = 0; attempt < 10 && !all_open; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    for (int i = 0; i < 64; ++i) pages.push_back(std::make_unique<OpenStream>(served.port));
+    all_open =
+        std::all_of(pages.begin(), pages.end(), [](const auto& p) { return p->status == 200; });
+    pages.clear();
+  }
+  EXPECT_TRUE(all_open) << "64 new pages after the old ones closed";
+}
+
+// A page of another site resolving its own name to this station (DNS rebinding) is refused;
+// every response carries the security headers.
+TEST(Serve, ForeignHostNamesAreRefusedAndResponsesCarrySecurityHeaders) {
+  TempDir dir;
+  Served served(dir, prompt_sequence(dir), {"--allowed-host", "bench7.line.example"});
+  ASSERT_TRUE(served.ready()) << slurp(served.log);
+  auto client = served.client();
+  const auto rebound =
+      client.Get("/api/state", {{"Host", "evil.example:" + std::to_string(served.port)}});
+  ASSERT_TRUE(rebound);
+  EXPECT_EQ(rebound->status, 421);
+  const auto named = client.Get("/api/state", {{"Host", "bench7.line.example"}});
+  ASSERT_TRUE(named);
+  EXPECT_EQ(named->status, 200);
+  const auto page = client.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->get_header_value("X-Frame-Options"), "DENY");
+  EXPECT_EQ(page->get_header_value("X-Content-Type-Options"), "nosniff");
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"),
+            std::string::npos);
+  const auto unknown = client.Get("/api/runs/0123abcd-0000-4000-8000-000000000000");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(unknown->body.find(dir / "r.db"), std::string::npos) << "no database path in a reply";
+}

@@ -21,14 +21,16 @@ Subcommand add_serve_command(CLI::App& parent) {
                   "--token-file)");
   app->add_option("--token-file", o->serve.token_file,
                   "File holding the token API requests must send (Authorization: Bearer)");
+  app->add_option("--allowed-host", o->serve.allowed_hosts,
+                  "A host name the pages may be reached by besides the listen address (a DNS "
+                  "name, a reverse proxy's); repeat for more. Other Host headers are refused");
   app->add_option("--serial-pattern", o->serve.serial_pattern,
                   "Regular expression a scanned serial must match whole (e.g. AMP-[0-9]{6})");
-  return {
-      app, [o] {
-        auto [plan, station] =
-            load_checked(o->sequence, o->station.empty() ? default_station_path() : o->station, {});
-        return serve::serve(o->serve, std::move(plan), std::move(station), stop_flag_on_signals());
-      }};
+  return {app, [o] {
+            auto [plan, station] = load_checked(
+                o->sequence, o->station.empty() ? default_station_path() : o->station, {});
+            return serve::serve(o->serve, std::move(plan), std::move(station), stop_on_signals());
+          }};
 }
 
 }  // namespace ampbench::cli

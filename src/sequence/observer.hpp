@@ -19,11 +19,15 @@ class RunObserver {
   virtual void run_finished(const record::RunRecord&) {}
 };
 
+// RunOptions::stop_signal of an Abort on the operator station's page (not a signal number).
+inline constexpr int kStopByOperator = 1000;
+
 struct RunOptions {
   std::string serial;
   std::string operator_name;
   // The signal that asked the run to stop after the current capture (SIGINT: Ctrl-C;
-  // SIGTERM: a supervisor or shutdown); 0 while none has.
+  // SIGTERM: a supervisor or shutdown; kStopByOperator: an Abort on the station's page); 0
+  // while none has.
   const std::atomic<int>* stop_signal = nullptr;
   std::string slot;  // the station's slot the unit is in ("" on a one-slot station)
   // Every capture is also written here as a WAV (SERIAL-STEP-N.wav, float, the DUT's

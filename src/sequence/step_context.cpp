@@ -109,6 +109,8 @@ void StepContext::check_abort() const {
       throw AbortedError("stopped by the operator (Ctrl-C)");
     case SIGTERM:
       throw AbortedError("stopped by SIGTERM (a supervisor or a shutdown ended the run)");
+    case kStopByOperator:
+      throw AbortedError("aborted by the operator (Abort on the station's page)");
     default:
       throw AbortedError("stopped by signal " + std::to_string(options_.stop_signal->load()));
   }

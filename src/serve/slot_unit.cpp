@@ -59,6 +59,7 @@ void SlotUnit::start(const std::string& serial, const std::string& operator_name
     slot["operator"] = operator_name;
     slot["verdict"] = nullptr;
     slot["failures"] = nlohmann::json::array();
+    slot["notices"] = nlohmann::json::array();
     slot["message"] = "";
     slot["prompt"] = nullptr;
     slot["current"] = nullptr;
@@ -98,10 +99,10 @@ void SlotUnit::test(std::string serial, std::string operator_name) {
   });
 }
 
-bool SlotUnit::abort() {
+bool SlotUnit::abort(int why) {
   std::lock_guard lock(mutex_);
   if (!running_) return false;
-  stop_.store(2);
+  stop_.store(why);
   answered_.notify_all();  // a prompt waiting ends ABORTED
   return true;
 }
@@ -213,6 +214,13 @@ std::string SlotUnit::ask(const std::string& message, const std::string& fallbac
 std::string SlotUnit::ask_question(const plugs::Question& question) {
   static std::atomic<std::uint64_t> next_id{1};
   std::unique_lock lock(mutex_);
+  // Once the unit is stopping only cleanup steps run: their messages ("switch the amplifier
+  // off before unplugging it") stay on the slot's verdict panel rather than wait for an
+  // answer nobody is asked for.
+  if (stop_.load() != 0) {
+    change([&](nlohmann::json& slot) { slot["notices"].push_back(question.message); });
+    return question.fallback;
+  }
   prompt_id_ = next_id++;
   answer_.reset();
   const bool has_image = !question.image_path.empty();

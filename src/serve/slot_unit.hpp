@@ -31,9 +31,9 @@ class SlotUnit : public sequence::RunObserver, public plugs::OperatorIo {
 
   // Throws UsageError when a unit is being tested in this slot.
   void start(const std::string& serial, const std::string& operator_name);
-  // Stops the unit after its current capture (its cleanup steps still run); false when no
-  // unit is being tested.
-  bool abort();
+  // Stops the unit after its current capture (its cleanup steps still run), for `why` (a
+  // signal number, or the operator's Abort); false when no unit is being tested.
+  bool abort(int why = sequence::kStopByOperator);
   // Answers the prompt `prompt_id`; throws UsageError when no such prompt waits.
   void answer(std::uint64_t prompt_id, const std::string& text);
   // Waits for the unit being tested, if any, to finish.

@@ -4,6 +4,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -24,6 +26,13 @@ namespace ampbench::serve {
 namespace {
 
 constexpr std::size_t kMaxRequestBytes = 16 * 1024;
+// Each open page holds one event stream, and cpp-httplib gives each a worker for its life:
+// the pool has room for kMaxStreams of them and still answers everything else at once.
+constexpr int kMaxStreams = 64;
+constexpr std::size_t kWorkers = kMaxStreams + 16;
+// How often a quiet stream is written to: a page that closed is found (the write fails) and
+// its worker freed within about this.
+constexpr auto kStreamProbe = std::chrono::seconds(1);
 constexpr std::size_t kMaxAnswerBytes = 1000;
 constexpr std::size_t kMaxOperatorBytes = 64;
 
@@ -31,6 +40,7 @@ struct Listen {
   std::string host;
   int port = 0;
   bool loopback = false;
+  bool wildcard = false;  // 0.0.0.0 or ::, every address of this computer
 };
 
 Listen parse_listen(const std::string& text) {
@@ -49,6 +59,7 @@ Listen parse_listen(const std::string& text) {
     throw UsageError("--listen '" + text + "': the port must be a number from 0 to 65535");
   }
   out.loopback = out.host == "127.0.0.1" || out.host == "::1" || out.host == "localhost";
+  out.wildcard = out.host == "0.0.0.0" || out.host == "::";
   return out;
 }
 
@@ -106,8 +117,9 @@ std::string string_field(const nlohmann::json& body, const char* key) {
 
 class Server {
  public:
-  Server(const ServeOptions& options, ServeBench& bench, std::optional<std::string> token)
-      : options_(options), bench_(bench), live_(initial_state()) {
+  Server(const ServeOptions& options, const Listen& listen, ServeBench& bench,
+         std::optional<std::string> token)
+      : options_(options), listen_(listen), bench_(bench), live_(initial_state()) {
     if (token) token_hash_ = sha256(*token);
     for (std::size_t s = 0; s < bench_.slots().size(); ++s)
       units_.push_back(std::make_unique<SlotUnit>(bench_, live_, s));
@@ -123,8 +135,8 @@ class Server {
 
   httplib::Server& http() { return http_; }
 
-  void stop() {
-    for (auto& unit : units_) unit->abort();
+  void stop(int signal) {
+    for (auto& unit : units_) unit->abort(signal);
     for (auto& unit : units_) unit->join();
     live_.close();
     http_.stop();
@@ -142,6 +154,7 @@ class Server {
                        {"state", "idle"},
                        {"steps", steps},
                        {"failures", nlohmann::json::array()},
+                       {"notices", nlohmann::json::array()},
                        {"last_units", nlohmann::json::array()},
                        {"expected_step_s", nlohmann::json::array()},
                        {"prompt", nullptr}});
@@ -182,7 +195,28 @@ class Server {
 
   // Requests under /api/ need the token when there is one; state-changing ones must come
   // from this station's own pages (same origin) or from a program that sends no Origin.
+  // Whether a Host header names this station: its listen address (for loopback, any of
+  // its loopback names), or one of --allowed-host; with or without the port. A page of
+  // another site that resolves its own name to this address (DNS rebinding) sends its own.
+  bool host_allowed(const std::string& host) const {
+    if (listen_.wildcard && options_.allowed_hosts.empty()) return true;  // token-guarded
+    const std::string port = ":" + std::to_string(listen_.port);
+    std::vector<std::string> names = options_.allowed_hosts;
+    const bool v6 = listen_.host.find(':') != std::string::npos;
+    names.push_back(v6 ? "[" + listen_.host + "]" : listen_.host);
+    if (listen_.loopback) names.insert(names.end(), {"localhost", "127.0.0.1", "[::1]"});
+    for (const auto& name : names)
+      if (host == name || host == name + port) return true;
+    return false;
+  }
+
   httplib::Server::HandlerResponse guard(const httplib::Request& req, httplib::Response& res) {
+    if (!host_allowed(req.get_header_value("Host"))) {
+      refuse(res, 421,
+             "this station does not answer to the host name '" +
+                 req.get_header_value("Host").substr(0, 100) + "' (serve --allowed-host adds one)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (req.path.rfind("/api/", 0) != 0) return httplib::Server::HandlerResponse::Unhandled;
     if (token_hash_) {
       const std::string header = req.get_header_value("Authorization");
@@ -215,14 +249,32 @@ class Server {
   void routes() {
     http_.set_payload_max_length(kMaxRequestBytes);
     http_.set_pre_routing_handler([this](const auto& req, auto& res) { return guard(req, res); });
+    http_.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
     http_.set_exception_handler([](const auto&, auto& res, std::exception_ptr error) {
       try {
         std::rethrow_exception(error);
+      } catch (const InputError&) {
+        // A run or record that is not there; the message would name the database file.
+        refuse(res, 404, "not found");
+      } catch (const UsageError& e) {
+        refuse(res, 400, e.what());
       } catch (const std::exception& e) {
-        refuse(res, 500, std::string("internal error: ") + e.what());
+        std::fprintf(stderr, "serve: internal error: %s\n", e.what());
+        refuse(res, 500, "internal error (the station's log says more)");
       } catch (...) {
         refuse(res, 500, "internal error");
       }
+    });
+    // Every response: no framing by other sites, no sniffing a JSON answer into a script,
+    // scripts and styles only from this station (the pages' own are inline).
+    http_.set_post_routing_handler([](const auto&, auto& res) {
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_header("X-Frame-Options", "DENY");
+      res.set_header("Referrer-Policy", "no-referrer");
+      res.set_header("Content-Security-Policy",
+                     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' "
+                     "'unsafe-inline'; img-src 'self' data: blob:; frame-ancestors 'none'; "
+                     "base-uri 'none'; form-action 'self'");
     });
     // One line per request, never a header (a token stays out of the log).
     http_.set_logger([](const auto& req, const auto& res) {
@@ -364,7 +416,17 @@ class Server {
 
   // Server-Sent Events: the whole state now, then again after each change; a comment every
   // 15 s keeps proxies from closing a quiet stream.
+  // Server-Sent Events: the whole state now, then again after each change. A quiet stream
+  // gets a comment every kStreamProbe, so a page that closed frees its worker at once; at
+  // most kMaxStreams pages, the next one refused with a reason (it retries in 5 s).
   void events(httplib::Response& res) {
+    if (streams_.fetch_add(1) >= kMaxStreams) {
+      streams_.fetch_sub(1);
+      res.set_header("Retry-After", "5");
+      return refuse(res, 503,
+                    "too many pages are open on this station (" + std::to_string(kMaxStreams) +
+                        "): close one");
+    }
     res.set_header("Cache-Control", "no-store");
     res.set_chunked_content_provider(
         "text/event-stream",
@@ -375,20 +437,23 @@ class Server {
             version = 1;
             return sink.write(first.data(), first.size());
           }
-          const auto seen = live_.wait_newer(version, std::chrono::seconds(15));
+          const auto seen = live_.wait_newer(version, kStreamProbe);
           if (!sink.is_writable()) return false;
           if (!seen) {
-            static const std::string keep_alive = ": keep-alive\n\n";
+            static const std::string keep_alive = ":\n\n";
             return sink.write(keep_alive.data(), keep_alive.size());
           }
           version = seen->version;
           const std::string event = "data: " + seen->state.dump() + "\n\n";
           return sink.write(event.data(), event.size());
-        });
+        },
+        [this](bool) { streams_.fetch_sub(1); });
   }
 
   const ServeOptions& options_;
+  Listen listen_;
   ServeBench& bench_;
+  std::atomic<int> streams_{0};
   LiveState live_;
   std::vector<std::unique_ptr<SlotUnit>> units_;
   std::optional<std::string> token_hash_;
@@ -411,20 +476,21 @@ std::optional<std::string> read_token(const std::string& path) {
 }
 
 int serve(const ServeOptions& options, sequence::SequencePlan plan, sequence::Station station,
-          const std::atomic<bool>& stop) {
+          const std::atomic<int>& stop_signal) {
   const Listen listen = parse_listen(options.listen);
   const auto token = read_token(options.token_file);
   if (!listen.loopback && !token)
     throw UsageError("--listen " + options.listen +
                      " reaches beyond this computer: give --token-file (SPEC §12)");
   ServeBench bench(std::move(plan), std::move(station), options.db_path);
-  Server server(options, bench, token);
+  Server server(options, listen, bench, token);
   if (!server.http().bind_to_port(listen.host, listen.port))
     throw IoError("--listen " + options.listen + ": cannot listen there (in use?)");
   std::atomic<bool> done{false};
   std::thread watcher([&] {
-    while (!stop.load() && !done.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    server.stop();
+    while (stop_signal.load() == 0 && !done.load())
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    server.stop(stop_signal.load() != 0 ? stop_signal.load() : SIGTERM);
   });
   std::fprintf(stderr, "serve: %s on http://%s:%d/ (%s), results in %s\n",
                bench.station().name.c_str(), listen.host.c_str(), listen.port,

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sequence/plan.hpp"
 #include "sequence/station.hpp"
@@ -19,6 +20,9 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string token_file;      // required unless listening on loopback only
   std::string serial_pattern;  // ECMAScript regex a scan must match whole; "" = any serial
+  // Host names (with or without :port) the pages may be reached by besides the listen
+  // address (a DNS name, a reverse proxy's): any other Host header is refused.
+  std::vector<std::string> allowed_hosts;
 };
 
 // A token file's token, or nullopt without one; throws UsageError naming the file.
@@ -28,6 +32,6 @@ std::optional<std::string> read_token(const std::string& path);
 // cleanup steps run) before it returns. Throws UsageError for a bad --listen or a missing
 // token, MeasurementError when the interface or an instrument cannot be opened.
 int serve(const ServeOptions& options, sequence::SequencePlan plan, sequence::Station station,
-          const std::atomic<bool>& stop);
+          const std::atomic<int>& stop_signal);
 
 }  // namespace ampbench::serve
