@@ -2,6 +2,7 @@
 // left RUNNING by dead processes only; the PostgreSQL store and forwarding against a real
 // server.
 #include <gtest/gtest.h>
+#include <spawn.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli_fixtures.hpp"
 #include "common/error.hpp"
 #include "common/postgres_uri.hpp"
 #include "db_query.hpp"
@@ -120,6 +122,50 @@ TEST(ResultStore, RecoversOnlyRunsOfDeadProcesses) {
     EXPECT_EQ(runs[0].verdict, Verdict::running);
     EXPECT_EQ(runs[1].verdict, Verdict::aborted);
   }
+}
+
+// A run is judged by the lock its writer holds, not by a pid or a host name: a RUNNING run
+// whose row names a live process (this one, as a container's PID 1 would) but whose writer
+// is gone is recovered.
+TEST(ResultStore, ARunWhoseWriterIsGoneIsRecoveredWhateverItsPidSays) {
+  TempDir dir;
+  const auto path = dir / "r.db";
+  {
+    auto store = ResultStore::open(path);
+    RunRecord run = sample_run();
+    store->begin_run(run);
+    // The writer's lock goes with its store; the row keeps this live process's pid and host.
+  }
+  auto again = ResultStore::open(path);
+  EXPECT_EQ(again->recovered_runs(), 1);
+  EXPECT_EQ(again->list_runs({})[0].verdict, Verdict::aborted);
+}
+
+// The writer in a PID namespace of its own (PID 1 there) under another host name, killed
+// mid-run: the next open marks its run ABORTED. Needs unshare (root); skipped without it.
+TEST(ResultStore, ARunKilledInAContainerIsRecovered) {
+  if (std::system("unshare --pid --fork --uts true 2>/dev/null") != 0)
+    GTEST_SKIP() << "no namespaces here (unshare needs root)";
+  TempDir dir;
+  const std::string db = dir / "r.db";
+  const std::string command =
+      "hostname ampbench-container && exec " + std::string(AMPBENCH_BINARY) + " run " +
+      ampbench::testing::long_sequence(dir.path) + " --db " + db + " --quiet";
+  const std::vector<std::string> args = {"unshare", "--pid", "--uts", "--kill-child",
+                                         "sh",      "-c",    command};
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t container = 0;
+  ASSERT_EQ(::posix_spawnp(&container, "unshare", nullptr, nullptr, argv.data(), environ), 0);
+  ASSERT_TRUE(ampbench::testing::wait_for_passed_steps(db, 1)) << "the run never got going";
+  ::kill(container, SIGKILL);  // --kill-child: the run (PID 1 inside) dies with it
+  ::waitpid(container, nullptr, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(ampbench::testing::scalar(db, "SELECT pid FROM runs"), "1");
+  auto store = ResultStore::open(db);
+  EXPECT_EQ(store->recovered_runs(), 1);
+  EXPECT_EQ(store->list_runs({})[0].verdict, Verdict::aborted);
 }
 
 TEST(ResultStore, RefusesANewerSchemaAndUnwritablePaths) {

@@ -1,5 +1,6 @@
 #include "store/result_store.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -152,6 +153,12 @@ std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mod
     // Serial patterns match case-sensitively, as in PostgreSQL's LIKE.
     exec(db, "PRAGMA case_sensitive_like = ON");
     if (mode == Mode::read_write) {
+      // Each store has its own open file description: the locks of another store, in this
+      // process or another, conflict with its own (OFD locks).
+      store->run_locks_fd_ =
+          ::open((path + "-runs.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      if (store->run_locks_fd_ < 0)
+        throw IoError(path + "-runs.lock: cannot open the run-lock file: " + std::strerror(errno));
       enable_wal(db, busy_timeout_ms);
       exec(db, "PRAGMA synchronous = NORMAL");
       if (const char* pages = std::getenv("AMPBENCH_DB_MAX_PAGES")) {
@@ -177,6 +184,7 @@ std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mod
 }
 
 ResultStore::~ResultStore() {
+  if (run_locks_fd_ >= 0) ::close(run_locks_fd_);
   sqlite3_close(db_);
 }
 
@@ -243,16 +251,45 @@ void ResultStore::migrate() {
   t.commit();
 }
 
+namespace {
+
+// The byte of the run-lock file that stands for run `run_id` (run_locks_fd_).
+struct flock run_byte(std::int64_t run_id, short type) {
+  struct flock lock {};
+  lock.l_type = type;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = static_cast<off_t>(run_id);
+  lock.l_len = 1;
+  return lock;
+}
+
+}  // namespace
+
+void ResultStore::lock_run(std::int64_t run_id) {
+  if (run_locks_fd_ < 0) return;
+  auto lock = run_byte(run_id, F_WRLCK);
+  ::fcntl(run_locks_fd_, F_OFD_SETLK, &lock);
+}
+
+void ResultStore::unlock_run(std::int64_t run_id) noexcept {
+  if (run_locks_fd_ < 0) return;
+  auto lock = run_byte(run_id, F_UNLCK);
+  ::fcntl(run_locks_fd_, F_OFD_SETLK, &lock);
+}
+
 void ResultStore::recover_abandoned_runs() {
-  const std::string host = host_name();
+  // A run is alive while its writer holds its byte of the run-lock file: the kernel lets go
+  // of it when the writer dies however it dies, and the lock means the same in a container
+  // whose writer was PID 1 or whose host name changed. (An ampbench older than schema 9
+  // takes no lock: do not run one on the same file while runs are under way.)
   std::vector<std::int64_t> dead;
   {
-    Statement q(db_, "SELECT id, host, pid FROM runs WHERE verdict = 'RUNNING'");
+    Statement q(db_, "SELECT id FROM runs WHERE verdict = 'RUNNING'");
     while (q.step()) {
-      const auto pid = static_cast<pid_t>(q.integer(2));
-      // Only this machine's processes can be checked; a live pid keeps its run.
-      const bool alive = q.text(1) == host && (::kill(pid, 0) == 0 || errno == EPERM);
-      if (!alive && q.text(1) == host) dead.push_back(q.integer(0));
+      auto probe = run_byte(q.integer(0), F_WRLCK);
+      const bool alive =
+          ::fcntl(run_locks_fd_, F_OFD_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+      if (!alive) dead.push_back(q.integer(0));
     }
   }
   if (dead.empty()) return;
@@ -286,6 +323,7 @@ std::int64_t ResultStore::begin_run(record::RunRecord& r) {
       .bind_all(3, run_values(running));
   s.run();
   r.id = sqlite3_last_insert_rowid(db_);
+  lock_run(r.id);
   record_calibrations_used(r);
   return r.id;
 }
@@ -329,6 +367,7 @@ void ResultStore::finish_run(const record::RunRecord& run) {
       .bind(2, std::string(record::verdict_name(run.verdict)))
       .bind(3, run.id);
   s.run();
+  unlock_run(run.id);
 }
 
 bool ResultStore::mark_run_failed(std::int64_t run_id) noexcept {
@@ -347,6 +386,7 @@ bool ResultStore::mark_run_failed(std::int64_t run_id) noexcept {
     ok = sqlite3_step(stmt) == SQLITE_DONE && ok;
     sqlite3_finalize(stmt);
   }
+  if (ok) unlock_run(run_id);
   return ok;
 }
 

@@ -2,7 +2,9 @@
 // user_version with forward migrations, prepared statements only, a busy timeout so
 // several ampbench processes can share one file. Each step commits when it ends, so a
 // crash keeps every finished step; runs left RUNNING by a dead process are marked
-// ABORTED the next time the database is opened for writing.
+// ABORTED the next time the database is opened for writing: a writer holds a lock on its
+// run's byte of DB-runs.lock (an OFD lock the kernel drops when the process dies), so the
+// judgement needs no pid or host name (a container's PID 1, a new host name).
 //
 // Environment: AMPBENCH_DB_BUSY_TIMEOUT_MS (default 30000) is how long a writer waits for
 // another; AMPBENCH_DB_MAX_PAGES caps the file's size in pages (a station with a small disk
@@ -106,10 +108,14 @@ class ResultStore : public ResultsReader {
   void migrate();
   void recover_abandoned_runs();
   void record_calibrations_used(const record::RunRecord& run);
+  // A RUNNING run's byte in DB-runs.lock, held while this store writes it (liveness).
+  void lock_run(std::int64_t run_id);
+  void unlock_run(std::int64_t run_id) noexcept;
   std::vector<std::string> calibrations_used(std::int64_t run_id) const;
   sqlite3* db_;
   std::string path_;
   int recovered_runs_ = 0;
+  int run_locks_fd_ = -1;
 };
 
 }  // namespace ampbench::store
