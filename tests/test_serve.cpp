@@ -18,6 +18,7 @@
 #include "cli_fixtures.hpp"
 #include "db_query.hpp"
 #include "run_binary.hpp"
+#include "serve/unit_counts.hpp"
 
 using namespace ampbench::testing;
 
@@ -380,4 +381,51 @@ TEST(Serve, ForeignHostNamesAreRefusedAndResponsesCarrySecurityHeaders) {
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
   EXPECT_EQ(unknown->body.find(dir / "r.db"), std::string::npos) << "no database path in a reply";
+}
+
+// The header's counts against a hand count: units are serial numbers, aborted and running
+// runs test nothing, a unit's later runs are retests; the day and the shift are local.
+TEST(UnitCounts, CountsUnitsFirstPassAndRetestsPerLocalDayAndShift) {
+  using ampbench::record::RunRecord;
+  using ampbench::record::Verdict;
+  const auto run = [](const std::string& serial, Verdict verdict, const std::string& at) {
+    RunRecord r;
+    r.serial = serial;
+    r.verdict = verdict;
+    r.started_at = at;
+    return r;
+  };
+  const std::vector<RunRecord> runs = {
+      run("E", Verdict::pass, "2026-12-03T20:00:00.000Z"),  // before the period
+      run("A", Verdict::pass, "2026-12-03T23:10:00.000Z"),
+      run("B", Verdict::fail, "2026-12-03T23:20:00.000Z"),
+      run("B", Verdict::pass, "2026-12-03T23:30:00.000Z"),
+      run("C", Verdict::aborted, "2026-12-03T23:40:00.000Z"),
+      run("D", Verdict::running, "2026-12-03T23:50:00.000Z"),
+      run("A", Verdict::pass, "2026-12-04T00:10:00.000Z")};
+  const auto counts = ampbench::serve::count_units(runs, "2026-12-03T23:00:00.000Z");
+  EXPECT_EQ(counts.units, 2);
+  EXPECT_EQ(counts.first_pass, 1);
+  EXPECT_EQ(counts.retests, 2);
+
+  const char* old_tz = std::getenv("TZ");
+  const std::string saved = old_tz ? old_tz : "";
+  ::setenv("TZ", "CET-1CEST,M3.5.0,M10.5.0/3", 1);  // Berlin, without tzdata
+  ::tzset();
+  const std::time_t at_0530_local = 1796358600;  // 2026-12-04T04:30:00Z, 05:30 in Berlin
+  const auto day = ampbench::serve::local_day(at_0530_local);
+  EXPECT_EQ(day.name, "2026-12-04");
+  EXPECT_EQ(day.since_utc, "2026-12-03T23:00:00.000Z");
+  const auto night = ampbench::serve::current_shift(at_0530_local, {360, 840, 1320});
+  ASSERT_TRUE(night.has_value());
+  EXPECT_EQ(night->name, "shift 22:00");
+  EXPECT_EQ(night->since_utc, "2026-12-03T21:00:00.000Z");
+  const auto early = ampbench::serve::current_shift(at_0530_local + 3600, {360, 840, 1320});
+  EXPECT_EQ(early->since_utc, "2026-12-04T05:00:00.000Z");
+  EXPECT_FALSE(ampbench::serve::current_shift(at_0530_local, {}).has_value());
+  if (old_tz)
+    ::setenv("TZ", saved.c_str(), 1);
+  else
+    ::unsetenv("TZ");
+  ::tzset();
 }

@@ -116,6 +116,14 @@ TEST(Station, BadFilesNameFileLineAndField) {
       {"syntax", replace(g, "rail_v = 40", "rail_v = = 40"), 18, "", "TOML syntax"},
       {"fault channel", replace(g, "load_ohm = 8", "load_ohm = 8\nfault = { X = \"hum\" }"), 17,
        "sim.fault.X", "not a channel"},
+      {"clock offset", replace(g, "[sim]\n", "[sim]\nclock_ppm = 2000\n"), 16, "sim.clock_ppm",
+       "within ±1000 ppm"},
+      {"resampler rate", replace(g, "[sim]\n", "[sim]\nresampler_hz = 100\n"), 16,
+       "sim.resampler_hz", "a sample rate"},
+      {"selftest limit", g + "[selftest]\nmax_clock_ppm = -1\n", 0, "selftest.max_clock_ppm",
+       "positive"},
+      {"shift start", replace(g, "name = \"t\"", "name = \"t\"\nshifts = [\"06:00\", \"25:00\"]"),
+       3, "station.shifts", "HH:MM"},
   };
   for (const auto& c : cases) {
     try {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <tuple>
 
@@ -131,11 +132,26 @@ Station parse_station(const std::string& text, const std::string& path) {
   s.text = text;
 
   const toml::table& station = *r.table(root, "station", "", true);
-  r.reject_unknown_keys(station, "station", {"name", "line"});
+  r.reject_unknown_keys(station, "station", {"name", "line", "shifts"});
   auto name = r.string(station, "name", "station");
   if (!name || name->empty()) r.fail(&station, "station.name", "required field is missing");
   s.name = *name;
   s.line = r.string(station, "line", "station").value_or("");
+  if (const toml::node* shifts = station.get("shifts")) {
+    const toml::array* list = shifts->as_array();
+    if (!list || list->empty())
+      r.fail(shifts, "station.shifts", "a list of shift start times, e.g. [\"06:00\", \"14:00\"]");
+    for (const auto& item : *list) {
+      const auto text = item.value<std::string>();
+      int hours = -1, minutes = -1;
+      char rest = 0;
+      if (!text || std::sscanf(text->c_str(), "%d:%d%c", &hours, &minutes, &rest) != 2 ||
+          hours < 0 || hours > 23 || minutes < 0 || minutes > 59)
+        r.fail(&item, "station.shifts", "each start is local time as \"HH:MM\" (00:00 to 23:59)");
+      s.shift_start_minutes.push_back(hours * 60 + minutes);
+    }
+    std::sort(s.shift_start_minutes.begin(), s.shift_start_minutes.end());
+  }
 
   if (const toml::table* results = r.table(root, "results", "", false)) {
     r.reject_unknown_keys(*results, "results", {"forward"});

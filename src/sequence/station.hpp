@@ -73,6 +73,9 @@ struct Station {
   std::string text;
   std::string name;
   std::string line;  // [station] line: the production line the station belongs to
+  // [station] shifts = ["06:00", "14:00", "22:00"]: when shifts start, local time, in minutes
+  // after midnight, sorted (the operator page counts units per shift); empty: none.
+  std::vector<int> shift_start_minutes;
   // [results] forward: the central PostgreSQL store finished runs are forwarded to (a
   // postgresql:// URI without a password; credentials come from libpq's environment).
   std::optional<std::string> forward_uri;

@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "sequence/slot_bench.hpp"
 #include "sequence/slot_serials.hpp"
+#include "serve/unit_counts.hpp"
 #include "session/calibrations.hpp"
 
 namespace ampbench::serve {
@@ -76,6 +77,31 @@ std::string ServeBench::recheck_calibration() {
     calibration_problem_ = e.what();
   }
   return calibration_problem_;
+}
+
+nlohmann::json ServeBench::unit_counts() {
+  const std::time_t now = std::time(nullptr);
+  const Period day = local_day(now);
+  const auto shift = current_shift(now, station_.shift_start_minutes);
+  store::RunFilter filter;
+  filter.station = station_.name;
+  filter.since = shift ? std::min(day.since_utc, shift->since_utc) : day.since_utc;
+  filter.limit = 0;
+  const auto runs = unit_store_->with([&](auto& store) { return store.list_runs(filter); });
+  return counts_json(day, count_units(runs, day.since_utc), shift,
+                     shift ? count_units(runs, shift->since_utc) : UnitCounts{});
+}
+
+nlohmann::json ServeBench::last_run_of(const std::string& serial) {
+  store::RunFilter filter;
+  filter.station = station_.name;
+  filter.serial = serial;  // a * or ? in it matches others too: the loop keeps its own
+  filter.limit = 20;
+  const auto runs = unit_store_->with([&](auto& store) { return store.list_runs(filter); });
+  for (const auto& run : runs)
+    if (run.serial == serial && run.verdict != record::Verdict::running)
+      return {{"verdict", record::verdict_name(run.verdict)}, {"started_at", run.started_at}};
+  return nullptr;
 }
 
 sequence::Bench ServeBench::bench_for(std::size_t slot, const std::string& serial,

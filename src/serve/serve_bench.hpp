@@ -50,6 +50,11 @@ class ServeBench {
   // "": looked up again in the store while there is a reason, so a `calibrate` done while
   // the station serves lets it start units without a restart.
   std::string recheck_calibration();
+  // The page header's counts now (unit_counts.hpp), from the store.
+  nlohmann::json unit_counts();
+  // This serial number's last finished run on this station ({"verdict", "started_at"}), or
+  // null: a unit tested before is a retest, and the page says how it ended.
+  nlohmann::json last_run_of(const std::string& serial);
 
  private:
   void make_slot_stations();

@@ -48,6 +48,7 @@ void SlotUnit::start(const std::string& serial, const std::string& operator_name
   }
   // The unit before has its verdict; its thread is letting go of the slot's bench.
   if (previous.joinable()) previous.join();
+  const auto last_run = bench_.last_run_of(serial);
   std::lock_guard lock(mutex_);
   stop_.store(0);
   answer_.reset();
@@ -56,6 +57,7 @@ void SlotUnit::start(const std::string& serial, const std::string& operator_name
   change([&](nlohmann::json& slot) {
     slot["state"] = "running";
     slot["serial"] = serial;
+    slot["retest_of"] = last_run;
     slot["operator"] = operator_name;
     slot["verdict"] = nullptr;
     slot["failures"] = nlohmann::json::array();
@@ -183,6 +185,7 @@ void SlotUnit::run_finished(const record::RunRecord& run) {
   if (expected_step_s_.size() < step_s_.size()) expected_step_s_.resize(step_s_.size());
   for (std::size_t i = 0; i < step_s_.size(); ++i) expected_step_s_[i] = step_s_[i];
   const std::string verdict(record::verdict_name(run.verdict));
+  const auto counts = bench_.unit_counts();
   // The verdict is in: the next unit may start (this thread only lets go of the bench).
   std::lock_guard lock(mutex_);
   running_ = false;
@@ -200,10 +203,8 @@ void SlotUnit::run_finished(const record::RunRecord& run) {
                                  {"finished_at", run.finished_at}};
     last.insert(last.begin(), unit);
     if (last.size() > kLastUnits) last.erase(last.end() - 1);
-    // Today's yield of the station: the page shows it beside the slots.
-    auto& today = state["today"];
-    today["units"] = today.value("units", 0) + 1;
-    if (run.verdict == record::Verdict::pass) today["passed"] = today.value("passed", 0) + 1;
+    // The day's and the shift's counts: the page shows them beside the slots.
+    state["today"] = counts;
   });
 }
 

@@ -135,6 +135,13 @@ class Server {
 
   httplib::Server& http() { return http_; }
 
+  // The counts move with the clock too (midnight, a shift's start), not only with units.
+  void refresh_counts() {
+    const auto counts = bench_.unit_counts();
+    if (live_.snapshot()["today"] != counts)
+      live_.update([&](nlohmann::json& state) { state["today"] = counts; });
+  }
+
   void stop(int signal) {
     for (auto& unit : units_) unit->abort(signal);
     for (auto& unit : units_) unit->join();
@@ -162,29 +169,13 @@ class Server {
             {"sequence", bench_.plan().name},
             {"serial_pattern", options_.serial_pattern},
             {"slots", slots},
-            {"today", today()},
+            {"today", bench_.unit_counts()},
             {"calibration", calibration_state(bench_.recheck_calibration())}};
   }
 
   nlohmann::json calibration_state(const std::string& problem) const {
     return {{"problem", problem.empty() ? nlohmann::json() : nlohmann::json(problem)},
             {"note", bench_.calibration_note()}};
-  }
-
-  // Today's (UTC) units and passes of this station, from the store.
-  nlohmann::json today() {
-    store::RunFilter filter;
-    filter.station = bench_.station().name;
-    filter.since = record::utc_now_iso8601().substr(0, 10);
-    filter.limit = 0;
-    const auto runs = bench_.with_store([&](auto& store) { return store.list_runs(filter); });
-    int units = 0, passed = 0;
-    for (const auto& run : runs) {
-      if (run.verdict == record::Verdict::running) continue;
-      ++units;
-      if (run.verdict == record::Verdict::pass) ++passed;
-    }
-    return {{"day", filter.since.value()}, {"units", units}, {"passed", passed}};
   }
 
   SlotUnit* unit_named(const std::string& key) {
@@ -488,8 +479,18 @@ int serve(const ServeOptions& options, sequence::SequencePlan plan, sequence::St
     throw IoError("--listen " + options.listen + ": cannot listen there (in use?)");
   std::atomic<bool> done{false};
   std::thread watcher([&] {
-    while (stop_signal.load() == 0 && !done.load())
+    auto counted = std::chrono::steady_clock::now();
+    while (stop_signal.load() == 0 && !done.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (std::chrono::steady_clock::now() - counted > std::chrono::seconds(30)) {
+        counted = std::chrono::steady_clock::now();
+        try {
+          server.refresh_counts();
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "serve: counting today's units: %s\n", e.what());
+        }
+      }
+    }
     server.stop(stop_signal.load() != 0 ? stop_signal.load() : SIGTERM);
   });
   std::fprintf(stderr, "serve: %s on http://%s:%d/ (%s), results in %s\n",
