@@ -7,8 +7,12 @@ headless Chromium (chromium-driver) against `ampbench serve` on the simulated st
   continues to its verdict;
 - a reload mid-unit shows the same unit's progress;
 - Abort stores the run ABORTED;
+- Abort shows the cleanup step's message and stores the page's Abort as the reason; a
+  station that goes away greys the page and disables Start;
 - four slots (instruments/sim-4up.toml) at 1280×800: four panels, each usable; the
-  supervisor page lists their runs and today's yield.
+  supervisor page lists their runs and today's yield;
+- a station with a token: a wrong token is said, the right one signs the browser in once
+  (a session cookie): the prompt's picture loads and a second tab needs no token.
 Latency from a step's end on the station to the page showing it is measured by timestamps
 and printed (median), not asserted. Screenshots go to the artefacts folder.
 Usage: serve_browser_test.py AMPBENCH SOURCE_DIR [ARTEFACTS_DIR]"""
@@ -21,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 from selenium import webdriver
@@ -62,16 +67,23 @@ def wait_until(predicate, seconds, what):
 
 
 class Station:
-    def __init__(self, sequence, station=None, name="station"):
+    def __init__(self, sequence, station=None, name="station", extra=()):
         self.port = free_port()
         self.db = os.path.join(work, name + ".db")
         args = [ampbench, "serve", "--sequence", sequence, "--db", self.db, "--listen", f"127.0.0.1:{self.port}"]
         if station:
             args += ["--station", station]
+        args += list(extra)
         self.log = open(os.path.join(work, name + ".log"), "w")
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.port}/"
-        wait_until(lambda: urllib.request.urlopen(self.url + "api/state", timeout=2).status == 200, 15, "serve")
+        wait_until(lambda: self.answers(), 15, "serve")
+
+    def answers(self):
+        try:
+            return urllib.request.urlopen(self.url + "api/state", timeout=2).status == 200
+        except urllib.error.HTTPError as e:
+            return e.code == 401  # up, and asking for its token
 
     def state(self):
         with urllib.request.urlopen(self.url + "api/state", timeout=5) as r:
@@ -255,6 +267,45 @@ try:
           f"the supervisor page lists the 4 runs and today's yield: {days[0].text if days else '(none)'}")
     shot(driver, "serve-supervisor")
     four.stop()
+
+    # A station with a token: signed in once, the browser's every tab and picture are too.
+    from PIL import Image
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(os.path.join(work, "fan.png"))
+    token_file = os.path.join(work, "token")
+    with open(token_file, "w") as f:
+        f.write("a-long-station-token-0123456789\n")
+    pictured = os.path.join(work, "pictured.toml")
+    with open(pictured, "w") as f:
+        f.write('[sequence]\nname = "fan picture"\nchannels = ["L", "R"]\n'
+                '[[step]]\nid = "fan"\nkind = "prompt"\nmessage = "Is the fan as in the picture?"\n'
+                'image = "fan.png"\nchoices = ["yes", "no"]\nexpect = "yes"\n')
+    guarded = Station(pictured, name="token", extra=["--token-file", token_file])
+    driver.get(guarded.url)
+    dialog = wait_until(lambda: driver.find_element(By.ID, "token-dialog").is_displayed() and
+                        driver.find_element(By.ID, "token-dialog"), 10, "the token dialog")
+    field = driver.find_element(By.ID, "token-input")
+    field.send_keys("not-the-token" + Keys.ENTER)
+    said = wait_until(lambda: driver.find_element(By.ID, "token-error").text, 10, "the wrong token said")
+    check("not this station's token" in said, f"a wrong token is said: {said}")
+    field.clear()
+    field.send_keys("a-long-station-token-0123456789" + Keys.ENTER)
+    wait_until(lambda: driver.find_element(By.ID, "link").text == "live", 10, "live after signing in")
+    cookies = {c["name"]: c for c in driver.get_cookies()}
+    session = cookies.get("ampbench_session", {})
+    check(session.get("httpOnly") and session.get("sameSite") == "Strict",
+          f"the session is an HttpOnly, SameSite=Strict cookie: {session}")
+    scan(driver, "PIC-1")
+    image = wait_until(lambda: panel(driver).find_element(By.CSS_SELECTOR, ".prompt-image"), 30, "the picture")
+    loaded = wait_until(lambda: driver.execute_script(
+        "return arguments[0].complete && arguments[0].naturalWidth", image), 10, "the picture to load")
+    check(loaded == 64, f"the prompt's picture loads on a token station ({loaded} px wide)")
+    shot(driver, "serve-token-picture")
+    driver.switch_to.new_window("tab")
+    driver.get(guarded.url)
+    wait_until(lambda: driver.find_element(By.ID, "link").text == "live", 10, "the second tab live")
+    check(not driver.find_element(By.ID, "token-dialog").is_displayed(),
+          "a second tab needs no token")
+    guarded.stop()
 finally:
     driver.quit()
 

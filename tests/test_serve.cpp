@@ -231,6 +231,18 @@ TEST(Serve, BeyondLoopbackATokenIsRequiredAndChecked) {
   served.auth = {{"Authorization", "Bearer " + token}};
   EXPECT_EQ(served.client().Get("/api/state")->status, 200);
   EXPECT_EQ(served.client().Get("/")->status, 200);  // the page itself holds no data
+  // Signing in: the token once, for an HttpOnly, SameSite=Strict session cookie.
+  served.auth = {};
+  EXPECT_EQ(served.post("/api/session", {{"token", "wrong-token-wrong-token"}})->status, 401);
+  const auto signed_in = served.post("/api/session", {{"token", token}});
+  ASSERT_EQ(signed_in->status, 200);
+  const std::string cookie = signed_in->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos) << cookie;
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos) << cookie;
+  served.auth = {{"Cookie", cookie.substr(0, cookie.find(';'))}};
+  EXPECT_EQ(served.client().Get("/api/state")->status, 200);
+  served.auth = {{"Cookie", "ampbench_session=0123456789abcdef0123456789abcdef"}};
+  EXPECT_EQ(served.client().Get("/api/state")->status, 401);
   EXPECT_EQ(slurp(served.log).find(token), std::string::npos);
 }
 

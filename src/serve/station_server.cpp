@@ -3,17 +3,21 @@
 #include <httplib.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <thread>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "report/export.hpp"
 #include "report/html.hpp"
 #include "sequence/checks.hpp"
@@ -35,6 +39,9 @@ constexpr std::size_t kWorkers = kMaxStreams + 16;
 constexpr auto kStreamProbe = std::chrono::seconds(1);
 constexpr std::size_t kMaxAnswerBytes = 1000;
 constexpr std::size_t kMaxOperatorBytes = 64;
+// A browser signed in with the token holds a session cookie this long (a long shift).
+constexpr auto kSessionLife = std::chrono::hours(14);
+constexpr const char* kSessionCookie = "ampbench_session";
 
 struct Listen {
   std::string host;
@@ -201,6 +208,62 @@ class Server {
     return false;
   }
 
+  // The value of the session cookie in the request, or "".
+  static std::string session_cookie(const httplib::Request& req) {
+    const std::string cookies = req.get_header_value("Cookie");
+    const std::string name = std::string(kSessionCookie) + "=";
+    for (std::size_t at = 0; at < cookies.size();) {
+      while (at < cookies.size() && (cookies[at] == ' ' || cookies[at] == ';')) ++at;
+      const auto end = std::min(cookies.find(';', at), cookies.size());
+      if (cookies.compare(at, name.size(), name) == 0)
+        return cookies.substr(at + name.size(), end - at - name.size());
+      at = end;
+    }
+    return "";
+  }
+
+  bool session_valid(const std::string& session) {
+    if (session.empty()) return false;
+    std::lock_guard lock(sessions_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    std::erase_if(sessions_, [&](const auto& s) { return s.second < now; });
+    return sessions_.count(sha256(session)) > 0;
+  }
+
+  bool token_given(const httplib::Request& req) const {
+    const std::string header = req.get_header_value("Authorization");
+    const std::string prefix = "Bearer ";
+    const std::string given =
+        header.rfind(prefix, 0) == 0 ? sha256(header.substr(prefix.size())) : std::string();
+    return given.size() == token_hash_->size() &&
+           CRYPTO_memcmp(given.data(), token_hash_->data(), given.size()) == 0;
+  }
+
+  // POST /api/session {"token": …}: the token once, for an HttpOnly, SameSite=Strict cookie
+  // that every tab of the browser sends with every request — pictures and reports too, which
+  // cannot carry a header.
+  void sign_in(const httplib::Request& req, httplib::Response& res) {
+    const auto body = json_body(req, res);
+    if (!body) return;
+    if (!token_hash_) return reply(res, 200, {{"session", false}});
+    const std::string token = string_field(*body, "token");
+    const std::string given = sha256(token);
+    if (CRYPTO_memcmp(given.data(), token_hash_->data(), given.size()) != 0)
+      return refuse(res, 401, "that is not this station's token");
+    unsigned char random[32];
+    if (RAND_bytes(random, sizeof random) != 1) return refuse(res, 500, "no random numbers");
+    std::string session;
+    for (unsigned char b : random) session += fmt("%02x", b);
+    {
+      std::lock_guard lock(sessions_mutex_);
+      sessions_[sha256(session)] = std::chrono::steady_clock::now() + kSessionLife;
+    }
+    res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + session +
+                                     "; HttpOnly; SameSite=Strict; Path=/; Max-Age=" +
+                                     std::to_string(std::chrono::seconds(kSessionLife).count()));
+    reply(res, 200, {{"session", true}});
+  }
+
   httplib::Server::HandlerResponse guard(const httplib::Request& req, httplib::Response& res) {
     if (!host_allowed(req.get_header_value("Host"))) {
       refuse(res, 421,
@@ -209,17 +272,13 @@ class Server {
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.path.rfind("/api/", 0) != 0) return httplib::Server::HandlerResponse::Unhandled;
-    if (token_hash_) {
-      const std::string header = req.get_header_value("Authorization");
-      const std::string prefix = "Bearer ";
-      const std::string given =
-          header.rfind(prefix, 0) == 0 ? sha256(header.substr(prefix.size())) : std::string();
-      if (given.size() != token_hash_->size() ||
-          CRYPTO_memcmp(given.data(), token_hash_->data(), given.size()) != 0) {
-        res.set_header("WWW-Authenticate", "Bearer");
-        refuse(res, 401, "this station needs its token: send 'Authorization: Bearer TOKEN'");
-        return httplib::Server::HandlerResponse::Handled;
-      }
+    const bool signing_in = req.path == "/api/session" && req.method == "POST";
+    if (token_hash_ && !signing_in && !token_given(req) && !session_valid(session_cookie(req))) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      refuse(res, 401,
+             "this station needs its token: sign in (POST /api/session) or send "
+             "'Authorization: Bearer TOKEN'");
+      return httplib::Server::HandlerResponse::Handled;
     }
     if (req.method == "POST") {
       const std::string origin = req.get_header_value("Origin");
@@ -278,6 +337,7 @@ class Server {
     http_.Get("/station.css",
               [](const auto&, auto& res) { res.set_content(kStationStyle, "text/css"); });
     http_.Get("/api/state", [this](const auto&, auto& res) { reply(res, 200, live_.snapshot()); });
+    http_.Post("/api/session", [this](const auto& req, auto& res) { sign_in(req, res); });
     http_.Get("/api/events", [this](const auto&, auto& res) { events(res); });
     http_.Post(R"(/api/slots/([^/]+)/start)",
                [this](const auto& req, auto& res) { start(req, res); });
@@ -448,6 +508,8 @@ class Server {
   LiveState live_;
   std::vector<std::unique_ptr<SlotUnit>> units_;
   std::optional<std::string> token_hash_;
+  std::mutex sessions_mutex_;
+  std::map<std::string, std::chrono::steady_clock::time_point> sessions_;  // sha256 → expiry
   std::optional<std::regex> serial_pattern_;
   httplib::Server http_;
 };
