@@ -30,6 +30,7 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -232,6 +233,12 @@ try:
                           "the prompt")
     check(question == "Does the fan run?", f"the prompt shows its question: {question}")
     shot(driver, "serve-prompt")
+    # A scan while the question is up answers nothing: it is said, and the prompt waits.
+    ActionChains(driver).send_keys("FAN-2" + Keys.ENTER).perform()
+    said = wait_until(lambda: driver.find_element(By.ID, "scan-note").text, 5, "the scan refused")
+    time.sleep(0.3)
+    check("not an answer" in said and prompting.state()["slots"][0]["prompt"] is not None,
+          f"a scan during a prompt answers nothing and is said: {said}")
     yes = [b for b in panel(driver).find_elements(By.CSS_SELECTOR, ".choices button") if b.text == "yes"]
     check(len(yes) == 1, "a button per choice")
     yes[0].click()
@@ -258,13 +265,26 @@ try:
           "four panels side by side within 1280 px")
     shot(driver, "serve-four-slots")
     collect_latencies(driver)
+    # Twelve units by scanner alone: each scan goes to a free slot wherever the focus is; no
+    # tap between units.
+    scanned = [f"SCAN-{n:02d}" for n in range(12)]
+    for serial in scanned:
+        wait_until(lambda: any(s["state"] != "running" for s in four.state()["slots"]), 60, "a free slot")
+        time.sleep(0.3)  # the page has the state the station has
+        ActionChains(driver).send_keys(serial + Keys.ENTER).perform()
+        time.sleep(0.2)
+    wait_until(lambda: all(s["state"] != "running" for s in four.state()["slots"]), 60, "the last units")
+    with sqlite3.connect(four.db) as c:
+        ran = [r[0] for r in c.execute("SELECT serial FROM runs WHERE serial LIKE 'SCAN-%' ORDER BY id")]
+    check(sorted(ran) == scanned, f"12 scans, 12 units, one action each: {len(ran)} runs")
+    check(not driver.find_element(By.ID, "scan-note").is_displayed(), "no scan lost")
     # The supervisor page: the same store's runs and yield, a report a click away.
     driver.get(four.url + "supervisor")
-    rows = wait_until(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#runs tbody tr")) == 4 and
+    rows = wait_until(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#runs tbody tr")) == 16 and
                       driver.find_elements(By.CSS_SELECTOR, "#runs tbody tr"), 10, "the runs table")
     days = driver.find_elements(By.CSS_SELECTOR, "#days tbody tr")
-    check(len(rows) == 4 and len(days) == 1 and "75.0 %" in days[0].text,
-          f"the supervisor page lists the 4 runs and today's yield: {days[0].text if days else '(none)'}")
+    check(len(rows) == 16 and len(days) == 1 and "93.8 %" in days[0].text,
+          f"the supervisor page lists the 16 runs and today's yield: {days[0].text if days else '(none)'}")
     shot(driver, "serve-supervisor")
     four.stop()
 
