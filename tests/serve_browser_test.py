@@ -269,14 +269,15 @@ try:
     # tap between units.
     scanned = [f"SCAN-{n:02d}" for n in range(12)]
     for serial in scanned:
-        wait_until(lambda: any(s["state"] != "running" for s in four.state()["slots"]), 60, "a free slot")
-        time.sleep(0.3)  # the page has the state the station has
+        # As an operator would: the next unit once the page shows a free slot.
+        wait_until(lambda: driver.execute_script("return panels.some(slotFree)"), 60, "a free slot")
         ActionChains(driver).send_keys(serial + Keys.ENTER).perform()
-        time.sleep(0.2)
     wait_until(lambda: all(s["state"] != "running" for s in four.state()["slots"]), 60, "the last units")
     with sqlite3.connect(four.db) as c:
         ran = [r[0] for r in c.execute("SELECT serial FROM runs WHERE serial LIKE 'SCAN-%' ORDER BY id")]
-    check(sorted(ran) == scanned, f"12 scans, 12 units, one action each: {len(ran)} runs")
+    errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "section.slot .error") if e.text]
+    note = driver.find_element(By.ID, "scan-note").text
+    check(sorted(ran) == scanned, f"12 scans, 12 units, one action each: {len(ran)} runs {ran} {errors} {note}")
     check(not driver.find_element(By.ID, "scan-note").is_displayed(), "no scan lost")
     # The supervisor page: the same store's runs and yield, a report a click away.
     driver.get(four.url + "supervisor")
