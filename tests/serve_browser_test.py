@@ -264,6 +264,26 @@ try:
     check(all(r["x"] + r["width"] <= 1280 and r["width"] >= 280 for r in rects),
           "four panels side by side within 1280 px")
     shot(driver, "serve-four-slots")
+    # A small panel PC: the verdicts and the failing measurement stay visible, and fit.
+    driver.set_window_size(800, 480)
+    chrome_w = 800 - driver.execute_script("return window.innerWidth")
+    chrome_h = 480 - driver.execute_script("return window.innerHeight")
+    driver.set_window_size(800 + chrome_w, 480 + chrome_h)  # the page itself 800×480
+    time.sleep(0.5)
+    small = []
+    for i in range(4):
+        box = panel(driver, i).rect
+        word = panel(driver, i).find_element(By.CSS_SELECTOR, ".verdict .word")
+        fits = driver.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth", word)
+        inside = word.rect["x"] >= box["x"] and word.rect["x"] + word.rect["width"] <= box["x"] + box["width"]
+        small.append(word.is_displayed() and fits and inside)
+    failing = panel(driver, 1).find_elements(By.CSS_SELECTOR, ".verdict .failures li")
+    failing_seen = bool(failing) and failing[0].is_displayed() and \
+        failing[0].rect["y"] + failing[0].rect["height"] <= panel(driver, 1).rect["y"] + panel(driver, 1).rect["height"]
+    check(all(small) and failing_seen, f"at 800×480 every verdict fits its panel ({small}) and the failing "
+          f"measurement shows ({failing[0].text if failing else '(none)'})")
+    shot(driver, "serve-800x480")
+    driver.set_window_size(1280, 800)
     collect_latencies(driver)
     # Twelve units by scanner alone: each scan goes to a free slot wherever the focus is; no
     # tap between units.
