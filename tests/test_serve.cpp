@@ -356,6 +356,16 @@ TEST(Serve, FiftyOpenPagesLeaveTheApiAnsweringAndClosedOnesAreReleased) {
   const auto refused =
       std::count_if(pages.begin(), pages.end(), [](const auto& p) { return p->status == 503; });
   EXPECT_EQ(refused, 1) << "65 pages: the 65th is refused";
+  // With every stream the station allows open, a start is still answered at once: no request
+  // waits for a worker, so none is carried out after its client gave up.
+  auto impatient = served.client();
+  impatient.set_read_timeout(1, 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto started = impatient.Post(
+      "/api/slots/1/start", nlohmann::json{{"serial", "BUSY-1"}}.dump(), "application/json");
+  ASSERT_TRUE(started) << "a start waited more than 1 s with 64 pages open";
+  EXPECT_EQ(started->status, 202);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.0);
   pages.clear();
   // Closed pages are found by the next write (one a second) and let go.
   bool all_open = false;

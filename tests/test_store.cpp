@@ -168,6 +168,29 @@ TEST(ResultStore, ARunKilledInAContainerIsRecovered) {
   EXPECT_EQ(store->list_runs({})[0].verdict, Verdict::aborted);
 }
 
+// A uuid prefix that names two runs is an error listing them, never one of them at random.
+TEST(ResultStore, AnAmbiguousRunPrefixIsAnErrorNamingTheCandidates) {
+  TempDir dir;
+  auto store = ResultStore::open(dir / "r.db");
+  for (const char* uuid :
+       {"abcdef01-0000-4000-8000-000000000001", "abcdef01-0000-4000-8000-000000000002"}) {
+    RunRecord run = sample_run();
+    run.uuid = uuid;
+    store->begin_run(run);
+  }
+  try {
+    store->load_run("abcdef01");
+    ADD_FAILURE() << "an ambiguous prefix was accepted";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("000000000001"), std::string::npos) << what;
+    EXPECT_NE(what.find("000000000002"), std::string::npos) << what;
+  }
+  EXPECT_EQ(store->load_run("abcdef01-0000-4000-8000-000000000002").uuid,
+            "abcdef01-0000-4000-8000-000000000002");
+  EXPECT_EQ(store->load_run("1").uuid, "abcdef01-0000-4000-8000-000000000001");
+}
+
 TEST(ResultStore, RefusesANewerSchemaAndUnwritablePaths) {
   TempDir dir;
   const auto path = dir / "r.db";

@@ -312,10 +312,15 @@ record::RunRecord PostgresStore::load_run(const std::string& key) const {
     const auto runs = t.exec_params(
         "SELECT " + read_columns(kRunsTable, Dialect::postgres, {}, true) +
             " FROM runs WHERE id::text = $1 OR uuid::text = $1 OR (length($1) >= 8 AND "
-            "left(uuid::text, length($1)) = $1) ORDER BY (id::text = $1) DESC LIMIT 1",
+            "left(uuid::text, length($1)) = $1) ORDER BY (id::text = $1) DESC LIMIT 6",
         key);
     if (runs.empty()) throw InputError(name_, "no run '" + key + "' in this database");
     record::RunRecord run = run_from(PgRow{runs[0]});
+    if (std::to_string(run.id) != key && run.uuid != key && runs.size() > 1) {
+      std::vector<record::RunRecord> candidates;
+      for (const auto& r : runs) candidates.push_back(run_from(PgRow{r}));
+      throw InputError(name_, ambiguous_run_prefix(key, candidates));
+    }
     const auto steps =
         t.exec_params("SELECT " + read_columns(kStepsTable, Dialect::postgres, {}, true) +
                           " FROM steps WHERE run_id = $1 ORDER BY ordinal, id",

@@ -453,6 +453,14 @@ record::RunRecord ResultStore::load_run(const std::string& key) const {
   q.bind(1, key);
   if (!q.step()) throw InputError(path_, "no run '" + key + "' in this database");
   record::RunRecord run = run_from(q);
+  if (std::to_string(run.id) != key && run.uuid != key) {
+    std::vector<record::RunRecord> also;
+    while (also.size() < 5 && q.step()) also.push_back(run_from(q));
+    if (!also.empty()) {
+      also.insert(also.begin(), run);
+      throw InputError(path_, ambiguous_run_prefix(key, also));
+    }
+  }
   const std::string step_sql = "SELECT " + read_columns(kStepsTable, Dialect::sqlite, {}, true) +
                                " FROM steps WHERE run_id = ?1 ORDER BY ordinal, id";
   Statement steps(db_, step_sql.c_str());

@@ -31,4 +31,13 @@ std::string glob_to_like(const std::string& glob) {
   return like;
 }
 
+std::string ambiguous_run_prefix(const std::string& key,
+                                 const std::vector<record::RunRecord>& candidates) {
+  std::string text = "run prefix '" + key + "' matches several runs:";
+  for (std::size_t i = 0; i < candidates.size(); ++i)
+    text += std::string(i ? ";" : "") + " " + candidates[i].uuid + " (serial " +
+            candidates[i].serial + ", started " + candidates[i].started_at + ")";
+  return text + (candidates.size() > 5 ? "; and more" : "") + ": give more of the uuid";
+}
+
 }  // namespace ampbench::store

@@ -12,6 +12,11 @@
 
 namespace ampbench::store {
 
+// "run prefix 'ab12cd34' matches several runs: UUID (serial S, started T), …: give more of
+// the uuid", for a key that names more than one run (at most six listed).
+std::string ambiguous_run_prefix(const std::string& key,
+                                 const std::vector<record::RunRecord>& candidates);
+
 struct RunFilter {
   // Serial number: exact, or a glob pattern with * and ? ("AMP-24*").
   std::optional<std::string> serial;
