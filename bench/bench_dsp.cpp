@@ -43,6 +43,40 @@ BENCHMARK(BM_AnalyzeTone65536Tuned)
     ->Repetitions(10)
     ->ReportAggregatesOnly(true);
 
+// The port's safety check on every transfer (dsp/true_peak): a 10 s 1 kHz tone and a 10 s
+// 10 Hz–22 kHz sweep at 48 kHz, against the plain sample peak of the same tone.
+static void BM_TruePeakTone10s48k(benchmark::State& state) {
+  const auto x = generate_sine(1000.0, 0.5, 48000.0, 480000);
+  for (auto _ : state) benchmark::DoNotOptimize(true_peak(x));
+}
+BENCHMARK(BM_TruePeakTone10s48k)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+
+static void BM_TruePeakSweep10s48k(benchmark::State& state) {
+  const auto sweep = SyncSweep::design(10.0, 22000.0, 10.0, 48000.0);
+  const auto x = generate_sync_sweep(sweep, 0.5, 24000);
+  for (auto _ : state) benchmark::DoNotOptimize(true_peak(x));
+}
+BENCHMARK(BM_TruePeakSweep10s48k)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+
+static void BM_SamplePeakTone10s48k(benchmark::State& state) {
+  const auto x = generate_sine(1000.0, 0.5, 48000.0, 480000);
+  for (auto _ : state) {
+    double peak = 0.0;
+    for (double v : x) peak = std::max(peak, std::abs(v));
+    benchmark::DoNotOptimize(peak);
+  }
+}
+BENCHMARK(BM_SamplePeakTone10s48k)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+
 // Deconvolution of a 10 s, 48 kHz synchronised sweep response into H1..H5 (issue 6).
 static void BM_AnalyzeSweep10s48k(benchmark::State& state) {
   const auto sweep = SyncSweep::design(10.0, 22000.0, 10.0, 48000.0);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <numbers>
 #include <set>
 #include <thread>
 
@@ -327,4 +328,46 @@ TEST(SharedPort, ExclusiveSectionsRunOneSlotAtATimeInSlotOrder) {
   ASSERT_EQ(three.port->transfers.size(), 4u);
   for (std::size_t t = 0; t < 3; ++t) EXPECT_EQ(three.port->transfers[t].size(), 2u);
   EXPECT_EQ(three.port->transfers[3].size(), 6u);
+}
+
+namespace {
+
+// A port allowing 1 Vrms at 1 Vrms per full scale: a sine up to 1.0 FS of true peak.
+class TruePeakPort : public audio::AudioPort {
+ public:
+  TruePeakPort() : AudioPort({1.0, -1.0, 0.25}, {1.0, 1.0}) {}
+  double sample_rate_hz() const override { return 48000.0; }
+  int output_count() const override { return 1; }
+  int input_count() const override { return 1; }
+  std::string describe() const override { return "true peak"; }
+
+ protected:
+  audio::Capture transfer(const audio::AudioBuffer& stimulus, double) override {
+    audio::Capture capture;
+    capture.audio = stimulus;
+    capture.peak_dbfs.push_back(-100.0);
+    return capture;
+  }
+  void idle(double) override {}
+};
+
+audio::AudioBuffer quarter_rate_sine(double amplitude_fs) {
+  audio::AudioBuffer b;
+  b.sample_rate_hz = 48000.0;
+  // fs/4 sampled 45° off its crests: every sample is amplitude/√2, the waveform reaches the
+  // amplitude between them.
+  b.channels = {dsp::generate_sine(12000.0, amplitude_fs, 48000.0, 4800, std::numbers::pi / 4)};
+  return b;
+}
+
+}  // namespace
+
+// The safety limit judges what the DAC reconstructs, not the samples: a waveform whose
+// samples sit 3 dB under the limit but whose peaks between them exceed it is refused.
+TEST(AudioPort, TheOutputLimitJudgesTheTruePeak) {
+  TruePeakPort port;
+  // 1 Vrms at 1 Vrms per FS allows a true peak of 1.0 FS (the limit is a sine's rms).
+  EXPECT_THROW(port.play_and_capture(quarter_rate_sine(1.2)), SafetyError);  // samples 0.85
+  EXPECT_EQ(port.transfer_count(), 0u);
+  EXPECT_NO_THROW(port.play_and_capture(quarter_rate_sine(0.999)));
 }

@@ -243,10 +243,36 @@ TEST(CliGenerate, ADesignedMultitoneGivesEachChannelItsOwnTonesAtTheLevelAsked) 
   const auto peak = run_ampbench({"generate", "multitone", "--design", "--level", "-1", "--peak",
                                   "--format", "double", "-o", dir / "p.wav"});
   ASSERT_EQ(peak.exit_code, 0) << peak.err;
-  double highest = 0.0;
+  // --peak sets the waveform's peak (between samples too): the period's Fourier series,
+  // from its own DFT, evaluated 16 times per sample.
   const auto peaked = ampbench::audio::read_wav(dir / "p.wav");
-  for (double v : peaked.channels[0]) highest = std::max(highest, std::abs(v));
+  const auto period_at = peak.err.find("odd bins of ");
+  ASSERT_NE(period_at, std::string::npos) << peak.err;
+  const std::size_t period = std::stoul(peak.err.substr(period_at + 12));
+  const std::vector<double> one(peaked.channels[0].begin(),
+                                peaked.channels[0].begin() + static_cast<long>(period));
+  std::vector<std::pair<std::size_t, std::complex<double>>> series;  // the design's bins
+  std::istringstream listed(peak.out);
+  for (std::string line; std::getline(listed, line);) {
+    if (line.rfind("1,", 0) != 0) continue;
+    const std::size_t k = std::stoul(line.substr(line.rfind(',') + 1));
+    std::complex<double> sum;
+    for (std::size_t i = 0; i < period; ++i)
+      sum += one[i] * std::polar(1.0, -2.0 * M_PI * double(k) * double(i) / double(period));
+    series.push_back({k, 2.0 * sum / double(period)});
+  }
+  ASSERT_EQ(series.size(), 31u);
+  double highest = 0.0, sampled = 0.0;
+  for (double v : one) sampled = std::max(sampled, std::abs(v));
+  for (std::size_t i = 0; i < period * 16; ++i) {
+    double v = 0.0;
+    for (const auto& [k, c] : series)
+      v += std::real(c *
+                     std::polar(1.0, 2.0 * M_PI * double(k) * double(i) / (16.0 * double(period))));
+    highest = std::max(highest, std::abs(v));
+  }
   EXPECT_NEAR(20.0 * std::log10(highest), -1.0, 0.01);
+  EXPECT_LE(sampled, highest);
   EXPECT_EQ(run_ampbench({"generate", "sine", "--design", "-o", dir / "s.wav"}).exit_code, 64);
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <complex>
 #include <numbers>
+#include <random>
 #include <vector>
 
 #include "common/error.hpp"
@@ -571,4 +572,40 @@ TEST(Latency, AnInvertedSweepIsFoundAtItsTrueLagAndATonesCombIsNot) {
   const auto t = estimate_lag(tone, delayed, 1000, 56);
   EXPECT_LT(t.distinctness, 1.2);
   EXPECT_EQ((t.positive_lag - delay) % 48, 0);
+}
+
+// The true peak against the waveform itself: the closed-form sum of the tones evaluated 256
+// times per sample. A sine at fs/4 sampled 45° off its crests; multitones up to 0.45·fs.
+TEST(TruePeak, FindsTheWaveformsPeakBetweenSamples) {
+  const double fs = 48000.0;
+  auto quarter = generate_sine(fs / 4, 0.5, fs, 4800, std::numbers::pi / 4);
+  double sample_peak = 0.0;
+  for (double v : quarter) sample_peak = std::max(sample_peak, std::abs(v));
+  EXPECT_NEAR(sample_peak, 0.5 / std::sqrt(2.0), 1e-12);
+  EXPECT_NEAR(true_peak(quarter), 0.5, 1e-5);
+  // Periodic multitones (whole cycles in the block), so the block's samples stand for the
+  // formula everywhere: the truth is the formula's peak over the period.
+  constexpr std::size_t kPeriod = 4800;
+  std::mt19937_64 random(11);
+  std::uniform_int_distribution<int> bin(5, static_cast<int>(0.45 * kPeriod));
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  for (int trial = 0; trial < 6; ++trial) {
+    std::vector<Tone> tones;
+    for (int k = 0; k < 7; ++k)
+      tones.push_back({bin(random) * fs / kPeriod, 0.1, 2.0 * std::numbers::pi * uniform(random)});
+    const auto x = generate_tones(tones, fs, kPeriod);
+    double truth = 0.0;
+    for (std::size_t n = 0; n < kPeriod * 256; ++n) {
+      const double t = static_cast<double>(n) / (256.0 * fs);
+      double v = 0.0;
+      for (const auto& tone : tones)
+        v += tone.amplitude_peak_fs *
+             std::sin(2.0 * std::numbers::pi * tone.frequency_hz * t + tone.phase_rad);
+      truth = std::max(truth, std::abs(v));
+    }
+    EXPECT_NEAR(true_peak(x, true) / truth, 1.0, 1e-3) << "trial " << trial;
+  }
+  // One period of a periodic signal: its ends join.
+  const auto period = generate_sine(fs / 8, 1.0, fs, 8, 0.3);
+  EXPECT_NEAR(true_peak(period, true), 1.0, 1e-4);
 }

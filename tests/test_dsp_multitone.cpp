@@ -50,15 +50,24 @@ TEST(Multitone, DesignPutsEachChannelsTonesOnItsOwnOddBinsOffLowHarmonics) {
     EXPECT_LT(d.bins[0][c], d.bins[1][c]);
     EXPECT_NEAR(std::log(d.frequency_hz(c, d.reference[c]) / 1000.0), 0.0, 0.12);
     // A low crest factor: Newman's phases give 3.9 for these sparse tones, random ones 3.5.
-    EXPECT_LT(d.crest_factor[c], 3.3) << c;
+    EXPECT_LT(d.crest_factor[c], 3.4) << c;
     const auto x = multitone_period(d, c, 0.1);
-    double ms = 0.0, peak = 0.0;
-    for (double v : x) {
-      ms += v * v;
+    double ms = 0.0;
+    for (double v : x) ms += v * v;
+    EXPECT_NEAR(std::sqrt(ms / double(x.size())), 0.1, 1e-12);
+    // The crest factor is the waveform's (between samples too, as a DAC puts it out): the
+    // design's formula, unit tones A·sin(2π·b·t/N + φ), evaluated 32 times per sample.
+    const double n = static_cast<double>(d.period_frames);
+    const double unit_rms = std::sqrt(static_cast<double>(d.bins[c].size()) / 2.0);
+    double peak = 0.0;
+    for (std::size_t i = 0; i < d.period_frames * 32; ++i) {
+      const double t = static_cast<double>(i) / 32.0;
+      double v = 0.0;
+      for (std::size_t k = 0; k < d.bins[c].size(); ++k)
+        v += std::sin(2.0 * M_PI * static_cast<double>(d.bins[c][k]) * t / n + d.phases_rad[c][k]);
       peak = std::max(peak, std::abs(v));
     }
-    EXPECT_NEAR(std::sqrt(ms / double(x.size())), 0.1, 1e-12);
-    EXPECT_NEAR(peak / 0.1, d.crest_factor[c], 1e-9);
+    EXPECT_NEAR(peak / unit_rms / d.crest_factor[c], 1.0, 1e-3) << c;
   }
   EXPECT_THROW(design_multitone({96000.0, 1024, 20.0, 20000.0, 400, 2, 1000.0}),
                std::invalid_argument);

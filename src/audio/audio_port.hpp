@@ -100,7 +100,8 @@ class AudioPort {
   // Transfers so far (bursts, for the max-power search) and frames played in them.
   std::uint64_t transfer_count() const { return transfers_; }
   std::uint64_t frames_played() const { return frames_played_; }
-  // The sine-equivalent Vrms a buffer's peak would put on an output.
+  // The sine-equivalent Vrms a buffer's true peak (between samples too, dsp/true_peak.hpp)
+  // would put on an output.
   double peak_output_vrms(const std::vector<double>& samples) const;
   // Seconds of audio the port has played or idled through: its own clock, which never
   // runs ahead of real time on hardware (it ignores time spent between transfers).

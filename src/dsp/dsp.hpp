@@ -14,6 +14,7 @@
 #include "dsp/spectrum.hpp"
 #include "dsp/sweep.hpp"
 #include "dsp/tone_analysis.hpp"
+#include "dsp/true_peak.hpp"
 #include "dsp/units.hpp"
 #include "dsp/weighting.hpp"
 #include "dsp/window.hpp"

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "dsp/fft.hpp"
+#include "dsp/true_peak.hpp"
 #include "dsp/window.hpp"
 
 namespace ampbench::dsp {
@@ -135,7 +136,13 @@ MultitoneDesign design_multitone(const MultitoneRequest& r) {
     d.reference.push_back(nearest_tone(bins, bin_hz, r.reference_hz));
     double crest = 0.0;
     d.phases_rad.push_back(low_crest_phases(bins, n, crest));
-    d.crest_factor.push_back(crest);
+    // The safety checks judge what the DAC reconstructs: the period's true peak, which lies a
+    // few per cent above its samples' (the search above needs only to rank phases).
+    const auto period = synthesise(bins, d.phases_rad.back(), n);
+    double ms = 0.0;
+    for (double v : period) ms += v * v;
+    d.crest_factor.push_back(true_peak(period, true) /
+                             std::sqrt(ms / static_cast<double>(period.size())));
   }
   return d;
 }

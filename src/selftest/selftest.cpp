@@ -148,8 +148,13 @@ void measure_bit_transparency(const Loopback& loop, double peak_fs, ChannelResul
   std::mt19937_64 random(0x5e1f7e57);
   const auto largest = static_cast<std::int64_t>(std::floor(peak_fs * kWordsPerFs));
   std::uniform_int_distribution<std::int64_t> word(-largest, largest);
+  std::vector<double> words(n);
+  for (double& w : words) w = static_cast<double>(word(random));
+  // Random words peak far above themselves between samples (their spectrum reaches fs/2):
+  // scaled, still whole words, so that the waveform stays within the tone's peak.
+  const double over = std::max(1.0, dsp::true_peak(words) / (peak_fs * kWordsPerFs));
   std::vector<double> x(n);
-  for (double& v : x) v = static_cast<double>(word(random)) / kWordsPerFs;
+  for (std::size_t i = 0; i < n; ++i) x[i] = std::trunc(words[i] / over) / kWordsPerFs;
   const auto y = loop.play(x);
   constexpr long kSearch = 64;
   r.bit_transparent = false;
