@@ -258,3 +258,46 @@ kind = "noise"
 }
 
 }  // namespace
+
+// A cable that carries nothing: every figure is missing with its reason, and the self-test
+// fails rather than stops.
+class DeadCable : public ampbench::audio::AudioPort {
+ public:
+  DeadCable() : AudioPort({1.8, -1.0, 0.25}, {2.0, 2.0}) {}
+  double sample_rate_hz() const override { return 48000.0; }
+  int output_count() const override { return 2; }
+  int input_count() const override { return 2; }
+  std::string describe() const override { return "dead cable"; }
+
+ protected:
+  ampbench::audio::Capture transfer(const ampbench::audio::AudioBuffer& stimulus, double) override {
+    ampbench::audio::Capture capture;
+    capture.audio.sample_rate_hz = 48000.0;
+    for (const auto& channel : stimulus.channels) {
+      std::vector<double> y(channel.size());
+      for (double& v : y) v = 1e-6 * noise_(random_);
+      capture.audio.channels.push_back(std::move(y));
+      capture.peak_dbfs.push_back(-120.0);
+    }
+    return capture;
+  }
+  void idle(double) override {}
+
+ private:
+  std::mt19937_64 random_{3};
+  std::normal_distribution<double> noise_{0.0, 1.0};
+};
+
+TEST(Selftest, ADeadCableFailsWithEveryFigureMissingAndWhy) {
+  const auto station = ampbench::sequence::parse_station(station_text(""), "selftest.toml");
+  DeadCable port;
+  const auto r = ampbench::selftest::run_selftest(port, station);
+  EXPECT_FALSE(r.passed());
+  for (const auto& c : r.channels) {
+    EXPECT_FALSE(c.residual_thdn_db.has_value());
+    EXPECT_FALSE(c.latency_samples.has_value());
+    EXPECT_FALSE(c.clock_ppm.has_value());
+    EXPECT_GE(c.missing.size(), 2u);
+  }
+  EXPECT_FALSE(r.clock_ppm.has_value());
+}
