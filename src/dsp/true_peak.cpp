@@ -42,9 +42,10 @@ double true_peak(std::span<const double> x, bool periodic) {
     if (periodic) return x[static_cast<std::size_t>(((i % n) + n) % n)];
     return i < 0 || i >= n ? 0.0 : x[static_cast<std::size_t>(i)];
   };
-  // Between samples a band-limited waveform rises at most about 3 dB above its samples near
-  // a crest (a sine at fs/4, 45° off): only crests within that of the sample peak are read.
-  const double candidate = sample_peak / 1.5;
+  // Between samples a waveform rises about 3 dB above its samples near a crest for a sine at
+  // fs/4 (45° off), about 6 dB for random full-band words: crests within 6 dB of the sample
+  // peak are read.
+  const double candidate = sample_peak / 2.0;
   double peak = sample_peak;
   for (long i = 0; i < n; ++i) {
     const double v = std::abs(x[static_cast<std::size_t>(i)]);
