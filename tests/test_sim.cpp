@@ -2,14 +2,19 @@
 // default station through the AudioPort and the analyzer.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <complex>
 #include <numbers>
+#include <thread>
 
 #include "audio/sim_port.hpp"
 #include "dsp/dsp.hpp"
+#include "instruments/drivers.hpp"
+#include "instruments/sim_server.hpp"
 #include "sequence/bench.hpp"
 #include "sequence/station.hpp"
+#include "sim/bench_wiring.hpp"
 #include "sim/sim.hpp"
 #include "sim_signals.hpp"
 
@@ -395,4 +400,32 @@ TEST(SimPreamp, InputDividerGainControlAndPhantom) {
   sim::PreampStage dead(m, kFs, 1, sim::Fault::dead_mic);
   dead.apply({"mic", 0.0, 0.0, 0.0, false});
   EXPECT_EQ(std::abs(dead.linear_response(1000.0)), 0.0);
+}
+
+TEST(SimWiring, TheDmmBehindASocketReadsWhatTheWiringJustPutOnItsProbes) {
+  // The wiring and the DMM driver hold two connections to one server; a wiring message the
+  // server had not yet read when the driver's query arrived gave a stale reading (0 V of
+  // phantom on a good unit in half the runs).
+  const auto profile = instruments::load_profile(
+      "keysight-34461a", {std::string(AMPBENCH_SOURCE_DIR) + "/instruments/profiles"});
+  auto meter = std::make_shared<instruments::SimInstrument>(profile);
+  instruments::SimInstrumentServer server("127.0.0.1", 0, meter);
+  std::atomic<bool> stop{false};
+  std::thread serving([&] { server.serve(stop); });
+  const auto resource = instruments::parse_visa_resource(
+      "TCPIP0::127.0.0.1::" + std::to_string(server.port()) + "::SOCKET");
+  {
+    sim::InstrumentSimWiring wiring(std::nullopt, std::nullopt, {},
+                                    sim::WiredInstrument{resource, profile});
+    instruments::Dmm dmm(instruments::connect_instrument(resource, profile, "dmm"), profile);
+    int stale = 0;
+    for (int i = 0; i < 200; ++i) {
+      const double volts = i % 2 == 0 ? 48.0 : 0.0;
+      wiring.input_pins_carry(volts);
+      if (std::abs(dmm.read_dc_v() - volts) > 1e-6) ++stale;
+    }
+    EXPECT_EQ(stale, 0) << "of 200 readings";
+  }
+  stop = true;
+  serving.join();
 }

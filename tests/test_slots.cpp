@@ -14,7 +14,9 @@
 #include "cli_fixtures.hpp"
 #include "common/error.hpp"
 #include "db_query.hpp"
+#include "instruments/drivers.hpp"
 #include "instruments/sim_instrument.hpp"
+#include "plugs/dut_control.hpp"
 #include "run_binary.hpp"
 #include "sequence/bench.hpp"
 #include "sequence/slot_serials.hpp"
@@ -366,4 +368,43 @@ dut_switch = { input_relays = { line = 21, mic = 22 }, phantom_relay = 23 }
   benches[0].dut->apply({"mic", std::nullopt, std::nullopt, std::nullopt, true});
   benches[1].dut->apply({"line", std::nullopt, std::nullopt, std::nullopt, false});
   EXPECT_EQ(dut->state().closed_relays, (std::set<int>{12, 13, 21}));
+}
+
+// Phantom power off before any input relay moves, on only after: the order the relay box
+// receives its commands.
+TEST(Slots, PhantomIsOffBeforeInputRelaysMoveAndOnOnlyAfter) {
+  struct Recording : instruments::ScpiTransport {
+    explicit Recording(std::shared_ptr<instruments::SimInstrument> box)
+        : sim(std::move(box), "dut") {}
+    void write(std::string_view message) override {
+      if (message.starts_with("ROUT")) sent.emplace_back(message.substr(0, message.find('\n')));
+      sim.write(message);
+    }
+    std::string read(instruments::Milliseconds timeout) override { return sim.read(timeout); }
+    void clear() override { sim.clear(); }
+    std::string describe() const override { return sim.describe(); }
+    instruments::SimTransport sim;
+    std::vector<std::string> sent;
+  };
+  const auto profile = instruments::load_profile(
+      "sim-relay", {std::string(AMPBENCH_SOURCE_DIR) + "/instruments/profiles"});
+  auto transport =
+      std::make_unique<Recording>(std::make_shared<instruments::SimInstrument>(profile));
+  Recording& recording = *transport;
+  auto relays = std::make_shared<instruments::RelaySwitch>(
+      std::make_unique<instruments::ScpiSession>(std::move(transport), "dut switch",
+                                                 instruments::Milliseconds(100)),
+      profile);
+  struct NoOperator : plugs::OperatorIo {
+    std::string ask(const std::string&, const std::string& fallback) override { return fallback; }
+  } io;
+  auto dut = plugs::relay_dut_control(relays, {{{"line", 11}, {"mic", 12}}, 13, {}, {}}, io);
+  recording.sent.clear();  // the box opens every relay when it connects
+  dut->apply({"mic", std::nullopt, std::nullopt, std::nullopt, true});
+  EXPECT_EQ(recording.sent,
+            (std::vector<std::string>{"ROUT:OPEN (@11)", "ROUT:CLOS (@12)", "ROUT:CLOS (@13)"}));
+  recording.sent.clear();
+  dut->apply({"line", std::nullopt, std::nullopt, std::nullopt, false});
+  EXPECT_EQ(recording.sent,
+            (std::vector<std::string>{"ROUT:OPEN (@13)", "ROUT:OPEN (@12)", "ROUT:CLOS (@11)"}));
 }

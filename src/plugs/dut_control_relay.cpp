@@ -12,8 +12,15 @@ class RelayDutControl : public DutControl {
   RelayDutControl(std::shared_ptr<instruments::RelaySwitch> relays, DutRelays wiring,
                   OperatorIo& io)
       : relays_(std::move(relays)), wiring_(std::move(wiring)), manual_(manual_dut_control(io)) {}
+  // Phantom power goes off before any input relay moves and on only after they have: 48 V
+  // switched with the contacts pops the DUT and whatever listens to it.
   void apply(const DutChange& change) override {
     DutChange rest = change;
+    const bool phantom_relay = change.phantom && wiring_.phantom_relay;
+    if (phantom_relay && !*change.phantom) {
+      relays_->open(*wiring_.phantom_relay);
+      settle();
+    }
     if (change.input && !wiring_.input_relays.empty()) {
       const auto chosen = wiring_.input_relays.find(*change.input);
       if (chosen == wiring_.input_relays.end())
@@ -23,9 +30,8 @@ class RelayDutControl : public DutControl {
       relays_->close(chosen->second);
       rest.input.reset();
     }
-    if (change.phantom && wiring_.phantom_relay) {
-      *change.phantom ? relays_->close(*wiring_.phantom_relay)
-                      : relays_->open(*wiring_.phantom_relay);
+    if (phantom_relay) {
+      if (*change.phantom) relays_->close(*wiring_.phantom_relay);
       rest.phantom.reset();
     }
     settle();

@@ -69,10 +69,12 @@ std::optional<std::vector<double>> InstrumentSimWiring::loads_ohm() {
   return loads;
 }
 
+// The DMM's driver asks over a connection of its own: each wiring message waits for the
+// instrument's *OPC? so the probes carry the new value before any reading is asked for.
 void InstrumentSimWiring::outputs_carry(const std::vector<double>& vrms) {
   if (!dmm_ || dmm_output_ < 1 || static_cast<std::size_t>(dmm_output_) > vrms.size()) return;
   char message[64];
-  std::snprintf(message, sizeof message, "SIM:WIRE %.9E",
+  std::snprintf(message, sizeof message, "SIM:WIRE %.9E;*OPC?",
                 vrms[static_cast<std::size_t>(dmm_output_ - 1)]);
   dmm_->ask("dmm", message);
 }
@@ -80,7 +82,7 @@ void InstrumentSimWiring::outputs_carry(const std::vector<double>& vrms) {
 void InstrumentSimWiring::input_pins_carry(double volts) {
   if (!dmm_) return;
   char message[64];
-  std::snprintf(message, sizeof message, "SIM:WIRE:DC %.9E", volts);
+  std::snprintf(message, sizeof message, "SIM:WIRE:DC %.9E;*OPC?", volts);
   dmm_->ask("dmm", message);
 }
 
