@@ -371,3 +371,78 @@ TEST(AudioPort, TheOutputLimitJudgesTheTruePeak) {
   EXPECT_EQ(port.transfer_count(), 0u);
   EXPECT_NO_THROW(port.play_and_capture(quarter_rate_sine(0.999)));
 }
+
+namespace {
+
+// The largest value of the continuous waveform Σ A·sin(2πft + φ), searched at 1/512 of a
+// sample around each of the 64 largest local maxima of |x| on the sample grid.
+double closed_form_peak(const std::vector<dsp::Tone>& tones, double fs, std::size_t frames) {
+  const auto at = [&](double n) {
+    double v = 0.0;
+    for (const auto& t : tones)
+      v += t.amplitude_peak_fs *
+           std::sin(2.0 * std::numbers::pi * t.frequency_hz * n / fs + t.phase_rad);
+    return std::abs(v);
+  };
+  std::vector<std::pair<double, std::size_t>> maxima;
+  for (std::size_t n = 1; n + 1 < frames; ++n) {
+    const double v = at(static_cast<double>(n));
+    if (v >= at(n - 1.0) && v >= at(n + 1.0)) maxima.emplace_back(v, n);
+  }
+  std::partial_sort(maxima.begin(), maxima.begin() + std::min<std::size_t>(64, maxima.size()),
+                    maxima.end(), std::greater<>());
+  double peak = 0.0;
+  for (std::size_t i = 0; i < std::min<std::size_t>(64, maxima.size()); ++i)
+    for (int k = -512; k <= 512; ++k)
+      peak = std::max(peak, at(static_cast<double>(maxima[i].second) + k / 512.0));
+  return peak;
+}
+
+audio::AudioBuffer mono(std::vector<double> samples, double scale) {
+  for (double& v : samples) v *= scale;
+  audio::AudioBuffer b;
+  b.sample_rate_hz = 48000.0;
+  b.channels = {std::move(samples)};
+  return b;
+}
+
+}  // namespace
+
+// Each stimulus form at the limit, its peak known in closed form: passed at 0.05 % under,
+// refused at 0.2 % over — a CCIF pair's samples at 48 kHz sit 1.8 % under its waveform's
+// peak, this 31-tone multitone's 8 %, a sweep's next to none.
+TEST(AudioPort, EveryStimulusFormIsJudgedByItsPeakBetweenSamples) {
+  TruePeakPort port;
+  const double fs = 48000.0;
+  const auto ccif = dsp::imd_tones(dsp::ImdSignal::ccif(), 1.0);
+  const std::size_t ccif_frames = 24000;
+  const double ccif_peak = closed_form_peak(ccif, fs, ccif_frames);
+  const auto ccif_samples = dsp::generate_tones(ccif, fs, ccif_frames);
+
+  dsp::MultitoneRequest request;
+  request.period_frames = 8192;
+  const auto design = dsp::design_multitone(request);
+  std::vector<dsp::Tone> multitone;
+  const double tone_peak = dsp::multitone_tone_peak(design, 0, 0.1);
+  for (std::size_t t = 0; t < design.bins[0].size(); ++t)
+    multitone.push_back({design.frequency_hz(0, t), tone_peak, design.phases_rad[0][t]});
+  const double multitone_peak = closed_form_peak(multitone, fs, design.period_frames);
+  auto periods = dsp::multitone_period(design, 0, 0.1);
+  periods.insert(periods.end(), periods.begin(), periods.end());
+
+  // A sine's crest reaches its amplitude and the sweep's envelope tops at 1.
+  const auto sweep = dsp::generate_sync_sweep(dsp::SyncSweep::design(5.0, 21800.0, 2.0, fs), 1.0);
+
+  const std::vector<std::tuple<std::string, std::vector<double>, double>> forms = {
+      {"ccif", ccif_samples, ccif_peak},
+      {"multitone", periods, multitone_peak},
+      {"sweep", sweep, 1.0}};
+  for (const auto& [name, samples, peak] : forms) {
+    SCOPED_TRACE(name);
+    double sample_peak = 0.0;
+    for (double v : samples) sample_peak = std::max(sample_peak, std::abs(v));
+    EXPECT_NO_THROW(port.play_and_capture(mono(samples, 0.9995 / peak)));
+    EXPECT_THROW(port.play_and_capture(mono(samples, 1.002 / peak)), SafetyError)
+        << "samples at " << sample_peak / peak << " of the peak";
+  }
+}
