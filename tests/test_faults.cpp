@@ -182,6 +182,89 @@ TEST(Faults, ALockedDatabaseIsWaitedForOrFailsClearly) {
   }
 }
 
+namespace {
+
+// Files left in `dir` whose names say they are unfinished.
+std::vector<std::string> partial_files(const std::filesystem::path& dir) {
+  std::vector<std::string> found;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir))
+    if (e.path().filename().string().find(".partial") != std::string::npos)
+      found.push_back(e.path().string());
+  return found;
+}
+
+// The binary with its standard output on `stdout_path`; its exit code.
+int exit_code_writing_to(const std::vector<std::string>& args, const std::string& stdout_path,
+                         const std::string& err_path) {
+  std::string cmd = ampbench::testing::shell_quote(AMPBENCH_BINARY);
+  for (const auto& a : args) cmd += " " + ampbench::testing::shell_quote(a);
+  const int status = std::system((cmd + " >" + stdout_path + " 2>" + err_path).c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+// Every writer on a full disk (a 2 KB file-size limit stands for it: writes fail as on a
+// full filesystem) exits 74 naming its file and leaves no partial file; a file that was
+// there keeps its old contents. Standard output to /dev/full exits 74 too.
+TEST(Faults, AFullDiskLeavesNoPartialFileAndEveryWriterExits74) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  ASSERT_EQ(run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--db", db, "--serial",
+                          "FULL-1", "--serial", "FULL-2", "--serial", "FULL-3", "--quiet"})
+                .exit_code,
+            0);
+  // A rollback journal instead of the WAL: a reader then needs no shared-memory file, which
+  // the limit would refuse before any output is written.
+  {
+    sqlite3* c = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &c), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(c, "PRAGMA journal_mode = DELETE", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(c);
+  }
+  const auto out = dir / "out";
+  std::filesystem::create_directory(out);
+  const std::string full_disk = "ulimit -f 4; trap '' XFSZ;";  // 4 blocks of 512 bytes
+  std::ofstream(out + "/kept.csv") << "old contents\n";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> writers = {
+      {{"results", "export", "--db", db, "-o", out + "/kept.csv"}, out + "/kept.csv"},
+      {{"results", "export", "--db", db, "--format", "json", "-o", out + "/all.json"},
+       out + "/all.json"},
+      {{"report", "1", "--db", db, "-o", out + "/r.html"}, out + "/r.html"},
+      {{"report", "1", "--db", db, "--format", "junit", "-o", out + "/r.xml"}, out + "/r.xml"},
+      {{"report", "1", "--db", db, "--format", "curves", "-o", out + "/curves"}, out + "/curves"},
+      {{"stats", "--db", db, "--html", out + "/line.html"}, out + "/line.html"},
+  };
+  for (const auto& [args, file] : writers) {
+    SCOPED_TRACE(args[0] + " " + args[1] + " → " + file);
+    const auto r = run_ampbench(args, "", full_disk);
+    EXPECT_EQ(r.exit_code, 74) << r.err;
+    EXPECT_NE(r.err.find(file), std::string::npos) << r.err;
+    EXPECT_EQ(partial_files(dir.path), std::vector<std::string>{});
+  }
+  EXPECT_EQ(ampbench::testing::slurp(out + "/kept.csv"), "old contents\n");
+  for (const char* name : {"all.json", "r.html", "r.xml", "line.html"})
+    EXPECT_FALSE(std::filesystem::exists(out + "/" + name)) << name;
+  // With room, the same writers finish.
+  EXPECT_EQ(run_ampbench({"results", "export", "--db", db, "-o", out + "/kept.csv"}).exit_code, 0);
+  EXPECT_NE(ampbench::testing::slurp(out + "/kept.csv").find("FULL-3"), std::string::npos);
+
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"results", "list", "--db", db},
+           {"results", "show", "1", "--db", db},
+           {"results", "export", "--db", db},
+           {"results", "export", "--db", db, "--format", "json"},
+           {"stats", "--db", db},
+           {"report", "1", "--db", db, "--format", "csv", "-o", "/dev/full"}}) {
+    SCOPED_TRACE(args[0] + " " + args[1]);
+    EXPECT_EQ(exit_code_writing_to(args, "/dev/full", dir / "err"), 74)
+        << ampbench::testing::slurp(dir / "err");
+    EXPECT_NE(ampbench::testing::slurp(dir / "err").find("write failed"), std::string::npos)
+        << ampbench::testing::slurp(dir / "err");
+  }
+}
+
 TEST(Faults, SigkillAtTwentyRandomPoints) {
   TempDir dir;
   const auto db = dir / "r.db";

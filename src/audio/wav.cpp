@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/output_file.hpp"
 
 namespace ampbench::audio {
 namespace {
@@ -235,7 +236,8 @@ void write_wav(const std::string& path, const AudioBuffer& buffer, WavSampleForm
   info.samplerate = static_cast<int>(std::lround(buffer.sample_rate_hz));
   info.channels = static_cast<int>(channels);
   info.format = SF_FORMAT_WAV | subformat(format);
-  SndfileHandle file(sf_open(path.c_str(), SFM_WRITE, &info));
+  PendingFile pending(path);
+  SndfileHandle file(sf_open(pending.temp().c_str(), SFM_WRITE, &info));
   if (!file) throw IoError(path + ": cannot write: " + sf_strerror(nullptr));
   if (!buffer.comment.empty()) sf_set_string(file.get(), SF_STR_COMMENT, buffer.comment.c_str());
 
@@ -273,6 +275,7 @@ void write_wav(const std::string& path, const AudioBuffer& buffer, WavSampleForm
   // leaves a file that claims the wrong length.
   if (const int rc = sf_close(file.release()); rc != 0)
     throw IoError(path + ": cannot finish the file: " + sf_error_number(rc));
+  pending.commit();
 }
 
 }  // namespace ampbench::audio

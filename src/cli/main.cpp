@@ -5,6 +5,7 @@
 
 #include "cli/command.hpp"
 #include "common/error.hpp"
+#include "common/output_file.hpp"
 
 int main(int argc, char** argv) {
   using namespace ampbench;
@@ -18,8 +19,9 @@ int main(int argc, char** argv) {
       cli::add_sim_dut_command(app),  cli::add_devices_command(app),
       cli::add_tune_fft_command(app), cli::add_sim_instrument_command(app),
       cli::add_scpi_command(app),     cli::add_calibrate_command(app),
-      cli::add_sync_command(app),     cli::add_stats_command(app),     cli::add_serve_command(app),
-      cli::add_calibrations_command(app), cli::add_selftest_command(app),
+      cli::add_sync_command(app),     cli::add_stats_command(app),
+      cli::add_serve_command(app),    cli::add_calibrations_command(app),
+      cli::add_selftest_command(app),
   };
   // A first word that names no subcommand is named back, with the ones there are (CLI11
   // would only say that a subcommand is required).
@@ -47,7 +49,9 @@ int main(int argc, char** argv) {
   for (const auto& subcommand : subcommands) {
     if (!subcommand.app->parsed()) continue;
     try {
-      return subcommand.run();
+      const int code = subcommand.run();
+      finish_standard_output();
+      return code;
     } catch (const InputErrorsReported& e) {
       return static_cast<int>(e.exit_code());
     } catch (const Error& e) {

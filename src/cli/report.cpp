@@ -6,6 +6,7 @@
 
 #include "cli/command.hpp"
 #include "common/error.hpp"
+#include "common/output_file.hpp"
 #include "report/export.hpp"
 #include "report/files.hpp"
 #include "report/html.hpp"
@@ -44,15 +45,15 @@ int run_report(const ReportOptions& o) {
   };
   if (o.format == "html") {
     out = into_dir(".html");
-    report::write_text_file(out, report::render_html(run));
+    write_file_atomically(out, report::render_html(run));
   } else if (o.format == "junit") {
     out = into_dir(".xml");
-    report::write_text_file(out, report::render_junit({run}));
+    write_file_atomically(out, report::render_junit({run}));
   } else if (o.format == "csv") {
     out = into_dir(".csv");
     std::ostringstream csv;
     report::write_csv(csv, {run});
-    report::write_text_file(out, csv.str());
+    write_file_atomically(out, csv.str());
   } else if (o.format == "rew" || o.format == "curves") {
     write_curves(run, out, o.format == "rew");
     return 0;
@@ -70,8 +71,11 @@ Subcommand add_report_command(CLI::App& parent) {
   CLI::App* app =
       parent.add_subcommand("report", "Write a run's report: HTML, JUnit XML, CSV or REW text");
   app->add_option("run", o->run, "Run id or uuid (or a unique uuid prefix)")->required();
-  app->add_option("--format", o->format, "html (default) | junit | csv (measurements) | curves (a CSV file per curve) | rew");
-  app->add_option("-o,--output", o->output, "Output file, or a directory (curves and REW: always a directory)")
+  app->add_option(
+      "--format", o->format,
+      "html (default) | junit | csv (measurements) | curves (a CSV file per curve) | rew");
+  app->add_option("-o,--output", o->output,
+                  "Output file, or a directory (curves and REW: always a directory)")
       ->required();
   app->add_option("--db", o->db,
                   "Results database: a SQLite file (default ampbench.db) or postgresql://…");

@@ -1,13 +1,14 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "cli/command.hpp"
 #include "cli/run_filter.hpp"
 #include "common/error.hpp"
+#include "common/output_file.hpp"
 #include "record/point_words.hpp"
 #include "report/export.hpp"
 #include "report/html.hpp"
@@ -125,19 +126,18 @@ int export_runs(const ResultsOptions& o) {
   } else {
     for (const auto& key : o.runs) runs.push_back(db->load_run(key));
   }
-  std::ofstream file;
-  if (!o.output.empty()) {
-    file.open(o.output);
-    if (!file) throw IoError(o.output + ": cannot write");
-  }
-  std::ostream& out = o.output.empty() ? std::cout : file;
+  std::ostringstream text;
   if (o.format == "csv") {
-    report::write_csv(out, runs);
+    report::write_csv(text, runs);
   } else {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& r : runs) j.push_back(report::run_to_json(r, true, true));
-    out << j.dump(2) << "\n";
+    text << j.dump(2) << "\n";
   }
+  if (o.output.empty())
+    std::cout << text.str();
+  else
+    write_file_atomically(o.output, text.str());
   return 0;
 }
 

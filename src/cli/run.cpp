@@ -17,6 +17,7 @@
 #include "cli/run_observers.hpp"
 #include "cli/terminal_io.hpp"
 #include "common/error.hpp"
+#include "common/output_file.hpp"
 #include "common/postgres_uri.hpp"
 #include "record/point_words.hpp"
 #include "report/export.hpp"
@@ -223,7 +224,7 @@ int run_run(const RunOptionsCli& o) {
     if (!outcome.tested && plan.stop_on_fail) break;
   }
   if (store_error) throw IoError(*store_error);
-  if (!o.junit.empty()) report::write_text_file(o.junit, report::render_junit(runs));
+  if (!o.junit.empty()) write_file_atomically(o.junit, report::render_junit(runs));
   summary["verdict"] = record::verdict_name(worst);
   summary["database"] = o.db;
   if (forwarder) {

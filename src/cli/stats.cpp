@@ -8,6 +8,7 @@
 #include "cli/command.hpp"
 #include "cli/run_filter.hpp"
 #include "common/error.hpp"
+#include "common/output_file.hpp"
 #include "report/files.hpp"
 #include "report/line_html.hpp"
 #include "stats/line_stats.hpp"
@@ -123,7 +124,7 @@ int run_stats(const StatsOptions& o) {
                                       {"since", m.since},
                                       {"until", m.until}})
       if (!value.empty()) scope += std::string(", ") + what + " " + value;
-    report::write_text_file(o.html, report::render_line_html(line, scope));
+    write_file_atomically(o.html, report::render_line_html(line, scope));
     std::fprintf(stderr, "wrote %s\n", o.html.c_str());
   }
   if (o.json)

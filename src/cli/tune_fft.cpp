@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "common/error.hpp"
+#include "common/output_file.hpp"
 #include "dsp/fft.hpp"
 
 namespace ampbench::cli {
@@ -55,7 +56,7 @@ Subcommand add_tune_fft_command(CLI::App& parent) {
             if (path.empty())
               throw IoError("no place for the wisdom: set AMPBENCH_FFTW_WISDOM or HOME");
             std::filesystem::create_directories(path.parent_path());
-            std::ofstream(path) << dsp::export_fft_wisdom();
+            write_file_atomically(path, dsp::export_fft_wisdom());
             std::fprintf(stderr, "wrote %s\n", path.string().c_str());
             return 0;
           }};

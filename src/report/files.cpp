@@ -1,8 +1,6 @@
 #include "report/files.hpp"
 
-#include <fstream>
-
-#include "common/error.hpp"
+#include <cctype>
 
 namespace ampbench::report {
 
@@ -30,14 +28,6 @@ std::filesystem::path unique_report_path(const std::filesystem::path& dir,
   for (int n = 2; std::filesystem::exists(path); ++n)
     path = dir / (base + "-" + std::to_string(n) + extension);
   return path;
-}
-
-void write_text_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw IoError(path.string() + ": cannot write");
-  out << text;
-  out.close();
-  if (!out) throw IoError(path.string() + ": write failed");
 }
 
 }  // namespace ampbench::report

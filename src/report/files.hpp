@@ -18,7 +18,4 @@ std::filesystem::path unique_report_path(const std::filesystem::path& dir,
                                          const record::RunRecord& run,
                                          const std::string& extension);
 
-// Writes text to path; throws IoError naming it.
-void write_text_file(const std::filesystem::path& path, const std::string& text);
-
 }  // namespace ampbench::report

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "common/output_file.hpp"
 #include "record/point_words.hpp"
 #include "report/files.hpp"
 
@@ -86,7 +87,8 @@ std::vector<std::filesystem::path> write_curve_files(const record::RunRecord& ru
         continue;
       const auto* phase = phase_of(step, c);
       const auto path = dir / curve_file_name(run, step, c, rew ? ".txt" : "-" + c.name + ".csv");
-      write_text_file(path, rew ? render_rew(run, step, c, phase) : render_curve_csv(c, phase));
+      write_file_atomically(path,
+                            rew ? render_rew(run, step, c, phase) : render_curve_csv(c, phase));
       written.push_back(path);
     }
   }

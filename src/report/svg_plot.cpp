@@ -339,9 +339,9 @@ std::string render_svg(const Plot& plot, int width, int height) {
       if (std::any_of(taken.begin(), taken.end(), [&](const Box& b) { return b.overlaps(box); }))
         continue;
       taken.push_back(box);
-      o << "<text class=\"marker-label\" x=\"" << svg_number(leftwards ? px - 2 : px + 2) << "\" y=\""
-        << y << "\"" << (leftwards ? " text-anchor=\"end\"" : "") << ">" << xml_escape(m->label)
-        << "</text>";
+      o << "<text class=\"marker-label\" x=\"" << svg_number(leftwards ? px - 2 : px + 2)
+        << "\" y=\"" << y << "\"" << (leftwards ? " text-anchor=\"end\"" : "") << ">"
+        << xml_escape(m->label) << "</text>";
       break;
     }
   }

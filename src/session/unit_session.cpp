@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/error.hpp"
+#include "common/output_file.hpp"
 #include "report/files.hpp"
 #include "report/html.hpp"
 #include "sequence/runner.hpp"
@@ -69,7 +70,7 @@ std::string UnitStore::recorded(const record::RunRecord& run) {
   if (forwarder_) forwarder_->notify();
   if (report_dir_.empty()) return "";
   const auto path = report::unique_report_path(report_dir_, run, ".html");
-  report::write_text_file(path, report::render_html(run));
+  write_file_atomically(path, report::render_html(run));
   return path.string();
 }
 
