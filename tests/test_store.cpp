@@ -732,7 +732,7 @@ TEST(Forwarding, ARunTheServerRefusesIsSetAsideAndTheOthersArrive) {
   const std::string env = "PGPASSWORD=" + std::string(PgServer::kPassword);
   const auto first = ampbench::testing::run_ampbench(
       {"sync", "--db", db, "--to", pg.uri(), "--json", "--quiet"}, "", env);
-  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.exit_code, 2) << first.err;  // not a success while a run is set aside
   const auto report = nlohmann::json::parse(first.out);
   EXPECT_EQ(report["sent"], 2);
   EXPECT_EQ(report["queued"], 0);
@@ -742,13 +742,84 @@ TEST(Forwarding, ARunTheServerRefusesIsSetAsideAndTheOthersArrive) {
   EXPECT_EQ(pg.scalar("SELECT string_agg(serial, ',' ORDER BY serial) FROM runs"), "P1,P3");
   const auto second = ampbench::testing::run_ampbench(
       {"sync", "--db", db, "--to", pg.uri(), "--json", "--quiet"}, "", env);
-  EXPECT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_EQ(second.exit_code, 2) << second.err;
+  EXPECT_NE(second.err.find("--retry"), std::string::npos) << second.err;
   EXPECT_EQ(nlohmann::json::parse(second.out)["sent"], 0);
   EXPECT_EQ(nlohmann::json::parse(second.out)["set_aside"].size(), 1u);
   EXPECT_EQ(ampbench::testing::scalar(db,
                                       "SELECT attempts FROM forwards f JOIN runs r ON r.id = "
                                       "f.run_id WHERE r.serial = 'POISON'"),
             "1");
+}
+
+// A run the server refuses is said at `run`, in one line naming it and the way back.
+TEST(Forwarding, ARunRefusedWhileTestingIsSaidAtOnce) {
+  PgServer pg;
+  TempDir dir;
+  const auto station = station_file(dir, "bench-1", pg.uri());
+  const auto r = ampbench::testing::run_ampbench(
+      {"run", kCiSequence, "--station", station, "--db", dir / "r.db", "--serial", "POISON",
+       "--operator", "op\xff\xfe", "--quiet"},
+      "", "PGPASSWORD=" + std::string(PgServer::kPassword));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("refused 1 run(s), set aside: POISON"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--retry"), std::string::npos) << r.err;
+  const auto list = ampbench::testing::run_ampbench({"results", "list", "--db", dir / "r.db"});
+  EXPECT_NE(list.out.find("set aside"), std::string::npos) << list.out;
+}
+
+// A privilege revoked on the central store while a station tests 20 units: the server's
+// refusal is every run's, so none is set aside; the run says so in one line and every run
+// waits in the queue. Restored, `sync --retry --all` sends 20 of 20, each exactly once.
+TEST(Forwarding, ARevokedPrivilegePausesTheQueueAndRetrySendsEveryRunOnce) {
+  PgServer pg;
+  pg.scalar("CREATE ROLE station LOGIN PASSWORD '" + std::string(PgServer::kPassword) + "'");
+  pg.scalar("GRANT ALL ON SCHEMA public TO station");
+  std::string uri = pg.uri();
+  uri.replace(uri.find("ampbench@"), 9, "station@");
+  TempDir dir;
+  const auto station = station_file(dir, "bench-1", uri);
+  const auto db = dir / "station.db";
+  const std::string env = "PGPASSWORD=" + std::string(PgServer::kPassword);
+  ASSERT_EQ(ampbench::testing::run_ampbench({"run", kCiSequence, "--station", station, "--db", db,
+                                             "--serial", "FIRST", "--quiet"},
+                                            "", env)
+                .exit_code,
+            0);
+  ASSERT_EQ(pg.scalar("SELECT count(*) FROM runs"), "1");
+  pg.scalar("REVOKE INSERT ON runs FROM station");
+  std::vector<std::string> args = {"run", kCiSequence, "--station", station, "--db", db, "--quiet"};
+  for (int u = 1; u <= 20; ++u) {
+    args.push_back("--serial");
+    args.push_back("U" + std::to_string(u));
+  }
+  const auto refused = ampbench::testing::run_ampbench(args, "", env);
+  EXPECT_EQ(refused.exit_code, 0) << refused.err;  // the units' verdict
+  EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+  EXPECT_NE(refused.err.find("permission denied"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("20 run(s) queued"), std::string::npos) << refused.err;
+  EXPECT_EQ(ampbench::testing::scalar(db,
+                                      "SELECT count(*) FROM forwards WHERE rejected_at IS NOT "
+                                      "NULL"),
+            "0");
+  const auto list = ampbench::testing::run_ampbench({"results", "list", "--db", db, "--json"});
+  int waiting = 0;
+  for (const auto& run : nlohmann::json::parse(list.out)) waiting += run["forward"] == "waiting";
+  EXPECT_EQ(waiting, 20) << list.out;
+
+  pg.scalar("GRANT INSERT ON runs TO station");
+  const auto retry = ampbench::testing::run_ampbench(
+      {"sync", "--db", db, "--station", station, "--retry", "--all", "--json", "--quiet"}, "", env);
+  EXPECT_EQ(retry.exit_code, 0) << retry.err;
+  EXPECT_EQ(nlohmann::json::parse(retry.out)["sent"], 20) << retry.out;
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM runs WHERE serial LIKE 'U%'"), "20");
+  EXPECT_EQ(pg.scalar("SELECT count(DISTINCT serial) FROM runs"), "21");
+  EXPECT_EQ(pg.scalar("SELECT count(DISTINCT uuid) FROM runs"), "21");
+  const auto again = ampbench::testing::run_ampbench(
+      {"sync", "--db", db, "--station", station, "--json", "--quiet"}, "", env);
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["sent"], 0);
 }
 
 TEST(Forwarding, BadCredentialsOrNoServerStillRunAndQueue) {

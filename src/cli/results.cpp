@@ -42,24 +42,37 @@ store::RunFilter filter_of(const ResultsOptions& o) {
 int list(const ResultsOptions& o) {
   auto db = store::open_results(o.db);
   const auto runs = db->list_runs(filter_of(o));
+  const auto forwarding = db->forward_states(runs);
+  const auto forward_state = [&](const record::RunRecord& r) {
+    const auto it = forwarding.find(r.id);
+    return it == forwarding.end() ? std::string("-") : it->second;
+  };
   if (o.json) {
     nlohmann::json j = nlohmann::json::array();
-    for (const auto& r : runs) j.push_back(report::run_to_json(r, false));
+    for (const auto& r : runs) {
+      j.push_back(report::run_to_json(r, false));
+      if (!forwarding.empty()) j.back()["forward"] = forward_state(r);
+    }
     std::cout << j.dump(2) << "\n";
     return 0;
   }
   // The slot column only where some run was tested in a slot (SPEC §11).
   const bool slots =
       std::any_of(runs.begin(), runs.end(), [](const auto& r) { return !r.slot.empty(); });
-  std::printf("%-6s %-8s %-24s %-8s %s%-24s %s\n", "ID", "UUID", "STARTED", "VERDICT",
-              slots ? "SLOT     " : "", "SERIAL", "SEQUENCE");
+  // The forward column only where the station forwards.
+  std::printf("%-6s %-8s %-24s %-8s %s%-24s %s%s\n", "ID", "UUID", "STARTED", "VERDICT",
+              slots ? "SLOT     " : "", "SERIAL", forwarding.empty() ? "" : "FORWARD    ",
+              "SEQUENCE");
   for (const auto& r : runs) {
     char slot[16] = "";
     if (slots) std::snprintf(slot, sizeof slot, "%-8.8s ", r.slot.empty() ? "-" : r.slot.c_str());
-    std::printf("%-6lld %-8.8s %-24s %-8s %s%-24s %s\n", static_cast<long long>(r.id),
+    char forward[32] = "";
+    if (!forwarding.empty())
+      std::snprintf(forward, sizeof forward, "%-10s ", forward_state(r).c_str());
+    std::printf("%-6lld %-8.8s %-24s %-8s %s%-24s %s%s\n", static_cast<long long>(r.id),
                 r.uuid.c_str(), r.started_at.c_str(),
                 std::string(record::verdict_name(r.verdict)).c_str(), slot, r.serial.c_str(),
-                r.sequence_name.c_str());
+                forward, r.sequence_name.c_str());
   }
   return 0;
 }

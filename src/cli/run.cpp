@@ -233,7 +233,21 @@ int run_run(const RunOptionsCli& o) {
     summary["forward"] = {{"target", target},
                           {"sent", sent.sent + sent.already},
                           {"queued", sent.queued},
+                          {"set_aside", sent.refused.size()},
                           {"error", sent.error}};
+    if (!sent.refused.empty()) {
+      std::string which;
+      for (std::size_t i = 0; i < sent.refused.size() && i < 5; ++i)
+        which += (which.empty() ? "" : "; ") + sent.refused[i].serial + " (run " +
+                 sent.refused[i].uuid.substr(0, 8) + ")";
+      if (sent.refused.size() > 5)
+        which += " and " + std::to_string(sent.refused.size() - 5) + " more";
+      std::fprintf(stderr,
+                   "ampbench: warning: %s refused %zu run(s), set aside: %s — %s; once the cause "
+                   "is fixed: ampbench sync --db %s --station %s --retry --all\n",
+                   target.c_str(), sent.refused.size(), which.c_str(),
+                   sent.refused.front().error.c_str(), o.db.c_str(), station.path.c_str());
+    }
     if (!sent.error.empty())
       std::fprintf(stderr,
                    "ampbench: warning: results not forwarded: %s; %d run(s) queued in %s, sent "

@@ -22,6 +22,9 @@ struct SyncOptions {
   int connect_timeout_s = 10;
   bool json = false;
   bool quiet = false;
+  bool retry = false;
+  std::string retry_run;
+  bool retry_all = false;
 };
 
 int run_sync(const SyncOptions& o) {
@@ -38,7 +41,15 @@ int run_sync(const SyncOptions& o) {
   }
   std::error_code ec;
   if (!std::filesystem::exists(o.db, ec)) throw IoError(o.db + ": no such database");
+  if (o.retry_all && !o.retry) throw UsageError("--all goes with --retry");
+  if (o.retry && o.retry_run.empty() == !o.retry_all)
+    throw UsageError("--retry takes a run (id, uuid or unique prefix) or --all");
   auto local = store::ResultStore::open(o.db);
+  if (o.retry) {
+    const int put_back = local->retry_forwards(
+        redacted_uri(target), o.retry_all ? std::nullopt : std::optional<std::string>(o.retry_run));
+    if (!o.quiet) std::fprintf(stderr, "sync: %d run(s) back in the queue\n", put_back);
+  }
   const bool tty = ::isatty(STDERR_FILENO);
   store::ForwardOptions options;
   options.connect_timeout = std::chrono::seconds(o.connect_timeout_s);
@@ -69,12 +80,20 @@ int run_sync(const SyncOptions& o) {
     std::fprintf(stderr, "%s → %s: %d run(s) sent, %d already there, %d queued\n", o.db.c_str(),
                  name.c_str(), report.sent, report.already, report.queued);
   }
-  // Set aside, not forgotten: each says why until someone deals with it.
+  // Set aside, not forgotten: each says why until someone deals with it, and the sync is
+  // not a success while any is.
   for (const auto& r : report.rejected)
-    std::fprintf(stderr, "ampbench: warning: run %s (serial %s) set aside: %s\n", r.uuid.c_str(),
+    std::fprintf(stderr, "ampbench: run %s (serial %s) set aside: %s\n", r.uuid.c_str(),
                  r.serial.c_str(), r.error.c_str());
   if (!report.error.empty())
     throw IoError(report.error + " (" + std::to_string(report.queued) + " run(s) still queued)");
+  if (!report.rejected.empty()) {
+    std::fprintf(stderr,
+                 "ampbench: %zu run(s) set aside by %s; once the cause is fixed: ampbench sync "
+                 "--db %s --retry RUN (or --retry --all)\n",
+                 report.rejected.size(), name.c_str(), o.db.c_str());
+    return static_cast<int>(ExitCode::error);
+  }
   return 0;
 }
 
@@ -91,7 +110,17 @@ Subcommand add_sync_command(CLI::App& parent) {
                   "Seconds to wait for the server (default 10)");
   app->add_flag("--json", o->json, "Print what was sent as JSON");
   app->add_flag("--quiet", o->quiet, "No progress output");
-  return {app, [o] { return run_sync(*o); }};
+  CLI::Option* retry =
+      app->add_option(
+             "--retry", o->retry_run,
+             "Put a run set aside (or waiting its backoff) back in the queue first: its id, "
+             "uuid or unique prefix; with --all every one")
+          ->expected(0, 1);
+  app->add_flag("--all", o->retry_all, "With --retry: every run set aside or waiting");
+  return {app, [o, retry] {
+            o->retry = retry->count() > 0;
+            return run_sync(*o);
+          }};
 }
 
 }  // namespace ampbench::cli

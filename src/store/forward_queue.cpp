@@ -76,6 +76,39 @@ void ResultStore::mark_forward_rejected(std::int64_t run_id, const std::string& 
   s.run();
 }
 
+std::map<std::int64_t, std::string> ResultStore::forward_states(
+    const std::vector<record::RunRecord>& runs) const {
+  std::map<std::int64_t, std::string> out;
+  // A file older than the forward queue (schema 3), opened read-only, has no such table.
+  Statement table(db_, "SELECT count(*) FROM sqlite_master WHERE name = 'forwards'");
+  if (!table.step() || table.integer(0) == 0) return out;
+  Statement any(db_, "SELECT EXISTS(SELECT 1 FROM forwards)");
+  if (!any.step() || any.integer(0) == 0) return out;
+  Statement q(db_,
+              "SELECT group_concat(DISTINCT CASE WHEN f.sent_at IS NOT NULL THEN 'sent' WHEN "
+              "f.rejected_at IS NOT NULL THEN 'set aside' WHEN f.attempts > 0 THEN 'waiting' ELSE "
+              "'queued' END) FROM runs r LEFT JOIN forwards f ON f.run_id = r.id WHERE r.id = ?1 "
+              "AND r.verdict <> 'RUNNING'");
+  for (const auto& run : runs) {
+    q.bind(1, run.id);
+    if (q.step() && !q.text(0).empty()) out[run.id] = q.text(0);
+    q.reset();
+  }
+  return out;
+}
+
+int ResultStore::retry_forwards(const std::string& target, const std::optional<std::string>& key) {
+  std::optional<std::int64_t> run_id;
+  if (key) run_id = load_run(*key).id;
+  Statement s(db_,
+              "UPDATE forwards SET rejected_at = NULL, next_attempt_at = NULL WHERE target = ?1 "
+              "AND sent_at IS NULL AND (?2 IS NULL OR run_id = ?2)");
+  s.bind(1, target);
+  if (run_id) s.bind(2, *run_id);
+  s.run();
+  return sqlite3_changes(db_);
+}
+
 std::vector<RejectedForward> ResultStore::rejected_forwards(const std::string& target) const {
   Statement q(db_,
               "SELECT r.uuid, r.serial, f.last_error FROM forwards f JOIN runs r ON r.id = "

@@ -37,7 +37,7 @@ ForwardReport forward_runs(ResultStore& local, const std::string& target,
         } catch (const RunRejected& e) {
           // One run the server will never take must not hold back the others.
           local.mark_forward_rejected(pending[done].run_id, key, e.what());
-          ++report.set_aside;
+          report.refused.push_back({run.uuid, run.serial, e.what()});
         }
         if (options.progress)
           options.progress(static_cast<int>(done + 1), static_cast<int>(pending.size()));
@@ -111,7 +111,7 @@ void ForwardWorker::loop() {
       total_.sent += pass.sent;
       total_.already += pass.already;
       total_.queued = pass.queued;
-      total_.set_aside += pass.set_aside;
+      total_.refused.insert(total_.refused.end(), pass.refused.begin(), pass.refused.end());
       total_.rejected = pass.rejected;
       if (total_.error.empty()) total_.error = pass.error;
     } catch (const std::exception& e) {

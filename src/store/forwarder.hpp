@@ -21,7 +21,7 @@ struct ForwardReport {
   int sent = 0;                           // runs stored in the central database by this pass
   int already = 0;                        // runs it already had (sent before, the local mark lost)
   int queued = 0;                         // runs still waiting afterwards
-  int set_aside = 0;                      // runs the target refused in this pass
+  std::vector<RejectedForward> refused;   // runs the target refused in this pass
   std::vector<RejectedForward> rejected;  // every run set aside for this target so far
   std::string error;                      // why the pass stopped early, if it did
 };
@@ -36,7 +36,9 @@ struct ForwardOptions {
 // Sends the queued runs of `local` to `target` (a postgresql:// URI). Never throws for
 // the network or the server: their failures are recorded against each run (retried with
 // backoff) and reported in `error`. A run the server refuses for its content is set aside
-// (`rejected`) and the others go on; a failure of the local file is reported as local.
+// (`rejected`) and the others go on; a refusal every run would meet (TargetRefused: a
+// privilege, the schema) stops the pass and keeps the rest queued, as a dead server does.
+// A failure of the local file is reported as local.
 ForwardReport forward_runs(ResultStore& local, const std::string& target,
                            const ForwardOptions& options);
 

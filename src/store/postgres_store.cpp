@@ -240,6 +240,18 @@ void append_step_sql(std::string& sql, const Literals& q, std::int64_t run_id,
   if (!step.curves.empty()) sql += ";\n";
 }
 
+// Whether a refusal is the run's own: a data exception (SQLSTATE class 22) or an integrity
+// violation (23). Anything else on a live connection — a privilege (42501), a missing
+// table or column, a read-only or full server — every run would meet. libpqxx 6 leaves
+// sqlstate() empty for most errors, so its exception classes say it.
+bool refusal_is_the_runs(const pqxx::sql_error& e) {
+  if (dynamic_cast<const pqxx::data_exception*>(&e) ||
+      dynamic_cast<const pqxx::integrity_constraint_violation*>(&e))
+    return true;
+  const std::string sqlclass = e.sqlstate().substr(0, 2);
+  return sqlclass == "22" || sqlclass == "23";
+}
+
 }  // namespace
 
 bool PostgresStore::insert_run(const record::RunRecord& run,
@@ -275,9 +287,13 @@ bool PostgresStore::insert_run(const record::RunRecord& run,
     throw RunRejected(name_ + ": run " + run.uuid +
                       " refused: a value is not valid text for the server (" + one_line(e) + ")");
   } catch (const pqxx::sql_error& e) {
-    // The statement failed on a live connection: the server refused this run's content.
-    if (connection_->db.is_open())
-      throw RunRejected(name_ + ": run " + run.uuid + " refused: " + one_line(e));
+    // The statement failed on a live connection: the server refused this run's content,
+    // or any run.
+    if (connection_->db.is_open()) {
+      if (refusal_is_the_runs(e))
+        throw RunRejected(name_ + ": run " + run.uuid + " refused: " + one_line(e));
+      throw TargetRefused(name_ + " refuses every run: " + one_line(e) + "; runs stay queued");
+    }
     throw IoError(name_ + ": run " + run.uuid +
                   " not stored: the connection to the server was lost");
   } catch (const pqxx::failure& e) {

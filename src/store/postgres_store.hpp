@@ -24,6 +24,13 @@ class RunRejected : public IoError {
   using IoError::IoError;
 };
 
+// The server refused a run for a reason every run would meet (a privilege revoked, a table
+// or column missing, a read-only or full server): the queue waits, no run is set aside.
+class TargetRefused : public IoError {
+ public:
+  using IoError::IoError;
+};
+
 class PostgresStore : public ResultsReader {
  public:
   enum class Mode { read_write, read_only };

@@ -70,6 +70,8 @@ class ResultStore : public ResultsReader {
   // Reading.
   std::string name() const override { return path_; }
   std::vector<record::RunRecord> list_runs(const RunFilter& filter) const override;  // headers only
+  std::map<std::int64_t, std::string> forward_states(
+      const std::vector<record::RunRecord>& runs) const override;
   record::RunRecord load_run(const std::string& id_or_uuid) const override;
   std::vector<MeasurementRow> measurement_rows(const RunFilter& filter) const override;
 
@@ -102,6 +104,9 @@ class ResultStore : public ResultsReader {
                              const std::string& error);
   // The runs set aside for `target`, with why.
   std::vector<RejectedForward> rejected_forwards(const std::string& target) const;
+  // Puts runs set aside or waiting their backoff for `target` back in the queue, due now:
+  // the run `key` (id, uuid or unique prefix) or, with no key, all of them. Returns how many.
+  int retry_forwards(const std::string& target, const std::optional<std::string>& key);
 
  private:
   ResultStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}

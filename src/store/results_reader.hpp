@@ -3,6 +3,7 @@
 // a postgresql:// (or postgres://) URI, else a SQLite path.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -54,6 +55,12 @@ class ResultsReader {
   // Every measurement of the finished runs the filter selects (its limit ignored), oldest
   // run first, in step and measurement order.
   virtual std::vector<MeasurementRow> measurement_rows(const RunFilter& filter) const = 0;
+  // Where each run stands with the station's forward target ("sent", "queued", "waiting"
+  // after a failure, "set aside" once refused), by run id; empty where nothing forwards.
+  virtual std::map<std::int64_t, std::string> forward_states(
+      const std::vector<record::RunRecord>&) const {
+    return {};
+  }
 };
 
 // Opens for reading; a SQLite path must exist. Throws IoError naming the store.
