@@ -6,10 +6,12 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "cli_fixtures.hpp"
@@ -151,34 +153,76 @@ TEST(Faults, ALockedDatabaseIsWaitedForOrFailsClearly) {
     EXPECT_EQ(run_ampbench({"run", sequence, "--db", db, "--quiet"}).exit_code, 0);
     locker.join();
   }
-  {  // Longer than the busy timeout, in the middle of a run: a clear error, steps kept. The
-     // sweep lasts a few seconds (longer under sanitizers), well inside the lock's minute.
+  {  // Longer than the station's busy timeout (4 s), between two steps: waited for 4 s
+     // with a line saying so, the run ends ERROR naming the step that could not be stored,
+     // and what was measured, kept in a side file, is imported by the next reader.
     TempDir d2;
     const auto seq = d2 / "long.toml";
     std::ofstream(seq) << "[sequence]\nname = \"long\"\nchannels = [\"L\", \"R\"]\n"
                           "[[step]]\nid = \"first\"\nkind = \"level\"\nstimulus = { frequency_hz = "
                           "1000, level = \"-20 dBV\" }\n"
-                          "[[step]]\nid = \"sweep\"\nkind = \"thdn\"\ncapture_s = 1.0\nstimulus = "
+                          "[[step]]\nid = \"sweep\"\nkind = \"thdn\"\ncapture_s = 0.3\nstimulus = "
                           "{ frequency_hz = 1000 }\n"
                           "sweep = { parameter = \"stimulus.level\", from = \"-40 dBV\", to = "
-                          "\"-10 dBV\", points = 100 }\n";
-    setenv("AMPBENCH_DB_BUSY_TIMEOUT_MS", "300", 1);
-    const pid_t pid = spawn_ampbench({"run", seq, "--db", db, "--quiet"}, d2 / "log");
-    unsetenv("AMPBENCH_DB_BUSY_TIMEOUT_MS");
+                          "\"-10 dBV\", points = 8 }\n"
+                          "[[step]]\nid = \"after\"\nkind = \"level\"\nstimulus = { frequency_hz = "
+                          "1000, level = \"-20 dBV\" }\n";
+    std::ifstream station_in(kSource + "/instruments/sim-bench.toml");
+    std::stringstream station_text;
+    station_text << station_in.rdbuf() << "\n[results]\nbusy_timeout_s = 4\n";
+    std::ofstream(d2 / "station.toml") << station_text.str();
+    const pid_t pid = spawn_ampbench(
+        {"run", seq, "--station", d2 / "station.toml", "--db", db, "--serial", "LOCKED"},
+        d2 / "log");
     for (int i = 0;
          i < 400 &&
          ampbench::testing::scalar_if_ready(
-             db, "SELECT count(*) FROM steps WHERE step_id = 'first' AND verdict = 'PASS'") != "1";
+             db,
+             "SELECT count(*) FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.serial = "
+             "'LOCKED' AND s.step_id = 'first' AND s.verdict = 'PASS'") != "1";
          ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    auto locker = hold_lock(std::chrono::milliseconds(60000));
+    std::atomic<bool> release{false};
+    std::thread locker([&] {
+      sqlite3* c = nullptr;
+      sqlite3_open(db.c_str(), &c);
+      sqlite3_exec(c, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr);
+      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      sqlite3_exec(c, "COMMIT", nullptr, nullptr, nullptr);
+      sqlite3_close(c);
+    });
     const int code = wait_exit(pid);
-    EXPECT_EQ(code, 74) << ampbench::testing::slurp(d2 / "log");
-    EXPECT_NE(ampbench::testing::slurp(d2 / "log").find("locked"), std::string::npos);
-    locker.detach();  // the thread holds the lock for a minute; the process exits before
-    EXPECT_EQ(
-        scalar(db, "SELECT verdict FROM steps WHERE step_id = 'first' ORDER BY id DESC LIMIT 1"),
-        "PASS");
+    const std::string log = ampbench::testing::slurp(d2 / "log");
+    EXPECT_EQ(code, 74) << log;
+    // One line while waiting (after 2 s), none after the first timeout: the run no longer
+    // asks the locked database for anything.
+    std::size_t waiting_lines = 0;
+    for (std::size_t at = 0;
+         (at = log.find("is locked by another writer", at)) != std::string::npos; ++at)
+      ++waiting_lines;
+    EXPECT_EQ(waiting_lines, 1u) << log;
+    EXPECT_NE(log.find("step 'sweep' could not be stored"), std::string::npos) << log;
+    EXPECT_NE(log.find("-pending/"), std::string::npos) << log;
+    EXPECT_NE(log.find("sweep"), log.rfind("step 'sweep'"))
+        << "the console shows the step: " << log;
+    release = true;
+    locker.join();
+    // The next reader imports the side file: the run ERROR, the sweep with every point.
+    const auto list = run_ampbench({"results", "list", "--db", db, "--serial", "LOCKED"});
+    EXPECT_EQ(list.exit_code, 0) << list.err;
+    EXPECT_NE(list.out.find("ERROR"), std::string::npos) << list.out;
+    EXPECT_EQ(scalar(db, "SELECT verdict FROM runs WHERE serial = 'LOCKED'"), "ERROR");
+    EXPECT_EQ(scalar(db,
+                     "SELECT group_concat(step_id || ':' || verdict) FROM (SELECT s.step_id, "
+                     "s.verdict FROM steps s JOIN runs r ON r.id = s.run_id WHERE r.serial = "
+                     "'LOCKED' ORDER BY s.ordinal)"),
+              "first:PASS,sweep:PASS");
+    EXPECT_EQ(scalar(db,
+                     "SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id JOIN "
+                     "runs r ON r.id = s.run_id WHERE r.serial = 'LOCKED' AND s.step_id = 'sweep' "
+                     "AND m.name = 'thdn_db'"),
+              "16");
+    EXPECT_TRUE(std::filesystem::is_empty(db + "-pending"));
   }
 }
 
@@ -263,6 +307,30 @@ TEST(Faults, AFullDiskLeavesNoPartialFileAndEveryWriterExits74) {
     EXPECT_NE(ampbench::testing::slurp(dir / "err").find("write failed"), std::string::npos)
         << ampbench::testing::slurp(dir / "err");
   }
+}
+
+// A filesystem with no room at all for the database (a 32 KB file-size limit stands for it:
+// the WAL cannot grow, nor can a side file): the run's measuring ends, its cleanup runs, and
+// the verdict goes into the room its side file reserved when it began. Once there is room,
+// the next reader (`results list`) finishes it: ERROR, no step left RUNNING.
+TEST(Faults, AReallyFullFilesystemGetsTheVerdictWrittenByTheNextReader) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  const auto sequence = kSource + "/sequences/poweramp-production.toml";
+  ASSERT_EQ(run_ampbench({"run", sequence, "--db", db, "--serial", "ROOMY", "--quiet"}).exit_code,
+            0);
+  const auto full = run_ampbench({"run", sequence, "--db", db, "--serial", "FULL", "--quiet"}, "",
+                                 "ulimit -f 64; trap '' XFSZ;");
+  EXPECT_EQ(full.exit_code, 74) << full.err;
+  EXPECT_NE(full.err.find("could not be stored"), std::string::npos) << full.err;
+  EXPECT_NE(scalar(db, "SELECT verdict FROM runs WHERE serial = 'FULL'"), "PASS");
+  const auto list = run_ampbench({"results", "list", "--db", db});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(scalar(db, "SELECT verdict FROM runs WHERE serial = 'FULL'"), "ERROR") << list.out;
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'RUNNING'"), "0");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'RUNNING'"), "0");
+  EXPECT_TRUE(std::filesystem::is_empty(db + "-pending"));
+  expect_finished_steps_complete(db);
 }
 
 TEST(Faults, SigkillAtTwentyRandomPoints) {

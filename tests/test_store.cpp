@@ -2,8 +2,10 @@
 // left RUNNING by dead processes only; the PostgreSQL store and forwarding against a real
 // server.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +25,7 @@
 #include "pg_server.hpp"
 #include "run_binary.hpp"
 #include "store/forwarder.hpp"
+#include "store/pending_run.hpp"
 #include "store/postgres_store.hpp"
 #include "store/result_store.hpp"
 
@@ -94,6 +97,138 @@ TEST(ResultStore, RoundTripsARun) {
   only_pass.verdict = Verdict::pass;
   EXPECT_TRUE(store->list_runs(only_pass).empty());
   EXPECT_THROW(store->load_run("nope"), InputError);
+}
+
+namespace {
+
+// A run of every kind of value: a missing one, an uncertainty, limits on one side, a curve
+// of values no decimal text holds exactly, and text that is not plain ASCII.
+RunRecord run_with_every_value() {
+  RunRecord run = sample_run();
+  run.operator_name = "Zoë";
+  StepRecord step;
+  step.ordinal = 1;
+  step.step_id = "gain";
+  step.kind = "level";
+  step.params = {{"id", "gain"}, {"limits", {{"gain_db", {{"min", 25.5}}}}}};
+  step.started_at = utc_now_iso8601();
+  MeasurementRecord gain{"L",  "gain_db",    25.970000000000002, "dB",
+                         25.5, std::nullopt, Verdict::pass,      {{"stimulus.level", "-20 dBV"}},
+                         ""};
+  gain.uncertainty = 0.0123;
+  gain.coverage_k = 2.0;
+  gain.flags = "at_analyzer_limit";
+  step.measurements.push_back(gain);
+  step.measurements.push_back({"R", "thd_db", std::numeric_limits<double>::quiet_NaN(), "dB",
+                               std::nullopt, -80.0, Verdict::error, nlohmann::json::object(),
+                               "no tone at the input"});
+  std::vector<double> x, y;
+  for (int i = 0; i < 2000; ++i) {
+    x.push_back(20.0 * std::pow(1000.0, i / 1999.0));
+    y.push_back(std::sin(i / 3.0) / 7.0);
+  }
+  step.curves.push_back({"L", "response_db", "Hz", "dB", x, y});
+  step.verdict = Verdict::pass;
+  step.finished_at = utc_now_iso8601();
+  run.steps.push_back(step);
+  StepRecord second = step;
+  second.ordinal = 2;
+  second.step_id = "again";
+  second.message = "measured, then the database was locked";
+  run.steps.push_back(second);
+  run.verdict = Verdict::error;
+  run.finished_at = utc_now_iso8601();
+  run.uuid = new_uuid_v4();
+  return run;
+}
+
+}  // namespace
+
+// A run kept in a side file comes back exactly: its first step was stored, the second was
+// not; the import replaces the stored steps with the file's, every value bit-equal.
+TEST(PendingRuns, ASideFileIsImportedExactlyByTheNextOpen) {
+  TempDir dir;
+  const auto path = dir / "r.db";
+  RunRecord run = run_with_every_value();
+  const pid_t child = ::fork();
+  if (child == 0) {
+    auto store = ResultStore::open(path);
+    PendingRunFile side(path, run.uuid);
+    store->begin_run(run);
+    StepRecord first = run.steps[0];
+    store->begin_step(run.id, first);
+    store->finish_step(first);
+    ::_exit(side.keep(run, "r.db: database is locked") ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_FALSE(std::filesystem::is_empty(pending_dir(path)));
+  auto store = ResultStore::open(path);
+  EXPECT_EQ(store->imported_runs(), 1);
+  EXPECT_EQ(store->recovered_runs(), 0);  // finished by its side file, not as ABORTED
+  EXPECT_TRUE(std::filesystem::is_empty(pending_dir(path)));
+  const auto runs = store->list_runs({});
+  ASSERT_EQ(runs.size(), 1u);
+  const auto back = store->load_run(runs[0].uuid);
+  EXPECT_EQ(back.verdict, Verdict::error);
+  EXPECT_EQ(back.operator_name, "Zoë");
+  ASSERT_EQ(back.steps.size(), 2u);
+  for (std::size_t s = 0; s < 2; ++s) {
+    const auto& want = run.steps[s];
+    const auto& got = back.steps[s];
+    EXPECT_EQ(got.step_id, want.step_id);
+    EXPECT_EQ(got.message, want.message);
+    EXPECT_EQ(got.params, want.params);
+    ASSERT_EQ(got.measurements.size(), 2u);
+    EXPECT_EQ(got.measurements[0].value, want.measurements[0].value);  // bit-equal
+    EXPECT_EQ(got.measurements[0].uncertainty, want.measurements[0].uncertainty);
+    EXPECT_EQ(got.measurements[0].flags, "at_analyzer_limit");
+    EXPECT_TRUE(std::isnan(got.measurements[1].value));
+    EXPECT_EQ(got.measurements[1].note, "no tone at the input");
+    EXPECT_EQ(got.measurements[1].high, -80.0);
+    ASSERT_EQ(got.curves.size(), 1u);
+    EXPECT_EQ(got.curves[0].x, want.curves[0].x);
+    EXPECT_EQ(got.curves[0].y, want.curves[0].y);
+  }
+}
+
+// No room for the whole run (a 24 KB file-size limit, the run's curves need more): the
+// verdict and why go into the room reserved when the run began, and the next open ends the
+// run ERROR with its unfinished step ERROR and the reason, nothing RUNNING.
+TEST(PendingRuns, WithoutRoomTheVerdictGoesIntoTheReservedRoom) {
+  TempDir dir;
+  const auto path = dir / "r.db";
+  ResultStore::open(path);  // the schema, before the limit
+  RunRecord run = run_with_every_value();
+  for (int k = 0; k < 4; ++k) run.steps[0].curves.push_back(run.steps[0].curves[0]);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    auto store = ResultStore::open(path);
+    store->begin_run(run);
+    StepRecord first = run.steps[0];
+    store->begin_step(run.id, first);
+    PendingRunFile side(path, run.uuid);
+    ::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{24576, 24576};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    ::_exit(side.keep(run, "r.db: database or disk is full") ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  std::filesystem::path kept;
+  for (const auto& e : std::filesystem::directory_iterator(pending_dir(path))) kept = e.path();
+  ASSERT_FALSE(kept.empty());
+  EXPECT_LT(std::filesystem::file_size(kept), 16384u);
+  EXPECT_FALSE(parse_pending_run(ampbench::testing::slurp(kept)).whole);
+  auto store = ResultStore::open(path);
+  EXPECT_EQ(store->imported_runs(), 1);
+  const auto back = store->load_run(run.uuid);
+  EXPECT_EQ(back.verdict, Verdict::error);
+  ASSERT_EQ(back.steps.size(), 1u);
+  EXPECT_EQ(back.steps[0].verdict, Verdict::error);
+  EXPECT_EQ(back.steps[0].message, "not stored: r.db: database or disk is full");
 }
 
 TEST(ResultStore, RecoversOnlyRunsOfDeadProcesses) {

@@ -30,6 +30,7 @@
 #include "session/calibrations.hpp"
 #include "session/unit_session.hpp"
 #include "store/forwarder.hpp"
+#include "store/pending_run.hpp"
 #include "store/postgres_store.hpp"
 #include "store/result_store.hpp"
 
@@ -104,6 +105,11 @@ int run_run(const RunOptionsCli& o) {
   if (o.serials.empty() && !o.quiet)
     std::fprintf(stderr, "ampbench: no --serial given: this run is recorded as serial 'unnamed'\n");
   auto db = store::ResultStore::open(o.db);
+  db->set_busy_timeout(
+      std::chrono::milliseconds(std::llround(station.results_busy_timeout_s * 1000.0)));
+  if (db->imported_runs() > 0 && !o.quiet)
+    std::fprintf(stderr, "%s: stored %d run(s) kept in %s while the database could not take them\n",
+                 o.db.c_str(), db->imported_runs(), store::pending_dir(o.db).c_str());
   if (db->recovered_runs() > 0 && !o.quiet)
     std::fprintf(stderr, "%s: marked %d run(s) left RUNNING by a dead process as ABORTED\n",
                  o.db.c_str(), db->recovered_runs());

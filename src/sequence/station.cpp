@@ -154,7 +154,8 @@ Station parse_station(const std::string& text, const std::string& path) {
   }
 
   if (const toml::table* results = r.table(root, "results", "", false)) {
-    r.reject_unknown_keys(*results, "results", {"forward"});
+    r.reject_unknown_keys(*results, "results", {"forward", "busy_timeout_s"});
+    s.results_busy_timeout_s = positive(r, *results, "busy_timeout_s", "results", 30.0);
     if (auto uri = r.string(*results, "forward", "results")) {
       if (auto problem = forward_target_problem(*uri))
         r.fail(results->get("forward"), "results.forward", *problem);

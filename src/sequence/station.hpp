@@ -79,6 +79,9 @@ struct Station {
   // [results] forward: the central PostgreSQL store finished runs are forwarded to (a
   // postgresql:// URI without a password; credentials come from libpq's environment).
   std::optional<std::string> forward_uri;
+  // [results] busy_timeout_s: how long a write waits for another writer's lock on the
+  // station's database before the run fails (its measurements kept in a side file).
+  double results_busy_timeout_s = 30.0;
   AudioSettings audio;
   audio::SafetyLimits safety;
   // [safety] max_capture_mb: the memory one step's capture may take (validate refuses more).

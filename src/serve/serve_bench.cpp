@@ -1,5 +1,8 @@
 #include "serve/serve_bench.hpp"
 
+#include <chrono>
+#include <cmath>
+
 #include "common/error.hpp"
 #include "sequence/slot_bench.hpp"
 #include "sequence/slot_serials.hpp"
@@ -12,6 +15,8 @@ ServeBench::ServeBench(sequence::SequencePlan plan, sequence::Station station,
                        const std::string& db_path)
     : plan_(std::move(plan)), station_(std::move(station)), db_path_(db_path) {
   store_ = store::ResultStore::open(db_path_);
+  store_->set_busy_timeout(
+      std::chrono::milliseconds(std::llround(station_.results_busy_timeout_s * 1000.0)));
   // The calibration records in force, before the slots' stations are made from the station.
   // A station that requires them and lacks them still serves its pages, and says so; it
   // starts no unit until a calibration is stored (recheck_calibration).

@@ -31,6 +31,7 @@ class UnitStore {
     std::lock_guard lock(mutex_);
     return f(store_);
   }
+  const std::string& path() const { return store_.path(); }
   // A run is finished and stored: the forwarder sends it in the background; its report is
   // written (the path, or "" without a report folder).
   std::string recorded(const record::RunRecord& run);

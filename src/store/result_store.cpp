@@ -36,18 +36,6 @@ void enable_wal(sqlite3* db, int timeout_ms) {
   }
 }
 
-// INSERT INTO table(columns) VALUES(?first, …) for the columns both stores write, after
-// `leading` columns of this store's own.
-std::string insert_sql(const Table& table, std::vector<std::string_view> leading) {
-  for (auto column : record_columns(table)) leading.push_back(column);
-  std::string columns, params;
-  for (std::size_t k = 0; k < leading.size(); ++k) {
-    columns += (k ? ", " : "") + std::string(leading[k]);
-    params += (k ? ", ?" : "?") + std::to_string(k + 1);
-  }
-  return "INSERT INTO " + std::string(table.name) + "(" + columns + ") VALUES(" + params + ")";
-}
-
 // An SQLite URI for a path: '?', '#' and '%' would otherwise be read as URI syntax.
 std::string file_uri(const std::string& path) {
   std::string uri = "file:";
@@ -147,7 +135,8 @@ std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mod
   std::unique_ptr<ResultStore> store(new ResultStore(db, path));
   const char* busy = std::getenv("AMPBENCH_DB_BUSY_TIMEOUT_MS");
   const int busy_timeout_ms = busy ? std::atoi(busy) : 30000;
-  sqlite3_busy_timeout(db, busy_timeout_ms);
+  store->busy_timeout_ = std::chrono::milliseconds(busy_timeout_ms);
+  sqlite3_busy_handler(db, &ResultStore::on_busy, store.get());
   try {
     exec(db, "PRAGMA foreign_keys = ON");
     // Serial patterns match case-sensitively, as in PostgreSQL's LIKE.
@@ -166,6 +155,7 @@ std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mod
         cap.step();
       }
       store->migrate();
+      store->import_pending_runs();
       store->recover_abandoned_runs();
     } else {
       Statement version(db, "PRAGMA user_version");
@@ -181,6 +171,32 @@ std::unique_ptr<ResultStore> ResultStore::open(const std::string& path, Mode mod
     throw IoError(named ? what : path + ": " + what);
   }
   return store;
+}
+
+void ResultStore::set_busy_timeout(std::chrono::milliseconds timeout) {
+  if (!std::getenv("AMPBENCH_DB_BUSY_TIMEOUT_MS")) busy_timeout_ = timeout;
+}
+
+// SQLite calls this while another connection holds the lock (count: calls so far for this
+// statement): wait in 10 ms steps up to the busy timeout, and say so when it lasts.
+int ResultStore::on_busy(void* self, int count) {
+  auto& store = *static_cast<ResultStore*>(self);
+  const auto now = std::chrono::steady_clock::now();
+  if (count == 0) {
+    store.busy_since_ = now;
+    store.busy_said_ = now - std::chrono::seconds(3);  // the first line after 2 s
+  }
+  const auto waited = now - store.busy_since_;
+  if (waited >= store.busy_timeout_) return 0;
+  if (waited >= std::chrono::seconds(2) && now - store.busy_said_ >= std::chrono::seconds(5)) {
+    std::fprintf(stderr, "ampbench: %s is locked by another writer: waited %.0f s of %.0f s\n",
+                 store.path_.c_str(), std::chrono::duration<double>(waited).count(),
+                 std::chrono::duration<double>(store.busy_timeout_).count());
+    store.busy_said_ = now;
+  }
+  std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+      std::chrono::milliseconds(10), store.busy_timeout_ - waited));
+  return 1;
 }
 
 ResultStore::~ResultStore() {
@@ -316,7 +332,7 @@ std::int64_t ResultStore::begin_run(record::RunRecord& r) {
   running.finished_at.clear();
   running.verdict = record::Verdict::running;
   running.steps.clear();
-  static const std::string sql = insert_sql(kRunsTable, {"host", "pid"});
+  static const std::string sql = sqlite_insert_sql(kRunsTable, {"host", "pid"});
   Statement s(db_, sql.c_str());
   s.bind(1, host_name())
       .bind(2, static_cast<std::int64_t>(::getpid()))
@@ -335,7 +351,7 @@ std::int64_t ResultStore::begin_step(std::int64_t run_id, record::StepRecord& st
   running.message.clear();
   running.measurements.clear();
   running.curves.clear();
-  static const std::string sql = insert_sql(kStepsTable, {"run_id"});
+  static const std::string sql = sqlite_insert_sql(kStepsTable, {"run_id"});
   Statement s(db_, sql.c_str());
   s.bind(1, run_id).bind_all(2, step_values(running));
   s.run();
@@ -345,8 +361,8 @@ std::int64_t ResultStore::begin_step(std::int64_t run_id, record::StepRecord& st
 
 void ResultStore::finish_step(const record::StepRecord& step) {
   Transaction t(db_);
-  static const std::string measurement_sql = insert_sql(kMeasurementsTable, {"step_id"});
-  static const std::string curve_sql = insert_sql(kCurvesTable, {"step_id"});
+  static const std::string measurement_sql = sqlite_insert_sql(kMeasurementsTable, {"step_id"});
+  static const std::string curve_sql = sqlite_insert_sql(kCurvesTable, {"step_id"});
   Statement m(db_, measurement_sql.c_str());
   for (const auto& x : step.measurements)
     m.bind(1, step.id).bind_all(2, measurement_values(x)).run();
@@ -371,7 +387,15 @@ void ResultStore::finish_run(const record::RunRecord& run) {
 }
 
 bool ResultStore::mark_run_failed(std::int64_t run_id) noexcept {
-  // The step that was being stored ends ERROR too, not RUNNING forever.
+  // The step that was being stored ends ERROR too, not RUNNING forever. Without waiting: a
+  // database still locked is finished by the run's side file instead.
+  const auto busy_timeout = busy_timeout_;
+  busy_timeout_ = std::chrono::milliseconds(0);
+  struct Restore {
+    ResultStore& store;
+    std::chrono::milliseconds timeout;
+    ~Restore() { store.busy_timeout_ = timeout; }
+  } restore{*this, busy_timeout};
   const std::string now = record::utc_now_iso8601();
   bool ok = true;
   for (const char* sql :

@@ -6,11 +6,17 @@
 // run's byte of DB-runs.lock (an OFD lock the kernel drops when the process dies), so the
 // judgement needs no pid or host name (a container's PID 1, a new host name).
 //
-// Environment: AMPBENCH_DB_BUSY_TIMEOUT_MS (default 30000) is how long a writer waits for
-// another; AMPBENCH_DB_MAX_PAGES caps the file's size in pages (a station with a small disk
-// can keep room for the rest of the system; tests use it to fill the "disk").
+// A statement meeting another writer's lock waits up to the busy timeout (the station's
+// [results] busy_timeout_s, 30 s by default), saying so on stderr every 5 s after the
+// first 2; a run whose store fails is kept in a side file (store/pending_run.hpp) that the
+// next open for writing imports before it recovers dead runs.
+//
+// Environment: AMPBENCH_DB_BUSY_TIMEOUT_MS overrides the busy timeout; AMPBENCH_DB_MAX_PAGES caps
+// the file's size in pages (a station with a small disk can keep room for the rest of the system;
+// tests use it to fill the "disk").
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -24,6 +30,8 @@
 struct sqlite3;
 
 namespace ampbench::store {
+
+struct PendingRun;
 
 // The forward queue's table (forward_queue.cpp): one row per run and target once sending
 // was tried.
@@ -53,6 +61,12 @@ class ResultStore : public ResultsReader {
   ResultStore& operator=(const ResultStore&) = delete;
 
   static constexpr int kSchemaVersion = 9;
+  // How long a statement waits for another writer's lock before failing (IoError).
+  void set_busy_timeout(std::chrono::milliseconds timeout);
+  // Whether a run is still RUNNING (under way, or left by a writer that could not end it).
+  bool has_unfinished_runs() const;
+  // Side files of runs imported while opening (store/pending_run.hpp).
+  int imported_runs() const { return imported_runs_; }
   const std::string& path() const { return path_; }
   // Runs found RUNNING from a dead process and marked ABORTED while opening.
   int recovered_runs() const { return recovered_runs_; }
@@ -112,6 +126,9 @@ class ResultStore : public ResultsReader {
   ResultStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   void migrate();
   void recover_abandoned_runs();
+  void import_pending_runs();
+  void store_pending_run(const PendingRun& pending);
+  static int on_busy(void* store, int count);
   void record_calibrations_used(const record::RunRecord& run);
   // A RUNNING run's byte in DB-runs.lock, held while this store writes it (liveness).
   void lock_run(std::int64_t run_id);
@@ -120,7 +137,11 @@ class ResultStore : public ResultsReader {
   sqlite3* db_;
   std::string path_;
   int recovered_runs_ = 0;
+  int imported_runs_ = 0;
   int run_locks_fd_ = -1;
+  std::chrono::milliseconds busy_timeout_{30000};
+  std::chrono::steady_clock::time_point busy_since_;
+  std::chrono::steady_clock::time_point busy_said_;
 };
 
 }  // namespace ampbench::store

@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "common/postgres_uri.hpp"
+#include "store/pending_run.hpp"
 #include "store/postgres_store.hpp"
 #include "store/result_store.hpp"
 
@@ -13,7 +14,21 @@ std::unique_ptr<ResultsReader> open_results(const std::string& name) {
   if (is_postgres_uri(name)) return PostgresStore::open(name, PostgresStore::Mode::read_only);
   std::error_code ec;
   if (!std::filesystem::exists(name, ec)) throw IoError(name + ": no such database");
-  return ResultStore::open(name, ResultStore::Mode::read_only);
+  auto reader = ResultStore::open(name, ResultStore::Mode::read_only);
+  // A run its writer could not finish (the database locked or full) is finished by the
+  // first reader that can write the file: its side file imported, a dead run marked.
+  bool side_files = false;
+  for (const auto& entry : std::filesystem::directory_iterator(pending_dir(name), ec))
+    side_files = side_files || entry.path().extension() == ".json";
+  if (side_files || reader->has_unfinished_runs()) {
+    try {
+      ResultStore::open(name, ResultStore::Mode::read_write);
+      reader = ResultStore::open(name, ResultStore::Mode::read_only);
+    } catch (const IoError&) {
+      // Read-only or still full: read what is there; a later reader finishes them.
+    }
+  }
+  return reader;
 }
 
 std::string glob_to_like(const std::string& glob) {

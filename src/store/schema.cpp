@@ -247,4 +247,14 @@ std::string run_filter_sql(Dialect dialect, std::string_view alias) {
   return sql;
 }
 
+std::string sqlite_insert_sql(const Table& table, std::vector<std::string_view> leading) {
+  for (auto column : record_columns(table)) leading.push_back(column);
+  std::string columns, params;
+  for (std::size_t k = 0; k < leading.size(); ++k) {
+    columns += (k ? ", " : "") + std::string(leading[k]);
+    params += (k ? ", ?" : "?") + std::to_string(k + 1);
+  }
+  return "INSERT INTO " + std::string(table.name) + "(" + columns + ") VALUES(" + params + ")";
+}
+
 }  // namespace ampbench::store

@@ -68,6 +68,10 @@ std::string read_columns(const Table& table, Dialect dialect, std::string_view a
 // The columns both stores write for a record (no key, no parent, no one-database columns).
 std::vector<std::string_view> record_columns(const Table& table);
 
+// INSERT INTO table(columns) VALUES(?1, …) for the columns both stores write, after
+// `leading` columns of this store's own (SQLite's placeholders).
+std::string sqlite_insert_sql(const Table& table, std::vector<std::string_view> leading);
+
 // The conditions of a RunFilter on runs (alias.), with placeholders 1…8 in this order:
 // serial LIKE, verdict, since, until, station, line, sequence, slot; a null parameter drops
 // its condition.
