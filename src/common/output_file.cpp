@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "common/error.hpp"
@@ -57,20 +58,12 @@ void sync_and_rename(const std::filesystem::path& temp, const std::filesystem::p
 }  // namespace
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
-  if (written_in_place(path)) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
-    if (fd < 0) throw IoError(failure(path, "cannot write", errno));
-    try {
-      write_all(fd, bytes, path);
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
-    if (::close(fd) != 0) throw IoError(failure(path, "write failed", errno));
-    return;
-  }
-  PendingFile pending(path);
-  const int fd = ::open(pending.temp().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+  const bool in_place = written_in_place(path);
+  std::optional<PendingFile> pending;
+  if (!in_place) pending.emplace(path);
+  const int fd =
+      in_place ? ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC)
+               : ::open(pending->temp().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0) throw IoError(failure(path, "cannot write", errno));
   try {
     write_all(fd, bytes, path);
@@ -79,7 +72,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
     throw;
   }
   if (::close(fd) != 0) throw IoError(failure(path, "write failed", errno));
-  pending.commit();
+  if (pending) pending->commit();
 }
 
 PendingFile::PendingFile(std::filesystem::path target) : target_(std::move(target)) {
