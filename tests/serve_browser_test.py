@@ -106,7 +106,10 @@ def browser():
 
 
 def panel(driver, i=0):
-    return driver.find_elements(By.CSS_SELECTOR, "section.slot")[i]
+    # The panels are drawn from the first state the page receives, which can follow the
+    # link's "live" by a moment.
+    return wait_until(lambda: (lambda found: len(found) > i and found[i])(
+        driver.find_elements(By.CSS_SELECTOR, "section.slot")), 10, f"slot panel {i + 1}")
 
 
 def scan(driver, serial, i=0):
