@@ -94,6 +94,49 @@ BENCHMARK(BM_AnalyzeSweep10s48k)
     ->Repetitions(5)
     ->ReportAggregatesOnly(true);
 
+// Sweep analysis for 1 to 30 s of sweep at 48 kHz: the cost per second of sweep
+// (per_sweep_s, in seconds) should stay about constant as the capture grows (issue 37).
+static void BM_AnalyzeSweepBySeconds48k(benchmark::State& state) {
+  const double seconds = static_cast<double>(state.range(0));
+  const auto sweep = SyncSweep::design(10.0, 22000.0, seconds, 48000.0);
+  const auto x = generate_sync_sweep(sweep, 0.5, 24000);
+  std::vector<double> y(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i)
+    y[i] = 0.9 * x[i] + 0.01 * x[i] * x[i] + 0.003 * x[i] * x[i] * x[i];
+  SweepAnalysisOptions options;
+  options.latency_samples = 0.0;
+  analyze_sync_sweep(y, x, sweep, options);
+  for (auto _ : state) benchmark::DoNotOptimize(analyze_sync_sweep(y, x, sweep, options));
+  state.counters["per_sweep_s"] =
+      benchmark::Counter(sweep.duration_s, benchmark::Counter::kIsIterationInvariantRate |
+                                               benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_AnalyzeSweepBySeconds48k)
+    ->Arg(1)
+    ->Arg(2)
+    ->Arg(5)
+    ->Arg(10)
+    ->Arg(20)
+    ->Arg(30)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(3)
+    ->ReportAggregatesOnly(true);
+
+// Designing a stereo multitone of 31 tones per channel at 96 kHz (32768 per period): what a
+// process pays once per request before its first multitone step, or validate.
+static void BM_DesignMultitoneStereo96k(benchmark::State& state) {
+  MultitoneRequest request;
+  request.sample_rate_hz = 96000.0;
+  request.period_frames = 32768;
+  request.channels = 2;
+  design_multitone(request);
+  for (auto _ : state) benchmark::DoNotOptimize(design_multitone(request));
+}
+BENCHMARK(BM_DesignMultitoneStereo96k)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(3)
+    ->ReportAggregatesOnly(true);
+
 // One stereo multitone capture of 65536 samples at 96 kHz (two periods of 32768, 31 tones
 // per channel): both channels analysed (tone phasors of both sets, power per bin) and
 // their residuals (TD+N, noise). The design is made once per step, outside the timing.

@@ -4,11 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <numbers>
 
 #include "dsp/dsp.hpp"
+#include "run_binary.hpp"
 #include "sequence/checks.hpp"
+#include "sequence/steps/multitone_designs.hpp"
 #include "sequence_runs.hpp"
 #include "sim/sim.hpp"
 
@@ -124,4 +129,51 @@ TEST(MultitoneStep, TheFastSequencesGiveTheProductionVerdicts) {
       EXPECT_GT(full.stimulus_s, pair.min_ratio * quick.stimulus_s) << pair.fast << " " << serial;
     }
   }
+}
+
+// A design is kept in the user's cache and read back exactly; a cached file that is not the
+// request's (damaged, another version) is designed again and replaced.
+TEST(MultitoneDesigns, KeptInTheCacheExactlyAndRemadeWhenTheFileIsWrong) {
+  ampbench::testing::TempDir dir;
+  ::setenv("XDG_CACHE_HOME", dir.path.c_str(), 1);
+  dsp::MultitoneRequest request;
+  request.sample_rate_hz = 48000.0;
+  request.period_frames = 8192;
+  request.tones_per_channel = 17;
+  request.channels = 2;
+  request.reference_hz = 997.0;  // a request no other test makes: this process designs it here
+  const auto fresh = dsp::design_multitone(request);
+  const auto file = dir.path / "ampbench" / "multitone";
+  const auto& first = sequence::multitone_design_for(request);
+  ASSERT_TRUE(std::filesystem::exists(file));
+  std::filesystem::path kept;
+  for (const auto& e : std::filesystem::directory_iterator(file)) kept = e.path();
+  EXPECT_EQ(first.phases_rad, fresh.phases_rad);
+  EXPECT_EQ(first.crest_factor, fresh.crest_factor);
+
+  // The file holds the numbers exactly, and a process that finds it uses it: a file for a
+  // second request, its first phase changed, is what that request gets.
+  auto stored = nlohmann::json::parse(ampbench::testing::slurp(kept));
+  EXPECT_EQ(stored["phases_rad"].get<std::vector<std::vector<double>>>(), fresh.phases_rad);
+  dsp::MultitoneRequest again = request;
+  again.reference_hz = 997.5;
+  const auto again_path =
+      file / (kept.filename().string().replace(kept.filename().string().find("r997"), 4, "r997.5"));
+  stored["key"] = stored["key"].get<std::string>().replace(
+      stored["key"].get<std::string>().find("r997"), 4, "r997.5");
+  stored["phases_rad"][0][0] = 0.125;
+  std::ofstream(again_path) << stored.dump();
+  const auto& read_back = sequence::multitone_design_for(again);
+  EXPECT_EQ(read_back.phases_rad[0][0], 0.125);
+  EXPECT_EQ(read_back.phases_rad[1], fresh.phases_rad[1]);
+
+  dsp::MultitoneRequest damaged = request;
+  damaged.reference_hz = 996.0;
+  const auto damaged_path =
+      file / (kept.filename().string().replace(kept.filename().string().find("r997"), 4, "r996"));
+  std::ofstream(damaged_path) << "{\"key\": \"something else\", \"phases_rad\": [[1, 2]]}";
+  const auto& remade = sequence::multitone_design_for(damaged);
+  EXPECT_EQ(remade.phases_rad, fresh.phases_rad);
+  EXPECT_NE(ampbench::testing::slurp(damaged_path).find("r996"), std::string::npos);
+  ::unsetenv("XDG_CACHE_HOME");
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/command.hpp"
+#include "common/cache_dir.hpp"
 #include "common/error.hpp"
 #include "common/output_file.hpp"
 #include "dsp/fft.hpp"
@@ -14,11 +15,8 @@ namespace ampbench::cli {
 
 std::string fft_wisdom_path() {
   if (const char* explicit_path = std::getenv("AMPBENCH_FFTW_WISDOM")) return explicit_path;
-  if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && *cache)
-    return std::string(cache) + "/ampbench/fftw-wisdom";
-  if (const char* home = std::getenv("HOME"); home && *home)
-    return std::string(home) + "/.cache/ampbench/fftw-wisdom";
-  return "";
+  const auto dir = user_cache_dir();
+  return dir.empty() ? "" : (dir / "fftw-wisdom").string();
 }
 
 void load_fft_wisdom() {

@@ -117,6 +117,18 @@ std::map<std::size_t, std::shared_ptr<const RealFft>>& plan_cache() {
   return cache;
 }
 
+std::size_t fast_fft_size(std::size_t n) {
+  std::size_t best = 2;
+  while (best < n) best *= 2;
+  for (std::size_t p5 = 1; p5 < best; p5 *= 5)
+    for (std::size_t p35 = p5; p35 < best; p35 *= 3) {
+      std::size_t size = p35 * 2;
+      while (size < n) size *= 2;
+      best = std::min(best, size);
+    }
+  return best;
+}
+
 std::shared_ptr<const RealFft> RealFft::for_size(std::size_t size) {
   auto& cache = plan_cache();
   std::lock_guard lock(planner_mutex());

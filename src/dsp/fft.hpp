@@ -45,6 +45,12 @@ std::string export_fft_wisdom();
 // Measures the best plans for this size (about a second) and adds them to the wisdom.
 void tune_fft(std::size_t size);
 
+// The smallest even size of at least `n` whose only prime factors are 2, 3 and 5: FFTW is
+// about as fast there as at a power of two, and a transform padded to one wastes at most
+// a few per cent where the next power of two can waste half (a long sweep's cost then grows
+// with its length, not in steps).
+std::size_t fast_fft_size(std::size_t n);
+
 // Real-to-complex and complex-to-real transforms of one size. Unnormalised like FFTW:
 // inverse(forward(x)) = N·x.
 class RealFft {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numbers>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <string>
 
@@ -16,21 +17,29 @@ namespace {
 
 using Complex = std::complex<double>;
 
-// One period of unit-amplitude tones at these bins and phases.
+// One period of unit-amplitude tones at these bins and phases into `out` (the transform's
+// length), with `spectrum` as the transform's workspace: the search below synthesises 150
+// periods and allocates nothing while it does.
+void synthesise_into(const std::vector<std::size_t>& bins, const std::vector<double>& phases,
+                     const RealFft& fft, AlignedBuffer<Complex>& spectrum,
+                     AlignedBuffer<double>& out) {
+  std::fill(spectrum.data(), spectrum.data() + spectrum.size(), Complex{});
+  // A·sin(θ + φ) holds −i·(N·A/2)·e^{iφ} at its bin; the inverse is unnormalised.
+  for (std::size_t k = 0; k < bins.size(); ++k)
+    spectrum[bins[k]] = Complex(0.0, -0.5) * std::polar(1.0, phases[k]);
+  fft.inverse(spectrum.data(), out.data());
+}
+
 std::vector<double> synthesise(const std::vector<std::size_t>& bins,
                                const std::vector<double>& phases, std::size_t n) {
   const auto fft = RealFft::for_size(n);
   AlignedBuffer<Complex> spectrum(fft->spectrum_size());
   AlignedBuffer<double> out(n);
-  std::fill(spectrum.data(), spectrum.data() + spectrum.size(), Complex{});
-  // A·sin(θ + φ) holds −i·(N·A/2)·e^{iφ} at its bin; the inverse is unnormalised.
-  for (std::size_t k = 0; k < bins.size(); ++k)
-    spectrum[bins[k]] = Complex(0.0, -0.5) * std::polar(1.0, phases[k]);
-  fft->inverse(spectrum.data(), out.data());
+  synthesise_into(bins, phases, *fft, spectrum, out);
   return {out.data(), out.data() + n};
 }
 
-double crest_of(const std::vector<double>& x) {
+double crest_of(std::span<const double> x) {
   double peak = 0.0, ms = 0.0;
   for (double v : x) {
     peak = std::max(peak, std::abs(v));
@@ -51,21 +60,21 @@ std::vector<double> low_crest_phases(const std::vector<std::size_t>& bins, std::
   for (std::size_t k = 0; k < bins.size(); ++k)
     phases[k] = std::numbers::pi * static_cast<double>(k * k) / count;
   std::vector<double> best = phases;
-  auto x = synthesise(bins, phases, n);
-  crest = crest_of(x);
   const auto fft = RealFft::for_size(n);
-  AlignedBuffer<double> clipped(n);
+  AlignedBuffer<double> x(n), clipped(n);
   AlignedBuffer<Complex> spectrum(fft->spectrum_size());
+  synthesise_into(bins, phases, *fft, spectrum, x);
+  crest = crest_of({x.data(), n});
   for (int iteration = 0; iteration < 150; ++iteration) {
     double ms = 0.0;
-    for (double v : x) ms += v * v;
+    for (std::size_t i = 0; i < n; ++i) ms += x[i] * x[i];
     const double level = 1.4 * std::sqrt(ms / static_cast<double>(n));
     for (std::size_t i = 0; i < n; ++i) clipped[i] = std::clamp(x[i], -level, level);
     fft->forward(clipped.data(), spectrum.data());
     for (std::size_t k = 0; k < bins.size(); ++k)
       phases[k] = std::arg(spectrum[bins[k]] * Complex(0.0, 1.0));
-    x = synthesise(bins, phases, n);
-    if (const double c = crest_of(x); c < crest) {
+    synthesise_into(bins, phases, *fft, spectrum, x);
+    if (const double c = crest_of({x.data(), n}); c < crest) {
       crest = c;
       best = phases;
     }
@@ -92,7 +101,7 @@ int tones_for_octaves(double per_octave, double from_hz, double to_hz) {
   return static_cast<int>(std::ceil(per_octave * std::log2(to_hz / from_hz))) + 1;
 }
 
-MultitoneDesign design_multitone(const MultitoneRequest& r) {
+MultitoneDesign multitone_layout(const MultitoneRequest& r) {
   const std::size_t n = r.period_frames;
   if (n < 1024 || (n & (n - 1)) != 0)
     throw std::invalid_argument("the multitone's length must be a power of two of 1024 or more");
@@ -131,9 +140,16 @@ MultitoneDesign design_multitone(const MultitoneRequest& r) {
     d.bins[j % r.channels].push_back(bin);
     previous = bin;
   }
+  for (std::size_t c = 0; c < r.channels; ++c)
+    d.reference.push_back(nearest_tone(d.bins[c], bin_hz, r.reference_hz));
+  return d;
+}
+
+MultitoneDesign design_multitone(const MultitoneRequest& r) {
+  MultitoneDesign d = multitone_layout(r);
+  const std::size_t n = r.period_frames;
   for (std::size_t c = 0; c < r.channels; ++c) {
     const auto& bins = d.bins[c];
-    d.reference.push_back(nearest_tone(bins, bin_hz, r.reference_hz));
     double crest = 0.0;
     d.phases_rad.push_back(low_crest_phases(bins, n, crest));
     // The safety checks judge what the DAC reconstructs: the period's true peak, which lies a

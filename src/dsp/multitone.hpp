@@ -53,6 +53,9 @@ int tones_for_octaves(double per_octave, double from_hz, double to_hz);
 
 // Throws std::invalid_argument when the band cannot hold the tones at this length.
 MultitoneDesign design_multitone(const MultitoneRequest& request);
+// The same design's tones and reference tones alone (phases and crest factors empty): cheap,
+// and the same for the same request, for a design whose phases were kept.
+MultitoneDesign multitone_layout(const MultitoneRequest& request);
 
 // One period of a channel's signal, every tone of equal amplitude, scaled to `rms_fs`.
 std::vector<double> multitone_period(const MultitoneDesign& design, std::size_t channel,

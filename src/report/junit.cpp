@@ -37,6 +37,17 @@ std::string measurement_line(const record::MeasurementRecord& m) {
 
 }  // namespace
 
+record::RunRecord junit_essentials(const record::RunRecord& run) {
+  record::RunRecord kept = run;
+  kept.sequence_text.clear();
+  kept.station_text.clear();
+  for (auto& step : kept.steps) {
+    step.curves.clear();
+    step.params = nlohmann::json::object();
+  }
+  return kept;
+}
+
 std::string render_junit(const std::vector<record::RunRecord>& runs) {
   int tests = 0, failures = 0, errors = 0;
   double total = 0.0;

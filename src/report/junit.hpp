@@ -11,4 +11,8 @@ namespace ampbench::report {
 
 std::string render_junit(const std::vector<record::RunRecord>& runs);
 
+// What render_junit reads of a run, without its curves and texts: a batch keeps this much
+// of each unit until the file is written.
+record::RunRecord junit_essentials(const record::RunRecord& run);
+
 }  // namespace ampbench::report

@@ -5,15 +5,13 @@
 // tones, whether each output carries its own input's tones, and polarity.
 #include <algorithm>
 #include <cmath>
-#include <map>
-#include <mutex>
 #include <numbers>
 #include <numeric>
-#include <tuple>
 
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
 #include "sequence/step_context.hpp"
+#include "sequence/steps/multitone_designs.hpp"
 #include "sequence/steps/response_figures.hpp"
 
 namespace ampbench::sequence {
@@ -63,20 +61,6 @@ dsp::MultitoneRequest request_for(const StepPlan& step, const MultitoneParams& p
   r.channels = channels;
   r.reference_hz = params.reference_hz;
   return r;
-}
-
-// Designing takes a few tens of milliseconds (the phase iterations): once per request.
-const dsp::MultitoneDesign& design_for(const dsp::MultitoneRequest& r) {
-  static std::mutex mutex;
-  static std::map<std::tuple<double, std::size_t, double, double, int, std::size_t, double>,
-                  dsp::MultitoneDesign>
-      cache;
-  const auto key = std::tuple(r.sample_rate_hz, r.period_frames, r.from_hz, r.to_hz,
-                              r.tones_per_channel, r.channels, r.reference_hz);
-  std::lock_guard lock(mutex);
-  auto it = cache.find(key);
-  if (it == cache.end()) it = cache.emplace(key, dsp::design_multitone(r)).first;
-  return it->second;
 }
 
 double db_of_ratio(double ratio) {
@@ -141,7 +125,7 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
     const double fs = station.audio.sample_rate_hz;
     const auto request = request_for(step, params, fs, checks.plan().channels.size());
     try {
-      const auto& design = design_for(request);
+      const auto& design = multitone_design_for(request);
       // The station's maxima are a sine's rms: the multitone's true peak must stay within
       // a sine's peak at that rms.
       const double crest =
@@ -169,7 +153,7 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
            std::size_t) const override {
     const auto& channels = ctx.channels();
     const double fs = ctx.fs();
-    const auto& design = design_for(request_for(ctx.step(), params, fs, channels.size()));
+    const auto& design = multitone_design_for(request_for(ctx.step(), params, fs, channels.size()));
     const std::size_t n = design.period_frames;
     const std::size_t settle = ctx.settle_frames();
     const std::size_t analysed = n * static_cast<std::size_t>(params.averages);
