@@ -52,15 +52,15 @@ Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
     const auto& samples = stimulus.channels[c];
     if (samples.size() != stimulus.frames())
       throw MeasurementError("stimulus channels differ in length");
+    double sample_peak = 0.0;
     for (double v : samples) {
       if (!std::isfinite(v) || std::abs(v) > 1.0)
         throw SafetyError("stimulus on output " + std::to_string(c + 1) +
                           " exceeds digital full scale");
+      sample_peak = std::max(sample_peak, std::abs(v));
     }
     // The waveform the DAC reconstructs peaks between samples too (a multitone by a few per
     // cent); the interpolation's own error stays below the 10⁻⁴ allowed here.
-    double sample_peak = 0.0;
-    for (double v : samples) sample_peak = std::max(sample_peak, std::abs(v));
     const double sample_vrms = sample_peak * calibration_.output_vrms_at_0dbfs;
     const double vrms = sample_vrms * kInterSampleHeadroom <= safety_.max_output_vrms
                             ? sample_vrms

@@ -90,7 +90,11 @@ void measure_tone(const Loopback& loop, const sequence::Station& station,
   const std::span<const double> block = std::span(y).subspan(settle, analysed);
   dsp::ToneAnalysisOptions options;
   options.fundamental_hz = f;
-  const auto analysis = dsp::analyze_tone(block, fs, options);
+  // One spectrum for the tone's analysis and for the images beside it.
+  if (block.size() < dsp::kMinimumAnalysisFrames)
+    throw MeasurementError("the self-test's tone block is too short to analyse");
+  const auto spectrum = dsp::power_spectrum(block, fs, options.window, dsp::DcLevel::remove);
+  const auto analysis = dsp::analyze_tone_spectrum(spectrum, options);
   if (!analysis.tone_present()) {
     r.missing.push_back(fmt("THD+N, level and clock: no %g Hz tone came back", f));
     return;
@@ -105,8 +109,6 @@ void measure_tone(const Loopback& loop, const sequence::Station& station,
         dsp::amplitude_ratio_to_db(nominal.input_vrms_at_0dbfs / nominal.output_vrms_at_0dbfs);
   }
   r.clock_ppm = dsp::tone_frequency_offset_ppm(block, f, fs);
-  const auto spectrum =
-      dsp::power_spectrum(block, fs, dsp::WindowKind::blackman_harris_7, dsp::DcLevel::remove);
   r.images = dsp::find_resampling_images(spectrum, analysis.frequency_hz);
   const double probe_hz = kBandProbeFraction * fs;
   const std::vector<dsp::Tone> probe = {{probe_hz, dsp::db_to_amplitude_ratio(level_dbfs), 0.0}};
