@@ -134,7 +134,8 @@ int run_run(const RunOptionsCli& o) {
     check_writable_dir(std::filesystem::absolute(o.junit).parent_path(), "--junit's folder");
   if (!o.captures_dir.empty()) check_writable_dir(o.captures_dir, "--captures");
   session::UnitStore unit_store(*db, forwarder ? &*forwarder : nullptr, o.report_dir);
-  std::vector<record::RunRecord> runs;
+  std::optional<report::JunitFile> junit;
+  if (!o.junit.empty()) junit.emplace(o.junit);
   record::Verdict worst = record::Verdict::pass;
   nlohmann::json summary = {{"runs", nlohmann::json::array()}};
   std::optional<std::string> store_error;
@@ -162,7 +163,7 @@ int run_run(const RunOptionsCli& o) {
     // Kept only for the outputs that need every unit at the end, and only what they show:
     // a shift of units in one command must not grow without bound.
     if (o.json) summary["runs"].push_back(std::move(unit));
-    if (!o.junit.empty()) runs.push_back(report::junit_essentials(run));
+    if (junit) junit->add(run);
   };
   const auto options_for = [&](const sequence::SlotUnit& unit) {
     return sequence::RunOptions{unit.serial, operator_name, &stop_signal,
@@ -232,7 +233,7 @@ int run_run(const RunOptionsCli& o) {
     if (!outcome.tested && plan.stop_on_fail) break;
   }
   if (store_error) throw IoError(*store_error);
-  if (!o.junit.empty()) write_file_atomically(o.junit, report::render_junit(runs));
+  if (junit) junit->finish();
   summary["verdict"] = record::verdict_name(worst);
   summary["database"] = o.db;
   if (forwarder) {
