@@ -18,7 +18,7 @@ echo "|---|---|---|"
 /usr/bin/python3 - "$work/dsp.json" <<'PY'
 import json, sys
 runs = json.load(open(sys.argv[1]))["benchmarks"]
-med = {b["run_name"]: b for b in runs if b.get("aggregate_name") == "median"}
+med = {b["run_name"].split("/repeats")[0]: b for b in runs if b.get("aggregate_name") == "median"}
 def ms(name): return med[name]["real_time"] * {"ms": 1, "us": 1e-3, "ns": 1e-6}[med[name]["time_unit"]]
 cmd = "`build/bench/bench_dsp`"
 print(f"| analyse a 10 s, 48 kHz swept-sine response into H1..H5 | {ms('BM_AnalyzeSweep10s48k'):.1f} ms | {cmd} |")
@@ -42,12 +42,17 @@ print(f"| analyse a 65536-sample 48 kHz block (THD+N, harmonics) | {ours:.0f} µ
 PY
 
 median_s() { /usr/bin/python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.3f}")' "$@"; }
-for sequence in poweramp-production poweramp-fast preamp-fast lab-characterisation; do
+for sequence in poweramp-production poweramp-fast preamp-fast preamp-production lab-characterisation; do
+  station=instruments/sim-bench.toml
+  [[ $sequence == preamp-* ]] && station=instruments/sim-preamp.toml
   cold=() warm=()
   for i in 1 2 3; do
     export XDG_CACHE_HOME="$work/cache-$sequence-$i"
-    cold+=("$( { /usr/bin/time -f %e "$build/ampbench" validate "sequences/$sequence.toml" >/dev/null 2>/dev/null; } 2>&1 )")
-    warm+=("$( { /usr/bin/time -f %e "$build/ampbench" validate "sequences/$sequence.toml" >/dev/null 2>/dev/null; } 2>&1 )")
+    for kind in cold warm; do
+      /usr/bin/time -f %e -o "$work/t" "$build/ampbench" validate "sequences/$sequence.toml" \
+        --station "$station" >/dev/null 2>&1
+      if [ "$kind" = cold ]; then cold+=("$(cat "$work/t")"); else warm+=("$(cat "$work/t")"); fi
+    done
   done
   unset XDG_CACHE_HOME
   echo "| \`validate sequences/$sequence.toml\` | $(median_s "${warm[@]}") s (first on a machine: $(median_s "${cold[@]}") s) | \`/usr/bin/time -f %e build/ampbench validate …\` |"
