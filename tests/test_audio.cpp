@@ -200,17 +200,25 @@ namespace {
 // transfer, and stops on an input above the clip threshold as an interface would.
 class LoopbackPort : public audio::AudioPort {
  public:
-  LoopbackPort() : AudioPort({10.0, -6.0, 0.25}, {1.0, 1.0}) {}
+  explicit LoopbackPort(int channels = 8)
+      : AudioPort({10.0, -6.0, 0.25}, {1.0, 1.0}), channels_(channels) {}
   double sample_rate_hz() const override { return 48000.0; }
-  int output_count() const override { return 8; }
-  int input_count() const override { return 8; }
+  int output_count() const override { return channels_; }
+  int input_count() const override { return channels_; }
   std::string describe() const override { return "loopback"; }
   std::vector<std::set<int>> transfers;
+  int xruns_in_next = 0;  // so many transfers from now lose audio
+  double idled_s = 0.0;
 
  protected:
   audio::Capture transfer(const audio::AudioBuffer& stimulus, double clip_threshold_fs) override {
     audio::Capture capture;
     capture.audio = stimulus;
+    if (xruns_in_next > 0) {
+      --xruns_in_next;
+      capture.xruns = 1;
+      capture.first_xrun_s = 0.5;
+    }
     std::set<int> live;
     for (std::size_t c = 0; c < stimulus.channels.size(); ++c) {
       double peak = 0.0;
@@ -223,7 +231,10 @@ class LoopbackPort : public audio::AudioPort {
     transfers.push_back(live);
     return capture;
   }
-  void idle(double) override {}
+  void idle(double seconds) override { idled_s += seconds; }
+
+ private:
+  int channels_;
 };
 
 // Slot s on interface channels 2s and 2s+1.
@@ -282,6 +293,63 @@ TEST(SharedPort, SlotsTransferringTogetherShareOneTransferAndGetTheirOwnChannels
   EXPECT_EQ(wrong, std::vector<int>(4, 0));
   ASSERT_EQ(four.port->transfers.size(), 3u);
   for (const auto& live : four.port->transfers) EXPECT_EQ(live.size(), 8u);
+}
+
+TEST(AudioPort, ATransferThatLostAudioIsPlayedAgainAndSaysSo) {
+  LoopbackPort port(2);
+  port.xruns_in_next = 2;  // the default allows two more attempts
+  const auto capture = port.play_and_capture(constant(0.1, 0.2, 64));
+  EXPECT_EQ(capture.xruns, 0u);
+  EXPECT_EQ(capture.audio.channels[1][10], 0.2);
+  EXPECT_EQ(port.transfers.size(), 3u);
+  EXPECT_EQ(port.xrun_retried_transfers(), 2u);
+
+  port.xruns_in_next = 3;
+  try {
+    port.play_and_capture(constant(0.1, 0.2, 64));
+    ADD_FAILURE() << "an xrun in every attempt must be an error";
+  } catch (const audio::XrunError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "xrun at 0.50 s into the capture (1 in all): audio lost, nothing measured; an xrun "
+              "in each of 3 attempts");
+  }
+  EXPECT_EQ(port.transfers.size(), 6u);
+
+  port.set_xrun_retries(0);
+  port.xruns_in_next = 1;
+  EXPECT_THROW(port.play_and_capture(constant(0.1, 0.2, 64)), audio::XrunError);
+  EXPECT_EQ(port.transfers.size(), 7u);
+}
+
+TEST(AudioPort, ABurstPlayedAgainAfterAnXrunWaitsItsDutyPause) {
+  LoopbackPort port(2);  // max_burst_duty 0.25
+  const std::size_t frames = 4800;  // 0.1 s
+  port.play_burst(constant(0.1, 0.1, frames), 0.0);
+  port.xruns_in_next = 1;
+  port.play_burst(constant(0.1, 0.1, frames), 0.0);
+  // Three bursts of 0.1 s at 25 %: each starts 0.4 s after the one before, the repeat too.
+  ASSERT_EQ(port.bursts().size(), 3u);
+  EXPECT_NEAR(port.bursts()[1].start_s, 0.4, 1e-12);
+  EXPECT_NEAR(port.bursts()[2].start_s, 0.8, 1e-12);
+  EXPECT_NEAR(port.idled_s, 0.6, 1e-12);
+}
+
+TEST(SharedPort, ATransferThatLostAudioIsPlayedAgainForEverySlotInIt) {
+  LoopbackSlots four(4);
+  four.port->xruns_in_next = 1;
+  std::vector<int> wrong(4, 0);
+  std::vector<std::uint64_t> retried(4, 0);
+  four.run_each([&](std::size_t s, audio::AudioPort& slot) {
+    const double left = 0.01 * double(s + 1);
+    const auto capture = slot.play_and_capture(constant(left, -left, 100));
+    if (capture.audio.channels[0][5] != left) ++wrong[s];
+    retried[s] = slot.xrun_retried_transfers();
+  });
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
+  EXPECT_EQ(retried, std::vector<std::uint64_t>(4, 1));
+  EXPECT_EQ(four.port->transfers.size(), 2u);  // the lost one and its shared repeat
+  EXPECT_EQ(four.shared.xrun_transfers(), 1u);
+  EXPECT_EQ(four.shared.shared_transfers(), 2u);
 }
 
 TEST(SharedPort, AClippingSlotAloneHearsOfItAndTheOthersPlayAgain) {

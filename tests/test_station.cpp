@@ -92,6 +92,8 @@ TEST(Station, BadFilesNameFileLineAndField) {
        "audio.sample_rate", "positive integer"},
       {"zero rate", replace(g, "sample_rate = 48000", "sample_rate = 0"), 5, "audio.sample_rate",
        "positive integer"},
+      {"xrun retries", replace(g, "sample_rate = 48000", "sample_rate = 48000\nxrun_retries = -1"), 6,
+       "audio.xrun_retries", "an integer from 0 to 10"},
       {"unknown backend", replace(g, "backend = \"sim\"", "backend = \"asio\""), 4, "audio.backend",
        "unknown backend 'asio'"},
       {"negative ohms", replace(g, "available_ohm = [8, 4]", "available_ohm = [8, -4]"), 14,

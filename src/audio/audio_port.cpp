@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <optional>
 
 #include "dsp/true_peak.hpp"
@@ -39,7 +40,7 @@ constexpr double kInterSampleHeadroom = 2.0;
 
 }  // namespace
 
-Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
+void AudioPort::check_stimulus(const AudioBuffer& stimulus) const {
   if (static_cast<int>(stimulus.channel_count()) != output_count()) {
     throw MeasurementError("stimulus has " + std::to_string(stimulus.channel_count()) +
                            " channels, the port " + std::to_string(output_count()) + " outputs");
@@ -71,6 +72,9 @@ Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
                         format_db(safety_.max_output_vrms) + " Vrms: refused");
     }
   }
+}
+
+Capture AudioPort::transfer_once(const AudioBuffer& stimulus) {
   std::optional<AudioBuffer> trimmed;
   if (!output_trim_.empty()) {
     trimmed = stimulus;
@@ -94,8 +98,8 @@ Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
     const std::string at = capture.first_xrun_s
                                ? " at " + format_db(*capture.first_xrun_s) + " s into the capture"
                                : "";
-    throw MeasurementError("xrun" + at + " (" + std::to_string(capture.xruns) +
-                           " in all): audio lost, nothing measured");
+    throw XrunError("xrun" + at + " (" + std::to_string(capture.xruns) +
+                    " in all): audio lost, nothing measured");
   }
   if (capture.clipped_input) {
     const auto i = static_cast<std::size_t>(*capture.clipped_input - 1);
@@ -103,6 +107,11 @@ Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
                             safety_.max_input_dbfs);
   }
   return capture;
+}
+
+Capture AudioPort::play_and_capture(const AudioBuffer& stimulus) {
+  check_stimulus(stimulus);
+  return with_retries([&] { return transfer_once(stimulus); });
 }
 
 void AudioPort::set_channel_trims(std::vector<double> output_gain, std::vector<double> input_gain) {
@@ -113,17 +122,35 @@ void AudioPort::set_channel_trims(std::vector<double> output_gain, std::vector<d
 Capture AudioPort::play_burst(const AudioBuffer& stimulus, double duty) {
   const double limit = std::min(duty > 0.0 ? duty : safety_.max_burst_duty, safety_.max_burst_duty);
   const double duration = static_cast<double>(stimulus.frames()) / sample_rate_hz();
-  if (!bursts_.empty()) {
-    // The previous burst's period must be at least its on-time / duty before this one starts.
-    const BurstRecord& last = bursts_.back();
-    const double earliest = last.start_s + last.duration_s / limit;
-    if (clock_s_ < earliest) {
-      idle(earliest - clock_s_);
-      clock_s_ = earliest;
+  check_stimulus(stimulus);
+  // A burst played again after an xrun is another burst: it waits its duty pause too.
+  return with_retries([&] {
+    if (!bursts_.empty()) {
+      // The previous burst's period must be at least its on-time / duty before this one starts.
+      const BurstRecord& last = bursts_.back();
+      const double earliest = last.start_s + last.duration_s / limit;
+      if (clock_s_ < earliest) {
+        idle(earliest - clock_s_);
+        clock_s_ = earliest;
+      }
+    }
+    bursts_.push_back({clock_s_, duration});
+    return transfer_once(stimulus);
+  });
+}
+
+Capture AudioPort::with_retries(const std::function<Capture()>& attempt) {
+  for (int retries = 0;; ++retries) {
+    try {
+      return attempt();
+    } catch (const XrunError& e) {
+      if (retries >= xrun_retries_ && retries == 0) throw;
+      if (retries >= xrun_retries_)
+        throw XrunError(std::string(e.what()) + "; an xrun in each of " +
+                        std::to_string(retries + 1) + " attempts");
+      ++xrun_retried_transfers_;
     }
   }
-  bursts_.push_back({clock_s_, duration});
-  return play_and_capture(stimulus);
 }
 
 }  // namespace ampbench::audio

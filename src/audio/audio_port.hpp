@@ -11,12 +11,14 @@
 //    (the interface's latency already removed and reported in latency_samples);
 //  - an input going above max_input_dbfs stops the stimulus at once and throws
 //    InputClippedError naming the input and its level;
-//  - an xrun (lost or repeated samples) throws MeasurementError: never a wrong number;
+//  - an xrun (lost or repeated samples) is never a wrong number: the transfer is played
+//    again, up to xrun_retries() times (a host's hiccup, not the DUT's), then XrunError;
 //  - a burst (play_burst) first waits until its on-time, over the time since the
 //    previous burst began, stays within max_burst_duty (or a lower duty asked for).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +69,12 @@ class InputClippedError : public SafetyError {
   double peak_dbfs_;
 };
 
+// Audio was lost or repeated in a transfer: nothing it captured can be measured.
+class XrunError : public MeasurementError {
+ public:
+  using MeasurementError::MeasurementError;
+};
+
 class AudioPort {
  public:
   AudioPort(SafetyLimits safety, PortCalibration calibration)
@@ -103,6 +111,11 @@ class AudioPort {
   // The sine-equivalent Vrms a buffer's true peak (between samples too, dsp/true_peak.hpp)
   // would put on an output.
   double peak_output_vrms(const std::vector<double>& samples) const;
+  // How many times a transfer that lost audio is played again before XrunError (station
+  // `[audio] xrun_retries`), and how many transfers have been played again so far.
+  int xrun_retries() const { return xrun_retries_; }
+  void set_xrun_retries(int retries) { xrun_retries_ = retries; }
+  std::uint64_t xrun_retried_transfers() const { return xrun_retried_transfers_; }
   // Seconds of audio the port has played or idled through: its own clock, which never
   // runs ahead of real time on hardware (it ignores time spent between transfers).
   double clock_s() const { return clock_s_; }
@@ -118,9 +131,15 @@ class AudioPort {
   virtual void idle(double seconds) = 0;
 
  private:
+  void check_stimulus(const AudioBuffer& stimulus) const;
+  Capture transfer_once(const AudioBuffer& stimulus);
+  Capture with_retries(const std::function<Capture()>& attempt);
+
   SafetyLimits safety_;
   PortCalibration calibration_;
   std::vector<double> output_trim_, input_trim_;
+  int xrun_retries_ = 2;
+  std::uint64_t xrun_retried_transfers_ = 0;
   std::uint64_t transfers_ = 0;
   std::uint64_t frames_played_ = 0;
   double clock_s_ = 0.0;

@@ -12,7 +12,9 @@ class SlotPort : public AudioPort {
         shared_(shared),
         slot_(slot),
         outputs_(static_cast<int>(shared.slots_[slot].channels.outputs.size())),
-        inputs_(static_cast<int>(shared.slots_[slot].channels.inputs.size())) {}
+        inputs_(static_cast<int>(shared.slots_[slot].channels.inputs.size())) {
+    set_xrun_retries(shared.xrun_retries_);
+  }
   ~SlotPort() override { shared_.leave(slot_); }
 
   double sample_rate_hz() const override { return shared_.port_->sample_rate_hz(); }
@@ -37,7 +39,9 @@ class SlotPort : public AudioPort {
 };
 
 SharedPort::SharedPort(std::unique_ptr<AudioPort> port, std::vector<SlotChannels> slots)
-    : port_(std::move(port)) {
+    : port_(std::move(port)), xrun_retries_(port_->xrun_retries()) {
+  // Each slot plays its part again after an xrun, so that a burst waits its duty pause.
+  port_->set_xrun_retries(0);
   for (auto& channels : slots) slots_.push_back({std::move(channels), State::done, nullptr});
 }
 
@@ -52,6 +56,11 @@ std::unique_ptr<AudioPort> SharedPort::slot_port(std::size_t slot) {
 std::uint64_t SharedPort::shared_transfers() const {
   std::lock_guard lock(mutex_);
   return shared_transfers_;
+}
+
+std::uint64_t SharedPort::xrun_transfers() const {
+  std::lock_guard lock(mutex_);
+  return xrun_transfers_;
 }
 
 bool SharedPort::nobody_busy() const {
@@ -102,6 +111,11 @@ void SharedPort::run_transfer(std::unique_lock<std::mutex>& lock) {
   } catch (const InputClippedError& e) {
     clipped_input = e.input() - 1;
     clipped_peak_dbfs = e.peak_dbfs();
+  } catch (const XrunError&) {
+    failure = std::current_exception();
+    lock.lock();
+    ++xrun_transfers_;
+    lock.unlock();
   } catch (...) {
     failure = std::current_exception();
   }

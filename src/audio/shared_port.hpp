@@ -55,6 +55,8 @@ class SharedPort {
   const AudioPort& port() const { return *port_; }
   // Transfers of the whole interface so far (each may carry several slots' stimuli).
   std::uint64_t shared_transfers() const;
+  // Of those, the ones that lost audio (an xrun) and were played again.
+  std::uint64_t xrun_transfers() const;
 
  private:
   friend class SlotPort;
@@ -78,12 +80,14 @@ class SharedPort {
   Capture combined_transfer(const std::vector<std::size_t>& slots);
 
   std::unique_ptr<AudioPort> port_;
+  int xrun_retries_;  // the slots' (the interface itself plays no transfer again)
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<Participant> slots_;
   std::optional<std::size_t> exclusive_;  // the slot holding the exclusive section
   bool transferring_ = false;
   std::uint64_t shared_transfers_ = 0;
+  std::uint64_t xrun_transfers_ = 0;
 };
 
 }  // namespace ampbench::audio

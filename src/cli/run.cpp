@@ -220,7 +220,8 @@ int run_run(const RunOptionsCli& o) {
           {"stimulus_s", static_cast<double>(benches->shared->port().frames_played()) /
                              benches->shared->port().sample_rate_hz()},
           {"wall_s", wall_s},
-          {"transfers", benches->shared->shared_transfers()}};
+          {"transfers", benches->shared->shared_transfers()},
+          {"xrun_transfers", benches->shared->xrun_transfers()}};
     }
   }
   for (const auto& unit : station.slots.empty() ? units : std::vector<sequence::SlotUnit>{}) {

@@ -21,6 +21,7 @@ struct SimDutOptions {
   std::string name = "dut";
   double stall_after_s = 0.0;
   int stall_ms = 0;
+  int stall_count = 1;
 };
 
 int run_sim_dut(const SimDutOptions& o) {
@@ -31,7 +32,7 @@ int run_sim_dut(const SimDutOptions& o) {
     throw InputError(station.path, 0, "sim", "sim-dut needs the station's [sim] table");
 #ifdef AMPBENCH_WITH_PORTAUDIO
   const std::atomic<bool>& stop = stop_flag_on_signals();
-  sim::JackDutOptions options{o.name, {}, o.stall_after_s, o.stall_ms};
+  sim::JackDutOptions options{o.name, {}, o.stall_after_s, o.stall_ms, o.stall_count};
   if (station.slots.empty()) {
     if (o.serials.size() > 1) throw UsageError("sim-dut: one --serial on a station without slots");
     std::vector<int> ports;
@@ -74,9 +75,11 @@ Subcommand add_sim_dut_command(CLI::App& parent) {
                   "repeatable");
   app->add_option("--name", o->name, "JACK client name (default dut)");
   app->add_option("--stall-after", o->stall_after_s,
-                  "Test hook: stall the process callback once after S seconds");
+                  "Test hook: stall the process callback after S seconds");
   app->add_option("--stall-ms", o->stall_ms,
                   "Test hook: how long that stall lasts (forces an xrun)");
+  app->add_option("--stall-count", o->stall_count,
+                  "Test hook: stall this many times, each S seconds after the last");
   return {app, [o] { return run_sim_dut(*o); }};
 }
 

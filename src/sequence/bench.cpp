@@ -108,10 +108,8 @@ Station calibration_cable(const Station& station) {
   return cable;
 }
 
-}  // namespace
 
-std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
-                                                  const std::string& serial) {
+std::unique_ptr<audio::AudioPort> open_backend(const Station& station, const std::string& serial) {
   if (station.audio.backend == "sim") return open_sim_port(station, serial);
 #ifdef AMPBENCH_WITH_PORTAUDIO
   if (station.audio.backend == "portaudio") {
@@ -139,6 +137,15 @@ std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
 #endif
   throw MeasurementError(station.path + ": audio backend '" + station.audio.backend +
                          "' is not available in this build of ampbench");
+}
+
+}  // namespace
+
+std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
+                                                  const std::string& serial) {
+  auto port = open_backend(station, serial);
+  port->set_xrun_retries(station.audio.xrun_retries);
+  return port;
 }
 
 CalibrationBench open_calibration_bench(const Station& station) {

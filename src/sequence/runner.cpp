@@ -110,7 +110,12 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
       if (bench.shared && step.kind->needs_station_alone(step, station))
         alone.emplace(*bench.shared, bench.slot);
       StepContext context(plan, station, bench, options, io, observer, step, record);
+      const auto retried_before = bench.port ? bench.port->xrun_retried_transfers() : 0;
       run_step(context);
+      // Measured from clean transfers only, but a host that loses audio is worth knowing of.
+      if (const auto retried = bench.port ? bench.port->xrun_retried_transfers() - retried_before : 0)
+        record.message += std::string(record.message.empty() ? "" : "; ") +
+                          std::to_string(retried) + " transfer(s) played again after an xrun";
       for (const auto& m : record.measurements)
         record.verdict = record::worst(record.verdict, m.verdict);
       // A limit judges a value: one that judged nothing at all cannot be passed.

@@ -206,7 +206,7 @@ Station parse_station(const std::string& text, const std::string& path) {
   r.reject_unknown_keys(a, "audio",
                         {"backend", "device", "sample_rate", "outputs", "inputs",
                          "output_vrms_at_0dbfs", "input_vrms_at_0dbfs", "host_api", "max_latency_s",
-                         "loopback", "shared_outputs", "shared_inputs"});
+                         "xrun_retries", "loopback", "shared_outputs", "shared_inputs"});
   auto backend = r.string(a, "backend", "audio");
   if (!backend) r.fail(&a, "audio.backend", "required field is missing");
   if (*backend == "wav")
@@ -222,6 +222,12 @@ Station parse_station(const std::string& text, const std::string& path) {
   s.audio.max_latency_s = positive(r, a, "max_latency_s", "audio", 0.5);
   if (s.audio.max_latency_s > 5.0)
     r.fail(a.get("max_latency_s"), "audio.max_latency_s", "must be at most 5 s");
+  if (const toml::node* retries = a.get("xrun_retries")) {
+    if (!retries->is_integer() || retries->as_integer()->get() < 0 ||
+        retries->as_integer()->get() > 10)
+      r.fail(retries, "audio.xrun_retries", "must be an integer from 0 to 10");
+    s.audio.xrun_retries = static_cast<int>(retries->as_integer()->get());
+  }
   const toml::node* rate = a.get("sample_rate");
   if (!rate) r.fail(&a, "audio.sample_rate", "required field is missing");
   if (!rate->is_integer() || rate->as_integer()->get() < 8000 || rate->as_integer()->get() > 384000)

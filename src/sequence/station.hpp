@@ -39,6 +39,7 @@ struct AudioSettings {
   std::string device;
   std::string host_api;  // portaudio: JACK, ALSA … ("" = any)
   double max_latency_s = 0.5;
+  int xrun_retries = 2;  // transfers played again after lost audio before the step ERRORs
   // An interface output wired straight to an input (1-based channels): its capture divides
   // swept responses, removing the interface's own response, latency and calibration.
   std::optional<std::pair<int, int>> loopback;

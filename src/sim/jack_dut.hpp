@@ -22,10 +22,11 @@ struct JackDutUnit {
 struct JackDutOptions {
   std::string client_name = "dut";
   std::vector<JackDutUnit> units;  // every port in at most one
-  // Test hook: after this many seconds of audio, sleep once in the process callback for
-  // stall_ms, forcing an xrun (0 = never).
+  // Test hook: after this many seconds of audio, sleep in the process callback for
+  // stall_ms, forcing an xrun (0 = never); stall_count times, stall_after_s apart.
   double stall_after_s = 0.0;
   int stall_ms = 0;
+  int stall_count = 1;  // stalls, each stall_after_s after the previous one ended
 };
 
 // Runs until `stop` is set or the server shuts down. Throws MeasurementError when the

@@ -25,7 +25,9 @@ struct Dut {
   std::vector<std::vector<double>> in_buffer, out_buffer;  // sized before activation
   std::uint64_t frames_done = 0;
   std::uint64_t stall_at_frame = 0;
+  std::uint64_t stall_every_frames = 0;
   int stall_ms = 0;
+  int stalls_left = 0;
   std::atomic<bool> server_gone{false};
 };
 
@@ -42,8 +44,9 @@ int process(jack_nframes_t frames, void* arg) {
     for (jack_nframes_t i = 0; i < frames; ++i) out[i] = static_cast<float>(d.out_buffer[c][i]);
   }
   d.frames_done += frames;
-  if (d.stall_ms > 0 && d.stall_at_frame > 0 && d.frames_done >= d.stall_at_frame) {
-    d.stall_at_frame = 0;
+  if (d.stalls_left > 0 && d.frames_done >= d.stall_at_frame) {
+    --d.stalls_left;
+    d.stall_at_frame = d.frames_done + d.stall_every_frames;
     std::this_thread::sleep_for(std::chrono::milliseconds(d.stall_ms));
   }
   return 0;
@@ -94,8 +97,10 @@ void run_jack_dut(const SimConfig& config, const ConverterCalibration& calibrati
   }
   for (auto& out : dut.out_buffer) std::fill(out.begin(), out.end(), 0.0);  // ports of no unit
   if (options.stall_ms > 0) {
-    dut.stall_at_frame = static_cast<std::uint64_t>(options.stall_after_s * sample_rate_hz) + 1;
+    dut.stall_every_frames = static_cast<std::uint64_t>(options.stall_after_s * sample_rate_hz) + 1;
+    dut.stall_at_frame = dut.stall_every_frames;
     dut.stall_ms = options.stall_ms;
+    dut.stalls_left = options.stall_count;
   }
   jack_set_process_callback(client, process, &dut);
   // Without this the client outlives a server that quits.
