@@ -1,6 +1,7 @@
 #include "audio/audio_port.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -11,6 +12,10 @@
 
 namespace ampbench::audio {
 namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 std::string format_db(double v) {
   char buffer[32];
@@ -37,6 +42,8 @@ namespace {
 // random full-band words (dsp/true_peak.hpp): a stimulus whose samples stay 6 dB inside the
 // limit needs no reading between them.
 constexpr double kInterSampleHeadroom = 2.0;
+// What a real interface records past the latency once it knows it (PortAudioPort).
+constexpr double kRecordTailS = 0.005;
 
 }  // namespace
 
@@ -90,8 +97,22 @@ Capture AudioPort::transfer_once(const AudioBuffer& stimulus) {
   ++transfers_;
   frames_played_ += stimulus.frames();
   clock_s_ += static_cast<double>(stimulus.frames()) / sample_rate_hz();
-  Capture capture =
-      transfer(trimmed ? *trimmed : stimulus, dsp::db_to_amplitude_ratio(safety_.max_input_dbfs));
+  const auto started = std::chrono::steady_clock::now();
+  Capture capture;
+  try {
+    capture = transfer(trimmed ? *trimmed : stimulus,
+                       dsp::db_to_amplitude_ratio(safety_.max_input_dbfs));
+  } catch (...) {
+    busy_s_ += seconds_since(started);
+    throw;
+  }
+  busy_s_ += seconds_since(started);
+  // The recording past the stimulus holds the interface too (its output silent).
+  const double played_s = static_cast<double>(stimulus.frames()) / sample_rate_hz();
+  if (capture.held_s <= 0.0)
+    capture.held_s =
+        played_s + capture.latency_samples / sample_rate_hz() + kRecordTailS + period_wait_s();
+  clock_s_ += std::max(0.0, capture.held_s - played_s);
   for (std::size_t c = 0; c < capture.audio.channel_count() && c < input_trim_.size(); ++c)
     for (double& v : capture.audio.channels[c]) v *= input_trim_[c];
   if (capture.xruns > 0) {
@@ -129,14 +150,18 @@ Capture AudioPort::play_burst(const AudioBuffer& stimulus, double duty) {
       // The previous burst's period must be at least its on-time / duty before this one starts.
       const BurstRecord& last = bursts_.back();
       const double earliest = last.start_s + last.duration_s / limit;
-      if (clock_s_ < earliest) {
-        idle(earliest - clock_s_);
-        clock_s_ = earliest;
-      }
+      if (clock_s_ < earliest) wait_silent(earliest - clock_s_);
     }
     bursts_.push_back({clock_s_, duration});
     return transfer_once(stimulus);
   });
+}
+
+void AudioPort::wait_silent(double seconds) {
+  const auto started = std::chrono::steady_clock::now();
+  idle(seconds);
+  busy_s_ += seconds_since(started);
+  clock_s_ += seconds;
 }
 
 Capture AudioPort::with_retries(const std::function<Capture()>& attempt) {

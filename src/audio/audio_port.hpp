@@ -56,6 +56,10 @@ struct Capture {
   std::optional<int> clipped_input;  // 1-based, when the transfer stopped on clipping
   std::uint64_t xruns = 0;
   std::optional<double> first_xrun_s;  // how far into the capture the first one came
+  // How long the transfer held the interface: measured on hardware (the stimulus, the
+  // recording past it, the stream's periods); 0 where a backend cannot know, when the
+  // port counts the stimulus, the latency and a 5 ms tail as a real interface records.
+  double held_s = 0.0;
 };
 
 class InputClippedError : public SafetyError {
@@ -116,12 +120,18 @@ class AudioPort {
   int xrun_retries() const { return xrun_retries_; }
   void set_xrun_retries(int retries) { xrun_retries_ = retries; }
   std::uint64_t xrun_retried_transfers() const { return xrun_retried_transfers_; }
-  // Seconds of audio the port has played or idled through: its own clock, which never
-  // runs ahead of real time on hardware (it ignores time spent between transfers).
+  // Seconds the port has held the interface, playing (Capture::held_s) or idling: its own
+  // clock, which never runs ahead of real time on hardware (it ignores time spent between
+  // transfers).
   double clock_s() const { return clock_s_; }
   const std::vector<BurstRecord>& bursts() const { return bursts_; }
-  // Outputs silence for this long (hardware: waits; simulation: no time at all).
-  void wait_silent(double seconds) { idle(seconds); }
+  // Outputs silence for this long (hardware: waits; simulation: no time at all); the
+  // port's clock counts it either way.
+  void wait_silent(double seconds);
+  // Wall time this process has spent inside the backend's transfers and idles: on
+  // hardware the interface's own time, in simulation the simulator's cost; what is left of
+  // a run's wall time is analysis.
+  double busy_s() const { return busy_s_; }
 
  protected:
   // Play and capture; stop as soon as any input's |sample| exceeds clip_threshold_fs and
@@ -129,6 +139,8 @@ class AudioPort {
   virtual Capture transfer(const AudioBuffer& stimulus, double clip_threshold_fs) = 0;
   // Output silence for this long (hardware: sleep; simulation: advance its clock).
   virtual void idle(double seconds) = 0;
+  // A simulator's model of how long a transfer waits for the stream's next period.
+  virtual double period_wait_s() const { return 0.0; }
 
  private:
   void check_stimulus(const AudioBuffer& stimulus) const;
@@ -143,6 +155,7 @@ class AudioPort {
   std::uint64_t transfers_ = 0;
   std::uint64_t frames_played_ = 0;
   double clock_s_ = 0.0;
+  double busy_s_ = 0.0;
   std::vector<BurstRecord> bursts_;
 };
 

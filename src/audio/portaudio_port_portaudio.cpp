@@ -240,6 +240,7 @@ Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_thresho
   s.clipped_input.store(0);
   s.status_flags.store(0);
   const std::uint64_t xruns_before = graph_ ? graph_->xruns() : 0;
+  const auto armed = std::chrono::steady_clock::now();
   s.handoff.arm();
 
   // Every wait has a limit: the transfer's own length, plus time for the stream to start.
@@ -279,6 +280,7 @@ Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_thresho
     throw MeasurementError("the DUT's JACK client '" + settings_.jack_dut_client + "' is gone");
 
   Capture capture;
+  capture.held_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - armed).count();
   capture.xruns = s.status_flags.load() + (graph_ ? graph_->xruns() - xruns_before : 0);
   if (const std::size_t flagged = s.first_flag_position.load())
     first_xrun_s = static_cast<double>(flagged - 1) / settings_.sample_rate_hz;

@@ -160,6 +160,7 @@ void SharedPort::run_transfer(std::unique_lock<std::mutex>& lock) {
       const std::size_t frames = slots_[s].request->stimulus->frames();
       Capture capture;
       capture.latency_samples = combined.latency_samples;
+      capture.held_s = combined.held_s;
       capture.latency_certain = combined.latency_certain;
       capture.audio.sample_rate_hz = combined.audio.sample_rate_hz;
       for (int input : slots_[s].channels.inputs) {

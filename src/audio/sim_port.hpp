@@ -18,6 +18,7 @@ struct SimInterface {
   // A digital loopback (S/PDIF, ADAT, a driver's own): the samples come back as 24-bit words,
   // with no converter, no chain and no noise; the faults above still apply.
   bool digital = false;
+  int buffer_frames = 0;  // the stream's period (sim.buffer_frames): what a transfer waits
 };
 
 class SimPort : public AudioPort {
@@ -50,6 +51,9 @@ class SimPort : public AudioPort {
   void follow_wiring(const AudioBuffer& stimulus);
   // Offline, silence takes no time: the port's clock alone advances.
   void idle(double) override {}
+  double period_wait_s() const override {
+    return 0.5 * interface_.buffer_frames / chain_.sample_rate_hz();
+  }
 
  private:
   sim::SimChain chain_;

@@ -153,6 +153,10 @@ int run_run(const RunOptionsCli& o) {
     } else {
       // How long the stimuli would take on real hardware, against the time this run took.
       unit["stimulus_s"] = outcome.stimulus_s;
+      unit["unit_s"] = outcome.unit_s;
+      unit["analysis_s"] = outcome.analysis_s;
+      unit["open_s"] = outcome.open_s;
+      unit["transfers"] = outcome.transfers;
       unit["wall_s"] = wall_s;
     }
     if (!outcome.report_path.empty()) {
@@ -202,6 +206,9 @@ int run_run(const RunOptionsCli& o) {
       });
       const double wall_s =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      // The slots settle at the same time: the round waits as long as its slowest slot.
+      double round_waits_s = 0.0;
+      for (const auto& outcome : outcomes) round_waits_s = std::max(round_waits_s, outcome.waits_s);
       for (const auto& error : errors)
         if (error) std::rethrow_exception(error);
       for (const auto& outcome : outcomes) finish_unit(outcome, wall_s);  // the round's time
@@ -219,6 +226,7 @@ int run_run(const RunOptionsCli& o) {
           {"slots", units.size()},
           {"stimulus_s", static_cast<double>(benches->shared->port().frames_played()) /
                              benches->shared->port().sample_rate_hz()},
+          {"unit_s", benches->shared->port().clock_s() + round_waits_s},
           {"wall_s", wall_s},
           {"transfers", benches->shared->shared_transfers()},
           {"xrun_transfers", benches->shared->xrun_transfers()}};

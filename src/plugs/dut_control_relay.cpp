@@ -1,6 +1,5 @@
-#include <chrono>
-#include <thread>
 
+#include "common/bench_clock.hpp"
 #include "common/error.hpp"
 #include "plugs/dut_control.hpp"
 
@@ -50,7 +49,7 @@ class RelayDutControl : public DutControl {
 
  private:
   void settle() const {
-    std::this_thread::sleep_for(std::chrono::duration<double>(relays_->settle_s()));
+    hold_bench_for(relays_->settle_s());
   }
   std::shared_ptr<instruments::RelaySwitch> relays_;
   DutRelays wiring_;

@@ -1,8 +1,7 @@
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <thread>
 
+#include "common/bench_clock.hpp"
 #include "common/error.hpp"
 #include "plugs/load_switch.hpp"
 
@@ -25,7 +24,7 @@ class RelayLoadSwitch : public LoadSwitch {
         relays_->select_among(relays_of_loads_[i], relays_of_loads_);
       else
         relays_->select(relays_of_loads_[i]);
-      std::this_thread::sleep_for(std::chrono::duration<double>(relays_->settle_s()));
+      hold_bench_for(relays_->settle_s());
       return;
     }
     char ohm[48];

@@ -59,7 +59,8 @@ std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std:
   auto port =
       std::make_unique<audio::SimPort>(station.safety, station.audio.calibration, std::move(chain),
                                        wiring, calibration.output_vrms_by_channel);
-  port->set_interface({station.sim->clock_ppm, station.sim->resampler_hz, false});
+  port->set_interface(
+      {station.sim->clock_ppm, station.sim->resampler_hz, false, station.sim->buffer_frames});
   return port;
 }
 

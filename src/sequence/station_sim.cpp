@@ -75,6 +75,7 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   r.reject_unknown_keys(t, p,
                         {"seed",
                          "latency_samples",
+                         "buffer_frames",
                          "adc_noise_dbfs",
                          "crosstalk_db",
                          "load_ohm",
@@ -103,6 +104,11 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
     if (*latency < 0 || *latency > 1'000'000)
       r.fail(t.get("latency_samples"), "sim.latency_samples", "must be 0 to 1000000");
     c.latency_samples = static_cast<int>(*latency);
+  }
+  if (auto buffer = r.integer(t, "buffer_frames", p)) {
+    if (*buffer < 0 || *buffer > 65536)
+      r.fail(t.get("buffer_frames"), "sim.buffer_frames", "must be 0 to 65536");
+    c.buffer_frames = static_cast<int>(*buffer);
   }
   c.adc_noise_dbfs = r.number(t, "adc_noise_dbfs", p).value_or(c.adc_noise_dbfs);
   if (c.adc_noise_dbfs > 0.0)

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -10,9 +9,9 @@
 #include <limits>
 #include <numbers>
 #include <stdexcept>
-#include <thread>
 
 #include "audio/wav.hpp"
+#include "common/bench_clock.hpp"
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
 #include "record/point_words.hpp"
@@ -264,7 +263,7 @@ audio::Capture StepContext::capture_from_generator(double frequency_hz,
   GeneratorOutputGuard off(generator);
   generator.set_sine(frequency_hz, vrms);
   generator.output(true);
-  std::this_thread::sleep_for(std::chrono::duration<double>(generator.settle_s()));
+  hold_bench_for(generator.settle_s());
   return play({}, settle_frames() + analysed_frames(), std::nullopt);
 }
 

@@ -157,6 +157,9 @@ inline constexpr double kBoltzmann = 1.380649e-23;
 struct SimConfig {
   std::uint64_t seed = 1;
   int latency_samples = 0;
+  // The interface's buffer (period) in frames: a transfer waits for the stream's next
+  // period, half a buffer on average. Only the time a unit holds the bench (unit_s) counts it.
+  int buffer_frames = 0;
   double adc_noise_dbfs = -300.0;  // rms of the ADC's own white noise, AES17 dBFS
   double crosstalk_db = -300.0;    // each channel's output leaks into the others
   // On a station with slots: each interface input hears the other slots' inputs at the
