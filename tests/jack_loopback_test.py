@@ -24,6 +24,7 @@ station = os.path.join(source, "instruments/jack-loopback.toml")
 sequence = os.path.join(source, "sequences/ci-loopback.toml")
 processes = []
 failures = []
+PERIOD = 2048  # frames: long enough for a loaded 2-core machine running sanitised builds
 
 
 def check(ok, what):
@@ -65,6 +66,22 @@ def step_errors(db):
         return str(e)
 
 
+def agrees_with_unit_s(realtime, seq):
+    """The offline twin's unit_s predicts the real-time unit's wall time within 5 %, where both
+    made the same transfers (an xrun's repeat is time the model cannot know of)."""
+    twin_run = run(os.path.join(work, "timing.db"), "--json", station_file=timing_station, seq=seq)
+    predicted = json.loads(twin_run.stdout)["runs"][0]
+    measured = json.loads(realtime.stdout)["runs"][0]
+    name = os.path.basename(seq)
+    error = measured["wall_s"] / predicted["unit_s"] - 1.0
+    line = (f"{name}: real-time wall {measured['wall_s']:.3f} s, offline unit_s {predicted['unit_s']:.3f} s "
+            f"({100 * error:+.1f} %), stimulus_s {predicted['stimulus_s']:.3f} s")
+    if measured["transfers"] != predicted["transfers"]:
+        print(f"     {line}: not compared ({measured['transfers']} transfers against {predicted['transfers']})")
+        return
+    check(abs(error) <= 0.05, line)
+
+
 def run(db, *extra, station_file=station, seq=sequence, timeout=120):
     return subprocess.run([ampbench, "run", seq, "--station", station_file, "--db", db, "--quiet", *extra], env=env,
                           capture_output=True, text=True, timeout=timeout)
@@ -101,7 +118,7 @@ def compare(db, twin, label, serial=None):
 
 try:
     jackd = subprocess.Popen(["jackd", "--no-realtime", "-n", server, "-p", "64", "-d", "dummy", "-r", "48000",
-                              "-p", "2048", "-C", "8", "-P", "8"], env=env, stdin=subprocess.DEVNULL,
+                              "-p", str(PERIOD), "-C", "8", "-P", "8"], env=env, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     processes.append(jackd)
     wait_for(lambda: "system:playback_1" in ports(), 10, "jackd")
@@ -112,14 +129,20 @@ try:
         dst.write(src.read().replace('backend = "portaudio"', 'backend = "sim"'))
     twin = os.path.join(work, "twin.db")
     check(run(twin, station_file=twin_station).returncode == 0, "offline twin passes")
+    # The twin that predicts the bench's time: JACK's period as the interface's latency and
+    # buffer (sim.latency_samples, sim.buffer_frames).
+    timing_station = os.path.join(work, "timing-twin.toml")
+    with open(twin_station) as src, open(timing_station, "w") as dst:
+        dst.write(src.read().replace("latency_samples = 0", f"latency_samples = {PERIOD}\nbuffer_frames = {PERIOD}"))
 
     dut = start_dut()
     realtime = os.path.join(work, "realtime.db")
     started = time.time()
     r = run(realtime, "--json")
-    check(r.returncode == 0, "real-time JACK run passes: " + r.stderr[-300:])
+    check(r.returncode == 0, "real-time JACK run passes: " + r.stderr[-300:] + step_errors(realtime))
     print(f"real time: {time.time() - started:.2f} s wall")
     compare(realtime, twin, "real time")
+    agrees_with_unit_s(r, sequence)
     # Polarity on the real path: the bench's latency probe (a 0.1 s sweep when it opens) fixes
     # the latency on its unique correlation peak, so the level step's tone before any sweep
     # step reads +1 as the sweep does.
@@ -131,7 +154,11 @@ try:
     # DUT's load cannot be switched: the 4 Ω and output-impedance steps need relays), and
     # polarity is +1 wherever it is reported, from the first step on.
     production = os.path.join(work, "production.db")
-    r = run(production, "--json", "--freewheel", seq=os.path.join(source, "sequences/poweramp-production.toml"))
+    r = run(production, "--json", seq=os.path.join(source, "sequences/poweramp-production.toml"))
+    agrees_with_unit_s(r, os.path.join(source, "sequences/poweramp-production.toml"))
+    fast = os.path.join(work, "fast.db")
+    agrees_with_unit_s(run(fast, "--json", seq=os.path.join(source, "sequences/poweramp-fast.toml")),
+                       os.path.join(source, "sequences/poweramp-fast.toml"))
     db = sqlite3.connect(production)
     verdicts = dict(db.execute("SELECT step_id, verdict FROM steps").fetchall())
     needs_relays = {"output_impedance"}
