@@ -524,3 +524,30 @@ TEST(CliRun, LabCharacterisationRecordsItsCurves) {
   const auto summary = nlohmann::json::parse(r.out);
   EXPECT_GT(summary["runs"][0]["stimulus_s"].get<double>(), 60.0);
 }
+
+// unit_s is counted, not guessed: with no bursts and no settling, what the unit holds the
+// bench for beyond its analysis is each transfer's stimulus, the latency, the 5 ms a real
+// port records past it and half the stream's period (docs/design.md).
+TEST(CliRun, UnitTimeIsTheStimulusTheTransfersTailsAndTheAnalysis) {
+  TempDir dir;
+  std::ifstream in(kStation);
+  std::string station((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string latency = "latency_samples = 96";
+  ASSERT_NE(station.find(latency), std::string::npos);
+  station.replace(station.find(latency), latency.size(),
+                  "latency_samples = 480\nbuffer_frames = 1024");
+  const auto station_path = dir / "station.toml";
+  std::ofstream(station_path) << station;
+  auto r = run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station",
+                         station_path, "--db", dir / "r.db", "--quiet", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto unit = nlohmann::json::parse(r.out)["runs"][0];
+  const double fs = 96000.0;  // sim-bench's rate
+  const auto transfers = unit["transfers"].get<double>();
+  EXPECT_EQ(transfers, 3.0);
+  const double tails_s = transfers * (480.0 / fs + 0.005 + 512.0 / fs);
+  EXPECT_NEAR(unit["unit_s"].get<double>() - unit["analysis_s"].get<double>(),
+              unit["stimulus_s"].get<double>() + tails_s, 1e-9);
+  EXPECT_GT(unit["analysis_s"].get<double>(), 0.0);
+  EXPECT_LE(unit["analysis_s"].get<double>(), unit["wall_s"].get<double>());
+}

@@ -199,6 +199,8 @@ int run_run(const RunOptionsCli& o) {
       }
       std::vector<session::UnitOutcome> outcomes(units.size());
       const auto started = std::chrono::steady_clock::now();
+      const audio::AudioPort& interface = benches->shared->port();
+      const double clock_before_s = interface.clock_s(), busy_before_s = interface.busy_s();
       const auto errors = sequence::run_slots(*benches, [&](std::size_t u, sequence::Bench& bench) {
         outcomes[u] =
             session::test_unit_on(plan, benches->stations[u], bench, options_for(units[u]),
@@ -206,9 +208,10 @@ int run_run(const RunOptionsCli& o) {
       });
       const double wall_s =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      // The slots settle at the same time: the round waits as long as its slowest slot.
-      double round_waits_s = 0.0;
-      for (const auto& outcome : outcomes) round_waits_s = std::max(round_waits_s, outcome.waits_s);
+      // The interface's clock and whatever the round spent outside it (the slots' analysis
+      // and settling between shared transfers).
+      const double round_unit_s = interface.clock_s() - clock_before_s + wall_s -
+                                  (interface.busy_s() - busy_before_s);
       for (const auto& error : errors)
         if (error) std::rethrow_exception(error);
       for (const auto& outcome : outcomes) finish_unit(outcome, wall_s);  // the round's time
@@ -226,7 +229,7 @@ int run_run(const RunOptionsCli& o) {
           {"slots", units.size()},
           {"stimulus_s", static_cast<double>(benches->shared->port().frames_played()) /
                              benches->shared->port().sample_rate_hz()},
-          {"unit_s", benches->shared->port().clock_s() + round_waits_s},
+          {"unit_s", round_unit_s},
           {"wall_s", wall_s},
           {"transfers", benches->shared->shared_transfers()},
           {"xrun_transfers", benches->shared->xrun_transfers()}};
