@@ -36,9 +36,10 @@ PY
 /usr/bin/python3 - "$work/numpy.txt" <<'PY'
 import re, sys
 t = open(sys.argv[1]).read()
-ours, tuned, theirs = (float(x) for x in re.findall(r"median\s+([\d.]+) us", t))
+ours, tuned, theirs, kept = (float(x) for x in re.findall(r"median\s+([\d.]+) us", t))
 print(f"| analyse a 65536-sample 48 kHz block (THD+N, harmonics) | {ours:.0f} µs; after `ampbench tune-fft` {tuned:.0f} µs; "
-      f"numpy/scipy on the same WAV {theirs:.0f} µs ({theirs / ours:.1f}×; its time includes allocating its arrays) | `bench/compare_numpy.sh` |")
+      f"numpy/scipy on the same WAV {theirs:.0f} µs ({theirs / ours:.1f}×, allocating its arrays each call), "
+      f"{kept:.0f} µs with its arrays kept ({kept / ours:.1f}×) | `bench/compare_numpy.sh` |")
 PY
 
 median_s() { /usr/bin/python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.3f}")' "$@"; }
