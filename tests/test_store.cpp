@@ -363,6 +363,9 @@ TEST(ResultStore, MigratesASchema2File) {
                    "ALTER TABLE measurements DROP COLUMN uncertainty; "
                    "ALTER TABLE measurements DROP COLUMN coverage_k; "
                    "ALTER TABLE measurements DROP COLUMN flags; "
+                   "ALTER TABLE runs DROP COLUMN stimulus_s; ALTER TABLE runs DROP COLUMN unit_s; "
+                   "ALTER TABLE runs DROP COLUMN analysis_s; ALTER TABLE runs DROP COLUMN "
+                   "transfers; "
                    "PRAGMA user_version = 2",
                    nullptr, nullptr, nullptr),
       SQLITE_OK)

@@ -152,11 +152,7 @@ int run_run(const RunOptionsCli& o) {
       unit["error"] = run.steps.front().message;
     } else {
       // How long the stimuli would take on real hardware, against the time this run took.
-      unit["stimulus_s"] = outcome.stimulus_s;
-      unit["unit_s"] = outcome.unit_s;
-      unit["analysis_s"] = outcome.analysis_s;
       unit["open_s"] = outcome.open_s;
-      unit["transfers"] = outcome.transfers;
       unit["wall_s"] = wall_s;
     }
     if (!outcome.report_path.empty()) {

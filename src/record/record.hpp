@@ -84,6 +84,14 @@ struct StepRecord {
   std::vector<CurveRecord> curves;
 };
 
+// How long a run held its bench (docs/design.md, "unit_s").
+struct BenchTime {
+  double stimulus_s = 0.0;  // the audio the port played
+  double unit_s = 0.0;      // the time the unit holds the bench, analysis included
+  double analysis_s = 0.0;  // of unit_s: wall time outside the port's transfers and waits
+  std::int64_t transfers = 0;
+};
+
 struct RunRecord {
   std::int64_t id = 0;
   std::string uuid;
@@ -104,6 +112,9 @@ struct RunRecord {
   // The calibration records (their uuids) the run's volts came from; empty where the
   // station file's nominal calibration served (SPEC §15).
   std::vector<std::string> calibration_uuids;
+  // The audio the run played and the time it held the bench (sequence/bench_meter.hpp),
+  // once it has ended; absent in runs stored before schema 10.
+  std::optional<BenchTime> bench_time;
 };
 
 std::string utc_now_iso8601();  // 2026-11-24T13:07:16.123Z

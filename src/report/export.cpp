@@ -82,6 +82,12 @@ nlohmann::json run_to_json(const record::RunRecord& run, bool with_curves, bool 
                       {"finished_at", run.finished_at},
                       {"steps", steps}};
   if (!run.slot.empty()) j["slot"] = run.slot;
+  if (run.bench_time) {
+    j["stimulus_s"] = run.bench_time->stimulus_s;
+    j["unit_s"] = run.bench_time->unit_s;
+    j["analysis_s"] = run.bench_time->analysis_s;
+    j["transfers"] = run.bench_time->transfers;
+  }
   j["calibration_uuids"] = run.calibration_uuids;
   if (with_texts) {
     j["sequence_text"] = run.sequence_text;

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "common/error.hpp"
+#include "sequence/bench_meter.hpp"
 #include "sequence/points.hpp"
 #include "sequence/step_context.hpp"
 
@@ -78,6 +79,7 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
   record::RunRecord run = new_run_record(plan, station, options.serial, options.operator_name);
   run.slot = options.slot;
   observer.run_started(run);
+  const BenchMeter meter(bench.port.get());
 
   bool skipping = false;
   bool aborted = false;
@@ -148,6 +150,7 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
   if (observer_failure) verdict = record::worst(verdict, record::Verdict::error);
   run.verdict = aborted ? record::Verdict::aborted : verdict;
   run.finished_at = record::utc_now_iso8601();
+  run.bench_time = meter.read();
   observe([&] { observer.run_finished(run); });
   if (observer_failure) std::rethrow_exception(observer_failure);
   return run;

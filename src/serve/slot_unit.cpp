@@ -197,10 +197,12 @@ void SlotUnit::run_finished(const record::RunRecord& run) {
     slot["finished_ms"] = now_ms();
     slot["expected_step_s"] = expected_step_s_;
     auto& last = slot["last_units"];
-    const nlohmann::json unit = {{"serial", run.serial},
-                                 {"verdict", verdict},
-                                 {"run_id", run.id},
-                                 {"finished_at", run.finished_at}};
+    const nlohmann::json unit = {
+        {"serial", run.serial},
+        {"verdict", verdict},
+        {"run_id", run.id},
+        {"finished_at", run.finished_at},
+        {"unit_s", run.bench_time ? nlohmann::json(run.bench_time->unit_s) : nlohmann::json()}};
     last.insert(last.begin(), unit);
     if (last.size() > kLastUnits) last.erase(last.end() - 1);
     // The day's and the shift's counts: the page shows them beside the slots.

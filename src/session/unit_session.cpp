@@ -3,7 +3,6 @@
 #include <chrono>
 #include <filesystem>
 
-#include "common/bench_clock.hpp"
 #include "common/error.hpp"
 #include "common/output_file.hpp"
 #include "report/files.hpp"
@@ -145,11 +144,6 @@ UnitOutcome test_unit_on(const sequence::SequencePlan& plan, const sequence::Sta
                          sequence::Bench& bench, const sequence::RunOptions& unit,
                          plugs::OperatorIo& io, sequence::RunObserver& observer, UnitStore& store) {
   const auto started = std::chrono::steady_clock::now();
-  const double waits_before_s = bench_waits_s();
-  // From here on: the bench's opening (its stream, the latency probe) is its own cost.
-  const double clock_before_s = bench.port ? bench.port->clock_s() : 0.0;
-  const double busy_before_s = bench.port ? bench.port->busy_s() : 0.0;
-  const std::uint64_t transfers_before = bench.port ? bench.port->transfer_count() : 0;
   Recorder recorder(store, observer);
   UnitOutcome out;
   out.tested = true;
@@ -160,18 +154,6 @@ UnitOutcome test_unit_on(const sequence::SequencePlan& plan, const sequence::Sta
     if (recorder.finished_run()) out.run = *recorder.finished_run();
   }
   out.wall_s = seconds_since(started);
-  out.waits_s = bench_waits_s() - waits_before_s;
-  out.analysis_s = out.wall_s - out.waits_s;
-  out.unit_s = out.waits_s;
-  if (bench.port) {
-    out.stimulus_s =
-        static_cast<double>(bench.port->frames_played()) / bench.port->sample_rate_hz();
-    out.unit_s += bench.port->clock_s() - clock_before_s;
-    out.analysis_s -= bench.port->busy_s() - busy_before_s;
-    out.transfers = bench.port->transfer_count() - transfers_before;
-  }
-  out.analysis_s = std::max(0.0, out.analysis_s);
-  out.unit_s += out.analysis_s;
   if (out.store_error.empty()) out.report_path = store.recorded(out.run);
   return out;
 }

@@ -50,15 +50,7 @@ struct UnitOutcome {
   // what was measured.
   std::string store_error;
   std::string report_path;
-  double stimulus_s = 0.0;  // of this unit's own stimuli (its bench's port)
-  // The time the unit holds the bench on hardware once it is open: its port's clock
-  // (transfers with their recording past the stimulus, duty pauses), settling waits, and
-  // this computer's analysis (the run's wall time outside the port and the waits).
-  double unit_s = 0.0;
-  double waits_s = 0.0;     // of unit_s, the settling waits
-  double analysis_s = 0.0;  // of unit_s, the analysis
-  std::uint64_t transfers = 0;  // of the unit's port, xrun repeats included
-  double open_s = 0.0;   // wall time opening the unit's own bench (stream, latency probe)
+  double open_s = 0.0;  // wall time opening the unit's own bench (stream, latency probe)
   double wall_s = 0.0;
 };
 

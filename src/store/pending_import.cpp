@@ -54,11 +54,9 @@ void ResultStore::store_pending_run(const PendingRun& pending) {
   find.bind(1, run.uuid);
   if (find.step()) {
     run.id = find.integer(0);
-    Statement finish(db_, "UPDATE runs SET finished_at = ?1, verdict = ?2 WHERE id = ?3");
-    finish.bind(1, run.finished_at)
-        .bind(2, std::string(record::verdict_name(run.verdict)))
-        .bind(3, run.id)
-        .run();
+    Statement finish(db_, kFinishRunSql);
+    finish.bind_all(1, finish_values(run));
+    finish.run();
     if (pending.whole) {
       Statement drop(db_, "DELETE FROM steps WHERE run_id = ?1");
       drop.bind(1, run.id).run();

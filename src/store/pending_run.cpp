@@ -44,7 +44,12 @@ nlohmann::json to_json(const std::vector<SqlValue>& values) {
 // A row of the side file read as the store's rows are (rows.hpp).
 struct JsonRow {
   const nlohmann::json& values;
-  const nlohmann::json& at(int i) const { return values.at(static_cast<std::size_t>(i)); }
+  // A file written before a column existed has no value for it: NULL.
+  const nlohmann::json& at(int i) const {
+    static const nlohmann::json absent;
+    const auto index = static_cast<std::size_t>(i);
+    return index < values.size() ? values[index] : absent;
+  }
   std::string text(int i) const { return at(i).is_string() ? at(i).get<std::string>() : ""; }
   std::int64_t integer(int i) const { return at(i).is_number() ? at(i).get<std::int64_t>() : 0; }
   std::optional<double> real(int i) const {

@@ -157,6 +157,11 @@ void PostgresStore::migrate() {
     }
     // Version 6: the bench's self-tests.
     if (current < 6) t.exec0(create_tables_sql({&kSelftestsTable}, Dialect::postgres));
+    // Version 7: how long each run held its bench.
+    if (current < 7)
+      t.exec0(
+          "ALTER TABLE runs ADD COLUMN stimulus_s double precision, ADD COLUMN unit_s double "
+          "precision, ADD COLUMN analysis_s double precision, ADD COLUMN transfers integer");
   }
   if (current < kSchemaVersion) {
     t.exec0("DELETE FROM ampbench_schema");

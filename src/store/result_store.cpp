@@ -263,6 +263,13 @@ void ResultStore::migrate() {
     // Version 9: the bench's self-tests (SPEC §15).
     exec(db_, create_tables_sql({&kSelftestsTable}, Dialect::sqlite).c_str());
   }
+  if (current < 10) {
+    // Version 10: how long each run held its bench (docs/design.md, "unit_s").
+    exec(db_,
+         "ALTER TABLE runs ADD COLUMN stimulus_s REAL; ALTER TABLE runs ADD COLUMN unit_s REAL; "
+         "ALTER TABLE runs ADD COLUMN analysis_s REAL; ALTER TABLE runs ADD COLUMN transfers "
+         "INTEGER");
+  }
   exec(db_, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   t.commit();
 }
@@ -378,10 +385,8 @@ void ResultStore::finish_step(const record::StepRecord& step) {
 }
 
 void ResultStore::finish_run(const record::RunRecord& run) {
-  Statement s(db_, "UPDATE runs SET finished_at = ?1, verdict = ?2 WHERE id = ?3");
-  s.bind(1, run.finished_at)
-      .bind(2, std::string(record::verdict_name(run.verdict)))
-      .bind(3, run.id);
+  Statement s(db_, kFinishRunSql);
+  s.bind_all(1, finish_values(run));
   s.run();
   unlock_run(run.id);
 }

@@ -17,10 +17,19 @@ std::string verdict(record::Verdict v) {
   return std::string(record::verdict_name(v));
 }
 
+// The bench time's four columns from `at` on (NULL while the run has none).
+void put_bench_time(std::vector<SqlValue>& row, std::size_t at, const record::RunRecord& r) {
+  if (!r.bench_time) return;
+  row[at] = r.bench_time->stimulus_s;
+  row[at + 1] = r.bench_time->unit_s;
+  row[at + 2] = r.bench_time->analysis_s;
+  row[at + 3] = r.bench_time->transfers;
+}
+
 }  // namespace
 
 std::vector<SqlValue> run_values(const record::RunRecord& r) {
-  return {r.uuid,
+  std::vector<SqlValue> out = {r.uuid,
           r.sequence_name,
           r.sequence_sha256,
           r.sequence_text,
@@ -33,7 +42,19 @@ std::vector<SqlValue> run_values(const record::RunRecord& r) {
           r.started_at,
           text_or_null(r.finished_at),
           verdict(r.verdict),
-          text_or_null(r.slot)};
+          text_or_null(r.slot),
+          {},
+          {},
+          {},
+          {}};
+  put_bench_time(out, out.size() - 4, r);
+  return out;
+}
+
+std::vector<SqlValue> finish_values(const record::RunRecord& r) {
+  std::vector<SqlValue> out = {text_or_null(r.finished_at), verdict(r.verdict), {}, {}, {}, {}, r.id};
+  put_bench_time(out, 2, r);
+  return out;
 }
 
 std::vector<SqlValue> step_values(const record::StepRecord& s) {

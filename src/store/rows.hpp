@@ -38,6 +38,10 @@ record::RunRecord run_from(const Row& row, int c = 0) {
   r.finished_at = row.text(c + 12);
   r.verdict = record::parse_verdict(row.text(c + 13)).value_or(record::Verdict::error);
   r.slot = row.text(c + 14);
+  if (const auto unit_s = row.real(c + 16)) {
+    r.bench_time = record::BenchTime{row.real(c + 15).value_or(0.0), *unit_s,
+                                     row.real(c + 17).value_or(0.0), row.integer(c + 18)};
+  }
   return r;
 }
 
@@ -92,6 +96,11 @@ record::CurveRecord curve_from(const Row& row, int c = 0) {
 
 // record_columns(kRunsTable): what a station and the central store both keep of a run.
 std::vector<SqlValue> run_values(const record::RunRecord& run);
+// A run's row as it ends: bind finish_values(run) from 1 on.
+inline constexpr const char* kFinishRunSql =
+    "UPDATE runs SET finished_at = ?1, verdict = ?2, stimulus_s = ?3, unit_s = ?4, analysis_s = "
+    "?5, transfers = ?6 WHERE id = ?7";
+std::vector<SqlValue> finish_values(const record::RunRecord& run);
 // record_columns(kStepsTable), record_columns(kMeasurementsTable), record_columns(kCurvesTable).
 std::vector<SqlValue> step_values(const record::StepRecord& step);
 std::vector<SqlValue> measurement_values(const record::MeasurementRecord& m);

@@ -22,7 +22,13 @@ constexpr Column kRunColumns[] = {
     {"pid", ColumnType::integer, false, {}, Holder::station},
     {"station_run_id", ColumnType::big_integer, false, {}, Holder::central},
     {"received_at", ColumnType::time, false, "now()", Holder::central},
-    {"slot", ColumnType::text, true},  // last: where ALTER TABLE puts it in older files
+    {"slot", ColumnType::text, true},  // from here on where ALTER TABLE puts them in older files
+    // How long the run held its bench (schema 10 in SQLite, 7 in PostgreSQL): NULL while it
+    // runs and in older runs.
+    {"stimulus_s", ColumnType::real, true},
+    {"unit_s", ColumnType::real, true},
+    {"analysis_s", ColumnType::real, true},
+    {"transfers", ColumnType::integer, true},
 };
 
 constexpr Column kStepColumns[] = {
