@@ -97,9 +97,15 @@ class ProgressPrinter : public sequence::RunObserver {
     units_seconds_ +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - unit_start_).count();
     ++units_done_;
-    if (!quiet_)
-      std::fprintf(stderr, "%s%s: %s\n", slot_.c_str(), run.serial.c_str(),
-                   std::string(record::verdict_name(run.verdict)).c_str());
+    if (quiet_) return;
+    // What the line's takt is made of: the time the unit held the bench (on a simulated
+    // bench, the time real hardware would take), beside the stimulus it played.
+    char held[96] = "";
+    if (run.bench_time)
+      std::snprintf(held, sizeof held, " (%.1f s on the bench, %.1f s of stimulus)",
+                    run.bench_time->unit_s, run.bench_time->stimulus_s);
+    std::fprintf(stderr, "%s%s: %s%s\n", slot_.c_str(), run.serial.c_str(),
+                 std::string(record::verdict_name(run.verdict)).c_str(), held);
   }
 
  private:
