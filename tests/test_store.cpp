@@ -713,6 +713,30 @@ TEST(Forwarding, ARunsCalibrationRecordsGoWithItOnce) {
               local->load_run(header.uuid).calibration_uuids);
 }
 
+// A newer ampbench reads a central store that older stations still write to without
+// migrating it: what the older schema lacks reads as NULL (no bench time, no self-tests).
+TEST(PostgresStore, AnOlderCentralStoreIsReadWithoutBeingMigrated) {
+  PgServer pg;
+  TempDir dir;
+  auto local = ResultStore::open(dir / "r.db");
+  const auto run = stored_run(*local, "bench-1", "SN-OLD", 2, 2, 8);
+  ASSERT_EQ(ampbench::store::forward_runs(*local, pg.uri_with_password(), {}).sent, 1);
+  pg.scalar(
+      "ALTER TABLE runs DROP COLUMN stimulus_s, DROP COLUMN unit_s, DROP COLUMN analysis_s, "
+      "DROP COLUMN transfers; DROP TABLE selftests; UPDATE ampbench_schema SET version = 5");
+  auto central = PostgresStore::open(pg.uri_with_password(), PostgresStore::Mode::read_only);
+  const auto runs = central->list_runs({});
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].serial, "SN-OLD");
+  const auto loaded = central->load_run(run.uuid);
+  EXPECT_EQ(loaded.steps.size(), 2u);
+  EXPECT_FALSE(loaded.bench_time);
+  EXPECT_EQ(pg.scalar("SELECT max(version) FROM ampbench_schema"), "5");
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = "
+                      "'runs' AND column_name = 'unit_s'"),
+            "0");
+}
+
 TEST(PostgresStore, StationsStartingTogetherCreateTheSchemaOnce) {
   PgServer pg;
   std::vector<std::thread> threads;

@@ -122,10 +122,27 @@ std::unique_ptr<PostgresStore> PostgresStore::open(const std::string& uri, Mode 
       if (version > kSchemaVersion)
         throw IoError(name + ": database schema " + std::to_string(version) +
                       " is newer than this ampbench");
+      t.commit();
+      // Read, never migrated: what the older schema lacks reads as its default or NULL.
+      if (version < kSchemaVersion) store->bridge_missing_columns();
     }
     return store;
   } catch (const pqxx::failure& e) {
     throw IoError(name + ": " + one_line(e));
+  }
+}
+
+void PostgresStore::bridge_missing_columns() {
+  pqxx::nontransaction t(connection_->db);
+  for (const Table* table : {&kRunsTable, &kStepsTable, &kMeasurementsTable, &kCurvesTable,
+                             &kCalibrationsTable, &kRunCalibrationsTable, &kSelftestsTable}) {
+    std::vector<std::string> present;
+    for (const auto& row :
+         t.exec_params("SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                       "'public' AND table_name = $1",
+                       std::string(table->name)))
+      present.push_back(row[0].as<std::string>());
+    if (const auto sql = postgres_bridge_view_sql(*table, present); !sql.empty()) t.exec0(sql);
   }
 }
 

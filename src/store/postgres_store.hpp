@@ -61,6 +61,7 @@ class PostgresStore : public ResultsReader {
   struct Connection;
   PostgresStore(std::unique_ptr<Connection> connection, std::string name);
   void migrate();
+  void bridge_missing_columns();
   void find_steps_sequence();
   std::unique_ptr<Connection> connection_;
   std::string name_;

@@ -1,5 +1,7 @@
 #include "store/schema.hpp"
 
+#include <algorithm>
+
 namespace ampbench::store {
 namespace {
 
@@ -219,6 +221,27 @@ std::string read_columns(const Table& table, Dialect dialect, std::string_view a
     out += (out.empty() ? "" : ", ") + e;
   }
   return out;
+}
+
+std::string postgres_bridge_view_sql(const Table& table, const std::vector<std::string>& present) {
+  const auto has = [&](std::string_view name) {
+    return std::find(present.begin(), present.end(), name) != present.end();
+  };
+  std::string added;
+  for (const Column& c : table.columns) {
+    if (c.holder == Holder::station || has(c.name)) continue;
+    const bool id = c.type == ColumnType::key || c.type == ColumnType::parent;
+    const std::string type = id ? "bigint" : type_sql(c, table, Dialect::postgres);
+    const std::string value = c.default_sql.empty() || c.default_sql == "now()"
+                                  ? "NULL"
+                                  : std::string(c.default_sql);
+    added += (added.empty() ? "" : ", ") + ("CAST(" + value + " AS " + type + ") AS ") +
+             std::string(c.name);
+  }
+  if (added.empty()) return "";
+  const std::string name(table.name);
+  if (present.empty()) return "CREATE TEMP VIEW " + name + " AS SELECT " + added + " WHERE false";
+  return "CREATE TEMP VIEW " + name + " AS SELECT *, " + added + " FROM public." + name;
 }
 
 std::vector<std::string_view> record_columns(const Table& table) {

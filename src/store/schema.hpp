@@ -65,6 +65,11 @@ std::string create_results_sql(Dialect dialect);
 // columns are left out unless `with_key` (the key first) is set.
 std::string read_columns(const Table& table, Dialect dialect, std::string_view alias = {},
                          bool with_key = false);
+// For a PostgreSQL database of an older schema read by a newer ampbench: a TEMP VIEW named
+// as the table (PostgreSQL looks in pg_temp first) that adds the columns the database lacks
+// (`present`: the ones it has; empty: the table itself is missing) as their defaults or
+// NULL, so that read_columns reads it; "" when nothing is missing.
+std::string postgres_bridge_view_sql(const Table& table, const std::vector<std::string>& present);
 // The columns both stores write for a record (no key, no parent, no one-database columns).
 std::vector<std::string_view> record_columns(const Table& table);
 
