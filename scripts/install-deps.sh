@@ -6,7 +6,7 @@ packages=(
   libsndfile1-dev libfftw3-dev libcli11-dev libsqlite3-dev libpqxx-dev libssl-dev uuid-dev postgresql openssl libgtest-dev libgmock-dev
   nlohmann-json3-dev libtomlplusplus-dev libbenchmark-dev sqlite3
   python3-numpy python3-scipy python3-pil
-  libxml2-utils chromium chromium-driver python3-selenium libcpp-httplib-dev
+  libboost-dev libxml2-utils chromium chromium-driver python3-selenium libcpp-httplib-dev
   jackd2 libjack-jackd2-dev portaudio19-dev libusb-1.0-0-dev
   clang libclang-rt-14-dev
 )

@@ -17,6 +17,7 @@
 #include "run_binary.hpp"
 #include "stats/histogram.hpp"
 #include "stats/line_stats.hpp"
+#include "stats/tolerance.hpp"
 
 using namespace ampbench;
 using ampbench::testing::query;
@@ -289,4 +290,43 @@ TEST(LineStats, SameFiguresFromTheCentralStore) {
   }
   EXPECT_EQ(local["stations"], remote["stations"]);
   EXPECT_EQ(local["days"], remote["days"]);
+}
+
+// ---- Tolerance factors (stats/tolerance.hpp) ----
+
+// Against an independent computation of the same integral (scipy: quad over the sample
+// mean, brentq for the half-width and for k; the script is in tests/data/tolerance_k.py).
+TEST(Tolerance, FactorsAreIso16269Exact) {
+  const struct {
+    int n;
+    double coverage, confidence, k;
+  } cases[] = {{5, 0.99, 0.95, 6.597977},  {10, 0.99, 0.95, 4.436909}, {30, 0.99, 0.95, 3.354576},
+               {100, 0.99, 0.95, 2.935549}, {10, 0.95, 0.95, 3.393429}, {30, 0.90, 0.99, 2.393966}};
+  for (const auto& c : cases)
+    EXPECT_NEAR(stats::tolerance_factor(c.n, c.coverage, c.confidence), c.k, 1e-3 * c.k)
+        << "n = " << c.n << ", p = " << c.coverage << ", γ = " << c.confidence;
+  EXPECT_THROW(stats::tolerance_factor(1, 0.99, 0.95), std::invalid_argument);
+  EXPECT_THROW(stats::tolerance_factor(10, 1.0, 0.95), std::invalid_argument);
+}
+
+// What a tolerance interval promises, checked by drawing: of many samples of 10 normal
+// values, 95 % give an interval mean ± k·s that holds at least 99 % of the population.
+TEST(Tolerance, NinetyFivePercentOfIntervalsCoverTheirProportion) {
+  const int n = 10, trials = 20000;
+  const double k = stats::tolerance_factor(n, 0.99, 0.95);
+  std::mt19937_64 random(7);
+  std::normal_distribution<double> unit;
+  int covering = 0;
+  for (int t = 0; t < trials; ++t) {
+    std::vector<double> x(n);
+    for (double& v : x) v = unit(random);
+    const double mean = std::accumulate(x.begin(), x.end(), 0.0) / n;
+    double ss = 0.0;
+    for (double v : x) ss += (v - mean) * (v - mean);
+    const double s = std::sqrt(ss / (n - 1));
+    const auto phi = [](double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); };
+    if (phi(mean + k * s) - phi(mean - k * s) >= 0.99) ++covering;
+  }
+  const double share = static_cast<double>(covering) / trials;
+  EXPECT_NEAR(share, 0.95, 3.0 * std::sqrt(0.95 * 0.05 / trials));
 }
