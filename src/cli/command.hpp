@@ -36,6 +36,7 @@ Subcommand add_selftest_command(CLI::App& parent);
 Subcommand add_sync_command(CLI::App& parent);
 Subcommand add_stats_command(CLI::App& parent);
 Subcommand add_serve_command(CLI::App& parent);
+Subcommand add_limits_command(CLI::App& parent);
 
 // From now on SIGINT and SIGTERM set the returned signal number (0: none yet) instead of
 // ending the process: long work stops where it can stop cleanly. A second one ends the

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
       cli::add_scpi_command(app),     cli::add_calibrate_command(app),
       cli::add_sync_command(app),     cli::add_stats_command(app),
       cli::add_serve_command(app),    cli::add_calibrations_command(app),
-      cli::add_selftest_command(app),
+      cli::add_selftest_command(app), cli::add_limits_command(app),
   };
   // A first word that names no subcommand is named back, with the ones there are (CLI11
   // would only say that a subcommand is required).

@@ -1,0 +1,194 @@
+#include "stats/limits_derive.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "stats/tolerance.hpp"
+
+namespace ampbench::stats {
+namespace {
+
+std::string number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.10g", v);
+  return text;
+}
+
+// Outwards: down for a lower bound, up for an upper one; 0.01 in dB, else four significant
+// figures (0.01 % of a distortion figure, 1 mΩ of an impedance at 10 Ω).
+double rounded(double v, bool up, const std::string& unit) {
+  double step = 0.01;
+  if (unit != "dB" && v != 0.0)
+    step = std::pow(10.0, std::floor(std::log10(std::abs(v))) - 3.0);
+  const double q = v / step;
+  // A bound already on the grid (to float noise) stays where it is.
+  const double snapped = std::abs(q - std::round(q)) < 1e-9 ? std::round(q) : (up ? std::ceil(q) : std::floor(q));
+  return snapped * step;
+}
+
+bool excluded(double hz, const std::vector<std::pair<double, double>>& bands) {
+  return std::any_of(bands.begin(), bands.end(),
+                     [&](const auto& b) { return hz >= b.first && hz <= b.second; });
+}
+
+// A measurement's place among the figures: none, or the one stimulus frequency it was made
+// at; anything else (levels, loads, conditions) is not derived.
+std::optional<std::optional<double>> place_of(const nlohmann::json& point) {
+  if (point.empty()) return std::optional<double>{};
+  if (point.size() == 1 && point.contains("stimulus.frequency_hz") &&
+      point["stimulus.frequency_hz"].is_number())
+    return std::optional<double>(point["stimulus.frequency_hz"].get<double>());
+  return std::nullopt;
+}
+
+}  // namespace
+
+void Spread::add(double v) {
+  if (n == 0) min = max = v;
+  min = std::min(min, v);
+  max = std::max(max, v);
+  ++n;
+  const double delta = v - mean;
+  mean += delta / static_cast<double>(n);
+  m2 += delta * (v - mean);
+}
+
+double Spread::sd() const { return n > 1 ? std::sqrt(m2 / static_cast<double>(n - 1)) : 0.0; }
+
+void LimitsDeriver::add(const record::RunRecord& run) {
+  ++runs_;
+  serials_.insert(run.serial);
+  for (const auto& step : run.steps) {
+    if (!options_.steps.empty() && !options_.steps.count(step.step_id)) continue;
+    for (const auto& m : step.measurements) {
+      if (!std::isfinite(m.value)) continue;
+      const auto place = place_of(m.point);
+      if (!place) {
+        skipped_[step.step_id].insert(m.name);
+        continue;
+      }
+      if (*place && excluded(**place, options_.exclude_hz)) continue;
+      Figure& f = measurements_[step.step_id][m.name][*place];
+      f.unit = m.unit;
+      f.low = f.low || m.low.has_value();
+      f.high = f.high || m.high.has_value();
+      f.spread.add(m.value);
+    }
+    for (const auto& c : step.curves) {
+      if (c.x_unit != "Hz" || !c.point.empty()) {
+        skipped_[step.step_id].insert(c.name);
+        continue;
+      }
+      for (std::size_t i = 0; i < c.x.size() && i < c.y.size(); ++i) {
+        if (!std::isfinite(c.y[i]) || excluded(c.x[i], options_.exclude_hz)) continue;
+        Figure& f = curves_[step.step_id][c.name][c.x[i]];
+        f.unit = c.y_unit;
+        f.spread.add(c.y[i]);
+      }
+    }
+  }
+}
+
+// "min = …, max = …" of one figure, by the method; a curve's points are limited both ways.
+std::string LimitsDeriver::bounds(const Figure& f, bool curve) const {
+  const Spread& s = f.spread;
+  double lo = s.mean, hi = s.mean;
+  switch (options_.method) {
+    case LimitMethod::tolerance: {
+      const double k = s.n >= 2 ? tolerance_factor(static_cast<int>(s.n), options_.coverage,
+                                                   options_.confidence)
+                                : 0.0;
+      lo -= k * s.sd();
+      hi += k * s.sd();
+      break;
+    }
+    case LimitMethod::envelope:
+      lo = s.min - options_.offset;
+      hi = s.max + options_.offset;
+      break;
+    case LimitMethod::offset:
+      lo -= options_.offset;
+      hi += options_.offset;
+      break;
+  }
+  const bool both = curve || f.low == f.high;
+  std::string out;
+  if (both || f.low) out += "min = " + number(rounded(lo, false, f.unit));
+  if (both || f.high) out += std::string(out.empty() ? "" : ", ") + "max = " + number(rounded(hi, true, f.unit));
+  return out;
+}
+
+std::string LimitsDeriver::limits_file(const std::string& source) const {
+  std::string method;
+  switch (options_.method) {
+    case LimitMethod::tolerance:
+      method = "tolerance: mean ± k·s, k for each figure's n (ISO 16269-6, two-sided), coverage " +
+               number(options_.coverage) + ", confidence " + number(options_.confidence);
+      break;
+    case LimitMethod::envelope:
+      method = "envelope: [min − " + number(options_.offset) + ", max + " + number(options_.offset) + "]";
+      break;
+    case LimitMethod::offset:
+      method = "offset: mean ± " + number(options_.offset);
+      break;
+  }
+  std::string out = "# Limits derived by `ampbench limits derive` from " + source + ": " +
+                    std::to_string(runs_) + " runs of " + std::to_string(serials_.size()) +
+                    " units.\n# Method " + method + ".\n# Every channel's value is one of n; "
+                    "use with `ampbench run SEQUENCE --limits THIS_FILE`.\n";
+  const auto statistics = [&](const Figure& f) {
+    const Spread& s = f.spread;
+    std::string line = "n " + std::to_string(s.n) + ", mean " + number(s.mean) + ", s " + number(s.sd());
+    if (options_.method == LimitMethod::tolerance && s.n >= 2)
+      line += ", k " + number(tolerance_factor(static_cast<int>(s.n), options_.coverage, options_.confidence));
+    return line;
+  };
+  std::set<std::string> steps;
+  for (const auto& [step, _] : measurements_) steps.insert(step);
+  for (const auto& [step, _] : curves_) steps.insert(step);
+  for (const auto& step : steps) {
+    out += "\n[limits." + step + "]\n";
+    if (const auto at = measurements_.find(step); at != measurements_.end()) {
+      for (const auto& [name, places] : at->second) {
+        if (places.size() == 1 && !places.begin()->first) {
+          const Figure& f = places.begin()->second;
+          out += name + " = { " + bounds(f, false) + " }  # " + statistics(f) + "\n";
+          continue;
+        }
+        out += name + " = [\n";
+        for (const auto& [hz, f] : places) {
+          if (!hz) continue;
+          out += "  { " + bounds(f, false) + ", from_hz = " + number(*hz) + ", to_hz = " + number(*hz) +
+                 " },  # " + statistics(f) + "\n";
+        }
+        out += "]\n";
+      }
+    }
+    if (const auto at = curves_.find(step); at != curves_.end()) {
+      for (const auto& [name, points] : at->second) {
+        out += name + " = [\n";
+        std::vector<double> hz;
+        for (const auto& [x, _] : points) hz.push_back(*x);
+        std::size_t i = 0;
+        for (const auto& [x, f] : points) {
+          // Each point's segment reaches halfway (on a log axis) to its neighbours.
+          const double from = i == 0 ? hz[i] : std::sqrt(hz[i - 1] * hz[i]);
+          const double to = i + 1 == hz.size() ? hz[i] : std::sqrt(hz[i] * hz[i + 1]);
+          out += "  { " + bounds(f, true) + ", from_hz = " + number(from) + ", to_hz = " + number(to) +
+                 " },  # " + statistics(f) + "\n";
+          ++i;
+        }
+        out += "]\n";
+      }
+    }
+    if (const auto at = skipped_.find(step); at != skipped_.end()) {
+      std::string names;
+      for (const auto& name : at->second) names += (names.empty() ? "" : ", ") + name;
+      out += "# not derived (swept in level, load or condition): " + names + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace ampbench::stats

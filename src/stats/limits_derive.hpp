@@ -1,0 +1,72 @@
+// stats/limits_derive: limits from the runs of good units (SPEC §16). Runs are added one at
+// a time (memory bounded by the number of figures, not of runs); the result is a limits
+// file in the sequence's own limit syntax, `[limits.STEP_ID]` tables, each line stating
+// n, mean, s and the widening it used. Per figure:
+//  - a measurement without a sweep point, and one at a swept stimulus frequency (one
+//    segment per frequency, from_hz = to_hz);
+//  - a curve over frequency of one condition (a segment per point, reaching halfway, on a
+//    log axis, to its neighbours), its points inside an excluded band left out.
+// Methods: `tolerance` mean ± k(n, coverage, confidence)·s (stats/tolerance.hpp),
+// `envelope` [min − offset, max + offset], `offset` mean ± offset. A measurement the sequence
+// limits on one side only gets that side; bounds are rounded outwards, to 0.01 in dB and
+// to four significant figures otherwise.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "record/record.hpp"
+
+namespace ampbench::stats {
+
+enum class LimitMethod { tolerance, envelope, offset };
+
+struct DeriveOptions {
+  LimitMethod method = LimitMethod::tolerance;
+  double coverage = 0.99;
+  double confidence = 0.95;
+  double offset = 0.0;  // in each figure's unit (envelope, offset)
+  std::vector<std::pair<double, double>> exclude_hz;
+  std::set<std::string> steps;  // empty: every step
+};
+
+// The running count, mean and spread of one figure (Welford), and its extremes.
+struct Spread {
+  long n = 0;
+  double mean = 0.0, m2 = 0.0, min = 0.0, max = 0.0;
+  void add(double v);
+  double sd() const;
+};
+
+class LimitsDeriver {
+ public:
+  explicit LimitsDeriver(DeriveOptions options) : options_(std::move(options)) {}
+  void add(const record::RunRecord& run);
+  std::size_t units() const { return serials_.size(); }
+  std::size_t runs() const { return runs_; }
+  // The limits file; `source` says where the runs came from (first comment line).
+  std::string limits_file(const std::string& source) const;
+
+ private:
+  struct Figure {
+    std::string unit;
+    bool low = false, high = false;  // the sequence's sides (none: both)
+    Spread spread;
+  };
+  // step → name → frequency (none for a figure without one) → figure
+  using Figures = std::map<std::string,
+                           std::map<std::string, std::map<std::optional<double>, Figure>>>;
+  std::string bounds(const Figure& f, bool curve) const;
+
+  DeriveOptions options_;
+  Figures measurements_, curves_;
+  std::set<std::string> serials_;
+  std::map<std::string, std::set<std::string>> skipped_;  // step → names of other points
+  std::size_t runs_ = 0;
+};
+
+}  // namespace ampbench::stats
