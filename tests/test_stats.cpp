@@ -17,6 +17,9 @@
 #include "run_binary.hpp"
 #include "stats/histogram.hpp"
 #include "stats/line_stats.hpp"
+#include <toml++/toml.h>
+
+#include "stats/limits_derive.hpp"
 #include "stats/tolerance.hpp"
 
 using namespace ampbench;
@@ -329,4 +332,109 @@ TEST(Tolerance, NinetyFivePercentOfIntervalsCoverTheirProportion) {
   }
   const double share = static_cast<double>(covering) / trials;
   EXPECT_NEAR(share, 0.95, 3.0 * std::sqrt(0.95 * 0.05 / trials));
+}
+
+// ---- Limits from good units (stats/limits_derive.hpp) ----
+
+namespace {
+
+record::RunRecord unit_run(const std::string& serial, double gain_db, double thdn_pct,
+                           const std::vector<double>& response_db) {
+  record::RunRecord run;
+  run.serial = serial;
+  record::StepRecord step;
+  step.step_id = "gain_1k";
+  const auto measured = [](std::string name, double value, std::string unit,
+                           std::optional<double> low, std::optional<double> high,
+                           nlohmann::json point = nlohmann::json::object()) {
+    record::MeasurementRecord m;
+    m.channel = "L";
+    m.name = std::move(name);
+    m.value = value;
+    m.unit = std::move(unit);
+    m.low = low;
+    m.high = high;
+    m.point = std::move(point);
+    return m;
+  };
+  const auto gain = measured("gain_db", gain_db, "dB", 25.5, 26.5);
+  const auto thdn = measured("thdn_pct", thdn_pct, "%", std::nullopt, 0.1);
+  const auto at_10k = measured("level_dbv", gain_db - 20.0, "dBV", std::nullopt, std::nullopt,
+                               {{"stimulus.frequency_hz", 10000}});
+  const auto at_level = measured("thdn_pct", thdn_pct, "%", std::nullopt, 0.1,
+                                 {{"stimulus.level", "-10 dBV"}});
+  step.measurements = {gain, thdn, at_10k, at_level};
+  step.curves.push_back({"L", "response_db", "Hz", "dB", {100.0, 1000.0, 10000.0}, response_db});
+  step.curves.push_back({"L", "spectrum_dbv", "Hz", "dBV", {100.0, 200.0}, {-100.0, -110.0}});
+  run.steps.push_back(step);
+  return run;
+}
+
+}  // namespace
+
+// Ten units with gains 26.00 … 26.09 dB: mean 26.045, s = 0.0302765 (closed form for an
+// arithmetic series: s = d·√(n(n+1)/12)), k(10, 0.99, 0.95) = 4.436909 (scipy, above).
+TEST(LimitsDerive, ToleranceLimitsAreMeanPlusMinusKsRoundedOutwards) {
+  stats::LimitsDeriver deriver({});
+  for (int i = 0; i < 10; ++i)
+    deriver.add(unit_run("U" + std::to_string(i), 26.0 + 0.01 * i, 0.010 + 0.001 * i,
+                         {-0.1 - 0.01 * i, 0.0, -0.2 + 0.01 * i}));
+  EXPECT_EQ(deriver.units(), 10u);
+  const std::string text = deriver.limits_file("test");
+  const double s = 0.01 * std::sqrt(10.0 * 11.0 / 12.0), k = 4.436909;
+  const double lo = std::floor((26.045 - k * s) * 100.0) / 100.0;
+  const double hi = std::ceil((26.045 + k * s) * 100.0) / 100.0;
+  // The file is TOML in the sequence's limit syntax.
+  const toml::table limits = toml::parse(text);
+  const auto* gain = limits["limits"]["gain_1k"]["gain_db"].as_table();
+  ASSERT_NE(gain, nullptr) << text;
+  EXPECT_NEAR((*gain)["min"].value<double>().value(), lo, 1e-9);
+  EXPECT_NEAR((*gain)["max"].value<double>().value(), hi, 1e-9);
+  // thdn_pct is limited above only in the sequence: only its max, to four figures.
+  const auto* thdn = limits["limits"]["gain_1k"]["thdn_pct"].as_table();
+  ASSERT_NE(thdn, nullptr);
+  EXPECT_FALSE(thdn->contains("min"));
+  const double thdn_hi = 0.0145 + k * 0.001 * std::sqrt(10.0 * 11.0 / 12.0);
+  EXPECT_NEAR((*thdn)["max"].value<double>().value(), std::ceil(thdn_hi * 1e5) / 1e5, 1e-12);
+  // A measurement at a stimulus frequency: one segment there; in dBV, to 0.01.
+  const auto* level = limits["limits"]["gain_1k"]["level_dbv"].as_array();
+  ASSERT_NE(level, nullptr);
+  ASSERT_EQ(level->size(), 1u);
+  EXPECT_EQ((*level)[0].as_table()->at("from_hz").value<double>(), 10000.0);
+  EXPECT_NEAR((*level)[0].as_table()->at("min").value<double>().value(),
+              std::floor((6.045 - k * s) * 100.0) / 100.0, 1e-9);
+  // The response curve: a segment per point, meeting halfway on a log axis; the 1 kHz
+  // point never moves, so its limits are its value.
+  const auto* response = limits["limits"]["gain_1k"]["response_db"].as_array();
+  ASSERT_NE(response, nullptr);
+  ASSERT_EQ(response->size(), 3u);
+  const auto& middle = *(*response)[1].as_table();
+  EXPECT_NEAR(middle.at("from_hz").value<double>().value(), std::sqrt(1e5), 1e-2);
+  EXPECT_NEAR(middle.at("to_hz").value<double>().value(), std::sqrt(1e7), 1e-1);
+  EXPECT_EQ(middle.at("min").value<double>(), 0.0);
+  EXPECT_EQ(middle.at("max").value<double>(), 0.0);
+  EXPECT_EQ(text.find("-0 "), std::string::npos);
+  // Level-swept points and spectra are named, not derived.
+  EXPECT_NE(text.find("# not derived (swept in level, load or condition; spectra): "
+                      "spectrum_dbv, thdn_pct"),
+            std::string::npos)
+      << text;
+}
+
+TEST(LimitsDerive, EnvelopeAndOffsetWidenByTheirOffset) {
+  stats::DeriveOptions envelope;
+  envelope.method = stats::LimitMethod::envelope;
+  envelope.offset = 0.2;
+  stats::DeriveOptions offset = envelope;
+  offset.method = stats::LimitMethod::offset;
+  stats::LimitsDeriver a(envelope), b(offset);
+  for (int i = 0; i < 10; ++i) {
+    a.add(unit_run("U" + std::to_string(i), 26.0 + 0.01 * i, 0.01, {0.0, 0.0, 0.0}));
+    b.add(unit_run("U" + std::to_string(i), 26.0 + 0.01 * i, 0.01, {0.0, 0.0, 0.0}));
+  }
+  const toml::table ea = toml::parse(a.limits_file("a")), eb = toml::parse(b.limits_file("b"));
+  EXPECT_NEAR(ea["limits"]["gain_1k"]["gain_db"]["min"].value<double>().value(), 25.8, 1e-9);
+  EXPECT_NEAR(ea["limits"]["gain_1k"]["gain_db"]["max"].value<double>().value(), 26.29, 1e-9);
+  EXPECT_NEAR(eb["limits"]["gain_1k"]["gain_db"]["min"].value<double>().value(), 25.84, 1e-9);
+  EXPECT_NEAR(eb["limits"]["gain_1k"]["gain_db"]["max"].value<double>().value(), 26.25, 1e-9);
 }

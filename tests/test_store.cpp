@@ -365,7 +365,8 @@ TEST(ResultStore, MigratesASchema2File) {
                    "ALTER TABLE measurements DROP COLUMN flags; "
                    "ALTER TABLE runs DROP COLUMN stimulus_s; ALTER TABLE runs DROP COLUMN unit_s; "
                    "ALTER TABLE runs DROP COLUMN analysis_s; ALTER TABLE runs DROP COLUMN "
-                   "transfers; "
+                   "transfers; ALTER TABLE runs DROP COLUMN limits_sha256; ALTER TABLE runs DROP "
+                   "COLUMN limits_text; "
                    "PRAGMA user_version = 2",
                    nullptr, nullptr, nullptr),
       SQLITE_OK)
@@ -723,7 +724,8 @@ TEST(PostgresStore, AnOlderCentralStoreIsReadWithoutBeingMigrated) {
   ASSERT_EQ(ampbench::store::forward_runs(*local, pg.uri_with_password(), {}).sent, 1);
   pg.scalar(
       "ALTER TABLE runs DROP COLUMN stimulus_s, DROP COLUMN unit_s, DROP COLUMN analysis_s, "
-      "DROP COLUMN transfers; DROP TABLE selftests; UPDATE ampbench_schema SET version = 5");
+      "DROP COLUMN transfers, DROP COLUMN limits_sha256, DROP COLUMN limits_text; DROP TABLE "
+      "selftests; UPDATE ampbench_schema SET version = 5");
   auto central = PostgresStore::open(pg.uri_with_password(), PostgresStore::Mode::read_only);
   const auto runs = central->list_runs({});
   ASSERT_EQ(runs.size(), 1u);

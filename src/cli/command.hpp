@@ -53,8 +53,9 @@ void load_fft_wisdom();
 std::string default_station_path();
 
 // Loads and checks sequence and station; prints every problem and throws on any.
+// `limits_path`: a limits file layered on the sequence's limits (SPEC §16).
 std::pair<sequence::SequencePlan, sequence::Station> load_checked(
     const std::string& sequence_path, const std::string& station_path,
-    const std::vector<std::string>& sets);
+    const std::vector<std::string>& sets, const std::string& limits_path = "");
 
 }  // namespace ampbench::cli

@@ -50,6 +50,7 @@ struct RunOptionsCli {
   std::string junit;
   bool freewheel = false;
   std::string captures_dir;
+  std::string limits;
 };
 
 int exit_code_for(record::Verdict v) {
@@ -89,7 +90,8 @@ void check_serial(const std::string& serial) {
 int run_run(const RunOptionsCli& o) {
   for (const auto& serial : o.serials) check_serial(serial);
   auto loaded =
-      load_checked(o.sequence, o.station.empty() ? default_station_path() : o.station, o.sets);
+      load_checked(o.sequence, o.station.empty() ? default_station_path() : o.station, o.sets,
+                   o.limits);
   // Named, not bound: the lambdas below capture them.
   const sequence::SequencePlan& plan = loaded.first;
   sequence::Station& station = loaded.second;
@@ -281,13 +283,13 @@ int run_run(const RunOptionsCli& o) {
 // Loads and checks sequence and station; prints every problem and throws on any.
 std::pair<sequence::SequencePlan, sequence::Station> load_checked(
     const std::string& sequence_path, const std::string& station_path,
-    const std::vector<std::string>& sets) {
+    const std::vector<std::string>& sets, const std::string& limits_path) {
   std::vector<sequence::Override> overrides;
   for (const auto& s : sets) overrides.push_back(sequence::parse_override(s));
   sequence::Station station = sequence::load_station(station_path);
   std::vector<std::string> errors;
   sequence::SequencePlan parsed;
-  auto plan = sequence::load_sequence(sequence_path, overrides, errors, &parsed);
+  auto plan = sequence::load_sequence(sequence_path, overrides, errors, &parsed, limits_path);
   // The steps that parsed are checked against the station even when others did not.
   for (auto& e : sequence::check_plan(plan ? *plan : parsed, station))
     errors.push_back(std::move(e));
@@ -316,6 +318,9 @@ Subcommand add_run_command(CLI::App& parent) {
   app->add_option("--db", o->db, "Results database (default ampbench.db)");
   app->add_option("--set", o->sets,
                   "Override a sequence field: KEY=VALUE (e.g. stimulus.level=\"-10 dBV\")");
+  app->add_option("--limits", o->limits,
+                  "A limits file (`ampbench limits derive`) whose limits replace the "
+                  "sequence's of the same step and name; stored with each run");
   app->add_option("--operator", o->operator_name, "Operator name (default $USER)");
   app->add_flag("--json", o->json, "Print the run summary as JSON");
   app->add_flag("--quiet", o->quiet, "No progress output");
@@ -332,7 +337,7 @@ Subcommand add_run_command(CLI::App& parent) {
 
 Subcommand add_validate_command(CLI::App& parent) {
   struct Options {
-    std::string sequence, station;
+    std::string sequence, station, limits;
     std::vector<std::string> sets;
   };
   auto o = std::make_shared<Options>();
@@ -341,9 +346,11 @@ Subcommand add_validate_command(CLI::App& parent) {
   app->add_option("sequence", o->sequence, "Sequence file (TOML)")->required();
   app->add_option("--station", o->station, "Station file (default instruments/sim-bench.toml)");
   app->add_option("--set", o->sets, "Override a sequence field: KEY=VALUE");
+  app->add_option("--limits", o->limits, "A limits file layered on the sequence's limits");
   return {app, [o] {
-            const auto [plan, station] = load_checked(
-                o->sequence, o->station.empty() ? default_station_path() : o->station, o->sets);
+            const auto [plan, station] =
+                load_checked(o->sequence, o->station.empty() ? default_station_path() : o->station,
+                             o->sets, o->limits);
             std::printf("%s: OK, %zu steps, %zu channels, station %s\n", o->sequence.c_str(),
                         plan.steps.size(), plan.channels.size(), station.name.c_str());
             return 0;

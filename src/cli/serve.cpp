@@ -7,7 +7,7 @@ namespace ampbench::cli {
 
 Subcommand add_serve_command(CLI::App& parent) {
   struct Options {
-    std::string station, sequence;
+    std::string station, sequence, limits;
     serve::ServeOptions serve;
   };
   auto o = std::make_shared<Options>();
@@ -24,11 +24,14 @@ Subcommand add_serve_command(CLI::App& parent) {
   app->add_option("--allowed-host", o->serve.allowed_hosts,
                   "A host name the pages may be reached by besides the listen address (a DNS "
                   "name, a reverse proxy's); repeat for more. Other Host headers are refused");
+  app->add_option("--limits", o->limits,
+                  "A limits file (`ampbench limits derive`) layered on the sequence's limits");
   app->add_option("--serial-pattern", o->serve.serial_pattern,
                   "Regular expression a scanned serial must match whole (e.g. AMP-[0-9]{6})");
   return {app, [o] {
-            auto [plan, station] = load_checked(
-                o->sequence, o->station.empty() ? default_station_path() : o->station, {});
+            auto [plan, station] =
+                load_checked(o->sequence, o->station.empty() ? default_station_path() : o->station,
+                             {}, o->limits);
             return serve::serve(o->serve, std::move(plan), std::move(station), stop_on_signals());
           }};
 }

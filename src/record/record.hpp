@@ -115,6 +115,10 @@ struct RunRecord {
   // The audio the run played and the time it held the bench (sequence/bench_meter.hpp),
   // once it has ended; absent in runs stored before schema 10.
   std::optional<BenchTime> bench_time;
+  // The limits file layered on the sequence's (SPEC §16): what judged, besides the
+  // sequence; empty without one.
+  std::string limits_sha256;
+  std::string limits_text;
 };
 
 std::string utc_now_iso8601();  // 2026-11-24T13:07:16.123Z

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "common/error.hpp"
 #include "sequence/step_fields.hpp"
 #include "sequence/steps/registry.hpp"
 
@@ -65,6 +66,45 @@ void apply_override(toml::table& root, const Override& o, std::vector<std::strin
     }
   }
   if (!applied) errors.push_back(path + ": --set " + o.key + ": no step has this field");
+}
+
+void apply_limits_file(toml::table& root, const TomlReader& limits,
+                       std::vector<std::string>& errors) {
+  const auto failed = [&](const toml::node* at, const std::string& field, const std::string& what) {
+    errors.push_back(InputError(limits.path(), limits.line_of(at), field, what).what());
+  };
+  toml::array* steps = root.get("step") ? root.get("step")->as_array() : nullptr;
+  for (const auto& [key, node] : limits.root()) {
+    if (key.str() != "limits" || !node.is_table()) {
+      failed(&node, std::string(key.str()), "a limits file holds [limits.STEP_ID] tables only");
+      continue;
+    }
+    for (const auto& [step_key, step_limits] : *node.as_table()) {
+      const std::string step_id(step_key.str());
+      const std::string field = "limits." + step_id;
+      if (!step_limits.is_table()) {
+        failed(&step_limits, field, "must be a table of NAME = limit");
+        continue;
+      }
+      toml::table* step = nullptr;
+      if (steps)
+        for (auto& s : *steps) {
+          auto* t = s.as_table();
+          if (t && t->get("id") && t->get("id")->value<std::string>() == step_id) step = t;
+        }
+      if (!step) {
+        failed(&step_limits, field, "the sequence has no step '" + step_id + "'");
+        continue;
+      }
+      if (!step->get("limits")) step->insert_or_assign("limits", toml::table{});
+      toml::table* own = step->get("limits")->as_table();
+      if (!own) {
+        failed(&step_limits, field, "the sequence's step has limits that are not a table");
+        continue;
+      }
+      for (const auto& [name, limit] : *step_limits.as_table()) own->insert_or_assign(name, limit);
+    }
+  }
 }
 
 }  // namespace ampbench::sequence

@@ -44,10 +44,11 @@ Override parse_override(const std::string& text) {
 
 std::optional<SequencePlan> load_sequence(const std::string& path,
                                           const std::vector<Override>& overrides,
-                                          std::vector<std::string>& errors, SequencePlan* parsed) {
+                                          std::vector<std::string>& errors, SequencePlan* parsed,
+                                          const std::string& limits_path) {
   try {
     const R reader = R::from_file(path);
-    return parse_sequence(reader.text(), path, overrides, errors, parsed);
+    return parse_sequence(reader.text(), path, overrides, errors, parsed, limits_path);
   } catch (const InputError& e) {
     errors.push_back(e.what());
     return std::nullopt;
@@ -56,21 +57,26 @@ std::optional<SequencePlan> load_sequence(const std::string& path,
 
 std::optional<SequencePlan> parse_sequence(const std::string& text, const std::string& path,
                                            const std::vector<Override>& overrides,
-                                           std::vector<std::string>& errors, SequencePlan* parsed) {
+                                           std::vector<std::string>& errors, SequencePlan* parsed,
+                                           const std::string& limits_path) {
   const std::size_t errors_before = errors.size();
   std::optional<R> reader;
+  std::optional<R> limits;
   try {
     reader.emplace(R::from_text(text, path));
+    if (!limits_path.empty()) limits.emplace(R::from_file(limits_path));
   } catch (const InputError& e) {
     errors.push_back(e.what());
     return std::nullopt;
   }
   R& r = *reader;
   for (const auto& o : overrides) apply_override(r.mutable_root(), o, errors, path);
+  if (limits) apply_limits_file(r.mutable_root(), *limits, errors);
 
   SequencePlan plan;
   plan.path = path;
   plan.text = r.text();
+  if (limits) plan.limits_text = limits->text();
   const toml::table& root = r.root();
   try {
     r.reject_unknown_keys(root, "", {"sequence", "defaults", "step"});

@@ -83,6 +83,8 @@ struct SequencePlan {
   std::vector<std::string> channels;
   bool stop_on_fail = false;
   std::vector<StepPlan> steps;
+  // The limits file layered on the sequence's (SPEC §16), as read; empty without one.
+  std::string limits_text;
 };
 
 struct Override {
@@ -95,14 +97,17 @@ Override parse_override(const std::string& text);  // KEY=VALUE; throws UsageErr
 // field, each with file, line and field) into `errors`; returns the plan when there are none.
 // `parsed`, when given, receives the steps that did parse even when others did not, so that
 // validate can check those against the station too.
+// `limits_path`: a limits file layered on the sequence's limits (SPEC §16, run --limits).
 std::optional<SequencePlan> load_sequence(const std::string& path,
                                           const std::vector<Override>& overrides,
                                           std::vector<std::string>& errors,
-                                          SequencePlan* parsed = nullptr);
+                                          SequencePlan* parsed = nullptr,
+                                          const std::string& limits_path = "");
 // The same from text already read; `path` names it in errors.
 std::optional<SequencePlan> parse_sequence(const std::string& text, const std::string& path,
                                            const std::vector<Override>& overrides,
                                            std::vector<std::string>& errors,
-                                           SequencePlan* parsed = nullptr);
+                                           SequencePlan* parsed = nullptr,
+                                           const std::string& limits_path = "");
 
 }  // namespace ampbench::sequence

@@ -70,6 +70,10 @@ record::RunRecord new_run_record(const SequencePlan& plan, const Station& statio
   run.software_version = AMPBENCH_VERSION;
   run.started_at = record::utc_now_iso8601();
   run.calibration_uuids = station.calibration_records.uuids;
+  if (!plan.limits_text.empty()) {
+    run.limits_sha256 = record::sha256_hex(plan.limits_text);
+    run.limits_text = plan.limits_text;
+  }
   return run;
 }
 

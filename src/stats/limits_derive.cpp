@@ -9,22 +9,23 @@
 namespace ampbench::stats {
 namespace {
 
-std::string number(double v) {
+std::string number(double v, int digits = 10) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.10g", v);
+  std::snprintf(text, sizeof text, "%.*g", digits, v + 0.0);
   return text;
 }
 
-// Outwards: down for a lower bound, up for an upper one; 0.01 in dB, else four significant
-// figures (0.01 % of a distortion figure, 1 mΩ of an impedance at 10 Ω).
+// Outwards: down for a lower bound, up for an upper one; 0.01 in dB (dBV, dBFS, …), else
+// four significant figures (0.01 % of a distortion figure, 1 mΩ of an impedance at 10 Ω).
 double rounded(double v, bool up, const std::string& unit) {
   double step = 0.01;
-  if (unit != "dB" && v != 0.0)
+  if (unit.rfind("dB", 0) != 0 && v != 0.0)
     step = std::pow(10.0, std::floor(std::log10(std::abs(v))) - 3.0);
   const double q = v / step;
   // A bound already on the grid (to float noise) stays where it is.
-  const double snapped = std::abs(q - std::round(q)) < 1e-9 ? std::round(q) : (up ? std::ceil(q) : std::floor(q));
-  return snapped * step;
+  const double snapped =
+      std::abs(q - std::round(q)) < 1e-9 ? std::round(q) : (up ? std::ceil(q) : std::floor(q));
+  return snapped * step + 0.0;  // + 0.0: never "-0"
 }
 
 bool excluded(double hz, const std::vector<std::pair<double, double>>& bands) {
@@ -76,7 +77,8 @@ void LimitsDeriver::add(const record::RunRecord& run) {
       f.spread.add(m.value);
     }
     for (const auto& c : step.curves) {
-      if (c.x_unit != "Hz" || !c.point.empty()) {
+      // A spectrum's bins are noise and spurs, not a product's figures: masked by hand.
+      if (c.x_unit != "Hz" || !c.point.empty() || c.name.rfind("spectrum", 0) == 0) {
         skipped_[step.step_id].insert(c.name);
         continue;
       }
@@ -139,9 +141,12 @@ std::string LimitsDeriver::limits_file(const std::string& source) const {
                     "use with `ampbench run SEQUENCE --limits THIS_FILE`.\n";
   const auto statistics = [&](const Figure& f) {
     const Spread& s = f.spread;
-    std::string line = "n " + std::to_string(s.n) + ", mean " + number(s.mean) + ", s " + number(s.sd());
+    std::string line =
+        "n " + std::to_string(s.n) + ", mean " + number(s.mean, 6) + ", s " + number(s.sd(), 3);
     if (options_.method == LimitMethod::tolerance && s.n >= 2)
-      line += ", k " + number(tolerance_factor(static_cast<int>(s.n), options_.coverage, options_.confidence));
+      line += ", k " + number(tolerance_factor(static_cast<int>(s.n), options_.coverage,
+                                               options_.confidence),
+                              4);
     return line;
   };
   std::set<std::string> steps;
@@ -166,7 +171,10 @@ std::string LimitsDeriver::limits_file(const std::string& source) const {
       }
     }
     if (const auto at = curves_.find(step); at != curves_.end()) {
+      const auto measured = measurements_.find(step);
       for (const auto& [name, points] : at->second) {
+        // One limit serves a measurement and a curve of the same name: the measurement's.
+        if (measured != measurements_.end() && measured->second.count(name)) continue;
         out += name + " = [\n";
         std::vector<double> hz;
         for (const auto& [x, _] : points) hz.push_back(*x);
@@ -175,7 +183,9 @@ std::string LimitsDeriver::limits_file(const std::string& source) const {
           // Each point's segment reaches halfway (on a log axis) to its neighbours.
           const double from = i == 0 ? hz[i] : std::sqrt(hz[i - 1] * hz[i]);
           const double to = i + 1 == hz.size() ? hz[i] : std::sqrt(hz[i] * hz[i + 1]);
-          out += "  { " + bounds(f, true) + ", from_hz = " + number(from) + ", to_hz = " + number(to) +
+          // Boundaries between points need no more than 6 digits; the ends are the points.
+          out += "  { " + bounds(f, true) + ", from_hz = " + number(from, i == 0 ? 10 : 6) +
+                 ", to_hz = " + number(to, i + 1 == hz.size() ? 10 : 6) +
                  " },  # " + statistics(f) + "\n";
           ++i;
         }
@@ -185,7 +195,7 @@ std::string LimitsDeriver::limits_file(const std::string& source) const {
     if (const auto at = skipped_.find(step); at != skipped_.end()) {
       std::string names;
       for (const auto& name : at->second) names += (names.empty() ? "" : ", ") + name;
-      out += "# not derived (swept in level, load or condition): " + names + "\n";
+      out += "# not derived (swept in level, load or condition; spectra): " + names + "\n";
     }
   }
   return out;

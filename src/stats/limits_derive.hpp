@@ -5,7 +5,9 @@
 //  - a measurement without a sweep point, and one at a swept stimulus frequency (one
 //    segment per frequency, from_hz = to_hz);
 //  - a curve over frequency of one condition (a segment per point, reaching halfway, on a
-//    log axis, to its neighbours), its points inside an excluded band left out.
+//    log axis, to its neighbours), its points inside an excluded band left out; not a
+//    spectrum (spectrum_dbv: bins of noise and spurs), and not a curve that shares its name
+//    with a measurement (one limit judges both: the measurement's is derived).
 // Methods: `tolerance` mean ± k(n, coverage, confidence)·s (stats/tolerance.hpp),
 // `envelope` [min − offset, max + offset], `offset` mean ± offset. A measurement the sequence
 // limits on one side only gets that side; bounds are rounded outwards, to 0.01 in dB and

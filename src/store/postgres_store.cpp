@@ -174,11 +174,12 @@ void PostgresStore::migrate() {
     }
     // Version 6: the bench's self-tests.
     if (current < 6) t.exec0(create_tables_sql({&kSelftestsTable}, Dialect::postgres));
-    // Version 7: how long each run held its bench.
+    // Version 7: how long each run held its bench, and its limits file.
     if (current < 7)
       t.exec0(
           "ALTER TABLE runs ADD COLUMN stimulus_s double precision, ADD COLUMN unit_s double "
-          "precision, ADD COLUMN analysis_s double precision, ADD COLUMN transfers integer");
+          "precision, ADD COLUMN analysis_s double precision, ADD COLUMN transfers integer, "
+          "ADD COLUMN limits_sha256 text, ADD COLUMN limits_text text");
   }
   if (current < kSchemaVersion) {
     t.exec0("DELETE FROM ampbench_schema");

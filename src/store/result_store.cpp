@@ -264,11 +264,13 @@ void ResultStore::migrate() {
     exec(db_, create_tables_sql({&kSelftestsTable}, Dialect::sqlite).c_str());
   }
   if (current < 10) {
-    // Version 10: how long each run held its bench (docs/design.md, "unit_s").
+    // Version 10: how long each run held its bench (docs/design.md, "unit_s") and the limits
+    // file layered on its sequence (SPEC §16).
     exec(db_,
          "ALTER TABLE runs ADD COLUMN stimulus_s REAL; ALTER TABLE runs ADD COLUMN unit_s REAL; "
          "ALTER TABLE runs ADD COLUMN analysis_s REAL; ALTER TABLE runs ADD COLUMN transfers "
-         "INTEGER");
+         "INTEGER; ALTER TABLE runs ADD COLUMN limits_sha256 TEXT; ALTER TABLE runs ADD COLUMN "
+         "limits_text TEXT");
   }
   exec(db_, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   t.commit();

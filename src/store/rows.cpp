@@ -46,8 +46,10 @@ std::vector<SqlValue> run_values(const record::RunRecord& r) {
           {},
           {},
           {},
-          {}};
-  put_bench_time(out, out.size() - 4, r);
+          {},
+          text_or_null(r.limits_sha256),
+          text_or_null(r.limits_text)};
+  put_bench_time(out, 14, r);
   return out;
 }
 

@@ -42,6 +42,8 @@ record::RunRecord run_from(const Row& row, int c = 0) {
     r.bench_time = record::BenchTime{row.real(c + 15).value_or(0.0), *unit_s,
                                      row.real(c + 17).value_or(0.0), row.integer(c + 18)};
   }
+  r.limits_sha256 = row.text(c + 19);
+  r.limits_text = row.text(c + 20);
   return r;
 }
 

@@ -31,6 +31,9 @@ constexpr Column kRunColumns[] = {
     {"unit_s", ColumnType::real, true},
     {"analysis_s", ColumnType::real, true},
     {"transfers", ColumnType::integer, true},
+    // The limits file layered on the sequence's (SPEC §16); NULL without one (same schemas).
+    {"limits_sha256", ColumnType::text, true},
+    {"limits_text", ColumnType::text, true},
 };
 
 constexpr Column kStepColumns[] = {
