@@ -438,3 +438,71 @@ TEST(LimitsDerive, EnvelopeAndOffsetWidenByTheirOffset) {
   EXPECT_NEAR(eb["limits"]["gain_1k"]["gain_db"]["min"].value<double>().value(), 25.84, 1e-9);
   EXPECT_NEAR(eb["limits"]["gain_1k"]["gain_db"]["max"].value<double>().value(), 26.25, 1e-9);
 }
+
+// The whole way, as a line would go: good units measured, limits derived from them, the
+// limits layered on the sequence; a new good unit passes them and a faulty one fails.
+TEST(LimitsDerive, LimitsFromGoodUnitsPassAGoodUnitAndCatchAFault) {
+  TempDir dir;
+  std::ifstream in(kSource + "/instruments/sim-bench.toml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string station = text.str();
+  station.replace(station.find("[sim]\n"), 6, "[sim]\nunit_gain_sigma_db = 0.05\n");
+  const auto station_path = dir / "station.toml";
+  std::ofstream(station_path) << station;
+  const std::string sequence = kSource + "/sequences/poweramp-fast.toml";
+  const auto db = dir / "good.db";
+  std::vector<std::string> args = {"run", sequence, "--station", station_path, "--db", db, "--quiet"};
+  for (int i = 1; i <= 12; ++i) {
+    args.push_back("--serial");
+    args.push_back("GOOD-" + std::to_string(i));
+  }
+  ASSERT_EQ(run_ampbench(args).exit_code, 0);
+  const std::string name = "Power amplifier fast production test";
+  const auto limits = dir / "derived.toml";
+  auto few = run_ampbench({"limits", "derive", "--db", db, "--sequence", name, "--serial",
+                           "GOOD-1?", "-o", limits});  // GOOD-10 … GOOD-12: three units
+  EXPECT_EQ(few.exit_code, 65);
+  EXPECT_NE(few.err.find("3 units; limits from fewer than 10 units"), std::string::npos) << few.err;
+  auto derived = run_ampbench({"limits", "derive", "--db", db, "--sequence", name, "-o", limits});
+  ASSERT_EQ(derived.exit_code, 0) << derived.err;
+  EXPECT_NE(derived.err.find("12 runs of 12 units"), std::string::npos) << derived.err;
+
+  const auto judged = dir / "judged.db";
+  auto good = run_ampbench({"run", sequence, "--station", station_path, "--db", judged,
+                            "--serial", "GOOD-99", "--limits", limits, "--quiet"});
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  auto faulty = run_ampbench({"run", sequence, "--station", station_path, "--db", judged,
+                              "--serial", "SIM-LOW-GAIN", "--limits", limits, "--quiet"});
+  EXPECT_EQ(faulty.exit_code, 1) << faulty.err;
+  // A unit 0.3 dB hot: inside the sequence's own 25.5–26.5 dB, outside what good units do.
+  std::string hot = station;
+  hot.replace(hot.find("gain_db = 26.0"), 14, "gain_db = 26.3");
+  const auto hot_path = dir / "hot.toml";
+  std::ofstream(hot_path) << hot;
+  EXPECT_EQ(run_ampbench({"run", sequence, "--station", hot_path, "--db", dir / "hot.db",
+                          "--serial", "HOT-1", "--quiet"})
+                .exit_code,
+            0);
+  EXPECT_EQ(run_ampbench({"run", sequence, "--station", hot_path, "--db", dir / "hot.db",
+                          "--serial", "HOT-1", "--limits", limits, "--quiet"})
+                .exit_code,
+            1);
+  // Each run keeps the file that judged it: its text, byte for byte, and its sha256.
+  std::ifstream derived_file(limits);
+  std::stringstream derived_text;
+  derived_text << derived_file.rdbuf();
+  EXPECT_EQ(ampbench::testing::scalar(
+                judged, "SELECT count(*) FROM runs WHERE length(limits_sha256) = 64 AND "
+                        "length(CAST(limits_text AS BLOB)) = " +
+                            std::to_string(derived_text.str().size())),
+            "2");
+  // A limits file that names a step the sequence lacks: its file, line and field.
+  const auto stray = dir / "stray.toml";
+  std::ofstream(stray) << "[limits.power_8]\npower_w = { min = 100 }\n[limits.nosuch]\nx = { max = 1 }\n";
+  auto refused = run_ampbench({"validate", sequence, "--station", station_path, "--limits", stray});
+  EXPECT_EQ(refused.exit_code, 65);
+  EXPECT_NE(refused.err.find(stray + ":3: field 'limits.nosuch': the sequence has no step 'nosuch'"),
+            std::string::npos)
+      << refused.err;
+}

@@ -94,6 +94,9 @@ int show(const ResultsOptions& o) {
       (run.slot.empty() ? run.station_name : run.station_name + ", slot " + run.slot).c_str(),
       run.operator_name.c_str(), run.software_version.c_str(), run.started_at.c_str(),
       run.finished_at.c_str());
+  if (!run.limits_sha256.empty())
+    std::printf("limits    the sequence's, with a limits file (sha256 %.12s)\n",
+                run.limits_sha256.c_str());
   if (run.bench_time)  // docs/design.md, "unit_s"
     std::printf("bench     %.2f s held (stimulus %.2f s, analysis %.2f s, %lld transfers)\n",
                 run.bench_time->unit_s, run.bench_time->stimulus_s, run.bench_time->analysis_s,

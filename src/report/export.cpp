@@ -88,10 +88,12 @@ nlohmann::json run_to_json(const record::RunRecord& run, bool with_curves, bool 
     j["analysis_s"] = run.bench_time->analysis_s;
     j["transfers"] = run.bench_time->transfers;
   }
+  if (!run.limits_sha256.empty()) j["limits_sha256"] = run.limits_sha256;
   j["calibration_uuids"] = run.calibration_uuids;
   if (with_texts) {
     j["sequence_text"] = run.sequence_text;
     j["station_text"] = run.station_text;
+    if (!run.limits_text.empty()) j["limits_text"] = run.limits_text;
   }
   return j;
 }

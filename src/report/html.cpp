@@ -277,6 +277,10 @@ std::string render_html(const record::RunRecord& run) {
       {"Sequence SHA-256", run.sequence_sha256.substr(0, 16)},
       {"Calibration",
        calibration.empty() ? "the station file's nominal values (no record)" : calibration},
+      {"Limits", run.limits_sha256.empty()
+                     ? "the sequence's"
+                     : "the sequence's, with a limits file (SHA-256 " +
+                           run.limits_sha256.substr(0, 16) + ") replacing those it names"},
   };
   for (const auto& [name, value] : rows)
     meta << "<tr><th>" << name << "</th><td>" << xml_escape(value) << "</td></tr>\n";

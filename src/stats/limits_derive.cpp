@@ -92,15 +92,19 @@ void LimitsDeriver::add(const record::RunRecord& run) {
   }
 }
 
+double LimitsDeriver::k_for(long n) const {
+  const auto [at, added] = k_of_n_.try_emplace(n, 0.0);
+  if (added) at->second = tolerance_factor(static_cast<int>(n), options_.coverage, options_.confidence);
+  return at->second;
+}
+
 // "min = …, max = …" of one figure, by the method; a curve's points are limited both ways.
 std::string LimitsDeriver::bounds(const Figure& f, bool curve) const {
   const Spread& s = f.spread;
   double lo = s.mean, hi = s.mean;
   switch (options_.method) {
     case LimitMethod::tolerance: {
-      const double k = s.n >= 2 ? tolerance_factor(static_cast<int>(s.n), options_.coverage,
-                                                   options_.confidence)
-                                : 0.0;
+      const double k = s.n >= 2 ? k_for(s.n) : 0.0;
       lo -= k * s.sd();
       hi += k * s.sd();
       break;
@@ -144,9 +148,7 @@ std::string LimitsDeriver::limits_file(const std::string& source) const {
     std::string line =
         "n " + std::to_string(s.n) + ", mean " + number(s.mean, 6) + ", s " + number(s.sd(), 3);
     if (options_.method == LimitMethod::tolerance && s.n >= 2)
-      line += ", k " + number(tolerance_factor(static_cast<int>(s.n), options_.coverage,
-                                               options_.confidence),
-                              4);
+      line += ", k " + number(k_for(s.n), 4);
     return line;
   };
   std::set<std::string> steps;

@@ -63,12 +63,14 @@ class LimitsDeriver {
   using Figures = std::map<std::string,
                            std::map<std::string, std::map<std::optional<double>, Figure>>>;
   std::string bounds(const Figure& f, bool curve) const;
+  double k_for(long n) const;  // tolerance_factor, once per n
 
   DeriveOptions options_;
   Figures measurements_, curves_;
   std::set<std::string> serials_;
   std::map<std::string, std::set<std::string>> skipped_;  // step → names of other points
   std::size_t runs_ = 0;
+  mutable std::map<long, double> k_of_n_;
 };
 
 }  // namespace ampbench::stats
