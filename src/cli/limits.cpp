@@ -51,7 +51,7 @@ int run_derive(const DeriveCommandOptions& o) {
     throw UsageError("--method '" + o.method + "': expected tolerance, envelope or offset");
   if (!(o.coverage > 0.0 && o.coverage < 1.0) || !(o.confidence > 0.0 && o.confidence < 1.0))
     throw UsageError("--coverage and --confidence lie between 0 and 1 (e.g. 0.99 and 0.95)");
-  if (o.offset < 0.0) throw UsageError("--offset must not be negative");
+  if (o.offset < 0.0) throw UsageError("--offset-db must not be negative");
   if (o.runs_matching.sequence.empty())
     throw UsageError("limits derive: name the sequence (--sequence NAME): limits belong to one");
   options.coverage = o.coverage;
@@ -106,8 +106,9 @@ Subcommand add_limits_command(CLI::App& parent) {
   app->add_option("--coverage", o->coverage,
                   "Proportion of good units the tolerance limits hold (default 0.99)");
   app->add_option("--confidence", o->confidence, "Confidence of that coverage (default 0.95)");
-  app->add_option("--offset", o->offset,
-                  "Widening of envelope and offset limits, in each figure's unit (dB, %, …)");
+  app->add_option("--offset-db,--offset", o->offset,
+                  "Widening of envelope and offset limits, in each figure's own unit (dB for "
+                  "the dB figures, % for ratios, …)");
   app->add_option("--exclude-hz", o->exclude_hz,
                   "Leave out points in this band, LO:HI (repeatable, e.g. 45:70)");
   app->add_flag("--any-verdict", o->any_verdict, "Use runs of every verdict, not only PASS");
