@@ -13,9 +13,20 @@
 namespace ampbench::audio {
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
+// Adds the wall time of its scope to `total_s`, however the scope ends.
+class BusyTime {
+ public:
+  explicit BusyTime(double& total_s) : total_s_(total_s) {}
+  ~BusyTime() {
+    total_s_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  }
+  BusyTime(const BusyTime&) = delete;
+  BusyTime& operator=(const BusyTime&) = delete;
+
+ private:
+  double& total_s_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
 
 std::string format_db(double v) {
   char buffer[32];
@@ -97,16 +108,12 @@ Capture AudioPort::transfer_once(const AudioBuffer& stimulus) {
   ++transfers_;
   frames_played_ += stimulus.frames();
   clock_s_ += static_cast<double>(stimulus.frames()) / sample_rate_hz();
-  const auto started = std::chrono::steady_clock::now();
   Capture capture;
-  try {
+  {
+    const BusyTime busy(busy_s_);
     capture = transfer(trimmed ? *trimmed : stimulus,
                        dsp::db_to_amplitude_ratio(safety_.max_input_dbfs));
-  } catch (...) {
-    busy_s_ += seconds_since(started);
-    throw;
   }
-  busy_s_ += seconds_since(started);
   // The recording past the stimulus holds the interface too (its output silent).
   const double played_s = static_cast<double>(stimulus.frames()) / sample_rate_hz();
   if (capture.held_s <= 0.0)
@@ -158,9 +165,10 @@ Capture AudioPort::play_burst(const AudioBuffer& stimulus, double duty) {
 }
 
 void AudioPort::wait_silent(double seconds) {
-  const auto started = std::chrono::steady_clock::now();
-  idle(seconds);
-  busy_s_ += seconds_since(started);
+  {
+    const BusyTime busy(busy_s_);
+    idle(seconds);
+  }
   clock_s_ += seconds;
 }
 
@@ -169,11 +177,13 @@ Capture AudioPort::with_retries(const std::function<Capture()>& attempt) {
     try {
       return attempt();
     } catch (const XrunError& e) {
-      if (retries >= xrun_retries_ && retries == 0) throw;
-      if (retries >= xrun_retries_)
-        throw XrunError(std::string(e.what()) + "; an xrun in each of " +
-                        std::to_string(retries + 1) + " attempts");
-      ++xrun_retried_transfers_;
+      if (retries < xrun_retries_) {
+        ++xrun_retried_transfers_;
+        continue;
+      }
+      if (retries == 0) throw;
+      throw XrunError(std::string(e.what()) + "; an xrun in each of " +
+                      std::to_string(retries + 1) + " attempts");
     }
   }
 }

@@ -106,6 +106,7 @@ void SharedPort::run_transfer(std::unique_lock<std::mutex>& lock) {
   std::exception_ptr failure;
   std::optional<int> clipped_input;  // 0-based, of the interface
   double clipped_peak_dbfs = 0.0;
+  bool lost_audio = false;  // an xrun: each slot plays its part again
   try {
     combined = combined_transfer(who);
   } catch (const InputClippedError& e) {
@@ -113,15 +114,14 @@ void SharedPort::run_transfer(std::unique_lock<std::mutex>& lock) {
     clipped_peak_dbfs = e.peak_dbfs();
   } catch (const XrunError&) {
     failure = std::current_exception();
-    lock.lock();
-    ++xrun_transfers_;
-    lock.unlock();
+    lost_audio = true;
   } catch (...) {
     failure = std::current_exception();
   }
   lock.lock();
   transferring_ = false;
   ++shared_transfers_;
+  if (lost_audio) ++xrun_transfers_;
   const auto done = [&](std::size_t s) {
     slots_[s].request = nullptr;
     slots_[s].state = State::busy;

@@ -24,6 +24,7 @@
 #include "report/files.hpp"
 #include "report/html.hpp"
 #include "report/junit.hpp"
+#include "sequence/bench_meter.hpp"
 #include "sequence/runner.hpp"
 #include "sequence/slot_runs.hpp"
 #include "sequence/slot_serials.hpp"
@@ -153,7 +154,7 @@ int run_run(const RunOptionsCli& o) {
     if (!outcome.tested) {
       unit["error"] = run.steps.front().message;
     } else {
-      // How long the stimuli would take on real hardware, against the time this run took.
+      // The bench's opening and this run's own wall time (its bench time is the run's).
       unit["open_s"] = outcome.open_s;
       unit["wall_s"] = wall_s;
     }
@@ -197,8 +198,9 @@ int run_run(const RunOptionsCli& o) {
       }
       std::vector<session::UnitOutcome> outcomes(units.size());
       const auto started = std::chrono::steady_clock::now();
-      const audio::AudioPort& interface = benches->shared->port();
-      const double clock_before_s = interface.clock_s(), busy_before_s = interface.busy_s();
+      // The interface's clock and whatever the round spent outside it (the slots' analysis
+      // and settling between shared transfers), as a unit's bench time is counted.
+      const sequence::BenchMeter round_meter(&benches->shared->port());
       const auto errors = sequence::run_slots(*benches, [&](std::size_t u, sequence::Bench& bench) {
         outcomes[u] =
             session::test_unit_on(plan, benches->stations[u], bench, options_for(units[u]),
@@ -206,10 +208,7 @@ int run_run(const RunOptionsCli& o) {
       });
       const double wall_s =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      // The interface's clock and whatever the round spent outside it (the slots' analysis
-      // and settling between shared transfers).
-      const double round_unit_s = interface.clock_s() - clock_before_s + wall_s -
-                                  (interface.busy_s() - busy_before_s);
+      const double round_unit_s = round_meter.read().unit_s;
       for (const auto& error : errors)
         if (error) std::rethrow_exception(error);
       for (const auto& outcome : outcomes) finish_unit(outcome, wall_s);  // the round's time

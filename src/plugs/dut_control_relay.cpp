@@ -1,4 +1,3 @@
-
 #include "common/bench_clock.hpp"
 #include "common/error.hpp"
 #include "plugs/dut_control.hpp"

@@ -109,7 +109,6 @@ Station calibration_cable(const Station& station) {
   return cable;
 }
 
-
 std::unique_ptr<audio::AudioPort> open_backend(const Station& station, const std::string& serial) {
   if (station.audio.backend == "sim") return open_sim_port(station, serial);
 #ifdef AMPBENCH_WITH_PORTAUDIO

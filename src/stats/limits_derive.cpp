@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 
 #include "stats/tolerance.hpp"
 
@@ -178,18 +179,17 @@ std::string LimitsDeriver::limits_file(const std::string& source) const {
         // One limit serves a measurement and a curve of the same name: the measurement's.
         if (measured != measurements_.end() && measured->second.count(name)) continue;
         out += name + " = [\n";
-        std::vector<double> hz;
-        for (const auto& [x, _] : points) hz.push_back(*x);
-        std::size_t i = 0;
-        for (const auto& [x, f] : points) {
-          // Each point's segment reaches halfway (on a log axis) to its neighbours.
-          const double from = i == 0 ? hz[i] : std::sqrt(hz[i - 1] * hz[i]);
-          const double to = i + 1 == hz.size() ? hz[i] : std::sqrt(hz[i] * hz[i + 1]);
-          // Boundaries between points need no more than 6 digits; the ends are the points.
-          out += "  { " + bounds(f, true) + ", from_hz = " + number(from, i == 0 ? 10 : 6) +
-                 ", to_hz = " + number(to, i + 1 == hz.size() ? 10 : 6) +
-                 " },  # " + statistics(f) + "\n";
-          ++i;
+        for (auto at_point = points.begin(); at_point != points.end(); ++at_point) {
+          // Each point's segment reaches halfway (on a log axis) to its neighbours; those
+          // boundaries need no more than 6 digits, the ends are the points themselves.
+          const double hz = *at_point->first;
+          const bool first = at_point == points.begin();
+          const bool last = std::next(at_point) == points.end();
+          const double from = first ? hz : std::sqrt(*std::prev(at_point)->first * hz);
+          const double to = last ? hz : std::sqrt(hz * *std::next(at_point)->first);
+          out += "  { " + bounds(at_point->second, true) + ", from_hz = " +
+                 number(from, first ? 10 : 6) + ", to_hz = " + number(to, last ? 10 : 6) +
+                 " },  # " + statistics(at_point->second) + "\n";
         }
         out += "]\n";
       }

@@ -17,19 +17,17 @@ std::string verdict(record::Verdict v) {
   return std::string(record::verdict_name(v));
 }
 
-// The bench time's four columns from `at` on (NULL while the run has none).
-void put_bench_time(std::vector<SqlValue>& row, std::size_t at, const record::RunRecord& r) {
-  if (!r.bench_time) return;
-  row[at] = r.bench_time->stimulus_s;
-  row[at + 1] = r.bench_time->unit_s;
-  row[at + 2] = r.bench_time->analysis_s;
-  row[at + 3] = r.bench_time->transfers;
+// One of the run's bench-time columns: NULL while the run has none.
+template <typename T>
+SqlValue bench_time(const record::RunRecord& r, T record::BenchTime::*field) {
+  if (!r.bench_time) return std::monostate{};
+  return (*r.bench_time).*field;
 }
 
 }  // namespace
 
 std::vector<SqlValue> run_values(const record::RunRecord& r) {
-  std::vector<SqlValue> out = {r.uuid,
+  return {r.uuid,
           r.sequence_name,
           r.sequence_sha256,
           r.sequence_text,
@@ -43,20 +41,22 @@ std::vector<SqlValue> run_values(const record::RunRecord& r) {
           text_or_null(r.finished_at),
           verdict(r.verdict),
           text_or_null(r.slot),
-          {},
-          {},
-          {},
-          {},
+          bench_time(r, &record::BenchTime::stimulus_s),
+          bench_time(r, &record::BenchTime::unit_s),
+          bench_time(r, &record::BenchTime::analysis_s),
+          bench_time(r, &record::BenchTime::transfers),
           text_or_null(r.limits_sha256),
           text_or_null(r.limits_text)};
-  put_bench_time(out, 14, r);
-  return out;
 }
 
 std::vector<SqlValue> finish_values(const record::RunRecord& r) {
-  std::vector<SqlValue> out = {text_or_null(r.finished_at), verdict(r.verdict), {}, {}, {}, {}, r.id};
-  put_bench_time(out, 2, r);
-  return out;
+  return {text_or_null(r.finished_at),
+          verdict(r.verdict),
+          bench_time(r, &record::BenchTime::stimulus_s),
+          bench_time(r, &record::BenchTime::unit_s),
+          bench_time(r, &record::BenchTime::analysis_s),
+          bench_time(r, &record::BenchTime::transfers),
+          r.id};
 }
 
 std::vector<SqlValue> step_values(const record::StepRecord& s) {
