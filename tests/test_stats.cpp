@@ -499,10 +499,16 @@ TEST(LimitsDerive, LimitsFromGoodUnitsPassAGoodUnitAndCatchAFault) {
             "2");
   // A limits file that names a step the sequence lacks: its file, line and field.
   const auto stray = dir / "stray.toml";
-  std::ofstream(stray) << "[limits.power_8]\npower_w = { min = 100 }\n[limits.nosuch]\nx = { max = 1 }\n";
+  std::ofstream(stray) << "[limits.power_8]\npower_w = { min = 100 }\nbogus_db = { max = 1 }\n"
+                          "thd_pct = { max = \"x\" }\n[limits.nosuch]\nx = { max = 1 }\n";
   auto refused = run_ampbench({"validate", sequence, "--station", station_path, "--limits", stray});
   EXPECT_EQ(refused.exit_code, 65);
-  EXPECT_NE(refused.err.find(stray + ":3: field 'limits.nosuch': the sequence has no step 'nosuch'"),
-            std::string::npos)
-      << refused.err;
+  // Every error names the limits file, its line and the field, never the sequence.
+  for (const std::string& expected :
+       {stray + ":3: field 'limits.power_8.bogus_db': 'bogus_db' is not a measurement or curve "
+                "of a max_power step",
+        stray + ":4: field 'limits.power_8.thd_pct.max': must be a number",
+        stray + ":5: field 'limits.nosuch': the sequence has no step 'nosuch'"})
+    EXPECT_NE(refused.err.find(expected), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.err.find(sequence), std::string::npos) << refused.err;
 }

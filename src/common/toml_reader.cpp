@@ -40,9 +40,7 @@ int TomlReader::line_of(const toml::node* node) const {
 }
 
 void TomlReader::fail(const toml::node* at, std::string_view field, const std::string& what) const {
-  // A node layered in from another file (a limits file on a sequence) names that file.
-  const auto& source = at ? at->source().path : nullptr;
-  throw InputError(source ? *source : path_, line_of(at), std::string(field), what);
+  throw InputError(path_, line_of(at), std::string(field), what);
 }
 
 const toml::table* TomlReader::table(const toml::table& parent, std::string_view key,

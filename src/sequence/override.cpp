@@ -102,7 +102,27 @@ void apply_limits_file(toml::table& root, const TomlReader& limits,
         failed(&step_limits, field, "the sequence's step has limits that are not a table");
         continue;
       }
-      for (const auto& [name, limit] : *step_limits.as_table()) own->insert_or_assign(name, limit);
+      // Checked here, against the limits file: layered copies keep no line of their own.
+      const auto kind_name = step->get("kind") ? step->get("kind")->value<std::string>() : std::nullopt;
+      const StepKind* kind = kind_name ? find_step_kind(*kind_name) : nullptr;
+      for (const auto& [name_key, limit] : *step_limits.as_table()) {
+        const std::string name(name_key.str());
+        const std::string limit_field_name = field + "." + name;
+        const auto named = [&](const MeasurementSpec& m) { return m.name == name; };
+        if (kind && !kind->draws(name) &&
+            std::none_of(kind->measurements().begin(), kind->measurements().end(), named)) {
+          failed(&limit, limit_field_name,
+                 "'" + name + "' is not a measurement or curve of a " + *kind_name + " step");
+          continue;
+        }
+        try {
+          limit_field(limits, &limit, limit_field_name);
+        } catch (const InputError& e) {
+          errors.push_back(e.what());
+          continue;
+        }
+        own->insert_or_assign(name, limit);
+      }
     }
   }
 }

@@ -63,6 +63,8 @@ LimitSegment limit_segment(const R& r, const toml::node* node, const std::string
   return l;
 }
 
+}  // namespace
+
 // A table, or a list of tables each judging the points it covers.
 Limit limit_field(const R& r, const toml::node* node, const std::string& field) {
   Limit limit;
@@ -76,6 +78,8 @@ Limit limit_field(const R& r, const toml::node* node, const std::string& field) 
   }
   return limit;
 }
+
+namespace {
 
 std::vector<SweepValue> sweep_values(const R& r, const toml::table& t, const std::string& field,
                                      bool is_level, bool linear_by_default = false) {

@@ -23,6 +23,10 @@ inline constexpr std::string_view kSweepKeys[] = {"parameter", "from",    "to",
 // Whether a step of this kind may hold this key (a common one or the kind's own).
 bool step_accepts_key(const StepKind& kind, std::string_view key);
 
+// A step's `limits.NAME`: one { min, max, … } table, or a list of them each judging the
+// points it covers (docs/sequences.md). Throws InputError naming `field`.
+Limit limit_field(const TomlReader& reader, const toml::node* node, const std::string& field);
+
 // Fills `step` (whose id is set) from its table, the sequence's [defaults] filling in
 // timing and load; then its kind parses its own keys. Throws InputError.
 void parse_step(const TomlReader& reader, const toml::table& table, const toml::table* defaults,
