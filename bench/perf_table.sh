@@ -43,9 +43,11 @@ print(f"| analyse a 65536-sample 48 kHz block (THD+N, harmonics) | {ours:.0f} µ
 PY
 
 median_s() { /usr/bin/python3 -c 'import statistics,sys; print(f"{statistics.median(float(x) for x in sys.argv[1:]):.3f}")' "$@"; }
-for sequence in poweramp-production poweramp-fast preamp-fast preamp-production lab-characterisation; do
+for path in sequences/*.toml; do
+  sequence=$(basename "$path" .toml)
   station=instruments/sim-bench.toml
   [[ $sequence == preamp-* ]] && station=instruments/sim-preamp.toml
+  [[ $sequence == generator-* ]] && station=instruments/sim-instruments.toml
   cold=() warm=()
   for i in 1 2 3; do
     export XDG_CACHE_HOME="$work/cache-$sequence-$i"

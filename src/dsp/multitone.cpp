@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <numbers>
 #include <set>
 #include <span>
@@ -148,17 +149,32 @@ MultitoneDesign multitone_layout(const MultitoneRequest& r) {
 MultitoneDesign design_multitone(const MultitoneRequest& r) {
   MultitoneDesign d = multitone_layout(r);
   const std::size_t n = r.period_frames;
-  for (std::size_t c = 0; c < r.channels; ++c) {
-    const auto& bins = d.bins[c];
+  struct ChannelDesign {
+    std::vector<double> phases_rad;
+    double crest_factor = 0.0;
+  };
+  const auto design_channel = [n](const std::vector<std::size_t>& bins) {
+    ChannelDesign channel;
     double crest = 0.0;
-    d.phases_rad.push_back(low_crest_phases(bins, n, crest));
+    channel.phases_rad = low_crest_phases(bins, n, crest);
     // The safety checks judge what the DAC reconstructs: the period's true peak, which lies a
     // few per cent above its samples' (the search above needs only to rank phases).
-    const auto period = synthesise(bins, d.phases_rad.back(), n);
+    const auto period = synthesise(bins, channel.phases_rad, n);
     double ms = 0.0;
     for (double v : period) ms += v * v;
-    d.crest_factor.push_back(true_peak(period, true) /
-                             std::sqrt(ms / static_cast<double>(period.size())));
+    channel.crest_factor =
+        true_peak(period, true) / std::sqrt(ms / static_cast<double>(period.size()));
+    return channel;
+  };
+  // The channels' searches are independent and each costs tens of milliseconds: a process
+  // that designs before its first step (validate, run) waits for the slowest, not the sum.
+  std::vector<std::future<ChannelDesign>> channels;
+  for (std::size_t c = 0; c < r.channels; ++c)
+    channels.push_back(std::async(std::launch::async, design_channel, std::cref(d.bins[c])));
+  for (auto& channel : channels) {
+    auto designed = channel.get();
+    d.phases_rad.push_back(std::move(designed.phases_rad));
+    d.crest_factor.push_back(designed.crest_factor);
   }
   return d;
 }
