@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cmath>
 #include <complex>
+#include <fstream>
+#include <iterator>
 #include <numbers>
 #include <thread>
 
@@ -428,4 +430,86 @@ TEST(SimWiring, TheDmmBehindASocketReadsWhatTheWiringJustPutOnItsProbes) {
   }
   stop = true;
   serving.join();
+}
+
+// [sim] unit_spread: each serial's preamp drawn around the model with the stated σ, every
+// figure from its own draw, the same serial always the same unit.
+TEST(SimChain, UnitSpreadDrawsEachSerialsPreampWithTheStatedSigma) {
+  auto station = sequence::load_station(kStation);
+  station.sim->unit_spread = {0.0, 5.0, 2.0, 10.0, 1.0};
+  station.sim->power_amp.reset();  // its output network's design is most of a chain's cost
+  const auto& nominal = *station.sim->preamp;
+  const auto preamp_of = [&](const std::string& serial) {
+    const sim::SimChain chain(*station.sim, {}, 48000.0, 1, serial);
+    for (const auto& stage : chain.stages(1))
+      if (const auto* p = dynamic_cast<const sim::PreampStage*>(stage.get())) return p->model();
+    throw std::logic_error("no preamp stage");
+  };
+  constexpr int kUnits = 400;
+  std::vector<double> hp, lp, a2, noise;
+  for (int u = 0; u < kUnits; ++u) {
+    const auto m = preamp_of("SN-" + std::to_string(u));
+    hp.push_back((m.highpass_hz / nominal.highpass_hz - 1.0) * 100.0);
+    lp.push_back((m.lowpass_hz / nominal.lowpass_hz - 1.0) * 100.0);
+    a2.push_back((m.a2_per_volt / nominal.a2_per_volt - 1.0) * 100.0);
+    EXPECT_DOUBLE_EQ(m.a3_per_volt2 / nominal.a3_per_volt2, m.a2_per_volt / nominal.a2_per_volt);
+    noise.push_back(dsp::amplitude_ratio_to_db(m.noise_nv_per_rthz / nominal.noise_nv_per_rthz));
+  }
+  const auto mean = [](const std::vector<double>& v) {
+    double s = 0.0;
+    for (double x : v) s += x;
+    return s / static_cast<double>(v.size());
+  };
+  const auto sigma = [&](const std::vector<double>& v) {
+    const double m = mean(v);
+    double s = 0.0;
+    for (double x : v) s += (x - m) * (x - m);
+    return std::sqrt(s / static_cast<double>(v.size() - 1));
+  };
+  // 400 draws: the sample σ within ±12 % (3.4 standard errors), the mean within 4 of them.
+  const std::pair<const std::vector<double>*, double> figures[] = {
+      {&hp, 5.0}, {&lp, 2.0}, {&a2, 10.0}, {&noise, 1.0}};
+  for (const auto& [values, stated] : figures) {
+    EXPECT_NEAR(sigma(*values), stated, 0.12 * stated);
+    EXPECT_NEAR(mean(*values), 0.0, 4.0 * stated / std::sqrt(kUnits));
+  }
+  // Independent draws: the corners' correlation near 0 (|r| < 0.15, 3 standard errors).
+  double r = 0.0;
+  for (int u = 0; u < kUnits; ++u) r += (hp[u] - mean(hp)) * (lp[u] - mean(lp));
+  EXPECT_LT(std::abs(r / (kUnits - 1) / sigma(hp) / sigma(lp)), 0.15);
+  EXPECT_EQ(preamp_of("SN-7").highpass_hz, preamp_of("SN-7").highpass_hz);
+  EXPECT_DOUBLE_EQ(preamp_of("SN-7").highpass_hz / nominal.highpass_hz, 1.0 + hp[7] / 100.0);
+}
+
+TEST(SimChain, UnitSpreadIsReadFromTheStationAndItsFieldsChecked) {
+  const auto with = [](const std::string& line) {
+    std::ifstream in(kStation);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text.replace(text.find("[sim]\n"), 6, "[sim]\n" + line + "\n");
+    return text;
+  };
+  const auto spread =
+      sequence::parse_station(with("unit_spread = { gain_db = 0.1, lowpass_pct = 3 }"),
+                                  "spread.toml")
+          .sim->unit_spread;
+  EXPECT_EQ(spread.gain_db, 0.1);
+  EXPECT_EQ(spread.lowpass_pct, 3.0);
+  EXPECT_EQ(spread.highpass_pct, 0.0);
+  EXPECT_EQ(sequence::parse_station(with("unit_gain_sigma_db = 0.2"), "old.toml")
+                .sim->unit_spread.gain_db,
+            0.2);
+  const auto error_of = [&](const std::string& line) {
+    try {
+      sequence::parse_station(with(line), "bad.toml");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of("unit_spread = { gain_db = -1 }").find("sim.unit_spread.gain_db"),
+            std::string::npos);
+  EXPECT_NE(error_of("unit_spread = { corner_pct = 1 }").find("corner_pct"), std::string::npos);
+  EXPECT_NE(error_of("unit_gain_sigma_db = 0.1\nunit_spread = { gain_db = 0.1 }")
+                .find("unit_gain_sigma_db"),
+            std::string::npos);
 }

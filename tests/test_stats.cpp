@@ -20,6 +20,7 @@
 #include <toml++/toml.h>
 
 #include "stats/limits_derive.hpp"
+#include "stats/pareto.hpp"
 #include "stats/tolerance.hpp"
 
 using namespace ampbench;
@@ -511,4 +512,118 @@ TEST(LimitsDerive, LimitsFromGoodUnitsPassAGoodUnitAndCatchAFault) {
         stray + ":5: field 'limits.nosuch': the sequence has no step 'nosuch'"})
     EXPECT_NE(refused.err.find(expected), std::string::npos) << refused.err;
   EXPECT_EQ(refused.err.find(sequence), std::string::npos) << refused.err;
+}
+
+// ---- stats --pareto ----
+
+namespace {
+
+store::MeasurementRow failing_row(const std::string& run, const std::string& serial,
+                                  const std::string& step, const std::string& channel,
+                                  const std::string& name, record::Verdict verdict) {
+  store::MeasurementRow row;
+  row.run_uuid = run;
+  row.serial = serial;
+  row.step_id = step;
+  row.run_verdict = record::Verdict::fail;
+  row.measurement.channel = channel;
+  row.measurement.name = name;
+  row.measurement.verdict = verdict;
+  return row;
+}
+
+record::RunRecord run_header(const std::string& uuid, const std::string& serial,
+                             record::Verdict verdict) {
+  record::RunRecord run;
+  run.uuid = uuid;
+  run.serial = serial;
+  run.verdict = verdict;
+  return run;
+}
+
+}  // namespace
+
+// Counted by hand: A fails gain on both channels, then gain again; B fails gain and THD+N;
+// C's THD+N could not be measured; D passes; E fails on a curve only (its step, read back
+// whole); F was aborted and tests nothing.
+TEST(Pareto, FailingUnitsByStepAndMeasurementLargestFirst) {
+  using V = record::Verdict;
+  const std::vector<record::RunRecord> runs = {
+      run_header("a1", "A", V::fail), run_header("a2", "A", V::fail), run_header("b1", "B", V::fail),
+      run_header("c1", "C", V::error), run_header("d1", "D", V::pass), run_header("e1", "E", V::fail),
+      run_header("f1", "F", V::aborted)};
+  const std::vector<store::MeasurementRow> rows = {
+      failing_row("a1", "A", "gain_1k", "L", "gain_db", V::fail),
+      failing_row("a1", "A", "gain_1k", "R", "gain_db", V::fail),
+      failing_row("a2", "A", "gain_1k", "L", "gain_db", V::fail),
+      failing_row("b1", "B", "gain_1k", "L", "gain_db", V::fail),
+      failing_row("b1", "B", "thdn_1k", "L", "thdn_pct", V::fail),
+      failing_row("c1", "C", "thdn_1k", "R", "thdn_pct", V::error),
+      failing_row("d1", "D", "gain_1k", "L", "gain_db", V::pass)};
+  std::vector<std::string> loaded;
+  const auto p = stats::pareto(runs, rows, [&](const std::string& uuid) {
+    loaded.push_back(uuid);
+    record::RunRecord whole = run_header(uuid, "E", V::fail);
+    record::StepRecord passed, failed;
+    passed.step_id = "gain_1k";
+    passed.verdict = V::pass;
+    failed.step_id = "response";
+    failed.verdict = V::fail;
+    whole.steps = {passed, failed};
+    return whole;
+  });
+  EXPECT_EQ(loaded, std::vector<std::string>{"e1"});
+  EXPECT_EQ(p.runs, 6);
+  EXPECT_EQ(p.failing_runs, 5);
+  EXPECT_EQ(p.failing_units, 4);
+  ASSERT_EQ(p.causes.size(), 3u);
+  const auto& gain = p.causes[0];
+  EXPECT_EQ(gain.step_id, "gain_1k");
+  EXPECT_EQ(gain.name, "gain_db");
+  EXPECT_EQ(gain.units, 2);
+  EXPECT_EQ(gain.runs, 3);
+  EXPECT_DOUBLE_EQ(gain.share, 3.0 / 5.0);
+  EXPECT_DOUBLE_EQ(gain.cumulative, 2.0 / 4.0);
+  const auto& thdn = p.causes[1];
+  EXPECT_EQ(thdn.name, "thdn_pct");
+  EXPECT_EQ(thdn.units, 2);
+  EXPECT_EQ(thdn.runs, 2);
+  EXPECT_EQ(thdn.errors, 1);
+  EXPECT_DOUBLE_EQ(thdn.cumulative, 3.0 / 4.0);
+  const auto& curve = p.causes[2];
+  EXPECT_EQ(curve.step_id, "response");
+  EXPECT_EQ(curve.name, "");
+  EXPECT_EQ(curve.units, 1);
+  EXPECT_DOUBLE_EQ(curve.cumulative, 1.0);
+}
+
+// The simulated faults through `run` and `stats --pareto --json`: a unit low on gain (twice),
+// one with hum, one with a dead right channel; two good units.
+TEST(Pareto, TheSimulatedFaultsRankedFromTheStore) {
+  TempDir dir;
+  const auto station = line_station(dir, "station.toml", 0.0);
+  std::ofstream(dir / "line.toml") << kLineSequence;
+  const auto db = dir / "line.db";
+  EXPECT_EQ(run_units(dir / "line.toml", station, db,
+                      {"--serial", "G1", "--serial", "G2", "--serial", "SIM-LOW-GAIN", "--serial",
+                       "SIM-HUM", "--serial", "SIM-DEAD-R", "--serial", "SIM-LOW-GAIN"}),
+            1);
+  const auto r = run_ampbench({"stats", "--db", db, "--pareto", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["runs"], 6);
+  EXPECT_EQ(j["failing_runs"], 4);
+  EXPECT_EQ(j["failing_units"], 3);
+  ASSERT_EQ(j["causes"].size(), 2u) << j.dump();
+  // Low gain fails gain_db (−6 dB) twice, the dead channel's R once: 2 units, 3 runs.
+  EXPECT_EQ(j["causes"][0]["step"], "gain_1k");
+  EXPECT_EQ(j["causes"][0]["measurement"], "gain_db");
+  EXPECT_EQ(j["causes"][0]["units"], 2);
+  EXPECT_EQ(j["causes"][0]["runs"], 3);
+  // Hum (3 mV at the input) and the dead channel's silence fail THD+N.
+  EXPECT_EQ(j["causes"][1]["measurement"], "thdn_pct");
+  EXPECT_EQ(j["causes"][1]["units"], 2);
+  const auto table = run_ampbench({"stats", "--db", db, "--pareto"});
+  EXPECT_NE(table.out.find("4 failing run(s) of 6, 3 failing unit(s)"), std::string::npos)
+      << table.out;
 }

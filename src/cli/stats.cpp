@@ -12,6 +12,7 @@
 #include "report/files.hpp"
 #include "report/line_html.hpp"
 #include "stats/line_stats.hpp"
+#include "stats/pareto.hpp"
 #include "stats/stats_json.hpp"
 #include "store/postgres_store.hpp"
 #include "store/results_reader.hpp"
@@ -26,6 +27,7 @@ struct StatsOptions {
   int drift_window = 50;
   bool json = false;
   bool by_slot = false;
+  bool pareto = false;
 };
 
 // The stats of each test slot's runs on their own (a fixture that drifts is a slot's
@@ -82,13 +84,39 @@ void print_table(const stats::LineStats& line) {
   }
 }
 
+void print_pareto(const stats::Pareto& p) {
+  std::printf("%d failing run(s) of %d, %d failing unit(s)\n", p.failing_runs, p.runs,
+              p.failing_units);
+  if (p.causes.empty()) return;
+  std::printf("\n%-20s %-28s %6s %6s %7s %8s %7s\n", "STEP", "MEASUREMENT", "UNITS", "RUNS",
+              "ERRORS", "OF RUNS", "CUM");
+  for (const auto& c : p.causes)
+    std::printf("%-20s %-28s %6d %6d %7d %7.1f%% %6.1f%%\n",
+                c.step_id.empty() ? "(run)" : c.step_id.c_str(),
+                c.name.empty() ? "(step, no measurement)" : c.name.c_str(), c.units, c.runs,
+                c.errors, 100.0 * c.share, 100.0 * c.cumulative);
+}
+
 int run_stats(const StatsOptions& o) {
   if (o.drift_window < 2) throw UsageError("--drift-window must be at least 2 units");
+  if (o.pareto && o.by_slot) throw UsageError("--pareto and --by-slot: give one of them");
   store::RunFilter filter = o.runs_matching.filter();
   filter.limit = 0;
   const auto db = store::open_results(o.db);
   const auto runs = db->list_runs(filter);
   const auto rows = db->measurement_rows(filter);
+  if (o.pareto) {
+    const auto p = stats::pareto(runs, rows, [&](const std::string& uuid) {
+      return db->load_run(uuid);
+    });
+    if (p.runs == 0)
+      std::fprintf(stderr, "ampbench: no finished runs in %s match\n", db->name().c_str());
+    if (o.json)
+      std::cout << stats::to_json(p).dump(2) << "\n";
+    else
+      print_pareto(p);
+    return 0;
+  }
   stats::DriftOptions drift;
   drift.window = o.drift_window;
   if (o.by_slot) {
@@ -149,6 +177,8 @@ Subcommand add_stats_command(CLI::App& parent) {
   app->add_flag("--json", o->json, "JSON instead of the table");
   app->add_flag("--by-slot", o->by_slot,
                 "Each test slot's runs on their own: one table (or JSON entry) per slot");
+  app->add_flag("--pareto", o->pareto,
+                "Why units fail: failing units and runs by step and measurement, largest first");
   return {app, [o] { return run_stats(*o); }};
 }
 

@@ -49,6 +49,27 @@ std::map<int, sim::Fault> fault_map(const R& r, const toml::node* node, const st
   return out;
 }
 
+// `unit_spread = { gain_db, highpass_pct, lowpass_pct, distortion_pct, noise_db }`; the
+// older `unit_gain_sigma_db = σ` is its gain_db alone.
+sim::UnitSpread unit_spread(const R& r, const toml::table& sim, std::string_view prefix) {
+  sim::UnitSpread spread;
+  spread.gain_db = non_negative(r, sim, "unit_gain_sigma_db", prefix, 0.0);
+  const toml::table* t = r.table(sim, "unit_spread", prefix, false);
+  if (!t) return spread;
+  const std::string field = TomlReader::join(prefix, "unit_spread");
+  if (sim.get("unit_gain_sigma_db"))
+    r.fail(sim.get("unit_gain_sigma_db"), TomlReader::join(prefix, "unit_gain_sigma_db"),
+           "give the gain's spread once: unit_spread.gain_db replaces it");
+  r.reject_unknown_keys(*t, field,
+                        {"gain_db", "highpass_pct", "lowpass_pct", "distortion_pct", "noise_db"});
+  spread.gain_db = non_negative(r, *t, "gain_db", field, 0.0);
+  spread.highpass_pct = non_negative(r, *t, "highpass_pct", field, 0.0);
+  spread.lowpass_pct = non_negative(r, *t, "lowpass_pct", field, 0.0);
+  spread.distortion_pct = non_negative(r, *t, "distortion_pct", field, 0.0);
+  spread.noise_db = non_negative(r, *t, "noise_db", field, 0.0);
+  return spread;
+}
+
 // A loudspeaker's Thiele-Small parameters (sim/impedance.hpp); nominal_ohm when it is a load.
 sim::LoudspeakerModel loudspeaker(const R& r, const toml::node* node, const std::string& field,
                                   bool as_load) {
@@ -89,6 +110,7 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
                          "load_relays",
                          "source_ohm",
                          "unit_gain_sigma_db",
+                         "unit_spread",
                          "channel_gain_db",
                          "loopback_gain_db",
                          "loudspeaker",
@@ -122,7 +144,7 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
   c.load_ohm = positive(r, t, "load_ohm", p, c.load_ohm);
   c.source_ohm = non_negative(r, t, "source_ohm", p, 0.0);
   c.converter_lowpass_hz = non_negative(r, t, "converter_lowpass_hz", p, 0.0);
-  c.unit_gain_sigma_db = non_negative(r, t, "unit_gain_sigma_db", p, 0.0);
+  c.unit_spread = unit_spread(r, t, p);
   c.loopback_gain_db = r.number(t, "loopback_gain_db", p).value_or(0.0);
   c.clock_ppm = r.number(t, "clock_ppm", p).value_or(0.0);
   if (std::abs(c.clock_ppm) > 1000.0)

@@ -31,6 +31,36 @@ std::uint64_t channel_seed(std::uint64_t seed, const std::string& serial, int ch
   return z ^ (z >> 31);
 }
 
+// Stream numbers of a channel's draws (0–2 are its noise sources).
+enum SpreadDraw : int { gain_draw = 3, highpass_draw, lowpass_draw, distortion_draw, noise_draw };
+
+double spread_draw(const SimConfig& config, const std::string& serial, int channel,
+                   SpreadDraw draw) {
+  return GaussianSource(channel_seed(config.seed, serial, channel, draw)).next();
+}
+
+double spread_factor(double sigma_pct, const SimConfig& config, const std::string& serial,
+                     int channel, SpreadDraw draw) {
+  if (sigma_pct <= 0.0) return 1.0;
+  return std::max(0.05, 1.0 + sigma_pct / 100.0 * spread_draw(config, serial, channel, draw));
+}
+
+// This serial's own preamp: its corners, distortion and noise drawn around the model's.
+PreampModel spread_preamp(PreampModel model, const SimConfig& config, const std::string& serial,
+                          int channel) {
+  const UnitSpread& spread = config.unit_spread;
+  model.highpass_hz *= spread_factor(spread.highpass_pct, config, serial, channel, highpass_draw);
+  model.lowpass_hz *= spread_factor(spread.lowpass_pct, config, serial, channel, lowpass_draw);
+  const double distortion =
+      spread_factor(spread.distortion_pct, config, serial, channel, distortion_draw);
+  model.a2_per_volt *= distortion;
+  model.a3_per_volt2 *= distortion;
+  if (spread.noise_db > 0.0)
+    model.noise_nv_per_rthz *= dsp::db_to_amplitude_ratio(
+        spread.noise_db * spread_draw(config, serial, channel, noise_draw));
+  return model;
+}
+
 }  // namespace
 
 template <typename S>
@@ -74,9 +104,8 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
     double input_gain_db = fault == Fault::low_gain ? kLowGainFaultDb : 0.0;
     if (auto own = config.channel_gain_db.find(c); own != config.channel_gain_db.end())
       input_gain_db += own->second;
-    if (config.unit_gain_sigma_db > 0.0)
-      input_gain_db += config.unit_gain_sigma_db *
-                       GaussianSource(channel_seed(config.seed, serial, c, 3)).next();
+    if (config.unit_spread.gain_db > 0.0)
+      input_gain_db += config.unit_spread.gain_db * spread_draw(config, serial, c, gain_draw);
     append(ch, std::make_unique<GainStage>(dsp::db_to_amplitude_ratio(input_gain_db)),
            sample_rate_hz);
     if (fault == Fault::hum)
@@ -87,7 +116,7 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
                      {std::begin(kHumFaultHarmonicsDb), std::end(kHumFaultHarmonicsDb)}}),
              sample_rate_hz);
     if (config.preamp) {
-      PreampModel model = *config.preamp;
+      PreampModel model = spread_preamp(*config.preamp, config, serial, c);
       if (fault == Fault::early_clip && model.clip_vpeak > 0.0)
         model.clip_vpeak *= kEarlyClipFactor;
       ch.preamp = append(ch,
@@ -97,6 +126,8 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
     }
     if (config.power_amp) {
       PowerAmpModel model = *config.power_amp;
+      model.crossover_depth *=
+          spread_factor(config.unit_spread.distortion_pct, config, serial, c, distortion_draw);
       if (fault == Fault::early_clip) model.rail_v *= kEarlyClipFactor;
       if (fault == Fault::crossover) {
         model.crossover_v = std::max(model.crossover_v, kCrossoverFaultV);

@@ -154,6 +154,17 @@ inline constexpr double kRiaaErrorT2Us = 350.0;
 inline constexpr double kNoiseTemperatureK = 290.0;
 inline constexpr double kBoltzmann = 1.380649e-23;
 
+// Unit-to-unit spread, as a production line sees it (SPEC §16): the σ of each serial's
+// draws from N(0, σ), one per channel and figure, reproducible from seed and serial. A
+// percentage scales its value by 1 + z·σ/100 (never below 5 % of it).
+struct UnitSpread {
+  double gain_db = 0.0;         // the channel's gain
+  double highpass_pct = 0.0;    // the preamp's high-pass corner
+  double lowpass_pct = 0.0;     // the preamp's low-pass corner
+  double distortion_pct = 0.0;  // the preamp's a2 and a3 together, the power amp's crossover
+  double noise_db = 0.0;        // the preamp's input noise density
+};
+
 struct SimConfig {
   std::uint64_t seed = 1;
   int latency_samples = 0;
@@ -168,9 +179,7 @@ struct SimConfig {
   double load_ohm = 8.0;              // initial dummy load; +inf = open
   double source_ohm = 0.0;            // the interface output's impedance, driving the DUT
   double converter_lowpass_hz = 0.0;  // the interface's own 2nd-order roll-off (DAC); 0 = none
-  // Unit-to-unit spread, as a production line sees it: each serial number's channels have
-  // their gain offset by a draw from N(0, σ) (dB), reproducible from seed and serial.
-  double unit_gain_sigma_db = 0.0;
+  UnitSpread unit_spread;
   // Each channel's own gain offset (dB, 1-based channel → dB): a unit's channel mismatch.
   std::map<int, double> channel_gain_db;
   // The loopback reference cable's gain (dB): a real loopback is rarely exactly 1.

@@ -1,0 +1,113 @@
+#include "stats/pareto.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace ampbench::stats {
+namespace {
+
+bool failing(record::Verdict v) {
+  return v == record::Verdict::fail || v == record::Verdict::error;
+}
+
+struct Tally {
+  std::set<std::string> serials;
+  std::set<std::string> runs;
+  std::set<std::string> error_runs;
+};
+
+}  // namespace
+
+Pareto pareto(const std::vector<record::RunRecord>& runs,
+              const std::vector<store::MeasurementRow>& rows,
+              const std::function<record::RunRecord(const std::string& uuid)>& load_run) {
+  Pareto out;
+  std::map<std::string, const record::RunRecord*> failing_runs;
+  std::set<std::string> failing_serials;
+  for (const auto& run : runs) {
+    if (run.verdict == record::Verdict::aborted || run.verdict == record::Verdict::running)
+      continue;
+    ++out.runs;
+    if (!failing(run.verdict)) continue;
+    failing_runs[run.uuid] = &run;
+    failing_serials.insert(run.serial);
+  }
+  out.failing_runs = static_cast<int>(failing_runs.size());
+  out.failing_units = static_cast<int>(failing_serials.size());
+
+  std::map<std::pair<std::string, std::string>, Tally> tallies;
+  std::set<std::string> explained;
+  for (const auto& row : rows) {
+    if (!failing(row.measurement.verdict) || !failing_runs.count(row.run_uuid)) continue;
+    auto& t = tallies[{row.step_id, row.measurement.name}];
+    t.serials.insert(row.serial);
+    t.runs.insert(row.run_uuid);
+    if (row.measurement.verdict == record::Verdict::error) t.error_runs.insert(row.run_uuid);
+    explained.insert(row.run_uuid);
+  }
+  // A run that failed on a curve's mask or a step's error leaves no failing measurement:
+  // it is still a failing run, counted under its steps that did not pass.
+  for (const auto& [uuid, run] : failing_runs) {
+    if (explained.count(uuid)) continue;
+    bool placed = false;
+    const auto whole = run->steps.empty() && load_run ? load_run(uuid) : *run;
+    for (const auto& step : whole.steps) {
+      if (!failing(step.verdict)) continue;
+      auto& t = tallies[{step.step_id, ""}];
+      t.serials.insert(run->serial);
+      t.runs.insert(uuid);
+      if (step.verdict == record::Verdict::error) t.error_runs.insert(uuid);
+      placed = true;
+    }
+    if (!placed) {
+      auto& t = tallies[{"", ""}];
+      t.serials.insert(run->serial);
+      t.runs.insert(uuid);
+    }
+  }
+
+  for (const auto& [key, t] : tallies) {
+    ParetoCause c;
+    c.step_id = key.first;
+    c.name = key.second;
+    c.units = static_cast<int>(t.serials.size());
+    c.runs = static_cast<int>(t.runs.size());
+    c.errors = static_cast<int>(t.error_runs.size());
+    c.share = out.failing_runs ? static_cast<double>(c.runs) / out.failing_runs : 0.0;
+    out.causes.push_back(std::move(c));
+  }
+  std::sort(out.causes.begin(), out.causes.end(), [](const auto& a, const auto& b) {
+    return std::tie(b.units, b.runs, a.step_id, a.name) <
+           std::tie(a.units, a.runs, b.step_id, b.name);
+  });
+  // Cumulative share of the failing units explained down the list (a unit counted once,
+  // at the first cause that holds it).
+  std::set<std::string> covered;
+  for (auto& c : out.causes) {
+    for (const auto& [key, t] : tallies)
+      if (key == std::pair{c.step_id, c.name}) covered.insert(t.serials.begin(), t.serials.end());
+    c.cumulative =
+        out.failing_units ? static_cast<double>(covered.size()) / out.failing_units : 0.0;
+  }
+  return out;
+}
+
+nlohmann::json to_json(const Pareto& p) {
+  nlohmann::json causes = nlohmann::json::array();
+  for (const auto& c : p.causes)
+    causes.push_back({{"step", c.step_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.step_id)},
+                      {"measurement", c.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.name)},
+                      {"units", c.units},
+                      {"runs", c.runs},
+                      {"errors", c.errors},
+                      {"share_of_failing_runs", c.share},
+                      {"cumulative_units", c.cumulative}});
+  return {{"runs", p.runs},
+          {"failing_runs", p.failing_runs},
+          {"failing_units", p.failing_units},
+          {"causes", causes}};
+}
+
+}  // namespace ampbench::stats
