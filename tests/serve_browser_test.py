@@ -309,6 +309,13 @@ try:
     days = driver.find_elements(By.CSS_SELECTOR, "#days tbody tr")
     check(len(rows) == 16 and len(days) == 1 and "93.8 %" in days[0].text,
           f"the supervisor page lists the 16 runs and today's yield: {days[0].text if days else '(none)'}")
+    # Its Pareto: the one failing run of the sixteen, under the step and measurement it failed.
+    pareto = driver.find_elements(By.CSS_SELECTOR, "#pareto tbody tr")
+    summary = driver.find_element(By.ID, "pareto-summary").text
+    check(len(pareto) >= 1 and "1 failing run(s) of 16, 1 failing unit(s)" in summary and
+          pareto[0].find_elements(By.TAG_NAME, "td")[2].text.startswith("1"),
+          f"the supervisor's Pareto ranks why the failing unit failed: {summary}; "
+          f"{[r.text for r in pareto]}")
     shot(driver, "serve-supervisor")
     four.stop()
 

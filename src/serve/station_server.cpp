@@ -24,6 +24,7 @@
 #include "serve/pages.hpp"
 #include "serve/slot_unit.hpp"
 #include "stats/line_stats.hpp"
+#include "stats/pareto.hpp"
 #include "stats/stats_json.hpp"
 
 namespace ampbench::serve {
@@ -373,10 +374,16 @@ class Server {
       store::RunFilter filter;
       filter.station = bench_.station().name;
       filter.limit = 0;
-      const auto [runs, rows] = bench_.with_store([&](auto& store) {
-        return std::pair{store.list_runs(filter), store.measurement_rows(filter)};
+      auto [j, pareto] = bench_.with_store([&](auto& store) {
+        const auto runs = store.list_runs(filter);
+        const auto rows = store.measurement_rows(filter);
+        return std::pair{
+            stats::to_json(stats::line_stats(runs, rows, {})),
+            stats::to_json(stats::pareto(
+                runs, rows, [&](const std::string& uuid) { return store.load_run(uuid); }))};
       });
-      reply(res, 200, stats::to_json(stats::line_stats(runs, rows, {})));
+      j["pareto"] = std::move(pareto);
+      reply(res, 200, j);
     });
     http_.Get("/api/station", [this](const auto&, auto& res) {
       reply(res, 200,
