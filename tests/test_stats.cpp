@@ -376,7 +376,9 @@ record::RunRecord unit_run(const std::string& serial, double gain_db, double thd
 // Ten units with gains 26.00 … 26.09 dB: mean 26.045, s = 0.0302765 (closed form for an
 // arithmetic series: s = d·√(n(n+1)/12)), k(10, 0.99, 0.95) = 4.436909 (scipy, above).
 TEST(LimitsDerive, ToleranceLimitsAreMeanPlusMinusKsRoundedOutwards) {
-  stats::LimitsDeriver deriver({});
+  stats::DeriveOptions per_value;
+  per_value.per_figure = true;
+  stats::LimitsDeriver deriver(per_value);
   for (int i = 0; i < 10; ++i)
     deriver.add(unit_run("U" + std::to_string(i), 26.0 + 0.01 * i, 0.010 + 0.001 * i,
                          {-0.1 - 0.01 * i, 0.0, -0.2 + 0.01 * i}));
@@ -420,6 +422,30 @@ TEST(LimitsDerive, ToleranceLimitsAreMeanPlusMinusKsRoundedOutwards) {
                       "spectrum_dbv, thdn_pct"),
             std::string::npos)
       << text;
+}
+
+// By default the coverage is the whole unit's: each unit here gives 6 values (gain, THD+N,
+// the level at 10 kHz, three response points; the level-swept THD+N and the spectrum are
+// not derived), each of them 0.99^(1/6), k(10, 0.998326, 0.95) = 5.391852 (scipy,
+// tests/data/tolerance_k.py's integral).
+TEST(LimitsDerive, TheCoverageIsTheWholeUnitsSplitOverItsValues) {
+  stats::LimitsDeriver deriver({});
+  for (int i = 0; i < 10; ++i)
+    deriver.add(unit_run("U" + std::to_string(i), 26.0 + 0.01 * i, 0.010 + 0.001 * i,
+                         {-0.1 - 0.01 * i, 0.0, -0.2 + 0.01 * i}));
+  const std::string text = deriver.limits_file("test");
+  const double s = 0.01 * std::sqrt(10.0 * 11.0 / 12.0), k = 5.391852;
+  const toml::table limits = toml::parse(text);
+  const auto* gain = limits["limits"]["gain_1k"]["gain_db"].as_table();
+  ASSERT_NE(gain, nullptr) << text;
+  EXPECT_NEAR((*gain)["min"].value<double>().value(), std::floor((26.045 - k * s) * 100.0) / 100.0,
+              1e-9);
+  EXPECT_NEAR((*gain)["max"].value<double>().value(), std::ceil((26.045 + k * s) * 100.0) / 100.0,
+              1e-9);
+  EXPECT_NE(text.find("coverage 0.99 of units over their 6 values each (each value 0.998326)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("k 5.392"), std::string::npos) << text;
 }
 
 TEST(LimitsDerive, EnvelopeAndOffsetWidenByTheirOffset) {

@@ -23,7 +23,7 @@ struct DeriveCommandOptions {
   std::string method = "tolerance";
   double coverage = 0.99, confidence = 0.95, offset = 0.0;
   std::vector<std::string> exclude_hz;
-  bool any_verdict = false, force = false;
+  bool any_verdict = false, force = false, per_figure = false;
   std::string output;
 };
 
@@ -55,6 +55,7 @@ int run_derive(const DeriveCommandOptions& o) {
   if (o.runs_matching.sequence.empty())
     throw UsageError("limits derive: name the sequence (--sequence NAME): limits belong to one");
   options.coverage = o.coverage;
+  options.per_figure = o.per_figure;
   options.confidence = o.confidence;
   options.offset = o.offset;
   options.steps.insert(o.steps.begin(), o.steps.end());
@@ -104,7 +105,10 @@ Subcommand add_limits_command(CLI::App& parent) {
                   "tolerance (mean ± k·s, default), envelope (min/max ± offset) or offset "
                   "(mean ± offset)");
   app->add_option("--coverage", o->coverage,
-                  "Proportion of good units the tolerance limits hold (default 0.99)");
+                  "Proportion of good units the tolerance limits pass, every value of the unit "
+                  "inside its limits (default 0.99)");
+  app->add_flag("--per-figure", o->per_figure,
+                "The coverage for each value on its own, not for the whole unit");
   app->add_option("--confidence", o->confidence, "Confidence of that coverage (default 0.95)");
   app->add_option("--offset-db,--offset", o->offset,
                   "Widening of envelope and offset limits, in each figure's own unit (dB for "

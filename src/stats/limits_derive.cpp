@@ -76,6 +76,7 @@ void LimitsDeriver::add(const record::RunRecord& run) {
       f.low = f.low || m.low.has_value();
       f.high = f.high || m.high.has_value();
       f.spread.add(m.value);
+      ++values_;
     }
     for (const auto& c : step.curves) {
       // A spectrum's bins are noise and spurs, not a product's figures: masked by hand.
@@ -88,14 +89,22 @@ void LimitsDeriver::add(const record::RunRecord& run) {
         Figure& f = curves_[step.step_id][c.name][c.x[i]];
         f.unit = c.y_unit;
         f.spread.add(c.y[i]);
+        ++values_;
       }
     }
   }
 }
 
+double LimitsDeriver::figure_coverage() const {
+  if (options_.per_figure || runs_ == 0 || values_ <= runs_) return options_.coverage;
+  const double per_unit = static_cast<double>(values_) / static_cast<double>(runs_);
+  return std::pow(options_.coverage, 1.0 / per_unit);
+}
+
 double LimitsDeriver::k_for(long n) const {
   const auto [at, added] = k_of_n_.try_emplace(n, 0.0);
-  if (added) at->second = tolerance_factor(static_cast<int>(n), options_.coverage, options_.confidence);
+  if (added)
+    at->second = tolerance_factor(static_cast<int>(n), figure_coverage(), options_.confidence);
   return at->second;
 }
 
@@ -131,7 +140,13 @@ std::string LimitsDeriver::limits_file(const std::string& source) const {
   switch (options_.method) {
     case LimitMethod::tolerance:
       method = "tolerance: mean ± k·s, k for each figure's n (ISO 16269-6, two-sided), coverage " +
-               number(options_.coverage) + ", confidence " + number(options_.confidence);
+               number(options_.coverage) +
+               (options_.per_figure || figure_coverage() == options_.coverage
+                    ? std::string(" per value")
+                    : " of units over their " +
+                          number(static_cast<double>(values_) / static_cast<double>(runs_), 4) +
+                          " values each (each value " + number(figure_coverage(), 6) + ")") +
+               ", confidence " + number(options_.confidence);
       break;
     case LimitMethod::envelope:
       method = "envelope: [min − " + number(options_.offset) + ", max + " + number(options_.offset) + "]";

@@ -29,7 +29,11 @@ enum class LimitMethod { tolerance, envelope, offset };
 
 struct DeriveOptions {
   LimitMethod method = LimitMethod::tolerance;
+  // The proportion of good units the whole file passes (every value of a unit inside its
+  // limits): each of a unit's M values is given coverage^(1/M) (Šidák), so a mask of many
+  // values keeps its false rejects at 1 − coverage. per_figure: coverage for each value alone.
   double coverage = 0.99;
+  bool per_figure = false;
   double confidence = 0.95;
   double offset = 0.0;  // in each figure's unit (envelope, offset)
   std::vector<std::pair<double, double>> exclude_hz;
@@ -64,12 +68,14 @@ class LimitsDeriver {
                            std::map<std::string, std::map<std::optional<double>, Figure>>>;
   std::string bounds(const Figure& f, bool curve) const;
   double k_for(long n) const;  // tolerance_factor, once per n
+  double figure_coverage() const;
 
   DeriveOptions options_;
   Figures measurements_, curves_;
   std::set<std::string> serials_;
   std::map<std::string, std::set<std::string>> skipped_;  // step → names of other points
   std::size_t runs_ = 0;
+  std::size_t values_ = 0;  // every value added, of every run
   mutable std::map<long, double> k_of_n_;
 };
 
