@@ -97,13 +97,14 @@ Pareto pareto(const std::vector<record::RunRecord>& runs,
 nlohmann::json to_json(const Pareto& p) {
   nlohmann::json causes = nlohmann::json::array();
   for (const auto& c : p.causes)
-    causes.push_back({{"step", c.step_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.step_id)},
-                      {"measurement", c.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.name)},
-                      {"units", c.units},
-                      {"runs", c.runs},
-                      {"errors", c.errors},
-                      {"share_of_failing_runs", c.share},
-                      {"cumulative_units", c.cumulative}});
+    causes.push_back(
+        {{"step", c.step_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.step_id)},
+         {"measurement", c.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.name)},
+         {"units", c.units},
+         {"runs", c.runs},
+         {"errors", c.errors},
+         {"share_of_failing_runs", c.share},
+         {"cumulative_units", c.cumulative}});
   return {{"runs", p.runs},
           {"failing_runs", p.failing_runs},
           {"failing_units", p.failing_units},

@@ -4,10 +4,9 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "store/results_reader.hpp"
 
@@ -15,18 +14,18 @@ namespace ampbench::stats {
 
 struct ParetoCause {
   std::string step_id;
-  std::string name;  // the measurement; "" for a failing run none of whose measurements failed
-  int units = 0;     // distinct serial numbers with a failing run here
-  int runs = 0;      // failing runs here
-  int errors = 0;    // of them, runs where the value was missing or its step errored
-  double share = 0.0;       // runs / failing runs (a run may fail several causes)
+  std::string name;    // the measurement; "" for a failing run none of whose measurements failed
+  int units = 0;       // distinct serial numbers with a failing run here
+  int runs = 0;        // failing runs here
+  int errors = 0;      // of them, runs where the value was missing or its step errored
+  double share = 0.0;  // runs / failing runs (a run may fail several causes)
   double cumulative = 0.0;  // of `units`, down the list, over the failing units
 };
 
 struct Pareto {
-  int runs = 0;            // finished runs looked at
-  int failing_runs = 0;    // FAIL or ERROR
-  int failing_units = 0;   // serial numbers with at least one failing run
+  int runs = 0;                     // finished runs looked at
+  int failing_runs = 0;             // FAIL or ERROR
+  int failing_units = 0;            // serial numbers with at least one failing run
   std::vector<ParetoCause> causes;  // most units first, then most runs, then step and name
 };
 
