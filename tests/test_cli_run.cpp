@@ -85,15 +85,15 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
             R"({"stimulus.level":"-40 dBV"})");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"),
             "31");
-  EXPECT_EQ(scalar(db, "PRAGMA user_version"), "10");
+  EXPECT_EQ(scalar(db, "PRAGMA user_version"), "11");
   // How long it held the bench: at least its stimulus, with its transfers counted.
   EXPECT_EQ(scalar(db, "SELECT unit_s > stimulus_s AND stimulus_s > 10 AND transfers > 20 AND "
                        "analysis_s > 0 FROM runs"),
             "1");
   EXPECT_EQ(scalar(db,
-                   "SELECT count(*) FROM runs WHERE length(sequence_sha256) = 64 AND sequence_text "
-                   "LIKE '%gain_1k%' "
-                   "AND station_text LIKE '%sim-bench%' AND finished_at > started_at"),
+                   "SELECT count(*) FROM runs r JOIN texts q ON q.sha256 = r.sequence_sha256 "
+                   "JOIN texts s ON s.sha256 = r.station_sha256 WHERE q.text LIKE '%gain_1k%' "
+                   "AND s.text LIKE '%sim-bench%' AND finished_at > started_at"),
             "1");
 }
 

@@ -520,8 +520,8 @@ TEST(LimitsDerive, LimitsFromGoodUnitsPassAGoodUnitAndCatchAFault) {
   std::stringstream derived_text;
   derived_text << derived_file.rdbuf();
   EXPECT_EQ(ampbench::testing::scalar(
-                judged, "SELECT count(*) FROM runs WHERE length(limits_sha256) = 64 AND "
-                        "length(CAST(limits_text AS BLOB)) = " +
+                judged, "SELECT count(*) FROM runs r JOIN texts t ON t.sha256 = "
+                        "r.limits_sha256 WHERE length(CAST(t.text AS BLOB)) = " +
                             std::to_string(derived_text.str().size())),
             "2");
   // A limits file that names a step the sequence lacks: its file, line and field.

@@ -355,6 +355,10 @@ TEST(ResultStore, MigratesASchema2File) {
   sqlite3_open(path.c_str(), &db);
   ASSERT_EQ(
       sqlite3_exec(db,
+                   "UPDATE runs SET sequence_text = (SELECT text FROM texts WHERE sha256 = "
+                   "sequence_sha256), station_text = (SELECT text FROM texts WHERE sha256 = "
+                   "station_sha256); DROP TABLE texts; ALTER TABLE runs DROP COLUMN "
+                   "station_sha256; "
                    "DROP TABLE forwards; DROP INDEX runs_station; ALTER TABLE runs DROP "
                    "COLUMN line; ALTER TABLE measurements DROP COLUMN note; "
                    "ALTER TABLE runs DROP COLUMN slot; "
@@ -378,7 +382,46 @@ TEST(ResultStore, MigratesASchema2File) {
   EXPECT_EQ(runs[0].line, "");
   EXPECT_EQ(runs[0].slot, "");
   EXPECT_EQ(runs[0].serial, "SN-1");
+  // Its texts were inline, as every run's before schema 11: they stay there.
+  EXPECT_EQ(runs[0].sequence_text, "x");
+  EXPECT_EQ(runs[0].station_text, "y");
   EXPECT_EQ(store->pending_forwards("postgresql://h/d", true).size(), 1u);
+}
+
+// Schema 11: a sequence, station or limits file is stored once however many runs used it;
+// each run names it by its sha256 and reads it back whole.
+TEST(ResultStore, TextsAreStoredOncePerContent) {
+  TempDir dir;
+  const auto path = dir / "r.db";
+  auto store = ResultStore::open(path);
+  for (const std::string station : {"a", "a", "b"}) {
+    RunRecord run = sample_run();
+    run.station_text = std::string(4000, station[0]);
+    run.limits_text = "[limits.x]\n";
+    run.limits_sha256 = sha256_hex(run.limits_text);
+    store->begin_run(run);
+  }
+  RunRecord forged = sample_run();  // a hash that is not its text's: the text stays inline
+  forged.sequence_sha256 = std::string(64, '0');
+  forged.sequence_text = "z";
+  store->begin_run(forged);
+  using ampbench::testing::scalar;
+  EXPECT_EQ(scalar(path, "SELECT count(*) FROM texts"), "5");  // x, aaaa…, bbbb…, limits, y
+  EXPECT_EQ(scalar(path, "SELECT count(*) FROM runs WHERE sequence_text = '' AND station_text "
+                         "= '' AND length(station_sha256) = 64"),
+            "3");
+  EXPECT_EQ(scalar(path, "SELECT sequence_text FROM runs WHERE serial = 'SN-1' ORDER BY id DESC "
+                         "LIMIT 1"),
+            "z");
+  const auto runs = store->list_runs({});
+  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_EQ(runs[0].sequence_text, "z");
+  EXPECT_EQ(runs[1].station_text, std::string(4000, 'b'));
+  EXPECT_EQ(runs[2].station_text, std::string(4000, 'a'));
+  EXPECT_EQ(runs[3].sequence_text, "x");
+  EXPECT_EQ(runs[3].limits_text, "[limits.x]\n");
+  EXPECT_EQ(runs[0].limits_text, "");
+  EXPECT_EQ(store->load_run(runs[2].uuid).station_text, std::string(4000, 'a'));
 }
 
 // A slot's run carries its slot's name; a one-slot station's run stores NULL (SPEC §11).
@@ -566,6 +609,14 @@ TEST(PostgresStore, RoundTripsRunsExactlyAndOnlyOnce) {
   EXPECT_FALSE(central->insert_run(local->load_run(a.uuid)));  // already there: untouched
   EXPECT_EQ(pg.scalar("SELECT count(*) FROM runs"), "2");
   EXPECT_EQ(pg.scalar("SELECT count(*) FROM steps"), "4");
+  // Both runs' sequence and station texts once; every measurement and curve names its run.
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM texts"), "2");
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM measurements m JOIN steps s ON s.id = m.step_id "
+                      "WHERE m.run_id = s.run_id"),
+            "13");
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM curves c JOIN steps s ON s.id = c.step_id WHERE "
+                      "c.run_id = s.run_id"),
+            "4");
 
   const auto mine = local->load_run(a.uuid);
   const auto back = central->load_run(a.uuid.substr(0, 8));
@@ -573,6 +624,8 @@ TEST(PostgresStore, RoundTripsRunsExactlyAndOnlyOnce) {
   EXPECT_EQ(back.started_at, mine.started_at);
   EXPECT_EQ(back.finished_at, mine.finished_at);
   EXPECT_EQ(back.line, "L1");
+  EXPECT_EQ(back.sequence_text, "x");
+  EXPECT_EQ(back.station_text, "y");
   ASSERT_EQ(back.steps.size(), mine.steps.size());
   for (std::size_t i = 0; i < back.steps.size(); ++i) {
     EXPECT_EQ(back.steps[i].started_at, mine.steps[i].started_at);
@@ -723,6 +776,10 @@ TEST(PostgresStore, AnOlderCentralStoreIsReadWithoutBeingMigrated) {
   const auto run = stored_run(*local, "bench-1", "SN-OLD", 2, 2, 8);
   ASSERT_EQ(ampbench::store::forward_runs(*local, pg.uri_with_password(), {}).sent, 1);
   pg.scalar(
+      "UPDATE runs SET sequence_text = (SELECT text FROM texts WHERE sha256 = sequence_sha256), "
+      "station_text = (SELECT text FROM texts WHERE sha256 = station_sha256); DROP TABLE texts; "
+      "ALTER TABLE runs DROP COLUMN station_sha256; ALTER TABLE measurements DROP COLUMN "
+      "run_id; ALTER TABLE curves DROP COLUMN run_id; "
       "ALTER TABLE runs DROP COLUMN stimulus_s, DROP COLUMN unit_s, DROP COLUMN analysis_s, "
       "DROP COLUMN transfers, DROP COLUMN limits_sha256, DROP COLUMN limits_text; DROP TABLE "
       "selftests; UPDATE ampbench_schema SET version = 5");
@@ -732,6 +789,8 @@ TEST(PostgresStore, AnOlderCentralStoreIsReadWithoutBeingMigrated) {
   EXPECT_EQ(runs[0].serial, "SN-OLD");
   const auto loaded = central->load_run(run.uuid);
   EXPECT_EQ(loaded.steps.size(), 2u);
+  EXPECT_EQ(loaded.sequence_text, "x");
+  EXPECT_EQ(loaded.station_text, "y");
   EXPECT_FALSE(loaded.bench_time);
   EXPECT_EQ(pg.scalar("SELECT max(version) FROM ampbench_schema"), "5");
   EXPECT_EQ(pg.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = "

@@ -70,9 +70,10 @@ void ResultStore::store_pending_run(const PendingRun& pending) {
           .run();
     }
   } else {
+    store_texts(run);
     static const std::string sql = sqlite_insert_sql(kRunsTable, {"host", "pid"});
     Statement add(db_, sql.c_str());
-    add.bind(1, std::string()).bind(2, std::int64_t{0}).bind_all(3, run_values(run));
+    add.bind(1, std::string()).bind(2, std::int64_t{0}).bind_all(3, stored_run_values(run));
     add.run();
     run.id = sqlite3_last_insert_rowid(db_);
     record_calibrations_used(run);

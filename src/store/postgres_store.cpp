@@ -134,8 +134,9 @@ std::unique_ptr<PostgresStore> PostgresStore::open(const std::string& uri, Mode 
 
 void PostgresStore::bridge_missing_columns() {
   pqxx::nontransaction t(connection_->db);
-  for (const Table* table : {&kRunsTable, &kStepsTable, &kMeasurementsTable, &kCurvesTable,
-                             &kCalibrationsTable, &kRunCalibrationsTable, &kSelftestsTable}) {
+  for (const Table* table :
+       {&kRunsTable, &kStepsTable, &kMeasurementsTable, &kCurvesTable, &kCalibrationsTable,
+        &kRunCalibrationsTable, &kSelftestsTable, &kTextsTable}) {
     std::vector<std::string> present;
     for (const auto& row :
          t.exec_params("SELECT column_name FROM information_schema.columns WHERE table_schema = "
@@ -180,6 +181,19 @@ void PostgresStore::migrate() {
           "ALTER TABLE runs ADD COLUMN stimulus_s double precision, ADD COLUMN unit_s double "
           "precision, ADD COLUMN analysis_s double precision, ADD COLUMN transfers integer, "
           "ADD COLUMN limits_sha256 text, ADD COLUMN limits_text text");
+    // Version 8: texts once per content; measurements and curves name their run (indexed),
+    // so that they can be partitioned by it (docs/line.md).
+    if (current < 8) {
+      t.exec0(create_tables_sql({&kTextsTable}, Dialect::postgres));
+      t.exec0(
+          "ALTER TABLE runs ADD COLUMN station_sha256 text;\n"
+          "ALTER TABLE measurements ADD COLUMN run_id bigint;\n"
+          "ALTER TABLE curves ADD COLUMN run_id bigint;\n"
+          "UPDATE measurements m SET run_id = s.run_id FROM steps s WHERE s.id = m.step_id;\n"
+          "UPDATE curves c SET run_id = s.run_id FROM steps s WHERE s.id = c.step_id;\n"
+          "CREATE INDEX measurements_run ON measurements(run_id);\n"
+          "CREATE INDEX curves_run ON curves(run_id);");
+    }
   }
   if (current < kSchemaVersion) {
     t.exec0("DELETE FROM ampbench_schema");
@@ -245,19 +259,20 @@ std::string insert_head(const Table& table, std::string_view leading) {
 void append_step_sql(std::string& sql, const Literals& q, std::int64_t run_id,
                      const record::StepRecord& step, const std::string& step_id_sql) {
   static const std::string steps = insert_head(kStepsTable, "run_id");
-  static const std::string measurements = insert_head(kMeasurementsTable, "step_id");
-  static const std::string curves = insert_head(kCurvesTable, "step_id");
+  static const std::string measurements = insert_head(kMeasurementsTable, "step_id, run_id");
+  static const std::string curves = insert_head(kCurvesTable, "step_id, run_id");
   sql += steps + q.row(std::to_string(run_id), step_values(step)) + ";\n";
+  const std::string parents = step_id_sql + ", " + std::to_string(run_id);
   const std::string* separator = &measurements;
   const std::string comma = ",";
   for (const auto& m : step.measurements) {
-    sql += *separator + q.row(step_id_sql, measurement_values(m));
+    sql += *separator + q.row(parents, measurement_values(m));
     separator = &comma;
   }
   if (!step.measurements.empty()) sql += ";\n";
   separator = &curves;
   for (const auto& c : step.curves) {
-    sql += *separator + q.row(step_id_sql, curve_values(c));
+    sql += *separator + q.row(parents, curve_values(c));
     separator = &comma;
   }
   if (!step.curves.empty()) sql += ";\n";
@@ -290,8 +305,13 @@ bool PostgresStore::insert_run(const record::RunRecord& run,
       for (const auto& v : values) row += (row.size() > 1 ? "," : "") + q.value(v);
       t.exec0(calibration_rows + row + ") ON CONFLICT (uuid) DO NOTHING");
     }
+    std::string texts;
+    for (const auto& [sha256, text] : run_texts(run))
+      texts += "INSERT INTO texts(sha256, text) VALUES(" + q.text(sha256) + ", " + q.text(text) +
+               ") ON CONFLICT (sha256) DO NOTHING;\n";
+    if (!texts.empty()) t.exec0(texts);
     static const std::string runs = insert_head(kRunsTable, "station_run_id");
-    const auto inserted = t.exec(runs + q.row(std::to_string(run.id), run_values(run)) +
+    const auto inserted = t.exec(runs + q.row(std::to_string(run.id), stored_run_values(run)) +
                                  " ON CONFLICT (uuid) DO NOTHING RETURNING id");
     if (inserted.empty()) return false;
     const auto run_id = inserted[0][0].as<std::int64_t>();

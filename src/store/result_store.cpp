@@ -99,7 +99,8 @@ std::string host_name() {
 // that gives the column its default (or NULL), so the readers see one schema.
 void bridge_missing_columns(sqlite3* db) {
   // Tables a file predates are empty TEMP tables: a run of schema 7 used no calibration record.
-  for (const Table* table : {&kCalibrationsTable, &kRunCalibrationsTable, &kSelftestsTable}) {
+  for (const Table* table :
+       {&kCalibrationsTable, &kRunCalibrationsTable, &kSelftestsTable, &kTextsTable}) {
     Statement info(db, ("PRAGMA main.table_info(" + std::string(table->name) + ")").c_str());
     if (info.step()) continue;
     const std::string sql = create_tables_sql({table}, Dialect::sqlite);
@@ -272,6 +273,12 @@ void ResultStore::migrate() {
          "INTEGER; ALTER TABLE runs ADD COLUMN limits_sha256 TEXT; ALTER TABLE runs ADD COLUMN "
          "limits_text TEXT");
   }
+  if (current < 11) {
+    // Version 11: sequence, station and limits texts once per content (`texts`), found by
+    // their sha256 from each run; older runs keep theirs inline.
+    exec(db_, create_tables_sql({&kTextsTable}, Dialect::sqlite).c_str());
+    exec(db_, "ALTER TABLE runs ADD COLUMN station_sha256 TEXT");
+  }
   exec(db_, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   t.commit();
 }
@@ -335,18 +342,26 @@ void ResultStore::recover_abandoned_runs() {
   recovered_runs_ = static_cast<int>(dead.size());
 }
 
+void ResultStore::store_texts(const record::RunRecord& run) {
+  Statement add(db_, "INSERT INTO texts(sha256, text) VALUES(?1, ?2) ON CONFLICT(sha256) DO NOTHING");
+  for (const auto& [sha256, text] : run_texts(run)) add.bind(1, sha256).bind(2, text).run();
+}
+
 std::int64_t ResultStore::begin_run(record::RunRecord& r) {
   if (r.uuid.empty()) r.uuid = record::new_uuid_v4();
   record::RunRecord running = r;
   running.finished_at.clear();
   running.verdict = record::Verdict::running;
   running.steps.clear();
+  Transaction t(db_);
+  store_texts(running);
   static const std::string sql = sqlite_insert_sql(kRunsTable, {"host", "pid"});
   Statement s(db_, sql.c_str());
   s.bind(1, host_name())
       .bind(2, static_cast<std::int64_t>(::getpid()))
-      .bind_all(3, run_values(running));
+      .bind_all(3, stored_run_values(running));
   s.run();
+  t.commit();
   r.id = sqlite3_last_insert_rowid(db_);
   lock_run(r.id);
   record_calibrations_used(r);

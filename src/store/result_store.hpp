@@ -60,7 +60,7 @@ class ResultStore : public ResultsReader {
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
 
-  static constexpr int kSchemaVersion = 10;
+  static constexpr int kSchemaVersion = 11;
   // How long a statement waits for another writer's lock before failing (IoError).
   void set_busy_timeout(std::chrono::milliseconds timeout);
   // Whether a run is still RUNNING (under way, or left by a writer that could not end it).
@@ -123,6 +123,8 @@ class ResultStore : public ResultsReader {
   int retry_forwards(const std::string& target, const std::optional<std::string>& key);
 
  private:
+  // The run's sequence, station and limits texts into `texts`, once per content.
+  void store_texts(const record::RunRecord& run);
   ResultStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   void migrate();
   void recover_abandoned_runs();

@@ -1,5 +1,9 @@
 #include "store/rows.hpp"
 
+#include <algorithm>
+
+#include "store/schema.hpp"
+
 namespace ampbench::store {
 namespace {
 
@@ -27,9 +31,13 @@ SqlValue bench_time(const record::RunRecord& r, T record::BenchTime::*field) {
 }  // namespace
 
 std::vector<SqlValue> run_values(const record::RunRecord& r) {
+  // A record made without its hashes (an import, a test) gets them from its texts.
+  const auto hash_of = [](const std::string& hash, const std::string& text) {
+    return hash.empty() && !text.empty() ? record::sha256_hex(text) : hash;
+  };
   return {r.uuid,
           r.sequence_name,
-          r.sequence_sha256,
+          hash_of(r.sequence_sha256, r.sequence_text),
           r.sequence_text,
           r.station_name,
           r.line,
@@ -45,8 +53,50 @@ std::vector<SqlValue> run_values(const record::RunRecord& r) {
           bench_time(r, &record::BenchTime::unit_s),
           bench_time(r, &record::BenchTime::analysis_s),
           bench_time(r, &record::BenchTime::transfers),
-          text_or_null(r.limits_sha256),
-          text_or_null(r.limits_text)};
+          text_or_null(hash_of(r.limits_sha256, r.limits_text)),
+          text_or_null(r.limits_text),
+          text_or_null(hash_of("", r.station_text))};
+}
+
+namespace {
+
+std::string text_of(const SqlValue& v) {
+  const auto* text = std::get_if<std::string>(&v);
+  return text ? *text : std::string();
+}
+
+}  // namespace
+
+std::vector<SqlValue> stored_run_values(const record::RunRecord& r) {
+  auto values = run_values(r);
+  const auto columns = record_columns(kRunsTable);
+  const auto index_of = [&](std::string_view name) {
+    return static_cast<std::size_t>(std::find(columns.begin(), columns.end(), name) -
+                                    columns.begin());
+  };
+  // Only a text its row's hash column names exactly moves to `texts`: another hash there
+  // would find another text.
+  for (const Column& c : kRunsTable.columns) {
+    if (c.text_by_hash.empty()) continue;
+    auto& text = values[index_of(c.name)];
+    const std::string content = text_of(text);
+    if (!content.empty() && text_of(values[index_of(c.text_by_hash)]) == record::sha256_hex(content))
+      text = c.nullable ? SqlValue{std::monostate{}} : SqlValue{std::string()};
+  }
+  return values;
+}
+
+std::vector<std::pair<std::string, std::string>> run_texts(const record::RunRecord& r) {
+  std::vector<std::pair<std::string, std::string>> texts;
+  const auto add = [&](const std::string& hash, const std::string& text) {
+    if (text.empty()) return;
+    const std::string own = record::sha256_hex(text);
+    if (hash.empty() || hash == own) texts.emplace_back(own, text);
+  };
+  add(r.sequence_sha256, r.sequence_text);
+  add("", r.station_text);
+  add(r.limits_sha256, r.limits_text);
+  return texts;
 }
 
 std::vector<SqlValue> finish_values(const record::RunRecord& r) {

@@ -96,8 +96,13 @@ record::CurveRecord curve_from(const Row& row, int c = 0) {
           record::curve_style_from_json(nlohmann::json::parse(row.text(c + 7), nullptr, false))};
 }
 
-// record_columns(kRunsTable): what a station and the central store both keep of a run.
+// record_columns(kRunsTable): what a station and the central store both keep of a run,
+// its texts in full (a pending run's file keeps them so).
 std::vector<SqlValue> run_values(const record::RunRecord& run);
+// The same as a store writes it: the texts' columns '' (NULL where nullable), each text
+// in `texts` under its sha256 instead (run_texts: sha256 → text, the ones the run has).
+std::vector<SqlValue> stored_run_values(const record::RunRecord& run);
+std::vector<std::pair<std::string, std::string>> run_texts(const record::RunRecord& run);
 // A run's row as it ends: bind finish_values(run) from 1 on.
 inline constexpr const char* kFinishRunSql =
     "UPDATE runs SET finished_at = ?1, verdict = ?2, stimulus_s = ?3, unit_s = ?4, analysis_s = "

@@ -10,10 +10,10 @@ constexpr Column kRunColumns[] = {
     {"uuid", ColumnType::uuid, false, {}, Holder::both, true},
     {"sequence_name", ColumnType::text},
     {"sequence_sha256", ColumnType::text},
-    {"sequence_text", ColumnType::text},
+    {"sequence_text", ColumnType::text, false, {}, Holder::both, false, "sequence_sha256"},
     {"station_name", ColumnType::text},
     {"line", ColumnType::text, false, "''"},
-    {"station_text", ColumnType::text},
+    {"station_text", ColumnType::text, false, {}, Holder::both, false, "station_sha256"},
     {"serial", ColumnType::text},
     {"operator", ColumnType::text},
     {"software_version", ColumnType::text},
@@ -33,7 +33,9 @@ constexpr Column kRunColumns[] = {
     {"transfers", ColumnType::integer, true},
     // The limits file layered on the sequence's (SPEC §16); NULL without one (same schemas).
     {"limits_sha256", ColumnType::text, true},
-    {"limits_text", ColumnType::text, true},
+    {"limits_text", ColumnType::text, true, {}, Holder::both, false, "limits_sha256"},
+    // The station file's sha256 (schema 11, 8): its text is in `texts` with the sequence's.
+    {"station_sha256", ColumnType::text, true},
 };
 
 constexpr Column kStepColumns[] = {
@@ -59,6 +61,9 @@ constexpr Column kMeasurementColumns[] = {
     {"uncertainty", ColumnType::real, true},  // schema 8 (SQLite), 5 (PostgreSQL)
     {"coverage_k", ColumnType::real, true},
     {"flags", ColumnType::text, false, "''"},
+    // The central store's measurements name their run too (schema 8), so that they can be
+    // partitioned by it (docs/line.md) and a run's are found without its steps.
+    {"run_id", ColumnType::big_integer, true, {}, Holder::central},
 };
 
 constexpr Column kCurveColumns[] = {
@@ -72,6 +77,15 @@ constexpr Column kCurveColumns[] = {
     {"y", ColumnType::bytes},
     {"point_json", ColumnType::json, false, "'{}'"},
     {"style_json", ColumnType::json, false, "'{}'"},  // schema 7 (SQLite), 4 (PostgreSQL)
+    {"run_id", ColumnType::big_integer, true, {}, Holder::central},  // as measurements'
+};
+
+// Sequence, station and limits files, each once however many runs used it (schema 11 in
+// SQLite, 8 in PostgreSQL): 4.7 KB a run otherwise.
+constexpr Column kTextColumns[] = {
+    {"id", ColumnType::key},
+    {"sha256", ColumnType::text, false, {}, Holder::both, true},
+    {"text", ColumnType::text},
 };
 
 // SPEC §15: never updated; a new calibration is a new row (schema 8 in SQLite, 5 in
@@ -116,6 +130,7 @@ struct Index {
   std::string_view name;
   std::string_view table;
   std::string_view columns;
+  bool central_only = false;
 };
 
 constexpr Index kIndexes[] = {
@@ -128,6 +143,8 @@ constexpr Index kIndexes[] = {
     {"calibrations_station", "calibrations", "station_name, sample_rate_hz, channel, direction"},
     {"run_calibrations_run", "run_calibrations", "run_id"},
     {"selftests_station", "selftests", "station_name, id"},
+    {"measurements_run", "measurements", "run_id", true},
+    {"curves_run", "curves", "run_id", true},
 };
 
 bool held_by(const Column& c, Dialect dialect) {
@@ -190,13 +207,14 @@ const Table kCurvesTable{"curves", kCurveColumns, "steps"};
 const Table kCalibrationsTable{"calibrations", kCalibrationColumns};
 const Table kRunCalibrationsTable{"run_calibrations", kRunCalibrationColumns, "runs"};
 const Table kSelftestsTable{"selftests", kSelftestColumns};
+const Table kTextsTable{"texts", kTextColumns};
 
 std::string create_tables_sql(std::initializer_list<const Table*> tables, Dialect dialect) {
   std::string sql;
   for (const Table* t : tables) sql += create_table_sql(*t, dialect);
   for (const Index& i : kIndexes)
     for (const Table* t : tables)
-      if (i.table == t->name)
+      if (i.table == t->name && (!i.central_only || dialect == Dialect::postgres))
         sql += "CREATE INDEX " + std::string(i.name) + " ON " + std::string(i.table) + "(" +
                std::string(i.columns) + ");\n";
   return sql;
@@ -204,7 +222,8 @@ std::string create_tables_sql(std::initializer_list<const Table*> tables, Dialec
 
 std::string create_results_sql(Dialect dialect) {
   return create_tables_sql({&kRunsTable, &kStepsTable, &kMeasurementsTable, &kCurvesTable,
-                            &kCalibrationsTable, &kRunCalibrationsTable, &kSelftestsTable},
+                            &kCalibrationsTable, &kRunCalibrationsTable, &kSelftestsTable,
+                            &kTextsTable},
                            dialect);
 }
 
@@ -221,6 +240,9 @@ std::string read_columns(const Table& table, Dialect dialect, std::string_view a
     else if (pg && (c.type == ColumnType::uuid || c.type == ColumnType::json))
       e += "::text";
     if (c.type == ColumnType::time && c.nullable) e = "COALESCE(" + e + ", '')";
+    if (!c.text_by_hash.empty())
+      e = "COALESCE(NULLIF(" + e + ", ''), (SELECT t.text FROM texts t WHERE t.sha256 = " +
+          qualified(alias, c.text_by_hash) + "), " + e + ")";
     out += (out.empty() ? "" : ", ") + e;
   }
   return out;

@@ -38,6 +38,10 @@ struct Column {
   std::string_view default_sql = {};
   Holder holder = Holder::both;
   bool unique = false;
+  // A text kept once per distinct content in `texts` (schema 11 in SQLite, 8 in PostgreSQL),
+  // found by the sha256 in this column of the same row; the column itself holds '' (or
+  // NULL) in newer rows and the text in older ones.
+  std::string_view text_by_hash = {};
 };
 
 struct Table {
@@ -53,6 +57,7 @@ extern const Table kCurvesTable;
 extern const Table kCalibrationsTable;
 extern const Table kRunCalibrationsTable;
 extern const Table kSelftestsTable;
+extern const Table kTextsTable;
 
 // CREATE TABLE and CREATE INDEX statements for these tables (a migration adding them).
 std::string create_tables_sql(std::initializer_list<const Table*> tables, Dialect dialect);
