@@ -438,6 +438,17 @@ bool ResultStore::mark_run_failed(std::int64_t run_id) noexcept {
 
 namespace {
 
+// Which of run_filter_sql's conditions the filter sets (bit i: placeholder i + 1).
+unsigned filter_present(const RunFilter& f) {
+  const bool set[] = {f.serial.has_value(),  f.verdict.has_value(), f.since.has_value(),
+                      f.until.has_value(),   f.station.has_value(), f.line.has_value(),
+                      f.sequence.has_value(), f.slot.has_value()};
+  unsigned present = 0;
+  for (unsigned i = 0; i < 8; ++i)
+    if (set[i]) present |= 1u << i;
+  return present;
+}
+
 void bind_filter(Statement& q, const RunFilter& f) {
   if (f.serial) q.bind(1, glob_to_like(*f.serial));
   if (f.verdict) q.bind(2, std::string(record::verdict_name(*f.verdict)));
@@ -453,7 +464,8 @@ void bind_filter(Statement& q, const RunFilter& f) {
 
 std::vector<record::RunRecord> ResultStore::list_runs(const RunFilter& f) const {
   const std::string sql = "SELECT " + read_columns(kRunsTable, Dialect::sqlite, {}, true) +
-                          " FROM runs WHERE " + run_filter_sql(Dialect::sqlite) +
+                          " FROM runs WHERE " +
+                          run_filter_sql(Dialect::sqlite, {}, filter_present(f)) +
                           " ORDER BY started_at DESC, id DESC LIMIT ?9";
   Statement q(db_, sql.c_str());
   bind_filter(q, f);
@@ -470,7 +482,8 @@ std::vector<MeasurementRow> ResultStore::measurement_rows(const RunFilter& f) co
       read_columns(kMeasurementsTable, Dialect::sqlite, "m") +
       " FROM runs r JOIN steps s ON s.run_id = r.id JOIN measurements m ON m.step_id = s.id "
       "WHERE r.verdict <> 'RUNNING' AND " +
-      run_filter_sql(Dialect::sqlite, "r") + " ORDER BY r.started_at, r.id, s.ordinal, m.id";
+      run_filter_sql(Dialect::sqlite, "r", filter_present(f)) +
+      " ORDER BY r.started_at, r.id, s.ordinal, m.id";
   Statement q(db_, sql.c_str());
   bind_filter(q, f);
   std::vector<MeasurementRow> out;

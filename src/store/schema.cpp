@@ -277,7 +277,7 @@ std::vector<std::string_view> record_columns(const Table& table) {
   return out;
 }
 
-std::string run_filter_sql(Dialect dialect, std::string_view alias) {
+std::string run_filter_sql(Dialect dialect, std::string_view alias, std::optional<unsigned> only) {
   struct Condition {
     std::string_view column, op, pg_type;
   };
@@ -290,15 +290,16 @@ std::string run_filter_sql(Dialect dialect, std::string_view alias) {
   int n = 0;
   for (const auto& c : kConditions) {
     const std::string number = std::to_string(++n);
+    if (only && !(*only & (1u << (n - 1)))) continue;
     const std::string param =
         dialect == Dialect::postgres ? "$" + number + "::" + std::string(c.pg_type) : "?" + number;
-    std::string condition = "(" + param + " IS NULL OR " + qualified(alias, c.column) + " " +
-                            std::string(c.op) + " " + param;
+    std::string condition = (only ? std::string("(") : "(" + param + " IS NULL OR ") +
+                            qualified(alias, c.column) + " " + std::string(c.op) + " " + param;
     // SQLite's LIKE takes no escape character unless told; glob_to_like escapes with '\'.
     if (c.op == "LIKE" && dialect == Dialect::sqlite) condition += " ESCAPE '\\'";
     sql += (sql.empty() ? "" : " AND ") + condition + ")";
   }
-  return sql;
+  return sql.empty() ? "1 = 1" : sql;
 }
 
 std::string sqlite_insert_sql(const Table& table, std::vector<std::string_view> leading) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -84,7 +85,11 @@ std::string sqlite_insert_sql(const Table& table, std::vector<std::string_view> 
 
 // The conditions of a RunFilter on runs (alias.), with placeholders 1…8 in this order:
 // serial LIKE, verdict, since, until, station, line, sequence, slot; a null parameter drops
-// its condition.
-std::string run_filter_sql(Dialect dialect, std::string_view alias = {});
+// its condition. `only` (bit i for placeholder i + 1) leaves out the conditions of the
+// filter's unset fields altogether: SQLite plans a statement before its parameters are
+// bound, and "?3 IS NULL OR started_at >= ?3" would keep it from the index on started_at.
+// PostgreSQL plans with the values and needs every placeholder's type: all conditions.
+std::string run_filter_sql(Dialect dialect, std::string_view alias = {},
+                           std::optional<unsigned> only = std::nullopt);
 
 }  // namespace ampbench::store
