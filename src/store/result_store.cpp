@@ -476,11 +476,16 @@ std::vector<record::RunRecord> ResultStore::list_runs(const RunFilter& f) const 
 }
 
 std::vector<MeasurementRow> ResultStore::measurement_rows(const RunFilter& f) const {
+  // CROSS JOIN keeps SQLite's join order: runs first, through the index of the filter's
+  // column, then each run's steps and measurements by theirs. Left to itself, a file with
+  // no statistics is read from the measurements up: 1.8 s for a filter matching no run of
+  // 100 000, against 0.1 ms.
   const std::string sql =
       "SELECT r.uuid, r.station_name, r.line, r.serial, r.sequence_name, r.started_at, "
       "r.verdict, s.step_id, " +
       read_columns(kMeasurementsTable, Dialect::sqlite, "m") +
-      " FROM runs r JOIN steps s ON s.run_id = r.id JOIN measurements m ON m.step_id = s.id "
+      " FROM runs r CROSS JOIN steps s ON s.run_id = r.id CROSS JOIN measurements m ON "
+      "m.step_id = s.id "
       "WHERE r.verdict <> 'RUNNING' AND " +
       run_filter_sql(Dialect::sqlite, "r", filter_present(f)) +
       " ORDER BY r.started_at, r.id, s.ordinal, m.id";
