@@ -86,8 +86,8 @@ Pareto pareto(const std::vector<record::RunRecord>& runs,
   // at the first cause that holds it).
   std::set<std::string> covered;
   for (auto& c : out.causes) {
-    for (const auto& [key, t] : tallies)
-      if (key == std::pair{c.step_id, c.name}) covered.insert(t.serials.begin(), t.serials.end());
+    const auto& serials = tallies.at({c.step_id, c.name}).serials;
+    covered.insert(serials.begin(), serials.end());
     c.cumulative =
         out.failing_units ? static_cast<double>(covered.size()) / out.failing_units : 0.0;
   }
