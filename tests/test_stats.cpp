@@ -3,6 +3,7 @@
 // gain spread, faulty serials, an injected step) checked against figures this test
 // computes itself from the raw database rows, over SQLite and over PostgreSQL.
 #include <gtest/gtest.h>
+#include <toml++/toml.h>
 
 #include <cmath>
 #include <fstream>
@@ -16,10 +17,8 @@
 #include "pg_server.hpp"
 #include "run_binary.hpp"
 #include "stats/histogram.hpp"
-#include "stats/line_stats.hpp"
-#include <toml++/toml.h>
-
 #include "stats/limits_derive.hpp"
+#include "stats/line_stats.hpp"
 #include "stats/pareto.hpp"
 #include "stats/tolerance.hpp"
 
@@ -258,6 +257,42 @@ TEST(LineStats, SyntheticLineYieldCpkAndDrift) {
     EXPECT_GT(drift["first_unit"].get<int>(), 203) << ch;
     EXPECT_EQ(drift["first_serial"].get<std::string>().front(), 'V') << ch;
   }
+  // What `stats` prints comes from the store's aggregates; the page below from every row:
+  // the same figures, drift and all.
+  const auto store = store::open_results(db);
+  store::RunFilter all;
+  all.limit = 0;
+  const auto from_rows = stats::line_stats(store->list_runs(all), store->measurement_rows(all), {});
+  const auto summary = stats::line_stats(*store, all, {});
+  ASSERT_EQ(summary.stations.size(), from_rows.stations.size());
+  EXPECT_EQ(summary.stations[0].units, from_rows.stations[0].units);
+  EXPECT_DOUBLE_EQ(summary.stations[0].first_pass_yield, from_rows.stations[0].first_pass_yield);
+  EXPECT_DOUBLE_EQ(summary.stations[0].final_yield, from_rows.stations[0].final_yield);
+  ASSERT_EQ(summary.measurements.size(), from_rows.measurements.size());
+  int drifting = 0;
+  for (std::size_t i = 0; i < summary.measurements.size(); ++i) {
+    const auto& a = summary.measurements[i];
+    const auto& b = from_rows.measurements[i];
+    ASSERT_EQ(a.key, b.key);
+    EXPECT_EQ(a.capability.count, b.capability.count);
+    EXPECT_EQ(a.capability.passed, b.capability.passed);
+    EXPECT_NEAR(a.capability.mean, b.capability.mean, 1e-9) << a.key.label();
+    EXPECT_NEAR(a.capability.sigma, b.capability.sigma, 1e-9) << a.key.label();
+    EXPECT_EQ(a.capability.cpk.has_value(), b.capability.cpk.has_value());
+    if (a.capability.cpk) {
+      EXPECT_NEAR(*a.capability.cpk, *b.capability.cpk, 1e-6);
+    }
+    EXPECT_EQ(a.drift.evaluated, b.drift.evaluated) << a.key.label();
+    EXPECT_EQ(a.drift.drifting, b.drift.drifting) << a.key.label();
+    EXPECT_EQ(a.drift.first_out, b.drift.first_out) << a.key.label();
+    EXPECT_EQ(a.drift.first_out_serial, b.drift.first_out_serial) << a.key.label();
+    if (a.drift.evaluated) {
+      EXPECT_NEAR(a.drift.ewma.back(), b.drift.ewma.back(), 1e-9);
+    }
+    drifting += a.drift.drifting;
+    EXPECT_TRUE(a.series.empty());
+  }
+  EXPECT_GE(drifting, 2);  // both channels' gain, at least
   // The summary page: well-formed, a chart per limited measurement.
   const auto page = dir / "line.html";
   ASSERT_EQ(run_ampbench({"stats", "--db", db, "--html", page}).exit_code, 0);
@@ -289,11 +324,26 @@ TEST(LineStats, SameFiguresFromTheCentralStore) {
     EXPECT_EQ(a["name"], b["name"]);
     EXPECT_EQ(a["count"], b["count"]);
     EXPECT_EQ(a["passed"], b["passed"]);
-    EXPECT_DOUBLE_EQ(a["mean"].get<double>(), b["mean"].get<double>());
-    EXPECT_DOUBLE_EQ(a["sigma"].get<double>(), b["sigma"].get<double>());
+    // The server sums in its own order (GROUP BY, var_pop): equal to rounding.
+    for (const char* figure : {"mean", "sigma", "mean_linear", "sigma_linear", "min", "max"})
+      EXPECT_NEAR(a[figure].get<double>(), b[figure].get<double>(),
+                  1e-12 * std::max(1.0, std::abs(a[figure].get<double>())))
+          << a["name"] << " " << figure;
+    EXPECT_EQ(a["drift"]["drifting"], b["drift"]["drifting"]);
+    EXPECT_EQ(a["drift"]["evaluated"], b["drift"]["evaluated"]);
   }
   EXPECT_EQ(local["stations"], remote["stations"]);
   EXPECT_EQ(local["days"], remote["days"]);
+  // Limits derived from either store are the same file but for the line naming the store.
+  const auto derived = [&](const std::string& from) {
+    const auto d = run_ampbench(
+        {"limits", "derive", "--db", from, "--sequence", "Line check", "--any-verdict"}, "", env);
+    EXPECT_EQ(d.exit_code, 0) << d.err;
+    return d.out.substr(d.out.find('\n'));
+  };
+  const std::string from_station = derived(db);
+  EXPECT_NE(from_station.find("[limits.gain_1k]"), std::string::npos);
+  EXPECT_EQ(from_station, derived(pg.uri()));
 }
 
 // ---- Tolerance factors (stats/tolerance.hpp) ----
@@ -304,13 +354,28 @@ TEST(Tolerance, FactorsAreIso16269Exact) {
   const struct {
     int n;
     double coverage, confidence, k;
-  } cases[] = {{5, 0.99, 0.95, 6.597977},  {10, 0.99, 0.95, 4.436909}, {30, 0.99, 0.95, 3.354576},
+  } cases[] = {{5, 0.99, 0.95, 6.597977},   {10, 0.99, 0.95, 4.436909}, {30, 0.99, 0.95, 3.354576},
                {100, 0.99, 0.95, 2.935549}, {10, 0.95, 0.95, 3.393429}, {30, 0.90, 0.99, 2.393966}};
   for (const auto& c : cases)
     EXPECT_NEAR(stats::tolerance_factor(c.n, c.coverage, c.confidence), c.k, 1e-3 * c.k)
         << "n = " << c.n << ", p = " << c.coverage << ", γ = " << c.confidence;
   EXPECT_THROW(stats::tolerance_factor(1, 0.99, 0.95), std::invalid_argument);
   EXPECT_THROW(stats::tolerance_factor(10, 1.0, 0.95), std::invalid_argument);
+  // From kHoweFrom values on, Howe–Guenther: the exact integral's k to 1e-5 (a line's
+  // hundred thousand units; 0.998326 is 0.99 of a unit over its six values).
+  const struct {
+    int n;
+    double coverage, k;
+  } many[] = {{1000, 0.99, 2.675906},
+              {1000, 0.998326, 3.264793},
+              {3000, 0.998326, 3.211550},
+              {10000, 0.99, 2.606302},
+              {50000, 0.998326, 3.159166}};
+  for (const auto& c : many)
+    EXPECT_NEAR(stats::tolerance_factor(c.n, c.coverage, 0.95), c.k, 1e-5 * c.k)
+        << "n = " << c.n << ", p = " << c.coverage;
+  EXPECT_NEAR(stats::tolerance_factor(stats::kHoweFrom - 1, 0.99, 0.95),
+              stats::tolerance_factor(stats::kHoweFrom, 0.99, 0.95), 1e-4);
 }
 
 // What a tolerance interval promises, checked by drawing: of many samples of 10 normal
@@ -362,8 +427,8 @@ record::RunRecord unit_run(const std::string& serial, double gain_db, double thd
   const auto thdn = measured("thdn_pct", thdn_pct, "%", std::nullopt, 0.1);
   const auto at_10k = measured("level_dbv", gain_db - 20.0, "dBV", std::nullopt, std::nullopt,
                                {{"stimulus.frequency_hz", 10000}});
-  const auto at_level = measured("thdn_pct", thdn_pct, "%", std::nullopt, 0.1,
-                                 {{"stimulus.level", "-10 dBV"}});
+  const auto at_level =
+      measured("thdn_pct", thdn_pct, "%", std::nullopt, 0.1, {{"stimulus.level", "-10 dBV"}});
   step.measurements = {gain, thdn, at_10k, at_level};
   step.curves.push_back({"L", "response_db", "Hz", "dB", {100.0, 1000.0, 10000.0}, response_db});
   step.curves.push_back({"L", "spectrum_dbv", "Hz", "dBV", {100.0, 200.0}, {-100.0, -110.0}});
@@ -479,7 +544,8 @@ TEST(LimitsDerive, LimitsFromGoodUnitsPassAGoodUnitAndCatchAFault) {
   std::ofstream(station_path) << station;
   const std::string sequence = kSource + "/sequences/poweramp-fast.toml";
   const auto db = dir / "good.db";
-  std::vector<std::string> args = {"run", sequence, "--station", station_path, "--db", db, "--quiet"};
+  std::vector<std::string> args = {"run",  sequence, "--station", station_path,
+                                   "--db", db,       "--quiet"};
   for (int i = 1; i <= 12; ++i) {
     args.push_back("--serial");
     args.push_back("GOOD-" + std::to_string(i));
@@ -496,8 +562,8 @@ TEST(LimitsDerive, LimitsFromGoodUnitsPassAGoodUnitAndCatchAFault) {
   EXPECT_NE(derived.err.find("12 runs of 12 units"), std::string::npos) << derived.err;
 
   const auto judged = dir / "judged.db";
-  auto good = run_ampbench({"run", sequence, "--station", station_path, "--db", judged,
-                            "--serial", "GOOD-99", "--limits", limits, "--quiet"});
+  auto good = run_ampbench({"run", sequence, "--station", station_path, "--db", judged, "--serial",
+                            "GOOD-99", "--limits", limits, "--quiet"});
   EXPECT_EQ(good.exit_code, 0) << good.err;
   auto faulty = run_ampbench({"run", sequence, "--station", station_path, "--db", judged,
                               "--serial", "SIM-LOW-GAIN", "--limits", limits, "--quiet"});
@@ -519,10 +585,10 @@ TEST(LimitsDerive, LimitsFromGoodUnitsPassAGoodUnitAndCatchAFault) {
   std::ifstream derived_file(limits);
   std::stringstream derived_text;
   derived_text << derived_file.rdbuf();
-  EXPECT_EQ(ampbench::testing::scalar(
-                judged, "SELECT count(*) FROM runs r JOIN texts t ON t.sha256 = "
-                        "r.limits_sha256 WHERE length(CAST(t.text AS BLOB)) = " +
-                            std::to_string(derived_text.str().size())),
+  EXPECT_EQ(ampbench::testing::scalar(judged,
+                                      "SELECT count(*) FROM runs r JOIN texts t ON t.sha256 = "
+                                      "r.limits_sha256 WHERE length(CAST(t.text AS BLOB)) = " +
+                                          std::to_string(derived_text.str().size())),
             "2");
   // A limits file that names a step the sequence lacks: its file, line and field.
   const auto stray = dir / "stray.toml";
@@ -575,8 +641,9 @@ record::RunRecord run_header(const std::string& uuid, const std::string& serial,
 TEST(Pareto, FailingUnitsByStepAndMeasurementLargestFirst) {
   using V = record::Verdict;
   const std::vector<record::RunRecord> runs = {
-      run_header("a1", "A", V::fail), run_header("a2", "A", V::fail), run_header("b1", "B", V::fail),
-      run_header("c1", "C", V::error), run_header("d1", "D", V::pass), run_header("e1", "E", V::fail),
+      run_header("a1", "A", V::fail),   run_header("a2", "A", V::fail),
+      run_header("b1", "B", V::fail),   run_header("c1", "C", V::error),
+      run_header("d1", "D", V::pass),   run_header("e1", "E", V::fail),
       run_header("f1", "F", V::aborted)};
   const std::vector<store::MeasurementRow> rows = {
       failing_row("a1", "A", "gain_1k", "L", "gain_db", V::fail),

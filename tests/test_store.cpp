@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -25,6 +26,7 @@
 #include "pg_server.hpp"
 #include "run_binary.hpp"
 #include "store/forwarder.hpp"
+#include "store/line_aggregates.hpp"
 #include "store/pending_run.hpp"
 #include "store/postgres_store.hpp"
 #include "store/result_store.hpp"
@@ -407,11 +409,13 @@ TEST(ResultStore, TextsAreStoredOncePerContent) {
   store->begin_run(forged);
   using ampbench::testing::scalar;
   EXPECT_EQ(scalar(path, "SELECT count(*) FROM texts"), "5");  // x, aaaa…, bbbb…, limits, y
-  EXPECT_EQ(scalar(path, "SELECT count(*) FROM runs WHERE sequence_text = '' AND station_text "
-                         "= '' AND length(station_sha256) = 64"),
+  EXPECT_EQ(scalar(path,
+                   "SELECT count(*) FROM runs WHERE sequence_text = '' AND station_text "
+                   "= '' AND length(station_sha256) = 64"),
             "3");
-  EXPECT_EQ(scalar(path, "SELECT sequence_text FROM runs WHERE serial = 'SN-1' ORDER BY id DESC "
-                         "LIMIT 1"),
+  EXPECT_EQ(scalar(path,
+                   "SELECT sequence_text FROM runs WHERE serial = 'SN-1' ORDER BY id DESC "
+                   "LIMIT 1"),
             "z");
   const auto runs = store->list_runs({});
   ASSERT_EQ(runs.size(), 4u);
@@ -518,6 +522,42 @@ TEST(ResultStore, ANewFileAndAMigratedOneHaveTheSameSchema) {
   EXPECT_TRUE(expected.count("index runs.runs_station"));
   EXPECT_EQ(ampbench::testing::scalar(fresh, "PRAGMA user_version"),
             std::to_string(ResultStore::kSchemaVersion));
+}
+
+// Moments merged from parts, and taken out of a whole, against two-pass sums over the
+// values themselves; values near 1000 with a spread of 1e-3 (each exact to 1e-13, σ to
+// 1e-10 of itself) would lose σ to naive sums of squares.
+TEST(Moments, MergeAndWithoutAgreeWithTwoPassSums) {
+  const auto two_pass = [](const std::vector<double>& x) {
+    double mean = 0.0, ss = 0.0;
+    for (double v : x) mean += v;
+    mean /= static_cast<double>(x.size());
+    for (double v : x) ss += (v - mean) * (v - mean);
+    return std::pair{mean, std::sqrt(ss / static_cast<double>(x.size() - 1))};
+  };
+  std::vector<double> all;
+  Moments whole, first, second;
+  for (int i = 0; i < 1000; ++i) {
+    const double v = 1000.0 + 1e-3 * std::sin(0.7 * i) + (i < 600 ? 0.0 : 2e-3);
+    all.push_back(v);
+    whole.add(v);
+    (i < 600 ? first : second).add(v);
+  }
+  Moments merged = first;
+  merged.merge(second);
+  const auto [mean, sd] = two_pass(all);
+  EXPECT_EQ(merged.n, 1000);
+  EXPECT_NEAR(merged.mean, mean, 1e-9);
+  EXPECT_NEAR(merged.sd(), sd, 1e-8 * sd);
+  EXPECT_NEAR(whole.sd(), sd, 1e-8 * sd);
+  EXPECT_EQ(merged.min, *std::min_element(all.begin(), all.end()));
+  EXPECT_EQ(merged.max, *std::max_element(all.begin(), all.end()));
+  const Moments rest = whole.without(second);
+  const auto [first_mean, first_sd] = two_pass({all.begin(), all.begin() + 600});
+  EXPECT_EQ(rest.n, 600);
+  EXPECT_NEAR(rest.mean, first_mean, 1e-9);
+  EXPECT_NEAR(rest.sd(), first_sd, 1e-6 * first_sd);
+  EXPECT_EQ(whole.without(whole).n, 0);
 }
 
 // ---- The line's central store: a real PostgreSQL server per test (pg_server.hpp). ----

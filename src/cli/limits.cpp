@@ -65,10 +65,17 @@ int run_derive(const DeriveCommandOptions& o) {
   filter.limit = 0;
   if (!o.any_verdict) filter.verdict = record::Verdict::pass;
   const auto db = store::open_results(o.db);
-  const auto runs = db->list_runs(filter);
   stats::LimitsDeriver deriver(options);
-  // One run in memory at a time: a line's thousands of runs stay within the figures' size.
-  for (const auto& header : runs) deriver.add(db->load_run(header.uuid));
+  // Aggregated by the store, curves one at a time: memory stays within the figures' size
+  // however many runs there are.
+  for (const auto& line : db->run_tallies(filter, true))
+    deriver.add_population(static_cast<std::size_t>(line.runs),
+                           static_cast<std::size_t>(line.units));
+  for (const auto& figure : db->figure_aggregates(filter, options.steps)) deriver.add(figure);
+  db->visit_curves(filter, options.steps,
+                   [&](const std::string& step_id, const record::CurveRecord& curve) {
+                     deriver.add_curve(step_id, curve);
+                   });
   std::fprintf(stderr, "limits derive: %zu runs of %zu units of '%s'%s\n", deriver.runs(),
                deriver.units(), o.runs_matching.sequence.c_str(),
                o.any_verdict ? "" : " (PASS runs only)");
@@ -78,8 +85,8 @@ int run_derive(const DeriveCommandOptions& o) {
                                      std::to_string(kFewestUnits) +
                                      " units say more about those units than the product "
                                      "(--force to derive them anyway)");
-  const std::string text = deriver.limits_file(db->name() + " (sequence '" +
-                                               o.runs_matching.sequence + "')");
+  const std::string text =
+      deriver.limits_file(db->name() + " (sequence '" + o.runs_matching.sequence + "')");
   if (o.output.empty() || o.output == "-") {
     std::cout << text;
   } else {
@@ -117,7 +124,8 @@ Subcommand add_limits_command(CLI::App& parent) {
                   "Leave out points in this band, LO:HI (repeatable, e.g. 45:70)");
   app->add_flag("--any-verdict", o->any_verdict, "Use runs of every verdict, not only PASS");
   app->add_flag("--force", o->force, "Derive from fewer than 10 units");
-  app->add_option("-o,--output", o->output, "Write the limits file here (default: standard output)");
+  app->add_option("-o,--output", o->output,
+                  "Write the limits file here (default: standard output)");
   // One verb so far; `limits` is where the others (apply, compare) will go.
   return {limits, [o] { return run_derive(*o); }};
 }

@@ -76,7 +76,7 @@ void print_table(const stats::LineStats& line) {
                                            : "ok";
     if (m.drift.drifting)
       drift += " from unit " + std::to_string(m.drift.first_out + 1) + " (" +
-               m.series[static_cast<std::size_t>(m.drift.first_out)].serial + ")";
+               m.drift.first_out_serial + ")";
     std::printf("%-44s %-12s %5d %6.1f%% %12.6g %10.4g %-5s %6s %6s  %s\n", m.key.label().c_str(),
                 m.station.empty() ? "(line)" : m.station.c_str(), c.count, 100.0 * c.yield, c.mean,
                 c.sigma, m.key.unit.c_str(), number_or_dash(c.cp).c_str(),
@@ -97,18 +97,33 @@ void print_pareto(const stats::Pareto& p) {
                 c.errors, 100.0 * c.share, 100.0 * c.cumulative);
 }
 
+void print_stats(const stats::LineStats& line, const store::ResultsReader& db, bool json) {
+  if (line.stations.empty())
+    std::fprintf(stderr, "ampbench: no finished runs in %s match\n", db.name().c_str());
+  if (json)
+    std::cout << stats::to_json(line).dump(2) << "\n";
+  else
+    print_table(line);
+}
+
 int run_stats(const StatsOptions& o) {
   if (o.drift_window < 2) throw UsageError("--drift-window must be at least 2 units");
   if (o.pareto && o.by_slot) throw UsageError("--pareto and --by-slot: give one of them");
   store::RunFilter filter = o.runs_matching.filter();
   filter.limit = 0;
   const auto db = store::open_results(o.db);
+  stats::DriftOptions drift;
+  drift.window = o.drift_window;
+  if (!o.pareto && !o.by_slot && o.html.empty()) {
+    // The summary alone: aggregated by the store, memory bounded however many runs match.
+    print_stats(stats::line_stats(*db, filter, drift), *db, o.json);
+    return 0;
+  }
   const auto runs = db->list_runs(filter);
   const auto rows = db->measurement_rows(filter);
   if (o.pareto) {
-    const auto p = stats::pareto(runs, rows, [&](const std::string& uuid) {
-      return db->load_run(uuid);
-    });
+    const auto p =
+        stats::pareto(runs, rows, [&](const std::string& uuid) { return db->load_run(uuid); });
     if (p.runs == 0)
       std::fprintf(stderr, "ampbench: no finished runs in %s match\n", db->name().c_str());
     if (o.json)
@@ -117,8 +132,6 @@ int run_stats(const StatsOptions& o) {
       print_pareto(p);
     return 0;
   }
-  stats::DriftOptions drift;
-  drift.window = o.drift_window;
   if (o.by_slot) {
     const auto slots = stats_by_slot(runs, rows, drift);
     if (slots.empty())
@@ -139,26 +152,19 @@ int run_stats(const StatsOptions& o) {
     return 0;
   }
   const auto line = stats::line_stats(runs, rows, drift);
-  if (line.stations.empty())
-    std::fprintf(stderr, "ampbench: no finished runs in %s match\n", db->name().c_str());
-  if (!o.html.empty()) {
-    std::string scope = db->name();
-    const auto& m = o.runs_matching;
-    for (const auto& [what, value] : {std::pair{"sequence", m.sequence},
-                                      {"station", m.station},
-                                      {"line", m.line},
-                                      {"slot", m.slot},
-                                      {"serial", m.serial},
-                                      {"since", m.since},
-                                      {"until", m.until}})
-      if (!value.empty()) scope += std::string(", ") + what + " " + value;
-    write_file_atomically(o.html, report::render_line_html(line, scope));
-    std::fprintf(stderr, "wrote %s\n", o.html.c_str());
-  }
-  if (o.json)
-    std::cout << stats::to_json(line).dump(2) << "\n";
-  else
-    print_table(line);
+  std::string scope = db->name();
+  const auto& m = o.runs_matching;
+  for (const auto& [what, value] : {std::pair{"sequence", m.sequence},
+                                    {"station", m.station},
+                                    {"line", m.line},
+                                    {"slot", m.slot},
+                                    {"serial", m.serial},
+                                    {"since", m.since},
+                                    {"until", m.until}})
+    if (!value.empty()) scope += std::string(", ") + what + " " + value;
+  write_file_atomically(o.html, report::render_line_html(line, scope));
+  std::fprintf(stderr, "wrote %s\n", o.html.c_str());
+  print_stats(line, *db, o.json);
   return 0;
 }
 

@@ -99,17 +99,28 @@ std::string utc_now_iso8601() {
   return utc_iso8601_in(std::chrono::milliseconds(0));
 }
 
-std::string utc_iso8601_in(std::chrono::milliseconds from_now) {
-  const auto now = std::chrono::system_clock::now() + from_now;
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+namespace {
+
+std::string iso8601(std::time_t t, int ms) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buffer[96];
   std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
   return buffer;
+}
+
+}  // namespace
+
+std::string utc_iso8601_in(std::chrono::milliseconds from_now) {
+  const auto now = std::chrono::system_clock::now() + from_now;
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  return iso8601(std::chrono::system_clock::to_time_t(now), static_cast<int>(ms));
+}
+
+std::string utc_iso8601(std::time_t t) {
+  return iso8601(t, 0);
 }
 
 std::string new_uuid_v4() {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -130,6 +131,7 @@ double seconds_between(const std::string& from, const std::string& to);
 // or "" when nothing is.
 std::string serial_problem(const std::string& serial);
 std::string utc_iso8601_in(std::chrono::milliseconds from_now);
+std::string utc_iso8601(std::time_t t);  // whole seconds: 2026-11-24T13:07:16.000Z
 std::string new_uuid_v4();
 std::string sha256_hex(std::string_view data);
 

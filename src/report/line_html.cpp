@@ -128,8 +128,8 @@ std::string drift_text(const stats::MeasurementStats& m) {
     return "needs " + std::to_string(m.drift.units_needed) + " units, has " +
            std::to_string(m.series.size());
   if (!m.drift.drifting) return "stable";
-  const auto& u = m.series[static_cast<std::size_t>(m.drift.first_out)];
-  return "DRIFT from unit " + std::to_string(m.drift.first_out + 1) + " (" + u.serial + ")";
+  return "DRIFT from unit " + std::to_string(m.drift.first_out + 1) + " (" +
+         m.drift.first_out_serial + ")";
 }
 
 }  // namespace

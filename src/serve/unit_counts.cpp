@@ -7,14 +7,6 @@
 namespace ampbench::serve {
 namespace {
 
-std::string utc_iso8601(std::time_t t) {
-  std::tm utc{};
-  gmtime_r(&t, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S.000Z", &utc);
-  return text;
-}
-
 // The instant of local `minutes` after midnight of the local day `days` after `now`'s.
 std::time_t local_time_at(std::time_t now, int days, int minutes) {
   std::tm local{};
@@ -57,7 +49,7 @@ Period local_day(std::time_t now) {
   localtime_r(&now, &local);
   char name[16];
   std::strftime(name, sizeof name, "%Y-%m-%d", &local);
-  return {name, utc_iso8601(local_time_at(now, 0, 0))};
+  return {name, record::utc_iso8601(local_time_at(now, 0, 0))};
 }
 
 std::optional<Period> current_shift(std::time_t now, const std::vector<int>& starts) {
@@ -71,7 +63,7 @@ std::optional<Period> current_shift(std::time_t now, const std::vector<int>& sta
     if (s <= minute) start = s, day = 0;
   char name[32];
   std::snprintf(name, sizeof name, "shift %02d:%02d", start / 60, start % 60);
-  return Period{name, utc_iso8601(local_time_at(now, day, start))};
+  return Period{name, record::utc_iso8601(local_time_at(now, day, start))};
 }
 
 nlohmann::json counts_json(const Period& day, const UnitCounts& d,

@@ -46,52 +46,71 @@ std::optional<std::optional<double>> place_of(const nlohmann::json& point) {
 
 }  // namespace
 
-void Spread::add(double v) {
-  if (n == 0) min = max = v;
-  min = std::min(min, v);
-  max = std::max(max, v);
-  ++n;
-  const double delta = v - mean;
-  mean += delta / static_cast<double>(n);
-  m2 += delta * (v - mean);
+bool LimitsDeriver::wanted(const std::string& step_id) const {
+  return options_.steps.empty() || options_.steps.count(step_id);
 }
 
-double Spread::sd() const { return n > 1 ? std::sqrt(m2 / static_cast<double>(n - 1)) : 0.0; }
+LimitsDeriver::Figure* LimitsDeriver::figure_for(const std::string& step_id,
+                                                 const std::string& name, const std::string& unit,
+                                                 const nlohmann::json& point) {
+  const auto place = place_of(point);
+  if (!place) {
+    skipped_[step_id].insert(name);
+    return nullptr;
+  }
+  if (*place && excluded(**place, options_.exclude_hz)) return nullptr;
+  Figure& f = measurements_[step_id][name][*place];
+  f.unit = unit;
+  return &f;
+}
 
 void LimitsDeriver::add(const record::RunRecord& run) {
   ++runs_;
   serials_.insert(run.serial);
   for (const auto& step : run.steps) {
-    if (!options_.steps.empty() && !options_.steps.count(step.step_id)) continue;
+    if (!wanted(step.step_id)) continue;
     for (const auto& m : step.measurements) {
       if (!std::isfinite(m.value)) continue;
-      const auto place = place_of(m.point);
-      if (!place) {
-        skipped_[step.step_id].insert(m.name);
-        continue;
-      }
-      if (*place && excluded(**place, options_.exclude_hz)) continue;
-      Figure& f = measurements_[step.step_id][m.name][*place];
-      f.unit = m.unit;
-      f.low = f.low || m.low.has_value();
-      f.high = f.high || m.high.has_value();
-      f.spread.add(m.value);
+      Figure* f = figure_for(step.step_id, m.name, m.unit, m.point);
+      if (!f) continue;
+      f->low = f->low || m.low.has_value();
+      f->high = f->high || m.high.has_value();
+      f->spread.add(m.value);
       ++values_;
     }
-    for (const auto& c : step.curves) {
-      // A spectrum's bins are noise and spurs, not a product's figures: masked by hand.
-      if (c.x_unit != "Hz" || !c.point.empty() || c.name.rfind("spectrum", 0) == 0) {
-        skipped_[step.step_id].insert(c.name);
-        continue;
-      }
-      for (std::size_t i = 0; i < c.x.size() && i < c.y.size(); ++i) {
-        if (!std::isfinite(c.y[i]) || excluded(c.x[i], options_.exclude_hz)) continue;
-        Figure& f = curves_[step.step_id][c.name][c.x[i]];
-        f.unit = c.y_unit;
-        f.spread.add(c.y[i]);
-        ++values_;
-      }
-    }
+    for (const auto& c : step.curves) add_curve(step.step_id, c);
+  }
+}
+
+void LimitsDeriver::add_population(std::size_t runs, std::size_t units) {
+  runs_ += runs;
+  units_ += units;
+}
+
+void LimitsDeriver::add(const store::FigureAggregate& a) {
+  if (!wanted(a.step_id) || a.value.n == 0) return;
+  Figure* f =
+      figure_for(a.step_id, a.name, a.unit, nlohmann::json::parse(a.point_json, nullptr, false));
+  if (!f) return;
+  f->low = f->low || a.low;
+  f->high = f->high || a.high;
+  f->spread.merge(a.value);
+  values_ += static_cast<std::size_t>(a.value.n);
+}
+
+void LimitsDeriver::add_curve(const std::string& step_id, const record::CurveRecord& c) {
+  if (!wanted(step_id)) return;
+  // A spectrum's bins are noise and spurs, not a product's figures: masked by hand.
+  if (c.x_unit != "Hz" || !c.point.empty() || c.name.rfind("spectrum", 0) == 0) {
+    skipped_[step_id].insert(c.name);
+    return;
+  }
+  for (std::size_t i = 0; i < c.x.size() && i < c.y.size(); ++i) {
+    if (!std::isfinite(c.y[i]) || excluded(c.x[i], options_.exclude_hz)) continue;
+    Figure& f = curves_[step_id][c.name][c.x[i]];
+    f.unit = c.y_unit;
+    f.spread.add(c.y[i]);
+    ++values_;
   }
 }
 
@@ -110,7 +129,7 @@ double LimitsDeriver::k_for(long n) const {
 
 // "min = …, max = …" of one figure, by the method; a curve's points are limited both ways.
 std::string LimitsDeriver::bounds(const Figure& f, bool curve) const {
-  const Spread& s = f.spread;
+  const store::Moments& s = f.spread;
   double lo = s.mean, hi = s.mean;
   switch (options_.method) {
     case LimitMethod::tolerance: {
@@ -131,7 +150,8 @@ std::string LimitsDeriver::bounds(const Figure& f, bool curve) const {
   const bool both = curve || f.low == f.high;
   std::string out;
   if (both || f.low) out += "min = " + number(rounded(lo, false, f.unit));
-  if (both || f.high) out += std::string(out.empty() ? "" : ", ") + "max = " + number(rounded(hi, true, f.unit));
+  if (both || f.high)
+    out += std::string(out.empty() ? "" : ", ") + "max = " + number(rounded(hi, true, f.unit));
   return out;
 }
 
@@ -149,18 +169,20 @@ std::string LimitsDeriver::limits_file(const std::string& source) const {
                ", confidence " + number(options_.confidence);
       break;
     case LimitMethod::envelope:
-      method = "envelope: [min − " + number(options_.offset) + ", max + " + number(options_.offset) + "]";
+      method = "envelope: [min − " + number(options_.offset) + ", max + " +
+               number(options_.offset) + "]";
       break;
     case LimitMethod::offset:
       method = "offset: mean ± " + number(options_.offset);
       break;
   }
   std::string out = "# Limits derived by `ampbench limits derive` from " + source + ": " +
-                    std::to_string(runs_) + " runs of " + std::to_string(serials_.size()) +
-                    " units.\n# Method " + method + ".\n# Every channel's value is one of n; "
+                    std::to_string(runs_) + " runs of " + std::to_string(units()) +
+                    " units.\n# Method " + method +
+                    ".\n# Every channel's value is one of n; "
                     "use with `ampbench run SEQUENCE --limits THIS_FILE`.\n";
   const auto statistics = [&](const Figure& f) {
-    const Spread& s = f.spread;
+    const store::Moments& s = f.spread;
     std::string line =
         "n " + std::to_string(s.n) + ", mean " + number(s.mean, 6) + ", s " + number(s.sd(), 3);
     if (options_.method == LimitMethod::tolerance && s.n >= 2)
@@ -182,8 +204,8 @@ std::string LimitsDeriver::limits_file(const std::string& source) const {
         out += name + " = [\n";
         for (const auto& [hz, f] : places) {
           if (!hz) continue;
-          out += "  { " + bounds(f, false) + ", from_hz = " + number(*hz) + ", to_hz = " + number(*hz) +
-                 " },  # " + statistics(f) + "\n";
+          out += "  { " + bounds(f, false) + ", from_hz = " + number(*hz) +
+                 ", to_hz = " + number(*hz) + " },  # " + statistics(f) + "\n";
         }
         out += "]\n";
       }
@@ -202,9 +224,10 @@ std::string LimitsDeriver::limits_file(const std::string& source) const {
           const bool last = std::next(at_point) == points.end();
           const double from = first ? hz : std::sqrt(*std::prev(at_point)->first * hz);
           const double to = last ? hz : std::sqrt(hz * *std::next(at_point)->first);
-          out += "  { " + bounds(at_point->second, true) + ", from_hz = " +
-                 number(from, first ? 10 : 6) + ", to_hz = " + number(to, last ? 10 : 6) +
-                 " },  # " + statistics(at_point->second) + "\n";
+          out += "  { " + bounds(at_point->second, true) +
+                 ", from_hz = " + number(from, first ? 10 : 6) +
+                 ", to_hz = " + number(to, last ? 10 : 6) + " },  # " +
+                 statistics(at_point->second) + "\n";
         }
         out += "]\n";
       }

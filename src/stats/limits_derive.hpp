@@ -1,5 +1,6 @@
 // stats/limits_derive: limits from the runs of good units (SPEC §16). Runs are added one at
-// a time (memory bounded by the number of figures, not of runs); the result is a limits
+// a time, or a store's aggregates of them with their curves one at a time (memory bounded
+// by the number of figures, not of runs); the result is a limits
 // file in the sequence's own limit syntax, `[limits.STEP_ID]` tables, each line stating
 // n, mean, s and the widening it used. Per figure:
 //  - a measurement without a sweep point, and one at a swept stimulus frequency (one
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "record/record.hpp"
+#include "store/line_aggregates.hpp"
 
 namespace ampbench::stats {
 
@@ -40,19 +42,16 @@ struct DeriveOptions {
   std::set<std::string> steps;  // empty: every step
 };
 
-// The running count, mean and spread of one figure (Welford), and its extremes.
-struct Spread {
-  long n = 0;
-  double mean = 0.0, m2 = 0.0, min = 0.0, max = 0.0;
-  void add(double v);
-  double sd() const;
-};
-
 class LimitsDeriver {
  public:
   explicit LimitsDeriver(DeriveOptions options) : options_(std::move(options)) {}
   void add(const record::RunRecord& run);
-  std::size_t units() const { return serials_.size(); }
+  // The same runs from a store: how many runs of how many units, their measurements'
+  // aggregates (store::FigureAggregate), and each of their curves.
+  void add_population(std::size_t runs, std::size_t units);
+  void add(const store::FigureAggregate& figure);
+  void add_curve(const std::string& step_id, const record::CurveRecord& curve);
+  std::size_t units() const { return serials_.size() + units_; }
   std::size_t runs() const { return runs_; }
   // The limits file; `source` says where the runs came from (first comment line).
   std::string limits_file(const std::string& source) const;
@@ -61,18 +60,23 @@ class LimitsDeriver {
   struct Figure {
     std::string unit;
     bool low = false, high = false;  // the sequence's sides (none: both)
-    Spread spread;
+    store::Moments spread;
   };
   // step → name → frequency (none for a figure without one) → figure
-  using Figures = std::map<std::string,
-                           std::map<std::string, std::map<std::optional<double>, Figure>>>;
+  using Figures =
+      std::map<std::string, std::map<std::string, std::map<std::optional<double>, Figure>>>;
   std::string bounds(const Figure& f, bool curve) const;
   double k_for(long n) const;  // tolerance_factor, once per n
   double figure_coverage() const;
+  bool wanted(const std::string& step_id) const;
+  // The figure a measurement of `step_id` at `point` belongs to, or null (not derived).
+  Figure* figure_for(const std::string& step_id, const std::string& name, const std::string& unit,
+                     const nlohmann::json& point);
 
   DeriveOptions options_;
   Figures measurements_, curves_;
-  std::set<std::string> serials_;
+  std::set<std::string> serials_;                         // of the runs added one at a time
+  std::size_t units_ = 0;                                 // of the populations added
   std::map<std::string, std::set<std::string>> skipped_;  // step → names of other points
   std::size_t runs_ = 0;
   std::size_t values_ = 0;  // every value added, of every run

@@ -6,98 +6,101 @@
 
 namespace ampbench::stats {
 
-bool is_level_unit(std::string_view unit) {
-  return unit.substr(0, 2) == "dB";
-}
-
-double to_linear(double value, std::string_view unit) {
-  return is_level_unit(unit) ? std::pow(10.0, value / 20.0) : value;
-}
-
 double from_linear(double value, std::string_view unit) {
   return is_level_unit(unit) ? 20.0 * std::log10(value) : value;
 }
 
-namespace {
-
-struct MeanSigma {
-  double mean = 0.0, sigma = 0.0;
-};
-
-MeanSigma mean_sigma(const std::vector<double>& x, std::size_t from, std::size_t to) {
-  MeanSigma m;
-  const auto n = static_cast<double>(to - from);
-  if (n < 1) return m;
-  for (std::size_t i = from; i < to; ++i) m.mean += x[i];
-  m.mean /= n;
-  if (n < 2) return m;
-  double ss = 0.0;
-  for (std::size_t i = from; i < to; ++i) ss += (x[i] - m.mean) * (x[i] - m.mean);
-  m.sigma = std::sqrt(ss / (n - 1.0));
-  return m;
-}
-
-}  // namespace
-
 DriftCheck ewma_drift(const std::vector<double>& linear, std::string_view unit,
                       const DriftOptions& o) {
+  const auto window = static_cast<std::size_t>(std::max(1, o.window));
+  if (linear.size() < window + static_cast<std::size_t>(std::max(0, o.min_baseline))) {
+    DriftCheck d;
+    d.units_needed = static_cast<int>(window) + o.min_baseline;
+    return d;
+  }
+  const std::size_t start = linear.size() - window;
+  store::Moments baseline;
+  for (std::size_t i = 0; i < start; ++i) baseline.add(linear[i]);
+  DriftCheck d = ewma_drift(
+      baseline, {linear.begin() + static_cast<std::ptrdiff_t>(start), linear.end()}, unit, o);
+  if (d.drifting) d.first_out += static_cast<int>(start);
+  return d;
+}
+
+DriftCheck ewma_drift(const store::Moments& base, const std::vector<double>& last,
+                      std::string_view unit, const DriftOptions& o) {
   DriftCheck d;
-  const auto n = linear.size();
   const auto window = static_cast<std::size_t>(std::max(1, o.window));
   d.units_needed = static_cast<int>(window) + o.min_baseline;
-  if (n < window + static_cast<std::size_t>(o.min_baseline)) return d;
-  const std::size_t start = n - window;
-  const MeanSigma base = mean_sigma(linear, 0, start);
+  if (last.size() < window || base.n < o.min_baseline) return d;
   d.evaluated = true;
+  const double sigma = base.sd();
   d.baseline_mean = from_linear(base.mean, unit);
-  const double asymptote = o.limit_sigmas * base.sigma * std::sqrt(o.lambda / (2.0 - o.lambda));
+  const double asymptote = o.limit_sigmas * sigma * std::sqrt(o.lambda / (2.0 - o.lambda));
   d.upper = from_linear(base.mean + asymptote, unit);
   d.lower = base.mean - asymptote > 0.0 || !is_level_unit(unit)
                 ? from_linear(base.mean - asymptote, unit)
                 : -INFINITY;
   double z = base.mean;
-  for (std::size_t i = start; i < n; ++i) {
-    z = o.lambda * linear[i] + (1.0 - o.lambda) * z;
+  for (std::size_t i = last.size() - window; i < last.size(); ++i) {
+    z = o.lambda * last[i] + (1.0 - o.lambda) * z;
     d.ewma.push_back(from_linear(z, unit));
-    const double k = static_cast<double>(i - start + 1);
+    const double k = static_cast<double>(d.ewma.size());
     const double limit =
-        o.limit_sigmas * base.sigma *
+        o.limit_sigmas * sigma *
         std::sqrt(o.lambda / (2.0 - o.lambda) * (1.0 - std::pow(1.0 - o.lambda, 2.0 * k)));
     if (std::abs(z - base.mean) > limit && !d.drifting) {
       d.drifting = true;
-      d.first_out = static_cast<int>(i);
+      d.first_out = static_cast<int>(d.ewma.size()) - 1;  // within `last`'s window
     }
   }
   return d;
 }
 
+namespace {
+
+Capability capability_of(std::int64_t count, std::int64_t passed, double min, double max,
+                         const store::Moments& linear, std::string_view unit,
+                         std::optional<double> low, std::optional<double> high) {
+  Capability c;
+  c.count = static_cast<int>(count);
+  c.passed = static_cast<int>(passed);
+  c.low = low;
+  c.high = high;
+  if (count == 0) return c;
+  c.yield = static_cast<double>(passed) / static_cast<double>(count);
+  c.min = min;
+  c.max = max;
+  const double sigma = linear.sd();
+  c.mean_linear = linear.mean;
+  c.sigma_linear = sigma;
+  c.mean = from_linear(linear.mean, unit);
+  c.sigma = is_level_unit(unit) ? 20.0 * std::log10((linear.mean + sigma) / linear.mean) : sigma;
+  if (count < 2 || sigma <= 0.0) return c;
+  const auto usl = high ? std::optional(to_linear(*high, unit)) : std::nullopt;
+  const auto lsl = low ? std::optional(to_linear(*low, unit)) : std::nullopt;
+  if (usl && lsl) c.cp = (*usl - *lsl) / (6.0 * sigma);
+  if (usl) c.cpk = (*usl - linear.mean) / (3.0 * sigma);
+  if (lsl) c.cpk = std::min(c.cpk.value_or(INFINITY), (linear.mean - *lsl) / (3.0 * sigma));
+  return c;
+}
+
+}  // namespace
+
 Capability capability(const std::vector<double>& values, const std::vector<bool>& passed,
                       std::string_view unit, std::optional<double> low,
                       std::optional<double> high) {
-  Capability c;
-  c.count = static_cast<int>(values.size());
-  c.passed = static_cast<int>(std::count(passed.begin(), passed.end(), true));
-  c.low = low;
-  c.high = high;
-  if (values.empty()) return c;
-  c.yield = static_cast<double>(c.passed) / static_cast<double>(c.count);
-  c.min = *std::min_element(values.begin(), values.end());
-  c.max = *std::max_element(values.begin(), values.end());
-  std::vector<double> linear(values.size());
-  std::transform(values.begin(), values.end(), linear.begin(),
-                 [&](double v) { return to_linear(v, unit); });
-  const MeanSigma m = mean_sigma(linear, 0, linear.size());
-  c.mean_linear = m.mean;
-  c.sigma_linear = m.sigma;
-  c.mean = from_linear(m.mean, unit);
-  c.sigma = is_level_unit(unit) ? 20.0 * std::log10((m.mean + m.sigma) / m.mean) : m.sigma;
-  if (values.size() < 2 || m.sigma <= 0.0) return c;
-  const auto usl = high ? std::optional(to_linear(*high, unit)) : std::nullopt;
-  const auto lsl = low ? std::optional(to_linear(*low, unit)) : std::nullopt;
-  if (usl && lsl) c.cp = (*usl - *lsl) / (6.0 * m.sigma);
-  if (usl) c.cpk = (*usl - m.mean) / (3.0 * m.sigma);
-  if (lsl) c.cpk = std::min(c.cpk.value_or(INFINITY), (m.mean - *lsl) / (3.0 * m.sigma));
-  return c;
+  store::Moments linear;
+  for (double v : values) linear.add(to_linear(v, unit));
+  const auto [min, max] = std::minmax_element(values.begin(), values.end());
+  return capability_of(static_cast<std::int64_t>(values.size()),
+                       std::count(passed.begin(), passed.end(), true), values.empty() ? 0.0 : *min,
+                       values.empty() ? 0.0 : *max, linear, unit, low, high);
+}
+
+Capability capability(const store::FigureAggregate& f, std::optional<double> low,
+                      std::optional<double> high) {
+  return capability_of(f.value.n, f.passed, f.value.min, f.value.max, f.linear, f.unit, low, high);
 }
 
 std::string MeasurementKey::label() const {
@@ -129,7 +132,10 @@ MeasurementStats summarise(const MeasurementKey& key, const std::string& station
   // Drift is watched on the units within limits: a failing unit is already counted as a
   // failure, and one dead unit (−6 dB, say) must not read as a shift of the process.
   s.drift = ewma_drift(within_limits, key.unit, options);
-  if (s.drift.drifting) s.drift.first_out = unit_of[static_cast<std::size_t>(s.drift.first_out)];
+  if (s.drift.drifting) {
+    s.drift.first_out = unit_of[static_cast<std::size_t>(s.drift.first_out)];
+    s.drift.first_out_serial = series[static_cast<std::size_t>(s.drift.first_out)].serial;
+  }
   s.series = std::move(series);
   return s;
 }

@@ -15,8 +15,8 @@
 namespace ampbench::stats {
 
 // dB-family units (dB, dBV, dBu, dBFS, dBr…): amplitude ratios, averaged linearly.
-bool is_level_unit(std::string_view unit);
-double to_linear(double value, std::string_view unit);
+using store::is_level_unit;
+using store::to_linear;
 double from_linear(double value, std::string_view unit);
 
 // EWMA chart (Montgomery): z_i = λ·x_i + (1 − λ)·z_{i−1} from z_0 = μ0, out of control
@@ -35,7 +35,8 @@ struct DriftCheck {
   bool evaluated = false;  // false: too few units for a baseline and a window
   int units_needed = 0;    // min_baseline + window: what `evaluated` needs
   bool drifting = false;
-  int first_out = -1;               // index in the series of the first unit out of control
+  int first_out = -1;  // index among all the measurement's units of the first out of control
+  std::string first_out_serial;
   std::vector<double> ewma;         // one per unit of the window (display units)
   double baseline_mean = 0.0;       // μ0 (display units)
   double upper = 0.0, lower = 0.0;  // asymptotic control limits (display units)
@@ -44,6 +45,10 @@ struct DriftCheck {
 // Series in linear units (to_linear); the check works there.
 DriftCheck ewma_drift(const std::vector<double>& linear, std::string_view unit,
                       const DriftOptions& options);
+// The same from the baseline units' moments and the last `window` units (linear, in run
+// order) alone: what a store's summary keeps.
+DriftCheck ewma_drift(const store::Moments& baseline, const std::vector<double>& window,
+                      std::string_view unit, const DriftOptions& options);
 
 struct Capability {
   int count = 0;
@@ -61,6 +66,9 @@ struct Capability {
 
 Capability capability(const std::vector<double>& values, const std::vector<bool>& passed,
                       std::string_view unit, std::optional<double> low, std::optional<double> high);
+// The same from a store's aggregate of the values.
+Capability capability(const store::FigureAggregate& figure, std::optional<double> low,
+                      std::optional<double> high);
 
 struct MeasurementKey {
   std::string step_id, channel, name, unit;
@@ -80,8 +88,10 @@ struct MeasurementStats {
   MeasurementKey key;
   std::string station;  // "" for the whole line
   Capability capability;
-  DriftCheck drift;               // over the units within limits; first_out indexes `series`
-  std::vector<UnitValue> series;  // in run order
+  DriftCheck drift;  // over the units within limits
+  // Every unit in run order: from the rows (line_stats over rows); a store's summary keeps
+  // none (line_stats over a store).
+  std::vector<UnitValue> series;
 };
 
 struct StationYield {
@@ -111,5 +121,9 @@ struct LineStats {
 // `runs`: the finished runs (any order); `rows`: their measurements in run order.
 LineStats line_stats(const std::vector<record::RunRecord>& runs,
                      const std::vector<store::MeasurementRow>& rows, const DriftOptions& options);
+// The same figures from a store's aggregates (line_stats_store.cpp), in memory bounded by
+// the number of figures: the runs' values are never all held, `series` stays empty.
+LineStats line_stats(const store::ResultsReader& store, const store::RunFilter& filter,
+                     const DriftOptions& options);
 
 }  // namespace ampbench::stats

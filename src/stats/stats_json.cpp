@@ -38,7 +38,7 @@ nlohmann::json to_json(const LineStats& line) {
                             {"units_needed", m.drift.units_needed}};
     if (m.drift.drifting) {
       drift["first_unit"] = m.drift.first_out + 1;
-      drift["first_serial"] = m.series[static_cast<std::size_t>(m.drift.first_out)].serial;
+      drift["first_serial"] = m.drift.first_out_serial;
     }
     if (m.drift.evaluated) {
       drift["baseline_mean"] = m.drift.baseline_mean;

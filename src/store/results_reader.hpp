@@ -3,13 +3,16 @@
 // a postgresql:// (or postgres://) URI, else a SQLite path.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "record/record.hpp"
+#include "store/line_aggregates.hpp"
 
 namespace ampbench::store {
 
@@ -55,6 +58,22 @@ class ResultsReader {
   // Every measurement of the finished runs the filter selects (its limit ignored), oldest
   // run first, in step and measurement order.
   virtual std::vector<MeasurementRow> measurement_rows(const RunFilter& filter) const = 0;
+  // What line statistics and derived limits read (line_aggregates.hpp), over the same
+  // runs, in memory bounded by the number of figures: every finite value's figure by
+  // station (of the named steps; every step's when none are named); the yield tallies by
+  // station (or of the whole line) and by day.
+  virtual std::vector<FigureAggregate> figure_aggregates(
+      const RunFilter& filter, const std::set<std::string>& steps) const = 0;
+  virtual std::vector<RunTally> run_tallies(const RunFilter& filter, bool whole_line) const = 0;
+  virtual std::vector<DayTally> day_tallies(const RunFilter& filter) const = 0;
+  // The same runs' measurements newest run first (a run's in no set order), until `visit`
+  // returns false.
+  virtual void visit_newest_measurements(
+      const RunFilter& filter, const std::function<bool(const MeasurementRow&)>& visit) const = 0;
+  // The curves of the named steps (every step's when none are named), run by run.
+  virtual void visit_curves(const RunFilter& filter, const std::set<std::string>& steps,
+                            const std::function<void(const std::string& step_id,
+                                                     const record::CurveRecord&)>& visit) const = 0;
   // Where each run stands with the station's forward target ("sent", "queued", "waiting"
   // after a failure, "set aside" once refused), by run id; empty where nothing forwards.
   virtual std::map<std::int64_t, std::string> forward_states(

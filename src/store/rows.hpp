@@ -12,6 +12,7 @@
 
 #include "record/calibration.hpp"
 #include "record/record.hpp"
+#include "store/results_reader.hpp"
 
 namespace ampbench::store {
 
@@ -80,6 +81,23 @@ record::MeasurementRecord measurement_from(const Row& row, int c = 0) {
   m.uncertainty = row.real(c + 9);
   m.coverage_k = row.real(c + 10);
   m.flags = row.text(c + 11);
+  return m;
+}
+
+// A measurement with its run and step: the run's uuid, station, line, serial, sequence,
+// started_at and verdict, the step's id, then read_columns(kMeasurementsTable).
+template <typename Row>
+MeasurementRow measurement_row_from(const Row& row) {
+  MeasurementRow m;
+  m.run_uuid = row.text(0);
+  m.station_name = row.text(1);
+  m.line = row.text(2);
+  m.serial = row.text(3);
+  m.sequence_name = row.text(4);
+  m.started_at = row.text(5);
+  m.run_verdict = record::parse_verdict(row.text(6)).value_or(record::Verdict::error);
+  m.step_id = row.text(7);
+  m.measurement = measurement_from(row, 8);
   return m;
 }
 

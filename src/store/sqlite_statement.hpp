@@ -1,5 +1,6 @@
 // store: the SQLite store's own helpers — a prepared statement bound from records' values
-// and read as a row (rows.hpp), exec, and a transaction that rolls back unless committed.
+// and read as a row (rows.hpp), a run filter bound to it, exec, and a transaction that
+// rolls back unless committed.
 #pragma once
 
 #include <sqlite3.h>
@@ -7,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.hpp"
@@ -89,6 +91,13 @@ class Statement {
                            static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
              : "";
   }
+  // Valid until the next step or reset.
+  std::string_view view(int col) const {
+    const auto* p = sqlite3_column_text(stmt_, col);
+    return p ? std::string_view(reinterpret_cast<const char*>(p),
+                                static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string_view();
+  }
   std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
   std::optional<double> real(int col) const {
     if (sqlite3_column_type(stmt_, col) == SQLITE_NULL) return std::nullopt;
@@ -104,6 +113,28 @@ class Statement {
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+// Which of run_filter_sql's conditions the filter sets (bit i: placeholder i + 1).
+inline unsigned filter_present(const RunFilter& f) {
+  const bool set[] = {f.serial.has_value(),   f.verdict.has_value(), f.since.has_value(),
+                      f.until.has_value(),    f.station.has_value(), f.line.has_value(),
+                      f.sequence.has_value(), f.slot.has_value()};
+  unsigned present = 0;
+  for (unsigned i = 0; i < 8; ++i)
+    if (set[i]) present |= 1u << i;
+  return present;
+}
+
+inline void bind_filter(Statement& q, const RunFilter& f) {
+  if (f.serial) q.bind(1, glob_to_like(*f.serial));
+  if (f.verdict) q.bind(2, std::string(record::verdict_name(*f.verdict)));
+  if (f.since) q.bind(3, *f.since);
+  if (f.until) q.bind(4, *f.until);
+  if (f.station) q.bind(5, *f.station);
+  if (f.line) q.bind(6, *f.line);
+  if (f.sequence) q.bind(7, *f.sequence);
+  if (f.slot) q.bind(8, *f.slot);
+}
 
 inline void exec(sqlite3* db, const char* sql) {
   char* message = nullptr;

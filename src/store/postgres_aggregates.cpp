@@ -1,0 +1,156 @@
+// The PostgreSQL store's reads for line statistics (results_reader.hpp): figures aggregated
+// by the server; rows that must be read one by one come through a cursor, a batch at a
+// time, so that neither side holds them all.
+#include "store/postgres_rows.hpp"
+#include "store/schema.hpp"
+
+namespace ampbench::store {
+namespace {
+
+const std::string kJoin =
+    " FROM runs r JOIN steps s ON s.run_id = r.id JOIN measurements m ON m.step_id = s.id WHERE "
+    "r.verdict <> 'RUNNING' AND ";
+
+// A dB figure's amplitude ratio, as to_linear.
+const std::string kLinear =
+    "(CASE WHEN left(m.unit, 2) = 'dB' THEN power(10::float8, m.value / 20) ELSE m.value END)";
+
+// "COUNT, AVG, var_pop·n, MIN, MAX" of an expression: read back by moments_at.
+std::string moments_sql(const std::string& x) {
+  return "COUNT(" + x + "), AVG(" + x + "), var_pop(" + x + ") * COUNT(" + x + "), MIN(" + x +
+         "), MAX(" + x + ")";
+}
+
+Moments moments_at(const pqxx::row& row, int c) {
+  Moments m;
+  m.n = row[c].as<std::int64_t>();
+  if (m.n == 0) return m;
+  m.mean = row[c + 1].as<double>();
+  m.m2 = row[c + 2].is_null() ? 0.0 : row[c + 2].as<double>();
+  m.min = row[c + 3].as<double>();
+  m.max = row[c + 4].as<double>();
+  return m;
+}
+
+// Runs `query` (which takes the filter's parameters) as a cursor and hands its rows to
+// `visit` a batch at a time until it returns false.
+template <typename Visit>
+void fetch_each(pqxx::connection& db, const std::string& query, const RunFilter& f, int batch,
+                Visit&& visit) {
+  const FilterParams p(f);
+  pqxx::work t(db);
+  t.exec_params("DECLARE rows_newest NO SCROLL CURSOR FOR " + query, nullable(p.serial),
+                nullable(p.verdict), nullable(p.since), nullable(p.until), nullable(p.station),
+                nullable(p.line), nullable(p.sequence), nullable(p.slot));
+  for (;;) {
+    const auto rows = t.exec("FETCH " + std::to_string(batch) + " FROM rows_newest");
+    if (rows.empty()) return;
+    for (const auto& r : rows)
+      if (!visit(r)) return;
+  }
+}
+
+}  // namespace
+
+std::vector<FigureAggregate> PostgresStore::figure_aggregates(
+    const RunFilter& f, const std::set<std::string>& steps) const {
+  return guarded(name_, [&] {
+    const FilterParams p(f);
+    const std::string passed_linear = "(CASE WHEN m.verdict = 'PASS' THEN " + kLinear + " END)";
+    pqxx::read_transaction t(connection_->db);
+    const auto rows = t.exec_params(
+        "SELECT r.station_name, s.step_id, m.channel, m.name, m.unit, m.point_json::text, "
+        "SUM(CASE WHEN m.verdict = 'PASS' THEN 1 ELSE 0 END), " +
+            moments_sql("m.value") + ", " + moments_sql(kLinear) + ", " +
+            moments_sql(passed_linear) +
+            ", bool_or(m.low IS NOT NULL), bool_or(m.high IS NOT NULL)" + kJoin +
+            run_filter_sql(Dialect::postgres, "r") + steps_in_sql(steps) +
+            " AND m.value IS NOT NULL AND m.value NOT IN ('NaN', 'Infinity', '-Infinity') "
+            "GROUP BY 1, 2, 3, 4, 5, 6",
+        nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
+        nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(p.slot));
+    std::vector<FigureAggregate> out;
+    for (const auto& r : rows) {
+      FigureAggregate a;
+      a.station = r[0].as<std::string>();
+      a.step_id = r[1].as<std::string>();
+      a.channel = r[2].as<std::string>();
+      a.name = r[3].as<std::string>();
+      a.unit = r[4].as<std::string>();
+      a.point_json = r[5].as<std::string>();
+      a.passed = r[6].as<std::int64_t>();
+      a.value = moments_at(r, 7);
+      a.linear = moments_at(r, 12);
+      a.passed_linear = moments_at(r, 17);
+      a.low = r[22].as<bool>();
+      a.high = r[23].as<bool>();
+      out.push_back(std::move(a));
+    }
+    return out;
+  });
+}
+
+std::vector<RunTally> PostgresStore::run_tallies(const RunFilter& f, bool whole_line) const {
+  return guarded(name_, [&] {
+    const FilterParams p(f);
+    pqxx::read_transaction t(connection_->db);
+    const auto rows = t.exec_params(
+        run_tally_sql(run_filter_sql(Dialect::postgres, "r"), whole_line), nullable(p.serial),
+        nullable(p.verdict), nullable(p.since), nullable(p.until), nullable(p.station),
+        nullable(p.line), nullable(p.sequence), nullable(p.slot));
+    std::vector<RunTally> out;
+    for (const auto& r : rows)
+      out.push_back({r[0].as<std::string>(), r[1].as<std::int64_t>(), r[2].as<std::int64_t>(),
+                     r[3].as<std::int64_t>(), r[4].as<std::int64_t>(), r[5].as<std::int64_t>()});
+    return out;
+  });
+}
+
+std::vector<DayTally> PostgresStore::day_tallies(const RunFilter& f) const {
+  return guarded(name_, [&] {
+    const FilterParams p(f);
+    pqxx::read_transaction t(connection_->db);
+    const auto rows = t.exec_params(
+        day_tally_sql(run_filter_sql(Dialect::postgres, "r"),
+                      "to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+        nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
+        nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(p.slot));
+    std::vector<DayTally> out;
+    for (const auto& r : rows)
+      out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(),
+                     r[3].as<std::int64_t>()});
+    return out;
+  });
+}
+
+void PostgresStore::visit_newest_measurements(
+    const RunFilter& f, const std::function<bool(const MeasurementRow&)>& visit) const {
+  guarded(name_, [&] {
+    fetch_each(connection_->db,
+               "SELECT r.uuid::text, r.station_name, r.line, r.serial, r.sequence_name, "
+               "to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+               "r.verdict, s.step_id, " +
+                   read_columns(kMeasurementsTable, Dialect::postgres, "m") + kJoin +
+                   run_filter_sql(Dialect::postgres, "r") +
+                   " ORDER BY r.started_at DESC, r.id DESC",
+               f, 5000, [&](const pqxx::row& r) { return visit(measurement_row_from(PgRow{r})); });
+  });
+}
+
+void PostgresStore::visit_curves(
+    const RunFilter& f, const std::set<std::string>& steps,
+    const std::function<void(const std::string&, const record::CurveRecord&)>& visit) const {
+  guarded(name_, [&] {
+    fetch_each(connection_->db,
+               "SELECT s.step_id, " + read_columns(kCurvesTable, Dialect::postgres, "c") +
+                   " FROM runs r JOIN steps s ON s.run_id = r.id JOIN curves c ON c.step_id = "
+                   "s.id WHERE r.verdict <> 'RUNNING' AND " +
+                   run_filter_sql(Dialect::postgres, "r") + steps_in_sql(steps),
+               f, 500, [&](const pqxx::row& r) {
+                 visit(r[0].as<std::string>(), curve_from(PgRow{r}, 1));
+                 return true;
+               });
+  });
+}
+
+}  // namespace ampbench::store
