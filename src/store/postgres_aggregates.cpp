@@ -58,6 +58,11 @@ std::vector<FigureAggregate> PostgresStore::figure_aggregates(
     const FilterParams p(f);
     const std::string passed_linear = "(CASE WHEN m.verdict = 'PASS' THEN " + kLinear + " END)";
     pqxx::read_transaction t(connection_->db);
+    // Measured over 6.4 M measurements on two cores: compiling the plan (JIT, which its
+    // cost estimate asks for) took 2.1 s of 6.3, and the default 4 MB of hash table sent
+    // the steps' join to disk in eight batches.
+    t.exec0("SET LOCAL jit = off");
+    t.exec0("SET LOCAL work_mem = '64MB'");
     const auto rows = t.exec_params(
         "SELECT r.station_name, s.step_id, m.channel, m.name, m.unit, m.point_json::text, "
         "SUM(CASE WHEN m.verdict = 'PASS' THEN 1 ELSE 0 END), " +
