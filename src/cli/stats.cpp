@@ -114,16 +114,10 @@ int run_stats(const StatsOptions& o) {
   const auto db = store::open_results(o.db);
   stats::DriftOptions drift;
   drift.window = o.drift_window;
-  if (!o.pareto && !o.by_slot && o.html.empty()) {
-    // The summary alone: aggregated by the store, memory bounded however many runs match.
-    print_stats(stats::line_stats(*db, filter, drift), *db, o.json);
-    return 0;
-  }
-  const auto runs = db->list_runs(filter);
-  const auto rows = db->measurement_rows(filter);
+  // The summary and the Pareto are gathered by the store: memory bounded however many runs
+  // match. The page and the slots' tables read every row.
   if (o.pareto) {
-    const auto p =
-        stats::pareto(runs, rows, [&](const std::string& uuid) { return db->load_run(uuid); });
+    const auto p = stats::pareto(*db, filter);
     if (p.runs == 0)
       std::fprintf(stderr, "ampbench: no finished runs in %s match\n", db->name().c_str());
     if (o.json)
@@ -132,6 +126,12 @@ int run_stats(const StatsOptions& o) {
       print_pareto(p);
     return 0;
   }
+  if (!o.by_slot && o.html.empty()) {
+    print_stats(stats::line_stats(*db, filter, drift), *db, o.json);
+    return 0;
+  }
+  const auto runs = db->list_runs(filter);
+  const auto rows = db->measurement_rows(filter);
   if (o.by_slot) {
     const auto slots = stats_by_slot(runs, rows, drift);
     if (slots.empty())

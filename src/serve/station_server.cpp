@@ -374,13 +374,10 @@ class Server {
       store::RunFilter filter;
       filter.station = bench_.station().name;
       filter.limit = 0;
+      // Gathered by the store: a station's years of runs in the figures' memory.
       auto [j, pareto] = bench_.with_store([&](auto& store) {
-        const auto runs = store.list_runs(filter);
-        const auto rows = store.measurement_rows(filter);
-        return std::pair{
-            stats::to_json(stats::line_stats(runs, rows, {})),
-            stats::to_json(stats::pareto(
-                runs, rows, [&](const std::string& uuid) { return store.load_run(uuid); }))};
+        return std::pair{stats::to_json(stats::line_stats(store, filter, {})),
+                         stats::to_json(stats::pareto(store, filter))};
       });
       j["pareto"] = std::move(pareto);
       reply(res, 200, j);

@@ -18,57 +18,59 @@ struct Tally {
   std::set<std::string> error_runs;
 };
 
-}  // namespace
-
-Pareto pareto(const std::vector<record::RunRecord>& runs,
-              const std::vector<store::MeasurementRow>& rows,
-              const std::function<record::RunRecord(const std::string& uuid)>& load_run) {
-  Pareto out;
-  std::map<std::string, const record::RunRecord*> failing_runs;
-  std::set<std::string> failing_serials;
-  for (const auto& run : runs) {
-    if (run.verdict == record::Verdict::aborted || run.verdict == record::Verdict::running)
-      continue;
-    ++out.runs;
-    if (!failing(run.verdict)) continue;
-    failing_runs[run.uuid] = &run;
-    failing_serials.insert(run.serial);
+// The failing runs and their failing measurements, then the runs none of those explain.
+class Builder {
+ public:
+  void add_run(const record::RunRecord& run) {
+    if (!failing(run.verdict)) return;
+    failing_runs_.emplace(run.uuid, run);
+    failing_serials_.insert(run.serial);
   }
-  out.failing_runs = static_cast<int>(failing_runs.size());
-  out.failing_units = static_cast<int>(failing_serials.size());
-
-  std::map<std::pair<std::string, std::string>, Tally> tallies;
-  std::set<std::string> explained;
-  for (const auto& row : rows) {
-    if (!failing(row.measurement.verdict) || !failing_runs.count(row.run_uuid)) continue;
-    auto& t = tallies[{row.step_id, row.measurement.name}];
+  void add_row(const store::MeasurementRow& row) {
+    if (!failing(row.measurement.verdict) || !failing_runs_.count(row.run_uuid)) return;
+    auto& t = tallies_[{row.step_id, row.measurement.name}];
     t.serials.insert(row.serial);
     t.runs.insert(row.run_uuid);
     if (row.measurement.verdict == record::Verdict::error) t.error_runs.insert(row.run_uuid);
-    explained.insert(row.run_uuid);
+    explained_.insert(row.run_uuid);
   }
+  Pareto finish(int runs, const std::function<record::RunRecord(const std::string&)>& load_run);
+
+ private:
+  std::map<std::string, record::RunRecord> failing_runs_;  // headers, by uuid
+  std::set<std::string> failing_serials_;
+  std::map<std::pair<std::string, std::string>, Tally> tallies_;
+  std::set<std::string> explained_;
+};
+
+Pareto Builder::finish(int runs,
+                       const std::function<record::RunRecord(const std::string&)>& load_run) {
+  Pareto out;
+  out.runs = runs;
+  out.failing_runs = static_cast<int>(failing_runs_.size());
+  out.failing_units = static_cast<int>(failing_serials_.size());
   // A run that failed on a curve's mask or a step's error leaves no failing measurement:
   // it is still a failing run, counted under its steps that did not pass.
-  for (const auto& [uuid, run] : failing_runs) {
-    if (explained.count(uuid)) continue;
+  for (const auto& [uuid, run] : failing_runs_) {
+    if (explained_.count(uuid)) continue;
     bool placed = false;
-    const auto whole = run->steps.empty() && load_run ? load_run(uuid) : *run;
+    const auto whole = run.steps.empty() && load_run ? load_run(uuid) : run;
     for (const auto& step : whole.steps) {
       if (!failing(step.verdict)) continue;
-      auto& t = tallies[{step.step_id, ""}];
-      t.serials.insert(run->serial);
+      auto& t = tallies_[{step.step_id, ""}];
+      t.serials.insert(run.serial);
       t.runs.insert(uuid);
       if (step.verdict == record::Verdict::error) t.error_runs.insert(uuid);
       placed = true;
     }
     if (!placed) {
-      auto& t = tallies[{"", ""}];
-      t.serials.insert(run->serial);
+      auto& t = tallies_[{"", ""}];
+      t.serials.insert(run.serial);
       t.runs.insert(uuid);
     }
   }
 
-  for (const auto& [key, t] : tallies) {
+  for (const auto& [key, t] : tallies_) {
     ParetoCause c;
     c.step_id = key.first;
     c.name = key.second;
@@ -86,12 +88,58 @@ Pareto pareto(const std::vector<record::RunRecord>& runs,
   // at the first cause that holds it).
   std::set<std::string> covered;
   for (auto& c : out.causes) {
-    const auto& serials = tallies.at({c.step_id, c.name}).serials;
+    const auto& serials = tallies_.at({c.step_id, c.name}).serials;
     covered.insert(serials.begin(), serials.end());
     c.cumulative =
         out.failing_units ? static_cast<double>(covered.size()) / out.failing_units : 0.0;
   }
   return out;
+}
+
+}  // namespace
+
+Pareto pareto(const std::vector<record::RunRecord>& runs,
+              const std::vector<store::MeasurementRow>& rows,
+              const std::function<record::RunRecord(const std::string& uuid)>& load_run) {
+  Builder builder;
+  int finished = 0;
+  for (const auto& run : runs) {
+    if (run.verdict == record::Verdict::aborted || run.verdict == record::Verdict::running)
+      continue;
+    ++finished;
+    builder.add_run(run);
+  }
+  for (const auto& row : rows) builder.add_row(row);
+  return builder.finish(finished, load_run);
+}
+
+Pareto pareto(const store::ResultsReader& store, const store::RunFilter& filter) {
+  store::RunFilter runs = filter;
+  runs.limit = 0;
+  const auto counted = [&](std::optional<record::Verdict> verdict) {
+    store::RunFilter f = runs;
+    f.verdict = verdict;
+    std::int64_t n = 0;
+    for (const auto& t : store.run_tallies(f, true)) n += t.runs;
+    return n;
+  };
+  // Finished runs: all but those aborted (RUNNING ones are never counted).
+  const std::int64_t finished =
+      filter.verdict ? (*filter.verdict == record::Verdict::aborted ? 0 : counted(filter.verdict))
+                     : counted(std::nullopt) - counted(record::Verdict::aborted);
+  Builder builder;
+  for (const auto verdict : {record::Verdict::fail, record::Verdict::error}) {
+    if (filter.verdict && *filter.verdict != verdict) continue;
+    store::RunFilter f = runs;
+    f.verdict = verdict;
+    for (const auto& run : store.list_runs(f)) builder.add_run(run);
+    store.visit_newest_measurements(f, [&](const store::MeasurementRow& row) {
+      builder.add_row(row);
+      return true;
+    });
+  }
+  return builder.finish(static_cast<int>(finished),
+                        [&](const std::string& uuid) { return store.load_run(uuid); });
 }
 
 nlohmann::json to_json(const Pareto& p) {

@@ -36,6 +36,10 @@ Pareto pareto(const std::vector<record::RunRecord>& runs,
               const std::vector<store::MeasurementRow>& rows,
               const std::function<record::RunRecord(const std::string& uuid)>& load_run);
 
+// The same from a store: the runs counted by it, only the failing runs and their
+// measurements read (streamed), so memory follows the failures, not the line's history.
+Pareto pareto(const store::ResultsReader& store, const store::RunFilter& filter);
+
 nlohmann::json to_json(const Pareto& pareto);
 
 }  // namespace ampbench::stats
