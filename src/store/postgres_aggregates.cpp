@@ -19,8 +19,8 @@ const std::string kLinear =
 // back by moments_at. Each aggregate costs (17 of them: 6.3 s over 6.4 M rows; 11: 4.3 s).
 std::string moments_sql(const std::string& x, bool extremes, const std::string& where = "") {
   const std::string only = where.empty() ? "" : " FILTER (WHERE " + where + ")";
-  std::string sql = "COUNT(" + x + ")" + only + ", AVG(" + x + ")" + only + ", var_pop(" + x +
-                    ")" + only + " * COUNT(" + x + ")" + only;
+  std::string sql = "COUNT(" + x + ")" + only + ", AVG(" + x + ")" + only + ", var_pop(" + x + ")" +
+                    only + " * COUNT(" + x + ")" + only;
   if (extremes) sql += ", MIN(" + x + ")" + only + ", MAX(" + x + ")" + only;
   return sql;
 }
@@ -43,11 +43,8 @@ Moments moments_at(const pqxx::row& row, int c, bool extremes) {
 template <typename Visit>
 void fetch_each(pqxx::connection& db, const std::string& query, const RunFilter& f, int batch,
                 Visit&& visit) {
-  const FilterParams p(f);
   pqxx::work t(db);
-  t.exec_params("DECLARE rows_newest NO SCROLL CURSOR FOR " + query, nullable(p.serial),
-                nullable(p.verdict), nullable(p.since), nullable(p.until), nullable(p.station),
-                nullable(p.line), nullable(p.sequence), nullable(p.slot));
+  exec_filtered(t, "DECLARE rows_newest NO SCROLL CURSOR FOR " + query, f);
   for (;;) {
     const auto rows = t.exec("FETCH " + std::to_string(batch) + " FROM rows_newest");
     if (rows.empty()) return;
@@ -61,14 +58,14 @@ void fetch_each(pqxx::connection& db, const std::string& query, const RunFilter&
 std::vector<FigureAggregate> PostgresStore::figure_aggregates(
     const RunFilter& f, const std::set<std::string>& steps) const {
   return guarded(name_, [&] {
-    const FilterParams p(f);
     pqxx::read_transaction t(connection_->db);
     // Measured over 6.4 M measurements on two cores: compiling the plan (JIT, which its
     // cost estimate asks for) took 2.1 s of 6.3, and the default 4 MB of hash table sent
     // the steps' join to disk in eight batches.
     t.exec0("SET LOCAL jit = off");
     t.exec0("SET LOCAL work_mem = '64MB'");
-    const auto rows = t.exec_params(
+    const auto rows = exec_filtered(
+        t,
         "SELECT r.station_name, s.step_id, m.channel, m.name, m.unit, m.point_json::text, " +
             moments_sql("m.value", true) + ", " + moments_sql(kLinear, false) + ", " +
             moments_sql(kLinear, false, "m.verdict = 'PASS'") +
@@ -76,17 +73,10 @@ std::vector<FigureAggregate> PostgresStore::figure_aggregates(
             run_filter_sql(Dialect::postgres, "r") + steps_in_sql(steps) +
             " AND m.value IS NOT NULL AND m.value NOT IN ('NaN', 'Infinity', '-Infinity') "
             "GROUP BY r.station_name, s.step_id, m.channel, m.name, m.unit, m.point_json",
-        nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
-        nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(p.slot));
+        f);
     std::vector<FigureAggregate> out;
     for (const auto& r : rows) {
-      FigureAggregate a;
-      a.station = r[0].as<std::string>();
-      a.step_id = r[1].as<std::string>();
-      a.channel = r[2].as<std::string>();
-      a.name = r[3].as<std::string>();
-      a.unit = r[4].as<std::string>();
-      a.point_json = r[5].as<std::string>();
+      FigureAggregate a = figure_named_by(PgRow{r});
       a.value = moments_at(r, 6, true);
       a.linear = moments_at(r, 11, false);
       a.passed_linear = moments_at(r, 14, false);
@@ -101,12 +91,9 @@ std::vector<FigureAggregate> PostgresStore::figure_aggregates(
 
 std::vector<RunTally> PostgresStore::run_tallies(const RunFilter& f, bool whole_line) const {
   return guarded(name_, [&] {
-    const FilterParams p(f);
     pqxx::read_transaction t(connection_->db);
-    const auto rows = t.exec_params(
-        run_tally_sql(run_filter_sql(Dialect::postgres, "r"), whole_line), nullable(p.serial),
-        nullable(p.verdict), nullable(p.since), nullable(p.until), nullable(p.station),
-        nullable(p.line), nullable(p.sequence), nullable(p.slot));
+    const auto rows =
+        exec_filtered(t, run_tally_sql(run_filter_sql(Dialect::postgres, "r"), whole_line), f);
     std::vector<RunTally> out;
     for (const auto& r : rows)
       out.push_back({r[0].as<std::string>(), r[1].as<std::int64_t>(), r[2].as<std::int64_t>(),
@@ -117,13 +104,12 @@ std::vector<RunTally> PostgresStore::run_tallies(const RunFilter& f, bool whole_
 
 std::vector<DayTally> PostgresStore::day_tallies(const RunFilter& f) const {
   return guarded(name_, [&] {
-    const FilterParams p(f);
     pqxx::read_transaction t(connection_->db);
-    const auto rows = t.exec_params(
-        day_tally_sql(run_filter_sql(Dialect::postgres, "r"),
-                      "to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
-        nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
-        nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(p.slot));
+    const auto rows =
+        exec_filtered(t,
+                      day_tally_sql(run_filter_sql(Dialect::postgres, "r"),
+                                    "to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+                      f);
     std::vector<DayTally> out;
     for (const auto& r : rows)
       out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(),

@@ -44,6 +44,16 @@ struct FilterParams {
         slot(f.slot) {}
 };
 
+// `sql` run with the filter's conditions as $1…$8 (run_filter_sql), then `extra` from $9.
+template <typename... Extra>
+pqxx::result exec_filtered(pqxx::transaction_base& t, const std::string& sql, const RunFilter& f,
+                           Extra&&... extra) {
+  const FilterParams p(f);
+  return t.exec_params(sql, nullable(p.serial), nullable(p.verdict), nullable(p.since),
+                       nullable(p.until), nullable(p.station), nullable(p.line),
+                       nullable(p.sequence), nullable(p.slot), std::forward<Extra>(extra)...);
+}
+
 inline std::optional<double> optional_real(const pqxx::field& f) {
   if (f.is_null()) return std::nullopt;
   return f.as<double>();

@@ -287,16 +287,14 @@ bool PostgresStore::insert_run(const record::RunRecord& run,
 
 std::vector<record::RunRecord> PostgresStore::list_runs(const RunFilter& f) const {
   return guarded(name_, [&] {
-    const FilterParams p(f);
     const auto limit = f.limit > 0 ? std::optional(std::to_string(f.limit)) : std::nullopt;
     pqxx::read_transaction t(connection_->db);
     const auto rows =
-        t.exec_params("SELECT " + read_columns(kRunsTable, Dialect::postgres, "r", true) +
+        exec_filtered(t,
+                      "SELECT " + read_columns(kRunsTable, Dialect::postgres, "r", true) +
                           " FROM runs r WHERE " + run_filter_sql(Dialect::postgres, "r") +
                           " ORDER BY started_at DESC, id DESC LIMIT $9::bigint",
-                      nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
-                      nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(p.slot),
-                      nullable(limit));
+                      f, nullable(limit));
     std::vector<record::RunRecord> out;
     for (const auto& r : rows) out.push_back(run_from(PgRow{r}));
     return out;
@@ -352,9 +350,9 @@ record::RunRecord PostgresStore::load_run(const std::string& key) const {
 
 std::vector<MeasurementRow> PostgresStore::measurement_rows(const RunFilter& f) const {
   return guarded(name_, [&] {
-    const FilterParams p(f);
     pqxx::read_transaction t(connection_->db);
-    const auto rows = t.exec_params(
+    const auto rows = exec_filtered(
+        t,
         "SELECT r.uuid::text, r.station_name, r.line, r.serial, r.sequence_name, "
         "to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
         "r.verdict, s.step_id, " +
@@ -363,8 +361,7 @@ std::vector<MeasurementRow> PostgresStore::measurement_rows(const RunFilter& f) 
             "s.id WHERE r.verdict <> 'RUNNING' AND " +
             run_filter_sql(Dialect::postgres, "r") +
             " ORDER BY r.started_at, r.id, s.ordinal, m.id",
-        nullable(p.serial), nullable(p.verdict), nullable(p.since), nullable(p.until),
-        nullable(p.station), nullable(p.line), nullable(p.sequence), nullable(p.slot));
+        f);
     std::vector<MeasurementRow> out;
     out.reserve(rows.size());
     for (const auto& r : rows) out.push_back(measurement_row_from(PgRow{r}));

@@ -80,7 +80,8 @@ std::vector<SqlValue> stored_run_values(const record::RunRecord& r) {
     if (c.text_by_hash.empty()) continue;
     auto& text = values[index_of(c.name)];
     const std::string content = text_of(text);
-    if (!content.empty() && text_of(values[index_of(c.text_by_hash)]) == record::sha256_hex(content))
+    if (!content.empty() &&
+        text_of(values[index_of(c.text_by_hash)]) == record::sha256_hex(content))
       text = c.nullable ? SqlValue{std::monostate{}} : SqlValue{std::string()};
   }
   return values;

@@ -101,6 +101,16 @@ MeasurementRow measurement_row_from(const Row& row) {
   return m;
 }
 
+// A figure with no values yet, named by the first six columns: station, step id, channel,
+// measurement name, unit, sweep point.
+template <typename Row>
+FigureAggregate figure_named_by(const Row& row) {
+  FigureAggregate f;
+  std::string* names[] = {&f.station, &f.step_id, &f.channel, &f.name, &f.unit, &f.point_json};
+  for (int c = 0; c < 6; ++c) *names[c] = row.text(c);
+  return f;
+}
+
 // read_columns(kCurvesTable) from column `c` on.
 template <typename Row>
 record::CurveRecord curve_from(const Row& row, int c = 0) {

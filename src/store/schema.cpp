@@ -221,10 +221,10 @@ std::string create_tables_sql(std::initializer_list<const Table*> tables, Dialec
 }
 
 std::string create_results_sql(Dialect dialect) {
-  return create_tables_sql({&kRunsTable, &kStepsTable, &kMeasurementsTable, &kCurvesTable,
-                            &kCalibrationsTable, &kRunCalibrationsTable, &kSelftestsTable,
-                            &kTextsTable},
-                           dialect);
+  return create_tables_sql(
+      {&kRunsTable, &kStepsTable, &kMeasurementsTable, &kCurvesTable, &kCalibrationsTable,
+       &kRunCalibrationsTable, &kSelftestsTable, &kTextsTable},
+      dialect);
 }
 
 std::string read_columns(const Table& table, Dialect dialect, std::string_view alias,
@@ -257,9 +257,8 @@ std::string postgres_bridge_view_sql(const Table& table, const std::vector<std::
     if (c.holder == Holder::station || has(c.name)) continue;
     const bool id = c.type == ColumnType::key || c.type == ColumnType::parent;
     const std::string type = id ? "bigint" : type_sql(c, table, Dialect::postgres);
-    const std::string value = c.default_sql.empty() || c.default_sql == "now()"
-                                  ? "NULL"
-                                  : std::string(c.default_sql);
+    const std::string value =
+        c.default_sql.empty() || c.default_sql == "now()" ? "NULL" : std::string(c.default_sql);
     added += (added.empty() ? "" : ", ") + ("CAST(" + value + " AS " + type + ") AS ") +
              std::string(c.name);
   }

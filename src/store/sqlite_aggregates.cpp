@@ -70,16 +70,7 @@ std::vector<FigureAggregate> ResultStore::figure_part(const RunFilter& f,
     key.clear();
     for (int c = 0; c < 6; ++c) (key += q.view(c)) += '\x1f';
     auto [at, added] = index.try_emplace(key, out.size());
-    if (added) {
-      FigureAggregate a;
-      a.station = q.text(0);
-      a.step_id = q.text(1);
-      a.channel = q.text(2);
-      a.name = q.text(3);
-      a.unit = q.text(4);
-      a.point_json = q.text(5);
-      out.push_back(std::move(a));
-    }
+    if (added) out.push_back(figure_named_by(q));
     out[at->second].add(value, q.integer(7) != 0, q.integer(8) != 0, q.integer(9) != 0);
   }
   return out;
