@@ -56,6 +56,25 @@ TEST(LineStats, DecibelQuantitiesAreAveragedAsRatios) {
               1e-12);
 }
 
+// Sweep points sort by their numbers (200 Hz before 1 kHz), not by their text, and are said
+// in words; a key's stations keep their order.
+TEST(LineStats, PointsSortByTheirNumbers) {
+  std::vector<stats::MeasurementStats> m(4);
+  m[0].key = {"thd", "L", "thd_pct", "%", R"({"stimulus.frequency_hz":1000})"};
+  m[1].key = {"thd", "L", "thd_pct", "%", R"({"stimulus.frequency_hz":200})"};
+  m[1].station = "b";
+  m[2].key = m[1].key;
+  m[2].station = "a";
+  m[3].key = {"thd", "L", "thd_pct", "%", ""};
+  stats::order_by_key(m);
+  EXPECT_EQ(m[0].key.point, "");
+  EXPECT_EQ(m[1].key.point, R"({"stimulus.frequency_hz":200})");
+  EXPECT_EQ(m[1].station, "b");
+  EXPECT_EQ(m[2].station, "a");
+  EXPECT_EQ(m[3].key.point, R"({"stimulus.frequency_hz":1000})");
+  EXPECT_EQ(m[3].key.label(), "thd L thd_pct @ 1 kHz");
+}
+
 TEST(LineStats, EwmaFlagsAStepAndNotAStableSeries) {
   std::mt19937_64 rng(7);
   std::normal_distribution<double> noise(0.0, 0.01);

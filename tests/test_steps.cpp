@@ -266,6 +266,40 @@ sweep = [
       << errors[0];
 }
 
+// A generated sweep's points are the numbers meant: 20·1000^(1/3) is 199.99999999999997 in
+// binary, which every report and export would print; and a kind is named with its article.
+TEST(SweepDimensions, GeneratedPointsAreTheRoundNumbersMeant) {
+  std::vector<std::string> errors;
+  const auto plan = sequence::parse_sequence(R"([sequence]
+name = "x"
+channels = ["L"]
+[[step]]
+id = "a"
+kind = "level"
+stimulus = { level = "-20 dBV" }
+sweep = [
+  { parameter = "stimulus.frequency_hz", from = 20, to = 20000, points = 4, spacing = "log" },
+  { parameter = "stimulus.level", from = "-30 dBV", to = "0 dBV", points = 4 },
+]
+)",
+                                             "t.toml", {}, errors);
+  ASSERT_TRUE(plan) << (errors.empty() ? "" : errors[0]);
+  const auto& sweeps = plan->steps.at(0).sweeps;
+  ASSERT_EQ(sweeps.size(), 2u);
+  std::vector<double> hz;
+  for (const auto& v : sweeps[0].values) hz.push_back(std::get<double>(v));
+  EXPECT_EQ(hz, (std::vector<double>{20.0, 200.0, 2000.0, 20000.0}));
+  std::vector<double> dbv;
+  for (const auto& v : sweeps[1].values) dbv.push_back(std::get<Level>(v).value);
+  EXPECT_EQ(dbv, (std::vector<double>{-30.0, -20.0, -10.0, 0.0}));
+
+  const auto wrong = parse_errors(kHead +
+                                  "[[step]]\nid = \"a\"\nkind = \"imd\"\nstimulus = { level = "
+                                  "\"-20 dBV\" }\nmessage = \"ok?\"\n");
+  ASSERT_EQ(wrong.size(), 1u);
+  EXPECT_NE(wrong[0].find("is not a field of an imd step"), std::string::npos) << wrong[0];
+}
+
 // One table holds every sweep dimension: each key parses as a sweep, and a point's
 // coordinate is said in words by its row.
 TEST(SweepDimensions, EveryRowSweepsAndIsSaidInWords) {

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "common/text.hpp"
 #include "common/toml_reader.hpp"
 
 namespace ampbench::instruments {
@@ -172,7 +173,8 @@ InstrumentProfile parse_profile(const std::string& text, const std::string& path
              "each must be one line of SCPI without {values}");
   for (const auto& op : required_operations(p.kind))
     if (!p.commands.count(op))
-      r.fail(commands, "commands." + op, "a " + kind + " profile must define this operation");
+      r.fail(commands, "commands." + op,
+             with_article(kind) + " profile must define this operation");
   if (p.kind == InstrumentKind::fgen && placeholders_in(p.commands["set_amplitude"]).size() != 1)
     r.fail(commands->get("set_amplitude"), "commands.set_amplitude",
            "must hold exactly one of {vrms}, {vpp}, {vpeak}");

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "common/text.hpp"
 #include "sequence/step_fields.hpp"
 #include "sequence/steps/registry.hpp"
 
@@ -103,7 +104,8 @@ void apply_limits_file(toml::table& root, const TomlReader& limits,
         continue;
       }
       // Checked here, against the limits file: layered copies keep no line of their own.
-      const auto kind_name = step->get("kind") ? step->get("kind")->value<std::string>() : std::nullopt;
+      const auto kind_name =
+          step->get("kind") ? step->get("kind")->value<std::string>() : std::nullopt;
       const StepKind* kind = kind_name ? find_step_kind(*kind_name) : nullptr;
       for (const auto& [name_key, limit] : *step_limits.as_table()) {
         const std::string name(name_key.str());
@@ -112,7 +114,8 @@ void apply_limits_file(toml::table& root, const TomlReader& limits,
         if (kind && !kind->draws(name) &&
             std::none_of(kind->measurements().begin(), kind->measurements().end(), named)) {
           failed(&limit, limit_field_name,
-                 "'" + name + "' is not a measurement or curve of a " + *kind_name + " step");
+                 "'" + name + "' is not a measurement or curve of " + with_article(*kind_name) +
+                     " step");
           continue;
         }
         try {

@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "common/postgres_uri.hpp"
+#include "common/text.hpp"
 #include "common/toml_reader.hpp"
 #include "sequence/station_fields.hpp"
 
@@ -82,7 +83,7 @@ std::optional<InstrumentRef> instrument(const R& r, const toml::table& t, std::s
     r.fail(inst->get("profile"), R::join(p, "profile"),
            "'" + ref.profile + "' is a " +
                std::string(instruments::instrument_kind_name(ref.loaded.kind)) +
-               " profile; this needs a " + std::string(instruments::instrument_kind_name(kind)));
+               " profile; this needs " + with_article(instruments::instrument_kind_name(kind)));
   return ref;
 }
 

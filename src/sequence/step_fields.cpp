@@ -81,6 +81,12 @@ Limit limit_field(const R& r, const toml::node* node, const std::string& field) 
 
 namespace {
 
+// A generated point to 12 significant figures: 20·1000^(1/3) is 199.99999999999997 in
+// binary, and it would show so in every report, legend and export where 200 Hz was meant.
+double to_12_figures(double v) {
+  return v == 0.0 ? 0.0 : std::stod(fmt("%.12g", v));
+}
+
 std::vector<SweepValue> sweep_values(const R& r, const toml::table& t, const std::string& field,
                                      bool is_level, bool linear_by_default = false) {
   std::vector<SweepValue> values;
@@ -135,7 +141,7 @@ std::vector<SweepValue> sweep_values(const R& r, const toml::table& t, const std
       const double u = static_cast<double>(i) / (n - 1);
       const double v = (spacing == "log" && !db) ? a.value * std::pow(b.value / a.value, u)
                                                  : a.value + (b.value - a.value) * u;
-      values.emplace_back(Level{v, a.unit});
+      values.emplace_back(Level{to_12_figures(v), a.unit});
     }
   } else {
     if (!from->is_number() || !to->is_number()) r.fail(from, field, "from and to must be numbers");
@@ -144,7 +150,8 @@ std::vector<SweepValue> sweep_values(const R& r, const toml::table& t, const std
       r.fail(from, field, "log spacing needs values above zero");
     for (int i = 0; i < n; ++i) {
       const double u = static_cast<double>(i) / (n - 1);
-      values.emplace_back(spacing == "log" ? a * std::pow(b / a, u) : a + (b - a) * u);
+      values.emplace_back(
+          to_12_figures(spacing == "log" ? a * std::pow(b / a, u) : a + (b - a) * u));
     }
   }
   return values;
@@ -215,9 +222,8 @@ void check_output_level(const R& r, const toml::table& t, const StepPlan& s, con
       owners += (owners.empty() ? "" : ", ") + std::string(other->name());
   }
   if (owners.empty()) r.fail(&node, field, "unknown field");
-  r.fail(
-      &node, field,
-      "is not a field of a " + std::string(kind.name()) + " step (it is one of: " + owners + ")");
+  r.fail(&node, field,
+         "is not a field of " + with_article(kind.name()) + " step (it is one of: " + owners + ")");
 }
 
 std::string stimulus_fields_in_words(const StepKind& kind) {
@@ -390,7 +396,8 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
                        [&](const MeasurementSpec& m) { return m.name == name; }) &&
           !s.kind->draws(name))
         r.fail(&node, field,
-               "'" + name + "' is not a measurement or curve of a " + *kind_text + " step");
+               "'" + name + "' is not a measurement or curve of " + with_article(*kind_text) +
+                   " step");
       s.limits[name] = limit_field(r, &node, field);
       for (const auto& segment : s.limits[name].segments)
         if (segment.decision == record::Decision::guarded && !record::uncertainty_modelled(name))

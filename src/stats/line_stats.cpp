@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <tuple>
+
+#include "record/point_words.hpp"
 
 namespace ampbench::stats {
 
@@ -105,8 +108,33 @@ Capability capability(const store::FigureAggregate& f, std::optional<double> low
 
 std::string MeasurementKey::label() const {
   std::string s = step_id + " " + channel + " " + name;
-  if (!point.empty()) s += " @ " + point;
+  if (!point.empty())
+    s += " @ " + record::point_in_words(nlohmann::json::parse(point, nullptr, false));
   return s;
+}
+
+void order_by_key(std::vector<MeasurementStats>& measurements) {
+  // A point's numbers compare as numbers (JSON values), not as the text of its dump.
+  std::vector<std::pair<nlohmann::json, std::size_t>> points;
+  for (std::size_t i = 0; i < measurements.size(); ++i)
+    points.emplace_back(measurements[i].key.point.empty()
+                            ? nlohmann::json::object()
+                            : nlohmann::json::parse(measurements[i].key.point, nullptr, false),
+                        i);
+  std::vector<std::size_t> order(measurements.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    const auto& ka = measurements[a].key;
+    const auto& kb = measurements[b].key;
+    const auto names = std::tie(ka.step_id, ka.channel, ka.name, ka.unit) <=>
+                       std::tie(kb.step_id, kb.channel, kb.name, kb.unit);
+    if (names != 0) return names < 0;
+    return points[a].first < points[b].first;
+  });
+  std::vector<MeasurementStats> sorted;
+  sorted.reserve(measurements.size());
+  for (std::size_t i : order) sorted.push_back(std::move(measurements[i]));
+  measurements = std::move(sorted);
 }
 
 namespace {
@@ -220,6 +248,7 @@ LineStats line_stats(const std::vector<record::RunRecord>& runs_in,
     if (g.per_station.size() > 1)
       out.measurements.push_back(summarise(key, "", std::move(g.line), g.low, g.high, options));
   }
+  order_by_key(out.measurements);
   return out;
 }
 

@@ -74,7 +74,7 @@ struct MeasurementKey {
   std::string step_id, channel, name, unit;
   std::string point;  // the sweep coordinates as compact JSON, "" when none
   auto operator<=>(const MeasurementKey&) const = default;
-  std::string label() const;  // "gain_1k L gain_db", with " @ {…}" for a sweep point
+  std::string label() const;  // "gain_1k L gain_db", with " @ 6.6 kHz, 4 Ω" for a sweep point
 };
 
 struct UnitValue {
@@ -115,8 +115,13 @@ struct DayYield {
 struct LineStats {
   std::vector<StationYield> stations;  // each station, then the line when there are several
   std::vector<DayYield> days;
-  std::vector<MeasurementStats> measurements;  // by measurement, each station then the line
+  // By step, channel, measurement and unit, then sweep point by its numbers (200 Hz before
+  // 1 kHz); each station, then the line.
+  std::vector<MeasurementStats> measurements;
 };
+
+// Puts `measurements` in LineStats' order, keeping each key's stations in theirs.
+void order_by_key(std::vector<MeasurementStats>& measurements);
 
 // `runs`: the finished runs (any order); `rows`: their measurements in run order.
 LineStats line_stats(const std::vector<record::RunRecord>& runs,

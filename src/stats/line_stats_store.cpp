@@ -154,6 +154,7 @@ LineStats line_stats(const store::ResultsReader& store, const store::RunFilter& 
     if (const auto whole = figure.groups.find(""); whole != figure.groups.end())
       out.measurements.push_back(summary(key, "", whole->second, figure, options));
   }
+  order_by_key(out.measurements);
   return out;
 }
 
