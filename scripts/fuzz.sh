@@ -4,18 +4,18 @@
 # cores. A crash, a leak or a timeout fails the run; the input that did it is left in the work
 # directory, to be added to the corpus once fixed.
 #   scripts/fuzz.sh [SECONDS]    explore: a random seed, SECONDS per target (default 60)
-#   scripts/fuzz.sh --ci         gate: seed 1, 45 s per target. The same commit tries the
+#   scripts/fuzz.sh --ci         gate: seed 1, 30 s per target. The same commit tries the
 #                                same inputs in the same order wherever it runs, so how far
 #                                CI gets depends only on the machine's speed …
 #   scripts/fuzz.sh --preflight  … and a developer runs seed 1 for 150 s per target before
 #                                pushing: CI's inputs are then ones already tried here, even
-#                                on a machine 2.5 times faster
+#                                on a machine 5 times faster
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=explore
 seconds=60
 case "${1:-}" in
-  --ci) mode=seeded seconds=45 ;;
+  --ci) mode=seeded seconds=30 ;;
   --preflight) mode=seeded seconds=150 ;;
   "") ;;
   *) seconds=$1 ;;
