@@ -276,13 +276,14 @@ TEST(LineStats, SyntheticLineYieldCpkAndDrift) {
     EXPECT_GT(drift["first_unit"].get<int>(), 203) << ch;
     EXPECT_EQ(drift["first_serial"].get<std::string>().front(), 'V') << ch;
   }
-  // What `stats` prints comes from the store's aggregates; the page below from every row:
-  // the same figures, drift and all.
+  // What `stats` prints and the page below come from the store's aggregates; the same
+  // figures, drift and all, as from every row; a chart's newest units are the rows' last.
   const auto store = store::open_results(db);
   store::RunFilter all;
   all.limit = 0;
   const auto from_rows = stats::line_stats(store->list_runs(all), store->measurement_rows(all), {});
-  const auto summary = stats::line_stats(*store, all, {});
+  constexpr std::size_t kCharted = 7;
+  const auto summary = stats::line_stats(*store, all, {}, kCharted);
   ASSERT_EQ(summary.stations.size(), from_rows.stations.size());
   EXPECT_EQ(summary.stations[0].units, from_rows.stations[0].units);
   EXPECT_DOUBLE_EQ(summary.stations[0].first_pass_yield, from_rows.stations[0].first_pass_yield);
@@ -309,7 +310,15 @@ TEST(LineStats, SyntheticLineYieldCpkAndDrift) {
       EXPECT_NEAR(a.drift.ewma.back(), b.drift.ewma.back(), 1e-9);
     }
     drifting += a.drift.drifting;
-    EXPECT_TRUE(a.series.empty());
+    const auto shown = std::min(kCharted, b.series.size());
+    ASSERT_EQ(a.series.size(), shown) << a.key.label();
+    EXPECT_EQ(a.series_from, static_cast<std::int64_t>(b.series.size() - shown));
+    for (std::size_t u = 0; u < shown; ++u) {
+      const auto& row = b.series[b.series.size() - shown + u];
+      EXPECT_EQ(a.series[u].value, row.value) << a.key.label();
+      EXPECT_EQ(a.series[u].passed, row.passed);
+      EXPECT_EQ(a.series[u].serial, row.serial);
+    }
   }
   EXPECT_GE(drifting, 2);  // both channels' gain, at least
   // The summary page: well-formed, a chart per limited measurement.

@@ -47,7 +47,8 @@ std::string histogram(const stats::MeasurementStats& m) {
       outline.y.push_back(y);
     }
   }
-  Plot plot{"Distribution",
+  Plot plot{m.series_from > 0 ? "Distribution of the newest " + std::to_string(m.series.size())
+                              : std::string("Distribution"),
             m.key.name + " (" + m.key.unit + ")",
             "Units",
             false,
@@ -87,10 +88,12 @@ std::string histogram(const stats::MeasurementStats& m) {
 
 std::string control_chart(const stats::MeasurementStats& m) {
   const auto& c = m.capability;
-  const auto n = static_cast<double>(m.series.size());
+  // Units are numbered among all the figure's, however many of the newest are shown.
+  const auto first_shown = static_cast<double>(m.series_from + 1);
+  const auto n = static_cast<double>(m.series_from) + static_cast<double>(m.series.size());
   PlotSeries values{"value", {}, {}, "", 0};
   for (std::size_t i = 0; i < m.series.size(); ++i) {
-    values.x.push_back(static_cast<double>(i + 1));
+    values.x.push_back(first_shown + static_cast<double>(i));
     values.y.push_back(m.series[i].value);
   }
   Plot plot{"Control chart",
@@ -102,11 +105,11 @@ std::string control_chart(const stats::MeasurementStats& m) {
             std::nullopt,
             {},
             {}};
-  const auto horizontal = [&](const std::string& name, double y, double from = 1.0) {
+  const auto horizontal = [&](const std::string& name, double y, double from) {
     plot.series.push_back({name, {from, n}, {y, y}, "", 0});
   };
-  if (c.high) horizontal("USL", *c.high);
-  if (c.low) horizontal("LSL", *c.low);
+  if (c.high) horizontal("USL", *c.high, first_shown);
+  if (c.low) horizontal("LSL", *c.low, first_shown);
   if (m.drift.evaluated) {
     PlotSeries ewma{"EWMA", {}, {}, "", 0};
     const double first = n - static_cast<double>(m.drift.ewma.size()) + 1.0;
@@ -126,7 +129,7 @@ std::string control_chart(const stats::MeasurementStats& m) {
 std::string drift_text(const stats::MeasurementStats& m) {
   if (!m.drift.evaluated)
     return "needs " + std::to_string(m.drift.units_needed) + " units, has " +
-           std::to_string(m.series.size());
+           std::to_string(m.capability.count);
   if (!m.drift.drifting) return "stable";
   return "DRIFT from unit " + std::to_string(m.drift.first_out + 1) + " (" +
          m.drift.first_out_serial + ")";
@@ -173,7 +176,14 @@ std::string render_line_html(const stats::LineStats& line, const std::string& sc
       << optional_value(c.cp) << "</td><td>" << optional_value(c.cpk) << "</td><td>"
       << xml_escape(drift_text(m)) << "</td></tr>\n";
   }
-  o << "</tbody></table></section>\n";
+  o << "</tbody></table>\n";
+  std::size_t shown = 0;
+  for (const auto& m : line.measurements)
+    if (m.series_from > 0) shown = std::max(shown, m.series.size());
+  if (shown > 0)
+    o << "<p>The charts show each measurement's newest " << shown
+      << " units, numbered among all of them; the table is of all of them.</p>\n";
+  o << "</section>\n";
   // Charts where people look: every measurement with limits that is not one point of a
   // sweep, and any measurement that drifts, fails units or is not capable (Cpk < 1.33).
   for (const auto& m : line.measurements) {

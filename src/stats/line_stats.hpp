@@ -89,9 +89,10 @@ struct MeasurementStats {
   std::string station;  // "" for the whole line
   Capability capability;
   DriftCheck drift;  // over the units within limits
-  // Every unit in run order: from the rows (line_stats over rows); a store's summary keeps
-  // none (line_stats over a store).
+  // Units in run order: every one from the rows (line_stats over rows); from a store the
+  // newest it was asked for, `series_from` units after the first.
   std::vector<UnitValue> series;
+  std::int64_t series_from = 0;
 };
 
 struct StationYield {
@@ -127,8 +128,9 @@ void order_by_key(std::vector<MeasurementStats>& measurements);
 LineStats line_stats(const std::vector<record::RunRecord>& runs,
                      const std::vector<store::MeasurementRow>& rows, const DriftOptions& options);
 // The same figures from a store's aggregates (line_stats_store.cpp), in memory bounded by
-// the number of figures: the runs' values are never all held, `series` stays empty.
+// the number of figures: the runs' values are never all held; each figure's `series` keeps
+// its newest `newest_units` (for charts; none by default).
 LineStats line_stats(const store::ResultsReader& store, const store::RunFilter& filter,
-                     const DriftOptions& options);
+                     const DriftOptions& options, std::size_t newest_units = 0);
 
 }  // namespace ampbench::stats

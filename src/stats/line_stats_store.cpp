@@ -1,7 +1,8 @@
 // Line statistics from a store's aggregates (line_stats.hpp): the yields from its run
 // tallies, each figure's capability from its moments, and the drift check from the moments
 // of the units within limits and the last `window` of them, read newest first until every
-// watched figure has its window and every figure its latest limits.
+// watched figure has its window, every figure its latest limits and, when charts are
+// asked for, its newest units.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -39,7 +40,8 @@ struct Group {
     std::int64_t from_newest;  // units of the figure after it
     std::string serial;
   };
-  std::vector<Recent> recent;  // newest first
+  std::vector<Recent> recent;     // newest first
+  std::vector<UnitValue> newest;  // for the charts, newest first
 };
 
 struct Figure {
@@ -47,12 +49,17 @@ struct Figure {
   std::optional<std::optional<double>> low, high;  // the latest unit's limits, once read
 };
 
-// Reads newest first until each watched group has its window and each figure its limits.
+// Reads newest first until each watched group has its window, each figure its limits and
+// each group its `newest_units` (or all it has).
 void read_recent(const store::ResultsReader& store, const store::RunFilter& filter,
-                 std::map<MeasurementKey, Figure>& figures, std::size_t window, bool line) {
+                 std::map<MeasurementKey, Figure>& figures, std::size_t window, bool line,
+                 std::size_t newest_units) {
+  const auto charted = [&](const Group& g) {
+    return std::min<std::int64_t>(static_cast<std::int64_t>(newest_units), g.figure.value.n);
+  };
   std::size_t pending = figures.size();
   for (const auto& [key, figure] : figures)
-    for (const auto& [station, g] : figure.groups) pending += g.watched;
+    for (const auto& [station, g] : figure.groups) pending += g.watched + (charted(g) > 0);
   if (pending == 0) return;
   store.visit_newest_measurements(filter, [&](const store::MeasurementRow& row) {
     const auto& m = row.measurement;
@@ -72,8 +79,12 @@ void read_recent(const store::ResultsReader& store, const store::RunFilter& filt
       if (g == figure.groups.end()) continue;
       Group& group = g->second;
       const std::int64_t from_newest = group.seen++;
-      if (!group.watched || group.recent.size() >= window || m.verdict != record::Verdict::pass)
-        continue;
+      const bool pass = m.verdict == record::Verdict::pass;
+      if (from_newest < charted(group)) {
+        group.newest.push_back({m.value, pass, row.serial, row.started_at});
+        if (from_newest + 1 == charted(group)) --pending;
+      }
+      if (!group.watched || group.recent.size() >= window || !pass) continue;
       group.recent.push_back({to_linear(m.value, m.unit), from_newest, row.serial});
       if (group.recent.size() == window) --pending;
     }
@@ -96,6 +107,8 @@ MeasurementStats summary(const MeasurementKey& key, const std::string& station, 
     last.add(it->linear);
   }
   s.drift = ewma_drift(g.figure.passed_linear.without(last), window, key.unit, options);
+  s.series.assign(g.newest.rbegin(), g.newest.rend());
+  s.series_from = g.figure.value.n - static_cast<std::int64_t>(s.series.size());
   if (s.drift.drifting) {
     // The window runs oldest first; `recent` newest first.
     const auto& unit = g.recent[g.recent.size() - 1 - static_cast<std::size_t>(s.drift.first_out)];
@@ -108,7 +121,7 @@ MeasurementStats summary(const MeasurementKey& key, const std::string& station, 
 }  // namespace
 
 LineStats line_stats(const store::ResultsReader& store, const store::RunFilter& filter,
-                     const DriftOptions& options) {
+                     const DriftOptions& options, std::size_t newest_units) {
   LineStats out;
   for (const auto& t : store.run_tallies(filter, false)) out.stations.push_back(yield_of(t));
   const bool line = out.stations.size() > 1;
@@ -146,7 +159,7 @@ LineStats line_stats(const store::ResultsReader& store, const store::RunFilter& 
       else
         figure.groups.erase(whole);
     }
-  read_recent(store, filter, figures, window, line);
+  read_recent(store, filter, figures, window, line, newest_units);
 
   for (const auto& [key, figure] : figures) {
     for (const auto& [station, g] : figure.groups)

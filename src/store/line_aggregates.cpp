@@ -97,6 +97,11 @@ std::string day_tally_sql(const std::string& filter_sql, const std::string& day_
          filter_sql + " GROUP BY 1, 2 ORDER BY 1, 2";
 }
 
+std::string slot_names_sql(const std::string& filter_sql) {
+  return "SELECT DISTINCT r.slot FROM runs r WHERE r.verdict <> 'RUNNING' AND r.slot <> '' AND " +
+         filter_sql + " ORDER BY 1";
+}
+
 std::string steps_in_sql(const std::set<std::string>& steps) {
   if (steps.empty()) return "";
   std::string names;

@@ -64,6 +64,8 @@ struct DayTally {
 std::string run_tally_sql(const std::string& filter_sql, bool whole_line);
 // Results: day, station, runs, passed_runs.
 std::string day_tally_sql(const std::string& filter_sql, const std::string& day_sql);
+// The test slots the runs were tested in, by name (runs without one left out).
+std::string slot_names_sql(const std::string& filter_sql);
 // " AND s.step_id IN ('a', 'b')" naming the steps as SQL literals; "" for none.
 std::string steps_in_sql(const std::set<std::string>& steps);
 

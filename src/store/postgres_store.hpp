@@ -61,6 +61,7 @@ class PostgresStore : public ResultsReader {
                                                  const std::set<std::string>& steps) const override;
   std::vector<RunTally> run_tallies(const RunFilter& filter, bool whole_line) const override;
   std::vector<DayTally> day_tallies(const RunFilter& filter) const override;
+  std::vector<std::string> slot_names(const RunFilter& filter) const override;
   void visit_newest_measurements(
       const RunFilter& filter,
       const std::function<bool(const MeasurementRow&)>& visit) const override;

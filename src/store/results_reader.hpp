@@ -66,6 +66,7 @@ class ResultsReader {
       const RunFilter& filter, const std::set<std::string>& steps) const = 0;
   virtual std::vector<RunTally> run_tallies(const RunFilter& filter, bool whole_line) const = 0;
   virtual std::vector<DayTally> day_tallies(const RunFilter& filter) const = 0;
+  virtual std::vector<std::string> slot_names(const RunFilter& filter) const = 0;
   // The same runs' measurements newest run first (a run's in no set order), until `visit`
   // returns false.
   virtual void visit_newest_measurements(

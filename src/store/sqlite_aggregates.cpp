@@ -98,6 +98,14 @@ std::vector<DayTally> ResultStore::day_tallies(const RunFilter& f) const {
   return out;
 }
 
+std::vector<std::string> ResultStore::slot_names(const RunFilter& f) const {
+  Statement q(db_, slot_names_sql(run_filter_sql(Dialect::sqlite, "r", filter_present(f))).c_str());
+  bind_filter(q, f);
+  std::vector<std::string> out;
+  while (q.step()) out.push_back(q.text(0));
+  return out;
+}
+
 void ResultStore::visit_newest_measurements(
     const RunFilter& f, const std::function<bool(const MeasurementRow&)>& visit) const {
   // Only the runs' order is asked for: SQLite walks the runs' index backwards and stops
