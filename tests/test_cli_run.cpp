@@ -85,7 +85,7 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
             R"({"stimulus.level":"-40 dBV"})");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"),
             "31");
-  EXPECT_EQ(scalar(db, "PRAGMA user_version"), "11");
+  EXPECT_EQ(scalar(db, "PRAGMA user_version"), "12");
   // How long it held the bench: at least its stimulus, with its transfers counted.
   EXPECT_EQ(scalar(db, "SELECT unit_s > stimulus_s AND stimulus_s > 10 AND transfers > 20 AND "
                        "analysis_s > 0 FROM runs"),

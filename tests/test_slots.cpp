@@ -311,7 +311,8 @@ TEST(Slots, AFileFromBeforeSlotsReadsWithoutMigrating) {
   sqlite3* handle = nullptr;
   sqlite3_open(db.c_str(), &handle);
   ASSERT_EQ(sqlite3_exec(handle,
-                         "ALTER TABLE runs DROP COLUMN slot; ALTER TABLE measurements DROP "
+                         "DROP INDEX runs_slot; ALTER TABLE runs DROP COLUMN slot; "
+                         "ALTER TABLE measurements DROP "
                          "COLUMN note; PRAGMA user_version = 4",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);

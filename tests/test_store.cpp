@@ -340,8 +340,8 @@ TEST(ResultStore, RefusesANewerSchemaAndUnwritablePaths) {
   EXPECT_THROW(ResultStore::open(dir / "no/such/dir/r.db"), IoError);
 }
 
-// A station's schema-2 file (before line and the forward queue) opens as schema 3 with its
-// runs intact and queued for forwarding.
+// A station's schema-2 file (before line and the forward queue) opens as today's schema with
+// its runs intact and queued for forwarding.
 TEST(ResultStore, MigratesASchema2File) {
   TempDir dir;
   const auto path = dir / "old.db";
@@ -361,6 +361,8 @@ TEST(ResultStore, MigratesASchema2File) {
                    "sequence_sha256), station_text = (SELECT text FROM texts WHERE sha256 = "
                    "station_sha256); DROP TABLE texts; ALTER TABLE runs DROP COLUMN "
                    "station_sha256; "
+                   "DROP INDEX runs_sequence; DROP INDEX runs_line; DROP INDEX runs_slot; "
+                   "DROP INDEX runs_verdict; "
                    "DROP TABLE forwards; DROP INDEX runs_station; ALTER TABLE runs DROP "
                    "COLUMN line; ALTER TABLE measurements DROP COLUMN note; "
                    "ALTER TABLE runs DROP COLUMN slot; "
@@ -388,6 +390,20 @@ TEST(ResultStore, MigratesASchema2File) {
   EXPECT_EQ(runs[0].sequence_text, "x");
   EXPECT_EQ(runs[0].station_text, "y");
   EXPECT_EQ(store->pending_forwards("postgresql://h/d", true).size(), 1u);
+  // Schema 12: every run filter has its index.
+  store.reset();
+  sqlite3_open(path.c_str(), &db);
+  for (const char* index : {"runs_sequence", "runs_line", "runs_slot", "runs_verdict"}) {
+    sqlite3_stmt* q = nullptr;
+    ASSERT_EQ(
+        sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", -1,
+                           &q, nullptr),
+        SQLITE_OK);
+    sqlite3_bind_text(q, 1, index, -1, SQLITE_STATIC);
+    EXPECT_EQ(sqlite3_step(q), SQLITE_ROW) << index;
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(db);
 }
 
 // Schema 11: a sequence, station or limits file is stored once however many runs used it;

@@ -132,6 +132,8 @@ void PostgresStore::migrate() {
           "CREATE INDEX measurements_run ON measurements(run_id);\n"
           "CREATE INDEX curves_run ON curves(run_id);");
     }
+    // Version 9: every run filter reaches the runs by an index.
+    if (current < 9) t.exec0(create_indexes_sql(kRunFilterIndexes));
   }
   if (current < kSchemaVersion) {
     t.exec0("DELETE FROM ampbench_schema");

@@ -43,7 +43,7 @@ class PostgresStore : public ResultsReader {
   PostgresStore(const PostgresStore&) = delete;
   PostgresStore& operator=(const PostgresStore&) = delete;
 
-  static constexpr int kSchemaVersion = 8;
+  static constexpr int kSchemaVersion = 9;
 
   // The whole run in one transaction, with the calibration records its volts came from
   // (those not yet there): true when inserted, false when a run with its uuid is already

@@ -281,6 +281,8 @@ void ResultStore::migrate() {
     exec(db_, create_tables_sql({&kTextsTable}, Dialect::sqlite).c_str());
     exec(db_, "ALTER TABLE runs ADD COLUMN station_sha256 TEXT");
   }
+  // Version 12: every run filter reaches the runs by an index.
+  if (current < 12) exec(db_, create_indexes_sql(kRunFilterIndexes).c_str());
   exec(db_, ("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
   t.commit();
 }

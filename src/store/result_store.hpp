@@ -60,7 +60,7 @@ class ResultStore : public ResultsReader {
   ResultStore(const ResultStore&) = delete;
   ResultStore& operator=(const ResultStore&) = delete;
 
-  static constexpr int kSchemaVersion = 11;
+  static constexpr int kSchemaVersion = 12;
   // How long a statement waits for another writer's lock before failing (IoError).
   void set_busy_timeout(std::chrono::milliseconds timeout);
   // Whether a run is still RUNNING (under way, or left by a writer that could not end it).

@@ -137,6 +137,10 @@ constexpr Index kIndexes[] = {
     {"runs_serial", "runs", "serial"},
     {"runs_started", "runs", "started_at"},
     {"runs_station", "runs", "station_name, started_at"},
+    {"runs_sequence", "runs", "sequence_name, started_at"},
+    {"runs_line", "runs", "line, started_at"},
+    {"runs_slot", "runs", "slot, started_at"},
+    {"runs_verdict", "runs", "verdict, started_at"},
     {"steps_run", "steps", "run_id"},
     {"measurements_step", "measurements", "step_id"},
     {"curves_step", "curves", "step_id"},
@@ -215,6 +219,16 @@ std::string create_tables_sql(std::initializer_list<const Table*> tables, Dialec
   for (const Index& i : kIndexes)
     for (const Table* t : tables)
       if (i.table == t->name && (!i.central_only || dialect == Dialect::postgres))
+        sql += "CREATE INDEX " + std::string(i.name) + " ON " + std::string(i.table) + "(" +
+               std::string(i.columns) + ");\n";
+  return sql;
+}
+
+std::string create_indexes_sql(std::span<const std::string_view> names) {
+  std::string sql;
+  for (const auto name : names)
+    for (const Index& i : kIndexes)
+      if (i.name == name)
         sql += "CREATE INDEX " + std::string(i.name) + " ON " + std::string(i.table) + "(" +
                std::string(i.columns) + ");\n";
   return sql;

@@ -62,6 +62,12 @@ extern const Table kTextsTable;
 
 // CREATE TABLE and CREATE INDEX statements for these tables (a migration adding them).
 std::string create_tables_sql(std::initializer_list<const Table*> tables, Dialect dialect);
+// The CREATE INDEX statements of the named indexes (of kIndexes), for a migration.
+std::string create_indexes_sql(std::span<const std::string_view> names);
+// What schema 12 (PostgreSQL 9) adds: every run filter of `stats`, `limits derive` and
+// `results list` reaches the runs by an index, however many there are.
+inline constexpr std::string_view kRunFilterIndexes[] = {"runs_sequence", "runs_line", "runs_slot",
+                                                         "runs_verdict"};
 // The same for every results table.
 std::string create_results_sql(Dialect dialect);
 
