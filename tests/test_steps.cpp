@@ -300,6 +300,34 @@ sweep = [
   EXPECT_NE(wrong[0].find("is not a field of an imd step"), std::string::npos) << wrong[0];
 }
 
+// A load swept through `sweep` is the step's load as `load_ohm = [8, 4]` is: limits bounded
+// in W or by load hold, and the loads are swept the same.
+TEST(SweepDimensions, ALoadSweptEitherWayIsTheStepsLoad) {
+  const std::string step = kHead +
+                           "[[step]]\nid = \"p\"\nkind = \"thdn\"\nstimulus = { frequency_hz = "
+                           "1000, output_level = \"10 W\" }\n";
+  const std::string limits =
+      "limits.thdn_pct = [{ max = 0.05, load_ohm = 8 }, { max = 0.08, load_ohm = 4 }]\n";
+  std::vector<std::string> errors;
+  const auto listed = parse_sequence(step + "load_ohm = [8, 4]\n" + limits, "t.toml", {}, errors);
+  const auto swept =
+      parse_sequence(step + "sweep = [{ parameter = \"load_ohm\", values = [8, 4] }]\n" + limits,
+                     "t.toml", {}, errors);
+  ASSERT_TRUE(listed && swept) << (errors.empty() ? "" : errors[0]);
+  for (const auto* plan : {&*listed, &*swept}) {
+    const auto& s = plan->steps.at(0);
+    EXPECT_EQ(s.load_ohm, 8.0);
+    ASSERT_EQ(s.sweeps.size(), 1u);
+    EXPECT_EQ(s.sweeps[0].dimension, record::Dimension::load);
+    EXPECT_EQ(s.sweeps[0].values, (std::vector<SweepValue>{8.0, 4.0}));
+  }
+  // Without any load, W still needs one.
+  const auto none = parse_errors(step + limits);
+  ASSERT_EQ(none.size(), 1u);
+  EXPECT_NE(none[0].find("an output level in W needs the step's load_ohm"), std::string::npos)
+      << none[0];
+}
+
 // One table holds every sweep dimension: each key parses as a sweep, and a point's
 // coordinate is said in words by its row.
 TEST(SweepDimensions, EveryRowSweepsAndIsSaidInWords) {

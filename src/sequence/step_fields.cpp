@@ -386,6 +386,10 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
       s.sweeps.push_back(sweep_axis(r, sweep, p + ".sweep"));
     }
     for (const auto& axis : s.sweeps) check_swept_field(r, t, p, axis, *s.kind);
+    // A sweep over load_ohm is the same as load_ohm = [8, 4]: the step has a load.
+    for (const auto& axis : s.sweeps)
+      if (axis.dimension == Dimension::load && !s.load_ohm && !axis.values.empty())
+        s.load_ohm = std::get<double>(axis.values.front());
   }
   if (const toml::table* limits = r.table(t, "limits", p, false)) {
     const auto known = s.kind->measurements();
