@@ -2,7 +2,11 @@
 // frequencies) on every channel.
 #include "dsp/imd.hpp"
 
+#include <cmath>
+
 #include "common/error.hpp"
+#include "dsp/units.hpp"
+#include "sequence/output_level.hpp"
 #include "sequence/step_context.hpp"
 
 namespace ampbench::sequence {
@@ -13,9 +17,20 @@ struct ImdParams : StepParams {
 };
 
 constexpr std::string_view kKeys[] = {"standard"};
-constexpr MeasurementSpec kMeasurements[] = {{"imd_pct", "%"}, {"imd_db", "dB"}};
+constexpr MeasurementSpec kMeasurements[] = {
+    {"imd_pct", "%"}, {"imd_db", "dB"}, {"input_level_dbv", "dBV"}};
 
-constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::level};
+constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::level,
+                                                     record::StimulusField::output_level};
+
+// A two-tone's level is that of the sine with the same peak; at an output level, that sine's
+// input is found at the frequency of the tone that makes most of the peak (SMPTE: the low
+// one), between the two when they are equal (CCIF).
+double reference_hz(const dsp::ImdSignal& s) {
+  if (s.amplitude_ratio > 1.0) return s.f1_hz;
+  if (s.amplitude_ratio < 1.0) return s.f2_hz;
+  return std::sqrt(s.f1_hz * s.f2_hz);
+}
 
 class ImdKind : public StepKindWith<ImdParams> {
  public:
@@ -36,26 +51,37 @@ class ImdKind : public StepKindWith<ImdParams> {
     } catch (const UsageError& e) {
       r.fail(&t, p, e.what());
     }
-    require(r, t, step.stimulus.level.has_value() || step.sweeps_over(record::Dimension::level),
+    require(r, t,
+            step.stimulus.level || step.sweeps_over(record::Dimension::level) ||
+                step.stimulus.output_level || step.sweeps_over(record::Dimension::output_level),
             p + "." + std::string(record::path_of(record::StimulusField::level)),
-            "required for an imd step");
+            "required for an imd step (or stimulus.output_level)");
     return params;
   }
 
   void run(StepContext& ctx, const ImdParams& params, const Point& p, std::size_t,
            std::size_t) const override {
-    const double vin = ctx.vrms_of(*p.level, p.load_ohm);
+    // At an output level, each channel's input for it (a level the DUT cannot reach ends the
+    // sweep of its condition, as on a THD+N step).
+    const auto found = input_for_point(ctx, p, reference_hz(params.signal));
+    if (!found.unreachable.empty()) {
+      ctx.end_condition(p, found.unreachable, found.unreachable_by_bench);
+      return;
+    }
     // A short capture_s is lengthened to the block that keeps the products apart.
     ctx.require_analysed_frames(dsp::frames_resolving_imd(params.signal, ctx.fs()),
                                 "the IMD products cannot be told apart");
-    // A two-tone's level is that of the sine with the same peak.
-    const auto x = ctx.steady(dsp::imd_tones(params.signal, ctx.peak_fs_of_vrms(vin)));
-    const audio::Capture capture =
-        ctx.play(std::vector<std::vector<double>>(ctx.channels().size(), x), x.size(), p.load_ohm);
+    std::vector<std::vector<double>> x;
+    for (const double vin : found.vin)
+      x.push_back(ctx.steady(dsp::imd_tones(params.signal, ctx.peak_fs_of_vrms(vin))));
+    const audio::Capture capture = ctx.play(x, x.front().size(), p.load_ohm);
     for (std::size_t c = 0; c < ctx.channels().size(); ++c) {
+      const auto& ch = ctx.channels()[c];
       const auto r = dsp::analyze_imd(ctx.analysed(capture, c), ctx.fs(), params.signal);
-      ctx.add(ctx.channels()[c], "imd_pct", r.imd_pct(), p.coordinates);
-      ctx.add(ctx.channels()[c], "imd_db", r.imd_db(), p.coordinates);
+      ctx.add(ch, "imd_pct", r.imd_pct(), p.coordinates);
+      ctx.add(ch, "imd_db", r.imd_db(), p.coordinates);
+      if (p.output_level)
+        ctx.add(ch, "input_level_dbv", dsp::vrms_to_dbv(found.vin[c]), p.coordinates);
     }
   }
 };
