@@ -10,6 +10,7 @@
 #include "common/error.hpp"
 #include "common/text.hpp"
 #include "dsp/dsp.hpp"
+#include "record/point_words.hpp"
 #include "sequence/power_search.hpp"
 #include "sequence/step_context.hpp"
 
@@ -28,7 +29,9 @@ struct BurstSpec {
 };
 
 struct MaxPowerParams : StepParams {
-  dsp::FrequencyBand band = dsp::FrequencyBand::audio();
+  // Clipping is seen by its harmonics: all the capture holds, unless the step narrows it
+  // (a 10 kHz tone has none below 20 kHz).
+  dsp::FrequencyBand band = dsp::FrequencyBand::full();
   PowerCriterion criterion;
   BurstSpec burst;
   std::optional<double> max_power_w;       // the search never drives beyond this
@@ -142,11 +145,19 @@ void report_power(StepContext& ctx, const MaxPowerParams& params, const Point& p
     ctx.add(ch, "thdn_pct",
             std::exp(std::log(ca.thdn_pct) + u * (std::log(cb.thdn_pct) - std::log(ca.thdn_pct))),
             p.coordinates, f);
-    ctx.add(ch, "thd_pct",
-            std::exp(std::log(std::max(ca.thd_pct, 1e-12)) +
-                     u * (std::log(std::max(cb.thd_pct, 1e-12)) -
-                          std::log(std::max(ca.thd_pct, 1e-12)))),
-            p.coordinates, f);
+    if (!std::isfinite(ca.thd_pct) || !std::isfinite(cb.thd_pct))
+      ctx.add_missing(ch, "thd_pct",
+                      "no harmonic of " + record::frequency_in_words(f) +
+                          " lies within the analysis band (to " +
+                          record::frequency_in_words(std::min(params.band.high_hz, ctx.fs() / 2)) +
+                          ")",
+                      p.coordinates, f);
+    else
+      ctx.add(ch, "thd_pct",
+              std::exp(std::log(std::max(ca.thd_pct, 1e-12)) +
+                       u * (std::log(std::max(cb.thd_pct, 1e-12)) -
+                            std::log(std::max(ca.thd_pct, 1e-12)))),
+              p.coordinates, f);
   }
   std::sort(visited.begin(), visited.end(),
             [](const Burst& x, const Burst& y) { return x.vin < y.vin; });
@@ -185,7 +196,15 @@ void max_power(StepContext& ctx, const MaxPowerParams& params, const Point& p) {
     ctx.progress(static_cast<int>(++bursts), 0);
     return b;
   });
-  if (!result.message.empty()) ctx.record().message = result.message;
+  std::string message = result.message;
+  // Symmetric clipping shows first in the 3rd harmonic: beyond the band, a clipping
+  // amplifier reads as clean, and the bound says so.
+  const double band_top = std::min(params.band.high_hz, ctx.fs() / 2);
+  if (result.found == PowerSearchResult::Found::lower_bound && 3.0 * f >= band_top)
+    message += " (its 3rd harmonic, " + record::frequency_in_words(3.0 * f) +
+               ", lies beyond the analysis band, to " + record::frequency_in_words(band_top) +
+               ": clipping there is not seen)";
+  if (!message.empty()) ctx.record().message = message;
   report_power(ctx, params, p, result.visited, result.lo, result.hi, result.at, load);
 }
 
