@@ -9,6 +9,7 @@
 #include <set>
 
 #include "audio/sim_port.hpp"
+#include "clipped_sine.hpp"
 #include "common/error.hpp"
 #include "instruments/sim_instrument.hpp"
 #include "run_binary.hpp"
@@ -69,41 +70,14 @@ const record::MeasurementRecord& find(const record::RunRecord& run, const std::s
   throw std::runtime_error("no measurement " + name);
 }
 
-// Truth from the model alone: the output is a sine of amplitude A clipped at ±Vc, with
-// Vc = min(rail·R/(R+Z+Rs), I·R). THD+N (re total, harmonics within 20 kHz of a 1 kHz
-// tone) by a 20000-point DFT of one period; A found by bisection; P = (b1/√2)²/R.
-// The power of the model's hard-clipped sine whose harmonics up to `harmonics` (those the
-// analysis sees) make `thdn_pct` of it, by a naive DFT.
+// The power amplifier's clipped-sine truth (clipped_sine.hpp): Vc = min(rail·R/(R+Z+Rs), I·R),
+// P = (b1/√2)²/R where the harmonics up to `harmonics` make `thdn_pct`.
 double power_at_thdn_truth(double load, double thdn_pct, int harmonics = 20) {
   const sim::PowerAmpModel pa = *sim_bench().sim->power_amp;
   const double vc =
       std::min(pa.rail_v * load / (load + pa.output_impedance_ohm + pa.rail_source_ohm),
                pa.current_limit_a * load);
-  const auto series = [&](double amplitude) {
-    const int n = 20000;
-    std::vector<double> b(static_cast<std::size_t>(harmonics) + 1, 0.0);
-    for (int i = 0; i < n; ++i) {
-      const double th = 2.0 * M_PI * i / n;
-      const double y = std::clamp(amplitude * std::sin(th), -vc, vc);
-      for (int k = 1; k <= harmonics; ++k)
-        b[static_cast<std::size_t>(k)] += 2.0 / n * y * std::sin(k * th);
-    }
-    return b;
-  };
-  const auto thdn = [&](double amplitude) {
-    const auto b = series(amplitude);
-    double total = 0.0, rest = 0.0;
-    for (int k = 1; k <= harmonics; ++k)
-      total += b[static_cast<std::size_t>(k)] * b[static_cast<std::size_t>(k)];
-    rest = total - b[1] * b[1];
-    return 100.0 * std::sqrt(rest / total);
-  };
-  double lo = vc, hi = 3.0 * vc;
-  for (int i = 0; i < 60; ++i) {
-    const double mid = 0.5 * (lo + hi);
-    (thdn(mid) < thdn_pct ? lo : hi) = mid;
-  }
-  const double b1 = series(lo)[1];
+  const double b1 = ampbench::testing::clipped_sine_at_thdn(vc, thdn_pct, harmonics).fundamental;
   return b1 * b1 / 2.0 / load;
 }
 

@@ -23,8 +23,7 @@ record::BenchTime BenchMeter::read() const {
   double outside_s = wall_s - waits_s;
   t.unit_s = waits_s;
   if (port_) {
-    t.stimulus_s =
-        static_cast<double>(port_->frames_played() - frames_) / port_->sample_rate_hz();
+    t.stimulus_s = static_cast<double>(port_->frames_played() - frames_) / port_->sample_rate_hz();
     t.unit_s += port_->clock_s() - clock_s_;
     outside_s -= port_->busy_s() - busy_s_;
     t.transfers = static_cast<std::int64_t>(port_->transfer_count() - transfers_);

@@ -21,6 +21,7 @@ void apply_override(toml::table& root, const Override& o, std::vector<std::strin
 // limit syntax: SPEC §16) on the sequence's root: each replaces the step's limit of that
 // name. A step the sequence does not have, or anything else in the file, is an error naming
 // the limits file, its line and field; the limits' own values are checked as the sequence's.
-void apply_limits_file(toml::table& root, const TomlReader& limits, std::vector<std::string>& errors);
+void apply_limits_file(toml::table& root, const TomlReader& limits,
+                       std::vector<std::string>& errors);
 
 }  // namespace ampbench::sequence

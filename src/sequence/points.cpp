@@ -54,4 +54,9 @@ nlohmann::json condition_of(const nlohmann::json& coordinates, std::string_view 
   return condition;
 }
 
+nlohmann::json level_condition(const nlohmann::json& coordinates) {
+  return condition_of(condition_of(coordinates, record::key_of(record::Dimension::level)),
+                      record::key_of(record::Dimension::output_level));
+}
+
 }  // namespace ampbench::sequence

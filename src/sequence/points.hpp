@@ -24,5 +24,8 @@ std::vector<Point> expand_points(const StepPlan& step);
 // A point's coordinates without one swept parameter's: the condition it belongs to (a curve
 // of a family, or the sweep an unreachable output level ends).
 nlohmann::json condition_of(const nlohmann::json& coordinates, std::string_view key);
+// The condition a level sweep's point belongs to: its coordinates without stimulus.level and
+// stimulus.output_level (a step sweeps one of them at most).
+nlohmann::json level_condition(const nlohmann::json& coordinates);
 
 }  // namespace ampbench::sequence

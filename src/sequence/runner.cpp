@@ -26,13 +26,12 @@ void run_step(StepContext& context) {
   for (std::size_t i = 0; i < points.size(); ++i) {
     if (points.size() > 1) context.progress(static_cast<int>(i), static_cast<int>(points.size()));
     const Point& p = points[i];
-    if (ended_condition &&
-        condition_of(p.coordinates, record::key_of(record::Dimension::output_level)) ==
-            *ended_condition) {
+    if (ended_condition && level_condition(p.coordinates) == *ended_condition) {
       ++skipped;
       context.begin_point(p);
-      context.add_unmeasured(p, "not measured: " + context.ended_reason(),
-                             context.ended_by_bench());
+      if (!context.ended_by_rule())
+        context.add_unmeasured(p, "not measured: " + context.ended_reason(),
+                               context.ended_by_bench());
       continue;
     }
     if (skipped) context.record().message += skipped_text(skipped);
@@ -45,9 +44,7 @@ void run_step(StepContext& context) {
     }
     context.begin_point(p);
     step.kind->run_point(context, p, i, points.size());
-    if (context.condition_ended())
-      ended_condition =
-          condition_of(p.coordinates, record::key_of(record::Dimension::output_level));
+    if (context.condition_ended()) ended_condition = level_condition(p.coordinates);
   }
   if (skipped) context.record().message += skipped_text(skipped);
   step.kind->finish(context, points);
@@ -119,7 +116,8 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
       const auto retried_before = bench.port ? bench.port->xrun_retried_transfers() : 0;
       run_step(context);
       // Measured from clean transfers only, but a host that loses audio is worth knowing of.
-      if (const auto retried = bench.port ? bench.port->xrun_retried_transfers() - retried_before : 0)
+      if (const auto retried =
+              bench.port ? bench.port->xrun_retried_transfers() - retried_before : 0)
         record.message += std::string(record.message.empty() ? "" : "; ") +
                           std::to_string(retried) + " transfer(s) played again after an xrun";
       for (const auto& m : record.measurements)

@@ -386,15 +386,27 @@ void StepContext::begin_point(const Point& point) {
 
 void StepContext::end_condition(const Point& point, const std::string& why, bool by_bench) {
   condition_ended_ = true;
-  const std::string where = record::point_in_words(
-      condition_of(point.coordinates, record::key_of(record::Dimension::output_level)));
-  const std::string level =
-      point.output_level ? record::level_in_words(format_level(*point.output_level)) : "the level";
-  const std::string reached = level + " not reached" + (where.empty() ? "" : " at " + where);
+  const std::string where = record::point_in_words(level_condition(point.coordinates));
+  // An output level is not reached; an input level was driven and could not be measured.
+  const std::string reached =
+      (point.output_level
+           ? record::level_in_words(format_level(*point.output_level)) + " not reached"
+       : point.level ? record::level_in_words(format_level(*point.level)) + " not measured"
+                     : std::string("the level not reached")) +
+      (where.empty() ? "" : " at " + where);
   record_.message += (record_.message.empty() ? "" : "; ") + reached + " (" + why + ")";
   ended_reason_ = reached + ": " + why;
   ended_by_bench_ = by_bench;
+  ended_by_rule_ = false;
   add_unmeasured(point, ended_reason_, by_bench);
+}
+
+void StepContext::stop_condition(const std::string& why) {
+  condition_ended_ = true;
+  record_.message += (record_.message.empty() ? "" : "; ") + why;
+  ended_reason_ = why;
+  ended_by_bench_ = false;
+  ended_by_rule_ = true;
 }
 
 void StepContext::add_unmeasured(const Point& point, const std::string& reason, bool by_bench) {
@@ -403,6 +415,7 @@ void StepContext::add_unmeasured(const Point& point, const std::string& reason, 
     const std::string& name = entry.first;
     const auto spec = std::find_if(specs.begin(), specs.end(),
                                    [&](const MeasurementSpec& s) { return s.name == name; });
+    if (spec != specs.end() && spec->per_condition) continue;
     for (const auto& channel : channels()) {
       record::MeasurementRecord m{channel,
                                   name,

@@ -185,10 +185,15 @@ class StepContext {
   // next point's search starts there.
   std::vector<double>& output_gain_estimates() { return output_gain_estimates_; }
   // A point the DUT cannot reach ends its condition's sweep: the runner skips the points
-  // that differ from it only in the swept output level, and the step says so. Its limited
+  // that differ from it only in the swept level, and the step says so. Its limited
   // figures are stored without a value (add_unmeasured). `by_bench`: the bench, not the DUT,
   // stopped it (the interface's input clips first).
   void end_condition(const Point& point, const std::string& why, bool by_bench = false);
+  // The point was measured and its condition's sweep ends here by the step's own rule
+  // (stop_when): the higher points are skipped, `why` said in the step's message; they were
+  // never to be measured, so nothing of them is stored.
+  void stop_condition(const std::string& why);
+  bool ended_by_rule() const { return ended_by_rule_; }
   bool condition_ended() const { return condition_ended_; }
   // Why the last condition ended ("50 W not reached at 1 kHz: …"), for its skipped points.
   const std::string& ended_reason() const { return ended_reason_; }
@@ -234,6 +239,7 @@ class StepContext {
   mutable std::set<std::string> limits_judged_;
   std::string ended_reason_;
   bool ended_by_bench_ = false;
+  bool ended_by_rule_ = false;
   // Per channel and curve limit: the points a mask covers that were not measured, and why.
   std::map<std::pair<std::string, std::string>, std::pair<int, record::MeasurementRecord>>
       unmeasured_curve_points_;

@@ -23,6 +23,9 @@ class StepContext;
 struct MeasurementSpec {
   std::string_view name;
   std::string_view unit;
+  // Stored once per condition of a level sweep (stop_when's crossings), never at a point:
+  // a point that was not measured leaves it to the condition's own reckoning.
+  bool per_condition = false;
 };
 
 // How reports draw a curve of this name.

@@ -11,6 +11,7 @@
 #include "common/text.hpp"
 #include "dsp/dsp.hpp"
 #include "record/point_words.hpp"
+#include "sequence/distortion_criterion.hpp"
 #include "sequence/power_search.hpp"
 #include "sequence/step_context.hpp"
 
@@ -18,11 +19,6 @@ namespace ampbench::sequence {
 namespace {
 
 // The level search stops where this distortion reaches this value.
-struct PowerCriterion {
-  bool thd_only = false;  // THD (harmonics only) instead of THD+N
-  double pct = 1.0;
-};
-
 struct BurstSpec {
   double on_s = 0.2;
   double duty = 0.0;  // 0: the station's max_burst_duty
@@ -32,7 +28,7 @@ struct MaxPowerParams : StepParams {
   // Clipping is seen by its harmonics: all the capture holds, unless the step narrows it
   // (a 10 kHz tone has none below 20 kHz).
   dsp::FrequencyBand band = dsp::FrequencyBand::full();
-  PowerCriterion criterion;
+  DistortionCriterion criterion;
   BurstSpec burst;
   std::optional<double> max_power_w;       // the search never drives beyond this
   std::optional<double> headroom_rated_w;  // CEA-490 dynamic headroom re this rating
@@ -216,7 +212,7 @@ void rated_power(StepContext& ctx, const MaxPowerParams& params, const Point& p)
   const double load = *p.load_ohm, f = *p.frequency_hz;
   const double vin = ctx.vrms_of(*p.level, load);
   const Burst b = burst(ctx, params, f, vin, load);
-  const std::string name = params.criterion.thd_only ? "THD" : "THD+N";
+  const std::string name = params.criterion.name();
   for (std::size_t c = 0; c < ctx.channels().size(); ++c) {
     const auto& ch = ctx.channels()[c];
     const auto& cb = b.channels[c];
@@ -276,16 +272,8 @@ class MaxPowerKind : public StepKindWith<MaxPowerParams> {
     } catch (const UsageError& e) {
       r.fail(&t, p, e.what());
     }
-    if (const toml::table* c = r.table(t, "criterion", p, false)) {
-      const std::string q = p + ".criterion";
-      r.reject_unknown_keys(*c, q, {"thdn_pct", "thd_pct"});
-      const auto thdn = r.number(*c, "thdn_pct", q), thd = r.number(*c, "thd_pct", q);
-      if (thdn.has_value() == thd.has_value())
-        r.fail(c, q, "give exactly one of thdn_pct or thd_pct");
-      s.criterion = {thd.has_value(), thd ? *thd : *thdn};
-      if (!(s.criterion.pct > 0.0 && s.criterion.pct <= 30.0))
-        r.fail(c, q, "the criterion must be above 0 and at most 30 %");
-    }
+    if (const toml::table* c = r.table(t, "criterion", p, false))
+      s.criterion = parse_distortion_criterion(r, *c, p + ".criterion");
     if (const toml::table* b = r.table(t, "burst", p, false)) {
       const std::string q = p + ".burst";
       r.reject_unknown_keys(*b, q, {"on_s", "duty"});

@@ -1,17 +1,25 @@
 // Step kinds level and thdn: a sine (stepped over any sweep) on every channel, each output
 // analysed. level: gain, level, frequency, the DC offset and the L − R balance; thdn: THD+N, THD,
-// SINAD and SNR too, the spectrum of the last point, and THD+N versus output level over a sweep.
+// SINAD and SNR too, the spectrum of the last point, and THD+N versus output level over a
+// sweep, which may stop at a distortion criterion (stop_when.hpp).
+#include <algorithm>
+
+#include "audio/audio_port.hpp"
 #include "dsp/dsp.hpp"
 #include "sequence/output_level.hpp"
 #include "sequence/step_context.hpp"
 #include "sequence/steps/families.hpp"
+#include "sequence/steps/stop_when.hpp"
 
 namespace ampbench::sequence {
 namespace {
 
-using ToneParams = ToneSettingsParams;
+struct ToneParams : ToneSettingsParams {
+  std::optional<DistortionCriterion> stop_when;  // thdn only
+};
 
 constexpr std::string_view kKeys[] = {"thdn_method", "weighting", "band"};
+constexpr std::string_view kThdnKeys[] = {"thdn_method", "weighting", "band", "stop_when"};
 
 constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::frequency_hz,
                                                      record::StimulusField::level,
@@ -28,7 +36,12 @@ class ToneKind : public StepKindWith<ToneParams> {
  protected:
   ToneParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
                           const std::string& field) const override {
-    return parse_tone_step(r, t, step, field);
+    ToneParams params;
+    static_cast<ToneSettingsParams&>(params) = parse_tone_step(r, t, step, field);
+    const auto keys = this->keys();
+    if (std::find(keys.begin(), keys.end(), "stop_when") != keys.end())
+      params.stop_when = parse_stop_when(r, t, step, field);
+    return params;
   }
 
   // with_spectrum: keep the spectrum of this point as a curve. At an output level, the capture
@@ -48,7 +61,16 @@ class ToneKind : public StepKindWith<ToneParams> {
       vin = std::move(found.vin);
     } else {
       vin.assign(ctx.channels().size(), ctx.vrms_of(*p.level, p.load_ohm));
-      tones = ctx.capture_tones(*p.frequency_hz, vin, p.load_ohm, params.analysis, with_spectrum);
+      try {
+        tones = ctx.capture_tones(*p.frequency_hz, vin, p.load_ohm, params.analysis, with_spectrum);
+      } catch (const audio::InputClippedError& e) {
+        // Over a level sweep the interface's headroom ends that condition's sweep, not the
+        // step: its other conditions still measure.
+        if (!ctx.step().sweeps_over(record::Dimension::level)) throw;
+        ctx.end_condition(p, std::string("the interface's input clips first (") + e.what() + ")",
+                          true);
+        return;
+      }
     }
     for (std::size_t c = 0; c < tones.size(); ++c) {
       auto& t = tones[c];
@@ -69,6 +91,7 @@ class ToneKind : public StepKindWith<ToneParams> {
         ctx.add(ch, "input_level_dbv", dsp::vrms_to_dbv(vin[c]), p.coordinates, p.frequency_hz);
       figures(ctx, ch, t, p);
     }
+    if (params.stop_when) follow_criterion(ctx, *params.stop_when, p, params.analysis, vin, tones);
   }
   virtual void figures(StepContext& ctx, const std::string& channel, const ChannelTone& tone,
                        const Point& p) const = 0;
@@ -126,10 +149,19 @@ class LevelKind : public ToneKind {
   }
 };
 
-constexpr MeasurementSpec kThdnMeasurements[] = {
-    {"thdn_pct", "%"},   {"thdn_db", "dB"}, {"thd_pct", "%"},          {"thd_db", "dB"},
-    {"sinad_db", "dB"},  {"snr_db", "dB"},  {"gain_db", "dB"},         {"level_dbv", "dBV"},
-    {"level_vrms", "V"}, {"power_w", "W"},  {"input_level_dbv", "dBV"}};
+constexpr MeasurementSpec kThdnMeasurements[] = {{"thdn_pct", "%"},
+                                                 {"thdn_db", "dB"},
+                                                 {"thd_pct", "%"},
+                                                 {"thd_db", "dB"},
+                                                 {"sinad_db", "dB"},
+                                                 {"snr_db", "dB"},
+                                                 {"gain_db", "dB"},
+                                                 {"level_dbv", "dBV"},
+                                                 {"level_vrms", "V"},
+                                                 {"power_w", "W"},
+                                                 {"input_level_dbv", "dBV"},
+                                                 {"level_at_criterion_dbv", "dBV", true},
+                                                 {"output_at_criterion_dbv", "dBV", true}};
 // thdn_vs_power_pct is max_power's declaration.
 constexpr std::string_view kThdnSharedCurves[] = {"thdn_vs_power_pct"};
 constexpr CurveSpec kThdnCurves[] = {
@@ -144,6 +176,7 @@ class ThdnKind : public ToneKind {
   std::span<const MeasurementSpec> measurements() const override { return kThdnMeasurements; }
   std::span<const CurveSpec> curves() const override { return kThdnCurves; }
   std::span<const std::string_view> shared_curves() const override { return kThdnSharedCurves; }
+  std::span<const std::string_view> keys() const override { return kThdnKeys; }
 
  protected:
   void run(StepContext& ctx, const ToneParams& params, const Point& p, std::size_t index,
@@ -180,8 +213,9 @@ class ThdnKind : public ToneKind {
   // Over a level sweep, THD+N versus the measured output level (and power, into a load); over
   // a frequency sweep, versus frequency: one curve per condition of the outer sweeps and
   // channel.
-  void finish_params(StepContext& ctx, const ToneParams&,
+  void finish_params(StepContext& ctx, const ToneParams& params,
                      const std::vector<Point>& points) const override {
+    if (params.stop_when) report_uncrossed(ctx, *params.stop_when, points);
     const auto& sweeps = ctx.step().sweeps;
     if (points.size() <= 1 || sweeps.empty()) return;
     const std::string& inner = sweeps.back().parameter;
