@@ -257,6 +257,43 @@ sweep = { parameter = "stimulus.output_level", values = ["1 W", "10 W", "50 W"] 
   EXPECT_EQ(imds, 2 * 3);
 }
 
+// A mic input at 60 dB of gain: the search's first probe is the one that keeps a 70 dB DUT
+// within the interface's clip guard (sim-preamp: 8 Vrms full scale, -1 dBFS: -53 dBV), so the
+// output level is found (the model's 60 dB within 0.05 dB); the −40 dBV probe of a power
+// amplifier, asked for by probe_level, clips the interface first and says so.
+TEST(OutputLevel, AMicInputAt60dBIsFoundFromASafeProbe) {
+  const auto station =
+      sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-preamp.toml");
+  const std::string step = std::string(kHeader) + R"([[step]]
+id = "mic"
+kind = "thdn"
+dut = { input = "mic", gain_db = 20 }
+stimulus = { frequency_hz = 1000, output_level = "2 V" }
+)";
+  const auto found = run_text(step, station).record.steps.at(0);
+  int inputs = 0;
+  for (const auto& m : found.measurements)
+    if (m.name == "input_level_dbv") {
+      EXPECT_NEAR(m.value, dsp::vrms_to_dbv(2.0) - 60.0, 0.05) << m.channel;
+      ++inputs;
+    }
+  EXPECT_EQ(inputs, 2) << found.message;
+  const auto clipped = run_text(step + "probe_level = \"-40 dBV\"\n", station).record.steps.at(0);
+  EXPECT_NE(clipped.message.find("2 V not reached (the interface's input clips first"),
+            std::string::npos)
+      << clipped.message;
+  const auto refused = parse_errors(std::string(kHeader) + R"([[step]]
+id = "a"
+kind = "thdn"
+stimulus = { frequency_hz = 1000, level = "-20 dBV" }
+probe_level = "-60 dBV"
+)");
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_NE(refused[0].find("field 'step.a.probe_level': is where an output_level search starts"),
+            std::string::npos)
+      << refused[0];
+}
+
 // One curve per condition and channel, whose points are the stored measurements.
 TEST(Families, ACurvePerConditionAndChannelHoldingTheStoredValues) {
   const auto run = run_text(std::string(kHeader) + R"([[step]]

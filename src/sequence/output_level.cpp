@@ -11,7 +11,10 @@
 namespace ampbench::sequence {
 namespace {
 
-constexpr double kProbeVrms = 0.01;  // −40 dBV: safe into any amplifier's input
+constexpr double kProbeVrms = 0.01;  // −40 dBV: safe into any power amplifier's input
+// The most gain a DUT may have (a mic preamp at its top): the first probe's output stays
+// within the interface's clip guard even then.
+constexpr double kMostDutGainDb = 70.0;
 
 // "62.1 W" into a load, else "12.3 Vrms"
 std::string output_in_words(double vrms, std::optional<double> load_ohm) {
@@ -20,6 +23,13 @@ std::string output_in_words(double vrms, std::optional<double> load_ohm) {
 }
 
 }  // namespace
+
+double probe_vrms(const Station& station, const StepPlan& step) {
+  if (step.probe_level) return level_to_vrms(*step.probe_level, {1.0, std::nullopt});
+  const double guard_vrms = station.audio.calibration.input_vrms_at_0dbfs *
+                            dsp::db_to_amplitude_ratio(station.safety.max_input_dbfs);
+  return std::min(kProbeVrms, guard_vrms / dsp::db_to_amplitude_ratio(kMostDutGainDb));
+}
 
 TonesAtOutput capture_tones_at_output(StepContext& ctx, const Point& p, double frequency_hz,
                                       const ToneSettings& settings, bool with_spectrum) {
@@ -34,7 +44,7 @@ TonesAtOutput capture_tones_at_output(StepContext& ctx, const Point& p, double f
   const auto& cal = ctx.station().audio.calibration;
   const double max_vin = std::min(ctx.station().safety.max_output_vrms, cal.output_vrms_at_0dbfs);
   auto& gains = ctx.output_gain_estimates();
-  std::vector<double> vin(n, std::min(kProbeVrms, max_vin));
+  std::vector<double> vin(n, std::min(probe_vrms(ctx.station(), ctx.step()), max_vin));
   if (gains.size() == n)
     for (std::size_t c = 0; c < n; ++c) vin[c] = std::min(target / gains[c], max_vin);
   std::vector<double> previous_vin(n, 0.0), previous_vout(n, 0.0);

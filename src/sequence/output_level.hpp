@@ -1,5 +1,5 @@
 // sequence: a stimulus asked for at the DUT's output (stimulus.output_level, SPEC §9). The
-// input that gives it is found channel by channel by measuring: a probe at a low level (or the
+// input that gives it is found channel by channel by measuring: a probe (probe_vrms, or the
 // gains found at the step's previous point), then corrections until every output lies within
 // kOutputLevelToleranceDb of the request. The station's safety maxima stay absolute; a level
 // the DUT cannot reach (the output stops following the input, the interface's input clips,
@@ -15,6 +15,11 @@ namespace ampbench::sequence {
 
 inline constexpr double kOutputLevelToleranceDb = 0.02;
 inline constexpr int kMaxOutputLevelCaptures = 8;
+
+// Where the search starts: the step's probe_level, else −40 dBV or, lower, what keeps a DUT of
+// 70 dB gain within the interface's clip guard (station input full scale at max_input_dbfs):
+// −53 dBV on sim-preamp's 8 Vrms input.
+double probe_vrms(const Station& station, const StepPlan& step);
 
 struct TonesAtOutput {
   std::vector<ChannelTone> tones;     // the last capture, every channel at the request

@@ -67,6 +67,9 @@ struct StepPlan {
   double settle_s = 0.1;
   double capture_s = 0.5;
   std::optional<double> load_ohm;
+  // Where an output-level search starts at the DUT's input (default: from the station,
+  // output_level.hpp).
+  std::optional<Level> probe_level;
   std::vector<SweepAxis> sweeps;  // outer first
   plugs::DutChange dut;           // set before the step measures
   std::map<std::string, Limit> limits;

@@ -442,6 +442,14 @@ void parse_step(const TomlReader& r, const toml::table& t, const toml::table* de
     s.dut.phantom = r.boolean(*d, "phantom", q);
   }
   check_output_level(r, t, s, p);
+  if (const toml::node* probe = t.get("probe_level")) {
+    const std::string field = p + ".probe_level";
+    s.probe_level = level_field(r, probe, field);
+    if (!s.stimulus.output_level && !s.sweeps_over(Dimension::output_level))
+      r.fail(probe, field, "is where an output_level search starts; this step has no output_level");
+    if (s.probe_level->unit == LevelUnit::dbfs || is_power(s.probe_level->unit))
+      r.fail(probe, field, "a level at the DUT's input: dBV, dBu or V");
+  }
   s.kind_params = s.kind->parse(r, t, s, p);
 }
 

@@ -12,7 +12,7 @@ namespace ampbench::sequence {
 
 inline constexpr std::string_view kCommonStepKeys[] = {
     "id",        "kind",     "name",  "cleanup", "stimulus", "settle_s",
-    "capture_s", "load_ohm", "sweep", "limits",  "dut"};
+    "capture_s", "load_ohm", "sweep", "limits",  "dut",      "probe_level"};
 
 // The keys of a sweep table (docs/sequences.md lists them; a test holds them together). The
 // stimulus fields, sweep dimensions and limit keys are tables of the record
