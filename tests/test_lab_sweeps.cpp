@@ -258,9 +258,10 @@ sweep = { parameter = "stimulus.output_level", values = ["1 W", "10 W", "50 W"] 
 }
 
 // A mic input at 60 dB of gain: the search's first probe is the one that keeps a 70 dB DUT
-// within the interface's clip guard (sim-preamp: 8 Vrms full scale, -1 dBFS: -53 dBV), so the
-// output level is found (the model's 60 dB within 0.05 dB); the −40 dBV probe of a power
-// amplifier, asked for by probe_level, clips the interface first and says so.
+// within the interface's clip guard (sim-preamp: 16 Vrms full scale, -1 dBFS: -47 dBV), so
+// the output level is found (the model's 60 dB within 0.05 dB). On an interface without the
+// pad (8 Vrms full scale, its guard at 7.1 Vrms) the -40 dBV probe of a power amplifier,
+// asked for by probe_level, clips the interface first and says so.
 TEST(OutputLevel, AMicInputAt60dBIsFoundFromASafeProbe) {
   const auto station =
       sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-preamp.toml");
@@ -278,7 +279,9 @@ stimulus = { frequency_hz = 1000, output_level = "2 V" }
       ++inputs;
     }
   EXPECT_EQ(inputs, 2) << found.message;
-  const auto clipped = run_text(step + "probe_level = \"-40 dBV\"\n", station).record.steps.at(0);
+  auto unpadded = station;
+  unpadded.audio.calibration.input_vrms_at_0dbfs = 8.0;
+  const auto clipped = run_text(step + "probe_level = \"-40 dBV\"\n", unpadded).record.steps.at(0);
   EXPECT_NE(clipped.message.find("2 V not reached (the interface's input clips first"),
             std::string::npos)
       << clipped.message;

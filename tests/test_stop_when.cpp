@@ -39,9 +39,9 @@ const record::MeasurementRecord* stored(const record::StepRecord& step, const st
 }  // namespace
 
 // A power amplifier's clipping onset: the sweep climbs in 0.5 dB steps, stops once both
-// channels pass 1 % THD+N (the last point skipped), and the crossing, refined between the two points, lies within 0.05 dB of
-// the model's clipped sine (harmonics within 20 kHz of a 1 kHz tone) at the output and at the
-// input (through the model's gain).
+// channels pass 1 % THD+N (the last point skipped), and the crossing, refined between the two
+// points, lies within 0.05 dB of the model's clipped sine (harmonics within 20 kHz of a 1 kHz tone)
+// at the output and at the input (through the model's gain).
 TEST(StopWhen, AnAmplifiersClippingOnsetIsTheModelsClippedSine) {
   auto station = quiet_sim_bench();
   const auto run = run_text(R"([sequence]
@@ -80,11 +80,11 @@ limits.output_at_criterion_dbv = { min = 25 }
   }
 }
 
-// A preamp's input overload on its mic input, at two frequencies. The shipped station's
-// interface clips before the preamp does (8 Vrms full scale, the guard at -1 dBFS, the
-// preamp's 12 V peak): each frequency's sweep ends there, said, and its crossing is missing
-// with why; the step goes on. With a 6 dB pad (16 Vrms full scale) the crossing is the
-// model's clipped sine within 0.1 dB (input: through the mic input's 40 dB).
+// A preamp's input overload on its mic input, at two frequencies. An interface that clips
+// before the preamp does (8 Vrms full scale, the guard at -1 dBFS: 7.1 Vrms, the preamp's
+// 12 V peak: 8.5 Vrms) ends each frequency's sweep there, said, its crossing missing with
+// why; the step goes on. The shipped station's 6 dB pad (16 Vrms full scale) gives the
+// crossing, the model's clipped sine within 0.1 dB (input: through the mic input's 40 dB).
 TEST(StopWhen, APreampsInputOverloadNeedsTheInterfacesHeadroom) {
   const std::string sequence = R"([sequence]
 name = "mic overload"
@@ -102,6 +102,8 @@ stop_when = { thdn_pct = 1.0 }
   auto station =
       sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-preamp.toml");
   station.sim->adc_noise_dbfs = -300.0;
+  ASSERT_EQ(station.audio.calibration.input_vrms_at_0dbfs, 16.0);
+  station.audio.calibration.input_vrms_at_0dbfs = 8.0;
   const auto unpadded = run_text(sequence, station).record.steps.at(0);
   EXPECT_NE(unpadded.message.find("the interface's input clips first"), std::string::npos)
       << unpadded.message;

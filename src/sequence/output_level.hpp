@@ -18,7 +18,7 @@ inline constexpr int kMaxOutputLevelCaptures = 8;
 
 // Where the search starts: the step's probe_level, else −40 dBV or, lower, what keeps a DUT of
 // 70 dB gain within the interface's clip guard (station input full scale at max_input_dbfs):
-// −53 dBV on sim-preamp's 8 Vrms input.
+// −47 dBV on sim-preamp's 16 Vrms input.
 double probe_vrms(const Station& station, const StepPlan& step);
 
 struct TonesAtOutput {
