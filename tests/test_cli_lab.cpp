@@ -9,6 +9,7 @@
 #include <set>
 
 #include "cli_fixtures.hpp"
+#include "clipped_sine.hpp"
 #include "db_query.hpp"
 #include "run_binary.hpp"
 #include "sequence/levels.hpp"
@@ -17,6 +18,7 @@
 using ampbench::testing::kSource;
 using ampbench::testing::kStation;
 using ampbench::testing::run_ampbench;
+using ampbench::testing::scalar;
 using ampbench::testing::slurp;
 using ampbench::testing::TempDir;
 
@@ -56,6 +58,38 @@ TEST(CliLab, TheDatasheetMeasuresAtTheRequestedPowersAndDrawsWhatItStored) {
     }
   }
   EXPECT_EQ(conditions.size(), 12u);  // 3 frequencies × 2 loads × 2 channels
+}
+
+// The preamp's datasheet (docs/datasheet.md) on the shipped station: it passes; its maximum
+// output and the mic input's overload are the model's clipped sine (12 V peak, harmonics
+// within 20 kHz of 1 kHz) within 0.1 dB, at the output and, through the inputs' 20 dB, at the
+// input; IMD versus output level is a curve of its four points per channel.
+TEST(CliLab, ThePreampDatasheetsFiguresAreTheModels) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  const auto run = run_ampbench({"run", kSource + "/sequences/preamp-datasheet.toml", "--station",
+                                 kSource + "/instruments/sim-preamp.toml", "--db", db, "--quiet"});
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  const auto truth = ampbench::testing::clipped_sine_at_thdn(12.0, 1.0, 19);
+  const double out_dbv = 20.0 * std::log10(truth.fundamental / std::sqrt(2.0));
+  const double in_dbv = 20.0 * std::log10(truth.amplitude / std::sqrt(2.0)) - 20.0;
+  const auto value = [&](const std::string& step, const std::string& name) {
+    return std::stod(scalar(db,
+                            "SELECT m.value FROM measurements m JOIN steps s ON s.id = m.step_id "
+                            "WHERE s.step_id = '" +
+                                step + "' AND m.name = '" + name +
+                                "' AND m.channel = 'L' AND m.point_json = "
+                                "'{\"stimulus.frequency_hz\":1000.0}'"));
+  };
+  for (const char* step : {"thdn_vs_level", "mic_overload"}) {
+    EXPECT_NEAR(value(step, "output_at_criterion_dbv"), out_dbv, 0.1) << step;
+    EXPECT_NEAR(value(step, "level_at_criterion_dbv"), in_dbv, 0.1) << step;
+  }
+  // x is a float64 array: 8 bytes a point.
+  EXPECT_EQ(scalar(db,
+                   "SELECT group_concat(length(c.x) / 8, ',') FROM curves c WHERE c.name = "
+                   "'imd_vs_level_pct'"),
+            "4,4");
 }
 
 // Five bass and five treble settings: ten files per channel, each its own curve.

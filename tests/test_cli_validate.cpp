@@ -213,6 +213,7 @@ TEST(CliValidate, ShippedSequencesAreValid) {
       {"preamp-production.toml", "sim-preamp.toml"},
       {"preamp-lab.toml", "sim-preamp.toml"},
       {"preamp-fast.toml", "sim-preamp.toml"},
+      {"preamp-datasheet.toml", "sim-preamp.toml"},
       {"generator-production.toml", "sim-instruments.toml"},
   };
   for (const auto& [sequence, station] : pairs) {

@@ -8,6 +8,7 @@
 #include "dsp/units.hpp"
 #include "sequence/output_level.hpp"
 #include "sequence/step_context.hpp"
+#include "sequence/steps/families.hpp"
 
 namespace ampbench::sequence {
 namespace {
@@ -18,7 +19,10 @@ struct ImdParams : StepParams {
 
 constexpr std::string_view kKeys[] = {"standard"};
 constexpr MeasurementSpec kMeasurements[] = {
-    {"imd_pct", "%"}, {"imd_db", "dB"}, {"input_level_dbv", "dBV"}};
+    {"imd_pct", "%"}, {"imd_db", "dB"}, {"level_dbv", "dBV"}, {"input_level_dbv", "dBV"}};
+constexpr CurveSpec kCurves[] = {{"imd_vs_level_pct", "IMD versus output level",
+                                  "Output level (dBV, the sine of the same peak)", "IMD (%)", false,
+                                  true}};
 
 constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::level,
                                                      record::StimulusField::output_level};
@@ -32,6 +36,18 @@ double reference_hz(const dsp::ImdSignal& s) {
   return std::sqrt(s.f1_hz * s.f2_hz);
 }
 
+// The output's level as the sine with the composite's peak: its rms (DC aside) times
+// (1 + r)/√(1 + r²) for tones in amplitude ratio r.
+double sine_equivalent_dbv(const StepContext& ctx, std::span<const double> block,
+                           const dsp::ImdSignal& s) {
+  double mean = 0.0, square = 0.0;
+  for (double x : block) mean += x / static_cast<double>(block.size());
+  for (double x : block) square += (x - mean) * (x - mean) / static_cast<double>(block.size());
+  const double r = s.amplitude_ratio;
+  const double peak_equivalent_fs = std::sqrt(2.0 * square) * (1.0 + r) / std::sqrt(1.0 + r * r);
+  return dsp::vrms_to_dbv(ctx.volts_at_dut_output(dsp::amplitude_ratio_to_db(peak_equivalent_fs)));
+}
+
 class ImdKind : public StepKindWith<ImdParams> {
  public:
   std::span<const record::StimulusField> stimulus_fields() const override {
@@ -40,6 +56,7 @@ class ImdKind : public StepKindWith<ImdParams> {
   std::string_view name() const override { return "imd"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const std::string_view> keys() const override { return kKeys; }
+  std::span<const CurveSpec> curves() const override { return kCurves; }
 
  protected:
   ImdParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
@@ -80,9 +97,21 @@ class ImdKind : public StepKindWith<ImdParams> {
       const auto r = dsp::analyze_imd(ctx.analysed(capture, c), ctx.fs(), params.signal);
       ctx.add(ch, "imd_pct", r.imd_pct(), p.coordinates);
       ctx.add(ch, "imd_db", r.imd_db(), p.coordinates);
+      ctx.add(ch, "level_dbv", sine_equivalent_dbv(ctx, ctx.analysed(capture, c), params.signal),
+              p.coordinates);
       if (p.output_level)
         ctx.add(ch, "input_level_dbv", dsp::vrms_to_dbv(found.vin[c]), p.coordinates);
     }
+  }
+  // Over a level or output-level sweep, IMD versus the output level: a curve per condition of
+  // the outer sweeps and channel.
+  void finish_params(StepContext& ctx, const ImdParams&,
+                     const std::vector<Point>& points) const override {
+    const auto& sweeps = ctx.step().sweeps;
+    if (points.size() <= 1 || sweeps.empty()) return;
+    const auto dimension = sweeps.back().dimension;
+    if (dimension == record::Dimension::level || dimension == record::Dimension::output_level)
+      add_family(ctx, sweeps.back().parameter, "imd_vs_level_pct", "level_dbv", "dBV", "imd_pct");
   }
 };
 
