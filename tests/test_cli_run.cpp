@@ -58,10 +58,10 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs"), "1");
   EXPECT_EQ(scalar(db, "SELECT verdict || serial FROM runs"), "PASSGOOD-1");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "12");
-  // 2 channels × (6 level + 10 thdn + 9 points × 10 thdn + 10 thdn at 10 kHz + 2 CCIF imd
-  // + 6 response + 2 SMPTE imd + 3 noise + 1 crosstalk + 2 loads × 4 max power + 3 output
+  // 2 channels × (6 level + 10 thdn + 9 points × 10 thdn + 10 thdn at 10 kHz + 3 CCIF imd
+  // + 6 response + 3 SMPTE imd + 3 noise + 1 crosstalk + 2 loads × 4 max power + 3 output
   // impedance) + 1 balance L−R; the thdn steps into 8 Ω give power_w
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "285");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "289");
   // 2 channels × (3 THD+N spectra; THD+N vs level and vs power; response, phase, THD vs
   // frequency; THD+N vs power × 2 loads)
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "20");
@@ -87,8 +87,9 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
             "31");
   EXPECT_EQ(scalar(db, "PRAGMA user_version"), "12");
   // How long it held the bench: at least its stimulus, with its transfers counted.
-  EXPECT_EQ(scalar(db, "SELECT unit_s > stimulus_s AND stimulus_s > 10 AND transfers > 20 AND "
-                       "analysis_s > 0 FROM runs"),
+  EXPECT_EQ(scalar(db,
+                   "SELECT unit_s > stimulus_s AND stimulus_s > 10 AND transfers > 20 AND "
+                   "analysis_s > 0 FROM runs"),
             "1");
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM runs r JOIN texts q ON q.sha256 = r.sequence_sha256 "
@@ -249,7 +250,7 @@ TEST(CliRun, ResultsShowAndExport) {
   EXPECT_NE(show.out.find("[25.5"), std::string::npos);
   auto csv = run_ampbench({"results", "export", "--format", "csv", "--db", db});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 286);  // header + 285 measurements
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 290);  // header + 289 measurements
   EXPECT_NE(csv.out.find("\"SN,1\""), std::string::npos);
   EXPECT_NE(csv.out.find("stimulus.level=-40 dBV"), std::string::npos);
   auto json = run_ampbench({"results", "export", "--format", "json", "--db", db});
@@ -356,7 +357,7 @@ TEST(CliRun, TwoWritersShareOneDatabase) {
   EXPECT_EQ(wait_exit(a), 0) << ampbench::testing::slurp(dir / "a.log");
   EXPECT_EQ(wait_exit(b), 0) << ampbench::testing::slurp(dir / "b.log");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'"), "4");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "1140");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "1156");
 }
 
 TEST(CliRun, PromptUsesTheDefaultWithoutATerminal) {
@@ -514,7 +515,8 @@ TEST(CliRun, LabCharacterisationRecordsItsCurves) {
   EXPECT_EQ(
       scalar(db, "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM curves ORDER BY id)"),
       "spectrum_dbv,thdn_vs_level_pct,thdn_vs_power_pct,thdn_vs_freq_pct,response_db,phase_deg,"
-      "thd_vs_freq_pct,crosstalk_db,thdn_vs_burst_power_pct,output_impedance_ohm,damping_factor");
+      "thd_vs_freq_pct,imd_vs_level_pct,crosstalk_db,thdn_vs_burst_power_pct,output_impedance_ohm,"
+      "damping_factor");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"),
             "121");
   // The 4-ohm sweep reaches the current limit: its last THD+N is far above the 8-ohm one.
@@ -542,8 +544,8 @@ TEST(CliRun, UnitTimeIsTheStimulusTheTransfersTailsAndTheAnalysis) {
                   "latency_samples = 480\nbuffer_frames = 1024");
   const auto station_path = dir / "station.toml";
   std::ofstream(station_path) << station;
-  auto r = run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station",
-                         station_path, "--db", dir / "r.db", "--quiet", "--json"});
+  auto r = run_ampbench({"run", kSource + "/sequences/ci-loopback.toml", "--station", station_path,
+                         "--db", dir / "r.db", "--quiet", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto unit = nlohmann::json::parse(r.out)["runs"][0];
   const double fs = 96000.0;  // sim-bench's rate

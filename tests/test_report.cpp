@@ -220,7 +220,7 @@ TEST(Reports, RewAndCsvFromTheDatabase) {
   const auto csv = runs.dir / "r.csv";
   ASSERT_EQ(run_ampbench({"report", "2", "--format", "csv", "-o", csv, "--db", runs.db}).exit_code,
             0);
-  EXPECT_EQ(count(slurp(csv), "\n"), 286u);
+  EXPECT_EQ(count(slurp(csv), "\n"), 290u);
   EXPECT_EQ(run_ampbench({"report", "1", "--format", "pdf", "-o", csv, "--db", runs.db}).exit_code,
             64);
 }
