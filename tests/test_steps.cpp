@@ -345,4 +345,10 @@ TEST(SweepDimensions, EveryRowSweepsAndIsSaidInWords) {
                                     {"dut.gain_db", -6.0},
                                     {"dut.input", "mic"}}),
             "6.6 kHz, 4 Ω, 10 W, gain -6 dB, mic input");
+  // A spectrum's fundamental is its swept frequency: said once.
+  EXPECT_EQ(record::point_in_words({{"fundamental_hz", 6600.0},
+                                    {"stimulus.frequency_hz", 6600.0},
+                                    {"stimulus.level", "0 dBV"}}),
+            "6.6 kHz, 0 dBV");
+  EXPECT_EQ(record::point_in_words({{"fundamental_hz", 1000.0}}), "1 kHz");
 }

@@ -81,7 +81,10 @@ std::string level_in_words(const std::string& level) {
 std::string point_in_words(const nlohmann::json& point) {
   if (!point.is_object()) return "";
   std::vector<std::pair<int, std::string>> parts;
+  const auto stimulus_hz = point.find(std::string(key_of(Dimension::frequency)));
   for (const auto& [key, value] : point.items()) {
+    // A spectrum's fundamental is said once where it is the swept frequency.
+    if (key == "fundamental_hz" && stimulus_hz != point.end() && *stimulus_hz == value) continue;
     const DimensionSpec* d = find_dimension(key);
     auto part = d ? dimension_words(*d, value) : result_words(key, value);
     const int rank = d ? d->words_rank : key == "fundamental_hz" ? 0 : 3;
