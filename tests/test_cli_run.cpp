@@ -332,8 +332,9 @@ stimulus = { frequency_hz = 1000, level = "-20 dBV" }
       {"run", one_long_capture, "--station", kStation, "--serial", "T2", "--db", db2},
       dir / "log2");
   ASSERT_TRUE(wait_for_passed_steps(db2, 1)) << "no step finished in time";
-  // Into the long capture (seconds of work with no place to stop) before the first press.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Into the long capture (2.6 s of work with no place to stop; 6 s under the sanitizers)
+  // before the first press: a second is what a loaded machine takes to begin it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   ::kill(pid, SIGINT);
   // Two presses, not one signal sent twice at once (pending signals of a kind merge).
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
