@@ -133,8 +133,9 @@ void follow_criterion(StepContext& ctx, const DistortionCriterion& c, const Poin
     for (auto& b : brackets) {
       if (!(t > b.t_lo && t < b.t_hi)) continue;
       const Reading r = reading_of(c, drive[b.channel], between[b.channel]);
-      (reached(c, r.pct) ? b.t_hi : b.t_lo) = t;
-      (reached(c, r.pct) ? b.hi : b.lo) = r;
+      const bool over = reached(c, r.pct);
+      (over ? b.t_hi : b.t_lo) = t;
+      (over ? b.hi : b.lo) = r;
     }
   }
   for (const auto& b : brackets) {
