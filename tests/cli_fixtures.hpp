@@ -45,15 +45,27 @@ kind = "cleanup"
   return path;
 }
 
-// Waits up to 10 s until `count` steps have passed; false if they did not.
-inline bool wait_for_passed_steps(const std::string& db, int count) {
+// Waits up to 10 s until `sql` reads `value` in `db`; false if it did not.
+inline bool wait_for_value(const std::string& db, const std::string& sql,
+                           const std::string& value) {
   for (int i = 0; i < 400; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    if (scalar_if_ready(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'") ==
-        std::to_string(count))
-      return true;
+    if (scalar_if_ready(db, sql) == value) return true;
   }
   return false;
+}
+
+inline bool wait_for_passed_steps(const std::string& db, int count) {
+  return wait_for_value(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'",
+                        std::to_string(count));
+}
+
+// A signal meant for a step in hand waits until the step has begun: on a loaded machine the
+// next step's row comes a while after the last one passed.
+inline bool wait_for_running_step(const std::string& db, const std::string& step_id) {
+  return wait_for_value(
+      db, "SELECT count(*) FROM steps WHERE verdict = 'RUNNING' AND step_id = '" + step_id + "'",
+      "1");
 }
 
 }  // namespace ampbench::testing

@@ -30,6 +30,7 @@ using ampbench::testing::spawn_ampbench;
 using ampbench::testing::TempDir;
 using ampbench::testing::wait_exit;
 using ampbench::testing::wait_for_passed_steps;
+using ampbench::testing::wait_for_running_step;
 using ampbench::testing::write;
 
 namespace {
@@ -268,6 +269,7 @@ TEST(CliRun, KillNineKeepsFinishedStepsAndNextRunMarksAborted) {
       {"run", long_sequence(dir.path), "--station", kStation, "--serial", "K1", "--db", db},
       dir / "log");
   ASSERT_TRUE(wait_for_passed_steps(db, 1)) << "no step finished in time";
+  ASSERT_TRUE(wait_for_running_step(db, "long_sweep")) << "the long step never began";
   ::kill(pid, SIGKILL);
   EXPECT_EQ(wait_exit(pid), 128 + SIGKILL);
   EXPECT_EQ(scalar(db, "PRAGMA integrity_check"), "ok");
@@ -293,6 +295,7 @@ TEST(CliRun, InterruptRunsCleanupAndExitsThree) {
       {"run", long_sequence(dir.path), "--station", kStation, "--serial", "C1", "--db", db},
       dir / "log");
   ASSERT_TRUE(wait_for_passed_steps(db, 1)) << "no step finished in time";
+  ASSERT_TRUE(wait_for_running_step(db, "long_sweep")) << "the long step never began";
   ::kill(pid, SIGINT);
   EXPECT_EQ(wait_exit(pid), 3) << ampbench::testing::slurp(dir / "log");
   EXPECT_EQ(scalar(db, "SELECT verdict FROM runs"), "ABORTED");
@@ -307,6 +310,7 @@ TEST(CliRun, SigtermIsNamedAndASecondSignalEndsTheProcessAtOnce) {
       {"run", long_sequence(dir.path), "--station", kStation, "--serial", "T1", "--db", db},
       dir / "log");
   ASSERT_TRUE(wait_for_passed_steps(db, 1)) << "no step finished in time";
+  ASSERT_TRUE(wait_for_running_step(db, "long_sweep")) << "the long step never began";
   ::kill(pid, SIGTERM);
   EXPECT_EQ(wait_exit(pid), 3) << ampbench::testing::slurp(dir / "log");
   EXPECT_EQ(scalar(db, "SELECT message FROM steps WHERE step_id = 'long_sweep'"),
@@ -332,8 +336,9 @@ stimulus = { frequency_hz = 1000, level = "-20 dBV" }
       {"run", one_long_capture, "--station", kStation, "--serial", "T2", "--db", db2},
       dir / "log2");
   ASSERT_TRUE(wait_for_passed_steps(db2, 1)) << "no step finished in time";
+  ASSERT_TRUE(wait_for_running_step(db2, "long_capture")) << "the long step never began";
   // Into the long capture (2.6 s of work with no place to stop; 6 s under the sanitizers)
-  // before the first press: a second is what a loaded machine takes to begin it.
+  // before the first press: the step has begun, a second more is its capture beginning.
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   ::kill(pid, SIGINT);
   // Two presses, not one signal sent twice at once (pending signals of a kind merge).
