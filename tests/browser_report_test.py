@@ -4,9 +4,12 @@ a line summary (`stats --html`, one unit far off the rest) no two labels of a ch
 and none is cut off, as the browser lays the text out. The datasheet's report
 (sequences/poweramp-datasheet.toml) draws THD+N versus power as a family: one rendered path
 per condition and channel, a legend entry per condition, a log W axis and the limit line.
+A plot's PNG, as its Save button makes it, is the plot drawn at twice its size, in colour.
 Usage: browser_report_test.py AMPBENCH CHROMIUM SOURCE_DIR [SCREENSHOT_COPY]"""
+import base64
 import glob
 import html
+import io
 import json
 import os
 import re
@@ -73,6 +76,51 @@ FAMILY_CHECK = """
 """
 
 
+# Runs in the page: the first plot's PNG as its Save button makes it, as a data URL.
+PNG_CHECK = """
+(async () => {
+  const out = document.createElement('pre');
+  out.id = 'png-check';
+  try {
+    const figure = document.querySelector('figure.plot-box');
+    const svg = figure.querySelector('svg');
+    const blob = await window.ampbenchPlotPng(svg, 2);
+    const url = await new Promise((resolve) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(reader.result);
+      reader.readAsDataURL(blob);
+    });
+    out.textContent = JSON.stringify({png: url, width: svg.viewBox.baseVal.width,
+      height: svg.viewBox.baseVal.height, file: figure.dataset.file,
+      csv_rows: figure.dataset.csv.split('\\n').length,
+      buttons: figure.querySelectorAll('button[data-save]').length});
+  } catch (e) {
+    out.textContent = JSON.stringify({error: String(e)});
+  }
+  document.body.appendChild(out);
+})();
+"""
+
+
+def check_png(chromium, page, work):
+    """The first plot's PNG: twice the SVG's size, white ground, the first series' blue drawn."""
+    found = probe(chromium, page, work, PNG_CHECK, "png-check")
+    assert "error" not in found, found
+    assert found["buttons"] == 3, found
+    data = base64.b64decode(found["png"].split(",", 1)[1])
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG", image.format
+        assert image.size == (2 * found["width"], 2 * found["height"]), (image.size, found)
+        pixels = list(image.convert("RGB").getdata())
+    blue = sum(1 for r, g, b in pixels if abs(r - 0x00) < 40 and abs(g - 0x72) < 40 and abs(b - 0xB2) < 40)
+    white = sum(1 for p in pixels if min(p) > 245) / len(pixels)
+    print(f"plot PNG {image.size[0]}x{image.size[1]}: {blue} blue pixels, {white:.0%} white, "
+          f"{found['csv_rows']} CSV rows, saved as {found['file']}")
+    assert blue >= 200, "the series is not drawn"
+    assert white > 0.5, "no white ground"
+    assert found["csv_rows"] > 2
+
+
 def probe(chromium, page, work, script, marker):
     """Runs `script` in `page` as Chromium lays it out; returns the JSON it leaves in #marker."""
     checked = os.path.join(work, marker + ".html")
@@ -83,7 +131,8 @@ def probe(chromium, page, work, script, marker):
     result = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
          "--disable-background-networking", "--disable-component-update",
-         f"--user-data-dir={os.path.join(work, 'profile-' + marker)}", "--window-size=1280,2400", "--dump-dom",
+         f"--user-data-dir={os.path.join(work, 'profile-' + marker)}", "--window-size=1280,2400",
+         "--virtual-time-budget=10000", "--dump-dom",
          "file://" + checked],
         capture_output=True, text=True, timeout=120)
     found = re.search(r'<pre id="' + marker + r'">(.*?)</pre>', result.stdout, re.S)
@@ -170,7 +219,8 @@ def main():
             assert charts >= 4, f"{name}: too few charts to judge"
             assert not problems, f"{name}:\n" + "\n".join(problems[:40])
         check_datasheet(ampbench, chromium, source, work)
-        print("3 passed, 0 failed")
+        check_png(chromium, page, work)
+        print("4 passed, 0 failed")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "cli_fixtures.hpp"
 #include "clipped_sine.hpp"
@@ -90,6 +91,66 @@ TEST(CliLab, ThePreampDatasheetsFiguresAreTheModels) {
                    "SELECT group_concat(length(c.x) / 8, ',') FROM curves c WHERE c.name = "
                    "'imd_vs_level_pct'"),
             "4,4");
+  // Each step's conditions as the run set them: the front panel as the earlier steps left it
+  // and this one changed it, the analysis's band and weighting, the IMD standard.
+  const auto conditions = [&](const std::string& step) {
+    return scalar(
+        db, "SELECT json_extract(params_json, '$.conditions') FROM steps WHERE step_id = '" + step +
+                "'");
+  };
+  EXPECT_EQ(
+      conditions("mic_overload"),
+      R"({"band":"20 Hz–20 kHz","dut":"input mic, gain -20 dB, bass +0 dB, treble +0 dB, phantom off"})");
+  EXPECT_EQ(
+      conditions("imd_vs_level"),
+      R"({"dut":"input line, gain +0 dB, bass +0 dB, treble +0 dB, phantom off","standard":"SMPTE 60 Hz + 7 kHz 4:1"})");
+  // EIN: its gain is swept, so the gain is in each point, not in the conditions.
+  EXPECT_EQ(
+      conditions("mic_ein"),
+      R"({"band":"20 Hz–20 kHz","dut":"input mic, bass +0 dB, treble +0 dB, phantom off","weighting":"unweighted"})");
+  const auto html = dir / "r.html";
+  ASSERT_EQ(run_ampbench({"report", "1", "-o", html, "--db", db}).exit_code, 0);
+  EXPECT_NE(slurp(html).find("<title>THD+N versus output level — 20 Hz–20 kHz, input mic, gain -20 "
+                             "dB, bass +0 dB, treble +0 dB, phantom off</title>"),
+            std::string::npos);
+  // A datasheet's plots: each an SVG and its data, without limits, the responses normalised.
+  const auto plots = dir / "plots";
+  const auto r = run_ampbench({"report", "1", "--format", "plots", "-o", plots, "--no-limits",
+                               "--normalize-hz", "1000", "--db", db});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  int svgs = 0;
+  for (const auto& e : std::filesystem::directory_iterator(plots)) {
+    if (e.path().extension() != ".svg") continue;
+    ++svgs;
+    const std::string svg = slurp(e.path());
+    EXPECT_EQ(svg.find("class=\"limit\""), std::string::npos) << e.path();
+    EXPECT_EQ(svg.find("class=\"mask\""), std::string::npos) << e.path();
+    auto csv = e.path();
+    EXPECT_TRUE(std::filesystem::exists(csv.replace_extension(".csv"))) << csv;
+  }
+  EXPECT_EQ(svgs, 13);  // every curve name of every step, one spectrum per step
+  // The normalised responses: 0 dB at 1 kHz, between the two points around it in log frequency.
+  const std::string response = slurp(plots + "/unnamed-run1-response_by_input-response_db.csv");
+  EXPECT_EQ(response.rfind("channel,condition,Frequency (Hz),Level re 1 kHz (dB)\n", 0), 0u);
+  const auto store = ampbench::store::open_results(db);
+  const auto run_record = store->load_run("1");
+  int normalised = 0;
+  for (const auto& c : run_record.steps.at(0).curves) {
+    if (c.name != "response_db") continue;
+    std::size_t k = 0;
+    while (c.x[k + 1] < 1000.0) ++k;
+    const double t = std::log(1000.0 / c.x[k]) / std::log(c.x[k + 1] / c.x[k]);
+    const double at_1k = c.y[k] + t * (c.y[k + 1] - c.y[k]);
+    // The second point (12.3 Hz) re 1 kHz, every digit.
+    std::ostringstream expected;
+    expected.precision(17);
+    expected << "\n"
+             << c.channel << "," << c.point["dut.input"].get<std::string>() << " input," << c.x[1]
+             << "," << c.y[1] - at_1k << "\n";
+    EXPECT_NE(response.find(expected.str()), std::string::npos) << expected.str();
+    ++normalised;
+  }
+  EXPECT_EQ(normalised, 4);  // line and mic, L and R
 }
 
 // Five bass and five treble settings: ten files per channel, each its own curve.

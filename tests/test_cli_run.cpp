@@ -62,7 +62,7 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   // 2 channels × (6 level + 10 thdn + 9 points × 10 thdn + 10 thdn at 10 kHz + 3 CCIF imd
   // + 6 response + 3 SMPTE imd + 3 noise + 1 crosstalk + 2 loads × 4 max power + 3 output
   // impedance) + 1 balance L−R; the thdn steps into 8 Ω give power_w
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "289");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "291");
   // 2 channels × (3 THD+N spectra; THD+N vs level and vs power; response, phase, THD vs
   // frequency; THD+N vs power × 2 loads)
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "20");
@@ -251,7 +251,7 @@ TEST(CliRun, ResultsShowAndExport) {
   EXPECT_NE(show.out.find("[25.5"), std::string::npos);
   auto csv = run_ampbench({"results", "export", "--format", "csv", "--db", db});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 290);  // header + 289 measurements
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 292);  // header + 291 measurements
   EXPECT_NE(csv.out.find("\"SN,1\""), std::string::npos);
   EXPECT_NE(csv.out.find("stimulus.level=-40 dBV"), std::string::npos);
   auto json = run_ampbench({"results", "export", "--format", "json", "--db", db});
@@ -363,7 +363,7 @@ TEST(CliRun, TwoWritersShareOneDatabase) {
   EXPECT_EQ(wait_exit(a), 0) << ampbench::testing::slurp(dir / "a.log");
   EXPECT_EQ(wait_exit(b), 0) << ampbench::testing::slurp(dir / "b.log");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'"), "4");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "1156");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "1164");
 }
 
 TEST(CliRun, PromptUsesTheDefaultWithoutATerminal) {

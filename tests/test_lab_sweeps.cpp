@@ -121,16 +121,18 @@ stimulus = { frequency_hz = 1000, level = "-20 dBV", output_level = "1 W" }
   ASSERT_EQ(both.size(), 1u);
   EXPECT_NE(both[0].find("level (at the DUT's input) or output_level, never both"),
             std::string::npos);
-  const auto noise = parse_errors(std::string(kHeader) + R"([[step]]
+  // A kind that cannot take an output level says why.
+  const auto burst = parse_errors(std::string(kHeader) + R"([[step]]
 id = "a"
-kind = "crosstalk"
-stimulus = { frequency_hz = 1000, output_level = "1 W" }
+kind = "max_power"
+stimulus = { frequency_hz = 1000, output_level = "100 W" }
 )");
-  ASSERT_FALSE(noise.empty());
-  EXPECT_NE(noise[0].find("field 'step.a.stimulus.output_level': a crosstalk step does not read "
-                          "stimulus.output_level"),
+  ASSERT_FALSE(burst.empty());
+  EXPECT_NE(burst[0].find("field 'step.a.stimulus.output_level': a max_power step does not read "
+                          "stimulus.output_level: finding the input for an output power takes a "
+                          "steady tone at that power"),
             std::string::npos)
-      << noise[0];
+      << burst[0];
   const auto no_load = parse_errors(R"([sequence]
 name = "x"
 channels = ["L"]
@@ -298,6 +300,37 @@ probe_level = "-60 dBV"
 }
 
 // One curve per condition and channel, whose points are the stored measurements.
+// Crosstalk at an output level: the driven channel is at the level asked for (its own output,
+// stored as level_dbv), the others hear it the model's crosstalk down, at every frequency.
+TEST(OutputLevel, ACrosstalkStepDrivesEachChannelToTheOutputLevel) {
+  auto station = quiet_sim_bench();
+  station.sim->crosstalk_db = -70.0;
+  const auto run = run_text(std::string(kHeader) + R"([[step]]
+id = "x"
+kind = "crosstalk"
+stimulus = { output_level = "1 W" }
+sweep = { parameter = "stimulus.frequency_hz", values = [100, 1000, 10000] }
+)",
+                            station)
+                       .record;
+  const auto& step = run.steps.at(0);
+  ASSERT_EQ(step.verdict, record::Verdict::pass) << step.message;
+  int levels = 0, crosstalks = 0;
+  for (const auto& m : step.measurements) {
+    if (m.name == "level_dbv") {
+      EXPECT_EQ(m.point["driven"], m.channel);
+      EXPECT_NEAR(m.value, 10.0 * std::log10(1.0 * 8.0), 0.02) << m.point.dump();
+      ++levels;
+    } else if (m.name == "crosstalk_db") {
+      EXPECT_NE(m.point["driven"], m.channel);
+      EXPECT_NEAR(m.value, -70.0, 0.05) << m.point.dump();
+      ++crosstalks;
+    }
+  }
+  EXPECT_EQ(levels, 6);  // 3 frequencies × 2 driven channels
+  EXPECT_EQ(crosstalks, 6);
+}
+
 TEST(Families, ACurvePerConditionAndChannelHoldingTheStoredValues) {
   const auto run = run_text(std::string(kHeader) + R"([[step]]
 id = "p"

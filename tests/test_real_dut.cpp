@@ -6,6 +6,7 @@
 #include <cmath>
 #include <complex>
 #include <functional>
+#include <map>
 #include <numbers>
 
 #include "dsp/dsp.hpp"
@@ -142,16 +143,24 @@ void expect_impedance(const record::RunRecord& run, const std::string& prefix,
   }
 }
 
-}  // namespace
-
-TEST(RealDut, OutputImpedanceOfAnInductorAndZobelWithinTwoPercentAndTwoDegrees) {
+// The power amplifier's 0.05 Ω behind a 2 µH output inductor, with a Zobel network (none
+// when 0): about 0.25 Ω at 20 kHz.
+sequence::Station inductive_output_bench(double zobel_ohm, double zobel_nf) {
   auto station = quiet_sim_bench();
   auto& pa = *station.sim->power_amp;
   pa.output_impedance_ohm = 0.05;
   pa.output_inductor_uh = 2.0;
   pa.inductor_damping_ohm = 0.0;
-  pa.zobel_ohm = 10.0;
-  pa.zobel_nf = 47.0;
+  pa.zobel_ohm = zobel_ohm;
+  pa.zobel_nf = zobel_nf;
+  return station;
+}
+
+}  // namespace
+
+TEST(RealDut, OutputImpedanceOfAnInductorAndZobelWithinTwoPercentAndTwoDegrees) {
+  auto station = inductive_output_bench(10.0, 47.0);
+  const auto& pa = *station.sim->power_amp;
   const auto run = run_text(R"([sequence]
 name = "zout"
 channels = ["L", "R"]
@@ -178,6 +187,38 @@ sweep = { parameter = "stimulus.frequency_hz", values = [20, 1000, 20000] }
   for (const auto& c : run.steps[0].curves)
     curves += c.name == "output_impedance_ohm" || c.name == "damping_factor";
   EXPECT_EQ(curves, 4u);
+}
+
+// Damping over 8 and 4 Ω is a family: a curve per load and channel, each R_L/|Z(f)| of its own
+// load, never one zig-zag through both.
+TEST(RealDut, DampingOverTwoLoadsIsACurvePerLoad) {
+  const auto station = inductive_output_bench(0.0, 0.0);
+  const auto run = run_text(R"([sequence]
+name = "damping"
+channels = ["L", "R"]
+[[step]]
+id = "zout"
+kind = "output_impedance"
+load_ohm = [8, 4]
+stimulus = { level = "-20 dBV" }
+sweep = { parameter = "stimulus.frequency_hz", values = [100, 1000, 10000] }
+)",
+                            station)
+                       .record;
+  ASSERT_EQ(run.steps.at(0).verdict, record::Verdict::pass) << run.steps.at(0).message;
+  std::map<std::pair<std::string, double>, int> damping;  // (channel, load) → curves
+  for (const auto& c : run.steps[0].curves) {
+    if (c.name != "damping_factor") continue;
+    const double load = c.point.at("load_ohm").get<double>();
+    ++damping[{c.channel, load}];
+    ASSERT_EQ(c.x, (std::vector<double>{100, 1000, 10000}));
+    for (std::size_t i = 0; i < c.x.size(); ++i) {
+      const double truth = load / std::abs(0.05 + kJ * omega(c.x[i]) * 2e-6);
+      EXPECT_NEAR(c.y[i], truth, 0.02 * truth) << c.channel << " " << load << " Ω " << c.x[i];
+    }
+  }
+  EXPECT_EQ(damping.size(), 4u);
+  for (const auto& [key, curves] : damping) EXPECT_EQ(curves, 1) << key.first << key.second;
 }
 
 TEST(RealDut, AnOutputImpedanceTooSmallToResolveIsAnErrorSayingSo) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 
 #include "report/files.hpp"
 #include "report/html.hpp"
@@ -74,6 +75,28 @@ TEST(Svg, TickLabelsHaveTheDigitsTheirStepNeeds) {
     for (std::size_t i = 1; i < labels.size(); ++i)
       EXPECT_NE(labels[i], labels[i - 1]) << low << ": " << svg;
   }
+}
+
+// Nine conditions: seven colours, none of them twice unmarked; the eighth and ninth take the
+// first two colours again with circles on their points (and in the legend), and the plot
+// carries its own style so that it reads the same saved alone.
+TEST(Svg, AFamilyBeyondTheColoursMarksItsPoints) {
+  report::Plot plot{"family", "x", "y", false, false, {}, {}, {}, {}};
+  for (int c = 0; c < 9; ++c)
+    plot.series.push_back(
+        {"L", {1.0, 2.0, 3.0}, {1.0 * c, 1.0 * c + 1, 1.0 * c}, "c" + std::to_string(c), 0});
+  const std::string svg = report::render_svg(plot, 900, 420);
+  const std::regex stroke("<polyline class=\"series\"[^>]* stroke=\"(#[0-9A-F]{6})\"");
+  std::vector<std::string> colours;
+  for (std::sregex_iterator it(svg.begin(), svg.end(), stroke), end; it != end; ++it)
+    colours.push_back((*it)[1]);
+  ASSERT_EQ(colours.size(), 9u);
+  EXPECT_EQ(std::set<std::string>(colours.begin(), colours.begin() + 7).size(), 7u);
+  EXPECT_EQ(colours[7], colours[0]);
+  EXPECT_EQ(colours[8], colours[1]);
+  // Three points on each of the two marked curves, one mark on each of their legend entries.
+  EXPECT_EQ(count(svg, "<circle class=\"point\""), 2u * 3u + 2u);
+  EXPECT_NE(svg.find("<style>svg.plot{"), std::string::npos);
 }
 
 TEST(Html, WellFormedWithEveryMeasurementAndOneSeriesPerCurve) {
@@ -220,7 +243,7 @@ TEST(Reports, RewAndCsvFromTheDatabase) {
   const auto csv = runs.dir / "r.csv";
   ASSERT_EQ(run_ampbench({"report", "2", "--format", "csv", "-o", csv, "--db", runs.db}).exit_code,
             0);
-  EXPECT_EQ(count(slurp(csv), "\n"), 290u);
+  EXPECT_EQ(count(slurp(csv), "\n"), 292u);
   EXPECT_EQ(run_ampbench({"report", "1", "--format", "pdf", "-o", csv, "--db", runs.db}).exit_code,
             64);
 }

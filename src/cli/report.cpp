@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "cli/command.hpp"
@@ -11,6 +12,7 @@
 #include "report/files.hpp"
 #include "report/html.hpp"
 #include "report/junit.hpp"
+#include "report/plot_files.hpp"
 #include "report/rew.hpp"
 #include "store/results_reader.hpp"
 
@@ -22,6 +24,8 @@ struct ReportOptions {
   std::string format = "html";
   std::string output;
   std::string db = "ampbench.db";
+  bool no_limits = false;
+  std::optional<double> normalize_hz;
 };
 
 // REW reads one curve per file, as do most plotting tools: one file per curve, condition
@@ -43,9 +47,10 @@ int run_report(const ReportOptions& o) {
     return std::filesystem::is_directory(out, ec) ? report::unique_report_path(out, run, extension)
                                                   : out;
   };
+  const report::PlotOptions plots{!o.no_limits, o.normalize_hz};
   if (o.format == "html") {
     out = into_dir(".html");
-    write_file_atomically(out, report::render_html(run));
+    write_file_atomically(out, report::render_html(run, plots));
   } else if (o.format == "junit") {
     out = into_dir(".xml");
     write_file_atomically(out, report::render_junit({run}));
@@ -57,8 +62,13 @@ int run_report(const ReportOptions& o) {
   } else if (o.format == "rew" || o.format == "curves") {
     write_curves(run, out, o.format == "rew");
     return 0;
+  } else if (o.format == "plots") {
+    const auto written = report::write_plot_files(run, out, plots);
+    for (const auto& path : written) std::fprintf(stderr, "wrote %s\n", path.string().c_str());
+    if (written.empty()) throw InputError(run.uuid, "this run has no curve to plot");
+    return 0;
   } else {
-    throw UsageError("--format must be html, junit, csv, curves or rew");
+    throw UsageError("--format must be html, junit, csv, curves, rew or plots");
   }
   std::fprintf(stderr, "wrote %s\n", out.string().c_str());
   return 0;
@@ -73,10 +83,15 @@ Subcommand add_report_command(CLI::App& parent) {
   app->add_option("run", o->run, "Run id or uuid (or a unique uuid prefix)")->required();
   app->add_option(
       "--format", o->format,
-      "html (default) | junit | csv (measurements) | curves (a CSV file per curve) | rew");
+      "html (default) | junit | csv (measurements) | curves (a CSV file per curve) | rew | "
+      "plots (an SVG and a CSV file per plot)");
   app->add_option("-o,--output", o->output,
-                  "Output file, or a directory (curves and REW: always a directory)")
+                  "Output file, or a directory (curves, REW and plots: always a directory)")
       ->required();
+  app->add_flag("--no-limits", o->no_limits, "Plots without the limits' lines and masks");
+  app->add_option("--normalize-hz", o->normalize_hz,
+                  "Responses in dB re their own level at this frequency (e.g. 1000)")
+      ->check(CLI::PositiveNumber);
   app->add_option("--db", o->db,
                   "Results database: a SQLite file (default ampbench.db) or postgresql://…");
   return {app, [o] { return run_report(*o); }};

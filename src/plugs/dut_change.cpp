@@ -20,4 +20,12 @@ std::string DutChange::describe() const {
   return out;
 }
 
+void DutChange::update(const DutChange& later) {
+  if (later.input) input = later.input;
+  if (later.gain_db) gain_db = later.gain_db;
+  if (later.bass_db) bass_db = later.bass_db;
+  if (later.treble_db) treble_db = later.treble_db;
+  if (later.phantom) phantom = later.phantom;
+}
+
 }  // namespace ampbench::plugs

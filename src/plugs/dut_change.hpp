@@ -15,6 +15,8 @@ struct DutChange {
   std::optional<bool> phantom;
   bool empty() const { return !input && !gain_db && !bass_db && !treble_db && !phantom; }
   std::string describe() const;  // "input mic, gain 20 dB, phantom on"
+  // The settings in effect once `later` is applied over these.
+  void update(const DutChange& later);
 };
 
 }  // namespace ampbench::plugs

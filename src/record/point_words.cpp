@@ -97,4 +97,22 @@ std::string point_in_words(const nlohmann::json& point) {
   return out;
 }
 
+std::string conditions_in_words(const nlohmann::json& step_params) {
+  if (!step_params.is_object() || !step_params.contains("conditions")) return "";
+  const auto& conditions = step_params["conditions"];
+  if (!conditions.is_object()) return "";
+  static constexpr std::string_view kOrder[] = {"standard",  "tones",       "weighting",
+                                                "band",      "thdn_method", "criterion",
+                                                "reference", "load",        "dut"};
+  std::string out;
+  const auto add = [&](const nlohmann::json& words) {
+    if (words.is_string()) out += (out.empty() ? "" : ", ") + words.get<std::string>();
+  };
+  for (const auto key : kOrder)
+    if (conditions.contains(key)) add(conditions[std::string(key)]);
+  for (const auto& [key, words] : conditions.items())
+    if (std::find(std::begin(kOrder), std::end(kOrder), key) == std::end(kOrder)) add(words);
+  return out;
+}
+
 }  // namespace ampbench::record

@@ -8,6 +8,7 @@
 
 #include "record/dimensions.hpp"
 #include "record/point_words.hpp"
+#include "report/files.hpp"
 #include "report/step_plots.hpp"
 #include "report/svg_plot.hpp"
 
@@ -261,7 +262,7 @@ std::string failure_in_words(const record::MeasurementRecord& m) {
          limit_in_words(m.low, m.high, m.unit) + ")" + (m.note.empty() ? "" : ": " + m.note);
 }
 
-std::string render_html(const record::RunRecord& run) {
+std::string render_html(const record::RunRecord& run, const PlotOptions& plot_options) {
   const std::string verdict(record::verdict_name(run.verdict));
   std::ostringstream meta, summary, steps;
   std::string calibration;
@@ -284,6 +285,8 @@ std::string render_html(const record::RunRecord& run) {
   };
   for (const auto& [name, value] : rows)
     meta << "<tr><th>" << name << "</th><td>" << xml_escape(value) << "</td></tr>\n";
+  // Saved plots are named after the unit and the run, as report files are.
+  const std::string file = safe_file_stem(run.serial) + "-run" + std::to_string(run.id);
   for (const auto& s : run.steps) {
     const std::string v(record::verdict_name(s.verdict));
     const std::string anchor = "step-" + std::to_string(s.ordinal);
@@ -293,17 +296,20 @@ std::string render_html(const record::RunRecord& run) {
           << "\">\n<h2><span class=\"badge " << lower(v) << "\">" << v << "</span>"
           << xml_escape(s.step_id) << " <span class=\"kind\">" << xml_escape(s.kind)
           << "</span></h2>\n";
+    if (const auto conditions = record::conditions_in_words(s.params); !conditions.empty())
+      steps << "<p class=\"conditions\">" << xml_escape(conditions) << "</p>\n";
     steps << message_html(s.message);
     // A long sweep's plots come first: its table is for looking things up, and folds away.
     const std::string table = measurement_table(s);
     const auto rows = static_cast<std::size_t>(std::count(table.begin(), table.end(), '\n'));
+    const auto plots = plots_of(s, file + "-" + s.step_id, plot_options);
     if (rows > kFoldedTableRows)
-      steps << plots_of(s)
+      steps << plots
             << "<details class=\"table\" open=\"open\"><summary>Table: " << s.measurements.size()
             << " measurements</summary>\n"
             << table << "</details>\n";
     else
-      steps << table << plots_of(s);
+      steps << table << plots;
     steps << "</section>\n";
   }
   return fill(kRunTemplate,

@@ -7,13 +7,14 @@
 #include <string>
 
 #include "record/record.hpp"
+#include "report/step_plots.hpp"
 
 namespace ampbench::report {
 
 extern const char* const kRunTemplate;    // reports/run.html
 extern const char* const kRunStylesheet;  // reports/style.css
 
-std::string render_html(const record::RunRecord& run);
+std::string render_html(const record::RunRecord& run, const PlotOptions& plots = {});
 
 // A value as the reports print it: 4 decimals, 2 from 100 up, 4 significant digits for the
 // very small and very large.

@@ -8,6 +8,7 @@
 #include "record/dimensions.hpp"
 #include "record/limits.hpp"
 #include "record/point_words.hpp"
+#include "report/export.hpp"
 #include "report/svg_plot.hpp"
 
 namespace ampbench::report {
@@ -128,18 +129,12 @@ std::vector<PlotLimitLine> limit_lines(const record::StepRecord& step,
   return lines;
 }
 
-double first_gain_db(const record::StepRecord& step) {
-  for (const auto& m : step.measurements)
-    if (m.name == "gain_db") return m.value;
-  return 0.0;
-}
-
-// A deviation_db mask of one table: a shaded band, around the 1 kHz gain on a response and
-// around 0 dB on a deviation; a list of segments is drawn as lines.
-void add_deviation_mask(const record::StepRecord& step, const record::CurveRecord& c, Plot& plot) {
+// A deviation_db mask of one table: a shaded band, around `around` (a response's 1 kHz gain,
+// 0 dB on a deviation or a normalised response); a list of segments is drawn as lines.
+void add_deviation_mask(const record::StepRecord& step, const record::CurveRecord& c, double around,
+                        Plot& plot) {
   const auto segments = segments_of(step, "deviation_db");
   if (segments.empty()) return;
-  const double around = c.name == "response_db" ? first_gain_db(step) : 0.0;
   const auto& d = segments.front();
   if (segments.size() == 1 && d.min && d.max && d.exclude_hz.empty()) {
     const auto& f = d.range(record::LimitAxis::frequency);
@@ -156,7 +151,47 @@ void add_deviation_mask(const record::StepRecord& step, const record::CurveRecor
                       c.x_unit);
 }
 
+double first_gain_db(const record::StepRecord& step) {
+  for (const auto& m : step.measurements)
+    if (m.name == "gain_db") return m.value;
+  return 0.0;
+}
+
+// The curve's value at `hz`, linear in log frequency between its points; none outside them.
+std::optional<double> value_at(const std::vector<double>& x, const std::vector<double>& y,
+                               double hz) {
+  for (std::size_t i = 0; i + 1 < std::min(x.size(), y.size()); ++i) {
+    const double lo = std::min(x[i], x[i + 1]), hi = std::max(x[i], x[i + 1]);
+    if (!(hz >= lo && hz <= hi && lo > 0.0)) continue;
+    if (hi == lo) return y[i];
+    const double t = std::log(hz / x[i]) / std::log(x[i + 1] / x[i]);
+    return y[i] + t * (y[i + 1] - y[i]);
+  }
+  return std::nullopt;
+}
+
+std::string number_text(double v, int digits) {
+  char text[40];
+  std::snprintf(text, sizeof text, "%.*g", digits, v);
+  return text;
+}
+
 }  // namespace
+
+std::string titled_with_conditions(const std::string& title, const record::StepRecord& step) {
+  const auto conditions = record::conditions_in_words(step.params);
+  return conditions.empty() ? title : title + " — " + conditions;
+}
+
+std::string plot_csv(const Plot& plot, int digits) {
+  std::string out =
+      "channel,condition," + csv_field(plot.x_label) + "," + csv_field(plot.y_label) + "\n";
+  for (const auto& s : plot.series)
+    for (std::size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i)
+      out += csv_field(s.name) + "," + csv_field(s.condition) + "," + number_text(s.x[i], digits) +
+             "," + number_text(s.y[i], digits) + "\n";
+  return out;
+}
 
 std::string measurement_of_curve(const std::string& name) {
   const auto vs = name.find("_vs_");
@@ -165,7 +200,7 @@ std::string measurement_of_curve(const std::string& name) {
   return name.substr(0, vs) + name.substr(unit);
 }
 
-std::string plots_of(const record::StepRecord& step) {
+std::vector<StepPlot> step_plots(const record::StepRecord& step, const PlotOptions& options) {
   // One plot per curve name; spectra one per point (a family of spectra reads as noise).
   std::map<std::string, std::vector<const record::CurveRecord*>> groups;
   std::vector<std::string> order;
@@ -174,7 +209,8 @@ std::string plots_of(const record::StepRecord& step) {
     if (!groups.count(key)) order.push_back(key);
     groups[key].push_back(&c);
   }
-  std::string out;
+  std::vector<StepPlot> plots;
+  int spectra = 0;
   for (const auto& key : order) {
     const auto& curves = groups[key];
     const auto& first = *curves.front();
@@ -191,11 +227,19 @@ std::string plots_of(const record::StepRecord& step) {
       const std::string where = record::point_in_words(first.point);
       if (!where.empty()) plot.title += " (" + where + ")";
     }
+    const bool response = first.name == "response_db";
+    const bool normalized = response && options.normalize_hz;
     std::vector<std::string> channels;
     for (const auto* c : curves) {
       auto at = std::find(channels.begin(), channels.end(), c->channel);
       if (at == channels.end()) at = channels.insert(channels.end(), c->channel);
       PlotSeries series{c->channel, c->x, c->y, "", 0};
+      if (normalized) {
+        // A curve that does not reach the frequency is left out, not drawn unnormalised.
+        const auto at_hz = value_at(c->x, c->y, *options.normalize_hz);
+        if (!at_hz) continue;
+        for (double& y : series.y) y -= *at_hz;
+      }
       if (family) {
         series.condition = record::point_in_words(c->point);
         if (series.condition.empty()) series.condition = "—";
@@ -203,11 +247,23 @@ std::string plots_of(const record::StepRecord& step) {
       }
       plot.series.push_back(std::move(series));
     }
-    if ((first.name == "response_db" && !step.params.contains("target")) ||
-        first.name == "deviation_db")
-      add_deviation_mask(step, first, plot);
-    else
-      plot.limit_lines = limit_lines(step, curves);
+    if (normalized) {
+      plot.title += ", normalised to 0 dB at " + record::frequency_in_words(*options.normalize_hz);
+      plot.y_label = "Level re " + record::frequency_in_words(*options.normalize_hz) + " (dB)";
+    }
+    plot.title = titled_with_conditions(plot.title, step);
+    if (options.limits) {
+      // A family's responses each have their own gain: one mask fits them all only once they
+      // are normalised.
+      const bool masked =
+          first.name == "deviation_db" || (response && !step.params.contains("target"));
+      if (!masked)
+        plot.limit_lines = limit_lines(step, curves);
+      else if (first.name == "deviation_db")
+        add_deviation_mask(step, first, 0.0, plot);
+      else if (normalized || !family)
+        add_deviation_mask(step, first, normalized ? 0.0 : first_gain_db(step), plot);
+    }
     // A multitone's spectrum: every tone marked by an unlabelled line (the response curves' x);
     // what stands between the marks is distortion and noise.
     if (first.name == "spectrum_dbv" && step.kind == "multitone")
@@ -218,7 +274,27 @@ std::string plots_of(const record::StepRecord& step) {
       const double f0 = first.point["fundamental_hz"].get<double>();
       for (int n = 2; n <= 10; ++n) plot.markers.push_back({f0 * n, "H" + std::to_string(n)});
     }
-    out += render_svg(plot, family ? 900 : 640, family ? 420 : 360);
+    std::string name = first.name;
+    if (first.name == "spectrum_dbv" && ++spectra > 1) name += "-" + std::to_string(spectra);
+    plots.push_back({name, std::move(plot), family ? 900 : 640, family ? 420 : 360});
+  }
+  return plots;
+}
+
+std::string plots_of(const record::StepRecord& step, const std::string& file,
+                     const PlotOptions& options) {
+  std::string out;
+  for (const auto& p : step_plots(step, options)) {
+    // The CSV behind the save button: 7 digits keep the page small; `report --format plots`
+    // writes every digit.
+    std::string csv = xml_escape(plot_csv(p.plot, 7));
+    for (std::size_t at = 0; (at = csv.find('\n', at)) != std::string::npos;)
+      csv.replace(at, 1, "&#10;");
+    out += "<figure class=\"plot-box\" data-file=\"" + xml_escape(file + "-" + p.name) +
+           "\" data-csv=\"" + csv + "\">" + render_svg(p.plot, p.width, p.height) +
+           "<figcaption class=\"save\">Save <button type=\"button\" data-save=\"svg\">SVG</button> "
+           "<button type=\"button\" data-save=\"png\">PNG</button> <button type=\"button\" "
+           "data-save=\"csv\">CSV</button></figcaption></figure>";
   }
   return out.empty() ? "" : "<div class=\"plots\">" + out + "</div>";
 }

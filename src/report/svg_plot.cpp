@@ -9,9 +9,27 @@
 namespace ampbench::report {
 namespace {
 
-// Colours distinguishable by most colour-blind viewers (Okabe-Ito).
-constexpr const char* kColours[] = {"#0072B2", "#D55E00", "#009E73",
-                                    "#CC79A7", "#E69F00", "#56B4E9"};
+// Colours any two of which differ for most colour-blind viewers (Okabe-Ito, its yellow left
+// out: too pale on white). A family with more conditions than colours marks its points: the
+// second round of colours with circles, the third with squares, the fourth with triangles.
+constexpr const char* kColours[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
+                                    "#E69F00", "#56B4E9", "#000000"};
+constexpr int kMarkerShapes = 4;  // none, circle, square, triangle
+
+// A plot carries its own style, so that it looks the same pasted alone (an exported SVG, a
+// PNG drawn from it) as in the report.
+constexpr const char* kPlotStyle =
+    "svg.plot{font:11px system-ui,sans-serif;background:#fff}"
+    "svg.plot .frame{fill:none;stroke:#8c959f}svg.plot .grid{stroke:#eaeef2}"
+    "svg.plot .tick{fill:#57606a}svg.plot .series{fill:none;stroke-width:1.6}"
+    "svg.plot .point{stroke-width:1.2;fill:#fff}"
+    "svg.plot .mask{fill:#1a7f37;fill-opacity:0.10;stroke:#1a7f37;stroke-opacity:0.4;"
+    "stroke-dasharray:4 3}"
+    "svg.plot .marker{stroke:#bf8700;stroke-dasharray:2 3}"
+    "svg.plot .marker-label{fill:#9a6700;font-size:10px}"
+    "svg.plot .axis-label,svg.plot .legend{fill:#1f2328}"
+    "svg.plot .plot-title{font-weight:600;fill:#1f2328;font-size:12px}"
+    "svg.plot .limit{stroke:#cf222e;stroke-width:1.4;stroke-dasharray:5 3}";
 
 std::string svg_number(double v) {
   char b[32];
@@ -185,15 +203,26 @@ namespace {
 
 constexpr const char* kDashes[] = {"", "6 3", "2 3", "8 3 2 3"};
 
+struct Look {  // how a series (or its legend entry) is drawn
+  const char* colour;
+  int marker = 0;  // 0 none, 1 circle, 2 square, 3 triangle
+};
+
+// The n-th colour, marked from the second round of colours on.
+Look look_at(std::size_t n) {
+  return {kColours[n % std::size(kColours)],
+          static_cast<int>((n / std::size(kColours)) % kMarkerShapes)};
+}
+
 struct LegendEntry {
   std::string text;
-  const char* colour;
+  Look look;
   const char* dash;
 };
 
 // One entry per series; in a family, one per condition (its colour) and one per line style
 // (the channel, drawn grey).
-std::vector<LegendEntry> legend_of(const Plot& plot, std::vector<const char*>& colour_of_series) {
+std::vector<LegendEntry> legend_of(const Plot& plot, std::vector<Look>& look_of_series) {
   std::vector<LegendEntry> entries;
   std::vector<std::string> conditions, styles;
   const bool family = std::any_of(plot.series.begin(), plot.series.end(),
@@ -201,28 +230,43 @@ std::vector<LegendEntry> legend_of(const Plot& plot, std::vector<const char*>& c
   for (std::size_t i = 0; i < plot.series.size(); ++i) {
     const auto& s = plot.series[i];
     if (!family) {
-      colour_of_series.push_back(kColours[i % std::size(kColours)]);
-      entries.push_back({s.name, colour_of_series.back(), kDashes[0]});
+      look_of_series.push_back(look_at(i));
+      entries.push_back({s.name, look_of_series.back(), kDashes[0]});
       continue;
     }
     auto at = std::find(conditions.begin(), conditions.end(), s.condition);
     if (at == conditions.end()) {
       conditions.push_back(s.condition);
       at = conditions.end() - 1;
-      entries.push_back(
-          {s.condition, kColours[(conditions.size() - 1) % std::size(kColours)], kDashes[0]});
+      entries.push_back({s.condition, look_at(conditions.size() - 1), kDashes[0]});
     }
-    colour_of_series.push_back(
-        kColours[static_cast<std::size_t>(at - conditions.begin()) % std::size(kColours)]);
+    look_of_series.push_back(look_at(static_cast<std::size_t>(at - conditions.begin())));
   }
   if (family)
     for (const auto& s : plot.series)
       if (std::find(styles.begin(), styles.end(), s.name) == styles.end()) {
         styles.push_back(s.name);
-        entries.push_back({s.name, "#57606a",
+        entries.push_back({s.name,
+                           {"#57606a", 0},
                            kDashes[static_cast<std::size_t>(s.line_style) % std::size(kDashes)]});
       }
   return entries;
+}
+
+// A point's marker of shape `marker` at (x, y) in the series' colour.
+std::string marker_svg(int marker, double x, double y, const char* colour) {
+  std::ostringstream o;
+  const auto n = [](double v) { return svg_number(v); };
+  if (marker == 1)
+    o << "<circle class=\"point\" cx=\"" << n(x) << "\" cy=\"" << n(y) << "\" r=\"3\"";
+  else if (marker == 2)
+    o << "<rect class=\"point\" x=\"" << n(x - 2.8) << "\" y=\"" << n(y - 2.8)
+      << "\" width=\"5.6\" height=\"5.6\"";
+  else
+    o << "<polygon class=\"point\" points=\"" << n(x) << ',' << n(y - 3.6) << ' ' << n(x - 3.2)
+      << ',' << n(y + 2.4) << ' ' << n(x + 3.2) << ',' << n(y + 2.4) << "\"";
+  o << " stroke=\"" << colour << "\"/>";
+  return o.str();
 }
 
 // A title too wide for the picture is split at its last ", " or " (" that leaves a first line
@@ -241,8 +285,8 @@ std::vector<std::string> title_lines(const std::string& title, double room_px) {
 }  // namespace
 
 std::string render_svg(const Plot& plot, int width, int height) {
-  std::vector<const char*> colour_of_series;
-  const auto legend = legend_of(plot, colour_of_series);
+  std::vector<Look> look_of_series;
+  const auto legend = legend_of(plot, look_of_series);
   double legend_width = 0.0;
   for (const auto& e : legend) legend_width = std::max(legend_width, text_width_px(e.text, 11.0));
   if (!legend.empty()) legend_width += 34.0;
@@ -279,7 +323,8 @@ std::string render_svg(const Plot& plot, int width, int height) {
   std::ostringstream o;
   o << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"" << width
     << "\" height=\"" << height << "\" viewBox=\"0 0 " << width << ' ' << height
-    << "\" role=\"img\"><title>" << xml_escape(plot.title) << "</title>";
+    << "\" role=\"img\"><title>" << xml_escape(plot.title) << "</title><style>" << kPlotStyle
+    << "</style>";
   o << "<rect x=\"" << left << "\" y=\"" << top << "\" width=\"" << right - left << "\" height=\""
     << bottom - top << "\" class=\"frame\"/>";
   if (plot.band) {
@@ -358,27 +403,36 @@ std::string render_svg(const Plot& plot, int width, int height) {
     const auto& s = plot.series[i];
     o << "<polyline class=\"series\" data-name=\"" << xml_escape(s.name) << "\" data-points=\"";
     std::ostringstream points;
-    std::size_t count = 0;
+    std::vector<std::pair<double, double>> drawn;
     for (std::size_t k = 0; k < std::min(s.x.size(), s.y.size()); ++k) {
       if (!ax.drawable(s.x[k]) || !ay.drawable(s.y[k])) continue;
-      points << svg_number(ax.map(s.x[k])) << ','
-             << svg_number(ay.map(std::clamp(s.y[k], std::min(y0, y1), std::max(y0, y1)))) << ' ';
-      ++count;
+      drawn.emplace_back(ax.map(s.x[k]),
+                         ay.map(std::clamp(s.y[k], std::min(y0, y1), std::max(y0, y1))));
+      points << svg_number(drawn.back().first) << ',' << svg_number(drawn.back().second) << ' ';
     }
     const char* dash = kDashes[static_cast<std::size_t>(s.line_style) % std::size(kDashes)];
-    o << count << "\"";
+    const auto& look = look_of_series[i];
+    o << drawn.size() << "\"";
     if (!s.condition.empty()) o << " data-condition=\"" << xml_escape(s.condition) << "\"";
-    o << " stroke=\"" << colour_of_series[i] << "\"";
+    o << " stroke=\"" << look.colour << "\"";
     if (*dash) o << " stroke-dasharray=\"" << dash << "\"";
     o << " points=\"" << points.str() << "\"/>";
+    // At most a dozen marks a curve, spread along it: enough to tell it, few enough to read.
+    if (look.marker)
+      for (std::size_t k = 0, every = std::max<std::size_t>(1, (drawn.size() + 11) / 12);
+           k < drawn.size(); k += every)
+        o << marker_svg(look.marker, drawn[k].first, drawn[k].second, look.colour);
   }
   for (std::size_t i = 0; i < legend.size(); ++i) {
     const double y = top + 8 + 16 * static_cast<double>(i);
     o << "<line class=\"legend-swatch\" x1=\"" << right + 10 << "\" y1=\"" << y + 1.5 << "\" x2=\""
-      << right + 28 << "\" y2=\"" << y + 1.5 << "\" stroke=\"" << legend[i].colour
+      << right + 28 << "\" y2=\"" << y + 1.5 << "\" stroke=\"" << legend[i].look.colour
       << "\" stroke-width=\"2\"";
     if (*legend[i].dash) o << " stroke-dasharray=\"" << legend[i].dash << "\"";
-    o << "/><text class=\"legend\" x=\"" << right + 32 << "\" y=\"" << y + 5 << "\">"
+    o << "/>";
+    if (legend[i].look.marker)
+      o << marker_svg(legend[i].look.marker, right + 19, y + 1.5, legend[i].look.colour);
+    o << "<text class=\"legend\" x=\"" << right + 32 << "\" y=\"" << y + 5 << "\">"
       << xml_escape(legend[i].text) << "</text>";
   }
   o << "<text class=\"axis-label\" x=\"" << (left + right) / 2 << "\" y=\"" << height - 8

@@ -22,6 +22,8 @@ struct Bench {
   std::unique_ptr<audio::AudioPort> port;
   std::unique_ptr<plugs::LoadSwitch> loads;
   std::unique_ptr<plugs::DutControl> dut;
+  // The DUT's controls as this run has set them (a step's conditions name them).
+  plugs::DutChange dut_settings;
   // The station's [dmm] and [generator]: on a station with slots, one each for every slot,
   // used by steps that run slot by slot (StepKind::needs_station_alone).
   std::shared_ptr<instruments::Dmm> dmm;

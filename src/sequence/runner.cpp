@@ -1,6 +1,7 @@
 #include "sequence/runner.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <optional>
 
@@ -41,6 +42,7 @@ void run_step(StepContext& context) {
       auto& dut = context.bench().dut;
       if (!dut) throw MeasurementError("this bench cannot set the DUT's controls");
       dut->apply(p.dut);
+      context.bench().dut_settings.update(p.dut);
     }
     context.begin_point(p);
     step.kind->run_point(context, p, i, points.size());
@@ -49,6 +51,28 @@ void run_step(StepContext& context) {
   if (skipped) context.record().message += skipped_text(skipped);
   step.kind->finish(context, points);
   context.judge_curves();
+}
+
+// What the step's results depend on beyond their points (SPEC §17): the kind's analysis
+// settings, the load and the DUT's controls as the run has set them; what the step sweeps is
+// in each point instead.
+nlohmann::json step_conditions(const StepPlan& step, const Bench& bench) {
+  auto conditions = step.kind->conditions(step);
+  if (!step.kind->analyses_capture()) return conditions;
+  if (step.load_ohm && !step.sweeps_over(record::Dimension::load)) {
+    char load[48];
+    std::snprintf(load, sizeof load, "into %g Ω", *step.load_ohm);
+    conditions["load"] = load;
+  }
+  auto dut = bench.dut_settings;
+  dut.update(step.dut);
+  using record::Dimension;
+  if (step.sweeps_over(Dimension::dut_input)) dut.input.reset();
+  if (step.sweeps_over(Dimension::dut_gain)) dut.gain_db.reset();
+  if (step.sweeps_over(Dimension::dut_bass)) dut.bass_db.reset();
+  if (step.sweeps_over(Dimension::dut_treble)) dut.treble_db.reset();
+  if (!dut.empty()) conditions["dut"] = dut.describe();
+  return conditions;
 }
 
 }  // namespace
@@ -105,6 +129,8 @@ record::RunRecord run_sequence(const SequencePlan& plan, const Station& station,
     record.step_id = step.id;
     record.kind = std::string(step.kind_name());
     record.params = step.params;
+    if (auto conditions = step_conditions(step, bench); !conditions.empty())
+      record.params["conditions"] = std::move(conditions);
     record.started_at = record::utc_now_iso8601();
     record.verdict = record::Verdict::pass;
     observe([&] { observer.step_started(run, record); });

@@ -14,6 +14,7 @@
 #include "common/bench_clock.hpp"
 #include "common/error.hpp"
 #include "dsp/dsp.hpp"
+#include "record/point_words.hpp"
 #include "record/uncertainty.hpp"
 #include "selftest/selftest.hpp"
 #include "sequence/steps/registry.hpp"
@@ -54,6 +55,20 @@ ToneSettings parse_tone_settings(const TomlReader& r, const toml::table& t,
     r.fail(&t, field, e.what());
   }
   return settings;
+}
+
+nlohmann::json tone_conditions(const ToneSettings& settings) {
+  nlohmann::json c = nlohmann::json::object();
+  if (settings.weighting != dsp::Weighting::none)
+    c["weighting"] = settings.weighting == dsp::Weighting::a ? "A-weighted" : "CCIR-RMS weighted";
+  c["band"] = band_in_words(settings.band);
+  if (settings.thdn_method == dsp::ThdnMethod::notch) c["thdn_method"] = "THD+N by notch";
+  return c;
+}
+
+std::string band_in_words(const dsp::FrequencyBand& band) {
+  if (band == dsp::FrequencyBand::full()) return "full band";
+  return record::frequency_in_words(band.low_hz) + "–" + record::frequency_in_words(band.high_hz);
 }
 
 void require_tone_stimulus(const TomlReader& r, const toml::table& t, const StepPlan& step,

@@ -29,6 +29,10 @@ struct ToneSettings {
   dsp::FrequencyBand band = dsp::FrequencyBand::audio();
 };
 inline constexpr std::string_view kToneSettingKeys[] = {"thdn_method", "weighting", "band"};
+// Those settings as a step's conditions: a weighting, the band, a notch THD+N.
+nlohmann::json tone_conditions(const ToneSettings& settings);
+// "20 Hz–20 kHz", or "full band".
+std::string band_in_words(const dsp::FrequencyBand& band);
 // Reads those keys of the step table; throws InputError.
 ToneSettings parse_tone_settings(const TomlReader& reader, const toml::table& table,
                                  const std::string& field);
@@ -265,6 +269,16 @@ void StepKindWith<Params>::run_point(StepContext& context, const Point& point, s
 template <typename Params>
 void StepKindWith<Params>::finish(StepContext& context, const std::vector<Point>& points) const {
   finish_params(context, params_of(context.step()), points);
+}
+
+template <typename Params>
+nlohmann::json StepKindWith<Params>::conditions_of(const Params& params) const {
+  if constexpr (requires {
+                  { params.analysis } -> std::convertible_to<const ToneSettings&>;
+                })
+    return tone_conditions(params.analysis);
+  else
+    return nlohmann::json::object();
 }
 
 }  // namespace ampbench::sequence

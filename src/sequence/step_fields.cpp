@@ -241,8 +241,10 @@ std::string not_read(const StepKind& kind, const record::StimulusFieldSpec& spec
     if (other->reads(spec.field))
       readers += (readers.empty() ? "" : ", ") + std::string(other->name());
   const bool vowel = std::string_view("aeiou").find(kind.name().front()) != std::string_view::npos;
+  const auto why = kind.why_not_read(spec.field);
   return (vowel ? "an " : "a ") + std::string(kind.name()) + " step does not read " +
-         std::string(spec.path) + " (its stimulus fields: " + stimulus_fields_in_words(kind) +
+         std::string(spec.path) + (why.empty() ? "" : ": " + std::string(why)) +
+         " (its stimulus fields: " + stimulus_fields_in_words(kind) +
          (readers.empty() ? "" : "; " + readers + " steps read it") + ")";
 }
 

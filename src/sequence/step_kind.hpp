@@ -87,6 +87,8 @@ class StepKind {
   // refuses any other.
   virtual std::span<const record::StimulusField> stimulus_fields() const = 0;
   bool reads(record::StimulusField field) const;
+  // Why it does not read a field people expect it to (validate says so); "" for the others.
+  virtual std::string_view why_not_read(record::StimulusField) const { return ""; }
   // Whether it measures at an output level (the runner finds the input for it).
   bool takes_output_level() const { return reads(record::StimulusField::output_level); }
   // The keys of its own a step table may hold beside the common ones (plan.hpp).
@@ -115,6 +117,9 @@ class StepKind {
                          std::size_t count) const = 0;
   // After the last point: what spans every point (a curve over a sweep).
   virtual void finish(StepContext&, const std::vector<Point>&) const {}
+  // The analysis settings its results depend on, in words by key ({"weighting":
+  // "A-weighted", "band": "20 Hz–20 kHz"}): stored with the step as its conditions.
+  virtual nlohmann::json conditions(const StepPlan&) const { return nlohmann::json::object(); }
 };
 
 // A kind with a parameter struct of its own: parse, check and run see `Params`.
@@ -133,6 +138,9 @@ class StepKindWith : public StepKind {
   void run_point(StepContext& context, const Point& point, std::size_t index,
                  std::size_t count) const final;
   void finish(StepContext& context, const std::vector<Point>& points) const final;
+  nlohmann::json conditions(const StepPlan& step) const final {
+    return conditions_of(params_of(step));
+  }
 
  protected:
   static const Params& params_of(const StepPlan& step) {
@@ -145,6 +153,8 @@ class StepKindWith : public StepKind {
   virtual void run(StepContext& context, const Params& params, const Point& point,
                    std::size_t index, std::size_t count) const = 0;
   virtual void finish_params(StepContext&, const Params&, const std::vector<Point>&) const {}
+  // By default its tone analysis's settings, when its parameters hold them (`analysis`).
+  virtual nlohmann::json conditions_of(const Params& params) const;
 };
 
 // A kind that takes no keys of its own.

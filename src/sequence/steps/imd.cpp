@@ -3,9 +3,11 @@
 #include "dsp/imd.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include "common/error.hpp"
 #include "dsp/units.hpp"
+#include "record/point_words.hpp"
 #include "sequence/output_level.hpp"
 #include "sequence/step_context.hpp"
 #include "sequence/steps/families.hpp"
@@ -59,6 +61,15 @@ class ImdKind : public StepKindWith<ImdParams> {
   std::span<const CurveSpec> curves() const override { return kCurves; }
 
  protected:
+  nlohmann::json conditions_of(const ImdParams& params) const override {
+    const auto& s = params.signal;
+    char ratio[32];
+    std::snprintf(ratio, sizeof ratio, "%g:1", s.amplitude_ratio);
+    return {{"standard", std::string(s.standard == dsp::ImdStandard::smpte ? "SMPTE " : "CCIF ") +
+                             record::frequency_in_words(s.f1_hz) + " + " +
+                             record::frequency_in_words(s.f2_hz) + " " + ratio}};
+  }
+
   ImdParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
                          const std::string& p) const override {
     ImdParams params;

@@ -2,8 +2,11 @@
 
 #include <cmath>
 #include <numbers>
+#include <set>
 
 #include "common/error.hpp"
+#include "record/dimensions.hpp"
+#include "sequence/steps/families.hpp"
 
 namespace ampbench::sequence {
 
@@ -36,21 +39,15 @@ void check_interface_stimulus(StepChecks& checks) {
 }
 
 void add_frequency_curve(StepContext& ctx, const std::vector<Point>& points,
-                         const std::string& name, const std::string& unit) {
-  bool by_frequency = points.size() > 1;
-  for (const auto& p : points) by_frequency = by_frequency && p.frequency_hz.has_value();
-  if (!by_frequency) return;
-  for (const auto& channel : ctx.channels()) {
-    record::CurveRecord curve{channel, name, "Hz", unit, {}, {}};
-    for (const auto& m : ctx.record().measurements) {
-      if (m.channel != channel || m.name != name || !std::isfinite(m.value)) continue;
-      const auto f = m.point.find(record::key_of(record::Dimension::frequency));
-      if (f == m.point.end() || !f->is_number()) continue;
-      curve.x.push_back(f->get<double>());
-      curve.y.push_back(m.value);
-    }
-    if (curve.x.size() > 1) ctx.add_curve(std::move(curve));
+                         const std::string& name) {
+  std::set<double> frequencies_hz;
+  for (const auto& p : points) {
+    if (!p.frequency_hz) return;
+    frequencies_hz.insert(*p.frequency_hz);
   }
+  if (frequencies_hz.size() < 2) return;
+  const std::string frequency(record::key_of(record::Dimension::frequency));
+  add_family(ctx, frequency, name, frequency, "Hz", name);
 }
 
 }  // namespace ampbench::sequence

@@ -22,8 +22,9 @@ void require_resolvable(std::complex<double> a, std::complex<double> b, const st
 // An impedance step kind's check: both captures must come from the interface's own output.
 void check_interface_stimulus(StepChecks& checks);
 
-// Over a frequency sweep, one curve per channel of measurement `name` against frequency.
+// Over a frequency sweep, measurement `name` against frequency: a curve per channel and
+// condition (an input, a load), as every family is.
 void add_frequency_curve(StepContext& ctx, const std::vector<Point>& points,
-                         const std::string& name, const std::string& unit);
+                         const std::string& name);
 
 }  // namespace ampbench::sequence

@@ -32,6 +32,11 @@ class InputImpedanceKind : public StepKindWith<ToneSettingsParams> {
   std::span<const std::string_view> keys() const override { return kKeys; }
 
  protected:
+  // A tone's level at one frequency: neither weighting nor band changes it.
+  nlohmann::json conditions_of(const ToneSettingsParams&) const override {
+    return nlohmann::json::object();
+  }
+
   ToneSettingsParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
                                   const std::string& p) const override {
     return parse_tone_step(r, t, step, p);
@@ -75,7 +80,7 @@ class InputImpedanceKind : public StepKindWith<ToneSettingsParams> {
 
   void finish_params(StepContext& ctx, const ToneSettingsParams&,
                      const std::vector<Point>& points) const override {
-    add_frequency_curve(ctx, points, "input_impedance_ohm", "ohm");
+    add_frequency_curve(ctx, points, "input_impedance_ohm");
   }
 };
 

@@ -256,6 +256,13 @@ class MaxPowerKind : public StepKindWith<MaxPowerParams> {
     return kStimulusFields;
   }
   std::string_view name() const override { return "max_power"; }
+  std::string_view why_not_read(record::StimulusField field) const override {
+    return field == record::StimulusField::output_level
+               ? "finding the input for an output power takes a steady tone at that power, what "
+                 "its duty-limited bursts exist to avoid; its search finds the power (max_power_w "
+                 "caps it), single_burst checks one burst at stimulus.level"
+               : "";
+  }
   bool needs_station_alone(const StepPlan&, const Station& station) const override {
     return !station.slot_bursts_overlap;
   }
@@ -264,6 +271,13 @@ class MaxPowerKind : public StepKindWith<MaxPowerParams> {
   std::span<const std::string_view> keys() const override { return kKeys; }
 
  protected:
+  nlohmann::json conditions_of(const MaxPowerParams& params) const override {
+    char pct[32];
+    std::snprintf(pct, sizeof pct, "%g", params.criterion.pct);
+    return {{"criterion", std::string("at ") + params.criterion.name() + " " + pct + " %"},
+            {"band", band_in_words(params.band)}};
+  }
+
   MaxPowerParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
                               const std::string& p) const override {
     MaxPowerParams s;

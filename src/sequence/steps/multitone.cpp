@@ -82,6 +82,13 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
   std::span<const std::string_view> keys() const override { return kKeys; }
 
  protected:
+  nlohmann::json conditions_of(const MultitoneParams& params) const override {
+    nlohmann::json c = nlohmann::json::object();
+    c["tones"] = std::to_string(params.tones) + " tones";
+    if (params.band) c["band"] = band_in_words(*params.band);
+    return c;
+  }
+
   MultitoneParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
                                const std::string& p) const override {
     MultitoneParams params;

@@ -35,10 +35,23 @@ class NoiseKind : public StepKindWith<NoiseParams> {
     return kStimulusFields;
   }
   std::string_view name() const override { return "noise"; }
+  std::string_view why_not_read(record::StimulusField field) const override {
+    return field == record::StimulusField::output_level
+               ? "it plays no tone; its SNR is re `reference`, which takes an output level "
+                 "(\"1 W\", \"2.83 V\")"
+               : "";
+  }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const std::string_view> keys() const override { return kKeys; }
 
  protected:
+  nlohmann::json conditions_of(const NoiseParams& params) const override {
+    auto c = tone_conditions(params.analysis);
+    if (!c.contains("weighting")) c["weighting"] = "unweighted";  // a noise figure says so
+    if (params.reference) c["reference"] = "re " + format_level(*params.reference);
+    return c;
+  }
+
   NoiseParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
                            const std::string& p) const override {
     NoiseParams params;

@@ -38,6 +38,11 @@ class OutputImpedanceKind : public StepKindWith<OutputImpedanceParams> {
   std::span<const std::string_view> keys() const override { return kKeys; }
 
  protected:
+  // A tone's level at one frequency: neither weighting nor band changes it.
+  nlohmann::json conditions_of(const OutputImpedanceParams&) const override {
+    return nlohmann::json::object();
+  }
+
   OutputImpedanceParams parse_params(const TomlReader& r, const toml::table& t,
                                      const StepPlan& step, const std::string& p) const override {
     OutputImpedanceParams params;
@@ -85,8 +90,8 @@ class OutputImpedanceKind : public StepKindWith<OutputImpedanceParams> {
 
   void finish_params(StepContext& ctx, const OutputImpedanceParams&,
                      const std::vector<Point>& points) const override {
-    add_frequency_curve(ctx, points, "output_impedance_ohm", "ohm");
-    add_frequency_curve(ctx, points, "damping_factor", "");
+    add_frequency_curve(ctx, points, "output_impedance_ohm");
+    add_frequency_curve(ctx, points, "damping_factor");
   }
 };
 

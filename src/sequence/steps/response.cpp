@@ -75,6 +75,11 @@ class ResponseKind : public StepKindWith<ResponseParams> {
   std::span<const std::string_view> keys() const override { return kKeys; }
 
  protected:
+  // A tone's level at each frequency: neither weighting nor band changes it.
+  nlohmann::json conditions_of(const ResponseParams&) const override {
+    return nlohmann::json::object();
+  }
+
   ResponseParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
                               const std::string& p) const override {
     ResponseParams params;
