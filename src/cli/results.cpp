@@ -112,6 +112,8 @@ int show(const ResultsOptions& o) {
     std::printf("\n[%d] %s (%s)  %s%s%s\n", s.ordinal, s.step_id.c_str(), s.kind.c_str(),
                 std::string(record::verdict_name(s.verdict)).c_str(), s.message.empty() ? "" : "  ",
                 s.message.c_str());
+    if (const auto conditions = record::conditions_in_words(s.params); !conditions.empty())
+      std::printf("    %s\n", conditions.c_str());
     // As the console reads: value with unit, limits as people write them, point in words.
     for (const auto& m : s.measurements) {
       const std::string limits =

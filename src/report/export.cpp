@@ -55,6 +55,7 @@ nlohmann::json run_to_json(const record::RunRecord& run, bool with_curves, bool 
                            {"started_at", s.started_at},
                            {"finished_at", s.finished_at},
                            {"measurements", measurements}};
+    if (s.params.contains("conditions")) step["conditions"] = s.params["conditions"];
     if (with_curves) {
       nlohmann::json curves = nlohmann::json::array();
       for (const auto& c : s.curves)

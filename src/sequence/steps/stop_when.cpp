@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
 #include <string>
 
 #include "common/text.hpp"
@@ -54,15 +56,30 @@ std::optional<Reading> stored_reading(const DistortionCriterion& c, const record
   return Reading{*out - *gain, *out, *pct};
 }
 
-// The point of the same condition measured just before this one.
-std::optional<nlohmann::json> previous_point(const DistortionCriterion& c,
-                                             const record::StepRecord& step, const Point& p) {
+// The point of the sweep's plan measured just before this one in its condition (points a
+// bracket added are not the sweep's).
+std::optional<nlohmann::json> previous_point(const DistortionCriterion& c, StepContext& ctx,
+                                             const Point& p) {
+  std::set<std::string> planned;
+  for (const auto& q : expand_points(ctx.step())) planned.insert(q.coordinates.dump());
   const auto condition = level_condition(p.coordinates);
-  for (auto m = step.measurements.rbegin(); m != step.measurements.rend(); ++m)
+  const auto& measurements = ctx.record().measurements;
+  for (auto m = measurements.rbegin(); m != measurements.rend(); ++m)
     if (m->name == metric_name(c) && m->point != p.coordinates &&
-        level_condition(m->point) == condition)
+        level_condition(m->point) == condition && planned.count(m->point.dump()))
       return m->point;
   return std::nullopt;
+}
+
+// A point between the previous one and `p` at input `vrms` on every channel: its level in
+// the sweep's unit to 6 digits, and the drive that level is.
+std::pair<Point, double> point_between(const StepContext& ctx, const Point& p, double vrms) {
+  Point q = p;
+  const LevelContext levels{ctx.station().audio.calibration.output_vrms_at_0dbfs, p.load_ohm};
+  const auto text = format_level(vrms_to_level(vrms, p.level->unit, levels));
+  q.level = parse_level(text);
+  q.coordinates[std::string(record::key_of(record::Dimension::level))] = text;
+  return {q, ctx.vrms_of(*q.level, p.load_ohm)};
 }
 
 // Where the criterion lies between two readings: log distortion against dB, as THD+N
@@ -98,10 +115,10 @@ std::optional<DistortionCriterion> parse_stop_when(const TomlReader& r, const to
 
 void follow_criterion(StepContext& ctx, const DistortionCriterion& c, const Point& p,
                       const ToneSettings& settings, const std::vector<double>& vin,
-                      const std::vector<ChannelTone>& tones) {
+                      const std::vector<ChannelTone>& tones, const PointFigures& store) {
   const auto& channels = ctx.channels();
   const auto condition = level_condition(p.coordinates);
-  const auto previous = previous_point(c, ctx.record(), p);
+  const auto previous = previous_point(c, ctx, p);
   std::vector<double> vin_before = vin;
   std::vector<Bracket> brackets;
   bool all_reached = true;
@@ -119,6 +136,9 @@ void follow_criterion(StepContext& ctx, const DistortionCriterion& c, const Poin
   }
   // Halve the widest bracket until each is within the resolution: every capture drives all
   // channels and narrows each bracket it falls in.
+  const bool input_sweep = p.level && !p.output_level;
+  const auto added_from = ctx.record().measurements.size();
+  std::map<std::string, double> t_of_point;  // the points added, by coordinates
   for (int capture = 0; capture < kMaxCrossingCaptures; ++capture) {
     const auto widest = std::max_element(brackets.begin(), brackets.end(), [](auto& a, auto& b) {
       return a.hi.in_dbv - a.lo.in_dbv < b.hi.in_dbv - b.lo.in_dbv;
@@ -129,7 +149,14 @@ void follow_criterion(StepContext& ctx, const DistortionCriterion& c, const Poin
     std::vector<double> drive(channels.size());
     for (std::size_t ch = 0; ch < channels.size(); ++ch)
       drive[ch] = vin_before[ch] * std::pow(vin[ch] / vin_before[ch], t);
-    const auto between = ctx.capture_tones(*p.frequency_hz, drive, p.load_ohm, settings, false);
+    std::optional<Point> q;
+    if (input_sweep) {
+      auto [between_point, vrms] = point_between(ctx, p, drive.front());
+      q = std::move(between_point);
+      drive.assign(channels.size(), vrms);
+    }
+    auto between = ctx.capture_tones(*p.frequency_hz, drive, p.load_ohm, settings, false);
+    if (q && t_of_point.emplace(q->coordinates.dump(), t).second) store(*q, drive, between);
     for (auto& b : brackets) {
       if (!(t > b.t_lo && t < b.t_hi)) continue;
       const Reading r = reading_of(c, drive[b.channel], between[b.channel]);
@@ -138,6 +165,15 @@ void follow_criterion(StepContext& ctx, const DistortionCriterion& c, const Poin
       (over ? b.hi : b.lo) = r;
     }
   }
+  // The points added stand in the record by level, before this point's.
+  auto& measurements = ctx.record().measurements;
+  const auto added = measurements.begin() + static_cast<std::ptrdiff_t>(added_from);
+  std::stable_sort(added, measurements.end(), [&](const auto& a, const auto& b) {
+    return t_of_point.at(a.point.dump()) < t_of_point.at(b.point.dump());
+  });
+  const auto first_of_point = std::find_if(measurements.begin(), added,
+                                           [&](const auto& m) { return m.point == p.coordinates; });
+  std::rotate(first_of_point, added, measurements.end());
   for (const auto& b : brackets) {
     const auto [in_dbv, out_dbv] = crossing(c, b.lo, b.hi);
     ctx.add(channels[b.channel], kInputName, in_dbv, condition, p.frequency_hz);

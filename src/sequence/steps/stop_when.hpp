@@ -7,6 +7,7 @@
 // has reached it; a channel that never does has both missing, with why.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -26,10 +27,15 @@ std::optional<DistortionCriterion> parse_stop_when(const TomlReader& reader,
 
 // After a point's figures (each channel's input `vin` and analysed `tones`): finds and stores
 // the crossings within this point's step of the sweep, and stops the condition's sweep when
-// every channel has reached the criterion.
+// every channel has reached the criterion. Over an input-level sweep each capture that narrows
+// a bracket is a point of the sweep too (its level in the sweep's unit, 6 digits): `store`
+// stores its figures as the kind stores a point's, before this point's, so the knee shows on
+// the curve and in the table (an output-level sweep keeps them for the crossing alone).
+using PointFigures = std::function<void(const Point& point, const std::vector<double>& vin,
+                                        std::vector<ChannelTone>& tones)>;
 void follow_criterion(StepContext& ctx, const DistortionCriterion& criterion, const Point& point,
                       const ToneSettings& settings, const std::vector<double>& vin,
-                      const std::vector<ChannelTone>& tones);
+                      const std::vector<ChannelTone>& tones, const PointFigures& store);
 
 // After the last point: each channel and condition without a crossing, stored missing.
 void report_uncrossed(StepContext& ctx, const DistortionCriterion& criterion,

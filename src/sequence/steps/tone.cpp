@@ -72,6 +72,17 @@ class ToneKind : public StepKindWith<ToneParams> {
         return;
       }
     }
+    store(ctx, p, vin, tones, with_spectrum);
+    if (params.stop_when)
+      follow_criterion(
+          ctx, *params.stop_when, p, params.analysis, vin, tones,
+          [&](const Point& q, const std::vector<double>& q_vin, std::vector<ChannelTone>& q_tones) {
+            store(ctx, q, q_vin, q_tones, false);
+          });
+  }
+  // A point's figures on every channel from its inputs and analysed outputs.
+  void store(StepContext& ctx, const Point& p, const std::vector<double>& vin,
+             std::vector<ChannelTone>& tones, bool with_spectrum) const {
     for (std::size_t c = 0; c < tones.size(); ++c) {
       auto& t = tones[c];
       const auto& ch = ctx.channels()[c];
@@ -91,7 +102,6 @@ class ToneKind : public StepKindWith<ToneParams> {
         ctx.add(ch, "input_level_dbv", dsp::vrms_to_dbv(vin[c]), p.coordinates, p.frequency_hz);
       figures(ctx, ch, t, p);
     }
-    if (params.stop_when) follow_criterion(ctx, *params.stop_when, p, params.analysis, vin, tones);
   }
   virtual void figures(StepContext& ctx, const std::string& channel, const ChannelTone& tone,
                        const Point& p) const = 0;
