@@ -3,6 +3,7 @@
 // per condition.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -59,6 +60,26 @@ TEST(CliLab, TheDatasheetMeasuresAtTheRequestedPowersAndDrawsWhatItStored) {
     }
   }
   EXPECT_EQ(conditions.size(), 12u);  // 3 frequencies × 2 loads × 2 channels
+  // The clipping knee: the 0.5 dB steps and, between the two around 1 %, the captures that
+  // found the crossing, each curve in order of power.
+  const auto& clipping = run.steps.at(1);
+  ASSERT_EQ(clipping.step_id, "clipping");
+  EXPECT_EQ(clipping.verdict, ampbench::record::Verdict::pass) << clipping.message;
+  int knees = 0;
+  for (const auto& c : clipping.curves) {
+    if (c.name != "thdn_vs_power_pct") continue;
+    ++knees;
+    EXPECT_TRUE(std::is_sorted(c.x.begin(), c.x.end())) << c.point.dump();
+    const auto knee = std::count_if(c.y.begin(), c.y.end(), [](double pct) { return pct > 0.1; });
+    EXPECT_GE(knee, 4) << c.point.dump();  // the step past 1 % and at least three between
+  }
+  EXPECT_EQ(knees, 4);  // 2 loads × 2 channels
+  // Crosstalk at 1 W: each driven channel at 1 W into 8 Ω (9.03 dBV), within 0.02 dB.
+  for (const auto& s : run.steps)
+    for (const auto& m : s.measurements)
+      if (s.step_id == "crosstalk" && m.name == "level_dbv") {
+        EXPECT_NEAR(m.value, 10.0 * std::log10(8.0), 0.02) << m.point.dump();
+      }
 }
 
 // The preamp's datasheet (docs/datasheet.md) on the shipped station: it passes; its maximum
