@@ -48,7 +48,8 @@ inline SequenceRun run_text(const std::string& sequence_text, Station station,
   sequence::RunObserver observer;
   sequence::Bench bench = sequence::open_bench(station, serial, io);
   SequenceRun r;
-  r.record = sequence::run_sequence(*plan, station, bench, {serial, "test", nullptr, "", ""}, io, observer);
+  r.record = sequence::run_sequence(*plan, station, bench, {serial, "test", nullptr, "", ""}, io,
+                                    observer);
   r.bursts = bench.port->bursts();
   r.transfers = bench.port->transfer_count();
   r.stimulus_s = static_cast<double>(bench.port->frames_played()) / bench.port->sample_rate_hz();
@@ -66,6 +67,17 @@ inline sequence::Station quiet_sim_bench() {
   // A resistive output: the tests that want the coil and Zobel set their own.
   s.sim->power_amp->output_inductor_uh = 0.0;
   s.sim->power_amp->zobel_ohm = 0.0;
+  return s;
+}
+
+// sim-preamp without noise or crosstalk.
+inline sequence::Station quiet_sim_preamp() {
+  auto s =
+      sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-preamp.toml");
+  s.sim->adc_noise_dbfs = -300.0;
+  s.sim->crosstalk_db = -300.0;
+  s.sim->preamp->noise_nv_per_rthz = 0.0;
+  for (auto& [name, input] : s.sim->preamp->inputs) input.noise_nv_per_rthz = 0.0;
   return s;
 }
 

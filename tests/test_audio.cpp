@@ -322,7 +322,7 @@ TEST(AudioPort, ATransferThatLostAudioIsPlayedAgainAndSaysSo) {
 }
 
 TEST(AudioPort, ABurstPlayedAgainAfterAnXrunWaitsItsDutyPause) {
-  LoopbackPort port(2);  // max_burst_duty 0.25
+  LoopbackPort port(2);             // max_burst_duty 0.25
   const std::size_t frames = 4800;  // 0.1 s
   port.play_burst(constant(0.1, 0.1, frames), 0.0);
   port.xruns_in_next = 1;

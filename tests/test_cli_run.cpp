@@ -407,16 +407,20 @@ TEST(CliRun, PreampProductionPassesAndEachFaultFails) {
       {"SIM-LOW-GAIN", "gain_1k,tone_flat,mic_gain,mic_ein,phono_gain", 1},
       {"SIM-HUM", "thdn_1v,thdn_high,response,snr_a,mic_ein,riaa", 1},
       {"SIM-EARLY-CLIP", "thdn_high", 1},
+      // A dead R channel carries only L's crosstalk (-85 dB): its CMRR is a bound far below
+      // the limit, its RIAA deviation (re its own 1 kHz level) that of noise and crosstalk.
       {"SIM-DEAD-R",
        "gain_1k,thdn_1v,thdn_high,response,imd_ccif,crosstalk,gain_control,tone_flat,mic_gain,"
-       "mic_ein,phono_gain",
+       "mic_cmrr,mic_ein,phono_gain,riaa",
        1},
       // The phono stage's 318 µs constant at 350 µs: the RIAA deviation fails, its 1 kHz
       // gain does not.
       {"SIM-RIAA", "riaa", 1},
       // A dead mic input: only the mic's steps (no signal to measure impedance or refer
       // noise to is an ERROR).
-      {"SIM-DEAD-MIC", "zin_mic,mic_gain,mic_ein", 2},
+      {"SIM-DEAD-MIC", "zin_mic,mic_gain,mic_cmrr,mic_ein", 2},
+      // The mic input's difference stage mismatched by 2 %: its CMRR alone.
+      {"SIM-POOR-CMRR", "mic_cmrr", 1},
   };
   for (const auto& [serial, failing, exit_code] : cases) {
     TempDir dir;

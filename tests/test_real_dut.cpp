@@ -241,14 +241,7 @@ stimulus = { frequency_hz = 1000, level = "-20 dBV" }
 
 namespace {
 
-sequence::Station quiet_sim_preamp() {
-  auto s =
-      sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-preamp.toml");
-  s.sim->adc_noise_dbfs = -300.0;
-  s.sim->crosstalk_db = -300.0;
-  for (auto& [name, input] : s.sim->preamp->inputs) input.noise_nv_per_rthz = 0.0;
-  return s;
-}
+using ampbench::testing::quiet_sim_preamp;
 
 const char* kInputImpedanceSweep = R"([sequence]
 name = "zin"

@@ -488,10 +488,9 @@ TEST(SimChain, UnitSpreadIsReadFromTheStationAndItsFieldsChecked) {
     text.replace(text.find("[sim]\n"), 6, "[sim]\n" + line + "\n");
     return text;
   };
-  const auto spread =
-      sequence::parse_station(with("unit_spread = { gain_db = 0.1, lowpass_pct = 3 }"),
-                                  "spread.toml")
-          .sim->unit_spread;
+  const auto spread = sequence::parse_station(
+                          with("unit_spread = { gain_db = 0.1, lowpass_pct = 3 }"), "spread.toml")
+                          .sim->unit_spread;
   EXPECT_EQ(spread.gain_db, 0.1);
   EXPECT_EQ(spread.lowpass_pct, 3.0);
   EXPECT_EQ(spread.highpass_pct, 0.0);

@@ -399,7 +399,7 @@ TEST(Slots, PhantomIsOffBeforeInputRelaysMoveAndOnOnlyAfter) {
   struct NoOperator : plugs::OperatorIo {
     std::string ask(const std::string&, const std::string& fallback) override { return fallback; }
   } io;
-  auto dut = plugs::relay_dut_control(relays, {{{"line", 11}, {"mic", 12}}, 13, {}, {}}, io);
+  auto dut = plugs::relay_dut_control(relays, {{{"line", 11}, {"mic", 12}}, 13, {}, {}, 14}, io);
   recording.sent.clear();  // the box opens every relay when it connects
   dut->apply({"mic", std::nullopt, std::nullopt, std::nullopt, true});
   EXPECT_EQ(recording.sent,
@@ -408,4 +408,9 @@ TEST(Slots, PhantomIsOffBeforeInputRelaysMoveAndOnOnlyAfter) {
   dut->apply({"line", std::nullopt, std::nullopt, std::nullopt, false});
   EXPECT_EQ(recording.sent,
             (std::vector<std::string>{"ROUT:OPEN (@13)", "ROUT:OPEN (@12)", "ROUT:CLOS (@11)"}));
+  // The common-mode relay joins the input's legs for CMRR and parts them again.
+  recording.sent.clear();
+  dut->set_common_mode(true);
+  dut->set_common_mode(false);
+  EXPECT_EQ(recording.sent, (std::vector<std::string>{"ROUT:CLOS (@14)", "ROUT:OPEN (@14)"}));
 }

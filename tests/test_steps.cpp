@@ -55,7 +55,7 @@ TEST(StepKinds, EachDeclaresItsMeasurementsCurvesAndKeysOnce) {
       EXPECT_FALSE(std::count(std::begin(kCommonStepKeys), std::end(kCommonStepKeys), key))
           << kind->name() << " redeclares the common key " << key;
   }
-  EXPECT_EQ(names.size(), 14u);  // multitone the 14th
+  EXPECT_EQ(names.size(), 15u);  // cmrr the 15th
   EXPECT_EQ(find_step_kind("magic"), nullptr);
   EXPECT_EQ(find_curve_spec("no_such_curve"), nullptr);
 }

@@ -20,6 +20,9 @@ class DutControl {
   virtual void apply(const DutChange& change) = 0;
   // 0: the source drives the input directly.
   virtual void set_series_ohm(double ohm) = 0;
+  // The source on both legs of a balanced input, hot and cold joined (CMRR), or back to
+  // the normal, differential drive.
+  virtual void set_common_mode(bool on) = 0;
   // Puts the DMM's probes on this channel's input pins (1-based).
   virtual void probe_input_pins(int channel) = 0;
 };
@@ -28,8 +31,9 @@ class DutControl {
 struct DutRelays {
   std::map<std::string, int> input_relays;
   std::optional<int> phantom_relay;
-  std::optional<int> series_relay;   // closed: the series resistor is in circuit
-  std::optional<double> series_ohm;  // that resistor ([source] series_ohm)
+  std::optional<int> series_relay;       // closed: the series resistor is in circuit
+  std::optional<double> series_ohm;      // that resistor ([source] series_ohm)
+  std::optional<int> common_mode_relay;  // closed: the input's legs joined to the source
 };
 
 // Relays set the DUT's input and phantom power and switch the series resistor; whatever

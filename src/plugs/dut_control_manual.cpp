@@ -20,6 +20,11 @@ class ManualDutControl : public DutControl {
                              : "Short the series resistor (source straight to the DUT); press "
                                "Enter");
   }
+  void set_common_mode(bool on) override {
+    ask_hands(io_, on ? "Join the input's hot and cold legs and drive both from the source "
+                        "(common mode); press Enter when done"
+                      : "Back to the normal, balanced drive of the input; press Enter");
+  }
   void probe_input_pins(int channel) override {
     ask_hands(io_, "Put the DMM on input " + std::to_string(channel) + "'s pins; press Enter");
   }

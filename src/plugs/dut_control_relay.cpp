@@ -44,12 +44,15 @@ class RelayDutControl : public DutControl {
     }
     manual_->set_series_ohm(ohm);
   }
+  void set_common_mode(bool on) override {
+    if (!wiring_.common_mode_relay) return manual_->set_common_mode(on);
+    on ? relays_->close(*wiring_.common_mode_relay) : relays_->open(*wiring_.common_mode_relay);
+    settle();
+  }
   void probe_input_pins(int channel) override { manual_->probe_input_pins(channel); }
 
  private:
-  void settle() const {
-    hold_bench_for(relays_->settle_s());
-  }
+  void settle() const { hold_bench_for(relays_->settle_s()); }
   std::shared_ptr<instruments::RelaySwitch> relays_;
   DutRelays wiring_;
   std::unique_ptr<DutControl> manual_;

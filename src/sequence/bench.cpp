@@ -221,10 +221,11 @@ Bench bench_around(const Station& station, const StationInstruments& instruments
     bench.dut = sim::sim_dut_control(*chain, wiring);
   } else if (station.dut_switch) {
     const auto& wired = *station.dut_switch;
-    bench.dut = plugs::relay_dut_control(
-        instruments.dut_relays,
-        {wired.input_relays, wired.phantom_relay, wired.series_relay, station.series_resistor_ohm},
-        io);
+    bench.dut =
+        plugs::relay_dut_control(instruments.dut_relays,
+                                 {wired.input_relays, wired.phantom_relay, wired.series_relay,
+                                  station.series_resistor_ohm, wired.common_mode_relay},
+                                 io);
   } else {
     bench.dut = plugs::manual_dut_control(io);
   }

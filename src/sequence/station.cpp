@@ -305,7 +305,8 @@ Station parse_station(const std::string& text, const std::string& path) {
   }
   if (const toml::table* d = r.table(root, "dut_switch", "", false)) {
     r.reject_unknown_keys(*d, "dut_switch",
-                          {"resource", "profile", "input_relays", "phantom_relay", "series_relay"});
+                          {"resource", "profile", "input_relays", "phantom_relay", "series_relay",
+                           "common_mode_relay"});
     Station::DutSwitch sw;
     sw.relays = *instrument(r, root, "dut_switch", "", instruments::InstrumentKind::relay, true);
     const auto relay_number = [&](const toml::node* node, const std::string& field) {
@@ -321,6 +322,8 @@ Station parse_station(const std::string& text, const std::string& path) {
       sw.phantom_relay = relay_number(n, "dut_switch.phantom_relay");
     if (const toml::node* n = d->get("series_relay"))
       sw.series_relay = relay_number(n, "dut_switch.series_relay");
+    if (const toml::node* n = d->get("common_mode_relay"))
+      sw.common_mode_relay = relay_number(n, "dut_switch.common_mode_relay");
     if (sw.series_relay && !s.series_resistor_ohm)
       r.fail(d->get("series_relay"), "dut_switch.series_relay", "needs [source] series_ohm");
     s.dut_switch = sw;

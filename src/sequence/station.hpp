@@ -106,6 +106,8 @@ struct Station {
     std::map<std::string, int> input_relays;
     std::optional<int> phantom_relay;
     std::optional<int> series_relay;  // closed: the series resistor is in circuit
+    // closed: the balanced input's hot and cold legs joined to the source (CMRR)
+    std::optional<int> common_mode_relay;
   };
   std::optional<DutSwitch> dut_switch;
   std::optional<sim::SimConfig> sim;

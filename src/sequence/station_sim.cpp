@@ -200,7 +200,8 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
         *pre, q,
         {"gain_db", "highpass_hz", "lowpass_hz", "lowpass_q", "a2_per_volt", "a3_per_volt2",
          "noise_nv_per_rthz", "hum_vrms", "hum_hz", "hum_harmonics_db", "clip_vpeak", "inputs",
-         "default_input", "gain_control", "tone"});
+         "default_input", "gain_control", "tone", "cmrr_db", "cmrr_corner_hz",
+         "cmrr_mismatch_pct"});
     sim::PreampModel m;
     m.gain_db = r.number(*pre, "gain_db", q).value_or(m.gain_db);
     m.highpass_hz = non_negative(r, *pre, "highpass_hz", q, 0.0);
@@ -219,6 +220,9 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
     m.hum_harmonics_db =
         r.number_array(*pre, "hum_harmonics_db", q).value_or(std::vector<double>{});
     m.clip_vpeak = non_negative(r, *pre, "clip_vpeak", q, 0.0);
+    m.cmrr_db = positive(r, *pre, "cmrr_db", q, m.cmrr_db);
+    m.cmrr_corner_hz = non_negative(r, *pre, "cmrr_corner_hz", q, 0.0);
+    m.cmrr_mismatch_pct = non_negative(r, *pre, "cmrr_mismatch_pct", q, 0.0);
     if (const toml::table* inputs = r.table(*pre, "inputs", q, false)) {
       for (const auto& [key, node] : *inputs) {
         const std::string name(key.str());

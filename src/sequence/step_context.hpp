@@ -271,6 +271,20 @@ void StepKindWith<Params>::finish(StepContext& context, const std::vector<Point>
   finish_params(context, params_of(context.step()), points);
 }
 
+// A kind that reads one tone's level at its frequency (crosstalk, an impedance, CMRR): the
+// tone-analysis keys and a tone stimulus are all it parses, and neither weighting nor band
+// changes its figures, so its conditions hold neither.
+class ToneLevelKind : public StepKindWith<ToneSettingsParams> {
+ protected:
+  ToneSettingsParams parse_params(const TomlReader& reader, const toml::table& table,
+                                  const StepPlan& step, const std::string& field) const override {
+    return parse_tone_step(reader, table, step, field);
+  }
+  nlohmann::json conditions_of(const ToneSettingsParams&) const override {
+    return nlohmann::json::object();
+  }
+};
+
 template <typename Params>
 nlohmann::json StepKindWith<Params>::conditions_of(const Params& params) const {
   if constexpr (requires {

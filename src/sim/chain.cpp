@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "dsp/units.hpp"
+#include "sim/common_mode.hpp"
 #include "sim/gaussian.hpp"
 
 namespace ampbench::sim {
@@ -108,6 +109,12 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
       input_gain_db += config.unit_spread.gain_db * spread_draw(config, serial, c, gain_draw);
     append(ch, std::make_unique<GainStage>(dsp::db_to_amplitude_ratio(input_gain_db)),
            sample_rate_hz);
+    if (config.preamp) {
+      PreampModel model = *config.preamp;
+      if (fault == Fault::poor_cmrr)
+        model.cmrr_mismatch_pct = std::max(model.cmrr_mismatch_pct, kPoorCmrrMismatchPct);
+      append(ch, std::make_unique<CommonModeStage>(model), sample_rate_hz);
+    }
     if (fault == Fault::hum)
       append(ch,
              std::make_unique<HumStage>(
@@ -195,6 +202,13 @@ void SimChain::set_generator(const std::optional<GeneratorOutput>& output) {
     if (ch.generator) ch.generator->set_output(output && output->on ? *output : GeneratorOutput{});
 }
 
+void SimChain::set_common_mode(bool on) {
+  if (on && std::none_of(channels_.begin(), channels_.end(),
+                         [](const Channel& ch) { return ch.preamp != nullptr; }))
+    throw std::invalid_argument("the simulated DUT has no balanced input (no [sim.preamp])");
+  common_mode_ = on;
+}
+
 void SimChain::reset() {
   for (auto& ch : channels_)
     for (auto& stage : ch.to_dut_output) stage->reset();
@@ -202,7 +216,7 @@ void SimChain::reset() {
 
 void SimChain::process(const std::vector<const double*>& in, const std::vector<double*>& out,
                        std::size_t frames) {
-  const Block block{samples_processed_, source_ohm()};
+  const Block block{samples_processed_, source_ohm(), common_mode_};
   for (std::size_t c = 0; c < channels_.size(); ++c) {
     auto& dut = dut_out_[c];
     dut.assign(in[c], in[c] + frames);

@@ -35,6 +35,9 @@ class SimChain {
   // A resistor in series with the source (input impedance measurement, EIN termination).
   void set_series_ohm(double ohm) { series_ohm_ = ohm; }
   double source_ohm() const { return source_ohm_ + series_ohm_; }
+  // The source on both legs of the preamp's balanced input (CMRR), or back to normal; throws
+  // std::invalid_argument without a preamp.
+  void set_common_mode(bool on);
   double phantom_v(int channel) const;
   // An external generator's sine on every DUT input (beside the DAC's output), from the
   // start of the next process() call; nullopt or off: none.
@@ -73,6 +76,7 @@ class SimChain {
   double load_ohm_;
   double source_ohm_;
   double series_ohm_ = 0.0;
+  bool common_mode_ = false;
   std::uint64_t samples_processed_ = 0;
   std::vector<Channel> channels_;
   std::vector<std::vector<double>> dut_out_;

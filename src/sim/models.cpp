@@ -16,7 +16,8 @@ constexpr FaultSpelling kFaults[] = {{"none", Fault::none},
                                      {"dc_offset", Fault::dc_offset},
                                      {"inverted", Fault::inverted},
                                      {"crossover", Fault::crossover},
-                                     {"slew", Fault::slew}};
+                                     {"slew", Fault::slew},
+                                     {"poor_cmrr", Fault::poor_cmrr}};
 }  // namespace
 
 std::optional<Fault> parse_fault(std::string_view name) {

@@ -25,7 +25,8 @@ enum class Fault {
   dc_offset,
   inverted,
   crossover,
-  slew
+  slew,
+  poor_cmrr
 };
 std::optional<Fault> parse_fault(std::string_view name);
 std::string_view fault_name(Fault fault);
@@ -87,6 +88,13 @@ struct PreampModel {
   // Levels of the hum's 2nd, 3rd, … harmonics re its fundamental (a rectifier's buzz).
   std::vector<double> hum_harmonics_db;
   double clip_vpeak = 0.0;  // output swing limit; 0 = none
+  // The balanced input's rejection of a common-mode voltage (common_mode.hpp): its
+  // difference stage converts cmrr_mismatch_pct % of it to differential (resistor
+  // mismatch, flat), and the stage itself passes 10^(−cmrr_db/20) of it, rising 6 dB an
+  // octave above cmrr_corner_hz (0: flat). Defaults: ideal, no common-mode output at all.
+  double cmrr_db = 300.0;
+  double cmrr_corner_hz = 0.0;
+  double cmrr_mismatch_pct = 0.0;
   // Inputs by name (none: one line input with gain_db and noise above, infinite impedance).
   std::map<std::string, PreampInputModel> inputs;
   std::string default_input;
@@ -147,6 +155,8 @@ inline constexpr double kDcOffsetFaultV = 0.1;
 inline constexpr double kCrossoverFaultV = 0.2;
 inline constexpr double kCrossoverFaultDepth = 0.5;
 inline constexpr double kSlewFaultVPerUs = 0.5;
+// poor_cmrr: the balanced input's difference stage is mismatched by 2 % (about 34 dB CMRR).
+inline constexpr double kPoorCmrrMismatchPct = 2.0;
 // riaa_error: every phono input's 318 µs constant is 350 µs; dead_mic: the input named
 // "mic" passes nothing.
 inline constexpr double kRiaaErrorT2Us = 350.0;

@@ -36,6 +36,13 @@ class SimDutControl : public plugs::DutControl {
     probe_input_pins(probed_);
   }
   void set_series_ohm(double ohm) override { chain_.set_series_ohm(ohm); }
+  void set_common_mode(bool on) override {
+    try {
+      chain_.set_common_mode(on);
+    } catch (const std::invalid_argument& e) {
+      throw MeasurementError(std::string("cannot drive the DUT in common mode: ") + e.what());
+    }
+  }
   void probe_input_pins(int channel) override {
     probed_ = channel;
     if (wiring_) wiring_->input_pins_carry(chain_.phantom_v(channel));

@@ -13,6 +13,7 @@ namespace ampbench::sim {
 struct Block {
   std::uint64_t first_sample = 0;  // counted from the chain's construction
   double source_ohm = 0.0;         // the resistance the DUT input is driven through
+  bool common_mode = false;        // the source drives both legs of a balanced input
 };
 
 class Stage {

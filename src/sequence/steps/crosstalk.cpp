@@ -18,7 +18,7 @@ constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::freq
                                                      record::StimulusField::level,
                                                      record::StimulusField::output_level};
 
-class CrosstalkKind : public StepKindWith<ToneSettingsParams> {
+class CrosstalkKind : public ToneLevelKind {
  public:
   std::span<const record::StimulusField> stimulus_fields() const override {
     return kStimulusFields;
@@ -29,16 +29,6 @@ class CrosstalkKind : public StepKindWith<ToneSettingsParams> {
   std::span<const std::string_view> shared_curves() const override { return kSharedCurves; }
 
  protected:
-  // A tone's level at one frequency: neither weighting nor band changes it.
-  nlohmann::json conditions_of(const ToneSettingsParams&) const override {
-    return nlohmann::json::object();
-  }
-
-  ToneSettingsParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
-                                  const std::string& p) const override {
-    return parse_tone_step(r, t, step, p);
-  }
-
   void run(StepContext& ctx, const ToneSettingsParams& params, const Point& p, std::size_t,
            std::size_t) const override {
     const auto& channels = ctx.channels();

@@ -21,7 +21,7 @@ constexpr CurveSpec kCurves[] = {
 constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::frequency_hz,
                                                      record::StimulusField::level};
 
-class InputImpedanceKind : public StepKindWith<ToneSettingsParams> {
+class InputImpedanceKind : public ToneLevelKind {
  public:
   std::span<const record::StimulusField> stimulus_fields() const override {
     return kStimulusFields;
@@ -32,16 +32,6 @@ class InputImpedanceKind : public StepKindWith<ToneSettingsParams> {
   std::span<const std::string_view> keys() const override { return kKeys; }
 
  protected:
-  // A tone's level at one frequency: neither weighting nor band changes it.
-  nlohmann::json conditions_of(const ToneSettingsParams&) const override {
-    return nlohmann::json::object();
-  }
-
-  ToneSettingsParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
-                                  const std::string& p) const override {
-    return parse_tone_step(r, t, step, p);
-  }
-
   void check_params(StepChecks& checks, const ToneSettingsParams&) const override {
     if (!checks.station().series_resistor_ohm)
       checks.error("kind", "station '" + checks.station().name +

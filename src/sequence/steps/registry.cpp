@@ -19,6 +19,7 @@ const StepKind& prompt_step_kind();
 const StepKind& set_step_kind();
 const StepKind& cleanup_step_kind();
 const StepKind& multitone_step_kind();
+const StepKind& cmrr_step_kind();
 
 const std::vector<const StepKind*>& step_kinds() {
   static const std::vector<const StepKind*> kinds = {&level_step_kind(),
@@ -34,7 +35,8 @@ const std::vector<const StepKind*>& step_kinds() {
                                                      &cleanup_step_kind(),
                                                      &input_impedance_step_kind(),
                                                      &phantom_step_kind(),
-                                                     &multitone_step_kind()};
+                                                     &multitone_step_kind(),
+                                                     &cmrr_step_kind()};
   return kinds;
 }
 
