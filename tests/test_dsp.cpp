@@ -609,3 +609,46 @@ TEST(TruePeak, FindsTheWaveformsPeakBetweenSamples) {
   const auto period = generate_sine(fs / 8, 1.0, fs, 8, 0.3);
   EXPECT_NEAR(true_peak(period, true), 1.0, 1e-4);
 }
+
+// One period of a sine (its zero crossing on the finer grid, 5/16 of a sample before the
+// first), the closed form of each figure: the steepest slope 2π/P a sample;
+// the settled high the mean of the 2h + 1 points of the 16-times-finer grid around the crest
+// (h = a twentieth of it), sin((2h+1)δ/2)/((2h+1)·sin(δ/2)) with δ its step in radians; from
+// 10 % to 90 % of the swing between the settled levels by the arcsine; the crest beyond it.
+TEST(Edge, ASinesFiguresAreItsClosedForm) {
+  const std::size_t period = 96;
+  const double fs = 96000.0;
+  std::vector<double> x(period);
+  for (std::size_t i = 0; i < period; ++i)
+    x[i] = std::sin(2.0 * std::numbers::pi * (static_cast<double>(i) + 0.3125) / period);
+  const auto e = dsp::analyze_edge(x, fs);
+  const double fine = period * dsp::kEdgeOversampling, delta = 2.0 * std::numbers::pi / fine;
+  const double points = 2.0 * std::floor(fine / 20.0) + 1.0;
+  const double settled = std::sin(points * delta / 2.0) / (points * std::sin(delta / 2.0));
+  const double steepest = 2.0 * std::numbers::pi / period * fs;
+  EXPECT_NEAR(e.steepest_per_s, steepest, 1e-9 * steepest);
+  EXPECT_NEAR(e.high, settled, 1e-9);
+  EXPECT_NEAR(e.low, -settled, 1e-9);
+  const double swing = 2.0 * settled;
+  const double t10 = std::asin((-settled + 0.1 * swing)), t90 = std::asin(-settled + 0.9 * swing);
+  EXPECT_NEAR(e.rise_time_s, (t90 - t10) / (2.0 * std::numbers::pi) * period / fs, 1e-8);
+  EXPECT_NEAR(e.overshoot_pct, (1.0 - settled) / swing * 100.0, 1e-6);
+  // Its average over whole periods is itself; a partial period at the end is left out.
+  std::vector<double> block;
+  for (int p = 0; p < 5; ++p) block.insert(block.end(), x.begin(), x.end());
+  block.push_back(100.0);
+  const auto mean = dsp::period_average(block, period);
+  for (std::size_t i = 0; i < period; ++i) EXPECT_NEAR(mean[i], x[i], 1e-12);
+}
+
+// A band-limited square: odd harmonics only, below the band, 4/(πk) weighted by Lanczos's σ.
+TEST(Edge, ABandLimitedSquareHasItsOddHarmonicsBelowTheBand) {
+  const auto h = dsp::band_limited_square(1000.0, 10000.0);
+  ASSERT_EQ(h.size(), 5u);  // 1, 3, 5, 7, 9 kHz
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    const int k = static_cast<int>(2 * i + 1);
+    EXPECT_EQ(h[i].number, k);
+    const double x = std::numbers::pi * k / 11.0;
+    EXPECT_NEAR(h[i].amplitude, 4.0 / (std::numbers::pi * k) * std::sin(x) / x, 1e-15);
+  }
+}

@@ -5,6 +5,7 @@
 // docs/measurements.md.
 #pragma once
 
+#include "dsp/edge.hpp"
 #include "dsp/fft.hpp"
 #include "dsp/imd.hpp"
 #include "dsp/latency.hpp"

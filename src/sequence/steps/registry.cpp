@@ -20,6 +20,7 @@ const StepKind& set_step_kind();
 const StepKind& cleanup_step_kind();
 const StepKind& multitone_step_kind();
 const StepKind& cmrr_step_kind();
+const StepKind& step_response_step_kind();
 
 const std::vector<const StepKind*>& step_kinds() {
   static const std::vector<const StepKind*> kinds = {&level_step_kind(),
@@ -36,7 +37,8 @@ const std::vector<const StepKind*>& step_kinds() {
                                                      &input_impedance_step_kind(),
                                                      &phantom_step_kind(),
                                                      &multitone_step_kind(),
-                                                     &cmrr_step_kind()};
+                                                     &cmrr_step_kind(),
+                                                     &step_response_step_kind()};
   return kinds;
 }
 
