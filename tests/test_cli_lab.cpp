@@ -149,7 +149,7 @@ TEST(CliLab, ThePreampDatasheetsFiguresAreTheModels) {
     auto csv = e.path();
     EXPECT_TRUE(std::filesystem::exists(csv.replace_extension(".csv"))) << csv;
   }
-  EXPECT_EQ(svgs, 13);  // every curve name of every step, one spectrum per step
+  EXPECT_EQ(svgs, 15);  // every curve name of every step, one spectrum per step
   // The normalised responses: 0 dB at 1 kHz, between the two points around it in log frequency.
   const std::string response = slurp(plots + "/unnamed-run1-response_by_input-response_db.csv");
   EXPECT_EQ(response.rfind("channel,condition,Frequency (Hz),Level re 1 kHz (dB)\n", 0), 0u);

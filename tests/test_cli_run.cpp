@@ -525,7 +525,8 @@ TEST(CliRun, LabCharacterisationRecordsItsCurves) {
   EXPECT_EQ(
       scalar(db, "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM curves ORDER BY id)"),
       "spectrum_dbv,thdn_vs_level_pct,thdn_vs_power_pct,thdn_vs_freq_pct,response_db,phase_deg,"
-      "thd_vs_freq_pct,imd_vs_level_pct,crosstalk_db,thdn_vs_burst_power_pct,output_impedance_ohm,"
+      "group_delay_ms,thd_vs_freq_pct,imd_vs_level_pct,crosstalk_db,thdn_vs_burst_power_pct,output_"
+      "impedance_ohm,"
       "damping_factor");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"),
             "121");

@@ -43,7 +43,8 @@ constexpr MeasurementSpec kMeasurements[] = {
 // tone kinds declare (one declaration per curve name).
 constexpr CurveSpec kCurves[] = {
     {"crosstalk_db", "Crosstalk", "Frequency (Hz)", "Crosstalk (dB)", true}};
-constexpr std::string_view kSharedCurves[] = {"response_db", "phase_deg", "spectrum_dbv"};
+constexpr std::string_view kSharedCurves[] = {"response_db", "phase_deg", "group_delay_ms",
+                                              "spectrum_dbv"};
 
 std::size_t period_frames(const MultitoneParams& params, double fs) {
   if (params.period_frames) return params.period_frames;
@@ -256,7 +257,13 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
       add_shelf_figures(ctx, data, ch, p.coordinates);
     }
     ctx.add_curve(std::move(response));
-    if (capture.latency_certain) ctx.add_curve(std::move(phase));
+    if (capture.latency_certain) {
+      record::CurveRecord delay{ch,           "group_delay_ms", "Hz",
+                                "ms",         phase.x,          group_delay_ms(phase.x, phase.y),
+                                p.coordinates};
+      if (!delay.y.empty()) ctx.add_curve(std::move(delay));
+      ctx.add_curve(std::move(phase));
+    }
 
     // Polarity from the reference tone's phase, as for a level step.
     ChannelTone reference;

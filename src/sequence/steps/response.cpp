@@ -55,6 +55,7 @@ constexpr MeasurementSpec kMeasurements[] = {{"deviation_db", "dB"},
 constexpr CurveSpec kCurves[] = {
     {"response_db", "Frequency response", "Frequency (Hz)", "Gain (dB)", true, false},
     {"phase_deg", "Phase", "Frequency (Hz)", "Phase (°)", true, false},
+    {"group_delay_ms", "Group delay", "Frequency (Hz)", "Group delay (ms)", true, false},
     {"deviation_db", "Deviation from the target curve", "Frequency (Hz)", "Deviation (dB)", true,
      false},
     {"thd_vs_freq_pct", "THD versus frequency", "Frequency (Hz)", "THD (%)", true, true}};
@@ -173,8 +174,12 @@ class ResponseKind : public StepKindWith<ResponseParams> {
       if (auto f = corner_hz(d, reference, -1)) ctx.add(ch, "f_low_3db_hz", *f, p.coordinates);
       if (auto f = corner_hz(d, reference, +1)) ctx.add(ch, "f_high_3db_hz", *f, p.coordinates);
       ctx.add_curve({ch, "response_db", "Hz", "dB", d.frequency_hz, d.gain_db, p.coordinates});
-      if (!d.phase_deg.empty())
+      if (!d.phase_deg.empty()) {
         ctx.add_curve({ch, "phase_deg", "Hz", "deg", d.frequency_hz, d.phase_deg, p.coordinates});
+        if (auto delay = group_delay_ms(d.frequency_hz, d.phase_deg); !delay.empty())
+          ctx.add_curve(
+              {ch, "group_delay_ms", "Hz", "ms", d.frequency_hz, std::move(delay), p.coordinates});
+      }
       record::CurveRecord thd{ch, "thd_vs_freq_pct", "Hz", "%", {}, {}, p.coordinates};
       for (std::size_t i = 0; i < d.thd_pct.size(); ++i) {
         if (!std::isfinite(d.thd_pct[i])) continue;

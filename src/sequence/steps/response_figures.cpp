@@ -118,4 +118,20 @@ void add_shelf_figures(StepContext& ctx, const ResponseData& d, const std::strin
   if (const auto t = shelf_turnover_hz(d, false)) ctx.add(ch, "treble_turnover_hz", *t, point);
 }
 
+std::vector<double> group_delay_ms(const std::vector<double>& frequency_hz,
+                                   const std::vector<double>& phase_deg) {
+  const std::size_t n = std::min(frequency_hz.size(), phase_deg.size());
+  if (n < 3) return {};
+  std::vector<double> phase(phase_deg.begin(), phase_deg.begin() + static_cast<long>(n));
+  for (std::size_t i = 1; i < n; ++i)
+    phase[i] -= 360.0 * std::round((phase[i] - phase[i - 1]) / 360.0);
+  std::vector<double> delay(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t a = i == 0 ? 0 : i - 1, b = i + 1 == n ? i : i + 1;
+    // −dφ/dω with φ in degrees: −Δφ/(360·Δf) seconds.
+    delay[i] = -(phase[b] - phase[a]) / (360.0 * (frequency_hz[b] - frequency_hz[a])) * 1e3;
+  }
+  return delay;
+}
+
 }  // namespace ampbench::sequence

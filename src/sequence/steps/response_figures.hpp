@@ -71,4 +71,10 @@ DeviationRange deviation_range(const std::vector<double>& frequency_hz,
 void add_shelf_figures(StepContext& ctx, const ResponseData& d, const std::string& channel,
                        const nlohmann::json& point);
 
+// Group delay −dφ/dω in ms from a phase curve in degrees over rising frequencies: the phase
+// unwrapped point to point (each step taken as under 180°: a delay under 1/(2·Δf) between
+// neighbours), central differences inside, one-sided at the ends. Empty below 3 points.
+std::vector<double> group_delay_ms(const std::vector<double>& frequency_hz,
+                                   const std::vector<double>& phase_deg);
+
 }  // namespace ampbench::sequence
