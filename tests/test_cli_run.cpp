@@ -60,12 +60,12 @@ TEST(CliRun, PowerAmpProductionPassesAGoodUnit) {
   EXPECT_EQ(scalar(db, "SELECT verdict || serial FROM runs"), "PASSGOOD-1");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM steps WHERE verdict = 'PASS'"), "12");
   // 2 channels × (6 level + 10 thdn + 9 points × 10 thdn + 10 thdn at 10 kHz + 3 CCIF imd
-  // + 6 response + 3 SMPTE imd + 3 noise + 1 crosstalk + 2 loads × 4 max power + 3 output
+  // + 6 response + 3 SMPTE imd + 4 noise + 2 crosstalk + 2 loads × 4 max power + 3 output
   // impedance) + 1 balance L−R; the thdn steps into 8 Ω give power_w
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "291");
-  // 2 channels × (3 THD+N spectra; THD+N vs level and vs power; response, phase, THD vs
-  // frequency; THD+N vs power × 2 loads)
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "20");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "293");
+  // 2 channels × (3 THD+N spectra; THD+N vs level and vs power; response, phase, group
+  // delay, THD vs frequency; noise density; THD+N vs power × 2 loads)
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM curves"), "24");
   EXPECT_EQ(scalar(db,
                    "SELECT count(*) FROM curves WHERE name = 'spectrum_dbv' AND point_json LIKE "
                    "'%fundamental_hz%'"),
@@ -251,7 +251,7 @@ TEST(CliRun, ResultsShowAndExport) {
   EXPECT_NE(show.out.find("[25.5"), std::string::npos);
   auto csv = run_ampbench({"results", "export", "--format", "csv", "--db", db});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
-  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 292);  // header + 291 measurements
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 294);  // header + 293 measurements
   EXPECT_NE(csv.out.find("\"SN,1\""), std::string::npos);
   EXPECT_NE(csv.out.find("stimulus.level=-40 dBV"), std::string::npos);
   auto json = run_ampbench({"results", "export", "--format", "json", "--db", db});
@@ -363,7 +363,7 @@ TEST(CliRun, TwoWritersShareOneDatabase) {
   EXPECT_EQ(wait_exit(a), 0) << ampbench::testing::slurp(dir / "a.log");
   EXPECT_EQ(wait_exit(b), 0) << ampbench::testing::slurp(dir / "b.log");
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM runs WHERE verdict = 'PASS'"), "4");
-  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "1164");
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM measurements"), "1172");
 }
 
 TEST(CliRun, PromptUsesTheDefaultWithoutATerminal) {
@@ -525,7 +525,8 @@ TEST(CliRun, LabCharacterisationRecordsItsCurves) {
   EXPECT_EQ(
       scalar(db, "SELECT group_concat(DISTINCT name) FROM (SELECT name FROM curves ORDER BY id)"),
       "spectrum_dbv,thdn_vs_level_pct,thdn_vs_power_pct,thdn_vs_freq_pct,response_db,phase_deg,"
-      "group_delay_ms,thd_vs_freq_pct,imd_vs_level_pct,crosstalk_db,thdn_vs_burst_power_pct,output_"
+      "group_delay_ms,thd_vs_freq_pct,imd_vs_level_pct,noise_density_nv_rthz,crosstalk_db,thdn_vs_"
+      "burst_power_pct,output_"
       "impedance_ohm,"
       "damping_factor");
   EXPECT_EQ(scalar(db, "SELECT length(x) / 8 FROM curves WHERE name = 'response_db' LIMIT 1"),

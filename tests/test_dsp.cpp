@@ -652,3 +652,21 @@ TEST(Edge, ABandLimitedSquareHasItsOddHarmonicsBelowTheBand) {
     EXPECT_NEAR(h[i].amplitude, 4.0 / (std::numbers::pi * k) * std::sin(x) / x, 1e-15);
   }
 }
+
+// White noise of standard deviation σ at fs has density σ/√(fs/2) (one-sided): read through
+// every window within 0.2 dB (2^18 samples: about 49 000 bins from 1 to 10 kHz).
+TEST(Spectrum, NoiseDensityIsTheSameThroughEveryWindow) {
+  const double fs = 48000.0, sigma = 0.01;
+  std::mt19937_64 random(5);
+  std::normal_distribution<double> gauss(0.0, sigma);
+  std::vector<double> x(1 << 18);
+  for (double& v : x) v = gauss(random);
+  const double truth = sigma / std::sqrt(fs / 2.0);
+  for (const auto window : {dsp::WindowKind::rectangular, dsp::WindowKind::hann,
+                            dsp::WindowKind::flat_top, dsp::WindowKind::blackman_harris_7}) {
+    const auto spectrum = dsp::power_spectrum(x, fs, window);
+    const double density = dsp::noise_density_fs(spectrum, 1000.0, 10000.0);
+    EXPECT_NEAR(dsp::amplitude_ratio_to_db(density / truth), 0.0, 0.2) << static_cast<int>(window);
+  }
+  EXPECT_TRUE(std::isnan(dsp::noise_density_fs(dsp::power_spectrum(x, fs), 30000.0, 40000.0)));
+}

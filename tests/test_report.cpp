@@ -243,7 +243,7 @@ TEST(Reports, RewAndCsvFromTheDatabase) {
   const auto csv = runs.dir / "r.csv";
   ASSERT_EQ(run_ampbench({"report", "2", "--format", "csv", "-o", csv, "--db", runs.db}).exit_code,
             0);
-  EXPECT_EQ(count(slurp(csv), "\n"), 292u);
+  EXPECT_EQ(count(slurp(csv), "\n"), 294u);
   EXPECT_EQ(run_ampbench({"report", "1", "--format", "pdf", "-o", csv, "--db", runs.db}).exit_code,
             64);
 }

@@ -50,4 +50,17 @@ PowerSpectrum power_spectrum(std::span<const double> samples, double sample_rate
   return out;
 }
 
+double noise_density_fs(const PowerSpectrum& spectrum, double from_hz, double to_hz) {
+  double sum = 0.0;
+  std::size_t bins = 0;
+  for (std::size_t k = 1; k < spectrum.bin_mean_square.size(); ++k) {
+    const double f = spectrum.bin_frequency_hz(k);
+    if (f < from_hz || f >= to_hz) continue;
+    sum += spectrum.bin_mean_square[k];
+    ++bins;
+  }
+  if (bins == 0) return std::nan("");
+  return std::sqrt(sum / static_cast<double>(bins) / spectrum.bin_width_hz());
+}
+
 }  // namespace ampbench::dsp

@@ -37,4 +37,9 @@ PowerSpectrum power_spectrum(std::span<const double> samples, double sample_rate
                              WindowKind window = WindowKind::blackman_harris_7,
                              DcLevel dc = DcLevel::keep);
 
+// The noise density over [from_hz, to_hz): the mean of those bins' mean squares per hertz of
+// bin spacing, its square root, in full scale per √Hz. Every window alike: its bins already
+// sum to the variance (its equivalent noise bandwidth is in the scaling). NaN without a bin.
+double noise_density_fs(const PowerSpectrum& spectrum, double from_hz, double to_hz);
+
 }  // namespace ampbench::dsp

@@ -22,9 +22,15 @@ struct NoiseParams : StepParams {
 };
 
 constexpr std::string_view kKeys[] = {"reference", "ein", "thdn_method", "weighting", "band"};
-constexpr MeasurementSpec kMeasurements[] = {{"noise_dbv", "dBV"},       {"snr_db", "dB"},
-                                             {"dynamic_range_db", "dB"}, {"ein_dbu", "dBu"},
-                                             {"ein_a_dbu", "dBu"},       {"dc_offset_v", "V"}};
+constexpr MeasurementSpec kMeasurements[] = {{"noise_dbv", "dBV"},
+                                             {"snr_db", "dB"},
+                                             {"dynamic_range_db", "dB"},
+                                             {"ein_dbu", "dBu"},
+                                             {"ein_a_dbu", "dBu"},
+                                             {"dc_offset_v", "V"},
+                                             {"noise_density_nv_rthz", "nV/rtHz"}};
+constexpr CurveSpec kCurves[] = {{"noise_density_nv_rthz", "Output noise density", "Frequency (Hz)",
+                                  "Noise density (nV/√Hz)", true, true}};
 
 constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::frequency_hz,
                                                      record::StimulusField::level};
@@ -42,6 +48,7 @@ class NoiseKind : public StepKindWith<NoiseParams> {
                : "";
   }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
+  std::span<const CurveSpec> curves() const override { return kCurves; }
   std::span<const std::string_view> keys() const override { return kKeys; }
 
  protected:
@@ -112,6 +119,7 @@ class NoiseKind : public StepKindWith<NoiseParams> {
           dsp::band_rms_fs(spectrum, params.analysis.band, params.analysis.weighting);
       const double vrms = ctx.volts_at_dut_output(dsp::mean_square_to_dbfs(rms_fs * rms_fs));
       ctx.add(ctx.channels()[c], "noise_dbv", dsp::vrms_to_dbv(vrms), p.coordinates);
+      add_density(ctx, spectrum, ctx.channels()[c], p);
       ctx.add(ctx.channels()[c], "dc_offset_v", ctx.dc_volts_at_dut_output(spectrum.dc_fs),
               p.coordinates);
       if (params.reference) {
@@ -123,6 +131,28 @@ class NoiseKind : public StepKindWith<NoiseParams> {
   }
 
  private:
+  // The output's noise density, nV/√Hz: at 1 kHz (the octave around it) and over the octaves
+  // from 31.5 Hz to 16 kHz as a curve.
+  static void add_density(StepContext& ctx, const dsp::PowerSpectrum& spectrum,
+                          const std::string& channel, const Point& p) {
+    const auto nv = [&](double centre_hz) {
+      const double fs_per_rthz =
+          dsp::noise_density_fs(spectrum, centre_hz / std::sqrt(2.0), centre_hz * std::sqrt(2.0));
+      return ctx.volts_at_dut_output(dsp::mean_square_to_dbfs(fs_per_rthz * fs_per_rthz)) * 1e9;
+    };
+    ctx.add(channel, "noise_density_nv_rthz", nv(1000.0), p.coordinates);
+    record::CurveRecord curve{channel, "noise_density_nv_rthz", "Hz", "nV/rtHz", {},
+                              {},      p.coordinates,           {}};
+    for (double centre = 31.25; centre < 0.45 * ctx.fs() / std::sqrt(2.0) && centre <= 16000.0;
+         centre *= 2.0) {
+      const double density = nv(centre);
+      if (!std::isfinite(density)) continue;
+      curve.x.push_back(centre);
+      curve.y.push_back(density);
+    }
+    if (curve.x.size() > 1) ctx.add_curve(std::move(curve));
+  }
+
   // AES17 dynamic range: a tone about 60 dB below the maximum (the step's `reference`, an
   // output level), weighted THD+N; DR = 20·lg(max/output) − THD+N(dB).
   static void dynamic_range(StepContext& ctx, const NoiseParams& params, const Point& p) {
