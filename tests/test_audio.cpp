@@ -483,7 +483,7 @@ audio::AudioBuffer mono(std::vector<double> samples, double scale) {
 TEST(AudioPort, EveryStimulusFormIsJudgedByItsPeakBetweenSamples) {
   TruePeakPort port;
   const double fs = 48000.0;
-  const auto ccif = dsp::imd_tones(dsp::ImdSignal::ccif(), 1.0);
+  const auto ccif = dsp::imd_tones(dsp::ImdSignal::ccif(), 1.0, 48000.0);
   const std::size_t ccif_frames = 24000;
   const double ccif_peak = closed_form_peak(ccif, fs, ccif_frames);
   const auto ccif_samples = dsp::generate_tones(ccif, fs, ccif_frames);

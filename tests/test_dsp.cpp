@@ -455,7 +455,7 @@ TEST_P(ImdPolynomial, SmpteMatchesClosedForm) {
   const auto [a2, a3] = GetParam();
   const double fs = 96000.0;
   const auto signal = ImdSignal::smpte();
-  const auto tones = imd_tones(signal, 0.5);
+  const auto tones = imd_tones(signal, 0.5, fs);
   const double A1 = tones[0].amplitude_peak_fs, A2 = tones[1].amplitude_peak_fs;
   const auto y = through_polynomial(generate_tones(tones, fs, 262144), a2, a3);
   const auto r = analyze_imd(y, fs, signal);
@@ -470,7 +470,7 @@ TEST_P(ImdPolynomial, CcifMatchesClosedForm) {
   const auto [a2, a3] = GetParam();
   const double fs = 96000.0;
   const auto signal = ImdSignal::ccif();
-  const auto tones = imd_tones(signal, 0.5);
+  const auto tones = imd_tones(signal, 0.5, fs);
   const double A = tones[0].amplitude_peak_fs;
   const auto y = through_polynomial(generate_tones(tones, fs, 262144), a2, a3);
   const auto r = analyze_imd(y, fs, signal);
@@ -480,6 +480,58 @@ TEST_P(ImdPolynomial, CcifMatchesClosedForm) {
   EXPECT_NEAR(amplitude_ratio_to_db(r.order_ratio[1]), amplitude_ratio_to_db(d3), 0.1);
 }
 
+// DIM against a naive DFT of a signal built here from the standard's words: a 3.15 kHz
+// square (odd harmonics 4A/(πk) below half the rate, each through a first-order low-pass at
+// 30 or 100 kHz) and a 15 kHz sine of a quarter its peak-to-peak, bent by the polynomial; the
+// nine products |k·3150 − 15000| below 15 kHz summed rms re the sine, each read over whole
+// periods (150 Hz divides both tones: 320 samples at 48 kHz) where a DFT bin is exact.
+TEST_P(ImdPolynomial, DimMatchesANaiveDft) {
+  const auto [a2, a3] = GetParam();
+  for (const double fs : {48000.0, 96000.0}) {
+    for (const double corner_hz : {30000.0, 100000.0}) {
+      const auto signal = ImdSignal::dim(corner_hz);
+      const double peak = 0.5, sine = peak / 5.0, square = 4.0 * sine;
+      const std::size_t n = static_cast<std::size_t>(fs / 2.0);  // 75 or 150 whole periods
+      std::vector<double> x(n, 0.0);
+      std::size_t harmonics = 0;
+      for (int k = 1; k * 3150.0 < fs / 2.0; k += 2, ++harmonics) {
+        const double f = k * 3150.0, ratio = f / corner_hz;
+        const double a = 4.0 * square / (std::numbers::pi * k) / std::sqrt(1.0 + ratio * ratio);
+        for (std::size_t i = 0; i < n; ++i)
+          x[i] += a * std::sin(2.0 * std::numbers::pi * f * static_cast<double>(i) / fs -
+                               std::atan(ratio));
+      }
+      for (std::size_t i = 0; i < n; ++i)
+        x[i] += sine * std::sin(2.0 * std::numbers::pi * 15000.0 * static_cast<double>(i) / fs);
+      // The generator's tones are this signal.
+      const auto tones = imd_tones(signal, peak, fs);
+      ASSERT_EQ(tones.size(), harmonics + 1);
+      const auto generated = generate_tones(tones, fs, n);
+      double worst = 0.0;
+      for (std::size_t i = 0; i < n; ++i) worst = std::max(worst, std::abs(generated[i] - x[i]));
+      EXPECT_LT(worst, 1e-9) << fs << " " << corner_hz;
+
+      const auto y = through_polynomial(x, a2, a3);
+      const auto amplitude = [&](double f) {
+        std::complex<double> sum = 0.0;
+        for (std::size_t i = 0; i < n; ++i)
+          sum += y[i] * std::polar(1.0, -2.0 * std::numbers::pi * f * static_cast<double>(i) / fs);
+        return 2.0 * std::abs(sum) / static_cast<double>(n);
+      };
+      double products = 0.0;
+      int count = 0;
+      for (int k = 1; k <= 9; ++k, ++count) {
+        const double a = amplitude(std::abs(k * 3150.0 - 15000.0));
+        products += a * a;
+      }
+      const double truth = std::sqrt(products) / amplitude(15000.0);
+      const auto r = analyze_imd(y, fs, signal);
+      EXPECT_EQ(r.products.size(), 9u);
+      EXPECT_NEAR(r.imd_db(), amplitude_ratio_to_db(truth), 0.1) << fs << " " << corner_hz;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(CoefficientSets, ImdPolynomial,
                          ::testing::Values(std::pair{0.01, 0.001}, std::pair{0.001, 0.01},
                                            std::pair{0.05, 0.02}));
@@ -487,9 +539,21 @@ INSTANTIATE_TEST_SUITE_P(CoefficientSets, ImdPolynomial,
 TEST(Imd, LinearSystemReadsBelowMinus140Db) {
   for (const auto& signal : {ImdSignal::smpte(), ImdSignal::smpte(250, 8000), ImdSignal::ccif(),
                              ImdSignal::ccif(11000, 12000)}) {
-    const auto x = generate_tones(imd_tones(signal, 0.9), 48000.0, 65536);
+    const auto x = generate_tones(imd_tones(signal, 0.9, 48000.0), 48000.0, 65536);
     EXPECT_LT(analyze_imd(x, 48000.0, signal).imd_db(), -140.0) << signal.f1_hz;
   }
+  const auto dim = ImdSignal::dim();
+  const auto x = generate_tones(imd_tones(dim, 0.9, 48000.0), 48000.0, 65536);
+  EXPECT_LT(analyze_imd(x, 48000.0, dim).imd_db(), -140.0);
+}
+
+// The nearest components of DIM at 3.15 and 15 kHz lie 750 Hz apart (15 and 15.75 kHz; the
+// 750 Hz product and 0 Hz): 15 bins of BH7 at 750 Hz is 20 ms, under the analysis's floor of
+// 4096 frames; a DIM of 3 kHz and 14.5 kHz puts 500 Hz between 14.5 and 15 kHz.
+TEST(Imd, DimResolvesItsNearestComponents) {
+  EXPECT_EQ(frames_resolving_imd(ImdSignal::dim(), 48000.0), 4096u);
+  EXPECT_EQ(frames_resolving_imd(ImdSignal::dim(30000.0, 3150.0, 15000.0), 768000.0), 15360u);
+  EXPECT_EQ(frames_resolving_imd(ImdSignal::dim(30000.0, 3000.0, 14500.0), 192000.0), 5760u);
 }
 
 TEST(Imd, ParsesSignals) {
@@ -498,6 +562,10 @@ TEST(Imd, ParsesSignals) {
   EXPECT_EQ(parse_imd_signal("ccif:14000:15000").amplitude_ratio, 1.0);
   EXPECT_THROW(parse_imd_signal("ccif:15000:14000"), UsageError);
   EXPECT_THROW(parse_imd_signal("tim"), UsageError);
+  EXPECT_EQ(parse_imd_signal("dim30").square_corner_hz, 30000.0);
+  EXPECT_EQ(parse_imd_signal("dim100").square_corner_hz, 100000.0);
+  EXPECT_EQ(parse_imd_signal("dim30:3000:14285.7").f2_hz, 14285.7);
+  EXPECT_EQ(imd_standard_name(parse_imd_signal("dim100")), "dim100");
 }
 
 TEST(DynamicRange, Aes17FromAMinus60DbfsTone) {

@@ -392,3 +392,68 @@ sweep = [
     }
   EXPECT_EQ(freq_curves, 4);  // 2 powers × 2 channels
 }
+
+// DIM30 at a fixed input on the simulated power amplifier: the output level is the model's
+// closed form (each of the square's harmonics and the sine through |preamp(f)|, 26 dB and
+// the 8 Ω divider; their rms times the signal's peak over rms) within 0.05 dB; the good unit
+// (20 V/µs) reads little DIM, the slew fault (0.5 V/µs) a great deal; a limit on imd_pct is
+// refused where it stands.
+TEST(Dim, TheOutputIsTheModelsAndTheSlewLimitRaisesIt) {
+  const auto station = quiet_sim_bench();
+  const std::string text = std::string(kHeader) + R"([[step]]
+id = "dim"
+kind = "imd"
+standard = "dim30"
+load_ohm = 8
+stimulus = { level = "-10 dBV" }
+limits.dim_pct = { max = 0.1 }
+)";
+  const auto good = run_text(text, station).record.steps.at(0);
+  ASSERT_EQ(good.verdict, record::Verdict::pass) << good.message;
+  EXPECT_EQ(good.params["conditions"]["standard"], "DIM30 3.15 kHz square + 15 kHz sine 4:1");
+  const double fs = station.audio.sample_rate_hz;
+  const sim::PreampStage preamp(*station.sim->preamp, fs, 1);
+  const double load = 8.0, r_out = station.sim->power_amp->output_impedance_ohm;
+  const auto signal = dsp::ImdSignal::dim();
+  const double peak_v = dsp::dbv_to_vrms(-10.0) * std::sqrt(2.0);
+  double mean_square = 0.0;
+  for (const auto& tone : dsp::imd_tones(signal, peak_v, fs)) {
+    const double out = tone.amplitude_peak_fs *
+                       std::abs(preamp.linear_response(tone.frequency_hz)) *
+                       dsp::db_to_amplitude_ratio(26.0) * load / (load + r_out);
+    mean_square += out * out / 2.0;
+  }
+  const double expected_dbv = dsp::vrms_to_dbv(std::sqrt(mean_square) *
+                                               dsp::imd_peak_over_rms(signal, fs) / std::sqrt(2.0));
+  int levels = 0, dims = 0;
+  for (const auto& m : good.measurements) {
+    EXPECT_NE(m.name, "imd_pct");
+    if (m.name == "level_dbv") {
+      EXPECT_NEAR(m.value, expected_dbv, 0.05) << m.channel;
+      ++levels;
+    }
+    if (m.name == "dim_pct") {
+      EXPECT_LT(m.value, 0.02) << m.channel;
+      ++dims;
+    }
+  }
+  EXPECT_EQ(levels, 2);
+  EXPECT_EQ(dims, 2);
+
+  const auto slow = run_text(text, station, "SIM-SLEW").record.steps.at(0);
+  EXPECT_EQ(slow.verdict, record::Verdict::fail) << slow.message;
+  for (const auto& m : slow.measurements)
+    if (m.name == "dim_pct") {
+      EXPECT_GT(m.value, 1.0) << m.channel;
+    }
+
+  ampbench::testing::TempDir dir;
+  std::ofstream(dir / "s.toml") << text + "limits.imd_pct = { max = 0.1 }\n";
+  std::vector<std::string> errors;
+  sequence::load_sequence(dir / "s.toml", {}, errors);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("s.toml:15: field 'step.dim.limits.imd_pct': a DIM standard measures "
+                           "dim_pct, not imd_pct"),
+            std::string::npos)
+      << errors[0];
+}

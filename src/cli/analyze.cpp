@@ -58,13 +58,18 @@ nlohmann::json imd_json(const dsp::ImdSignal& s, const dsp::ImdResult& r) {
         {{"order", p.order}, {"frequency_hz", p.frequency_hz}, {"level_db", p.level_db}});
   nlohmann::json orders = nlohmann::json::array();
   for (double d : r.order_ratio) orders.push_back(100.0 * d);
-  return {{"standard", s.standard == dsp::ImdStandard::smpte ? "smpte" : "ccif"},
-          {"f1_hz", s.f1_hz},
-          {"f2_hz", s.f2_hz},
-          {"imd_pct", r.imd_pct()},
-          {"imd_db", r.imd_db()},
-          {"order_pct", orders},
-          {"products", products}};
+  nlohmann::json j = {{"standard", dsp::imd_standard_name(s)},
+                      {"f1_hz", s.f1_hz},
+                      {"f2_hz", s.f2_hz},
+                      {"products", products}};
+  if (s.standard == dsp::ImdStandard::dim) {
+    j["dim_pct"] = r.imd_pct();
+  } else {
+    j["imd_pct"] = r.imd_pct();
+    j["imd_db"] = r.imd_db();
+    j["order_pct"] = orders;
+  }
+  return j;
 }
 
 nlohmann::json to_json(int channel, const dsp::ToneAnalysis& a) {
@@ -228,7 +233,7 @@ Subcommand add_analyze_command(CLI::App& parent) {
   app->add_flag("--json", o->json, "Print JSON instead of a table");
   app->add_option("--sweep-ref", o->sweep_ref,
                   "The sweep WAV (from generate sweep) this file is the response to");
-  app->add_option("--imd", o->imd, "Analyse IMD of a two-tone signal: smpte, ccif or NAME:F1:F2");
+  app->add_option("--imd", o->imd, "Analyse IMD: smpte, ccif, dim30, dim100 or NAME:F1:F2");
   app->add_flag("--multitone", o->multitone,
                 "Analyse a designed multitone (generate multitone --design): response, TD+N, "
                 "noise, crosstalk per channel");

@@ -152,7 +152,7 @@ int run_generate(const GenerateOptions& o) {
   } else if (o.kind == "imd") {
     const auto signal = dsp::parse_imd_signal(o.imd);
     playable_hz("--imd", signal.f2_hz, o.sample_rate_hz);
-    samples = dsp::generate_tones(dsp::imd_tones(signal, dsp::dbfs_to_peak_fs(o.level_dbfs)),
+    samples = dsp::generate_tones(dsp::imd_tones(signal, dsp::dbfs_to_peak_fs(o.level_dbfs), o.sample_rate_hz),
                                   o.sample_rate_hz, frames);
   } else if (o.kind == "sine") {
     const double f = fit(playable_hz("--frequency", o.frequency_hz, o.sample_rate_hz));

@@ -1,5 +1,5 @@
 // Step kind imd: intermodulation distortion of a two-tone signal (SMPTE, CCIF/DFD or named
-// frequencies) on every channel.
+// frequencies) or of DIM's square and sine, on every channel.
 #include "dsp/imd.hpp"
 
 #include <cmath>
@@ -20,11 +20,24 @@ struct ImdParams : StepParams {
 };
 
 constexpr std::string_view kKeys[] = {"standard"};
-constexpr MeasurementSpec kMeasurements[] = {
-    {"imd_pct", "%"}, {"imd_db", "dB"}, {"level_dbv", "dBV"}, {"input_level_dbv", "dBV"}};
-constexpr CurveSpec kCurves[] = {{"imd_vs_level_pct", "IMD versus output level",
-                                  "Output level (dBV, the sine of the same peak)", "IMD (%)", false,
-                                  true}};
+constexpr MeasurementSpec kMeasurements[] = {{"imd_pct", "%"},
+                                             {"imd_db", "dB"},
+                                             {"dim_pct", "%"},
+                                             {"level_dbv", "dBV"},
+                                             {"input_level_dbv", "dBV"}};
+constexpr CurveSpec kCurves[] = {
+    {"imd_vs_level_pct", "IMD versus output level", "Output level (dBV, the sine of the same peak)",
+     "IMD (%)", false, true},
+    {"dim_vs_level_pct", "DIM versus output level", "Output level (dBV, the sine of the same peak)",
+     "DIM (%)", false, true}};
+
+// DIM's figure has its own name: a limit on the other standard's would judge nothing.
+bool measures(const dsp::ImdSignal& s, std::string_view measurement) {
+  const bool dim = s.standard == dsp::ImdStandard::dim;
+  if (measurement == "dim_pct") return dim;
+  if (measurement == "imd_pct" || measurement == "imd_db") return !dim;
+  return true;
+}
 
 constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::level,
                                                      record::StimulusField::output_level};
@@ -38,15 +51,14 @@ double reference_hz(const dsp::ImdSignal& s) {
   return std::sqrt(s.f1_hz * s.f2_hz);
 }
 
-// The output's level as the sine with the composite's peak: its rms (DC aside) times
-// (1 + r)/√(1 + r²) for tones in amplitude ratio r.
+// The output's level as the sine with the composite's peak: its rms (DC aside) times the
+// signal's nominal peak over rms ((1 + r)/√(1 + r²)·√2 for tones in amplitude ratio r).
 double sine_equivalent_dbv(const StepContext& ctx, std::span<const double> block,
                            const dsp::ImdSignal& s) {
   double mean = 0.0, square = 0.0;
   for (double x : block) mean += x / static_cast<double>(block.size());
   for (double x : block) square += (x - mean) * (x - mean) / static_cast<double>(block.size());
-  const double r = s.amplitude_ratio;
-  const double peak_equivalent_fs = std::sqrt(2.0 * square) * (1.0 + r) / std::sqrt(1.0 + r * r);
+  const double peak_equivalent_fs = std::sqrt(square) * dsp::imd_peak_over_rms(s, ctx.fs());
   return dsp::vrms_to_dbv(ctx.volts_at_dut_output(dsp::amplitude_ratio_to_db(peak_equivalent_fs)));
 }
 
@@ -65,6 +77,10 @@ class ImdKind : public StepKindWith<ImdParams> {
     const auto& s = params.signal;
     char ratio[32];
     std::snprintf(ratio, sizeof ratio, "%g:1", s.amplitude_ratio);
+    if (s.standard == dsp::ImdStandard::dim)
+      return {{"standard", "DIM" + dsp::imd_standard_name(s).substr(3) + " " +
+                               record::frequency_in_words(s.f1_hz) + " square + " +
+                               record::frequency_in_words(s.f2_hz) + " sine " + ratio}};
     return {{"standard", std::string(s.standard == dsp::ImdStandard::smpte ? "SMPTE " : "CCIF ") +
                              record::frequency_in_words(s.f1_hz) + " + " +
                              record::frequency_in_words(s.f2_hz) + " " + ratio}};
@@ -79,6 +95,12 @@ class ImdKind : public StepKindWith<ImdParams> {
     } catch (const UsageError& e) {
       r.fail(&t, p, e.what());
     }
+    for (const auto& [name, limit] : step.limits)
+      if (!measures(params.signal, name))
+        r.fail(t["limits"][name].node(), p + ".limits." + name,
+               params.signal.standard == dsp::ImdStandard::dim
+                   ? "a DIM standard measures dim_pct, not " + name
+                   : "dim_pct is measured with standard = \"dim30\" or \"dim100\" only");
     require(r, t,
             step.stimulus.level || step.sweeps_over(record::Dimension::level) ||
                 step.stimulus.output_level || step.sweeps_over(record::Dimension::output_level),
@@ -101,13 +123,17 @@ class ImdKind : public StepKindWith<ImdParams> {
                                 "the IMD products cannot be told apart");
     std::vector<std::vector<double>> x;
     for (const double vin : found.vin)
-      x.push_back(ctx.steady(dsp::imd_tones(params.signal, ctx.peak_fs_of_vrms(vin))));
+      x.push_back(ctx.steady(dsp::imd_tones(params.signal, ctx.peak_fs_of_vrms(vin), ctx.fs())));
     const audio::Capture capture = ctx.play(x, x.front().size(), p.load_ohm);
     for (std::size_t c = 0; c < ctx.channels().size(); ++c) {
       const auto& ch = ctx.channels()[c];
       const auto r = dsp::analyze_imd(ctx.analysed(capture, c), ctx.fs(), params.signal);
-      ctx.add(ch, "imd_pct", r.imd_pct(), p.coordinates);
-      ctx.add(ch, "imd_db", r.imd_db(), p.coordinates);
+      if (params.signal.standard == dsp::ImdStandard::dim) {
+        ctx.add(ch, "dim_pct", r.imd_pct(), p.coordinates);
+      } else {
+        ctx.add(ch, "imd_pct", r.imd_pct(), p.coordinates);
+        ctx.add(ch, "imd_db", r.imd_db(), p.coordinates);
+      }
       ctx.add(ch, "level_dbv", sine_equivalent_dbv(ctx, ctx.analysed(capture, c), params.signal),
               p.coordinates);
       if (p.output_level)
@@ -116,13 +142,15 @@ class ImdKind : public StepKindWith<ImdParams> {
   }
   // Over a level or output-level sweep, IMD versus the output level: a curve per condition of
   // the outer sweeps and channel.
-  void finish_params(StepContext& ctx, const ImdParams&,
+  void finish_params(StepContext& ctx, const ImdParams& params,
                      const std::vector<Point>& points) const override {
     const auto& sweeps = ctx.step().sweeps;
     if (points.size() <= 1 || sweeps.empty()) return;
     const auto dimension = sweeps.back().dimension;
+    const bool dim = params.signal.standard == dsp::ImdStandard::dim;
     if (dimension == record::Dimension::level || dimension == record::Dimension::output_level)
-      add_family(ctx, sweeps.back().parameter, "imd_vs_level_pct", "level_dbv", "dBV", "imd_pct");
+      add_family(ctx, sweeps.back().parameter, dim ? "dim_vs_level_pct" : "imd_vs_level_pct",
+                 "level_dbv", "dBV", dim ? "dim_pct" : "imd_pct");
   }
 };
 

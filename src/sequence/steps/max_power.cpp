@@ -12,17 +12,12 @@
 #include "dsp/dsp.hpp"
 #include "record/point_words.hpp"
 #include "sequence/distortion_criterion.hpp"
+#include "sequence/power_burst.hpp"
 #include "sequence/power_search.hpp"
 #include "sequence/step_context.hpp"
 
 namespace ampbench::sequence {
 namespace {
-
-// The level search stops where this distortion reaches this value.
-struct BurstSpec {
-  double on_s = 0.2;
-  double duty = 0.0;  // 0: the station's max_burst_duty
-};
 
 struct MaxPowerParams : StepParams {
   // Clipping is seen by its harmonics: all the capture holds, unless the step narrows it
@@ -34,36 +29,6 @@ struct MaxPowerParams : StepParams {
   std::optional<double> headroom_rated_w;  // CEA-490 dynamic headroom re this rating
   bool single_burst = false;  // one burst at stimulus.level: a rated-power check, no search
 };
-
-// One duty-limited burst of a sine on every channel; the analysis covers the burst after
-// its settle time (at most half the burst).
-Burst steady_burst(StepContext& ctx, const MaxPowerParams& params, double frequency_hz, double vin,
-                   double load_ohm) {
-  ctx.check_abort();
-  ctx.select_load(load_ohm);
-  const auto total = static_cast<std::size_t>(std::llround(params.burst.on_s * ctx.fs()));
-  const std::size_t settle = std::min(ctx.settle_frames(), total / 2);
-  const auto x =
-      ctx.steady({{frequency_hz, ctx.peak_fs_of_vrms(vin), 0.0}}, settle, total - settle);
-  audio::AudioBuffer stimulus;
-  stimulus.sample_rate_hz = ctx.fs();
-  stimulus.channels.assign(static_cast<std::size_t>(ctx.bench().port->output_count()),
-                           std::vector<double>(total, 0.0));
-  for (std::size_t c = 0; c < ctx.channels().size(); ++c) stimulus.channels[c] = x;
-  const audio::Capture capture = ctx.bench().port->play_burst(stimulus, params.burst.duty);
-  dsp::ToneAnalysisOptions options;
-  options.fundamental_hz = frequency_hz;
-  options.band = params.band;
-  Burst b{vin, {}};
-  for (std::size_t c = 0; c < ctx.channels().size(); ++c) {
-    const auto a = dsp::analyze_tone(
-        std::span(capture.audio.channels[c]).subspan(settle, total - settle), ctx.fs(), options);
-    if (!a.unresolved.empty())
-      throw MeasurementError(a.unresolved + " (lengthen burst.on_s, or settle_s less)");
-    b.channels.push_back({ctx.volts_at_dut_output(a.level_dbfs), a.thdn_pct(), a.thd_pct()});
-  }
-  return b;
-}
 
 // CEA-490 dynamic headroom signal: three periods of 480 ms at 20 dB below `vin`, then a
 // 20 ms burst at `vin` (a whole number of cycles, so a rectangular window needs no
@@ -115,8 +80,9 @@ Burst headroom_burst(StepContext& ctx, const MaxPowerParams& params, double freq
 
 Burst burst(StepContext& ctx, const MaxPowerParams& params, double frequency_hz, double vin,
             double load_ohm) {
-  return params.headroom_rated_w ? headroom_burst(ctx, params, frequency_hz, vin, load_ohm)
-                                 : steady_burst(ctx, params, frequency_hz, vin, load_ohm);
+  return params.headroom_rated_w
+             ? headroom_burst(ctx, params, frequency_hz, vin, load_ohm)
+             : play_sine_burst(ctx, params.burst, params.band, frequency_hz, vin, load_ohm);
 }
 
 // Each channel's figures at fraction u (in dB) of the way from burst a to burst b.
@@ -288,16 +254,7 @@ class MaxPowerKind : public StepKindWith<MaxPowerParams> {
     }
     if (const toml::table* c = r.table(t, "criterion", p, false))
       s.criterion = parse_distortion_criterion(r, *c, p + ".criterion");
-    if (const toml::table* b = r.table(t, "burst", p, false)) {
-      const std::string q = p + ".burst";
-      r.reject_unknown_keys(*b, q, {"on_s", "duty"});
-      s.burst.on_s = r.number(*b, "on_s", q).value_or(s.burst.on_s);
-      s.burst.duty = r.number(*b, "duty", q).value_or(0.0);
-      if (s.burst.on_s < 0.02 || s.burst.on_s > 10.0)
-        r.fail(b->get("on_s"), q + ".on_s", "must be 0.02 to 10 s");
-      if (s.burst.duty < 0.0 || s.burst.duty > 1.0)
-        r.fail(b->get("duty"), q + ".duty", "must be between 0 and 1");
-    }
+    s.burst = parse_burst_spec(r, t, p);
     if (const toml::table* h = r.table(t, "headroom", p, false)) {
       const std::string q = p + ".headroom";
       r.reject_unknown_keys(*h, q, {"rated_power_w"});
@@ -324,28 +281,10 @@ class MaxPowerKind : public StepKindWith<MaxPowerParams> {
   }
 
   void check_params(StepChecks& checks, const MaxPowerParams& params) const override {
-    const auto& station = checks.station();
-    if (params.burst.duty > station.safety.max_burst_duty)
-      checks.error("burst.duty", fmt("%g", params.burst.duty) +
-                                     " exceeds the station's max_burst_duty of " +
-                                     fmt("%g", station.safety.max_burst_duty));
-    const double analysed_s =
-        params.burst.on_s - std::min(checks.step().settle_s, params.burst.on_s / 2.0);
-    const double fs = station.audio.sample_rate_hz;
-    if (analysed_s * fs < static_cast<double>(dsp::kMinimumAnalysisFrames))
-      checks.error("burst.on_s",
-                   fmt("%g s", params.burst.on_s) + " leaves too little to analyse after settling");
-    // Each burst must tell H2 from its fundamental, as a THD+N capture must.
-    for (const auto& p : expand_points(checks.step())) {
-      if (!p.frequency_hz || 2.0 * *p.frequency_hz >= fs / 2.0) continue;
-      const auto needed = dsp::frames_resolving_harmonics(*p.frequency_hz, fs);
-      if (analysed_s * fs < static_cast<double>(needed))
-        checks.error("burst.on_s", fmt("%g s", params.burst.on_s) + " bursts leave " +
-                                       fmt("%.3g s", analysed_s) + " to analyse: at " +
-                                       fmt("%g Hz", *p.frequency_hz) + " H2 is told from the " +
-                                       "fundamental in " +
-                                       fmt("%.3g s", static_cast<double>(needed) / fs));
-    }
+    std::vector<double> frequencies_hz;
+    for (const auto& p : expand_points(checks.step()))
+      if (p.frequency_hz) frequencies_hz.push_back(*p.frequency_hz);
+    check_burst_spec(checks, params.burst, frequencies_hz);
   }
 
   void run(StepContext& ctx, const MaxPowerParams& params, const Point& p, std::size_t,

@@ -21,6 +21,8 @@ const StepKind& cleanup_step_kind();
 const StepKind& multitone_step_kind();
 const StepKind& cmrr_step_kind();
 const StepKind& step_response_step_kind();
+const StepKind& power_bandwidth_step_kind();
+const StepKind& hold_step_kind();
 
 const std::vector<const StepKind*>& step_kinds() {
   static const std::vector<const StepKind*> kinds = {&level_step_kind(),
@@ -38,7 +40,9 @@ const std::vector<const StepKind*>& step_kinds() {
                                                      &phantom_step_kind(),
                                                      &multitone_step_kind(),
                                                      &cmrr_step_kind(),
-                                                     &step_response_step_kind()};
+                                                     &step_response_step_kind(),
+                                                     &power_bandwidth_step_kind(),
+                                                     &hold_step_kind()};
   return kinds;
 }
 
