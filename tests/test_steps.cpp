@@ -36,7 +36,7 @@ std::vector<std::string> parse_errors(const std::string& text,
 
 TEST(StepKinds, EachDeclaresItsMeasurementsCurvesAndKeysOnce) {
   const std::set<std::string_view> units = {"dB",  "dBV", "dBu",  "V",  "Hz",      "%", "W",
-                                            "ohm", "deg", "V/us", "us", "nV/rtHz", "s", ""};
+                                            "ohm", "deg", "V/us", "us", "nV/rtHz", "s", "A", ""};
   std::set<std::string_view> names, curves;
   for (const StepKind* kind : step_kinds()) {
     EXPECT_TRUE(names.insert(kind->name()).second) << kind->name();
@@ -55,7 +55,7 @@ TEST(StepKinds, EachDeclaresItsMeasurementsCurvesAndKeysOnce) {
       EXPECT_FALSE(std::count(std::begin(kCommonStepKeys), std::end(kCommonStepKeys), key))
           << kind->name() << " redeclares the common key " << key;
   }
-  EXPECT_EQ(names.size(), 18u);  // power_bandwidth and hold the 17th and 18th
+  EXPECT_EQ(names.size(), 20u);  // power_bandwidth, hold, efficiency, psrr the 17th to 20th
   EXPECT_EQ(find_step_kind("magic"), nullptr);
   EXPECT_EQ(find_curve_spec("no_such_curve"), nullptr);
 }

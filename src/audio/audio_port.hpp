@@ -94,6 +94,10 @@ class AudioPort {
   // Whether the round-trip latency is known (Capture::latency_certain): a simulator knows
   // it; a real interface once a broadband capture has played through it.
   virtual bool latency_known() const { return true; }
+  // Whether a transfer takes the stimulus's own time (an interface) or is computed (the
+  // simulator): an instrument read while a tone plays is read from another thread on the
+  // first and after the transfer on the second.
+  virtual bool plays_in_real_time() const { return true; }
 
   Capture play_and_capture(const AudioBuffer& stimulus);
   // A short high-level stimulus for power measurements, duty-cycle limited; `duty` above

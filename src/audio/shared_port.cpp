@@ -23,6 +23,7 @@ class SlotPort : public AudioPort {
   std::string describe() const override {
     return "slot " + std::to_string(slot_ + 1) + " of " + shared_.port_->describe();
   }
+  bool plays_in_real_time() const override { return shared_.port_->plays_in_real_time(); }
 
  protected:
   Capture transfer(const AudioBuffer& stimulus, double) override {

@@ -28,6 +28,7 @@ void SimPort::follow_wiring(const AudioBuffer& stimulus) {
                                           : std::numeric_limits<double>::infinity());
   }
   chain_.set_generator(wiring_->generator());
+  chain_.set_supply_ripple(wiring_->supply_ripple());
   // What a DMM on an output reads: the rms of the steady second half, in volts.
   std::vector<double> vrms;
   for (std::size_t c = 0; c < stimulus.channels.size(); ++c) {
@@ -100,6 +101,7 @@ Capture SimPort::transfer(const AudioBuffer& original, double clip_threshold_fs)
   const std::size_t total = frames + latency;  // run on until the last sample comes back
 
   chain_.reset();
+  chain_.watch_supply(frames / 2, frames);
   follow_wiring(stimulus);
   std::vector<std::vector<double>> raw(channels, std::vector<double>(total, 0.0));
   std::vector<std::vector<double>> block_in(channels, std::vector<double>(kBlockFrames, 0.0));
@@ -132,6 +134,8 @@ Capture SimPort::transfer(const AudioBuffer& original, double clip_threshold_fs)
   }
 
   last_transfer_frames_ = done;
+  if (wiring_)
+    if (const auto amps = chain_.supply_current_a()) wiring_->supply_draws(*amps);
   const std::size_t captured = done > latency ? std::min(done - latency, frames) : 0;
   capture.audio.sample_rate_hz = chain_.sample_rate_hz();
   capture.audio.channels.resize(channels);

@@ -32,6 +32,7 @@ class SimPort : public AudioPort {
   int output_count() const override { return chain_.channel_count(); }
   int input_count() const override { return chain_.channel_count(); }
   std::string describe() const override;
+  bool plays_in_real_time() const override { return false; }
 
   sim::SimChain& chain() { return chain_; }
   void set_interface(const SimInterface& interface) { interface_ = interface; }

@@ -27,6 +27,7 @@ class SimSlotsPort : public AudioPort {
   int output_count() const override { return channels_; }
   int input_count() const override { return channels_; }
   std::string describe() const override;
+  bool plays_in_real_time() const override { return false; }
   // Puts another unit into slot `slot` (0-based, in the constructor's order): its DUT from
   // the next transfer on. The slot must not be taking part in transfers meanwhile.
   void set_unit(std::size_t slot, std::unique_ptr<SimPort> port);

@@ -56,9 +56,9 @@ Subcommand add_sim_instrument_command(CLI::App& parent) {
   CLI::App* app = parent.add_subcommand(
       "sim-instrument", "Serve a simulated generator, DMM or relay box as a SCPI socket");
   app->add_option("--listen", o->listen, "HOST:PORT (default 127.0.0.1:5025; port 0: any free)");
-  app->add_option("--kind", o->kind, "fgen, dmm or relay")
+  app->add_option("--kind", o->kind, "fgen, dmm, relay or psu")
       ->required()
-      ->check(CLI::IsMember({"fgen", "dmm", "relay"}));
+      ->check(CLI::IsMember({"fgen", "dmm", "relay", "psu"}));
   app->add_option("--profile", o->profile,
                   "Speak this profile's dialect (default sim-KIND), e.g. rigol-dg1000z");
   app->add_option("--log", o->log, "Append every line received to this file");

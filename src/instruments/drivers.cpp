@@ -113,6 +113,50 @@ double Dmm::read_number(const std::string& operation) {
   }
 }
 
+PowerSupply::PowerSupply(std::unique_ptr<ScpiSession> session, InstrumentProfile profile,
+                         double volts, double max_volts)
+    : session_(std::move(session)), profile_(std::move(profile)), volts_(volts) {
+  if (!(volts > 0.0) || volts > max_volts * (1 + 1e-9)) {
+    char text[160];
+    std::snprintf(text, sizeof text, "%s: %.4g V refused: the station allows at most %.4g V",
+                  session_->name().c_str(), volts, max_volts);
+    throw SafetyError(text);
+  }
+  session_->command(profile_.command("output_off"));
+  for (const auto& line : profile_.init) session_->command(line);
+  session_->command(render_command(profile_.command("set_voltage"), {{"volts", volts}}));
+}
+
+PowerSupply::~PowerSupply() {
+  try {
+    session_->command(profile_.command("output_off"));
+  } catch (const std::exception&) {
+    // Already failing (instrument gone): the error that got us here is the one to report.
+  }
+}
+
+void PowerSupply::output(bool on) {
+  session_->command(profile_.command(on ? "output_on" : "output_off"));
+  on_ = on;
+}
+
+double PowerSupply::read_voltage_v() {
+  return read_number("read_voltage");
+}
+
+double PowerSupply::read_current_a() {
+  return read_number("read_current");
+}
+
+double PowerSupply::read_number(const std::string& operation) {
+  const std::string reply = session_->query(profile_.command(operation));
+  try {
+    return parse_scpi_number(reply);
+  } catch (const InstrumentError& e) {
+    throw InstrumentError(session_->name() + ": " + e.what());
+  }
+}
+
 RelaySwitch::RelaySwitch(std::unique_ptr<ScpiSession> session, InstrumentProfile profile)
     : session_(std::move(session)), profile_(std::move(profile)) {
   for (const auto& line : profile_.init) session_->command(line);

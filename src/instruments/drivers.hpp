@@ -1,7 +1,8 @@
 // instruments: one driver per kind of instrument, each reading its model's profile — a
 // function generator (sine, Vrms into the high impedance of a DUT input), a DMM (AC
-// volts) and a relay switch (dummy loads). Connecting opens the resource's transport,
-// checks *IDN? against the profile and sends the profile's init commands.
+// volts), a relay switch (dummy loads) and a power supply (the DUT's, read for efficiency).
+// Connecting opens the resource's transport, checks *IDN? against the profile and sends the
+// profile's init commands.
 #pragma once
 
 #include <memory>
@@ -60,6 +61,31 @@ class Dmm {
   double read_number(const std::string& operation);
   std::unique_ptr<ScpiSession> session_;
   InstrumentProfile profile_;
+};
+
+// A bench power supply feeding the DUT (efficiency): one channel, set to a voltage and read
+// back. Output off when made and when destroyed, whatever happened between.
+class PowerSupply {
+ public:
+  // Throws SafetyError when `volts` exceeds `max_volts`: nothing is sent.
+  PowerSupply(std::unique_ptr<ScpiSession> session, InstrumentProfile profile, double volts,
+              double max_volts);
+  ~PowerSupply();
+  PowerSupply(const PowerSupply&) = delete;
+  PowerSupply& operator=(const PowerSupply&) = delete;
+  void output(bool on);
+  bool output_on() const { return on_; }
+  double set_volts() const { return volts_; }
+  double read_voltage_v();
+  double read_current_a();
+  double settle_s() const { return profile_.settle_s; }
+
+ private:
+  double read_number(const std::string& operation);
+  std::unique_ptr<ScpiSession> session_;
+  InstrumentProfile profile_;
+  double volts_;
+  bool on_ = false;
 };
 
 // Safe to share between the threads of a station's slots: one command at a time.

@@ -21,6 +21,9 @@ const std::map<std::string, std::vector<std::string>>& operation_placeholders() 
       {"close", {"relay"}},
       {"open", {"relay"}},
       {"open_all", {}},
+      {"set_voltage", {"volts"}},
+      {"read_voltage", {}},
+      {"read_current", {}},
   };
   return placeholders;
 }
@@ -45,6 +48,8 @@ std::string_view instrument_kind_name(InstrumentKind kind) {
       return "dmm";
     case InstrumentKind::relay:
       return "relay";
+    case InstrumentKind::psu:
+      return "psu";
   }
   return "?";
 }
@@ -54,7 +59,19 @@ const std::vector<std::string>& required_operations(InstrumentKind kind) {
                                                 "output_off"};
   static const std::vector<std::string> dmm = {"read_ac_volts"};
   static const std::vector<std::string> relay = {"close", "open_all"};
-  return kind == InstrumentKind::fgen ? fgen : kind == InstrumentKind::dmm ? dmm : relay;
+  static const std::vector<std::string> psu = {"set_voltage", "output_on", "output_off",
+                                               "read_voltage", "read_current"};
+  switch (kind) {
+    case InstrumentKind::fgen:
+      return fgen;
+    case InstrumentKind::dmm:
+      return dmm;
+    case InstrumentKind::relay:
+      return relay;
+    case InstrumentKind::psu:
+      return psu;
+  }
+  return relay;
 }
 
 const std::string& InstrumentProfile::command(const std::string& operation) const {
@@ -101,9 +118,11 @@ InstrumentProfile parse_profile(const std::string& text, const std::string& path
     p.kind = InstrumentKind::dmm;
   else if (kind == "relay")
     p.kind = InstrumentKind::relay;
+  else if (kind == "psu")
+    p.kind = InstrumentKind::psu;
   else
     r.fail(head->get("kind") ? head->get("kind") : head, "profile.kind",
-           "must be fgen, dmm or relay");
+           "must be fgen, dmm, relay or psu");
   p.description = r.string(*head, "description", "profile").value_or("");
   p.idn_contains = r.string(*head, "idn", "profile").value_or("");
   p.sim_idn = r.string(*head, "sim_idn", "profile").value_or("ampbench,SIM-" + kind + ",0,1");

@@ -1,7 +1,7 @@
 // instruments: profiles — an instrument model's SCPI dialect as data
 // (instruments/profiles/NAME.toml): which abstract operation (set frequency, amplitude in
-// Vrms, output on, close relay, read AC volts) is which command, how to recognise the
-// model in *IDN?, its limits and USBTMC quirks. One C++ driver per kind reads them.
+// Vrms, output on, close relay, read AC volts, set and read a supply) is which command, how to
+// recognise the model in *IDN?, its limits and USBTMC quirks. One C++ driver per kind reads them.
 #pragma once
 
 #include <map>
@@ -14,7 +14,7 @@
 
 namespace ampbench::instruments {
 
-enum class InstrumentKind { fgen, dmm, relay };
+enum class InstrumentKind { fgen, dmm, relay, psu };
 std::string_view instrument_kind_name(InstrumentKind kind);
 
 struct InstrumentProfile {

@@ -134,7 +134,17 @@ std::optional<std::string> SimInstrument::handle_one(const std::string& command)
       }
       case InstrumentKind::dmm:
         return number_reply(state_.probe_vrms);
+      case InstrumentKind::psu:
+        return std::string(state_.output_on ? "1" : "0") + "," + number_reply(state_.supply_v);
     }
+  }
+  if (profile_.kind == InstrumentKind::psu && head.rfind("SIM:WIRE ", 0) == 0) {
+    try {
+      state_.draw_a = parse_scpi_number(head.substr(9));
+    } catch (const InstrumentError&) {
+      push_error(-224, "Illegal parameter value");
+    }
+    return std::nullopt;
   }
   for (const auto& [prefix, probe] :
        {std::pair{std::string_view("SIM:WIRE:DC "), &state_.probe_vdc},
@@ -181,6 +191,15 @@ std::optional<std::string> SimInstrument::handle_one(const std::string& command)
       state_.closed_relays.erase(static_cast<int>(value));
     } else if (p.operation == "open_all") {
       state_.closed_relays.clear();
+    } else if (p.operation == "set_voltage") {
+      if (!(value >= 0.0))
+        push_error(-222, "Data out of range");
+      else
+        state_.supply_v = value;
+    } else if (p.operation == "read_voltage") {
+      return number_reply(state_.output_on ? state_.supply_v : 0.0);
+    } else if (p.operation == "read_current") {
+      return number_reply(state_.output_on ? state_.draw_a : 0.0);
     }
     return std::nullopt;
   }

@@ -6,7 +6,9 @@
 //
 // SIM:WIRE is the simulated bench's cabling, not SCPI of any real instrument: the sim
 // audio backend asks a generator what it outputs and a relay box which loads it connects,
-// and tells a DMM what its probes see (SIM:WIRE for AC volts, SIM:WIRE:DC for DC volts).
+// and tells a DMM what its probes see (SIM:WIRE for AC volts, SIM:WIRE:DC for DC volts)
+// and a power supply what the DUT draws (SIM:WIRE amps; SIM:WIRE? says whether it is on and
+// at what voltage).
 #pragma once
 
 #include <deque>
@@ -30,6 +32,8 @@ struct SimInstrumentState {
   std::set<int> closed_relays;  // relay
   double probe_vrms = 0.0;      // dmm: AC
   double probe_vdc = 0.0;       // dmm: DC
+  double supply_v = 0.0;        // psu: the voltage set (output_on is its output)
+  double draw_a = 0.0;          // psu: what the DUT draws while the output is on
 };
 
 class SimInstrument {

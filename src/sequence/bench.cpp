@@ -47,14 +47,17 @@ std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std:
     return sim::WiredInstrument{ref->visa, ref->loaded};
   };
   std::shared_ptr<sim::SimWiring> wiring;
-  if (station.generator || station.load_switch || station.dmm) {
+  if (station.generator || station.load_switch || station.dmm || station.supply || station.ripple) {
     const auto& relays =
         station.sim->load_relays.empty() ? station.load_relays : station.sim->load_relays;
     std::map<int, double> relay_loads;
     for (std::size_t i = 0; i < relays.size(); ++i)
       relay_loads[relays[i]] = station.loads_available_ohm[i];
     wiring = std::make_shared<sim::InstrumentSimWiring>(
-        wired(station.generator), wired(station.load_switch), relay_loads, wired(station.dmm));
+        wired(station.generator), wired(station.load_switch), relay_loads, wired(station.dmm),
+        station.supply ? wired(station.supply->instrument) : std::nullopt,
+        station.ripple ? wired(station.ripple->instrument) : std::nullopt,
+        station.ripple ? station.ripple->gain : 1.0);
   }
   auto port =
       std::make_unique<audio::SimPort>(station.safety, station.audio.calibration, std::move(chain),
@@ -170,6 +173,19 @@ StationInstruments connect_instruments(const Station& station, bool shared) {
     out.dmm = std::make_shared<instruments::Dmm>(
         instruments::connect_instrument(station.dmm->visa, station.dmm->loaded, "dmm"),
         station.dmm->loaded);
+  if (station.supply) {
+    const auto& supply = *station.supply;
+    out.supply = std::make_shared<instruments::PowerSupply>(
+        instruments::connect_instrument(supply.instrument.visa, supply.instrument.loaded, "supply"),
+        supply.instrument.loaded, supply.volts, supply.max_volts);
+    out.supply->output(true);
+  }
+  if (station.ripple)
+    // Its ceiling is the generator's own output for the most ripple the supply may carry.
+    out.ripple = std::make_shared<instruments::FunctionGenerator>(
+        instruments::connect_instrument(station.ripple->instrument.visa,
+                                        station.ripple->instrument.loaded, "ripple generator"),
+        station.ripple->instrument.loaded, station.ripple->max_vrms / station.ripple->gain);
   if (station.load_switch) out.load_relays = relays_of(*station.load_switch, "relay switch");
   if (station.dut_switch) out.dut_relays = relays_of(station.dut_switch->relays, "DUT switch");
   return out;
@@ -216,6 +232,8 @@ Bench bench_around(const Station& station, const StationInstruments& instruments
   bench.port = std::move(port);
   bench.generator = instruments.generator;
   bench.dmm = instruments.dmm;
+  bench.supply = instruments.supply;
+  bench.ripple = instruments.ripple;
   // The simulated DUT sets its own controls, whatever relays the station file names.
   if (chain) {
     bench.dut = sim::sim_dut_control(*chain, wiring);

@@ -28,6 +28,10 @@ struct Bench {
   // used by steps that run slot by slot (StepKind::needs_station_alone).
   std::shared_ptr<instruments::Dmm> dmm;
   std::shared_ptr<instruments::FunctionGenerator> generator;
+  // The station's [supply], switched on at the set voltage while the bench is open.
+  std::shared_ptr<instruments::PowerSupply> supply;
+  // The station's [ripple] generator, its output off but while a psrr step measures.
+  std::shared_ptr<instruments::FunctionGenerator> ripple;
   // On a station with slots: the interface the slots share, and this bench's slot in it.
   audio::SharedPort* shared = nullptr;
   std::size_t slot = 0;
@@ -51,6 +55,8 @@ void probe_latency(audio::AudioPort& port);
 struct StationInstruments {
   std::shared_ptr<instruments::Dmm> dmm;
   std::shared_ptr<instruments::FunctionGenerator> generator;
+  std::shared_ptr<instruments::PowerSupply> supply;
+  std::shared_ptr<instruments::FunctionGenerator> ripple;
   std::shared_ptr<instruments::RelaySwitch> load_relays;  // [loads] switch
   std::shared_ptr<instruments::RelaySwitch> dut_relays;   // [dut_switch]
   bool shared = false;  // several slots switch their own relays on the same boxes

@@ -126,8 +126,8 @@ Station parse_station(const std::string& text, const std::string& path) {
   const toml::table& root = r.root();
   r.reject_unknown_keys(
       root, "",
-      {"station", "audio", "safety", "generator", "dmm", "loads", "attenuator", "source",
-       "dut_switch", "sim", "jack", "results", "slot", "calibration", "selftest"});
+      {"station", "audio", "safety", "generator", "dmm", "supply", "ripple", "loads", "attenuator",
+       "source", "dut_switch", "sim", "jack", "results", "slot", "calibration", "selftest"});
   Station s;
   s.path = path;
   s.text = text;
@@ -277,6 +277,22 @@ Station parse_station(const std::string& text, const std::string& path) {
 
   s.generator = instrument(r, root, "generator", "", instruments::InstrumentKind::fgen);
   s.dmm = instrument(r, root, "dmm", "", instruments::InstrumentKind::dmm);
+  if (auto psu = instrument(r, root, "supply", "", instruments::InstrumentKind::psu, true)) {
+    const toml::table& t = *r.table(root, "supply", "", true);
+    r.reject_unknown_keys(t, "supply", {"resource", "profile", "volts", "max_volts"});
+    Station::Supply supply{std::move(*psu), positive(r, t, "volts", "supply", std::nullopt),
+                           positive(r, t, "max_volts", "supply", std::nullopt)};
+    if (supply.volts > supply.max_volts)
+      r.fail(t.get("volts"), "supply.volts",
+             "is above supply.max_volts (" + fmt("%g V", supply.max_volts) + ")");
+    s.supply = std::move(supply);
+  }
+  if (auto gen = instrument(r, root, "ripple", "", instruments::InstrumentKind::fgen, true)) {
+    const toml::table& t = *r.table(root, "ripple", "", true);
+    r.reject_unknown_keys(t, "ripple", {"resource", "profile", "gain", "max_vrms"});
+    s.ripple = Station::Ripple{std::move(*gen), positive(r, t, "gain", "ripple", 1.0),
+                               positive(r, t, "max_vrms", "ripple", std::nullopt)};
+  }
   if (const toml::table* loads = r.table(root, "loads", "", false)) {
     r.reject_unknown_keys(*loads, "loads", {"available_ohm", "switch", "relays"});
     s.loads_available_ohm =

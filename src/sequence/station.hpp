@@ -92,6 +92,22 @@ struct Station {
   bool slot_bursts_overlap = true;
   std::optional<InstrumentRef> generator;
   std::optional<InstrumentRef> dmm;
+  // [supply]: the bench supply feeding the DUT, set to `volts` (never above `max_volts`) and
+  // read by efficiency steps.
+  struct Supply {
+    InstrumentRef instrument;
+    double volts = 0.0;
+    double max_volts = 0.0;
+  };
+  std::optional<Supply> supply;
+  // [ripple]: a function generator wired to inject ripple on the DUT's supply (psrr), `gain`
+  // volts of ripple per volt it puts out, never more than `max_vrms` of ripple.
+  struct Ripple {
+    InstrumentRef instrument;
+    double gain = 1.0;
+    double max_vrms = 0.0;
+  };
+  std::optional<Ripple> ripple;
   std::vector<double> loads_available_ohm;
   std::vector<int> load_relays;  // the relay that connects each of loads_available_ohm
   std::optional<InstrumentRef> load_switch;

@@ -279,7 +279,8 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
         *pa, q,
         {"gain_db", "rail_v", "rail_source_ohm", "current_limit_a", "output_impedance_ohm",
          "crossover_v", "crossover_depth", "slew_v_per_us", "output_inductor_uh",
-         "inductor_damping_ohm", "zobel_ohm", "zobel_nf"});
+         "inductor_damping_ohm", "zobel_ohm", "zobel_nf", "supply_class", "supply_v", "quiescent_a",
+         "class_d_efficiency", "psrr_db", "psrr_corner_hz"});
     sim::PowerAmpModel m;
     m.gain_db = r.number(*pa, "gain_db", q).value_or(m.gain_db);
     m.rail_v = positive(r, *pa, "rail_v", q, m.rail_v);
@@ -296,6 +297,21 @@ sim::SimConfig parse_sim(const R& r, const toml::table& t, int channels, double 
     m.inductor_damping_ohm = non_negative(r, *pa, "inductor_damping_ohm", q, 0.0);
     m.zobel_ohm = non_negative(r, *pa, "zobel_ohm", q, 0.0);
     m.zobel_nf = non_negative(r, *pa, "zobel_nf", q, 0.0);
+    if (const auto supply_class = r.string(*pa, "supply_class", q)) {
+      if (*supply_class == "ab")
+        m.supply_class = sim::PowerAmpModel::SupplyClass::ab;
+      else if (*supply_class == "d")
+        m.supply_class = sim::PowerAmpModel::SupplyClass::d;
+      else
+        r.fail(pa->get("supply_class"), q + ".supply_class", "must be \"ab\" or \"d\"");
+    }
+    m.supply_v = non_negative(r, *pa, "supply_v", q, 0.0);
+    m.quiescent_a = non_negative(r, *pa, "quiescent_a", q, m.quiescent_a);
+    m.class_d_efficiency = positive(r, *pa, "class_d_efficiency", q, m.class_d_efficiency);
+    if (m.class_d_efficiency > 1.0)
+      r.fail(pa->get("class_d_efficiency"), q + ".class_d_efficiency", "must be at most 1");
+    m.psrr_db = positive(r, *pa, "psrr_db", q, m.psrr_db);
+    m.psrr_corner_hz = non_negative(r, *pa, "psrr_corner_hz", q, 0.0);
     c.power_amp = m;
   }
   if (const toml::table* faults = r.table(t, "faults", p, false)) {

@@ -12,11 +12,18 @@ using instruments::InstrumentTimeout;
 InstrumentSimWiring::InstrumentSimWiring(std::optional<WiredInstrument> generator,
                                          std::optional<WiredInstrument> relay,
                                          std::map<int, double> relay_loads_ohm,
-                                         std::optional<WiredInstrument> dmm, int dmm_output)
-    : relay_loads_ohm_(std::move(relay_loads_ohm)), dmm_output_(dmm_output) {
+                                         std::optional<WiredInstrument> dmm,
+                                         std::optional<WiredInstrument> supply,
+                                         std::optional<WiredInstrument> ripple, double ripple_gain,
+                                         int dmm_output)
+    : relay_loads_ohm_(std::move(relay_loads_ohm)),
+      ripple_gain_(ripple_gain),
+      dmm_output_(dmm_output) {
   if (generator) generator_ = Wire{*generator, nullptr};
   if (relay) relay_ = Wire{*relay, nullptr};
   if (dmm) dmm_ = Wire{*dmm, nullptr};
+  if (supply) supply_ = Wire{*supply, nullptr};
+  if (ripple) ripple_ = Wire{*ripple, nullptr};
 }
 
 // A message on the simulated cable; its reply when `message` asks. An instrument that is
@@ -41,15 +48,30 @@ std::string InstrumentSimWiring::Wire::ask(const std::string& what, const std::s
   }
 }
 
-std::optional<GeneratorOutput> InstrumentSimWiring::generator() {
-  if (!generator_) return std::nullopt;
-  const std::string reply = generator_->ask("generator", "SIM:WIRE?");
+namespace {
+
+GeneratorOutput generator_output(const std::string& reply, const std::string& where) {
   GeneratorOutput out;
   int on = 0;
   if (std::sscanf(reply.c_str(), "%d,%lf,%lf", &on, &out.frequency_hz, &out.vrms) != 3)
-    throw InstrumentError("generator at " + generator_->instrument.resource.text +
-                          ": unexpected SIM:WIRE? reply '" + reply + "'");
+    throw InstrumentError(where + ": unexpected SIM:WIRE? reply '" + reply + "'");
   out.on = on != 0;
+  return out;
+}
+
+}  // namespace
+
+std::optional<GeneratorOutput> InstrumentSimWiring::generator() {
+  if (!generator_) return std::nullopt;
+  return generator_output(generator_->ask("generator", "SIM:WIRE?"),
+                          "generator at " + generator_->instrument.resource.text);
+}
+
+std::optional<GeneratorOutput> InstrumentSimWiring::supply_ripple() {
+  if (!ripple_) return std::nullopt;
+  auto out = generator_output(ripple_->ask("ripple generator", "SIM:WIRE?"),
+                              "ripple generator at " + ripple_->instrument.resource.text);
+  out.vrms *= ripple_gain_;
   return out;
 }
 
@@ -77,6 +99,13 @@ void InstrumentSimWiring::outputs_carry(const std::vector<double>& vrms) {
   std::snprintf(message, sizeof message, "SIM:WIRE %.9E;*OPC?",
                 vrms[static_cast<std::size_t>(dmm_output_ - 1)]);
   dmm_->ask("dmm", message);
+}
+
+void InstrumentSimWiring::supply_draws(double amps) {
+  if (!supply_) return;
+  char message[64];
+  std::snprintf(message, sizeof message, "SIM:WIRE %.9E;*OPC?", amps);
+  supply_->ask("supply", message);
 }
 
 void InstrumentSimWiring::input_pins_carry(double volts) {

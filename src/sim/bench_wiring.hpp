@@ -1,5 +1,5 @@
 // sim: the simulated bench's cabling (SimWiring) over SIM:WIRE — its own sessions to the
-// simulated generator, relay box and DMM, whether they are SIM::NAME in this process or
+// simulated generator, relay box, DMM and supply, whether they are SIM::NAME in this process or
 // `ampbench sim-instrument` servers behind a socket. The simulator uses the instruments'
 // sessions; the real drivers know nothing of it.
 #pragma once
@@ -26,13 +26,18 @@ class InstrumentSimWiring : public SimWiring {
   // the DMM's probes are on.
   InstrumentSimWiring(std::optional<WiredInstrument> generator,
                       std::optional<WiredInstrument> relay, std::map<int, double> relay_loads_ohm,
-                      std::optional<WiredInstrument> dmm, int dmm_output = 1);
+                      std::optional<WiredInstrument> dmm,
+                      std::optional<WiredInstrument> supply = std::nullopt,
+                      std::optional<WiredInstrument> ripple = std::nullopt,
+                      double ripple_gain = 1.0, int dmm_output = 1);
 
   std::optional<GeneratorOutput> generator() override;
   std::optional<std::vector<double>> loads_ohm() override;
   void outputs_carry(const std::vector<double>& vrms) override;
   void input_pins_carry(double volts) override;
   void move_dmm_probes(int output) override { dmm_output_ = output; }
+  void supply_draws(double amps) override;
+  std::optional<GeneratorOutput> supply_ripple() override;
 
  private:
   struct Wire {
@@ -44,6 +49,9 @@ class InstrumentSimWiring : public SimWiring {
   std::optional<Wire> relay_;
   std::map<int, double> relay_loads_ohm_;
   std::optional<Wire> dmm_;
+  std::optional<Wire> supply_;
+  std::optional<Wire> ripple_;
+  double ripple_gain_;
   int dmm_output_;
 };
 

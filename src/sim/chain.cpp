@@ -8,6 +8,7 @@
 #include "dsp/units.hpp"
 #include "sim/common_mode.hpp"
 #include "sim/gaussian.hpp"
+#include "sim/supply_ripple.hpp"
 
 namespace ampbench::sim {
 namespace {
@@ -140,13 +141,19 @@ SimChain::SimChain(const SimConfig& config, const ConverterCalibration& calibrat
         model.crossover_v = std::max(model.crossover_v, kCrossoverFaultV);
         model.crossover_depth = std::max(model.crossover_depth, kCrossoverFaultDepth);
       }
+      if (fault == Fault::low_efficiency) model.quiescent_a += kLowEfficiencyFaultA;
       if (fault == Fault::slew)
         model.slew_v_per_us = model.slew_v_per_us > 0.0
                                   ? std::min(model.slew_v_per_us, kSlewFaultVPerUs)
                                   : kSlewFaultVPerUs;
+      if (fault == Fault::supply_coupling) {
+        model.psrr_db = std::min(model.psrr_db, kSupplyCouplingFaultDb);
+        model.psrr_corner_hz = 0.0;
+      }
       ch.power_amp =
           append(ch, std::make_unique<PowerAmpStage>(model, sample_rate_hz, config.loudspeaker),
                  sample_rate_hz);
+      ch.supply_ripple = append(ch, std::make_unique<SupplyRippleStage>(model), sample_rate_hz);
     }
     if (fault == Fault::inverted) append(ch, std::make_unique<GainStage>(-1.0), sample_rate_hz);
     if (fault == Fault::dc_offset)
@@ -202,6 +209,12 @@ void SimChain::set_generator(const std::optional<GeneratorOutput>& output) {
     if (ch.generator) ch.generator->set_output(output && output->on ? *output : GeneratorOutput{});
 }
 
+void SimChain::set_supply_ripple(const std::optional<GeneratorOutput>& ripple) {
+  for (auto& ch : channels_)
+    if (ch.supply_ripple)
+      ch.supply_ripple->set_ripple(ripple && ripple->on ? *ripple : GeneratorOutput{});
+}
+
 void SimChain::set_common_mode(bool on) {
   if (on && std::none_of(channels_.begin(), channels_.end(),
                          [](const Channel& ch) { return ch.preamp != nullptr; }))
@@ -214,6 +227,32 @@ void SimChain::reset() {
     for (auto& stage : ch.to_dut_output) stage->reset();
 }
 
+void SimChain::watch_supply(std::size_t from_frame, std::size_t to_frame) {
+  supply_ = {from_frame,
+             to_frame,
+             0,
+             0,
+             std::vector<double>(channels_.size(), 0.0),
+             std::vector<double>(channels_.size(), 0.0)};
+}
+
+std::optional<double> SimChain::supply_current_a() const {
+  if (supply_.frames == 0) return std::nullopt;
+  const double n = static_cast<double>(supply_.frames);
+  std::optional<double> amps;
+  for (std::size_t c = 0; c < channels_.size(); ++c) {
+    if (!channels_[c].power_amp) continue;
+    const PowerAmpModel& m = channels_[c].power_amp->model();
+    const double conductance = std::isinf(load_ohm_) ? 0.0 : 1.0 / load_ohm_;
+    const double drawn =
+        m.supply_class == PowerAmpModel::SupplyClass::ab
+            ? supply_.abs_sum[c] / n * conductance / 2.0
+            : supply_.square_sum[c] / n * conductance / (m.class_d_efficiency * m.supply_volts());
+    amps = amps.value_or(0.0) + m.quiescent_a + drawn;
+  }
+  return amps;
+}
+
 void SimChain::process(const std::vector<const double*>& in, const std::vector<double*>& out,
                        std::size_t frames) {
   const Block block{samples_processed_, source_ohm(), common_mode_};
@@ -224,6 +263,17 @@ void SimChain::process(const std::vector<const double*>& in, const std::vector<d
       if (!stage->bypassed()) stage->process_block(std::span(dut.data(), frames), block);
   }
   samples_processed_ += frames;
+  const std::size_t watch_begin = std::clamp(supply_.from, supply_.at, supply_.at + frames);
+  const std::size_t watch_end = std::clamp(supply_.to, supply_.at, supply_.at + frames);
+  if (watch_end > watch_begin) {
+    for (std::size_t c = 0; c < channels_.size(); ++c)
+      for (std::size_t i = watch_begin - supply_.at; i < watch_end - supply_.at; ++i) {
+        supply_.abs_sum[c] += std::abs(dut_out_[c][i]);
+        supply_.square_sum[c] += dut_out_[c][i] * dut_out_[c][i];
+      }
+    supply_.frames += watch_end - watch_begin;
+  }
+  supply_.at += frames;
   for (std::size_t c = 0; c < channels_.size(); ++c) {
     for (std::size_t i = 0; i < frames; ++i) {
       double v = dut_out_[c][i];

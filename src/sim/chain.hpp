@@ -17,6 +17,8 @@
 
 namespace ampbench::sim {
 
+class SupplyRippleStage;
+
 class SimChain {
  public:
   // loopback_reference: one more channel after the DUT's, wired from the interface's
@@ -42,6 +44,9 @@ class SimChain {
   // An external generator's sine on every DUT input (beside the DAC's output), from the
   // start of the next process() call; nullopt or off: none.
   void set_generator(const std::optional<GeneratorOutput>& output);
+  // Ripple on the power amplifiers' supply (supply_ripple.hpp), from the start of the next
+  // process() call; nullopt or off: none.
+  void set_supply_ripple(const std::optional<GeneratorOutput>& ripple);
   double load_ohm() const { return load_ohm_; }
   Fault fault(int channel) const {
     return channels_.at(static_cast<std::size_t>(channel - 1)).fault;
@@ -53,6 +58,13 @@ class SimChain {
   }
   // Clears filter states and delay lines (the noise sequences continue).
   void reset();
+  // The supply draw is averaged over frames [from, to) of the processing that follows
+  // (the steady part of a transfer); until then, none.
+  void watch_supply(std::size_t from_frame, std::size_t to_frame);
+  // The current the power amplifiers draw from their supply over the watched frames, by the
+  // model's supply class (models.hpp) into the resistive load; nullopt without a power amp
+  // or before a watched frame has passed.
+  std::optional<double> supply_current_a() const;
   // in[c] and out[c] hold `frames` samples in full-scale units, one per channel.
   void process(const std::vector<const double*>& in, const std::vector<double*>& out,
                std::size_t frames);
@@ -67,6 +79,7 @@ class SimChain {
     GeneratorInputStage* generator = nullptr;
     PreampStage* preamp = nullptr;
     PowerAmpStage* power_amp = nullptr;
+    SupplyRippleStage* supply_ripple = nullptr;
   };
   template <typename S>
   static S* append(Channel& channel, std::unique_ptr<S> stage, double sample_rate_hz);
@@ -80,6 +93,10 @@ class SimChain {
   std::uint64_t samples_processed_ = 0;
   std::vector<Channel> channels_;
   std::vector<std::vector<double>> dut_out_;
+  struct SupplyWatch {
+    std::size_t from = 0, to = 0, at = 0, frames = 0;
+    std::vector<double> abs_sum, square_sum;  // of the DUT output volts, by channel
+  } supply_;
 };
 
 }  // namespace ampbench::sim

@@ -16,6 +16,8 @@ constexpr FaultSpelling kFaults[] = {{"none", Fault::none},
                                      {"dc_offset", Fault::dc_offset},
                                      {"inverted", Fault::inverted},
                                      {"crossover", Fault::crossover},
+                                     {"low_efficiency", Fault::low_efficiency},
+                                     {"supply_coupling", Fault::supply_coupling},
                                      {"slew", Fault::slew},
                                      {"poor_cmrr", Fault::poor_cmrr}};
 }  // namespace

@@ -26,7 +26,9 @@ enum class Fault {
   inverted,
   crossover,
   slew,
-  poor_cmrr
+  poor_cmrr,
+  low_efficiency,
+  supply_coupling
 };
 std::optional<Fault> parse_fault(std::string_view name);
 std::string_view fault_name(Fault fault);
@@ -121,6 +123,20 @@ struct PowerAmpModel {
   double crossover_v = 0.0;
   double crossover_depth = 0.0;
   double slew_v_per_us = 0.0;  // the fastest the output can change; 0 = unlimited (slew.hpp)
+  // What it draws from its supply (chain.hpp, supply_current_a): class AB, each channel's
+  // quiescent current plus half the mean |load current| (a sine's Ip/π from a supply of
+  // supply_v across both rails), or class D, quiescent plus the output power over
+  // class_d_efficiency·supply_v. The rails are the model's own: supply_v sets only the draw.
+  enum class SupplyClass { ab, d };
+  SupplyClass supply_class = SupplyClass::ab;
+  double supply_v = 0.0;  // 0: 2·rail_v
+  double quiescent_a = 0.05;
+  double class_d_efficiency = 0.9;
+  double supply_volts() const { return supply_v > 0.0 ? supply_v : 2.0 * rail_v; }
+  // Supply ripple at the output terminals (supply_ripple.hpp): psrr_db (300: none) rising
+  // 6 dB an octave above psrr_corner_hz (0: flat).
+  double psrr_db = 300.0;
+  double psrr_corner_hz = 0.0;
 };
 
 struct ConverterCalibration {
@@ -157,6 +173,12 @@ inline constexpr double kCrossoverFaultDepth = 0.5;
 inline constexpr double kSlewFaultVPerUs = 0.5;
 // poor_cmrr: the balanced input's difference stage is mismatched by 2 % (about 34 dB CMRR).
 inline constexpr double kPoorCmrrMismatchPct = 2.0;
+// low_efficiency: each channel's output stage draws 1.5 A more at rest (biased too hot); what
+// it plays is unchanged.
+inline constexpr double kLowEfficiencyFaultA = 1.5;
+// supply_coupling: the supply's ripple reaches the output 30 dB down, flat (a missing
+// decoupling capacitor), or the model's own where worse.
+inline constexpr double kSupplyCouplingFaultDb = 30.0;
 // riaa_error: every phono input's 318 µs constant is 350 µs; dead_mic: the input named
 // "mic" passes nothing.
 inline constexpr double kRiaaErrorT2Us = 350.0;

@@ -29,6 +29,11 @@ class SimWiring {
   virtual void input_pins_carry(double volts) = 0;
   // Puts the DMM's probes across this interface output (1-based), as calibrate asks.
   virtual void move_dmm_probes(int output) = 0;
+  // What the DUT draws from a bench supply during the transfer's steady part (amps).
+  virtual void supply_draws(double amps) = 0;
+  // The ripple a ripple generator puts on the DUT's supply (its output through the
+  // station's coupling gain); nullopt: no ripple generator.
+  virtual std::optional<GeneratorOutput> supply_ripple() = 0;
 };
 
 }  // namespace ampbench::sim

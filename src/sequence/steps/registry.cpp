@@ -23,6 +23,8 @@ const StepKind& cmrr_step_kind();
 const StepKind& step_response_step_kind();
 const StepKind& power_bandwidth_step_kind();
 const StepKind& hold_step_kind();
+const StepKind& efficiency_step_kind();
+const StepKind& psrr_step_kind();
 
 const std::vector<const StepKind*>& step_kinds() {
   static const std::vector<const StepKind*> kinds = {&level_step_kind(),
@@ -42,7 +44,9 @@ const std::vector<const StepKind*>& step_kinds() {
                                                      &cmrr_step_kind(),
                                                      &step_response_step_kind(),
                                                      &power_bandwidth_step_kind(),
-                                                     &hold_step_kind()};
+                                                     &hold_step_kind(),
+                                                     &efficiency_step_kind(),
+                                                     &psrr_step_kind()};
   return kinds;
 }
 
