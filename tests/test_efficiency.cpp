@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <numbers>
 
 #include "sequence/checks.hpp"
@@ -98,26 +99,30 @@ TEST(Efficiency, ClassDIsItsEfficiencyPlusTheQuiescentDraw) {
   }
 }
 
-// The fault that biases each output stage 1.5 A too hot fails the supply test's efficiency
-// step alone (and the good unit passes it); a station without a [supply] is refused on the step's
+// The supply-and-speed test's faults each fail their own step alone (and the good unit passes
+// every one): 1.5 A too much at rest only efficiency, supply coupling only psrr, a slow
+// output stage only the slew rate; a station without a [supply] is refused on the step's
 // kind.
-TEST(Efficiency, ALowEfficiencyUnitFailsOnlyItsEfficiency) {
+TEST(Efficiency, EachSupplyAndSpeedFaultFailsOnlyItsStep) {
   const auto station =
       sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
   std::vector<std::string> errors;
   const auto plan = sequence::load_sequence(
       std::string(AMPBENCH_SOURCE_DIR) + "/sequences/poweramp-supply.toml", {}, errors);
   ASSERT_TRUE(plan) << errors.at(0);
-  for (const std::string serial : {"GOOD", "SIM-LOW-EFFICIENCY"}) {
+  const std::map<std::string, std::string> failing = {{"GOOD", ""},
+                                                       {"SIM-LOW-EFFICIENCY", "efficiency"},
+                                                       {"SIM-SUPPLY-COUPLING", "psrr"},
+                                                       {"SIM-SLEW", "slew"}};
+  for (const auto& [serial, fails] : failing) {
     ampbench::testing::SilentIo io;
     sequence::RunObserver observer;
     auto bench = sequence::open_bench(station, serial, io);
     const auto run = sequence::run_sequence(*plan, station, bench,
                                             {serial, "test", nullptr, "", ""}, io, observer);
     for (const auto& step : run.steps)
-      EXPECT_EQ(step.verdict, step.step_id == "efficiency" && serial != "GOOD"
-                                  ? record::Verdict::fail
-                                  : record::Verdict::pass)
+      EXPECT_EQ(step.verdict,
+                step.step_id == fails ? record::Verdict::fail : record::Verdict::pass)
           << serial << " " << step.step_id << " " << step.message;
   }
 
