@@ -17,12 +17,13 @@ using ampbench::testing::run_text;
 
 namespace {
 
-// −20·log10|m + k·(1 + (1 − e^(−jω))·fs/(2π·fc))|: the model's equation.
-double model_cmrr_db(const sim::PreampModel& m, double f, double fs) {
+// −20·log10|m + s + k·(1 + (1 − e^(−jω))·fs/(2π·fc))|: the model's equation, s the source
+// imbalance's share (0 without one).
+double model_cmrr_db(const sim::PreampModel& m, double f, double fs, double s = 0.0) {
   const std::complex<double> z =
       std::exp(std::complex<double>(0.0, -2.0 * std::numbers::pi * f / fs));
   const double k = std::pow(10.0, -m.cmrr_db / 20.0);
-  const auto h = m.cmrr_mismatch_pct / 100.0 +
+  const auto h = m.cmrr_mismatch_pct / 100.0 + s +
                  k * (1.0 + (1.0 - z) * fs / (2.0 * std::numbers::pi * m.cmrr_corner_hz));
   return -20.0 * std::log10(std::abs(h));
 }
@@ -78,6 +79,50 @@ stimulus = { frequency_hz = 1000, level = "-40 dBV" }
     if (c.name == "cmrr_db") ++curves[c.point.dump()];
   EXPECT_EQ(curves.size(), 2u);
   for (const auto& [input, channels] : curves) EXPECT_EQ(channels, 2) << input;
+  for (const auto& m : run.steps.at(1).measurements)
+    if (m.name == "gain_db") {
+      EXPECT_NEAR(m.value, 40.0, 0.05) << m.channel;
+    }
+}
+
+// A 10 Ω imbalance in the cold leg of the source on the mic input (2 kΩ: 1 kΩ a leg): the
+// legs divide the common-mode voltage differently by ΔR/(Z_leg + R_s + ΔR), about 1 %, and
+// CMRR falls to the model's −20·log10|m + s + k(…)|, 40 dB, within 0.05 dB; the condition is
+// stored with the step, and the drive is normal again after it.
+TEST(Cmrr, AnImbalancedSourceIsTheModelsDivider) {
+  const auto station = quiet_sim_preamp();
+  const auto run = run_text(R"([sequence]
+name = "cmrr"
+channels = ["L", "R"]
+[[step]]
+id = "cmrr"
+kind = "cmrr"
+dut = { input = "mic" }
+source_imbalance_ohm = 10
+stimulus = { level = "-40 dBV" }
+sweep = { parameter = "stimulus.frequency_hz", values = [100, 1000, 10000] }
+[[step]]
+id = "after"
+kind = "level"
+dut = { input = "mic" }
+stimulus = { frequency_hz = 1000, level = "-40 dBV" }
+)",
+                            station)
+                       .record;
+  const auto& step = run.steps.at(0);
+  ASSERT_EQ(step.verdict, record::Verdict::pass) << step.message;
+  EXPECT_EQ(step.params["conditions"]["source imbalance"], "10 Ω in the source's cold leg");
+  const double leg = station.sim->preamp->inputs.at("mic").impedance_ohm / 2.0;
+  const double s = 10.0 / (leg + station.sim->source_ohm + 10.0);
+  int checked = 0;
+  for (const auto& m : step.measurements) {
+    const double f = m.point["stimulus.frequency_hz"].get<double>();
+    EXPECT_NEAR(m.value, model_cmrr_db(*station.sim->preamp, f, station.audio.sample_rate_hz, s),
+                0.05)
+        << f;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 3 * 2);
   for (const auto& m : run.steps.at(1).measurements)
     if (m.name == "gain_db") {
       EXPECT_NEAR(m.value, 40.0, 0.05) << m.channel;

@@ -410,7 +410,7 @@ TEST(Slots, PhantomIsOffBeforeInputRelaysMoveAndOnOnlyAfter) {
             (std::vector<std::string>{"ROUT:OPEN (@13)", "ROUT:OPEN (@12)", "ROUT:CLOS (@11)"}));
   // The common-mode relay joins the input's legs for CMRR and parts them again.
   recording.sent.clear();
-  dut->set_common_mode(true);
-  dut->set_common_mode(false);
+  dut->set_common_mode(true, 0.0);
+  dut->set_common_mode(false, 0.0);
   EXPECT_EQ(recording.sent, (std::vector<std::string>{"ROUT:CLOS (@14)", "ROUT:OPEN (@14)"}));
 }

@@ -20,9 +20,10 @@ class DutControl {
   virtual void apply(const DutChange& change) = 0;
   // 0: the source drives the input directly.
   virtual void set_series_ohm(double ohm) = 0;
-  // The source on both legs of a balanced input, hot and cold joined (CMRR), or back to
-  // the normal, differential drive.
-  virtual void set_common_mode(bool on) = 0;
+  // The source on both legs of a balanced input, hot and cold joined (CMRR), with
+  // `imbalance_ohm` in series with the cold leg (0: none), or back to the normal,
+  // differential drive.
+  virtual void set_common_mode(bool on, double imbalance_ohm) = 0;
   // Puts the DMM's probes on this channel's input pins (1-based).
   virtual void probe_input_pins(int channel) = 0;
 };

@@ -20,9 +20,14 @@ class ManualDutControl : public DutControl {
                              : "Short the series resistor (source straight to the DUT); press "
                                "Enter");
   }
-  void set_common_mode(bool on) override {
+  void set_common_mode(bool on, double imbalance_ohm) override {
+    char imbalance[96] = "";
+    if (imbalance_ohm > 0.0)
+      std::snprintf(imbalance, sizeof imbalance, ", %g ohm in series with the cold leg",
+                    imbalance_ohm);
     ask_hands(io_, on ? "Join the input's hot and cold legs and drive both from the source "
-                        "(common mode); press Enter when done"
+                        "(common mode" +
+                            std::string(imbalance) + "); press Enter when done"
                       : "Back to the normal, balanced drive of the input; press Enter");
   }
   void probe_input_pins(int channel) override {

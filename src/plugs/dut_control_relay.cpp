@@ -44,8 +44,13 @@ class RelayDutControl : public DutControl {
     }
     manual_->set_series_ohm(ohm);
   }
-  void set_common_mode(bool on) override {
-    if (!wiring_.common_mode_relay) return manual_->set_common_mode(on);
+  // No relay switches an imbalance resistor: the operator puts one in, and takes the drive
+  // back to normal after.
+  void set_common_mode(bool on, double imbalance_ohm) override {
+    if (!wiring_.common_mode_relay || imbalance_ohm > 0.0 || (!on && common_mode_by_hand_)) {
+      common_mode_by_hand_ = on;
+      return manual_->set_common_mode(on, imbalance_ohm);
+    }
     on ? relays_->close(*wiring_.common_mode_relay) : relays_->open(*wiring_.common_mode_relay);
     settle();
   }
@@ -56,6 +61,7 @@ class RelayDutControl : public DutControl {
   std::shared_ptr<instruments::RelaySwitch> relays_;
   DutRelays wiring_;
   std::unique_ptr<DutControl> manual_;
+  bool common_mode_by_hand_ = false;
 };
 
 }  // namespace

@@ -215,11 +215,24 @@ void SimChain::set_supply_ripple(const std::optional<GeneratorOutput>& ripple) {
       ch.supply_ripple->set_ripple(ripple && ripple->on ? *ripple : GeneratorOutput{});
 }
 
-void SimChain::set_common_mode(bool on) {
+void SimChain::set_common_mode(bool on, double imbalance_ohm) {
   if (on && std::none_of(channels_.begin(), channels_.end(),
                          [](const Channel& ch) { return ch.preamp != nullptr; }))
     throw std::invalid_argument("the simulated DUT has no balanced input (no [sim.preamp])");
   common_mode_ = on;
+  imbalance_ohm_ = on ? imbalance_ohm : 0.0;
+}
+
+// Each leg of the selected input sees half its impedance to ground; the imbalance divides the
+// legs' common-mode voltages differently by ΔR/(Z_leg + R_s + ΔR).
+double SimChain::source_mismatch() const {
+  if (!common_mode_ || !(imbalance_ohm_ > 0.0)) return 0.0;
+  for (const auto& ch : channels_) {
+    if (!ch.preamp) continue;
+    const double leg_ohm = ch.preamp->input_impedance_ohm() / 2.0;
+    return std::isinf(leg_ohm) ? 0.0 : imbalance_ohm_ / (leg_ohm + source_ohm() + imbalance_ohm_);
+  }
+  return 0.0;
 }
 
 void SimChain::reset() {
@@ -255,7 +268,7 @@ std::optional<double> SimChain::supply_current_a() const {
 
 void SimChain::process(const std::vector<const double*>& in, const std::vector<double*>& out,
                        std::size_t frames) {
-  const Block block{samples_processed_, source_ohm(), common_mode_};
+  const Block block{samples_processed_, source_ohm(), common_mode_, source_mismatch()};
   for (std::size_t c = 0; c < channels_.size(); ++c) {
     auto& dut = dut_out_[c];
     dut.assign(in[c], in[c] + frames);

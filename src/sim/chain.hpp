@@ -39,7 +39,8 @@ class SimChain {
   double source_ohm() const { return source_ohm_ + series_ohm_; }
   // The source on both legs of the preamp's balanced input (CMRR), or back to normal; throws
   // std::invalid_argument without a preamp.
-  void set_common_mode(bool on);
+  // `imbalance_ohm` in series with one leg of the source (IEC 60268-3's unbalanced source).
+  void set_common_mode(bool on, double imbalance_ohm = 0.0);
   double phantom_v(int channel) const;
   // An external generator's sine on every DUT input (beside the DAC's output), from the
   // start of the next process() call; nullopt or off: none.
@@ -81,6 +82,7 @@ class SimChain {
     PowerAmpStage* power_amp = nullptr;
     SupplyRippleStage* supply_ripple = nullptr;
   };
+  double source_mismatch() const;
   template <typename S>
   static S* append(Channel& channel, std::unique_ptr<S> stage, double sample_rate_hz);
   double sample_rate_hz_;
@@ -90,6 +92,7 @@ class SimChain {
   double source_ohm_;
   double series_ohm_ = 0.0;
   bool common_mode_ = false;
+  double imbalance_ohm_ = 0.0;
   std::uint64_t samples_processed_ = 0;
   std::vector<Channel> channels_;
   std::vector<std::vector<double>> dut_out_;

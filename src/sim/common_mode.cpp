@@ -20,7 +20,7 @@ void CommonModeStage::process_block(std::span<double> v, const Block& block) {
       corner_hz_ > 0.0 ? sample_rate_hz_ / (2.0 * std::numbers::pi * corner_hz_) : 0.0;
   for (double& x : v) {
     const double in = x;
-    x = mismatch_ * in + stage_ * (in + (in - previous_) * rise);
+    x = (mismatch_ + block.source_mismatch) * in + stage_ * (in + (in - previous_) * rise);
     previous_ = in;
   }
 }

@@ -3,7 +3,9 @@
 // voltage v: the mismatch's m·v, and the stage's own k·(v + (v[n] − v[n−1])·fs/(2π·fc)),
 // k = 10^(−cmrr_db/20), a backward difference for the 6 dB-an-octave rise above fc. So
 // CMRR(f) = −20·log10|m + k·(1 + (1 − e^(−j2πf/fs))·fs/(2π·fc))|, the rest of the preamp
-// alike in both modes. Driven normally, the block passes untouched.
+// alike in both modes. A source with ΔR in one leg adds s = ΔR/(Z_leg + R_s + ΔR) to m
+// (Block::source_mismatch, the chain's: each leg sees half the input's impedance). Driven
+// normally, the block passes untouched.
 #pragma once
 
 #include "sim/models.hpp"

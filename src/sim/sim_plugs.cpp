@@ -36,9 +36,9 @@ class SimDutControl : public plugs::DutControl {
     probe_input_pins(probed_);
   }
   void set_series_ohm(double ohm) override { chain_.set_series_ohm(ohm); }
-  void set_common_mode(bool on) override {
+  void set_common_mode(bool on, double imbalance_ohm) override {
     try {
-      chain_.set_common_mode(on);
+      chain_.set_common_mode(on, imbalance_ohm);
     } catch (const std::invalid_argument& e) {
       throw MeasurementError(std::string("cannot drive the DUT in common mode: ") + e.what());
     }

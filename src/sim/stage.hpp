@@ -14,6 +14,9 @@ struct Block {
   std::uint64_t first_sample = 0;  // counted from the chain's construction
   double source_ohm = 0.0;         // the resistance the DUT input is driven through
   bool common_mode = false;        // the source drives both legs of a balanced input
+  // In common mode, the difference the source's imbalance makes between the legs, re the
+  // common-mode voltage: ΔR/(Z_leg + R_s + ΔR) (common_mode.hpp).
+  double source_mismatch = 0.0;
 };
 
 class Stage {

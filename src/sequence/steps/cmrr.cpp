@@ -2,8 +2,12 @@
 // input normally (differentially), then on both legs at once through the station's
 // common-mode wiring ([dut_switch] common_mode_relay, the simulated preamp's, or the
 // operator's hands): CMRR = 20·log10(U_normal / U_common) at the same drive, each the tone's
-// level at its frequency, so the gain between cancels. A common-mode output lost in the noise
-// gives a bound, said. Over a frequency sweep, CMRR versus frequency.
+// level at its frequency, so the gain between cancels; `source_imbalance_ohm` puts a resistor
+// in series with the cold leg in common mode (IEC 60268-3's unbalanced source). A
+// common-mode output lost in the noise gives a bound, said. Over a frequency sweep, CMRR
+// versus frequency.
+#include <cstdio>
+
 #include "dsp/units.hpp"
 #include "sequence/step_context.hpp"
 #include "sequence/steps/families.hpp"
@@ -11,6 +15,12 @@
 namespace ampbench::sequence {
 namespace {
 
+struct CmrrParams : StepParams {
+  ToneSettings analysis;
+  double imbalance_ohm = 0.0;
+};
+
+constexpr std::string_view kKeys[] = {"thdn_method", "weighting", "band", "source_imbalance_ohm"};
 constexpr MeasurementSpec kMeasurements[] = {{"cmrr_db", "dB"}};
 constexpr CurveSpec kCurves[] = {
     {"cmrr_db", "Common-mode rejection", "Frequency (Hz)", "CMRR (dB)", true, false}};
@@ -24,7 +34,7 @@ class NormalDriveAgain {
   explicit NormalDriveAgain(plugs::DutControl& dut) : dut_(dut) {}
   ~NormalDriveAgain() {
     try {
-      dut_.set_common_mode(false);
+      dut_.set_common_mode(false, 0.0);
     } catch (const std::exception&) {  // the step's own error is the one to report
     }
   }
@@ -35,7 +45,7 @@ class NormalDriveAgain {
   plugs::DutControl& dut_;
 };
 
-class CmrrKind : public ToneLevelKind {
+class CmrrKind : public StepKindWith<CmrrParams> {
  public:
   std::span<const record::StimulusField> stimulus_fields() const override {
     return kStimulusFields;
@@ -43,11 +53,30 @@ class CmrrKind : public ToneLevelKind {
   std::string_view name() const override { return "cmrr"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const CurveSpec> curves() const override { return kCurves; }
+  std::span<const std::string_view> keys() const override { return kKeys; }
   // The common-mode wiring is the station's, not a slot's.
   bool needs_station_alone(const StepPlan&, const Station&) const override { return true; }
 
  protected:
-  void check_params(StepChecks& checks, const ToneSettingsParams&) const override {
+  CmrrParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
+                          const std::string& p) const override {
+    CmrrParams params;
+    params.analysis = parse_tone_step(r, t, step, p).analysis;
+    params.imbalance_ohm = r.number(t, "source_imbalance_ohm", p).value_or(0.0);
+    if (!(params.imbalance_ohm >= 0.0))
+      r.fail(t.get("source_imbalance_ohm"), p + ".source_imbalance_ohm", "must be 0 or more ohms");
+    return params;
+  }
+
+  // Only what changes the figure: an imbalanced source.
+  nlohmann::json conditions_of(const CmrrParams& params) const override {
+    if (!(params.imbalance_ohm > 0.0)) return nlohmann::json::object();
+    char text[64];
+    std::snprintf(text, sizeof text, "%g Ω in the source's cold leg", params.imbalance_ohm);
+    return {{"source imbalance", text}};
+  }
+
+  void check_params(StepChecks& checks, const CmrrParams&) const override {
     const auto& sim = checks.station().sim;
     if (sim && !sim->preamp)
       checks.error("kind",
@@ -55,7 +84,7 @@ class CmrrKind : public ToneLevelKind {
                    "(a cmrr step needs [sim.preamp])");
   }
 
-  void run(StepContext& ctx, const ToneSettingsParams& params, const Point& p, std::size_t,
+  void run(StepContext& ctx, const CmrrParams& params, const Point& p, std::size_t,
            std::size_t) const override {
     auto& dut = ctx.bench().dut;
     if (!dut) throw MeasurementError("this bench cannot drive the DUT in common mode");
@@ -64,7 +93,7 @@ class CmrrKind : public ToneLevelKind {
     std::vector<ChannelTone> common;
     {
       NormalDriveAgain again(*dut);
-      dut->set_common_mode(true);
+      dut->set_common_mode(true, params.imbalance_ohm);
       common = ctx.capture_tones(*p.frequency_hz, drive, p.load_ohm, params.analysis);
     }
     for (std::size_t c = 0; c < ctx.channels().size(); ++c) {
@@ -83,7 +112,7 @@ class CmrrKind : public ToneLevelKind {
     }
   }
 
-  void finish_params(StepContext& ctx, const ToneSettingsParams&,
+  void finish_params(StepContext& ctx, const CmrrParams&,
                      const std::vector<Point>& points) const override {
     const auto& sweeps = ctx.step().sweeps;
     if (points.size() > 1 && !sweeps.empty() &&
