@@ -56,6 +56,29 @@ inline SequenceRun run_text(const std::string& sequence_text, Station station,
   return r;
 }
 
+// A shipped station file (instruments/NAME) and sequence (sequences/NAME), loaded as `run`
+// loads them; a sequence that does not load fails the test.
+inline Station shipped_station(const std::string& name) {
+  return sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/" + name);
+}
+inline auto shipped_sequence(const std::string& name) {
+  std::vector<std::string> errors;
+  auto plan =
+      sequence::load_sequence(std::string(AMPBENCH_SOURCE_DIR) + "/sequences/" + name, {}, errors);
+  EXPECT_TRUE(plan && errors.empty()) << (errors.empty() ? "" : errors[0]);
+  return plan;
+}
+
+// A loaded plan run in-process, every prompt answered with its default.
+inline record::RunRecord run_plan(const sequence::SequencePlan& plan, const Station& station,
+                                  const std::string& serial) {
+  SilentIo io;
+  sequence::RunObserver observer;
+  sequence::Bench bench = sequence::open_bench(station, serial, io);
+  return sequence::run_sequence(plan, station, bench, {serial, "test", nullptr, "", ""}, io,
+                                observer);
+}
+
 // sim-bench without noise, crosstalk, crossover or output network: a model whose response
 // and phase tests can compute in closed form.
 inline sequence::Station quiet_sim_bench() {

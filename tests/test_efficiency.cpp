@@ -104,25 +104,17 @@ TEST(Efficiency, ClassDIsItsEfficiencyPlusTheQuiescentDraw) {
 // output stage only the slew rate; a station without a [supply] is refused on the step's
 // kind.
 TEST(Efficiency, EachSupplyAndSpeedFaultFailsOnlyItsStep) {
-  const auto station =
-      sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
-  std::vector<std::string> errors;
-  const auto plan = sequence::load_sequence(
-      std::string(AMPBENCH_SOURCE_DIR) + "/sequences/poweramp-supply.toml", {}, errors);
-  ASSERT_TRUE(plan) << errors.at(0);
+  const auto station = ampbench::testing::shipped_station("sim-bench.toml");
+  const auto plan = ampbench::testing::shipped_sequence("poweramp-supply.toml");
+  ASSERT_TRUE(plan);
   const std::map<std::string, std::string> failing = {{"GOOD", ""},
-                                                       {"SIM-LOW-EFFICIENCY", "efficiency"},
-                                                       {"SIM-SUPPLY-COUPLING", "psrr"},
-                                                       {"SIM-SLEW", "slew"}};
+                                                      {"SIM-LOW-EFFICIENCY", "efficiency"},
+                                                      {"SIM-SUPPLY-COUPLING", "psrr"},
+                                                      {"SIM-SLEW", "slew"}};
   for (const auto& [serial, fails] : failing) {
-    ampbench::testing::SilentIo io;
-    sequence::RunObserver observer;
-    auto bench = sequence::open_bench(station, serial, io);
-    const auto run = sequence::run_sequence(*plan, station, bench,
-                                            {serial, "test", nullptr, "", ""}, io, observer);
+    const auto run = ampbench::testing::run_plan(*plan, station, serial);
     for (const auto& step : run.steps)
-      EXPECT_EQ(step.verdict,
-                step.step_id == fails ? record::Verdict::fail : record::Verdict::pass)
+      EXPECT_EQ(step.verdict, step.step_id == fails ? record::Verdict::fail : record::Verdict::pass)
           << serial << " " << step.step_id << " " << step.message;
   }
 

@@ -72,20 +72,10 @@ limits.psrr_db = { min = 50 }
 // Supply coupling reads the fault's 30 dB in the supply test; ripple above the station's
 // max_vrms, or a station without a [ripple] generator, is refused before anything plays.
 TEST(Psrr, SupplyCouplingReadsItsThirtyDbAndTheRippleIsBounded) {
-  const auto station =
-      sequence::load_station(std::string(AMPBENCH_SOURCE_DIR) + "/instruments/sim-bench.toml");
-  std::vector<std::string> errors;
-  const auto plan = sequence::load_sequence(
-      std::string(AMPBENCH_SOURCE_DIR) + "/sequences/poweramp-supply.toml", {}, errors);
-  ASSERT_TRUE(plan) << errors.at(0);
-  const auto run = [&](const std::string& serial) {
-    ampbench::testing::SilentIo io;
-    sequence::RunObserver observer;
-    auto bench = sequence::open_bench(station, serial, io);
-    return sequence::run_sequence(*plan, station, bench, {serial, "test", nullptr, "", ""}, io,
-                                  observer);
-  };
-  const auto coupled = run("SIM-SUPPLY-COUPLING");
+  const auto station = ampbench::testing::shipped_station("sim-bench.toml");
+  const auto plan = ampbench::testing::shipped_sequence("poweramp-supply.toml");
+  ASSERT_TRUE(plan);
+  const auto coupled = ampbench::testing::run_plan(*plan, station, "SIM-SUPPLY-COUPLING");
   int readings = 0;
   for (const auto& step : coupled.steps)
     for (const auto& m : step.measurements)
@@ -105,6 +95,7 @@ kind = "psrr"
 ripple = "3 V"
 stimulus = { frequency_hz = 100 }
 )";
+  std::vector<std::string> errors;
   const auto hot = sequence::load_sequence(dir / "s.toml", {}, errors);
   ASSERT_TRUE(hot);
   auto problems = sequence::check_plan(*hot, station);

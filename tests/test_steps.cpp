@@ -35,8 +35,8 @@ std::vector<std::string> parse_errors(const std::string& text,
 }  // namespace
 
 TEST(StepKinds, EachDeclaresItsMeasurementsCurvesAndKeysOnce) {
-  const std::set<std::string_view> units = {"dB",  "dBV", "dBu",  "V",  "Hz",      "%", "W",
-                                            "ohm", "deg", "V/us", "us", "nV/rtHz", "s", "A", ""};
+  const std::set<std::string_view> units = {"dB",  "dBV",  "dBu", "V",       "Hz", "%", "W", "ohm",
+                                            "deg", "V/us", "us",  "nV/rtHz", "s",  "A", ""};
   std::set<std::string_view> names, curves;
   for (const StepKind* kind : step_kinds()) {
     EXPECT_TRUE(names.insert(kind->name()).second) << kind->name();

@@ -24,6 +24,19 @@ BurstSpec parse_burst_spec(const TomlReader& r, const toml::table& t, const std:
   return spec;
 }
 
+void parse_burst_judgement(const TomlReader& r, const toml::table& t, const std::string& p,
+                           dsp::FrequencyBand& band, DistortionCriterion& criterion,
+                           BurstSpec& burst) {
+  try {
+    if (auto b = r.string(t, "band", p)) band = dsp::parse_band(*b);
+  } catch (const UsageError& e) {
+    r.fail(&t, p, e.what());
+  }
+  if (const toml::table* c = r.table(t, "criterion", p, false))
+    criterion = parse_distortion_criterion(r, *c, p + ".criterion");
+  burst = parse_burst_spec(r, t, p, burst);
+}
+
 void check_burst_spec(StepChecks& checks, const BurstSpec& spec,
                       const std::vector<double>& frequencies_hz) {
   const auto& station = checks.station();

@@ -7,6 +7,7 @@
 
 #include "common/toml_reader.hpp"
 #include "dsp/dsp.hpp"
+#include "sequence/distortion_criterion.hpp"
 #include "sequence/power_search.hpp"
 #include "sequence/step_kind.hpp"
 
@@ -22,6 +23,12 @@ struct BurstSpec {
 // The step's `burst` table, when it has one; fails on its line.
 BurstSpec parse_burst_spec(const TomlReader& reader, const toml::table& step_table,
                            const std::string& field, BurstSpec spec = {});
+
+// What a step of bursts judges them by: its `band`, `criterion` and `burst` tables, each
+// left as given when the step has none; fails on its line.
+void parse_burst_judgement(const TomlReader& reader, const toml::table& step_table,
+                           const std::string& field, dsp::FrequencyBand& band,
+                           DistortionCriterion& criterion, BurstSpec& burst);
 
 // Duty within the station's maximum, enough left to analyse after settling, and H2 told
 // from the fundamental at each of `frequencies_hz`.

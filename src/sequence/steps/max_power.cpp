@@ -247,14 +247,7 @@ class MaxPowerKind : public StepKindWith<MaxPowerParams> {
   MaxPowerParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
                               const std::string& p) const override {
     MaxPowerParams s;
-    try {
-      if (auto b = r.string(t, "band", p)) s.band = dsp::parse_band(*b);
-    } catch (const UsageError& e) {
-      r.fail(&t, p, e.what());
-    }
-    if (const toml::table* c = r.table(t, "criterion", p, false))
-      s.criterion = parse_distortion_criterion(r, *c, p + ".criterion");
-    s.burst = parse_burst_spec(r, t, p);
+    parse_burst_judgement(r, t, p, s.band, s.criterion, s.burst);
     if (const toml::table* h = r.table(t, "headroom", p, false)) {
       const std::string q = p + ".headroom";
       r.reject_unknown_keys(*h, q, {"rated_power_w"});

@@ -183,14 +183,7 @@ class PowerBandwidthKind : public StepKindWith<PowerBandwidthParams> {
   PowerBandwidthParams parse_params(const TomlReader& r, const toml::table& t, const StepPlan& step,
                                     const std::string& p) const override {
     PowerBandwidthParams s;
-    try {
-      if (auto b = r.string(t, "band", p)) s.band = dsp::parse_band(*b);
-    } catch (const UsageError& e) {
-      r.fail(&t, p, e.what());
-    }
-    if (const toml::table* c = r.table(t, "criterion", p, false))
-      s.criterion = parse_distortion_criterion(r, *c, p + ".criterion");
-    s.burst = parse_burst_spec(r, t, p);
+    parse_burst_judgement(r, t, p, s.band, s.criterion, s.burst);
     const auto rated = r.number(t, "rated_power_w", p);
     if (!rated || !(*rated > 0.0))
       r.fail(rated ? t.get("rated_power_w") : &t, p + ".rated_power_w",
