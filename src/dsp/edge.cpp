@@ -4,38 +4,38 @@
 #include <cmath>
 #include <complex>
 #include <numbers>
-#include <tuple>
+#include <utility>
+
+#include "dsp/fft.hpp"
 
 namespace ampbench::dsp {
 namespace {
 
-// The interpolant's value and slope (per sample) at fractional sample t.
-struct Interpolant {
-  std::vector<std::complex<double>> bins;  // X_k / P, k = 0 … below Nyquist
-  double size;
-  std::pair<double, double> at(double t) const {
-    double value = bins[0].real(), slope = 0.0;
-    for (std::size_t k = 1; k < bins.size(); ++k) {
-      const double w = 2.0 * std::numbers::pi * static_cast<double>(k) / size;
-      const auto turn = std::polar(1.0, w * t);
-      value += 2.0 * (bins[k] * turn).real();
-      slope += 2.0 * (bins[k] * std::complex<double>(0.0, w) * turn).real();
+// The period's trigonometric interpolant (every bin below Nyquist) and its slope per sample,
+// read at kEdgeOversampling points a sample: the period's DFT zero-padded to the fine length
+// and transformed back, the slope's bins each times jω_k.
+std::pair<std::vector<double>, std::vector<double>> interpolated(std::span<const double> period) {
+  const std::size_t n = period.size(), fine = n * kEdgeOversampling;
+  const auto forward = RealFft::for_size(n);
+  const auto inverse = RealFft::for_size(fine);
+  AlignedBuffer<double> in(n);
+  std::copy(period.begin(), period.end(), in.data());
+  AlignedBuffer<std::complex<double>> bins(forward->spectrum_size());
+  forward->forward(in.data(), bins.data());
+  AlignedBuffer<std::complex<double>> padded(inverse->spectrum_size());
+  AlignedBuffer<double> out(fine);
+  std::vector<double> value(fine), slope(fine);
+  for (const bool derivative : {false, true}) {
+    std::fill(padded.data(), padded.data() + padded.size(), std::complex<double>(0.0));
+    for (std::size_t k = derivative ? 1 : 0; 2 * k < n; ++k) {
+      const double w = 2.0 * std::numbers::pi * static_cast<double>(k) / static_cast<double>(n);
+      padded[k] = bins[k] / static_cast<double>(n) *
+                  (derivative ? std::complex<double>(0.0, w) : std::complex<double>(1.0));
     }
-    return {value, slope};
+    inverse->inverse(padded.data(), out.data());
+    std::copy(out.data(), out.data() + fine, (derivative ? slope : value).begin());
   }
-};
-
-Interpolant interpolant(std::span<const double> period) {
-  const std::size_t n = period.size();
-  Interpolant f{{}, static_cast<double>(n)};
-  for (std::size_t k = 0; 2 * k < n; ++k) {
-    std::complex<double> sum = 0.0;
-    for (std::size_t i = 0; i < n; ++i)
-      sum += period[i] * std::polar(1.0, -2.0 * std::numbers::pi * static_cast<double>(k * i) /
-                                             static_cast<double>(n));
-    f.bins.push_back(sum / static_cast<double>(n));
-  }
-  return f;
+  return {std::move(value), std::move(slope)};
 }
 
 // The time (fine index, interpolated) where v crosses `level` walking from `from` by `step`.
@@ -63,12 +63,9 @@ std::vector<double> period_average(std::span<const double> block, std::size_t pe
 }
 
 EdgeFigures analyze_edge(std::span<const double> period, double sample_rate_hz) {
-  const auto f = interpolant(period);
   const std::size_t fine = period.size() * kEdgeOversampling;
   const double step = 1.0 / kEdgeOversampling;
-  std::vector<double> value(fine), slope(fine);
-  for (std::size_t i = 0; i < fine; ++i)
-    std::tie(value[i], slope[i]) = f.at(static_cast<double>(i) * step);
+  const auto [value, slope] = interpolated(period);
   EdgeFigures e;
   const auto steepest = std::max_element(slope.begin(), slope.end());
   const auto edge = static_cast<std::size_t>(steepest - slope.begin());
