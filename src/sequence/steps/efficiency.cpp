@@ -22,6 +22,8 @@ namespace {
 // The amplifier as a whole: the channel name its supply figures are stored under.
 constexpr const char* kWholeAmplifier = "all";
 
+// Only the band changes its figures: the output power is summed over it.
+constexpr std::string_view kKeys[] = {"band"};
 constexpr MeasurementSpec kMeasurements[] = {{"efficiency_pct", "%"},   {"supply_w", "W"},
                                              {"supply_current_a", "A"}, {"output_w", "W"},
                                              {"power_w", "W"},          {"input_level_dbv", "dBV"}};
@@ -45,7 +47,7 @@ class EfficiencyKind : public StepKindWith<ToneSettingsParams> {
   std::string_view name() const override { return "efficiency"; }
   std::span<const MeasurementSpec> measurements() const override { return kMeasurements; }
   std::span<const CurveSpec> curves() const override { return kCurves; }
-  std::span<const std::string_view> keys() const override { return kToneSettingKeys; }
+  std::span<const std::string_view> keys() const override { return kKeys; }
   bool needs_station_alone(const StepPlan&, const Station&) const override { return true; }
 
  protected:

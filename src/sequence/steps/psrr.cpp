@@ -21,7 +21,7 @@ struct PsrrParams : StepParams {
   double ripple_vrms = 0.0;  // at the supply
 };
 
-constexpr std::string_view kKeys[] = {"ripple", "thdn_method", "weighting", "band"};
+constexpr std::string_view kKeys[] = {"ripple", "band"};
 constexpr MeasurementSpec kMeasurements[] = {{"psrr_db", "dB"}, {"output_ripple_dbv", "dBV"}};
 constexpr CurveSpec kCurves[] = {
     {"psrr_db", "Supply rejection", "Frequency (Hz)", "PSRR (dB)", true, false}};
