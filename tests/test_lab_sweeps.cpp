@@ -452,6 +452,17 @@ limits.dim_pct = { max = 0.1 }
   std::vector<std::string> errors;
   sequence::load_sequence(dir / "s.toml", {}, errors);
   ASSERT_EQ(errors.size(), 1u);
+  // A sine at three times the square puts a product on the square's own 3rd harmonic.
+  std::string on_itself = text;
+  on_itself.replace(on_itself.find("\"dim30\""), 7, "\"dim30:3150:9450\"");
+  std::ofstream(dir / "h.toml") << on_itself;
+  std::vector<std::string> none;
+  const auto plan = sequence::load_sequence(dir / "h.toml", {}, none);
+  ASSERT_TRUE(plan);
+  const auto problems = sequence::check_plan(*plan, station);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("falls on a component of the signal itself"), std::string::npos)
+      << problems[0];
   EXPECT_NE(errors[0].find("s.toml:15: field 'step.dim.limits.imd_pct': a DIM standard measures "
                            "dim_pct, not imd_pct"),
             std::string::npos)

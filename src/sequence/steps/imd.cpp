@@ -109,6 +109,15 @@ class ImdKind : public StepKindWith<ImdParams> {
     return params;
   }
 
+  // Products that fall on a component of the signal itself cannot be read at any length.
+  void check_params(StepChecks& checks, const ImdParams& params) const override {
+    try {
+      dsp::frames_resolving_imd(params.signal, checks.station().audio.sample_rate_hz);
+    } catch (const MeasurementError& e) {
+      checks.error("standard", e.what());
+    }
+  }
+
   void run(StepContext& ctx, const ImdParams& params, const Point& p, std::size_t,
            std::size_t) const override {
     // At an output level, each channel's input for it (a level the DUT cannot reach ends the

@@ -66,11 +66,12 @@ class Walk {
     if (auto it = cache_.find(f); it != cache_.end()) return it->second;
     const double max_vin = ctx_.station().safety.max_output_vrms;
     BurstSpec spec = params_.burst;
-    // Low frequencies lengthen the burst until its analysed part tells H2 from the tone.
+    // Low frequencies lengthen the burst until its analysed part tells H2 from the tone: the
+    // settle time (at most half the burst) and that much after it.
     const double needed_s =
         static_cast<double>(dsp::frames_resolving_harmonics(f, ctx_.fs())) / ctx_.fs();
     const double settle_s = static_cast<double>(ctx_.settle_frames()) / ctx_.fs();
-    spec.on_s = std::max(spec.on_s, std::max(2.0 * needed_s, needed_s + settle_s) * 1.02);
+    spec.on_s = std::max(spec.on_s, (needed_s + settle_s) * 1.02);
     AtFrequency a{f, {}, false};
     for (int i = 0; i < kLevelBursts; ++i) {
       const Burst b = play_sine_burst(ctx_, spec, params_.band, f, vin_, load_ohm_);
