@@ -44,7 +44,7 @@ class SimInstrument {
   std::optional<std::string> handle(std::string_view line);
 
   SimInstrumentState state() const;
-  std::vector<std::string> received() const;  // every line, in order
+  std::vector<std::string> received() const;  // every line but SIM:WIRE's, in order
   const InstrumentProfile& profile() const { return profile_; }
 
  private:
