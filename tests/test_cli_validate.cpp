@@ -215,6 +215,10 @@ TEST(CliValidate, ShippedSequencesAreValid) {
       {"preamp-fast.toml", "sim-preamp.toml"},
       {"preamp-datasheet.toml", "sim-preamp.toml"},
       {"generator-production.toml", "sim-instruments.toml"},
+      {"poweramp-datasheet.toml", "sim-bench.toml"},
+      {"poweramp-supply.toml", "sim-bench.toml"},
+      {"ftc-432.toml", "sim-bench.toml"},
+      {"cta-2006.toml", "sim-bench.toml"},
   };
   for (const auto& [sequence, station] : pairs) {
     auto r = run_ampbench({"validate", kSource + "/sequences/" + sequence, "--station",
