@@ -77,3 +77,25 @@ TEST(Hold, TheFtcRatingPassesAGoodUnitAndFailsAnEarlyClipper) {
   const auto clipper = run_text(text, station, "SIM-EARLY-CLIP").record;
   EXPECT_EQ(clipper.steps.at(1).verdict, record::Verdict::fail);
 }
+
+// CTA-2006-B on the simulated amplifier: its power at 1 % THD+N into 4 Ω is the current
+// limit's (9 A into 4.05 Ω: 36 V peak at the terminals, 162 W before the clipping's own
+// 1 % overdrive), so the good unit passes its 50 W and the early-clip fault (rails × 0.4) does
+// not; the SNR re 1 W is the same for both.
+TEST(Hold, TheCtaRatingPassesAGoodUnitAndFailsAnEarlyClipper) {
+  const auto station = ampbench::testing::shipped_station("sim-bench.toml");
+  const auto plan = ampbench::testing::shipped_sequence("cta-2006.toml");
+  ASSERT_TRUE(plan);
+  const auto good = ampbench::testing::run_plan(*plan, station, "GOOD");
+  ASSERT_EQ(good.steps.size(), 3u);
+  for (const auto& s : good.steps)
+    EXPECT_EQ(s.verdict, record::Verdict::pass) << s.step_id << " " << s.message;
+  for (const auto& m : good.steps.at(1).measurements)
+    if (m.name == "power_w") {
+      EXPECT_GT(m.value, 162.0) << m.channel;
+      EXPECT_LT(m.value, 180.0) << m.channel;
+    }
+  const auto clipper = ampbench::testing::run_plan(*plan, station, "SIM-EARLY-CLIP");
+  EXPECT_EQ(clipper.steps.at(1).verdict, record::Verdict::fail);
+  EXPECT_EQ(clipper.steps.at(2).verdict, record::Verdict::pass);
+}
