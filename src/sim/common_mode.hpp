@@ -9,6 +9,7 @@
 #pragma once
 
 #include "sim/models.hpp"
+#include "sim/rising_coupling.hpp"
 #include "sim/stage.hpp"
 
 namespace ampbench::sim {
@@ -16,16 +17,13 @@ namespace ampbench::sim {
 class CommonModeStage : public Stage {
  public:
   explicit CommonModeStage(const PreampModel& model);
-  void prepare(double sample_rate_hz) override { sample_rate_hz_ = sample_rate_hz; }
+  void prepare(double sample_rate_hz) override { stage_.prepare(sample_rate_hz); }
   void process_block(std::span<double> v, const Block& block) override;
-  void reset() override { previous_ = 0.0; }
+  void reset() override { stage_.reset(); }
 
  private:
   double mismatch_;  // m
-  double stage_;     // k
-  double corner_hz_;
-  double sample_rate_hz_ = 48000.0;
-  double previous_ = 0.0;
+  RisingCoupling stage_;
 };
 
 }  // namespace ampbench::sim

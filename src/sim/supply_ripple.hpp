@@ -7,6 +7,7 @@
 #pragma once
 
 #include "sim/models.hpp"
+#include "sim/rising_coupling.hpp"
 #include "sim/stage.hpp"
 #include "sim/wiring.hpp"
 
@@ -15,19 +16,20 @@ namespace ampbench::sim {
 class SupplyRippleStage : public Stage {
  public:
   explicit SupplyRippleStage(const PowerAmpModel& model);
-  void prepare(double sample_rate_hz) override { sample_rate_hz_ = sample_rate_hz; }
+  void prepare(double sample_rate_hz) override {
+    sample_rate_hz_ = sample_rate_hz;
+    coupling_.prepare(sample_rate_hz);
+  }
   void process_block(std::span<double> v, const Block& block) override;
-  void reset() override { previous_ = 0.0; }
+  void reset() override { coupling_.reset(); }
   // Off, or a new ripple from phase 0 at the next block.
   void set_ripple(const GeneratorOutput& ripple);
 
  private:
-  double coupling_;  // k
-  double corner_hz_;
+  RisingCoupling coupling_;
   double sample_rate_hz_ = 48000.0;
   GeneratorOutput ripple_;
   double phase_ = 0.0;  // radians
-  double previous_ = 0.0;
 };
 
 }  // namespace ampbench::sim
