@@ -57,6 +57,15 @@ std::vector<double> generate_white_noise(double rms_fs, std::uint64_t seed, std:
   return out;
 }
 
+double ac_rms(std::span<const double> block) {
+  if (block.empty()) return 0.0;
+  const auto n = static_cast<double>(block.size());
+  double mean = 0.0, square = 0.0;
+  for (double x : block) mean += x / n;
+  for (double x : block) square += (x - mean) * (x - mean) / n;
+  return std::sqrt(square);
+}
+
 void fade_in(std::vector<double>& signal, std::size_t frames) {
   frames = std::min(frames, signal.size());
   for (std::size_t i = 0; i < frames; ++i)

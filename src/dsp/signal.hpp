@@ -26,6 +26,8 @@ std::vector<double> generate_sine(double frequency_hz, double amplitude_peak_fs,
                                   double phase_rad = 0.0);
 // A raised-cosine fade-in over the first `frames` samples (at most the signal's length).
 void fade_in(std::vector<double>& signal, std::size_t frames);
+// The block's rms about its mean (its DC left out).
+double ac_rms(std::span<const double> block);
 // Gaussian white noise of the given rms, reproducible for a seed.
 std::vector<double> generate_white_noise(double rms_fs, std::uint64_t seed, std::size_t frames);
 

@@ -1,6 +1,14 @@
 #include "sequence/distortion_criterion.hpp"
 
+#include <cstdio>
+
 namespace ampbench::sequence {
+
+std::string DistortionCriterion::in_words() const {
+  char text[48];
+  std::snprintf(text, sizeof text, "%s %g %%", name(), pct);
+  return text;
+}
 
 DistortionCriterion parse_distortion_criterion(const TomlReader& r, const toml::table& c,
                                                const std::string& q) {

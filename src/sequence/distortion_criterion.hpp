@@ -14,6 +14,8 @@ struct DistortionCriterion {
   bool thd_only = false;  // THD (harmonics only) instead of THD+N
   double pct = 1.0;
   const char* name() const { return thd_only ? "THD" : "THD+N"; }
+  std::string in_words() const;  // "THD+N 1 %"
+
 };
 
 // The table at `field`; fails on its line unless it holds exactly one of the two, above 0

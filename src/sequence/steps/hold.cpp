@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "common/text.hpp"
+#include "dsp/signal.hpp"
 #include "dsp/units.hpp"
 #include "sequence/output_level.hpp"
 #include "sequence/step_context.hpp"
@@ -29,13 +30,6 @@ constexpr MeasurementSpec kMeasurements[] = {{"held_s", "s"},          {"level_d
 constexpr record::StimulusField kStimulusFields[] = {record::StimulusField::frequency_hz,
                                                      record::StimulusField::level,
                                                      record::StimulusField::output_level};
-
-double rms_of(std::span<const double> x) {
-  double mean = 0.0, square = 0.0;
-  for (double v : x) mean += v / static_cast<double>(x.size());
-  for (double v : x) square += (v - mean) * (v - mean) / static_cast<double>(x.size());
-  return std::sqrt(square);
-}
 
 class HoldKind : public StepKindWith<HoldParams> {
  public:
@@ -91,7 +85,7 @@ class HoldKind : public StepKindWith<HoldParams> {
       ctx.check_abort();
       const audio::Capture piece = ctx.play(x, piece_frames, p.load_ohm);
       for (std::size_t c = 0; c < channels; ++c) {
-        last_rms[c] = rms_of(std::span(piece.audio.channels[c]).subspan(skip));
+        last_rms[c] = dsp::ac_rms(std::span(piece.audio.channels[c]).subspan(skip));
         if (i == 0) first_rms[c] = last_rms[c];
       }
       ctx.progress(i + 1, pieces + 1);

@@ -55,10 +55,7 @@ double reference_hz(const dsp::ImdSignal& s) {
 // signal's nominal peak over rms ((1 + r)/√(1 + r²)·√2 for tones in amplitude ratio r).
 double sine_equivalent_dbv(const StepContext& ctx, std::span<const double> block,
                            const dsp::ImdSignal& s) {
-  double mean = 0.0, square = 0.0;
-  for (double x : block) mean += x / static_cast<double>(block.size());
-  for (double x : block) square += (x - mean) * (x - mean) / static_cast<double>(block.size());
-  const double peak_equivalent_fs = std::sqrt(square) * dsp::imd_peak_over_rms(s, ctx.fs());
+  const double peak_equivalent_fs = dsp::ac_rms(block) * dsp::imd_peak_over_rms(s, ctx.fs());
   return dsp::vrms_to_dbv(ctx.volts_at_dut_output(dsp::amplitude_ratio_to_db(peak_equivalent_fs)));
 }
 

@@ -238,9 +238,7 @@ class MaxPowerKind : public StepKindWith<MaxPowerParams> {
 
  protected:
   nlohmann::json conditions_of(const MaxPowerParams& params) const override {
-    char pct[32];
-    std::snprintf(pct, sizeof pct, "%g", params.criterion.pct);
-    return {{"criterion", std::string("at ") + params.criterion.name() + " " + pct + " %"},
+    return {{"criterion", "at " + params.criterion.in_words()},
             {"band", band_in_words(params.band)}};
   }
 

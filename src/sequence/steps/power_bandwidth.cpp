@@ -175,9 +175,8 @@ class PowerBandwidthKind : public StepKindWith<PowerBandwidthParams> {
 
  protected:
   nlohmann::json conditions_of(const PowerBandwidthParams& params) const override {
-    return {{"criterion", std::string("at ") + params.criterion.name() +
-                              fmt(" %g %%", params.criterion.pct) +
-                              fmt(", half of %g W", params.rated_power_w)},
+    return {{"criterion",
+             "at " + params.criterion.in_words() + fmt(", half of %g W", params.rated_power_w)},
             {"band", band_in_words(params.band)}};
   }
 
