@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "audio/audio_port.hpp"
+#include "audio/lag_tracker.hpp"
 
 namespace ampbench::audio {
 
@@ -44,7 +45,7 @@ class PortAudioPort : public AudioPort {
   int output_count() const override { return static_cast<int>(settings_.outputs.size()); }
   int input_count() const override { return static_cast<int>(settings_.inputs.size()); }
   std::string describe() const override;
-  bool latency_known() const override { return latency_known_; }
+  bool latency_known() const override { return lag_.known(); }
 
   struct Shared;
 
@@ -58,8 +59,7 @@ class PortAudioPort : public AudioPort {
   std::unique_ptr<Shared> shared_;
   void* stream_ = nullptr;
   std::unique_ptr<class JackGraph> graph_;
-  int last_latency_ = 0;
-  bool latency_known_ = false;
+  LagTracker lag_;
   bool wedged_ = false;  // a callback never left the buffers after a stall
 };
 

@@ -16,7 +16,6 @@
 #include "audio/portaudio_port.hpp"
 #include "common/error.hpp"
 #include "dsp/fft.hpp"
-#include "dsp/latency.hpp"
 #include "dsp/units.hpp"
 
 namespace ampbench::audio {
@@ -218,18 +217,13 @@ Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_thresho
                            "' never returned after a stall: restart ampbench");
   Shared& s = *shared_;
   const std::size_t frames = stimulus.frames();
-  // Record beyond the stimulus only as long as the latency can be: before the first
-  // measurement, 1.5× what the stream reports (at most max_latency_s); after it, the
-  // measured latency and 5 ms. Each capture would otherwise waste the whole allowance.
   const double rate = settings_.sample_rate_hz;
-  const auto longest = static_cast<std::size_t>(settings_.max_latency_s * rate);
   const PaStreamInfo* info = Pa_GetStreamInfo(stream_);
   const double reported_s =
       info ? info->inputLatency + info->outputLatency : settings_.max_latency_s;
-  const std::size_t margin = std::min(
-      longest, latency_known_ ? static_cast<std::size_t>(last_latency_) +
-                                    static_cast<std::size_t>(0.005 * rate)
-                              : static_cast<std::size_t>((1.5 * reported_s + 0.01) * rate));
+  // Before the first measurement, 1.5× what the stream reports.
+  const std::size_t margin =
+      lag_.margin_frames(rate, 1.5 * reported_s + 0.01, settings_.max_latency_s);
   s.play.assign(stimulus.channels.size(), {});
   for (std::size_t c = 0; c < stimulus.channels.size(); ++c)
     s.play[c].assign(stimulus.channels[c].begin(), stimulus.channels[c].end());
@@ -285,32 +279,13 @@ Capture PortAudioPort::transfer(const AudioBuffer& stimulus, double clip_thresho
   if (const std::size_t flagged = s.first_flag_position.load())
     first_xrun_s = static_cast<double>(flagged - 1) / settings_.sample_rate_hz;
   capture.first_xrun_s = first_xrun_s;
-  // The interface's latency from the stimulus itself, on the channel whose correlation peak
-  // stands out most (a dead channel's, or a tone's comb of equal peaks, does not), on its
-  // magnitude (an inverting DUT). The stream keeps its latency, so a lag once found from a
-  // broadband capture (a sweep, noise, the loopback) holds for the tones after it; before
-  // that a tone is aligned to a whole period only and its absolute phase is not known.
-  std::optional<dsp::LagEstimate> best;
-  const int guard = static_cast<int>(0.001 * rate) + 8;
-  for (std::size_t c = 0; c < stimulus.channels.size() && c < s.record.size(); ++c) {
-    double energy = 0.0;
-    for (double v : stimulus.channels[c]) energy += v * v;
-    if (!(energy > 0.0)) continue;
-    const auto e =
-        dsp::estimate_lag(stimulus.channels[c], s.record[c], static_cast<int>(margin), guard);
-    if (!best || e.distinctness > best->distinctness) best = e;
-  }
-  if (best && best->distinctness >= dsp::kDistinctLag) {
-    last_latency_ = best->lag;
-    latency_known_ = true;
-  } else if (best && !latency_known_) {
-    last_latency_ = best->positive_lag;
-  }
-  capture.latency_certain = latency_known_;
-  capture.latency_samples = last_latency_;
+  lag_.update(stimulus, s.record, static_cast<int>(margin));
+  const int latency = lag_.lag();
+  capture.latency_certain = lag_.known();
+  capture.latency_samples = latency;
   capture.audio.sample_rate_hz = settings_.sample_rate_hz;
   for (std::size_t c = 0; c < s.record.size(); ++c) {
-    const auto begin = s.record[c].begin() + last_latency_;
+    const auto begin = s.record[c].begin() + latency;
     capture.audio.channels.emplace_back(begin, begin + static_cast<long>(frames));
     float peak = 0.0f;
     for (float v : s.record[c]) peak = std::max(peak, std::abs(v));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numbers>
 
+#include "audio/qa40x_port.hpp"
 #include "audio/sim_port.hpp"
 #ifdef AMPBENCH_WITH_PORTAUDIO
 #include "audio/portaudio_port.hpp"
@@ -11,6 +12,7 @@
 #include "dsp/sweep.hpp"
 #include "dsp/units.hpp"
 #include "sim/bench_wiring.hpp"
+#include "sim/qa40x_fake.hpp"
 #include "sim/sim_plugs.hpp"
 
 namespace ampbench::sequence {
@@ -67,6 +69,43 @@ std::unique_ptr<audio::SimPort> open_sim_port(const Station& station, const std:
   return port;
 }
 
+Qa40xBench open_qa40x_port(const Station& station, const std::string& serial) {
+  audio::Qa40xSettings settings;
+  settings.sample_rate_hz = station.audio.sample_rate_hz;
+  settings.outputs = station.audio.outputs;
+  settings.inputs = station.audio.inputs;
+  if (station.audio.loopback) {
+    settings.outputs.push_back(station.audio.loopback->first);
+    settings.inputs.push_back(station.audio.loopback->second);
+  }
+  settings.output_range_dbv = station.audio.qa40x_output_range_dbv;
+  settings.input_range_dbv = station.audio.qa40x_input_range_dbv;
+  settings.max_latency_s = station.audio.max_latency_s;
+  if (station.audio.device != "sim") {
+    auto device = audio::open_qa40x_device(station.audio.device);
+    settings.qa403 = device->product_id() == audio::qa40x::kQa403ProductId;
+    return {std::make_unique<audio::Qa40xPort>(station.safety, settings, std::move(device),
+                                               audio::steady_qa40x_clock()),
+            nullptr};
+  }
+  // The fake unit's converters pass volts to and from the DUT's chain; the attenuator stays
+  // in the chain.
+  auto path = std::make_unique<sim::Qa40xChainPath>(
+      sim::SimChain(*station.sim, sim::Qa40xChainPath::converters(station.attenuator_gain_db),
+                    station.audio.sample_rate_hz, station.channel_count(), serial,
+                    station.audio.loopback.has_value()),
+      settings.outputs, settings.inputs);
+  sim::SimChain* chain = &path->chain();
+  sim::Qa40xFakeConfig unit;
+  unit.seed = station.sim->seed;
+  unit.trims = sim::typical_qa40x_trims(station.sim->seed);
+  auto clock = std::make_shared<sim::FakeClock>();
+  auto fake = std::make_shared<sim::Qa40xFake>(unit, std::move(path), clock);
+  return {std::make_unique<audio::Qa40xPort>(station.safety, settings, sim::attach_qa40x_fake(fake),
+                                             clock),
+          chain};
+}
+
 // Each channel brought to the nominal calibration by its record's trim (SPEC §15).
 void apply_channel_trims(const Station& station, audio::AudioPort& port) {
   const auto& records = station.calibration_records;
@@ -114,6 +153,7 @@ Station calibration_cable(const Station& station) {
 
 std::unique_ptr<audio::AudioPort> open_backend(const Station& station, const std::string& serial) {
   if (station.audio.backend == "sim") return open_sim_port(station, serial);
+  if (station.audio.backend == "qa40x") return open_qa40x_port(station, serial).port;
 #ifdef AMPBENCH_WITH_PORTAUDIO
   if (station.audio.backend == "portaudio") {
     audio::PortAudioSettings settings;
@@ -213,6 +253,12 @@ void probe_latency(audio::AudioPort& port) {
 
 Bench open_bench(const Station& station, const std::string& serial, plugs::OperatorIo& io) {
   const auto instruments = connect_instruments(station, false);
+  if (station.audio.backend == "qa40x" && station.audio.device == "sim") {
+    auto unit = open_qa40x_port(station, serial);
+    unit.port->set_xrun_retries(station.audio.xrun_retries);
+    probe_latency(*unit.port);
+    return bench_around(station, instruments, std::move(unit.port), unit.chain, nullptr, io);
+  }
   if (station.audio.backend != "sim") {
     auto port = open_audio_port(station, serial);
     probe_latency(*port);

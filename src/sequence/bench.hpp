@@ -74,6 +74,15 @@ Bench bench_around(const Station& station, const StationInstruments& instruments
 // trim (Station::calibration_records; none: untouched).
 void apply_channel_trims(const Station& station, audio::AudioPort& port);
 
+// A QA40x station's port: the unit on the bus, or for `device = "sim"` the in-process fake
+// (sim/qa40x_fake.hpp) wired to the station's simulated DUT, whose chain comes with it
+// (owned by the port; nullptr for a real unit).
+struct Qa40xBench {
+  std::unique_ptr<audio::AudioPort> port;
+  sim::SimChain* chain = nullptr;
+};
+Qa40xBench open_qa40x_port(const Station& station, const std::string& serial);
+
 // The simulated interface's true converters, channel by channel ([sim] may say they differ
 // from what [audio] claims; station.sim must be set).
 sim::ConverterCalibration sim_converter_calibration(const Station& station);

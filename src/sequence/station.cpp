@@ -213,10 +213,10 @@ Station parse_station(const std::string& text, const std::string& path) {
   if (*backend == "wav")
     r.fail(a.get("backend"), "audio.backend",
            "the wav backend is not implemented; analyse recorded files with `ampbench analyze "
-           "FILE.wav` (expected sim or portaudio)");
-  if (*backend != "sim" && *backend != "portaudio")
+           "FILE.wav` (expected sim, portaudio or qa40x)");
+  if (*backend != "sim" && *backend != "portaudio" && *backend != "qa40x")
     r.fail(a.get("backend"), "audio.backend",
-           "unknown backend '" + *backend + "' (expected sim or portaudio)");
+           "unknown backend '" + *backend + "' (expected sim, portaudio or qa40x)");
   s.audio.backend = *backend;
   s.audio.device = r.string(a, "device", "audio").value_or("");
   s.audio.host_api = r.string(a, "host_api", "audio").value_or("");
@@ -255,16 +255,24 @@ Station parse_station(const std::string& text, const std::string& path) {
       r.fail(loop, "audio.loopback", "its channels must not also drive or capture the DUT");
     s.audio.loopback = std::pair{static_cast<int>(*out), static_cast<int>(*in)};
   }
-  s.audio.calibration.output_vrms_at_0dbfs =
-      positive(r, a, "output_vrms_at_0dbfs", "audio", std::nullopt);
-  s.audio.calibration.input_vrms_at_0dbfs =
-      positive(r, a, "input_vrms_at_0dbfs", "audio", std::nullopt);
+  const bool qa40x = s.audio.backend == "qa40x";
+  if (!qa40x) {
+    s.audio.calibration.output_vrms_at_0dbfs =
+        positive(r, a, "output_vrms_at_0dbfs", "audio", std::nullopt);
+    s.audio.calibration.input_vrms_at_0dbfs =
+        positive(r, a, "input_vrms_at_0dbfs", "audio", std::nullopt);
+  }
 
   const toml::table& safety = *r.table(root, "safety", "", true);
   r.reject_unknown_keys(safety, "safety",
                         {"max_output_vrms", "max_input_dbfs", "max_burst_duty",
-                         "slot_bursts_overlap", "max_capture_mb"});
+                         "slot_bursts_overlap", "max_capture_mb", "max_input_vrms"});
   s.safety.max_output_vrms = positive(r, safety, "max_output_vrms", "safety", std::nullopt);
+  if (qa40x)
+    station_fields::parse_qa40x_audio(r, a, safety, s.safety.max_output_vrms, s.audio);
+  else if (safety.get("max_input_vrms"))
+    r.fail(safety.get("max_input_vrms"), "safety.max_input_vrms",
+           "only a QA40x takes its input range from it (audio.backend = \"qa40x\")");
   s.safety.max_input_dbfs = required_number(r, safety, "max_input_dbfs", "safety");
   if (s.safety.max_input_dbfs > 0.0)
     r.fail(safety.get("max_input_dbfs"), "safety.max_input_dbfs", "must be at most 0 dBFS");
@@ -369,7 +377,8 @@ Station parse_station(const std::string& text, const std::string& path) {
     s.jack = jack;
   }
   s.slots = parse_slots(r, root, s);
-  const toml::table* sim_table = r.table(root, "sim", "", s.audio.backend == "sim");
+  const toml::table* sim_table =
+      r.table(root, "sim", "", s.audio.backend == "sim" || (qa40x && s.audio.device == "sim"));
   if (sim_table)
     s.sim = station_fields::parse_sim(r, *sim_table, s.channel_count(), s.audio.sample_rate_hz);
   if (s.sim) {

@@ -35,7 +35,7 @@ struct JackSettings {
 };
 
 struct AudioSettings {
-  std::string backend;  // sim | portaudio
+  std::string backend;  // sim | portaudio | qa40x
   std::string device;
   std::string host_api;  // portaudio: JACK, ALSA … ("" = any)
   double max_latency_s = 0.5;
@@ -47,6 +47,9 @@ struct AudioSettings {
   std::vector<int> outputs;
   std::vector<int> inputs;
   audio::PortCalibration calibration;
+  // qa40x: the ranges chosen from [safety] (SPEC §18), in dBV; they set `calibration`.
+  int qa40x_output_range_dbv = 18;
+  int qa40x_input_range_dbv = 42;
 };
 
 // A test position on a multichannel interface (SPEC §11): its own interface channels,

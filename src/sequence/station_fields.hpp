@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "common/toml_reader.hpp"
+#include "sequence/station.hpp"
 #include "sim/models.hpp"
 
 namespace ampbench::sequence::station_fields {
@@ -20,5 +21,10 @@ double non_negative(const TomlReader& r, const toml::table& t, std::string_view 
 // The [sim] table of a station with `channels` DUT channels.
 sim::SimConfig parse_sim(const TomlReader& r, const toml::table& t, int channels,
                          double sample_rate_hz);
+
+// [audio] of a QA40x (station_qa40x.cpp): its rates and channels, and its ranges chosen from
+// [safety]'s max_output_vrms and max_input_vrms (none: the top input range).
+void parse_qa40x_audio(const TomlReader& r, const toml::table& audio, const toml::table& safety,
+                       double max_output_vrms, AudioSettings& settings);
 
 }  // namespace ampbench::sequence::station_fields
