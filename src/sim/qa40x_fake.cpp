@@ -192,6 +192,7 @@ void Qa40xFake::write_register(std::uint8_t address, std::uint32_t value) {
         for (auto& d : delay_) d.assign(static_cast<std::size_t>(config_.latency_frames), 0.0);
         delay_at_ = {0, 0};
         for (auto& w : dac_words_) w.clear();
+        for (auto& w : adc_sent_) w.clear();
       } else if (value == kStreamStop) {
         streaming_ = false;
         for (auto& a : adc_words_) a.clear();
@@ -283,6 +284,7 @@ void Qa40xFake::play_block(const std::vector<std::uint8_t>& bytes) {
       }
       const double word = x - a3 * x * x * x + noise_[c].next();
       adc_words_[c].push_back(std::clamp(word, -1.0, 1.0));
+      adc_sent_[c].push_back(adc_words_[c].back());
     }
   }
   clock_->advance(static_cast<double>(frames) / sample_rate_hz());

@@ -98,6 +98,8 @@ class Qa40xFake : public usb::UsbDevice {
   int streams_before_settled() const { return early_streams_; }
   // The DAC words of the last stream, by interface channel, as the device decoded them.
   const std::array<std::vector<double>, 2>& last_dac_words() const { return dac_words_; }
+  // And the ADC words it sent back.
+  const std::array<std::vector<double>, 2>& last_adc_words() const { return adc_sent_; }
   int most_in_flight() const { return most_in_flight_; }
   // Replace the page it serves (a damaged one, for tests); its converters keep their trims.
   void serve_page(std::vector<std::uint8_t> page) { page_ = std::move(page); }
@@ -131,7 +133,7 @@ class Qa40xFake : public usb::UsbDevice {
   std::array<std::deque<double>, 2> adc_words_;  // captured, not yet read
   std::array<std::vector<double>, 2> delay_;     // the last latency_frames words, a ring
   std::array<std::size_t, 2> delay_at_{};
-  std::array<std::vector<double>, 2> dac_words_;
+  std::array<std::vector<double>, 2> dac_words_, adc_sent_;
   std::array<NoiseSource, 2> noise_;
 };
 
