@@ -39,8 +39,12 @@ void put_le(Bytes& page, std::size_t at, std::uint32_t v, int bytes) {
 
 // A page laid out by hand: header words, each range's left and right records (an int16 of
 // the range and a float32 trim), the end marker, zeros, the CRC big-endian in the last two.
-float hand_input_trim(int range, int channel) { return 8.75f + 0.01f * range - 0.02f * channel; }
-float hand_output_trim(int range, int channel) { return -0.3f + 0.05f * range - 0.03f * channel; }
+float hand_input_trim(int range, int channel) {
+  return 8.75f + 0.01f * range - 0.02f * channel;
+}
+float hand_output_trim(int range, int channel) {
+  return -0.3f + 0.05f * range - 0.03f * channel;
+}
 Bytes hand_page() {
   Bytes page(512, 0);
   put_le(page, 0x04, 76, 4);
@@ -104,7 +108,7 @@ TEST(Qa40xProtocol, StreamFramesAreRightThenLeftLittleEndianInt32) {
   const std::vector<double> left{0.5, 1.5}, right{-0.25, -1.5};
   Bytes wire(16);
   qa40x::encode_frames(left, right, wire);
-  EXPECT_EQ(wire, (Bytes{0x00, 0x00, 0x00, 0xE0, 0x00, 0x00, 0x00, 0x40,    // R, L
+  EXPECT_EQ(wire, (Bytes{0x00, 0x00, 0x00, 0xE0, 0x00, 0x00, 0x00, 0x40,     // R, L
                          0x00, 0x00, 0x00, 0x80, 0xFF, 0xFF, 0xFF, 0x7F}));  // saturated
   std::vector<double> l(2), r(2);
   qa40x::decode_frames(wire, l, r);
@@ -210,6 +214,7 @@ double tone_rms(const std::vector<double>& x, double freq_hz, double fs, std::si
 TEST(Qa40xPort, LevelOnEveryRangeFollowsTheTrimModel) {
   const double fs = 48000.0, freq = 1000.0;
   const std::size_t n = 9600;
+  double worst_db = 0.0;
   for (std::size_t in = 0; in < qa40x::kInputRangesDbv.size(); ++in) {
     Qa40xSettings settings;
     settings.sample_rate_hz = fs;
@@ -237,22 +242,23 @@ TEST(Qa40xPort, LevelOnEveryRangeFollowsTheTrimModel) {
         // The ADC words it sent back: the cable's peak volts over the input's trimmed
         // full scale (the input is differential: 6 dB below the range's name).
         const double trim_in = hand_input_trim(static_cast<int>(in), c);
-        const double adc_peak =
-            vrms * gain * std::numbers::sqrt2 /
-            std::pow(10.0, (qa40x::kInputRangesDbv[in] - 6.0 + trim_in) / 20.0);
+        const double adc_peak = vrms * gain * std::numbers::sqrt2 /
+                                std::pow(10.0, (qa40x::kInputRangesDbv[in] - 6.0 + trim_in) / 20.0);
         const auto& adc = unit.fake->last_adc_words()[static_cast<std::size_t>(c)];
         EXPECT_NEAR(20.0 * std::log10(tone_rms(adc, freq, fs, 960, 150) / adc_peak), 0.0, 0.001)
             << "input range " << qa40x::kInputRangesDbv[in] << " channel " << c + 1;
         // What the port reads, in volts: the cable's volts within 0.001 dB.
-        const double read_vrms = tone_rms(capture.audio.channels[static_cast<std::size_t>(c)],
-                                          freq, fs, 960, 150) *
-                                 unit.port->calibration().input_vrms_at_0dbfs;
+        const double read_vrms =
+            tone_rms(capture.audio.channels[static_cast<std::size_t>(c)], freq, fs, 960, 150) *
+            unit.port->calibration().input_vrms_at_0dbfs;
+        worst_db = std::max(worst_db, std::abs(20.0 * std::log10(read_vrms / (vrms * gain))));
         EXPECT_NEAR(20.0 * std::log10(read_vrms / (vrms * gain)), 0.0, 0.001)
             << "output range " << qa40x::kOutputRangesDbv[out] << ", input range "
             << qa40x::kInputRangesDbv[in] << ", channel " << c + 1;
       }
     }
   }
+  std::printf("largest level error over 64 range pairs and channels: %.2g dB\n", worst_db);
 }
 
 TEST(Qa40xPort, NoCaptureStartsBeforeItsRelaysSettle) {
@@ -351,6 +357,9 @@ TEST(Qa40xPort, FindsItsLatencyAndIdentifiesItself) {
   EXPECT_NEAR(unit.port->identity().usb_volts, 5.02, 1e-9);
   EXPECT_NEAR(unit.port->identity().temperature_c, 35.2, 1e-9);
   EXPECT_NE(unit.port->describe().find("QA403 serial 40312345"), std::string::npos);
+  EXPECT_EQ(describe_qa40x(unit.port->identity()),
+            "QA403 serial 40312345, firmware 60; USB 5.02 V 0.38 A, isolated side 0.15 A, "
+            "35.2 °C");
 }
 
 TEST(Qa40xPort, ADamagedCalibrationPageRefusesTheUnit) {
@@ -385,6 +394,52 @@ TEST(Qa40xStation, RangesChosenFromTheSafetyMaxima) {
   EXPECT_EQ(station.audio.qa40x_input_range_dbv, 6);
   EXPECT_NEAR(station.audio.calibration.output_vrms_at_0dbfs, std::pow(10.0, 8.0 / 20.0), 1e-12);
   EXPECT_NEAR(station.audio.calibration.input_vrms_at_0dbfs, std::pow(10.0, 6.0 / 20.0), 1e-12);
+}
+
+TEST(Qa40xStation, WhatAQa40xCannotDoIsRefusedOnItsLine) {
+  const std::string good = R"([station]
+name = "q"
+[audio]
+backend = "qa40x"
+device = "any"
+sample_rate = 48000
+outputs = [1, 2]
+inputs = [1, 2]
+[safety]
+max_output_vrms = 1.0
+max_input_dbfs = -1.0
+)";
+  const auto station = sequence::parse_station(good, "q.toml");
+  EXPECT_EQ(station.audio.qa40x_output_range_dbv, 8);  // −2 dBV holds 0.79 Vrms only
+  EXPECT_EQ(station.audio.qa40x_input_range_dbv, 42);  // nothing said: the safe range
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    std::string text = good;
+    text.replace(text.find(from), from.size(), to);
+    return text;
+  };
+  const struct {
+    std::string text, expected;
+  } cases[] = {
+      {replace("sample_rate = 48000", "sample_rate = 44100"),
+       "q.toml:6: field 'audio.sample_rate'"},
+      {replace("outputs = [1, 2]", "outputs = [1, 3]"), "q.toml:7: field 'audio.outputs'"},
+      {replace("device = \"any\"", "device = \"first\""), "q.toml:5: field 'audio.device'"},
+      {replace("max_output_vrms = 1.0", "max_output_vrms = 9.0"),
+       "q.toml:10: field 'safety.max_output_vrms': is above the QA40x's top output range"},
+      {replace("max_output_vrms = 1.0", "max_output_vrms = 1.0\nmax_input_vrms = 200.0"),
+       "q.toml:11: field 'safety.max_input_vrms'"},
+      {replace("inputs = [1, 2]", "inputs = [1, 2]\noutput_vrms_at_0dbfs = 2.0"),
+       "q.toml:9: field 'audio.output_vrms_at_0dbfs': a QA40x sets it itself"},
+      {replace("device = \"any\"", "device = \"sim\""), "'sim'"},
+  };
+  for (const auto& c : cases) {
+    try {
+      sequence::parse_station(c.text, "q.toml");
+      ADD_FAILURE() << "accepted: " << c.text;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.expected), std::string::npos) << e.what();
+    }
+  }
 }
 
 // The production sequence's verdicts through the QA40x backend and its fake are those of

@@ -264,6 +264,40 @@ Capture Qa40xPort::transfer(const AudioBuffer& stimulus, double clip_threshold_f
   return capture;
 }
 
+std::string describe_qa40x(const Qa40xIdentity& id) {
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "%s serial %u, firmware %u; USB %.2f V %.2f A, isolated side %.2f A, %.1f °C",
+                id.model.c_str(), id.serial, id.firmware, id.usb_volts, id.usb_amps,
+                id.isolated_amps, id.temperature_c);
+  return text;
+}
+
+std::vector<Qa40xListing> list_qa40x_units() {
+  std::vector<usb::UsbDeviceInfo> found;
+  try {
+    found = usb::list_usb_devices(kVendorId, {kQa402ProductId, kQa403ProductId}, kQa40xUdevHint);
+  } catch (const usb::UsbError& e) {
+    throw MeasurementError(e.what());
+  }
+  std::vector<Qa40xListing> out;
+  for (const auto& info : found) {
+    Qa40xListing listing{info, std::nullopt, info.problem};
+    if (listing.problem.empty()) {
+      try {
+        auto device =
+            usb::open_usb_device(kVendorId, {info.product_id}, info.serial, 0, kQa40xUdevHint);
+        Qa40xRegisters registers(*device);
+        listing.identity = registers.identity(info.product_id == kQa403ProductId);
+      } catch (const Error& e) {
+        listing.problem = e.what();
+      }
+    }
+    out.push_back(std::move(listing));
+  }
+  return out;
+}
+
 std::unique_ptr<usb::UsbDevice> open_qa40x_device(const std::string& device) {
   std::string serial;
   if (device.rfind("serial:", 0) == 0)

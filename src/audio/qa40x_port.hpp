@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct Qa40xIdentity {
   double isolated_amps = 0.0;
   double temperature_c = 0.0;
 };
+
+// "QA403 serial 40312345, firmware 60; USB 5.02 V 0.38 A, isolated side 0.15 A, 35.2 °C".
+std::string describe_qa40x(const Qa40xIdentity& identity);
 
 // The register bus over the unit's first endpoint pair.
 class Qa40xRegisters {
@@ -113,6 +117,16 @@ class Qa40xPort : public AudioPort {
   std::uint64_t relay_switches_ = 0;
   LagTracker lag_;
 };
+
+// Each QA40x on the bus, as `ampbench devices` lists it: what it says of itself, or why it
+// could not be asked (permissions, another program holding it). Throws MeasurementError
+// when this build has no USB.
+struct Qa40xListing {
+  usb::UsbDeviceInfo usb;
+  std::optional<Qa40xIdentity> identity;
+  std::string problem;
+};
+std::vector<Qa40xListing> list_qa40x_units();
 
 // Opens the unit a station's `device` names ("any" or "serial:NNN") on the bus.
 std::unique_ptr<usb::UsbDevice> open_qa40x_device(const std::string& device);

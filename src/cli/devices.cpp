@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "audio/qa40x_port.hpp"
 #include "cli/command.hpp"
 #include "instruments/drivers.hpp"
 #include "instruments/usbtmc.hpp"
@@ -52,13 +53,37 @@ void list_usbtmc() {
   }
 }
 
+// Each QuantAsylum QA402/QA403: an analyzer with its own USB protocol, no audio class.
+void list_qa40x() {
+  std::printf("QuantAsylum QA40x analyzers:\n");
+  std::vector<audio::Qa40xListing> units;
+  try {
+    units = audio::list_qa40x_units();
+  } catch (const Error& e) {
+    std::printf("  (%s)\n", e.what());
+    return;
+  }
+  if (units.empty()) std::printf("  none attached\n");
+  for (const auto& unit : units) {
+    std::printf("  bus %d address %d: ", unit.usb.bus, unit.usb.address);
+    if (unit.identity)
+      std::printf("%s\n    station: [audio] backend = \"qa40x\", device = \"serial:%s\"\n",
+                  audio::describe_qa40x(*unit.identity).c_str(), unit.usb.serial.c_str());
+    else
+      std::printf("%s\n", unit.problem.c_str());
+  }
+}
+
 }  // namespace
 
 Subcommand add_devices_command(CLI::App& parent) {
   CLI::App* app = parent.add_subcommand(
-      "devices", "List audio devices (host API, channels, default rate) and USBTMC instruments");
+      "devices",
+      "List audio devices (host API, channels, default rate), QA40x analyzers and USBTMC "
+      "instruments");
   return {app, [] {
             list_audio();
+            list_qa40x();
             list_usbtmc();
             return 0;
           }};
