@@ -360,6 +360,27 @@ TEST(CliInstruments, ScpiCommandQueriesAndReportsErrors) {
   const auto devices = run_ampbench({"devices"});
   EXPECT_EQ(devices.exit_code, 0) << devices.err;
   EXPECT_NE(devices.out.find("USBTMC instruments:"), std::string::npos) << devices.out;
+  EXPECT_NE(devices.out.find("QuantAsylum QA40x analyzers:"), std::string::npos) << devices.out;
+}
+
+// The qa40x backend end to end through the binary: its fake unit, a good amplifier and one
+// with hum, the run's record naming the unit.
+TEST(CliInstruments, Qa40xStationRunsThroughItsFake) {
+  TempDir dir;
+  const auto db = dir / "r.db";
+  const std::string station = kSource + "/instruments/sim-qa40x.toml";
+  const std::string fast = kSource + "/sequences/poweramp-fast.toml";
+  const auto good = run_ampbench(
+      {"run", fast, "--station", station, "--serial", "GOOD", "--db", db, "--json", "--quiet"});
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  const auto hum = run_ampbench(
+      {"run", fast, "--station", station, "--serial", "SIM-HUM", "--db", db, "--quiet"});
+  EXPECT_EQ(hum.exit_code, 1) << hum.err;
+  EXPECT_EQ(
+      scalar(db, "SELECT group_concat(verdict, ',') FROM (SELECT verdict FROM runs ORDER BY id)"),
+      "PASS,FAIL");
+  const auto selftest = run_ampbench({"selftest", "--station", station, "--db", db});
+  EXPECT_EQ(selftest.exit_code, 0) << selftest.out << selftest.err;
 }
 
 namespace {

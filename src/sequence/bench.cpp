@@ -192,6 +192,8 @@ std::unique_ptr<audio::AudioPort> open_audio_port(const Station& station,
 }
 
 CalibrationBench open_calibration_bench(const Station& station) {
+  if (station.audio.backend == "qa40x" && station.audio.device == "sim")
+    return {open_qa40x_port(calibration_cable(station), "").port, plugs::manual_dmm_probes()};
   if (station.audio.backend != "sim")
     return {open_audio_port(station, ""), plugs::manual_dmm_probes()};
   auto port = open_sim_port(calibration_cable(station), "");
