@@ -8,6 +8,8 @@
 #include <optional>
 
 #include "instruments/usbtmc.hpp"
+#include "usb/libusb_context.hpp"
+#include "usb/usb_device.hpp"
 
 namespace ampbench::instruments {
 namespace {
@@ -18,16 +20,14 @@ const char* kUdevHint =
     "no permission to open it: install packaging/udev/99-ampbench-usbtmc.rules "
     "(see docs/instruments.md) and replug the instrument";
 
-struct ContextCloser {
-  void operator()(libusb_context* c) const { libusb_exit(c); }
-};
-using Context = std::unique_ptr<libusb_context, ContextCloser>;
+using Context = usb::LibusbContext;
 
 Context make_context() {
-  libusb_context* ctx = nullptr;
-  if (const int rc = libusb_init(&ctx); rc != 0)
-    throw InstrumentError(std::string("libusb: cannot start: ") + libusb_strerror(rc));
-  return Context(ctx);
+  try {
+    return usb::start_libusb();
+  } catch (const usb::UsbError& e) {
+    throw InstrumentError(e.what());
+  }
 }
 
 struct UsbtmcInterface {
@@ -65,13 +65,6 @@ std::optional<UsbtmcInterface> find_usbtmc_interface(libusb_device* device, int 
   }
   libusb_free_config_descriptor(config);
   return found;
-}
-
-std::string string_descriptor(libusb_device_handle* handle, std::uint8_t index) {
-  if (index == 0) return "";
-  unsigned char text[256];
-  const int n = libusb_get_string_descriptor_ascii(handle, index, text, sizeof text);
-  return n > 0 ? std::string(reinterpret_cast<char*>(text), static_cast<std::size_t>(n)) : "";
 }
 
 class LibusbBulkLink : public UsbBulkLink {
@@ -171,9 +164,9 @@ std::vector<UsbtmcDeviceInfo> list_usbtmc_devices() {
     if (const int rc = libusb_open(device, &handle); rc != 0) {
       info.problem = rc == LIBUSB_ERROR_ACCESS ? kUdevHint : libusb_strerror(rc);
     } else {
-      info.serial = string_descriptor(handle, d.iSerialNumber);
-      info.manufacturer = string_descriptor(handle, d.iManufacturer);
-      info.product = string_descriptor(handle, d.iProduct);
+      info.serial = usb::string_descriptor(handle, d.iSerialNumber);
+      info.manufacturer = usb::string_descriptor(handle, d.iManufacturer);
+      info.product = usb::string_descriptor(handle, d.iProduct);
       libusb_close(handle);
     }
     out.push_back(info);
@@ -208,7 +201,7 @@ std::unique_ptr<UsbBulkLink> open_usbtmc_link(std::uint16_t vendor_id, std::uint
       problem = rc == LIBUSB_ERROR_ACCESS ? kUdevHint : libusb_strerror(rc);
       continue;
     }
-    if (!serial.empty() && string_descriptor(handle, d.iSerialNumber) != serial) {
+    if (!serial.empty() && usb::string_descriptor(handle, d.iSerialNumber) != serial) {
       problem = "attached, but not with serial " + serial;
       libusb_close(handle);
       continue;

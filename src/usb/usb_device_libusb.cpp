@@ -7,29 +7,28 @@
 #include <cstdio>
 #include <deque>
 
+#include "usb/libusb_context.hpp"
 #include "usb/usb_device.hpp"
 
 namespace ampbench::usb {
-namespace libusb_detail {
 
-struct ContextCloser {
-  void operator()(libusb_context* c) const { libusb_exit(c); }
-};
-using Context = std::unique_ptr<libusb_context, ContextCloser>;
-
-Context start_libusb() {
+LibusbContext start_libusb() {
   libusb_context* ctx = nullptr;
   if (const int rc = libusb_init(&ctx); rc != 0)
     throw UsbError(std::string("libusb: cannot start: ") + libusb_strerror(rc));
-  return Context(ctx);
+  return LibusbContext(ctx);
 }
 
-std::string serial_of(libusb_device_handle* handle, std::uint8_t index) {
+std::string string_descriptor(libusb_device_handle* handle, std::uint8_t index) {
   if (index == 0) return "";
   unsigned char text[256];
   const int n = libusb_get_string_descriptor_ascii(handle, index, text, sizeof text);
   return n > 0 ? std::string(reinterpret_cast<char*>(text), static_cast<std::size_t>(n)) : "";
 }
+
+namespace libusb_detail {
+
+using Context = LibusbContext;
 
 bool wanted(const libusb_device_descriptor& d, std::uint16_t vendor_id,
             const std::vector<std::uint16_t>& product_ids) {
@@ -204,8 +203,8 @@ std::vector<UsbDeviceInfo> list_usb_devices(std::uint16_t vendor_id,
     if (const int rc = libusb_open(list[i], &handle); rc != 0) {
       info.problem = rc == LIBUSB_ERROR_ACCESS ? udev_hint : libusb_strerror(rc);
     } else {
-      info.serial = serial_of(handle, d.iSerialNumber);
-      info.product = serial_of(handle, d.iProduct);
+      info.serial = string_descriptor(handle, d.iSerialNumber);
+      info.product = string_descriptor(handle, d.iProduct);
       libusb_close(handle);
     }
     out.push_back(info);
@@ -234,7 +233,7 @@ std::unique_ptr<UsbDevice> open_usb_device(std::uint16_t vendor_id,
       problem = rc == LIBUSB_ERROR_ACCESS ? udev_hint : libusb_strerror(rc);
       continue;
     }
-    const std::string its_serial = serial_of(handle, d.iSerialNumber);
+    const std::string its_serial = string_descriptor(handle, d.iSerialNumber);
     if (!serial.empty() && its_serial != serial) {
       problem = "attached, but none with serial " + serial;
       libusb_close(handle);
