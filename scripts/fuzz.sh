@@ -22,7 +22,7 @@ case "${1:-}" in
 esac
 export BUILD_DIR=${BUILD_DIR:-build-sanitizers}
 build=$BUILD_DIR
-targets=(sequence station level wav scpi usbtmc visa)
+targets=(sequence station level wav scpi usbtmc visa qa40x)
 # The sanitizer suite's build (scripts/build-sanitizers.sh): after it, nothing to compile.
 scripts/build-sanitizers.sh "${targets[@]/#/fuzz_}"
 work=$(mktemp -d)
