@@ -31,6 +31,8 @@ class Qa40xClock {
   virtual ~Qa40xClock() = default;
   virtual double now_s() const = 0;
   virtual void sleep_until(double t_s) = 0;
+  // Whether its time is the wall's (a unit on the bus) or advanced by a fake as it streams.
+  virtual bool real_time() const { return true; }
 };
 std::shared_ptr<Qa40xClock> steady_qa40x_clock();
 
@@ -84,6 +86,7 @@ class Qa40xPort : public AudioPort {
   int input_count() const override { return static_cast<int>(settings_.inputs.size()); }
   std::string describe() const override;
   bool latency_known() const override { return lag_.known(); }
+  bool plays_in_real_time() const override { return clock_->real_time(); }
 
   const Qa40xIdentity& identity() const { return identity_; }
   const qa40x::CalibrationPage& factory_trims() const { return trims_; }

@@ -27,6 +27,7 @@ class FakeClock : public audio::Qa40xClock {
   double now_s() const override { return now_s_; }
   void sleep_until(double t_s) override { now_s_ = std::max(now_s_, t_s); }
   void advance(double seconds) { now_s_ += seconds; }
+  bool real_time() const override { return false; }
 
  private:
   double now_s_ = 0.0;
