@@ -377,6 +377,9 @@ Station parse_station(const std::string& text, const std::string& path) {
     s.jack = jack;
   }
   s.slots = parse_slots(r, root, s);
+  if (qa40x && s.audio.device == "sim" && !s.slots.empty())
+    r.fail(root.get("slot"), "slot",
+           "a simulated QA40x (audio.device = \"sim\") carries one DUT: no slots");
   const toml::table* sim_table =
       r.table(root, "sim", "", s.audio.backend == "sim" || (qa40x && s.audio.device == "sim"));
   if (sim_table)

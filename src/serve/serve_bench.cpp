@@ -26,6 +26,10 @@ ServeBench::ServeBench(sequence::SequencePlan plan, sequence::Station station,
     station_.calibration_records = {};
     calibration_problem_ = e.what();
   }
+  if (station_.audio.backend == "qa40x" && station_.audio.device == "sim")
+    throw MeasurementError(station_.path +
+                           ": serve opens the interface once for every unit, and the simulated "
+                           "QA40x carries one DUT: run the station with `ampbench run`");
   if (station_.audio.loopback)
     throw MeasurementError(station_.path +
                            ": serve cannot use an [audio] loopback reference yet; run the "
