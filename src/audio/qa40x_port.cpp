@@ -180,6 +180,8 @@ Capture Qa40xPort::transfer(const AudioBuffer& stimulus, double clip_threshold_f
   for (std::size_t p = 0; p < stimulus.channel_count(); ++p)
     for (double x : stimulus.channels[p]) peak[p] = std::max(peak[p], std::abs(x));
   set_output_range(output_range_for(peak));
+  // The relays' settling holds the bench as much as the stream does.
+  const double started_s = clock_->now_s();
   clock_->sleep_until(settled_at_s_);
 
   const auto lead = static_cast<std::size_t>(kLeadS * rate);
@@ -215,7 +217,6 @@ Capture Qa40xPort::transfer(const AudioBuffer& stimulus, double clip_threshold_f
   };
   const auto block_timeout =
       usb::Milliseconds(1000 + static_cast<long>(1000.0 * kBlockFrames / rate));
-  const double started_s = clock_->now_s();
   registers_.write(kStreamControl, kStreamStart);
   try {
     while (sent < std::min(blocks, kBlocksInFlight)) send_next();
