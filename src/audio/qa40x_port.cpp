@@ -18,6 +18,10 @@ constexpr std::uint32_t kLinkPattern = 0x5AA5C33C;
 constexpr std::size_t kBlocksInFlight = 4;
 // Words above this are the converter's own full scale, whatever the station allows.
 constexpr double kMostWord = 0.999;
+// An output range below the top allowed one is chosen with the samples' peak this far below
+// its full scale: the DAC's reconstruction peaks between samples, up to about 0.5 dB above
+// them near Nyquist. The top range takes what the station allows.
+constexpr double kRangeHeadroom = 0.9;
 // Silence streamed before the stimulus and dropped: the converters' start.
 constexpr double kLeadS = 0.005;
 
@@ -147,7 +151,8 @@ std::size_t Qa40xPort::output_range_for(const std::vector<double>& peak_fs) cons
     for (std::size_t p = 0; p < peak_fs.size() && p < settings_.outputs.size(); ++p) {
       const double full_scale = output_full_scale_vrms(
           kOutputRangesDbv[range], trims_.output[range].of(settings_.outputs[p]));
-      if (peak_fs[p] * calibration().output_vrms_at_0dbfs / full_scale > kMostWord) return false;
+      const double most = range == most_output_range_ ? kMostWord : kRangeHeadroom;
+      if (peak_fs[p] * calibration().output_vrms_at_0dbfs / full_scale > most) return false;
     }
     return true;
   };
