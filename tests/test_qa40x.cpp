@@ -364,6 +364,31 @@ TEST(Qa40xPort, FindsItsLatencyAndIdentifiesItself) {
             "35.2 °C");
 }
 
+TEST(Qa40xPort, EveryRateStreamsItsOwnTime) {
+  for (double fs : {48000.0, 96000.0, 192000.0, 384000.0}) {
+    Qa40xSettings settings;
+    settings.sample_rate_hz = fs;
+    auto unit = fake_unit(settings, 1.0, hand_config());
+    const double before = unit.clock->now_s();
+    const auto capture =
+        unit.port->play_and_capture(sine(1.0, unit.port->calibration().output_vrms_at_0dbfs, 1000.0,
+                                         fs, static_cast<std::size_t>(fs / 10)));
+    // 0.1 s of tone, 5 ms of lead and 0.5 s recorded past it, in whole 2048-frame blocks.
+    const double blocks = std::ceil((0.605 * fs) / 2048.0);
+    EXPECT_NEAR(unit.clock->now_s() - before, blocks * 2048.0 / fs + 1.2, 1e-9) << fs;
+    const double read =
+        tone_rms(capture.audio.channels[0], 1000.0, fs, static_cast<std::size_t>(fs / 100), 50) *
+        unit.port->calibration().input_vrms_at_0dbfs;
+    EXPECT_NEAR(20.0 * std::log10(read), 0.0, 0.001) << fs;
+  }
+  sim::Qa40xFakeConfig qa402 = hand_config();
+  qa402.qa403 = false;
+  Qa40xSettings settings;
+  settings.sample_rate_hz = 384000.0;
+  settings.qa403 = false;
+  EXPECT_THROW(fake_unit(settings, 1.0, qa402), UsageError);
+}
+
 TEST(Qa40xPort, ADamagedCalibrationPageRefusesTheUnit) {
   auto clock = std::make_shared<sim::FakeClock>();
   auto fake = std::make_shared<sim::Qa40xFake>(hand_config(), sim::qa40x_cable(), clock);
