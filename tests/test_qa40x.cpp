@@ -389,6 +389,39 @@ TEST(Qa40xPort, EveryRateStreamsItsOwnTime) {
   EXPECT_THROW(fake_unit(settings, 1.0, qa402), UsageError);
 }
 
+TEST(Qa40xPort, AStalledStreamIsAnErrorAndTheNextTransferStartsClean) {
+  Qa40xSettings settings;
+  auto unit = fake_unit(settings, 1.0, hand_config());
+  const auto tone =
+      sine(0.5, unit.port->calibration().output_vrms_at_0dbfs, 1000.0, 48000.0, 48000);
+  unit.fake->stall_after_blocks(3);
+  EXPECT_THROW(unit.port->play_and_capture(tone), MeasurementError);
+  EXPECT_EQ(unit.fake->queued(), 0u);    // nothing left in flight
+  EXPECT_FALSE(unit.fake->streaming());  // and the stream stopped
+  const auto capture = unit.port->play_and_capture(tone);
+  const double read = tone_rms(capture.audio.channels[1], 1000.0, 48000.0, 4800, 400) *
+                      unit.port->calibration().input_vrms_at_0dbfs;
+  EXPECT_NEAR(20.0 * std::log10(read / 0.5), 0.0, 0.001);
+  EXPECT_EQ(unit.fake->streams_started(), 2);
+  EXPECT_FALSE(unit.fake->streaming());
+}
+
+TEST(Qa40xPort, AUnitUnpluggedMidStreamIsAnErrorSayingSo) {
+  Qa40xSettings settings;
+  auto unit = fake_unit(settings, 1.0, hand_config());
+  const auto tone =
+      sine(0.5, unit.port->calibration().output_vrms_at_0dbfs, 1000.0, 48000.0, 48000);
+  unit.fake->unplug_after_blocks(3);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      unit.port->play_and_capture(tone);
+      ADD_FAILURE() << "a transfer through an unplugged unit returned";
+    } catch (const MeasurementError& e) {
+      EXPECT_NE(std::string(e.what()).find("unplugged"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(Qa40xPort, ADamagedCalibrationPageRefusesTheUnit) {
   auto clock = std::make_shared<sim::FakeClock>();
   auto fake = std::make_shared<sim::Qa40xFake>(hand_config(), sim::qa40x_cable(), clock);

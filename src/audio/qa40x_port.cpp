@@ -250,8 +250,12 @@ Capture Qa40xPort::transfer(const AudioBuffer& stimulus, double clip_threshold_f
       if (sent < blocks && !capture.clipped_input) send_next();
     }
   } catch (...) {
-    device_->cancel_queued();
-    registers_.write(kStreamControl, kStreamStop);
+    // Stopped if the unit still answers; what went wrong first is what the caller hears.
+    try {
+      device_->cancel_queued();
+      registers_.write(kStreamControl, kStreamStop);
+    } catch (const std::exception&) {
+    }
     throw;
   }
   device_->cancel_queued();

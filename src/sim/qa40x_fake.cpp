@@ -128,8 +128,13 @@ double Qa40xFake::sample_rate_hz() const {
   return 48000.0 * std::pow(2.0, rate_code_);
 }
 
+void Qa40xFake::check_plugged_in() const {
+  if (blocks_to_unplug_ == 0) throw usb::UsbError(describe() + ": the device was unplugged");
+}
+
 void Qa40xFake::bulk_out(std::uint8_t endpoint, std::span<const std::uint8_t> data,
                          usb::Milliseconds) {
+  check_plugged_in();
   if (endpoint != kRegisterOut || data.size() != 5)
     throw usb::UsbError(describe() + ": a control write of " + std::to_string(data.size()) +
                         " bytes to endpoint " + std::to_string(endpoint));
@@ -147,6 +152,7 @@ void Qa40xFake::bulk_out(std::uint8_t endpoint, std::span<const std::uint8_t> da
 
 std::vector<std::uint8_t> Qa40xFake::bulk_in(std::uint8_t endpoint, std::size_t max_bytes,
                                              usb::Milliseconds) {
+  check_plugged_in();
   if (endpoint != kRegisterIn || replies_.empty())
     throw usb::UsbTimeout(describe() + ": nothing to read on endpoint " + std::to_string(endpoint));
   const std::uint32_t v = replies_.front();
@@ -195,6 +201,7 @@ void Qa40xFake::write_register(std::uint8_t address, std::uint32_t value) {
         for (auto& w : adc_sent_) w.clear();
       } else if (value == kStreamStop) {
         streaming_ = false;
+        blocks_to_stall_ = -1;
         for (auto& a : adc_words_) a.clear();
       }
       break;
@@ -291,10 +298,14 @@ void Qa40xFake::play_block(const std::vector<std::uint8_t>& bytes) {
 }
 
 usb::CompletedTransfer Qa40xFake::wait_completed(usb::Milliseconds timeout) {
+  check_plugged_in();
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     if (it->endpoint == kStreamOut) {
       Queued q = std::move(*it);
       queue_.erase(it);
+      if (blocks_to_unplug_ > 0) --blocks_to_unplug_;
+      if (blocks_to_stall_ == 0) return {kStreamOut, {}};  // taken, and nothing comes back
+      if (blocks_to_stall_ > 0) --blocks_to_stall_;
       play_block(q.data);
       return {kStreamOut, {}};
     }

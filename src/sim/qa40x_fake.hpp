@@ -104,6 +104,12 @@ class Qa40xFake : public usb::UsbDevice {
   int most_in_flight() const { return most_in_flight_; }
   // Replace the page it serves (a damaged one, for tests); its converters keep their trims.
   void serve_page(std::vector<std::uint8_t> page) { page_ = std::move(page); }
+  // The USB cable pulled after this many more stream blocks: every transfer then fails, as
+  // libusb's do for a device gone.
+  void unplug_after_blocks(int blocks) { blocks_to_unplug_ = blocks; }
+  // The ADC stops sending after this many more blocks, until the stream is stopped.
+  void stall_after_blocks(int blocks) { blocks_to_stall_ = blocks; }
+  bool streaming() const { return streaming_; }
 
  private:
   struct Queued {
@@ -130,6 +136,9 @@ class Qa40xFake : public usb::UsbDevice {
   bool streaming_ = false;
   bool in_flight_relay_ = false;  // this stream began before the relays settled
   int streams_ = 0, early_streams_ = 0, most_in_flight_ = 0;
+  int blocks_to_unplug_ = -1;  // -1: plugged in for good
+  int blocks_to_stall_ = -1;   // -1: no stall
+  void check_plugged_in() const;
   std::deque<Queued> queue_;
   std::array<std::deque<double>, 2> adc_words_;  // captured, not yet read
   std::array<std::vector<double>, 2> delay_;     // the last latency_frames words, a ring
