@@ -21,27 +21,37 @@ class BufferHandoff {
     int expected = armed;
     return state_.compare_exchange_strong(expected, in_callback, std::memory_order_acq_rel);
   }
-  // Callback: gives them back, the capture finished or not.
-  void leave(bool finished) { state_.store(finished ? done : armed, std::memory_order_release); }
+  // Callback: gives them back, the capture finished or not — to the caller for good if it
+  // has asked for them meanwhile.
+  void leave(bool finished) {
+    int expected = in_callback;
+    if (!state_.compare_exchange_strong(expected, finished ? done : armed,
+                                        std::memory_order_acq_rel))
+      state_.store(finished ? done : idle, std::memory_order_release);
+  }
   // Caller: whether the callback has finished the capture (the buffers are the caller's).
   bool finished() const { return state_.load(std::memory_order_acquire) == done; }
   // Caller: takes the buffers back, finished or not. A callback inside is waited for (it
-  // runs one period); false if it is still inside after `patience`, and the buffers then
-  // stay the callback's.
+  // runs one period) and none enters after it, however soon the next period comes; false
+  // if it is still inside after `patience`, and the buffers then stay the callback's.
   bool reclaim(std::chrono::milliseconds patience) {
     const auto deadline = std::chrono::steady_clock::now() + patience;
     for (;;) {
       int expected = state_.load(std::memory_order_acquire);
-      if (expected != in_callback &&
-          state_.compare_exchange_strong(expected, idle, std::memory_order_acq_rel))
+      if (expected == in_callback) {
+        state_.compare_exchange_strong(expected, in_callback_revoked, std::memory_order_acq_rel);
+      } else if (expected != in_callback_revoked &&
+                 state_.compare_exchange_strong(expected, idle, std::memory_order_acq_rel)) {
         return true;
+      }
       if (std::chrono::steady_clock::now() > deadline) return false;
       std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
   }
 
  private:
-  enum State : int { idle, armed, in_callback, done };
+  // in_callback_revoked: a callback is inside and the caller has asked for the buffers.
+  enum State : int { idle, armed, in_callback, in_callback_revoked, done };
   std::atomic<int> state_{idle};
 };
 
