@@ -211,6 +211,11 @@ double tone_rms(const std::vector<double>& x, double freq_hz, double fs, std::si
   return 2.0 * std::hypot(re, im) / static_cast<double>(n);
 }
 
+// A 1 kHz tone of `vrms` at 48 kHz in the unit's port's full-scale units.
+AudioBuffer tone_for(const FakeUnit& unit, double vrms, std::size_t frames) {
+  return sine(vrms, unit.port->calibration().output_vrms_at_0dbfs, 1000.0, 48000.0, frames);
+}
+
 TEST(Qa40xPort, LevelOnEveryRangeFollowsTheTrimModel) {
   const double fs = 48000.0, freq = 1000.0;
   const std::size_t n = 9600;
@@ -270,8 +275,7 @@ TEST(Qa40xPort, NoCaptureStartsBeforeItsRelaysSettle) {
   std::vector<double> held_switching, held_still;
   for (double vrms : {0.1, 2.0, 0.1, 6.0, 0.02, 0.5, 0.5}) {
     const auto switches = unit.port->relay_switches();
-    const auto capture = unit.port->play_and_capture(
-        sine(vrms, unit.port->calibration().output_vrms_at_0dbfs, 1000.0, 48000.0, 4800));
+    const auto capture = unit.port->play_and_capture(tone_for(unit, vrms, 4800));
     (unit.port->relay_switches() != switches ? held_switching : held_still)
         .push_back(capture.held_s);
   }
@@ -390,10 +394,8 @@ TEST(Qa40xPort, EveryRateStreamsItsOwnTime) {
 }
 
 TEST(Qa40xPort, AStalledStreamIsAnErrorAndTheNextTransferStartsClean) {
-  Qa40xSettings settings;
-  auto unit = fake_unit(settings, 1.0, hand_config());
-  const auto tone =
-      sine(0.5, unit.port->calibration().output_vrms_at_0dbfs, 1000.0, 48000.0, 48000);
+  auto unit = fake_unit(Qa40xSettings{}, 1.0, hand_config());
+  const auto tone = tone_for(unit, 0.5, 48000);
   unit.fake->stall_after_blocks(3);
   EXPECT_THROW(unit.port->play_and_capture(tone), MeasurementError);
   EXPECT_EQ(unit.fake->queued(), 0u);    // nothing left in flight
@@ -407,14 +409,11 @@ TEST(Qa40xPort, AStalledStreamIsAnErrorAndTheNextTransferStartsClean) {
 }
 
 TEST(Qa40xPort, AUnitUnpluggedMidStreamIsAnErrorSayingSo) {
-  Qa40xSettings settings;
-  auto unit = fake_unit(settings, 1.0, hand_config());
-  const auto tone =
-      sine(0.5, unit.port->calibration().output_vrms_at_0dbfs, 1000.0, 48000.0, 48000);
+  auto unit = fake_unit(Qa40xSettings{}, 1.0, hand_config());
   unit.fake->unplug_after_blocks(3);
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
-      unit.port->play_and_capture(tone);
+      unit.port->play_and_capture(tone_for(unit, 0.5, 48000));
       ADD_FAILURE() << "a transfer through an unplugged unit returned";
     } catch (const MeasurementError& e) {
       EXPECT_NE(std::string(e.what()).find("unplugged"), std::string::npos) << e.what();
@@ -441,9 +440,7 @@ TEST(Qa40xPort, InputClippingStopsTheStream) {
   settings.input_range_dbv = 0;
   auto unit = fake_unit(settings, 1.0, hand_config());
   // 2 Vrms into the 0 dBV input range.
-  EXPECT_THROW(unit.port->play_and_capture(sine(2.0, unit.port->calibration().output_vrms_at_0dbfs,
-                                                1000.0, 48000.0, 48000)),
-               InputClippedError);
+  EXPECT_THROW(unit.port->play_and_capture(tone_for(unit, 2.0, 48000)), InputClippedError);
   // The stream stopped early: far fewer blocks played than the second of stimulus needed.
   EXPECT_LT(unit.fake->last_dac_words()[0].size(), 48000u / 2);
 }

@@ -62,13 +62,11 @@ std::uint32_t Qa40xRegisters::read(std::uint8_t address) {
   return register_reply_value(device_.bulk_in(kRegisterIn, 4, kRegisterTimeout));
 }
 
-std::vector<std::uint8_t> Qa40xRegisters::read_calibration_page() {
+CalibrationPage Qa40xRegisters::read_calibration_page() {
   write(kPageSelect, kCalibrationPageSelect);
   std::vector<std::uint32_t> values(kPageBytes / 4);
   for (auto& v : values) v = read(kPageData);
-  auto page = page_from_register_values(values);
-  parse_calibration_page(page);
-  return page;
+  return parse_calibration_page(page_from_register_values(values));
 }
 
 Qa40xIdentity Qa40xRegisters::identity(bool qa403) {
@@ -107,7 +105,7 @@ Qa40xPort::Qa40xPort(SafetyLimits safety, const Qa40xSettings& settings,
   }
   registers_.write(kStreamControl, kStreamStop);
   identity_ = registers_.identity(settings.qa403);
-  trims_ = parse_calibration_page(registers_.read_calibration_page());
+  trims_ = registers_.read_calibration_page();
   registers_.write(kSampleRate, rate_code);
   // Whatever the relays were, the input may cross its attenuator now: the slowest settle.
   registers_.write(kInputRange, static_cast<std::uint32_t>(input_range_));
@@ -118,12 +116,16 @@ Qa40xPort::Qa40xPort(SafetyLimits safety, const Qa40xSettings& settings,
 Qa40xPort::~Qa40xPort() {
   // The safe state: no stream, the lowest output range.
   try {
-    device_->cancel_queued();
-    registers_.write(kStreamControl, kStreamStop);
+    stop_stream();
     registers_.write(kOutputRange, 0);
   } catch (const std::exception&) {
     // A unit already gone is as safe as it gets.
   }
+}
+
+void Qa40xPort::stop_stream() {
+  device_->cancel_queued();
+  registers_.write(kStreamControl, kStreamStop);
 }
 
 std::string Qa40xPort::describe() const {
@@ -252,14 +254,12 @@ Capture Qa40xPort::transfer(const AudioBuffer& stimulus, double clip_threshold_f
   } catch (...) {
     // Stopped if the unit still answers; what went wrong first is what the caller hears.
     try {
-      device_->cancel_queued();
-      registers_.write(kStreamControl, kStreamStop);
+      stop_stream();
     } catch (const std::exception&) {
     }
     throw;
   }
-  device_->cancel_queued();
-  registers_.write(kStreamControl, kStreamStop);
+  stop_stream();
   capture.held_s = clock_->now_s() - started_s;
 
   lag_.update(stimulus, record, static_cast<int>(margin));
@@ -284,12 +284,8 @@ std::string describe_qa40x(const Qa40xIdentity& id) {
 }
 
 std::vector<Qa40xListing> list_qa40x_units() {
-  std::vector<usb::UsbDeviceInfo> found;
-  try {
-    found = usb::list_usb_devices(kVendorId, {kQa402ProductId, kQa403ProductId}, kQa40xUdevHint);
-  } catch (const usb::UsbError& e) {
-    throw MeasurementError(e.what());
-  }
+  const auto found =
+      usb::list_usb_devices(kVendorId, {kQa402ProductId, kQa403ProductId}, kQa40xUdevHint);
   std::vector<Qa40xListing> out;
   for (const auto& info : found) {
     Qa40xListing listing{info, std::nullopt, info.problem};

@@ -56,8 +56,8 @@ class Qa40xRegisters {
   explicit Qa40xRegisters(usb::UsbDevice& device) : device_(device) {}
   void write(std::uint8_t address, std::uint32_t value);
   std::uint32_t read(std::uint8_t address);
-  // Page 0, CRC-checked (throws MeasurementError saying what is wrong).
-  std::vector<std::uint8_t> read_calibration_page();
+  // Page 0, CRC- and layout-checked (throws MeasurementError saying what is wrong).
+  qa40x::CalibrationPage read_calibration_page();
   Qa40xIdentity identity(bool qa403);
 
  private:
@@ -104,6 +104,8 @@ class Qa40xPort : public AudioPort {
 
  private:
   void set_output_range(std::size_t range);
+  // Drops what is in flight and stops the unit streaming.
+  void stop_stream();
   double output_words_per_fs(int interface_channel) const;
   double input_fs_per_word(int interface_channel) const;
 
@@ -122,8 +124,8 @@ class Qa40xPort : public AudioPort {
 };
 
 // Each QA40x on the bus, as `ampbench devices` lists it: what it says of itself, or why it
-// could not be asked (permissions, another program holding it). Throws MeasurementError
-// when this build has no USB.
+// could not be asked (permissions, another program holding it). Throws usb::UsbError when
+// this build has no USB.
 struct Qa40xListing {
   usb::UsbDeviceInfo usb;
   std::optional<Qa40xIdentity> identity;

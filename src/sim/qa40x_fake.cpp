@@ -74,7 +74,8 @@ void Qa40xChainPath::process(std::array<std::vector<double>, 2>& volts) {
     for (double& v : channel) v /= kFullScaleVolts;
   const std::size_t n = volts[0].size();
   const std::size_t channels = static_cast<std::size_t>(chain_.channel_count());
-  out_.assign(channels, std::vector<double>(n, 0.0));
+  out_.resize(channels);
+  for (auto& channel : out_) channel.assign(n, 0.0);
   std::vector<const double*> in(channels);
   std::vector<double*> out(channels);
   for (std::size_t k = 0; k < channels; ++k) {
@@ -141,9 +142,7 @@ void Qa40xFake::bulk_out(std::uint8_t endpoint, std::span<const std::uint8_t> da
   std::array<std::uint8_t, 5> frame{};
   std::copy(data.begin(), data.end(), frame.begin());
   frames_.push_back(frame);
-  const std::uint32_t value = static_cast<std::uint32_t>(data[1]) << 24 |
-                              static_cast<std::uint32_t>(data[2]) << 16 |
-                              static_cast<std::uint32_t>(data[3]) << 8 | data[4];
+  const std::uint32_t value = register_reply_value(data.subspan(1));  // big-endian, as a reply
   if (data[0] & kReadFlag)
     replies_.push_back(register_value(static_cast<std::uint8_t>(data[0] & ~kReadFlag)));
   else
