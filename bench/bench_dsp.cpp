@@ -4,6 +4,7 @@
 
 // With AMPBENCH_BENCH_WAV set, the block is that file's first channel (bench/compare_numpy.sh
 // passes the WAV it also gives to numpy); otherwise a tone with harmonics and noise.
+#include <cmath>
 #include <cstdlib>
 
 #include "audio/wav.hpp"
@@ -110,6 +111,42 @@ static void BM_AnalyzeSweepBySeconds48k(benchmark::State& state) {
                                                benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_AnalyzeSweepBySeconds48k)
+    ->Arg(1)
+    ->Arg(2)
+    ->Arg(5)
+    ->Arg(10)
+    ->Arg(20)
+    ->Arg(30)
+    ->Unit(benchmark::kMillisecond)
+    ->Repetitions(3)
+    ->ReportAggregatesOnly(true);
+
+// One forward and one inverse transform at the size the analysis of that sweep uses (the
+// capture plus the 5th harmonic's advance, to FFTW's next fast size), fresh data each time
+// as the analysis gives it: what FFTW alone costs per second of sweep, against which the
+// analysis's own growth with length is read.
+static void BM_FftPairForSweepSeconds48k(benchmark::State& state) {
+  const auto sweep = SyncSweep::design(10.0, 22000.0, static_cast<double>(state.range(0)), 48000.0);
+  const std::size_t capture = sweep.frames() + 24000;
+  const auto n = fast_fft_size(
+      capture +
+      static_cast<std::size_t>(std::ceil(sweep.harmonic_advance_s(5) * sweep.sample_rate_hz)) + 1);
+  const auto fft = RealFft::for_size(n);
+  const auto captured = generate_sync_sweep(sweep, 0.5, 24000);
+  AlignedBuffer<double> x(n);
+  AlignedBuffer<std::complex<double>> spectrum(fft->spectrum_size());
+  for (auto _ : state) {
+    std::copy(captured.begin(), captured.end(), x.data());
+    std::fill(x.data() + capture, x.data() + n, 0.0);
+    fft->forward(x.data(), spectrum.data());
+    fft->inverse(spectrum.data(), x.data());
+    benchmark::DoNotOptimize(x.data());
+  }
+  state.counters["per_sweep_s"] =
+      benchmark::Counter(sweep.duration_s, benchmark::Counter::kIsIterationInvariantRate |
+                                               benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_FftPairForSweepSeconds48k)
     ->Arg(1)
     ->Arg(2)
     ->Arg(5)

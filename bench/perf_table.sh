@@ -22,11 +22,14 @@ med = {b["run_name"].split("/repeats")[0]: b for b in runs if b.get("aggregate_n
 def ms(name): return med[name]["real_time"] * {"ms": 1, "us": 1e-3, "ns": 1e-6}[med[name]["time_unit"]]
 cmd = "`build/bench/bench_dsp`"
 print(f"| analyse a 10 s, 48 kHz swept-sine response into H1..H5 | {ms('BM_AnalyzeSweep10s48k'):.1f} ms | {cmd} |")
-per = {int(n.split('/')[1]): med[n]["per_sweep_s"] * 1e3 for n in med if n.startswith("BM_AnalyzeSweepBySeconds48k/")}
-lo, hi = min(per.values()), max(per.values())
-mid = sorted(per.values())[len(per) // 2]
-print(f"| sweep analysis per second of sweep, 1 to 30 s at 48 kHz | {lo:.2f}–{hi:.2f} ms (median {mid:.2f}; "
-      + ", ".join(f"{s} s: {v:.2f}" for s, v in sorted(per.items())) + f") | {cmd} |")
+def per_second(prefix):
+    per = {int(n.split('/')[1]): med[n]["per_sweep_s"] * 1e3 for n in med if n.startswith(prefix + "/")}
+    lo, hi = min(per.values()), max(per.values())
+    return (f"{lo:.2f}–{hi:.2f} ms (max/min {hi / lo:.2f}; "
+            + ", ".join(f"{s} s: {v:.2f}" for s, v in sorted(per.items())) + ")")
+print(f"| sweep analysis per second of sweep, 1 to 30 s at 48 kHz | {per_second('BM_AnalyzeSweepBySeconds48k')} | {cmd} |")
+print(f"| its anchor: FFTW alone, one forward and one inverse transform of the analysis's size, per second of sweep | "
+      f"{per_second('BM_FftPairForSweepSeconds48k')} | {cmd} |")
 print(f"| design a stereo multitone, 31 tones per channel, 96 kHz (once per machine: cached) | {ms('BM_DesignMultitoneStereo96k'):.0f} ms | {cmd} |")
 print(f"| analyse one stereo multitone capture, 65536 samples at 96 kHz | {ms('BM_AnalyzeMultitoneStereo65536'):.2f} ms | {cmd} |")
 print(f"| true peak of 10 s of 48 kHz sweep (the output limit's check) | {ms('BM_TruePeakSweep10s48k'):.1f} ms | {cmd} |")
