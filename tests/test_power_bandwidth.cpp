@@ -113,6 +113,31 @@ TEST(PowerBandwidth, TheSlewLimitSetsTheHighEdge) {
   EXPECT_EQ(curves, 2);
 }
 
+// The good unit's high edge is a lower bound (16 kHz, the walk's end): it shows a min met but
+// can never show a max met, however far above the bound the max lies; its low edge, an upper
+// bound, the reverse. Both are flagged as the bounds they are.
+TEST(PowerBandwidth, ABoundPassesOnlyTheLimitItCanShow) {
+  std::string text = kStep;
+  const std::string limits =
+      "limits.power_bandwidth_low_hz = { max = 20 }\n"
+      "limits.power_bandwidth_high_hz = { min = 15000 }\n";
+  text.replace(text.find(limits), limits.size(),
+               "limits.power_bandwidth_low_hz = { min = 5 }\n"
+               "limits.power_bandwidth_high_hz = { min = 15000, max = 1000000 }\n");
+  const auto step = run_text(text, quiet_sim_bench()).record.steps.at(0);
+  EXPECT_EQ(step.verdict, record::Verdict::fail);
+  int judged = 0;
+  for (const auto& m : step.measurements) {
+    const bool high = m.name == "power_bandwidth_high_hz";
+    EXPECT_EQ(m.flags, high ? "lower_bound" : "upper_bound") << m.name;
+    EXPECT_LT(m.value, high ? 1e6 : 10.0 + 1e-9) << m.name;  // within the limit as a value
+    EXPECT_GE(m.value, high ? 15000.0 : 5.0) << m.name;
+    EXPECT_EQ(m.verdict, record::Verdict::fail) << m.name << " " << m.value;
+    ++judged;
+  }
+  EXPECT_EQ(judged, 4);
+}
+
 // Rails at 0.4 of the model's clip at 1 kHz before half of 100 W: no edge exists, each is
 // missing with the distortion found at the reference, and the step fails.
 TEST(PowerBandwidth, AUnitThatCannotReachHalfItsRatingHasNoEdges) {

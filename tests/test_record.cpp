@@ -37,6 +37,40 @@ TEST(Record, UuidAndTimes) {
   EXPECT_EQ(utc_now_iso8601().back(), 'Z');
 }
 
+// A bound shows one side of its figure: a lower bound (the figure is at least it) can show a
+// min met and a max broken, never a max met; an upper bound the reverse. Every case of a
+// bound against a min, a max and both, simple and guarded.
+TEST(Decisions, ABoundIsAcceptedOnlyWhereItShowsTheLimitMet) {
+  const auto lower = BoundSide::lower, upper = BoundSide::upper;
+  const Bounds min10{10.0, std::nullopt, Decision::simple};
+  const Bounds max20{std::nullopt, 20.0, Decision::simple};
+  const Bounds both{10.0, 20.0, Decision::simple};
+  EXPECT_TRUE(accepted(15.0, min10, std::nullopt, lower));   // at least 15 ≥ 10
+  EXPECT_FALSE(accepted(5.0, min10, std::nullopt, lower));   // at least 5: not shown
+  EXPECT_FALSE(accepted(15.0, max20, std::nullopt, lower));  // at least 15: may be 30
+  EXPECT_FALSE(accepted(25.0, max20, std::nullopt, lower));  // at least 25 > 20
+  EXPECT_FALSE(accepted(15.0, both, std::nullopt, lower));
+  EXPECT_TRUE(accepted(15.0, max20, std::nullopt, upper));   // at most 15 ≤ 20
+  EXPECT_FALSE(accepted(25.0, max20, std::nullopt, upper));  // at most 25: not shown
+  EXPECT_FALSE(accepted(15.0, min10, std::nullopt, upper));  // at most 15: may be 5
+  EXPECT_FALSE(accepted(15.0, both, std::nullopt, upper));
+  EXPECT_TRUE(accepted(15.0, both, std::nullopt));  // a value: both sides
+  const Bounds guarded{10.0, std::nullopt, Decision::guarded};
+  EXPECT_TRUE(accepted(10.5, guarded, 0.4, lower));
+  EXPECT_FALSE(accepted(10.3, guarded, 0.4, lower));  // within the guard band
+}
+
+TEST(Record, FlagsAreAWordList) {
+  MeasurementRecord m;
+  add_flag(m, kAtAnalyzerLimit);
+  add_flag(m, kLowerBound);
+  add_flag(m, kLowerBound);
+  EXPECT_EQ(m.flags, "at_analyzer_limit,lower_bound");
+  EXPECT_TRUE(has_flag(m, kLowerBound));
+  EXPECT_FALSE(has_flag(m, kUpperBound));
+  EXPECT_FALSE(has_flag(m, "lower"));
+}
+
 // ISO 14253-1 decisions against a population drawn here: units truly just beyond a limit,
 // measured with a standard uncertainty u; a guarded limit (U = 2u) accepts under 2.5 % of
 // them (ILAC-G8: 2.3 % at k = 2) where a simple one accepts about half; on units centred on

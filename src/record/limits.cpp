@@ -95,11 +95,12 @@ std::optional<Bounds> Limit::at(const LimitCoordinates& where) const {
   return bounds;
 }
 
-bool accepted(double value, const Bounds& bounds, std::optional<double> expanded_uncertainty) {
+bool accepted(double value, const Bounds& bounds, std::optional<double> expanded_uncertainty,
+              BoundSide side) {
   const double guard =
       bounds.decision == Decision::guarded ? expanded_uncertainty.value_or(0.0) : 0.0;
-  return (!bounds.low || value >= *bounds.low + guard) &&
-         (!bounds.high || value <= *bounds.high - guard);
+  return (!bounds.low || (side != BoundSide::upper && value >= *bounds.low + guard)) &&
+         (!bounds.high || (side != BoundSide::lower && value <= *bounds.high - guard));
 }
 
 std::vector<std::string_view> limit_keys() {

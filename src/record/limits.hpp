@@ -84,9 +84,17 @@ struct Bounds {
   Decision decision = Decision::simple;  // guarded when any covering segment is
 };
 
+// What a value says of the true figure: itself, or only one side of it — a lower bound
+// (the figure is at least the value: a DUT better than the bench can show) or an upper bound
+// (at most the value).
+enum class BoundSide { none, lower, upper };
+
 // Whether `value` is accepted within `bounds`: simply, or guarded by its expanded
-// uncertainty U (`expanded_uncertainty`, in the value's unit; required when guarded).
-bool accepted(double value, const Bounds& bounds, std::optional<double> expanded_uncertainty);
+// uncertainty U (`expanded_uncertainty`, in the value's unit; required when guarded). A bound
+// is accepted only where it shows the limit met: a lower bound can show a min met (and a max
+// broken), never a max met; an upper bound the reverse.
+bool accepted(double value, const Bounds& bounds, std::optional<double> expanded_uncertainty,
+              BoundSide side = BoundSide::none);
 
 struct Limit {
   std::vector<LimitSegment> segments;

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <uuid/uuid.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -36,6 +37,21 @@ CurveStyle curve_style_from_json(const nlohmann::json& j) {
   s.log_x = flag("log_x");
   s.log_y = flag("log_y");
   return s;
+}
+
+bool has_flag(const MeasurementRecord& m, std::string_view flag) {
+  for (std::size_t at = 0; at <= m.flags.size();) {
+    const auto end = std::min(m.flags.find(',', at), m.flags.size());
+    if (std::string_view(m.flags).substr(at, end - at) == flag) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
+void add_flag(MeasurementRecord& m, std::string_view flag) {
+  if (has_flag(m, flag)) return;
+  if (!m.flags.empty()) m.flags += ',';
+  m.flags += flag;
 }
 
 std::string_view shown_verdict(const MeasurementRecord& m) {

@@ -39,8 +39,16 @@ struct MeasurementRecord {
   // it is modelled (from the channels' calibration records: SPEC §15); none elsewhere.
   std::optional<double> uncertainty = std::nullopt;
   std::optional<double> coverage_k = std::nullopt;
-  std::string flags = {};  // comma-separated (at_analyzer_limit)
+  std::string flags = {};  // comma-separated: at_analyzer_limit, lower_bound, upper_bound
 };
+
+// measurements.flags: the value is within 10 dB of the bench's residual; the value is a
+// bound of the figure, which is at least (lower_bound) or at most (upper_bound) this.
+inline constexpr std::string_view kAtAnalyzerLimit = "at_analyzer_limit";
+inline constexpr std::string_view kLowerBound = "lower_bound";
+inline constexpr std::string_view kUpperBound = "upper_bound";
+bool has_flag(const MeasurementRecord& m, std::string_view flag);
+void add_flag(MeasurementRecord& m, std::string_view flag);
 
 // How a measurement's verdict is shown: a figure with no limit was only measured, and
 // reads with no verdict ("") though its stored verdict stays PASS (as documented); any

@@ -452,9 +452,19 @@ record::MeasurementRecord StepContext::judged(record::MeasurementRecord m,
         "record";
     return m;
   }
-  m.verdict = record::accepted(m.value, bounds, m.uncertainty) ? record::Verdict::pass
-                                                               : record::Verdict::fail;
+  const auto side = record::has_flag(m, record::kLowerBound)   ? record::BoundSide::lower
+                    : record::has_flag(m, record::kUpperBound) ? record::BoundSide::upper
+                                                               : record::BoundSide::none;
+  m.verdict = record::accepted(m.value, bounds, m.uncertainty, side) ? record::Verdict::pass
+                                                                     : record::Verdict::fail;
   return m;
+}
+
+void StepContext::bound_last(record::BoundSide side, const std::string& why) {
+  auto& m = record_.measurements.back();
+  m.note = why;
+  record::add_flag(m, side == record::BoundSide::lower ? record::kLowerBound : record::kUpperBound);
+  m = judged(std::move(m), frequency_of_last_);
 }
 
 void StepContext::add_missing(const std::string& channel, const std::string& name,
@@ -484,6 +494,7 @@ void StepContext::add(const std::string& channel, const std::string& name, doubl
                               ""};
   add_uncertainty(m);
   flag_at_analyzer_limit(m);
+  frequency_of_last_ = frequency_hz;
   record_.measurements.push_back(judged(std::move(m), frequency_hz));
 }
 
@@ -521,7 +532,7 @@ void StepContext::flag_at_analyzer_limit(record::MeasurementRecord& m) const {
   at_limit = at_limit || (m.name == "noise_dbv" && residual->noise_dbv &&
                           m.value + station_.attenuator_gain_db <=
                               *residual->noise_dbv + selftest::kAnalyzerLimitMarginDb);
-  if (at_limit) m.flags = "at_analyzer_limit";
+  if (at_limit) record::add_flag(m, record::kAtAnalyzerLimit);
 }
 
 void StepContext::flag_noise_at_analyzer_limit(double dut_output_vrms) {
@@ -530,7 +541,7 @@ void StepContext::flag_noise_at_analyzer_limit(double dut_output_vrms) {
   if (residual && residual->noise_dbv &&
       dsp::vrms_to_dbv(dut_output_vrms) + station_.attenuator_gain_db <=
           *residual->noise_dbv + selftest::kAnalyzerLimitMarginDb)
-    m.flags = "at_analyzer_limit";
+    record::add_flag(m, record::kAtAnalyzerLimit);
 }
 
 void StepContext::add_uncertainty(record::MeasurementRecord& m) const {

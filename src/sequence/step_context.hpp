@@ -175,8 +175,11 @@ class StepContext {
   // whose value is that noise referred elsewhere. (THD, THD+N, SINAD and noise_dbv are
   // flagged as they are added.)
   void flag_noise_at_analyzer_limit(double dut_output_vrms);
-  // Says what the measurement just added is (a bound rather than a value).
+  // Says what the measurement just added is ("at the rated level, not the maximum").
   void note_last(const std::string& note) { record_.measurements.back().note = note; }
+  // The measurement just added is a bound of its figure, `why` said in its note: flagged
+  // lower_bound or upper_bound and judged again as one (record::accepted).
+  void bound_last(record::BoundSide side, const std::string& why);
   void add_judged(record::MeasurementRecord m) {
     record_.measurements.push_back(judged(std::move(m), std::nullopt));
   }
@@ -241,6 +244,7 @@ class StepContext {
   const StepPlan& step_;
   record::StepRecord& record_;
   mutable std::set<std::string> limits_judged_;
+  std::optional<double> frequency_of_last_;  // where the last measurement added is judged
   std::string ended_reason_;
   bool ended_by_bench_ = false;
   bool ended_by_rule_ = false;

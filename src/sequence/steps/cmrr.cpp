@@ -108,7 +108,8 @@ class CmrrKind : public StepKindWith<CmrrParams> {
       ctx.add(ch, "cmrr_db", dsp::amplitude_ratio_to_db(normal[c].vrms_out / common[c].vrms_out),
               p.coordinates, p.frequency_hz);
       if (!common[c].analysis.tone_present())
-        ctx.note_last("a bound (at least): the common-mode output lies in the noise");
+        ctx.bound_last(record::BoundSide::lower,
+                       "a bound (at least): the common-mode output lies in the noise");
     }
   }
 

@@ -85,11 +85,16 @@ Burst burst(StepContext& ctx, const MaxPowerParams& params, double frequency_hz,
              : play_sine_burst(ctx, params.burst, params.band, frequency_hz, vin, load_ohm);
 }
 
-// Each channel's figures at fraction u (in dB) of the way from burst a to burst b.
+// Each channel's figures at fraction u (in dB) of the way from burst a to burst b; where the
+// search ended on a bound (`bound`, `why`), its power figures are that bound.
 void report_power(StepContext& ctx, const MaxPowerParams& params, const Point& p,
-                  std::vector<Burst> visited, const Burst& a, const Burst& b, double u,
-                  double load) {
+                  std::vector<Burst> visited, const Burst& a, const Burst& b, double u, double load,
+                  record::BoundSide bound, const std::string& why) {
   const double f = *p.frequency_hz;
+  const auto add_power = [&](const std::string& ch, const char* name, double value) {
+    ctx.add(ch, name, value, p.coordinates, f);
+    if (bound != record::BoundSide::none) ctx.bound_last(bound, why);
+  };
   for (std::size_t c = 0; c < ctx.channels().size(); ++c) {
     const auto& ca = a.channels[c];
     const auto& cb = b.channels[c];
@@ -97,13 +102,13 @@ void report_power(StepContext& ctx, const MaxPowerParams& params, const Point& p
     const double vout = dsp::db_to_amplitude_ratio(va + u * (vb - va));
     const auto& ch = ctx.channels()[c];
     if (params.headroom_rated_w) {
-      ctx.add(ch, "burst_power_w", vout * vout / load, p.coordinates, f);
-      ctx.add(ch, "dynamic_headroom_db",
-              10.0 * std::log10(vout * vout / load / *params.headroom_rated_w), p.coordinates, f);
+      add_power(ch, "burst_power_w", vout * vout / load);
+      add_power(ch, "dynamic_headroom_db",
+                10.0 * std::log10(vout * vout / load / *params.headroom_rated_w));
       continue;
     }
-    ctx.add(ch, "power_w", vout * vout / load, p.coordinates, f);
-    ctx.add(ch, "clip_vrms", vout, p.coordinates, f);
+    add_power(ch, "power_w", vout * vout / load);
+    add_power(ch, "clip_vrms", vout);
     ctx.add(ch, "thdn_pct",
             std::exp(std::log(ca.thdn_pct) + u * (std::log(cb.thdn_pct) - std::log(ca.thdn_pct))),
             p.coordinates, f);
@@ -167,7 +172,12 @@ void max_power(StepContext& ctx, const MaxPowerParams& params, const Point& p) {
                ", lies beyond the analysis band, to " + record::frequency_in_words(band_top) +
                ": clipping there is not seen)";
   if (!message.empty()) ctx.record().message = message;
-  report_power(ctx, params, p, result.visited, result.lo, result.hi, result.at, load);
+  const auto bound =
+      result.found == PowerSearchResult::Found::lower_bound   ? record::BoundSide::lower
+      : result.found == PowerSearchResult::Found::upper_bound ? record::BoundSide::upper
+                                                              : record::BoundSide::none;
+  report_power(ctx, params, p, result.visited, result.lo, result.hi, result.at, load, bound,
+               message);
 }
 
 // A production line's rated-power check: one burst at stimulus.level (the input that gives
@@ -186,8 +196,9 @@ void rated_power(StepContext& ctx, const MaxPowerParams& params, const Point& p)
     const double distortion = params.criterion.thd_only ? cb.thd_pct : cb.thdn_pct;
     if (distortion <= params.criterion.pct) {
       ctx.add(ch, "power_w", watts, p.coordinates, f);
-      ctx.note_last("one burst at " + format_level(*p.level) +
-                    ": the power reached within the criterion, not the maximum");
+      ctx.bound_last(record::BoundSide::lower,
+                     "a bound (at least): one burst at " + format_level(*p.level) +
+                         " reached it within the criterion; the maximum was not sought");
     } else {
       ctx.add_missing(ch, "power_w",
                       name + fmt(" %.3g %%", distortion) + fmt(" at %.3g W", watts) +

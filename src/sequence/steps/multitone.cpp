@@ -342,7 +342,9 @@ class MultitoneKind : public StepKindWith<MultitoneParams> {
     if (d.bins.size() > 1) {
       if (std::isfinite(x.worst_db)) {
         ctx.add(ch, "crosstalk_db", x.worst_db, p.coordinates);
-        if (x.worst_at_noise) ctx.note_last("at the noise floor: the crosstalk is below this");
+        if (x.worst_at_noise)
+          ctx.bound_last(record::BoundSide::upper,
+                         "a bound (at most): at the noise floor, the crosstalk is below this");
       } else {
         ctx.add_missing(ch, "crosstalk_db", "no other channel's tones came out to compare with",
                         p.coordinates);

@@ -106,7 +106,8 @@ class Walk {
 
 struct Edge {
   std::optional<double> hz;
-  std::string note;  // a bound says so
+  record::BoundSide bound = record::BoundSide::none;  // an edge the walk did not find
+  std::string note;                                   // what the bound means
 };
 
 // From the reference towards `limit_hz`, half an octave a step, until every channel has
@@ -130,7 +131,7 @@ std::vector<Edge> find_edges(Walk& walk, double reference_hz, double limit_hz,
     if (fail == path.size()) {
       const auto& last = walk.at(path.back());
       edges[c] = {
-          path.back(),
+          path.back(), up ? record::BoundSide::lower : record::BoundSide::upper,
           std::string(up ? "a bound (at least)" : "a bound (at most)") +
               (last.drive_limited ? ": the station's max_output_vrms stops the walk here"
                                   : ": half the rated power is delivered as far as the walk goes")};
@@ -146,7 +147,8 @@ std::vector<Edge> find_edges(Walk& walk, double reference_hz, double limit_hz,
     const double db = std::log(walk.at(bad).distortion_pct[c]);
     const double u =
         db > dg ? std::clamp((std::log(walk.criterion_pct()) - dg) / (db - dg), 0.0, 1.0) : 0.5;
-    edges[c] = {std::exp(std::log(good) + u * (std::log(bad) - std::log(good))), ""};
+    edges[c] = {std::exp(std::log(good) + u * (std::log(bad) - std::log(good))),
+                record::BoundSide::none, ""};
   }
   return edges;
 }
@@ -260,7 +262,7 @@ class PowerBandwidthKind : public StepKindWith<PowerBandwidthParams> {
       for (const auto& [name, edge] : {std::pair{"power_bandwidth_low_hz", low[c]},
                                        std::pair{"power_bandwidth_high_hz", high[c]}}) {
         ctx.add(ch, name, *edge.hz, p.coordinates);
-        if (!edge.note.empty()) ctx.note_last(edge.note);
+        if (edge.bound != record::BoundSide::none) ctx.bound_last(edge.bound, edge.note);
       }
     }
     for (std::size_t c = 0; c < channels; ++c) {

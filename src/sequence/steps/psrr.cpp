@@ -112,11 +112,13 @@ class PsrrKind : public StepKindWith<PsrrParams> {
       const double out = tones[c].vrms_out;
       ctx.add(ch, "output_ripple_dbv", dsp::vrms_to_dbv(out), p.coordinates, f);
       if (!tones[c].analysis.tone_present())
-        ctx.note_last("a bound (at most): no ripple stands above the noise");
+        ctx.bound_last(record::BoundSide::upper,
+                       "a bound (at most): no ripple stands above the noise");
       ctx.add(ch, "psrr_db", dsp::amplitude_ratio_to_db(params.ripple_vrms / out), p.coordinates,
               f);
       if (!tones[c].analysis.tone_present())
-        ctx.note_last("a bound (at least): the output's ripple lies in the noise");
+        ctx.bound_last(record::BoundSide::lower,
+                       "a bound (at least): the output's ripple lies in the noise");
     }
   }
 

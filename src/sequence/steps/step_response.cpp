@@ -112,8 +112,9 @@ class StepResponseKind : public StepKindWith<StepResponseParams> {
       // Within 10 % of the stimulus's own edge: the edge is the stimulus's, the DUT's slew
       // rate at least this.
       if (e.rise_time_s < 1.1 * stimulus.rise_time_s)
-        ctx.note_last("a bound (at least): the stimulus's own edge (square to " +
-                      record::frequency_in_words(band_hz) + ") is this steep");
+        ctx.bound_last(record::BoundSide::lower,
+                       "a bound (at least): the stimulus's own edge (square to " +
+                           record::frequency_in_words(band_hz) + ") is this steep");
       ctx.add(ch, "rise_time_us", e.rise_time_s * 1e6, p.coordinates, p.frequency_hz);
       ctx.add(ch, "overshoot_pct", e.overshoot_pct, p.coordinates, p.frequency_hz);
       record::CurveRecord curve{ch, "step_response_v", "us", "V", {}, {}, p.coordinates, {}};

@@ -203,13 +203,16 @@ class ThdnKind : public ToneKind {
         ctx.add_missing(ch, name, a.unresolved, p.coordinates, p.frequency_hz);
       return;
     }
-    // At the analysis's floor THD+N, SINAD and SNR are bounds, and say so.
-    const auto bounded = [&](const char* name, double value) {
+    // At the analysis's floor THD+N is at most, SINAD and SNR at least, what it reads.
+    const auto bounded = [&](const char* name, double value, record::BoundSide side) {
       ctx.add(ch, name, value, p.coordinates, p.frequency_hz);
-      if (a.at_floor) ctx.note_last("a bound: the residual lies below the analysis's own floor");
+      if (a.at_floor)
+        ctx.bound_last(side, std::string(side == record::BoundSide::upper ? "a bound (at most)"
+                                                                          : "a bound (at least)") +
+                                 ": the residual lies below the analysis's own floor");
     };
-    bounded("thdn_pct", a.thdn_pct());
-    bounded("thdn_db", a.thdn_db());
+    bounded("thdn_pct", a.thdn_pct(), record::BoundSide::upper);
+    bounded("thdn_db", a.thdn_db(), record::BoundSide::upper);
     if (a.no_harmonic.empty()) {
       ctx.add(ch, "thd_pct", a.thd_pct(), p.coordinates, p.frequency_hz);
       ctx.add(ch, "thd_db", a.thd_db(), p.coordinates, p.frequency_hz);
@@ -217,8 +220,8 @@ class ThdnKind : public ToneKind {
       ctx.add_missing(ch, "thd_pct", a.no_harmonic, p.coordinates, p.frequency_hz);
       ctx.add_missing(ch, "thd_db", a.no_harmonic, p.coordinates, p.frequency_hz);
     }
-    bounded("sinad_db", a.sinad_db);
-    bounded("snr_db", a.snr_db);
+    bounded("sinad_db", a.sinad_db, record::BoundSide::lower);
+    bounded("snr_db", a.snr_db, record::BoundSide::lower);
   }
   // Over a level sweep, THD+N versus the measured output level (and power, into a load); over
   // a frequency sweep, versus frequency: one curve per condition of the outer sweeps and
