@@ -823,6 +823,41 @@ TEST(Forwarding, ARunsCalibrationRecordsGoWithItOnce) {
               local->load_run(header.uuid).calibration_uuids);
 }
 
+// The bench's self-test travels with the runs judged against it (their at_analyzer_limit
+// flags): the one latest before each run, stored once however many runs it served; a
+// self-test after the last run waits for the next run.
+TEST(Forwarding, ARunsSelfTestGoesWithItOnce) {
+  PgServer pg;
+  TempDir dir;
+  auto local = ResultStore::open(dir / "r.db");
+  const auto selftest = [&](const std::string& uuid, const std::string& at) {
+    local->add_selftest({{"uuid", uuid},
+                         {"station", "bench-1"},
+                         {"started_at", at},
+                         {"verdict", "PASS"},
+                         {"residual_thdn_db", -110.25}});
+  };
+  selftest("00000000-0000-4000-8000-000000000001", "2026-01-01T00:00:00.000Z");
+  selftest("00000000-0000-4000-8000-000000000002", "2026-01-02T00:00:00.000Z");
+  for (const char* serial : {"S-1", "S-2"}) {
+    RunRecord run = sample_run();
+    run.serial = serial;
+    run.station_name = "bench-1";
+    run.started_at = "2026-01-03T00:00:00.000Z";
+    local->begin_run(run);
+    run.verdict = Verdict::pass;
+    run.finished_at = "2026-01-03T00:00:01.000Z";
+    local->finish_run(run);
+  }
+  selftest("00000000-0000-4000-8000-000000000003", "2026-01-04T00:00:00.000Z");
+  const auto report = ampbench::store::forward_runs(*local, pg.uri_with_password(), {});
+  EXPECT_EQ(report.sent, 2) << report.error;
+  EXPECT_EQ(pg.scalar("SELECT count(*) FROM selftests"), "1");
+  EXPECT_EQ(pg.scalar("SELECT uuid::text FROM selftests"), "00000000-0000-4000-8000-000000000002");
+  EXPECT_EQ(pg.scalar("SELECT result_json->>'residual_thdn_db' FROM selftests"), "-110.25");
+  EXPECT_EQ(pg.scalar("SELECT station_name || ' ' || verdict FROM selftests"), "bench-1 PASS");
+}
+
 // A newer ampbench reads a central store that older stations still write to without
 // migrating it: what the older schema lacks reads as NULL (no bench time, no self-tests).
 TEST(PostgresStore, AnOlderCentralStoreIsReadWithoutBeingMigrated) {

@@ -174,7 +174,7 @@ class Literals {
     if (const auto* a = std::get_if<const std::vector<double>*>(&v)) return bytes(**a);
     return "NULL";
   }
-  // "(first, v1, v2, …)": a row of VALUES.
+  // "(first, v1, v2, …)", or "(v1, v2, …)" without a first: a row of VALUES.
   std::string row(const std::string& first, const std::vector<SqlValue>& values) const {
     std::string out = "(" + first;
     for (const auto& v : values) out += (out.size() > 1 ? "," : "") + value(v);
@@ -233,18 +233,21 @@ bool refusal_is_the_runs(const pqxx::sql_error& e) {
 }  // namespace
 
 bool PostgresStore::insert_run(const record::RunRecord& run,
-                               const std::vector<record::CalibrationRecord>& calibrations) {
+                               const std::vector<record::CalibrationRecord>& calibrations,
+                               const std::optional<nlohmann::json>& selftest) {
   try {
     pqxx::work t(connection_->db);
     const Literals q(t);
     // The records the run's volts came from, once each however many runs used them.
     static const std::string calibration_rows = insert_head(kCalibrationsTable, "");
-    for (const auto& c : calibrations) {
-      const auto values = calibration_values(c);
-      std::string row = "(";
-      for (const auto& v : values) row += (row.size() > 1 ? "," : "") + q.value(v);
-      t.exec0(calibration_rows + row + ") ON CONFLICT (uuid) DO NOTHING");
-    }
+    for (const auto& c : calibrations)
+      t.exec0(calibration_rows + q.row("", calibration_values(c)) +
+              " ON CONFLICT (uuid) DO NOTHING");
+    // Likewise the bench's self-test its at_analyzer_limit flags came from.
+    static const std::string selftest_rows = insert_head(kSelftestsTable, "");
+    if (selftest)
+      t.exec0(selftest_rows + q.row("", selftest_values(*selftest)) +
+              " ON CONFLICT (uuid) DO NOTHING");
     std::string texts;
     for (const auto& [sha256, text] : run_texts(run))
       texts += "INSERT INTO texts(sha256, text) VALUES(" + q.text(sha256) + ", " + q.text(text) +

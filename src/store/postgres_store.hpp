@@ -45,12 +45,13 @@ class PostgresStore : public ResultsReader {
 
   static constexpr int kSchemaVersion = 9;
 
-  // The whole run in one transaction, with the calibration records its volts came from
-  // (those not yet there): true when inserted, false when a run with its uuid is already
-  // there (then nothing of the run is written). Throws IoError; nothing of the run is
-  // visible unless all of it is.
+  // The whole run in one transaction, with the calibration records its volts came from and
+  // the self-test its results were flagged against (those not yet there): true when
+  // inserted, false when a run with its uuid is already there (then nothing of the run is
+  // written). Throws IoError; nothing of the run is visible unless all of it is.
   bool insert_run(const record::RunRecord& run,
-                  const std::vector<record::CalibrationRecord>& calibrations = {});
+                  const std::vector<record::CalibrationRecord>& calibrations = {},
+                  const std::optional<nlohmann::json>& selftest = std::nullopt);
 
   std::string name() const override { return name_; }
   std::vector<record::RunRecord> list_runs(const RunFilter& filter) const override;

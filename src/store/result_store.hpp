@@ -115,6 +115,10 @@ class ResultStore : public ResultsReader {
   // "uuid", "station", "started_at" and "verdict"), and a station's latest, if any.
   void add_selftest(const nlohmann::json& result);
   std::optional<nlohmann::json> latest_selftest(const std::string& station_name) const;
+  // The station's latest self-test started at or before `time` (ISO 8601 UTC): the one a run
+  // started then was judged against.
+  std::optional<nlohmann::json> selftest_before(const std::string& station_name,
+                                                const std::string& time) const;
 
   // The forward queue: finished runs not yet sent to `target` (a URI without password),
   // all of them or only those whose retry time has come; runs set aside are not in it.

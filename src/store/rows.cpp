@@ -165,4 +165,10 @@ std::vector<SqlValue> calibration_values(const record::CalibrationRecord& c) {
           c.note};
 }
 
+std::vector<SqlValue> selftest_values(const nlohmann::json& result) {
+  return {result.at("uuid").get<std::string>(), result.at("station").get<std::string>(),
+          result.at("started_at").get<std::string>(), result.at("verdict").get<std::string>(),
+          result.dump()};
+}
+
 }  // namespace ampbench::store

@@ -141,5 +141,7 @@ std::vector<SqlValue> step_values(const record::StepRecord& step);
 std::vector<SqlValue> measurement_values(const record::MeasurementRecord& m);
 std::vector<SqlValue> curve_values(const record::CurveRecord& c);
 std::vector<SqlValue> calibration_values(const record::CalibrationRecord& c);
+// A self-test's row (kSelftestsTable's columns) from its result JSON.
+std::vector<SqlValue> selftest_values(const nlohmann::json& result);
 
 }  // namespace ampbench::store

@@ -2,6 +2,7 @@
 // read by a run to flag results at the analyzer's own floor.
 #include "common/error.hpp"
 #include "store/result_store.hpp"
+#include "store/rows.hpp"
 #include "store/schema.hpp"
 #include "store/sqlite_statement.hpp"
 
@@ -11,16 +12,22 @@ void ResultStore::add_selftest(const nlohmann::json& result) {
   Statement s(db_,
               "INSERT INTO selftests(uuid, station_name, started_at, verdict, result_json) "
               "VALUES(?1, ?2, ?3, ?4, ?5)");
-  s.bind_all(1, {result.at("uuid").get<std::string>(), result.at("station").get<std::string>(),
-                 result.at("started_at").get<std::string>(),
-                 result.at("verdict").get<std::string>(), result.dump()});
+  s.bind_all(1, selftest_values(result));
   s.run();
 }
 
 std::optional<nlohmann::json> ResultStore::latest_selftest(const std::string& station_name) const {
+  return selftest_before(station_name, "9999");
+}
+
+std::optional<nlohmann::json> ResultStore::selftest_before(const std::string& station_name,
+                                                           const std::string& time) const {
+  // ISO 8601 UTC times in one format sort as text.
   Statement q(db_,
-              "SELECT result_json FROM selftests WHERE station_name = ?1 ORDER BY id DESC LIMIT 1");
+              "SELECT result_json FROM selftests WHERE station_name = ?1 AND started_at <= ?2 "
+              "ORDER BY id DESC LIMIT 1");
   q.bind(1, station_name);
+  q.bind(2, time);
   if (!q.step()) return std::nullopt;
   auto result = nlohmann::json::parse(q.text(0), nullptr, false);
   if (result.is_discarded()) throw IoError(path_ + ": a self-test's result_json is not JSON");
