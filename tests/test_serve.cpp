@@ -281,6 +281,42 @@ TEST(Serve, AbortAndSigkillLeaveTheRunAborted) {
 
 // A station that requires a calibration serves its pages without one, says why, and refuses
 // every start until `calibrate` stores records — then starts units without a restart.
+// On a production line every run names its operator: a start without one (or only spaces)
+// is refused, saying to sign in; a signed-in start runs and stores the name and the line.
+TEST(Serve, ALineStationStartsUnitsOnlyForASignedInOperator) {
+  TempDir dir;
+  const std::string station = dir / "station.toml";
+  std::string text = slurp(kStation);
+  const std::string key = "name = \"sim-bench\"";
+  text.replace(text.find(key), key.size(), key + "\nline = \"L1\"");
+  write(station, text);
+  const std::string quick = dir / "quick.toml";
+  write(quick, R"([sequence]
+name = "quick"
+channels = ["L", "R"]
+[[step]]
+id = "gain"
+kind = "level"
+capture_s = 0.1
+stimulus = { frequency_hz = 1000, level = "-20 dBV" }
+)");
+  Served served(dir, quick, {"--station", station});
+  ASSERT_TRUE(served.ready()) << slurp(served.log);
+  for (const nlohmann::json& body : {nlohmann::json{{"serial", "L-1"}},
+                                     nlohmann::json{{"serial", "L-1"}, {"operator", "  "}}}) {
+    const auto r = served.post("/api/slots/1/start", body);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 400);
+    EXPECT_NE(r->body.find("production line L1: sign in"), std::string::npos) << r->body;
+  }
+  EXPECT_EQ(served.state()["slots"][0]["state"], "idle");
+  ASSERT_EQ(served.post("/api/slots/1/start", {{"serial", "L-1"}, {"operator", "Ann"}})->status,
+            202);
+  ASSERT_FALSE(served.wait_for("finished").is_null()) << slurp(served.log);
+  EXPECT_EQ(scalar(dir / "r.db", "SELECT serial || ' ' || operator || ' ' || line FROM runs"),
+            "L-1 Ann L1");
+}
+
 TEST(Serve, AnUncalibratedStationRefusesUnitsUntilCalibrated) {
   TempDir dir;
   const std::string station = dir / "station.toml";

@@ -422,6 +422,12 @@ class Server {
                         ": a wrong label scanned?");
     if (const auto problem = text_problem(operator_name, kMaxOperatorBytes); !problem.empty())
       return refuse(res, 400, "the operator name " + problem);
+    // A line's runs name who tested each unit, as they name the unit.
+    if (const auto& line = bench_.station().line;
+        !line.empty() && operator_name.find_first_not_of(' ') == std::string::npos)
+      return refuse(res, 400,
+                    "this station is on production line " + line +
+                        ": sign in (the operator field) before starting a unit");
     const std::string uncalibrated = bench_.recheck_calibration();
     const auto calibration = calibration_state(uncalibrated);
     live_.update([&](nlohmann::json& state) {
