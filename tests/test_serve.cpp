@@ -98,6 +98,21 @@ struct Served {
   }
 };
 
+// One short level step: a unit done in a moment.
+std::string quick_sequence(const TempDir& dir) {
+  const auto path = dir / "quick.toml";
+  write(path, R"([sequence]
+name = "quick"
+channels = ["L", "R"]
+[[step]]
+id = "gain"
+kind = "level"
+capture_s = 0.1
+stimulus = { frequency_hz = 1000, level = "-20 dBV" }
+)");
+  return path;
+}
+
 std::string prompt_sequence(const TempDir& dir) {
   const auto path = dir / "prompt.toml";
   write(path, R"([sequence]
@@ -171,17 +186,7 @@ TEST(Serve, AUnitStartedByTheApiRunsToItsVerdictAndASecondStartIsRefused) {
 
 TEST(Serve, HostileSerialsAreRefusedOrKeptAsPlainText) {
   TempDir dir;
-  const std::string quick = dir / "quick.toml";
-  write(quick, R"([sequence]
-name = "quick"
-channels = ["L", "R"]
-[[step]]
-id = "gain"
-kind = "level"
-capture_s = 0.1
-stimulus = { frequency_hz = 1000, level = "-20 dBV" }
-)");
-  Served served(dir, quick);
+  Served served(dir, quick_sequence(dir));
   ASSERT_TRUE(served.ready()) << slurp(served.log);
   for (const std::string& serial :
        {std::string("A\nB"), std::string(5000, 'X'), std::string(""), std::string("tab\there")})
@@ -290,17 +295,7 @@ TEST(Serve, ALineStationStartsUnitsOnlyForASignedInOperator) {
   const std::string key = "name = \"sim-bench\"";
   text.replace(text.find(key), key.size(), key + "\nline = \"L1\"");
   write(station, text);
-  const std::string quick = dir / "quick.toml";
-  write(quick, R"([sequence]
-name = "quick"
-channels = ["L", "R"]
-[[step]]
-id = "gain"
-kind = "level"
-capture_s = 0.1
-stimulus = { frequency_hz = 1000, level = "-20 dBV" }
-)");
-  Served served(dir, quick, {"--station", station});
+  Served served(dir, quick_sequence(dir), {"--station", station});
   ASSERT_TRUE(served.ready()) << slurp(served.log);
   for (const nlohmann::json& body : {nlohmann::json{{"serial", "L-1"}},
                                      nlohmann::json{{"serial", "L-1"}, {"operator", "  "}}}) {
