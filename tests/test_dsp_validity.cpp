@@ -38,7 +38,9 @@ struct GridNoise {
   double a_weighted_mean_square = 0.0;
 };
 
-GridNoise grid_noise(double fs, std::size_t n, double rms, std::mt19937& rng) {
+// Above `from_hz` only, where given (the bins below it empty): noise shaped out of the band.
+GridNoise grid_noise(double fs, std::size_t n, double rms, std::mt19937& rng,
+                     double from_hz = 0.0) {
   GridNoise noise;
   const double bin_hz = fs / static_cast<double>(n);
   const std::size_t bins = n / 2;
@@ -49,6 +51,7 @@ GridNoise grid_noise(double fs, std::size_t n, double rms, std::mt19937& rng) {
   for (std::size_t k = 0; k <= bins; ++k) spectrum[k][0] = spectrum[k][1] = 0.0;
   for (std::size_t k = 1; k < bins; ++k) {
     const double re = gauss(rng), im = gauss(rng);
+    if (static_cast<double>(k) * bin_hz < from_hz) continue;
     const double ms = per_bin * 0.5 * (re * re + im * im);  // the sine's mean square
     const double scale = std::sqrt(2.0 * ms) / 2.0 / std::sqrt(re * re + im * im);
     spectrum[k][0] = re * scale;
@@ -182,4 +185,54 @@ TEST(NoTone, NoiseHasNeitherImdNorATone) {
   at_1k.fundamental_hz = 1000.0;
   const auto a = analyze_tone(noise, fs, at_1k);
   EXPECT_FALSE(a.tone_present());  // the step's figures say "no tone"; analyze refuses
+}
+
+// A searched fundamental is the tone meant: a stronger tone outside the band (a 22 kHz pilot
+// over a −60 dBFS 1 kHz tone; a 23.99 kHz tone whose in-band content is its own rounding
+// spurs, 170 dB down) is an error naming it, where naming the fundamental or widening the
+// band measures it; noise above the band (30 to 48 kHz at 96 kHz, its largest bins 16 dB over
+// the −90 dBFS tone's) is no tone and changes nothing; DC alone is said to be DC.
+TEST(NoTone, AStrongerToneOutsideTheBandIsNamedNotAnInBandSpur) {
+  const double fs = 48000.0;
+  const std::size_t n = 48000;
+  std::vector<double> x(n), spur_only(n), dc(n, 0.5);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double t = static_cast<double>(i) / fs;
+    x[i] = 0.001 * std::sin(2 * std::numbers::pi * 1000.0 * t) +
+           0.1 * std::sin(2 * std::numbers::pi * 22000.0 * t);
+    spur_only[i] = static_cast<float>(0.5 * std::sin(2 * std::numbers::pi * 23990.0 * t));
+  }
+  ToneAnalysisOptions band_20k;
+  band_20k.band = {20.0, 20000.0};
+  for (const auto* signal : {&x, &spur_only}) {
+    try {
+      analyze_tone(*signal, fs, band_20k);
+      ADD_FAILURE() << "a tone outside the band went unnamed";
+    } catch (const MeasurementError& e) {
+      EXPECT_NE(std::string(e.what()).find("lies outside the measurement band"), std::string::npos)
+          << e.what();
+    }
+  }
+  ToneAnalysisOptions named = band_20k;
+  named.fundamental_hz = 1000.0;
+  EXPECT_NEAR(analyze_tone(x, fs, named).level_dbfs, -60.0, 0.01);
+  ToneAnalysisOptions wide;
+  wide.band = FrequencyBand::full();
+  const auto full = analyze_tone(x, fs, wide);
+  EXPECT_NEAR(full.frequency_hz, 22000.0, 0.01);
+  EXPECT_NEAR(full.level_dbfs, -20.0, 0.01);
+  std::mt19937 rng(3);
+  auto shaped = grid_noise(2.0 * fs, 2 * n, 0.01, rng, 30000.0).samples;
+  for (std::size_t i = 0; i < shaped.size(); ++i)
+    shaped[i] += std::pow(10.0, -90.0 / 20.0) *
+                 std::sin(2 * std::numbers::pi * 1000.0 * static_cast<double>(i) / (2.0 * fs));
+  const auto under_noise = analyze_tone(shaped, 2.0 * fs, band_20k);
+  EXPECT_NEAR(under_noise.frequency_hz, 1000.0, 0.01);
+  EXPECT_NEAR(under_noise.level_dbfs, -90.0, 0.001);
+  try {
+    analyze_tone(dc, fs, band_20k);
+    ADD_FAILURE() << "DC read as a tone";
+  } catch (const MeasurementError& e) {
+    EXPECT_NE(std::string(e.what()).find("only DC (0.5 FS)"), std::string::npos) << e.what();
+  }
 }

@@ -105,6 +105,40 @@ std::optional<double> prominence_db(const PowerSpectrum& s, BinRange band, BinRa
   return power_ratio_to_db(peak / *middle);
 }
 
+// A searched fundamental is the band's largest peak; where a stronger tone stands outside the
+// band (a 24 kHz tone measured in a 20 kHz band), the band's peak is not the tone meant — a
+// spur of it perhaps, 170 dB down — and which tone is meant is the user's to say.
+void require_the_strongest_in_band(const PowerSpectrum& s, BinRange band, double peak_bin) {
+  const long dc_lobe_end = s.main_lobe_half_width_bins + 1;
+  const long nyquist_bin = static_cast<long>(s.bin_mean_square.size()) - 1;
+  const double in_band = s.bin_mean_square[static_cast<std::size_t>(std::lround(peak_bin))];
+  std::optional<long> stronger;
+  for (long k = dc_lobe_end + 1; k <= nyquist_bin; ++k) {
+    if (k >= band.first && k <= band.last) continue;
+    const double v = s.bin_mean_square[static_cast<std::size_t>(k)];
+    if (v > in_band && (!stronger || v > s.bin_mean_square[static_cast<std::size_t>(*stronger)]))
+      stronger = k;
+  }
+  if (!stronger) return;
+  const double outside_bin = refined_peak_bin(s, {*stronger, *stronger});
+  // Noise above the band (a DAC's shaped noise) is no tone.
+  const auto outside_prominence =
+      prominence_db(s, {dc_lobe_end + 1, nyquist_bin}, lobe_bins(s, outside_bin), outside_bin);
+  if (outside_prominence && *outside_prominence < kTonePresentDb) return;
+  const double outside_dbfs =
+      mean_square_to_dbfs(sum_bins(s, intersect(lobe_bins(s, outside_bin), {0, nyquist_bin})));
+  char text[300];
+  std::snprintf(
+      text, sizeof text,
+      "the strongest tone, at %.1f Hz (%.1f dBFS), lies outside the measurement band "
+      "(%.0f to %.0f Hz); the band's largest peak, at %.1f Hz, is %.1f dB below it: "
+      "widen the band or name the fundamental",
+      outside_bin * s.bin_width_hz(), outside_dbfs, band.first * s.bin_width_hz(),
+      band.last * s.bin_width_hz(), peak_bin * s.bin_width_hz(),
+      power_ratio_to_db(s.bin_mean_square[static_cast<std::size_t>(*stronger)] / in_band));
+  throw MeasurementError(text);
+}
+
 void require_a_tone(const PowerSpectrum& s, std::optional<double> prominence, double peak_bin) {
   if (!prominence || *prominence >= kTonePresentDb) return;
   char text[200];
@@ -256,7 +290,10 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
   const double fundamental_bin = refined_peak_bin(s, search);
   const BinRange fundamental = lobe_bins(s, fundamental_bin);
   const auto prominence = prominence_db(s, band, fundamental, fundamental_bin);
-  if (!options.fundamental_hz) require_a_tone(s, prominence, fundamental_bin);
+  if (!options.fundamental_hz) {
+    require_a_tone(s, prominence, fundamental_bin);
+    require_the_strongest_in_band(s, band, fundamental_bin);
+  }
 
   ToneAnalysis result;
   result.prominence_db = prominence;
@@ -264,6 +301,12 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
   result.frequency_hz = fundamental_bin * bin_hz;
   result.fundamental_mean_square_fs = sum_bins(s, fundamental);
   if (!(result.fundamental_mean_square_fs > 0.0)) {
+    if (s.dc_fs != 0.0) {
+      char text[120];
+      std::snprintf(text, sizeof text, "no tone found: the signal holds only DC (%.4g FS)",
+                    s.dc_fs);
+      throw MeasurementError(text);
+    }
     throw MeasurementError("no tone found: the signal is silent");
   }
   const double tolerance_hz = 0.5 * bin_hz;
