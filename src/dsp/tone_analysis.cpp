@@ -113,8 +113,9 @@ void require_the_strongest_in_band(const PowerSpectrum& s, BinRange band, double
   const long nyquist_bin = static_cast<long>(s.bin_mean_square.size()) - 1;
   const double in_band = s.bin_mean_square[static_cast<std::size_t>(std::lround(peak_bin))];
   std::optional<long> stronger;
+  const BinRange own = lobe_bins(s, peak_bin);
   for (long k = dc_lobe_end + 1; k <= nyquist_bin; ++k) {
-    if (k >= band.first && k <= band.last) continue;
+    if ((k >= band.first && k <= band.last) || (k >= own.first && k <= own.last)) continue;
     const double v = s.bin_mean_square[static_cast<std::size_t>(k)];
     if (v > in_band && (!stronger || v > s.bin_mean_square[static_cast<std::size_t>(*stronger)]))
       stronger = k;
@@ -277,7 +278,12 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
   const double bin_hz = s.bin_width_hz();
   const long dc_lobe_end = s.main_lobe_half_width_bins + 1;
 
-  BinRange search = intersect(band, {dc_lobe_end + 1, band.last});
+  // A lobe's width beyond the band each side: a tone on the band's edge is found at its own
+  // bin, and one just beyond it is said to be outside (below), not read from its skirt.
+  const long nyquist_bin = static_cast<long>(s.bin_mean_square.size()) - 1;
+  BinRange search =
+      intersect({band.first - s.main_lobe_half_width_bins, band.last + s.main_lobe_half_width_bins},
+                {dc_lobe_end + 1, nyquist_bin});
   if (options.fundamental_hz) {
     const double expected = *options.fundamental_hz / bin_hz;
     const long reach = s.main_lobe_half_width_bins;
@@ -312,8 +318,13 @@ ToneAnalysis analyze_tone_spectrum(const PowerSpectrum& s, const ToneAnalysisOpt
   const double tolerance_hz = 0.5 * bin_hz;
   if (result.frequency_hz < options.band.low_hz - tolerance_hz ||
       result.frequency_hz > std::min(options.band.high_hz, s.sample_rate_hz / 2.0) + tolerance_hz) {
-    throw MeasurementError("fundamental at " + std::to_string(result.frequency_hz) +
-                           " Hz lies outside the measurement band");
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "the tone at %.1f Hz lies outside the measurement band (%g to %g Hz): widen "
+                  "the band",
+                  result.frequency_hz, options.band.low_hz,
+                  std::min(options.band.high_hz, s.sample_rate_hz / 2.0));
+    throw MeasurementError(text);
   }
   result.level_dbfs = mean_square_to_dbfs(result.fundamental_mean_square_fs);
 
