@@ -4,7 +4,6 @@
 
 // With AMPBENCH_BENCH_WAV set, the block is that file's first channel (bench/compare_numpy.sh
 // passes the WAV it also gives to numpy); otherwise a tone with harmonics and noise.
-#include <cmath>
 #include <cstdlib>
 
 #include "audio/wav.hpp"
@@ -121,16 +120,14 @@ BENCHMARK(BM_AnalyzeSweepBySeconds48k)
     ->Repetitions(3)
     ->ReportAggregatesOnly(true);
 
-// One forward and one inverse transform at the size the analysis of that sweep uses (the
-// capture plus the 5th harmonic's advance, to FFTW's next fast size), fresh data each time
+// One forward and one inverse transform at the size the analysis of that sweep uses
+// (sync_sweep_transform_size), fresh data each time
 // as the analysis gives it: what FFTW alone costs per second of sweep, against which the
 // analysis's own growth with length is read.
 static void BM_FftPairForSweepSeconds48k(benchmark::State& state) {
   const auto sweep = SyncSweep::design(10.0, 22000.0, static_cast<double>(state.range(0)), 48000.0);
   const std::size_t capture = sweep.frames() + 24000;
-  const auto n = fast_fft_size(
-      capture +
-      static_cast<std::size_t>(std::ceil(sweep.harmonic_advance_s(5) * sweep.sample_rate_hz)) + 1);
+  const auto n = sync_sweep_transform_size(capture, sweep, SweepAnalysisOptions{}.max_order);
   const auto fft = RealFft::for_size(n);
   const auto captured = generate_sync_sweep(sweep, 0.5, 24000);
   AlignedBuffer<double> x(n);

@@ -82,20 +82,17 @@ std::complex<double> divided(std::complex<double> a, std::complex<double> b) {
 // rotation drifts from cos() by under 1e-11.
 void fill_window(long before, long after, std::vector<double>& weights) {
   weights.assign(static_cast<std::size_t>(before + after + 1), 1.0);
-  // d samples in from a side's end: 0.5 - 0.5·cos(π·d/taper); the centre belongs to the
-  // side after it.
-  const auto taper_side = [&](long side, long samples, auto&& at) {
+  // d samples in from a side's end (its first weight at `end`, the next `inward` of it):
+  // 0.5 - 0.5·cos(π·d/taper). The centre belongs to the side after it.
+  const auto taper_side = [&](long side, long samples, long end, long inward) {
     const long taper = std::max(1L, side / 4);
     const std::complex<double> step = std::polar(1.0, kPi / static_cast<double>(taper));
     std::complex<double> turn = 1.0;
     for (long d = 0; d < std::min(taper, samples); ++d, turn *= step)
-      at(d) = 0.5 - 0.5 * turn.real();
+      weights[static_cast<std::size_t>(end + d * inward)] = 0.5 - 0.5 * turn.real();
   };
-  taper_side(before, before,
-             [&](long d) -> double& { return weights[static_cast<std::size_t>(d)]; });
-  taper_side(after, after + 1, [&](long d) -> double& {
-    return weights[static_cast<std::size_t>(before + after - d)];
-  });
+  taper_side(before, before, 0, 1);
+  taper_side(after, after + 1, before + after, -1);
 }
 
 // FFT of the window [centre - before, centre + after] of the circular impulse response h,
@@ -175,17 +172,9 @@ double high_edge(double f, const SyncSweep& s) {
   return 1.0;
 }
 
-// The transform holds the response and, before it wraps into the linear response, the
-// harmonics' responses, which the deconvolution moves up to the highest order's advance
-// before t = 0: a transform only as long as the capture leaves their starts folded onto
-// its end (0.2 dB of H2 at 20 Hz). Sized to FFTW's fast lengths, not powers of two, the
-// cost grows with the sweep's length instead of doubling in steps.
 std::size_t transform_size(std::span<const double> response, std::span<const double> stimulus,
                            const SyncSweep& sweep, int max_order) {
-  const std::size_t longest = std::max(response.size(), stimulus.size());
-  const auto advance = static_cast<std::size_t>(
-      std::ceil(sweep.harmonic_advance_s(std::max(max_order, 2)) * sweep.sample_rate_hz));
-  return fast_fft_size(longest + advance + 1);
+  return sync_sweep_transform_size(std::max(response.size(), stimulus.size()), sweep, max_order);
 }
 
 // W/(n·X) over the sweep's band at transform size n, X the stimulus's spectrum; computed again
@@ -237,6 +226,17 @@ void deconvolve(std::span<const double> response, std::span<const double> stimul
 }
 
 }  // namespace
+
+// The transform holds the response and, before it wraps into the linear response, the
+// harmonics' responses, which the deconvolution moves up to the highest order's advance
+// before t = 0: a transform only as long as the capture leaves their starts folded onto
+// its end (0.2 dB of H2 at 20 Hz). Sized to FFTW's fast lengths, not powers of two, the
+// cost grows with the sweep's length instead of doubling in steps.
+std::size_t sync_sweep_transform_size(std::size_t frames, const SyncSweep& sweep, int max_order) {
+  const auto advance = static_cast<std::size_t>(
+      std::ceil(sweep.harmonic_advance_s(std::max(max_order, 2)) * sweep.sample_rate_hz));
+  return fast_fft_size(frames + advance + 1);
+}
 
 SyncSweep SyncSweep::design(double start_hz, double end_hz, double approx_duration_s,
                             double sample_rate_hz) {

@@ -72,6 +72,10 @@ struct SweepResponse {
   double thd_ratio(std::size_t i) const;
 };
 
+// The length of the analysis's transforms for a capture (or stimulus) of `frames`: the
+// capture plus the highest order's advance, to FFTW's next fast size.
+std::size_t sync_sweep_transform_size(std::size_t frames, const SyncSweep& sweep, int max_order);
+
 // `response` is the captured output (at least as long as the sweep, ideally with a tail);
 // `stimulus` the sweep as played (amplitude included). Throws MeasurementError when the
 // response is shorter than the sweep or silent.

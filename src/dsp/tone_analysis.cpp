@@ -126,8 +126,7 @@ void require_the_strongest_in_band(const PowerSpectrum& s, BinRange band, double
   const auto outside_prominence =
       prominence_db(s, {dc_lobe_end + 1, nyquist_bin}, lobe_bins(s, outside_bin), outside_bin);
   if (outside_prominence && *outside_prominence < kTonePresentDb) return;
-  const double outside_dbfs =
-      mean_square_to_dbfs(sum_bins(s, intersect(lobe_bins(s, outside_bin), {0, nyquist_bin})));
+  const double outside_dbfs = mean_square_to_dbfs(sum_bins(s, lobe_bins(s, outside_bin)));
   char text[300];
   std::snprintf(
       text, sizeof text,

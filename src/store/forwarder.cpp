@@ -24,7 +24,7 @@ ForwardReport forward_runs(ResultStore& local, const std::string& target,
           run = local.load_run(pending[done].uuid);
           for (const auto& uuid : run.calibration_uuids)
             calibrations.push_back(local.load_calibration(uuid));
-          selftest = local.selftest_before(run.station_name, run.started_at);
+          selftest = local.latest_selftest(run.station_name, run.started_at);
         } catch (const std::exception& e) {
           // The station's own file failed, not the target: said as such, no backoff.
           report.error = std::string("reading the local queue: ") + e.what();

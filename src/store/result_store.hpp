@@ -112,13 +112,13 @@ class ResultStore : public ResultsReader {
                                                               double sample_rate_hz) const;
 
   // Self-tests (selftest_store.cpp), never updated: add one (its result as JSON with its
-  // "uuid", "station", "started_at" and "verdict"), and a station's latest, if any.
+  // "uuid", "station", "started_at" and "verdict"), and a station's latest, if any — or the
+  // latest started by `started_by` (ISO 8601 UTC): the one a run started then was judged
+  // against.
   void add_selftest(const nlohmann::json& result);
-  std::optional<nlohmann::json> latest_selftest(const std::string& station_name) const;
-  // The station's latest self-test started at or before `time` (ISO 8601 UTC): the one a run
-  // started then was judged against.
-  std::optional<nlohmann::json> selftest_before(const std::string& station_name,
-                                                const std::string& time) const;
+  std::optional<nlohmann::json> latest_selftest(
+      const std::string& station_name,
+      const std::optional<std::string>& started_by = std::nullopt) const;
 
   // The forward queue: finished runs not yet sent to `target` (a URI without password),
   // all of them or only those whose retry time has come; runs set aside are not in it.

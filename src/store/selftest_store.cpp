@@ -16,18 +16,13 @@ void ResultStore::add_selftest(const nlohmann::json& result) {
   s.run();
 }
 
-std::optional<nlohmann::json> ResultStore::latest_selftest(const std::string& station_name) const {
-  return selftest_before(station_name, "9999");
-}
-
-std::optional<nlohmann::json> ResultStore::selftest_before(const std::string& station_name,
-                                                           const std::string& time) const {
+std::optional<nlohmann::json> ResultStore::latest_selftest(
+    const std::string& station_name, const std::optional<std::string>& started_by) const {
   // ISO 8601 UTC times in one format sort as text.
   Statement q(db_,
-              "SELECT result_json FROM selftests WHERE station_name = ?1 AND started_at <= ?2 "
-              "ORDER BY id DESC LIMIT 1");
-  q.bind(1, station_name);
-  q.bind(2, time);
+              "SELECT result_json FROM selftests WHERE station_name = ?1 AND (?2 IS NULL OR "
+              "started_at <= ?2) ORDER BY id DESC LIMIT 1");
+  q.bind_all(1, {station_name, started_by ? SqlValue(*started_by) : SqlValue(std::monostate{})});
   if (!q.step()) return std::nullopt;
   auto result = nlohmann::json::parse(q.text(0), nullptr, false);
   if (result.is_discarded()) throw IoError(path_ + ": a self-test's result_json is not JSON");
